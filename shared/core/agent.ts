@@ -1,0 +1,95 @@
+import { ConfigError } from "./errors.ts";
+import type { Tool } from "./tool.ts";
+
+/** A deterministic call an agent makes before its first model call (factor 13). */
+export interface PrefetchCall {
+  tool: Tool;
+  args: Record<string, unknown>;
+}
+
+export interface AgentOptions {
+  /** Unique name: the `agent` of `POST /threads`. */
+  name: string;
+  /** The system prompt: a plain string, or a pure function of the agent's tools (factor 2). */
+  prompt: string | ((context: { tools: readonly Tool[] }) => string);
+  /** The handful of tools this agent may call (factor 10). */
+  tools: readonly Tool[];
+  /** Model calls allowed between two human inputs; past it the thread escalates. Default 20. */
+  maxSteps?: number;
+  /** Consecutive errors that escalate to a human. Default 3. */
+  maxConsecutiveErrors?: number;
+  /** Characters of one tool result shown to the model before truncation. Default 2000. */
+  resultBudget?: number;
+  /** Calls run before the first model call; their results are in the first context. */
+  prefetch?: readonly PrefetchCall[];
+}
+
+export interface Agent {
+  readonly name: string;
+  readonly prompt: AgentOptions["prompt"];
+  readonly tools: readonly Tool[];
+  readonly maxSteps: number;
+  readonly maxConsecutiveErrors: number;
+  readonly resultBudget: number;
+  readonly prefetch: readonly PrefetchCall[];
+  /** Finds a tool the model may call, by name. */
+  tool(name: string): Tool | undefined;
+}
+
+/**
+ * Defines an agent: a prompt, a few tools and a step cap.
+ *
+ * @example
+ * const calculator = defineAgent({
+ *   name: "calculator",
+ *   prompt: "You are a careful calculator.",
+ *   tools: [add, doneForNow],
+ *   maxSteps: 10,
+ * });
+ */
+export function defineAgent(options: AgentOptions): Agent {
+  const { name, tools, prefetch = [] } = options;
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) {
+    throw new ConfigError(`agent name "${name}" must be lowercase letters, digits, _ or -`);
+  }
+  if (tools.length === 0) throw new ConfigError(`agent "${name}" needs at least one tool`);
+  const byName = new Map<string, Tool>();
+  for (const tool of tools) {
+    if (byName.has(tool.name)) {
+      throw new ConfigError(`agent "${name}" has two tools named "${tool.name}"`);
+    }
+    byName.set(tool.name, tool);
+  }
+  for (const call of prefetch) {
+    if (call.tool.kind !== "sync") {
+      throw new ConfigError(`agent "${name}": prefetch tool "${call.tool.name}" must be sync`);
+    }
+    const parsed = call.tool.input.safeParse(call.args);
+    if (!parsed.success) {
+      throw new ConfigError(`agent "${name}": prefetch args for "${call.tool.name}" are invalid`, {
+        cause: parsed.error,
+      });
+    }
+  }
+  const positive = (key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget", fallback: number) => {
+    const value = options[key] ?? fallback;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ConfigError(`agent "${name}": ${key} must be a positive integer, got ${value}`);
+    }
+    return value;
+  };
+  return Object.freeze({
+    name,
+    prompt: options.prompt,
+    tools,
+    maxSteps: positive("maxSteps", 20),
+    maxConsecutiveErrors: positive("maxConsecutiveErrors", 3),
+    resultBudget: positive("resultBudget", 2000),
+    prefetch,
+    tool: (toolName: string) => byName.get(toolName),
+  });
+}
+
+/** The agent's system prompt, rendered. */
+export const renderSystemPrompt = (agent: Agent): string =>
+  typeof agent.prompt === "string" ? agent.prompt : agent.prompt({ tools: agent.tools });

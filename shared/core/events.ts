@@ -1,0 +1,139 @@
+import { z } from "zod";
+
+/**
+ * The thread's event vocabulary (factor 5). Every fact about a thread is one of these; status,
+ * the pending call and the counters are derived from them (see `thread.ts`), never stored beside.
+ */
+
+const usage = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof usage>;
+
+const at = z.iso.datetime();
+
+export const userMessageEvent = z.object({
+  type: z.literal("user_message"),
+  at,
+  data: z.object({
+    message: z.string(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+/** A tool call chosen by the model, or run by the agent's prefetch before the first model call. */
+export const toolCallEvent = z.object({
+  type: z.literal("tool_call"),
+  at,
+  data: z.object({
+    callId: z.string(),
+    tool: z.string(),
+    args: z.unknown(),
+    source: z.enum(["model", "prefetch"]),
+    usage: usage.optional(),
+  }),
+});
+
+export const toolResultEvent = z.object({
+  type: z.literal("tool_result"),
+  at,
+  data: z.object({ callId: z.string(), tool: z.string(), result: z.unknown() }),
+});
+
+export const errorCodes = [
+  "model_reply", // no tool call, several tool calls, unparsable arguments
+  "model_failed", // the model could not be reached after the adapter's retries
+  "unknown_tool",
+  "invalid_args",
+  "tool_failed",
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** A compact error the model sees on its next step (factor 9). */
+export const errorEvent = z.object({
+  type: z.literal("error"),
+  at,
+  data: z.object({
+    code: z.enum(errorCodes),
+    message: z.string(),
+    callId: z.string().optional(),
+    tool: z.string().optional(),
+    usage: usage.optional(),
+  }),
+});
+
+export const approvalRequestedEvent = z.object({
+  type: z.literal("approval_requested"),
+  at,
+  data: z.object({
+    callId: z.string(),
+    tool: z.string(),
+    args: z.unknown(),
+    /** sha256 of the canonical JSON of `args`: an approval is bound to exactly these arguments. */
+    argsHash: z.string(),
+  }),
+});
+
+export const approvalDecisionEvent = z.object({
+  type: z.literal("approval_decision"),
+  at,
+  data: z.object({
+    callId: z.string(),
+    approved: z.boolean(),
+    comment: z.string().optional(),
+  }),
+});
+
+export const escalationReasons = ["tool", "too_many_errors", "max_steps"] as const;
+export type EscalationReason = (typeof escalationReasons)[number];
+
+/** The thread waits for a person: a human-kind tool call, or an escalation by the runtime. */
+export const humanInputRequestedEvent = z.object({
+  type: z.literal("human_input_requested"),
+  at,
+  data: z.object({
+    callId: z.string(),
+    tool: z.string(),
+    args: z.unknown(),
+    message: z.string(),
+    reason: z.enum(escalationReasons),
+  }),
+});
+
+export const humanResponseEvent = z.object({
+  type: z.literal("human_response"),
+  at,
+  data: z.object({ callId: z.string(), response: z.string() }),
+});
+
+/** A terminal tool was called: the thread is done and `output` is its answer. */
+export const doneEvent = z.object({
+  type: z.literal("done"),
+  at,
+  data: z.object({ callId: z.string(), output: z.string() }),
+});
+
+/** The runtime gave up on the thread (for example a poison step message). */
+export const failedEvent = z.object({
+  type: z.literal("failed"),
+  at,
+  data: z.object({ reason: z.string() }),
+});
+
+export const threadEvent = z.discriminatedUnion("type", [
+  userMessageEvent,
+  toolCallEvent,
+  toolResultEvent,
+  errorEvent,
+  approvalRequestedEvent,
+  approvalDecisionEvent,
+  humanInputRequestedEvent,
+  humanResponseEvent,
+  doneEvent,
+  failedEvent,
+]);
+
+export type ThreadEvent = z.infer<typeof threadEvent>;
+export type EventType = ThreadEvent["type"];
+export type EventOf<T extends EventType> = Extract<ThreadEvent, { type: T }>;

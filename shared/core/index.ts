@@ -1,0 +1,10 @@
+export { type Agent, type AgentOptions, defineAgent, type PrefetchCall, renderSystemPrompt } from "./agent.ts";
+export * from "./errors.ts";
+export * from "./events.ts";
+export { canonicalJson, hashArgs } from "./hash.ts";
+export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";
+export type * from "./ports.ts";
+export { renderContext, renderEvents, renderValue, truncate } from "./render.ts";
+export { type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
+export * from "./thread.ts";
+export * from "./tool.ts";

@@ -1,0 +1,72 @@
+import type { ThreadEvent, Usage } from "./events.ts";
+import type { Status, Thread } from "./thread.ts";
+import type { ToolSpec } from "./tool.ts";
+
+/** One chat message of the rendered context. */
+export interface ContextMessage {
+  role: "system" | "user";
+  content: string;
+}
+
+/** Everything a model needs to pick the next call: the rendered context and the tools. */
+export interface ModelRequest {
+  messages: ContextMessage[];
+  tools: ToolSpec[];
+}
+
+/** The model's answer: exactly one tool call, or a reply the reducer cannot use. */
+export type ModelReply =
+  | { type: "tool_call"; tool: string; args: unknown; usage?: Usage }
+  | { type: "invalid"; reason: string; usage?: Usage };
+
+/**
+ * The seam between the core and any LLM provider. Adapters throw `ModelError` when the model
+ * cannot be reached; the reducer compacts that into an `error` event.
+ */
+export interface Model {
+  next(request: ModelRequest): Promise<ModelReply>;
+}
+
+/** Time, handed in so the core stays deterministic. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Identifiers the runtime mints (thread ids must be unguessable). */
+export interface IdGenerator {
+  threadId(): string;
+}
+
+/** What a listing shows of a thread. */
+export interface ThreadSummary {
+  threadId: string;
+  agent: string;
+  status: Status;
+  updatedAt: string;
+}
+
+export interface CreateThreadInput {
+  thread: Thread;
+  /** A launch repeated with the same key returns the first thread instead of a new one. */
+  idempotencyKey?: string;
+}
+
+export interface ListThreadsQuery {
+  status: Status;
+  agent?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * Persistence for threads. `append(read, events)` is conditional: it succeeds only while the stored
+ * thread is still at the version of `read` (the thread as the writer loaded it), otherwise it
+ * throws `VersionConflictError`. Passing the whole read thread lets a store keep its listing
+ * projection (status, agent) in step with the events without reading them again.
+ */
+export interface ThreadStore {
+  create(input: CreateThreadInput): Promise<{ thread: Thread; created: boolean }>;
+  load(threadId: string): Promise<Thread | undefined>;
+  append(read: Thread, events: readonly ThreadEvent[]): Promise<Thread>;
+  list(query: ListThreadsQuery): Promise<{ threads: ThreadSummary[]; next?: string }>;
+}

@@ -1,0 +1,288 @@
+import type { Agent } from "./agent.ts";
+import { ModelError } from "./errors.ts";
+import type { EscalationReason, ThreadEvent } from "./events.ts";
+import { hashArgs } from "./hash.ts";
+import type { Clock, Model, ModelReply } from "./ports.ts";
+import { renderContext, renderValue } from "./render.ts";
+import {
+  deriveApprovedCall,
+  deriveConsecutiveErrors,
+  deriveFailure,
+  deriveOutput,
+  derivePending,
+  deriveStatus,
+  deriveStepsSinceHumanInput,
+  type Pending,
+  type Thread,
+} from "./thread.ts";
+import { idempotencyKey, type Tool } from "./tool.ts";
+
+export interface StepDeps {
+  agent: Agent;
+  model: Model;
+  clock: Clock;
+}
+
+/** What the runtime does after a step. */
+export type NextAction =
+  | { type: "continue" }
+  | { type: "pause"; status: "waiting_for_approval" | "waiting_for_human"; pending: Pending }
+  | { type: "done"; output: string }
+  | { type: "fail"; reason: string };
+
+export interface StepResult {
+  /** Events to append, conditional on the thread's version as passed in. */
+  events: ThreadEvent[];
+  next: NextAction;
+}
+
+const ESCALATION_TOOL = "escalation";
+
+/**
+ * The reducer (factor 12): from a thread, at most one model call, the events it produced and what
+ * to do next. The same thread and the same model answers always give the same events.
+ *
+ * Call ids are `call_<index>`, the index the call's first event takes in the thread: a retried
+ * step computes the same ids, so the idempotency keys tools receive survive crashes and
+ * duplicate deliveries.
+ *
+ * @example
+ * const { events, next } = await step(thread, { agent: calculator, model, clock });
+ * await store.append(thread, events);
+ * if (next.type === "continue") await queue.enqueue(thread.id, thread.events.length + events.length);
+ */
+export async function step(thread: Thread, deps: StepDeps): Promise<StepResult> {
+  const idle = idleAction(thread);
+  if (idle) return { events: [], next: idle };
+  return new Step(thread, deps).run();
+}
+
+/** The next action of a thread that has nothing to do (paused, done or failed), else null. */
+function idleAction(thread: Thread): NextAction | null {
+  const status = deriveStatus(thread.events);
+  switch (status) {
+    case "running":
+      return null;
+    case "done":
+      return { type: "done", output: deriveOutput(thread.events) ?? "" };
+    case "failed":
+      return { type: "fail", reason: deriveFailure(thread.events) ?? "failed" };
+    case "waiting_for_approval":
+    case "waiting_for_human":
+      return { type: "pause", status, pending: derivePending(thread.events) as Pending };
+    default: {
+      const unknown: never = status;
+      throw new TypeError(`unknown status ${unknown}`);
+    }
+  }
+}
+
+class Step {
+  private readonly out: ThreadEvent[] = [];
+  private readonly thread: Thread;
+  private readonly deps: StepDeps;
+
+  constructor(thread: Thread, deps: StepDeps) {
+    this.thread = thread;
+    this.deps = deps;
+  }
+
+  async run(): Promise<StepResult> {
+    const { agent } = this.deps;
+    const approved = deriveApprovedCall(this.thread.events);
+    if (approved) {
+      const tool = agent.tool(approved.tool);
+      if (tool) await this.runTool(tool, approved.args, approved.callId);
+      else this.error("unknown_tool", `unknown tool ${approved.tool}`, approved);
+    }
+    if (!this.thread.events.some((event) => event.type === "tool_call")) {
+      for (const call of agent.prefetch) {
+        const callId = this.nextCallId();
+        this.push("tool_call", { callId, tool: call.tool.name, args: call.args, source: "prefetch" });
+        await this.runTool(call.tool, call.args, callId);
+      }
+    }
+    if (this.errorCount() >= agent.maxConsecutiveErrors) return this.escalate("too_many_errors");
+    if (deriveStepsSinceHumanInput(this.events()) >= agent.maxSteps) {
+      return this.escalate("max_steps");
+    }
+
+    const reply = await this.callModel();
+    if (!reply) return this.afterError();
+    if (reply.type === "invalid") {
+      this.error("model_reply", reply.reason, {}, reply.usage);
+      return this.afterError();
+    }
+    return this.dispatch(reply);
+  }
+
+  /** The control flow (factor 8): one explicit switch over tool kinds. */
+  private async dispatch(reply: Extract<ModelReply, { type: "tool_call" }>): Promise<StepResult> {
+    const { agent } = this.deps;
+    const callId = this.nextCallId();
+    const usage = reply.usage ? { usage: reply.usage } : {};
+    this.push("tool_call", { callId, tool: reply.tool, args: reply.args, source: "model", ...usage });
+    const tool = agent.tool(reply.tool);
+    if (!tool) {
+      const known = agent.tools.map((t) => t.name).join(", ");
+      this.error("unknown_tool", `unknown tool ${reply.tool}; available: ${known}`, {
+        callId,
+        tool: reply.tool,
+      });
+      return this.afterError();
+    }
+    const parsed = tool.input.safeParse(reply.args);
+    if (!parsed.success) {
+      const problems = parsed.error.issues
+        .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+        .join("; ");
+      this.error("invalid_args", `invalid arguments: ${problems}`, { callId, tool: tool.name });
+      return this.afterError();
+    }
+    const args = parsed.data;
+    switch (tool.kind) {
+      case "sync":
+        return (await this.runTool(tool, args, callId)) ? this.continue() : this.afterError();
+      case "approval": {
+        this.push("approval_requested", { callId, tool: tool.name, args, argsHash: hashArgs(args) });
+        return this.pause();
+      }
+      case "human":
+        this.push("human_input_requested", {
+          callId,
+          tool: tool.name,
+          args,
+          message: messageOf(args),
+          reason: "tool",
+        });
+        return this.pause();
+      case "terminal": {
+        const output = messageOf(args);
+        this.push("done", { callId, output });
+        return this.result({ type: "done", output });
+      }
+      default: {
+        const unknown: never = tool;
+        throw new TypeError(`unknown tool kind in ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private async callModel(): Promise<ModelReply | null> {
+    const request = renderContext(this.deps.agent, { ...this.thread, events: this.events() });
+    try {
+      return await this.deps.model.next(request);
+    } catch (cause) {
+      // Only the adapter's typed failures are the model's fault; anything else is a bug.
+      if (!(cause instanceof ModelError)) throw cause;
+      this.error("model_failed", `model failed: ${cause.message}`, {});
+      return null;
+    }
+  }
+
+  /** Runs a tool; appends its result or a compact error. True on success. */
+  private async runTool(tool: Tool, rawArgs: unknown, callId: string): Promise<boolean> {
+    const parsed = tool.input.safeParse(rawArgs);
+    try {
+      if (!parsed.success) throw parsed.error;
+      const context = {
+        threadId: this.thread.id,
+        callId,
+        idempotencyKey: idempotencyKey(this.thread.id, callId),
+      };
+      const result = await tool.run?.(parsed.data, context);
+      this.push("tool_result", { callId, tool: tool.name, result: result ?? null });
+      return true;
+    } catch (cause) {
+      const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      this.error("tool_failed", `${tool.name} failed: ${message.slice(0, 500)}`, {
+        callId,
+        tool: tool.name,
+      });
+      return false;
+    }
+  }
+
+  private afterError(): StepResult {
+    if (this.errorCount() >= this.deps.agent.maxConsecutiveErrors) {
+      return this.escalate("too_many_errors");
+    }
+    return this.continue();
+  }
+
+  /** Pulls a human in (factor 7): the thread waits for a `human_response` to this call. */
+  private escalate(reason: Exclude<EscalationReason, "tool">): StepResult {
+    const { agent } = this.deps;
+    const lastError = this.events().findLast((event) => event.type === "error");
+    const message =
+      reason === "too_many_errors"
+        ? `Escalated after ${this.errorCount()} consecutive errors; the last: ` +
+          `${lastError?.type === "error" ? lastError.data.message : "unknown"}. ` +
+          "Reply with guidance and the agent continues."
+        : `Escalated after ${agent.maxSteps} model steps without human input. ` +
+          "Reply and the agent continues.";
+    this.push("human_input_requested", {
+      callId: this.nextCallId(),
+      tool: ESCALATION_TOOL,
+      args: { reason },
+      message,
+      reason,
+    });
+    return this.pause();
+  }
+
+  private error(
+    code: Extract<ThreadEvent, { type: "error" }>["data"]["code"],
+    message: string,
+    about: { callId?: string; tool?: string },
+    usage?: Extract<ThreadEvent, { type: "error" }>["data"]["usage"],
+  ): void {
+    const { callId, tool } = about;
+    this.push("error", {
+      code,
+      message,
+      ...(callId ? { callId } : {}),
+      ...(tool ? { tool } : {}),
+      ...(usage ? { usage } : {}),
+    });
+  }
+
+  private push<T extends ThreadEvent["type"]>(
+    type: T,
+    data: Extract<ThreadEvent, { type: T }>["data"],
+  ): void {
+    this.out.push({ type, at: this.deps.clock.now().toISOString(), data } as ThreadEvent);
+  }
+
+  private events(): ThreadEvent[] {
+    return [...this.thread.events, ...this.out];
+  }
+
+  private errorCount(): number {
+    return deriveConsecutiveErrors(this.events());
+  }
+
+  private nextCallId(): string {
+    return `call_${this.thread.events.length + this.out.length}`;
+  }
+
+  private continue(): StepResult {
+    return this.result({ type: "continue" });
+  }
+
+  private pause(): StepResult {
+    const next = idleAction({ ...this.thread, events: this.events() });
+    if (next?.type !== "pause") throw new TypeError("pause() on a thread that is not waiting");
+    return this.result(next);
+  }
+
+  private result(next: NextAction): StepResult {
+    return { events: this.out, next };
+  }
+}
+
+/** The human-facing text of a call: its `message` argument, or all its arguments. */
+function messageOf(args: unknown): string {
+  const message = (args as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : renderValue(args);
+}

@@ -1,0 +1,159 @@
+import type { EventOf, ThreadEvent } from "./events.ts";
+
+/** An agent run: an append-only list of events. Its version is the number of events. */
+export interface Thread {
+  readonly id: string;
+  readonly agent: string;
+  readonly events: readonly ThreadEvent[];
+}
+
+export const statuses = [
+  "running",
+  "waiting_for_approval",
+  "waiting_for_human",
+  "done",
+  "failed",
+] as const;
+export type Status = (typeof statuses)[number];
+
+/** What a paused thread waits for; `null` when it waits for nothing. */
+export interface Pending {
+  callId: string;
+  kind: "approval" | "human_input";
+  tool: string;
+  args: unknown;
+  message?: string;
+  /** Only for approvals: the hash an approver's decision may quote to bind itself to these args. */
+  argsHash?: string;
+}
+
+/** The thread's version: the number of events it holds. Appends are conditional on it. */
+export const versionOf = (thread: Thread): number => thread.events.length;
+
+/** The call the thread is waiting on, if any: the last request that has no answer yet. */
+export function derivePending(events: readonly ThreadEvent[]): Pending | null {
+  const answered = new Set<string>();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    switch (event.type) {
+      case "approval_decision":
+      case "human_response":
+        answered.add(event.data.callId);
+        break;
+      case "approval_requested": {
+        const { callId, tool, args, argsHash } = event.data;
+        return answered.has(callId) ? null : { callId, kind: "approval", tool, args, argsHash };
+      }
+      case "human_input_requested": {
+        const { callId, tool, args, message } = event.data;
+        return answered.has(callId) ? null : { callId, kind: "human_input", tool, args, message };
+      }
+      case "done":
+      case "failed":
+        return null;
+      default:
+        break;
+    }
+  }
+  return null;
+}
+
+/** The thread's status, derived from its events alone (factor 5). */
+export function deriveStatus(events: readonly ThreadEvent[]): Status {
+  const last = findLast(events, (e) => e.type === "done" || e.type === "failed");
+  if (last) return last.type === "done" ? "done" : "failed";
+  const pending = derivePending(events);
+  if (!pending) return "running";
+  return pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human";
+}
+
+/** The terminal tool's message, or `null` while the thread is not done. */
+export function deriveOutput(events: readonly ThreadEvent[]): string | null {
+  const last = events.at(-1);
+  return last?.type === "done" ? last.data.output : null;
+}
+
+/** Why the thread failed, or `null`. */
+export function deriveFailure(events: readonly ThreadEvent[]): string | null {
+  const last = events.at(-1);
+  return last?.type === "failed" ? last.data.reason : null;
+}
+
+/** Events that count as a success: they reset the consecutive-error count. */
+const resetsErrors = (e: ThreadEvent): boolean =>
+  e.type === "tool_result" ||
+  e.type === "user_message" ||
+  e.type === "human_response" ||
+  e.type === "approval_decision";
+
+/** Errors since the last success or human input (factor 9). */
+export function deriveConsecutiveErrors(events: readonly ThreadEvent[]): number {
+  let count = 0;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    if (resetsErrors(event)) break;
+    if (event.type === "error") count++;
+  }
+  return count;
+}
+
+/** Human input resets the step budget of a launch (factor 10). */
+export const isHumanInput = (e: ThreadEvent): boolean =>
+  e.type === "user_message" || e.type === "human_response" || e.type === "approval_decision";
+
+/**
+ * Model calls since the last human input. Every model call leaves exactly one marker: the model's
+ * tool call, or an error about its reply (`model_reply`) or about reaching it (`model_failed`).
+ */
+export function deriveStepsSinceHumanInput(events: readonly ThreadEvent[]): number {
+  let count = 0;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    if (isHumanInput(event)) break;
+    if (isModelCall(event)) count++;
+  }
+  return count;
+}
+
+const isModelCall = (e: ThreadEvent): boolean =>
+  (e.type === "tool_call" && e.data.source === "model") ||
+  (e.type === "error" && (e.data.code === "model_reply" || e.data.code === "model_failed"));
+
+/** The last approval decision, if it was an approval whose tool has not run yet. */
+export function deriveApprovedCall(
+  events: readonly ThreadEvent[],
+): EventOf<"approval_requested">["data"] | null {
+  const last = events.at(-1);
+  if (last?.type !== "approval_decision" || !last.data.approved) return null;
+  const request = findLast(
+    events,
+    (e): e is EventOf<"approval_requested"> =>
+      e.type === "approval_requested" && e.data.callId === last.data.callId,
+  );
+  return request ? request.data : null;
+}
+
+/** A snapshot of everything derived, as the API shows it. */
+export function summarize(thread: Thread) {
+  return {
+    threadId: thread.id,
+    agent: thread.agent,
+    status: deriveStatus(thread.events),
+    version: versionOf(thread),
+    pending: derivePending(thread.events),
+    output: deriveOutput(thread.events),
+    consecutiveErrors: deriveConsecutiveErrors(thread.events),
+    stepsSinceHumanInput: deriveStepsSinceHumanInput(thread.events),
+  };
+}
+
+function findLast<T extends ThreadEvent>(
+  events: readonly ThreadEvent[],
+  predicate: ((e: ThreadEvent) => e is T) | ((e: ThreadEvent) => boolean),
+): T | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    if (predicate(event)) return event as T;
+  }
+  return undefined;
+}

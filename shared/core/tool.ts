@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+
+/**
+ * What the control flow does with a call (factor 8):
+ * - `sync`: run now, append the result, continue;
+ * - `approval`: pause until a human approves, then run (or append the rejection and continue);
+ * - `human`: pause until a human answers;
+ * - `terminal`: the thread is done, the call's `message` is its output.
+ */
+export type ToolKind = "sync" | "approval" | "human" | "terminal";
+
+/** What a running tool knows about its call. */
+export interface ToolContext {
+  threadId: string;
+  callId: string;
+  /** Stable across retries of the same call: pass it to any side effect (factor 12 + at-least-once). */
+  idempotencyKey: string;
+}
+
+export type ToolInput = z.ZodObject;
+
+type RunnableKind = "sync" | "approval";
+type PausingKind = "human" | "terminal";
+
+export type ToolDefinition<S extends ToolInput = ToolInput> =
+  | {
+      name: string;
+      description: string;
+      input: S;
+      kind: RunnableKind;
+      // Method syntax on purpose: a tool with specific args stays assignable to `Tool`.
+      run(args: z.output<S>, context: ToolContext): Promise<unknown> | unknown;
+    }
+  | { name: string; description: string; input: S; kind: PausingKind; run?: undefined };
+
+/** A tool as the model sees it: a strict JSON Schema generated from the zod input (factor 4). */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** A tool definition plus its generated schema, ready for the reducer. */
+export type Tool<S extends ToolInput = ToolInput> = ToolDefinition<S> & { readonly spec: ToolSpec };
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Defines a tool: name, description, zod input, kind and (for `sync` and `approval`) a handler.
+ *
+ * @example
+ * const add = defineTool({
+ *   name: "add",
+ *   description: "Add two numbers",
+ *   input: z.object({ a: z.number(), b: z.number() }),
+ *   kind: "sync",
+ *   run: ({ a, b }) => a + b,
+ * });
+ */
+export function defineTool<S extends ToolInput>(definition: ToolDefinition<S>): Tool<S> {
+  if (!TOOL_NAME.test(definition.name)) {
+    throw new ConfigError(
+      `tool name "${definition.name}" must match ${TOOL_NAME} (the model APIs' rule)`,
+    );
+  }
+  const { kind, run } = definition as { kind: ToolKind; run?: unknown };
+  if ((kind === "sync" || kind === "approval") && typeof run !== "function") {
+    throw new ConfigError(`tool "${definition.name}" is of kind ${kind} and needs run()`);
+  }
+  const spec: ToolSpec = {
+    name: definition.name,
+    description: definition.description,
+    parameters: strictJsonSchema(definition.name, definition.input),
+  };
+  return Object.freeze({ ...definition, spec }) as Tool<S>;
+}
+
+/**
+ * zod's own JSON Schema output, checked against the rules of strict function calling: every object
+ * closed (`additionalProperties: false`) and every property required (use `.nullable()` for an
+ * optional value). A schema that breaks them is a configuration error at definition time, not a
+ * 400 from the model API at run time.
+ */
+export function strictJsonSchema(toolName: string, input: ToolInput): Record<string, unknown> {
+  let schema: Record<string, unknown>;
+  try {
+    schema = z.toJSONSchema(input, { io: "output", target: "draft-2020-12" });
+  } catch (cause) {
+    throw new ConfigError(`tool "${toolName}": input cannot be expressed as JSON Schema`, {
+      cause,
+    });
+  }
+  delete schema.$schema;
+  assertStrict(toolName, schema, "input");
+  return schema;
+}
+
+function assertStrict(toolName: string, node: unknown, path: string): void {
+  if (Array.isArray(node)) {
+    node.forEach((child, i) => {
+      assertStrict(toolName, child, `${path}[${i}]`);
+    });
+    return;
+  }
+  if (typeof node !== "object" || node === null) return;
+  const schema = node as Record<string, unknown>;
+  if (schema.type === "object" && typeof schema.properties === "object") {
+    const keys = Object.keys(schema.properties as object);
+    const required = new Set((schema.required as string[] | undefined) ?? []);
+    const optional = keys.filter((key) => !required.has(key));
+    if (optional.length > 0) {
+      throw new ConfigError(
+        `tool "${toolName}": ${path} has optional properties (${optional.join(", ")}); ` +
+          "strict function calling needs every property required: use .nullable() instead",
+      );
+    }
+    if (schema.additionalProperties !== false) {
+      throw new ConfigError(`tool "${toolName}": ${path} must not allow additional properties`);
+    }
+  }
+  for (const [key, child] of Object.entries(schema)) {
+    assertStrict(toolName, child, `${path}.${key}`);
+  }
+}
+
+/** The idempotency key a tool receives: derived from thread id + call id, so retries share it. */
+export const idempotencyKey = (threadId: string, callId: string): string =>
+  `${threadId}:${callId}`;
