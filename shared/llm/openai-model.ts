@@ -1,0 +1,76 @@
+import { type ClientOptions, OpenAI } from "openai";
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionFunctionTool,
+} from "openai/resources/chat/completions";
+import type { Model, ModelReply, ModelRequest } from "../core/ports.ts";
+import type { ToolSpec } from "../core/tool.ts";
+import { toModelError } from "./errors.ts";
+import { toModelReply } from "./reply.ts";
+
+export interface OpenAIModelOptions {
+  /** The model id, for example `"gpt-4o-mini"`. */
+  model: string;
+  /** A ready client (tests, proxies, shared instances). Built from `clientOptions` when omitted. */
+  client?: OpenAI;
+  /** Options for the client built when `client` is omitted (the SDK reads env defaults). */
+  clientOptions?: ClientOptions;
+}
+
+/**
+ * The `Model` port on OpenAI's Chat Completions API: every tool is a strict function, the model
+ * must call exactly one (`tool_choice: "required"`, `parallel_tool_calls: false`), and the reply
+ * becomes a `tool_call` or an `invalid` reply. Transport failures, after the SDK's own retries,
+ * are thrown as `ModelError`; no SDK error escapes.
+ *
+ * @example
+ * const model = new OpenAIModel({
+ *   model: "gpt-4o-mini",
+ *   client: new OpenAI({ apiKey, maxRetries: 3, timeout: 60_000 }),
+ * });
+ * const { events, next } = await step(thread, { agent: calculator, model, clock });
+ */
+export class OpenAIModel implements Model {
+  readonly model: string;
+  private readonly client: OpenAI;
+
+  constructor(options: OpenAIModelOptions) {
+    this.model = options.model;
+    this.client = options.client ?? new OpenAI(options.clientOptions);
+  }
+
+  async next(request: ModelRequest): Promise<ModelReply> {
+    let completion: ChatCompletion;
+    try {
+      completion = await this.client.chat.completions.create(this.params(request));
+    } catch (cause) {
+      throw toModelError(cause);
+    }
+    return toModelReply(completion);
+  }
+
+  /** The request body sent for `request`. */
+  params(request: ModelRequest): ChatCompletionCreateParamsNonStreaming {
+    return {
+      model: this.model,
+      messages: request.messages.map(({ role, content }) => ({ role, content })),
+      tools: request.tools.map(toFunctionTool),
+      tool_choice: "required",
+      parallel_tool_calls: false,
+    };
+  }
+}
+
+/** A core tool spec as a strict Chat Completions function tool. */
+export function toFunctionTool(spec: ToolSpec): ChatCompletionFunctionTool {
+  return {
+    type: "function",
+    function: {
+      name: spec.name,
+      description: spec.description,
+      parameters: spec.parameters,
+      strict: true,
+    },
+  };
+}
