@@ -71,7 +71,10 @@ export function defineAgent(options: AgentOptions): Agent {
       });
     }
   }
-  const positive = (key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget", fallback: number) => {
+  const positive = (
+    key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget",
+    fallback: number,
+  ) => {
     const value = options[key] ?? fallback;
     if (!Number.isInteger(value) || value < 1) {
       throw new ConfigError(`agent "${name}": ${key} must be a positive integer, got ${value}`);

@@ -85,7 +85,12 @@ export const approvalDecisionEvent = z.object({
   }),
 });
 
-export const escalationReasons = ["tool", "too_many_errors", "max_steps"] as const;
+export const escalationReasons = [
+  "tool",
+  "too_many_errors",
+  "max_steps",
+  "model_unusable",
+] as const;
 export type EscalationReason = (typeof escalationReasons)[number];
 
 /** The thread waits for a person: a human-kind tool call, or an escalation by the runtime. */

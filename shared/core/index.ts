@@ -1,4 +1,10 @@
-export { type Agent, type AgentOptions, defineAgent, type PrefetchCall, renderSystemPrompt } from "./agent.ts";
+export {
+  type Agent,
+  type AgentOptions,
+  defineAgent,
+  type PrefetchCall,
+  renderSystemPrompt,
+} from "./agent.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export { canonicalJson, hashArgs } from "./hash.ts";

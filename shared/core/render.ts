@@ -56,8 +56,13 @@ function renderEvent(
       toolOf.set(event.data.callId, event.data.tool);
       return tag(event.data.tool, renderValue(event.data.args));
     case "tool_result":
-      return tag(`${event.data.tool}_result`, truncate(renderValue(event.data.result), resultBudget));
+      return tag(
+        `${event.data.tool}_result`,
+        truncate(renderValue(event.data.result), resultBudget),
+      );
     case "error":
+      // An outage is not the model's mistake: telling it costs tokens and teaches nothing.
+      if (event.data.code === "model_failed") return null;
       return tag("error", event.data.message, event.data.tool ? { tool: event.data.tool } : {});
     case "approval_decision": {
       if (event.data.approved) return null; // the tool's result says it ran
@@ -124,13 +129,20 @@ export function renderValue(value: unknown, indent = ""): string {
   const lines: string[] = [];
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
-    for (const item of value) lines.push(`${indent}- ${nested(item, `${indent}  `)}`);
+    for (const item of value) lines.push(`${indent}- ${listItem(item, `${indent}  `)}`);
     return lines.join("\n");
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return "";
   for (const [key, item] of entries) lines.push(`${indent}${key}: ${nested(item, `${indent}  `)}`);
   return lines.join("\n");
+}
+
+/** An object in a list starts on the dash's line: `- tag: v1\n  commit: 4f1c`. */
+function listItem(value: unknown, indent: string): string {
+  const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!isObject || Object.keys(value).length === 0) return nested(value, indent);
+  return renderValue(value, indent).slice(indent.length);
 }
 
 function nested(value: unknown, indent: string): string {

@@ -79,6 +79,7 @@ function idleAction(thread: Thread): NextAction | null {
 
 class Step {
   private readonly out: ThreadEvent[] = [];
+  private unusable = false;
   private readonly thread: Thread;
   private readonly deps: StepDeps;
 
@@ -98,7 +99,12 @@ class Step {
     if (!this.thread.events.some((event) => event.type === "tool_call")) {
       for (const call of agent.prefetch) {
         const callId = this.nextCallId();
-        this.push("tool_call", { callId, tool: call.tool.name, args: call.args, source: "prefetch" });
+        this.push("tool_call", {
+          callId,
+          tool: call.tool.name,
+          args: call.args,
+          source: "prefetch",
+        });
         await this.runTool(call.tool, call.args, callId);
       }
     }
@@ -108,6 +114,7 @@ class Step {
     }
 
     const reply = await this.callModel();
+    if (this.unusable) return this.escalate("model_unusable");
     if (!reply) return this.afterError();
     if (reply.type === "invalid") {
       this.error("model_reply", reply.reason, {}, reply.usage);
@@ -121,7 +128,13 @@ class Step {
     const { agent } = this.deps;
     const callId = this.nextCallId();
     const usage = reply.usage ? { usage: reply.usage } : {};
-    this.push("tool_call", { callId, tool: reply.tool, args: reply.args, source: "model", ...usage });
+    this.push("tool_call", {
+      callId,
+      tool: reply.tool,
+      args: reply.args,
+      source: "model",
+      ...usage,
+    });
     const tool = agent.tool(reply.tool);
     if (!tool) {
       const known = agent.tools.map((t) => t.name).join(", ");
@@ -144,7 +157,12 @@ class Step {
       case "sync":
         return (await this.runTool(tool, args, callId)) ? this.continue() : this.afterError();
       case "approval": {
-        this.push("approval_requested", { callId, tool: tool.name, args, argsHash: hashArgs(args) });
+        this.push("approval_requested", {
+          callId,
+          tool: tool.name,
+          args,
+          argsHash: hashArgs(args),
+        });
         return this.pause();
       }
       case "human":
@@ -176,6 +194,8 @@ class Step {
       // Only the adapter's typed failures are the model's fault; anything else is a bug.
       if (!(cause instanceof ModelError)) throw cause;
       this.error("model_failed", `model failed: ${cause.message}`, {});
+      // A rejected key or request will not heal by itself: a person has to fix the setup.
+      if (!cause.retryable) this.unusable = true;
       return null;
     }
   }
@@ -214,13 +234,19 @@ class Step {
   private escalate(reason: Exclude<EscalationReason, "tool">): StepResult {
     const { agent } = this.deps;
     const lastError = this.events().findLast((event) => event.type === "error");
-    const message =
-      reason === "too_many_errors"
-        ? `Escalated after ${this.errorCount()} consecutive errors; the last: ` +
-          `${lastError?.type === "error" ? lastError.data.message : "unknown"}. ` +
-          "Reply with guidance and the agent continues."
-        : `Escalated after ${agent.maxSteps} model steps without human input. ` +
-          "Reply and the agent continues.";
+    const lastMessage = lastError?.type === "error" ? lastError.data.message : "unknown";
+    const messages: Record<typeof reason, string> = {
+      too_many_errors:
+        `Escalated after ${this.errorCount()} consecutive errors; the last: ${lastMessage}. ` +
+        "Reply with guidance and the agent continues.",
+      max_steps:
+        `Escalated after ${agent.maxSteps} model steps without human input. ` +
+        "Reply and the agent continues.",
+      model_unusable:
+        `Escalated because the model rejected the request (${lastMessage}). ` +
+        "Fix the model configuration, then reply and the agent continues.",
+    };
+    const message = messages[reason];
     this.push("human_input_requested", {
       callId: this.nextCallId(),
       tool: ESCALATION_TOOL,

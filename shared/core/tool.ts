@@ -125,5 +125,4 @@ function assertStrict(toolName: string, node: unknown, path: string): void {
 }
 
 /** The idempotency key a tool receives: derived from thread id + call id, so retries share it. */
-export const idempotencyKey = (threadId: string, callId: string): string =>
-  `${threadId}:${callId}`;
+export const idempotencyKey = (threadId: string, callId: string): string => `${threadId}:${callId}`;

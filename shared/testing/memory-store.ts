@@ -47,7 +47,9 @@ export class MemoryThreadStore implements ThreadStore {
         updatedAt: thread.events.at(-1)?.at ?? "",
       }))
       .filter((summary) => summary.status === status && (!agent || summary.agent === agent))
-      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.threadId.localeCompare(b.threadId));
+      .sort(
+        (a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.threadId.localeCompare(b.threadId),
+      );
     const start = cursor ? Number(cursor) : 0;
     const threads = matching.slice(start, start + limit);
     const end = start + threads.length;

@@ -3,7 +3,7 @@ import { type Agent, defineAgent } from "../../core/agent.ts";
 import { defineTool } from "../../core/tool.ts";
 import { doneForNow, requestMoreInformation } from "../human-tools.ts";
 import { deploybotPrompt } from "./prompt.ts";
-import { SimulatedDeployTarget, type Service } from "./target.ts";
+import { type Service, SimulatedDeployTarget } from "./target.ts";
 
 /**
  * The deploy bot: pre-fetches the git tags (factor 13), and every deployment waits for approval.

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { calculator, createDeploybot } from "../../shared/agents/index.ts";
+import type { ThreadEvent } from "../../shared/core/events.ts";
+import { launch, respond } from "../../shared/core/lifecycle.ts";
+import { renderContext, renderEvents, renderValue, truncate } from "../../shared/core/render.ts";
+import { derivePending } from "../../shared/core/thread.ts";
+import { call, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
+import { runUntilIdle, withEvent } from "../support/run.ts";
+
+const at = "2026-01-01T00:00:00.000Z";
+
+describe("Function: renderValue", () => {
+  it("renders objects as key: value lines, lists with dashes, nested with indentation", () => {
+    expect(renderValue({ a: 1, b: "two", c: null, d: true })).toBe(
+      "a: 1\nb: two\nc: null\nd: true",
+    );
+    expect(renderValue([1, "x"])).toBe("- 1\n- x");
+    expect(renderValue([{ tag: "v1", commit: "abc" }])).toBe("- tag: v1\n  commit: abc");
+    expect(renderValue({ outer: { inner: [1, 2] } })).toBe("outer: \n  inner: \n    - 1\n    - 2");
+    expect(renderValue({ text: "line 1\nline 2" })).toBe("text: |\n  line 1\n  line 2");
+    expect(renderValue({})).toBe("");
+    expect(renderValue({ empty: {}, none: [] })).toBe("empty: {}\nnone: []");
+  });
+});
+
+describe("Function: truncate", () => {
+  it("leaves short text alone and cuts long text with a marker", () => {
+    expect(truncate("abc", 3)).toBe("abc");
+    expect(truncate("abcdef", 3)).toBe("abc\n… [truncated 3 of 6 chars]");
+  });
+});
+
+describe("Function: renderEvents", () => {
+  const user: ThreadEvent = { type: "user_message", at, data: { message: "3 + 4" } };
+  const badCall: ThreadEvent = {
+    type: "tool_call",
+    at,
+    data: { callId: "call_1", tool: "add", args: { a: "x" }, source: "model" },
+  };
+  const error: ThreadEvent = {
+    type: "error",
+    at,
+    data: { code: "invalid_args", callId: "call_1", tool: "add", message: "invalid arguments: a" },
+  };
+  const goodCall: ThreadEvent = {
+    type: "tool_call",
+    at,
+    data: { callId: "call_3", tool: "add", args: { a: 3, b: 4 }, source: "model" },
+  };
+  const result: ThreadEvent = {
+    type: "tool_result",
+    at,
+    data: { callId: "call_3", tool: "add", result: 7 },
+  };
+
+  it("shows an error, and the call that caused it, until a later call succeeds", () => {
+    expect(renderEvents([user, badCall, error], 100)).toBe(
+      '<user_message>\n3 + 4\n</user_message>\n<add>\na: x\n</add>\n<error tool="add">\ninvalid arguments: a\n</error>',
+    );
+    expect(renderEvents([user, badCall, error, goodCall, result], 100)).toBe(
+      "<user_message>\n3 + 4\n</user_message>\n<add>\na: 3\nb: 4\n</add>\n<add_result>\n7\n</add_result>",
+    );
+  });
+
+  it("cuts a tool result longer than the budget, with a marker", () => {
+    const big: ThreadEvent = {
+      type: "tool_result",
+      at,
+      data: { callId: "c", tool: "read", result: "x".repeat(50) },
+    };
+    expect(renderEvents([big], 10)).toBe(
+      `<read_result>\n${"x".repeat(10)}\n… [truncated 40 of 50 chars]\n</read_result>`,
+    );
+  });
+
+  it("renders a call without arguments as an empty tag", () => {
+    const listCall: ThreadEvent = {
+      type: "tool_call",
+      at,
+      data: { callId: "c", tool: "list_git_tags", args: {}, source: "prefetch" },
+    };
+    expect(renderEvents([listCall], 10)).toBe("<list_git_tags />");
+  });
+});
+
+describe("Function: renderContext (prompt snapshots, factor 2)", () => {
+  it("renders the calculator's whole context after an approval, a rejection and a question", async () => {
+    // Prepare: a thread with every kind of event the calculator produces
+    const clock = steppingClock();
+    const model = new ScriptedModel([
+      call("add", { a: 3, b: 4 }),
+      call("multiply", { a: "seven", b: 2 }),
+      call("divide", { a: 7, b: 0 }),
+      call("request_more_information", {
+        message: "Dividing by zero is impossible. What did you mean?",
+      }),
+    ]);
+    const deps = { agent: calculator, model, clock };
+    let { thread } = await runUntilIdle(
+      launch({ agent: calculator, threadId: "thr_snap", message: "(3 + 4) * 2 / 0", clock }),
+      deps,
+    );
+    const approval = derivePending(thread.events)?.callId ?? "";
+    thread = withEvent(
+      thread,
+      respond(thread, { callId: approval, approved: false, comment: "b is zero" }, clock),
+    );
+    ({ thread } = await runUntilIdle(thread, deps));
+
+    // Act
+    const request = renderContext(calculator, thread);
+
+    // Assess
+    expect(request.messages[0]?.content).toMatchSnapshot("calculator system prompt");
+    expect(request.messages[1]?.content).toMatchSnapshot("calculator thread");
+    expect(request.tools).toMatchSnapshot("calculator tools");
+  });
+
+  it("renders deploybot's first context with its prefetched tags", async () => {
+    const clock = steppingClock();
+    const agent = createDeploybot();
+    const model = new ScriptedModel([call("done_for_now", { message: "nothing to do" })]);
+    await runUntilIdle(
+      launch({ agent, threadId: "thr_snap", message: "deploy the latest backend", clock }),
+      {
+        agent,
+        model,
+        clock,
+      },
+    );
+    expect(model.calls[0]?.messages).toMatchSnapshot("deploybot first context");
+  });
+});
