@@ -70,3 +70,35 @@ export interface ThreadStore {
   append(read: Thread, events: readonly ThreadEvent[]): Promise<Thread>;
   list(query: ListThreadsQuery): Promise<{ threads: ThreadSummary[]; next?: string }>;
 }
+
+/** A request to apply one reducer step to a thread that is at `version`. */
+export interface StepMessage {
+  threadId: string;
+  version: number;
+}
+
+/**
+ * The step queue. At-least-once: a message may arrive twice or late, and the worker recognises
+ * that by comparing `version` with the stored thread. One step in flight per thread.
+ */
+export interface StepQueue {
+  enqueue(message: StepMessage): Promise<void>;
+}
+
+/** Published when a thread starts waiting for a person, so any channel can notify them. */
+export interface ThreadWaitingNotice {
+  threadId: string;
+  agent: string;
+  status: "waiting_for_approval" | "waiting_for_human";
+  callId: string;
+  tool: string;
+  args: unknown;
+  message?: string;
+  /** Where a person (or a tool acting for them) reads the thread: `GET /threads/{id}`. */
+  link: string;
+}
+
+/** Tells the world about a thread that waits (factor 11: EventBridge in AWS). */
+export interface Notifier {
+  threadWaiting(notice: ThreadWaitingNotice): Promise<void>;
+}
