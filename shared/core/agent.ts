@@ -7,6 +7,18 @@ export interface PrefetchCall {
   args: Record<string, unknown>;
 }
 
+/**
+ * A schedule that launches the agent (factor 11): an EventBridge schedule expression in AWS
+ * (`rate(1 day)`, `cron(0 9 * * ? *)`), fired by the local stack's scheduler on this machine.
+ */
+export interface AgentSchedule {
+  /** Unique within the agent; part of the rule's name and of each launch's idempotency key. */
+  name: string;
+  expression: string;
+  /** The launched thread's user message. */
+  message: string;
+}
+
 export interface AgentOptions {
   /** Unique name: the `agent` of `POST /threads`. */
   name: string;
@@ -22,6 +34,8 @@ export interface AgentOptions {
   resultBudget?: number;
   /** Calls run before the first model call; their results are in the first context. */
   prefetch?: readonly PrefetchCall[];
+  /** Schedules that launch this agent. */
+  schedules?: readonly AgentSchedule[];
 }
 
 export interface Agent {
@@ -32,6 +46,7 @@ export interface Agent {
   readonly maxConsecutiveErrors: number;
   readonly resultBudget: number;
   readonly prefetch: readonly PrefetchCall[];
+  readonly schedules: readonly AgentSchedule[];
   /** Finds a tool the model may call, by name. */
   tool(name: string): Tool | undefined;
 }
@@ -48,7 +63,7 @@ export interface Agent {
  * });
  */
 export function defineAgent(options: AgentOptions): Agent {
-  const { name, tools, prefetch = [] } = options;
+  const { name, tools, prefetch = [], schedules = [] } = options;
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) {
     throw new ConfigError(`agent name "${name}" must be lowercase letters, digits, _ or -`);
   }
@@ -71,6 +86,18 @@ export function defineAgent(options: AgentOptions): Agent {
       });
     }
   }
+  const scheduleNames = new Set<string>();
+  for (const schedule of schedules) {
+    if (!/^[a-z0-9-]{1,32}$/.test(schedule.name) || scheduleNames.has(schedule.name)) {
+      throw new ConfigError(`agent "${name}": schedule names must be unique, lowercase, a-z0-9-`);
+    }
+    if (!/^(rate|cron)\(.+\)$/.test(schedule.expression)) {
+      throw new ConfigError(
+        `agent "${name}": schedule "${schedule.name}" needs rate(...) or cron(...), got "${schedule.expression}"`,
+      );
+    }
+    scheduleNames.add(schedule.name);
+  }
   const positive = (
     key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget",
     fallback: number,
@@ -89,6 +116,7 @@ export function defineAgent(options: AgentOptions): Agent {
     maxConsecutiveErrors: positive("maxConsecutiveErrors", 3),
     resultBudget: positive("resultBudget", 2000),
     prefetch,
+    schedules,
     tool: (toolName: string) => byName.get(toolName),
   });
 }

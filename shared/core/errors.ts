@@ -76,3 +76,14 @@ export class ScriptError extends TwelveError {
     this.name = "ScriptError";
   }
 }
+
+/** A listing cursor that this store did not hand out. */
+export class InvalidCursorError extends TwelveError {
+  constructor(
+    message = "invalid cursor: pass the `next` value of an earlier page",
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "InvalidCursorError";
+  }
+}

@@ -1,3 +1,4 @@
 export { steppingClock } from "./clock.ts";
+export { DemoModel, planArithmetic } from "./demo-model.ts";
 export { MemoryThreadStore } from "./memory-store.ts";
 export { call, invalid, ScriptedModel, type ScriptStep } from "./scripted-model.ts";

@@ -1,4 +1,4 @@
-import { VersionConflictError } from "../core/errors.ts";
+import { InvalidCursorError, VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type {
   CreateThreadInput,
@@ -50,7 +50,8 @@ export class MemoryThreadStore implements ThreadStore {
       .sort(
         (a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.threadId.localeCompare(b.threadId),
       );
-    const start = cursor ? Number(cursor) : 0;
+    const start = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isInteger(start) || start < 0) throw new InvalidCursorError();
     const threads = matching.slice(start, start + limit);
     const end = start + threads.length;
     return end < matching.length ? { threads, next: String(end) } : { threads };

@@ -22,6 +22,7 @@ describe("Function: defineAgent", () => {
       maxConsecutiveErrors: 3,
       resultBudget: 2000,
       prefetch: [],
+      schedules: [],
     });
     expect(agent.tool("lookup")).toBe(lookup);
     expect(agent.tool("nope")).toBeUndefined();

@@ -37,5 +37,12 @@ export function createDeploybot(target = new SimulatedDeployTarget()): Agent {
     ],
     prefetch: [{ tool: listGitTags, args: {} }],
     maxSteps: 12,
+    schedules: [
+      {
+        name: "daily-backend",
+        expression: "rate(1 day)",
+        message: "Deploy the newest tag to the backend if it is not deployed yet.",
+      },
+    ],
   });
 }

@@ -1,0 +1,15 @@
+import type { Agent } from "../core/agent.ts";
+import type { Clock, IdGenerator, Model, Notifier, StepQueue, ThreadStore } from "../core/ports.ts";
+
+/** Everything the runtime's use cases need, as ports: DynamoDB, SQS, EventBridge or in-memory. */
+export interface RuntimeDeps {
+  agents: ReadonlyMap<string, Agent>;
+  store: ThreadStore;
+  queue: StepQueue;
+  notifier: Notifier;
+  model: Model;
+  clock: Clock;
+  ids: IdGenerator;
+  /** The URL people follow to see a thread, e.g. `https://api.example.com/threads/{id}`. */
+  threadLink(threadId: string): string;
+}

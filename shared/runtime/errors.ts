@@ -1,0 +1,11 @@
+import { TwelveError } from "../core/errors.ts";
+
+/** `POST /threads` named an agent this deployment does not serve. */
+export class UnknownAgentError extends TwelveError {
+  readonly agent: string;
+  constructor(agent: string, known: readonly string[]) {
+    super(`unknown agent "${agent}"; known agents: ${known.join(", ")}`);
+    this.name = "UnknownAgentError";
+    this.agent = agent;
+  }
+}

@@ -1,0 +1,42 @@
+import { launch } from "../core/lifecycle.ts";
+import { deriveStatus, type Status, versionOf } from "../core/thread.ts";
+import type { RuntimeDeps } from "./deps.ts";
+import { UnknownAgentError } from "./errors.ts";
+
+export interface LaunchRequest {
+  agent: string;
+  message: string;
+  metadata?: Record<string, unknown>;
+  /** The same key returns the same thread (a retried request, a redelivered event). */
+  idempotencyKey?: string;
+}
+
+/**
+ * Creates a thread and enqueues its first step (factor 6). A repeated idempotency key returns
+ * the first thread; if that thread is still running its step is enqueued again, which the
+ * queue's deduplication and the worker's version check make harmless, and which recovers a
+ * launch whose first enqueue was lost.
+ */
+export async function launchThread(
+  deps: RuntimeDeps,
+  request: LaunchRequest,
+): Promise<{ threadId: string; status: Status; created: boolean }> {
+  const agent = deps.agents.get(request.agent);
+  if (!agent) throw new UnknownAgentError(request.agent, [...deps.agents.keys()]);
+  const fresh = launch({
+    agent,
+    threadId: deps.ids.threadId(),
+    message: request.message,
+    ...(request.metadata ? { metadata: request.metadata } : {}),
+    clock: deps.clock,
+  });
+  const { thread, created } = await deps.store.create({
+    thread: fresh,
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+  });
+  const status = deriveStatus(thread.events);
+  if (status === "running") {
+    await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
+  }
+  return { threadId: thread.id, status, created };
+}
