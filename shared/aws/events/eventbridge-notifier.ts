@@ -1,0 +1,72 @@
+import {
+  EventBridgeClient,
+  type EventBridgeClientConfig,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from "@aws-sdk/client-eventbridge";
+import type { Notifier, ThreadWaitingNotice } from "../../core/ports.ts";
+import { PutEventsError } from "./errors.ts";
+
+/** The `detail-type` of the event published when a thread starts waiting for a person. */
+export const THREAD_WAITING_DETAIL_TYPE = "thread.waiting";
+
+export interface EventBridgeNotifierOptions {
+  /** The event bus name or ARN. */
+  busName: string;
+  /** The event's `source`; rules match on it. */
+  source?: string;
+  /** A ready client (tests, shared instances). Built from `clientConfig` when omitted. */
+  client?: EventBridgeClient;
+  /** Config for the client built when `client` is omitted (the SDK reads env defaults). */
+  clientConfig?: EventBridgeClientConfig;
+}
+
+/**
+ * The `Notifier` port on EventBridge (factor 11): a waiting thread becomes one event with
+ * `detail-type` `thread.waiting` and the notice as `detail`, so any rule (chat, email, a pager)
+ * can tell the person. An entry EventBridge rejects throws `PutEventsError`; SDK errors (network,
+ * access, an oversized event) propagate as they are.
+ *
+ * @example
+ * const notifier = new EventBridgeNotifier({ busName: process.env.EVENT_BUS_NAME });
+ * await notifier.threadWaiting({
+ *   threadId, agent: "calculator", status: "waiting_for_approval",
+ *   callId, tool: "divide", args: { a: 1, b: 0 }, link: `${base}/threads/${threadId}`,
+ * });
+ */
+export class EventBridgeNotifier implements Notifier {
+  readonly busName: string;
+  readonly source: string;
+  private readonly client: EventBridgeClient;
+
+  constructor(options: EventBridgeNotifierOptions) {
+    this.busName = options.busName;
+    this.source = options.source ?? "twelve";
+    this.client = options.client ?? new EventBridgeClient(options.clientConfig ?? {});
+  }
+
+  async threadWaiting(notice: ThreadWaitingNotice): Promise<void> {
+    const output = await this.client.send(
+      new PutEventsCommand({ Entries: [this.entry(THREAD_WAITING_DETAIL_TYPE, notice)] }),
+    );
+    if ((output.FailedEntryCount ?? 0) > 0) {
+      const failed = output.Entries?.find((entry) => entry.ErrorCode !== undefined);
+      throw new PutEventsError({
+        busName: this.busName,
+        detailType: THREAD_WAITING_DETAIL_TYPE,
+        errorCode: failed?.ErrorCode,
+        errorMessage: failed?.ErrorMessage,
+      });
+    }
+  }
+
+  /** The PutEvents entry for `detail` (EventBridge stamps the time). */
+  entry(detailType: string, detail: unknown): PutEventsRequestEntry {
+    return {
+      EventBusName: this.busName,
+      Source: this.source,
+      DetailType: detailType,
+      Detail: JSON.stringify(detail),
+    };
+  }
+}

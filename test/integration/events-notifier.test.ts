@@ -1,0 +1,146 @@
+import { EventBridgeClient, EventBridgeServiceException } from "@aws-sdk/client-eventbridge";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PutEventsError } from "../../shared/aws/events/errors.ts";
+import {
+  EventBridgeNotifier,
+  THREAD_WAITING_DETAIL_TYPE,
+} from "../../shared/aws/events/eventbridge-notifier.ts";
+import type { ThreadWaitingNotice } from "../../shared/core/ports.ts";
+import { type EventBridgeServer, startEventBridgeServer } from "../support/eventbridge-server.ts";
+
+const notice: ThreadWaitingNotice = {
+  threadId: "t-42",
+  agent: "calculator",
+  status: "waiting_for_approval",
+  callId: "call-7",
+  tool: "divide",
+  args: { a: 10, b: 2 },
+  message: "may I divide?",
+  link: "https://agents.example.com/threads/t-42",
+};
+
+describe("Class: EventBridgeNotifier", () => {
+  let server: EventBridgeServer;
+
+  beforeEach(async () => {
+    server = await startEventBridgeServer();
+  });
+
+  afterEach(async () => {
+    await server.stop();
+  });
+
+  const clientConfig = () => ({
+    endpoint: server.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 1,
+  });
+
+  describe("Method: threadWaiting", () => {
+    it("publishes the notice as a thread.waiting event from twelve on the bus", async () => {
+      // Prepare
+      const notifier = new EventBridgeNotifier({
+        busName: "twelve-bus",
+        clientConfig: clientConfig(),
+      });
+
+      // Act
+      await notifier.threadWaiting(notice);
+
+      // Assess
+      expect(server.entries).toEqual([
+        {
+          eventId: expect.any(String),
+          eventBusName: "twelve-bus",
+          source: "twelve",
+          detailType: THREAD_WAITING_DETAIL_TYPE,
+          detail: notice,
+          resources: [],
+          time: expect.any(String),
+        },
+      ]);
+      expect(THREAD_WAITING_DETAIL_TYPE).toBe("thread.waiting");
+    });
+
+    it("uses the given source and client", async () => {
+      // Prepare
+      const notifier = new EventBridgeNotifier({
+        busName: "arn:aws:events:us-east-1:123456789012:event-bus/agents",
+        source: "acme.agents",
+        client: new EventBridgeClient(clientConfig()),
+      });
+      const human: ThreadWaitingNotice = {
+        ...notice,
+        status: "waiting_for_human",
+        tool: "request_more_information",
+        args: { message: "which numbers?" },
+      };
+
+      // Act
+      await notifier.threadWaiting(human);
+
+      // Assess
+      expect(server.entries).toMatchObject([
+        {
+          eventBusName: "arn:aws:events:us-east-1:123456789012:event-bus/agents",
+          source: "acme.agents",
+          detail: human,
+        },
+      ]);
+    });
+
+    it.each([
+      ["ThrottlingException", "Rate exceeded", true],
+      ["AccessDeniedException", "not authorized to put events on this bus", false],
+    ])(
+      "throws PutEventsError when EventBridge fails the entry (%s)",
+      async (code, text, retryable) => {
+        // Prepare
+        const notifier = new EventBridgeNotifier({
+          busName: "twelve-bus",
+          clientConfig: clientConfig(),
+        });
+        server.failNext(code, text);
+
+        // Act
+        const error = await notifier.threadWaiting(notice).then(
+          () => expect.fail("expected a PutEventsError"),
+          (caught: unknown) => caught,
+        );
+
+        // Assess
+        expect(error).toBeInstanceOf(PutEventsError);
+        expect(error).toMatchObject({
+          name: "PutEventsError",
+          busName: "twelve-bus",
+          errorCode: code,
+          errorMessage: text,
+          retryable,
+          message: `EventBridge rejected the thread.waiting event on bus twelve-bus: ${code}: ${text}`,
+        });
+        expect(server.entries).toEqual([]);
+      },
+    );
+
+    it("lets SDK errors through (an event over the 256 KiB limit)", async () => {
+      // Prepare
+      const notifier = new EventBridgeNotifier({
+        busName: "twelve-bus",
+        clientConfig: clientConfig(),
+      });
+      const huge = { ...notice, args: { text: "x".repeat(300 * 1024) } };
+
+      // Act
+      const attempt = notifier.threadWaiting(huge);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(EventBridgeServiceException);
+      await expect(attempt).rejects.toMatchObject({
+        name: "ValidationException",
+        message: "Total size of the entries in the request is over the limit.",
+      });
+      expect(server.entries).toEqual([]);
+    });
+  });
+});
