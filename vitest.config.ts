@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     environment: "node",
+    // Handlers log JSON through Powertools; tests assert behaviour, not log lines.
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT" },
     testTimeout: 20_000,
     projects: [
       {

@@ -53,7 +53,9 @@ export async function startDynamoDbLocal(options: {
 /** Starts fauxqs, an SQS emulator speaking the AWS wire protocol, in this process. */
 export async function startSqsEmulator(options: { port: number }): Promise<Emulator> {
   await assertPortFree(options.port, "the SQS emulator", "SQS_PORT");
-  const server = await startFauxqs({ port: options.port, logger: false, host: "127.0.0.1" });
+  // Queue URLs look like http://sqs.us-east-1.localhost:PORT/...; clients must send to the
+  // endpoint, not to that host (`useQueueUrlAsEndpoint: false`).
+  const server = await startFauxqs({ port: options.port, logger: false });
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }
 

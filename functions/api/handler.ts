@@ -1,0 +1,21 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { logger } from "../logger.ts";
+import { runtime } from "../runtime.ts";
+import { createApiHandler } from "./app.ts";
+
+let api: ReturnType<typeof createApiHandler> | undefined;
+
+/** Lambda entry point of the HTTP API (API Gateway HTTP API, payload format 2.0). */
+export const handler = async (
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> => {
+  if (!api) {
+    const { config, deps } = runtime();
+    api = createApiHandler(deps, {
+      ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      logger,
+    });
+  }
+  return api(event);
+};

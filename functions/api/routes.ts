@@ -1,0 +1,168 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ThreadNotFoundError } from "../../shared/core/errors.ts";
+import { renderContext } from "../../shared/core/render.ts";
+import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { HttpError, json } from "./http.ts";
+import { header, parse, readBody } from "./request.ts";
+import { idempotencyKey, launchBody, listQuery, responseBody, threadId } from "./schemas.ts";
+
+interface RouteContext {
+  deps: RuntimeDeps;
+  event: APIGatewayProxyEventV2;
+  params: Record<string, string>;
+  maxBodyBytes: number;
+}
+
+interface Route {
+  method: string;
+  /** Path segments; `{name}` captures one segment. */
+  path: string;
+  auth: boolean;
+  handle(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+/** The routes of the HTTP contract (DESIGN.md), plus `GET /threads/{id}/context` (factor 2). */
+export const routes: readonly Route[] = [
+  { method: "GET", path: "/health", auth: false, handle: async () => json(200, { status: "ok" }) },
+  {
+    method: "POST",
+    path: "/threads",
+    auth: true,
+    handle: async ({ deps, event, maxBodyBytes }) => {
+      const body = readBody(event, launchBody, maxBodyBytes);
+      const rawKey = header(event, "idempotency-key");
+      const key =
+        rawKey === undefined ? undefined : parse(idempotencyKey, rawKey, "invalid_header");
+      const { threadId: id, status } = await launchThread(deps, {
+        agent: body.agent,
+        message: body.message,
+        ...(body.metadata ? { metadata: body.metadata } : {}),
+        ...(key ? { idempotencyKey: key } : {}),
+      });
+      return json(202, { threadId: id, status });
+    },
+  },
+  {
+    method: "GET",
+    path: "/threads",
+    auth: true,
+    handle: async ({ deps, event }) => {
+      const query = parse(listQuery, event.queryStringParameters ?? {}, "invalid_query");
+      const page = await deps.store.list({
+        status: query.status,
+        limit: query.limit,
+        ...(query.agent ? { agent: query.agent } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      });
+      return json(200, page);
+    },
+  },
+  {
+    method: "GET",
+    path: "/threads/{id}",
+    auth: true,
+    handle: async ({ deps, params }) => {
+      const thread = await loadThread(deps, params.id);
+      const { threadId: id, agent, status, version, pending, output } = summarize(thread);
+      return json(200, {
+        threadId: id,
+        agent,
+        status,
+        version,
+        events: thread.events,
+        pending,
+        output,
+        failure: deriveFailure(thread.events),
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/threads/{id}/context",
+    auth: true,
+    handle: async ({ deps, params }) => {
+      const thread = await loadThread(deps, params.id);
+      const agent = deps.agents.get(thread.agent);
+      if (!agent)
+        throw new HttpError(404, "unknown_agent", `agent "${thread.agent}" is not served here`);
+      return json(200, renderContext(agent, thread));
+    },
+  },
+  {
+    method: "POST",
+    path: "/threads/{id}/responses",
+    auth: true,
+    handle: async ({ deps, event, params, maxBodyBytes }) => {
+      const id = checkedId(params.id);
+      const body = readBody(event, responseBody, maxBodyBytes);
+      return json(202, await respondToThread(deps, id, body));
+    },
+  },
+];
+
+/** The route for a method and path: 404 for an unknown path, 405 for a known path's other methods. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } {
+  const segments = split(path);
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = matchPath(split(route.path), segments);
+    if (!params) continue;
+    if (route.method === method) return { route, params };
+    allowed.push(route.method);
+  }
+  if (allowed.length > 0) {
+    throw new HttpError(
+      405,
+      "method_not_allowed",
+      `${method} is not allowed on ${path}; use ${allowed.join(", ")}`,
+      {
+        allowed,
+      },
+    );
+  }
+  throw new HttpError(404, "route_not_found", `no route for ${method} ${path}`);
+}
+
+function split(path: string): string[] {
+  return path.split("/").filter((segment) => segment !== "");
+}
+
+function matchPath(pattern: string[], segments: string[]): Record<string, string> | null {
+  if (pattern.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, part] of pattern.entries()) {
+    const segment = segments[i] as string;
+    if (part.startsWith("{")) {
+      let value: string;
+      try {
+        value = decodeURIComponent(segment);
+      } catch {
+        return null;
+      }
+      params[part.slice(1, -1)] = value;
+    } else if (part !== segment) {
+      return null;
+    }
+  }
+  return params;
+}
+
+function checkedId(raw: string | undefined): string {
+  const result = threadId.safeParse(raw);
+  // An id this API could never have handed out names no thread: 404, like any unknown id.
+  if (!result.success) throw new ThreadNotFoundError(String(raw).slice(0, 128));
+  return result.data;
+}
+
+async function loadThread(deps: RuntimeDeps, raw: string | undefined): Promise<Thread> {
+  const id = checkedId(raw);
+  const thread = await deps.store.load(id);
+  if (!thread) throw new ThreadNotFoundError(id);
+  return thread;
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { ConfigError } from "../shared/core/errors.ts";
+
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((value) => value === "true" || value === "1");
+
+const schema = z.object({
+  TABLE_NAME: z.string().min(1),
+  // Not z.url(): emulators hand out queue URLs such as http://sqs.us-east-1.127.0.0.1:9324/...
+  STEP_QUEUE_URL: z.string().regex(/^https?:\/\/\S+$/, "an http(s) queue URL"),
+  EVENT_BUS_NAME: z.string().min(1),
+  /** Base URL of the HTTP API, for the links in notifications. */
+  PUBLIC_URL: z.string().default(""),
+  AGENT_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Drive the example agents with the rule-based demo model instead of an LLM. */
+  DEMO_MODEL: flag,
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(65_536),
+  THREAD_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+});
+
+export type RuntimeConfig = z.output<typeof schema>;
+
+/** The handlers' configuration, read once and validated; a bad key fails loudly by name. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join(".")}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid runtime configuration: ${problems.join("; ")}`);
+  }
+  return result.data;
+}

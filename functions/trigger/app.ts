@@ -1,0 +1,63 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { z } from "zod";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { UnknownAgentError } from "../../shared/runtime/errors.ts";
+import { launchThread } from "../../shared/runtime/launch-thread.ts";
+
+const launchInput = z.object({
+  agent: z.string().min(1).max(64),
+  message: z.string().min(1).max(32_000),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A scheduled rule's constant input: the launch plus the schedule's name and firing time. */
+const scheduledInput = launchInput.extend({
+  schedule: z.string().min(1).max(128),
+  time: z.string().min(1).max(64),
+});
+
+/** A custom event: the launch is the event's `detail`. */
+const customEvent = z.object({
+  id: z.string().min(1),
+  "detail-type": z.string(),
+  source: z.string(),
+  detail: launchInput,
+});
+
+export type TriggerResult =
+  | { launched: true; threadId: string; created: boolean }
+  | { launched: false; error: string };
+
+/**
+ * Launches an agent from EventBridge (factor 11): a scheduled rule (the agent and message are in
+ * the rule's input) or a custom event (they are in the event's detail). Each firing carries an
+ * idempotency key (schedule + time, or the event id), so a redelivered event launches nothing
+ * new. Input that can never launch is logged and dropped rather than retried.
+ */
+export function createTriggerHandler(deps: RuntimeDeps, logger: Logger) {
+  return async (event: unknown): Promise<TriggerResult> => {
+    const custom = customEvent.safeParse(event);
+    const scheduled = custom.success ? null : scheduledInput.safeParse(event);
+    let launch: z.output<typeof launchInput> & { idempotencyKey: string };
+    if (custom.success) {
+      launch = { ...custom.data.detail, idempotencyKey: `event:${custom.data.id}` };
+    } else if (scheduled?.success) {
+      const { schedule, time, ...rest } = scheduled.data;
+      launch = { ...rest, idempotencyKey: `schedule:${schedule}:${time}` };
+    } else {
+      const error =
+        "expected a custom event with detail {agent, message} or a schedule input {agent, message, schedule, time}";
+      logger.error("trigger input rejected", { error });
+      return { launched: false, error };
+    }
+    try {
+      const { threadId, created } = await launchThread(deps, launch);
+      logger.info("agent launched by trigger", { threadId, agent: launch.agent, created });
+      return { launched: true, threadId, created };
+    } catch (error) {
+      if (!(error instanceof UnknownAgentError)) throw error;
+      logger.error("trigger names an unknown agent", { error });
+      return { launched: false, error: error.message };
+    }
+  };
+}

@@ -1,0 +1,35 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { InvalidStepMessageError, parseStepMessage } from "../../shared/aws/sqs/step-queue.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { processStep } from "../../shared/runtime/process-step.ts";
+
+/**
+ * The step worker (SQS FIFO event source): one reducer step per message, partial batch failures
+ * reported so only failed messages come back. After a failure the rest of that thread's messages
+ * in the batch are skipped (they would run out of order); other threads go on.
+ */
+export function createWorkerHandler(deps: RuntimeDeps, logger: Logger) {
+  const recordHandler = async (record: SQSRecord) => {
+    let message: ReturnType<typeof parseStepMessage>;
+    try {
+      message = parseStepMessage(record.body);
+    } catch (error) {
+      // A body that can never parse would only bounce until the dead-letter queue: drop it now.
+      if (!(error instanceof InvalidStepMessageError)) throw error;
+      logger.error("dropped an invalid step message", { messageId: record.messageId, error });
+      return;
+    }
+    const outcome = await processStep(deps, message);
+    logger.info("step message processed", { ...message, outcome, messageId: record.messageId });
+  };
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const processor = new SqsFifoPartialProcessorAsync();
+    return processPartialResponse(event, recordHandler, processor, {
+      context,
+      skipGroupOnError: true,
+      throwOnFullBatchFailure: false,
+    });
+  };
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+
+type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Bodies above this are cut off before they reach the handler (API Gateway's own limit). */
+const GATEWAY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+/**
+ * A local stand-in for API Gateway's HTTP API: each request becomes a payload-format-2.0 event
+ * for the same handler Lambda runs, and its result becomes the response.
+ */
+export function startHttpBridge(handler: ApiHandler, port: number): Promise<Server> {
+  const server = createServer(async (request, response) => {
+    try {
+      const body = await readRaw(request);
+      const result =
+        body === null
+          ? {
+              statusCode: 413,
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({
+                error: { code: "payload_too_large", message: "body over 10 MB" },
+              }),
+            }
+          : await handler(toEvent(request, body));
+      response.writeHead(result.statusCode ?? 200, {
+        ...(result.headers as Record<string, string>),
+      });
+      response.end(result.body ?? "");
+    } catch (error) {
+      response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { code: "internal", message: String(error) } }));
+    }
+  });
+  return new Promise((done, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => done(server));
+  });
+}
+
+function readRaw(request: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= GATEWAY_LIMIT_BYTES) chunks.push(chunk);
+    });
+    request.on("end", () => done(size > GATEWAY_LIMIT_BYTES ? null : Buffer.concat(chunks)));
+    request.on("error", fail);
+  });
+}
+
+/** The event API Gateway would send for this request. */
+export function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined)
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams)
+    query[name] = query[name] ? `${query[name]},${value}` : value;
+  const method = request.method ?? "GET";
+  const now = new Date();
+  const text = body.toString("utf8");
+  const isText = Buffer.from(text, "utf8").equals(body);
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "local",
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: randomUUID(),
+      routeKey: "$default",
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: isText ? text : body.toString("base64") } : {}),
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}

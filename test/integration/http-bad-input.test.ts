@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../infra/local/stack.ts";
+import { statuses } from "../../shared/core/thread.ts";
+import { client, startTestStack, type ThreadView } from "./local-stack.ts";
+
+const KEY = "test-key-0123456789abcdef";
+let stack: LocalStack;
+let api: ReturnType<typeof client>;
+let waiting: ThreadView;
+
+/** Every thread the store holds, with its version: a rejected request must change none of it. */
+async function snapshot() {
+  const all: Record<string, number> = {};
+  for (const status of statuses) {
+    const page = await stack.deps.store.list({ status, limit: 100 });
+    for (const summary of page.threads) {
+      all[summary.threadId] = (await stack.deps.store.load(summary.threadId))?.events.length ?? -1;
+    }
+  }
+  return all;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack({ apiKey: KEY });
+  api = client(stack, KEY);
+  const { body } = await api.launch("calculator", "10 / 5");
+  waiting = await api.waitFor(body.threadId, "waiting_for_approval");
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe("bad input gets a clear 4xx and changes nothing", () => {
+  const big = "x".repeat(70_000);
+  const cases: [string, string, string, unknown, number, string, Record<string, string>?][] = [
+    ["malformed JSON", "POST", "/threads", '{"agent": "calculator",', 400, "invalid_json"],
+    ["an empty body", "POST", "/threads", "", 400, "invalid_json"],
+    ["a JSON array", "POST", "/threads", [1, 2], 400, "invalid_body"],
+    ["a wrong type", "POST", "/threads", { agent: "calculator", message: 42 }, 400, "invalid_body"],
+    ["a missing field", "POST", "/threads", { agent: "calculator" }, 400, "invalid_body"],
+    [
+      "an unknown field",
+      "POST",
+      "/threads",
+      { agent: "calculator", message: "1+1", extra: 1 },
+      400,
+      "invalid_body",
+    ],
+    [
+      "an unknown agent",
+      "POST",
+      "/threads",
+      { agent: "nope", message: "hi" },
+      404,
+      "unknown_agent",
+    ],
+    [
+      "a body over the limit",
+      "POST",
+      "/threads",
+      { agent: "calculator", message: big },
+      413,
+      "payload_too_large",
+    ],
+    [
+      "a bad idempotency key",
+      "POST",
+      "/threads",
+      { agent: "calculator", message: "1+1" },
+      400,
+      "invalid_header",
+      { "idempotency-key": "" },
+    ],
+    ["an unknown thread", "GET", "/threads/thr_doesnotexist", undefined, 404, "thread_not_found"],
+    ["an impossible thread id", "GET", "/threads/%E0%A4%A", undefined, 404, "route_not_found"],
+    ["a list without status", "GET", "/threads", undefined, 400, "invalid_query"],
+    [
+      "a list with a bad status",
+      "GET",
+      "/threads?status=sleeping",
+      undefined,
+      400,
+      "invalid_query",
+    ],
+    [
+      "a list with a bad limit",
+      "GET",
+      "/threads?status=done&limit=1000",
+      undefined,
+      400,
+      "invalid_query",
+    ],
+    [
+      "a list with a forged cursor",
+      "GET",
+      "/threads?status=done&cursor=bm9wZQ",
+      undefined,
+      400,
+      "invalid_cursor",
+    ],
+    ["an unknown route", "GET", "/nope", undefined, 404, "route_not_found"],
+    ["a wrong method", "DELETE", "/threads", undefined, 405, "method_not_allowed"],
+    [
+      "a response to an unknown thread",
+      "POST",
+      "/threads/thr_nope/responses",
+      { callId: "c", approved: true },
+      404,
+      "thread_not_found",
+    ],
+  ];
+
+  it.each(cases)("%s", async (_name, method, path, body, status, code, headers) => {
+    const before = await snapshot();
+    const response = await api.request(method, path, body, headers ?? {});
+    expect(response.status).toBe(status);
+    expect(response.body.error).toMatchObject({ code, message: expect.any(String) });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("refuses answers that do not fit the pending call, with 409 or 400", async () => {
+    const before = await snapshot();
+    const id = waiting.threadId;
+    const callId = waiting.pending?.callId;
+    const answers: [unknown, number, string][] = [
+      [{ callId: "call_999", approved: true }, 409, "not_pending"],
+      [{ callId, response: "yes" }, 409, "not_pending"],
+      [{ callId, approved: true, argsHash: "0".repeat(64) }, 409, "not_pending"],
+      [{ callId, approved: "yes" }, 400, "invalid_body"],
+      [{ callId }, 400, "invalid_body"],
+    ];
+    for (const [body, status, code] of answers) {
+      const response = await api.respond(id, body);
+      expect(response.status, JSON.stringify(body)).toBe(status);
+      expect(response.body.error.code).toBe(code);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("answers a second approval of the same call with 409", async () => {
+    const { body } = await api.launch("calculator", "20 / 4");
+    const thread = await api.waitFor(body.threadId, "waiting_for_approval");
+    const first = await api.respond(thread.threadId, {
+      callId: thread.pending?.callId,
+      approved: true,
+      argsHash: thread.pending?.argsHash,
+    });
+    const second = await api.respond(thread.threadId, {
+      callId: thread.pending?.callId,
+      approved: true,
+    });
+    expect([first.status, second.status]).toEqual([202, 409]);
+  });
+
+  it("needs the bearer token on every route but /health", async () => {
+    const anonymous = client(stack);
+    const wrong = client(stack, "wrong-key-0123456789");
+    expect((await anonymous.request("GET", "/health")).status).toBe(200);
+    for (const who of [anonymous, wrong]) {
+      const before = await snapshot();
+      const response = await who.launch("calculator", "1 + 1");
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe("unauthorized");
+      expect((await who.get(waiting.threadId)).status).toBe(401);
+      expect(await snapshot()).toEqual(before);
+    }
+  });
+
+  it("shows the rendered context of a thread (factor 2)", async () => {
+    const response = await api.request("GET", `/threads/${waiting.threadId}/context`);
+    expect(response.status).toBe(200);
+    expect(response.body.messages[1].content).toContain("<user_message>\n10 / 5\n</user_message>");
+    expect(response.body.tools.map((t: { name: string }) => t.name)).toContain("divide");
+  });
+});

@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../../infra/local/ports.ts";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+
+/** A local stack on free ports, threads in memory, quick redelivery for the recovery tests. */
+export async function startTestStack(options: { apiKey?: string } = {}): Promise<LocalStack> {
+  const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  return startLocalStack({
+    port,
+    dynamoPort,
+    sqsPort,
+    dataDir: null,
+    visibilityTimeoutSeconds: 1,
+    maxReceiveCount: 5,
+    pollers: 2,
+    ...options,
+  });
+}
+
+/** A small HTTP client for the stack's API. */
+export function client(stack: LocalStack, token?: string) {
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      ...(body !== undefined
+        ? { body: typeof body === "string" ? body : JSON.stringify(body) }
+        : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  return {
+    request,
+    launch: (agent: string, message: string, headers: Record<string, string> = {}) =>
+      request("POST", "/threads", { agent, message }, headers),
+    get: (threadId: string) => request("GET", `/threads/${threadId}`),
+    respond: (threadId: string, body: unknown) =>
+      request("POST", `/threads/${threadId}/responses`, body),
+    /** Polls until the thread has `status` (or fails after `timeoutMs`). */
+    async waitFor(threadId: string, status: string | string[], timeoutMs = 15_000) {
+      const wanted = Array.isArray(status) ? status : [status];
+      const deadline = Date.now() + timeoutMs;
+      let last: { status: number; body: { status?: string } } | undefined;
+      while (Date.now() < deadline) {
+        last = await request("GET", `/threads/${threadId}`);
+        if (last.body?.status && wanted.includes(last.body.status)) return last.body as ThreadView;
+        await sleep(50);
+      }
+      throw new Error(
+        `thread ${threadId} never reached ${wanted.join("|")}: ${JSON.stringify(last?.body)}`,
+      );
+    },
+  };
+}
+
+export interface ThreadView {
+  threadId: string;
+  agent: string;
+  status: string;
+  version: number;
+  events: { type: string; data: Record<string, unknown> }[];
+  pending: {
+    callId: string;
+    kind: string;
+    tool: string;
+    args: unknown;
+    message?: string;
+    argsHash?: string;
+  } | null;
+  output: string | null;
+}

@@ -1,0 +1,279 @@
+import type { Context, SQSEvent } from "aws-lambda";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { logger } from "../../functions/logger.ts";
+import { createWorkerHandler } from "../../functions/worker/app.ts";
+import type { LocalStack } from "../../infra/local/stack.ts";
+import type { Model, StepQueue } from "../../shared/core/ports.ts";
+import { call, invalid, ScriptedModel } from "../../shared/testing/index.ts";
+import type { ReceivedEvent } from "../support/eventbridge-server.ts";
+import { client, startTestStack } from "./local-stack.ts";
+
+let stack: LocalStack;
+let api: ReturnType<typeof client>;
+let demo: Model;
+let queue: StepQueue;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = client(stack);
+  demo = stack.deps.model;
+  queue = stack.deps.queue;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+afterEach(() => {
+  stack.deps.model = demo;
+  stack.deps.queue = queue;
+});
+
+const sqsEvent = (messages: { threadId: string; version: number }[]): SQSEvent => ({
+  Records: messages.map((message, i) => ({
+    messageId: `dup-${i}-${Math.random()}`,
+    receiptHandle: `rh-${i}`,
+    body: JSON.stringify(message),
+    attributes: {
+      ApproximateReceiveCount: "2",
+      SentTimestamp: String(Date.now()),
+      SenderId: "local",
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+      MessageGroupId: message.threadId,
+      MessageDeduplicationId: `${message.threadId}:${message.version}`,
+    },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:twelve-steps.fifo",
+    awsRegion: "us-east-1",
+  })),
+});
+const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
+
+describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () => {
+  it("launches, steps on the queue, waits for approval, and finishes once approved", async () => {
+    // Act
+    const launched = await api.launch("calculator", "What is (3 + 4) / 2?");
+    // Assess
+    expect(launched).toEqual({
+      status: 202,
+      body: { threadId: expect.stringMatching(/^thr_/), status: "running" },
+    });
+    const waiting = await api.waitFor(launched.body.threadId, "waiting_for_approval");
+    expect(waiting.pending).toMatchObject({
+      kind: "approval",
+      tool: "divide",
+      args: { a: 7, b: 2 },
+    });
+
+    const approved = await api.respond(waiting.threadId, {
+      callId: waiting.pending?.callId,
+      approved: true,
+    });
+    expect(approved).toEqual({
+      status: 202,
+      body: { threadId: waiting.threadId, status: "running" },
+    });
+    const done = await api.waitFor(waiting.threadId, "done");
+    expect(done.output).toBe("(3 + 4) / 2 = 3.5");
+    expect(done.events.map((e) => e.type)).toEqual([
+      "user_message",
+      "tool_call",
+      "tool_result",
+      "tool_call",
+      "approval_requested",
+      "approval_decision",
+      "tool_result",
+      "tool_call",
+      "done",
+    ]);
+  });
+
+  it("appends a rejection with feedback and lets the model go on", async () => {
+    stack.deps.model = new ScriptedModel([
+      call("divide", { a: 8, b: 2 }),
+      call("multiply", { a: 8, b: 0.5 }),
+      call("done_for_now", { message: "8 / 2 = 4" }),
+    ]);
+    const { body } = await api.launch("calculator", "8 / 2");
+    const waiting = await api.waitFor(body.threadId, "waiting_for_approval");
+    const rejected = await api.respond(body.threadId, {
+      callId: waiting.pending?.callId,
+      approved: false,
+      comment: "multiply by 0.5 instead",
+    });
+    expect(rejected.status).toBe(202);
+    const done = await api.waitFor(body.threadId, "done");
+    expect(done.events).toContainEqual(
+      expect.objectContaining({
+        type: "approval_decision",
+        data: {
+          callId: waiting.pending?.callId,
+          approved: false,
+          comment: "multiply by 0.5 instead",
+        },
+      }),
+    );
+    expect(done.events.filter((e) => e.type === "tool_result").map((e) => e.data.tool)).toEqual([
+      "multiply",
+    ]);
+  });
+
+  it("waits for human input and continues with the answer", async () => {
+    const { body } = await api.launch("calculator", "add some numbers for me");
+    const waiting = await api.waitFor(body.threadId, "waiting_for_human");
+    expect(waiting.pending).toMatchObject({
+      kind: "human_input",
+      tool: "request_more_information",
+    });
+    await api.respond(body.threadId, { callId: waiting.pending?.callId, response: "2 + 5" });
+    const done = await api.waitFor(body.threadId, "done");
+    expect(done.output).toBe("2 + 5 = 7");
+  });
+
+  it("escalates to a human after 3 consecutive errors and publishes the waiting event", async () => {
+    stack.deps.model = new ScriptedModel([
+      invalid("text only"),
+      call("sqrt", {}),
+      call("add", { a: "x" }),
+    ]);
+    const { body } = await api.launch("calculator", "do something");
+    const waiting = await api.waitFor(body.threadId, "waiting_for_human");
+    expect(waiting.pending).toMatchObject({
+      tool: "escalation",
+      args: { reason: "too_many_errors" },
+    });
+    expect(waiting.pending?.message).toMatch(/^Escalated after 3 consecutive errors/);
+    const published = stack.publishedEvents() as ReceivedEvent[];
+    const entry = published.find((e) => e.detail.threadId === body.threadId);
+    expect(entry).toMatchObject({
+      source: "twelve",
+      detailType: "thread.waiting",
+      eventBusName: "twelve-agents",
+    });
+    const notice = entry?.detail;
+    expect(notice).toEqual({
+      threadId: body.threadId,
+      agent: "calculator",
+      status: "waiting_for_human",
+      callId: waiting.pending?.callId,
+      tool: "escalation",
+      args: { reason: "too_many_errors" },
+      message: waiting.pending?.message,
+      link: `${stack.url}/threads/${body.threadId}`,
+    });
+  });
+
+  it("appends nothing twice when every step message is delivered again", async () => {
+    // Prepare: a finished thread
+    const { body } = await api.launch("calculator", "1 + 2 * 3");
+    const done = await api.waitFor(body.threadId, "done");
+    const versions = Array.from({ length: done.version }, (_, i) => ({
+      threadId: body.threadId,
+      version: i + 1,
+    }));
+
+    // Act: redeliver every step message, twice, straight to the worker handler
+    const worker = createWorkerHandler(stack.deps, logger);
+    const result = await worker(sqsEvent([...versions, ...versions]), context);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    const after = await api.get(body.threadId);
+    expect(after.body.events).toEqual(done.events);
+  });
+
+  it("still completes when the enqueue after a successful write is lost (a crash)", async () => {
+    // Prepare: the first enqueue of the next step fails, as if the Lambda died after the write
+    let failures = 0;
+    stack.deps.queue = {
+      enqueue: async (message) => {
+        if (message.version === 3 && failures === 0) {
+          failures++;
+          throw new Error("crash between write and enqueue");
+        }
+        return queue.enqueue(message);
+      },
+    };
+    // Act
+    const { body } = await api.launch("calculator", "2 * 3 + 4");
+    // Assess: the unacknowledged message comes back, finds the step saved, re-sends the next one
+    const done = await api.waitFor(body.threadId, "done", 20_000);
+    expect(failures).toBe(1);
+    expect(done.output).toBe("2 * 3 + 4 = 10");
+    expect(done.events.filter((e) => e.type === "tool_result")).toHaveLength(2);
+  });
+
+  it("lets exactly one of many concurrent approvals of one call win", async () => {
+    const { body } = await api.launch("calculator", "9 / 3");
+    const waiting = await api.waitFor(body.threadId, "waiting_for_approval");
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api.respond(body.threadId, { callId: waiting.pending?.callId, approved: i % 2 === 0 }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409, 409, 409, 409, 409, 409, 409]);
+    expect(answers.filter((a) => a.status === 409)[0]?.body.error.code).toBe("not_pending");
+    const after = await api.waitFor(body.threadId, "done");
+    expect(after.events.filter((e) => e.type === "approval_decision")).toHaveLength(1);
+  });
+
+  it("returns the same thread for a repeated Idempotency-Key, also under concurrency", async () => {
+    const key = { "idempotency-key": `launch-${Date.now()}` };
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => api.launch("calculator", "5 + 5", key)),
+    );
+    const ids = new Set(results.map((r) => r.body.threadId));
+    expect(results.every((r) => r.status === 202)).toBe(true);
+    expect(ids.size).toBe(1);
+    const again = await api.launch("calculator", "5 + 5", key);
+    expect(again.body.threadId).toBe(results[0]?.body.threadId);
+  });
+
+  it("lists threads by status and agent", async () => {
+    const { body } = await api.launch("calculator", "12 / 4");
+    await api.waitFor(body.threadId, "waiting_for_approval");
+    const listed = await api.request(
+      "GET",
+      "/threads?status=waiting_for_approval&agent=calculator&limit=100",
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.threads).toContainEqual({
+      threadId: body.threadId,
+      agent: "calculator",
+      status: "waiting_for_approval",
+      updatedAt: expect.any(String),
+    });
+    const done = await api.request("GET", "/threads?status=done&limit=100");
+    expect(done.body.threads.map((t: { threadId: string }) => t.threadId)).not.toContain(
+      body.threadId,
+    );
+  });
+
+  it("launches from an EventBridge schedule or custom event, once per firing", async () => {
+    const scheduled = {
+      agent: "calculator",
+      message: "6 * 7",
+      schedule: "calculator-test",
+      time: new Date().toISOString(),
+    };
+    const first = await stack.trigger(scheduled);
+    const again = await stack.trigger(scheduled);
+    expect(first).toMatchObject({ launched: true, created: true });
+    expect(again).toEqual({ ...first, created: false });
+    if (!first.launched) throw new Error("not launched");
+    expect((await api.waitFor(first.threadId, "done")).output).toBe("6 * 7 = 42");
+
+    const custom = await stack.trigger({
+      id: `evt-${Date.now()}`,
+      "detail-type": "order.placed",
+      source: "shop",
+      detail: { agent: "calculator", message: "1 + 1" },
+    });
+    expect(custom).toMatchObject({ launched: true, created: true });
+    expect(await stack.trigger({ detail: { agent: "nope" } })).toMatchObject({ launched: false });
+    expect(await stack.trigger({ agent: "nope", message: "x", schedule: "s", time: "t" })).toEqual({
+      launched: false,
+      error: expect.stringContaining('unknown agent "nope"'),
+    });
+  });
+});
