@@ -1,0 +1,19 @@
+export { CorruptThreadError, TooManyEventsError } from "./errors.ts";
+export {
+  byAgentIndex,
+  byStatusIndex,
+  ensureTable,
+  type TableClient,
+  type ThreadIndex,
+  threadAttributeDefinitions,
+  threadGlobalSecondaryIndexes,
+  threadIndexes,
+  threadKeySchema,
+  threadTable,
+} from "./table.ts";
+export {
+  DynamoThreadStore,
+  type DynamoThreadStoreOptions,
+  MAX_APPEND_EVENTS,
+  MAX_CREATE_EVENTS,
+} from "./thread-store.ts";

@@ -1,0 +1,114 @@
+import { z } from "zod";
+import { type ThreadEvent, threadEvent } from "../../core/events.ts";
+import type { Status, Thread } from "../../core/thread.ts";
+import { CorruptThreadError } from "./errors.ts";
+import { fromStoredData, plainNumbers, toStoredData } from "./event-data.ts";
+import { EVENT_PREFIX, eventSk, indexKeys, META_SK } from "./keys.ts";
+
+/** The layout of the meta item; bump it with a migration when the item shapes change. */
+export const SCHEMA_VERSION = 1;
+
+/** A raw item as the document client returns it. */
+export type Item = Record<string, unknown>;
+
+/** The thread's meta item: what listing needs, the version appends are conditional on. */
+export function metaItem(input: {
+  pk: string;
+  threadId: string;
+  agent: string;
+  status: Status;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: number;
+}): Item {
+  const { pk, threadId, agent, status, version, createdAt, updatedAt, expiresAt } = input;
+  return {
+    pk,
+    sk: META_SK,
+    agent,
+    status,
+    version,
+    createdAt,
+    updatedAt,
+    expiresAt,
+    schemaVersion: SCHEMA_VERSION,
+    ...indexKeys({ threadId, agent, status, updatedAt }),
+  };
+}
+
+/** The item of the event at `index` (0-based) of the thread under `pk`. */
+export function eventItem(pk: string, index: number, event: ThreadEvent, expiresAt: number): Item {
+  return {
+    pk,
+    sk: eventSk(index),
+    type: event.type,
+    at: event.at,
+    ...toStoredData(event.data),
+    expiresAt,
+  };
+}
+
+const meta = z.object({
+  agent: z.string(),
+  version: z.number().int().nonnegative(),
+  expiresAt: z.number(),
+});
+
+/** What one consistent read of a thread's items amounts to. */
+export type ReadThread =
+  | { kind: "thread"; thread: Thread | undefined }
+  /** The meta item counts an event the read did not see (see `DynamoThreadStore.load`). */
+  | { kind: "incomplete"; missing: string; version: number; expiresAt: number };
+
+/**
+ * The thread held by `items` (all items under its `pk`, in sort key order). A thread without its
+ * meta item does not exist (any more: TTL deletes a thread's items one by one). Events past the
+ * meta item's version belong to an append that is committing right now and are left for the next
+ * read.
+ */
+export function readThread(threadId: string, items: readonly Item[]): ReadThread {
+  const metaRaw = items.find((item) => item.sk === META_SK);
+  if (!metaRaw) return { kind: "thread", thread: undefined };
+  const parsed = meta.safeParse(plainNumbers(metaRaw));
+  if (!parsed.success) {
+    throw new CorruptThreadError(threadId, META_SK, describeIssues(parsed.error), {
+      cause: parsed.error,
+    });
+  }
+  const { agent, version, expiresAt } = parsed.data;
+  const events = new Map<string, Item>();
+  for (const item of items) {
+    if (typeof item.sk === "string" && item.sk.startsWith(EVENT_PREFIX)) events.set(item.sk, item);
+  }
+  const read: ThreadEvent[] = [];
+  for (let index = 0; index < version; index++) {
+    const sk = eventSk(index);
+    const item = events.get(sk);
+    if (!item) return { kind: "incomplete", missing: sk, version, expiresAt };
+    read.push(readEvent(threadId, sk, item));
+  }
+  return { kind: "thread", thread: { id: threadId, agent, events: read } };
+}
+
+function readEvent(threadId: string, sk: string, item: Item): ThreadEvent {
+  let data: unknown;
+  try {
+    data = plainNumbers(fromStoredData(item));
+  } catch (cause) {
+    throw new CorruptThreadError(threadId, sk, "dataJson is not JSON", { cause });
+  }
+  const parsed = threadEvent.safeParse({ type: item.type, at: item.at, data });
+  if (!parsed.success) {
+    throw new CorruptThreadError(threadId, sk, describeIssues(parsed.error), {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`)
+    .join("; ");
+}

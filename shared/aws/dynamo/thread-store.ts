@@ -1,0 +1,401 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { ConfigError, TwelveError, VersionConflictError } from "../../core/errors.ts";
+import type { ThreadEvent } from "../../core/events.ts";
+import type {
+  Clock,
+  CreateThreadInput,
+  ListThreadsQuery,
+  ThreadStore,
+  ThreadSummary,
+} from "../../core/ports.ts";
+import { deriveStatus, statuses, type Thread } from "../../core/thread.ts";
+import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
+import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
+import { eventItem, type Item, metaItem, readThread } from "./items.ts";
+import {
+  agentPk,
+  IDEMPOTENCY_SK,
+  idempotencyPk,
+  indexKeys,
+  META_SK,
+  statusPk,
+  THREAD_PREFIX,
+  threadPk,
+} from "./keys.ts";
+import { byAgentIndex, byStatusIndex, type ThreadIndex, threadTable } from "./table.ts";
+import { cancellationCodes, transactWrite } from "./transactions.ts";
+
+export interface DynamoThreadStoreOptions {
+  /** The table `ensureTable` (or the CDK app) created. */
+  tableName: string;
+  /** A ready document client (shared, instrumented, or pointing at DynamoDB Local). */
+  client?: DynamoDBDocumentClient;
+  /** Options for the client built when `client` is omitted (region and credentials from env). */
+  clientConfig?: DynamoDBClientConfig;
+  /** How long a thread is kept after its first event; every item of it expires then. Default 90. */
+  retentionDays?: number;
+  /**
+   * Tells a thread that TTL is deleting (expired, partly gone) from a damaged one. Pass the clock
+   * that stamps the events. Default: the system clock.
+   */
+  clock?: Clock;
+}
+
+/**
+ * A create writes the meta item, the idempotency item and the events in one transaction (at most
+ * 100 items). Launches hold one event; only a fork of a long thread could hold more than 90, and
+ * splitting it over several transactions would give up the all-or-nothing create, so it is refused.
+ */
+export const MAX_CREATE_EVENTS = 90;
+/** An append writes the meta item and the events in one transaction of at most 100 items. */
+export const MAX_APPEND_EVENTS = 99;
+
+const DAY_SECONDS = 86_400;
+const DEFAULT_LIMIT = 50;
+const LOAD_ATTEMPTS = 4;
+const CREATE_ATTEMPTS = 4;
+
+const systemClock: Clock = { now: () => new Date() };
+
+const summaryItem = z.object({
+  pk: z.string().startsWith(THREAD_PREFIX),
+  agent: z.string(),
+  status: z.enum(statuses),
+  updatedAt: z.string(),
+});
+
+/**
+ * The `ThreadStore` port on one DynamoDB table. A thread is an item collection: a `META` item
+ * (agent, status, version, times, index keys) and one small item per event, so an append writes
+ * only its new events plus the meta item, whatever the thread's length, and a thread has no size
+ * cap. Appends are one transaction conditional on the meta item's version; listings query two
+ * global secondary indexes (by status, by agent and status), never scan. Every item carries
+ * `expiresAt` (first event + `retentionDays`) for DynamoDB TTL. Event data is a native map, or
+ * JSON text when DynamoDB cannot hold it (see `event-data.ts`).
+ *
+ * Limits: a create holds at most 90 events and an append at most 99 (one transaction holds 100
+ * items), and one event must fit one item (400 KB). SDK errors other than failed conditions
+ * propagate unchanged.
+ *
+ * @example
+ * const store = new DynamoThreadStore({ tableName: process.env.THREADS_TABLE ?? "threads" });
+ * const { thread } = await store.create({ thread: launched, idempotencyKey: "req-42" });
+ * const next = await store.append(thread, events); // VersionConflictError if someone was first
+ */
+export class DynamoThreadStore implements ThreadStore {
+  readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly retentionSeconds: number;
+  private readonly clock: Clock;
+
+  constructor(options: DynamoThreadStoreOptions) {
+    const retentionDays = options.retentionDays ?? 90;
+    if (!(retentionDays > 0 && Number.isFinite(retentionDays))) {
+      throw new ConfigError(
+        `retentionDays must be a positive number of days, got ${retentionDays}`,
+      );
+    }
+    this.tableName = options.tableName;
+    this.client =
+      options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}));
+    this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * Writes a new thread (at most 90 events: creates hold one, forks may hold more) with its
+   * meta item and, given a key, an idempotency item, all in one transaction. A key seen before
+   * returns the thread it created, with `created: false`, however many creates race; a thread id
+   * that exists already is a `VersionConflictError` at version 0.
+   *
+   * @example
+   * const { thread, created } = await store.create({ thread: launched, idempotencyKey });
+   */
+  async create({ thread, idempotencyKey }: CreateThreadInput) {
+    const count = thread.events.length;
+    const first = thread.events[0];
+    const last = thread.events.at(-1);
+    if (!first || !last) {
+      throw new TwelveError(
+        `thread ${thread.id} has no events: a thread starts with its first one`,
+      );
+    }
+    if (count > MAX_CREATE_EVENTS) throw new TooManyEventsError("create", count, MAX_CREATE_EVENTS);
+    const pk = threadPk(thread.id);
+    const expiresAt = this.expiresAt(first.at);
+    const items: NonNullable<TransactWriteCommandInput["TransactItems"]> = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: metaItem({
+            pk,
+            threadId: thread.id,
+            agent: thread.agent,
+            status: deriveStatus(thread.events),
+            version: count,
+            createdAt: first.at,
+            updatedAt: last.at,
+            expiresAt,
+          }),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      ...thread.events.map((event, index) => ({
+        Put: { TableName: this.tableName, Item: eventItem(pk, index, event, expiresAt) },
+      })),
+    ];
+    if (idempotencyKey !== undefined) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: idempotencyPk(idempotencyKey),
+            sk: IDEMPOTENCY_SK,
+            threadId: thread.id,
+            createdAt: first.at,
+            expiresAt,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      });
+    }
+    const keyIndex = items.length - 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await transactWrite(this.client, { TransactItems: items });
+        return { thread, created: true };
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (idempotencyKey !== undefined && codes?.[keyIndex] === "ConditionalCheckFailed") {
+          const existing = await this.threadOfKey(idempotencyKey);
+          if (existing) return { thread: existing, created: false };
+          // TTL deleted the key between our write and our read: it is free now, try again.
+          if (attempt < CREATE_ATTEMPTS) continue;
+        }
+        if (codes?.[0] === "ConditionalCheckFailed") {
+          throw new VersionConflictError(thread.id, 0, { cause: error });
+        }
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * The thread with all its events, read consistently (every page of its item collection), or
+   * `undefined` when it does not exist (or has expired and TTL has begun deleting it). Every event
+   * is validated against the event schema: a corrupt or missing item throws `CorruptThreadError`
+   * naming the thread and the item.
+   *
+   * @example
+   * const thread = await store.load(threadId);
+   * if (!thread) throw new ThreadNotFoundError(threadId);
+   */
+  async load(threadId: string): Promise<Thread | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const read = readThread(threadId, await this.itemsOf(threadId));
+      if (read.kind === "thread") return read.thread;
+      // TTL deletes an expired thread item by item: what is left of it is no thread.
+      if (read.expiresAt <= this.nowSeconds()) return undefined;
+      // A query is not a snapshot: it can see an append's new meta item but not yet its last
+      // events, which are committed and show up on the next read. A gap that stays is damage.
+      if (attempt >= LOAD_ATTEMPTS) {
+        throw new CorruptThreadError(
+          threadId,
+          read.missing,
+          `the item is missing though the thread is at version ${read.version}`,
+        );
+      }
+      await sleep(25 * attempt);
+    }
+  }
+
+  /**
+   * Appends `events` if the stored thread is still at the version of `read` (its number of
+   * events), in one transaction that writes the new event items and updates the meta item's
+   * version, status, `updatedAt` and index keys. Nothing is read and nothing older is rewritten.
+   * Throws `VersionConflictError` when another writer got there first, `TooManyEventsError`
+   * beyond 99 events. No events: returns `read` without writing.
+   *
+   * @example
+   * const { events } = await step(thread, deps);
+   * const next = await store.append(thread, events);
+   */
+  async append(read: Thread, events: readonly ThreadEvent[]): Promise<Thread> {
+    const last = events.at(-1);
+    if (!last) return read;
+    if (events.length > MAX_APPEND_EVENTS) {
+      throw new TooManyEventsError("append", events.length, MAX_APPEND_EVENTS);
+    }
+    const expected = read.events.length;
+    const all = [...read.events, ...events];
+    const first = all[0] as ThreadEvent;
+    const status = deriveStatus(all);
+    const expiresAt = this.expiresAt(first.at);
+    const pk = threadPk(read.id);
+    const keys = indexKeys({ threadId: read.id, agent: read.agent, status, updatedAt: last.at });
+    const items: NonNullable<TransactWriteCommandInput["TransactItems"]> = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: META_SK },
+          UpdateExpression:
+            "SET #version = #version + :count, #status = :status, updatedAt = :updatedAt, " +
+            "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk",
+          ConditionExpression: "#version = :expected",
+          ExpressionAttributeNames: { "#version": "version", "#status": "status" },
+          ExpressionAttributeValues: {
+            ":count": events.length,
+            ":expected": expected,
+            ":status": status,
+            ":updatedAt": last.at,
+            ":gsi1pk": keys.gsi1pk,
+            ":gsi1sk": keys.gsi1sk,
+            ":gsi2pk": keys.gsi2pk,
+            ":gsi2sk": keys.gsi2sk,
+          },
+        },
+      },
+      ...events.map((event, offset) => ({
+        Put: {
+          TableName: this.tableName,
+          Item: eventItem(pk, expected + offset, event, expiresAt),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      })),
+    ];
+    try {
+      await transactWrite(this.client, { TransactItems: items });
+    } catch (error) {
+      if (cancellationCodes(error)?.includes("ConditionalCheckFailed")) {
+        throw new VersionConflictError(read.id, expected, { cause: error });
+      }
+      throw error;
+    }
+    return { ...read, events: all };
+  }
+
+  /**
+   * One page of the threads in `status` (of `agent`, if given), most recently updated first,
+   * from an index (no scan). `next` is an opaque cursor for the following page; a cursor from
+   * anywhere else throws `InvalidCursorError`. Listings are eventually consistent.
+   *
+   * @example
+   * const page = await store.list({ status: "waiting_for_approval", limit: 20 });
+   * if (page.next) await store.list({ status: "waiting_for_approval", cursor: page.next });
+   */
+  async list({ status, agent, limit = DEFAULT_LIMIT, cursor }: ListThreadsQuery) {
+    const index: ThreadIndex = agent ? byAgentIndex : byStatusIndex;
+    const partition = agent ? agentPk(agent) : statusPk(status);
+    const prefix = `${status}#`;
+    const query: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: index.indexName,
+      KeyConditionExpression: agent
+        ? "#ipk = :partition AND begins_with(#isk, :prefix)"
+        : "#ipk = :partition",
+      ExpressionAttributeNames: {
+        "#ipk": index.partitionKey,
+        ...(agent ? { "#isk": index.sortKey } : {}),
+        "#agent": "agent",
+        "#status": "status",
+      },
+      ExpressionAttributeValues: {
+        ":partition": partition,
+        ...(agent ? { ":prefix": prefix } : {}),
+      },
+      ProjectionExpression: "pk, #agent, #status, updatedAt",
+      ScanIndexForward: false,
+      Limit: limit,
+    };
+    if (cursor !== undefined) {
+      const attributes = [
+        threadTable.partitionKey,
+        threadTable.sortKey,
+        index.partitionKey,
+        index.sortKey,
+      ];
+      query.ExclusiveStartKey = decodeCursor(cursor, attributes, (key: IndexKey) => {
+        if (key[index.partitionKey] !== partition) return "it belongs to another listing";
+        if (agent && !key[index.sortKey]?.startsWith(prefix)) return "it belongs to another status";
+        return undefined;
+      });
+    }
+    const page = await this.client.send(new QueryCommand(query));
+    const threads = (page.Items ?? []).map((item): ThreadSummary => {
+      const parsed = summaryItem.safeParse(item);
+      if (!parsed.success) {
+        throw new CorruptThreadError(String(item.pk), META_SK, "unreadable in the listing index", {
+          cause: parsed.error,
+        });
+      }
+      const { pk, ...summary } = parsed.data;
+      return { threadId: pk.slice(THREAD_PREFIX.length), ...summary };
+    });
+    return page.LastEvaluatedKey
+      ? { threads, next: encodeCursor(page.LastEvaluatedKey) }
+      : { threads };
+  }
+
+  /** Every item of the thread, all pages, in sort key order (events, then `META`). */
+  private async itemsOf(threadId: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": threadPk(threadId) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** The thread an idempotency key created; `undefined` when the key is not held (any more). */
+  private async threadOfKey(key: string): Promise<Thread | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: idempotencyPk(key), sk: IDEMPOTENCY_SK },
+        ConsistentRead: true,
+      }),
+    );
+    if (typeof item?.threadId !== "string") return undefined;
+    const thread = await this.load(item.threadId);
+    if (thread) return thread;
+    if (Number(item.expiresAt) <= this.nowSeconds()) {
+      throw new TwelveError(
+        `idempotency key ${key} belongs to thread ${item.threadId}, which has expired and is ` +
+          "being deleted: use a new key",
+      );
+    }
+    // Both were written in one transaction and expire together: this is damage, not a race.
+    throw new CorruptThreadError(
+      item.threadId,
+      META_SK,
+      `idempotency key ${key} names this thread, which does not exist`,
+    );
+  }
+
+  private expiresAt(firstAt: string): number {
+    return Math.floor(Date.parse(firstAt) / 1000) + this.retentionSeconds;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now().getTime() / 1000);
+  }
+}

@@ -1,0 +1,43 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+
+/**
+ * The per-item outcome of a cancelled transaction, in the order of its items (`None`,
+ * `ConditionalCheckFailed`, `TransactionConflict`, ...); `undefined` for any other error.
+ */
+export function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof Error) || error.name !== "TransactionCanceledException") return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return (reasons ?? []).map((reason) => reason.Code);
+}
+
+const ATTEMPTS = 6;
+
+/**
+ * Sends one TransactWriteItems and repeats it while it is cancelled only because another
+ * transaction was touching the same items (`TransactionConflict`). That says nothing about our
+ * conditions, and a cancelled transaction wrote nothing, so trying again is safe; the retry then
+ * either succeeds or meets the winner's write as a failed condition. Any other error, or the last
+ * conflict, is thrown unchanged.
+ */
+export async function transactWrite(
+  client: DynamoDBDocumentClient,
+  input: TransactWriteCommandInput,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send(new TransactWriteCommand(input));
+      return;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      const conflictOnly =
+        codes?.includes("TransactionConflict") && !codes.includes("ConditionalCheckFailed");
+      if (!conflictOnly || attempt >= ATTEMPTS) throw error;
+      await sleep(Math.random() * 25 * 2 ** attempt);
+    }
+  }
+}
