@@ -13,7 +13,7 @@ import { ensureStepQueues } from "../../shared/aws/sqs/queues.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { startEventBridgeServer } from "../../test/support/eventbridge-server.ts";
-import { startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
+import { assertPortFree, startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
 import { startHttpBridge } from "./http-bridge.ts";
 import { startPoller } from "./poller.ts";
 import { startScheduler } from "./scheduler.ts";
@@ -63,6 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
   try {
+    await assertPortFree(options.port, "the HTTP API", "PORT");
     if (options.fresh && options.dataDir) rmSync(options.dataDir, { recursive: true, force: true });
     const dynamo = await startDynamoDbLocal({
       port: options.dynamoPort,

@@ -28,7 +28,7 @@ function calculatorStep(context: string): ModelReply {
     const plan = planArithmetic(block[2] ?? "");
     if (!plan) continue;
     const after = context.slice((block.index ?? 0) + block[0].length);
-    const rejected = /<rejected tool="divide">\n?([\s\S]*?)(?:\n<\/rejected>|\/>)/.exec(after);
+    const rejected = /<rejected tool="divide"(?: \/>|>\n([\s\S]*?)\n<\/rejected>)/.exec(after);
     if (rejected) {
       return call("done_for_now", {
         message: `I stopped: the division was rejected (${rejected[1] || "no comment"}).`,
