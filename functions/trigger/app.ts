@@ -1,4 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas";
 import { z } from "zod";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { UnknownAgentError } from "../../shared/runtime/errors.ts";
@@ -16,13 +17,8 @@ const scheduledInput = launchInput.extend({
   time: z.string().min(1).max(64),
 });
 
-/** A custom event: the launch is the event's `detail`. */
-const customEvent = z.object({
-  id: z.string().min(1),
-  "detail-type": z.string(),
-  source: z.string(),
-  detail: launchInput,
-});
+/** A custom event (Powertools' EventBridge envelope schema): the launch is its `detail`. */
+const customEvent = EventBridgeSchema.extend({ detail: launchInput });
 
 export type TriggerResult =
   | { launched: true; threadId: string; created: boolean }

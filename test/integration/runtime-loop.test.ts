@@ -264,9 +264,14 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
     expect((await api.waitFor(first.threadId, "done")).output).toBe("6 * 7 = 42");
 
     const custom = await stack.trigger({
+      version: "0",
       id: `evt-${Date.now()}`,
       "detail-type": "order.placed",
       source: "shop",
+      account: "123456789012",
+      time: new Date().toISOString(),
+      region: "us-east-1",
+      resources: [],
       detail: { agent: "calculator", message: "1 + 1" },
     });
     expect(custom).toMatchObject({ launched: true, created: true });
