@@ -12,6 +12,7 @@ import { ensureTable } from "../../shared/aws/dynamo/index.ts";
 import { ensureStepQueues } from "../../shared/aws/sqs/queues.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { startEventBridgeServer } from "../../test/support/eventbridge-server.ts";
 import { assertPortFree, startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
 import { startHttpBridge } from "./http-bridge.ts";
@@ -134,24 +135,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(async () => scheduler.stop());
 
     // Queue messages live in memory only: threads that were running when the stack last
-    // stopped get their step enqueued again (the worker's version check makes it idempotent).
-    let resumed = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await deps.store.list({
-        status: "running",
-        limit: 100,
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const summary of page.threads) {
-        const thread = await deps.store.load(summary.threadId);
-        if (thread)
-          await deps.queue.enqueue({ threadId: thread.id, version: thread.events.length });
-        resumed++;
-      }
-      cursor = page.next;
-    } while (cursor);
-    if (resumed > 0) log(`resumed ${resumed} running thread(s)`);
+    // stopped get their step enqueued again; afterwards the reconciler runs every 30 s, as the
+    // scheduled reconciler does in AWS.
+    const resumed = await reconcile(deps, { staleAfterMs: 0 });
+    if (resumed.enqueued > 0) log(`resumed ${resumed.enqueued} running thread(s)`);
+    const reconciler = setInterval(() => {
+      reconcile(deps, { staleAfterMs: 60_000 }).catch((error: unknown) =>
+        log(`reconciler: ${String(error)}`),
+      );
+    }, 30_000).unref();
+    stops.push(async () => clearInterval(reconciler));
 
     return {
       url,

@@ -4,6 +4,7 @@ import { logger } from "../../functions/logger.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import type { Model, StepQueue } from "../../shared/core/ports.ts";
+import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { call, invalid, ScriptedModel } from "../../shared/testing/index.ts";
 import type { ReceivedEvent } from "../support/eventbridge-server.ts";
 import { client, startTestStack } from "./local-stack.ts";
@@ -201,6 +202,20 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
     expect(failures).toBe(1);
     expect(done.output).toBe("2 * 3 + 4 = 10");
     expect(done.events.filter((e) => e.type === "tool_result")).toHaveLength(2);
+  });
+
+  it("finishes a thread whose step message was lost, once the reconciler runs", async () => {
+    // Prepare: the launch's enqueue is lost without an error (a queue purged, a restart)
+    stack.deps.queue = { enqueue: async () => {} };
+    const { body } = await api.launch("calculator", "3 * 3");
+    stack.deps.queue = queue;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await api.get(body.threadId)).body.version).toBe(1);
+    // Act
+    const result = await reconcile(stack.deps, { staleAfterMs: 0 });
+    // Assess
+    expect(result.enqueued).toBeGreaterThanOrEqual(1);
+    expect((await api.waitFor(body.threadId, "done")).output).toBe("3 * 3 = 9");
   });
 
   it("lets exactly one of many concurrent approvals of one call win", async () => {

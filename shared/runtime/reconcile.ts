@@ -1,0 +1,36 @@
+import { deriveStatus, versionOf } from "../core/thread.ts";
+import type { RuntimeDeps } from "./deps.ts";
+
+/**
+ * Finds threads that are `running` but have not moved for `staleAfterMs` and enqueues the step
+ * they owe. A step message can be lost (a crash between the write and the enqueue, a queue
+ * purged, an emulator restarted); re-sending is harmless because the queue deduplicates by
+ * `threadId:version` and the worker drops a step whose version the thread has passed.
+ */
+export async function reconcile(
+  deps: Pick<RuntimeDeps, "store" | "queue" | "clock">,
+  options: { staleAfterMs: number },
+): Promise<{ checked: number; enqueued: number }> {
+  const cutoff = deps.clock.now().getTime() - options.staleAfterMs;
+  let checked = 0;
+  let enqueued = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list({
+      status: "running",
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const summary of page.threads) {
+      checked++;
+      if (Date.parse(summary.updatedAt) > cutoff) continue;
+      const thread = await deps.store.load(summary.threadId);
+      // The listing is eventually consistent: trust only the thread itself.
+      if (!thread || deriveStatus(thread.events) !== "running") continue;
+      await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
+      enqueued++;
+    }
+    cursor = page.next;
+  } while (cursor);
+  return { checked, enqueued };
+}
