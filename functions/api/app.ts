@@ -11,6 +11,7 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { UnknownAgentError } from "../../shared/runtime/errors.ts";
 import { errorResponse, HttpError } from "./http.ts";
 import { matchRoute } from "./routes.ts";
+import type { WebhookOptions } from "./webhooks.ts";
 
 export interface ApiOptions {
   /** When set, every route but `GET /health` needs `Authorization: Bearer <apiKey>`. */
@@ -18,6 +19,8 @@ export interface ApiOptions {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   logger: Logger;
+  /** Signed webhooks; without them every `/hooks/{source}` is a 404. */
+  webhooks?: WebhookOptions;
 }
 
 /**
@@ -43,6 +46,7 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
         event,
         params: match.params,
         maxBodyBytes: options.maxBodyBytes,
+        webhooks: options.webhooks,
       });
     } catch (error) {
       const http = toHttpError(error);

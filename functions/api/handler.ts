@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { DynamoReplayGuard } from "../../shared/aws/dynamo/index.ts";
 import { logger } from "../logger.ts";
 import { runtime } from "../runtime.ts";
 import { createApiHandler } from "./app.ts";
+import { readWebhookSecrets } from "./webhook-config.ts";
 
 let api: ReturnType<typeof createApiHandler> | undefined;
 
@@ -15,6 +17,10 @@ export const handler = async (
       ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
+      webhooks: {
+        secrets: readWebhookSecrets(),
+        replayGuard: new DynamoReplayGuard({ tableName: config.TABLE_NAME }),
+      },
     });
   }
   return api(event);

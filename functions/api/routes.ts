@@ -8,12 +8,14 @@ import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { HttpError, json } from "./http.ts";
 import { header, parse, readBody } from "./request.ts";
 import { idempotencyKey, launchBody, listQuery, responseBody, threadId } from "./schemas.ts";
+import { handleWebhook, type WebhookOptions } from "./webhooks.ts";
 
 interface RouteContext {
   deps: RuntimeDeps;
   event: APIGatewayProxyEventV2;
   params: Record<string, string>;
   maxBodyBytes: number;
+  webhooks: WebhookOptions | undefined;
 }
 
 interface Route {
@@ -24,7 +26,10 @@ interface Route {
   handle(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2>;
 }
 
-/** The routes of the HTTP contract (DESIGN.md), plus `GET /threads/{id}/context` (factor 2). */
+/**
+ * The routes of the HTTP contract (DESIGN.md), plus `GET /threads/{id}/context` (factor 2) and
+ * `POST /hooks/{source}` (signed webhooks, factor 11).
+ */
 export const routes: readonly Route[] = [
   { method: "GET", path: "/health", auth: false, handle: async () => json(200, { status: "ok" }) },
   {
@@ -100,6 +105,14 @@ export const routes: readonly Route[] = [
       const body = readBody(event, responseBody, maxBodyBytes);
       return json(202, await respondToThread(deps, id, body));
     },
+  },
+  {
+    method: "POST",
+    path: "/hooks/{source}",
+    // Signed with HMAC instead of the bearer token: external systems hold a per-source secret.
+    auth: false,
+    handle: async ({ deps, event, params, maxBodyBytes, webhooks }) =>
+      json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
   },
 ];
 

@@ -3,12 +3,13 @@ import type { Server } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApiHandler } from "../../functions/api/app.ts";
+import { readWebhookSecrets } from "../../functions/api/webhook-config.ts";
 import { readConfig } from "../../functions/config.ts";
 import { logger } from "../../functions/logger.ts";
 import { createRuntime } from "../../functions/runtime.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
-import { ensureTable } from "../../shared/aws/dynamo/index.ts";
+import { DynamoReplayGuard, ensureTable } from "../../shared/aws/dynamo/index.ts";
 import { ensureStepQueues } from "../../shared/aws/sqs/queues.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
@@ -30,6 +31,8 @@ export interface LocalStackOptions {
   /** Overrides the configured model (tests pass a scripted one). */
   model?: Model;
   apiKey?: string;
+  /** Webhook sources and secrets; default: `WEBHOOK_SECRETS` from the environment. */
+  webhookSecrets?: Record<string, string>;
   /** Seconds before an unacknowledged step message is delivered again. */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
@@ -110,6 +113,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
+      webhooks: {
+        secrets: options.webhookSecrets ?? readWebhookSecrets(),
+        replayGuard: new DynamoReplayGuard({ tableName }),
+      },
     });
     const server: Server = await startHttpBridge(api, options.port);
     stops.push(

@@ -102,3 +102,11 @@ export interface ThreadWaitingNotice {
 export interface Notifier {
   threadWaiting(notice: ThreadWaitingNotice): Promise<void>;
 }
+
+/**
+ * Remembers which signed webhook deliveries were seen, so a replay is refused. `claim` returns
+ * false when `key` was claimed before; claims may be forgotten after `expiresAt`.
+ */
+export interface ReplayGuard {
+  claim(key: string, expiresAt: Date): Promise<boolean>;
+}

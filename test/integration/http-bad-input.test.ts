@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
-import { statuses } from "../../shared/core/thread.ts";
-import { client, startTestStack, type ThreadView } from "./local-stack.ts";
+import { client, startTestStack, storeSnapshot, type ThreadView } from "./local-stack.ts";
 
 const KEY = "test-key-0123456789abcdef";
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
 let waiting: ThreadView;
 
-/** Every thread the store holds, with its version: a rejected request must change none of it. */
-async function snapshot() {
-  const all: Record<string, number> = {};
-  for (const status of statuses) {
-    const page = await stack.deps.store.list({ status, limit: 100 });
-    for (const summary of page.threads) {
-      all[summary.threadId] = (await stack.deps.store.load(summary.threadId))?.events.length ?? -1;
-    }
-  }
-  return all;
-}
+const snapshot = () => storeSnapshot(stack);
 
 beforeAll(async () => {
   stack = await startTestStack({ apiKey: KEY });

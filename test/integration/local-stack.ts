@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../../infra/local/ports.ts";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import { statuses } from "../../shared/core/thread.ts";
 
 /** A local stack on free ports, threads in memory, quick redelivery for the recovery tests. */
-export async function startTestStack(options: { apiKey?: string } = {}): Promise<LocalStack> {
+export async function startTestStack(
+  options: { apiKey?: string; webhookSecrets?: Record<string, string> } = {},
+): Promise<LocalStack> {
   const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   return startLocalStack({
     port,
@@ -78,4 +81,15 @@ export interface ThreadView {
     argsHash?: string;
   } | null;
   output: string | null;
+}
+
+/** Every thread the store holds, with its version: a rejected request must change none of it. */
+export async function storeSnapshot(stack: LocalStack): Promise<Record<string, number>> {
+  const all: Record<string, number> = {};
+  for (const status of statuses) {
+    for (const summary of (await stack.deps.store.list({ status, limit: 100 })).threads) {
+      all[summary.threadId] = (await stack.deps.store.load(summary.threadId))?.events.length ?? -1;
+    }
+  }
+  return all;
 }

@@ -1,4 +1,5 @@
 export { CorruptThreadError, TooManyEventsError } from "./errors.ts";
+export { DynamoReplayGuard } from "./replay-guard.ts";
 export {
   byAgentIndex,
   byStatusIndex,

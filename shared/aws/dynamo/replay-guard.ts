@@ -1,0 +1,37 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { ReplayGuard } from "../../core/ports.ts";
+
+/**
+ * Webhook replay protection in the thread table: one item per seen delivery, written with
+ * `attribute_not_exists`, expiring by TTL once the signature's time window has passed.
+ */
+export class DynamoReplayGuard implements ReplayGuard {
+  private readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+
+  constructor(options: { tableName: string; client?: DynamoDBDocumentClient }) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  }
+
+  async claim(key: string, expiresAt: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `WEBHOOK#${key}`,
+            sk: "WEBHOOK",
+            expiresAt: Math.ceil(expiresAt.getTime() / 1000),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
