@@ -5,7 +5,7 @@ import { startLocalStack } from "./stack.ts";
 
 /**
  * `npm start`: the whole runtime on this machine. `npm start -- --fresh` starts with no threads.
- * Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), AGENT_API_KEY,
+ * Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), TWELVE_DATA_DIR, AGENT_API_KEY,
  * OPENAI_API_KEY / OPENAI_BASE_URL / AGENT_MODEL (without a key: the scripted demo model).
  */
 const { values } = parseArgs({ options: { fresh: { type: "boolean", default: false } } });
@@ -24,7 +24,7 @@ try {
     port: port("PORT", 3000),
     dynamoPort: port("DYNAMODB_PORT", 8000),
     sqsPort: port("SQS_PORT", 9324),
-    dataDir: ".data/dynamodb",
+    dataDir: process.env.TWELVE_DATA_DIR ?? ".data/dynamodb",
     fresh: values.fresh,
     ...(process.env.AGENT_API_KEY ? { apiKey: process.env.AGENT_API_KEY } : {}),
     log,

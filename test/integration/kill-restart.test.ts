@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../infra/local/ports.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+const dataDir = mkdtempSync(join(tmpdir(), "twelve-kill-"));
+let child: ChildProcess | undefined;
+
+/** `npm start`'s entry point in its own process group, so kill -9 takes DynamoDB Local with it. */
+async function start(ports: { port: number; dynamo: number; sqs: number }) {
+  child = spawn(process.execPath, ["infra/local/start.ts"], {
+    cwd: root,
+    detached: true,
+    stdio: "ignore",
+    env: {
+      ...process.env,
+      PORT: String(ports.port),
+      DYNAMODB_PORT: String(ports.dynamo),
+      SQS_PORT: String(ports.sqs),
+      TWELVE_DATA_DIR: dataDir,
+      OPENAI_API_KEY: "",
+      AGENT_API_KEY: "",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+    },
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${ports.port}/health`)).ok) return;
+    } catch {
+      await sleep(200);
+    }
+  }
+  throw new Error("the local stack did not start");
+}
+
+function killGroup(signal: NodeJS.Signals) {
+  if (child?.pid) {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+afterAll(async () => {
+  killGroup("SIGKILL");
+  await sleep(500);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("kill -9 of the whole local stack", () => {
+  it("loses no thread: after a restart every thread finishes", { timeout: 180_000 }, async () => {
+    // Prepare
+    const ports = { port: await freePort(), dynamo: await freePort(), sqs: await freePort() };
+    await start(ports);
+    const url = `http://127.0.0.1:${ports.port}`;
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const response = await fetch(`${url}/threads`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ agent: "calculator", message: `${i} + 1 * 2 - 3` }),
+        });
+        return ((await response.json()) as { threadId: string }).threadId;
+      }),
+    );
+
+    const statusOf = async (id: string) =>
+      ((await (await fetch(`${url}/threads/${id}`)).json()) as { status: string }).status;
+    const before = await Promise.all(ids.map(statusOf));
+
+    // Act: kill everything mid-flight, then start again on the same data
+    killGroup("SIGKILL");
+    expect(before.filter((status) => status !== "done").length).toBeGreaterThan(0);
+    await sleep(1000);
+    await start(ports);
+
+    // Assess
+    const deadline = Date.now() + 60_000;
+    let statuses: string[] = [];
+    while (Date.now() < deadline) {
+      statuses = await Promise.all(
+        ids.map(
+          async (id) =>
+            ((await (await fetch(`${url}/threads/${id}`)).json()) as { status: string }).status,
+        ),
+      );
+      if (statuses.every((status) => status === "done")) break;
+      await sleep(250);
+    }
+    expect(statuses).toEqual(ids.map(() => "done"));
+    for (const [i, id] of ids.entries()) {
+      const thread = (await (await fetch(`${url}/threads/${id}`)).json()) as {
+        output: string;
+        events: unknown[];
+      };
+      expect(thread.output).toBe(`${i} + 1 * 2 - 3 = ${i + 2 - 3}`);
+      expect(thread.events).toHaveLength(9);
+    }
+  });
+});
