@@ -3,6 +3,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { InvalidStepMessageError, parseStepMessage } from "../../shared/aws/sqs/step-queue.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 
 /**
@@ -10,7 +11,14 @@ import { processStep } from "../../shared/runtime/process-step.ts";
  * reported so only failed messages come back. After a failure the rest of that thread's messages
  * in the batch are skipped (they would run out of order); other threads go on.
  */
-export function createWorkerHandler(deps: RuntimeDeps, logger: Logger) {
+export function createWorkerHandler(
+  deps: RuntimeDeps,
+  logger: Logger,
+  options: {
+    /** The queue's `maxReceiveCount`: on the last delivery a failing step marks its thread failed. */
+    maxReceives: number;
+  },
+) {
   const recordHandler = async (record: SQSRecord) => {
     let message: ReturnType<typeof parseStepMessage>;
     try {
@@ -21,7 +29,22 @@ export function createWorkerHandler(deps: RuntimeDeps, logger: Logger) {
       logger.error("dropped an invalid step message", { messageId: record.messageId, error });
       return;
     }
-    const outcome = await processStep(deps, message);
+    let outcome: Awaited<ReturnType<typeof processStep>>;
+    try {
+      outcome = await processStep(deps, message);
+    } catch (error) {
+      const receives = Number(record.attributes.ApproximateReceiveCount);
+      if (receives >= options.maxReceives) {
+        const reason = `step ${message.version} failed on all ${receives} deliveries: ${String(error)}`;
+        const marked = await failPoisonedStep(deps, message, reason);
+        logger.error("poisoned step: the message goes to the dead-letter queue", {
+          ...message,
+          marked,
+          error,
+        });
+      }
+      throw error;
+    }
     logger.info("step message processed", { ...message, outcome, messageId: record.messageId });
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

@@ -132,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
       region: REGION,
-      worker: createWorkerHandler(deps, logger),
+      worker: createWorkerHandler(deps, logger, { maxReceives: options.maxReceiveCount ?? 5 }),
       concurrency: options.pollers ?? 4,
       log,
     });

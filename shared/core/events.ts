@@ -126,6 +126,13 @@ export const failedEvent = z.object({
   data: z.object({ reason: z.string() }),
 });
 
+/** An operator retries a failed thread (for example after redriving its dead-lettered step). */
+export const retryRequestedEvent = z.object({
+  type: z.literal("retry_requested"),
+  at,
+  data: z.object({ reason: z.string() }),
+});
+
 export const threadEvent = z.discriminatedUnion("type", [
   userMessageEvent,
   toolCallEvent,
@@ -137,6 +144,7 @@ export const threadEvent = z.discriminatedUnion("type", [
   humanResponseEvent,
   doneEvent,
   failedEvent,
+  retryRequestedEvent,
 ]);
 
 export type ThreadEvent = z.infer<typeof threadEvent>;

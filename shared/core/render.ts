@@ -77,6 +77,7 @@ function renderEvent(
     case "approval_requested":
     case "done":
     case "failed":
+    case "retry_requested":
       return null;
     default: {
       const unknown: never = event;

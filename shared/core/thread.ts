@@ -50,6 +50,7 @@ export function derivePending(events: readonly ThreadEvent[]): Pending | null {
       }
       case "done":
       case "failed":
+      case "retry_requested":
         return null;
       default:
         break;
@@ -60,8 +61,12 @@ export function derivePending(events: readonly ThreadEvent[]): Pending | null {
 
 /** The thread's status, derived from its events alone (factor 5). */
 export function deriveStatus(events: readonly ThreadEvent[]): Status {
-  const last = findLast(events, (e) => e.type === "done" || e.type === "failed");
-  if (last) return last.type === "done" ? "done" : "failed";
+  const last = findLast(
+    events,
+    (e) => e.type === "done" || e.type === "failed" || e.type === "retry_requested",
+  );
+  if (last?.type === "done") return "done";
+  if (last?.type === "failed") return "failed";
   const pending = derivePending(events);
   if (!pending) return "running";
   return pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human";
@@ -80,11 +85,7 @@ export function deriveFailure(events: readonly ThreadEvent[]): string | null {
 }
 
 /** Events that count as a success: they reset the consecutive-error count. */
-const resetsErrors = (e: ThreadEvent): boolean =>
-  e.type === "tool_result" ||
-  e.type === "user_message" ||
-  e.type === "human_response" ||
-  e.type === "approval_decision";
+const resetsErrors = (e: ThreadEvent): boolean => e.type === "tool_result" || isHumanInput(e);
 
 /** Errors since the last success or human input (factor 9). */
 export function deriveConsecutiveErrors(events: readonly ThreadEvent[]): number {
@@ -97,9 +98,12 @@ export function deriveConsecutiveErrors(events: readonly ThreadEvent[]): number 
   return count;
 }
 
-/** Human input resets the step budget of a launch (factor 10). */
+/** Human input (an operator's retry too) resets the step budget of a launch (factor 10). */
 export const isHumanInput = (e: ThreadEvent): boolean =>
-  e.type === "user_message" || e.type === "human_response" || e.type === "approval_decision";
+  e.type === "user_message" ||
+  e.type === "human_response" ||
+  e.type === "approval_decision" ||
+  e.type === "retry_requested";
 
 /**
  * Model calls since the last human input. Every model call leaves exactly one marker: the model's

@@ -1,8 +1,10 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { logger } from "../../functions/logger.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { redriveDeadLetters } from "../../shared/aws/sqs/redrive.ts";
 import type { Model, StepQueue } from "../../shared/core/ports.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { call, invalid, ScriptedModel } from "../../shared/testing/index.ts";
@@ -174,7 +176,7 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
     }));
 
     // Act: redeliver every step message, twice, straight to the worker handler
-    const worker = createWorkerHandler(stack.deps, logger);
+    const worker = createWorkerHandler(stack.deps, logger, { maxReceives: 5 });
     const result = await worker(sqsEvent([...versions, ...versions]), context);
 
     // Assess
@@ -290,10 +292,53 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
       detail: { agent: "calculator", message: "1 + 1" },
     });
     expect(custom).toMatchObject({ launched: true, created: true });
+    if (custom.launched) await api.waitFor(custom.threadId, "done");
     expect(await stack.trigger({ detail: { agent: "nope" } })).toMatchObject({ launched: false });
     expect(await stack.trigger({ agent: "nope", message: "x", schedule: "s", time: "t" })).toEqual({
       launched: false,
       error: expect.stringContaining('unknown agent "nope"'),
     });
+  });
+});
+
+describe("poison step messages", () => {
+  it("mark the thread failed with the reason, land in the dead-letter queue, and redrive", async () => {
+    // Prepare: a model bug that throws on every delivery (not a ModelError, so not compacted)
+    stack.deps.model = { next: async () => Promise.reject(new TypeError("model adapter bug")) };
+    const { body } = await api.launch("calculator", "4 + 4");
+
+    // Act: 5 deliveries, 1 s visibility timeout each
+    const failed = await api.waitFor(body.threadId, "failed", 30_000);
+
+    // Assess
+    expect(failed.events.at(-1)).toMatchObject({
+      type: "failed",
+      data: {
+        reason: expect.stringMatching(
+          /^step 1 failed on all 5 deliveries: TypeError: model adapter bug/,
+        ),
+      },
+    });
+    expect((await api.get(body.threadId)).body.failure).toMatch(/model adapter bug/);
+
+    // Act: fix the model, then redrive the dead-lettered step
+    stack.deps.model = demo;
+    const sqs = new SQSClient({ endpoint: stack.sqsEndpoint, useQueueUrlAsEndpoint: false });
+    let counts = { retried: 0, skipped: 0, unreadable: 0 };
+    const deadline = Date.now() + 10_000;
+    while (counts.retried === 0 && Date.now() < deadline) {
+      counts = await redriveDeadLetters({
+        client: sqs,
+        dlqUrl: stack.dlqUrl,
+        deps: stack.deps,
+        log: () => {},
+      });
+    }
+
+    // Assess
+    expect(counts.retried).toBe(1);
+    const done = await api.waitFor(body.threadId, "done");
+    expect(done.output).toBe("4 + 4 = 8");
+    expect(done.events.map((e) => e.type)).toContain("retry_requested");
   });
 });
