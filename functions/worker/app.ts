@@ -34,6 +34,7 @@ export function createWorkerHandler(
       outcome = await processStep(deps, message);
     } catch (error) {
       const receives = Number(record.attributes.ApproximateReceiveCount);
+      logger.warn("step failed; SQS delivers it again", { ...message, receives, error });
       if (receives >= options.maxReceives) {
         const reason = `step ${message.version} failed on all ${receives} deliveries: ${String(error)}`;
         const marked = await failPoisonedStep(deps, message, reason);
