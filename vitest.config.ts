@@ -13,6 +13,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // CDK template assertions, cdk-nag and the esbuild bundles: no emulators, no network.
+        test: { name: "infra", include: ["test/infra/**/*.test.ts"], hookTimeout: 120_000 },
+      },
+      {
+        extends: true,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],

@@ -14,6 +14,14 @@ const schema = z.object({
   /** Base URL of the HTTP API, for the links in notifications. */
   PUBLIC_URL: z.string().default(""),
   AGENT_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * A Secrets Manager secret whose value is the OpenAI API key: how the deployed worker gets the
+   * key without putting it in its environment.
+   */
+  OPENAI_API_KEY_SECRET_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:\S+$/, "a Secrets Manager secret ARN")
+    .optional(),
   /** Drive the example agents with the rule-based demo model instead of an LLM. */
   DEMO_MODEL: flag,
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(65_536),

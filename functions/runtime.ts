@@ -1,9 +1,12 @@
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
+import { OpenAI } from "openai";
 import { agents } from "../shared/agents/index.ts";
 import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
 import { EventBridgeNotifier } from "../shared/aws/events/eventbridge-notifier.ts";
 import { SqsStepQueue } from "../shared/aws/sqs/step-queue.ts";
+import { ConfigError } from "../shared/core/errors.ts";
 import type { Model } from "../shared/core/ports.ts";
-import { openAIModelFromEnv } from "../shared/llm/index.ts";
+import { OpenAIModel, openAIModelFromEnv, readOpenAIConfig } from "../shared/llm/index.ts";
 import type { RuntimeDeps } from "../shared/runtime/deps.ts";
 import { randomIds } from "../shared/runtime/ids.ts";
 import { DemoModel } from "../shared/testing/demo-model.ts";
@@ -18,7 +21,7 @@ export function createRuntime(
   config: RuntimeConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): RuntimeDeps {
-  const model: Model = config.DEMO_MODEL ? new DemoModel() : openAIModelFromEnv(env);
+  const model = createModel(config, env);
   const base = config.PUBLIC_URL.replace(/\/+$/, "");
   return {
     agents,
@@ -37,6 +40,48 @@ export function createRuntime(
     ids: randomIds,
     threadLink: (threadId) => `${base}/threads/${threadId}`,
   };
+}
+
+/**
+ * The model the configuration names: the demo model, OpenAI with the key in Secrets Manager (the
+ * deployed worker), or OpenAI with `OPENAI_API_KEY`. Only the worker calls the model, so the HTTP
+ * API, the trigger and the reconciler run with none configured; a step without one fails loudly.
+ */
+function createModel(config: RuntimeConfig, env: NodeJS.ProcessEnv): Model {
+  if (config.DEMO_MODEL) return new DemoModel();
+  if (config.OPENAI_API_KEY_SECRET_ARN) {
+    return openAIModelFromSecret(config.OPENAI_API_KEY_SECRET_ARN, env);
+  }
+  if (env.OPENAI_API_KEY) return openAIModelFromEnv(env);
+  return {
+    next: async () => {
+      throw new ConfigError(
+        "no model configured: set OPENAI_API_KEY, OPENAI_API_KEY_SECRET_ARN or DEMO_MODEL=true",
+      );
+    },
+  };
+}
+
+/** Seconds a fetched key is reused, so a `put-secret-value` reaches running workers this soon. */
+const SECRET_MAX_AGE_SECONDS = 300;
+
+/** OpenAI with its key read from Secrets Manager when a request needs it, cached by Powertools. */
+function openAIModelFromSecret(secretArn: string, env: NodeJS.ProcessEnv): OpenAIModel {
+  // The other model settings are checked now, so a bad one still fails at the first invocation.
+  const settings = readOpenAIConfig({ ...env, OPENAI_API_KEY: "(read from Secrets Manager)" });
+  const client = new OpenAI({
+    apiKey: async () => {
+      const key = await getSecret(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS });
+      if (typeof key !== "string" || key.trim() === "") {
+        throw new ConfigError(`secret ${secretArn} holds no OpenAI API key`);
+      }
+      return key.trim();
+    },
+    ...(settings.OPENAI_BASE_URL ? { baseURL: settings.OPENAI_BASE_URL } : {}),
+    timeout: settings.MODEL_TIMEOUT_MS,
+    maxRetries: settings.MODEL_MAX_RETRIES,
+  });
+  return new OpenAIModel({ model: settings.AGENT_MODEL, client });
 }
 
 let cached: { config: RuntimeConfig; deps: RuntimeDeps } | undefined;

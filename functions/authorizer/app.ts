@@ -1,0 +1,31 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
+} from "aws-lambda";
+import { ConfigError } from "../../shared/core/errors.ts";
+
+/**
+ * The deployed HTTP API's Lambda authorizer (simple responses): a request passes when it carries
+ * `Authorization: Bearer <key>` with the key `readKey` returns (a Secrets Manager secret in AWS).
+ * It answers the same question the API's own `AGENT_API_KEY` check answers on the local stack.
+ *
+ * @example
+ * const authorize = createAuthorizer(async () => "a-key-of-at-least-16-chars");
+ * await authorize(event); // { isAuthorized: true } for `Authorization: Bearer a-key-of-...`
+ */
+export function createAuthorizer(readKey: () => Promise<string>) {
+  return async (
+    event: APIGatewayRequestAuthorizerEventV2,
+  ): Promise<APIGatewaySimpleAuthorizerResult> => {
+    // Payload format 2.0 lowercases header names.
+    const token = /^Bearer (.+)$/.exec(event.headers?.authorization ?? "")?.[1];
+    if (token === undefined) return { isAuthorized: false };
+    const key = await readKey();
+    if (key.length < 16) throw new ConfigError("the API key secret holds no usable key");
+    // Compare digests so the comparison takes the same time whatever the length of the guess.
+    return { isAuthorized: timingSafeEqual(digest(token), digest(key)) };
+  };
+}
+
+const digest = (value: string): Buffer => createHash("sha256").update(value).digest();

@@ -1,0 +1,88 @@
+import { join } from "node:path";
+import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type HandlerName, handlerEntries, repoRoot } from "../handlers.ts";
+
+export interface HandlerFunctionProps {
+  /** Which handler of `functions/` this function runs. */
+  handler: HandlerName;
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  /** POWERTOOLS_LOG_LEVEL. */
+  logLevel: string;
+  /** Of the log group. */
+  removalPolicy: RemovalPolicy;
+  environment?: Record<string, string>;
+}
+
+/**
+ * One handler of `functions/` as a Lambda function: Node 24 on arm64, bundled by the local esbuild
+ * into a minified ES module with source maps, its own log group with a retention, and a role that
+ * may write to that log group and nothing else until the stack grants it more.
+ *
+ * @example
+ * const api = new HandlerFunction(this, "Api", {
+ *   handler: "api", description: "HTTP API", timeout: Duration.seconds(10),
+ *   logLevel: "INFO", removalPolicy: RemovalPolicy.RETAIN,
+ * });
+ * table.grantReadWriteData(api.function);
+ */
+export class HandlerFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy,
+    });
+    // An own role instead of the AWSLambdaBasicExecutionRole managed policy, whose log
+    // permissions cover every log group in the account.
+    const role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `${Stack.of(this).stackName} ${props.handler} function`,
+    });
+    this.logGroup.grantWrite(role);
+    this.function = new NodejsFunction(this, "Function", {
+      entry: join(repoRoot, handlerEntries[props.handler]),
+      handler: "handler",
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      role,
+      logGroup: this.logGroup,
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, "package-lock.json"),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: `twelve-${props.handler}`,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS: "--enable-source-maps",
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node24",
+        mainFields: ["module", "main"],
+        minify: true,
+        // Keep `cdk synth` quiet: esbuild still prints warnings and errors.
+        logLevel: LogLevel.WARNING,
+        sourceMap: true,
+        // The map keeps file names and lines for stack traces; the sources stay out of the zip.
+        sourcesContent: false,
+        // Bundle the AWS SDK too: the exact versions the tests ran, not the runtime's copy.
+        externalModules: [],
+        // Some CommonJS dependencies call require() for Node built-ins inside an ES module.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}

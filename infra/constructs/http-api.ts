@@ -1,0 +1,100 @@
+import { Duration, type RemovalPolicy } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import {
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+} from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { routes } from "../../functions/api/routes.ts";
+
+export interface ThreadsApiProps {
+  /** The HTTP API handler: every route goes to it. */
+  handler: IFunction;
+  /** The Lambda authorizer that checks the bearer key. */
+  authorizer: IFunction;
+  /** Of the access log group. */
+  removalPolicy: RemovalPolicy;
+}
+
+/** Requests per second (and burst) the `$default` stage lets through, across all callers. */
+export const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
+
+/**
+ * The HTTP API: one explicit route per entry of the handler's own route table
+ * (`functions/api/routes.ts`), so the deployed routes cannot drift from the code. Every route
+ * needs the bearer key (a Lambda authorizer, results cached five minutes per key); the stage is
+ * throttled and writes JSON access logs. No CORS: the callers are servers and curl.
+ *
+ * @example
+ * const api = new ThreadsApi(this, "Api", { handler, authorizer, removalPolicy });
+ * new CfnOutput(this, "ApiUrl", { value: api.url });
+ */
+export class ThreadsApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ThreadsApiProps) {
+    super(scope, id);
+    const authorizer = new HttpLambdaAuthorizer("BearerKey", props.authorizer, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ["$request.header.Authorization"],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    this.api = new HttpApi(this, "HttpApi", {
+      description: "Twelve: launch, inspect and resume agent threads",
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+    this.accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stage = new HttpStage(this, "DefaultStage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: apiThrottle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            ip: "$context.identity.sourceIp",
+            requestTime: "$context.requestTime",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            responseLength: "$context.responseLength",
+            latencyMs: "$context.responseLatency",
+            authorizerError: "$context.authorizer.error",
+            integrationError: "$context.integrationErrorMessage",
+          }),
+        ),
+      },
+    });
+    const integration = new HttpLambdaIntegration("Handler", props.handler);
+    for (const route of routes) {
+      this.api.addRoutes({ path: route.path, methods: [httpMethod(route.method)], integration });
+    }
+  }
+
+  /** The API's base URL, `https://<id>.execute-api.<region>.amazonaws.com/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+}
+
+function httpMethod(method: string): HttpMethod {
+  const known = Object.values(HttpMethod) as string[];
+  if (!known.includes(method)) throw new Error(`route method ${method} is not an HTTP API method`);
+  return method as HttpMethod;
+}

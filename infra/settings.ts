@@ -1,0 +1,70 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import type { Node } from "constructs";
+import { z } from "zod";
+
+const flag = z
+  .union([z.boolean(), z.enum(["true", "false"])])
+  .default(false)
+  .transform((value) => value === true || value === "true");
+
+const optionalText = z.string().trim().min(1).optional();
+
+const schema = z.object({
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, "letters, digits and hyphens")
+    .default("Twelve"),
+  demoModel: flag,
+  removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
+  logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+  agentModel: optionalText,
+  openAiBaseUrl: z.url().optional(),
+  alarmTopicArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:\S+$/, "an SNS topic ARN")
+    .optional(),
+});
+
+/** What a deployment may choose with `-c key=value`; everything else is fixed in code. */
+export interface DeploySettings {
+  /** The CloudFormation stack name; names the event bus too (`twelve-agents` for `Twelve`). */
+  stackName: string;
+  /** Run the rule-based demo model instead of OpenAI (no secret, no model calls). */
+  demoModel: boolean;
+  /** What happens to the thread table and the logs when the stack is deleted. */
+  removalPolicy: RemovalPolicy;
+  /** POWERTOOLS_LOG_LEVEL of every function. */
+  logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  /** AGENT_MODEL of the worker (the SDK default model when unset). */
+  agentModel?: string;
+  /** OPENAI_BASE_URL of the worker, for an OpenAI-compatible server. */
+  openAiBaseUrl?: string;
+  /** An existing SNS topic the alarms notify. */
+  alarmTopicArn?: string;
+}
+
+/**
+ * Reads the deployment's context (`cdk.json` or `-c key=value`), failing loudly with the key.
+ *
+ * @example
+ * const settings = readSettings(app.node); // npx cdk deploy -c demoModel=true
+ */
+export function readSettings(node: Node): DeploySettings {
+  const keys = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+  const raw = Object.fromEntries(keys.map((key) => [key, node.tryGetContext(key)]));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".")}: ${issue.message}`,
+    );
+    throw new Error(`invalid context (-c key=value): ${problems.join("; ")}`);
+  }
+  const { removalPolicy, agentModel, openAiBaseUrl, alarmTopicArn, ...rest } = parsed.data;
+  return {
+    ...rest,
+    removalPolicy: removalPolicy === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    ...(agentModel ? { agentModel } : {}),
+    ...(openAiBaseUrl ? { openAiBaseUrl } : {}),
+    ...(alarmTopicArn ? { alarmTopicArn } : {}),
+  };
+}

@@ -1,0 +1,56 @@
+import { rmSync } from "node:fs";
+import { Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Synthesized, synthTwelve } from "./synth.ts";
+
+let deployed: Synthesized;
+
+beforeAll(() => {
+  deployed = synthTwelve({}, { bundle: false });
+}, 120_000);
+
+afterAll(() => rmSync(deployed.outdir, { recursive: true, force: true }));
+
+/** Every acknowledged cdk-nag finding in the tree: construct path, rule id, reason. */
+function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ""),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe("cdk-nag: AwsSolutions", () => {
+  it("reports no unacknowledged finding", () => {
+    const report = new AwsSolutionsChecks().validateScope(deployed.app);
+    expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it("acknowledges findings only on the constructs they concern, each with a one-line reason", () => {
+    const all = acknowledgments(deployed.app);
+    expect(all.length).toBeGreaterThan(0);
+    for (const { path, id, reason } of all) {
+      expect(path, id).not.toBe("Twelve");
+      expect(reason.length, `${path} ${id}`).toBeGreaterThan(30);
+      expect(reason, `${path} ${id}`).not.toMatch(/\n/);
+    }
+  });
+
+  it("acknowledges only secrets rotated by hand and the table's own indexes", () => {
+    const kinds = new Set(
+      acknowledgments(deployed.app).map(({ id }) =>
+        id.replace(/\[Resource::<ThreadsTable[0-9A-F]+\.Arn>\/index\/\*\]$/, "[table indexes]"),
+      ),
+    );
+    expect([...kinds].sort()).toEqual(["AwsSolutions-IAM5[table indexes]", "AwsSolutions-SMG4"]);
+  });
+});

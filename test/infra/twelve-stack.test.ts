@@ -1,0 +1,450 @@
+import { rmSync } from "node:fs";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routes } from "../../functions/api/routes.ts";
+import { handlerEntries } from "../../infra/handlers.ts";
+import { MAX_RECEIVE_COUNT, WORKER_TIMEOUT } from "../../infra/twelve-stack.ts";
+import { agents } from "../../shared/agents/index.ts";
+import { threadIndexes, threadTable } from "../../shared/aws/dynamo/table.ts";
+import {
+  environmentOf,
+  functionOf,
+  functionsByHandler,
+  resourcesOf,
+  type Synthesized,
+  synthTwelve,
+} from "./synth.ts";
+
+let deployed: Synthesized;
+let template: Template;
+
+beforeAll(() => {
+  // Bundling is left to bundles.test.ts: these assertions are about the resources.
+  deployed = synthTwelve({}, { bundle: false });
+  template = deployed.template;
+}, 120_000);
+
+afterAll(() => rmSync(deployed.outdir, { recursive: true, force: true }));
+
+const logicalId = (type: string, props: Record<string, unknown>): string => {
+  const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
+  expect(found).toHaveLength(1);
+  return found[0] as string;
+};
+
+describe("Stack: Twelve", () => {
+  describe("DynamoDB thread table", () => {
+    it("has the keys, TTL and indexes of shared/aws/dynamo/table.ts", () => {
+      template.hasResourceProperties("AWS::DynamoDB::Table", {
+        KeySchema: [
+          { AttributeName: threadTable.partitionKey, KeyType: "HASH" },
+          { AttributeName: threadTable.sortKey, KeyType: "RANGE" },
+        ],
+        TimeToLiveSpecification: { AttributeName: threadTable.ttlAttribute, Enabled: true },
+        GlobalSecondaryIndexes: threadIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: "HASH" },
+            { AttributeName: index.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: {
+            ProjectionType: "INCLUDE",
+            NonKeyAttributes: [...index.nonKeyAttributes],
+          },
+        })),
+      });
+    });
+
+    it("is on-demand, with point-in-time recovery and server-side encryption", () => {
+      template.hasResourceProperties("AWS::DynamoDB::Table", {
+        BillingMode: "PAY_PER_REQUEST",
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    });
+
+    it("keeps its data when the stack is deleted, and refuses deletion", () => {
+      template.hasResource("AWS::DynamoDB::Table", {
+        DeletionPolicy: "Retain",
+        UpdateReplacePolicy: "Retain",
+        Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      });
+    });
+
+    it("is deleted with the stack when deployed with -c removalPolicy=destroy", () => {
+      const dev = synthTwelve({ removalPolicy: "destroy" }, { bundle: false });
+      try {
+        dev.template.hasResource("AWS::DynamoDB::Table", {
+          DeletionPolicy: "Delete",
+          Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+        });
+      } finally {
+        rmSync(dev.outdir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("SQS step queues", () => {
+    it("are a FIFO step queue with explicit deduplication and a FIFO dead-letter queue after 5 receives", () => {
+      const dlq = logicalId("AWS::SQS::Queue", {
+        FifoQueue: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
+      template.hasResourceProperties("AWS::SQS::Queue", {
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        RedrivePolicy: {
+          deadLetterTargetArn: { "Fn::GetAtt": [dlq, "Arn"] },
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        },
+      });
+      expect(MAX_RECEIVE_COUNT).toBe(5);
+      // The worker knows which delivery is the last, to mark the thread failed then.
+      expect(environmentOf(template, "worker").STEP_MAX_RECEIVES).toBe("5");
+    });
+
+    it("are both encrypted by SQS and refuse requests without TLS", () => {
+      const queues = resourcesOf(template, "AWS::SQS::Queue");
+      expect(queues).toHaveLength(2);
+      for (const [id, queue] of queues) {
+        expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+        template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: "Deny",
+                Action: "sqs:*",
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it("hide a received step for six times the worker's timeout", () => {
+      const { fn: worker } = functionOf(template, "worker");
+      expect(worker.Properties.Timeout).toBe(WORKER_TIMEOUT.toSeconds());
+      template.hasResourceProperties("AWS::SQS::Queue", {
+        FifoQueue: true,
+        VisibilityTimeout: 6 * WORKER_TIMEOUT.toSeconds(),
+      });
+    });
+
+    it("feed the worker in batches of 10, reporting partial batch failures", () => {
+      const { id: workerId } = functionOf(template, "worker");
+      const queue = logicalId("AWS::SQS::Queue", { ContentBasedDeduplication: false });
+      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionName: { Ref: workerId },
+        EventSourceArn: { "Fn::GetAtt": [queue, "Arn"] },
+        BatchSize: 10,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+      });
+    });
+  });
+
+  describe("Lambda functions", () => {
+    it("are one per handler of functions/", () => {
+      expect([...functionsByHandler(template).keys()].sort()).toEqual(
+        Object.keys(handlerEntries).sort(),
+      );
+    });
+
+    it("run nodejs24.x on arm64 with source maps and the Powertools settings", () => {
+      for (const [name, [, fn]] of functionsByHandler(template)) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: "nodejs24.x",
+          Architectures: ["arm64"],
+          Handler: "index.handler",
+          Environment: {
+            Variables: {
+              NODE_OPTIONS: "--enable-source-maps",
+              POWERTOOLS_SERVICE_NAME: `twelve-${name}`,
+              POWERTOOLS_LOG_LEVEL: "INFO",
+            },
+          },
+        });
+      }
+    });
+
+    it("log to their own log groups, kept for a month", () => {
+      for (const [, [, fn]] of functionsByHandler(template)) {
+        const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup;
+        const group = template.toJSON().Resources[logGroup.Ref];
+        expect(group).toMatchObject({
+          Type: "AWS::Logs::LogGroup",
+          Properties: { RetentionInDays: 30 },
+        });
+      }
+    });
+
+    it("give the worker the API's URL for the links in its notices", () => {
+      const api = logicalId("AWS::ApiGatewayV2::Api", {});
+      const url = (handler: string) => JSON.stringify(environmentOf(template, handler).PUBLIC_URL);
+      expect(url("worker")).toContain(`{"Ref":"${api}"}`);
+      expect(url("worker")).toContain(".execute-api.");
+      expect(url("api")).toBeUndefined();
+    });
+  });
+
+  describe("Model", () => {
+    it("is OpenAI, with the key in a Secrets Manager secret only the worker reads", () => {
+      const secret = logicalId("AWS::SecretsManager::Secret", {
+        Description: Match.stringLikeRegexp("OpenAI"),
+      });
+      const env = (handler: string) => environmentOf(template, handler);
+      expect(env("worker").OPENAI_API_KEY_SECRET_ARN).toEqual({ Ref: secret });
+      expect(env("worker").DEMO_MODEL).toBeUndefined();
+      for (const other of ["api", "trigger", "reconciler", "authorizer"]) {
+        expect(env(other).OPENAI_API_KEY_SECRET_ARN).toBeUndefined();
+      }
+      expect(policyOf("worker")).toContainEqual({
+        actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        resources: [{ Ref: secret }],
+      });
+    });
+
+    it("is the demo model, with no secret, when deployed with -c demoModel=true", () => {
+      const demo = synthTwelve({ demoModel: "true" }, { bundle: false });
+      try {
+        const vars = environmentOf(demo.template, "worker");
+        expect(vars.DEMO_MODEL).toBe("true");
+        expect(vars.OPENAI_API_KEY_SECRET_ARN).toBeUndefined();
+        demo.template.resourcePropertiesCountIs(
+          "AWS::SecretsManager::Secret",
+          { Description: Match.stringLikeRegexp("OpenAI") },
+          0,
+        );
+      } finally {
+        rmSync(demo.outdir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("HTTP API", () => {
+    it("has exactly the routes of functions/api/routes.ts, all to the API function", () => {
+      const { id: apiFn } = functionOf(template, "api");
+      const routeKeys = resourcesOf(template, "AWS::ApiGatewayV2::Route").map(
+        ([, route]) => route.Properties.RouteKey,
+      );
+      expect(routeKeys.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+      template.resourceCountIs("AWS::ApiGatewayV2::Integration", 1);
+      template.hasResourceProperties("AWS::ApiGatewayV2::Integration", {
+        IntegrationType: "AWS_PROXY",
+        PayloadFormatVersion: "2.0",
+        IntegrationUri: { "Fn::GetAtt": [apiFn, "Arn"] },
+      });
+    });
+
+    it("authorizes every route with the bearer-key Lambda authorizer", () => {
+      const { id: authorizerFn } = functionOf(template, "authorizer");
+      const authorizer = logicalId("AWS::ApiGatewayV2::Authorizer", {
+        AuthorizerType: "REQUEST",
+        AuthorizerPayloadFormatVersion: "2.0",
+        EnableSimpleResponses: true,
+        IdentitySource: ["$request.header.Authorization"],
+        AuthorizerResultTtlInSeconds: 300,
+      });
+      const authorizerUri = JSON.stringify(
+        template.toJSON().Resources[authorizer].Properties.AuthorizerUri,
+      );
+      expect(authorizerUri).toContain(authorizerFn);
+      for (const [, route] of resourcesOf(template, "AWS::ApiGatewayV2::Route")) {
+        expect(route.Properties).toMatchObject({
+          AuthorizationType: "CUSTOM",
+          AuthorizerId: { Ref: authorizer },
+        });
+      }
+    });
+
+    it("keeps the bearer key in a generated secret that only the authorizer reads", () => {
+      const secret = logicalId("AWS::SecretsManager::Secret", {
+        GenerateSecretString: Match.objectLike({ PasswordLength: 48 }),
+      });
+      expect(environmentOf(template, "authorizer").API_KEY_SECRET_ARN).toEqual({ Ref: secret });
+      const readers = [...functionsByHandler(template).keys()].filter((name) =>
+        policyOf(name).some((statement) =>
+          JSON.stringify(statement.resources).includes(`"${secret}"`),
+        ),
+      );
+      expect(readers).toEqual(["authorizer"]);
+    });
+
+    it("throttles the $default stage and writes access logs, with no CORS", () => {
+      template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+        StageName: "$default",
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        AccessLogSettings: {
+          DestinationArn: { "Fn::GetAtt": [Match.anyValue(), "Arn"] },
+          Format: Match.stringLikeRegexp("\\$context.requestId"),
+        },
+      });
+      template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+        ProtocolType: "HTTP",
+        CorsConfiguration: Match.absent(),
+      });
+    });
+  });
+
+  describe("EventBridge", () => {
+    it("has the agents' bus, which only the worker may publish to", () => {
+      const bus = logicalId("AWS::Events::EventBus", { Name: "twelve-agents" });
+      const publishers = [...functionsByHandler(template).keys()].filter((name) =>
+        policyOf(name).some((statement) => statement.actions.includes("events:PutEvents")),
+      );
+      expect(publishers).toEqual(["worker"]);
+      expect(policyOf("worker")).toContainEqual({
+        actions: ["events:PutEvents"],
+        resources: [{ "Fn::GetAtt": [bus, "Arn"] }],
+      });
+    });
+
+    it("has one scheduled rule per agent schedule, sending the local scheduler's input", () => {
+      const { id: triggerFn } = functionOf(template, "trigger");
+      const declared = [...agents.values()].flatMap((agent) =>
+        agent.schedules.map((schedule) => ({ agent: agent.name, ...schedule })),
+      );
+      expect(declared.length).toBeGreaterThan(0);
+      const scheduled = resourcesOf(template, "AWS::Events::Rule").filter(([, rule]) =>
+        JSON.stringify(rule.Properties.Targets).includes(triggerFn as string),
+      );
+      const schedules = scheduled.filter(([, rule]) => rule.Properties.ScheduleExpression);
+      expect(schedules).toHaveLength(declared.length);
+      for (const schedule of declared) {
+        template.hasResourceProperties("AWS::Events::Rule", {
+          ScheduleExpression: schedule.expression,
+          Targets: [
+            Match.objectLike({
+              Arn: { "Fn::GetAtt": [triggerFn, "Arn"] },
+              InputTransformer: {
+                InputPathsMap: { time: "$.time" },
+                InputTemplate: JSON.stringify({
+                  agent: schedule.agent,
+                  message: schedule.message,
+                  schedule: `${schedule.agent}-${schedule.name}`,
+                  time: "<time>",
+                }).replace('"<time>"', "<time>"),
+              },
+            }),
+          ],
+        });
+      }
+    });
+
+    it("launches agents from agent.launch events on the agents' bus", () => {
+      const { id: triggerFn } = functionOf(template, "trigger");
+      const bus = logicalId("AWS::Events::EventBus", { Name: "twelve-agents" });
+      template.hasResourceProperties("AWS::Events::Rule", {
+        EventBusName: { Ref: bus },
+        EventPattern: { "detail-type": ["agent.launch"] },
+        Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [triggerFn, "Arn"] } })],
+      });
+    });
+
+    it("runs the reconciler every 5 minutes", () => {
+      const { id: reconcilerFn } = functionOf(template, "reconciler");
+      template.hasResourceProperties("AWS::Events::Rule", {
+        ScheduleExpression: "rate(5 minutes)",
+        Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [reconcilerFn, "Arn"] } })],
+      });
+    });
+  });
+
+  describe("Alarms", () => {
+    it("fire on a message in the dead-letter queue", () => {
+      const dlq = logicalId("AWS::SQS::Queue", { MessageRetentionPeriod: 1_209_600 });
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlq, "QueueName"] } }],
+        ComparisonOperator: "GreaterThanThreshold",
+        Threshold: 0,
+      });
+    });
+
+    it("fire on a worker error and on a worker throttle", () => {
+      const { id: workerId } = functionOf(template, "worker");
+      for (const metric of ["Errors", "Throttles"]) {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+          Namespace: "AWS/Lambda",
+          MetricName: metric,
+          Dimensions: [{ Name: "FunctionName", Value: { Ref: workerId } }],
+          ComparisonOperator: "GreaterThanThreshold",
+          Threshold: 0,
+        });
+      }
+    });
+  });
+
+  describe("Outputs", () => {
+    it("give the API URL, the secrets, and the table, queue and bus names", () => {
+      expect(Object.keys(template.findOutputs("*")).sort()).toEqual(
+        [
+          "ApiKeySecretArn",
+          "ApiUrl",
+          "DeadLetterQueueName",
+          "EventBusName",
+          "OpenAiKeySecretArn",
+          "StepQueueName",
+          "TableName",
+        ].sort(),
+      );
+    });
+  });
+
+  describe("Least privilege", () => {
+    it("grants no wildcard action and attaches no managed policy", () => {
+      for (const [, policy] of resourcesOf(template, "AWS::IAM::Policy")) {
+        const document = policy.Properties.PolicyDocument as { Statement: { Action: unknown }[] };
+        for (const statement of document.Statement) {
+          for (const action of [statement.Action].flat()) {
+            expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+          }
+        }
+      }
+      for (const [, role] of resourcesOf(template, "AWS::IAM::Role")) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it("gives each function only the services it uses", () => {
+      const services = (name: string) =>
+        [...new Set(policyOf(name).flatMap((s) => s.actions.map((a) => a.split(":")[0])))].sort();
+      expect(services("api")).toEqual(["dynamodb", "logs", "sqs"]);
+      expect(services("trigger")).toEqual(["dynamodb", "logs", "sqs"]);
+      expect(services("reconciler")).toEqual(["dynamodb", "logs", "sqs"]);
+      expect(services("worker")).toEqual(["dynamodb", "events", "logs", "secretsmanager", "sqs"]);
+      expect(services("authorizer")).toEqual(["logs", "secretsmanager"]);
+      // The reconciler only reads threads; only the worker receives step messages.
+      const actions = (name: string) => policyOf(name).flatMap((s) => s.actions);
+      const tableWrites = /^dynamodb:(Put|Update|Delete|BatchWrite)/;
+      expect(actions("reconciler").filter((a) => tableWrites.test(a))).toEqual([]);
+      const receivers = ["api", "trigger", "reconciler", "worker", "authorizer"].filter((name) =>
+        actions(name).includes("sqs:ReceiveMessage"),
+      );
+      expect(receivers).toEqual(["worker"]);
+    });
+  });
+});
+
+/** The statements of a function's role policy, as action lists and resources. */
+function policyOf(handler: string): { actions: string[]; resources: unknown[] }[] {
+  const { fn } = functionOf(template, handler);
+  const role = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  const policies = resourcesOf(template, "AWS::IAM::Policy").filter(([, policy]) =>
+    JSON.stringify(policy.Properties.Roles).includes(`"${role}"`),
+  );
+  return policies.flatMap(([, policy]) =>
+    (
+      policy.Properties.PolicyDocument as {
+        Statement: { Action: string | string[]; Resource: unknown }[];
+      }
+    ).Statement.map((statement) => ({
+      actions: [statement.Action].flat(),
+      resources: [statement.Resource].flat(),
+    })),
+  );
+}

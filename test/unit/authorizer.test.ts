@@ -1,0 +1,46 @@
+import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { createAuthorizer } from "../../functions/authorizer/app.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+
+const KEY = "k3y-0f-at-least-sixteen-characters";
+
+/** An HTTP API (payload 2.0) request authorizer event; header names arrive lowercased. */
+const event = (authorization?: string): APIGatewayRequestAuthorizerEventV2 =>
+  ({
+    version: "2.0",
+    type: "REQUEST",
+    routeArn: "arn:aws:execute-api:us-east-1:123456789012:api/$default/POST/threads",
+    identitySource: authorization ? [authorization] : [],
+    routeKey: "POST /threads",
+    headers: authorization ? { authorization } : {},
+  }) as unknown as APIGatewayRequestAuthorizerEventV2;
+
+describe("Function: authorizer", () => {
+  it("lets a request with the bearer key through", async () => {
+    const authorize = createAuthorizer(async () => KEY);
+    expect(await authorize(event(`Bearer ${KEY}`))).toEqual({ isAuthorized: true });
+  });
+
+  it("refuses a wrong key, another scheme, and no header at all", async () => {
+    const authorize = createAuthorizer(async () => KEY);
+    for (const header of [`Bearer ${KEY}x`, `Bearer ${KEY.slice(1)}`, `Basic ${KEY}`, undefined]) {
+      expect(await authorize(event(header))).toEqual({ isAuthorized: false });
+    }
+  });
+
+  it("does not read the key for a request without a bearer token", async () => {
+    let reads = 0;
+    const authorize = createAuthorizer(async () => {
+      reads++;
+      return KEY;
+    });
+    await authorize(event());
+    expect(reads).toBe(0);
+  });
+
+  it("fails loudly when the secret holds no usable key, rather than comparing with it", async () => {
+    const authorize = createAuthorizer(async () => "");
+    await expect(authorize(event("Bearer anything-at-all-here"))).rejects.toThrow(ConfigError);
+  });
+});

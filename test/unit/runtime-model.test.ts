@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { readConfig } from "../../functions/config.ts";
+import { createRuntime } from "../../functions/runtime.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+import { OpenAIModel } from "../../shared/llm/index.ts";
+import { DemoModel } from "../../shared/testing/demo-model.ts";
+
+/** What every deployed function gets; the model settings are the worker's alone. */
+const base = {
+  TABLE_NAME: "twelve-threads",
+  STEP_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/steps.fifo",
+  EVENT_BUS_NAME: "twelve-agents",
+};
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf";
+
+const modelOf = (env: Record<string, string>) => createRuntime(readConfig(env), env).model;
+
+describe("Function: createRuntime (model)", () => {
+  it("uses OpenAI with the key in Secrets Manager when given the secret's ARN", () => {
+    expect(modelOf({ ...base, OPENAI_API_KEY_SECRET_ARN: SECRET_ARN })).toBeInstanceOf(OpenAIModel);
+  });
+
+  it("uses the demo model when DEMO_MODEL is set, whatever else is", () => {
+    const env = { ...base, DEMO_MODEL: "true", OPENAI_API_KEY_SECRET_ARN: SECRET_ARN };
+    expect(modelOf(env)).toBeInstanceOf(DemoModel);
+  });
+
+  it("starts without model settings (the API never calls it), and a step then fails loudly", async () => {
+    const model = modelOf(base);
+    await expect(model.next({ messages: [], tools: [] })).rejects.toThrow(ConfigError);
+  });
+
+  it("refuses a secret ARN that is not a Secrets Manager ARN", () => {
+    expect(() => readConfig({ ...base, OPENAI_API_KEY_SECRET_ARN: "openai-key" })).toThrow(
+      /OPENAI_API_KEY_SECRET_ARN/,
+    );
+  });
+});
