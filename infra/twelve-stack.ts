@@ -13,6 +13,7 @@ import { HandlerFunction } from "./constructs/handler-function.ts";
 import { ThreadsApi } from "./constructs/http-api.ts";
 import { StepQueues } from "./constructs/step-queues.ts";
 import { ThreadTable } from "./constructs/thread-table.ts";
+import type { HandlerName } from "./handlers.ts";
 import { acknowledgeIndexAccess, acknowledgeManualRotation } from "./nag.ts";
 import type { DeploySettings } from "./settings.ts";
 
@@ -47,7 +48,7 @@ export class TwelveStack extends Stack {
     const removalPolicy = settings.removalPolicy;
     const fn = (
       name: string,
-      handler: ConstructorParameters<typeof HandlerFunction>[2]["handler"],
+      handler: HandlerName,
       rest: { description: string; timeout: Duration; environment?: Record<string, string> },
     ) =>
       new HandlerFunction(this, name, {
