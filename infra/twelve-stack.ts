@@ -1,4 +1,11 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
@@ -87,12 +94,25 @@ export class TwelveStack extends Stack {
         "by hand (put-secret-value); the authorizer reads it again within 5 minutes.",
     );
 
+    // Per-source secrets of the signed webhooks, as JSON: {"<source>": "<secret>"}.
+    const webhookSecrets = new Secret(this, "WebhookSecrets", {
+      description: 'Secrets of POST /hooks/{source} as JSON {"<source>": "<secret>"}',
+      secretStringValue: SecretValue.unsafePlainText("{}"),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeManualRotation(
+      webhookSecrets,
+      "Shared with the external senders of webhooks: it changes when they change it, by hand " +
+        "(put-secret-value); the API reads it again within 5 minutes.",
+    );
+
     // The HTTP API never calls the model and publishes nothing: it writes and enqueues.
     const apiHandler = fn("ApiHandler", "api", {
       description: "HTTP API: launch, read, list and answer threads",
       timeout: Duration.seconds(10),
-      environment: runtimeEnv,
+      environment: { ...runtimeEnv, WEBHOOK_SECRETS_ARN: webhookSecrets.secretArn },
     });
+    webhookSecrets.grantRead(apiHandler);
     table.grantReadWriteData(apiHandler);
     acknowledgeIndexAccess(apiHandler, table);
     steps.queue.grantSendMessages(apiHandler);
@@ -176,6 +196,7 @@ export class TwelveStack extends Stack {
       new CfnOutput(this, name, { value, description });
     output("ApiUrl", api.url, "Base URL of the HTTP API");
     output("ApiKeySecretArn", apiKey.secretArn, "Secret holding the API's bearer key");
+    output("WebhookSecretsArn", webhookSecrets.secretArn, "Webhook secrets: JSON {source: secret}");
     output("TableName", table.tableName, "The thread table");
     output("StepQueueName", steps.queue.queueName, "The FIFO step queue");
     output("DeadLetterQueueName", steps.deadLetterQueue.queueName, "Steps that kept failing");

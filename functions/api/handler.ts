@@ -3,7 +3,7 @@ import { DynamoReplayGuard } from "../../shared/aws/dynamo/index.ts";
 import { logger } from "../logger.ts";
 import { runtime } from "../runtime.ts";
 import { createApiHandler } from "./app.ts";
-import { readWebhookSecrets } from "./webhook-config.ts";
+import { webhookSecretsFromEnv } from "./webhook-config.ts";
 
 let api: ReturnType<typeof createApiHandler> | undefined;
 
@@ -18,7 +18,7 @@ export const handler = async (
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
       webhooks: {
-        secrets: readWebhookSecrets(),
+        secrets: webhookSecretsFromEnv(),
         replayGuard: new DynamoReplayGuard({ tableName: config.TABLE_NAME }),
       },
     });

@@ -23,6 +23,8 @@ interface Route {
   /** Path segments; `{name}` captures one segment. */
   path: string;
   auth: boolean;
+  /** In AWS, no authorizer: the function verifies the request itself (signed webhooks). */
+  openAtGateway?: boolean;
   handle(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2>;
 }
 
@@ -111,6 +113,7 @@ export const routes: readonly Route[] = [
     path: "/hooks/{source}",
     // Signed with HMAC instead of the bearer token: external systems hold a per-source secret.
     auth: false,
+    openAtGateway: true,
     handle: async ({ deps, event, params, maxBodyBytes, webhooks }) =>
       json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
   },

@@ -1,3 +1,4 @@
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { z } from "zod";
 import { ConfigError } from "../../shared/core/errors.ts";
 
@@ -8,11 +9,30 @@ const secrets = z.record(
 
 /**
  * `WEBHOOK_SECRETS`: a JSON object of source name to shared secret, e.g.
- * `{"github": "…", "billing": "…"}` (in AWS the CDK app fills it from Secrets Manager). Unset means
- * no webhook sources.
+ * `{"github": "…", "billing": "…"}`. Unset means no webhook sources.
  */
 export function readWebhookSecrets(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const raw = env.WEBHOOK_SECRETS;
+  return parseWebhookSecrets(env.WEBHOOK_SECRETS);
+}
+
+/**
+ * The webhook secrets of a deployment: `WEBHOOK_SECRETS_ARN` names a Secrets Manager secret
+ * holding the same JSON (read through Powertools, cached five minutes, so a rotation needs no
+ * deploy); otherwise `WEBHOOK_SECRETS` from the environment.
+ */
+export function webhookSecretsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): () => Promise<Record<string, string>> {
+  const arn = env.WEBHOOK_SECRETS_ARN;
+  if (!arn) {
+    const secrets = readWebhookSecrets(env);
+    return async () => secrets;
+  }
+  return async () =>
+    parseWebhookSecrets((await getSecret(arn, { maxAge: 300 })) as string | undefined);
+}
+
+function parseWebhookSecrets(raw: string | undefined): Record<string, string> {
   if (raw === undefined || raw === "") return {};
   let value: unknown;
   try {

@@ -11,8 +11,11 @@ import { idempotencyKey, launchBody, responseBody, threadId } from "./schemas.ts
 
 /** Signed inbound webhooks (factor 11): which sources exist, their secrets, and replay memory. */
 export interface WebhookOptions {
-  /** Shared secret per source: `POST /hooks/{source}` is signed with `secrets[source]`. */
-  secrets: Readonly<Record<string, string>>;
+  /**
+   * Shared secret per source: `POST /hooks/{source}` is signed with `secrets[source]`. A function,
+   * so a deployment can read them from Secrets Manager (cached) and pick up rotations.
+   */
+  secrets: () => Promise<Readonly<Record<string, string>>>;
   replayGuard: ReplayGuard;
 }
 
@@ -47,8 +50,8 @@ export async function handleWebhook(
   maxBodyBytes: number,
 ) {
   const raw = rawBody(event, maxBodyBytes);
-  const secret =
-    webhooks && Object.hasOwn(webhooks.secrets, source) ? webhooks.secrets[source] : undefined;
+  const secrets = webhooks ? await webhooks.secrets() : {};
+  const secret = Object.hasOwn(secrets, source) ? secrets[source] : undefined;
   if (!webhooks || secret === undefined) {
     throw new HttpError(
       404,

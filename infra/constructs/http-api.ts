@@ -1,8 +1,9 @@
-import { Duration, type RemovalPolicy } from "aws-cdk-lib";
+import { Duration, type RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
   HttpStage,
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
@@ -83,7 +84,22 @@ export class ThreadsApi extends Construct {
     });
     const integration = new HttpLambdaIntegration("Handler", props.handler);
     for (const route of routes) {
-      this.api.addRoutes({ path: route.path, methods: [httpMethod(route.method)], integration });
+      const added = this.api.addRoutes({
+        path: route.path,
+        methods: [httpMethod(route.method)],
+        integration,
+        // Signed webhooks carry an HMAC, not the bearer key: the function verifies them.
+        ...(route.openAtGateway ? { authorizer: new HttpNoneAuthorizer() } : {}),
+      });
+      if (route.openAtGateway) {
+        for (const r of added) {
+          Validations.of(r).acknowledge({
+            id: "AwsSolutions-APIG4",
+            reason:
+              "Signed webhook: the function checks an HMAC-SHA256 signature with a 5-minute window and replay protection before it reads the body.",
+          });
+        }
+      }
     }
   }
 

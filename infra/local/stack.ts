@@ -114,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
       webhooks: {
-        secrets: options.webhookSecrets ?? readWebhookSecrets(),
+        secrets: async () => options.webhookSecrets ?? readWebhookSecrets(),
         replayGuard: new DynamoReplayGuard({ tableName }),
       },
     });

@@ -238,7 +238,7 @@ describe("Stack: Twelve", () => {
       });
     });
 
-    it("authorizes every route with the bearer-key Lambda authorizer", () => {
+    it("authorizes every route but the signed webhook with the bearer-key Lambda authorizer", () => {
       const { id: authorizerFn } = functionOf(template, "authorizer");
       const authorizer = logicalId("AWS::ApiGatewayV2::Authorizer", {
         AuthorizerType: "REQUEST",
@@ -251,12 +251,20 @@ describe("Stack: Twelve", () => {
         template.toJSON().Resources[authorizer].Properties.AuthorizerUri,
       );
       expect(authorizerUri).toContain(authorizerFn);
+      const open: unknown[] = [];
       for (const [, route] of resourcesOf(template, "AWS::ApiGatewayV2::Route")) {
+        if (route.Properties.RouteKey === "POST /hooks/{source}") {
+          open.push(route.Properties.AuthorizationType);
+          continue;
+        }
         expect(route.Properties).toMatchObject({
           AuthorizationType: "CUSTOM",
           AuthorizerId: { Ref: authorizer },
         });
       }
+      // The webhook route checks its HMAC signature in the function instead.
+      expect(open).toEqual(["NONE"]);
+      expect(environmentOf(template, "api").WEBHOOK_SECRETS_ARN).toBeDefined();
     });
 
     it("keeps the bearer key in a generated secret that only the authorizer reads", () => {
@@ -390,6 +398,7 @@ describe("Stack: Twelve", () => {
           "OpenAiKeySecretArn",
           "StepQueueName",
           "TableName",
+          "WebhookSecretsArn",
         ].sort(),
       );
     });
@@ -413,7 +422,7 @@ describe("Stack: Twelve", () => {
     it("gives each function only the services it uses", () => {
       const services = (name: string) =>
         [...new Set(policyOf(name).flatMap((s) => s.actions.map((a) => a.split(":")[0])))].sort();
-      expect(services("api")).toEqual(["dynamodb", "logs", "sqs"]);
+      expect(services("api")).toEqual(["dynamodb", "logs", "secretsmanager", "sqs"]);
       expect(services("trigger")).toEqual(["dynamodb", "logs", "sqs"]);
       expect(services("reconciler")).toEqual(["dynamodb", "logs", "sqs"]);
       expect(services("worker")).toEqual(["dynamodb", "events", "logs", "secretsmanager", "sqs"]);
