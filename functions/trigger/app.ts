@@ -4,11 +4,13 @@ import { z } from "zod";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { UnknownAgentError } from "../../shared/runtime/errors.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { launchMetadata } from "../api/schemas.ts";
 
 const launchInput = z.object({
   agent: z.string().min(1).max(64),
   message: z.string().min(1).max(32_000),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  // The API's metadata rules: bounded depth, so a stored thread can always be serialized again.
+  metadata: launchMetadata.optional(),
 });
 
 /** A scheduled rule's constant input: the launch plus the schedule's name and firing time. */
