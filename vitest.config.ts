@@ -18,6 +18,18 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Fault injection, duplicates and races on simulated SQS + Lambda (a virtual clock: no
+        // waiting), plus one bounded run against DynamoDB Local. RELIABILITY_RUNS scales it.
+        test: {
+          name: "reliability",
+          include: ["test/reliability/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      { extends: true, test: { name: "property", include: ["test/property/**/*.test.ts"] } },
+      {
+        extends: true,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],

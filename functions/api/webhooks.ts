@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { z } from "zod";
+import { TwelveError } from "../../shared/core/errors.ts";
 import type { ReplayGuard } from "../../shared/core/ports.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
@@ -80,23 +81,30 @@ export async function handleWebhook(
     throw new HttpError(401, "bad_signature", "the signature does not match the body");
   }
   const body = parseBody(raw);
+  const rawKey = header(event, "idempotency-key");
+  const idempotency =
+    rawKey === undefined ? undefined : parse(idempotencyKey, rawKey, "invalid_header");
   const key = createHash("sha256").update(`${source}\n${signature}`).digest("hex");
   const expiresAt = new Date((Number(timestamp) + 2 * SIGNATURE_TOLERANCE_SECONDS) * 1000);
   if (!(await webhooks.replayGuard.claim(key, expiresAt))) {
     throw new HttpError(401, "replayed", "this signed request was received before");
   }
-  if ("agent" in body) {
-    const rawKey = header(event, "idempotency-key");
-    const idempotency =
-      rawKey === undefined ? undefined : parse(idempotencyKey, rawKey, "invalid_header");
-    const launched = await launchThread(deps, {
-      ...body,
-      ...(idempotency ? { idempotencyKey: `hook:${source}:${idempotency}` } : {}),
-    });
-    return { threadId: launched.threadId, status: launched.status };
+  try {
+    if ("agent" in body) {
+      const launched = await launchThread(deps, {
+        ...body,
+        ...(idempotency ? { idempotencyKey: `hook:${source}:${idempotency}` } : {}),
+      });
+      return { threadId: launched.threadId, status: launched.status };
+    }
+    const { threadId: id, ...reply } = body;
+    return await respondToThread(deps, id, reply);
+  } catch (error) {
+    // A failure of ours (not a 4xx about the request) must not eat the delivery: the sender's
+    // retry of the same signed request has to be accepted.
+    if (!(error instanceof TwelveError)) await webhooks.replayGuard.release(key);
+    throw error;
   }
-  const { threadId: id, ...reply } = body;
-  return respondToThread(deps, id, reply);
 }
 
 type HookBody =

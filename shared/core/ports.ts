@@ -109,4 +109,6 @@ export interface Notifier {
  */
 export interface ReplayGuard {
   claim(key: string, expiresAt: Date): Promise<boolean>;
+  /** Forgets a claim whose request failed on our side, so the sender's retry is accepted. */
+  release(key: string): Promise<void>;
 }

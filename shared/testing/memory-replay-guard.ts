@@ -9,4 +9,8 @@ export class MemoryReplayGuard implements ReplayGuard {
     this.seen.add(key);
     return true;
   }
+
+  async release(key: string): Promise<void> {
+    this.seen.delete(key);
+  }
 }

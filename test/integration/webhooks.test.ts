@@ -60,6 +60,21 @@ describe("POST /hooks/{source}: signed webhooks", () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("accepts the sender's retry when the first delivery failed on our side", async () => {
+    const request = signed(JSON.stringify({ agent: "calculator", message: "7 + 7" }));
+    const store = stack.deps.store;
+    const create = store.create.bind(store);
+    store.create = async () => {
+      store.create = create;
+      throw new Error("DynamoDB throttled");
+    };
+    const failed = await send(request);
+    expect(failed.status).toBe(500);
+    const retried = await send(request);
+    expect(retried.status).toBe(202);
+    expect((await api.waitFor(retried.body.threadId, "done")).output).toBe("7 + 7 = 14");
+  });
+
   it("refuses unsigned, stale, wrongly signed and tampered requests with 401, changing nothing", async () => {
     const body = JSON.stringify({ agent: "calculator", message: "1 + 1" });
     const good = signed(body);

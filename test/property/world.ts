@@ -49,6 +49,9 @@ export class RecordingReplayGuard implements ReplayGuard {
     this.claimed.add(key);
     return true;
   }
+  async release(key: string): Promise<void> {
+    this.claimed.delete(key);
+  }
 }
 
 /** The one configured webhook source and its secret. */

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ReplayGuard } from "../../core/ports.ts";
 
 /**
@@ -33,5 +33,14 @@ export class DynamoReplayGuard implements ReplayGuard {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async release(key: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: `WEBHOOK#${key}`, sk: "WEBHOOK" },
+      }),
+    );
   }
 }
