@@ -1,7 +1,13 @@
 import { VersionConflictError } from "../core/errors.ts";
 import type { StepMessage } from "../core/ports.ts";
 import { step } from "../core/step.ts";
-import { deriveStatus, type Thread, versionOf } from "../core/thread.ts";
+import {
+  derivePending,
+  deriveStatus,
+  type Pending,
+  type Thread,
+  versionOf,
+} from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 /** What the worker did with a step message; logged, and asserted by the tests. */
@@ -9,6 +15,7 @@ export type StepOutcome =
   | "stepped" // one reducer step applied and saved
   | "resent" // stale message for a running thread: the step it owes was enqueued again
   | "stale" // stale message for a paused or finished thread: dropped
+  | "reannounced" // stale message of the step that paused the thread: its notice sent again
   | "ahead" // a version the thread never reached: dropped
   | "lost_race" // another delivery saved this step first: dropped
   | "idle" // the thread has nothing to do (paused, done, failed)
@@ -22,17 +29,15 @@ export type StepOutcome =
  * message older than the thread means its step was saved already; if the thread is still
  * running, the message for the current version may have been lost between the write and the
  * enqueue (a crash), so it is sent again: the queue deduplicates it when it was not lost.
+ * Likewise, if the thread is paused by this message's step, the notice may have been lost
+ * between the write and the publish, so it is published again (notices are at-least-once).
  */
 export async function processStep(deps: RuntimeDeps, message: StepMessage): Promise<StepOutcome> {
   const thread = await deps.store.load(message.threadId);
   if (!thread) return "not_found";
   const version = versionOf(thread);
   if (message.version > version) return "ahead";
-  if (message.version < version) {
-    if (deriveStatus(thread.events) !== "running") return "stale";
-    await deps.queue.enqueue({ threadId: thread.id, version });
-    return "resent";
-  }
+  if (message.version < version) return catchUp(deps, thread, message);
   const agent = deps.agents.get(thread.agent);
   if (!agent) {
     const reason = `agent "${thread.agent}" is not served by this deployment`;
@@ -42,22 +47,19 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
   const { events, next } = await step(thread, { agent, model: deps.model, clock: deps.clock });
   if (events.length === 0) return "idle";
   const saved = await appendOrLose(deps, thread, events);
-  if (!saved) return "lost_race";
+  if (!saved) {
+    // The delivery that won may have died before enqueueing or announcing what follows, and
+    // this message is about to be deleted: owe what a late duplicate owes.
+    const winner = await deps.store.load(thread.id);
+    if (winner && versionOf(winner) > version) await catchUp(deps, winner, message);
+    return "lost_race";
+  }
   switch (next.type) {
     case "continue":
       await deps.queue.enqueue({ threadId: thread.id, version: versionOf(saved) });
       break;
     case "pause":
-      await deps.notifier.threadWaiting({
-        threadId: thread.id,
-        agent: thread.agent,
-        status: next.status,
-        callId: next.pending.callId,
-        tool: next.pending.tool,
-        args: next.pending.args,
-        ...(next.pending.message ? { message: next.pending.message } : {}),
-        link: deps.threadLink(thread.id),
-      });
+      await announce(deps, thread, next.pending);
       break;
     case "done":
     case "fail":
@@ -69,6 +71,48 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
   }
   return "stepped";
 }
+
+/**
+ * For a message older than the thread: re-send the step a running thread owes, or re-announce
+ * the pause this message's step made. The queue deduplicates a step that was not lost; a
+ * notice may go out twice, which is why notices are at-least-once.
+ */
+async function catchUp(
+  deps: RuntimeDeps,
+  thread: Thread,
+  message: StepMessage,
+): Promise<StepOutcome> {
+  if (deriveStatus(thread.events) === "running") {
+    await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
+    return "resent";
+  }
+  const pending = derivePending(thread.events);
+  if (!pending || requestIndex(thread, pending.callId) < message.version) return "stale";
+  await announce(deps, thread, pending);
+  return "reannounced";
+}
+
+/** Tells the world the thread waits for a person on `pending`. */
+async function announce(deps: RuntimeDeps, thread: Thread, pending: Pending): Promise<void> {
+  await deps.notifier.threadWaiting({
+    threadId: thread.id,
+    agent: thread.agent,
+    status: pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human",
+    callId: pending.callId,
+    tool: pending.tool,
+    args: pending.args,
+    ...(pending.message ? { message: pending.message } : {}),
+    link: deps.threadLink(thread.id),
+  });
+}
+
+/** Where the request for `callId` sits in the thread (-1 if absent). */
+const requestIndex = (thread: Thread, callId: string): number =>
+  thread.events.findIndex(
+    (e) =>
+      (e.type === "approval_requested" || e.type === "human_input_requested") &&
+      e.data.callId === callId,
+  );
 
 async function appendOrLose(deps: RuntimeDeps, thread: Thread, events: Thread["events"]) {
   try {

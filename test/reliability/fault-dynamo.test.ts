@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, startDynamoDbLocal } from "../../infra/local/emulators.ts";
+import { freePort } from "../../infra/local/ports.ts";
+import { createDeploybot } from "../../shared/agents/index.ts";
+import { DynamoThreadStore, ensureTable } from "../../shared/aws/dynamo/index.ts";
+import { launch } from "../../shared/core/lifecycle.ts";
+import { renderContext } from "../../shared/core/render.ts";
+import { step } from "../../shared/core/step.ts";
+import { CrashSchedule, crashPoints } from "../../shared/testing/fault-injection.ts";
+import { call, ScriptedModel } from "../../shared/testing/scripted-model.ts";
+import { VirtualClock } from "../../shared/testing/virtual-clock.ts";
+import { runs } from "./support/budget.ts";
+import { checkRun, tally } from "./support/invariants.ts";
+import { standardScenarios } from "./support/scenarios.ts";
+import { type SimulationResult, simulate, spareLastChances } from "./support/simulation.ts";
+
+/**
+ * The same harness on the real thread store: DynamoDB Local, conditional TransactWriteItems and
+ * all. The queue stays simulated (crashes and redeliveries need the virtual clock), so this checks
+ * that the DynamoDB adapter keeps the protocol's promises under crashes, duplicates and races.
+ *
+ * The calculator scenarios only: a deploy bot thread read back from DynamoDB renders its tags
+ * with the keys in another order (see the known bug below), and the demo model, which reads the
+ * first key, then asks for a tag forever.
+ */
+const scenarios = standardScenarios.filter((s) => s.agent === "calculator");
+let dynamo: Emulator;
+let store: DynamoThreadStore;
+let clean: SimulationResult;
+
+beforeAll(async () => {
+  dynamo = await startDynamoDbLocal({ port: await freePort() });
+  const base = new DynamoDBClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    endpoint: dynamo.endpoint,
+  });
+  const tableName = `reliability-${randomUUID()}`;
+  await ensureTable(base, tableName);
+  store = new DynamoThreadStore({ tableName, client: DynamoDBDocumentClient.from(base) });
+  clean = await simulate({
+    scenarios,
+    seed: 1,
+    store,
+    idPrefix: "clean_",
+    clockStart: Date.now(),
+  });
+  expect(clean.problems).toEqual([]);
+});
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+describe("fault injection against DynamoDB Local", () => {
+  it("keeps every invariant with crashes at every point, duplicate deliveries and double clicks", async () => {
+    const totals = { runs: 0, crashes: {} as Record<string, number>, outcomes: {} };
+    const seeds = Math.min(runs(5), 50);
+    for (let seed = 0; seed < seeds; seed++) {
+      // Prepare: a few crashes of each kind, spread over the run
+      const at = Array.from({ length: 10 }, (_, i) => (seed * 17 + i * 11) % 120);
+      const plan = new CrashSchedule({ points: crashPoints, at, spare: spareLastChances });
+
+      // Act
+      const run = await simulate({
+        scenarios,
+        seed,
+        plan,
+        store,
+        idPrefix: `s${seed}_${randomUUID().slice(0, 8)}_`,
+        clockStart: Date.now(),
+        duplicateDelivery: 0.2,
+        doubleClick: 0.2,
+        reconcilerRace: 0.05,
+      });
+
+      // Assess
+      totals.runs++;
+      tally(totals.crashes, run.crashes);
+      tally(totals.outcomes, run.outcomes);
+      expect(checkRun(run, clean), `seed ${seed}, crashes ${JSON.stringify(plan.fired)}`).toEqual(
+        [],
+      );
+    }
+    expect(Object.values(totals.crashes).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    console.info(`DynamoDB Local: ${JSON.stringify(totals)}`);
+  });
+});
+
+describe("known bug: DynamoDB does not keep the key order of event data", () => {
+  // shared/aws/dynamo/event-data.ts stores `data` as a native map, and DynamoDB hands map keys
+  // back in its own order; the memory store keeps them. So the context rendered for a thread
+  // after a reload differs from the one rendered when its events were made: a model's input
+  // depends on where the thread was read from (factor 12), provider prompt caching misses, and
+  // the demo model's deploy bot (it reads the first key, `tag`) asks for a tag forever after an
+  // approval on the local stack. Remove `.fails` once the store or the renderer fixes the order.
+  it.fails("renders the same context for a deploy bot thread read back from the store", async () => {
+    // Prepare: a deploy bot thread whose prefetch listed the tags
+    const agent = createDeploybot();
+    const clock = new VirtualClock(Date.now());
+    const thread = launch({ agent, threadId: `order_${randomUUID()}`, message: "Deploy", clock });
+    await store.create({ thread });
+    const { events } = await step(thread, {
+      agent,
+      model: new ScriptedModel([call("done_for_now", { message: "ok" })]),
+      clock,
+    });
+    const written = await store.append(thread, events);
+
+    // Act
+    const read = await store.load(thread.id);
+
+    // Assess
+    expect(renderContext(agent, read ?? thread)).toEqual(renderContext(agent, written));
+  });
+});

@@ -1,0 +1,118 @@
+import { isDeepStrictEqual } from "node:util";
+import type { ThreadEvent } from "../../../shared/core/events.ts";
+import { deriveOutput, deriveStatus, type Thread } from "../../../shared/core/thread.ts";
+import type { SimulationResult } from "./simulation.ts";
+
+/** An event without its timestamp: what must be the same in every run of a scenario. */
+const bare = (event: ThreadEvent) => ({ type: event.type, data: event.data });
+
+/**
+ * The step protocol's promises, checked on one run against the clean run of the same scenarios.
+ * Returns every broken promise as a sentence naming the thread and the evidence; empty when all
+ * hold.
+ *
+ * - No event lost, none appended twice: each thread holds exactly the clean run's events, in
+ *   order (timestamps aside).
+ * - Every thread ends where the clean run ended: same status, same output; none stays `running`.
+ * - No side effect twice: each idempotency key deployed once, the same deployments as the clean
+ *   run, every run of one key with the same arguments, and no tool run for a call whose outcome
+ *   was already saved.
+ * - Nothing left behind: the queue drained, no dead letters, no error but injected crashes, every
+ *   pause announced.
+ */
+export function checkRun(run: SimulationResult, clean: SimulationResult): string[] {
+  const broken: string[] = [...run.problems, ...run.unexpected.map((e) => `unexpected ${e}`)];
+  for (const [name, expected] of Object.entries(clean.threads)) {
+    broken.push(...compareThread(name, expected, run.threads[name]));
+  }
+  if (run.queue.depth > 0) broken.push(`${run.queue.depth} message(s) still in the queue`);
+  if (run.queue.deadLetters > 0) {
+    broken.push(`${run.queue.deadLetters} message(s) in the dead-letter queue`);
+  }
+
+  const deployedPerKey = countBy(run.deployments.map((d) => d.idempotencyKey));
+  for (const [key, count] of deployedPerKey) {
+    if (count > 1) broken.push(`deployed ${count} times for idempotency key ${key}`);
+  }
+  // Keys name the thread: compare by scenario, so runs with other thread ids compare too.
+  const deployments = (r: SimulationResult) =>
+    r.deployments.map((d) => `${byScenario(r, d.idempotencyKey)} ${d.service} ${d.tag}`).sort();
+  if (!isDeepStrictEqual(deployments(run), deployments(clean))) {
+    broken.push(
+      `deployments differ: ${JSON.stringify(deployments(run))}, clean run ${JSON.stringify(deployments(clean))}`,
+    );
+  }
+  for (const toolRun of run.toolRuns) {
+    if (toolRun.afterSaved) {
+      broken.push(
+        `${toolRun.tool} ran again for ${toolRun.threadId} ${toolRun.callId} after its outcome was saved`,
+      );
+    }
+  }
+  const argsPerKey = new Map<string, Set<string>>();
+  for (const toolRun of run.toolRuns) {
+    const seen = argsPerKey.get(toolRun.idempotencyKey) ?? new Set();
+    seen.add(`${toolRun.tool}${toolRun.args}`);
+    argsPerKey.set(toolRun.idempotencyKey, seen);
+  }
+  for (const [key, calls] of argsPerKey) {
+    if (calls.size > 1) broken.push(`idempotency key ${key} used for ${[...calls].join(" and ")}`);
+  }
+  return broken;
+}
+
+function compareThread(name: string, expected?: Thread, actual?: Thread): string[] {
+  if (!expected) return [`${name}: the clean run has no thread`];
+  if (!actual) return [`${name}: lost (no thread stored)`];
+  const want = expected.events.map(bare);
+  const got = actual.events.map(bare);
+  const broken: string[] = [];
+  const at = want.findIndex((event, i) => !isDeepStrictEqual(event, got[i]));
+  if (at !== -1 || got.length !== want.length) {
+    const i = at === -1 ? want.length : at;
+    const kind =
+      got.length > want.length ? "an extra event" : got.length < want.length ? "a lost event" : "";
+    broken.push(
+      `${name}: events differ from the clean run at #${i}${kind ? ` (${kind})` : ""}: ` +
+        `got ${JSON.stringify(got[i] ?? null)}, expected ${JSON.stringify(want[i] ?? null)}; ` +
+        `${got.length} events, expected ${want.length}: ${got.map((e) => e.type).join(",")}`,
+    );
+  }
+  const status = deriveStatus(actual.events);
+  if (status === "running") broken.push(`${name}: still running at the end`);
+  const expectedStatus = deriveStatus(expected.events);
+  if (status !== expectedStatus)
+    broken.push(`${name}: ended ${status}, expected ${expectedStatus}`);
+  const output = deriveOutput(actual.events);
+  const expectedOutput = deriveOutput(expected.events);
+  if (output !== expectedOutput) {
+    broken.push(
+      `${name}: output ${JSON.stringify(output)}, expected ${JSON.stringify(expectedOutput)}`,
+    );
+  }
+  return broken;
+}
+
+/** `key` with its thread id replaced by the scenario's name. */
+function byScenario(run: SimulationResult, key: string): string {
+  for (const [name, threadId] of Object.entries(run.threadIds)) {
+    if (key.startsWith(`${threadId}:`)) return `${name}${key.slice(threadId.length)}`;
+  }
+  return key;
+}
+
+function countBy(items: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return counts;
+}
+
+/** Sums counters across runs, for the figures a test prints. */
+export function tally(
+  into: Record<string, number>,
+  counts: Partial<Record<string, number>> | undefined,
+): void {
+  for (const [key, value] of Object.entries(counts ?? {})) {
+    into[key] = (into[key] ?? 0) + (value ?? 0);
+  }
+}
