@@ -90,14 +90,11 @@ describe("fault injection against DynamoDB Local", () => {
   });
 });
 
-describe("known bug: DynamoDB does not keep the key order of event data", () => {
-  // shared/aws/dynamo/event-data.ts stores `data` as a native map, and DynamoDB hands map keys
-  // back in its own order; the memory store keeps them. So the context rendered for a thread
-  // after a reload differs from the one rendered when its events were made: a model's input
-  // depends on where the thread was read from (factor 12), provider prompt caching misses, and
-  // the demo model's deploy bot (it reads the first key, `tag`) asks for a tag forever after an
-  // approval on the local stack. Remove `.fails` once the store or the renderer fixes the order.
-  it.fails("renders the same context for a deploy bot thread read back from the store", async () => {
+describe("the DynamoDB store keeps the key order of event data", () => {
+  // A native map would come back in DynamoDB's key order, so the context rendered after a reload
+  // would differ from the one the events were made with (factor 12, prompt caching, and the demo
+  // deploy bot, which reads the first key). The store keeps event data as JSON text.
+  it("renders the same context for a deploy bot thread read back from the store", async () => {
     // Prepare: a deploy bot thread whose prefetch listed the tags
     const agent = createDeploybot();
     const clock = new VirtualClock(Date.now());

@@ -1,26 +1,19 @@
 import { NumberValue } from "@aws-sdk/lib-dynamodb";
 
 /**
- * An event's `data` is stored as a native DynamoDB map, which keeps items small and readable in
- * the console. Some JSON does not fit DynamoDB's types, and a thread must never get stuck because a
- * tool returned it: numbers beyond ±2^53 (the document client refuses them, and would read them
- * back as BigInt), numbers smaller than 1e-130 or larger than 1e125 (DynamoDB's range), empty
- * object keys (empty attribute names) and nesting deeper than 32 levels. Such data is stored as
- * JSON text in `dataJson` instead.
+ * An event's `data` is stored as JSON text (`dataJson`), not as a native DynamoDB map. A map
+ * comes back with its keys in DynamoDB's order, so a thread read back would render a different
+ * context than the one its events were made with (breaking "same thread, same step" and prompt
+ * caching); JSON text keeps the exact bytes. It also holds what a map cannot: numbers beyond
+ * ±2^53 or outside 1e-130..1e125, empty keys, nesting deeper than 32 levels.
  */
 
-/** The deepest map or list DynamoDB accepts as an attribute value, counting `data` itself. */
-const MAX_DEPTH = 31;
-const MIN_MAGNITUDE = 1e-130;
+/** The attributes that hold an event's data (`data` is read too, for items written as maps). */
+export type StoredData = { dataJson: string };
 
-/** The attributes that hold an event's data: exactly one of the two. */
-export type StoredData = { data: unknown } | { dataJson: string };
-
-/** `data` as JSON sees it (no `undefined`, no class instances), in the form DynamoDB can hold. */
+/** `data` as JSON text, exactly as it will be parsed back. */
 export function toStoredData(data: unknown): StoredData {
-  const json = JSON.stringify(data) ?? "null";
-  const plain: unknown = JSON.parse(json);
-  return fitsNatively(plain, 1) ? { data: plain } : { dataJson: json };
+  return { dataJson: JSON.stringify(data) ?? "null" };
 }
 
 /** The event's data back from an item, in either form; throws on unreadable JSON text. */
@@ -40,21 +33,4 @@ export function plainNumbers(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
   }
   return value;
-}
-
-function fitsNatively(value: unknown, depth: number): boolean {
-  if (typeof value === "number") {
-    const magnitude = Math.abs(value);
-    return magnitude <= Number.MAX_SAFE_INTEGER && (magnitude === 0 || magnitude >= MIN_MAGNITUDE);
-  }
-  if (Array.isArray(value)) {
-    return depth <= MAX_DEPTH && value.every((item) => fitsNatively(item, depth + 1));
-  }
-  if (value !== null && typeof value === "object") {
-    return (
-      depth <= MAX_DEPTH &&
-      Object.entries(value).every(([key, item]) => key !== "" && fitsNatively(item, depth + 1))
-    );
-  }
-  return true;
 }
