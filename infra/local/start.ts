@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { agents } from "../../shared/agents/index.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
 import { LocalStackError } from "./emulators.ts";
 import { startLocalStack } from "./stack.ts";
 
@@ -55,7 +56,7 @@ try {
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
 } catch (error) {
-  if (error instanceof LocalStackError) {
+  if (error instanceof LocalStackError || error instanceof ConfigError) {
     console.error(`twelve: ${error.message}`);
   } else {
     console.error("twelve: the local stack failed to start:", error);
