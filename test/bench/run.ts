@@ -1,0 +1,234 @@
+/**
+ * `npm run bench` (`-- --quick` for fewer samples): Twelve against LangGraph.js and the OpenAI
+ * Agents SDK on the same scripted calculator loop. Writes test/bench/results.json, chart.svg and
+ * the README's "Performance" section; speed is measured here, never asserted in tests.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { MemorySaver } from "@langchain/langgraph";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { encode } from "gpt-tokenizer/encoding/o200k_base";
+import { bundle, coldInitMs, sizeKb } from "./bundle.ts";
+import { writeChart } from "./chart.ts";
+import { measureLocalStack } from "./local.ts";
+import { createLangGraphRunner } from "./peers/langgraph.ts";
+import { createAgentsRunner } from "./peers/openai-agents.ts";
+import { sqliteSaver } from "./peers/sqlite-saver.ts";
+import { writeReadme } from "./report.ts";
+import { cpuSince, type Result, round, summarize } from "./stats.ts";
+import {
+  buildThread,
+  bytesPerStep,
+  chatCompletionsMessages,
+  renderedContext,
+  stepCpuUs,
+} from "./twelve.ts";
+
+const quick = process.argv.includes("--quick");
+const LENGTHS = [10, 100, 1000] as const;
+const MAX_LENGTH = 1000;
+const WARMUP = quick ? 1 : 3;
+const SAMPLES = quick ? 5 : 15;
+const ITERATIONS = quick ? 10 : 25;
+const COLD_RUNS = quick ? 5 : 15;
+const here = import.meta.dirname;
+const results: Result[] = [];
+const started = performance.now();
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Samples of `sample()` with the warm-up runs dropped. */
+async function sampled(sample: () => Promise<number>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < WARMUP + SAMPLES; i++) {
+    const value = await sample();
+    if (i >= WARMUP) samples.push(value);
+  }
+  return samples;
+}
+
+function record(system: string, metric: string, unit: string, samples: number[], length?: number) {
+  const { median, min, max } = summarize(samples);
+  results.push({
+    system,
+    metric,
+    ...(length !== undefined ? { threadLength: length } : {}),
+    value: round(median),
+    unit,
+    ...(samples.length > 1 ? { min: round(min), max: round(max) } : {}),
+  });
+}
+
+const utf8 = (text: string) => Buffer.byteLength(text, "utf8");
+
+/** bytes_per_step at each length and bytes_total after MAX_LENGTH from per-step byte counts. */
+function recordBytes(system: string, perStep: readonly number[]) {
+  for (const length of LENGTHS) {
+    // perStep[0] is the launch; perStep[n] the step that takes the thread from n - 1 to n steps.
+    record(system, "bytes_per_step", "B", [perStep[length + 1] ?? Number.NaN], length);
+  }
+  const total = perStep.slice(0, MAX_LENGTH + 1).reduce((sum, bytes) => sum + bytes, 0);
+  record(system, "bytes_total", "B", [total], MAX_LENGTH);
+}
+
+async function benchTwelve() {
+  log("twelve: step_cpu_us, context_tokens");
+  for (const length of LENGTHS) {
+    const thread = await buildThread(length);
+    record(
+      "twelve",
+      "step_cpu_us",
+      "µs",
+      await sampled(() => stepCpuUs(thread, ITERATIONS)),
+      length,
+    );
+    record("twelve", "context_tokens", "tokens", [encode(renderedContext(thread)).length], length);
+    const messages = encode(chatCompletionsMessages(thread)).length;
+    record("chat-completions-messages", "context_tokens", "tokens", [messages], length);
+  }
+  log("twelve: bytes");
+  recordBytes("twelve", await bytesPerStep(MAX_LENGTH + 1));
+}
+
+async function benchLangGraph(system: string, makeSaver: () => MemorySaver | SqliteSaver) {
+  log(`${system}: ${MAX_LENGTH + 1} steps`);
+  const saver = makeSaver();
+  const stored = storedBytes(saver);
+  const runner = createLangGraphRunner(saver);
+  const heads = new Map<number, string>();
+  await runner.start("bench", "Keep adding 1 to the running total, starting from 0.");
+  const perStep = [stored()];
+  for (let n = 1; n <= MAX_LENGTH + 1; n++) {
+    const before = stored();
+    await runner.step("bench");
+    perStep.push(stored() - before);
+    if ((LENGTHS as readonly number[]).includes(n)) heads.set(n, await runner.head("bench"));
+  }
+  recordBytes(system, perStep);
+  for (const length of LENGTHS) {
+    const head = heads.get(length) as string;
+    const samples = await sampled(async () => {
+      const modelBefore = runner.model.cpuUs;
+      const start = process.cpuUsage();
+      // Each iteration resumes the thread from the checkpoint at `length` (a fork).
+      for (let i = 0; i < ITERATIONS; i++) await runner.step("bench", head);
+      return (cpuSince(start) - (runner.model.cpuUs - modelBefore)) / ITERATIONS;
+    });
+    record(system, "step_cpu_us", "µs", samples, length);
+  }
+}
+
+/** Bytes a checkpoint saver holds: checkpoints, their metadata and pending writes. */
+function storedBytes(saver: MemorySaver | SqliteSaver): () => number {
+  if (saver instanceof SqliteSaver) {
+    // biome-ignore lint/suspicious/noExplicitAny: the saver's connection is public but untyped here
+    const db = (saver as any).db;
+    // Prepared once: statements finalized by the GC crash better-sqlite3 under Node 24 here.
+    const checkpoints = db.prepare(
+      "SELECT COALESCE(SUM(LENGTH(thread_id) + LENGTH(checkpoint_ns) + LENGTH(checkpoint_id) + " +
+        "LENGTH(COALESCE(parent_checkpoint_id, '')) + LENGTH(COALESCE(type, '')) + " +
+        "LENGTH(checkpoint) + LENGTH(metadata)), 0) AS bytes FROM checkpoints",
+    );
+    const writes = db.prepare(
+      "SELECT COALESCE(SUM(LENGTH(thread_id) + LENGTH(checkpoint_ns) + LENGTH(checkpoint_id) + " +
+        "LENGTH(task_id) + 8 + LENGTH(channel) + LENGTH(COALESCE(type, '')) + " +
+        "LENGTH(COALESCE(value, ''))), 0) AS bytes FROM writes",
+    );
+    return () => Number(checkpoints.get().bytes) + Number(writes.get().bytes);
+  }
+  return () => {
+    let bytes = 0;
+    const size = (value: unknown): number =>
+      value instanceof Uint8Array ? value.byteLength : typeof value === "string" ? utf8(value) : 0;
+    for (const namespaces of Object.values(saver.storage)) {
+      for (const checkpoints of Object.values(namespaces)) {
+        for (const [id, [checkpoint, metadata, parent]] of Object.entries(checkpoints)) {
+          bytes += utf8(id) + size(checkpoint) + size(metadata) + size(parent);
+        }
+      }
+    }
+    for (const writes of Object.values(saver.writes)) {
+      for (const [taskId, channel, value] of Object.values(writes)) {
+        bytes += utf8(taskId) + utf8(channel) + size(value);
+      }
+    }
+    return bytes;
+  };
+}
+
+async function benchAgents() {
+  const system = "openai-agents";
+  log(`${system}: ${MAX_LENGTH + 1} steps`);
+  const runner = createAgentsRunner();
+  const saved = new Map<number, string>();
+  let state = await runner.start("Keep adding 1 to the running total, starting from 0.");
+  const perStep = [utf8(state)];
+  for (let n = 1; n <= MAX_LENGTH + 1; n++) {
+    state = await runner.step(state);
+    // The SDK resumes from the whole serialized RunState: each step persists all of it.
+    perStep.push(utf8(state));
+    if ((LENGTHS as readonly number[]).includes(n)) saved.set(n, state);
+  }
+  recordBytes(system, perStep);
+  for (const length of LENGTHS) {
+    const from = saved.get(length) as string;
+    const store = new Map<string, string>();
+    const samples = await sampled(async () => {
+      const modelBefore = runner.model.cpuUs;
+      const start = process.cpuUsage();
+      for (let i = 0; i < ITERATIONS; i++) store.set("bench", await runner.step(from));
+      return (cpuSince(start) - (runner.model.cpuUs - modelBefore)) / ITERATIONS;
+    });
+    record(system, "step_cpu_us", "µs", samples, length);
+  }
+}
+
+async function benchBundles() {
+  const out = join(tmpdir(), "twelve-bench");
+  const entries: [string, string][] = [
+    ["twelve", join(here, "../../functions/worker/handler.ts")],
+    ["langgraph-memory", join(here, "peers/langgraph-handler.ts")],
+    ["openai-agents", join(here, "peers/openai-agents-handler.ts")],
+  ];
+  for (const [system, entry] of entries) {
+    log(`${system}: bundle and cold init`);
+    const file = await bundle(entry, join(out, system));
+    record(system, "bundle_kb", "KiB", [sizeKb(file)]);
+    record(system, "cold_init_ms", "ms", coldInitMs(file, COLD_RUNS));
+  }
+}
+
+/** Runs a stage; a failure is reported and leaves its metrics out instead of ending the run. */
+async function stage(name: string, run: () => Promise<void>) {
+  try {
+    await run();
+  } catch (error) {
+    log(`${name} failed, its metrics are left out: ${String(error)}`);
+  }
+}
+
+await stage("twelve", benchTwelve);
+await stage("langgraph-memory", () => benchLangGraph("langgraph-memory", () => new MemorySaver()));
+await stage("langgraph-sqlite", () => benchLangGraph("langgraph-sqlite", sqliteSaver));
+await stage("openai-agents", benchAgents);
+await stage("bundles", benchBundles);
+await stage("local stack", async () => {
+  log("local stack: local_step_ms and the I/O floor");
+  results.push(...(await measureLocalStack({ quick })));
+});
+
+const seconds = (performance.now() - started) / 1000;
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+const machine =
+  `${cpu}, ${cpus().length} vCPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+  `Node ${process.version}, ${process.platform}/${process.arch}`;
+writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+writeChart(join(here, "chart.svg"), results);
+const table = writeReadme(join(here, "../../README.md"), results, {
+  machine,
+  mode: quick ? "--quick" : "full",
+  seconds,
+});
+process.stdout.write(`${table}\n`);
+log(`done in ${seconds.toFixed(0)} s`);
