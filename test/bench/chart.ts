@@ -25,6 +25,7 @@ export function writeChart(file: string, results: readonly Result[]): void {
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 30}" ` +
     `font-family="sans-serif" viewBox="0 0 ${2 * W} ${H + 30}">` +
+    "<title>Bytes persisted and CPU per step against thread length</title>" +
     `<rect width="100%" height="100%" fill="white"/>${panels.join("")}${legend}</svg>\n`;
   writeFileSync(file, svg);
 }

@@ -94,7 +94,7 @@ function targets(results: readonly Result[]): string {
   rows.push([
     "`step_cpu_us` at 1000 ≤ 1/5 of the best peer",
     cpu !== undefined && bestCpu !== undefined
-      ? `${fmt(cpu)} vs ${fmt(bestCpu)} µs: ${fmt(Math.round((cpu / bestCpu) * 1000) / 1000)}×`
+      ? `${fmt(cpu)} vs ${fmt(bestCpu)} µs: ${fmt(Math.round(bestCpu / cpu))}× less`
       : "—",
     cpu !== undefined && bestCpu !== undefined ? cpu <= bestCpu / 5 : undefined,
   ]);

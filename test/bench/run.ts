@@ -3,6 +3,7 @@
  * Agents SDK on the same scripted calculator loop. Writes test/bench/results.json, chart.svg and
  * the README's "Performance" section; speed is measured here, never asserted in tests.
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { measureLocalStack } from "./local.ts";
 import { createLangGraphRunner } from "./peers/langgraph.ts";
 import { createAgentsRunner } from "./peers/openai-agents.ts";
 import { sqliteSaver } from "./peers/sqlite-saver.ts";
-import { writeReadme } from "./report.ts";
+import { markdown, writeReadme } from "./report.ts";
 import { cpuSince, type Result, round, summarize } from "./stats.ts";
 import {
   buildThread,
@@ -26,17 +27,26 @@ import {
 } from "./twelve.ts";
 
 const quick = process.argv.includes("--quick");
+/** `--dry`: print the table, write no files (for timing a run without replacing the results). */
+const dry = process.argv.includes("--dry");
 const LENGTHS = [10, 100, 1000] as const;
 const MAX_LENGTH = 1000;
 const WARMUP = quick ? 1 : 3;
 const SAMPLES = quick ? 5 : 15;
 const ITERATIONS = quick ? 10 : 25;
+/** A sample of slow steps (the peers' at 1000) holds fewer of them: about this much CPU. */
+const SAMPLE_TARGET_US = quick ? 100_000 : 300_000;
+
+/** Steps per sample: ITERATIONS, or fewer when one step costs `oneStepUs` of CPU. */
+const iterationsFor = (oneStepUs: number) =>
+  Math.max(1, Math.min(ITERATIONS, Math.round(SAMPLE_TARGET_US / Math.max(oneStepUs, 1))));
 const COLD_RUNS = quick ? 5 : 15;
 const here = import.meta.dirname;
 const results: Result[] = [];
 const started = performance.now();
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`);
 
 /** Samples of `sample()` with the warm-up runs dropped. */
 async function sampled(sample: () => Promise<number>): Promise<number[]> {
@@ -66,8 +76,10 @@ const utf8 = (text: string) => Buffer.byteLength(text, "utf8");
 function recordBytes(system: string, perStep: readonly number[]) {
   for (const length of LENGTHS) {
     // perStep[0] is the launch; perStep[n] the step that takes the thread from n - 1 to n steps.
-    record(system, "bytes_per_step", "B", [perStep[length + 1] ?? Number.NaN], length);
+    const bytes = perStep[length + 1];
+    if (bytes !== undefined) record(system, "bytes_per_step", "B", [bytes], length);
   }
+  if (perStep.length <= MAX_LENGTH) return;
   const total = perStep.slice(0, MAX_LENGTH + 1).reduce((sum, bytes) => sum + bytes, 0);
   record(system, "bytes_total", "B", [total], MAX_LENGTH);
 }
@@ -108,12 +120,15 @@ async function benchLangGraph(system: string, makeSaver: () => MemorySaver | Sql
   recordBytes(system, perStep);
   for (const length of LENGTHS) {
     const head = heads.get(length) as string;
+    const probe = process.cpuUsage();
+    await runner.step("bench", head);
+    const iterations = iterationsFor(cpuSince(probe));
     const samples = await sampled(async () => {
       const modelBefore = runner.model.cpuUs;
       const start = process.cpuUsage();
       // Each iteration resumes the thread from the checkpoint at `length` (a fork).
-      for (let i = 0; i < ITERATIONS; i++) await runner.step("bench", head);
-      return (cpuSince(start) - (runner.model.cpuUs - modelBefore)) / ITERATIONS;
+      for (let i = 0; i < iterations; i++) await runner.step("bench", head);
+      return (cpuSince(start) - (runner.model.cpuUs - modelBefore)) / iterations;
     });
     record(system, "step_cpu_us", "µs", samples, length);
   }
@@ -157,28 +172,38 @@ function storedBytes(saver: MemorySaver | SqliteSaver): () => number {
   };
 }
 
+/**
+ * The Agents SDK resumes by parsing and re-serializing the whole RunState every step, so a
+ * 1000-step thread takes this harness over 10 minutes to build: it runs to 100 steps unless
+ * `--agents-1000` is given.
+ */
+const AGENTS_MAX = process.argv.includes("--agents-1000") ? MAX_LENGTH : 100;
+
 async function benchAgents() {
   const system = "openai-agents";
-  log(`${system}: ${MAX_LENGTH + 1} steps`);
+  log(`${system}: ${AGENTS_MAX + 1} steps`);
   const runner = createAgentsRunner();
   const saved = new Map<number, string>();
   let state = await runner.start("Keep adding 1 to the running total, starting from 0.");
   const perStep = [utf8(state)];
-  for (let n = 1; n <= MAX_LENGTH + 1; n++) {
+  for (let n = 1; n <= AGENTS_MAX + 1; n++) {
     state = await runner.step(state);
     // The SDK resumes from the whole serialized RunState: each step persists all of it.
     perStep.push(utf8(state));
     if ((LENGTHS as readonly number[]).includes(n)) saved.set(n, state);
   }
   recordBytes(system, perStep);
-  for (const length of LENGTHS) {
+  for (const length of LENGTHS.filter((n) => n <= AGENTS_MAX)) {
     const from = saved.get(length) as string;
     const store = new Map<string, string>();
+    const probe = process.cpuUsage();
+    await runner.step(from);
+    const iterations = iterationsFor(cpuSince(probe));
     const samples = await sampled(async () => {
       const modelBefore = runner.model.cpuUs;
       const start = process.cpuUsage();
-      for (let i = 0; i < ITERATIONS; i++) store.set("bench", await runner.step(from));
-      return (cpuSince(start) - (runner.model.cpuUs - modelBefore)) / ITERATIONS;
+      for (let i = 0; i < iterations; i++) store.set("bench", await runner.step(from));
+      return (cpuSince(start) - (runner.model.cpuUs - modelBefore)) / iterations;
     });
     record(system, "step_cpu_us", "µs", samples, length);
   }
@@ -223,12 +248,18 @@ const cpu = cpus()[0]?.model ?? "unknown CPU";
 const machine =
   `${cpu}, ${cpus().length} vCPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
   `Node ${process.version}, ${process.platform}/${process.arch}`;
-writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-writeChart(join(here, "chart.svg"), results);
-const table = writeReadme(join(here, "../../README.md"), results, {
-  machine,
-  mode: quick ? "--quick" : "full",
-  seconds,
-});
-process.stdout.write(`${table}\n`);
+if (dry) {
+  process.stdout.write(`${markdown(results)}\n`);
+} else {
+  writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeChart(join(here, "chart.svg"), results);
+  const readme = join(here, "../../README.md");
+  process.stdout.write(
+    `${writeReadme(readme, results, { machine, mode: quick ? "--quick" : "full", seconds })}\n`,
+  );
+  // The tables as Biome formats markdown, so `npm run lint` stays clean.
+  execFileSync(join(here, "../../node_modules/.bin/biome"), ["format", "--write", readme], {
+    stdio: "ignore",
+  });
+}
 log(`done in ${seconds.toFixed(0)} s`);
