@@ -15,7 +15,7 @@ const PAD = { left: 70, right: 20, top: 36, bottom: 44 };
 /** An SVG of bytes per step and CPU per step against thread length (log–log), one line a system. */
 export function writeChart(file: string, results: readonly Result[]): void {
   const panels = [
-    panel(results, "bytes_per_step", "Bytes persisted per step", "bytes", 0),
+    panel(results, "bytes_per_step", "Bytes persisted per step", "B", 0),
     panel(results, "step_cpu_us", "CPU per step (model excluded)", "µs", W),
   ];
   const legend = SERIES.map(
@@ -29,6 +29,10 @@ export function writeChart(file: string, results: readonly Result[]): void {
     `<rect width="100%" height="100%" fill="white"/>${panels.join("")}${legend}</svg>\n`;
   writeFileSync(file, svg);
 }
+
+/** 1000 as 1k, 1000000 as 1M: axis labels that fit the margin. */
+const short = (v: number): string =>
+  v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : String(v);
 
 function panel(
   results: readonly Result[],
@@ -61,7 +65,7 @@ function panel(
   for (let v = lo; v <= hi; v *= 10) {
     parts.push(
       `<line x1="${px(10)}" y1="${py(v)}" x2="${px(1000)}" y2="${py(v)}" stroke="#ddd"/>`,
-      `<text x="${px(10) - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11">${v.toLocaleString("en-US")} ${unit}</text>`,
+      `<text x="${px(10) - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11">${short(v)} ${unit}</text>`,
     );
   }
   for (const [system, , color] of SERIES) {
