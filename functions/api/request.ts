@@ -3,12 +3,8 @@ import type { z } from "zod";
 import { HttpError } from "./http.ts";
 import { describeIssues } from "./schemas.ts";
 
-/** The JSON body, checked for size, syntax and shape: each failure is its own 4xx. */
-export function readBody<S extends z.ZodType>(
-  event: APIGatewayProxyEventV2,
-  schema: S,
-  maxBytes: number,
-): z.output<S> {
+/** The raw body as text (base64 decoded), or a 413 past `maxBytes`. */
+export function bodyText(event: APIGatewayProxyEventV2, maxBytes: number): string {
   const raw = event.body ?? "";
   const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
   const size = Buffer.byteLength(text, "utf8");
@@ -19,6 +15,16 @@ export function readBody<S extends z.ZodType>(
       `body is ${size} bytes; the limit is ${maxBytes}`,
     );
   }
+  return text;
+}
+
+/** The JSON body, checked for size, syntax and shape: each failure is its own 4xx. */
+export function readBody<S extends z.ZodType>(
+  event: APIGatewayProxyEventV2,
+  schema: S,
+  maxBytes: number,
+): z.output<S> {
+  const text = bodyText(event, maxBytes);
   if (text.trim() === "")
     throw new HttpError(400, "invalid_json", "body is empty; send a JSON object");
   let value: unknown;

@@ -7,7 +7,7 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { HttpError } from "./http.ts";
-import { header, parse } from "./request.ts";
+import { bodyText, header, parse } from "./request.ts";
 import { idempotencyKey, launchBody, responseBody, threadId } from "./schemas.ts";
 
 /** Signed inbound webhooks (factor 11): which sources exist, their secrets, and replay memory. */
@@ -50,7 +50,7 @@ export async function handleWebhook(
   webhooks: WebhookOptions | undefined,
   maxBodyBytes: number,
 ) {
-  const raw = rawBody(event, maxBodyBytes);
+  const raw = bodyText(event, maxBodyBytes);
   const secrets = webhooks ? await webhooks.secrets() : {};
   const secret = Object.hasOwn(secrets, source) ? secrets[source] : undefined;
   if (!webhooks || secret === undefined) {
@@ -125,19 +125,6 @@ function parseBody(raw: string): HookBody {
   };
   const target = parse(threadId, id, "invalid_body");
   return { threadId: target, ...parse(responseBody, reply, "invalid_body") };
-}
-
-function rawBody(event: APIGatewayProxyEventV2, maxBytes: number): string {
-  const raw = event.body ?? "";
-  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
-  const size = Buffer.byteLength(text, "utf8");
-  if (size > maxBytes)
-    throw new HttpError(
-      413,
-      "payload_too_large",
-      `body is ${size} bytes; the limit is ${maxBytes}`,
-    );
-  return text;
 }
 
 /** Constant-time: both sides are hashed first, so their lengths never leak through timing. */

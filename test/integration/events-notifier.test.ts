@@ -1,12 +1,15 @@
 import { EventBridgeClient, EventBridgeServiceException } from "@aws-sdk/client-eventbridge";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type EventBridgeServer,
+  startEventBridgeServer,
+} from "../../infra/local/eventbridge-server.ts";
 import { PutEventsError } from "../../shared/aws/events/errors.ts";
 import {
   EventBridgeNotifier,
   THREAD_WAITING_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
 import type { ThreadWaitingNotice } from "../../shared/core/ports.ts";
-import { type EventBridgeServer, startEventBridgeServer } from "../support/eventbridge-server.ts";
 
 const notice: ThreadWaitingNotice = {
   threadId: "t-42",

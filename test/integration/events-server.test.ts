@@ -4,7 +4,7 @@ import {
   type EventBridgeServer,
   type ReceivedEvent,
   startEventBridgeServer,
-} from "../support/eventbridge-server.ts";
+} from "../../infra/local/eventbridge-server.ts";
 
 describe("Function: startEventBridgeServer", () => {
   let server: EventBridgeServer;

@@ -3,12 +3,12 @@ import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { logger } from "../../functions/logger.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
+import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import { redriveDeadLetters } from "../../shared/aws/sqs/redrive.ts";
 import type { Model, StepQueue } from "../../shared/core/ports.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { call, invalid, ScriptedModel } from "../../shared/testing/index.ts";
-import type { ReceivedEvent } from "../support/eventbridge-server.ts";
 import { client, startTestStack } from "./local-stack.ts";
 
 let stack: LocalStack;
