@@ -1,6 +1,6 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import type { Node } from "constructs";
-import { z } from "zod";
+import * as z from "zod";
 
 const flag = z
   .union([z.boolean(), z.enum(["true", "false"])])
@@ -15,6 +15,7 @@ const schema = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, "letters, digits and hyphens")
     .default("Twelve"),
   demoModel: flag,
+  runtimeAwsSdk: flag,
   removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
   logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
   agentModel: optionalText,
@@ -31,6 +32,12 @@ export interface DeploySettings {
   stackName: string;
   /** Run the rule-based demo model instead of OpenAI (no secret, no model calls). */
   demoModel: boolean;
+  /**
+   * Leave the AWS SDK (`@aws-sdk/*`) out of the bundles and load the copy the Lambda runtime
+   * includes: bundles less than half the size, but a slower cold start (the runtime's SDK loads
+   * from many files) and an SDK version the tests did not run. Default: bundled, as AWS advises.
+   */
+  runtimeAwsSdk: boolean;
   /** What happens to the thread table and the logs when the stack is deleted. */
   removalPolicy: RemovalPolicy;
   /** POWERTOOLS_LOG_LEVEL of every function. */

@@ -62,6 +62,7 @@ export class TwelveStack extends Stack {
         handler,
         logLevel: settings.logLevel,
         removalPolicy,
+        runtimeAwsSdk: settings.runtimeAwsSdk,
         ...rest,
       }).function;
 

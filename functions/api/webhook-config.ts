@@ -1,5 +1,5 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../../shared/core/errors.ts";
 
 const secrets = z.record(

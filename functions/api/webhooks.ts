@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import { TwelveError } from "../../shared/core/errors.ts";
 import type { ReplayGuard } from "../../shared/core/ports.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";

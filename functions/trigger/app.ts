@@ -1,6 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas";
-import { z } from "zod";
+import * as z from "zod";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { UnknownAgentError } from "../../shared/runtime/errors.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";

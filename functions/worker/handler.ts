@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { logger } from "../logger.ts";
 import { runtime } from "../runtime.ts";

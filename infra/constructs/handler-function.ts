@@ -7,6 +7,10 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type HandlerName, handlerEntries, repoRoot } from "../handlers.ts";
 
+/** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
+export const bundlingExternals = (runtimeAwsSdk: boolean): string[] =>
+  runtimeAwsSdk ? ["@aws-sdk/*"] : [];
+
 export interface HandlerFunctionProps {
   /** Which handler of `functions/` this function runs. */
   handler: HandlerName;
@@ -18,6 +22,11 @@ export interface HandlerFunctionProps {
   /** Of the log group. */
   removalPolicy: RemovalPolicy;
   environment?: Record<string, string>;
+  /**
+   * Import `@aws-sdk/*` from the Lambda runtime instead of bundling it. Default false: the bundle
+   * carries the SDK versions the tests ran.
+   */
+  runtimeAwsSdk?: boolean;
 }
 
 /**
@@ -77,8 +86,9 @@ export class HandlerFunction extends Construct {
         sourceMap: true,
         // The map keeps file names and lines for stack traces; the sources stay out of the zip.
         sourcesContent: false,
-        // Bundle the AWS SDK too: the exact versions the tests ran, not the runtime's copy.
-        externalModules: [],
+        // By default the AWS SDK is bundled too: the exact versions the tests ran, not the
+        // runtime's copy, and one file loads faster than the runtime's many.
+        externalModules: bundlingExternals(props.runtimeAwsSdk ?? false),
         // Some CommonJS dependencies call require() for Node built-ins inside an ES module.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

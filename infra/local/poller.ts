@@ -12,7 +12,10 @@ export interface PollerOptions {
   queueArn: string;
   region: string;
   worker: Worker;
-  /** Concurrent receive loops, like concurrent Lambda invocations of the event source mapping. */
+  /**
+   * Concurrent worker invocations, like concurrent Lambda invocations of the event source mapping;
+   * their receives take turns.
+   */
   concurrency: number;
   log: (line: string) => void;
 }
@@ -24,13 +27,21 @@ export interface PollerOptions {
  */
 export function startPoller(options: PollerOptions) {
   let running = true;
+  // One receive at a time, the loops taking turns: fauxqs answers every waiting receive when any
+  // message is sent, even one it cannot hand out yet (its group has a message in flight), so
+  // concurrent long polls would all come back empty and poll again on every send.
+  let polling: Promise<unknown> = Promise.resolve();
+  const receive = () => {
+    const received = polling.then(() =>
+      receiveStepMessages(options.client, options.queueUrl, { max: 10, waitSeconds: 1 }),
+    );
+    polling = received.catch(() => {});
+    return received;
+  };
   const loop = async (index: number) => {
     while (running) {
       try {
-        const messages = await receiveStepMessages(options.client, options.queueUrl, {
-          max: 10,
-          waitSeconds: 1,
-        });
+        const messages = await receive();
         if (messages.length === 0 || !running) continue;
         const event: SQSEvent = {
           Records: messages.map((message) =>

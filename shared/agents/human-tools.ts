@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../core/tool.ts";
 
 /** Pause and ask a person (factor 7): the thread waits for a `human_response`. */

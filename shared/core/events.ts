@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The thread's event vocabulary (factor 5). Every fact about a thread is one of these; status,

@@ -1,5 +1,5 @@
 import { OpenAI } from "openai";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../core/errors.ts";
 import { OpenAIModel } from "./openai-model.ts";
 

@@ -1,15 +1,22 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { bundlingExternals } from "../../infra/constructs/handler-function.ts";
 import { percentile } from "./stats.ts";
 
 /**
  * The esbuild options the CDK app's NodejsFunction passes (infra/constructs/handler-function.ts):
  * an ES module for Node 24, `module` before `main`, minified, external source map without the
- * sources, nothing external (the AWS SDK is bundled), and the createRequire banner.
+ * sources, the same externals (none, or `@aws-sdk/*` with `runtimeAwsSdk`), and the
+ * createRequire banner. Keep `outdir` inside the repository: an external import then resolves
+ * from its node_modules, as Lambda resolves it from the runtime's.
  */
-export async function bundle(entry: string, outdir: string): Promise<string> {
+export async function bundle(
+  entry: string,
+  outdir: string,
+  options: { runtimeAwsSdk?: boolean; external?: string[] } = {},
+): Promise<string> {
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, "index.mjs");
   await build({
@@ -23,7 +30,7 @@ export async function bundle(entry: string, outdir: string): Promise<string> {
     minify: true,
     sourcemap: true,
     sourcesContent: false,
-    external: [],
+    external: [...bundlingExternals(options.runtimeAwsSdk ?? false), ...(options.external ?? [])],
     logLevel: "error",
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
@@ -32,7 +39,15 @@ export async function bundle(entry: string, outdir: string): Promise<string> {
   return outfile;
 }
 
-export const sizeKb = (file: string): number => statSync(file).size / 1024;
+/** The size of files and directories (recursively), in KiB. */
+export const sizeKb = (...paths: string[]): number =>
+  paths.reduce((sum, path) => sum + bytesOf(path), 0) / 1024;
+
+function bytesOf(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, name) => sum + bytesOf(join(path, name)), 0);
+}
 
 /**
  * Cold init: a fresh `node` process that imports the bundle (and, for the peer handlers, nothing

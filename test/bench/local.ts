@@ -9,8 +9,8 @@ import {
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { freePort } from "../../infra/local/ports.ts";
 import { startLocalStack } from "../../infra/local/stack.ts";
-import { eventItem, metaItem } from "../../shared/aws/dynamo/items.ts";
-import { META_SK, threadPk } from "../../shared/aws/dynamo/keys.ts";
+import { appendTransactItems, eventItem, metaItem } from "../../shared/aws/dynamo/items.ts";
+import { threadPk } from "../../shared/aws/dynamo/keys.ts";
 import type { Model, ModelReply } from "../../shared/core/ports.ts";
 import { percentile, type Result, round } from "./stats.ts";
 
@@ -29,13 +29,15 @@ class TimingModel implements Model {
 
 /**
  * `local_step_ms` on the local stack (DynamoDB Local, fauxqs, the worker behind the local event
- * source mapping): calculator threads run one after another, each step a scripted `add`; a step
- * is the time between two model calls of a thread (append, enqueue, delete, receive, load,
- * render). The I/O floor does the same calls with no logic: receive, query the thread's items,
- * the append's transaction (meta update and two event puts), send the next message, delete.
+ * source mapping): calculator threads, each step a scripted `add`; a step is the time between two
+ * model calls of a thread (append, enqueue, delete, receive, load, render). The I/O floor does the
+ * same calls with no logic: receive, query the thread's items, the append's transaction (built by
+ * the store's own `appendTransactItems`: the conditional meta update with its index keys and two
+ * conditional event puts), send the next message, delete. Twelve's threads and the floor's take
+ * turns, so both meet the emulators in the same state; the first round of each warms up.
  */
 export async function measureLocalStack(options: { quick: boolean }): Promise<Result[]> {
-  const threads = options.quick ? 3 : 10;
+  const rounds = options.quick ? 8 : 20;
   const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const model = new TimingModel();
   const stack = await startLocalStack({
@@ -47,28 +49,17 @@ export async function measureLocalStack(options: { quick: boolean }): Promise<Re
     visibilityTimeoutSeconds: 5,
   });
   try {
+    const floor = await ioFloor(stack.sqsEndpoint);
     const stepMs: number[] = [];
-    for (let t = 0; t < threads + 1; t++) {
-      const first = model.times.length;
-      const response = await fetch(`${stack.url}/threads`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ agent: "calculator", message: "Keep adding 1, starting from 0." }),
-      });
-      if (response.status >= 300) throw new Error(`launch: ${response.status}`);
-      const deadline = Date.now() + 60_000;
-      while (model.times.length < first + STEPS_PER_THREAD) {
-        if (Date.now() > deadline) throw new Error("the local stack's thread stalled");
-        await new Promise((done) => setTimeout(done, 20));
+    const floorMs: number[] = [];
+    for (let round = 0; round <= rounds; round++) {
+      const twelve = await twelveThread(stack.url, model);
+      const io = await floor.thread(round);
+      if (round > 0) {
+        stepMs.push(...twelve);
+        floorMs.push(...io);
       }
-      await new Promise((done) => setTimeout(done, 200)); // let the escalation be written
-      const times = model.times.slice(first, first + STEPS_PER_THREAD);
-      // The first thread warms the stack up.
-      if (t > 0)
-        for (let i = 1; i < times.length; i++)
-          stepMs.push((times[i] as number) - (times[i - 1] as number));
     }
-    const floorMs = await ioFloor(stack.sqsEndpoint, threads * (STEPS_PER_THREAD - 1));
     return [
       ...latency("twelve", "local_step_ms", stepMs),
       ...latency("io-floor", "local_step_ms", floorMs),
@@ -77,6 +68,25 @@ export async function measureLocalStack(options: { quick: boolean }): Promise<Re
   } finally {
     await stack.stop();
   }
+}
+
+/** Launches a calculator thread and waits for its steps; the gaps between its model calls. */
+async function twelveThread(url: string, model: TimingModel): Promise<number[]> {
+  const first = model.times.length;
+  const response = await fetch(`${url}/threads`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ agent: "calculator", message: "Keep adding 1, starting from 0." }),
+  });
+  if (response.status >= 300) throw new Error(`launch: ${response.status}`);
+  const deadline = Date.now() + 60_000;
+  while (model.times.length < first + STEPS_PER_THREAD) {
+    if (Date.now() > deadline) throw new Error("the local stack's thread stalled");
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  await new Promise((done) => setTimeout(done, 200)); // let the escalation be written
+  const times = model.times.slice(first, first + STEPS_PER_THREAD);
+  return times.slice(1).map((time, i) => time - (times[i] as number));
 }
 
 function latency(system: string, metric: string, samples: number[]): Result[] {
@@ -105,8 +115,11 @@ function ratio(stepMs: number[], floorMs: number[]): Result {
   };
 }
 
-/** The same I/O as a step, with no logic, `steps` times; ms per step. */
-async function ioFloor(sqsEndpoint: string, steps: number): Promise<number[]> {
+/**
+ * The same I/O as a step, with no logic: `thread(n)` writes a thread like a launch, then runs
+ * STEPS_PER_THREAD - 1 steps of it; ms per step.
+ */
+async function ioFloor(sqsEndpoint: string) {
   const sqs = new SQSClient({ endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const TableName = "twelve-threads";
@@ -116,22 +129,20 @@ async function ioFloor(sqsEndpoint: string, steps: number): Promise<number[]> {
       Attributes: { FifoQueue: "true", VisibilityTimeout: "5" },
     }),
   );
-  const samples: number[] = [];
-  const threadLength = STEPS_PER_THREAD;
   let message = 0;
-  const send = () =>
+  const send = (threadId: string, version: number) =>
     sqs.send(
       new SendMessageCommand({
         QueueUrl,
-        MessageBody: JSON.stringify({ threadId: "floor", version: message }),
-        MessageGroupId: "floor",
+        MessageBody: JSON.stringify({ threadId, version }),
+        MessageGroupId: threadId,
         MessageDeduplicationId: String(message++),
       }),
     );
-  const start = new Date("2026-01-01T00:00:00.000Z");
-  for (let thread = 0; thread * (threadLength - 1) < steps + threadLength; thread++) {
-    const pk = threadPk(`floor${thread}`);
-    const at = start.toISOString();
+  const thread = async (n: number): Promise<number[]> => {
+    const threadId = `floor${n}`;
+    const pk = threadPk(threadId);
+    const at = new Date().toISOString();
     await db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -140,7 +151,7 @@ async function ioFloor(sqsEndpoint: string, steps: number): Promise<number[]> {
               TableName,
               Item: metaItem({
                 pk,
-                threadId: `floor${thread}`,
+                threadId,
                 agent: "calculator",
                 status: "running",
                 version: 1,
@@ -159,9 +170,10 @@ async function ioFloor(sqsEndpoint: string, steps: number): Promise<number[]> {
         ],
       }),
     );
-    await send();
+    await send(threadId, 1);
+    const samples: number[] = [];
     let version = 1;
-    for (let i = 0; i < threadLength; i++) {
+    for (let i = 0; i < STEPS_PER_THREAD - 1; i++) {
       const t0 = performance.now();
       const received = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
@@ -177,59 +189,39 @@ async function ioFloor(sqsEndpoint: string, steps: number): Promise<number[]> {
         }),
       );
       const callId = `call_${version}`;
+      // A new updatedAt each step, as the worker's clock gives: the index keys move every append.
+      const stepAt = new Date().toISOString();
       await db.send(
         new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: { pk, sk: META_SK },
-                UpdateExpression: "SET #version = #version + :count, updatedAt = :at",
-                ConditionExpression: "#version = :expected",
-                ExpressionAttributeNames: { "#version": "version" },
-                ExpressionAttributeValues: { ":count": 2, ":expected": version, ":at": at },
+          TransactItems: appendTransactItems({
+            tableName: TableName,
+            threadId,
+            agent: "calculator",
+            expected: version,
+            events: [
+              {
+                type: "tool_call",
+                at: stepAt,
+                data: { callId, tool: "add", args: { a: i, b: 1 }, source: "model" },
               },
-            },
-            {
-              Put: {
-                TableName,
-                Item: eventItem(
-                  pk,
-                  version,
-                  {
-                    type: "tool_call",
-                    at,
-                    data: { callId, tool: "add", args: { a: i, b: 1 }, source: "model" },
-                  },
-                  2e9,
-                ),
-              },
-            },
-            {
-              Put: {
-                TableName,
-                Item: eventItem(
-                  pk,
-                  version + 1,
-                  { type: "tool_result", at, data: { callId, tool: "add", result: i + 1 } },
-                  2e9,
-                ),
-              },
-            },
-          ],
+              { type: "tool_result", at: stepAt, data: { callId, tool: "add", result: i + 1 } },
+            ],
+            status: "running",
+            expiresAt: 2e9,
+          }),
         }),
       );
       version += 2;
-      await send();
+      await send(threadId, version);
       await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: got.ReceiptHandle }));
-      // The first steps warm the clients up.
-      if (thread > 0 || i > 2) samples.push(performance.now() - t0);
+      samples.push(performance.now() - t0);
     }
-    // Drain the last message of this thread.
+    // Drain the thread's last message.
     const rest = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
     for (const m of rest.Messages ?? []) {
       await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
     }
-  }
-  return samples.slice(0, steps);
+    return samples;
+  };
+  return { thread };
 }

@@ -5,11 +5,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { encode } from "gpt-tokenizer/encoding/o200k_base";
+import { repoRoot } from "../../infra/handlers.ts";
 import { bundle, coldInitMs, sizeKb } from "./bundle.ts";
 import { writeChart } from "./chart.ts";
 import { measureLocalStack } from "./local.ts";
@@ -209,17 +210,49 @@ async function benchAgents() {
   }
 }
 
+/** Whether better-sqlite3's native addon loads in this Node (`npm run bench:sqlite` builds it). */
+function sqliteBuilt(): boolean {
+  try {
+    sqliteSaver();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function benchBundles() {
-  const out = join(tmpdir(), "twelve-bench");
-  const entries: [string, string][] = [
-    ["twelve", join(here, "../../functions/worker/handler.ts")],
-    ["langgraph-memory", join(here, "peers/langgraph-handler.ts")],
-    ["openai-agents", join(here, "peers/openai-agents-handler.ts")],
+  const out = join(repoRoot, "node_modules/.cache/twelve-bench");
+  const worker = join(repoRoot, "functions/worker/handler.ts");
+  // better-sqlite3 is a native addon esbuild cannot bundle: its package ships beside the bundle
+  // (the JavaScript, the compiled addon and the modules that find it), and counts with it.
+  const modules = join(repoRoot, "node_modules");
+  const sqlite = [
+    join(modules, "better-sqlite3/package.json"),
+    join(modules, "better-sqlite3/lib"),
+    join(modules, "better-sqlite3/build/Release/better_sqlite3.node"),
+    join(modules, "bindings"),
+    join(modules, "file-uri-to-path"),
   ];
-  for (const [system, entry] of entries) {
+  const entries: [string, string, { runtimeAwsSdk?: boolean; external?: string[] }, string[]][] = [
+    ["twelve", worker, {}, []],
+    ["twelve-runtime-sdk", worker, { runtimeAwsSdk: true }, []],
+    ["langgraph-memory", join(here, "peers/langgraph-handler.ts"), {}, []],
+    [
+      "langgraph-sqlite",
+      join(here, "peers/langgraph-sqlite-handler.ts"),
+      { external: ["better-sqlite3"] },
+      sqlite,
+    ],
+    ["openai-agents", join(here, "peers/openai-agents-handler.ts"), {}, []],
+  ];
+  for (const [system, entry, options, beside] of entries) {
+    if (system === "langgraph-sqlite" && !sqliteBuilt()) {
+      log(`${system}: left out, better-sqlite3 is not built for this Node (npm run bench:sqlite)`);
+      continue;
+    }
     log(`${system}: bundle and cold init`);
-    const file = await bundle(entry, join(out, system));
-    record(system, "bundle_kb", "KiB", [sizeKb(file)]);
+    const file = await bundle(entry, join(out, system), options);
+    record(system, "bundle_kb", "KiB", [sizeKb(file, ...beside)]);
     record(system, "cold_init_ms", "ms", coldInitMs(file, COLD_RUNS));
   }
 }

@@ -1,10 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
 import { handlerEntries, repoRoot } from "../../infra/handlers.ts";
-import { functionOf, type Synthesized, synthTwelve } from "./synth.ts";
+import { functionOf, resourcesOf, type Synthesized, synthTwelve } from "./synth.ts";
 
 let deployed: Synthesized;
 
@@ -21,15 +25,34 @@ function bundleDir(handler: string): string {
   return join(deployed.outdir, `asset.${key.replace(/\.zip$/, "")}`);
 }
 
-/** The repository files a bundle was built from, read from its source map. */
-function bundledFiles(handler: string): string[] {
-  const dir = bundleDir(handler);
+/** Every file a bundle was built from, absolute, read from its source map. */
+function sourcesOf(dir: string): string[] {
   const map = JSON.parse(readFileSync(join(dir, "index.mjs.map"), "utf8")) as { sources: string[] };
-  return map.sources
-    .map((source) => resolve(dir, source))
+  return map.sources.map((source) => resolve(dir, source));
+}
+
+/** The repository files a bundle was built from. */
+function bundledFiles(handler: string): string[] {
+  return sourcesOf(bundleDir(handler))
     .filter((file) => !file.includes("node_modules"))
     .map((file) => file.slice(repoRoot.length));
 }
+
+/** Imports a bundle in a fresh Node 24 process; what `typeof handler` printed. */
+function loadHandler(file: string): string {
+  return execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(typeof m.handler);`,
+    ],
+    { encoding: "utf8", env: { PATH: process.env.PATH ?? "", POWERTOOLS_LOG_LEVEL: "SILENT" } },
+  ).trim();
+}
+
+const awsSdkSources = (dir: string) =>
+  sourcesOf(dir).filter((file) => file.includes("node_modules/@aws-sdk/"));
 
 /** The repository modules the local stack (`npm start`) imports, relative to the root. */
 function localStackImports(): string[] {
@@ -75,16 +98,46 @@ describe("Bundles", () => {
       const code = readFileSync(file, "utf8");
       // Minified: long lines (template literals keep a few line breaks).
       expect(code.length / code.split("\n").length, handler).toBeGreaterThan(1000);
-      const loaded = execFileSync(
-        process.execPath,
-        [
-          "--input-type=module",
-          "-e",
-          `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(typeof m.handler);`,
-        ],
-        { encoding: "utf8", env: { PATH: process.env.PATH ?? "", POWERTOOLS_LOG_LEVEL: "SILENT" } },
-      );
-      expect(loaded.trim(), handler).toBe("function");
+      expect(loadHandler(file), handler).toBe("function");
     }
   });
+
+  it("carry the AWS SDK by default, importing none of it from the runtime", () => {
+    const dir = bundleDir("worker");
+    expect(awsSdkSources(dir).length).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, "index.mjs"), "utf8")).not.toMatch(/from\s*"@aws-sdk\//);
+  });
+});
+
+describe("A bundle with runtimeAwsSdk", () => {
+  it("leaves @aws-sdk/* to the runtime, and loads where the runtime's copy resolves", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "twelve-cdk-sdk-"));
+    try {
+      const app = new App({ outdir });
+      const stack = new Stack(app, "RuntimeSdk");
+      new HandlerFunction(stack, "Worker", {
+        handler: "worker",
+        description: "worker",
+        timeout: Duration.seconds(10),
+        logLevel: "INFO",
+        removalPolicy: RemovalPolicy.DESTROY,
+        runtimeAwsSdk: true,
+      });
+      app.synth();
+      const functions = resourcesOf(Template.fromStack(stack), "AWS::Lambda::Function");
+      expect(functions).toHaveLength(1);
+      const [, fn] = functions[0] as (typeof functions)[number];
+      const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+      const dir = join(outdir, `asset.${key.replace(/\.zip$/, "")}`);
+      expect(awsSdkSources(dir)).toEqual([]);
+      expect(readFileSync(join(dir, "index.mjs"), "utf8")).toMatch(
+        /from\s*"@aws-sdk\/client-dynamodb"/,
+      );
+      // Lambda resolves `@aws-sdk/*` from the runtime's node_modules; here, the repository's.
+      symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+      expect(loadHandler(join(dir, "index.mjs"))).toBe("function");
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

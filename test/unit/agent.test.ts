@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { requestMoreInformation } from "../../shared/agents/human-tools.ts";
 import { calculator } from "../../shared/agents/index.ts";
 import { defineAgent, renderSystemPrompt } from "../../shared/core/agent.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { SimulatedDeployTarget } from "../../shared/agents/deploybot/target.ts";
 import { calculator, createDeploybot } from "../../shared/agents/index.ts";
 import { defineAgent } from "../../shared/core/agent.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { add } from "../../shared/agents/calculator/tools.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { defineTool } from "../../shared/core/tool.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../core/tool.ts";
 
 const operands = z.object({ a: z.number(), b: z.number() });

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type Agent, defineAgent } from "../../core/agent.ts";
 import { defineTool } from "../../core/tool.ts";
 import { doneForNow, requestMoreInformation } from "../human-tools.ts";

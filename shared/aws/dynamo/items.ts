@@ -1,9 +1,10 @@
-import { z } from "zod";
+import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { type ThreadEvent, threadEvent } from "../../core/events.ts";
 import type { Status, Thread } from "../../core/thread.ts";
 import { CorruptThreadError } from "./errors.ts";
 import { fromStoredData, plainNumbers, toStoredData } from "./event-data.ts";
-import { EVENT_PREFIX, eventSk, indexKeys, META_SK } from "./keys.ts";
+import { EVENT_PREFIX, eventSk, indexKeys, META_SK, threadPk } from "./keys.ts";
 
 /** The layout of the meta item; bump it with a migration when the item shapes change. */
 export const SCHEMA_VERSION = 1;
@@ -47,6 +48,62 @@ export function eventItem(pk: string, index: number, event: ThreadEvent, expires
     ...toStoredData(event.data),
     expiresAt,
   };
+}
+
+/** The items of one TransactWriteItems, as the document client takes them. */
+export type TransactItems = NonNullable<TransactWriteCommandInput["TransactItems"]>;
+
+/**
+ * The transaction of an append: the meta item's version moves from `expected` by the number of
+ * events (the condition that makes appends exclusive), with the status and index keys the whole
+ * thread now derives; each event is put where no item is yet.
+ */
+export function appendTransactItems(input: {
+  tableName: string;
+  threadId: string;
+  agent: string;
+  /** The thread's length as read: the version the meta item must still hold. */
+  expected: number;
+  events: readonly ThreadEvent[];
+  /** The status of the thread with `events` appended. */
+  status: Status;
+  expiresAt: number;
+}): TransactItems {
+  const { tableName: TableName, threadId, agent, expected, events, status, expiresAt } = input;
+  const last = events.at(-1);
+  if (!last) return [];
+  const pk = threadPk(threadId);
+  const keys = indexKeys({ threadId, agent, status, updatedAt: last.at });
+  return [
+    {
+      Update: {
+        TableName,
+        Key: { pk, sk: META_SK },
+        UpdateExpression:
+          "SET #version = #version + :count, #status = :status, updatedAt = :updatedAt, " +
+          "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk",
+        ConditionExpression: "#version = :expected",
+        ExpressionAttributeNames: { "#version": "version", "#status": "status" },
+        ExpressionAttributeValues: {
+          ":count": events.length,
+          ":expected": expected,
+          ":status": status,
+          ":updatedAt": last.at,
+          ":gsi1pk": keys.gsi1pk,
+          ":gsi1sk": keys.gsi1sk,
+          ":gsi2pk": keys.gsi2pk,
+          ":gsi2sk": keys.gsi2sk,
+        },
+      },
+    },
+    ...events.map((event, offset) => ({
+      Put: {
+        TableName,
+        Item: eventItem(pk, expected + offset, event, expiresAt),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    })),
+  ];
 }
 
 const meta = z.object({

@@ -5,9 +5,8 @@ import {
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
-  type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, TwelveError, VersionConflictError } from "../../core/errors.ts";
 import type { ThreadEvent } from "../../core/events.ts";
 import type {
@@ -20,12 +19,18 @@ import type {
 import { deriveStatus, statuses, type Thread } from "../../core/thread.ts";
 import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
 import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
-import { eventItem, type Item, metaItem, readThread } from "./items.ts";
+import {
+  appendTransactItems,
+  eventItem,
+  type Item,
+  metaItem,
+  readThread,
+  type TransactItems,
+} from "./items.ts";
 import {
   agentPk,
   IDEMPOTENCY_SK,
   idempotencyPk,
-  indexKeys,
   META_SK,
   statusPk,
   THREAD_PREFIX,
@@ -132,7 +137,7 @@ export class DynamoThreadStore implements ThreadStore {
     if (count > MAX_CREATE_EVENTS) throw new TooManyEventsError("create", count, MAX_CREATE_EVENTS);
     const pk = threadPk(thread.id);
     const expiresAt = this.expiresAt(first.at);
-    const items: NonNullable<TransactWriteCommandInput["TransactItems"]> = [
+    const items: TransactItems = [
       {
         Put: {
           TableName: this.tableName,
@@ -238,40 +243,15 @@ export class DynamoThreadStore implements ThreadStore {
     const expected = read.events.length;
     const all = [...read.events, ...events];
     const first = all[0] as ThreadEvent;
-    const status = deriveStatus(all);
-    const expiresAt = this.expiresAt(first.at);
-    const pk = threadPk(read.id);
-    const keys = indexKeys({ threadId: read.id, agent: read.agent, status, updatedAt: last.at });
-    const items: NonNullable<TransactWriteCommandInput["TransactItems"]> = [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk, sk: META_SK },
-          UpdateExpression:
-            "SET #version = #version + :count, #status = :status, updatedAt = :updatedAt, " +
-            "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk",
-          ConditionExpression: "#version = :expected",
-          ExpressionAttributeNames: { "#version": "version", "#status": "status" },
-          ExpressionAttributeValues: {
-            ":count": events.length,
-            ":expected": expected,
-            ":status": status,
-            ":updatedAt": last.at,
-            ":gsi1pk": keys.gsi1pk,
-            ":gsi1sk": keys.gsi1sk,
-            ":gsi2pk": keys.gsi2pk,
-            ":gsi2sk": keys.gsi2sk,
-          },
-        },
-      },
-      ...events.map((event, offset) => ({
-        Put: {
-          TableName: this.tableName,
-          Item: eventItem(pk, expected + offset, event, expiresAt),
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      })),
-    ];
+    const items = appendTransactItems({
+      tableName: this.tableName,
+      threadId: read.id,
+      agent: read.agent,
+      expected,
+      events,
+      status: deriveStatus(all),
+      expiresAt: this.expiresAt(first.at),
+    });
     try {
       await transactWrite(this.client, { TransactItems: items });
     } catch (error) {

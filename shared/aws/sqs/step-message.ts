@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { StepMessage } from "../../core/ports.ts";
 import { InvalidStepMessageError } from "./errors.ts";
 

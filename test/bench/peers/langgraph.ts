@@ -8,7 +8,7 @@ import {
   StateGraph,
 } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
-import { z } from "zod";
+import * as z from "zod";
 import { cpuSince } from "../stats.ts";
 
 /**

@@ -9,7 +9,7 @@ import {
   tool,
   Usage,
 } from "@openai/agents";
-import { z } from "zod";
+import * as z from "zod";
 import { cpuSince } from "../stats.ts";
 
 /**

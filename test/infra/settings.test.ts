@@ -1,0 +1,29 @@
+import { App, RemovalPolicy } from "aws-cdk-lib";
+import { describe, expect, it } from "vitest";
+import { readSettings } from "../../infra/settings.ts";
+
+const settingsOf = (context: Record<string, unknown>) => readSettings(new App({ context }).node);
+
+describe("Deploy settings (-c key=value)", () => {
+  it("default to a retained stack named Twelve with the AWS SDK bundled", () => {
+    expect(settingsOf({})).toEqual({
+      stackName: "Twelve",
+      demoModel: false,
+      runtimeAwsSdk: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      logLevel: "INFO",
+    });
+  });
+
+  it("read flags given as text, the way -c passes them", () => {
+    const settings = settingsOf({ runtimeAwsSdk: "true", demoModel: "false" });
+    expect(settings.runtimeAwsSdk).toBe(true);
+    expect(settings.demoModel).toBe(false);
+  });
+
+  it("name every key that is wrong", () => {
+    expect(() => settingsOf({ runtimeAwsSdk: "yes", logLevel: "LOUD" })).toThrow(
+      /invalid context \(-c key=value\): .*runtimeAwsSdk.*logLevel/,
+    );
+  });
+});
