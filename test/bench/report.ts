@@ -11,11 +11,12 @@ const SYSTEMS: [string, string][] = [
   ["openai-agents", "OpenAI Agents SDK"],
 ];
 
-/** The handlers `bundle_kb` and `cold_init_ms` measure; the SqliteSaver one is not bundled. */
+/** The handlers `bundle_kb` and `cold_init_ms` measure. */
 const BUNDLES: [string, string][] = [
   ["twelve", "Twelve worker, AWS SDK bundled (the default)"],
   ["twelve-runtime-sdk", "Twelve worker, the runtime's AWS SDK (`-c runtimeAwsSdk=true`)"],
   ["langgraph-memory", "LangGraph + MemorySaver, one step"],
+  ["langgraph-sqlite", "LangGraph + SqliteSaver, one step (with better-sqlite3 beside it)"],
   ["openai-agents", "OpenAI Agents SDK, one step"],
 ];
 
