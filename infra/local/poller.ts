@@ -31,9 +31,12 @@ export function startPoller(options: PollerOptions) {
   // message is sent, even one it cannot hand out yet (its group has a message in flight), so
   // concurrent long polls would all come back empty and poll again on every send.
   let polling: Promise<unknown> = Promise.resolve();
+  // A turn that comes after stop() receives nothing, so stopping waits for one poll, not four.
   const receive = () => {
     const received = polling.then(() =>
-      receiveStepMessages(options.client, options.queueUrl, { max: 10, waitSeconds: 1 }),
+      running
+        ? receiveStepMessages(options.client, options.queueUrl, { max: 10, waitSeconds: 1 })
+        : [],
     );
     polling = received.catch(() => {});
     return received;

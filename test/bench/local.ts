@@ -9,8 +9,9 @@ import {
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { freePort } from "../../infra/local/ports.ts";
 import { startLocalStack } from "../../infra/local/stack.ts";
-import { appendTransactItems, eventItem, metaItem } from "../../shared/aws/dynamo/items.ts";
+import { appendTransactItems } from "../../shared/aws/dynamo/items.ts";
 import { threadPk } from "../../shared/aws/dynamo/keys.ts";
+import { DynamoThreadStore } from "../../shared/aws/dynamo/thread-store.ts";
 import type { Model, ModelReply } from "../../shared/core/ports.ts";
 import { percentile, type Result, round } from "./stats.ts";
 
@@ -123,6 +124,7 @@ async function ioFloor(sqsEndpoint: string) {
   const sqs = new SQSClient({ endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const TableName = "twelve-threads";
+  const store = new DynamoThreadStore({ tableName: TableName, client: db });
   const { QueueUrl } = await sqs.send(
     new CreateQueueCommand({
       QueueName: "bench-floor.fifo",
@@ -142,34 +144,14 @@ async function ioFloor(sqsEndpoint: string) {
   const thread = async (n: number): Promise<number[]> => {
     const threadId = `floor${n}`;
     const pk = threadPk(threadId);
-    const at = new Date().toISOString();
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName,
-              Item: metaItem({
-                pk,
-                threadId,
-                agent: "calculator",
-                status: "running",
-                version: 1,
-                createdAt: at,
-                updatedAt: at,
-                expiresAt: 2_000_000_000,
-              }),
-            },
-          },
-          {
-            Put: {
-              TableName,
-              Item: eventItem(pk, 0, { type: "user_message", at, data: { message: "go" } }, 2e9),
-            },
-          },
-        ],
-      }),
-    );
+    // Written the way a launch writes it (not measured).
+    await store.create({
+      thread: {
+        id: threadId,
+        agent: "calculator",
+        events: [{ type: "user_message", at: new Date().toISOString(), data: { message: "go" } }],
+      },
+    });
     await send(threadId, 1);
     const samples: number[] = [];
     let version = 1;
