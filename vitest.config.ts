@@ -1,6 +1,12 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
+// In this repository `twelve-agents` resolves to its TypeScript sources (the examples and tests
+// import it by name, as a user would); the packed package resolves to `dist/`.
+const conditions = ["twelve-source", ...defaultServerConditions.filter((c) => c !== "module")];
+
 export default defineConfig({
+  ssr: { resolve: { conditions } },
   test: {
     environment: "node",
     // Handlers log JSON through Powertools; tests assert behaviour, not log lines.

@@ -1,11 +1,6 @@
 import * as z from "zod";
 import { ConfigError } from "../shared/core/errors.ts";
 
-const flag = z
-  .enum(["true", "false", "1", "0", ""])
-  .optional()
-  .transform((value) => value === "true" || value === "1");
-
 const schema = z.object({
   TABLE_NAME: z.string().min(1),
   // Not z.url(): emulators hand out queue URLs such as http://sqs.us-east-1.127.0.0.1:9324/...
@@ -22,8 +17,6 @@ const schema = z.object({
     .string()
     .regex(/^arn:aws[a-z-]*:secretsmanager:\S+$/, "a Secrets Manager secret ARN")
     .optional(),
-  /** Drive the example agents with the rule-based demo model instead of an LLM. */
-  DEMO_MODEL: flag,
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(65_536),
   THREAD_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
 });

@@ -1,16 +1,16 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { OpenAI } from "openai";
-import { agents } from "../shared/agents/index.ts";
 import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
 import { EventBridgeNotifier } from "../shared/aws/events/eventbridge-notifier.ts";
 import { SqsStepQueue } from "../shared/aws/sqs/step-queue.ts";
+import type { Agent } from "../shared/core/agent.ts";
 import { ConfigError } from "../shared/core/errors.ts";
 import type { Model } from "../shared/core/ports.ts";
 import { OpenAIModel, openAIModelFromEnv, readOpenAIConfig } from "../shared/llm/index.ts";
+import { agentMap } from "../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../shared/runtime/deps.ts";
 import { randomIds } from "../shared/runtime/ids.ts";
-import { DemoModel } from "../shared/testing/demo-model.ts";
-import { type RuntimeConfig, readConfig } from "./config.ts";
+import type { RuntimeConfig } from "./config.ts";
 
 /**
  * The runtime's adapters, built from configuration. Clients read their endpoints the SDK's own
@@ -19,12 +19,13 @@ import { type RuntimeConfig, readConfig } from "./config.ts";
  */
 export function createRuntime(
   config: RuntimeConfig,
+  served: { agents: readonly Agent[]; model?: Model | undefined },
   env: NodeJS.ProcessEnv = process.env,
 ): RuntimeDeps {
-  const model = createModel(config, env);
+  const model = served.model ?? createModel(config, env);
   const base = config.PUBLIC_URL.replace(/\/+$/, "");
   return {
-    agents,
+    agents: agentMap(served.agents),
     store: new DynamoThreadStore({
       tableName: config.TABLE_NAME,
       retentionDays: config.THREAD_RETENTION_DAYS,
@@ -43,12 +44,12 @@ export function createRuntime(
 }
 
 /**
- * The model the configuration names: the demo model, OpenAI with the key in Secrets Manager (the
- * deployed worker), or OpenAI with `OPENAI_API_KEY`. Only the worker calls the model, so the HTTP
- * API, the trigger and the reconciler run with none configured; a step without one fails loudly.
+ * The model the configuration names when the agents module brings none: OpenAI with the key in
+ * Secrets Manager (the deployed worker), or OpenAI with `OPENAI_API_KEY`. Only the worker calls
+ * the model, so the HTTP API, the trigger and the reconciler run with none configured; a step
+ * without one fails loudly.
  */
 function createModel(config: RuntimeConfig, env: NodeJS.ProcessEnv): Model {
-  if (config.DEMO_MODEL) return new DemoModel();
   if (config.OPENAI_API_KEY_SECRET_ARN) {
     return openAIModelFromSecret(config.OPENAI_API_KEY_SECRET_ARN, env);
   }
@@ -56,7 +57,7 @@ function createModel(config: RuntimeConfig, env: NodeJS.ProcessEnv): Model {
   return {
     next: async () => {
       throw new ConfigError(
-        "no model configured: set OPENAI_API_KEY, OPENAI_API_KEY_SECRET_ARN or DEMO_MODEL=true",
+        "no model configured: set OPENAI_API_KEY or OPENAI_API_KEY_SECRET_ARN, or export `model` from the agents module",
       );
     },
   };
@@ -82,15 +83,4 @@ function openAIModelFromSecret(secretArn: string, env: NodeJS.ProcessEnv): OpenA
     maxRetries: settings.MODEL_MAX_RETRIES,
   });
   return new OpenAIModel({ model: settings.AGENT_MODEL, client });
-}
-
-let cached: { config: RuntimeConfig; deps: RuntimeDeps } | undefined;
-
-/** Built once per Lambda container, on first use (so a bad config fails the invocation loudly). */
-export function runtime(): { config: RuntimeConfig; deps: RuntimeDeps } {
-  if (!cached) {
-    const config = readConfig();
-    cached = { config, deps: createRuntime(config) };
-  }
-  return cached;
 }

@@ -1,12 +1,12 @@
 import { App, type AppProps, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { agents } from "../shared/agents/index.ts";
+import { agents } from "../shared/examples/agents.ts";
 import { readSettings } from "./settings.ts";
-import { TwelveStack } from "./twelve-stack.ts";
+import { exampleAgentsEntry, TwelveStack } from "./twelve-stack.ts";
 
 /**
  * The CDK app: one environment-agnostic stack (no lookups, so synth needs no account and no
- * network) serving the `agents` map, checked by cdk-nag's AWS Solutions pack on every synth.
+ * network) serving the example agents, checked by cdk-nag's AWS Solutions pack on every synth.
  * `infra/app.ts` runs it for the CLI; the infra tests build the very same app.
  *
  * @example
@@ -18,7 +18,8 @@ export function createTwelveApp(props: AppProps = {}): { app: App; stack: Twelve
   const settings = readSettings(app.node);
   const stack = new TwelveStack(app, settings.stackName, {
     settings,
-    agents: agents.values(),
+    entry: exampleAgentsEntry,
+    agents,
     description: "Twelve: a 12-factor LLM agent runtime (API, worker, thread table, step queue)",
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -3,6 +3,7 @@ import { EventBus, EventField, Rule, RuleTargetInput, Schedule } from "aws-cdk-l
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { LAUNCH_DETAIL_TYPE } from "../../shared/aws/events/eventbridge-notifier.ts";
 import type { Agent } from "../../shared/core/agent.ts";
 
 export interface AgentTriggersProps {
@@ -13,8 +14,7 @@ export interface AgentTriggersProps {
   eventBusName: string;
 }
 
-/** The `detail-type` of a custom event on the agents' bus that launches the agent its detail names. */
-export const LAUNCH_DETAIL_TYPE = "agent.launch";
+export { LAUNCH_DETAIL_TYPE };
 
 /**
  * EventBridge for the agents (factor 11): the bus the worker publishes `thread.waiting` notices

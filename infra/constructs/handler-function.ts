@@ -1,19 +1,23 @@
-import { join } from "node:path";
 import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type HandlerName, handlerEntries, repoRoot } from "../handlers.ts";
+import { type HandlerName, runsFromSource } from "./handler-entries.ts";
 
 /** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
 export const bundlingExternals = (runtimeAwsSdk: boolean): string[] =>
   runtimeAwsSdk ? ["@aws-sdk/*"] : [];
 
 export interface HandlerFunctionProps {
-  /** Which handler of `functions/` this function runs. */
+  /** Which handler this function runs. */
   handler: HandlerName;
+  /** Its Lambda entry file (see `writeHandlerEntries`). */
+  entry: string;
+  /** The project bundled in, and its lockfile. */
+  projectRoot: string;
+  lockFile: string;
   description: string;
   timeout: Duration;
   memorySize?: number;
@@ -30,13 +34,14 @@ export interface HandlerFunctionProps {
 }
 
 /**
- * One handler of `functions/` as a Lambda function: Node 24 on arm64, bundled by the local esbuild
+ * One handler as a Lambda function: Node 24 on arm64, bundled by the local esbuild
  * into a minified ES module with source maps, its own log group with a retention, and a role that
  * may write to that log group and nothing else until the stack grants it more.
  *
  * @example
  * const api = new HandlerFunction(this, "Api", {
- *   handler: "api", description: "HTTP API", timeout: Duration.seconds(10),
+ *   handler: "api", entry: entries.api, projectRoot, lockFile,
+ *   description: "HTTP API", timeout: Duration.seconds(10),
  *   logLevel: "INFO", removalPolicy: RemovalPolicy.RETAIN,
  * });
  * table.grantReadWriteData(api.function);
@@ -59,7 +64,7 @@ export class HandlerFunction extends Construct {
     });
     this.logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, "Function", {
-      entry: join(repoRoot, handlerEntries[props.handler]),
+      entry: props.entry,
       handler: "handler",
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
@@ -68,8 +73,8 @@ export class HandlerFunction extends Construct {
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,
-      projectRoot: repoRoot,
-      depsLockFilePath: join(repoRoot, "package-lock.json"),
+      projectRoot: props.projectRoot,
+      depsLockFilePath: props.lockFile,
       environment: {
         POWERTOOLS_SERVICE_NAME: `twelve-${props.handler}`,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
@@ -92,6 +97,8 @@ export class HandlerFunction extends Construct {
         // Some CommonJS dependencies call require() for Node built-ins inside an ES module.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        // In this repository the agents module imports `twelve-agents` from its own sources.
+        ...(runsFromSource ? { esbuildArgs: { "--conditions": "twelve-source" } } : {}),
       },
     });
   }

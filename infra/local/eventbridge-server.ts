@@ -201,3 +201,21 @@ function send(
   });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * The event a rule's Lambda target receives in AWS, for an accepted entry: the envelope the
+ * trigger parses with Powertools' EventBridge schema.
+ */
+export function toEventBridgeEnvelope(event: ReceivedEvent, region: string) {
+  return {
+    version: "0",
+    id: event.eventId,
+    "detail-type": event.detailType,
+    source: event.source,
+    account: "000000000000",
+    time: event.time,
+    region,
+    resources: event.resources,
+    detail: event.detail,
+  };
+}

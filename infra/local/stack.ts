@@ -10,17 +10,30 @@ import { createRuntime } from "../../functions/runtime.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
 import { DynamoReplayGuard, ensureTable } from "../../shared/aws/dynamo/index.ts";
+import {
+  LAUNCH_DETAIL_TYPE,
+  THREAD_WAITING_DETAIL_TYPE,
+} from "../../shared/aws/events/eventbridge-notifier.ts";
 import { ensureStepQueues } from "../../shared/aws/sqs/queues.ts";
+import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
+import { readOpenAIConfig } from "../../shared/llm/config.ts";
+import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { assertPortFree, startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
-import { startEventBridgeServer } from "./eventbridge-server.ts";
+import {
+  type ReceivedEvent,
+  startEventBridgeServer,
+  toEventBridgeEnvelope,
+} from "./eventbridge-server.ts";
 import { startHttpBridge } from "./http-bridge.ts";
 import { startPoller } from "./poller.ts";
 import { startScheduler } from "./scheduler.ts";
 
 export interface LocalStackOptions {
+  /** The agents served (an agents module's `agents`). */
+  agents: readonly Agent[];
   port: number;
   dynamoPort: number;
   sqsPort: number;
@@ -28,7 +41,10 @@ export interface LocalStackOptions {
   dataDir: string | null;
   /** Wipe `dataDir` first. */
   fresh?: boolean;
-  /** Overrides the configured model (tests pass a scripted one). */
+  /**
+   * The worker's model (an agents module's `model`, or a scripted one in tests). Default: OpenAI
+   * from `OPENAI_API_KEY`; without a key, steps fail with a one-line reason.
+   */
   model?: Model;
   apiKey?: string;
   /** Webhook sources and secrets; default: `WEBHOOK_SECRETS` from the environment. */
@@ -67,7 +83,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
   try {
+    // Every setting and every port is checked before anything is deleted or started: a start
+    // that cannot succeed says why in one line, and a --fresh one must not wipe the data of the
+    // stack already running on these ports.
+    const url = `http://127.0.0.1:${options.port}`;
+    const tableName = "twelve-threads";
+    const configFor = (queueUrl: string) =>
+      readConfig({
+        ...process.env,
+        TABLE_NAME: tableName,
+        STEP_QUEUE_URL: queueUrl,
+        EVENT_BUS_NAME: "twelve-agents",
+        PUBLIC_URL: url,
+        AGENT_API_KEY: options.apiKey ?? "",
+      });
+    configFor("http://127.0.0.1/queue-not-created-yet");
+    agentMap(options.agents);
+    if (!options.model && process.env.OPENAI_API_KEY) readOpenAIConfig(process.env);
+    const webhookSecrets = options.webhookSecrets ?? readWebhookSecrets();
     await assertPortFree(options.port, "the HTTP API", "PORT");
+    await assertPortFree(options.dynamoPort, "DynamoDB Local", "DYNAMODB_PORT");
+    await assertPortFree(options.sqsPort, "the SQS emulator", "SQS_PORT");
     if (options.fresh && options.dataDir) rmSync(options.dataDir, { recursive: true, force: true });
     const dynamo = await startDynamoDbLocal({
       port: options.dynamoPort,
@@ -76,7 +112,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(dynamo.stop);
     const sqs = await startSqsEmulator({ port: options.sqsPort });
     stops.push(sqs.stop);
-    const bus = await startEventBridgeServer();
+    // The bus routes what its rules route in AWS: `agent.launch` events to the trigger, and it
+    // shows the notices the worker publishes.
+    let route: (event: ReceivedEvent) => void = () => {};
+    const bus = await startEventBridgeServer({ onEvent: (event) => route(event) });
     stops.push(bus.stop);
 
     // The SDK clients find the emulators through the SDK's own endpoint variables.
@@ -88,7 +127,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
     });
-    const tableName = "twelve-threads";
     await ensureTable(new DynamoDBClient({}), tableName);
     const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
     const queues = await ensureStepQueues(sqsClient, {
@@ -96,25 +134,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxReceiveCount: options.maxReceiveCount ?? 5,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
     });
-    const url = `http://127.0.0.1:${options.port}`;
-    const config = readConfig({
-      ...process.env,
-      TABLE_NAME: tableName,
-      STEP_QUEUE_URL: queues.queueUrl,
-      EVENT_BUS_NAME: "twelve-agents",
-      PUBLIC_URL: url,
-      DEMO_MODEL: options.model || process.env.OPENAI_API_KEY ? "false" : "true",
-      AGENT_API_KEY: options.apiKey ?? "",
+    const config = configFor(queues.queueUrl);
+    const deps = createRuntime(config, {
+      agents: options.agents,
+      ...(options.model ? { model: options.model } : {}),
     });
-    const deps = createRuntime(config);
-    if (options.model) deps.model = options.model;
 
     const api = createApiHandler(deps, {
       ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
       webhooks: {
-        secrets: async () => options.webhookSecrets ?? readWebhookSecrets(),
+        secrets: async () => webhookSecrets,
         replayGuard: new DynamoReplayGuard({ tableName }),
       },
     });
@@ -138,6 +169,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(poller.stop);
     const trigger = createTriggerHandler(deps, logger);
+    route = (event) => {
+      if (event.detailType === THREAD_WAITING_DETAIL_TYPE) {
+        const { threadId, tool, callId } = event.detail;
+        log(`thread.waiting: ${String(threadId)} waits on ${String(tool)} (${String(callId)})`);
+      }
+      if (event.detailType !== LAUNCH_DETAIL_TYPE) return;
+      trigger(toEventBridgeEnvelope(event, REGION))
+        .then((result) =>
+          log(
+            result.launched
+              ? `agent.launch: launched ${result.threadId}`
+              : `agent.launch rejected: ${result.error}`,
+          ),
+        )
+        .catch((error: unknown) => log(`agent.launch failed: ${String(error)}`));
+    };
     const scheduler = startScheduler(deps.agents.values(), trigger, log);
     stops.push(async () => scheduler.stop());
 

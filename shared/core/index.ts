@@ -8,6 +8,7 @@ export {
 export * from "./errors.ts";
 export * from "./events.ts";
 export { canonicalJson, hashArgs } from "./hash.ts";
+export { doneForNow, requestMoreInformation } from "./human-tools.ts";
 export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";
 export type * from "./ports.ts";
 export { renderContext, renderEvents, renderValue, truncate } from "./render.ts";

@@ -1,5 +1,4 @@
+/** `twelve-agents/testing`: what a user's tests need, and nothing of the project's own kit. */
 export { steppingClock } from "./clock.ts";
-export { DemoModel, planArithmetic } from "./demo-model.ts";
-export { MemoryReplayGuard } from "./memory-replay-guard.ts";
 export { MemoryThreadStore } from "./memory-store.ts";
 export { call, invalid, ScriptedModel, type ScriptStep } from "./scripted-model.ts";

@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../../infra/handlers.ts";
+import { repoRoot } from "../support/repo.ts";
 
 const pkg = `node-${process.platform}-${process.arch}@${process.versions.node}`;
 const cache = join(repoRoot, "node_modules/.cache/twelve-node-headers", pkg);

@@ -27,6 +27,8 @@ export async function bundle(
     format: "esm",
     target: "node24",
     mainFields: ["module", "main"],
+    // The example agents import `twelve-agents` from this repository's sources.
+    conditions: ["twelve-source"],
     minify: true,
     sourcemap: true,
     sourcesContent: false,

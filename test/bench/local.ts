@@ -13,6 +13,7 @@ import { appendTransactItems } from "../../shared/aws/dynamo/items.ts";
 import { threadPk } from "../../shared/aws/dynamo/keys.ts";
 import { DynamoThreadStore } from "../../shared/aws/dynamo/thread-store.ts";
 import type { Model, ModelReply } from "../../shared/core/ports.ts";
+import { agents } from "../../shared/examples/agents.ts";
 import { percentile, type Result, round } from "./stats.ts";
 
 const STEPS_PER_THREAD = 20; // the calculator's maxSteps: then it escalates and the thread waits
@@ -42,6 +43,7 @@ export async function measureLocalStack(options: { quick: boolean }): Promise<Re
   const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const model = new TimingModel();
   const stack = await startLocalStack({
+    agents,
     port,
     dynamoPort,
     sqsPort,

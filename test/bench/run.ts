@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { encode } from "gpt-tokenizer/encoding/o200k_base";
-import { repoRoot } from "../../infra/handlers.ts";
+import { writeHandlerEntries } from "../../infra/constructs/handler-entries.ts";
+import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
+import { repoRoot } from "../support/repo.ts";
 import { bundle, coldInitMs, sizeKb } from "./bundle.ts";
 import { writeChart } from "./chart.ts";
 import { measureLocalStack } from "./local.ts";
@@ -222,7 +224,7 @@ function sqliteBuilt(): boolean {
 
 async function benchBundles() {
   const out = join(repoRoot, "node_modules/.cache/twelve-bench");
-  const worker = join(repoRoot, "functions/worker/handler.ts");
+  const worker = writeHandlerEntries({ entry: exampleAgentsEntry, projectRoot: repoRoot }).worker;
   // better-sqlite3 is a native addon esbuild cannot bundle: its package ships beside the bundle
   // (the JavaScript, the compiled addon and the modules that find it), and counts with it.
   const modules = join(repoRoot, "node_modules");

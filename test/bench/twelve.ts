@@ -1,4 +1,3 @@
-import { calculator } from "../../shared/agents/calculator/index.ts";
 import { eventItem, metaItem } from "../../shared/aws/dynamo/items.ts";
 import { threadPk } from "../../shared/aws/dynamo/keys.ts";
 import { defineAgent } from "../../shared/core/agent.ts";
@@ -8,6 +7,7 @@ import type { Model, ModelReply, ModelRequest } from "../../shared/core/ports.ts
 import { renderContext } from "../../shared/core/render.ts";
 import { step } from "../../shared/core/step.ts";
 import { deriveStatus, type Thread } from "../../shared/core/thread.ts";
+import { calculator } from "../../shared/examples/calculator/index.ts";
 import { steppingClock } from "../../shared/testing/clock.ts";
 import { MemoryThreadStore } from "../../shared/testing/memory-store.ts";
 import { itemSize } from "./dynamo-size.ts";

@@ -6,8 +6,10 @@ import { pathToFileURL } from "node:url";
 import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handlerNames, writeHandlerEntries } from "../../infra/constructs/handler-entries.ts";
 import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
-import { handlerEntries, repoRoot } from "../../infra/handlers.ts";
+import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
+import { repoRoot } from "../support/repo.ts";
 import { functionOf, resourcesOf, type Synthesized, synthTwelve } from "./synth.ts";
 
 let deployed: Synthesized;
@@ -72,11 +74,25 @@ const localModule: Record<string, string> = {
 };
 
 describe("Bundles", () => {
-  it("are built from exactly the handler files of functions/, one each", () => {
-    for (const [handler, entry] of Object.entries(handlerEntries)) {
+  it("each hold their own handler factory and none of the others'", () => {
+    for (const handler of handlerNames) {
+      const factories = bundledFiles(handler).filter((file) =>
+        file.startsWith("functions/handlers/"),
+      );
+      const own = `functions/handlers/${handler}.ts`;
+      expect(factories, handler).toContain(own);
+      const others = handlerNames.filter((name) => name !== handler);
+      for (const other of others) {
+        expect(factories, handler).not.toContain(`functions/handlers/${other}.ts`);
+      }
+    }
+  });
+
+  it("hold the agents module the stack names (the example agents), but the authorizer none", () => {
+    for (const handler of handlerNames) {
       const files = bundledFiles(handler);
-      const entries = files.filter((file) => /^functions\/[^/]+\/handler\.ts$/.test(file));
-      expect(entries, handler).toEqual([entry]);
+      if (handler === "authorizer") expect(files).not.toContain("shared/examples/agents.ts");
+      else expect(files, handler).toContain("shared/examples/calculator/tools.ts");
     }
   });
 
@@ -92,7 +108,7 @@ describe("Bundles", () => {
   });
 
   it("are minified ES modules that Node 24 loads, exporting handler", () => {
-    for (const handler of Object.keys(handlerEntries)) {
+    for (const handler of handlerNames) {
       const file = join(bundleDir(handler), "index.mjs");
       expect(existsSync(file), handler).toBe(true);
       const code = readFileSync(file, "utf8");
@@ -115,8 +131,12 @@ describe("A bundle with runtimeAwsSdk", () => {
     try {
       const app = new App({ outdir });
       const stack = new Stack(app, "RuntimeSdk");
+      const entries = writeHandlerEntries({ entry: exampleAgentsEntry, projectRoot: repoRoot });
       new HandlerFunction(stack, "Worker", {
         handler: "worker",
+        entry: entries.worker,
+        projectRoot: repoRoot,
+        lockFile: join(repoRoot, "package-lock.json"),
         description: "worker",
         timeout: Duration.seconds(10),
         logLevel: "INFO",

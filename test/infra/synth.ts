@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { repoRoot } from "../../infra/handlers.ts";
 import { createTwelveApp } from "../../infra/twelve-app.ts";
 import type { TwelveStack } from "../../infra/twelve-stack.ts";
+import { repoRoot } from "../support/repo.ts";
 
 /** The context `npx cdk synth` hands the app: cdk.json's feature flags. */
 const cdkJsonContext = (

@@ -2,10 +2,10 @@ import { rmSync } from "node:fs";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routes } from "../../functions/api/routes.ts";
-import { handlerEntries } from "../../infra/handlers.ts";
-import { MAX_RECEIVE_COUNT, WORKER_TIMEOUT } from "../../infra/twelve-stack.ts";
-import { agents } from "../../shared/agents/index.ts";
+import { handlerNames } from "../../infra/constructs/handler-entries.ts";
+import { MAX_RECEIVE_COUNT, WORKER_TIMEOUT } from "../../infra/twelve-runtime.ts";
 import { threadIndexes, threadTable } from "../../shared/aws/dynamo/table.ts";
+import { agents } from "../../shared/examples/agents.ts";
 import {
   environmentOf,
   functionOf,
@@ -147,9 +147,7 @@ describe("Stack: Twelve", () => {
 
   describe("Lambda functions", () => {
     it("are one per handler of functions/", () => {
-      expect([...functionsByHandler(template).keys()].sort()).toEqual(
-        Object.keys(handlerEntries).sort(),
-      );
+      expect([...functionsByHandler(template).keys()].sort()).toEqual([...handlerNames].sort());
     });
 
     it("run nodejs24.x on arm64 with source maps and the Powertools settings", () => {

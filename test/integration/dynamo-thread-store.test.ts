@@ -8,7 +8,6 @@ import {
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
-import { calculator, createDeploybot } from "../../shared/agents/index.ts";
 import {
   CorruptThreadError,
   DynamoThreadStore,
@@ -21,6 +20,7 @@ import type { ThreadEvent } from "../../shared/core/events.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { Clock } from "../../shared/core/ports.ts";
 import type { Thread } from "../../shared/core/thread.ts";
+import { calculator, createDeploybot } from "../../shared/examples/agents.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
 
 const local = {

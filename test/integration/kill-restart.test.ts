@@ -12,21 +12,25 @@ let child: ChildProcess | undefined;
 
 /** `npm start`'s entry point in its own process group, so kill -9 takes DynamoDB Local with it. */
 async function start(ports: { port: number; dynamo: number; sqs: number }) {
-  child = spawn(process.execPath, ["infra/local/start.ts"], {
-    cwd: root,
-    detached: true,
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      PORT: String(ports.port),
-      DYNAMODB_PORT: String(ports.dynamo),
-      SQS_PORT: String(ports.sqs),
-      TWELVE_DATA_DIR: dataDir,
-      OPENAI_API_KEY: "",
-      AGENT_API_KEY: "",
-      POWERTOOLS_LOG_LEVEL: "SILENT",
+  child = spawn(
+    process.execPath,
+    ["infra/local/cli.ts", "dev", "--agents", "shared/examples/agents.ts"],
+    {
+      cwd: root,
+      detached: true,
+      stdio: "ignore",
+      env: {
+        ...process.env,
+        PORT: String(ports.port),
+        DYNAMODB_PORT: String(ports.dynamo),
+        SQS_PORT: String(ports.sqs),
+        TWELVE_DATA_DIR: dataDir,
+        OPENAI_API_KEY: "",
+        AGENT_API_KEY: "",
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+      },
     },
-  });
+  );
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../../infra/local/ports.ts";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
 import { statuses } from "../../shared/core/thread.ts";
+import { agents, DemoModel } from "../../shared/examples/agents.ts";
 
 /** A local stack on free ports, threads in memory, quick redelivery for the recovery tests. */
 export async function startTestStack(
@@ -9,6 +10,8 @@ export async function startTestStack(
 ): Promise<LocalStack> {
   const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   return startLocalStack({
+    agents,
+    model: new DemoModel(),
     port,
     dynamoPort,
     sqsPort,

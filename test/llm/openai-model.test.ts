@@ -1,8 +1,8 @@
 import { OpenAI } from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { calculator } from "../../shared/agents/index.ts";
 import { ModelError } from "../../shared/core/errors.ts";
 import type { ModelRequest } from "../../shared/core/ports.ts";
+import { calculator } from "../../shared/examples/agents.ts";
 import { OpenAIModel } from "../../shared/llm/openai-model.ts";
 import { type ChatServer, startChatServer } from "./chat-server.ts";
 import { apiError, completion, textCompletion, toolCallCompletion } from "./completions.ts";

@@ -1,8 +1,8 @@
 import { OpenAI } from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { calculator } from "../../shared/agents/index.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import { step } from "../../shared/core/step.ts";
+import { calculator } from "../../shared/examples/agents.ts";
 import { OpenAIModel } from "../../shared/llm/openai-model.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
 import { type ChatServer, startChatServer } from "./chat-server.ts";

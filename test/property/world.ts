@@ -1,5 +1,4 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { agents, calculator } from "../../shared/agents/index.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type {
   ReplayGuard,
@@ -8,10 +7,13 @@ import type {
   ThreadWaitingNotice,
 } from "../../shared/core/ports.ts";
 import { statuses, type Thread } from "../../shared/core/thread.ts";
+import { agents, calculator } from "../../shared/examples/agents.ts";
+import { DemoModel } from "../../shared/examples/demo-model.ts";
+import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
-import { DemoModel, MemoryThreadStore, steppingClock } from "../../shared/testing/index.ts";
+import { MemoryThreadStore, steppingClock } from "../../shared/testing/index.ts";
 
 /**
  * fast-check parameters: `bounded` cases per property in `npm test`, or `SOAK_CASES` of them in a
@@ -85,7 +87,7 @@ export interface World {
 function deps(store: MemoryThreadStore, queue: RecordingQueue, notices: ThreadWaitingNotice[]) {
   let next = 0;
   return {
-    agents,
+    agents: agentMap(agents),
     store,
     queue,
     notifier: { threadWaiting: async (notice: ThreadWaitingNotice) => void notices.push(notice) },

@@ -1,10 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  type CrashPoint,
-  CrashSchedule,
-  crashPoints,
-} from "../../shared/testing/fault-injection.ts";
+import { type CrashPoint, CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
 import { runs, SEED } from "./support/budget.ts";
 import { checkRun, tally } from "./support/invariants.ts";
 import { standardScenarios } from "./support/scenarios.ts";

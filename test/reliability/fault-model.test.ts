@@ -2,13 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import { deriveStatus, type Thread } from "../../shared/core/thread.ts";
-import { CrashSchedule, crashPoints } from "../../shared/testing/fault-injection.ts";
-import {
-  type ModelFault,
-  modelFaults,
-  transientModelFaults,
-} from "../../shared/testing/flaky-model.ts";
-import { hashedDraw } from "../../shared/testing/seeded-random.ts";
+import { CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
+import { type ModelFault, modelFaults, transientModelFaults } from "../fault-kit/flaky-model.ts";
+import { hashedDraw } from "../fault-kit/seeded-random.ts";
 import { runs, SEED } from "./support/budget.ts";
 import { checkRun, tally } from "./support/invariants.ts";
 import { standardScenarios } from "./support/scenarios.ts";

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { calculator } from "../../shared/agents/index.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { StepMessage, ThreadStore, ThreadWaitingNotice } from "../../shared/core/ports.ts";
 import type { Thread } from "../../shared/core/thread.ts";
+import { calculator } from "../../shared/examples/agents.ts";
+import { DemoModel } from "../../shared/examples/demo-model.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
-import { DemoModel, MemoryThreadStore } from "../../shared/testing/index.ts";
-import { VirtualClock } from "../../shared/testing/virtual-clock.ts";
+import { MemoryThreadStore } from "../../shared/testing/index.ts";
+import { VirtualClock } from "../fault-kit/virtual-clock.ts";
 
 /**
  * Regressions the fault harness found in `processStep`: a crash between saving a pause and

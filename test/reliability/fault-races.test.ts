@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { HumanReply } from "../../shared/core/lifecycle.ts";
 import type { ThreadWaitingNotice } from "../../shared/core/ports.ts";
 import type { Thread } from "../../shared/core/thread.ts";
-import { CrashSchedule, crashPoints } from "../../shared/testing/fault-injection.ts";
+import { CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
 import { runs, SEED } from "./support/budget.ts";
 import { checkRun, tally } from "./support/invariants.ts";
 import { type Scenario, scenario, standardScenarios } from "./support/scenarios.ts";

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Deployment, SimulatedDeployTarget } from "../../shared/agents/deploybot/target.ts";
 import type { StepQueue, ThreadStore } from "../../shared/core/ports.ts";
-import { type CrashPoint, CrashSchedule } from "../../shared/testing/fault-injection.ts";
+import { type Deployment, SimulatedDeployTarget } from "../../shared/examples/deploybot/target.ts";
+import { type CrashPoint, CrashSchedule } from "../fault-kit/fault-injection.ts";
 import { checkRun } from "./support/invariants.ts";
 import { standardScenarios } from "./support/scenarios.ts";
 import {

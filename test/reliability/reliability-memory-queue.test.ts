@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Interleaver } from "../../shared/testing/interleaver.ts";
-import { MemoryFifoQueue, MemoryStepQueue } from "../../shared/testing/memory-queue.ts";
-import { SeededRandom } from "../../shared/testing/seeded-random.ts";
-import { VirtualClock } from "../../shared/testing/virtual-clock.ts";
+import { Interleaver } from "../fault-kit/interleaver.ts";
+import { MemoryFifoQueue, MemoryStepQueue } from "../fault-kit/memory-queue.ts";
+import { SeededRandom } from "../fault-kit/seeded-random.ts";
+import { VirtualClock } from "../fault-kit/virtual-clock.ts";
 
 const fresh = (options: { maxReceiveCount?: number } = {}) => {
   const clock = new VirtualClock();

@@ -13,12 +13,21 @@ import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../../infra/local/ports.ts";
 import { startLocalStack } from "../../infra/local/stack.ts";
-import { planArithmetic } from "../../shared/testing/demo-model.ts";
+import { agents, DemoModel } from "../../shared/examples/agents.ts";
+import { planArithmetic } from "../../shared/examples/demo-model.ts";
 
 const threads = Number(process.env.SOAK_THREADS ?? 500);
 const pollers = Number(process.env.SOAK_POLLERS ?? 8);
 const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
-const stack = await startLocalStack({ port, dynamoPort, sqsPort, dataDir: null, pollers });
+const stack = await startLocalStack({
+  agents,
+  model: new DemoModel(),
+  port,
+  dynamoPort,
+  sqsPort,
+  dataDir: null,
+  pollers,
+});
 const EXPECTED = [
   "user_message",
   "tool_call",

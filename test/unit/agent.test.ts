@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { requestMoreInformation } from "../../shared/agents/human-tools.ts";
-import { calculator } from "../../shared/agents/index.ts";
 import { defineAgent, renderSystemPrompt } from "../../shared/core/agent.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import { requestMoreInformation } from "../../shared/core/human-tools.ts";
 import { defineTool } from "../../shared/core/tool.ts";
+import { calculator } from "../../shared/examples/agents.ts";
 
 const lookup = defineTool({
   name: "lookup",

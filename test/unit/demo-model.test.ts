@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { calculator, createDeploybot } from "../../shared/agents/index.ts";
 import { launch, respond } from "../../shared/core/lifecycle.ts";
 import { derivePending } from "../../shared/core/thread.ts";
-import { DemoModel, planArithmetic, steppingClock } from "../../shared/testing/index.ts";
+import { calculator, createDeploybot } from "../../shared/examples/agents.ts";
+import { DemoModel, planArithmetic } from "../../shared/examples/demo-model.ts";
+import { steppingClock } from "../../shared/testing/index.ts";
 import { runUntilIdle, withEvent } from "../support/run.ts";
 
 const clock = steppingClock();

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { calculator } from "../../shared/agents/index.ts";
 import { InvalidVersionError, NotPendingError } from "../../shared/core/errors.ts";
 import { hashArgs } from "../../shared/core/hash.ts";
 import { fork, launch, respond } from "../../shared/core/lifecycle.ts";
 import { derivePending, deriveStatus, type Thread } from "../../shared/core/thread.ts";
+import { calculator } from "../../shared/examples/agents.ts";
 import { call, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
 import { runUntilIdle, withEvent } from "../support/run.ts";
 

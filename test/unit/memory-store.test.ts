@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { calculator } from "../../shared/agents/index.ts";
 import { VersionConflictError } from "../../shared/core/errors.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
+import { calculator } from "../../shared/examples/agents.ts";
 import { MemoryThreadStore, steppingClock } from "../../shared/testing/index.ts";
 
 const clock = steppingClock();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { calculator } from "../../shared/agents/index.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { StepMessage } from "../../shared/core/ports.ts";
+import { calculator } from "../../shared/examples/agents.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { MemoryThreadStore } from "../../shared/testing/index.ts";
 

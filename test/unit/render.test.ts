@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { calculator, createDeploybot } from "../../shared/agents/index.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import { launch, respond } from "../../shared/core/lifecycle.ts";
 import { renderContext, renderEvents, renderValue, truncate } from "../../shared/core/render.ts";
 import { derivePending } from "../../shared/core/thread.ts";
+import { calculator, createDeploybot } from "../../shared/examples/agents.ts";
 import { call, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
 import { runUntilIdle, withEvent } from "../support/run.ts";
 

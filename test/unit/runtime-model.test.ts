@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { readConfig } from "../../functions/config.ts";
 import { createRuntime } from "../../functions/runtime.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import { agents, DemoModel } from "../../shared/examples/agents.ts";
 import { OpenAIModel } from "../../shared/llm/index.ts";
-import { DemoModel } from "../../shared/testing/demo-model.ts";
 
 /** What every deployed function gets; the model settings are the worker's alone. */
 const base = {
@@ -13,16 +13,17 @@ const base = {
 };
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf";
 
-const modelOf = (env: Record<string, string>) => createRuntime(readConfig(env), env).model;
+const modelOf = (env: Record<string, string>, model?: DemoModel) =>
+  createRuntime(readConfig(env), { agents, ...(model ? { model } : {}) }, env).model;
 
 describe("Function: createRuntime (model)", () => {
   it("uses OpenAI with the key in Secrets Manager when given the secret's ARN", () => {
     expect(modelOf({ ...base, OPENAI_API_KEY_SECRET_ARN: SECRET_ARN })).toBeInstanceOf(OpenAIModel);
   });
 
-  it("uses the demo model when DEMO_MODEL is set, whatever else is", () => {
-    const env = { ...base, DEMO_MODEL: "true", OPENAI_API_KEY_SECRET_ARN: SECRET_ARN };
-    expect(modelOf(env)).toBeInstanceOf(DemoModel);
+  it("uses the model it is handed (an agents module's own), whatever the environment says", () => {
+    const model = new DemoModel();
+    expect(modelOf({ ...base, OPENAI_API_KEY_SECRET_ARN: SECRET_ARN }, model)).toBe(model);
   });
 
   it("starts without model settings (the API never calls it), and a step then fails loudly", async () => {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { SimulatedDeployTarget } from "../../shared/agents/deploybot/target.ts";
-import { calculator, createDeploybot } from "../../shared/agents/index.ts";
 import { defineAgent } from "../../shared/core/agent.ts";
 import { ModelError, ScriptError } from "../../shared/core/errors.ts";
 import type { EventOf, ThreadEvent } from "../../shared/core/events.ts";
@@ -9,6 +7,8 @@ import { launch, respond } from "../../shared/core/lifecycle.ts";
 import { step } from "../../shared/core/step.ts";
 import { derivePending, deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { defineTool, type ToolContext } from "../../shared/core/tool.ts";
+import { calculator, createDeploybot } from "../../shared/examples/agents.ts";
+import { SimulatedDeployTarget } from "../../shared/examples/deploybot/target.ts";
 import { call, invalid, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
 import { runUntilIdle, types, withEvent } from "../support/run.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { add } from "../../shared/agents/calculator/tools.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { defineTool } from "../../shared/core/tool.ts";
+import { add } from "../../shared/examples/calculator/tools.ts";
 
 describe("Function: defineTool", () => {
   it("generates a strict JSON Schema from the zod input", () => {

@@ -10,6 +10,9 @@ import { PutEventsError } from "./errors.ts";
 /** The `detail-type` of the event published when a thread starts waiting for a person. */
 export const THREAD_WAITING_DETAIL_TYPE = "thread.waiting";
 
+/** The `detail-type` of a custom event on the agents' bus that launches the agent its detail names. */
+export const LAUNCH_DETAIL_TYPE = "agent.launch";
+
 export interface EventBridgeNotifierOptions {
   /** The event bus name or ARN. */
   busName: string;

@@ -2,5 +2,6 @@ export { PutEventsError } from "./errors.ts";
 export {
   EventBridgeNotifier,
   type EventBridgeNotifierOptions,
+  LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
 } from "./eventbridge-notifier.ts";

@@ -1,5 +1,3 @@
-import { type Deployment, SimulatedDeployTarget } from "../../../shared/agents/deploybot/target.ts";
-import { calculator, createDeploybot } from "../../../shared/agents/index.ts";
 import type { Agent } from "../../../shared/core/agent.ts";
 import { NotPendingError } from "../../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../../shared/core/events.ts";
@@ -16,12 +14,18 @@ import {
   type Thread,
   versionOf,
 } from "../../../shared/core/thread.ts";
+import { calculator, createDeploybot } from "../../../shared/examples/agents.ts";
+import { DemoModel } from "../../../shared/examples/demo-model.ts";
+import {
+  type Deployment,
+  SimulatedDeployTarget,
+} from "../../../shared/examples/deploybot/target.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { launchThread } from "../../../shared/runtime/launch-thread.ts";
 import { processStep, type StepOutcome } from "../../../shared/runtime/process-step.ts";
 import { reconcile } from "../../../shared/runtime/reconcile.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
-import { DemoModel } from "../../../shared/testing/demo-model.ts";
+import { MemoryThreadStore } from "../../../shared/testing/memory-store.ts";
 import {
   type CrashPoint,
   type CrashSite,
@@ -35,13 +39,12 @@ import {
   InjectedCrash,
   instrumentAgent,
   type ToolRun,
-} from "../../../shared/testing/fault-injection.ts";
-import { FlakyModel, type ModelFault } from "../../../shared/testing/flaky-model.ts";
-import { Interleaver } from "../../../shared/testing/interleaver.ts";
-import { MemoryStepQueue, type ReceivedMessage } from "../../../shared/testing/memory-queue.ts";
-import { MemoryThreadStore } from "../../../shared/testing/memory-store.ts";
-import { SeededRandom } from "../../../shared/testing/seeded-random.ts";
-import { VirtualClock } from "../../../shared/testing/virtual-clock.ts";
+} from "../../fault-kit/fault-injection.ts";
+import { FlakyModel, type ModelFault } from "../../fault-kit/flaky-model.ts";
+import { Interleaver } from "../../fault-kit/interleaver.ts";
+import { MemoryStepQueue, type ReceivedMessage } from "../../fault-kit/memory-queue.ts";
+import { SeededRandom } from "../../fault-kit/seeded-random.ts";
+import { VirtualClock } from "../../fault-kit/virtual-clock.ts";
 import type { Scenario } from "./scenarios.ts";
 
 /** The step queue as the stack configures it: SQS FIFO, 30 s visibility, dead letters after 5. */

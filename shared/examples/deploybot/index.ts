@@ -1,7 +1,11 @@
+import {
+  type Agent,
+  defineAgent,
+  defineTool,
+  doneForNow,
+  requestMoreInformation,
+} from "twelve-agents";
 import * as z from "zod";
-import { type Agent, defineAgent } from "../../core/agent.ts";
-import { defineTool } from "../../core/tool.ts";
-import { doneForNow, requestMoreInformation } from "../human-tools.ts";
 import { deploybotPrompt } from "./prompt.ts";
 import { type Service, SimulatedDeployTarget } from "./target.ts";
 

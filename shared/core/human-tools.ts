@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { defineTool } from "../core/tool.ts";
+import { defineTool } from "./tool.ts";
 
 /** Pause and ask a person (factor 7): the thread waits for a `human_response`. */
 export const requestMoreInformation = defineTool({

@@ -1,4 +1,4 @@
-import type { Clock } from "../core/ports.ts";
+import type { Clock } from "../../shared/core/ports.ts";
 
 /**
  * A clock that stands still until told to move: simulations advance it to the next thing that can

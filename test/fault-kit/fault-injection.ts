@@ -1,8 +1,8 @@
-import type { Agent } from "../core/agent.ts";
-import { defineAgent } from "../core/agent.ts";
-import { TwelveError } from "../core/errors.ts";
-import type { Model, Notifier, StepQueue, ThreadStore } from "../core/ports.ts";
-import { defineTool, type Tool, type ToolContext } from "../core/tool.ts";
+import type { Agent } from "../../shared/core/agent.ts";
+import { defineAgent } from "../../shared/core/agent.ts";
+import { TwelveError } from "../../shared/core/errors.ts";
+import type { Model, Notifier, StepQueue, ThreadStore } from "../../shared/core/ports.ts";
+import { defineTool, type Tool, type ToolContext } from "../../shared/core/tool.ts";
 
 /**
  * Where an invocation can die in the step pipeline. A Lambda can stop at any line; these are the

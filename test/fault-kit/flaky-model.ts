@@ -1,5 +1,5 @@
-import { ModelError } from "../core/errors.ts";
-import type { Model, ModelReply, ModelRequest } from "../core/ports.ts";
+import { ModelError } from "../../shared/core/errors.ts";
+import type { Model, ModelReply, ModelRequest } from "../../shared/core/ports.ts";
 
 /**
  * What goes wrong with a model, as the adapter reports it: transport failures are thrown as

@@ -1,5 +1,5 @@
+import { defineTool } from "twelve-agents";
 import * as z from "zod";
-import { defineTool } from "../../core/tool.ts";
 
 const operands = z.object({ a: z.number(), b: z.number() });
 

@@ -1,4 +1,4 @@
-import type { StepMessage, StepQueue } from "../core/ports.ts";
+import type { StepMessage, StepQueue } from "../../shared/core/ports.ts";
 
 /** A received message, as SQS hands it to a consumer. */
 export interface ReceivedMessage<T> {

@@ -1,5 +1,4 @@
-import { defineAgent } from "../../core/agent.ts";
-import { doneForNow, requestMoreInformation } from "../human-tools.ts";
+import { defineAgent, doneForNow, requestMoreInformation } from "twelve-agents";
 import { calculatorPrompt } from "./prompt.ts";
 import { add, divide, multiply, subtract } from "./tools.ts";
 

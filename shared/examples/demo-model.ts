@@ -1,5 +1,5 @@
-import type { Model, ModelReply, ModelRequest } from "../core/ports.ts";
-import { call } from "./scripted-model.ts";
+import type { Model, ModelReply, ModelRequest } from "twelve-agents";
+import { call } from "twelve-agents/testing";
 
 /**
  * A rule-based stand-in for an LLM that drives the example agents, so the local stack works

@@ -1,0 +1,27 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { DynamoReplayGuard } from "../../shared/aws/dynamo/index.ts";
+import { createApiHandler } from "../api/app.ts";
+import { webhookSecretsFromEnv } from "../api/webhook-config.ts";
+import { logger } from "../logger.ts";
+import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runtime.ts";
+
+/** The HTTP API's Lambda handler (API Gateway HTTP API, payload format 2.0). */
+export function apiHandler(options: HandlersOptions | LazyRuntime) {
+  const runtime = typeof options === "function" ? options : lazyRuntime(options);
+  let api: ReturnType<typeof createApiHandler> | undefined;
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    if (!api) {
+      const { config, deps } = runtime();
+      api = createApiHandler(deps, {
+        ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
+        maxBodyBytes: config.MAX_BODY_BYTES,
+        logger,
+        webhooks: {
+          secrets: webhookSecretsFromEnv(),
+          replayGuard: new DynamoReplayGuard({ tableName: config.TABLE_NAME }),
+        },
+      });
+    }
+    return api(event);
+  };
+}

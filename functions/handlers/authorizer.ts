@@ -1,0 +1,28 @@
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
+} from "aws-lambda";
+import { ConfigError } from "../../shared/core/errors.ts";
+import { createAuthorizer } from "../authorizer/app.ts";
+
+/** Seconds a fetched key is reused: a rotated key is honoured this soon, without a redeploy. */
+const KEY_MAX_AGE_SECONDS = 300;
+
+/** The HTTP API authorizer's Lambda handler; the key lives in the secret `API_KEY_SECRET_ARN`. */
+export function authorizerHandler() {
+  let authorize: ReturnType<typeof createAuthorizer> | undefined;
+  return async (
+    event: APIGatewayRequestAuthorizerEventV2,
+  ): Promise<APIGatewaySimpleAuthorizerResult> => {
+    if (!authorize) {
+      const secretArn = process.env.API_KEY_SECRET_ARN;
+      if (!secretArn) throw new ConfigError("API_KEY_SECRET_ARN is required");
+      authorize = createAuthorizer(async () => {
+        const key = await getSecret(secretArn, { maxAge: KEY_MAX_AGE_SECONDS });
+        return typeof key === "string" ? key.trim() : "";
+      });
+    }
+    return authorize(event);
+  };
+}

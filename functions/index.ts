@@ -1,0 +1,37 @@
+/**
+ * `twelve-agents/aws`: the Lambda handlers built from a user's agents, and the AWS adapters the
+ * runtime uses (DynamoDB thread store, SQS FIFO step queue, EventBridge notifier).
+ *
+ * @example
+ * import { createHandlers } from "twelve-agents/aws";
+ * export const { api, worker, trigger, reconciler, authorizer } = createHandlers({ agents });
+ */
+export {
+  DynamoReplayGuard,
+  DynamoThreadStore,
+  type DynamoThreadStoreOptions,
+  ensureTable,
+} from "../shared/aws/dynamo/index.ts";
+export {
+  EventBridgeNotifier,
+  type EventBridgeNotifierOptions,
+  THREAD_WAITING_DETAIL_TYPE,
+} from "../shared/aws/events/index.ts";
+export {
+  ensureStepQueues,
+  SqsStepQueue,
+  type SqsStepQueueOptions,
+} from "../shared/aws/sqs/index.ts";
+export { type AgentsModule, checkAgentsModule } from "../shared/runtime/agents.ts";
+export type { RuntimeDeps } from "../shared/runtime/deps.ts";
+export { signWebhook } from "./api/webhooks.ts";
+export { type RuntimeConfig, readConfig } from "./config.ts";
+export { apiHandler } from "./handlers/api.ts";
+export { authorizerHandler } from "./handlers/authorizer.ts";
+export { optionsFromModule } from "./handlers/from-module.ts";
+export { createHandlers, type HandlersOptions, type TwelveHandlers } from "./handlers/index.ts";
+export { reconcilerHandler } from "./handlers/reconciler.ts";
+export { triggerHandler } from "./handlers/trigger.ts";
+export { workerHandler } from "./handlers/worker.ts";
+export { createRuntime } from "./runtime.ts";
+export type { TriggerResult } from "./trigger/app.ts";

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { ConfigError } from "../../shared/core/errors.ts";
+import { checkAgentsModule } from "../../shared/runtime/agents.ts";
+import { LocalStackError } from "./emulators.ts";
+import { startLocalStack } from "./stack.ts";
+
+const USAGE = "usage: twelve dev --agents <module> [--fresh]";
+
+/**
+ * `twelve dev --agents ./agents.ts`: the whole runtime on this machine (DynamoDB Local, fauxqs,
+ * a local EventBridge endpoint, the HTTP API, the worker, the schedules) serving that module's
+ * agents. `npm start` in this repository is the same command with the example agents.
+ * Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), TWELVE_DATA_DIR, AGENT_API_KEY,
+ * WEBHOOK_SECRETS, OPENAI_API_KEY / OPENAI_BASE_URL / AGENT_MODEL (without a key: the module's
+ * own `model`, if it exports one).
+ */
+const log = (line: string) => console.log(`twelve: ${line}`);
+const fail = (line: string): never => {
+  console.error(`twelve: ${line}`);
+  process.exit(1);
+};
+
+const parse = () =>
+  parseArgs({
+    allowPositionals: true,
+    options: { agents: { type: "string" }, fresh: { type: "boolean", default: false } },
+  });
+const args = (() => {
+  try {
+    return parse();
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
+  }
+})();
+const [command] = args.positionals;
+if (command !== "dev") fail(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
+if (!args.values.agents) fail(`--agents is required\n${USAGE}`);
+
+const port = (name: string, fallback: number) => {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+    fail(`${name}=${process.env[name]} is not a port number`);
+  }
+  return value;
+};
+
+try {
+  const modulePath = resolve(args.values.agents as string);
+  const mod = checkAgentsModule(
+    await import(pathToFileURL(modulePath).href).catch((error: unknown) => {
+      throw new ConfigError(`cannot load the agents module ${modulePath}: ${String(error)}`);
+    }),
+    modulePath,
+  );
+  const openAI = Boolean(process.env.OPENAI_API_KEY);
+  const dataDir = process.env.TWELVE_DATA_DIR || ".data/dynamodb";
+  const stack = await startLocalStack({
+    agents: mod.agents,
+    ...(!openAI && mod.model ? { model: mod.model } : {}),
+    port: port("PORT", 3000),
+    dynamoPort: port("DYNAMODB_PORT", 8000),
+    sqsPort: port("SQS_PORT", 9324),
+    dataDir,
+    fresh: args.values.fresh,
+    ...(process.env.AGENT_API_KEY ? { apiKey: process.env.AGENT_API_KEY } : {}),
+    log,
+  });
+  const model = openAI
+    ? `${process.env.AGENT_MODEL || "gpt-4o-mini"} at ${process.env.OPENAI_BASE_URL || "api.openai.com"}`
+    : mod.model
+      ? `${mod.model.constructor.name} from the agents module (no LLM): set OPENAI_API_KEY to use a real model`
+      : "NONE: set OPENAI_API_KEY (or export `model` from the agents module); steps fail until then";
+  console.log(
+    [
+      "",
+      `  Twelve is running at ${stack.url}`,
+      `  agents:   ${mod.agents.map((agent) => agent.name).join(", ")}`,
+      `  model:    ${model}`,
+      `  auth:     ${process.env.AGENT_API_KEY ? "Bearer AGENT_API_KEY required" : "none (set AGENT_API_KEY to require a bearer token)"}`,
+      `  threads:  ${args.values.fresh ? "fresh start, " : ""}kept in ${dataDir} (--fresh to wipe)`,
+      "  Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stack.stop();
+    log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+} catch (error) {
+  if (error instanceof LocalStackError || error instanceof ConfigError) fail(error.message);
+  console.error("twelve: the local stack failed to start:", error);
+  process.exit(1);
+}

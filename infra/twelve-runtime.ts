@@ -1,0 +1,261 @@
+import { dirname } from "node:path";
+import { Duration, RemovalPolicy, SecretValue, Stack } from "aws-cdk-lib";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { Table } from "aws-cdk-lib/aws-dynamodb";
+import { type EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { Agent } from "../shared/core/agent.ts";
+import { agentMap } from "../shared/runtime/agents.ts";
+import { AgentTriggers } from "./constructs/agent-triggers.ts";
+import { RuntimeAlarms } from "./constructs/alarms.ts";
+import {
+  findProjectRoot,
+  type HandlerName,
+  writeHandlerEntries,
+} from "./constructs/handler-entries.ts";
+import { HandlerFunction } from "./constructs/handler-function.ts";
+import { ThreadsApi } from "./constructs/http-api.ts";
+import { StepQueues } from "./constructs/step-queues.ts";
+import { ThreadTable } from "./constructs/thread-table.ts";
+import { acknowledgeIndexAccess, acknowledgeManualRotation } from "./nag.ts";
+
+export interface TwelveRuntimeProps {
+  /**
+   * The path of your agents module (`.ts`, `.js` or `.mjs`), which exports `agents` (and may
+   * export `model`). esbuild bundles it into each function.
+   */
+  entry: string;
+  /** The same module's agents, at synth time: their schedules become rules. */
+  agents: readonly Agent[];
+  /**
+   * What drives the worker: `openai` (default; the key goes into the `openAiKey` secret) or
+   * `module`, the agents module's own `model` export (no secret, no OpenAI calls).
+   */
+  model?: "openai" | "module";
+  /** `AGENT_MODEL` of the worker (the SDK's default model when unset). */
+  agentModel?: string;
+  /** `OPENAI_BASE_URL` of the worker, for an OpenAI-compatible server. */
+  openAiBaseUrl?: string;
+  /** The table and log groups: kept (default) or deleted with the stack. */
+  removalPolicy?: RemovalPolicy;
+  /** `POWERTOOLS_LOG_LEVEL` of every function. Default `INFO`. */
+  logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  /** Leave `@aws-sdk/*` to the Lambda runtime instead of bundling it. Default false. */
+  runtimeAwsSdk?: boolean;
+  /** An existing SNS topic the alarms notify. */
+  alarmTopicArn?: string;
+  /** The event bus to create. Default `<stack name, lowercase>-agents`. */
+  eventBusName?: string;
+  /** Where the project (and its lockfile) is. Default: the nearest folder above `entry` with one. */
+  projectRoot?: string;
+}
+
+/** A step: one model call (60 s SDK timeout, retries) and tools, up to 10 per FIFO batch in turn. */
+export const WORKER_TIMEOUT = Duration.minutes(5);
+/** AWS's advice for an SQS event source: six times the function timeout. */
+export const STEP_VISIBILITY_TIMEOUT = Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6);
+/** Receives of one step message before it moves to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+/** How often the reconciler looks for running threads whose step message was lost. */
+export const RECONCILE_EVERY = Duration.minutes(5);
+
+/**
+ * The whole runtime, in any stack: the thread table, the FIFO step queue and its dead-letter
+ * queue, the HTTP API behind a bearer-key authorizer, the step worker, the EventBridge bus,
+ * trigger and schedules, the reconciler, and alarms. The functions run your agents module with
+ * the handlers `twelve dev` runs.
+ *
+ * @example
+ * import { agents } from "./agents.ts";
+ * const runtime = new TwelveRuntime(stack, "Agents", { entry: "./agents.ts", agents });
+ * new CfnOutput(stack, "ApiUrl", { value: runtime.url });
+ */
+export class TwelveRuntime extends Construct {
+  readonly table: Table;
+  readonly stepQueue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly bus: EventBus;
+  /** Base URL of the HTTP API. */
+  readonly url: string;
+  /** The API's bearer key (generated). */
+  readonly apiKey: Secret;
+  /** `POST /hooks/{source}` secrets, as JSON `{"<source>": "<secret>"}`. */
+  readonly webhookSecrets: Secret;
+  /** Where the OpenAI key goes; absent with `model: "module"`. */
+  readonly openAiKey: Secret | undefined;
+  readonly functions: Record<HandlerName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: TwelveRuntimeProps) {
+    super(scope, id);
+    const settings = {
+      logLevel: props.logLevel ?? "INFO",
+      runtimeAwsSdk: props.runtimeAwsSdk ?? false,
+    };
+    // Two agents with one name, or something that is not an agent, fail the synth by name.
+    agentMap(props.agents);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const { projectRoot, lockFile } = props.projectRoot
+      ? findProjectRoot(props.projectRoot)
+      : findProjectRoot(dirname(props.entry));
+    const entries = writeHandlerEntries({ entry: props.entry, projectRoot });
+    const fn = (
+      name: string,
+      handler: HandlerName,
+      rest: { description: string; timeout: Duration; environment?: Record<string, string> },
+    ) =>
+      new HandlerFunction(this, name, {
+        handler,
+        entry: entries[handler],
+        projectRoot,
+        lockFile,
+        logLevel: settings.logLevel,
+        removalPolicy,
+        runtimeAwsSdk: settings.runtimeAwsSdk,
+        ...rest,
+      }).function;
+
+    const { table } = new ThreadTable(this, "Threads", { removalPolicy });
+    const steps = new StepQueues(this, "Steps", {
+      visibilityTimeout: STEP_VISIBILITY_TIMEOUT,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    });
+    const eventBusName = props.eventBusName ?? `${Stack.of(this).stackName.toLowerCase()}-agents`;
+    const runtimeEnv = {
+      TABLE_NAME: table.tableName,
+      STEP_QUEUE_URL: steps.queue.queueUrl,
+      EVENT_BUS_NAME: eventBusName,
+    };
+
+    const apiKey = new Secret(this, "ApiKey", {
+      description: "Bearer key of the Twelve HTTP API (Authorization: Bearer <key>)",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const authorizer = fn("Authorizer", "authorizer", {
+      description: "Checks the HTTP API's bearer key against the ApiKey secret",
+      timeout: Duration.seconds(5),
+      environment: { API_KEY_SECRET_ARN: apiKey.secretArn },
+    });
+    apiKey.grantRead(authorizer);
+    acknowledgeManualRotation(
+      apiKey,
+      "A bearer key handed to API clients: rotating it on a timer would lock them out. Rotate it " +
+        "by hand (put-secret-value); the authorizer reads it again within 5 minutes.",
+    );
+
+    // Per-source secrets of the signed webhooks, as JSON: {"<source>": "<secret>"}.
+    const webhookSecrets = new Secret(this, "WebhookSecrets", {
+      description: 'Secrets of POST /hooks/{source} as JSON {"<source>": "<secret>"}',
+      secretStringValue: SecretValue.unsafePlainText("{}"),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeManualRotation(
+      webhookSecrets,
+      "Shared with the external senders of webhooks: it changes when they change it, by hand " +
+        "(put-secret-value); the API reads it again within 5 minutes.",
+    );
+
+    // The HTTP API never calls the model and publishes nothing: it writes and enqueues.
+    const apiHandler = fn("ApiHandler", "api", {
+      description: "HTTP API: launch, read, list and answer threads",
+      timeout: Duration.seconds(10),
+      environment: { ...runtimeEnv, WEBHOOK_SECRETS_ARN: webhookSecrets.secretArn },
+    });
+    webhookSecrets.grantRead(apiHandler);
+    table.grantReadWriteData(apiHandler);
+    acknowledgeIndexAccess(apiHandler, table);
+    steps.queue.grantSendMessages(apiHandler);
+    const api = new ThreadsApi(this, "Api", { handler: apiHandler, authorizer, removalPolicy });
+
+    const trigger = fn("Trigger", "trigger", {
+      description: "Launches agents from EventBridge schedules and agent.launch events",
+      timeout: Duration.seconds(10),
+      environment: runtimeEnv,
+    });
+    table.grantReadWriteData(trigger);
+    acknowledgeIndexAccess(trigger, table);
+    steps.queue.grantSendMessages(trigger);
+    const triggers = new AgentTriggers(this, "Triggers", {
+      agents: props.agents,
+      trigger,
+      eventBusName,
+    });
+
+    const openAiKey =
+      props.model === "module"
+        ? undefined
+        : new Secret(this, "OpenAiApiKey", {
+            description: "OpenAI API key of the Twelve worker: put-secret-value the real key",
+            removalPolicy: RemovalPolicy.DESTROY,
+          });
+    const worker = fn("Worker", "worker", {
+      description: "Step worker: one reducer step per SQS FIFO message",
+      timeout: WORKER_TIMEOUT,
+      environment: {
+        ...runtimeEnv,
+        // The worker is not behind the API, so linking to it makes no cycle.
+        PUBLIC_URL: api.url,
+        // On the last delivery the queue allows, a failing step marks its thread failed.
+        STEP_MAX_RECEIVES: String(MAX_RECEIVE_COUNT),
+        ...(openAiKey
+          ? { OPENAI_API_KEY_SECRET_ARN: openAiKey.secretArn }
+          : { TWELVE_MODEL: "module" }),
+        ...(props.agentModel ? { AGENT_MODEL: props.agentModel } : {}),
+        ...(props.openAiBaseUrl ? { OPENAI_BASE_URL: props.openAiBaseUrl } : {}),
+      },
+    });
+    table.grantReadWriteData(worker);
+    acknowledgeIndexAccess(worker, table);
+    steps.queue.grantSendMessages(worker);
+    triggers.bus.grantPutEventsTo(worker);
+    if (openAiKey) {
+      openAiKey.grantRead(worker);
+      acknowledgeManualRotation(
+        openAiKey,
+        "Holds a key OpenAI issues; Secrets Manager cannot mint one. Rotate it at OpenAI and " +
+          "put-secret-value; workers read it again within 5 minutes.",
+      );
+    }
+    worker.addEventSource(
+      new SqsEventSource(steps.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    const reconciler = fn("Reconciler", "reconciler", {
+      description: "Re-enqueues running threads whose step message was lost",
+      timeout: Duration.minutes(1),
+      environment: runtimeEnv,
+    });
+    table.grantReadData(reconciler);
+    acknowledgeIndexAccess(reconciler, table);
+    steps.queue.grantSendMessages(reconciler);
+    new Rule(this, "Reconcile", {
+      description: "Runs the reconciler",
+      schedule: Schedule.rate(RECONCILE_EVERY),
+      targets: [new LambdaFunction(reconciler, { retryAttempts: 0 })],
+    });
+
+    new RuntimeAlarms(this, "Alarms", {
+      deadLetterQueue: steps.deadLetterQueue,
+      worker,
+      ...(props.alarmTopicArn
+        ? { action: new SnsAction(Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)) }
+        : {}),
+    });
+
+    this.table = table;
+    this.stepQueue = steps.queue;
+    this.deadLetterQueue = steps.deadLetterQueue;
+    this.bus = triggers.bus;
+    this.url = api.url;
+    this.apiKey = apiKey;
+    this.webhookSecrets = webhookSecrets;
+    this.openAiKey = openAiKey;
+    this.functions = { api: apiHandler, worker, trigger, reconciler, authorizer };
+  }
+}

@@ -1,0 +1,44 @@
+import type { Agent } from "../core/agent.ts";
+import { ConfigError } from "../core/errors.ts";
+import type { Model } from "../core/ports.ts";
+
+/**
+ * The agents a deployment serves, by name. An agents module exports them as an array; two with
+ * one name would make every launch ambiguous, so that fails at start, by name.
+ */
+export function agentMap(agents: readonly Agent[]): ReadonlyMap<string, Agent> {
+  if (!Array.isArray(agents) || agents.length === 0) {
+    throw new ConfigError("no agents: the agents module must export `agents`, a non-empty array");
+  }
+  const byName = new Map<string, Agent>();
+  for (const agent of agents) {
+    if (typeof agent?.name !== "string" || !Array.isArray(agent.tools)) {
+      throw new ConfigError("`agents` holds something that is not an agent: use defineAgent()");
+    }
+    if (byName.has(agent.name)) throw new ConfigError(`two agents are named "${agent.name}"`);
+    byName.set(agent.name, agent);
+  }
+  return byName;
+}
+
+/**
+ * What an agents module exports: the agents it serves and, optionally, the model that drives them
+ * when no OpenAI key is configured (a rule-based demo, a scripted model, or another provider).
+ */
+export interface AgentsModule {
+  agents: readonly Agent[];
+  model?: Model;
+}
+
+/** Checks a loaded module's exports, naming what is wrong and where it came from. */
+export function checkAgentsModule(exports: unknown, source: string): AgentsModule {
+  const mod = (exports ?? {}) as Partial<AgentsModule>;
+  if (!Array.isArray(mod.agents)) {
+    throw new ConfigError(`${source} exports no \`agents\` array (export const agents = [...])`);
+  }
+  agentMap(mod.agents);
+  if (mod.model !== undefined && typeof mod.model?.next !== "function") {
+    throw new ConfigError(`${source} exports a \`model\` without a next(request) method`);
+  }
+  return mod.model ? { agents: mod.agents, model: mod.model } : { agents: mod.agents };
+}

@@ -1,0 +1,133 @@
+import type { Agent } from "../core/agent.ts";
+import { ConfigError, ThreadNotFoundError } from "../core/errors.ts";
+import type { ThreadEvent } from "../core/events.ts";
+import type { HumanReply } from "../core/lifecycle.ts";
+import type { Clock, Model, Notifier, StepMessage, StepQueue, ThreadStore } from "../core/ports.ts";
+import {
+  deriveOutput,
+  derivePending,
+  deriveStatus,
+  type Pending,
+  type Status,
+} from "../core/thread.ts";
+import { MemoryThreadStore } from "../testing/memory-store.ts";
+import { agentMap } from "./agents.ts";
+import { randomIds } from "./ids.ts";
+import { launchThread } from "./launch-thread.ts";
+import { processStep } from "./process-step.ts";
+import { respondToThread } from "./respond-to-thread.ts";
+
+export interface RunnerOptions {
+  /** The agents this runner serves; names must be unique. */
+  agents: readonly Agent[];
+  model: Model;
+  /** Where threads live. Default: in memory. A `DynamoThreadStore` plugs in the same way. */
+  store?: ThreadStore;
+  /** Told when a thread starts waiting for a person. Default: nobody. */
+  notifier?: Notifier;
+  clock?: Clock;
+  /** Steps one call may run before it gives up on a thread that never pauses. Default 1,000. */
+  maxStepsPerCall?: number;
+}
+
+/** Where a thread stands after a call: paused, finished or failed, and everything it holds. */
+export interface RunResult {
+  threadId: string;
+  status: Status;
+  /** The message of the terminal tool call (`done_for_now`), or null. */
+  output: string | null;
+  /** The call a person must answer, or null. */
+  pending: Pending | null;
+  events: ThreadEvent[];
+}
+
+export interface Runner {
+  /** Starts a thread and runs it until it pauses or ends. */
+  launch(
+    agent: Agent | string,
+    message: string,
+    options?: { metadata?: Record<string, unknown>; idempotencyKey?: string },
+  ): Promise<RunResult>;
+  /** Answers the call the thread waits on (an approval or a reply) and runs it on. */
+  respond(threadId: string, reply: HumanReply): Promise<RunResult>;
+  /** Reads a thread; `ThreadNotFoundError` when there is none. */
+  get(threadId: string): Promise<RunResult>;
+}
+
+/**
+ * Runs agents inside any Node process (an Express route, a script, a job), no AWS needed: the
+ * same launch, step and respond code the Lambda worker runs, with an in-process queue that is
+ * drained before each call returns.
+ *
+ * @example
+ * const runner = createRunner({ agents: [support], model: new ScriptedModel([...]) });
+ * const run = await runner.launch("support", "Where is order A-1?");
+ * if (run.pending) await runner.respond(run.threadId, { callId: run.pending.callId, approved: true });
+ */
+export function createRunner(options: RunnerOptions): Runner {
+  const agents = agentMap(options.agents);
+  const queue = new DrainQueue();
+  const deps = {
+    agents,
+    store: options.store ?? new MemoryThreadStore(),
+    queue,
+    notifier: options.notifier ?? { threadWaiting: async () => {} },
+    model: options.model,
+    clock: options.clock ?? { now: () => new Date() },
+    ids: randomIds,
+    threadLink: (threadId: string) => threadId,
+  };
+  const maxSteps = options.maxStepsPerCall ?? 1000;
+
+  const run = async (threadId: string): Promise<RunResult> => {
+    for (let steps = 0; ; steps++) {
+      const message = queue.take(threadId);
+      if (!message) break;
+      if (steps >= maxSteps) {
+        throw new ConfigError(`thread ${threadId} ran ${maxSteps} steps without pausing`);
+      }
+      await processStep(deps, message);
+    }
+    return get(threadId);
+  };
+  const get = async (threadId: string): Promise<RunResult> => {
+    const thread = await deps.store.load(threadId);
+    if (!thread) throw new ThreadNotFoundError(threadId);
+    return {
+      threadId,
+      status: deriveStatus(thread.events),
+      output: deriveOutput(thread.events),
+      pending: derivePending(thread.events),
+      events: [...thread.events],
+    };
+  };
+
+  return {
+    async launch(agent, message, launchOptions = {}) {
+      const name = typeof agent === "string" ? agent : agent.name;
+      const { threadId } = await launchThread(deps, { agent: name, message, ...launchOptions });
+      return run(threadId);
+    },
+    async respond(threadId, reply) {
+      await respondToThread(deps, threadId, reply);
+      return run(threadId);
+    },
+    get,
+  };
+}
+
+/** The step queue of one process: messages wait here until the call that made them drains them. */
+class DrainQueue implements StepQueue {
+  private readonly waiting = new Map<string, StepMessage>();
+
+  async enqueue(message: StepMessage): Promise<void> {
+    // One step in flight per thread, as the FIFO group gives: the newest message stands.
+    this.waiting.set(message.threadId, message);
+  }
+
+  take(threadId: string): StepMessage | undefined {
+    const message = this.waiting.get(threadId);
+    this.waiting.delete(threadId);
+    return message;
+  }
+}
