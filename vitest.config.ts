@@ -36,6 +36,16 @@ export default defineConfig({
       { extends: true, test: { name: "property", include: ["test/property/**/*.test.ts"] } },
       {
         extends: true,
+        // `npm pack`, then a fresh project outside the repository installs and uses the tarball.
+        test: {
+          name: "consumer",
+          include: ["test/consumer/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],

@@ -1,0 +1,293 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChatServer, startChatServer } from "../llm/chat-server.ts";
+import { toolCallCompletion } from "../llm/completions.ts";
+import { repoRoot } from "../support/repo.ts";
+
+/**
+ * The package as a product gets it: `npm pack` (prepack compiles dist/), then a fresh project
+ * outside the repository installs the tarball with the README's install line and uses only what
+ * it installed. The versions beside the names are the repository's own, so the run is
+ * reproducible and comes from npm's cache.
+ */
+const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as {
+  packages: Record<string, { version: string }>;
+};
+const pinned = (name: string) => `${name}@${lock.packages[`node_modules/${name}`]?.version}`;
+const fixtures = join(import.meta.dirname, "project");
+
+let project: string;
+
+/** The environment a product's shell has: none of this repository's npm or Node settings. */
+function productEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === "NODE_OPTIONS" || key.startsWith("npm_") || key.startsWith("VITEST")) continue;
+    env[key] = value;
+  }
+  return { ...env, POWERTOOLS_LOG_LEVEL: "ERROR", ...extra };
+}
+
+/** Runs a command in the project; a failure carries what the command printed. */
+function run(command: string, args: string[], env: Record<string, string> = {}): string {
+  try {
+    return execFileSync(command, args, {
+      cwd: project,
+      env: productEnv(env),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw Object.assign(new Error(`${command} ${args.join(" ")} failed:\n${stdout}\n${stderr}`), {
+      stdout,
+    });
+  }
+}
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), "twelve-consumer-"));
+  const packed = run("npm", ["pack", "--silent", "--pack-destination", project, repoRoot]);
+  const tarball = join(project, packed.trim().split("\n").at(-1) as string);
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "shop", private: true, type: "module" }, null, 2),
+  );
+  for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(project, file));
+  run("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--prefer-offline",
+    tarball,
+    ...["zod", "aws-cdk-lib", "constructs", "esbuild"].map(pinned),
+  ]);
+}, 600_000);
+
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+describe("The packed package, installed in a fresh project", () => {
+  it("ships compiled JavaScript and declarations, and none of the repository's sources", () => {
+    const pkg = join(project, "node_modules", "twelve-agents");
+    const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
+    expect(Object.keys(manifest.exports)).toEqual([
+      ".",
+      "./testing",
+      "./openai",
+      "./aws",
+      "./cdk",
+      "./package.json",
+    ]);
+    expect(readdirSync(pkg).sort()).toEqual(["README.md", "dist", "node_modules", "package.json"]);
+    expect(readdirSync(join(pkg, "dist", "shared"))).not.toContain("examples");
+  });
+
+  it("runs the project's own agent in process with createRunner and the ScriptedModel", () => {
+    const output = JSON.parse(run(process.execPath, ["run.ts"]));
+    expect(output).toEqual({
+      paused: "waiting_for_approval",
+      pending: "refund_order",
+      status: "done",
+      output: "Refunded 42 for A-1.",
+      events: [
+        "user_message",
+        "tool_call",
+        "tool_result",
+        "approval_requested",
+        "approval_decision",
+        "tool_result",
+        "done",
+      ],
+    });
+  });
+
+  it("type-checks code against the published declarations, and catches a wrong type", () => {
+    const tsc = join(repoRoot, "node_modules", ".bin", "tsc");
+    const options = [
+      "--noEmit",
+      "--strict",
+      "--module",
+      "nodenext",
+      "--target",
+      "es2024",
+      "--types",
+      "",
+      "--allowImportingTsExtensions",
+      "--skipLibCheck",
+    ];
+    expect(() => run(tsc, [...options, "typed.ts", "agents.ts"])).not.toThrow();
+    let failure = "";
+    try {
+      run(tsc, [...options, "wrong.ts"]);
+    } catch (error) {
+      failure = String((error as { stdout?: string }).stdout);
+    }
+    expect(failure).toMatch(
+      /wrong\.ts\(\d+,\d+\): error TS2322: Type '.*' is not assignable to type 'number'/,
+    );
+  });
+
+  it("synthesizes an existing stack with TwelveRuntime, whose worker bundle holds the project's agent", () => {
+    run(process.execPath, ["app.ts"]);
+    const template = JSON.parse(
+      readFileSync(join(project, "cdk.out", "Shop.template.json"), "utf8"),
+    );
+    const resources = Object.values(template.Resources) as {
+      Type: string;
+      Properties: Record<string, unknown>;
+    }[];
+    expect(resources.some((r) => r.Type === "AWS::S3::Bucket")).toBe(true);
+    const functions = resources.filter((r) => r.Type === "AWS::Lambda::Function");
+    expect(functions).toHaveLength(5);
+    const worker = functions.find((fn) =>
+      JSON.stringify(fn.Properties.Environment).includes("twelve-worker"),
+    );
+    expect(worker?.Properties.Runtime).toBe("nodejs24.x");
+    const key = (worker?.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "");
+    const bundle = readFileSync(join(project, "cdk.out", `asset.${key}`, "index.mjs"), "utf8");
+    expect(bundle).toContain("refund_order");
+    expect(bundle).toContain("You handle refund requests.");
+  });
+
+  describe("twelve dev --agents ./agents.ts", () => {
+    let child: ChildProcess | undefined;
+    let chat: ChatServer;
+    let url: string;
+    let output = "";
+
+    beforeAll(async () => {
+      chat = await startChatServer();
+      const [port, dynamo, sqs] = await freePorts(3);
+      url = `http://127.0.0.1:${port}`;
+      child = spawn(
+        join(project, "node_modules", ".bin", "twelve"),
+        ["dev", "--agents", "./agents.ts"],
+        {
+          cwd: project,
+          env: productEnv({
+            PORT: String(port),
+            DYNAMODB_PORT: String(dynamo),
+            SQS_PORT: String(sqs),
+            TWELVE_DATA_DIR: join(project, ".data"),
+            OPENAI_API_KEY: "test-key",
+            OPENAI_BASE_URL: chat.baseURL,
+            AGENT_API_KEY: "",
+          }),
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const deadline = Date.now() + 90_000;
+      while (!output.includes("Twelve is running")) {
+        if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
+        if (Date.now() > deadline) throw new Error(`twelve dev did not start: ${output}`);
+        await sleep(100);
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((done) => child?.once("exit", done));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      await chat?.close();
+    });
+
+    it("serves the project's agent over HTTP: launch, approval, done", async () => {
+      expect(output).toContain("agents:   refunds");
+      chat.enqueue(
+        { status: 200, body: toolCallCompletion([["lookup_order", '{"orderId":"A-1"}']]) },
+        {
+          status: 200,
+          body: toolCallCompletion([["refund_order", '{"orderId":"A-1","amount":42}']]),
+        },
+      );
+      const launched = await post("/threads", { agent: "refunds", message: "Refund order A-1" });
+      expect(launched.status).toBe(202);
+      const threadId = launched.body.threadId as string;
+      const waiting = await waitFor(threadId, "waiting_for_approval");
+      expect(waiting.pending).toMatchObject({ tool: "refund_order", args: { orderId: "A-1" } });
+
+      chat.enqueue({
+        status: 200,
+        body: toolCallCompletion([["done_for_now", '{"message":"Refunded 42 for A-1."}']]),
+      });
+      const approved = await post(`/threads/${threadId}/responses`, {
+        callId: waiting.pending.callId,
+        approved: true,
+      });
+      expect(approved.status).toBe(202);
+      const done = await waitFor(threadId, "done");
+      expect(done.output).toBe("Refunded 42 for A-1.");
+      // The real model adapter sent the project's tools, as strict function tools.
+      const tools = (chat.requests[0]?.body.tools as { function: { name: string } }[]).map(
+        (tool) => tool.function.name,
+      );
+      expect(tools).toEqual(["lookup_order", "refund_order", "done_for_now"]);
+    });
+
+    async function post(path: string, body: unknown) {
+      const response = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    }
+
+    async function waitFor(threadId: string, status: string) {
+      const deadline = Date.now() + 30_000;
+      let last: Record<string, unknown> = {};
+      while (Date.now() < deadline) {
+        last = (await (await fetch(`${url}/threads/${threadId}`)).json()) as Record<
+          string,
+          unknown
+        >;
+        if (last.status === status) {
+          return last as { pending: { callId: string }; output: string | null };
+        }
+        await sleep(100);
+      }
+      throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output}`);
+    }
+  });
+});
+
+/**
+ * Ports for the CLI, which takes fixed ones (PORT, DYNAMODB_PORT, SQS_PORT) as a user's shell
+ * gives them: each was free a moment ago on 127.0.0.1.
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import("node:net").Server>((done, fail) => {
+          const server = createServer();
+          server.once("error", fail);
+          server.listen(0, "127.0.0.1", () => done(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as import("node:net").AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
+}
