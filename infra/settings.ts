@@ -1,6 +1,8 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import type { Node } from "constructs";
 import * as z from "zod";
+import { describeConfigIssues } from "../shared/config/read-env.ts";
+import { ConfigError } from "../shared/core/errors.ts";
 
 const flag = z
   .union([z.boolean(), z.enum(["true", "false"])])
@@ -51,7 +53,8 @@ export interface DeploySettings {
 }
 
 /**
- * Reads the deployment's context (`cdk.json` or `-c key=value`), failing loudly with the key.
+ * Reads the deployment's context (`cdk.json` or `-c key=value`), failing loudly with the key
+ * (a `ConfigError`, its problems worded as the environment's are).
  *
  * @example
  * const settings = readSettings(app.node); // npx cdk deploy -c demoModel=true
@@ -61,10 +64,10 @@ export function readSettings(node: Node): DeploySettings {
   const raw = Object.fromEntries(keys.map((key) => [key, node.tryGetContext(key)]));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".")}: ${issue.message}`,
+    throw new ConfigError(
+      `invalid context (-c key=value): ${describeConfigIssues(parsed.error.issues, raw)}`,
+      { cause: parsed.error },
     );
-    throw new Error(`invalid context (-c key=value): ${problems.join("; ")}`);
   }
   const { removalPolicy, agentModel, openAiBaseUrl, alarmTopicArn, ...rest } = parsed.data;
   return {

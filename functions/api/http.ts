@@ -1,20 +1,69 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { TwelveError } from "../../shared/core/errors.ts";
 
-/** An error with its HTTP status: thrown by routes, turned into the JSON error shape at the edge. */
-export class HttpError extends Error {
+/**
+ * The one table from error `code` to HTTP answer. `fields` names the properties of a domain
+ * error the answer carries beside `code` and `message` (an `HttpError` brings its own
+ * `details`). A 5xx is a failure of ours: it is logged and
+ * answered as `internal`, without its message; a code missing here (an error of the user's own)
+ * is one too.
+ */
+export const HTTP_ERRORS = {
+  // The request itself is wrong.
+  invalid_json: { status: 400 },
+  invalid_body: { status: 400 },
+  invalid_header: { status: 400 },
+  invalid_query: { status: 400 },
+  invalid_cursor: { status: 400 },
+  invalid_version: { status: 400 },
+  // Not let in: no bearer key, or a webhook whose signature does not hold.
+  unauthorized: { status: 401 },
+  unsigned: { status: 401 },
+  stale_signature: { status: 401 },
+  bad_signature: { status: 401 },
+  replayed: { status: 401 },
+  // Nothing there.
+  route_not_found: { status: 404 },
+  thread_not_found: { status: 404 },
+  unknown_agent: { status: 404 },
+  unknown_source: { status: 404 },
+  method_not_allowed: { status: 405 },
+  not_pending: { status: 409, fields: ["callId"] },
+  payload_too_large: { status: 413 },
+  // Failures of ours.
+  internal: { status: 500 },
+  invalid_config: { status: 500 },
+  model_failed: { status: 500 },
+  version_conflict: { status: 500 },
+  script_mismatch: { status: 500 },
+  corrupt_thread: { status: 500 },
+  too_many_events: { status: 500 },
+  event_not_published: { status: 500 },
+  invalid_step_message: { status: 500 },
+  incomplete_sqs_message: { status: 500 },
+} as const satisfies Record<string, { status: number; fields?: readonly string[] }>;
+
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/** The table's row for `code`; a code it does not know answers as a failure of ours. */
+export const httpErrorOf = (code: string): { status: number; fields?: readonly string[] } =>
+  Object.hasOwn(HTTP_ERRORS, code) ? HTTP_ERRORS[code as HttpErrorCode] : HTTP_ERRORS.internal;
+
+/**
+ * An error of the HTTP edge itself (a body too large, a route that does not exist): thrown by
+ * routes, turned into the JSON error shape at the edge. Its status comes from `HTTP_ERRORS`.
+ *
+ * @example
+ * throw new HttpError("payload_too_large", `body is ${size} bytes; the limit is ${limit}`);
+ */
+export class HttpError extends TwelveError {
   readonly status: number;
-  readonly code: string;
+  /** Extra fields of the answer, beside `code` and `message`. */
   readonly details: Record<string, unknown>;
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = "HttpError";
+  constructor(code: HttpErrorCode, message: string, details: Record<string, unknown> = {}) {
+    const { status } = HTTP_ERRORS[code];
+    super(message, { code, retryable: status >= 500 });
     this.status = status;
-    this.code = code;
     this.details = details;
   }
 }
@@ -29,10 +78,28 @@ export const json = (
   body: JSON.stringify(body),
 });
 
-/** The contract's error shape: `{"error": {"code", "message", ...}}`. */
-export const errorResponse = (error: HttpError): APIGatewayProxyStructuredResultV2 =>
-  json(
-    error.status,
-    { error: { code: error.code, message: error.message, ...error.details } },
-    error.status === 401 ? { "www-authenticate": 'Bearer realm="twelve"' } : {},
+/** The HTTP status `error` answers with: 500 for anything that is not a known 4xx. */
+export const httpStatusOf = (error: unknown): number =>
+  error instanceof TwelveError ? httpErrorOf(error.code).status : 500;
+
+/**
+ * The contract's error shape, `{"error": {"code", "message", ...}}`, for an error whose status
+ * is a 4xx (see `httpStatusOf`; a 5xx answers with `internalError()`).
+ */
+export function errorResponse(error: TwelveError): APIGatewayProxyStructuredResultV2 {
+  const { status, fields = [] } = httpErrorOf(error.code);
+  const own = error as unknown as Record<string, unknown>;
+  const carried = Object.fromEntries(
+    fields.filter((field) => own[field] !== undefined).map((field) => [field, own[field]]),
   );
+  const details = error instanceof HttpError ? error.details : {};
+  return json(
+    status,
+    { error: { code: error.code, message: error.message, ...carried, ...details } },
+    status === 401 ? { "www-authenticate": 'Bearer realm="twelve"' } : {},
+  );
+}
+
+/** The answer to a failure of ours: no detail leaves the function (the log has it). */
+export const internalError = (): APIGatewayProxyStructuredResultV2 =>
+  errorResponse(new HttpError("internal", "internal error; the request may be retried"));

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type * as z from "zod";
-import { HttpError } from "./http.ts";
+import { HttpError, type HttpErrorCode } from "./http.ts";
 import { describeIssues } from "./schemas.ts";
 
 /** The raw body as text (base64 decoded), or a 413 past `maxBytes`. */
@@ -9,11 +9,7 @@ export function bodyText(event: APIGatewayProxyEventV2, maxBytes: number): strin
   const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
   const size = Buffer.byteLength(text, "utf8");
   if (size > maxBytes) {
-    throw new HttpError(
-      413,
-      "payload_too_large",
-      `body is ${size} bytes; the limit is ${maxBytes}`,
-    );
+    throw new HttpError("payload_too_large", `body is ${size} bytes; the limit is ${maxBytes}`);
   }
   return text;
 }
@@ -25,21 +21,24 @@ export function readBody<S extends z.ZodType>(
   maxBytes: number,
 ): z.output<S> {
   const text = bodyText(event, maxBytes);
-  if (text.trim() === "")
-    throw new HttpError(400, "invalid_json", "body is empty; send a JSON object");
+  if (text.trim() === "") throw new HttpError("invalid_json", "body is empty; send a JSON object");
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, "invalid_json", `body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError("invalid_json", `body is not valid JSON: ${(error as Error).message}`);
   }
   return parse(schema, value, "invalid_body");
 }
 
 /** `value` parsed with `schema`, or a 400 naming every problem. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, code: string): z.output<S> {
+export function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  code: HttpErrorCode,
+): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new HttpError(400, code, describeIssues(result.error));
+  if (!result.success) throw new HttpError(code, describeIssues(result.error));
   return result.data;
 }
 

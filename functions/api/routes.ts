@@ -94,7 +94,7 @@ export const routes: readonly Route[] = [
       const thread = await loadThread(deps, params.id);
       const agent = deps.agents.get(thread.agent);
       if (!agent)
-        throw new HttpError(404, "unknown_agent", `agent "${thread.agent}" is not served here`);
+        throw new HttpError("unknown_agent", `agent "${thread.agent}" is not served here`);
       return json(200, renderContext(agent, thread));
     },
   },
@@ -134,7 +134,6 @@ export function matchRoute(
   }
   if (allowed.length > 0) {
     throw new HttpError(
-      405,
       "method_not_allowed",
       `${method} is not allowed on ${path}; use ${allowed.join(", ")}`,
       {
@@ -142,7 +141,7 @@ export function matchRoute(
       },
     );
   }
-  throw new HttpError(404, "route_not_found", `no route for ${method} ${path}`);
+  throw new HttpError("route_not_found", `no route for ${method} ${path}`);
 }
 
 function split(path: string): string[] {

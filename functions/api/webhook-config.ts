@@ -1,18 +1,37 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
-import { ConfigError } from "../../shared/core/errors.ts";
+import { readEnv } from "../../shared/config/read-env.ts";
 
 const secrets = z.record(
   z.string().regex(/^[a-z0-9-]{1,64}$/, "source names are lowercase a-z, 0-9 and -"),
   z.string().min(16, "a webhook secret needs at least 16 characters"),
 );
 
+/** JSON text holding the secrets: a problem is named per source (`WEBHOOK_SECRETS.github: ...`). */
+const secretsJson = z
+  .string()
+  .transform((raw, context): unknown => {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      context.addIssue({
+        code: "custom",
+        message: "must be a JSON object of source name to secret",
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(secrets);
+
+const fromEnvironment = z.object({ WEBHOOK_SECRETS: secretsJson.default({}) });
+const fromSecret = z.object({ WEBHOOK_SECRETS_ARN: z.string().optional() });
+
 /**
  * `WEBHOOK_SECRETS`: a JSON object of source name to shared secret, e.g.
  * `{"github": "…", "billing": "…"}`. Unset means no webhook sources.
  */
 export function readWebhookSecrets(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return parseWebhookSecrets(env.WEBHOOK_SECRETS);
+  return readEnv(fromEnvironment, env).WEBHOOK_SECRETS;
 }
 
 /**
@@ -23,30 +42,14 @@ export function readWebhookSecrets(env: NodeJS.ProcessEnv = process.env): Record
 export function webhookSecretsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): () => Promise<Record<string, string>> {
-  const arn = env.WEBHOOK_SECRETS_ARN;
+  const arn = readEnv(fromSecret, env).WEBHOOK_SECRETS_ARN;
   if (!arn) {
     const secrets = readWebhookSecrets(env);
     return async () => secrets;
   }
-  return async () =>
-    parseWebhookSecrets((await getSecret(arn, { maxAge: 300 })) as string | undefined);
-}
-
-function parseWebhookSecrets(raw: string | undefined): Record<string, string> {
-  if (raw === undefined || raw === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (cause) {
-    throw new ConfigError("WEBHOOK_SECRETS must be a JSON object of source name to secret", {
-      cause,
-    });
-  }
-  const result = secrets.safeParse(value);
-  if (!result.success) {
-    throw new ConfigError(
-      `WEBHOOK_SECRETS: ${result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
-    );
-  }
-  return result.data;
+  return async () => {
+    const raw = await getSecret(arn, { maxAge: 300 });
+    // The secret holds what WEBHOOK_SECRETS would: read it by the same rules.
+    return readWebhookSecrets({ WEBHOOK_SECRETS: typeof raw === "string" ? raw : undefined });
+  };
 }

@@ -1,11 +1,12 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type * as z from "zod";
-import { TwelveError } from "../../shared/core/errors.ts";
+import { isRetryable } from "../../shared/core/errors.ts";
 import type { ReplayGuard } from "../../shared/core/ports.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { secretsEqual } from "../secrets.ts";
 import { HttpError } from "./http.ts";
 import { bodyText, header, parse } from "./request.ts";
 import { idempotencyKey, launchBody, responseBody, threadId } from "./schemas.ts";
@@ -55,7 +56,6 @@ export async function handleWebhook(
   const secret = Object.hasOwn(secrets, source) ? secrets[source] : undefined;
   if (!webhooks || secret === undefined) {
     throw new HttpError(
-      404,
       "unknown_source",
       `no webhook source "${source.slice(0, 64)}" is configured`,
     );
@@ -64,7 +64,6 @@ export async function handleWebhook(
   const signature = header(event, SIGNATURE_HEADER) ?? "";
   if (!/^\d{1,12}$/.test(timestamp) || signature === "") {
     throw new HttpError(
-      401,
       "unsigned",
       `sign the request: ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} headers`,
     );
@@ -72,13 +71,12 @@ export async function handleWebhook(
   const now = deps.clock.now().getTime() / 1000;
   if (Math.abs(now - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) {
     throw new HttpError(
-      401,
       "stale_signature",
       `the timestamp is more than ${SIGNATURE_TOLERANCE_SECONDS} s from now`,
     );
   }
-  if (!sameDigest(signature, signWebhook(secret, timestamp, raw))) {
-    throw new HttpError(401, "bad_signature", "the signature does not match the body");
+  if (!secretsEqual(signature, signWebhook(secret, timestamp, raw))) {
+    throw new HttpError("bad_signature", "the signature does not match the body");
   }
   const body = parseBody(raw);
   const rawKey = header(event, "idempotency-key");
@@ -87,7 +85,7 @@ export async function handleWebhook(
   const key = createHash("sha256").update(`${source}\n${signature}`).digest("hex");
   const expiresAt = new Date((Number(timestamp) + 2 * SIGNATURE_TOLERANCE_SECONDS) * 1000);
   if (!(await webhooks.replayGuard.claim(key, expiresAt))) {
-    throw new HttpError(401, "replayed", "this signed request was received before");
+    throw new HttpError("replayed", "this signed request was received before");
   }
   try {
     if ("agent" in body) {
@@ -100,9 +98,9 @@ export async function handleWebhook(
     const { threadId: id, ...reply } = body;
     return await respondToThread(deps, id, reply);
   } catch (error) {
-    // A failure of ours (not a 4xx about the request) must not eat the delivery: the sender's
-    // retry of the same signed request has to be accepted.
-    if (!(error instanceof TwelveError)) await webhooks.replayGuard.release(key);
+    // A failure a retry may get past must not eat the delivery: the sender's retry of the same
+    // signed request has to be accepted. A terminal one (a 4xx about the request) keeps it.
+    if (isRetryable(error)) await webhooks.replayGuard.release(key);
     throw error;
   }
 }
@@ -116,7 +114,7 @@ function parseBody(raw: string): HookBody {
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    throw new HttpError(400, "invalid_json", `body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError("invalid_json", `body is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof value === "object" && value !== null && "agent" in value)
     return parse(launchBody, value, "invalid_body");
@@ -125,10 +123,4 @@ function parseBody(raw: string): HookBody {
   };
   const target = parse(threadId, id, "invalid_body");
   return { threadId: target, ...parse(responseBody, reply, "invalid_body") };
-}
-
-/** Constant-time: both sides are hashed first, so their lengths never leak through timing. */
-function sameDigest(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash("sha256").update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -3,11 +3,14 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
 } from "aws-lambda";
-import { ConfigError } from "../../shared/core/errors.ts";
+import * as z from "zod";
+import { readEnv } from "../../shared/config/read-env.ts";
 import { createAuthorizer } from "../authorizer/app.ts";
 
 /** Seconds a fetched key is reused: a rotated key is honoured this soon, without a redeploy. */
 const KEY_MAX_AGE_SECONDS = 300;
+
+const authorizerSettings = z.object({ API_KEY_SECRET_ARN: z.string() });
 
 /** The HTTP API authorizer's Lambda handler; the key lives in the secret `API_KEY_SECRET_ARN`. */
 export function authorizerHandler() {
@@ -16,8 +19,7 @@ export function authorizerHandler() {
     event: APIGatewayRequestAuthorizerEventV2,
   ): Promise<APIGatewaySimpleAuthorizerResult> => {
     if (!authorize) {
-      const secretArn = process.env.API_KEY_SECRET_ARN;
-      if (!secretArn) throw new ConfigError("API_KEY_SECRET_ARN is required");
+      const { API_KEY_SECRET_ARN: secretArn } = readEnv(authorizerSettings, process.env);
       authorize = createAuthorizer(async () => {
         const key = await getSecret(secretArn, { maxAge: KEY_MAX_AGE_SECONDS });
         return typeof key === "string" ? key.trim() : "";

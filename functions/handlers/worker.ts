@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import * as z from "zod";
-import { ConfigError } from "../../shared/core/errors.ts";
+import { readEnv } from "../../shared/config/read-env.ts";
 import { logger } from "../logger.ts";
 import { createWorkerHandler } from "../worker/app.ts";
 import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runtime.ts";
@@ -16,13 +16,12 @@ export function workerHandler(options: HandlersOptions | LazyRuntime) {
 }
 
 /** `STEP_MAX_RECEIVES`: the step queue's `maxReceiveCount` (the construct sets both). Default 5. */
-function maxReceives(): number {
-  const value = z.coerce
-    .number()
+const workerSettings = z.object({
+  STEP_MAX_RECEIVES: z.coerce
+    .number({ error: "must be a positive integer" })
     .int()
     .min(1)
-    .default(5)
-    .safeParse(process.env.STEP_MAX_RECEIVES || undefined);
-  if (!value.success) throw new ConfigError(`STEP_MAX_RECEIVES must be a positive integer`);
-  return value.data;
-}
+    .default(5),
+});
+
+const maxReceives = (): number => readEnv(workerSettings, process.env).STEP_MAX_RECEIVES;

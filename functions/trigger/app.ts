@@ -1,8 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas";
 import * as z from "zod";
+import { isRetryable, type TwelveError } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
-import { UnknownAgentError } from "../../shared/runtime/errors.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { launchMetadata } from "../api/schemas.ts";
 
@@ -30,7 +30,7 @@ export type TriggerResult =
  * Launches an agent from EventBridge (factor 11): a scheduled rule (the agent and message are in
  * the rule's input) or a custom event (they are in the event's detail). Each firing carries an
  * idempotency key (schedule + time, or the event id), so a redelivered event launches nothing
- * new. Input that can never launch is logged and dropped rather than retried.
+ * new. Input that can never launch (a terminal error) is logged and dropped rather than retried.
  */
 export function createTriggerHandler(deps: RuntimeDeps, logger: Logger) {
   return async (event: unknown): Promise<TriggerResult> => {
@@ -53,9 +53,12 @@ export function createTriggerHandler(deps: RuntimeDeps, logger: Logger) {
       logger.info("agent launched by trigger", { threadId, agent: launch.agent, created });
       return { launched: true, threadId, created };
     } catch (error) {
-      if (!(error instanceof UnknownAgentError)) throw error;
-      logger.error("trigger names an unknown agent", { error });
-      return { launched: false, error: error.message };
+      // A retry (EventBridge's, Lambda's) may get past this one; a terminal error, such as an
+      // unknown agent, would fail every time.
+      if (isRetryable(error)) throw error;
+      const { code, message } = error as TwelveError;
+      logger.error("trigger launch rejected", { code, error });
+      return { launched: false, error: message };
     }
   };
 }

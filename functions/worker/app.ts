@@ -1,7 +1,8 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { InvalidStepMessageError, parseStepMessage } from "../../shared/aws/sqs/step-queue.ts";
+import { parseStepMessage } from "../../shared/aws/sqs/step-queue.ts";
+import { isRetryable } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
@@ -24,8 +25,9 @@ export function createWorkerHandler(
     try {
       message = parseStepMessage(record.body);
     } catch (error) {
-      // A body that can never parse would only bounce until the dead-letter queue: drop it now.
-      if (!(error instanceof InvalidStepMessageError)) throw error;
+      // A body that can never parse (a terminal error) would only bounce until the dead-letter
+      // queue: drop it now.
+      if (isRetryable(error)) throw error;
       logger.error("dropped an invalid step message", { messageId: record.messageId, error });
       return;
     }

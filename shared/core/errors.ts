@@ -1,29 +1,80 @@
 /**
- * One base error for the whole project. Subclasses set `name`, carry domain data, and always pass
- * `cause` on. Errors turn into HTTP codes only at the edge (the handlers).
+ * One base error for the whole project. Every error has a stable, snake_case `code` and says
+ * whether a later attempt of the same work may succeed (`retryable`) or not (terminal). Callers
+ * decide from those two, never from a list of classes; HTTP statuses are looked up by `code` at
+ * the edge (`functions/api/http.ts`).
+ *
+ * | code | class | retryable |
+ * |---|---|---|
+ * | `internal` | `TwelveError` (no more specific code) | no |
+ * | `invalid_config` | `ConfigError` | no |
+ * | `model_failed` | `ModelError` | as the failure says |
+ * | `not_pending` | `NotPendingError` | no |
+ * | `version_conflict` | `VersionConflictError` | yes |
+ * | `thread_not_found` | `ThreadNotFoundError` | no |
+ * | `invalid_version` | `InvalidVersionError` | no |
+ * | `script_mismatch` | `ScriptError` | no |
+ * | `invalid_cursor` | `InvalidCursorError` | no |
+ * | `unknown_agent` | `UnknownAgentError` (runtime) | no |
+ * | `corrupt_thread`, `too_many_events` | `CorruptThreadError`, `TooManyEventsError` (DynamoDB) | no |
+ * | `event_not_published` | `PutEventsError` (EventBridge) | as the entry's error code says |
+ * | `invalid_step_message`, `incomplete_sqs_message` | `InvalidStepMessageError`, `IncompleteSqsMessageError` (SQS) | no |
+ */
+export interface TwelveErrorOptions {
+  /** What went wrong underneath: always passed on. */
+  cause?: unknown;
+  /** Stable and snake_case; default `internal`. */
+  code?: string;
+  /** Whether the same work may succeed later; default `false` (terminal). */
+  retryable?: boolean;
+}
+
+/**
+ * The base of every Twelve error. `name` is the class's own name; `code` and `retryable` are
+ * what callers decide from.
+ *
+ * @example
+ * class QuotaError extends TwelveError {
+ *   constructor(message: string) {
+ *     super(message, { code: "quota_exceeded", retryable: true });
+ *   }
+ * }
  */
 export class TwelveError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TwelveError";
+  /** Stable and snake_case: what logs, answers and callers key on. */
+  readonly code: string;
+  /** `true`: a later attempt of the same work may succeed. `false`: terminal. */
+  readonly retryable: boolean;
+  constructor(message: string, options: TwelveErrorOptions = {}) {
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
+    this.name = new.target.name;
+    this.code = options.code ?? "internal";
+    this.retryable = options.retryable ?? false;
   }
 }
+
+/**
+ * Whether the work that threw `error` is worth another attempt. A `TwelveError` says so itself;
+ * anything else (an SDK throttle, a dropped connection, a bug) counts as retryable, since
+ * nothing proves a later attempt would fail the same way.
+ *
+ * @example
+ * if (!isRetryable(error)) return drop(message); // a retry would fail the same way
+ */
+export const isRetryable = (error: unknown): boolean =>
+  !(error instanceof TwelveError) || error.retryable;
 
 /** The user (the agent's author or operator) configured something wrong. */
 export class ConfigError extends TwelveError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "ConfigError";
+    super(message, { ...options, code: "invalid_config" });
   }
 }
 
 /** The model could not be reached or kept failing after the adapter's own retries. */
 export class ModelError extends TwelveError {
-  readonly retryable: boolean;
   constructor(message: string, options: { cause?: unknown; retryable: boolean }) {
-    super(message, options);
-    this.name = "ModelError";
-    this.retryable = options.retryable;
+    super(message, { ...options, code: "model_failed" });
   }
 }
 
@@ -32,8 +83,7 @@ export class NotPendingError extends TwelveError {
   readonly threadId: string;
   readonly callId: string;
   constructor(threadId: string, callId: string, message: string) {
-    super(message);
-    this.name = "NotPendingError";
+    super(message, { code: "not_pending" });
     this.threadId = threadId;
     this.callId = callId;
   }
@@ -44,8 +94,12 @@ export class VersionConflictError extends TwelveError {
   readonly threadId: string;
   readonly expectedVersion: number;
   constructor(threadId: string, expectedVersion: number, options?: { cause?: unknown }) {
-    super(`thread ${threadId} is no longer at version ${expectedVersion}`, options);
-    this.name = "VersionConflictError";
+    super(`thread ${threadId} is no longer at version ${expectedVersion}`, {
+      ...options,
+      code: "version_conflict",
+      // Reloading the thread and trying again is the answer to a lost race.
+      retryable: true,
+    });
     this.threadId = threadId;
     this.expectedVersion = expectedVersion;
   }
@@ -55,8 +109,7 @@ export class VersionConflictError extends TwelveError {
 export class ThreadNotFoundError extends TwelveError {
   readonly threadId: string;
   constructor(threadId: string) {
-    super(`thread ${threadId} not found`);
-    this.name = "ThreadNotFoundError";
+    super(`thread ${threadId} not found`, { code: "thread_not_found" });
     this.threadId = threadId;
   }
 }
@@ -64,16 +117,14 @@ export class ThreadNotFoundError extends TwelveError {
 /** A fork asked for a version the thread never had. */
 export class InvalidVersionError extends TwelveError {
   constructor(message: string) {
-    super(message);
-    this.name = "InvalidVersionError";
+    super(message, { code: "invalid_version" });
   }
 }
 
 /** A `ScriptedModel` was called more often than its script allows, or left steps unused. */
 export class ScriptError extends TwelveError {
   constructor(message: string) {
-    super(message);
-    this.name = "ScriptError";
+    super(message, { code: "script_mismatch" });
   }
 }
 
@@ -83,7 +134,6 @@ export class InvalidCursorError extends TwelveError {
     message = "invalid cursor: pass the `next` value of an earlier page",
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = "InvalidCursorError";
+    super(message, { ...options, code: "invalid_cursor" });
   }
 }

@@ -1,5 +1,5 @@
 import type { ThreadEvent, Usage } from "./events.ts";
-import type { Status, Thread } from "./thread.ts";
+import type { Status, Thread, ThreadHead } from "./thread.ts";
 import type { ToolSpec } from "./tool.ts";
 
 /** One chat message of the rendered context. */
@@ -37,16 +37,16 @@ export interface IdGenerator {
   threadId(): string;
 }
 
-/** What a listing shows of a thread. */
-export interface ThreadSummary {
+/** What a listing shows of a thread: its id and agent, and the head it was last written with. */
+export interface ThreadSummary extends ThreadHead {
   threadId: string;
   agent: string;
-  status: Status;
-  updatedAt: string;
 }
 
 export interface CreateThreadInput {
   thread: Thread;
+  /** The new thread's head: `deriveHead(thread.events)`. */
+  head: ThreadHead;
   /** A launch repeated with the same key returns the first thread instead of a new one. */
   idempotencyKey?: string;
 }
@@ -59,15 +59,32 @@ export interface ListThreadsQuery {
 }
 
 /**
- * Persistence for threads. `append(read, events)` is conditional: it succeeds only while the stored
- * thread is still at the version of `read` (the thread as the writer loaded it), otherwise it
- * throws `VersionConflictError`. Passing the whole read thread lets a store keep its listing
- * projection (status, agent) in step with the events without reading them again.
+ * Persistence for threads. A store keeps events and lists threads; it decides nothing about
+ * them. Every write is handed the thread's `ThreadHead` (status, `updatedAt`) as the core
+ * derived it, and `list` answers from the heads it was handed, so no store derives a status and
+ * no write reads the events it does not add.
+ *
+ * - `create` writes a new thread; a repeated `idempotencyKey` returns the thread it created
+ *   (as it stands now) with `created: false`; an id that exists is a `VersionConflictError` at 0.
+ * - `append(read, events, head)` is conditional: it succeeds only while the stored thread is
+ *   still at the version of `read` (the thread as the writer loaded it), otherwise it throws
+ *   `VersionConflictError` and changes nothing. `head` is the head of `read` + `events`. No
+ *   events: returns `read` without writing.
+ * - `list` pages through one status (of one agent, if given), most recently updated first; a
+ *   cursor that is not the `next` of the same listing throws `InvalidCursorError`.
+ *
+ * Every implementation passes the same contract suite (`test/contract/thread-store.contract.ts`).
+ *
+ * @example
+ * const { events, next } = await step(thread, deps);
+ * const saved = await store.append(thread, events, headAfter({ events, next }));
+ * // Outside a step, derive the head of the whole thread:
+ * await store.append(thread, [event], deriveHead([...thread.events, event]));
  */
 export interface ThreadStore {
   create(input: CreateThreadInput): Promise<{ thread: Thread; created: boolean }>;
   load(threadId: string): Promise<Thread | undefined>;
-  append(read: Thread, events: readonly ThreadEvent[]): Promise<Thread>;
+  append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead): Promise<Thread>;
   list(query: ListThreadsQuery): Promise<{ threads: ThreadSummary[]; next?: string }>;
 }
 

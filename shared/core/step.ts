@@ -1,6 +1,6 @@
 import type { Agent } from "./agent.ts";
 import { ModelError } from "./errors.ts";
-import type { EscalationReason, ThreadEvent } from "./events.ts";
+import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
 import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply } from "./ports.ts";
 import { renderContext, renderValue } from "./render.ts";
@@ -13,7 +13,9 @@ import {
   deriveStatus,
   deriveStepsSinceHumanInput,
   type Pending,
+  type Status,
   type Thread,
+  type ThreadHead,
 } from "./thread.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
 
@@ -23,7 +25,7 @@ export interface StepDeps {
   clock: Clock;
 }
 
-/** What the runtime does after a step. */
+/** What the runtime does after a step. A pause carries the call the thread now waits on. */
 export type NextAction =
   | { type: "continue" }
   | { type: "pause"; status: "waiting_for_approval" | "waiting_for_human"; pending: Pending }
@@ -48,7 +50,7 @@ const ESCALATION_TOOL = "escalation";
  *
  * @example
  * const { events, next } = await step(thread, { agent: calculator, model, clock });
- * await store.append(thread, events);
+ * if (events.length > 0) await store.append(thread, events, headAfter({ events, next }));
  * if (next.type === "continue") await queue.enqueue(thread.id, thread.events.length + events.length);
  */
 export async function step(thread: Thread, deps: StepDeps): Promise<StepResult> {
@@ -56,6 +58,26 @@ export async function step(thread: Thread, deps: StepDeps): Promise<StepResult> 
   if (idle) return { events: [], next: idle };
   return new Step(thread, deps).run();
 }
+
+/**
+ * The head of the thread once a step's `events` (at least one) are appended: the status follows
+ * from the next action, so nothing is derived again from the whole thread.
+ *
+ * @example
+ * const result = await step(thread, deps);
+ * if (result.events.length > 0) await store.append(thread, result.events, headAfter(result));
+ */
+export function headAfter({ events, next }: StepResult): ThreadHead {
+  const last = events.at(-1);
+  if (!last) throw new TypeError("a step without events leaves the head as it was");
+  return { status: next.type === "pause" ? next.status : statusAfter[next.type], updatedAt: last.at };
+}
+
+const statusAfter = {
+  continue: "running",
+  done: "done",
+  fail: "failed",
+} as const satisfies Record<Exclude<NextAction["type"], "pause">, Status>;
 
 /** The next action of a thread that has nothing to do (paused, done or failed), else null. */
 function idleAction(thread: Thread): NextAction | null {
@@ -93,7 +115,7 @@ class Step {
     const approved = deriveApprovedCall(this.thread.events);
     if (approved) {
       const tool = agent.tool(approved.tool);
-      if (tool) await this.runTool(tool, approved.args, approved.callId);
+      if (tool) await this.parseAndRun(tool, approved.args, approved.callId);
       else this.error("unknown_tool", `unknown tool ${approved.tool}`, approved);
     }
     if (!this.thread.events.some((event) => event.type === "tool_call")) {
@@ -105,7 +127,7 @@ class Step {
           args: call.args,
           source: "prefetch",
         });
-        await this.runTool(call.tool, call.args, callId);
+        await this.parseAndRun(call.tool, call.args, callId);
       }
     }
     if (this.errorCount() >= agent.maxConsecutiveErrors) return this.escalate("too_many_errors");
@@ -156,24 +178,16 @@ class Step {
     switch (tool.kind) {
       case "sync":
         return (await this.runTool(tool, args, callId)) ? this.continue() : this.afterError();
-      case "approval": {
-        this.push("approval_requested", {
-          callId,
-          tool: tool.name,
-          args,
-          argsHash: hashArgs(args),
-        });
-        return this.pause();
-      }
+      case "approval":
+        return this.requestApproval({ callId, tool: tool.name, args, argsHash: hashArgs(args) });
       case "human":
-        this.push("human_input_requested", {
+        return this.requestHumanInput({
           callId,
           tool: tool.name,
           args,
           message: messageOf(args),
           reason: "tool",
         });
-        return this.pause();
       case "terminal": {
         const output = messageOf(args);
         this.push("done", { callId, output });
@@ -200,27 +214,47 @@ class Step {
     }
   }
 
-  /** Runs a tool; appends its result or a compact error. True on success. */
-  private async runTool(tool: Tool, rawArgs: unknown, callId: string): Promise<boolean> {
+  /**
+   * Runs a call whose arguments were not parsed in this step (an approved call, a prefetch): a
+   * schema they no longer pass counts as the tool failing.
+   */
+  private async parseAndRun(tool: Tool, rawArgs: unknown, callId: string): Promise<boolean> {
     const parsed = tool.input.safeParse(rawArgs);
+    if (parsed.success) return this.runTool(tool, parsed.data, callId);
+    this.toolFailed(tool, callId, parsed.error);
+    return false;
+  }
+
+  /**
+   * Runs a tool on arguments its input schema has parsed (`args` is that parse's output);
+   * appends its result or a compact error. True on success.
+   */
+  private async runTool(
+    tool: Tool,
+    args: Record<string, unknown>,
+    callId: string,
+  ): Promise<boolean> {
     try {
-      if (!parsed.success) throw parsed.error;
       const context = {
         threadId: this.thread.id,
         callId,
         idempotencyKey: idempotencyKey(this.thread.id, callId),
       };
-      const result = await tool.run?.(parsed.data, context);
+      const result = await tool.run?.(args, context);
       this.push("tool_result", { callId, tool: tool.name, result: result ?? null });
       return true;
     } catch (cause) {
-      const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-      this.error("tool_failed", `${tool.name} failed: ${message.slice(0, 500)}`, {
-        callId,
-        tool: tool.name,
-      });
+      this.toolFailed(tool, callId, cause);
       return false;
     }
+  }
+
+  private toolFailed(tool: Tool, callId: string, cause: unknown): void {
+    const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    this.error("tool_failed", `${tool.name} failed: ${message.slice(0, 500)}`, {
+      callId,
+      tool: tool.name,
+    });
   }
 
   private afterError(): StepResult {
@@ -246,15 +280,27 @@ class Step {
         `Escalated because the model rejected the request (${lastMessage}). ` +
         "Fix the model configuration, then reply and the agent continues.",
     };
-    const message = messages[reason];
-    this.push("human_input_requested", {
+    return this.requestHumanInput({
       callId: this.nextCallId(),
       tool: ESCALATION_TOOL,
       args: { reason },
-      message,
+      message: messages[reason],
       reason,
     });
-    return this.pause();
+  }
+
+  /** Pauses for a person's decision on a call (factor 7): the pause carries what it waits on. */
+  private requestApproval(data: EventOf<"approval_requested">["data"]): StepResult {
+    this.push("approval_requested", data);
+    const { callId, tool, args, argsHash } = data;
+    return this.pause({ callId, kind: "approval", tool, args, argsHash });
+  }
+
+  /** Pauses for a person's answer: a human-kind tool or an escalation. */
+  private requestHumanInput(data: EventOf<"human_input_requested">["data"]): StepResult {
+    this.push("human_input_requested", data);
+    const { callId, tool, args, message } = data;
+    return this.pause({ callId, kind: "human_input", tool, args, message });
   }
 
   private error(
@@ -296,10 +342,9 @@ class Step {
     return this.result({ type: "continue" });
   }
 
-  private pause(): StepResult {
-    const next = idleAction({ ...this.thread, events: this.events() });
-    if (next?.type !== "pause") throw new TypeError("pause() on a thread that is not waiting");
-    return this.result(next);
+  private pause(pending: Pending): StepResult {
+    const status = pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human";
+    return this.result({ type: "pause", status, pending });
   }
 
   private result(next: NextAction): StepResult {

@@ -72,6 +72,29 @@ export function deriveStatus(events: readonly ThreadEvent[]): Status {
   return pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human";
 }
 
+/**
+ * What a store keeps beside a thread's events so that it can list the thread without reading
+ * them. The core derives it (`deriveHead`, or `headAfter` for a reducer step) and hands it to
+ * every `create` and `append`: a store derives nothing itself (factor 5).
+ */
+export interface ThreadHead {
+  status: Status;
+  /** The `at` of the thread's last event. */
+  updatedAt: string;
+}
+
+/**
+ * The head of a thread holding `events` (at least one).
+ *
+ * @example
+ * await store.append(thread, [event], deriveHead([...thread.events, event]));
+ */
+export function deriveHead(events: readonly ThreadEvent[]): ThreadHead {
+  const last = events.at(-1);
+  if (!last) throw new TypeError("a thread without events has no head");
+  return { status: deriveStatus(events), updatedAt: last.at };
+}
+
 /** The terminal tool's message, or `null` while the thread is not done. */
 export function deriveOutput(events: readonly ThreadEvent[]): string | null {
   const last = events.at(-1);

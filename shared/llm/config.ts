@@ -1,42 +1,37 @@
 import { OpenAI } from "openai";
 import * as z from "zod";
-import { ConfigError } from "../core/errors.ts";
+import { readEnv } from "../config/read-env.ts";
 import { OpenAIModel } from "./openai-model.ts";
 
-/** An unset and an empty variable mean the same: use the default. */
-const variable = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema);
-
 const schema = z.object({
-  OPENAI_API_KEY: variable(z.string({ error: "is required" }).trim().min(1, "is required")),
-  OPENAI_BASE_URL: variable(z.url({ error: "must be a URL" }).optional()),
-  AGENT_MODEL: variable(z.string().trim().min(1, "must not be blank").default("gpt-4o-mini")),
-  MODEL_TIMEOUT_MS: variable(
-    z.coerce.number({ error: "must be a positive integer" }).int().positive().default(60_000),
-  ),
-  MODEL_MAX_RETRIES: variable(
-    z.coerce.number({ error: "must be a non-negative integer" }).int().nonnegative().default(3),
-  ),
+  OPENAI_API_KEY: z.string({ error: "is required" }).trim().min(1, "is required"),
+  OPENAI_BASE_URL: z.url({ error: "must be a URL" }).optional(),
+  AGENT_MODEL: z.string().trim().min(1, "must not be blank").default("gpt-4o-mini"),
+  MODEL_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a positive integer" })
+    .int()
+    .positive()
+    .default(60_000),
+  MODEL_MAX_RETRIES: z.coerce
+    .number({ error: "must be a non-negative integer" })
+    .int()
+    .nonnegative()
+    .default(3),
 });
 
 /** The model settings, as read from the environment. */
 export type OpenAIConfig = z.output<typeof schema>;
 
 /**
- * Reads and checks the model settings from `env`. Throws `ConfigError` naming every missing or
- * invalid variable.
+ * Reads and checks the model settings from `env` (`readEnv`: an empty variable is unset). Throws
+ * `ConfigError` naming every missing or invalid variable.
  *
  * @example
  * const config = readOpenAIConfig({ OPENAI_API_KEY: "sk-...", MODEL_MAX_RETRIES: "5" });
  * config.AGENT_MODEL; // "gpt-4o-mini"
  */
 export function readOpenAIConfig(env: NodeJS.ProcessEnv = process.env): OpenAIConfig {
-  const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
-  throw new ConfigError(`invalid model configuration: ${problems.join("; ")}`, {
-    cause: parsed.error,
-  });
+  return readEnv(schema, env);
 }
 
 /**

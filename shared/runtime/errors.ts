@@ -4,8 +4,7 @@ import { TwelveError } from "../core/errors.ts";
 export class UnknownAgentError extends TwelveError {
   readonly agent: string;
   constructor(agent: string, known: readonly string[]) {
-    super(`unknown agent "${agent}"; known agents: ${known.join(", ")}`);
-    this.name = "UnknownAgentError";
+    super(`unknown agent "${agent}"; known agents: ${known.join(", ")}`, { code: "unknown_agent" });
     this.agent = agent;
   }
 }

@@ -1,5 +1,5 @@
 import { launch } from "../core/lifecycle.ts";
-import { deriveStatus, type Status, versionOf } from "../core/thread.ts";
+import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { UnknownAgentError } from "./errors.ts";
 
@@ -32,6 +32,7 @@ export async function launchThread(
   });
   const { thread, created } = await deps.store.create({
     thread: fresh,
+    head: deriveHead(fresh.events),
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   });
   const status = deriveStatus(thread.events);

@@ -1,6 +1,7 @@
 import { VersionConflictError } from "../core/errors.ts";
 import type { StepMessage } from "../core/ports.ts";
-import { deriveStatus, versionOf } from "../core/thread.ts";
+import type { ThreadEvent } from "../core/events.ts";
+import { deriveHead, deriveStatus, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 /**
@@ -16,14 +17,13 @@ export async function failPoisonedStep(
   const thread = await deps.store.load(message.threadId);
   if (!thread || versionOf(thread) !== message.version) return false;
   if (deriveStatus(thread.events) !== "running") return false;
+  const failed: ThreadEvent = {
+    type: "failed",
+    at: deps.clock.now().toISOString(),
+    data: { reason: reason.slice(0, 1000) },
+  };
   try {
-    await deps.store.append(thread, [
-      {
-        type: "failed",
-        at: deps.clock.now().toISOString(),
-        data: { reason: reason.slice(0, 1000) },
-      },
-    ]);
+    await deps.store.append(thread, [failed], deriveHead([...thread.events, failed]));
     return true;
   } catch (error) {
     if (error instanceof VersionConflictError) return false;
@@ -43,9 +43,12 @@ export async function retryFailedThread(
   const thread = await deps.store.load(threadId);
   if (!thread) return "not_found";
   if (deriveStatus(thread.events) !== "failed") return "not_failed";
-  const saved = await deps.store.append(thread, [
-    { type: "retry_requested", at: deps.clock.now().toISOString(), data: { reason } },
-  ]);
+  const retry: ThreadEvent = {
+    type: "retry_requested",
+    at: deps.clock.now().toISOString(),
+    data: { reason },
+  };
+  const saved = await deps.store.append(thread, [retry], deriveHead([...thread.events, retry]));
   await deps.queue.enqueue({ threadId, version: versionOf(saved) });
   return "retried";
 }

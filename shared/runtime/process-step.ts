@@ -1,11 +1,13 @@
 import { VersionConflictError } from "../core/errors.ts";
 import type { StepMessage } from "../core/ports.ts";
-import { step } from "../core/step.ts";
+import { headAfter, step } from "../core/step.ts";
 import {
+  deriveHead,
   derivePending,
   deriveStatus,
   type Pending,
   type Thread,
+  type ThreadHead,
   versionOf,
 } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
@@ -41,12 +43,13 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
   const agent = deps.agents.get(thread.agent);
   if (!agent) {
     const reason = `agent "${thread.agent}" is not served by this deployment`;
-    await appendOrLose(deps, thread, [failed(deps, reason)]);
+    const events = [failed(deps, reason)];
+    await appendOrLose(deps, thread, events, deriveHead([...thread.events, ...events]));
     return "stepped";
   }
   const { events, next } = await step(thread, { agent, model: deps.model, clock: deps.clock });
   if (events.length === 0) return "idle";
-  const saved = await appendOrLose(deps, thread, events);
+  const saved = await appendOrLose(deps, thread, events, headAfter({ events, next }));
   if (!saved) {
     // The delivery that won may have died before enqueueing or announcing what follows, and
     // this message is about to be deleted: owe what a late duplicate owes.
@@ -114,9 +117,14 @@ const requestIndex = (thread: Thread, callId: string): number =>
       e.data.callId === callId,
   );
 
-async function appendOrLose(deps: RuntimeDeps, thread: Thread, events: Thread["events"]) {
+async function appendOrLose(
+  deps: RuntimeDeps,
+  thread: Thread,
+  events: Thread["events"],
+  head: ThreadHead,
+) {
   try {
-    return await deps.store.append(thread, events);
+    return await deps.store.append(thread, events, head);
   } catch (error) {
     if (error instanceof VersionConflictError) return null;
     throw error;

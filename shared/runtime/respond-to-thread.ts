@@ -1,6 +1,6 @@
 import { ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
 import { type HumanReply, respond } from "../core/lifecycle.ts";
-import { deriveStatus, type Status, versionOf } from "../core/thread.ts";
+import { deriveHead, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 const ATTEMPTS = 5;
@@ -19,10 +19,11 @@ export async function respondToThread(
     const thread = await deps.store.load(threadId);
     if (!thread) throw new ThreadNotFoundError(threadId);
     const event = respond(thread, reply, deps.clock);
+    const head = deriveHead([...thread.events, event]);
     try {
-      const saved = await deps.store.append(thread, [event]);
+      const saved = await deps.store.append(thread, [event], head);
       await deps.queue.enqueue({ threadId, version: versionOf(saved) });
-      return { threadId, status: deriveStatus(saved.events) };
+      return { threadId, status: head.status };
     } catch (error) {
       if (!(error instanceof VersionConflictError) || attempt >= ATTEMPTS) throw error;
     }

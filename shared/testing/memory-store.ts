@@ -6,54 +6,106 @@ import type {
   ThreadStore,
   ThreadSummary,
 } from "../core/ports.ts";
-import { deriveStatus, type Thread, versionOf } from "../core/thread.ts";
+import { type Thread, type ThreadHead, versionOf } from "../core/thread.ts";
 
-/** A `ThreadStore` in memory, with the same contract as the DynamoDB one; for tests and demos. */
+interface Stored {
+  thread: Thread;
+  head: ThreadHead;
+}
+
+/** A listing's place: which listing it belongs to, and the sort key of the last thread shown. */
+interface Cursor {
+  listing: string;
+  after: string;
+}
+
+/**
+ * A `ThreadStore` in memory, with the same contract as the DynamoDB one (both pass one contract
+ * suite); for tests and demos. Like the DynamoDB store it keeps the head each write hands it and
+ * lists from those heads, newest first, with opaque cursors bound to their listing.
+ *
+ * @example
+ * const store = new MemoryThreadStore();
+ * await store.create({ thread, head: deriveHead(thread.events) });
+ */
 export class MemoryThreadStore implements ThreadStore {
-  private readonly threads = new Map<string, Thread>();
+  private readonly threads = new Map<string, Stored>();
   private readonly byIdempotencyKey = new Map<string, string>();
 
-  async create({ thread, idempotencyKey }: CreateThreadInput) {
-    const existing = idempotencyKey ? this.byIdempotencyKey.get(idempotencyKey) : undefined;
-    if (existing) return { thread: this.threads.get(existing) as Thread, created: false };
-    if (this.threads.has(thread.id)) {
-      throw new VersionConflictError(thread.id, 0);
-    }
-    this.threads.set(thread.id, thread);
+  async create({ thread, head, idempotencyKey }: CreateThreadInput) {
+    const firstId = idempotencyKey ? this.byIdempotencyKey.get(idempotencyKey) : undefined;
+    const first = firstId === undefined ? undefined : this.threads.get(firstId);
+    if (first) return { thread: first.thread, created: false };
+    if (this.threads.has(thread.id)) throw new VersionConflictError(thread.id, 0);
+    this.threads.set(thread.id, { thread, head });
     if (idempotencyKey) this.byIdempotencyKey.set(idempotencyKey, thread.id);
     return { thread, created: true };
   }
 
   async load(threadId: string) {
-    return this.threads.get(threadId);
+    return this.threads.get(threadId)?.thread;
   }
 
-  async append(read: Thread, events: readonly ThreadEvent[]) {
+  async append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead) {
+    if (events.length === 0) return read;
     const stored = this.threads.get(read.id);
-    if (!stored || versionOf(stored) !== versionOf(read)) {
+    if (!stored || versionOf(stored.thread) !== versionOf(read)) {
       throw new VersionConflictError(read.id, versionOf(read));
     }
-    const next = { ...stored, events: [...stored.events, ...events] };
-    this.threads.set(read.id, next);
-    return next;
+    const thread = { ...stored.thread, events: [...stored.thread.events, ...events] };
+    this.threads.set(read.id, { thread, head });
+    return thread;
   }
 
   async list({ status, agent, limit = 50, cursor }: ListThreadsQuery) {
-    const matching: ThreadSummary[] = [...this.threads.values()]
-      .map((thread) => ({
+    const listing = JSON.stringify([status, agent ?? null]);
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, listing);
+    const matching = [...this.threads.values()]
+      .filter(({ thread, head }) => head.status === status && (!agent || thread.agent === agent))
+      .map(({ thread, head }) => ({ key: sortKey(thread.id, head), thread, head }))
+      .filter(({ key }) => after === undefined || key < after)
+      .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    const page = matching.slice(0, limit);
+    const threads = page.map(
+      ({ thread, head }): ThreadSummary => ({
         threadId: thread.id,
         agent: thread.agent,
-        status: deriveStatus(thread.events),
-        updatedAt: thread.events.at(-1)?.at ?? "",
-      }))
-      .filter((summary) => summary.status === status && (!agent || summary.agent === agent))
-      .sort(
-        (a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.threadId.localeCompare(b.threadId),
-      );
-    const start = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isInteger(start) || start < 0) throw new InvalidCursorError();
-    const threads = matching.slice(start, start + limit);
-    const end = start + threads.length;
-    return end < matching.length ? { threads, next: String(end) } : { threads };
+        status: head.status,
+        updatedAt: head.updatedAt,
+      }),
+    );
+    const last = page.at(-1);
+    return last && matching.length > page.length
+      ? { threads, next: encodeCursor({ listing, after: last.key }) }
+      : { threads };
   }
+
 }
+
+/** Newest first, then by thread id, as the DynamoDB indexes order (canonical ISO time). */
+const sortKey = (threadId: string, head: ThreadHead): string =>
+  `${new Date(head.updatedAt).toISOString()}#${threadId}`;
+
+const encodeCursor = (cursor: Cursor): string =>
+  Buffer.from(JSON.stringify(cursor)).toString("base64url");
+
+function decodeCursor(cursor: string, listing: string): string {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch (cause) {
+    throw invalid("not a cursor this store handed out", cause);
+  }
+  const { listing: of, after } = (decoded ?? {}) as Partial<Cursor>;
+  if (typeof of !== "string" || typeof after !== "string") {
+    throw invalid("not a cursor this store handed out");
+  }
+  if (of !== listing) throw invalid("it belongs to another listing");
+  return after;
+}
+
+const invalid = (reason: string, cause?: unknown): InvalidCursorError =>
+  new InvalidCursorError(
+    `invalid cursor (${reason}): pass the \`next\` value of an earlier page`,
+    cause === undefined ? undefined : { cause },
+  );

@@ -147,12 +147,14 @@ async function ioFloor(sqsEndpoint: string) {
     const threadId = `floor${n}`;
     const pk = threadPk(threadId);
     // Written the way a launch writes it (not measured).
+    const launchedAt = new Date().toISOString();
     await store.create({
       thread: {
         id: threadId,
         agent: "calculator",
-        events: [{ type: "user_message", at: new Date().toISOString(), data: { message: "go" } }],
+        events: [{ type: "user_message", at: launchedAt, data: { message: "go" } }],
       },
+      head: { status: "running", updatedAt: launchedAt },
     });
     await send(threadId, 1);
     const samples: number[] = [];
@@ -190,7 +192,7 @@ async function ioFloor(sqsEndpoint: string) {
               },
               { type: "tool_result", at: stepAt, data: { callId, tool: "add", result: i + 1 } },
             ],
-            status: "running",
+            head: { status: "running", updatedAt: stepAt },
             expiresAt: 2e9,
           }),
         }),

@@ -5,8 +5,8 @@ import type { ThreadEvent } from "../../shared/core/events.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { Model, ModelReply, ModelRequest } from "../../shared/core/ports.ts";
 import { renderContext } from "../../shared/core/render.ts";
-import { step } from "../../shared/core/step.ts";
-import { deriveStatus, type Thread } from "../../shared/core/thread.ts";
+import { headAfter, step } from "../../shared/core/step.ts";
+import { deriveHead, type Thread } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/calculator/index.ts";
 import { steppingClock } from "../../shared/testing/clock.ts";
 import { MemoryThreadStore } from "../../shared/testing/memory-store.ts";
@@ -59,7 +59,7 @@ export async function stepCpuUs(thread: Thread, iterations: number): Promise<num
   const stores: MemoryThreadStore[] = [];
   for (let i = 0; i < iterations; i++) {
     const store = new MemoryThreadStore();
-    await store.create({ thread });
+    await store.create({ thread, head: deriveHead(thread.events) });
     stores.push(store);
   }
   const clock = steppingClock("2026-02-01T00:00:00.000Z");
@@ -67,8 +67,8 @@ export async function stepCpuUs(thread: Thread, iterations: number): Promise<num
   const start = process.cpuUsage();
   for (const store of stores) {
     const read = (await store.load(thread.id)) as Thread;
-    const { events } = await step(read, { agent: benchAgent, model, clock });
-    await store.append(read, events);
+    const result = await step(read, { agent: benchAgent, model, clock });
+    await store.append(read, result.events, headAfter(result));
   }
   return (cpuSince(start) - model.cpuUs) / iterations;
 }
@@ -79,7 +79,6 @@ const RETENTION_SECONDS = 90 * 86_400;
 export function appendBytes(read: Thread, events: readonly ThreadEvent[]): number {
   const all = [...read.events, ...events];
   const first = all[0] as ThreadEvent;
-  const last = all.at(-1) as ThreadEvent;
   const pk = threadPk(read.id);
   const expiresAt = Math.floor(Date.parse(first.at) / 1000) + RETENTION_SECONDS;
   // An update is billed on the larger of the item before and after: the meta item after.
@@ -87,10 +86,9 @@ export function appendBytes(read: Thread, events: readonly ThreadEvent[]): numbe
     pk,
     threadId: read.id,
     agent: read.agent,
-    status: deriveStatus(all),
+    ...deriveHead(all),
     version: all.length,
     createdAt: first.at,
-    updatedAt: last.at,
     expiresAt,
   });
   let bytes = itemSize(meta);

@@ -90,7 +90,7 @@ describe("The packed package, installed in a fresh project", () => {
       "./cdk",
       "./package.json",
     ]);
-    expect(readdirSync(pkg).sort()).toEqual(["README.md", "dist", "node_modules", "package.json"]);
+    expect(readdirSync(pkg).sort()).toEqual(["README.md", "dist", "package.json"]);
     expect(readdirSync(join(pkg, "dist", "shared"))).not.toContain("examples");
   });
 
@@ -108,6 +108,7 @@ describe("The packed package, installed in a fresh project", () => {
         "approval_requested",
         "approval_decision",
         "tool_result",
+        "tool_call",
         "done",
       ],
     });

@@ -127,10 +127,10 @@ export function faultyStore(inner: ThreadStore, hooks: FaultHooks): ThreadStore 
       await hooks.beforeCall();
       return inner.load(threadId);
     },
-    append: async (read, events) => {
+    append: async (read, events, head) => {
       await hooks.beforeCall();
       hooks.crashPoint("after_tool");
-      const saved = await inner.append(read, events);
+      const saved = await inner.append(read, events, head);
       hooks.crashPoint("after_append");
       return saved;
     },

@@ -6,7 +6,7 @@ import type {
   StepQueue,
   ThreadWaitingNotice,
 } from "../../shared/core/ports.ts";
-import { statuses, type Thread } from "../../shared/core/thread.ts";
+import { deriveHead, statuses, type Thread } from "../../shared/core/thread.ts";
 import { agents, calculator } from "../../shared/examples/agents.ts";
 import { DemoModel } from "../../shared/examples/demo-model.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
@@ -133,10 +133,13 @@ async function buildSeeds(): Promise<Seeds> {
     message: "3 * 4",
     clock: seedDeps.clock,
   });
-  await store.create({ thread: doomed });
-  const failed = await store.append(doomed, [
-    { type: "failed", at: seedDeps.clock.now().toISOString(), data: { reason: "seeded failure" } },
-  ]);
+  await store.create({ thread: doomed, head: deriveHead(doomed.events) });
+  const failedAt = seedDeps.clock.now().toISOString();
+  const failed = await store.append(
+    doomed,
+    [{ type: "failed", at: failedAt, data: { reason: "seeded failure" } }],
+    { status: "failed", updatedAt: failedAt },
+  );
   const { threadId } = await launchThread(seedDeps, {
     agent: "calculator",
     message: "2 + 2",
@@ -164,6 +167,7 @@ export async function freshWorld(): Promise<World> {
   for (const thread of Object.values(seeds)) {
     await store.create({
       thread,
+      head: deriveHead(thread.events),
       ...(thread === seeds.running ? { idempotencyKey: SEED_KEY } : {}),
     });
   }

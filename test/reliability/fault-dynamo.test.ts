@@ -7,7 +7,8 @@ import { freePort } from "../../infra/local/ports.ts";
 import { DynamoThreadStore, ensureTable } from "../../shared/aws/dynamo/index.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import { renderContext } from "../../shared/core/render.ts";
-import { step } from "../../shared/core/step.ts";
+import { headAfter, step } from "../../shared/core/step.ts";
+import { deriveHead } from "../../shared/core/thread.ts";
 import { createDeploybot } from "../../shared/examples/agents.ts";
 import { call, ScriptedModel } from "../../shared/testing/scripted-model.ts";
 import { CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
@@ -99,13 +100,13 @@ describe("the DynamoDB store keeps the key order of event data", () => {
     const agent = createDeploybot();
     const clock = new VirtualClock(Date.now());
     const thread = launch({ agent, threadId: `order_${randomUUID()}`, message: "Deploy", clock });
-    await store.create({ thread });
-    const { events } = await step(thread, {
+    await store.create({ thread, head: deriveHead(thread.events) });
+    const { events, next } = await step(thread, {
       agent,
       model: new ScriptedModel([call("done_for_now", { message: "ok" })]),
       clock,
     });
-    const written = await store.append(thread, events);
+    const written = await store.append(thread, events, headAfter({ events, next }));
 
     // Act
     const read = await store.load(thread.id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { StepMessage, ThreadStore, ThreadWaitingNotice } from "../../shared/core/ports.ts";
-import type { Thread } from "../../shared/core/thread.ts";
+import { deriveHead, type Thread } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { DemoModel } from "../../shared/examples/demo-model.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
@@ -51,7 +51,7 @@ function staleFirstLoad(store: ThreadStore, snapshot: Thread): ThreadStore {
   return {
     create: (input) => store.create(input),
     list: (query) => store.list(query),
-    append: (read, events) => store.append(read, events),
+    append: (read, events, head) => store.append(read, events, head),
     load: async (id) => {
       if (!first) return store.load(id);
       first = false;
@@ -64,7 +64,7 @@ describe("processStep after a crash between the write and what follows it", () =
   it("announces again a pause whose notice was lost, when the message comes back", async () => {
     // Prepare: 9 / 3 pauses for approval at once; the notice is lost to a crash
     const { store, notices, deps, thread } = setup("9 / 3");
-    await store.create({ thread });
+    await store.create({ thread, head: deriveHead(thread.events) });
     await expect(
       processStep(crashingNotifier(deps), { threadId: "t1", version: 1 }),
     ).rejects.toThrow("crash before the notice");
@@ -83,7 +83,7 @@ describe("processStep after a crash between the write and what follows it", () =
   it("drops a stale message once the pause it made was answered and passed", async () => {
     // Prepare: paused, announced, answered
     const { store, notices, deps, thread } = setup("9 / 3");
-    await store.create({ thread });
+    await store.create({ thread, head: deriveHead(thread.events) });
     await processStep(deps, { threadId: "t1", version: 1 });
     const callId = notices[0]?.callId ?? "";
     await respondToThread(deps, "t1", { callId, approved: true });
@@ -100,7 +100,7 @@ describe("processStep after a crash between the write and what follows it", () =
   it("re-sends the next step when it loses the race to a delivery that died before enqueueing", async () => {
     // Prepare: delivery A steps 1 + 2 * 3 from version 1 and dies before its enqueue
     const { store, sent, deps, thread } = setup("1 + 2 * 3");
-    await store.create({ thread });
+    await store.create({ thread, head: deriveHead(thread.events) });
     const lost: RuntimeDeps = { ...deps, queue: { enqueue: async () => {} } };
     await processStep(lost, { threadId: "t1", version: 1 });
     expect(sent).toEqual([]);
@@ -119,7 +119,7 @@ describe("processStep after a crash between the write and what follows it", () =
   it("announces the pause when it loses the race to a delivery that died before announcing", async () => {
     // Prepare
     const { store, notices, deps, thread } = setup("9 / 3");
-    await store.create({ thread });
+    await store.create({ thread, head: deriveHead(thread.events) });
     await processStep(crashingNotifier(deps), { threadId: "t1", version: 1 }).catch(() => {});
 
     // Act

@@ -47,7 +47,8 @@ const unconditional = (store: ThreadStore): ThreadStore => ({
   create: (input) => store.create(input),
   load: (id) => store.load(id),
   list: (query) => store.list(query),
-  append: async (read, events) => store.append((await store.load(read.id)) ?? read, events),
+  append: async (read, events, head) =>
+    store.append((await store.load(read.id)) ?? read, events, head),
 });
 
 /** A deploy target that ignores idempotency keys. */

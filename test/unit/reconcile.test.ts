@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { StepMessage } from "../../shared/core/ports.ts";
+import { deriveHead } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { MemoryThreadStore } from "../../shared/testing/index.ts";
@@ -31,10 +32,14 @@ describe("Function: reconcile", () => {
       message: "1 + 1",
       clock: at("2026-01-01T00:00:00Z"),
     });
-    for (const thread of [old, fresh, done]) await store.create({ thread });
-    await store.append(done, [
-      { type: "done", at: "2026-01-01T00:00:01.000Z", data: { callId: "c", output: "2" } },
-    ]);
+    for (const thread of [old, fresh, done]) {
+      await store.create({ thread, head: deriveHead(thread.events) });
+    }
+    await store.append(
+      done,
+      [{ type: "done", at: "2026-01-01T00:00:01.000Z", data: { callId: "c", output: "2" } }],
+      { status: "done", updatedAt: "2026-01-01T00:00:01.000Z" },
+    );
 
     // Act
     const result = await reconcile(

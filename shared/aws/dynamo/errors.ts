@@ -12,8 +12,10 @@ export class CorruptThreadError extends TwelveError {
   /** The sort key of the offending item, for example `EVT#0000000003` or `META`. */
   readonly sk: string;
   constructor(threadId: string, sk: string, reason: string, options?: { cause?: unknown }) {
-    super(`thread ${threadId} has a corrupt item ${sk}: ${reason}`, options);
-    this.name = "CorruptThreadError";
+    super(`thread ${threadId} has a corrupt item ${sk}: ${reason}`, {
+      ...options,
+      code: "corrupt_thread",
+    });
     this.threadId = threadId;
     this.sk = sk;
   }
@@ -32,8 +34,8 @@ export class TooManyEventsError extends TwelveError {
     super(
       `${operation} of ${count} events exceeds the limit of ${limit} events per ${operation} ` +
         "(one DynamoDB transaction holds at most 100 items)",
+      { code: "too_many_events" },
     );
-    this.name = "TooManyEventsError";
     this.count = count;
     this.limit = limit;
   }

@@ -1,7 +1,7 @@
 import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { type ThreadEvent, threadEvent } from "../../core/events.ts";
-import type { Status, Thread } from "../../core/thread.ts";
+import type { Status, Thread, ThreadHead } from "../../core/thread.ts";
 import { CorruptThreadError } from "./errors.ts";
 import { fromStoredData, plainNumbers, toStoredData } from "./event-data.ts";
 import { EVENT_PREFIX, eventSk, indexKeys, META_SK, threadPk } from "./keys.ts";
@@ -55,8 +55,8 @@ export type TransactItems = NonNullable<TransactWriteCommandInput["TransactItems
 
 /**
  * The transaction of an append: the meta item's version moves from `expected` by the number of
- * events (the condition that makes appends exclusive), with the status and index keys the whole
- * thread now derives; each event is put where no item is yet.
+ * events (the condition that makes appends exclusive), and its status, `updatedAt` and index keys
+ * take the head the caller handed; each event is put where no item is yet.
  */
 export function appendTransactItems(input: {
   tableName: string;
@@ -65,15 +65,14 @@ export function appendTransactItems(input: {
   /** The thread's length as read: the version the meta item must still hold. */
   expected: number;
   events: readonly ThreadEvent[];
-  /** The status of the thread with `events` appended. */
-  status: Status;
+  /** The head of the thread with `events` appended. */
+  head: ThreadHead;
   expiresAt: number;
 }): TransactItems {
-  const { tableName: TableName, threadId, agent, expected, events, status, expiresAt } = input;
-  const last = events.at(-1);
-  if (!last) return [];
+  const { tableName: TableName, threadId, agent, expected, events, head, expiresAt } = input;
+  if (events.length === 0) return [];
   const pk = threadPk(threadId);
-  const keys = indexKeys({ threadId, agent, status, updatedAt: last.at });
+  const keys = indexKeys({ threadId, agent, ...head });
   return [
     {
       Update: {
@@ -87,8 +86,8 @@ export function appendTransactItems(input: {
         ExpressionAttributeValues: {
           ":count": events.length,
           ":expected": expected,
-          ":status": status,
-          ":updatedAt": last.at,
+          ":status": head.status,
+          ":updatedAt": head.updatedAt,
           ":gsi1pk": keys.gsi1pk,
           ":gsi1sk": keys.gsi1sk,
           ":gsi2pk": keys.gsi2pk,

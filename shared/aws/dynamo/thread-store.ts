@@ -16,7 +16,7 @@ import type {
   ThreadStore,
   ThreadSummary,
 } from "../../core/ports.ts";
-import { deriveStatus, statuses, type Thread } from "../../core/thread.ts";
+import { statuses, type Thread, type ThreadHead } from "../../core/thread.ts";
 import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
 import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
 import {
@@ -82,7 +82,8 @@ const summaryItem = z.object({
  * The `ThreadStore` port on one DynamoDB table. A thread is an item collection: a `META` item
  * (agent, status, version, times, index keys) and one small item per event, so an append writes
  * only its new events plus the meta item, whatever the thread's length, and a thread has no size
- * cap. Appends are one transaction conditional on the meta item's version; listings query two
+ * cap. The meta item's status and `updatedAt` are the head the caller hands over: the store
+ * derives nothing from the events. Appends are one transaction conditional on the meta item's version; listings query two
  * global secondary indexes (by status, by agent and status), never scan. Every item carries
  * `expiresAt` (first event + `retentionDays`) for DynamoDB TTL. Event data is a native map, or
  * JSON text when DynamoDB cannot hold it (see `event-data.ts`).
@@ -93,8 +94,13 @@ const summaryItem = z.object({
  *
  * @example
  * const store = new DynamoThreadStore({ tableName: process.env.THREADS_TABLE ?? "threads" });
- * const { thread } = await store.create({ thread: launched, idempotencyKey: "req-42" });
- * const next = await store.append(thread, events); // VersionConflictError if someone was first
+ * const { thread } = await store.create({
+ *   thread: launched,
+ *   head: deriveHead(launched.events),
+ *   idempotencyKey: "req-42",
+ * });
+ * // VersionConflictError if someone was first:
+ * const next = await store.append(thread, events, headAfter({ events, next: action }));
  */
 export class DynamoThreadStore implements ThreadStore {
   readonly tableName: string;
@@ -123,13 +129,13 @@ export class DynamoThreadStore implements ThreadStore {
    * that exists already is a `VersionConflictError` at version 0.
    *
    * @example
-   * const { thread, created } = await store.create({ thread: launched, idempotencyKey });
+   * const head = deriveHead(launched.events);
+   * const { thread, created } = await store.create({ thread: launched, head, idempotencyKey });
    */
-  async create({ thread, idempotencyKey }: CreateThreadInput) {
+  async create({ thread, head, idempotencyKey }: CreateThreadInput) {
     const count = thread.events.length;
     const first = thread.events[0];
-    const last = thread.events.at(-1);
-    if (!first || !last) {
+    if (!first) {
       throw new TwelveError(
         `thread ${thread.id} has no events: a thread starts with its first one`,
       );
@@ -145,10 +151,10 @@ export class DynamoThreadStore implements ThreadStore {
             pk,
             threadId: thread.id,
             agent: thread.agent,
-            status: deriveStatus(thread.events),
+            status: head.status,
             version: count,
             createdAt: first.at,
-            updatedAt: last.at,
+            updatedAt: head.updatedAt,
             expiresAt,
           }),
           ConditionExpression: "attribute_not_exists(pk)",
@@ -226,17 +232,17 @@ export class DynamoThreadStore implements ThreadStore {
   /**
    * Appends `events` if the stored thread is still at the version of `read` (its number of
    * events), in one transaction that writes the new event items and updates the meta item's
-   * version, status, `updatedAt` and index keys. Nothing is read and nothing older is rewritten.
+   * version, its status and `updatedAt` (from `head`, the head of `read` + `events`) and its
+   * index keys. Nothing is read and nothing older is rewritten.
    * Throws `VersionConflictError` when another writer got there first, `TooManyEventsError`
    * beyond 99 events. No events: returns `read` without writing.
    *
    * @example
-   * const { events } = await step(thread, deps);
-   * const next = await store.append(thread, events);
+   * const result = await step(thread, deps);
+   * const next = await store.append(thread, result.events, headAfter(result));
    */
-  async append(read: Thread, events: readonly ThreadEvent[]): Promise<Thread> {
-    const last = events.at(-1);
-    if (!last) return read;
+  async append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead): Promise<Thread> {
+    if (events.length === 0) return read;
     if (events.length > MAX_APPEND_EVENTS) {
       throw new TooManyEventsError("append", events.length, MAX_APPEND_EVENTS);
     }
@@ -249,7 +255,7 @@ export class DynamoThreadStore implements ThreadStore {
       agent: read.agent,
       expected,
       events,
-      status: deriveStatus(all),
+      head,
       expiresAt: this.expiresAt(first.at),
     });
     try {

@@ -12,14 +12,13 @@ const RETRYABLE_CODES = new Set(["InternalFailure", "ThrottlingException"]);
  * try {
  *   await notifier.threadWaiting(notice);
  * } catch (error) {
- *   if (error instanceof PutEventsError && error.retryable) throw error; // let the step retry
+ *   if (isRetryable(error)) throw error; // a throttle: let the step retry
  * }
  */
 export class PutEventsError extends TwelveError {
   readonly busName: string;
   readonly errorCode: string;
   readonly errorMessage: string;
-  readonly retryable: boolean;
   constructor(input: {
     busName: string;
     detailType: string;
@@ -30,11 +29,10 @@ export class PutEventsError extends TwelveError {
     const errorMessage = input.errorMessage ?? "no error message";
     super(
       `EventBridge rejected the ${input.detailType} event on bus ${input.busName}: ${errorCode}: ${errorMessage}`,
+      { code: "event_not_published", retryable: RETRYABLE_CODES.has(errorCode) },
     );
-    this.name = "PutEventsError";
     this.busName = input.busName;
     this.errorCode = errorCode;
     this.errorMessage = errorMessage;
-    this.retryable = RETRYABLE_CODES.has(errorCode);
   }
 }

@@ -2,19 +2,19 @@ import { TwelveError } from "../../core/errors.ts";
 
 /**
  * A step message body that is not JSON or not `{threadId, version}`. The worker cannot act on it,
- * so retrying is pointless: it belongs in the dead-letter queue (or the batch failure list).
+ * so retrying is pointless (terminal, code `invalid_step_message`): the worker drops it.
  *
  * @example
  * try {
  *   parseStepMessage(record.body);
  * } catch (error) {
- *   if (error instanceof InvalidStepMessageError) logger.error(error.message);
+ *   if (isRetryable(error)) throw error;
+ *   logger.error("dropped an invalid step message", { error }); // a retry would fail the same way
  * }
  */
 export class InvalidStepMessageError extends TwelveError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InvalidStepMessageError";
+    super(message, { ...options, code: "invalid_step_message" });
   }
 }
 
@@ -31,8 +31,8 @@ export class IncompleteSqsMessageError extends TwelveError {
   constructor(messageId: string | undefined, missing: readonly string[]) {
     super(
       `SQS message ${messageId ?? "(no id)"} lacks ${missing.join(", ")}: receive it with MessageSystemAttributeNames ["All"]`,
+      { code: "incomplete_sqs_message" },
     );
-    this.name = "IncompleteSqsMessageError";
     this.messageId = messageId;
     this.missing = missing;
   }

@@ -267,7 +267,7 @@ export class World {
   private recordLoads(store: ThreadStore): ThreadStore {
     return {
       create: (input) => store.create(input),
-      append: (read, events) => store.append(read, events),
+      append: (read, events, head) => store.append(read, events, head),
       list: (query) => store.list(query),
       load: async (threadId) => {
         const thread = await store.load(threadId);
