@@ -1,32 +1,46 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { promisedOutput, readmeSnippets } from "../support/readme.ts";
+import { repoRoot } from "../support/repo.ts";
 
-const root = join(import.meta.dirname, "..", "..");
-const readme = readFileSync(join(root, "README.md"), "utf8");
-const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+const snippets = readmeSnippets();
+const biome = join(repoRoot, "node_modules", ".bin", "biome");
+// Inside the repository, so the project's biome.json applies (git ignores `.readme-*`).
+const dir = mkdtempSync(join(repoRoot, ".readme-lint-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("README", () => {
-  it("has TypeScript examples", () => {
-    expect(snippets.length).toBeGreaterThan(0);
+  it("has the product's TypeScript files, which the consumer test runs in a fresh project", () => {
+    expect(snippets.map((snippet) => snippet.file)).toEqual(
+      expect.arrayContaining(["agents.ts", "run.ts", "app.ts"]),
+    );
+    for (const snippet of snippets.filter((s) => s.file === "run.ts")) {
+      expect(promisedOutput(snippet.code).length).toBeGreaterThan(0);
+    }
   });
 
-  it.each(snippets.map((code, i) => [i, code] as const))(
-    "example %i runs as written",
-    (i, code) => {
-      const file = join(root, `.readme-example-${i}.ts`);
-      writeFileSync(file, code);
-      try {
-        const output = execFileSync(process.execPath, [file], { cwd: root, encoding: "utf8" });
-        const promised = [...code.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map(
-          (m) => m[1] as string,
-        );
-        for (const line of promised)
-          expect(output.replaceAll("\n", " ").replace(/\s+/g, " ")).toContain(line);
-      } finally {
-        rmSync(file, { force: true });
-      }
+  it.each(snippets.map((snippet, i) => [snippet.file ?? `example-${i}.ts`, snippet] as const))(
+    "%s passes the project's own lint and format",
+    (name, snippet) => {
+      const file = join(dir, name);
+      writeFileSync(file, snippet.code);
+      const check = () =>
+        execFileSync(biome, ["check", "--vcs-use-ignore-file=false", file], {
+          cwd: repoRoot,
+          encoding: "utf8",
+          stdio: "pipe",
+        });
+      expect(check).not.toThrow();
     },
   );
+
+  it("lint would catch a snippet that breaks the project's rules", () => {
+    const file = join(dir, "bad.ts");
+    writeFileSync(file, 'import { z } from "zod";\n\nexport const name = z.string();\n');
+    expect(() =>
+      execFileSync(biome, ["check", "--vcs-use-ignore-file=false", file], { stdio: "pipe" }),
+    ).toThrow();
+  });
 });
