@@ -1,6 +1,7 @@
 import { App, RemovalPolicy } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { readSettings } from "../../infra/settings.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
 
 const settingsOf = (context: Record<string, unknown>) => readSettings(new App({ context }).node);
 
@@ -21,9 +22,11 @@ describe("Deploy settings (-c key=value)", () => {
     expect(settings.demoModel).toBe(false);
   });
 
-  it("name every key that is wrong", () => {
-    expect(() => settingsOf({ runtimeAwsSdk: "yes", logLevel: "LOUD" })).toThrow(
-      /invalid context \(-c key=value\): .*runtimeAwsSdk.*logLevel/,
+  it("name every key that is wrong, in a ConfigError", () => {
+    const act = () => settingsOf({ runtimeAwsSdk: "yes", logLevel: "LOUD" });
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(
+      /^invalid context \(-c key=value\): runtimeAwsSdk: [^;]+; logLevel: [^;]+$/,
     );
   });
 });

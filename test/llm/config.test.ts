@@ -30,7 +30,7 @@ describe("Function: readOpenAIConfig", () => {
 
     // Assess
     expect(act).toThrow(ConfigError);
-    expect(act).toThrow("OPENAI_API_KEY is required");
+    expect(act).toThrow("invalid configuration: OPENAI_API_KEY: is required");
   });
 
   it("throws a ConfigError naming every invalid variable", () => {
@@ -45,9 +45,9 @@ describe("Function: readOpenAIConfig", () => {
 
     // Assess
     expect(act).toThrow(ConfigError);
-    expect(act).toThrow(/OPENAI_BASE_URL must be a URL/);
-    expect(act).toThrow(/MODEL_TIMEOUT_MS must be a positive integer/);
-    expect(act).toThrow(/MODEL_MAX_RETRIES must be a non-negative integer/);
+    expect(act).toThrow(/OPENAI_BASE_URL: must be a URL/);
+    expect(act).toThrow(/MODEL_TIMEOUT_MS: must be a positive integer/);
+    expect(act).toThrow(/MODEL_MAX_RETRIES: must be a non-negative integer/);
   });
 });
 

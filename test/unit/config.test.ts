@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import * as z from "zod";
+import { readWebhookSecrets } from "../../functions/api/webhook-config.ts";
+import { readConfig } from "../../functions/config.ts";
+import { describeConfigIssues, readEnv } from "../../shared/config/read-env.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+
+const schema = z.object({
+  TABLE_NAME: z.string().min(1),
+  LIMIT: z.coerce.number({ error: "must be a positive integer" }).int().positive().default(5),
+  MODE: z.enum(["fast", "slow"]).optional(),
+});
+
+const base = {
+  TABLE_NAME: "threads",
+  STEP_QUEUE_URL: "http://sqs.local/queue.fifo",
+  EVENT_BUS_NAME: "bus",
+};
+
+describe("Function: readEnv", () => {
+  it("reads the settings the schema names, with their defaults", () => {
+    expect(readEnv(schema, { TABLE_NAME: "threads", LIMIT: "7", OTHER: "x" })).toEqual({
+      TABLE_NAME: "threads",
+      LIMIT: 7,
+    });
+  });
+
+  it("counts an empty string as unset: the default applies, an optional key stays out", () => {
+    expect(readEnv(schema, { TABLE_NAME: "threads", LIMIT: "", MODE: "" })).toEqual({
+      TABLE_NAME: "threads",
+      LIMIT: 5,
+    });
+  });
+
+  it("counts an empty required key as missing", () => {
+    expect(() => readEnv(schema, { TABLE_NAME: "" })).toThrow(
+      "invalid configuration: TABLE_NAME: is required",
+    );
+  });
+
+  it("names every problem in one ConfigError, in one format", () => {
+    // Act
+    const error = (() => {
+      try {
+        readEnv(schema, { LIMIT: "-2", MODE: "medium" });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe("invalid_config");
+    expect((error as ConfigError).cause).toBeInstanceOf(z.ZodError);
+    expect((error as ConfigError).message).toMatch(
+      /^invalid configuration: TABLE_NAME: is required; LIMIT: [^;]+; MODE: [^;]+$/,
+    );
+  });
+});
+
+describe("Function: describeConfigIssues", () => {
+  it("joins nested keys with dots", () => {
+    const nested = z.object({ SECRETS: z.record(z.string(), z.string().min(3, "too short")) });
+    const result = nested.safeParse({ SECRETS: { github: "ab" } });
+    expect(result.success).toBe(false);
+    expect(describeConfigIssues(result.error?.issues ?? [], {})).toBe("SECRETS.github: too short");
+  });
+});
+
+describe("Every environment reader", () => {
+  it("reads the handlers' settings by the same rules", () => {
+    expect(readConfig({ ...base, MAX_BODY_BYTES: "", AGENT_API_KEY: "" })).toMatchObject({
+      MAX_BODY_BYTES: 65_536,
+    });
+    expect(() => readConfig({ ...base, TABLE_NAME: "", MAX_BODY_BYTES: "lots" })).toThrow(
+      "invalid configuration: TABLE_NAME: is required; MAX_BODY_BYTES: must be a positive integer",
+    );
+  });
+
+  it("reads WEBHOOK_SECRETS by the same rules", () => {
+    expect(readWebhookSecrets({ WEBHOOK_SECRETS: "" })).toEqual({});
+    expect(readWebhookSecrets({ WEBHOOK_SECRETS: '{"github":"0123456789abcdef"}' })).toEqual({
+      github: "0123456789abcdef",
+    });
+    expect(() => readWebhookSecrets({ WEBHOOK_SECRETS: "{" })).toThrow(
+      "invalid configuration: WEBHOOK_SECRETS: must be a JSON object of source name to secret",
+    );
+    expect(() => readWebhookSecrets({ WEBHOOK_SECRETS: '{"github":"short"}' })).toThrow(
+      "invalid configuration: WEBHOOK_SECRETS.github: a webhook secret needs at least 16 characters",
+    );
+  });
+});
