@@ -4,8 +4,15 @@ import { call } from "twelve-agents/testing";
 /**
  * A rule-based stand-in for an LLM that drives the example agents, so the local stack works
  * without an API key. It reads the rendered context like a model would and answers with one tool
- * call: the calculator evaluates the arithmetic in the user's message one operation at a time
- * (divisions wait for approval); the deploy bot deploys the newest tag to the backend.
+ * call, and it follows the examples' flows, nothing more:
+ *
+ * - calculator: evaluates the arithmetic of the latest message that has some, one operation at a
+ *   time (each division waits for approval). A rejected or failing division is not proposed
+ *   again: it asks what to compute instead, and a reply with new arithmetic starts over; a reply
+ *   without any ends the thread, saying why. A message with no arithmetic gets a question.
+ * - deploybot: deploys the tag the message names (`v1.1.0`), or the newest, to the frontend when
+ *   the message says so, else to the backend; a tag that is not in the list gets a question, a
+ *   rejection ends the thread with the reason.
  */
 export class DemoModel implements Model {
   async next(request: ModelRequest): Promise<ModelReply> {
@@ -21,17 +28,34 @@ export class DemoModel implements Model {
 
 type Op = { tool: "add" | "subtract" | "multiply" | "divide"; a: number; b: number };
 
+/** The person's messages (the launch and every reply), with where each ends in the context. */
+const humanBlocks = (context: string) =>
+  [...context.matchAll(/<(user_message|human_response)>\n([\s\S]*?)\n<\/\1>/g)].map((m) => ({
+    text: m[2] ?? "",
+    end: (m.index ?? 0) + m[0].length,
+  }));
+
 function calculatorStep(context: string): ModelReply {
-  const blocks = [...context.matchAll(/<(user_message|human_response)>\n([\s\S]*?)\n<\/\1>/g)];
+  const blocks = humanBlocks(context);
   for (let i = blocks.length - 1; i >= 0; i--) {
-    const block = blocks[i] as RegExpMatchArray;
-    const plan = planArithmetic(block[2] ?? "");
+    const block = blocks[i] as (typeof blocks)[number];
+    const plan = planArithmetic(block.text);
     if (!plan) continue;
-    const after = context.slice((block.index ?? 0) + block[0].length);
+    const after = context.slice(block.end);
     const rejected = /<rejected tool="divide"(?: \/>|>\n([\s\S]*?)\n<\/rejected>)/.exec(after);
-    if (rejected) {
-      return call("done_for_now", {
-        message: `I stopped: the division was rejected (${rejected[1] || "no comment"}).`,
+    const failed = /<error tool="divide">\n([\s\S]*?)\n<\/error>/.exec(after);
+    const setback = rejected
+      ? `the division was rejected (${rejected[1] || "no comment"})`
+      : failed
+        ? `the division failed (${failed[1]})`
+        : null;
+    if (setback) {
+      // Asked already, and the reply held no new arithmetic: stop, and say why.
+      if (i < blocks.length - 1 || after.includes("<human_response>")) {
+        return call("done_for_now", { message: `I stopped: ${setback}.` });
+      }
+      return call("request_more_information", {
+        message: `I could not finish ${plan.expression}: ${setback}. What should I compute instead?`,
       });
     }
     const done = (after.match(/<(add|subtract|multiply|divide)_result>/g) ?? []).length;
@@ -45,15 +69,30 @@ function calculatorStep(context: string): ModelReply {
 }
 
 function deploybotStep(context: string): ModelReply {
-  const tag = /<list_git_tags_result>\n- tag: (\S+)/.exec(context)?.[1];
+  const listed = /<list_git_tags_result>\n([\s\S]*?)\n<\/list_git_tags_result>/.exec(context);
+  const tags = [...(listed?.[1] ?? "").matchAll(/tag: (\S+)/g)].map((m) => m[1] as string);
+  const asked = humanBlocks(context).at(-1)?.text ?? "";
+  const named = /\bv\d+(?:\.\d+)*\b/.exec(asked)?.[0];
+  const tag = named ?? tags[0];
   if (!tag) return call("request_more_information", { message: "Which tag should I deploy?" });
-  if (context.includes('<rejected tool="deploy_backend"')) {
-    return call("done_for_now", { message: `Did not deploy ${tag}: the deployment was rejected.` });
+  if (!tags.includes(tag)) {
+    return call("request_more_information", {
+      message: `There is no tag ${tag}; the tags are ${tags.join(", ")}. Which one should I deploy?`,
+    });
   }
-  if (context.includes("<deploy_backend_result>")) {
-    return call("done_for_now", { message: `Deployed ${tag} to the backend.` });
+  const service = /\bfrontend\b/i.test(asked) ? "frontend" : "backend";
+  const rejected = new RegExp(
+    `<rejected tool="deploy_${service}"(?: \\/>|>\\n([\\s\\S]*?)\\n<\\/rejected>)`,
+  ).exec(context);
+  if (rejected) {
+    return call("done_for_now", {
+      message: `Did not deploy ${tag}: the deployment was rejected (${rejected[1] || "no comment"}).`,
+    });
   }
-  return call("deploy_backend", { tag });
+  if (context.includes(`<deploy_${service}_result>`)) {
+    return call("done_for_now", { message: `Deployed ${tag} to the ${service}.` });
+  }
+  return call(`deploy_${service}`, { tag });
 }
 
 const PRECEDENCE: Record<string, number> = { "+": 1, "-": 1, "*": 2, "/": 2 };
