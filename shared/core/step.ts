@@ -70,7 +70,10 @@ export async function step(thread: Thread, deps: StepDeps): Promise<StepResult> 
 export function headAfter({ events, next }: StepResult): ThreadHead {
   const last = events.at(-1);
   if (!last) throw new TypeError("a step without events leaves the head as it was");
-  return { status: next.type === "pause" ? next.status : statusAfter[next.type], updatedAt: last.at };
+  return {
+    status: next.type === "pause" ? next.status : statusAfter[next.type],
+    updatedAt: last.at,
+  };
 }
 
 const statusAfter = {

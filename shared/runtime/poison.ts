@@ -1,6 +1,6 @@
 import { VersionConflictError } from "../core/errors.ts";
-import type { StepMessage } from "../core/ports.ts";
 import type { ThreadEvent } from "../core/events.ts";
+import type { StepMessage } from "../core/ports.ts";
 import { deriveHead, deriveStatus, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 

@@ -79,7 +79,6 @@ export class MemoryThreadStore implements ThreadStore {
       ? { threads, next: encodeCursor({ listing, after: last.key }) }
       : { threads };
   }
-
 }
 
 /** Newest first, then by thread id, as the DynamoDB indexes order (canonical ISO time). */

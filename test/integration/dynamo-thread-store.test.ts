@@ -15,13 +15,14 @@ import {
   ensureTable,
   TooManyEventsError,
 } from "../../shared/aws/dynamo/index.ts";
-import { InvalidCursorError, VersionConflictError } from "../../shared/core/errors.ts";
+import { VersionConflictError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { Clock } from "../../shared/core/ports.ts";
 import type { Thread } from "../../shared/core/thread.ts";
-import { calculator, createDeploybot } from "../../shared/examples/agents.ts";
+import { calculator } from "../../shared/examples/agents.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
+import { appendEvents, createThread } from "../contract/writes.ts";
 
 const local = {
   region: "us-east-1",
@@ -66,8 +67,8 @@ async function freshStore(options: Partial<DynamoThreadStoreOptions> = {}) {
 }
 
 /** A calculator thread launched at the clock's next tick. */
-const launched = (clock: Clock, agent = calculator) =>
-  launch({ agent, threadId: randomUUID(), message: "what is 3 + 4?", clock });
+const launched = (clock: Clock) =>
+  launch({ agent: calculator, threadId: randomUUID(), message: "what is 3 + 4?", clock });
 
 /** A tool call and its result, the bulk of any real thread; `size` pads the result. */
 function toolRound(clock: Clock, n: number, size = 0): ThreadEvent[] {
@@ -86,12 +87,6 @@ function toolRound(clock: Clock, n: number, size = 0): ThreadEvent[] {
   ];
 }
 
-const doneEvent = (clock: Clock): ThreadEvent => ({
-  type: "done",
-  at: clock.now().toISOString(),
-  data: { callId: "call-done", output: "7" },
-});
-
 /** A clock stopped at `day` (midnight UTC). */
 const at = (day: string): Clock => ({ now: () => new Date(`${day}T00:00:00.000Z`) });
 
@@ -108,71 +103,6 @@ const rejection = (promise: Promise<unknown>): Promise<unknown> =>
 
 describe("Class: DynamoThreadStore", () => {
   describe("Method: create", () => {
-    it("stores a launched thread that loads back with equal events", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const thread = launched(steppingClock());
-
-      // Act
-      const result = await store.create({ thread });
-      const loaded = await store.load(thread.id);
-
-      // Assess
-      expect(result).toEqual({ thread, created: true });
-      expect(loaded).toEqual(thread);
-      expect(await store.load(randomUUID())).toBeUndefined();
-    });
-
-    it("returns the first thread, not created, for a repeated idempotency key", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      const first = await store.create({ thread: launched(clock), idempotencyKey: "launch-1" });
-      const again = launched(clock);
-
-      // Act
-      const second = await store.create({ thread: again, idempotencyKey: "launch-1" });
-
-      // Assess
-      expect(first.created).toBe(true);
-      expect(second).toEqual({ thread: first.thread, created: false });
-      expect(await store.load(again.id)).toBeUndefined();
-    });
-
-    it("creates exactly one thread when 10 creates race with one key", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      const threads = Array.from({ length: 10 }, () => launched(clock));
-
-      // Act
-      const results = await Promise.all(
-        threads.map((thread) => store.create({ thread, idempotencyKey: "same-key" })),
-      );
-
-      // Assess
-      const winners = results.filter((result) => result.created);
-      expect(winners).toHaveLength(1);
-      const winnerId = winners[0]?.thread.id;
-      expect(new Set(results.map((result) => result.thread.id))).toEqual(new Set([winnerId]));
-      const stored = await Promise.all(threads.map((thread) => store.load(thread.id)));
-      expect(stored.filter((thread) => thread !== undefined)).toHaveLength(1);
-    });
-
-    it("refuses a thread id that exists with a VersionConflictError", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const thread = launched(steppingClock());
-      await store.create({ thread });
-
-      // Act
-      const error = await rejection(store.create({ thread }));
-
-      // Assess
-      expect(error).toBeInstanceOf(VersionConflictError);
-      expect(error).toMatchObject({ threadId: thread.id, expectedVersion: 0 });
-    });
-
     it("writes up to 90 events at once, and refuses more before sending anything", async () => {
       // Prepare
       const { store, sent } = await freshStore();
@@ -187,9 +117,9 @@ describe("Class: DynamoThreadStore", () => {
       };
 
       // Act
-      await store.create({ thread: ninety, idempotencyKey: "fork-1" });
+      await createThread(store, ninety, "fork-1");
       sent.length = 0;
-      const error = await rejection(store.create({ thread: ninetyOne }));
+      const error = await rejection(createThread(store, ninetyOne));
       const sentForTooMany = [...sent];
 
       // Assess
@@ -201,31 +131,16 @@ describe("Class: DynamoThreadStore", () => {
   });
 
   describe("Method: append", () => {
-    it("appends at the version read and loads the longer thread", async () => {
+    it("turns the cancelled transaction of a stale append into a VersionConflictError", async () => {
       // Prepare
       const { store } = await freshStore();
       const clock = steppingClock();
-      const { thread: read } = await store.create({ thread: launched(clock) });
-      const events = [...toolRound(clock, 1), doneEvent(clock)];
-
-      // Act
-      const appended = await store.append(read, events);
-
-      // Assess
-      expect(appended.events).toEqual([...read.events, ...events]);
-      expect(await store.load(read.id)).toEqual(appended);
-    });
-
-    it("refuses a second append from the same stale read, keeping the events once", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      const { thread: read } = await store.create({ thread: launched(clock) });
+      const { thread: read } = await createThread(store, launched(clock));
       const events = toolRound(clock, 1);
-      await store.append(read, events);
+      await appendEvents(store, read, events);
 
       // Act
-      const error = await rejection(store.append(read, events));
+      const error = await rejection(appendEvents(store, read, events));
 
       // Assess
       expect(error).toBeInstanceOf(VersionConflictError);
@@ -234,52 +149,17 @@ describe("Class: DynamoThreadStore", () => {
       expect((await store.load(read.id))?.events).toEqual([...read.events, ...events]);
     });
 
-    it("lets exactly one of 10 concurrent appends from the same read succeed", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      const { thread: read } = await store.create({ thread: launched(clock) });
-      const attempts = Array.from({ length: 10 }, (_, n) => toolRound(clock, n));
-
-      // Act
-      const results = await Promise.allSettled(
-        attempts.map((events) => store.append(read, events)),
-      );
-
-      // Assess
-      const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-      const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
-      expect(won).toHaveLength(1);
-      expect(lost).toHaveLength(9);
-      for (const error of lost) expect(error).toBeInstanceOf(VersionConflictError);
-      expect(await store.load(read.id)).toEqual(won[0]);
-    });
-
-    it("refuses an append to a thread that does not exist", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      const ghost = launched(clock);
-
-      // Act
-      const error = await rejection(store.append(ghost, toolRound(clock, 1)));
-
-      // Assess
-      expect(error).toBeInstanceOf(VersionConflictError);
-      expect(await store.load(ghost.id)).toBeUndefined();
-    });
-
     it("writes nothing for no events, and refuses more than 99 events", async () => {
       // Prepare
       const { store, sent } = await freshStore();
       const clock = steppingClock();
-      const { thread: read } = await store.create({ thread: launched(clock) });
+      const { thread: read } = await createThread(store, launched(clock));
       const hundred = Array.from({ length: 50 }, (_, n) => toolRound(clock, n)).flat();
       sent.length = 0;
 
       // Act
-      const same = await store.append(read, []);
-      const error = await rejection(store.append(read, hundred));
+      const same = await appendEvents(store, read, []);
+      const error = await rejection(appendEvents(store, read, hundred));
 
       // Assess
       expect(same).toBe(read);
@@ -292,14 +172,14 @@ describe("Class: DynamoThreadStore", () => {
       // Prepare
       const { store, sent } = await freshStore();
       const clock = steppingClock();
-      let thread = (await store.create({ thread: launched(clock) })).thread;
+      let thread = (await createThread(store, launched(clock))).thread;
       const perAppend: Sent[][] = [];
 
       // Act: 299 appends of one event each, to 300 events
       for (let n = 0; thread.events.length < 300; n++) {
         const [call] = toolRound(clock, n);
         sent.length = 0;
-        thread = await store.append(thread, [call as ThreadEvent]);
+        thread = await appendEvents(store, thread, [call as ThreadEvent]);
         perAppend.push([...sent]);
       }
 
@@ -321,12 +201,12 @@ describe("Class: DynamoThreadStore", () => {
       // Prepare: 1 + 599 events, 300 of them ~4 KB results: about 1.3 MB in all
       const { store, sent } = await freshStore();
       const clock = steppingClock();
-      let thread = (await store.create({ thread: launched(clock) })).thread;
+      let thread = (await createThread(store, launched(clock))).thread;
       const events = Array.from({ length: 300 }, (_, n) => toolRound(clock, n, 4_000))
         .flat()
         .slice(0, 599);
       for (let start = 0; start < events.length; start += 99) {
-        thread = await store.append(thread, events.slice(start, start + 99));
+        thread = await appendEvents(store, thread, events.slice(start, start + 99));
       }
       sent.length = 0;
 
@@ -344,7 +224,7 @@ describe("Class: DynamoThreadStore", () => {
       // Prepare
       const { store, client, tableName } = await freshStore();
       const clock = steppingClock();
-      const { thread: read } = await store.create({ thread: launched(clock) });
+      const { thread: read } = await createThread(store, launched(clock));
       let deep: unknown = "bottom";
       for (let level = 0; level < 40; level++) deep = { level, deep };
       const result = { big: 2 ** 60, huge: 1e200, tiny: 1e-200, "": "empty key", deep };
@@ -356,7 +236,7 @@ describe("Class: DynamoThreadStore", () => {
       };
 
       // Act
-      const appended = await store.append(read, [call as ThreadEvent, odd]);
+      const appended = await appendEvents(store, read, [call as ThreadEvent, odd]);
       const loaded = await store.load(read.id);
 
       // Assess
@@ -379,8 +259,8 @@ describe("Class: DynamoThreadStore", () => {
       // Prepare
       const { store, client, tableName } = await freshStore();
       const clock = steppingClock();
-      const { thread: read } = await store.create({ thread: launched(clock) });
-      await store.append(read, toolRound(clock, 1));
+      const { thread: read } = await createThread(store, launched(clock));
+      await appendEvents(store, read, toolRound(clock, 1));
       await client.send(
         new PutCommand({
           TableName: tableName,
@@ -409,8 +289,8 @@ describe("Class: DynamoThreadStore", () => {
       // Prepare
       const { store, client, tableName } = await freshStore({ clock: at("2026-01-02") });
       const clock = steppingClock();
-      const { thread: read } = await store.create({ thread: launched(clock) });
-      await store.append(read, toolRound(clock, 1));
+      const { thread: read } = await createThread(store, launched(clock));
+      await appendEvents(store, read, toolRound(clock, 1));
       await deleteEvent(client, tableName, read.id, "EVT#0000000001");
 
       // Act
@@ -429,8 +309,8 @@ describe("Class: DynamoThreadStore", () => {
         clock: at("2026-01-03"),
       });
       const clock = steppingClock("2026-01-01T00:00:00.000Z");
-      const { thread: read } = await store.create({ thread: launched(clock) });
-      const whole = await store.append(read, toolRound(clock, 1));
+      const { thread: read } = await createThread(store, launched(clock));
+      const whole = await appendEvents(store, read, toolRound(clock, 1));
       const beforeTtl = await store.load(read.id);
 
       // Act: TTL deletes items one by one
@@ -443,108 +323,15 @@ describe("Class: DynamoThreadStore", () => {
     });
   });
 
-  describe("Method: list", () => {
-    it("lists a status newest first, page by page through the cursor", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      const running: Thread[] = [];
-      for (let n = 0; n < 5; n++)
-        running.push((await store.create({ thread: launched(clock) })).thread);
-      const { thread: finished } = await store.create({ thread: launched(clock) });
-      await store.append(finished, [doneEvent(clock)]);
-      // An append moves a thread to the top of its status.
-      const oldest = running[0] as Thread;
-      const [call] = toolRound(clock, 1);
-      await store.append(oldest, [call as ThreadEvent]);
-      const expected = [oldest, ...running.slice(1).reverse()].map((thread) => thread.id);
-
-      // Act
-      const pages: string[][] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.list({ status: "running", limit: 2, cursor });
-        pages.push(page.threads.map((summary) => summary.threadId));
-        cursor = page.next;
-      } while (cursor);
-      const done = await store.list({ status: "done" });
-
-      // Assess
-      expect(pages.flat()).toEqual(expected);
-      expect(pages[0]).toHaveLength(2);
-      expect(done).toEqual({
-        threads: [
-          {
-            threadId: finished.id,
-            agent: "calculator",
-            status: "done",
-            updatedAt: "2026-01-01T00:00:06.000Z",
-          },
-        ],
-      });
-    });
-
-    it("lists an agent's threads in one status", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      const deploybot = createDeploybot();
-      const { thread: calc } = await store.create({ thread: launched(clock) });
-      const { thread: deploy } = await store.create({ thread: launched(clock, deploybot) });
-      const { thread: deployDone } = await store.create({ thread: launched(clock, deploybot) });
-      await store.append(deployDone, [doneEvent(clock)]);
-
-      // Act
-      const running = await store.list({ status: "running", agent: "deploybot" });
-      const done = await store.list({ status: "done", agent: "deploybot" });
-      const calculatorDone = await store.list({ status: "done", agent: "calculator" });
-
-      // Assess
-      expect(running.threads.map((summary) => summary.threadId)).toEqual([deploy.id]);
-      expect(running.threads[0]).toMatchObject({ agent: "deploybot", status: "running" });
-      expect(done.threads.map((summary) => summary.threadId)).toEqual([deployDone.id]);
-      expect(calculatorDone.threads).toEqual([]);
-      expect(calc.agent).toBe("calculator");
-    });
-
-    it("refuses a cursor it did not hand out for this listing with InvalidCursorError", async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const clock = steppingClock();
-      for (let n = 0; n < 3; n++) await store.create({ thread: launched(clock) });
-      const { next } = await store.list({ status: "running", limit: 1 });
-      const forged = Buffer.from(JSON.stringify({ pk: "x" })).toString("base64url");
-
-      // Act
-      const errors = await Promise.all([
-        rejection(store.list({ status: "running", cursor: "not a cursor!" })),
-        rejection(store.list({ status: "running", cursor: "bm90LWpzb24" })),
-        rejection(store.list({ status: "running", cursor: forged })),
-        rejection(store.list({ status: "done", cursor: next })),
-        rejection(store.list({ status: "running", agent: "calculator", cursor: next })),
-      ]);
-
-      // Assess
-      expect(next).toEqual(expect.any(String));
-      for (const error of errors) {
-        expect(error).toBeInstanceOf(InvalidCursorError);
-        expect((error as Error).message).toMatch(/^invalid cursor \(.+\): pass the `next` value/);
-      }
-    });
-  });
-
   describe("Time to live", () => {
     it("stamps every item of a thread with the same expiresAt, on a table with TTL on", async () => {
       // Prepare
       const { store, client, base, tableName } = await freshStore({ retentionDays: 7 });
       const clock = steppingClock("2026-03-01T12:00:00.000Z");
-      const { thread: read } = await store.create({
-        thread: launched(clock),
-        idempotencyKey: "ttl-key",
-      });
+      const { thread: read } = await createThread(store, launched(clock), "ttl-key");
 
       // Act
-      await store.append(read, toolRound(clock, 1));
+      await appendEvents(store, read, toolRound(clock, 1));
 
       // Assess
       const expiresAt = Date.parse("2026-03-01T12:00:00.000Z") / 1000 + 7 * 86_400;
@@ -583,7 +370,7 @@ describe("Function: ensureTable", () => {
     // Prepare
     const { base, store, tableName } = await freshStore();
     const thread = launched(steppingClock());
-    await store.create({ thread });
+    await createThread(store, thread);
 
     // Act
     await ensureTable(base, tableName);

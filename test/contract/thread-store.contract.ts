@@ -1,0 +1,434 @@
+import { describe, expect, it } from "vitest";
+import { InvalidCursorError, VersionConflictError } from "../../shared/core/errors.ts";
+import type { ThreadEvent } from "../../shared/core/events.ts";
+import type { Clock, ThreadStore } from "../../shared/core/ports.ts";
+import { deriveHead, type Thread, type ThreadHead } from "../../shared/core/thread.ts";
+import { steppingClock } from "../../shared/testing/index.ts";
+import { appendEvents, createThread } from "./writes.ts";
+
+/**
+ * What every `ThreadStore` promises, run against each implementation (in memory, DynamoDB).
+ * `makeStore` returns a new, empty store for each test. The suite hands every write the head the
+ * core derives (`deriveHead`), except where it proves that a store lists by the head it is
+ * handed rather than one it derives.
+ *
+ * @example
+ * describeThreadStoreContract("MemoryThreadStore", () => new MemoryThreadStore());
+ */
+export function describeThreadStoreContract(
+  name: string,
+  makeStore: () => ThreadStore | Promise<ThreadStore>,
+): void {
+  describe(`Contract: ThreadStore (${name})`, () => {
+    describe("Method: create", () => {
+      it("stores a thread that loads back equal, every event type and key order kept", async () => {
+        // Prepare
+        const store = await makeStore();
+        const thread = threadOf("thr_all", everyEventType(steppingClock()));
+
+        // Act
+        const result = await store.create({ thread, head: deriveHead(thread.events) });
+        const loaded = await store.load(thread.id);
+
+        // Assess
+        expect(result).toEqual({ thread, created: true });
+        expect(loaded).toEqual(thread);
+        expect(JSON.stringify(loaded)).toBe(JSON.stringify(thread));
+        expect(await store.load("thr_nobody")).toBeUndefined();
+      });
+
+      it("returns the thread a repeated idempotency key created, as it stands now", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const first = await createThread(store, launched("thr_first", clock), "launch-1");
+        const grown = await appendEvents(store, first.thread, toolRound(clock, 1));
+
+        // Act
+        const again = await createThread(store, launched("thr_again", clock), "launch-1");
+
+        // Assess
+        expect(first.created).toBe(true);
+        expect(again).toEqual({ thread: grown, created: false });
+        expect(await store.load("thr_again")).toBeUndefined();
+        expect(ids(await store.list({ status: "running" }))).toEqual(["thr_first"]);
+      });
+
+      it("creates exactly one thread when 10 creates race with one key", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const threads = Array.from({ length: 10 }, (_, n) => launched(`thr_${n}`, clock));
+
+        // Act
+        const results = await Promise.all(
+          threads.map((thread) => createThread(store, thread, "same")),
+        );
+
+        // Assess
+        const winners = results.filter((result) => result.created);
+        expect(winners).toHaveLength(1);
+        const winner = winners[0]?.thread;
+        for (const result of results) expect(result.thread).toEqual(winner);
+        const stored = await Promise.all(threads.map((thread) => store.load(thread.id)));
+        expect(stored.filter((thread) => thread !== undefined)).toEqual([winner]);
+      });
+
+      it("refuses an id that exists with a VersionConflictError at 0, changing nothing", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread } = await createThread(store, launched("thr_taken", clock));
+        const impostor = launched("thr_taken", clock);
+
+        // Act
+        const error = await rejection(createThread(store, impostor, "impostor-key"));
+
+        // Assess: the thread is as it was, and the refused create did not take its key
+        expect(error).toBeInstanceOf(VersionConflictError);
+        expect(error).toMatchObject({ threadId: "thr_taken", expectedVersion: 0 });
+        expect(await store.load("thr_taken")).toEqual(thread);
+        const fresh = await createThread(store, launched("thr_fresh", clock), "impostor-key");
+        expect(fresh.created).toBe(true);
+      });
+    });
+
+    describe("Method: append", () => {
+      it("appends at the version read and returns the thread that loads back", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const events = [...toolRound(clock, 1), doneEvent(clock)];
+
+        // Act
+        const appended = await appendEvents(store, read, events);
+
+        // Assess
+        expect(appended).toEqual({ ...read, events: [...read.events, ...events] });
+        expect(await store.load("thr_a")).toEqual(appended);
+      });
+
+      it("refuses a stale read with a VersionConflictError and changes nothing", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const won = await appendEvents(store, read, toolRound(clock, 1));
+        const running = await store.list({ status: "running" });
+
+        // Act: the loser would have finished the thread
+        const error = await rejection(appendEvents(store, read, [doneEvent(clock)]));
+
+        // Assess
+        expect(error).toBeInstanceOf(VersionConflictError);
+        expect(error).toMatchObject({ threadId: "thr_a", expectedVersion: 1 });
+        expect(await store.load("thr_a")).toEqual(won);
+        expect(await store.list({ status: "running" })).toEqual(running);
+        expect(await store.list({ status: "done" })).toEqual({ threads: [] });
+      });
+
+      it("lets exactly one of 10 concurrent appends from one read win", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const attempts = Array.from({ length: 10 }, (_, n) => toolRound(clock, n));
+
+        // Act
+        const results = await Promise.allSettled(
+          attempts.map((events) => appendEvents(store, read, events)),
+        );
+
+        // Assess
+        const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+        const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(9);
+        for (const error of lost) expect(error).toBeInstanceOf(VersionConflictError);
+        expect(await store.load("thr_a")).toEqual(won[0]);
+      });
+
+      it("refuses an append to a thread that does not exist, creating nothing", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const ghost = launched("thr_ghost", clock);
+
+        // Act
+        const error = await rejection(appendEvents(store, ghost, toolRound(clock, 1)));
+
+        // Assess
+        expect(error).toBeInstanceOf(VersionConflictError);
+        expect(error).toMatchObject({ threadId: "thr_ghost", expectedVersion: 1 });
+        expect(await store.load("thr_ghost")).toBeUndefined();
+        expect(await store.list({ status: "running" })).toEqual({ threads: [] });
+      });
+
+      it("returns the read thread for no events, and writes nothing", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const listed = await store.list({ status: "running" });
+
+        // Act
+        const same = await store.append(read, [], {
+          status: "done",
+          updatedAt: "2027-01-01T00:00:00.000Z",
+        });
+
+        // Assess
+        expect(same).toEqual(read);
+        expect(await store.load("thr_a")).toEqual(read);
+        expect(await store.list({ status: "running" })).toEqual(listed);
+      });
+
+      it("lists a thread by the head it is handed, deriving no status of its own", async () => {
+        // Prepare: a head the events alone would not give, so only the handed one can show
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const head: ThreadHead = {
+          status: "waiting_for_human",
+          updatedAt: "2026-06-01T00:00:00.000Z",
+        };
+
+        // Act
+        await store.append(read, toolRound(clock, 1), head);
+
+        // Assess
+        expect(await store.list({ status: "running" })).toEqual({ threads: [] });
+        expect(await store.list({ status: "waiting_for_human" })).toEqual({
+          threads: [{ threadId: "thr_a", agent: "calculator", ...head }],
+        });
+      });
+    });
+
+    describe("Method: list", () => {
+      it("lists one status newest first, page by page through the cursor", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const running: Thread[] = [];
+        for (let n = 0; n < 5; n++) {
+          running.push((await createThread(store, launched(`thr_${n}`, clock))).thread);
+        }
+        const { thread: finished } = await createThread(store, launched("thr_done", clock));
+        const doneAt = await appendEvents(store, finished, [doneEvent(clock)]);
+        // An append moves a thread to the top of its status.
+        await appendEvents(store, running[0] as Thread, toolRound(clock, 1).slice(0, 1));
+        const expected = ["thr_0", "thr_4", "thr_3", "thr_2", "thr_1"];
+
+        // Act
+        const pages: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.list({
+            status: "running",
+            limit: 2,
+            ...(cursor ? { cursor } : {}),
+          });
+          pages.push(ids(page));
+          cursor = page.next;
+        } while (cursor);
+        const done = await store.list({ status: "done" });
+
+        // Assess
+        expect(pages.flat()).toEqual(expected);
+        expect(pages[0]).toHaveLength(2);
+        for (const page of pages) expect(page.length).toBeLessThanOrEqual(2);
+        expect(done).toEqual({
+          threads: [
+            {
+              threadId: "thr_done",
+              agent: "calculator",
+              status: "done",
+              updatedAt: doneAt.events.at(-1)?.at,
+            },
+          ],
+        });
+        expect(await store.list({ status: "failed" })).toEqual({ threads: [] });
+      });
+
+      it("lists an agent's threads in one status", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        await createThread(store, launched("thr_calc", clock));
+        await createThread(store, launched("thr_deploy", clock, "deploybot"));
+        const { thread: shipped } = await createThread(
+          store,
+          launched("thr_shipped", clock, "deploybot"),
+        );
+        await appendEvents(store, shipped, [doneEvent(clock)]);
+
+        // Act
+        const running = await store.list({ status: "running", agent: "deploybot" });
+        const done = await store.list({ status: "done", agent: "deploybot" });
+        const calculatorDone = await store.list({ status: "done", agent: "calculator" });
+        const calculatorRunning = await store.list({ status: "running", agent: "calculator" });
+
+        // Assess
+        expect(running.threads).toEqual([
+          expect.objectContaining({
+            threadId: "thr_deploy",
+            agent: "deploybot",
+            status: "running",
+          }),
+        ]);
+        expect(ids(done)).toEqual(["thr_shipped"]);
+        expect(calculatorDone).toEqual({ threads: [] });
+        expect(ids(calculatorRunning)).toEqual(["thr_calc"]);
+      });
+
+      it("orders by the time, not by how the time is written, and shows it as written", async () => {
+        // Prepare: the same second, once with and once without milliseconds
+        const store = await makeStore();
+        const whole = threadOf("thr_whole", [userMessage("2026-01-01T00:00:00Z")]);
+        const later = threadOf("thr_later", [userMessage("2026-01-01T00:00:00.500Z")]);
+        await createThread(store, later);
+        await createThread(store, whole);
+
+        // Act
+        const page = await store.list({ status: "running" });
+
+        // Assess
+        expect(page.threads.map((t) => [t.threadId, t.updatedAt])).toEqual([
+          ["thr_later", "2026-01-01T00:00:00.500Z"],
+          ["thr_whole", "2026-01-01T00:00:00Z"],
+        ]);
+      });
+
+      it("refuses a cursor it did not hand out for this listing with InvalidCursorError", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        for (let n = 0; n < 3; n++) await createThread(store, launched(`thr_${n}`, clock));
+        const { next } = await store.list({ status: "running", limit: 1 });
+        const byAgent = await store.list({ status: "running", agent: "calculator", limit: 1 });
+        const forged = Buffer.from(JSON.stringify({ pk: "x" })).toString("base64url");
+
+        // Act
+        const errors = await Promise.all([
+          rejection(store.list({ status: "running", cursor: "not a cursor!" })),
+          rejection(store.list({ status: "running", cursor: "bm90LWpzb24" })),
+          rejection(store.list({ status: "running", cursor: forged })),
+          rejection(store.list({ status: "done", cursor: next as string })),
+          rejection(store.list({ status: "running", agent: "calculator", cursor: next as string })),
+          rejection(
+            store.list({ status: "done", agent: "calculator", cursor: byAgent.next as string }),
+          ),
+        ]);
+
+        // Assess
+        expect(next).toEqual(expect.any(String));
+        expect(byAgent.next).toEqual(expect.any(String));
+        for (const error of errors) {
+          expect(error).toBeInstanceOf(InvalidCursorError);
+          expect((error as Error).message).toMatch(/pass the `next` value/);
+        }
+      });
+    });
+  });
+}
+
+const threadOf = (id: string, events: ThreadEvent[], agent = "calculator"): Thread => ({
+  id,
+  agent,
+  events,
+});
+
+const userMessage = (at: string): ThreadEvent => ({
+  type: "user_message",
+  at,
+  data: { message: "3 + 4?" },
+});
+
+/** A thread launched at the clock's next tick. */
+const launched = (id: string, clock: Clock, agent = "calculator"): Thread =>
+  threadOf(id, [userMessage(clock.now().toISOString())], agent);
+
+/** A tool call and its result. */
+const toolRound = (clock: Clock, n: number): ThreadEvent[] => [
+  {
+    type: "tool_call",
+    at: clock.now().toISOString(),
+    data: { callId: `call_${n}`, tool: "add", args: { a: n, b: 1 }, source: "model" },
+  },
+  {
+    type: "tool_result",
+    at: clock.now().toISOString(),
+    data: { callId: `call_${n}`, tool: "add", result: n + 1 },
+  },
+];
+
+const doneEvent = (clock: Clock): ThreadEvent => ({
+  type: "done",
+  at: clock.now().toISOString(),
+  data: { callId: "call_done", output: "7" },
+});
+
+/** One event of every type, with the optional fields set and keys in no sorted order. */
+function everyEventType(clock: Clock): ThreadEvent[] {
+  const at = () => clock.now().toISOString();
+  const usage = { promptTokens: 120, completionTokens: 8 };
+  return [
+    {
+      type: "user_message",
+      at: at(),
+      data: { message: "7 / 2?", metadata: { z: 1, a: [true, null] } },
+    },
+    {
+      type: "tool_call",
+      at: at(),
+      data: { callId: "call_1", tool: "list", args: {}, source: "prefetch" },
+    },
+    {
+      type: "tool_result",
+      at: at(),
+      data: { callId: "call_1", tool: "list", result: { b: 2, a: 1 } },
+    },
+    { type: "error", at: at(), data: { code: "model_reply", message: "no tool call", usage } },
+    {
+      type: "tool_call",
+      at: at(),
+      data: { callId: "call_4", tool: "divide", args: { b: 2, a: 7 }, source: "model", usage },
+    },
+    {
+      type: "approval_requested",
+      at: at(),
+      data: { callId: "call_4", tool: "divide", args: { b: 2, a: 7 }, argsHash: "sha256:0f" },
+    },
+    {
+      type: "approval_decision",
+      at: at(),
+      data: { callId: "call_4", approved: false, comment: "no" },
+    },
+    {
+      type: "human_input_requested",
+      at: at(),
+      data: {
+        callId: "call_7",
+        tool: "escalation",
+        args: { reason: "max_steps" },
+        message: "help",
+        reason: "max_steps",
+      },
+    },
+    { type: "human_response", at: at(), data: { callId: "call_7", response: "go on" } },
+    { type: "failed", at: at(), data: { reason: "poisoned" } },
+    { type: "retry_requested", at: at(), data: { reason: "fixed" } },
+    { type: "done", at: at(), data: { callId: "call_11", output: "3.5" } },
+  ];
+}
+
+const ids = (page: { threads: { threadId: string }[] }): string[] =>
+  page.threads.map((summary) => summary.threadId);
+
+/** `promise`'s rejection (fails the test if it resolves). */
+const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => expect.fail("expected a rejection"),
+    (error: unknown) => error,
+  );
