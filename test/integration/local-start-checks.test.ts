@@ -18,7 +18,7 @@ async function occupy(): Promise<{ server: Server; port: number }> {
 describe("Function: startLocalStack (checks before it starts)", () => {
   let busy: { server: Server; port: number };
   let free: { server: Server; port: number };
-  let dataDir: string;
+  const dataDirs: string[] = [];
 
   beforeAll(async () => {
     busy = await occupy();
@@ -27,11 +27,12 @@ describe("Function: startLocalStack (checks before it starts)", () => {
   });
   afterAll(() => {
     busy.server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   const freshDataDir = () => {
-    dataDir = mkdtempSync(join(tmpdir(), "twelve-fresh-"));
+    const dataDir = mkdtempSync(join(tmpdir(), "twelve-fresh-"));
+    dataDirs.push(dataDir);
     mkdirSync(join(dataDir, "dynamodb"));
     writeFileSync(join(dataDir, "dynamodb", "shared-local-instance.db"), "threads");
     return join(dataDir, "dynamodb");
