@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { TwelveError } from "../../shared/core/errors.ts";
+import { registerErrorNames, TwelveError } from "../../shared/core/errors.ts";
 
 /**
  * The one table from error `code` to HTTP answer. `fields` names the properties of a domain
@@ -103,3 +103,5 @@ export function errorResponse(error: TwelveError): APIGatewayProxyStructuredResu
 /** The answer to a failure of ours: no detail leaves the function (the log has it). */
 export const internalError = (): APIGatewayProxyStructuredResultV2 =>
   errorResponse(new HttpError("internal", "internal error; the request may be retried"));
+
+registerErrorNames({ HttpError });

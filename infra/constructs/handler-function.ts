@@ -98,7 +98,8 @@ export class HandlerFunction extends Construct {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         // In this repository the agents module imports `twelve-agents` from its own sources.
-        ...(runsFromSource ? { esbuildArgs: { "--conditions": "twelve-source" } } : {}),
+        // Naming a condition drops esbuild's default `module` one, so it is named too.
+        ...(runsFromSource ? { esbuildArgs: { "--conditions": "twelve-source,module" } } : {}),
       },
     });
   }

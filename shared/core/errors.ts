@@ -29,6 +29,23 @@ export interface TwelveErrorOptions {
   retryable?: boolean;
 }
 
+/** The names errors registered under, for `name` in minified bundles (which rename classes). */
+const registeredNames = new WeakMap<object, string>();
+
+/**
+ * Registers each class under the key it is given: object keys survive minification where class
+ * names do not, so `error.name` reads `ThreadNotFoundError` in a Lambda bundle too. Each errors
+ * module calls it once for the classes it exports.
+ *
+ * @example
+ * registerErrorNames({ QuotaError });
+ */
+export function registerErrorNames(
+  classes: Record<string, abstract new (...args: never[]) => Error>,
+) {
+  for (const [name, errorClass] of Object.entries(classes)) registeredNames.set(errorClass, name);
+}
+
 /**
  * The base of every Twelve error. `name` is the class's own name; `code` and `retryable` are
  * what callers decide from.
@@ -47,7 +64,7 @@ export class TwelveError extends Error {
   readonly retryable: boolean;
   constructor(message: string, options: TwelveErrorOptions = {}) {
     super(message, "cause" in options ? { cause: options.cause } : undefined);
-    this.name = new.target.name;
+    this.name = registeredNames.get(new.target) ?? new.target.name;
     this.code = options.code ?? "internal";
     this.retryable = options.retryable ?? false;
   }
@@ -137,3 +154,15 @@ export class InvalidCursorError extends TwelveError {
     super(message, { ...options, code: "invalid_cursor" });
   }
 }
+
+registerErrorNames({
+  TwelveError,
+  ConfigError,
+  ModelError,
+  NotPendingError,
+  VersionConflictError,
+  ThreadNotFoundError,
+  InvalidVersionError,
+  ScriptError,
+  InvalidCursorError,
+});

@@ -1,4 +1,4 @@
-import { TwelveError } from "../core/errors.ts";
+import { registerErrorNames, TwelveError } from "../core/errors.ts";
 
 /** `POST /threads` named an agent this deployment does not serve. */
 export class UnknownAgentError extends TwelveError {
@@ -8,3 +8,5 @@ export class UnknownAgentError extends TwelveError {
     this.agent = agent;
   }
 }
+
+registerErrorNames({ UnknownAgentError });

@@ -27,8 +27,9 @@ export async function bundle(
     format: "esm",
     target: "node24",
     mainFields: ["module", "main"],
-    // The example agents import `twelve-agents` from this repository's sources.
-    conditions: ["twelve-source"],
+    // The example agents import `twelve-agents` from this repository's sources; naming a condition
+    // drops esbuild's default `module` one, so it is named too.
+    conditions: ["twelve-source", "module"],
     minify: true,
     sourcemap: true,
     sourcesContent: false,

@@ -161,3 +161,30 @@ describe("A bundle with runtimeAwsSdk", () => {
     }
   }, 120_000);
 });
+
+describe("Errors in a minified bundle", () => {
+  it("keep their class names (esbuild renames classes; the names are registered by key)", async () => {
+    const { build } = await import("esbuild");
+    const entry = join(repoRoot, "shared/core/errors.ts");
+    const result = await build({
+      stdin: {
+        contents: `import { ThreadNotFoundError } from ${JSON.stringify(entry)};
+          import { UnknownAgentError } from ${JSON.stringify(join(repoRoot, "shared/runtime/errors.ts"))};
+          console.log(new ThreadNotFoundError("t").name, String(new UnknownAgentError("x", [])));`,
+        resolveDir: repoRoot,
+        loader: "ts",
+      },
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "node",
+      write: false,
+    });
+    const code = result.outputFiles[0]?.text ?? "";
+    expect(code).not.toContain("class ThreadNotFoundError");
+    const output = execFileSync(process.execPath, ["--input-type=module", "-e", code], {
+      encoding: "utf8",
+    });
+    expect(output.trim()).toMatch(/^ThreadNotFoundError UnknownAgentError: unknown agent "x"/);
+  });
+});

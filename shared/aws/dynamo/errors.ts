@@ -1,4 +1,4 @@
-import { TwelveError } from "../../core/errors.ts";
+import { registerErrorNames, TwelveError } from "../../core/errors.ts";
 
 /**
  * A stored item of a thread does not read back as what the store wrote (a hand edit, a bug, a
@@ -40,3 +40,5 @@ export class TooManyEventsError extends TwelveError {
     this.limit = limit;
   }
 }
+
+registerErrorNames({ CorruptThreadError, TooManyEventsError });

@@ -1,4 +1,4 @@
-import { TwelveError } from "../../core/errors.ts";
+import { registerErrorNames, TwelveError } from "../../core/errors.ts";
 
 /** Entry error codes EventBridge documents as transient: the same event may go through later. */
 const RETRYABLE_CODES = new Set(["InternalFailure", "ThrottlingException"]);
@@ -36,3 +36,5 @@ export class PutEventsError extends TwelveError {
     this.errorMessage = errorMessage;
   }
 }
+
+registerErrorNames({ PutEventsError });

@@ -1,4 +1,4 @@
-import { TwelveError } from "../../core/errors.ts";
+import { registerErrorNames, TwelveError } from "../../core/errors.ts";
 
 /**
  * A step message body that is not JSON or not `{threadId, version}`. The worker cannot act on it,
@@ -37,3 +37,5 @@ export class IncompleteSqsMessageError extends TwelveError {
     this.missing = missing;
   }
 }
+
+registerErrorNames({ InvalidStepMessageError, IncompleteSqsMessageError });
