@@ -82,11 +82,11 @@ const summaryItem = z.object({
  * The `ThreadStore` port on one DynamoDB table. A thread is an item collection: a `META` item
  * (agent, status, version, times, index keys) and one small item per event, so an append writes
  * only its new events plus the meta item, whatever the thread's length, and a thread has no size
- * cap. The meta item's status and `updatedAt` are the head the caller hands over: the store
- * derives nothing from the events. Appends are one transaction conditional on the meta item's version; listings query two
- * global secondary indexes (by status, by agent and status), never scan. Every item carries
- * `expiresAt` (first event + `retentionDays`) for DynamoDB TTL. Event data is a native map, or
- * JSON text when DynamoDB cannot hold it (see `event-data.ts`).
+ * cap. The meta item's status and `updatedAt` are the `ThreadHead` the caller hands over: the
+ * store derives nothing from the events. Appends are one transaction conditional on the meta
+ * item's version; listings query two global secondary indexes (by status, by agent and status),
+ * never scan. Every item carries `expiresAt` (first event + `retentionDays`) for DynamoDB TTL.
+ * Event data is stored as JSON text, `dataJson` (see `event-data.ts`).
  *
  * Limits: a create holds at most 90 events and an append at most 99 (one transaction holds 100
  * items), and one event must fit one item (400 KB). SDK errors other than failed conditions
