@@ -12,6 +12,6 @@ export { doneForNow, requestMoreInformation } from "./human-tools.ts";
 export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";
 export type * from "./ports.ts";
 export { renderContext, renderEvents, renderValue, truncate } from "./render.ts";
-export { type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
+export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
 export * from "./thread.ts";
 export * from "./tool.ts";

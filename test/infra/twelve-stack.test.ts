@@ -194,7 +194,7 @@ describe("Stack: Twelve", () => {
       });
       const env = (handler: string) => environmentOf(template, handler);
       expect(env("worker").OPENAI_API_KEY_SECRET_ARN).toEqual({ Ref: secret });
-      expect(env("worker").DEMO_MODEL).toBeUndefined();
+      expect(env("worker").TWELVE_MODEL).toBeUndefined();
       for (const other of ["api", "trigger", "reconciler", "authorizer"]) {
         expect(env(other).OPENAI_API_KEY_SECRET_ARN).toBeUndefined();
       }
@@ -204,11 +204,11 @@ describe("Stack: Twelve", () => {
       });
     });
 
-    it("is the demo model, with no secret, when deployed with -c demoModel=true", () => {
+    it("is the examples module's own (demo) model, with no secret, with -c demoModel=true", () => {
       const demo = synthTwelve({ demoModel: "true" }, { bundle: false });
       try {
         const vars = environmentOf(demo.template, "worker");
-        expect(vars.DEMO_MODEL).toBe("true");
+        expect(vars.TWELVE_MODEL).toBe("module");
         expect(vars.OPENAI_API_KEY_SECRET_ARN).toBeUndefined();
         demo.template.resourcePropertiesCountIs(
           "AWS::SecretsManager::Secret",
