@@ -71,7 +71,7 @@ try {
   const model = openAI
     ? `${process.env.AGENT_MODEL || "gpt-4o-mini"} at ${process.env.OPENAI_BASE_URL || "api.openai.com"}`
     : mod.model
-      ? `${mod.model.constructor.name} from the agents module (no LLM): set OPENAI_API_KEY to use a real model`
+      ? `${mod.model.constructor.name} from the agents module (NOT an LLM): set OPENAI_API_KEY to use a real model`
       : "NONE: set OPENAI_API_KEY (or export `model` from the agents module); steps fail until then";
   console.log(
     [
