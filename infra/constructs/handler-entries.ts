@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The functions of a deployment, by the handler each one runs. */
@@ -55,8 +55,10 @@ export function writeHandlerEntries(input: {
   projectRoot: string;
 }): Record<HandlerName, string> {
   const entry = resolve(input.entry);
+  // Error messages name the module as the project knows it, not by this machine's path.
+  const label = relative(input.projectRoot, entry);
   const sources = Object.fromEntries(
-    handlerNames.map((name) => [name, entrySource(name, entry)]),
+    handlerNames.map((name) => [name, entrySource(name, entry, label)]),
   ) as Record<HandlerName, string>;
   const hash = createHash("sha256").update(JSON.stringify(sources)).digest("hex").slice(0, 16);
   const dir = join(input.projectRoot, "node_modules", ".cache", "twelve-agents", hash);
@@ -70,7 +72,7 @@ export function writeHandlerEntries(input: {
   ) as Record<HandlerName, string>;
 }
 
-function entrySource(name: HandlerName, entry: string): string {
+function entrySource(name: HandlerName, entry: string, label: string): string {
   const factory = `import { ${factoryName[name]} } from ${JSON.stringify(factoryPath(name))};`;
   if (name === "authorizer") {
     // The authorizer checks a key; it needs no agents.
@@ -82,7 +84,7 @@ function entrySource(name: HandlerName, entry: string): string {
     `import { optionsFromModule } from ${JSON.stringify(fromModulePath())};`,
     `import { checkAgentsModule } from ${JSON.stringify(agentsPath())};`,
     factory,
-    `export const handler = ${factoryName[name]}(optionsFromModule(checkAgentsModule(agentsModule, ${JSON.stringify(entry)})));`,
+    `export const handler = ${factoryName[name]}(optionsFromModule(checkAgentsModule(agentsModule, ${JSON.stringify(label)})));`,
     "",
   ].join("\n");
 }
