@@ -148,8 +148,9 @@ describe("The packed package, installed in a fresh project", () => {
     const worker = functions.find((fn) =>
       JSON.stringify(fn.Properties.Environment).includes("twelve-worker"),
     );
-    expect(worker?.Properties.Runtime).toBe("nodejs24.x");
-    const key = (worker?.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "");
+    if (!worker) throw new Error("no worker function in the template");
+    expect(worker.Properties.Runtime).toBe("nodejs24.x");
+    const key = (worker.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "");
     const bundle = readFileSync(join(project, "cdk.out", `asset.${key}`, "index.mjs"), "utf8");
     expect(bundle).toContain("refund_order");
     expect(bundle).toContain("You handle refund requests.");
@@ -232,9 +233,8 @@ describe("The packed package, installed in a fresh project", () => {
       const done = await waitFor(threadId, "done");
       expect(done.output).toBe("Refunded 42 for A-1.");
       // The real model adapter sent the project's tools, as strict function tools.
-      const tools = (chat.requests[0]?.body.tools as { function: { name: string } }[]).map(
-        (tool) => tool.function.name,
-      );
+      const sent = chat.requests[0]?.body.tools as { function: { name: string } }[] | undefined;
+      const tools = (sent ?? []).map((tool) => tool.function.name);
       expect(tools).toEqual(["lookup_order", "refund_order", "done_for_now"]);
     });
 
