@@ -53,6 +53,54 @@ describe("Function: defineAgent", () => {
     );
   });
 
+  it("keeps the limits it is given", () => {
+    // Act
+    const agent = defineAgent({
+      name: "a",
+      prompt: "p",
+      tools: [lookup],
+      maxSteps: 5,
+      maxConsecutiveErrors: 2,
+      resultBudget: 500,
+    });
+
+    // Assess
+    expect(agent).toMatchObject({ maxSteps: 5, maxConsecutiveErrors: 2, resultBudget: 500 });
+  });
+
+  it.each([
+    ["maxSteps", { maxSteps: 2.5 }, "maxSteps must be a positive integer, got 2.5"],
+    [
+      "maxConsecutiveErrors",
+      { maxConsecutiveErrors: 0 },
+      "maxConsecutiveErrors must be a positive integer, got 0",
+    ],
+    ["resultBudget", { resultBudget: -1 }, "resultBudget must be a positive integer, got -1"],
+  ])("names the limit %s when it is not a positive integer", (_key, override, message) => {
+    expect(() => defineAgent({ name: "a", prompt: "p", tools: [lookup], ...override })).toThrow(
+      `agent "a": ${message}`,
+    );
+  });
+
+  it("keeps the zod error of invalid prefetch args as the cause", () => {
+    // Act
+    let error: unknown;
+    try {
+      defineAgent({
+        name: "a",
+        prompt: "p",
+        tools: [lookup],
+        prefetch: [{ tool: lookup, args: {} }],
+      });
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).cause).toBeInstanceOf(z.ZodError);
+  });
+
   it("renders a prompt function with the agent's tools", () => {
     const agent = defineAgent({
       name: "a",
@@ -61,5 +109,69 @@ describe("Function: defineAgent", () => {
     });
     expect(renderSystemPrompt(agent)).toBe("tools: lookup");
     expect(renderSystemPrompt(calculator)).toContain("calculator agent");
+  });
+});
+
+describe("Function: defineAgent, schedules (factor 11)", () => {
+  const withSchedules = (...schedules: { name: string; expression: string }[]) =>
+    defineAgent({
+      name: "reporter",
+      prompt: "p",
+      tools: [lookup],
+      schedules: schedules.map((schedule) => ({ ...schedule, message: "daily report" })),
+    });
+
+  it("keeps schedules with rate(...) and cron(...) expressions", () => {
+    // Act
+    const agent = withSchedules(
+      { name: "daily", expression: "rate(1 day)" },
+      { name: "weekday-9am", expression: "cron(0 9 ? * MON-FRI *)" },
+    );
+
+    // Assess
+    expect(agent.schedules.map((schedule) => schedule.name)).toEqual(["daily", "weekday-9am"]);
+    expect(agent.schedules[0]).toEqual({
+      name: "daily",
+      expression: "rate(1 day)",
+      message: "daily report",
+    });
+  });
+
+  it.each([
+    ["an uppercase letter", "Daily"],
+    ["a character after the name", "daily!"],
+    ["an empty name", ""],
+    ["33 characters", "a".repeat(33)],
+  ])("refuses a schedule name with %s", (_case, name) => {
+    expect(() => withSchedules({ name, expression: "rate(1 day)" })).toThrow(
+      'agent "reporter": schedule names must be unique, lowercase, a-z0-9-',
+    );
+  });
+
+  it("accepts a 32-character schedule name", () => {
+    expect(
+      withSchedules({ name: "a".repeat(32), expression: "rate(1 day)" }).schedules,
+    ).toHaveLength(1);
+  });
+
+  it("refuses two schedules of one name", () => {
+    expect(() =>
+      withSchedules(
+        { name: "daily", expression: "rate(1 day)" },
+        { name: "daily", expression: "rate(2 days)" },
+      ),
+    ).toThrow(ConfigError);
+  });
+
+  it.each([
+    "every day",
+    "at(2026-01-01T09:00:00)",
+    "xrate(1 day)",
+    "rate(1 day) and more",
+    "rate()",
+  ])("refuses the schedule expression %j", (expression) => {
+    expect(() => withSchedules({ name: "daily", expression })).toThrow(
+      `agent "reporter": schedule "daily" needs rate(...) or cron(...), got "${expression}"`,
+    );
   });
 });

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import {
+  deriveApprovedCall,
   deriveConsecutiveErrors,
+  deriveFailure,
   deriveOutput,
   derivePending,
   deriveStatus,
   deriveStepsSinceHumanInput,
+  summarize,
 } from "../../shared/core/thread.ts";
 
 const at = "2026-01-01T00:00:00.000Z";
@@ -20,7 +23,9 @@ const result = (callId: string): ThreadEvent => ({
   at,
   data: { callId, tool: "add", result: 7 },
 });
-const error = (code: "invalid_args" | "model_reply" = "invalid_args"): ThreadEvent => ({
+const error = (
+  code: "invalid_args" | "model_reply" | "model_failed" | "tool_failed" = "invalid_args",
+): ThreadEvent => ({
   type: "error",
   at,
   data: { code, message: "bad" },
@@ -123,6 +128,14 @@ describe("Function: deriveOutput", () => {
       "7",
     );
   });
+
+  it("is the output of the done event that ends a longer thread", () => {
+    // Prepare
+    const done: ThreadEvent = { type: "done", at, data: { callId: "call_3", output: "7" } };
+
+    // Act + Assess
+    expect(deriveOutput([user, modelCall("call_1"), result("call_1"), done])).toBe("7");
+  });
 });
 
 describe("Function: deriveConsecutiveErrors", () => {
@@ -169,5 +182,161 @@ describe("Function: deriveStepsSinceHumanInput", () => {
     expect(
       deriveStepsSinceHumanInput([user, modelCall("a"), modelCall("b"), answer, modelCall("c")]),
     ).toBe(1);
+  });
+});
+
+const failed: ThreadEvent = { type: "failed", at, data: { reason: "step message dead-lettered" } };
+const retried: ThreadEvent = { type: "retry_requested", at, data: { reason: "redriven" } };
+const decision = (callId: string, approved: boolean): ThreadEvent => ({
+  type: "approval_decision",
+  at,
+  data: { callId, approved },
+});
+
+describe("Function: derivePending, after a failure", () => {
+  it("waits for nothing once a waiting thread has failed, nor after its retry", () => {
+    // Prepare: the thread failed while its approval was still open
+    const failedWhileWaiting = [user, modelCall("call_1"), approvalRequested, failed];
+
+    // Act + Assess
+    expect(derivePending(failedWhileWaiting)).toBeNull();
+    expect(deriveStatus(failedWhileWaiting)).toBe("failed");
+    expect(derivePending([...failedWhileWaiting, retried])).toBeNull();
+    expect(deriveStatus([...failedWhileWaiting, retried])).toBe("running");
+  });
+
+  it("shows a question the thread asked after a retry", () => {
+    expect(derivePending([user, failed, retried, humanRequested])).toMatchObject({
+      callId: "call_1",
+      kind: "human_input",
+      message: "which?",
+    });
+  });
+});
+
+describe("Function: deriveFailure", () => {
+  it("is the reason of a failed thread, null once it is retried", () => {
+    expect(deriveFailure([user, modelCall("call_1"), failed])).toBe("step message dead-lettered");
+    expect(deriveFailure([user, modelCall("call_1"), failed, retried])).toBeNull();
+    expect(deriveFailure([user])).toBeNull();
+  });
+});
+
+describe("Function: deriveConsecutiveErrors, what resets it", () => {
+  it.each<[string, ThreadEvent]>([
+    ["an approval decision", decision("call_1", false)],
+    ["an operator's retry", retried],
+    ["a user message", user],
+  ])("resets on %s", (_case, reset) => {
+    expect(deriveConsecutiveErrors([user, error(), error(), reset, error()])).toBe(1);
+  });
+
+  it("does not reset on a call that has no result yet", () => {
+    expect(deriveConsecutiveErrors([user, error(), modelCall("c"), error()])).toBe(2);
+  });
+});
+
+describe("Function: deriveStepsSinceHumanInput, what counts as a model step", () => {
+  it("counts a reply the model got wrong and a model it could not reach, as one step each", () => {
+    expect(deriveStepsSinceHumanInput([user, error("model_reply"), error("model_reply")])).toBe(2);
+    expect(deriveStepsSinceHumanInput([user, error("model_failed"), modelCall("call_2")])).toBe(2);
+  });
+
+  it("does not count tool errors or results, which follow a model call already counted", () => {
+    const events = [user, modelCall("call_1"), error("tool_failed"), error("invalid_args")];
+    expect(deriveStepsSinceHumanInput([...events, result("call_1")])).toBe(1);
+  });
+
+  it.each<[string, ThreadEvent]>([
+    ["an approval decision", decision("call_2", true)],
+    ["an operator's retry", retried],
+  ])("starts again after %s", (_case, reset) => {
+    expect(
+      deriveStepsSinceHumanInput([user, modelCall("call_1"), modelCall("call_2"), reset]),
+    ).toBe(0);
+  });
+});
+
+describe("Function: deriveApprovedCall", () => {
+  const approval = (callId: string, a: number): ThreadEvent => ({
+    type: "approval_requested",
+    at,
+    data: { callId, tool: "divide", args: { a, b: 2 }, argsHash: `h${a}` },
+  });
+
+  it("is the request an approval answers, until the approved call has run", () => {
+    // Prepare
+    const approved = [
+      user,
+      modelCall("call_1", "divide"),
+      approval("call_1", 8),
+      decision("call_1", true),
+    ];
+
+    // Act + Assess
+    expect(deriveApprovedCall(approved)).toEqual({
+      callId: "call_1",
+      tool: "divide",
+      args: { a: 8, b: 2 },
+      argsHash: "h8",
+    });
+    expect(deriveApprovedCall([...approved, result("call_1")])).toBeNull();
+  });
+
+  it("is null for a rejection and for a thread still waiting", () => {
+    const waiting = [user, modelCall("call_1", "divide"), approval("call_1", 8)];
+    expect(deriveApprovedCall(waiting)).toBeNull();
+    expect(deriveApprovedCall([...waiting, decision("call_1", false)])).toBeNull();
+  });
+
+  it("binds the approval to the request it names, not to the latest one", () => {
+    // Prepare: an earlier request for other arguments is still in the thread
+    const events = [
+      user,
+      approval("call_1", 8),
+      decision("call_1", false),
+      approval("call_3", 6),
+      decision("call_1", true),
+    ];
+
+    // Act + Assess
+    expect(deriveApprovedCall(events)?.args).toEqual({ a: 8, b: 2 });
+    expect(deriveApprovedCall([user, approval("call_3", 6), decision("call_9", true)])).toBeNull();
+  });
+});
+
+describe("Function: summarize", () => {
+  it("shows what the API shows of a thread waiting for approval", () => {
+    // Prepare
+    const thread = {
+      id: "thr_1",
+      agent: "calculator",
+      events: [
+        user,
+        modelCall("call_1"),
+        result("call_1"),
+        error("model_reply"),
+        modelCall("call_4"),
+        approvalRequested,
+      ],
+    };
+
+    // Act + Assess
+    expect(summarize(thread)).toEqual({
+      threadId: "thr_1",
+      agent: "calculator",
+      status: "waiting_for_approval",
+      version: 6,
+      pending: {
+        callId: "call_1",
+        kind: "approval",
+        tool: "divide",
+        args: { a: 1, b: 2 },
+        argsHash: "h",
+      },
+      output: null,
+      consecutiveErrors: 1,
+      stepsSinceHumanInput: 3,
+    });
   });
 });

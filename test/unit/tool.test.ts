@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { ConfigError } from "../../shared/core/errors.ts";
-import { defineTool } from "../../shared/core/tool.ts";
+import { defineTool, idempotencyKey } from "../../shared/core/tool.ts";
 import { add } from "../../shared/examples/calculator/tools.ts";
 
 describe("Function: defineTool", () => {
@@ -68,10 +68,129 @@ describe("Function: defineTool", () => {
     expect(() => defineTool(bad)).toThrow(/kind sync and needs run\(\)/);
   });
 
-  it("rejects an input zod cannot express as JSON Schema", () => {
+  it("rejects an input zod cannot express as JSON Schema, keeping zod's error as the cause", () => {
+    // Prepare
     const input = z.object({ when: z.date() });
-    expect(() => defineTool({ name: "d", description: "d", input, kind: "human" })).toThrow(
-      ConfigError,
+
+    // Act
+    let error: unknown;
+    try {
+      defineTool({ name: "d", description: "d", input, kind: "human" });
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      'tool "d": input cannot be expressed as JSON Schema',
     );
+    expect((error as ConfigError).cause).toBeInstanceOf(Error);
+  });
+
+  it("rejects an approval tool without run()", () => {
+    const bad = {
+      name: "deploy",
+      description: "d",
+      input: z.object({}),
+      kind: "approval",
+    } as unknown as Parameters<typeof defineTool>[0];
+    expect(() => defineTool(bad)).toThrow('tool "deploy" is of kind approval and needs run()');
+  });
+
+  it("defines human and terminal tools without run()", () => {
+    for (const kind of ["human", "terminal"] as const) {
+      const tool = defineTool({ name: "ask", description: "d", input: z.object({}), kind });
+      expect(tool.kind).toBe(kind);
+      expect(tool.run).toBeUndefined();
+    }
+  });
+
+  it("names every optional property and where it is", () => {
+    const define = () =>
+      defineTool({
+        name: "opt",
+        description: "d",
+        input: z.object({ a: z.number().optional(), b: z.string().optional(), c: z.string() }),
+        kind: "terminal",
+      });
+    expect(define).toThrow(
+      'tool "opt": input has optional properties (a, b); strict function calling needs every property required: use .nullable() instead',
+    );
+  });
+
+  it.each<[string, z.ZodObject, string]>([
+    [
+      "a nested object",
+      z.object({ order: z.object({ id: z.string(), note: z.string().optional() }) }),
+      "input.properties.order has optional properties (note)",
+    ],
+    [
+      "a list of objects",
+      z.object({ items: z.array(z.object({ id: z.string(), qty: z.number().optional() })) }),
+      "input.properties.items.items has optional properties (qty)",
+    ],
+    [
+      "the second branch of a union",
+      z.object({
+        target: z.union([z.object({ host: z.string() }), z.object({ ip: z.string().optional() })]),
+      }),
+      "input.properties.target.anyOf[1] has optional properties (ip)",
+    ],
+    [
+      "the second element of a tuple",
+      z.object({ pair: z.tuple([z.string(), z.object({ at: z.string().optional() })]) }),
+      "input.properties.pair.prefixItems[1] has optional properties (at)",
+    ],
+  ])("finds an optional property in %s, naming its path", (_case, input, message) => {
+    expect(() => defineTool({ name: "deep", description: "d", input, kind: "human" })).toThrow(
+      `tool "deep": ${message}`,
+    );
+  });
+
+  it("rejects an object that allows additional properties", () => {
+    expect(() =>
+      defineTool({
+        name: "loose",
+        description: "d",
+        input: z.object({ meta: z.looseObject({ id: z.string() }) }),
+        kind: "human",
+      }),
+    ).toThrow('tool "loose": input.properties.meta must not allow additional properties');
+  });
+
+  it("accepts a nullable field with a null default, and a field named properties", () => {
+    // Act
+    const tool = defineTool({
+      name: "crm_update",
+      description: "d",
+      input: z.object({
+        note: z.string().nullable().default(null),
+        properties: z.object({ plan: z.string() }),
+      }),
+      kind: "human",
+    });
+
+    // Assess
+    expect(tool.spec.parameters).toEqual({
+      type: "object",
+      properties: {
+        note: { default: null, type: ["string", "null"] },
+        properties: {
+          type: "object",
+          properties: { plan: { type: "string" } },
+          required: ["plan"],
+          additionalProperties: false,
+        },
+      },
+      required: ["note", "properties"],
+      additionalProperties: false,
+    });
+  });
+});
+
+describe("Function: idempotencyKey", () => {
+  it("joins thread id and call id, so every retry of a call shares it", () => {
+    expect(idempotencyKey("thr_1", "call_3")).toBe("thr_1:call_3");
   });
 });

@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import {
+  type EventType,
+  errorCodes,
+  escalationReasons,
+  type ThreadEvent,
+  threadEvent,
+} from "../../shared/core/events.ts";
+
+const at = "2026-01-01T00:00:00.000Z";
+const usage = { promptTokens: 120, completionTokens: 14 };
+
+/** One event of every type, each with all its optional fields, as a store would read them back. */
+const everyEvent: ThreadEvent[] = [
+  { type: "user_message", at, data: { message: "3 + 4?", metadata: { ticket: 7 } } },
+  {
+    type: "tool_call",
+    at,
+    data: { callId: "call_1", tool: "add", args: { a: 3, b: 4 }, source: "model", usage },
+  },
+  {
+    type: "tool_call",
+    at,
+    data: { callId: "call_1", tool: "list_git_tags", args: {}, source: "prefetch" },
+  },
+  { type: "tool_result", at, data: { callId: "call_1", tool: "add", result: 7 } },
+  {
+    type: "error",
+    at,
+    data: { code: "invalid_args", message: "a: expected number", callId: "call_1", tool: "add" },
+  },
+  { type: "error", at, data: { code: "model_reply", message: "no tool call", usage } },
+  {
+    type: "approval_requested",
+    at,
+    data: { callId: "call_3", tool: "divide", args: { a: 7, b: 2 }, argsHash: "9f2c" },
+  },
+  {
+    type: "approval_decision",
+    at,
+    data: { callId: "call_3", approved: false, comment: "no divisions today" },
+  },
+  {
+    type: "human_input_requested",
+    at,
+    data: {
+      callId: "call_5",
+      tool: "escalation",
+      args: { reason: "max_steps" },
+      message: "Escalated after 20 model steps without human input.",
+      reason: "max_steps",
+    },
+  },
+  { type: "human_response", at, data: { callId: "call_5", response: "go on" } },
+  { type: "done", at, data: { callId: "call_7", output: "3.5" } },
+  { type: "failed", at, data: { reason: "step message dead-lettered" } },
+  { type: "retry_requested", at, data: { reason: "redriven by an operator" } },
+];
+
+const allTypes: EventType[] = [
+  "user_message",
+  "tool_call",
+  "tool_result",
+  "error",
+  "approval_requested",
+  "approval_decision",
+  "human_input_requested",
+  "human_response",
+  "done",
+  "failed",
+  "retry_requested",
+];
+
+describe("Schema: threadEvent", () => {
+  it.each(everyEvent.map((event) => [event.type, event] as const))(
+    "reads a stored %s event back exactly as it was written",
+    (_type, event) => {
+      // Act
+      const parsed = threadEvent.safeParse(JSON.parse(JSON.stringify(event)));
+
+      // Assess
+      expect(parsed.success).toBe(true);
+      expect(parsed.data).toEqual(event);
+    },
+  );
+
+  it("knows the eleven event types of a thread, and the samples above hold each", () => {
+    // Act
+    const known = threadEvent.options.map((option) => option.shape.type.value);
+
+    // Assess
+    expect([...known].sort()).toEqual([...allTypes].sort());
+    expect(new Set(everyEvent.map((event) => event.type))).toEqual(new Set(allTypes));
+  });
+
+  it("accepts every error code and every escalation reason", () => {
+    // Prepare
+    const errors = errorCodes.map((code) => ({ type: "error", at, data: { code, message: "m" } }));
+    const escalations = escalationReasons.map((reason) => ({
+      type: "human_input_requested",
+      at,
+      data: { callId: "call_1", tool: "escalation", args: { reason }, message: "m", reason },
+    }));
+
+    // Act + Assess
+    for (const event of [...errors, ...escalations]) {
+      expect(threadEvent.safeParse(event).success, JSON.stringify(event)).toBe(true);
+    }
+    expect(errorCodes).toEqual([
+      "model_reply",
+      "model_failed",
+      "unknown_tool",
+      "invalid_args",
+      "tool_failed",
+    ]);
+    expect(escalationReasons).toEqual(["tool", "too_many_errors", "max_steps", "model_unusable"]);
+  });
+
+  it.each<[string, unknown]>([
+    ["an unknown event type", { type: "note", at, data: { message: "hi" } }],
+    [
+      "a time that is not ISO 8601",
+      { type: "user_message", at: "yesterday", data: { message: "" } },
+    ],
+    [
+      "a tool call from neither the model nor a prefetch",
+      { type: "tool_call", at, data: { callId: "c", tool: "add", args: {}, source: "user" } },
+    ],
+    ["an unknown error code", { type: "error", at, data: { code: "oops", message: "m" } }],
+    [
+      "negative token counts",
+      {
+        type: "error",
+        at,
+        data: {
+          code: "model_reply",
+          message: "m",
+          usage: { promptTokens: -1, completionTokens: 0 },
+        },
+      },
+    ],
+    [
+      "fractional token counts",
+      {
+        type: "tool_call",
+        at,
+        data: {
+          callId: "c",
+          tool: "add",
+          args: {},
+          source: "model",
+          usage: { promptTokens: 1.5, completionTokens: 0 },
+        },
+      },
+    ],
+    [
+      "an approval decision that is not a boolean",
+      { type: "approval_decision", at, data: { callId: "c", approved: "yes" } },
+    ],
+    [
+      "an approval request without its hash",
+      { type: "approval_requested", at, data: { callId: "c", tool: "divide", args: {} } },
+    ],
+    [
+      "an unknown escalation reason",
+      {
+        type: "human_input_requested",
+        at,
+        data: { callId: "c", tool: "escalation", args: {}, message: "m", reason: "bored" },
+      },
+    ],
+    ["a human response without its text", { type: "human_response", at, data: { callId: "c" } }],
+    ["a done event without output", { type: "done", at, data: { callId: "c" } }],
+    ["a failure without a reason", { type: "failed", at, data: {} }],
+    ["a retry without a reason", { type: "retry_requested", at, data: {} }],
+    ["a tool result without its call id", { type: "tool_result", at, data: { tool: "add" } }],
+    ["a user message without text", { type: "user_message", at, data: {} }],
+  ])("refuses %s", (_case, input) => {
+    // Act + Assess
+    expect(threadEvent.safeParse(input).success).toBe(false);
+  });
+});
