@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApiHandler } from "../../functions/api/app.ts";
@@ -34,11 +35,24 @@ import { startScheduler } from "./scheduler.ts";
 export interface LocalStackOptions {
   /** The agents served (an agents module's `agents`). */
   agents: readonly Agent[];
-  port: number;
-  dynamoPort: number;
-  sqsPort: number;
-  /** Where DynamoDB Local keeps its files; null keeps threads in memory. */
-  dataDir: string | null;
+  /** The HTTP API's port on 127.0.0.1; 0 (the default) takes any free port: `url` says which. */
+  port?: number;
+  /** DynamoDB Local's port when the stack starts it; 0 (the default) takes any free port. */
+  dynamoPort?: number;
+  /** fauxqs's port when the stack starts it; 0 (the default) takes any free port. */
+  sqsPort?: number;
+  /**
+   * Emulators already running (the integration tier's global setup starts one of each): the
+   * stack uses them, starts none and leaves them running; `dynamoPort`, `sqsPort`, `dataDir` and
+   * `fresh` do not apply. Stacks sharing emulators need their own `tableName` and `queueName`.
+   */
+  emulators?: { dynamoEndpoint: string; sqsEndpoint: string };
+  /** The thread table. Default `twelve-threads` (what `npm run redrive` looks for). */
+  tableName?: string;
+  /** The step queues' base name (`<name>.fifo`, `<name>-dlq.fifo`). Default `twelve-steps`. */
+  queueName?: string;
+  /** Where DynamoDB Local keeps its files; null (the default) keeps threads in memory. */
+  dataDir?: string | null;
   /** Wipe `dataDir` first. */
   fresh?: boolean;
   /**
@@ -57,15 +71,24 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
+  /** The HTTP API: `http://127.0.0.1:<port>`, the port it really listens on. */
   url: string;
   deps: RuntimeDeps;
+  tableName: string;
   queueUrl: string;
   dlqUrl: string;
   sqsEndpoint: string;
   dynamoEndpoint: string;
+  /** The local EventBridge endpoint the worker publishes to. */
+  eventsEndpoint: string;
   /** Events published to the local event bus (EventBridge PutEvents entries). */
   publishedEvents: () => readonly unknown[];
   trigger: ReturnType<typeof createTriggerHandler>;
+  /**
+   * Stops the reconciler, the schedules and the workers (each finishes the step it is on), then
+   * the HTTP API and the event bus, then the emulators it started; resolves when their ports are
+   * free. Calling it again waits for the same stop.
+   */
   stop(): Promise<void>;
 }
 
@@ -78,17 +101,22 @@ const REGION = "us-east-1";
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
+  // Stopped last to first: the workers before the bus and the emulators they use.
   const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
+  let stopped: Promise<void> | undefined;
+  const stopAll = () => {
+    stopped ??= (async () => {
+      for (const stop of stops.toReversed()) await stop().catch(() => {});
+    })();
+    return stopped;
   };
   try {
     // Every setting and every port is checked before anything is deleted or started: a start
     // that cannot succeed says why in one line, and a --fresh one must not wipe the data of the
     // stack already running on these ports.
-    const url = `http://127.0.0.1:${options.port}`;
-    const tableName = "twelve-threads";
-    const configFor = (queueUrl: string) =>
+    const port = options.port ?? 0;
+    const tableName = options.tableName ?? "twelve-threads";
+    const configFor = (queueUrl: string, url: string) =>
       readConfig({
         ...process.env,
         TABLE_NAME: tableName,
@@ -97,21 +125,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         PUBLIC_URL: url,
         AGENT_API_KEY: options.apiKey ?? "",
       });
-    configFor("http://127.0.0.1/queue-not-created-yet");
+    configFor("http://127.0.0.1/queue-not-created-yet", "http://127.0.0.1");
     agentMap(options.agents);
     if (!options.model && process.env.OPENAI_API_KEY) readOpenAIConfig(process.env);
     const webhookSecrets = options.webhookSecrets ?? readWebhookSecrets();
-    await assertPortFree(options.port, "the HTTP API", "PORT");
-    await assertPortFree(options.dynamoPort, "DynamoDB Local", "DYNAMODB_PORT");
-    await assertPortFree(options.sqsPort, "the SQS emulator", "SQS_PORT");
-    if (options.fresh && options.dataDir) rmSync(options.dataDir, { recursive: true, force: true });
-    const dynamo = await startDynamoDbLocal({
-      port: options.dynamoPort,
-      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    });
-    stops.push(dynamo.stop);
-    const sqs = await startSqsEmulator({ port: options.sqsPort });
-    stops.push(sqs.stop);
+    const dynamoPort = options.dynamoPort ?? 0;
+    const sqsPort = options.sqsPort ?? 0;
+    if (port !== 0) await assertPortFree(port, "the HTTP API", "PORT");
+    if (!options.emulators) {
+      if (dynamoPort !== 0) await assertPortFree(dynamoPort, "DynamoDB Local", "DYNAMODB_PORT");
+      if (sqsPort !== 0) await assertPortFree(sqsPort, "the SQS emulator", "SQS_PORT");
+      if (options.fresh && options.dataDir) {
+        rmSync(options.dataDir, { recursive: true, force: true });
+      }
+    }
+    const [dynamoEndpoint, sqsEndpoint] = options.emulators
+      ? [options.emulators.dynamoEndpoint, options.emulators.sqsEndpoint]
+      : await startEmulators(stops, dynamoPort, sqsPort, options.dataDir ?? null);
     // The bus routes what its rules route in AWS: `agent.launch` events to the trigger, and it
     // shows the notices the worker publishes.
     let route: (event: ReceivedEvent) => void = () => {};
@@ -123,24 +153,42 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
     });
     await ensureTable(new DynamoDBClient({}), tableName);
     const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
     const queues = await ensureStepQueues(sqsClient, {
-      name: "twelve-steps",
+      name: options.queueName ?? "twelve-steps",
       maxReceiveCount: options.maxReceiveCount ?? 5,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
     });
-    const config = configFor(queues.queueUrl);
+    // The HTTP API listens first, so the links in notices name the port it got; its handler is
+    // set below, before any request can arrive.
+    let api: ReturnType<typeof createApiHandler> | undefined;
+    const server: Server = await startHttpBridge(
+      async (event) =>
+        api
+          ? api(event)
+          : { statusCode: 503, body: '{"error":{"code":"starting","message":"starting"}}' },
+      port,
+    );
+    stops.push(
+      () =>
+        new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
+    );
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const config = configFor(queues.queueUrl, url);
     const deps = createRuntime(config, {
       agents: options.agents,
       ...(options.model ? { model: options.model } : {}),
     });
 
-    const api = createApiHandler(deps, {
+    api = createApiHandler(deps, {
       ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
@@ -149,14 +197,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         replayGuard: new DynamoReplayGuard({ tableName }),
       },
     });
-    const server: Server = await startHttpBridge(api, options.port);
-    stops.push(
-      () =>
-        new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        }),
-    );
 
     const poller = startPoller({
       client: sqsClient,
@@ -193,20 +233,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // scheduled reconciler does in AWS.
     const resumed = await reconcile(deps, { staleAfterMs: 0 });
     if (resumed.enqueued > 0) log(`resumed ${resumed.enqueued} running thread(s)`);
+    let reconciling: Promise<unknown> = Promise.resolve();
     const reconciler = setInterval(() => {
-      reconcile(deps, { staleAfterMs: 60_000 }).catch((error: unknown) =>
+      reconciling = reconcile(deps, { staleAfterMs: 60_000 }).catch((error: unknown) =>
         log(`reconciler: ${String(error)}`),
       );
     }, 30_000).unref();
-    stops.push(async () => clearInterval(reconciler));
+    stops.push(async () => {
+      clearInterval(reconciler);
+      await reconciling;
+    });
 
     return {
       url,
       deps,
       queueUrl: queues.queueUrl,
       dlqUrl: queues.dlqUrl,
-      sqsEndpoint: sqs.endpoint,
-      dynamoEndpoint: dynamo.endpoint,
+      tableName,
+      sqsEndpoint,
+      dynamoEndpoint,
+      eventsEndpoint: bus.endpoint,
       publishedEvents: () => bus.entries,
       trigger,
       stop: stopAll,
@@ -215,4 +261,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/** Starts DynamoDB Local and fauxqs side by side; their stops go on `stops`. */
+async function startEmulators(
+  stops: (() => Promise<void>)[],
+  dynamoPort: number,
+  sqsPort: number,
+  dataDir: string | null,
+): Promise<[string, string]> {
+  const [dynamo, sqs] = await Promise.allSettled([
+    startDynamoDbLocal({ port: dynamoPort, ...(dataDir ? { dataDir } : {}) }),
+    startSqsEmulator({ port: sqsPort }),
+  ]);
+  for (const started of [dynamo, sqs]) {
+    if (started.status === "fulfilled") stops.push(started.value.stop);
+  }
+  if (dynamo.status === "rejected") throw dynamo.reason;
+  if (sqs.status === "rejected") throw sqs.reason;
+  return [dynamo.value.endpoint, sqs.value.endpoint];
 }

@@ -7,7 +7,6 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { freePort } from "../../infra/local/ports.ts";
 import { startLocalStack } from "../../infra/local/stack.ts";
 import { appendTransactItems } from "../../shared/aws/dynamo/items.ts";
 import { threadPk } from "../../shared/aws/dynamo/keys.ts";
@@ -40,13 +39,13 @@ class TimingModel implements Model {
  */
 export async function measureLocalStack(options: { quick: boolean }): Promise<Result[]> {
   const rounds = options.quick ? 8 : 20;
-  const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const model = new TimingModel();
   const stack = await startLocalStack({
     agents,
-    port,
-    dynamoPort,
-    sqsPort,
+    // Every server on a port the OS picks (DynamoDB Local and fauxqs too: the stack starts them).
+    port: 0,
+    dynamoPort: 0,
+    sqsPort: 0,
     dataDir: null,
     model,
     visibilityTimeoutSeconds: 5,

@@ -1,6 +1,5 @@
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal, startSqsEmulator } from "../../infra/local/emulators.ts";
-import { freePort } from "../../infra/local/ports.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,11 +8,15 @@ declare module "vitest" {
   }
 }
 
-/** Starts DynamoDB Local and fauxqs once for the integration suite; stops them after. */
+/**
+ * Starts DynamoDB Local and fauxqs once for the integration tier, each on a port the OS picks;
+ * every test (and every test stack: `startTestStack`) uses these two, through `inject`. Stops
+ * them after.
+ */
 export default async function setup(project: TestProject) {
   const [dynamo, sqs] = await Promise.all([
-    freePort().then((port) => startDynamoDbLocal({ port })),
-    freePort().then((port) => startSqsEmulator({ port })),
+    startDynamoDbLocal({ port: 0 }),
+    startSqsEmulator({ port: 0 }),
   ]);
   project.provide("dynamoEndpoint", dynamo.endpoint);
   project.provide("sqsEndpoint", sqs.endpoint);

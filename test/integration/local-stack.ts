@@ -1,21 +1,26 @@
+import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../infra/local/ports.ts";
+import { inject } from "vitest";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
 import { statuses } from "../../shared/core/thread.ts";
 import { agents, DemoModel } from "../../shared/examples/agents.ts";
 
-/** A local stack on free ports, threads in memory, quick redelivery for the recovery tests. */
+/**
+ * A local stack on the global setup's emulators (its own table and queues, so stacks running side
+ * by side do not meet), its HTTP API and event bus on ports the OS picks, quick redelivery for the
+ * recovery tests.
+ */
 export async function startTestStack(
   options: { apiKey?: string; webhookSecrets?: Record<string, string> } = {},
 ): Promise<LocalStack> {
-  const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const suffix = randomBytes(6).toString("hex");
   return startLocalStack({
     agents,
     model: new DemoModel(),
-    port,
-    dynamoPort,
-    sqsPort,
-    dataDir: null,
+    port: 0,
+    emulators: { dynamoEndpoint: inject("dynamoEndpoint"), sqsEndpoint: inject("sqsEndpoint") },
+    tableName: `twelve-threads-${suffix}`,
+    queueName: `twelve-steps-${suffix}`,
     visibilityTimeoutSeconds: 1,
     maxReceiveCount: 5,
     pollers: 2,

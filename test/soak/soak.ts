@@ -11,20 +11,19 @@
  */
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../infra/local/ports.ts";
 import { startLocalStack } from "../../infra/local/stack.ts";
 import { agents, DemoModel } from "../../shared/examples/agents.ts";
 import { planArithmetic } from "../../shared/examples/demo-model.ts";
 
 const threads = Number(process.env.SOAK_THREADS ?? 500);
 const pollers = Number(process.env.SOAK_POLLERS ?? 8);
-const [port, dynamoPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort()]);
 const stack = await startLocalStack({
   agents,
   model: new DemoModel(),
-  port,
-  dynamoPort,
-  sqsPort,
+  // Every server on a port the OS picks (DynamoDB Local and fauxqs too: the stack starts them).
+  port: 0,
+  dynamoPort: 0,
+  sqsPort: 0,
   dataDir: null,
   pollers,
 });
