@@ -95,6 +95,12 @@ try {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  // npm and npx start this through `sh -c`, which a SIGTERM to npm kills without passing it on:
+  // when the shell that started us is gone, stop as if signalled rather than run on orphaned.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && shutdown(), 500).unref();
+  }
 } catch (error) {
   if (error instanceof LocalStackError || error instanceof ConfigError) fail(error.message);
   console.error("twelve: the local stack failed to start:", error);

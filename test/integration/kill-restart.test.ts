@@ -5,12 +5,16 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../infra/local/ports.ts";
+import { listeningOn } from "./sockets.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const dataDir = mkdtempSync(join(tmpdir(), "twelve-kill-"));
 let child: ChildProcess | undefined;
 
-/** `npm start`'s entry point in its own process group, so kill -9 takes DynamoDB Local with it. */
+/**
+ * `npm start`'s entry point in its own process group, so kill -9 of the group takes every node
+ * process with it; DynamoDB Local (a process group of its own) exits when its stdin closes.
+ */
 async function start(ports: { port: number; dynamo: number; sqs: number }) {
   child = spawn(
     process.execPath,
@@ -52,9 +56,19 @@ function killGroup(signal: NodeJS.Signals) {
   }
 }
 
+/** Waits until nothing listens on these ports: the killed stack, DynamoDB Local too, is gone. */
+async function portsFreed(ports: { port: number; dynamo: number; sqs: number }) {
+  const deadline = Date.now() + 15_000;
+  const busy = () => [ports.port, ports.dynamo, ports.sqs].filter((p) => listeningOn(p).length);
+  while (busy().length > 0 && Date.now() < deadline) await sleep(100);
+  expect(busy()).toEqual([]);
+}
+
+let used: { port: number; dynamo: number; sqs: number } | undefined;
+
 afterAll(async () => {
   killGroup("SIGKILL");
-  await sleep(500);
+  if (used) await portsFreed(used);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -62,6 +76,7 @@ describe("kill -9 of the whole local stack", () => {
   it("loses no thread: after a restart every thread finishes", { timeout: 180_000 }, async () => {
     // Prepare
     const ports = { port: await freePort(), dynamo: await freePort(), sqs: await freePort() };
+    used = ports;
     await start(ports);
     const url = `http://127.0.0.1:${ports.port}`;
     const ids = await Promise.all(
@@ -82,7 +97,7 @@ describe("kill -9 of the whole local stack", () => {
     // Act: kill everything mid-flight, then start again on the same data
     killGroup("SIGKILL");
     expect(before.filter((status) => status !== "done").length).toBeGreaterThan(0);
-    await sleep(1000);
+    await portsFreed(ports);
     await start(ports);
 
     // Assess
