@@ -155,7 +155,7 @@ async function launcherClasses(files: ReturnType<typeof dynamoDbLocalFiles>) {
     const output = String((error as { stderr?: string }).stderr ?? error);
     throw new LocalStackError(
       /jdk\.compiler not found/.test(output)
-        ? "DynamoDB Local's launcher needs a Java 17+ with the compiler module jdk.compiler (on Debian: apt-get install openjdk-17-jre-headless)"
+        ? "DynamoDB Local's launcher needs the Java compiler module jdk.compiler, which this Java lacks: install a JDK 17+ (on Debian: apt-get install openjdk-17-jdk-headless)"
         : `DynamoDB Local's launcher did not compile: ${output.trim().slice(-300)}`,
     );
   }
@@ -163,7 +163,8 @@ async function launcherClasses(files: ReturnType<typeof dynamoDbLocalFiles>) {
   try {
     renameSync(work, dir);
   } catch {
-    // Another start compiled the same launcher first: use that one.
+    // Another start compiled the same launcher first: use that one (else this one, once).
+    if (!existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return { dir: work, temporary: true };
     rmSync(work, { recursive: true, force: true });
   }
   return { dir, temporary: false };
