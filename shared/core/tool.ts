@@ -85,6 +85,7 @@ export function defineTool<S extends ToolInput>(definition: ToolDefinition<S>): 
 export function strictJsonSchema(toolName: string, input: ToolInput): Record<string, unknown> {
   let schema: Record<string, unknown>;
   try {
+    // Stryker disable next-line ObjectLiteral: these are zod's defaults; the options only pin them
     schema = z.toJSONSchema(input, { io: "output", target: "draft-2020-12" });
   } catch (cause) {
     throw new ConfigError(`tool "${toolName}": input cannot be expressed as JSON Schema`, {

@@ -31,6 +31,8 @@ describe("Function: defineAgent", () => {
 
   it.each([
     ["a bad name", { name: "Bad Name" }, /agent name "Bad Name"/],
+    ["a name with a character after it", { name: "calc!" }, /agent name "calc!"/],
+    ["a name of 65 characters", { name: "a".repeat(65) }, /must be lowercase letters/],
     ["no tools", { tools: [] }, /needs at least one tool/],
     ["two tools with one name", { tools: [lookup, lookup] }, /two tools named "lookup"/],
     ["a zero step cap", { maxSteps: 0 }, /maxSteps must be a positive integer/],

@@ -92,5 +92,6 @@ describe("Function: renderValue", () => {
 
   it("renders an empty object and a list inside a list on their own lines", () => {
     expect(renderValue([{}, [1, 2], "x"])).toBe("- {}\n- \n  - 1\n  - 2\n- x");
+    expect(renderValue({ tags: [null, "v1"] })).toBe("tags: \n  - null\n  - v1");
   });
 });

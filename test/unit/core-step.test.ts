@@ -6,7 +6,7 @@ import type { EventOf, ThreadEvent } from "../../shared/core/events.ts";
 import { doneForNow, requestMoreInformation } from "../../shared/core/human-tools.ts";
 import { launch, respond } from "../../shared/core/lifecycle.ts";
 import type { ModelReply } from "../../shared/core/ports.ts";
-import { step } from "../../shared/core/step.ts";
+import { headAfter, step } from "../../shared/core/step.ts";
 import { derivePending, type Thread } from "../../shared/core/thread.ts";
 import { defineTool, type Tool } from "../../shared/core/tool.ts";
 import { calculator } from "../../shared/examples/agents.ts";
@@ -87,6 +87,32 @@ describe("Function: step", () => {
 
       // Assess
       expect(result).toEqual({ events: [], next: { type: "done", output: "all done" } });
+      expect(model.calls).toHaveLength(0);
+    });
+  });
+
+  describe("a thread waiting for a person", () => {
+    it("stays paused on the question and calls no model", async () => {
+      // Prepare
+      const model = new ScriptedModel([]);
+      const asked = await runUntilIdle(start(), {
+        agent: calculator,
+        model: new ScriptedModel([call("request_more_information", { message: "Which?" })]),
+        clock,
+      });
+
+      // Act
+      const result = await step(asked.thread, { agent: calculator, model, clock });
+
+      // Assess
+      expect(result).toEqual({
+        events: [],
+        next: {
+          type: "pause",
+          status: "waiting_for_human",
+          pending: derivePending(asked.thread.events),
+        },
+      });
       expect(model.calls).toHaveLength(0);
     });
   });
@@ -395,6 +421,21 @@ describe("Function: step", () => {
     });
   });
 
+  describe("a tool of a kind the reducer does not know", () => {
+    it("is refused with a TypeError, not skipped", async () => {
+      // Prepare: a tool object made by hand, without defineTool
+      const { tool } = recorder("save");
+      const odd = { ...tool, kind: "background" } as unknown as Tool;
+      const agent = defineAgent({ name: "odd", prompt: "p", tools: [odd] });
+      const model = new ScriptedModel([call("save", { id: "a" })]);
+
+      // Act + Assess
+      await expect(step(start(agent), { agent, model, clock })).rejects.toThrow(
+        /^unknown tool kind in .*"kind":"background"/,
+      );
+    });
+  });
+
   describe("human and terminal tools", () => {
     it("end the thread with the terminal call's message, recorded on the done event", async () => {
       const model = new ScriptedModel([call("done_for_now", { message: "42" })]);
@@ -452,5 +493,13 @@ describe("Function: step", () => {
         reason: "tool",
       });
     });
+  });
+});
+
+describe("Function: headAfter", () => {
+  it("refuses a step that appended nothing, saying so", () => {
+    expect(() => headAfter({ events: [], next: { type: "continue" } })).toThrow(
+      new TypeError("a step without events leaves the head as it was"),
+    );
   });
 });

@@ -4,6 +4,7 @@ import {
   deriveApprovedCall,
   deriveConsecutiveErrors,
   deriveFailure,
+  deriveHead,
   deriveOutput,
   derivePending,
   deriveStatus,
@@ -219,6 +220,8 @@ describe("Function: deriveFailure", () => {
     expect(deriveFailure([user, modelCall("call_1"), failed])).toBe("step message dead-lettered");
     expect(deriveFailure([user, modelCall("call_1"), failed, retried])).toBeNull();
     expect(deriveFailure([user])).toBeNull();
+    expect(deriveFailure([])).toBeNull();
+    expect(deriveOutput([])).toBeNull();
   });
 });
 
@@ -283,6 +286,10 @@ describe("Function: deriveApprovedCall", () => {
     expect(deriveApprovedCall([...approved, result("call_1")])).toBeNull();
   });
 
+  it("is null for a thread without events", () => {
+    expect(deriveApprovedCall([])).toBeNull();
+  });
+
   it("is null for a rejection and for a thread still waiting", () => {
     const waiting = [user, modelCall("call_1", "divide"), approval("call_1", 8)];
     expect(deriveApprovedCall(waiting)).toBeNull();
@@ -338,5 +345,11 @@ describe("Function: summarize", () => {
       consecutiveErrors: 1,
       stepsSinceHumanInput: 3,
     });
+  });
+});
+
+describe("Function: deriveHead", () => {
+  it("refuses a thread without events, saying so", () => {
+    expect(() => deriveHead([])).toThrow(new TypeError("a thread without events has no head"));
   });
 });
