@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../infra/local/ports.ts";
-import { alive, childrenOf, LOOPBACK, listeningOn } from "./sockets.ts";
+import { alive, childrenOf, type ListeningSocket, LOOPBACK, listeningOn } from "./sockets.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const cleanups: (() => void)[] = [];
@@ -123,6 +123,18 @@ async function until(condition: () => boolean, timeoutMs: number) {
   return condition();
 }
 
+/**
+ * The stack's listening sockets on its three ports. After it stops, the same sockets (the same
+ * inodes) must be gone; another test's server may since have been given one of the port numbers.
+ */
+function socketsOf(cli: Cli): ListeningSocket[] {
+  const sockets = cli.ports.flatMap(listeningOn);
+  expect(new Set(sockets.map((socket) => socket.port))).toEqual(new Set(cli.ports));
+  return sockets;
+}
+const stillListening = (sockets: ListeningSocket[]) =>
+  sockets.flatMap((socket) => listeningOn(socket.port).filter((now) => now.inode === socket.inode));
+
 const warnings = (output: string) =>
   output.split("\n").filter((line) => /warn|error|exception|^\s+at\s/i.test(line));
 
@@ -132,11 +144,8 @@ describe("twelve dev stops cleanly", () => {
   }, async () => {
     // Prepare: a running stack, every port on loopback only, workers busy
     const cli = await startCli("node");
-    for (const port of cli.ports) {
-      const addresses = listeningOn(port).map((socket) => socket.address);
-      expect(addresses.length).toBeGreaterThan(0);
-      for (const address of addresses) expect(LOOPBACK).toContain(address);
-    }
+    const sockets = socketsOf(cli);
+    for (const socket of sockets) expect(LOOPBACK).toContain(socket.address);
     const java = javaUnder(cli.child.pid);
     await keepBusy(cli.ports[0] as number);
 
@@ -148,7 +157,7 @@ describe("twelve dev stops cleanly", () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(cli.output().match(/^twelve: stopped$/gm)).toHaveLength(1);
     expect(warnings(cli.output())).toEqual([]);
-    for (const port of cli.ports) expect(listeningOn(port)).toEqual([]);
+    expect(stillListening(sockets)).toEqual([]);
     expect(alive(java)).toBe(false);
   });
 
@@ -157,6 +166,7 @@ describe("twelve dev stops cleanly", () => {
   }, async () => {
     // Prepare
     const cli = await startCli("npm");
+    const sockets = socketsOf(cli);
     const java = javaUnder(cli.child.pid);
     await keepBusy(cli.ports[0] as number);
 
@@ -167,7 +177,7 @@ describe("twelve dev stops cleanly", () => {
     // Assess
     expect(cli.output().match(/^twelve: stopped$/gm)).toHaveLength(1);
     expect(warnings(cli.output())).toEqual([]);
-    for (const port of cli.ports) expect(listeningOn(port)).toEqual([]);
+    expect(stillListening(sockets)).toEqual([]);
     expect(alive(java)).toBe(false);
   });
 
@@ -176,6 +186,7 @@ describe("twelve dev stops cleanly", () => {
   }, async () => {
     // Prepare
     const cli = await startCli("node");
+    const sockets = socketsOf(cli);
     const java = javaUnder(cli.child.pid);
 
     // Act
@@ -184,6 +195,6 @@ describe("twelve dev stops cleanly", () => {
 
     // Assess: the JVM sees its stdin close and exits
     expect(await until(() => !alive(java), 15_000)).toBe(true);
-    for (const port of cli.ports) expect(listeningOn(port)).toEqual([]);
+    expect(stillListening(sockets)).toEqual([]);
   });
 });

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { inject } from "vitest";
-import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import {
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+} from "../../infra/local/stack.ts";
 import { statuses } from "../../shared/core/thread.ts";
 import { agents, DemoModel } from "../../shared/examples/agents.ts";
 
@@ -11,7 +15,7 @@ import { agents, DemoModel } from "../../shared/examples/agents.ts";
  * recovery tests.
  */
 export async function startTestStack(
-  options: { apiKey?: string; webhookSecrets?: Record<string, string> } = {},
+  options: Pick<LocalStackOptions, "apiKey" | "webhookSecrets" | "log"> = {},
 ): Promise<LocalStack> {
   const suffix = randomBytes(6).toString("hex");
   return startLocalStack({
