@@ -106,8 +106,9 @@ function assertStrict(toolName: string, node: unknown, path: string): void {
   }
   if (typeof node !== "object" || node === null) return;
   const schema = node as Record<string, unknown>;
-  if (schema.type === "object" && typeof schema.properties === "object") {
-    const keys = Object.keys(schema.properties as object);
+  if (schema.type === "object") {
+    // A record (`z.record`) is an object with open keys: strict function calling refuses it.
+    const keys = Object.keys((schema.properties as object | undefined) ?? {});
     const required = new Set((schema.required as string[] | undefined) ?? []);
     const optional = keys.filter((key) => !required.has(key));
     if (optional.length > 0) {
@@ -117,7 +118,10 @@ function assertStrict(toolName: string, node: unknown, path: string): void {
       );
     }
     if (schema.additionalProperties !== false) {
-      throw new ConfigError(`tool "${toolName}": ${path} must not allow additional properties`);
+      throw new ConfigError(
+        `tool "${toolName}": ${path} must not allow additional properties` +
+          (schema.properties ? "" : " (a z.record: use a z.object with named keys, or an array)"),
+      );
     }
   }
   for (const [key, child] of Object.entries(schema)) {

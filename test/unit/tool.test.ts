@@ -159,6 +159,19 @@ describe("Function: defineTool", () => {
     ).toThrow('tool "loose": input.properties.meta must not allow additional properties');
   });
 
+  it("rejects a record, whose keys are open, at definition time", () => {
+    expect(() =>
+      defineTool({
+        name: "labels",
+        description: "d",
+        input: z.object({ labels: z.record(z.string(), z.string()) }),
+        kind: "human",
+      }),
+    ).toThrow(
+      'tool "labels": input.properties.labels must not allow additional properties (a z.record',
+    );
+  });
+
   it("accepts a nullable field with a null default, and a field named properties", () => {
     // Act
     const tool = defineTool({
