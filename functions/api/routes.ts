@@ -2,12 +2,20 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { ThreadNotFoundError } from "../../shared/core/errors.ts";
 import { renderContext } from "../../shared/core/render.ts";
 import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
+import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { HttpError, json } from "./http.ts";
 import { header, parse, readBody } from "./request.ts";
-import { idempotencyKey, launchBody, listQuery, responseBody, threadId } from "./schemas.ts";
+import {
+  cancelBody,
+  idempotencyKey,
+  launchBody,
+  listQuery,
+  responseBody,
+  threadId,
+} from "./schemas.ts";
 import { handleWebhook, type WebhookOptions } from "./webhooks.ts";
 
 interface RouteContext {
@@ -116,6 +124,16 @@ export const routes: readonly Route[] = [
     openAtGateway: true,
     handle: async ({ deps, event, params, maxBodyBytes, webhooks }) =>
       json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
+  },
+  {
+    method: "POST",
+    path: "/threads/{id}/cancel",
+    auth: true,
+    handle: async ({ deps, event, params, maxBodyBytes }) => {
+      const id = checkedId(params.id);
+      const body = (event.body ?? "") === "" ? {} : readBody(event, cancelBody, maxBodyBytes);
+      return json(202, await cancelThread(deps, id, body));
+    },
   },
 ];
 

@@ -50,6 +50,9 @@ export const responseBody = z.union([
   z.strictObject({ callId, response: z.string().min(1).max(32_000) }),
 ]);
 
+/** `POST /threads/{id}/cancel`; the body may be left out. */
+export const cancelBody = z.strictObject({ reason: z.string().min(1).max(4_000).optional() });
+
 /** `GET /threads?status=...&agent=...&limit=...&cursor=...`. */
 export const listQuery = z.strictObject({
   status: z.enum(statuses),

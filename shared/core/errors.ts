@@ -10,6 +10,7 @@
  * | `invalid_config` | `ConfigError` | no |
  * | `model_failed` | `ModelError` | as the failure says |
  * | `not_pending` | `NotPendingError` | no |
+ * | `thread_closed` | `ThreadClosedError` | no |
  * | `version_conflict` | `VersionConflictError` | yes |
  * | `thread_not_found` | `ThreadNotFoundError` | no |
  * | `invalid_version` | `InvalidVersionError` | no |
@@ -106,6 +107,17 @@ export class NotPendingError extends TwelveError {
   }
 }
 
+/** The thread is closed (done, failed or cancelled): the verb asked of it no longer applies. */
+export class ThreadClosedError extends TwelveError {
+  readonly threadId: string;
+  readonly status: string;
+  constructor(threadId: string, status: string, message: string) {
+    super(message, { code: "thread_closed" });
+    this.threadId = threadId;
+    this.status = status;
+  }
+}
+
 /** An append lost the race: the thread is no longer at the version the writer read. */
 export class VersionConflictError extends TwelveError {
   readonly threadId: string;
@@ -158,6 +170,7 @@ export class InvalidCursorError extends TwelveError {
 registerErrorNames({
   TwelveError,
   ConfigError,
+  ThreadClosedError,
   ModelError,
   NotPendingError,
   VersionConflictError,

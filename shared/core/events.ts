@@ -133,6 +133,13 @@ export const retryRequestedEvent = z.object({
   data: z.object({ reason: z.string() }),
 });
 
+/** A person or system stopped the thread: terminal; the pending call, if any, is closed. */
+export const cancelledEvent = z.object({
+  type: z.literal("cancelled"),
+  at,
+  data: z.object({ reason: z.string().optional() }),
+});
+
 export const threadEvent = z.discriminatedUnion("type", [
   userMessageEvent,
   toolCallEvent,
@@ -145,6 +152,7 @@ export const threadEvent = z.discriminatedUnion("type", [
   doneEvent,
   failedEvent,
   retryRequestedEvent,
+  cancelledEvent,
 ]);
 
 export type ThreadEvent = z.infer<typeof threadEvent>;

@@ -15,3 +15,4 @@ export { renderContext, renderEvents, renderValue, truncate } from "./render.ts"
 export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
 export * from "./thread.ts";
 export * from "./tool.ts";
+export { cancel } from "./cancel.ts";

@@ -78,6 +78,7 @@ function renderEvent(
     case "done":
     case "failed":
     case "retry_requested":
+    case "cancelled":
       return null;
     default: {
       const unknown: never = event;

@@ -30,7 +30,8 @@ export type NextAction =
   | { type: "continue" }
   | { type: "pause"; status: "waiting_for_approval" | "waiting_for_human"; pending: Pending }
   | { type: "done"; output: string }
-  | { type: "fail"; reason: string };
+  | { type: "fail"; reason: string }
+  | { type: "cancelled" };
 
 export interface StepResult {
   /** Events to append, conditional on the thread's version as passed in. */
@@ -80,6 +81,7 @@ const statusAfter = {
   continue: "running",
   done: "done",
   fail: "failed",
+  cancelled: "cancelled",
 } as const satisfies Record<Exclude<NextAction["type"], "pause">, Status>;
 
 /** The next action of a thread that has nothing to do (paused, done or failed), else null. */
@@ -92,6 +94,8 @@ function idleAction(thread: Thread): NextAction | null {
       return { type: "done", output: deriveOutput(thread.events) ?? "" };
     case "failed":
       return { type: "fail", reason: deriveFailure(thread.events) ?? "failed" };
+    case "cancelled":
+      return { type: "cancelled" };
     case "waiting_for_approval":
     case "waiting_for_human":
       return { type: "pause", status, pending: derivePending(thread.events) as Pending };

@@ -13,6 +13,7 @@ export const statuses = [
   "waiting_for_human",
   "done",
   "failed",
+  "cancelled",
 ] as const;
 export type Status = (typeof statuses)[number];
 
@@ -51,6 +52,7 @@ export function derivePending(events: readonly ThreadEvent[]): Pending | null {
       case "done":
       case "failed":
       case "retry_requested":
+      case "cancelled":
         return null;
       default:
         break;
@@ -61,6 +63,8 @@ export function derivePending(events: readonly ThreadEvent[]): Pending | null {
 
 /** The thread's status, derived from its events alone (factor 5). */
 export function deriveStatus(events: readonly ThreadEvent[]): Status {
+  // Cancelled is final: nothing after it (a retry included) opens the thread again.
+  if (events.some((e) => e.type === "cancelled")) return "cancelled";
   const last = findLast(
     events,
     (e) => e.type === "done" || e.type === "failed" || e.type === "retry_requested",

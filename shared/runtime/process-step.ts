@@ -66,6 +66,7 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
       break;
     case "done":
     case "fail":
+    case "cancelled":
       break;
     default: {
       const unknown: never = next;

@@ -12,6 +12,7 @@ import {
 } from "../core/thread.ts";
 import { MemoryThreadStore } from "../testing/memory-store.ts";
 import { agentMap } from "./agents.ts";
+import { cancelThread } from "./cancel-thread.ts";
 import { randomIds } from "./ids.ts";
 import { launchThread } from "./launch-thread.ts";
 import { processStep } from "./process-step.ts";
@@ -50,6 +51,8 @@ export interface Runner {
   ): Promise<RunResult>;
   /** Answers the call the thread waits on (an approval or a reply) and runs it on. */
   respond(threadId: string, reply: HumanReply): Promise<RunResult>;
+  /** Stops a thread for good (a second cancel changes nothing; a done thread throws). */
+  cancel(threadId: string, input?: { reason?: string }): Promise<RunResult>;
   /** Reads a thread; `ThreadNotFoundError` when there is none. */
   get(threadId: string): Promise<RunResult>;
 }
@@ -111,6 +114,11 @@ export function createRunner(options: RunnerOptions): Runner {
     async respond(threadId, reply) {
       await respondToThread(deps, threadId, reply);
       return run(threadId);
+    },
+    async cancel(threadId, input = {}) {
+      await cancelThread(deps, threadId, input);
+      queue.take(threadId);
+      return get(threadId);
     },
     get,
   };

@@ -152,6 +152,11 @@ const validEvent: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   }),
   fc.record({ type: fc.constant("failed"), at, data: fc.record({ reason: text(40) }) }),
   fc.record({ type: fc.constant("retry_requested"), at, data: fc.record({ reason: text(40) }) }),
+  fc.record({
+    type: fc.constant("cancelled"),
+    at,
+    data: fc.record({ reason: text(40) }, { requiredKeys: [] }),
+  }),
 );
 
 /** A valid event with one change at the top or inside `data`. */
@@ -373,7 +378,7 @@ describe("event parsers under hostile input (property-based)", () => {
   );
 
   it(
-    "the authorizer lets through exactly `Bearer <key>` and never throws",
+    "the authorizer lets through exactly `Bearer <key>` (any case of the scheme) and never throws",
     async () => {
       const key = "authorizer-key-0123456789abcdef";
       const authorize = createAuthorizer(async () => key);
@@ -381,6 +386,7 @@ describe("event parsers under hostile input (property-based)", () => {
         fc.constant(`Bearer ${key}`),
         fc.constantFrom(
           `bearer ${key}`,
+          `BEARER ${key}`,
           `Bearer  ${key}`,
           `Bearer ${key} `,
           `Bearer ${key}\n`,
@@ -413,7 +419,9 @@ describe("event parsers under hostile input (property-based)", () => {
           } as unknown as APIGatewayRequestAuthorizerEventV2;
           const result = await authorize(event);
           // Payload 2.0 lowercases header names, so only `authorization` counts.
-          expect(result).toEqual({ isAuthorized: given?.authorization === `Bearer ${key}` });
+          // The scheme is case-insensitive; the key is not.
+          const token = /^bearer (.+)$/i.exec(given?.authorization ?? "")?.[1];
+          expect(result).toEqual({ isAuthorized: token === key });
         }),
         runs(300),
       );
@@ -448,10 +456,54 @@ describe("event parsers under hostile input (property-based)", () => {
             return;
           }
           expect(Object.keys(key).sort()).toEqual([...attributes].sort());
-          for (const name of attributes) expect(typeof key[name]).toBe("string");
+          for (const [i, name] of attributes.entries()) {
+            const value = key[name];
+            expect(typeof value).toBe("string");
+            const bytes = Buffer.byteLength(value as string, "utf8");
+            expect(bytes).toBeGreaterThanOrEqual(1);
+            expect(bytes).toBeLessThanOrEqual(i % 2 === 0 ? 2048 : 1024);
+          }
         }),
         runs(1_000),
       );
+    },
+    timeout,
+  );
+
+  it(
+    "decodeCursor refuses a key value DynamoDB would refuse (empty, too long, lone surrogate)",
+    () => {
+      const attributes = ["pk", "sk", "gsi1pk", "gsi1sk"];
+      const good = fc.string({ minLength: 1, maxLength: 20, unit: "grapheme-ascii" });
+      const bad = fc.oneof(
+        fc.constant(""),
+        fc.integer({ min: 2049, max: 3000 }).map((n) => "p".repeat(n)),
+        fc.constant("\ud800"),
+      );
+      const tooLongSort = fc.integer({ min: 1025, max: 2048 }).map((n) => "s".repeat(n));
+      const crafted = fc
+        .tuple(fc.tuple(good, good, good, good), fc.nat({ max: 3 }), fc.oneof(bad, tooLongSort))
+        // A sort key of 1025..2048 bytes is fine as a partition key: only spoil sort keys with it.
+        .filter(([, at, value]) => !(at % 2 === 0 && /^s+$/.test(value)))
+        .map(([values, at, value]) => {
+          const key = Object.fromEntries(attributes.map((name, i) => [name, values[i]]));
+          key[attributes[at] as string] = value;
+          return encodeCursor(key);
+        });
+      fc.assert(
+        fc.property(crafted, (raw) => {
+          expect(() => decodeCursor(raw, attributes, () => undefined)).toThrow(InvalidCursorError);
+        }),
+        runs(500),
+      );
+      // The limits are inclusive.
+      const edge = {
+        pk: "p".repeat(2048),
+        sk: "s".repeat(1024),
+        gsi1pk: "é".repeat(1024),
+        gsi1sk: "x",
+      };
+      expect(decodeCursor(encodeCursor(edge), attributes, () => undefined)).toEqual(edge);
     },
     timeout,
   );

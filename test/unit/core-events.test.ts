@@ -55,6 +55,7 @@ const everyEvent: ThreadEvent[] = [
   { type: "done", at, data: { callId: "call_7", output: "3.5" } },
   { type: "failed", at, data: { reason: "step message dead-lettered" } },
   { type: "retry_requested", at, data: { reason: "redriven by an operator" } },
+  { type: "cancelled", at, data: { reason: "the customer withdrew" } },
 ];
 
 const allTypes: EventType[] = [
@@ -69,6 +70,7 @@ const allTypes: EventType[] = [
   "done",
   "failed",
   "retry_requested",
+  "cancelled",
 ];
 
 describe("Schema: threadEvent", () => {
