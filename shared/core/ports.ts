@@ -49,10 +49,17 @@ export interface CreateThreadInput {
   head: ThreadHead;
   /** A launch repeated with the same key returns the first thread instead of a new one. */
   idempotencyKey?: string;
+  /**
+   * What the request behind `idempotencyKey` was (a hash the caller computes). A repeat of the key
+   * with another fingerprint throws `IdempotencyKeyReusedError`; a key stored without one (written
+   * before fingerprints existed) matches any request.
+   */
+  fingerprint?: string;
 }
 
 export interface ListThreadsQuery {
-  status: Status;
+  /** Omitted: threads of every status. */
+  status?: Status;
   agent?: string;
   limit?: number;
   cursor?: string;
@@ -70,8 +77,12 @@ export interface ListThreadsQuery {
  *   still at the version of `read` (the thread as the writer loaded it), otherwise it throws
  *   `VersionConflictError` and changes nothing. `head` is the head of `read` + `events`. No
  *   events: returns `read` without writing.
- * - `list` pages through one status (of one agent, if given), most recently updated first; a
- *   cursor that is not the `next` of the same listing throws `InvalidCursorError`.
+ * - `list` pages through one status, or all of them (of one agent, if given), most recently
+ *   updated first; a cursor that is not the `next` of the same listing throws `InvalidCursorError`.
+ * - `readEvents` reads only the events after a version (and the thread's version); `undefined`
+ *   for a thread that does not exist.
+ * - `delete` removes every item of a thread (events, head, its idempotency key): it leaves
+ *   `load`, `list` and `readEvents`, and appends to it fail. `false` when there was no thread.
  *
  * Every implementation passes the same contract suite (`test/contract/thread-store.contract.ts`).
  *
@@ -81,11 +92,27 @@ export interface ListThreadsQuery {
  * // Outside a step, derive the head of the whole thread:
  * await store.append(thread, [event], deriveHead([...thread.events, event]));
  */
+/** A page of a thread's events: those after version `after`, at most `limit`. */
+export interface EventsQuery {
+  /** The version to read after (0: from the first event). */
+  after: number;
+  limit: number;
+}
+
+/** Events of one thread: `events[0]` is the event at version `after + 1`. */
+export interface EventsPage {
+  events: ThreadEvent[];
+  /** The thread's version (its number of events) when read. */
+  version: number;
+}
+
 export interface ThreadStore {
   create(input: CreateThreadInput): Promise<{ thread: Thread; created: boolean }>;
   load(threadId: string): Promise<Thread | undefined>;
   append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead): Promise<Thread>;
   list(query: ListThreadsQuery): Promise<{ threads: ThreadSummary[]; next?: string }>;
+  readEvents(threadId: string, query: EventsQuery): Promise<EventsPage | undefined>;
+  delete(threadId: string): Promise<boolean>;
 }
 
 /** A request to apply one reducer step to a thread that is at `version`. */

@@ -1,3 +1,4 @@
+import { hashArgs } from "../core/hash.ts";
 import { launch } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
@@ -15,7 +16,9 @@ export interface LaunchRequest {
  * Creates a thread and enqueues its first step (factor 6). A repeated idempotency key returns
  * the first thread; if that thread is still running its step is enqueued again, which the
  * queue's deduplication and the worker's version check make harmless, and which recovers a
- * launch whose first enqueue was lost.
+ * launch whose first enqueue was lost. The key is bound to the request it came with (a hash of
+ * agent, message and canonical metadata): the same key with another request throws
+ * `IdempotencyKeyReusedError` instead of answering with a thread that request never made.
  */
 export async function launchThread(
   deps: RuntimeDeps,
@@ -33,7 +36,9 @@ export async function launchThread(
   const { thread, created } = await deps.store.create({
     thread: fresh,
     head: deriveHead(fresh.events),
-    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    ...(request.idempotencyKey
+      ? { idempotencyKey: request.idempotencyKey, fingerprint: launchFingerprint(request) }
+      : {}),
   });
   const status = deriveStatus(thread.events);
   if (status === "running") {
@@ -41,3 +46,10 @@ export async function launchThread(
   }
   return { threadId: thread.id, status, created };
 }
+
+/**
+ * What identifies a launch request: agent, message and metadata, hashed as canonical JSON (so key
+ * order does not matter, and no metadata is the same as `{}`).
+ */
+export const launchFingerprint = (request: LaunchRequest): string =>
+  hashArgs({ agent: request.agent, message: request.message, metadata: request.metadata ?? {} });

@@ -2,15 +2,25 @@ import { InvalidCursorError, VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type {
   CreateThreadInput,
+  EventsPage,
+  EventsQuery,
   ListThreadsQuery,
   ThreadStore,
   ThreadSummary,
 } from "../core/ports.ts";
+import { IdempotencyKeyReusedError } from "../core/store-errors.ts";
 import { type Thread, type ThreadHead, versionOf } from "../core/thread.ts";
 
 interface Stored {
   thread: Thread;
   head: ThreadHead;
+  idempotencyKey?: string;
+}
+
+/** What an idempotency key holds: the thread it created and the request's fingerprint. */
+interface KeyEntry {
+  threadId: string;
+  fingerprint?: string;
 }
 
 /** A listing's place: which listing it belongs to, and the sort key of the last thread shown. */
@@ -30,16 +40,46 @@ interface Cursor {
  */
 export class MemoryThreadStore implements ThreadStore {
   private readonly threads = new Map<string, Stored>();
-  private readonly byIdempotencyKey = new Map<string, string>();
+  private readonly byIdempotencyKey = new Map<string, KeyEntry>();
 
-  async create({ thread, head, idempotencyKey }: CreateThreadInput) {
-    const firstId = idempotencyKey ? this.byIdempotencyKey.get(idempotencyKey) : undefined;
-    const first = firstId === undefined ? undefined : this.threads.get(firstId);
-    if (first) return { thread: first.thread, created: false };
+  async create({ thread, head, idempotencyKey, fingerprint }: CreateThreadInput) {
+    const entry = idempotencyKey ? this.byIdempotencyKey.get(idempotencyKey) : undefined;
+    const first = entry === undefined ? undefined : this.threads.get(entry.threadId);
+    if (idempotencyKey && entry && first) {
+      const matches =
+        entry.fingerprint === undefined ||
+        fingerprint === undefined ||
+        entry.fingerprint === fingerprint;
+      if (!matches) throw new IdempotencyKeyReusedError(idempotencyKey);
+      return { thread: first.thread, created: false };
+    }
     if (this.threads.has(thread.id)) throw new VersionConflictError(thread.id, 0);
-    this.threads.set(thread.id, { thread, head });
-    if (idempotencyKey) this.byIdempotencyKey.set(idempotencyKey, thread.id);
+    this.threads.set(thread.id, { thread, head, ...(idempotencyKey ? { idempotencyKey } : {}) });
+    if (idempotencyKey) {
+      this.byIdempotencyKey.set(idempotencyKey, {
+        threadId: thread.id,
+        ...(fingerprint === undefined ? {} : { fingerprint }),
+      });
+    }
     return { thread, created: true };
+  }
+
+  async readEvents(
+    threadId: string,
+    { after, limit }: EventsQuery,
+  ): Promise<EventsPage | undefined> {
+    const stored = this.threads.get(threadId);
+    if (!stored) return undefined;
+    const { events } = stored.thread;
+    return { events: events.slice(after, after + limit), version: events.length };
+  }
+
+  async delete(threadId: string) {
+    const stored = this.threads.get(threadId);
+    if (!stored) return false;
+    this.threads.delete(threadId);
+    if (stored.idempotencyKey) this.byIdempotencyKey.delete(stored.idempotencyKey);
+    return true;
   }
 
   async load(threadId: string) {
@@ -53,15 +93,18 @@ export class MemoryThreadStore implements ThreadStore {
       throw new VersionConflictError(read.id, versionOf(read));
     }
     const thread = { ...stored.thread, events: [...stored.thread.events, ...events] };
-    this.threads.set(read.id, { thread, head });
+    this.threads.set(read.id, { ...stored, thread, head });
     return thread;
   }
 
   async list({ status, agent, limit = 50, cursor }: ListThreadsQuery) {
-    const listing = JSON.stringify([status, agent ?? null]);
+    const listing = JSON.stringify([status ?? null, agent ?? null]);
     const after = cursor === undefined ? undefined : decodeCursor(cursor, listing);
     const matching = [...this.threads.values()]
-      .filter(({ thread, head }) => head.status === status && (!agent || thread.agent === agent))
+      .filter(
+        ({ thread, head }) =>
+          (!status || head.status === status) && (!agent || thread.agent === agent),
+      )
       .map(({ thread, head }) => ({ key: sortKey(thread.id, head), thread, head }))
       .filter(({ key }) => after === undefined || key < after)
       .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));

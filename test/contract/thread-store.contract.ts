@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidCursorError, VersionConflictError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { Clock, ThreadStore } from "../../shared/core/ports.ts";
+import { IdempotencyKeyReusedError } from "../../shared/core/store-errors.ts";
 import { deriveHead, type Thread, type ThreadHead } from "../../shared/core/thread.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
 import { appendEvents, createThread } from "./writes.ts";
@@ -90,6 +91,52 @@ export function describeThreadStoreContract(
         expect(await store.load("thr_taken")).toEqual(thread);
         const fresh = await createThread(store, launched("thr_fresh", clock), "impostor-key");
         expect(fresh.created).toBe(true);
+      });
+      it("refuses a repeated key with another fingerprint, and keeps answering the first", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const create = (id: string, fingerprint?: string) =>
+          store.create({
+            thread: launched(id, clock),
+            head: deriveHead(launched(id, clock).events),
+            idempotencyKey: "launch-1",
+            ...(fingerprint === undefined ? {} : { fingerprint }),
+          });
+        const first = await create("thr_first", "fp-a");
+
+        // Act
+        const reused = await rejection(create("thr_other", "fp-b"));
+        const repeated = await create("thr_repeat", "fp-a");
+        const unfingerprinted = await create("thr_bare");
+
+        // Assess
+        expect(reused).toBeInstanceOf(IdempotencyKeyReusedError);
+        expect(reused).toMatchObject({
+          code: "idempotency_key_reused",
+          idempotencyKey: "launch-1",
+        });
+        expect(repeated).toEqual({ thread: first.thread, created: false });
+        expect(unfingerprinted).toEqual({ thread: first.thread, created: false });
+        expect(await store.load("thr_other")).toBeUndefined();
+      });
+
+      it("lets a key stored without a fingerprint match any request", async () => {
+        // Prepare: a key written before fingerprints existed
+        const store = await makeStore();
+        const clock = steppingClock();
+        const first = await createThread(store, launched("thr_old", clock), "old-key");
+
+        // Act
+        const again = await store.create({
+          thread: launched("thr_new", clock),
+          head: deriveHead(launched("thr_new", clock).events),
+          idempotencyKey: "old-key",
+          fingerprint: "fp-new",
+        });
+
+        // Assess
+        expect(again).toEqual({ thread: first.thread, created: false });
       });
     });
 
@@ -300,6 +347,74 @@ export function describeThreadStoreContract(
         ]);
       });
 
+      it("lists every status newest first, page by page, and an agent's threads alone", async () => {
+        // Prepare: threads of three statuses and two agents
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: a } = await createThread(store, launched("thr_a", clock));
+        await createThread(store, launched("thr_b", clock, "deploybot"));
+        const { thread: c } = await createThread(store, launched("thr_c", clock));
+        await createThread(store, launched("thr_d", clock, "deploybot"));
+        await appendEvents(store, a, [doneEvent(clock)]);
+        await store.append(c, toolRound(clock, 1), {
+          status: "waiting_for_human",
+          updatedAt: clock.now().toISOString(),
+        });
+
+        // Act
+        const pages: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.list({ limit: 2, ...(cursor ? { cursor } : {}) });
+          pages.push(ids(page));
+          cursor = page.next;
+        } while (cursor);
+        const calculator = await store.list({ agent: "calculator" });
+        const deploybot = await store.list({ agent: "deploybot", limit: 1 });
+        const deploybotRest = await store.list({
+          agent: "deploybot",
+          cursor: deploybot.next as string,
+        });
+
+        // Assess
+        expect(pages).toEqual([
+          ["thr_c", "thr_a"],
+          ["thr_d", "thr_b"],
+        ]);
+        expect(calculator.threads).toEqual([
+          expect.objectContaining({ threadId: "thr_c", status: "waiting_for_human" }),
+          expect.objectContaining({ threadId: "thr_a", status: "done" }),
+        ]);
+        expect(calculator.next).toBeUndefined();
+        expect(ids(deploybot)).toEqual(["thr_d"]);
+        expect(deploybotRest).toEqual({
+          threads: [expect.objectContaining({ threadId: "thr_b", agent: "deploybot" })],
+        });
+      });
+
+      it("refuses a cursor of one listing in another, across all statuses too", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        for (let n = 0; n < 3; n++) await createThread(store, launched(`thr_${n}`, clock));
+        const all = await store.list({ limit: 1 });
+        const byAgent = await store.list({ agent: "calculator", limit: 1 });
+        const running = await store.list({ status: "running", limit: 1 });
+
+        // Act
+        const errors = await Promise.all([
+          rejection(store.list({ cursor: byAgent.next as string })),
+          rejection(store.list({ cursor: running.next as string })),
+          rejection(store.list({ agent: "calculator", cursor: all.next as string })),
+          rejection(store.list({ agent: "deploybot", cursor: byAgent.next as string })),
+          rejection(store.list({ status: "running", cursor: all.next as string })),
+          rejection(store.list({ cursor: "not a cursor!" })),
+        ]);
+
+        // Assess
+        for (const error of errors) expect(error).toBeInstanceOf(InvalidCursorError);
+      });
+
       it("refuses a cursor it did not hand out for this listing with InvalidCursorError", async () => {
         // Prepare
         const store = await makeStore();
@@ -328,6 +443,89 @@ export function describeThreadStoreContract(
           expect(error).toBeInstanceOf(InvalidCursorError);
           expect((error as Error).message).toMatch(/pass the `next` value/);
         }
+      });
+    });
+
+    describe("Method: readEvents", () => {
+      it("reads only the events after a version, at most a limit, with the thread's version", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread } = await createThread(store, launched("thr_a", clock));
+        const grown = await appendEvents(store, thread, [
+          ...toolRound(clock, 1),
+          ...toolRound(clock, 2),
+        ]);
+
+        // Act
+        const all = await store.readEvents("thr_a", { after: 0, limit: 100 });
+        const middle = await store.readEvents("thr_a", { after: 1, limit: 2 });
+        const tail = await store.readEvents("thr_a", { after: 4, limit: 2 });
+        const beyond = await store.readEvents("thr_a", { after: 9, limit: 2 });
+        const nobody = await store.readEvents("thr_nobody", { after: 0, limit: 2 });
+
+        // Assess
+        expect(all).toEqual({ events: grown.events, version: 5 });
+        expect(middle).toEqual({ events: grown.events.slice(1, 3), version: 5 });
+        expect(tail).toEqual({ events: grown.events.slice(4), version: 5 });
+        expect(beyond).toEqual({ events: [], version: 5 });
+        expect(nobody).toBeUndefined();
+      });
+    });
+
+    describe("Method: delete", () => {
+      it("removes the thread from reads and listings, and frees its idempotency key", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread } = await createThread(store, launched("thr_gone", clock), "key-1");
+        await createThread(store, launched("thr_kept", clock));
+
+        // Act
+        const deleted = await store.delete("thr_gone");
+
+        // Assess
+        expect(deleted).toBe(true);
+        expect(await store.load("thr_gone")).toBeUndefined();
+        expect(await store.readEvents("thr_gone", { after: 0, limit: 10 })).toBeUndefined();
+        expect(ids(await store.list({ status: "running" }))).toEqual(["thr_kept"]);
+        expect(ids(await store.list({}))).toEqual(["thr_kept"]);
+        const appended = await rejection(appendEvents(store, thread, toolRound(clock, 1)));
+        expect(appended).toBeInstanceOf(VersionConflictError);
+        expect(await store.load("thr_gone")).toBeUndefined();
+        const again = await createThread(store, launched("thr_new", clock), "key-1");
+        expect(again.created).toBe(true);
+      });
+
+      it("deletes a thread longer than one transaction holds", async () => {
+        // Prepare: 1 + 2 * 49 + 2 * 49 = 197 events
+        const store = await makeStore();
+        const clock = steppingClock();
+        let thread = (await createThread(store, launched("thr_long", clock))).thread;
+        for (let batch = 0; batch < 2; batch++) {
+          const events = Array.from({ length: 49 }, (_, n) => toolRound(clock, batch * 49 + n));
+          thread = await appendEvents(store, thread, events.flat());
+        }
+
+        // Act
+        const deleted = await store.delete("thr_long");
+
+        // Assess
+        expect(thread.events).toHaveLength(197);
+        expect(deleted).toBe(true);
+        expect(await store.load("thr_long")).toBeUndefined();
+        expect(await store.list({})).toEqual({ threads: [] });
+      });
+
+      it("answers false for a thread that does not exist", async () => {
+        // Prepare
+        const store = await makeStore();
+
+        // Act
+        const deleted = await store.delete("thr_nobody");
+
+        // Assess
+        expect(deleted).toBe(false);
       });
     });
   });

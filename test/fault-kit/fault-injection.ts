@@ -138,6 +138,14 @@ export function faultyStore(inner: ThreadStore, hooks: FaultHooks): ThreadStore 
       await hooks.beforeCall();
       return inner.list(query);
     },
+    readEvents: async (threadId, query) => {
+      await hooks.beforeCall();
+      return inner.readEvents(threadId, query);
+    },
+    delete: async (threadId) => {
+      await hooks.beforeCall();
+      return inner.delete(threadId);
+    },
   };
 }
 

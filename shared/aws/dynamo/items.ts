@@ -22,9 +22,12 @@ export function metaItem(input: {
   createdAt: string;
   updatedAt: string;
   expiresAt: number;
+  /** The launch's idempotency key, so a delete finds its item (older threads have none). */
+  idempotencyKey?: string;
 }): Item {
   const { pk, threadId, agent, status, version, createdAt, updatedAt, expiresAt } = input;
   return {
+    ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
     pk,
     sk: META_SK,
     agent,
@@ -147,7 +150,8 @@ export function readThread(threadId: string, items: readonly Item[]): ReadThread
   return { kind: "thread", thread: { id: threadId, agent, events: read } };
 }
 
-function readEvent(threadId: string, sk: string, item: Item): ThreadEvent {
+/** One event item read back and validated; throws `CorruptThreadError` naming the item. */
+export function readEvent(threadId: string, sk: string, item: Item): ThreadEvent {
   let data: unknown;
   try {
     data = plainNumbers(fromStoredData(item));

@@ -12,10 +12,13 @@ import type { ThreadEvent } from "../../core/events.ts";
 import type {
   Clock,
   CreateThreadInput,
+  EventsPage,
+  EventsQuery,
   ListThreadsQuery,
   ThreadStore,
   ThreadSummary,
 } from "../../core/ports.ts";
+import { IdempotencyKeyReusedError } from "../../core/store-errors.ts";
 import { statuses, type Thread, type ThreadHead } from "../../core/thread.ts";
 import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
 import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
@@ -24,11 +27,14 @@ import {
   eventItem,
   type Item,
   metaItem,
+  readEvent,
   readThread,
   type TransactItems,
 } from "./items.ts";
 import {
   agentPk,
+  EVENT_PREFIX,
+  eventSk,
   IDEMPOTENCY_SK,
   idempotencyPk,
   META_SK,
@@ -36,6 +42,7 @@ import {
   THREAD_PREFIX,
   threadPk,
 } from "./keys.ts";
+import { listAllStatuses } from "./list-all.ts";
 import { byAgentIndex, byStatusIndex, type ThreadIndex, threadTable } from "./table.ts";
 import { cancellationCodes, transactWrite } from "./transactions.ts";
 
@@ -68,8 +75,22 @@ const DAY_SECONDS = 86_400;
 const DEFAULT_LIMIT = 50;
 const LOAD_ATTEMPTS = 4;
 const CREATE_ATTEMPTS = 4;
+/** TransactWriteItems holds at most 100 items. */
+const DELETE_BATCH = 100;
 
 const systemClock: Clock = { now: () => new Date() };
+
+/** One listing index item as a summary; the index keys it also carries are left out. */
+function summaryOf(item: Item): ThreadSummary {
+  const parsed = summaryItem.safeParse(item);
+  if (!parsed.success) {
+    throw new CorruptThreadError(String(item.pk), META_SK, "unreadable in the listing index", {
+      cause: parsed.error,
+    });
+  }
+  const { pk, agent, status, updatedAt } = parsed.data;
+  return { threadId: pk.slice(THREAD_PREFIX.length), agent, status, updatedAt };
+}
 
 const summaryItem = z.object({
   pk: z.string().startsWith(THREAD_PREFIX),
@@ -132,7 +153,7 @@ export class DynamoThreadStore implements ThreadStore {
    * const head = deriveHead(launched.events);
    * const { thread, created } = await store.create({ thread: launched, head, idempotencyKey });
    */
-  async create({ thread, head, idempotencyKey }: CreateThreadInput) {
+  async create({ thread, head, idempotencyKey, fingerprint }: CreateThreadInput) {
     const count = thread.events.length;
     const first = thread.events[0];
     if (!first) {
@@ -156,6 +177,7 @@ export class DynamoThreadStore implements ThreadStore {
             createdAt: first.at,
             updatedAt: head.updatedAt,
             expiresAt,
+            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
           }),
           ConditionExpression: "attribute_not_exists(pk)",
         },
@@ -174,6 +196,7 @@ export class DynamoThreadStore implements ThreadStore {
             threadId: thread.id,
             createdAt: first.at,
             expiresAt,
+            ...(fingerprint === undefined ? {} : { fingerprint }),
           },
           ConditionExpression: "attribute_not_exists(pk)",
         },
@@ -187,7 +210,7 @@ export class DynamoThreadStore implements ThreadStore {
       } catch (error) {
         const codes = cancellationCodes(error);
         if (idempotencyKey !== undefined && codes?.[keyIndex] === "ConditionalCheckFailed") {
-          const existing = await this.threadOfKey(idempotencyKey);
+          const existing = await this.threadOfKey(idempotencyKey, fingerprint);
           if (existing) return { thread: existing, created: false };
           // TTL deleted the key between our write and our read: it is free now, try again.
           if (attempt < CREATE_ATTEMPTS) continue;
@@ -279,6 +302,15 @@ export class DynamoThreadStore implements ThreadStore {
    * if (page.next) await store.list({ status: "waiting_for_approval", cursor: page.next });
    */
   async list({ status, agent, limit = DEFAULT_LIMIT, cursor }: ListThreadsQuery) {
+    if (status === undefined) {
+      const { items, next } = await listAllStatuses(this.client, this.tableName, {
+        limit,
+        ...(agent === undefined ? {} : { agent }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      const threads = items.map(summaryOf);
+      return next === undefined ? { threads } : { threads, next };
+    }
     const index: ThreadIndex = agent ? byAgentIndex : byStatusIndex;
     const partition = agent ? agentPk(agent) : statusPk(status);
     const prefix = `${status}#`;
@@ -316,19 +348,171 @@ export class DynamoThreadStore implements ThreadStore {
       });
     }
     const page = await this.client.send(new QueryCommand(query));
-    const threads = (page.Items ?? []).map((item): ThreadSummary => {
-      const parsed = summaryItem.safeParse(item);
-      if (!parsed.success) {
-        throw new CorruptThreadError(String(item.pk), META_SK, "unreadable in the listing index", {
-          cause: parsed.error,
-        });
-      }
-      const { pk, ...summary } = parsed.data;
-      return { threadId: pk.slice(THREAD_PREFIX.length), ...summary };
-    });
+    const threads = (page.Items ?? []).map(summaryOf);
     return page.LastEvaluatedKey
       ? { threads, next: encodeCursor(page.LastEvaluatedKey) }
       : { threads };
+  }
+
+  /**
+   * The events after version `after` (at most `limit`) and the thread's version, read
+   * consistently without loading the rest of the thread: the meta item, then one query of the
+   * event sort keys from `after`. `undefined` when the thread does not exist (or has expired).
+   *
+   * @example
+   * const page = await store.readEvents(threadId, { after: 40, limit: 100 }); // events 41..140
+   */
+  async readEvents(
+    threadId: string,
+    { after, limit }: EventsQuery,
+  ): Promise<EventsPage | undefined> {
+    const pk = threadPk(threadId);
+    for (let attempt = 1; ; attempt++) {
+      const { Item: raw } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk, sk: META_SK },
+          ConsistentRead: true,
+        }),
+      );
+      if (!raw) return undefined;
+      // Validates the meta item (a `CorruptThreadError` if it is not one); its events come next.
+      readThread(threadId, [raw]);
+      const version = Number(raw.version);
+      const upto = Math.min(after + limit, version);
+      if (upto <= after) return { events: [], version };
+      const items: Item[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues: {
+              ":pk": pk,
+              ":from": eventSk(after),
+              ":to": eventSk(upto - 1),
+            },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      const bySk = new Map(items.map((item) => [String(item.sk), item]));
+      const events = [];
+      let missing: string | undefined;
+      for (let index = after; index < upto; index++) {
+        const sk = eventSk(index);
+        const item = bySk.get(sk);
+        if (!item) {
+          missing = sk;
+          break;
+        }
+        events.push(readEvent(threadId, sk, item));
+      }
+      if (missing === undefined) return { events, version };
+      // TTL deletes an expired thread item by item: what is left of it is no thread.
+      if (Number(raw.expiresAt) <= this.nowSeconds()) return undefined;
+      // As in `load`: a query may not yet see the last events of an append that just committed.
+      if (attempt >= LOAD_ATTEMPTS) {
+        throw new CorruptThreadError(
+          threadId,
+          missing,
+          `the item is missing though the thread is at version ${version}`,
+        );
+      }
+      await sleep(25 * attempt);
+    }
+  }
+
+  /**
+   * Removes every item of the thread: its meta item, its launch's idempotency item and its
+   * events. `false` when there was no thread (any events a crashed delete left are removed then).
+   *
+   * The meta item goes first, with the idempotency item, in one transaction conditional on the
+   * version read: from that moment the thread is gone for `load`, `list` and `readEvents`, an
+   * append fails its version condition, and the key is free. The events follow in transactions
+   * of at most 100 items. A crash in between leaves only event items nobody can reach (a retried
+   * delete removes them, TTL does at the latest). Meta last would instead leave a readable thread
+   * with holes (a `CorruptThreadError`) that could still be appended to.
+   *
+   * @example
+   * if (!(await store.delete(threadId))) throw new ThreadNotFoundError(threadId);
+   */
+  async delete(threadId: string): Promise<boolean> {
+    const pk = threadPk(threadId);
+    for (let attempt = 1; ; attempt++) {
+      const items = await this.keysOf(threadId);
+      const meta = items.find((item) => item.sk === META_SK);
+      const events = items.filter((item) => String(item.sk).startsWith(EVENT_PREFIX));
+      if (meta) {
+        const key = typeof meta.idempotencyKey === "string" ? meta.idempotencyKey : undefined;
+        try {
+          await transactWrite(this.client, {
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: { pk, sk: META_SK },
+                  // An append that committed since our read added events we have not listed.
+                  ConditionExpression: "#version = :version",
+                  ExpressionAttributeNames: { "#version": "version" },
+                  ExpressionAttributeValues: { ":version": meta.version },
+                },
+              },
+              ...(key === undefined
+                ? []
+                : [
+                    {
+                      Delete: {
+                        TableName: this.tableName,
+                        Key: { pk: idempotencyPk(key), sk: IDEMPOTENCY_SK },
+                      },
+                    },
+                  ]),
+            ],
+          });
+        } catch (error) {
+          const lost = cancellationCodes(error)?.[0] === "ConditionalCheckFailed";
+          if (lost && attempt < CREATE_ATTEMPTS) continue;
+          if (lost)
+            throw new VersionConflictError(threadId, Number(meta.version), { cause: error });
+          throw error;
+        }
+      }
+      for (let from = 0; from < events.length; from += DELETE_BATCH) {
+        await transactWrite(this.client, {
+          TransactItems: events.slice(from, from + DELETE_BATCH).map((item) => ({
+            Delete: { TableName: this.tableName, Key: { pk, sk: item.sk } },
+          })),
+        });
+      }
+      return meta !== undefined;
+    }
+  }
+
+  /** The keys of every item of the thread (and the meta item's version and idempotency key). */
+  private async keysOf(threadId: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: { ":pk": threadPk(threadId) },
+          ProjectionExpression: "pk, sk, #version, idempotencyKey",
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   /** Every item of the thread, all pages, in sort key order (events, then `META`). */
@@ -352,7 +536,7 @@ export class DynamoThreadStore implements ThreadStore {
   }
 
   /** The thread an idempotency key created; `undefined` when the key is not held (any more). */
-  private async threadOfKey(key: string): Promise<Thread | undefined> {
+  private async threadOfKey(key: string, fingerprint?: string): Promise<Thread | undefined> {
     const { Item: item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -361,6 +545,10 @@ export class DynamoThreadStore implements ThreadStore {
       }),
     );
     if (typeof item?.threadId !== "string") return undefined;
+    // A key stored before fingerprints existed matches any request.
+    if (typeof item.fingerprint === "string" && fingerprint !== undefined) {
+      if (item.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
+    }
     const thread = await this.load(item.threadId);
     if (thread) return thread;
     if (Number(item.expiresAt) <= this.nowSeconds()) {
