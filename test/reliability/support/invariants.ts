@@ -116,3 +116,65 @@ export function tally(
     into[key] = (into[key] ?? 0) + (value ?? 0);
   }
 }
+
+/**
+ * The promises of a run in which people cancel threads while their steps run, redeliver and
+ * crash. A cancelled thread holds one `cancelled` event, last: nothing was appended after it, and
+ * what came before is the clean run's thread up to that point (no event lost or doubled). A
+ * thread that finished before its cancel arrived holds exactly the clean run's events. Side
+ * effects stay once per key, and only ones the clean run made.
+ */
+export function checkCancelRun(run: SimulationResult, clean: SimulationResult): string[] {
+  const broken: string[] = [...run.problems, ...run.unexpected.map((e) => `unexpected ${e}`)];
+  for (const [name, expected] of Object.entries(clean.threads)) {
+    const actual = run.threads[name];
+    const cancelledAt = actual?.events.findIndex((e) => e.type === "cancelled") ?? -1;
+    if (!expected || !actual || cancelledAt === -1) {
+      broken.push(...compareThread(name, expected, actual));
+      continue;
+    }
+    const got = actual.events.map(bare);
+    if (cancelledAt !== got.length - 1) {
+      broken.push(
+        `${name}: ${got.length - 1 - cancelledAt} event(s) after the cancellation: ${got
+          .slice(cancelledAt + 1)
+          .map((e) => e.type)
+          .join(",")}`,
+      );
+    }
+    const before = got.slice(0, cancelledAt);
+    const want = expected.events.map(bare).slice(0, before.length);
+    const at = before.findIndex((event, i) => !isDeepStrictEqual(event, want[i]));
+    if (at !== -1 || want.length < before.length) {
+      broken.push(
+        `${name}: before its cancellation the thread differs from the clean run at #${at}: got ${JSON.stringify(before[at] ?? null)}, expected ${JSON.stringify(want[at] ?? null)}`,
+      );
+    }
+    if (deriveStatus(actual.events) !== "cancelled") {
+      broken.push(`${name}: ended ${deriveStatus(actual.events)} after a cancellation`);
+    }
+  }
+  if (run.queue.depth > 0) broken.push(`${run.queue.depth} message(s) still in the queue`);
+  if (run.queue.deadLetters > 0) {
+    broken.push(`${run.queue.deadLetters} message(s) in the dead-letter queue`);
+  }
+  for (const [key, count] of countBy(run.deployments.map((d) => d.idempotencyKey))) {
+    if (count > 1) broken.push(`deployed ${count} times for idempotency key ${key}`);
+  }
+  const cleanDeployments = new Set(
+    clean.deployments.map((d) => `${byScenario(clean, d.idempotencyKey)} ${d.service} ${d.tag}`),
+  );
+  for (const d of run.deployments) {
+    const deployment = `${byScenario(run, d.idempotencyKey)} ${d.service} ${d.tag}`;
+    if (!cleanDeployments.has(deployment))
+      broken.push(`deployed what the clean run did not: ${deployment}`);
+  }
+  for (const toolRun of run.toolRuns) {
+    if (toolRun.afterSaved) {
+      broken.push(
+        `${toolRun.tool} ran again for ${toolRun.threadId} ${toolRun.callId} after its outcome was saved`,
+      );
+    }
+  }
+  return broken;
+}

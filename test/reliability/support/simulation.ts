@@ -1,5 +1,5 @@
 import type { Agent } from "../../../shared/core/agent.ts";
-import { NotPendingError } from "../../../shared/core/errors.ts";
+import { NotPendingError, ThreadClosedError } from "../../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../../shared/core/events.ts";
 import type { HumanReply } from "../../../shared/core/lifecycle.ts";
 import type {
@@ -20,6 +20,7 @@ import {
   type Deployment,
   SimulatedDeployTarget,
 } from "../../../shared/examples/deploybot/target.ts";
+import { cancelThread } from "../../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { launchThread } from "../../../shared/runtime/launch-thread.ts";
 import { processStep, type StepOutcome } from "../../../shared/runtime/process-step.ts";
@@ -81,6 +82,8 @@ export interface SimulationOptions {
   answerNow?: number;
   /** Chance, per tick, of a reconciler run (stale after 0 ms) racing the workers. */
   reconcilerRace?: number;
+  /** Chance, per tick and thread, that someone cancels it (once; twice with `doubleClick`). */
+  cancelRace?: number;
   /** Messages one receive hands out (Lambda's concurrent invocations). */
   concurrency?: number;
   maxTicks?: number;
@@ -113,6 +116,8 @@ export interface SimulationResult {
   crashes: Partial<Record<CrashPoint, number>>;
   outcomes: Partial<Record<StepOutcome, number>>;
   responses: { accepted: number; conflicts: number; retries: number };
+  /** Cancels sent: accepted, or refused because the thread had finished first. */
+  cancels: { accepted: number; closed: number };
   /** Errors other than injected crashes thrown by an invocation: bugs. */
   unexpected: string[];
   /** What went wrong in the run itself: stuck threads, silent pauses, no end. */
@@ -161,6 +166,8 @@ export class World {
   private readonly crashes: Partial<Record<CrashPoint, number>> = {};
   private readonly outcomes: Partial<Record<StepOutcome, number>> = {};
   private readonly responses = { accepted: 0, conflicts: 0, retries: 0 };
+  private readonly cancels = { accepted: 0, closed: 0 };
+  private readonly cancelSent = new Set<string>();
   private readonly unexpected: string[] = [];
   private readonly problems: string[] = [];
   private readonly scenarioOf = new Map<string, Scenario>();
@@ -379,6 +386,31 @@ export class World {
     });
   }
 
+  /** Someone cancelling a thread (retrying after a 5xx, as a client does). */
+  spawnCanceller(threadId: string) {
+    const site: Site = { actor: "human", threadId, attempt: 1, toolRan: false };
+    return this.runner.spawn(site, async () => {
+      for (let attempt = 1; attempt <= CLIENT_ATTEMPTS; attempt++) {
+        site.attempt = attempt;
+        try {
+          await cancelThread(this.deps, threadId, { reason: "the customer withdrew" });
+          this.cancels.accepted++;
+          return;
+        } catch (error) {
+          if (error instanceof ThreadClosedError) {
+            // 409: the thread finished before the cancel arrived.
+            this.cancels.closed++;
+            return;
+          }
+          if (!(error instanceof InjectedCrash) || attempt === CLIENT_ATTEMPTS) {
+            this.unexpected.push(`cancel ${threadId}: ${errorText(error)}`);
+            return;
+          }
+        }
+      }
+    });
+  }
+
   spawnReconciler(staleAfterMs: number) {
     this.reconcilerRuns++;
     const site: Site = { actor: "reconciler", toolRan: false };
@@ -415,6 +447,16 @@ export class World {
       }
       if (this.random.chance(this.options.reconcilerRace ?? 0)) {
         this.spawnReconciler(0);
+        spawned++;
+      }
+      for (const s of this.options.cancelRace ? this.scenarios : []) {
+        const threadId = this.threadId(s);
+        if (this.cancelSent.has(threadId) || !this.random.chance(this.options.cancelRace ?? 0)) {
+          continue;
+        }
+        this.cancelSent.add(threadId);
+        this.spawnCanceller(threadId);
+        if (this.random.chance(this.options.doubleClick ?? 0)) this.spawnCanceller(threadId);
         spawned++;
       }
       if (spawned > 0) {
@@ -515,6 +557,7 @@ export class World {
       crashes: this.crashes,
       outcomes: this.outcomes,
       responses: this.responses,
+      cancels: this.cancels,
       unexpected: this.unexpected,
       problems: this.problems,
       queue: {

@@ -1,0 +1,84 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ThreadStore } from "../../shared/core/ports.ts";
+import { CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
+import { runs, SEED } from "./support/budget.ts";
+import { checkCancelRun, tally } from "./support/invariants.ts";
+import { standardScenarios } from "./support/scenarios.ts";
+import { type SimulationResult, simulate, spareLastChances } from "./support/simulation.ts";
+
+describe("a cancel racing steps, redeliveries, crashes and people", () => {
+  let clean: SimulationResult;
+  beforeAll(async () => {
+    clean = await simulate({ scenarios: standardScenarios, seed: 1 });
+  });
+
+  it("appends nothing after a cancellation, and loses or doubles nothing before it", async () => {
+    const totals = { runs: 0, cancelled: 0, finishedFirst: 0, outcomes: {}, crashes: {} };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.uniqueArray(fc.nat({ max: 120 }), { maxLength: 6 }),
+        fc.double({ min: 0.02, max: 0.4, noNaN: true }),
+        async (seed, at, cancelRace) => {
+          // Prepare: cancels arrive at random ticks, sometimes twice, while deliveries repeat,
+          // people answer, the reconciler races and invocations crash at every point
+          const plan = new CrashSchedule({ points: crashPoints, at, spare: spareLastChances });
+
+          // Act
+          const run = await simulate({
+            scenarios: standardScenarios,
+            seed,
+            plan,
+            cancelRace,
+            duplicateDelivery: 0.3,
+            doubleClick: 0.3,
+            answerNow: 0.8,
+            reconcilerRace: 0.2,
+          });
+
+          // Assess
+          const broken = checkCancelRun(run, clean);
+          totals.runs++;
+          totals.cancelled += Object.values(run.threads).filter((t) =>
+            t?.events.some((e) => e.type === "cancelled"),
+          ).length;
+          totals.finishedFirst += run.cancels.closed;
+          tally(totals.outcomes, run.outcomes);
+          tally(totals.crashes, run.crashes);
+          if (broken.length > 0) {
+            throw new Error(
+              `seed ${seed}, crashes ${JSON.stringify(plan.fired)}:\n${broken.join("\n")}`,
+            );
+          }
+        },
+      ),
+      { numRuns: runs(200), seed: SEED },
+    );
+    // The race really happened: threads cancelled mid-run and steps that lost their append.
+    expect(totals.cancelled).toBeGreaterThan(0);
+    expect(totals.outcomes).toMatchObject({ lost_race: expect.any(Number) });
+    console.info(`cancels: ${JSON.stringify(totals)}`);
+  });
+
+  it("is shown to fail on a store whose appends skip the version check", async () => {
+    // A step in flight then appends on top of the cancellation instead of losing the race.
+    const unconditional = (store: ThreadStore): ThreadStore =>
+      Object.assign(Object.create(store) as ThreadStore, {
+        append: async (...[read, events, head]: Parameters<ThreadStore["append"]>) =>
+          store.append((await store.load(read.id)) ?? read, events, head),
+      });
+    const broken: string[] = [];
+    for (let seed = 0; seed < 20 && broken.length === 0; seed++) {
+      const run = await simulate({
+        scenarios: standardScenarios,
+        seed,
+        cancelRace: 0.3,
+        answerNow: 0.8,
+        mutate: { store: unconditional },
+      });
+      broken.push(...checkCancelRun(run, clean));
+    }
+    expect(broken.join("\n")).toMatch(/after the cancellation/);
+  });
+});
