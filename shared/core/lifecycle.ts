@@ -81,6 +81,33 @@ export function respond(thread: Thread, reply: HumanReply, clock: Clock): Thread
 }
 
 /**
+ * Whether `thread` already holds exactly this answer to `reply.callId`: the same decision and
+ * comment (and, when quoted, the hash of the arguments that were approved), or the same human
+ * response. A client retrying after a timeout sends such a repeat; it is answered as a success
+ * and recorded once, while another answer to the same call stays a conflict (`respond` throws).
+ */
+export function repeatsAnswer(thread: Thread, reply: HumanReply): boolean {
+  let argsHash: string | undefined;
+  for (const event of thread.events) {
+    if (event.type === "approval_requested" && event.data.callId === reply.callId) {
+      argsHash = event.data.argsHash;
+    }
+    if (event.type === "approval_decision" && event.data.callId === reply.callId) {
+      return (
+        "approved" in reply &&
+        event.data.approved === reply.approved &&
+        event.data.comment === reply.comment &&
+        (reply.argsHash === undefined || reply.argsHash === argsHash)
+      );
+    }
+    if (event.type === "human_response" && event.data.callId === reply.callId) {
+      return "response" in reply && event.data.response === reply.response;
+    }
+  }
+  return false;
+}
+
+/**
  * A new thread with a copy of `thread`'s first `version` events (factor 5): replay a run from any
  * point, for debugging or to try another path.
  */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { InvalidVersionError, NotPendingError } from "../../shared/core/errors.ts";
 import { hashArgs } from "../../shared/core/hash.ts";
-import { fork, launch, respond } from "../../shared/core/lifecycle.ts";
+import { fork, launch, repeatsAnswer, respond } from "../../shared/core/lifecycle.ts";
 import { derivePending, deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { call, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
@@ -96,6 +96,39 @@ describe("Function: respond", () => {
     const callId = derivePending(question.events)?.callId ?? "";
     const event = respond(question, { callId, response: "8 and 2" }, clock);
     expect(deriveStatus([...question.events, event])).toBe("running");
+  });
+});
+
+describe("Function: repeatsAnswer", () => {
+  let approval: Thread;
+  let question: Thread;
+  beforeAll(async () => {
+    approval = await waitingFor("divide");
+    question = await waitingFor("request_more_information");
+  });
+
+  it("recognises the same decision sent again (a client retrying), and only that", () => {
+    const pending = derivePending(approval.events);
+    const callId = pending?.callId ?? "";
+    const reply = { callId, approved: true, comment: "ok" };
+    expect(repeatsAnswer(approval, reply)).toBe(false);
+    const decided = withEvent(approval, respond(approval, reply, clock));
+    expect(repeatsAnswer(decided, reply)).toBe(true);
+    expect(repeatsAnswer(decided, { ...reply, argsHash: pending?.argsHash ?? "" })).toBe(true);
+    // Another decision, another comment, other arguments, another call, another kind: a conflict.
+    expect(repeatsAnswer(decided, { ...reply, approved: false })).toBe(false);
+    expect(repeatsAnswer(decided, { callId, approved: true })).toBe(false);
+    expect(repeatsAnswer(decided, { ...reply, argsHash: hashArgs({ a: 1, b: 1 }) })).toBe(false);
+    expect(repeatsAnswer(decided, { ...reply, callId: "call_99" })).toBe(false);
+    expect(repeatsAnswer(decided, { callId, response: "ok" })).toBe(false);
+  });
+
+  it("recognises the same human response sent again, not another text", () => {
+    const callId = derivePending(question.events)?.callId ?? "";
+    const answered = withEvent(question, respond(question, { callId, response: "8 and 2" }, clock));
+    expect(repeatsAnswer(answered, { callId, response: "8 and 2" })).toBe(true);
+    expect(repeatsAnswer(answered, { callId, response: "8 and 3" })).toBe(false);
+    expect(repeatsAnswer(answered, { callId, approved: true })).toBe(false);
   });
 });
 
