@@ -30,6 +30,7 @@ export const HTTP_ERRORS = {
   method_not_allowed: { status: 405 },
   not_pending: { status: 409, fields: ["callId"] },
   payload_too_large: { status: 413 },
+  idempotency_key_reused: { status: 422 },
   thread_closed: { status: 409, fields: ["status"] },
   // Failures of ours.
   internal: { status: 500 },

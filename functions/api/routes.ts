@@ -16,6 +16,7 @@ import {
   responseBody,
   threadId,
 } from "./schemas.ts";
+import { cappedEvents, deleteThreadRoute, eventsRoute } from "./thread-routes.ts";
 import { handleWebhook, type WebhookOptions } from "./webhooks.ts";
 
 interface RouteContext {
@@ -67,7 +68,7 @@ export const routes: readonly Route[] = [
     handle: async ({ deps, event }) => {
       const query = parse(listQuery, event.queryStringParameters ?? {}, "invalid_query");
       const page = await deps.store.list({
-        status: query.status,
+        ...(query.status ? { status: query.status } : {}),
         limit: query.limit,
         ...(query.agent ? { agent: query.agent } : {}),
         ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -87,12 +88,26 @@ export const routes: readonly Route[] = [
         agent,
         status,
         version,
-        events: thread.events,
+        // Capped: a long thread would pass Lambda's 6 MB answer (see `cappedEvents`).
+        ...cappedEvents(thread),
         pending,
         output,
         failure: deriveFailure(thread.events),
       });
     },
+  },
+  {
+    method: "DELETE",
+    path: "/threads/{id}",
+    auth: true,
+    handle: async ({ deps, params }) => deleteThreadRoute(deps, params.id),
+  },
+  {
+    method: "GET",
+    path: "/threads/{id}/events",
+    auth: true,
+    handle: async ({ deps, event, params }) =>
+      eventsRoute(deps, params.id, event.queryStringParameters ?? {}),
   },
   {
     method: "GET",

@@ -55,7 +55,8 @@ export const cancelBody = z.strictObject({ reason: z.string().min(1).max(4_000).
 
 /** `GET /threads?status=...&agent=...&limit=...&cursor=...`. */
 export const listQuery = z.strictObject({
-  status: z.enum(statuses),
+  // Omitted: every status, newest first.
+  status: z.enum(statuses).optional(),
   agent: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().min(1).max(2_048).optional(),

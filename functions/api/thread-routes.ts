@@ -1,0 +1,154 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import * as z from "zod";
+import { ThreadNotFoundError } from "../../shared/core/errors.ts";
+import type { ThreadEvent } from "../../shared/core/events.ts";
+import type { Thread } from "../../shared/core/thread.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { HttpError, json } from "./http.ts";
+import { threadId } from "./schemas.ts";
+
+/**
+ * The store-facing thread routes: `DELETE /threads/{id}`, `GET /threads/{id}/events` and the
+ * cap on the events `GET /threads/{id}` returns.
+ */
+
+/**
+ * Lambda answers at most 6 MB, and the body travels inside the function's JSON result, where
+ * every quote and backslash is escaped again (up to twice the bytes). 2.5 MB of events stays
+ * under the limit even then, with room for the rest of the answer.
+ */
+export const EVENT_BYTES_BUDGET = 2_500_000;
+
+/**
+ * `GET /threads/{id}` shows at most the last 200 events: enough for a console or a person to see
+ * what a thread is doing now (a launch with its step cap of tool rounds, its pauses and answers),
+ * and at the 30 KB or so a large tool result takes no more than `EVENT_BYTES_BUDGET` holds. Older
+ * events are paged through `GET /threads/{id}/events`.
+ */
+export const MAX_THREAD_EVENTS = 200;
+
+/** The most events one `GET /threads/{id}/events` page holds (and its default). */
+export const MAX_EVENTS_PAGE = 1000;
+export const DEFAULT_EVENTS_PAGE = 100;
+
+const count = (name: string) =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,8})$/, `query parameter "${name}": expected a non-negative integer`)
+    .transform(Number);
+
+/** `GET /threads/{id}/events?after=N&limit=M`. */
+export const eventsQuery = z.strictObject({
+  after: count("after").default(0),
+  limit: count("limit")
+    .pipe(
+      z
+        .number()
+        .min(1, 'query parameter "limit": expected at least 1')
+        .max(MAX_EVENTS_PAGE, `query parameter "limit": expected at most ${MAX_EVENTS_PAGE}`),
+    )
+    .default(DEFAULT_EVENTS_PAGE),
+});
+
+/** An event with its version: its 1-based place in the thread. */
+export type VersionedEvent = ThreadEvent & { version: number };
+
+/**
+ * The events of `GET /threads/{id}`: all of a short thread; of a long one the last
+ * `MAX_THREAD_EVENTS` (fewer if they pass `EVENT_BYTES_BUDGET`), with `eventsFrom`, the version
+ * of the first one shown, and `olderEvents`, where the rest are paged.
+ */
+export function cappedEvents(thread: Thread): {
+  events: readonly ThreadEvent[];
+  eventsFrom?: number;
+  olderEvents?: string;
+} {
+  const { events } = thread;
+  const shown = fromTheEnd(events.slice(-MAX_THREAD_EVENTS));
+  if (shown.length === events.length) return { events };
+  const eventsFrom = events.length - shown.length + 1;
+  return {
+    events: shown,
+    eventsFrom,
+    olderEvents: `/threads/${encodeURIComponent(thread.id)}/events?after=0`,
+  };
+}
+
+/** `DELETE /threads/{id}`: 204, or 404 for a thread that does not exist. */
+export async function deleteThreadRoute(
+  deps: RuntimeDeps,
+  rawId: string | undefined,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const id = checkedId(rawId);
+  if (!(await deps.store.delete(id))) throw new ThreadNotFoundError(id);
+  return { statusCode: 204, headers: {}, body: "" };
+}
+
+/**
+ * `GET /threads/{id}/events?after=N&limit=M`: the events after version N (at most M, fewer when
+ * they pass `EVENT_BYTES_BUDGET`), each with its version, the thread's version, and `next` (the
+ * `after` of the following page) while more remain.
+ */
+export async function eventsRoute(
+  deps: RuntimeDeps,
+  rawId: string | undefined,
+  rawQuery: Record<string, string | undefined>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const id = checkedId(rawId);
+  const parsed = eventsQuery.safeParse(rawQuery);
+  if (!parsed.success) {
+    const message = parsed.error.issues
+      .map((issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown query parameter ${issue.keys.map((key) => `"${key}"`).join(", ")}; expected only after, limit`
+          : issue.message,
+      )
+      .join("; ");
+    throw new HttpError("invalid_query", message);
+  }
+  const { after, limit } = parsed.data;
+  const page = await deps.store.readEvents(id, { after, limit });
+  if (!page) throw new ThreadNotFoundError(id);
+  const events = fromTheStart(page.events).map(
+    (event, offset): VersionedEvent => ({ ...event, version: after + offset + 1 }),
+  );
+  const reached = after + events.length;
+  return json(200, {
+    events,
+    version: page.version,
+    ...(reached < page.version ? { next: reached } : {}),
+  });
+}
+
+const sizeOf = (event: ThreadEvent): number => Buffer.byteLength(JSON.stringify(event));
+
+/** The longest tail of `events` within the budget (at least one event). */
+function fromTheEnd(events: readonly ThreadEvent[]): readonly ThreadEvent[] {
+  let bytes = 0;
+  let start = events.length;
+  while (start > 0) {
+    bytes += sizeOf(events[start - 1] as ThreadEvent);
+    if (bytes > EVENT_BYTES_BUDGET && start < events.length) break;
+    start--;
+  }
+  return events.slice(start);
+}
+
+/** The longest head of `events` within the budget (at least one event, so paging moves on). */
+function fromTheStart(events: readonly ThreadEvent[]): readonly ThreadEvent[] {
+  let bytes = 0;
+  let end = 0;
+  while (end < events.length) {
+    bytes += sizeOf(events[end] as ThreadEvent);
+    if (bytes > EVENT_BYTES_BUDGET && end > 0) break;
+    end++;
+  }
+  return events.slice(0, end);
+}
+
+function checkedId(raw: string | undefined): string {
+  const result = threadId.safeParse(raw);
+  // An id this API could never have handed out names no thread: 404, like any unknown id.
+  if (!result.success) throw new ThreadNotFoundError(String(raw).slice(0, 128));
+  return result.data;
+}
