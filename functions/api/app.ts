@@ -52,6 +52,7 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
 
 function authorized(event: APIGatewayProxyEventV2, apiKey: string): boolean {
   const header = event.headers?.authorization ?? event.headers?.Authorization ?? "";
-  const token = /^Bearer (.+)$/.exec(header)?.[1];
+  // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer <key>` is the same token.
+  const token = /^Bearer (.+)$/i.exec(header)?.[1];
   return token !== undefined && secretsEqual(token, apiKey);
 }

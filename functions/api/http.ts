@@ -12,6 +12,7 @@ export const HTTP_ERRORS = {
   // The request itself is wrong.
   invalid_json: { status: 400 },
   invalid_body: { status: 400 },
+  invalid_encoding: { status: 400 },
   invalid_header: { status: 400 },
   invalid_query: { status: 400 },
   invalid_cursor: { status: 400 },

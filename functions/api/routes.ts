@@ -43,6 +43,13 @@ interface Route {
  */
 export const routes: readonly Route[] = [
   { method: "GET", path: "/health", auth: false, handle: async () => json(200, { status: "ok" }) },
+  // Load balancers and uptime checks probe with HEAD: the same answer, without a body.
+  {
+    method: "HEAD",
+    path: "/health",
+    auth: false,
+    handle: async () => ({ ...json(200, { status: "ok" }), body: "" }),
+  },
   {
     method: "POST",
     path: "/threads",
@@ -51,7 +58,9 @@ export const routes: readonly Route[] = [
       const body = readBody(event, launchBody, maxBodyBytes);
       const rawKey = header(event, "idempotency-key");
       const key =
-        rawKey === undefined ? undefined : parse(idempotencyKey, rawKey, "invalid_header");
+        rawKey === undefined
+          ? undefined
+          : parse(idempotencyKey, rawKey, "invalid_header", "header Idempotency-Key");
       const { threadId: id, status } = await launchThread(deps, {
         agent: body.agent,
         message: body.message,
@@ -66,7 +75,7 @@ export const routes: readonly Route[] = [
     path: "/threads",
     auth: true,
     handle: async ({ deps, event }) => {
-      const query = parse(listQuery, event.queryStringParameters ?? {}, "invalid_query");
+      const query = parse(listQuery, event.queryStringParameters ?? {}, "invalid_query", "query");
       const page = await deps.store.list({
         ...(query.status ? { status: query.status } : {}),
         limit: query.limit,

@@ -44,7 +44,7 @@ export const responseBody = z.union([
     comment: z.string().max(4_000).optional(),
     argsHash: z
       .string()
-      .regex(/^[0-9a-f]{64}$/, "a sha256 hex digest")
+      .regex(/^[0-9a-f]{64}$/, "expected a sha256 hex digest (64 lowercase hex digits)")
       .optional(),
   }),
   z.strictObject({ callId, response: z.string().min(1).max(32_000) }),
@@ -65,7 +65,7 @@ export const listQuery = z.strictObject({
 /** `Idempotency-Key`: printable ASCII, as the IETF draft and most APIs accept. */
 export const idempotencyKey = z
   .string()
-  .regex(/^[\x21-\x7e]{1,128}$/, "1-128 printable ASCII characters");
+  .regex(/^[\x21-\x7e]{1,128}$/, "expected 1-128 printable ASCII characters");
 
 /** Thread ids this API hands out; anything else cannot exist. */
 export const threadId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
@@ -85,9 +85,71 @@ function deeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** One line per problem: `agent: expected string; message: too small`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
-    .join("; ");
+/**
+ * What a parsed value is, for error messages: `body`, `query`, `header Idempotency-Key`,
+ * `path id`. Each problem is named by where it sits (`body field "message"`,
+ * `query parameter "status"`, `header Idempotency-Key`) and says what was expected.
+ */
+export type Subject = "body" | "query" | `header ${string}` | `path ${string}`;
+
+/**
+ * One clause per problem: `body field "message": expected string, received number; body field
+ * "agent": missing, expected string`. `schema` (the one that failed) lets a union's failure say
+ * which shapes it accepts and an unknown key say which ones exist.
+ */
+export function describeIssues(
+  error: z.ZodError,
+  subject: Subject = "body",
+  schema?: z.ZodType,
+): string {
+  return error.issues.map((issue) => describeIssue(issue, subject, schema)).join("; ");
+}
+
+function describeIssue(issue: z.core.$ZodIssue, subject: Subject, schema?: z.ZodType): string {
+  const where = locate(subject, issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const what = subject === "query" ? "query parameter" : "field";
+    const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    const names = issue.keys.map((key) => JSON.stringify(key)).join(", ");
+    const accepted = known.length ? `; expected only ${known.join(", ")}` : "";
+    return `${where}: unknown ${what}${issue.keys.length > 1 ? "s" : ""} ${names}${accepted}`;
+  }
+  if (issue.code === "invalid_union") {
+    const shapes = issue.path.length === 0 && schema instanceof z.ZodUnion ? schema.options : [];
+    const accepted = shapes.map((option) => shapeOf(option as z.ZodType)).join(" or ");
+    // The branch that came closest (fewest problems), if one did, says what to fix.
+    const sizes = issue.errors.map((branch) => branch.length);
+    const fewest = Math.min(...sizes);
+    const closest = sizes.filter((size) => size === fewest).length === 1;
+    const branch = closest ? issue.errors[sizes.indexOf(fewest)] : undefined;
+    const detail = branch
+      ? `; closest: ${branch.map((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }, subject)).join("; ")}`
+      : "";
+    return `${where}: ${accepted ? `expected one of ${accepted}` : "matches none of the accepted shapes"}${detail}`;
+  }
+  return `${where}: ${explain(issue.message)}`;
+}
+
+function locate(subject: Subject, path: readonly PropertyKey[]): string {
+  if (path.length === 0) return subject === "query" ? "query string" : subject;
+  const name = JSON.stringify(path.map(String).join("."));
+  if (subject === "body") return `body field ${name}`;
+  if (subject === "query") return `query parameter ${name}`;
+  return `${subject} ${name}`;
+}
+
+/** zod's message without its generic lead (`Invalid input: `), a missing value said so. */
+function explain(message: string): string {
+  const plain = message.replace(/^(Invalid input|Invalid option|Too small|Too big): /, "");
+  const missing = /^expected (.+), received undefined$/.exec(plain);
+  return missing ? `missing, expected ${missing[1]}` : plain;
+}
+
+/** `{callId, approved, comment?}`: the fields of an object schema, the optional ones marked. */
+function shapeOf(schema: z.ZodType): string {
+  if (!(schema instanceof z.ZodObject)) return "another shape";
+  const fields = Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) =>
+    field.safeParse(undefined).success ? `${name}?` : name,
+  );
+  return `{${fields.join(", ")}}`;
 }

@@ -18,8 +18,8 @@ export function createAuthorizer(readKey: () => Promise<string>) {
   return async (
     event: APIGatewayRequestAuthorizerEventV2,
   ): Promise<APIGatewaySimpleAuthorizerResult> => {
-    // Payload format 2.0 lowercases header names.
-    const token = /^Bearer (.+)$/.exec(event.headers?.authorization ?? "")?.[1];
+    // Payload format 2.0 lowercases header names; the scheme is case-insensitive (RFC 9110 §11.1).
+    const token = /^Bearer (.+)$/i.exec(event.headers?.authorization ?? "")?.[1];
     if (token === undefined) return { isAuthorized: false };
     const key = await readKey();
     if (key.length < 16) throw new ConfigError("the API key secret holds no usable key");

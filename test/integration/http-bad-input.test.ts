@@ -126,19 +126,26 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it("answers a second approval of the same call with 409", async () => {
+  it("answers the same decision sent twice with 202 (recorded once), another decision with 409", async () => {
     const { body } = await api.launch("calculator", "20 / 4");
     const thread = await api.waitFor(body.threadId, "waiting_for_approval");
-    const first = await api.respond(thread.threadId, {
+    const decision = {
       callId: thread.pending?.callId,
       approved: true,
       argsHash: thread.pending?.argsHash,
-    });
-    const second = await api.respond(thread.threadId, {
+    };
+    const first = await api.respond(thread.threadId, decision);
+    const retried = await api.respond(thread.threadId, decision);
+    const other = await api.respond(thread.threadId, {
       callId: thread.pending?.callId,
-      approved: true,
+      approved: false,
     });
-    expect([first.status, second.status]).toEqual([202, 409]);
+    expect([first.status, retried.status, other.status]).toEqual([202, 202, 409]);
+    expect(retried.body).toMatchObject({ threadId: thread.threadId, status: expect.any(String) });
+    expect(other.body.error.code).toBe("not_pending");
+    const done = await api.waitFor(thread.threadId, "done");
+    const decisions = done.events.filter((e: { type: string }) => e.type === "approval_decision");
+    expect(decisions).toHaveLength(1);
   });
 
   it("needs the bearer token on every route but /health", async () => {

@@ -22,6 +22,14 @@ describe("Function: authorizer", () => {
     expect(await authorize(event(`Bearer ${KEY}`))).toEqual({ isAuthorized: true });
   });
 
+  it("takes the scheme in any case (RFC 9110), the key only as it is", async () => {
+    const authorize = createAuthorizer(async () => KEY);
+    for (const scheme of ["bearer", "BEARER", "bEaReR"]) {
+      expect(await authorize(event(`${scheme} ${KEY}`))).toEqual({ isAuthorized: true });
+    }
+    expect(await authorize(event(`bearer ${KEY.toUpperCase()}`))).toEqual({ isAuthorized: false });
+  });
+
   it("refuses a wrong key, another scheme, and no header at all", async () => {
     const authorize = createAuthorizer(async () => KEY);
     for (const header of [`Bearer ${KEY}x`, `Bearer ${KEY.slice(1)}`, `Basic ${KEY}`, undefined]) {
