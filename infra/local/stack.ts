@@ -21,6 +21,7 @@ import type { Model } from "../../shared/core/ports.ts";
 import { readOpenAIConfig } from "../../shared/llm/config.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { assertPortFree, startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
 import {
@@ -235,9 +236,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (resumed.enqueued > 0) log(`resumed ${resumed.enqueued} running thread(s)`);
     let reconciling: Promise<unknown> = Promise.resolve();
     const reconciler = setInterval(() => {
-      reconciling = reconcile(deps, { staleAfterMs: 60_000 }).catch((error: unknown) =>
-        log(`reconciler: ${String(error)}`),
-      );
+      reconciling = reconcile(deps, { staleAfterMs: 60_000 })
+        .then(() => expireApprovals(deps))
+        .then(({ expired }) => expired > 0 && log(`expired ${expired} approval(s)`))
+        .catch((error: unknown) => log(`reconciler: ${String(error)}`));
     }, 30_000).unref();
     stops.push(async () => {
       clearInterval(reconciler);

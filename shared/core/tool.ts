@@ -31,6 +31,12 @@ export type ToolDefinition<S extends ToolInput = ToolInput> =
       kind: RunnableKind;
       // Method syntax on purpose: a tool with specific args stays assignable to `Tool`.
       run(args: z.output<S>, context: ToolContext): Promise<unknown> | unknown;
+      /**
+       * Approval tools only: milliseconds a request may wait for a decision. Past it, the
+       * reconciler's sweep rejects the call, saying it expired, and the loop goes on; a decision
+       * that comes later gets 409.
+       */
+      approvalTimeoutMs?: number;
     }
   | { name: string; description: string; input: S; kind: PausingKind; run?: undefined };
 
@@ -64,9 +70,23 @@ export function defineTool<S extends ToolInput>(definition: ToolDefinition<S>): 
       `tool name "${definition.name}" must match ${TOOL_NAME} (the model APIs' rule)`,
     );
   }
-  const { kind, run } = definition as { kind: ToolKind; run?: unknown };
+  const { kind, run, approvalTimeoutMs } = definition as {
+    kind: ToolKind;
+    run?: unknown;
+    approvalTimeoutMs?: unknown;
+  };
   if ((kind === "sync" || kind === "approval") && typeof run !== "function") {
     throw new ConfigError(`tool "${definition.name}" is of kind ${kind} and needs run()`);
+  }
+  if (approvalTimeoutMs !== undefined) {
+    if (kind !== "approval") {
+      throw new ConfigError(`tool "${definition.name}": approvalTimeoutMs is for approval tools`);
+    }
+    if (!Number.isInteger(approvalTimeoutMs) || (approvalTimeoutMs as number) < 1) {
+      throw new ConfigError(
+        `tool "${definition.name}": approvalTimeoutMs must be a positive integer of milliseconds`,
+      );
+    }
   }
   const spec: ToolSpec = {
     name: definition.name,

@@ -1,0 +1,74 @@
+import type { Agent } from "../core/agent.ts";
+import { NotPendingError } from "../core/errors.ts";
+import { derivePending, type Thread } from "../core/thread.ts";
+import type { RuntimeDeps } from "./deps.ts";
+import { respondToThread } from "./respond-to-thread.ts";
+
+/**
+ * The reconciler's sweep of approvals nobody decided in time: a request older than its tool's
+ * `approvalTimeoutMs` is rejected with a comment saying it expired, and the loop goes on (the
+ * model sees the rejection and proposes something else). A person deciding at the same moment
+ * races it like any second click: one decision is saved, the other gets 409.
+ */
+export async function expireApprovals(
+  deps: RuntimeDeps,
+): Promise<{ checked: number; expired: number }> {
+  const now = deps.clock.now().getTime();
+  let checked = 0;
+  let expired = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list({
+      status: "waiting_for_approval",
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const summary of page.threads) {
+      checked++;
+      const agent = deps.agents.get(summary.agent);
+      // Only threads whose agent has a timed approval tool are worth loading.
+      if (!agent?.tools.some((tool) => tool.kind === "approval" && tool.approvalTimeoutMs))
+        continue;
+      const thread = await deps.store.load(summary.threadId);
+      const request = thread ? pendingRequest(thread, agent) : null;
+      if (!thread || !request || now - Date.parse(request.at) < request.timeout) continue;
+      try {
+        await respondToThread(deps, thread.id, {
+          callId: request.callId,
+          approved: false,
+          comment: `expired: no decision within ${duration(request.timeout)}`,
+        });
+        expired++;
+      } catch (error) {
+        if (!(error instanceof NotPendingError)) throw error; // decided meanwhile
+      }
+    }
+    cursor = page.next;
+  } while (cursor);
+  return { checked, expired };
+}
+
+/** The approval `thread` waits on, when its tool has a timeout: when it was asked, and the timeout. */
+function pendingRequest(
+  thread: Thread,
+  agent: Agent,
+): { callId: string; at: string; timeout: number } | null {
+  const pending = derivePending(thread.events);
+  if (pending?.kind !== "approval") return null;
+  const tool = agent.tool(pending.tool);
+  const timeout = tool?.kind === "approval" ? tool.approvalTimeoutMs : undefined;
+  if (!timeout) return null;
+  const request = thread.events.find(
+    (e) => e.type === "approval_requested" && e.data.callId === pending.callId,
+  );
+  return request ? { callId: pending.callId, at: request.at, timeout } : null;
+}
+
+const duration = (ms: number): string =>
+  ms % 86_400_000 === 0
+    ? `${ms / 86_400_000} d`
+    : ms % 3_600_000 === 0
+      ? `${ms / 3_600_000} h`
+      : ms % 60_000 === 0
+        ? `${ms / 60_000} min`
+        : `${Math.ceil(ms / 1000)} s`;
