@@ -323,6 +323,112 @@ describe("Class: DynamoThreadStore", () => {
     });
   });
 
+  describe("Method: delete", () => {
+    it("removes every item, the launch key too, in transactions of at most 100 items", async () => {
+      // Prepare: 1 + 2 * 98 = 197 events, launched with a key
+      const { store, client, tableName, sent } = await freshStore();
+      const clock = steppingClock();
+      let { thread } = await createThread(store, launched(clock), "delete-key");
+      for (let batch = 0; batch < 2; batch++) {
+        const rounds = Array.from({ length: 49 }, (_, n) => toolRound(clock, batch * 49 + n));
+        thread = await appendEvents(store, thread, rounds.flat());
+      }
+      sent.length = 0;
+
+      // Act
+      const deleted = await store.delete(thread.id);
+
+      // Assess: META and key first, then 100 + 97 events
+      expect(deleted).toBe(true);
+      const transactions = sent.filter((request) => request.command === "TransactWriteItemsCommand");
+      expect(transactions.map((request) => request.transactItems)).toEqual([2, 100, 97]);
+      const left = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": `THREAD#${thread.id}` },
+          ConsistentRead: true,
+        }),
+      );
+      expect(left.Items).toEqual([]);
+      const key = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: "IDEMPOTENCY#delete-key", sk: "IDEMPOTENCY" },
+          ConsistentRead: true,
+        }),
+      );
+      expect(key.Item).toBeUndefined();
+    });
+
+    it("finishes a delete that crashed after the meta item, answering false", async () => {
+      // Prepare: a crash left the events without their meta item
+      const { store, client, tableName } = await freshStore();
+      const clock = steppingClock();
+      const { thread } = await createThread(store, launched(clock));
+      await appendEvents(store, thread, toolRound(clock, 1));
+      await client.send(
+        new DeleteCommand({ TableName: tableName, Key: { pk: `THREAD#${thread.id}`, sk: "META" } }),
+      );
+
+      // Act
+      const deleted = await store.delete(thread.id);
+
+      // Assess
+      expect(deleted).toBe(false);
+      const left = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": `THREAD#${thread.id}` },
+          ConsistentRead: true,
+        }),
+      );
+      expect(left.Items).toEqual([]);
+    });
+
+    it("deletes a thread stored before the meta item named its key", async () => {
+      // Prepare: an older meta item, without idempotencyKey
+      const { store, client, tableName } = await freshStore();
+      const clock = steppingClock();
+      const { thread } = await createThread(store, launched(clock));
+      const meta = await client.send(
+        new GetCommand({ TableName: tableName, Key: { pk: `THREAD#${thread.id}`, sk: "META" } }),
+      );
+      const { idempotencyKey: _none, ...older } = meta.Item ?? {};
+      await client.send(new PutCommand({ TableName: tableName, Item: older }));
+
+      // Act
+      const deleted = await store.delete(thread.id);
+
+      // Assess
+      expect(deleted).toBe(true);
+      expect(await store.load(thread.id)).toBeUndefined();
+    });
+  });
+
+  describe("Method: readEvents", () => {
+    it("reads only the items after the version asked for, not the whole thread", async () => {
+      // Prepare
+      const { store, sent } = await freshStore();
+      const clock = steppingClock();
+      let { thread } = await createThread(store, launched(clock));
+      thread = await appendEvents(
+        store,
+        thread,
+        Array.from({ length: 40 }, (_, n) => toolRound(clock, n)).flat(),
+      );
+      sent.length = 0;
+
+      // Act
+      const page = await store.readEvents(thread.id, { after: 70, limit: 5 });
+
+      // Assess
+      expect(page).toEqual({ events: thread.events.slice(70, 75), version: 81 });
+      expect(sent.map((request) => request.command)).toEqual(["GetItemCommand", "QueryCommand"]);
+    });
+  });
+
   describe("Time to live", () => {
     it("stamps every item of a thread with the same expiresAt, on a table with TTL on", async () => {
       // Prepare
