@@ -340,7 +340,9 @@ describe("Class: DynamoThreadStore", () => {
 
       // Assess: META and key first, then 100 + 97 events
       expect(deleted).toBe(true);
-      const transactions = sent.filter((request) => request.command === "TransactWriteItemsCommand");
+      const transactions = sent.filter(
+        (request) => request.command === "TransactWriteItemsCommand",
+      );
       expect(transactions.map((request) => request.transactItems)).toEqual([2, 100, 97]);
       const left = await client.send(
         new QueryCommand({
