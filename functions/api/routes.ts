@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import * as z from "zod";
 import { ThreadNotFoundError } from "../../shared/core/errors.ts";
 import { renderContext } from "../../shared/core/render.ts";
 import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
@@ -7,7 +8,17 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { HttpError, json } from "./http.ts";
+import { openApiDocument, type RouteDocs } from "./openapi.ts";
 import { header, parse, readBody } from "./request.ts";
+import {
+  contextAnswer,
+  eventsAnswer,
+  healthAnswer,
+  openApiAnswer,
+  threadAnswer,
+  threadListAnswer,
+  threadStatusAnswer,
+} from "./responses.ts";
 import {
   cancelBody,
   idempotencyKey,
@@ -16,7 +27,7 @@ import {
   responseBody,
   threadId,
 } from "./schemas.ts";
-import { cappedEvents, deleteThreadRoute, eventsRoute } from "./thread-routes.ts";
+import { cappedEvents, deleteThreadRoute, eventsQuery, eventsRoute } from "./thread-routes.ts";
 import { handleWebhook, type WebhookOptions } from "./webhooks.ts";
 
 interface RouteContext {
@@ -35,25 +46,63 @@ interface Route {
   /** In AWS, no authorizer: the function verifies the request itself (signed webhooks). */
   openAtGateway?: boolean;
   handle(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2>;
+  /** What `GET /openapi.json` says of the route: its request schemas and its answers. */
+  docs?: RouteDocs;
 }
+
+const API_INFO = { title: "Twelve HTTP API", version: "1" };
 
 /**
  * The routes of the HTTP contract (DESIGN.md), plus `GET /threads/{id}/context` (factor 2) and
  * `POST /hooks/{source}` (signed webhooks, factor 11).
  */
 export const routes: readonly Route[] = [
-  { method: "GET", path: "/health", auth: false, handle: async () => json(200, { status: "ok" }) },
+  {
+    method: "GET",
+    path: "/health",
+    auth: false,
+    docs: { summary: "Liveness", responses: { 200: { description: "up", body: healthAnswer } } },
+    handle: async () => json(200, { status: "ok" }),
+  },
   // Load balancers and uptime checks probe with HEAD: the same answer, without a body.
   {
     method: "HEAD",
     path: "/health",
     auth: false,
+    docs: { summary: "Liveness, without a body", responses: { 200: { description: "up" } } },
     handle: async () => ({ ...json(200, { status: "ok" }), body: "" }),
+  },
+  {
+    method: "GET",
+    path: "/openapi.json",
+    auth: true,
+    docs: {
+      summary: "This document: the OpenAPI 3.1 description of the HTTP API",
+      responses: { 200: { description: "the document", body: openApiAnswer } },
+    },
+    handle: async () => json(200, openApiDocument(routes, API_INFO)),
   },
   {
     method: "POST",
     path: "/threads",
     auth: true,
+    docs: {
+      summary: "Launch a thread",
+      body: launchBody,
+      headers: {
+        "Idempotency-Key": {
+          schema: idempotencyKey,
+          description: "a repeat with the same key answers the first launch's thread",
+        },
+      },
+      responses: {
+        202: { description: "launched", body: threadStatusAnswer },
+        400: { description: "invalid body, encoding or header" },
+        404: { description: "unknown agent" },
+        413: { description: "body too large" },
+        422: { description: "the idempotency key was used for another request" },
+      },
+    },
     handle: async ({ deps, event, maxBodyBytes }) => {
       const body = readBody(event, launchBody, maxBodyBytes);
       const rawKey = header(event, "idempotency-key");
@@ -74,6 +123,14 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/threads",
     auth: true,
+    docs: {
+      summary: "List threads, most recently updated first",
+      query: listQuery,
+      responses: {
+        200: { description: "one page", body: threadListAnswer },
+        400: { description: "invalid query or cursor" },
+      },
+    },
     handle: async ({ deps, event }) => {
       const query = parse(listQuery, event.queryStringParameters ?? {}, "invalid_query", "query");
       const page = await deps.store.list({
@@ -89,6 +146,14 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/threads/{id}",
     auth: true,
+    docs: {
+      summary: "A thread: its status, events, pending call and output",
+      params: { id: threadId },
+      responses: {
+        200: { description: "the thread", body: threadAnswer },
+        404: { description: "no such thread" },
+      },
+    },
     handle: async ({ deps, params }) => {
       const thread = await loadThread(deps, params.id);
       const { threadId: id, agent, status, version, pending, output } = summarize(thread);
@@ -109,12 +174,27 @@ export const routes: readonly Route[] = [
     method: "DELETE",
     path: "/threads/{id}",
     auth: true,
+    docs: {
+      summary: "Delete a thread and its events",
+      params: { id: threadId },
+      responses: { 204: { description: "deleted" }, 404: { description: "no such thread" } },
+    },
     handle: async ({ deps, params }) => deleteThreadRoute(deps, params.id),
   },
   {
     method: "GET",
     path: "/threads/{id}/events",
     auth: true,
+    docs: {
+      summary: "A page of a thread's events, oldest first",
+      params: { id: threadId },
+      query: eventsQuery,
+      responses: {
+        200: { description: "one page", body: eventsAnswer },
+        400: { description: "invalid query" },
+        404: { description: "no such thread" },
+      },
+    },
     handle: async ({ deps, event, params }) =>
       eventsRoute(deps, params.id, event.queryStringParameters ?? {}),
   },
@@ -122,6 +202,14 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/threads/{id}/context",
     auth: true,
+    docs: {
+      summary: "What the model sees next: the rendered messages and tools (factor 2)",
+      params: { id: threadId },
+      responses: {
+        200: { description: "the context", body: contextAnswer },
+        404: { description: "no such thread" },
+      },
+    },
     handle: async ({ deps, params }) => {
       const thread = await loadThread(deps, params.id);
       const agent = deps.agents.get(thread.agent);
@@ -134,6 +222,20 @@ export const routes: readonly Route[] = [
     method: "POST",
     path: "/threads/{id}/responses",
     auth: true,
+    docs: {
+      summary: "Answer the call a thread waits on: an approval decision or a human's answer",
+      params: { id: threadId },
+      body: responseBody,
+      responses: {
+        202: {
+          description: "recorded (a repeat of the same answer is recorded once)",
+          body: threadStatusAnswer,
+        },
+        400: { description: "invalid body" },
+        404: { description: "no such thread" },
+        409: { description: "the thread does not wait on that call (not_pending)" },
+      },
+    },
     handle: async ({ deps, event, params, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = readBody(event, responseBody, maxBodyBytes);
@@ -145,6 +247,24 @@ export const routes: readonly Route[] = [
     path: "/hooks/{source}",
     // Signed with HMAC instead of the bearer token: external systems hold a per-source secret.
     auth: false,
+    docs: {
+      summary: "A signed webhook: launch a thread or answer a waiting call",
+      headers: {
+        "X-Twelve-Timestamp": { schema: z.string(), required: true, description: "Unix seconds" },
+        "X-Twelve-Signature": {
+          schema: z.string(),
+          required: true,
+          description: 'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">',
+        },
+      },
+      responses: {
+        202: { description: "launched or answered", body: threadStatusAnswer },
+        400: { description: "invalid body" },
+        401: { description: "unsigned, wrongly signed, stale or replayed" },
+        404: { description: "unknown source, agent or thread" },
+        409: { description: "the thread does not wait on that call" },
+      },
+    },
     openAtGateway: true,
     handle: async ({ deps, event, params, maxBodyBytes, webhooks }) =>
       json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
@@ -153,6 +273,18 @@ export const routes: readonly Route[] = [
     method: "POST",
     path: "/threads/{id}/cancel",
     auth: true,
+    docs: {
+      summary: "Cancel a thread",
+      params: { id: threadId },
+      body: cancelBody,
+      bodyOptional: true,
+      responses: {
+        202: { description: "cancelled", body: threadStatusAnswer },
+        400: { description: "invalid body" },
+        404: { description: "no such thread" },
+        409: { description: "the thread is done or failed (thread_closed)" },
+      },
+    },
     handle: async ({ deps, event, params, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = (event.body ?? "") === "" ? {} : readBody(event, cancelBody, maxBodyBytes);

@@ -1,0 +1,74 @@
+import * as z from "zod";
+import { statuses } from "../../shared/core/thread.ts";
+
+/**
+ * The bodies the HTTP API answers with, as zod schemas: the OpenAPI document (`openapi.ts`) is
+ * generated from them, and the tests check real answers against that document. Objects are loose
+ * (extra fields allowed), so adding a field to an answer is not a breaking change.
+ */
+
+const status = z.enum(statuses);
+
+/** Every 4xx: `{"error": {"code", "message", ...}}` (`errorResponse` in http.ts). */
+export const errorAnswer = z.strictObject({
+  error: z.looseObject({
+    code: z.string().describe("machine-readable: see the error codes in the README"),
+    message: z.string().describe("for people: names what was wrong and what was expected"),
+  }),
+});
+
+/** `202` of a launch, a response, a webhook: the thread and the status it is in now. */
+export const threadStatusAnswer = z.looseObject({ threadId: z.string(), status });
+
+export const healthAnswer = z.looseObject({ status: z.literal("ok") });
+
+const event = z.looseObject({ type: z.string(), at: z.string(), data: z.unknown() });
+
+const pending = z.looseObject({
+  callId: z.string(),
+  kind: z.enum(["approval", "human_input"]),
+  tool: z.string(),
+  args: z.unknown(),
+  message: z.string().optional(),
+  argsHash: z.string().optional(),
+});
+
+/** `GET /threads/{id}`. */
+export const threadAnswer = z.looseObject({
+  threadId: z.string(),
+  agent: z.string(),
+  status,
+  version: z.int().min(1),
+  events: z.array(event),
+  pending: pending.nullable(),
+  output: z.string().nullable(),
+  failure: z.string().nullable(),
+});
+
+/** `GET /threads`. */
+export const threadListAnswer = z.looseObject({
+  threads: z.array(
+    z.looseObject({ threadId: z.string(), agent: z.string(), status, updatedAt: z.string() }),
+  ),
+  next: z.string().optional().describe("the cursor of the next page, while there is one"),
+});
+
+/** `GET /threads/{id}/context`: what the model sees next. */
+export const contextAnswer = z.looseObject({
+  messages: z.array(z.looseObject({ role: z.string() })),
+  tools: z.array(z.looseObject({ name: z.string() })),
+});
+
+/** `GET /threads/{id}/events`. */
+export const eventsAnswer = z.looseObject({
+  events: z.array(event.extend({ version: z.int().min(1) })),
+  version: z.int().min(0),
+  next: z.int().optional().describe("`after` of the following page, while more remain"),
+});
+
+/** `GET /openapi.json`: an OpenAPI 3.1 document. */
+export const openApiAnswer = z.looseObject({
+  openapi: z.string(),
+  info: z.unknown(),
+  paths: z.unknown(),
+});
