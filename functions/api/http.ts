@@ -30,9 +30,11 @@ export const HTTP_ERRORS = {
   unknown_source: { status: 404 },
   method_not_allowed: { status: 405 },
   not_pending: { status: 409, fields: ["callId"] },
+  thread_closed: { status: 409, fields: ["status"] },
+  approval_pending: { status: 409, fields: ["callId"] },
+  thread_busy: { status: 409 },
   payload_too_large: { status: 413 },
   idempotency_key_reused: { status: 422 },
-  thread_closed: { status: 409, fields: ["status"] },
   // Failures of ours.
   internal: { status: 500 },
   invalid_config: { status: 500 },

@@ -6,6 +6,7 @@ import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { HttpError, json } from "./http.ts";
 import { openApiDocument, type RouteDocs } from "./openapi.ts";
@@ -24,6 +25,7 @@ import {
   idempotencyKey,
   launchBody,
   listQuery,
+  messageBody,
   responseBody,
   threadId,
 } from "./schemas.ts";
@@ -244,6 +246,52 @@ export const routes: readonly Route[] = [
   },
   {
     method: "POST",
+    path: "/threads/{id}/messages",
+    auth: true,
+    docs: {
+      summary: "The next message of a conversation, or the answer to a pending question",
+      params: { id: threadId },
+      body: messageBody,
+      responses: {
+        202: { description: "recorded; the thread runs", body: threadStatusAnswer },
+        400: { description: "invalid body" },
+        404: { description: "no such thread" },
+        409: {
+          description:
+            "waiting for a decision (approval_pending), running (thread_busy), or failed or cancelled (thread_closed)",
+        },
+      },
+    },
+    handle: async ({ deps, event, params, maxBodyBytes }) => {
+      const id = checkedId(params.id);
+      const body = readBody(event, messageBody, maxBodyBytes);
+      return json(202, await messageThread(deps, id, body));
+    },
+  },
+  {
+    method: "POST",
+    path: "/threads/{id}/cancel",
+    auth: true,
+    docs: {
+      summary: "Cancel a thread",
+      params: { id: threadId },
+      body: cancelBody,
+      bodyOptional: true,
+      responses: {
+        202: { description: "cancelled", body: threadStatusAnswer },
+        400: { description: "invalid body" },
+        404: { description: "no such thread" },
+        409: { description: "the thread is done or failed (thread_closed)" },
+      },
+    },
+    handle: async ({ deps, event, params, maxBodyBytes }) => {
+      const id = checkedId(params.id);
+      const body = (event.body ?? "") === "" ? {} : readBody(event, cancelBody, maxBodyBytes);
+      return json(202, await cancelThread(deps, id, body));
+    },
+  },
+  {
+    method: "POST",
     path: "/hooks/{source}",
     // Signed with HMAC instead of the bearer token: external systems hold a per-source secret.
     auth: false,
@@ -268,28 +316,6 @@ export const routes: readonly Route[] = [
     openAtGateway: true,
     handle: async ({ deps, event, params, maxBodyBytes, webhooks }) =>
       json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
-  },
-  {
-    method: "POST",
-    path: "/threads/{id}/cancel",
-    auth: true,
-    docs: {
-      summary: "Cancel a thread",
-      params: { id: threadId },
-      body: cancelBody,
-      bodyOptional: true,
-      responses: {
-        202: { description: "cancelled", body: threadStatusAnswer },
-        400: { description: "invalid body" },
-        404: { description: "no such thread" },
-        409: { description: "the thread is done or failed (thread_closed)" },
-      },
-    },
-    handle: async ({ deps, event, params, maxBodyBytes }) => {
-      const id = checkedId(params.id);
-      const body = (event.body ?? "") === "" ? {} : readBody(event, cancelBody, maxBodyBytes);
-      return json(202, await cancelThread(deps, id, body));
-    },
   },
 ];
 

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ifRunningPolicies } from "../../shared/core/message.ts";
 import { statuses } from "../../shared/core/thread.ts";
 
 /**
@@ -49,6 +50,12 @@ export const responseBody = z.union([
   }),
   z.strictObject({ callId, response: z.string().min(1).max(32_000) }),
 ]);
+
+/** `POST /threads/{id}/messages`: a person's next message to the conversation. */
+export const messageBody = z.strictObject({
+  message: z.string().min(1).max(32_000),
+  ifRunning: z.enum(ifRunningPolicies).optional(),
+});
 
 /** `POST /threads/{id}/cancel`; the body may be left out. */
 export const cancelBody = z.strictObject({ reason: z.string().min(1).max(4_000).optional() });

@@ -11,6 +11,8 @@
  * | `model_failed` | `ModelError` | as the failure says |
  * | `not_pending` | `NotPendingError` | no |
  * | `thread_closed` | `ThreadClosedError` | no |
+ * | `approval_pending` | `ApprovalPendingError` | no |
+ * | `thread_busy` | `ThreadBusyError` | no |
  * | `version_conflict` | `VersionConflictError` | yes |
  * | `thread_not_found` | `ThreadNotFoundError` | no |
  * | `invalid_version` | `InvalidVersionError` | no |
@@ -118,6 +120,26 @@ export class ThreadClosedError extends TwelveError {
   }
 }
 
+/** A message for a thread that waits for a decision: the decision comes first. */
+export class ApprovalPendingError extends TwelveError {
+  readonly threadId: string;
+  readonly callId: string;
+  constructor(threadId: string, callId: string, message: string) {
+    super(message, { code: "approval_pending" });
+    this.threadId = threadId;
+    this.callId = callId;
+  }
+}
+
+/** A message for a running thread, refused by its `ifRunning` policy. */
+export class ThreadBusyError extends TwelveError {
+  readonly threadId: string;
+  constructor(threadId: string, message: string) {
+    super(message, { code: "thread_busy" });
+    this.threadId = threadId;
+  }
+}
+
 /** An append lost the race: the thread is no longer at the version the writer read. */
 export class VersionConflictError extends TwelveError {
   readonly threadId: string;
@@ -171,6 +193,8 @@ registerErrorNames({
   TwelveError,
   ConfigError,
   ThreadClosedError,
+  ApprovalPendingError,
+  ThreadBusyError,
   ModelError,
   NotPendingError,
   VersionConflictError,

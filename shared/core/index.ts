@@ -16,3 +16,4 @@ export { headAfter, type NextAction, type StepDeps, type StepResult, step } from
 export * from "./thread.ts";
 export * from "./tool.ts";
 export { cancel } from "./cancel.ts";
+export { type IfRunning, ifRunningPolicies, message } from "./message.ts";

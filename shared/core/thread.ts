@@ -65,9 +65,14 @@ export function derivePending(events: readonly ThreadEvent[]): Pending | null {
 export function deriveStatus(events: readonly ThreadEvent[]): Status {
   // Cancelled is final: nothing after it (a retry included) opens the thread again.
   if (events.some((e) => e.type === "cancelled")) return "cancelled";
+  // A user message after the end opens the next turn of the conversation.
   const last = findLast(
     events,
-    (e) => e.type === "done" || e.type === "failed" || e.type === "retry_requested",
+    (e) =>
+      e.type === "done" ||
+      e.type === "failed" ||
+      e.type === "retry_requested" ||
+      e.type === "user_message",
   );
   if (last?.type === "done") return "done";
   if (last?.type === "failed") return "failed";

@@ -15,6 +15,7 @@ import { agentMap } from "./agents.ts";
 import { cancelThread } from "./cancel-thread.ts";
 import { randomIds } from "./ids.ts";
 import { launchThread } from "./launch-thread.ts";
+import { messageThread } from "./message-thread.ts";
 import { processStep } from "./process-step.ts";
 import { respondToThread } from "./respond-to-thread.ts";
 
@@ -51,6 +52,8 @@ export interface Runner {
   ): Promise<RunResult>;
   /** Answers the call the thread waits on (an approval or a reply) and runs it on. */
   respond(threadId: string, reply: HumanReply): Promise<RunResult>;
+  /** The next message of the conversation (after `done`), or the answer to a pending question. */
+  message(threadId: string, text: string): Promise<RunResult>;
   /** Stops a thread for good (a second cancel changes nothing; a done thread throws). */
   cancel(threadId: string, input?: { reason?: string }): Promise<RunResult>;
   /** Reads a thread; `ThreadNotFoundError` when there is none. */
@@ -113,6 +116,10 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async respond(threadId, reply) {
       await respondToThread(deps, threadId, reply);
+      return run(threadId);
+    },
+    async message(threadId, text) {
+      await messageThread(deps, threadId, { message: text });
       return run(threadId);
     },
     async cancel(threadId, input = {}) {

@@ -15,6 +15,7 @@ import * as sqsErrors from "../../shared/aws/sqs/errors.ts";
 import { IncompleteSqsMessageError, InvalidStepMessageError } from "../../shared/aws/sqs/errors.ts";
 import * as coreErrors from "../../shared/core/errors.ts";
 import {
+  ApprovalPendingError,
   ConfigError,
   InvalidCursorError,
   InvalidVersionError,
@@ -22,6 +23,7 @@ import {
   ModelError,
   NotPendingError,
   ScriptError,
+  ThreadBusyError,
   ThreadClosedError,
   ThreadNotFoundError,
   TwelveError,
@@ -38,6 +40,8 @@ const samples: [TwelveError, string, boolean][] = [
   [new ModelError("401", { retryable: false }), "model_failed", false],
   [new NotPendingError("t-1", "call_1", "not waiting"), "not_pending", false],
   [new ThreadClosedError("t-1", "done", "thread t-1 is done"), "thread_closed", false],
+  [new ApprovalPendingError("t-1", "call_3", "decide first"), "approval_pending", false],
+  [new ThreadBusyError("t-1", "running"), "thread_busy", false],
   [new VersionConflictError("t-1", 3), "version_conflict", true],
   [new ThreadNotFoundError("t-1"), "thread_not_found", false],
   [new InvalidVersionError("no version 9"), "invalid_version", false],
@@ -140,6 +144,8 @@ describe("Table: HTTP_ERRORS", () => {
     [new ThreadNotFoundError("t-1"), 404],
     [new NotPendingError("t-1", "call_1", "not waiting"), 409],
     [new ThreadClosedError("t-1", "done", "thread t-1 is done"), 409],
+    [new ApprovalPendingError("t-1", "call_3", "decide first"), 409],
+    [new ThreadBusyError("t-1", "running"), 409],
     [new InvalidCursorError(), 400],
     [new HttpError("payload_too_large", "too big"), 413],
     [new HttpError("method_not_allowed", "no", { allowed: ["GET"] }), 405],
