@@ -26,7 +26,12 @@ export const launchMetadata = z
       });
     }
   })
-  .pipe(z.record(z.string(), z.unknown()));
+  .pipe(z.record(z.string(), z.unknown()))
+  // The JSON Schema of the OpenAPI document: the refinements above are not representable.
+  .meta({
+    type: "object",
+    description: `a JSON object of labels, at most ${MAX_METADATA_DEPTH} levels deep`,
+  });
 
 /** `POST /threads`. Unknown fields are refused, so a typo is a 400, not a silent default. */
 export const launchBody = z.strictObject({
@@ -147,7 +152,9 @@ function locate(subject: Subject, path: readonly PropertyKey[]): string {
 
 /** zod's message without its generic lead (`Invalid input: `), a missing value said so. */
 function explain(message: string): string {
-  const plain = message.replace(/^(Invalid input|Invalid option|Too small|Too big): /, "");
+  const plain = message
+    .replace(/^(Invalid input|Invalid option|Too small|Too big): /, "")
+    .replace(/^expected record\b/, "expected object");
   const missing = /^expected (.+), received undefined$/.exec(plain);
   return missing ? `missing, expected ${missing[1]}` : plain;
 }

@@ -97,6 +97,14 @@ describe("the HTTP edge, as a new user meets it", () => {
       [
         "POST",
         "/threads",
+        { agent: "calculator", message: "1 + 1", metadata: 3 },
+        {},
+        "invalid_body",
+        'body field "metadata": expected object, received number',
+      ],
+      [
+        "POST",
+        "/threads",
         { agent: "calculator", message: "1 + 1" },
         { "idempotency-key": "with space" },
         "invalid_header",
