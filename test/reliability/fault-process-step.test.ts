@@ -51,6 +51,8 @@ function staleFirstLoad(store: ThreadStore, snapshot: Thread): ThreadStore {
   return {
     create: (input) => store.create(input),
     list: (query) => store.list(query),
+    readEvents: (threadId, query) => store.readEvents(threadId, query),
+    delete: (threadId) => store.delete(threadId),
     append: (read, events, head) => store.append(read, events, head),
     load: async (id) => {
       if (!first) return store.load(id);

@@ -47,6 +47,8 @@ const unconditional = (store: ThreadStore): ThreadStore => ({
   create: (input) => store.create(input),
   load: (id) => store.load(id),
   list: (query) => store.list(query),
+  readEvents: (threadId, query) => store.readEvents(threadId, query),
+  delete: (threadId) => store.delete(threadId),
   append: async (read, events, head) =>
     store.append((await store.load(read.id)) ?? read, events, head),
 });

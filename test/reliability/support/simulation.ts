@@ -276,6 +276,8 @@ export class World {
       create: (input) => store.create(input),
       append: (read, events, head) => store.append(read, events, head),
       list: (query) => store.list(query),
+      readEvents: (threadId, query) => store.readEvents(threadId, query),
+      delete: (threadId) => store.delete(threadId),
       load: async (threadId) => {
         const thread = await store.load(threadId);
         const site = this.runner.current;
