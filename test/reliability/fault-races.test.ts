@@ -19,7 +19,13 @@ describe("a response racing redelivered, duplicated and reconciled steps", () =>
   });
 
   it("loses and doubles nothing when people answer at once, twice, while steps are redelivered", async () => {
-    const totals = { runs: 0, crashes: {} as Record<string, number>, outcomes: {}, conflicts: 0 };
+    const totals = {
+      runs: 0,
+      crashes: {} as Record<string, number>,
+      outcomes: {},
+      accepted: 0,
+      answers: 0,
+    };
     await fc.assert(
       fc.asyncProperty(
         fc.nat(),
@@ -45,7 +51,10 @@ describe("a response racing redelivered, duplicated and reconciled steps", () =>
           totals.runs++;
           tally(totals.crashes, run.crashes);
           tally(totals.outcomes, run.outcomes);
-          totals.conflicts += run.responses.conflicts;
+          totals.accepted += run.responses.accepted;
+          totals.answers += Object.values(run.threads)
+            .flatMap((thread) => thread?.events ?? [])
+            .filter((e) => e.type === "approval_decision" || e.type === "human_response").length;
           if (broken.length > 0) {
             throw new Error(
               `seed ${seed}, crashes ${JSON.stringify(plan.fired)}:\n${broken.join("\n")}`,
@@ -55,9 +64,10 @@ describe("a response racing redelivered, duplicated and reconciled steps", () =>
       ),
       { numRuns: runs(300), seed: SEED },
     );
-    // The races really happened: duplicate steps lost, second clicks refused.
+    // The races really happened: duplicate steps lost, and second clicks accepted as the retries
+    // they are while each answer was recorded once (the invariants count the events).
     expect(totals.outcomes).toMatchObject({ lost_race: expect.any(Number) });
-    expect(totals.conflicts).toBeGreaterThan(0);
+    expect(totals.accepted).toBeGreaterThan(totals.answers);
     console.info(`races: ${JSON.stringify(totals)}`);
   });
 });
@@ -136,16 +146,21 @@ describe("many people deciding one approval at once, differently", () => {
             const threadId = run.threadIds[s.name];
             const mine = clicks.filter((c) => c.notice.threadId === threadId);
             const outcomes = await Promise.all(mine.map((c) => c.settled));
-            const accepted = mine.filter((_, i) => {
-              const outcome = outcomes[i];
-              return outcome?.ok === true && outcome.value === "accepted";
-            });
-            expect(accepted).toHaveLength(1);
-            expect(outcomes.filter((o) => o.ok && o.value === "conflict")).toHaveLength(people - 1);
-            const winner = accepted[0]?.decision ?? "approve";
-            wins[winner]++;
             const thread = run.threads[s.name];
-            expect(thread?.events.filter((e) => e.type === "approval_decision")).toHaveLength(1);
+            const saved = thread?.events.filter((e) => e.type === "approval_decision") ?? [];
+            expect(saved).toHaveLength(1);
+            const winner =
+              saved[0]?.type === "approval_decision" && saved[0].data.approved
+                ? "approve"
+                : "reject";
+            wins[winner]++;
+            // The same decision again is a retry (accepted, recorded once); the other one is 409.
+            mine.forEach((click, i) => {
+              const outcome = outcomes[i];
+              expect(outcome?.ok && outcome.value).toBe(
+                click.decision === winner ? "accepted" : "conflict",
+              );
+            });
             expect(bare(thread)).toEqual(bare(cleanThreads.get(winner)?.threads[s.name]));
           }
           const approvedDeploy = run.threads.deploy?.events.some(
