@@ -73,13 +73,23 @@ async function exercise(
 
   expect(status, "a 5xx is a bug").toBeLessThan(500);
   expect(status).toBeGreaterThanOrEqual(200);
-  expect(response.headers?.["content-type"]).toMatch(/^application\/json/);
   // A HEAD answer is a GET answer's headers without its body.
   if (request.method === "HEAD" && status < 300) {
+    expect(response.headers?.["content-type"]).toMatch(/^application\/json/);
     expect(response.body ?? "").toBe("");
     expect(difference(before, after), "a read changed state").toBeNull();
     return { world, handler, response };
   }
+  // A DELETE that worked: no body, and that one thread gone, nothing else touched.
+  if (request.method === "DELETE" && status === 204) {
+    expect(response.body ?? "").toBe("");
+    const gone = [...before.threads.keys()].filter((id) => !after.threads.has(id));
+    expect(gone).toHaveLength(1);
+    for (const id of gone) before.threads.delete(id);
+    expect(difference(before, after), "a delete changed more than its thread").toBeNull();
+    return { world, handler, response };
+  }
+  expect(response.headers?.["content-type"]).toMatch(/^application\/json/);
   const body: unknown = JSON.parse(response.body ?? "");
   if (status >= 300) {
     expect(body).toMatchObject({
