@@ -5,6 +5,7 @@ import { renderContext } from "../../shared/core/render.ts";
 import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
@@ -22,6 +23,7 @@ import {
 } from "./responses.ts";
 import {
   cancelBody,
+  forkBody,
   idempotencyKey,
   launchBody,
   listQuery,
@@ -169,6 +171,7 @@ export const routes: readonly Route[] = [
         pending,
         output,
         failure: deriveFailure(thread.events),
+        ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
       });
     },
   },
@@ -266,6 +269,49 @@ export const routes: readonly Route[] = [
       const id = checkedId(params.id);
       const body = readBody(event, messageBody, maxBodyBytes);
       return json(202, await messageThread(deps, id, body));
+    },
+  },
+  {
+    method: "POST",
+    path: "/threads/{id}/fork",
+    auth: true,
+    docs: {
+      summary: "Fork a thread: a new thread with a copy of its events up to a version",
+      params: { id: threadId },
+      body: forkBody,
+      bodyOptional: true,
+      headers: {
+        "Idempotency-Key": {
+          schema: idempotencyKey,
+          description: "a repeat with the same key answers the first fork",
+        },
+      },
+      responses: {
+        201: {
+          description: "forked",
+          body: threadStatusAnswer.extend({
+            forkedFrom: z.object({ threadId: z.string(), version: z.int().min(1) }),
+          }),
+        },
+        400: { description: "invalid body or header, or a version outside 1..latest" },
+        404: { description: "no such thread" },
+        422: { description: "the idempotency key was used for another request" },
+      },
+    },
+    handle: async ({ deps, event, params, maxBodyBytes }) => {
+      const id = checkedId(params.id);
+      const body = (event.body ?? "") === "" ? {} : readBody(event, forkBody, maxBodyBytes);
+      const rawKey = header(event, "idempotency-key");
+      const key =
+        rawKey === undefined
+          ? undefined
+          : parse(idempotencyKey, rawKey, "invalid_header", "header Idempotency-Key");
+      const forked = await forkThread(deps, {
+        threadId: id,
+        ...(body.version === undefined ? {} : { version: body.version }),
+        ...(key ? { idempotencyKey: key } : {}),
+      });
+      return json(201, forked);
     },
   },
   {

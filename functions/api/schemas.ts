@@ -62,6 +62,11 @@ export const messageBody = z.strictObject({
   ifRunning: z.enum(ifRunningPolicies).optional(),
 });
 
+/** `POST /threads/{id}/fork`; the body may be left out (a fork of the latest version). */
+export const forkBody = z.strictObject({
+  version: z.int().min(1).optional().describe("copy events 1..version; the latest by default"),
+});
+
 /** `POST /threads/{id}/cancel`; the body may be left out. */
 export const cancelBody = z.strictObject({ reason: z.string().min(1).max(4_000).optional() });
 

@@ -118,5 +118,10 @@ export function fork(thread: Thread, input: { version: number; threadId: string 
       `cannot fork thread ${thread.id} at version ${version}: it has versions 1..${versionOf(thread)}`,
     );
   }
-  return { id: threadId, agent: thread.agent, events: thread.events.slice(0, version) };
+  return {
+    id: threadId,
+    agent: thread.agent,
+    events: thread.events.slice(0, version),
+    forkedFrom: { threadId: thread.id, version },
+  };
 }

@@ -5,6 +5,8 @@ export interface Thread {
   readonly id: string;
   readonly agent: string;
   readonly events: readonly ThreadEvent[];
+  /** A fork's origin: the thread and the version its events were copied from. */
+  readonly forkedFrom?: { readonly threadId: string; readonly version: number };
 }
 
 export const statuses = [

@@ -13,6 +13,7 @@ import {
 import { MemoryThreadStore } from "../testing/memory-store.ts";
 import { agentMap } from "./agents.ts";
 import { cancelThread } from "./cancel-thread.ts";
+import { forkThread } from "./fork-thread.ts";
 import { randomIds } from "./ids.ts";
 import { launchThread } from "./launch-thread.ts";
 import { messageThread } from "./message-thread.ts";
@@ -54,6 +55,8 @@ export interface Runner {
   respond(threadId: string, reply: HumanReply): Promise<RunResult>;
   /** The next message of the conversation (after `done`), or the answer to a pending question. */
   message(threadId: string, text: string): Promise<RunResult>;
+  /** A new thread with a copy of events `1..version` (the latest by default), run until it pauses. */
+  fork(threadId: string, version?: number): Promise<RunResult>;
   /** Stops a thread for good (a second cancel changes nothing; a done thread throws). */
   cancel(threadId: string, input?: { reason?: string }): Promise<RunResult>;
   /** Reads a thread; `ThreadNotFoundError` when there is none. */
@@ -121,6 +124,13 @@ export function createRunner(options: RunnerOptions): Runner {
     async message(threadId, text) {
       await messageThread(deps, threadId, { message: text });
       return run(threadId);
+    },
+    async fork(threadId, version) {
+      const forked = await forkThread(deps, {
+        threadId,
+        ...(version === undefined ? {} : { version }),
+      });
+      return run(forked.threadId);
     },
     async cancel(threadId, input = {}) {
       await cancelThread(deps, threadId, input);

@@ -103,30 +103,39 @@ const rejection = (promise: Promise<unknown>): Promise<unknown> =>
 
 describe("Class: DynamoThreadStore", () => {
   describe("Method: create", () => {
-    it("writes up to 90 events at once, and refuses more before sending anything", async () => {
+    it("writes a thread of up to 90 events in one transaction, and a longer fork meta item last", async () => {
       // Prepare
       const { store, sent } = await freshStore();
       const clock = steppingClock();
       const base = launched(clock);
-      const rounds = Array.from({ length: 45 }, (_, n) => toolRound(clock, n)).flat();
+      const rounds = Array.from({ length: 120 }, (_, n) => toolRound(clock, n)).flat();
       const ninety: Thread = { ...base, events: [...base.events, ...rounds.slice(0, 89)] };
-      const ninetyOne: Thread = {
-        ...ninety,
+      const long: Thread = {
+        ...base,
         id: randomUUID(),
         events: [...base.events, ...rounds],
+        forkedFrom: { threadId: base.id, version: 241 },
       };
 
       // Act
       await createThread(store, ninety, "fork-1");
+      const forNinety = [...sent];
       sent.length = 0;
-      const error = await rejection(createThread(store, ninetyOne));
-      const sentForTooMany = [...sent];
+      await createThread(store, long);
+      const forLong = [...sent];
 
       // Assess
-      expect(error).toBeInstanceOf(TooManyEventsError);
-      expect(error).toMatchObject({ count: 91, limit: 90 });
-      expect(sentForTooMany).toEqual([]);
+      expect(forNinety.map((r) => r.transactItems)).toEqual([92]); // meta, 90 events, the key
+      // The 241 events in transactions of 100, then the meta item alone: until it is written, no
+      // read sees the thread.
+      expect(forLong.map((r) => [r.command, r.transactItems])).toEqual([
+        ["TransactWriteItemsCommand", 100],
+        ["TransactWriteItemsCommand", 100],
+        ["TransactWriteItemsCommand", 41],
+        ["TransactWriteItemsCommand", 1],
+      ]);
       expect(await store.load(ninety.id)).toEqual(ninety);
+      expect(await store.load(long.id)).toEqual(long);
     });
   });
 

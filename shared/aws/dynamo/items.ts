@@ -24,10 +24,13 @@ export function metaItem(input: {
   expiresAt: number;
   /** The launch's idempotency key, so a delete finds its item (older threads have none). */
   idempotencyKey?: string;
+  /** Where a fork was taken from. */
+  forkedFrom?: { threadId: string; version: number };
 }): Item {
   const { pk, threadId, agent, status, version, createdAt, updatedAt, expiresAt } = input;
   return {
     ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
+    ...(input.forkedFrom === undefined ? {} : { forkedFrom: input.forkedFrom }),
     pk,
     sk: META_SK,
     agent,
@@ -112,6 +115,7 @@ const meta = z.object({
   agent: z.string(),
   version: z.number().int().nonnegative(),
   expiresAt: z.number(),
+  forkedFrom: z.object({ threadId: z.string(), version: z.number().int().positive() }).optional(),
 });
 
 /** What one consistent read of a thread's items amounts to. */
@@ -135,7 +139,7 @@ export function readThread(threadId: string, items: readonly Item[]): ReadThread
       cause: parsed.error,
     });
   }
-  const { agent, version, expiresAt } = parsed.data;
+  const { agent, version, expiresAt, forkedFrom } = parsed.data;
   const events = new Map<string, Item>();
   for (const item of items) {
     if (typeof item.sk === "string" && item.sk.startsWith(EVENT_PREFIX)) events.set(item.sk, item);
@@ -147,7 +151,13 @@ export function readThread(threadId: string, items: readonly Item[]): ReadThread
     if (!item) return { kind: "incomplete", missing: sk, version, expiresAt };
     read.push(readEvent(threadId, sk, item));
   }
-  return { kind: "thread", thread: { id: threadId, agent, events: read } };
+  const thread: Thread = {
+    id: threadId,
+    agent,
+    events: read,
+    ...(forkedFrom ? { forkedFrom } : {}),
+  };
+  return { kind: "thread", thread };
 }
 
 /** One event item read back and validated; throws `CorruptThreadError` naming the item. */

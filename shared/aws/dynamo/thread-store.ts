@@ -64,8 +64,8 @@ export interface DynamoThreadStoreOptions {
 
 /**
  * A create writes the meta item, the idempotency item and the events in one transaction (at most
- * 100 items). Launches hold one event; only a fork of a long thread could hold more than 90, and
- * splitting it over several transactions would give up the all-or-nothing create, so it is refused.
+ * 100 items). Launches hold one event; a fork of a long thread may hold more, and then its events
+ * are written before its meta item (see `create`).
  */
 export const MAX_CREATE_EVENTS = 90;
 /** An append writes the meta item and the events in one transaction of at most 100 items. */
@@ -76,7 +76,8 @@ const DEFAULT_LIMIT = 50;
 const LOAD_ATTEMPTS = 4;
 const CREATE_ATTEMPTS = 4;
 /** TransactWriteItems holds at most 100 items. */
-const DELETE_BATCH = 100;
+const TRANSACTION_ITEMS = 100;
+const DELETE_BATCH = TRANSACTION_ITEMS;
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -109,8 +110,8 @@ const summaryItem = z.object({
  * never scan. Every item carries `expiresAt` (first event + `retentionDays`) for DynamoDB TTL.
  * Event data is stored as JSON text, `dataJson` (see `event-data.ts`).
  *
- * Limits: a create holds at most 90 events and an append at most 99 (one transaction holds 100
- * items), and one event must fit one item (400 KB). SDK errors other than failed conditions
+ * Limits: an append holds at most 99 events (one transaction holds 100 items; a create of more
+ * than 90 writes its events first, its meta item last), and one event must fit one item (400 KB). SDK errors other than failed conditions
  * propagate unchanged.
  *
  * @example
@@ -144,8 +145,11 @@ export class DynamoThreadStore implements ThreadStore {
   }
 
   /**
-   * Writes a new thread (at most 90 events: creates hold one, forks may hold more) with its
-   * meta item and, given a key, an idempotency item, all in one transaction. A key seen before
+   * Writes a new thread with its meta item and, given a key, an idempotency item, in one
+   * transaction. A thread of more than 90 events (a fork of a long thread) has its event items
+   * written first, in transactions of 100, and the meta item last: until the meta item exists no
+   * read or listing sees the thread, so it still appears whole or not at all (a crash in between
+   * leaves event items nobody reads, which TTL removes). A key seen before
    * returns the thread it created, with `created: false`, however many creates race; a thread id
    * that exists already is a `VersionConflictError` at version 0.
    *
@@ -161,9 +165,23 @@ export class DynamoThreadStore implements ThreadStore {
         `thread ${thread.id} has no events: a thread starts with its first one`,
       );
     }
-    if (count > MAX_CREATE_EVENTS) throw new TooManyEventsError("create", count, MAX_CREATE_EVENTS);
     const pk = threadPk(thread.id);
     const expiresAt = this.expiresAt(first.at);
+    const early = count > MAX_CREATE_EVENTS;
+    if (early) {
+      for (let start = 0; start < count; start += TRANSACTION_ITEMS) {
+        const chunk = thread.events.slice(start, start + TRANSACTION_ITEMS);
+        await transactWrite(this.client, {
+          TransactItems: chunk.map((event, offset) => ({
+            Put: {
+              TableName: this.tableName,
+              Item: eventItem(pk, start + offset, event, expiresAt),
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          })),
+        });
+      }
+    }
     const items: TransactItems = [
       {
         Put: {
@@ -178,11 +196,12 @@ export class DynamoThreadStore implements ThreadStore {
             updatedAt: head.updatedAt,
             expiresAt,
             ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+            ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
           }),
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      ...thread.events.map((event, index) => ({
+      ...(early ? [] : thread.events).map((event, index) => ({
         Put: { TableName: this.tableName, Item: eventItem(pk, index, event, expiresAt) },
       })),
     ];

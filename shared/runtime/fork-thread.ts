@@ -1,0 +1,52 @@
+import { ThreadNotFoundError } from "../core/errors.ts";
+import { hashArgs } from "../core/hash.ts";
+import { fork } from "../core/lifecycle.ts";
+import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
+import type { RuntimeDeps } from "./deps.ts";
+
+export interface ForkRequest {
+  threadId: string;
+  /** How many of the thread's events the fork copies; the latest version by default. */
+  version?: number;
+  /** The same key returns the same fork (a retried request). */
+  idempotencyKey?: string;
+}
+
+/**
+ * A new thread with a copy of events `1..version` of another (factor 5: replay from any point,
+ * try another path). A running fork gets its step enqueued; one taken at a pending call waits on
+ * that call. Its tools get new idempotency keys (they name the new thread), so a replay runs them
+ * again. `InvalidVersionError` for a version outside `1..latest`.
+ */
+export async function forkThread(
+  deps: Pick<RuntimeDeps, "store" | "queue" | "ids">,
+  request: ForkRequest,
+): Promise<{
+  threadId: string;
+  status: Status;
+  forkedFrom: { threadId: string; version: number };
+}> {
+  const source = await deps.store.load(request.threadId);
+  if (!source) throw new ThreadNotFoundError(request.threadId);
+  const version = request.version ?? versionOf(source);
+  const forked = fork(source, { version, threadId: deps.ids.threadId() });
+  const { thread } = await deps.store.create({
+    thread: forked,
+    head: deriveHead(forked.events),
+    ...(request.idempotencyKey
+      ? {
+          idempotencyKey: request.idempotencyKey,
+          fingerprint: hashArgs({ fork: request.threadId, version }),
+        }
+      : {}),
+  });
+  const status = deriveStatus(thread.events);
+  if (status === "running") {
+    await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
+  }
+  return {
+    threadId: thread.id,
+    status,
+    forkedFrom: thread.forkedFrom ?? { threadId: request.threadId, version },
+  };
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { InvalidVersionError } from "../../shared/core/errors.ts";
+import { calculator } from "../../shared/examples/agents.ts";
+import { createRunner } from "../../shared/runtime/runner.ts";
+import { call, MemoryThreadStore, ScriptedModel } from "../../shared/testing/index.ts";
+
+describe("Function: createRunner (Method: fork)", () => {
+  it("forks at a pending approval: the fork waits on that call, and each thread goes its way", async () => {
+    // Prepare
+    const store = new MemoryThreadStore();
+    const model = new ScriptedModel([
+      call("divide", { a: 1, b: 4 }),
+      call("done_for_now", { message: "0.25" }),
+    ]);
+    const runner = createRunner({ agents: [calculator], model, store });
+    const source = await runner.launch("calculator", "1 / 4");
+
+    // Act
+    const fork = await runner.fork(source.threadId);
+    const done = await runner.respond(fork.threadId, {
+      callId: fork.pending?.callId ?? "",
+      approved: true,
+    });
+
+    // Assess
+    expect(fork.threadId).not.toBe(source.threadId);
+    expect(fork).toMatchObject({ status: "waiting_for_approval", pending: source.pending });
+    expect(fork.events).toEqual(source.events);
+    expect((await store.load(fork.threadId))?.forkedFrom).toEqual({
+      threadId: source.threadId,
+      version: source.events.length,
+    });
+    expect(done).toMatchObject({ status: "done", output: "0.25" });
+    expect((await runner.get(source.threadId)).status).toBe("waiting_for_approval");
+  });
+
+  it("replays from an earlier version, and refuses one outside 1..latest", async () => {
+    const model = new ScriptedModel([
+      call("done_for_now", { message: "first answer" }),
+      call("done_for_now", { message: "second answer" }),
+    ]);
+    const runner = createRunner({ agents: [calculator], model });
+    const source = await runner.launch("calculator", "hello");
+    const replay = await runner.fork(source.threadId, 1);
+    expect(replay).toMatchObject({ status: "done", output: "second answer" });
+    expect(replay.events[0]).toEqual(source.events[0]);
+    await expect(runner.fork(source.threadId, 0)).rejects.toThrow(InvalidVersionError);
+    await expect(runner.fork(source.threadId, source.events.length + 1)).rejects.toThrow(
+      /has versions 1\.\.3/,
+    );
+  });
+});
