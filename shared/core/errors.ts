@@ -13,6 +13,7 @@
  * | `thread_closed` | `ThreadClosedError` | no |
  * | `approval_pending` | `ApprovalPendingError` | no |
  * | `thread_busy` | `ThreadBusyError` | no |
+ * | `idempotency_key_reused` | `IdempotencyKeyReusedError` | no |
  * | `version_conflict` | `VersionConflictError` | yes |
  * | `thread_not_found` | `ThreadNotFoundError` | no |
  * | `invalid_version` | `InvalidVersionError` | no |
@@ -140,6 +141,28 @@ export class ThreadBusyError extends TwelveError {
   }
 }
 
+/**
+ * An `Idempotency-Key` sent again with another request (agent, message or metadata differ) than
+ * the one it first came with: answering with the first thread would hide that the second request
+ * was never carried out.
+ *
+ * @example
+ * await expect(store.create({ thread, head, idempotencyKey, fingerprint })).rejects.toThrow(
+ *   IdempotencyKeyReusedError,
+ * );
+ */
+export class IdempotencyKeyReusedError extends TwelveError {
+  readonly idempotencyKey: string;
+  constructor(idempotencyKey: string) {
+    super(
+      `Idempotency-Key ${idempotencyKey} was used for another request (agent, message or ` +
+        "metadata differ): use a new key for a new request",
+      { code: "idempotency_key_reused" },
+    );
+    this.idempotencyKey = idempotencyKey;
+  }
+}
+
 /** An append lost the race: the thread is no longer at the version the writer read. */
 export class VersionConflictError extends TwelveError {
   readonly threadId: string;
@@ -192,6 +215,7 @@ export class InvalidCursorError extends TwelveError {
 registerErrorNames({
   TwelveError,
   ConfigError,
+  IdempotencyKeyReusedError,
   ThreadClosedError,
   ApprovalPendingError,
   ThreadBusyError,

@@ -5,15 +5,15 @@ export {
   type PrefetchCall,
   renderSystemPrompt,
 } from "./agent.ts";
+export { cancel } from "./cancel.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export { canonicalJson, hashArgs } from "./hash.ts";
 export { doneForNow, requestMoreInformation } from "./human-tools.ts";
 export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";
+export { type IfRunning, ifRunningPolicies, message } from "./message.ts";
 export type * from "./ports.ts";
 export { renderContext, renderEvents, renderValue, truncate } from "./render.ts";
 export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
 export * from "./thread.ts";
 export * from "./tool.ts";
-export { cancel } from "./cancel.ts";
-export { type IfRunning, ifRunningPolicies, message } from "./message.ts";

@@ -1,4 +1,8 @@
-import { InvalidCursorError, VersionConflictError } from "../core/errors.ts";
+import {
+  IdempotencyKeyReusedError,
+  InvalidCursorError,
+  VersionConflictError,
+} from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type {
   CreateThreadInput,
@@ -8,7 +12,6 @@ import type {
   ThreadStore,
   ThreadSummary,
 } from "../core/ports.ts";
-import { IdempotencyKeyReusedError } from "../core/store-errors.ts";
 import { type Thread, type ThreadHead, versionOf } from "../core/thread.ts";
 
 interface Stored {

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { InvalidCursorError, VersionConflictError } from "../../shared/core/errors.ts";
+import {
+  IdempotencyKeyReusedError,
+  InvalidCursorError,
+  VersionConflictError,
+} from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { Clock, ThreadStore } from "../../shared/core/ports.ts";
-import { IdempotencyKeyReusedError } from "../../shared/core/store-errors.ts";
 import { deriveHead, type Thread, type ThreadHead } from "../../shared/core/thread.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
 import { appendEvents, createThread } from "./writes.ts";

@@ -83,7 +83,12 @@ describe("Function: fork", () => {
     const copy = fork(waiting, { version: 3, threadId: "thr_2" });
 
     // Assess
-    expect(copy).toEqual({ id: "thr_2", agent: "calculator", events: waiting.events });
+    expect(copy).toEqual({
+      id: "thr_2",
+      agent: "calculator",
+      events: waiting.events,
+      forkedFrom: { threadId: waiting.id, version: 3 },
+    });
   });
 
   it("says which versions the thread has", () => {

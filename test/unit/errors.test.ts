@@ -17,6 +17,7 @@ import * as coreErrors from "../../shared/core/errors.ts";
 import {
   ApprovalPendingError,
   ConfigError,
+  IdempotencyKeyReusedError,
   InvalidCursorError,
   InvalidVersionError,
   isRetryable,
@@ -42,6 +43,7 @@ const samples: [TwelveError, string, boolean][] = [
   [new ThreadClosedError("t-1", "done", "thread t-1 is done"), "thread_closed", false],
   [new ApprovalPendingError("t-1", "call_3", "decide first"), "approval_pending", false],
   [new ThreadBusyError("t-1", "running"), "thread_busy", false],
+  [new IdempotencyKeyReusedError("k-1"), "idempotency_key_reused", false],
   [new VersionConflictError("t-1", 3), "version_conflict", true],
   [new ThreadNotFoundError("t-1"), "thread_not_found", false],
   [new InvalidVersionError("no version 9"), "invalid_version", false],

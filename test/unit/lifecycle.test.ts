@@ -136,7 +136,12 @@ describe("Function: fork", () => {
   it("copies the events up to a version into a new thread, leaving the original alone", async () => {
     const thread = await waitingFor("divide");
     const copy = fork(thread, { version: 1, threadId: "thr_2" });
-    expect(copy).toEqual({ id: "thr_2", agent: "calculator", events: thread.events.slice(0, 1) });
+    expect(copy).toEqual({
+      id: "thr_2",
+      agent: "calculator",
+      events: thread.events.slice(0, 1),
+      forkedFrom: { threadId: thread.id, version: 1 },
+    });
     expect(deriveStatus(copy.events)).toBe("running");
     expect(deriveStatus(thread.events)).toBe("waiting_for_approval");
   });

@@ -7,7 +7,12 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { ConfigError, TwelveError, VersionConflictError } from "../../core/errors.ts";
+import {
+  ConfigError,
+  IdempotencyKeyReusedError,
+  TwelveError,
+  VersionConflictError,
+} from "../../core/errors.ts";
 import type { ThreadEvent } from "../../core/events.ts";
 import type {
   Clock,
@@ -18,7 +23,6 @@ import type {
   ThreadStore,
   ThreadSummary,
 } from "../../core/ports.ts";
-import { IdempotencyKeyReusedError } from "../../core/store-errors.ts";
 import { statuses, type Thread, type ThreadHead } from "../../core/thread.ts";
 import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
 import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
