@@ -517,29 +517,18 @@ export class DynamoThreadStore implements ThreadStore {
   }
 
   /** The keys of every item of the thread (and the meta item's version and idempotency key). */
-  private async keysOf(threadId: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeNames: { "#version": "version" },
-          ExpressionAttributeValues: { ":pk": threadPk(threadId) },
-          ProjectionExpression: "pk, sk, #version, idempotencyKey",
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private keysOf(threadId: string): Promise<Item[]> {
+    return this.itemsOf(threadId, {
+      ProjectionExpression: "pk, sk, #version, idempotencyKey",
+      ExpressionAttributeNames: { "#version": "version" },
+    });
   }
 
   /** Every item of the thread, all pages, in sort key order (events, then `META`). */
-  private async itemsOf(threadId: string): Promise<Item[]> {
+  private async itemsOf(
+    threadId: string,
+    projection: Pick<QueryCommandInput, "ProjectionExpression" | "ExpressionAttributeNames"> = {},
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -550,6 +539,7 @@ export class DynamoThreadStore implements ThreadStore {
           ExpressionAttributeValues: { ":pk": threadPk(threadId) },
           ConsistentRead: true,
           ExclusiveStartKey: start,
+          ...projection,
         }),
       );
       items.push(...(page.Items ?? []));
