@@ -4,6 +4,8 @@ import {
   ThreadBusyError,
   ThreadClosedError,
 } from "../../shared/core/errors.ts";
+import type { ThreadEvent } from "../../shared/core/events.ts";
+import { ifRunningPolicies, message } from "../../shared/core/message.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
 import { call, ScriptedModel } from "../../shared/testing/index.ts";
@@ -68,6 +70,45 @@ describe("Class: ThreadBusyError", () => {
     expect(new ThreadBusyError("t", "busy")).toMatchObject({
       code: "thread_busy",
       retryable: false,
+    });
+  });
+});
+
+describe("Function: message", () => {
+  const clock = { now: () => new Date("2026-12-01T10:00:00.000Z") };
+  const at = "2026-12-01T09:00:00.000Z";
+  const running = {
+    id: "t",
+    agent: "calculator",
+    events: [{ type: "user_message", at, data: { message: "1 + 1" } }] as ThreadEvent[],
+  };
+
+  it("refuses a running thread for every ifRunning policy, naming it", () => {
+    for (const ifRunning of [undefined, ...ifRunningPolicies]) {
+      const send = () =>
+        message(running, { message: "hi", ...(ifRunning ? { ifRunning } : {}) }, clock);
+      expect(send).toThrow(ThreadBusyError);
+      expect(send).toThrow(`thread t is running a step (ifRunning ${ifRunning ?? "enqueue"})`);
+    }
+  });
+
+  it("refuses a failed thread, and turns a done one into a user message at the clock's time", () => {
+    const failed = {
+      ...running,
+      events: [...running.events, { type: "failed", at, data: { reason: "x" } }] as ThreadEvent[],
+    };
+    expect(() => message(failed, { message: "hi" }, clock)).toThrow("thread t is failed");
+    const done = {
+      ...running,
+      events: [
+        ...running.events,
+        { type: "done", at, data: { callId: "call_1", output: "2" } },
+      ] as ThreadEvent[],
+    };
+    expect(message(done, { message: "and 3?" }, clock)).toEqual({
+      type: "user_message",
+      at: "2026-12-01T10:00:00.000Z",
+      data: { message: "and 3?" },
     });
   });
 });
