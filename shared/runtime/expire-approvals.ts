@@ -11,7 +11,7 @@ import { respondToThread } from "./respond-to-thread.ts";
  * races it like any second click: one decision is saved, the other gets 409.
  */
 export async function expireApprovals(
-  deps: RuntimeDeps,
+  deps: Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents">,
 ): Promise<{ checked: number; expired: number }> {
   const now = deps.clock.now().getTime();
   let checked = 0;

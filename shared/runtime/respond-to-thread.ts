@@ -1,9 +1,7 @@
-import { ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
 import { type HumanReply, repeatsAnswer, respond } from "../core/lifecycle.ts";
-import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
+import { type Status, versionOf } from "../core/thread.ts";
+import { appendEvent } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
-
-const ATTEMPTS = 5;
 
 /**
  * Records a human's answer to the call a thread waits on and enqueues the next step. Two answers
@@ -12,30 +10,17 @@ const ATTEMPTS = 5;
  * (a client retrying after a timeout), which succeeds again without a second event.
  */
 export async function respondToThread(
-  deps: RuntimeDeps,
+  deps: Pick<RuntimeDeps, "store" | "queue" | "clock">,
   threadId: string,
   reply: HumanReply,
 ): Promise<{ threadId: string; status: Status }> {
-  for (let attempt = 1; ; attempt++) {
-    const thread = await deps.store.load(threadId);
-    if (!thread) throw new ThreadNotFoundError(threadId);
-    if (repeatsAnswer(thread, reply)) {
-      const status = deriveStatus(thread.events);
-      // The first request may have died between its append and its enqueue: send the step it
-      // owed (a duplicate step message is recognised and dropped).
-      if (status === "running") {
-        await deps.queue.enqueue({ threadId, version: versionOf(thread) });
-      }
-      return { threadId, status };
-    }
-    const event = respond(thread, reply, deps.clock);
-    const head = deriveHead([...thread.events, event]);
-    try {
-      const saved = await deps.store.append(thread, [event], head);
-      await deps.queue.enqueue({ threadId, version: versionOf(saved) });
-      return { threadId, status: head.status };
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= ATTEMPTS) throw error;
-    }
+  const { saved, head } = await appendEvent(deps, threadId, (thread) =>
+    repeatsAnswer(thread, reply) ? null : respond(thread, reply, deps.clock),
+  );
+  // A repeat finds the thread running when the first request died between its append and its
+  // enqueue: send the step it owed (a duplicate step message is recognised and dropped).
+  if (head.status === "running") {
+    await deps.queue.enqueue({ threadId, version: versionOf(saved) });
   }
+  return { threadId, status: head.status };
 }

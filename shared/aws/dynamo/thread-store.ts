@@ -404,25 +404,10 @@ export class DynamoThreadStore implements ThreadStore {
       const version = Number(raw.version);
       const upto = Math.min(after + limit, version);
       if (upto <= after) return { events: [], version };
-      const items: Item[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-            ExpressionAttributeValues: {
-              ":pk": pk,
-              ":from": eventSk(after),
-              ":to": eventSk(upto - 1),
-            },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await this.queryAll({
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: { ":pk": pk, ":from": eventSk(after), ":to": eventSk(upto - 1) },
+      });
       const bySk = new Map(items.map((item) => [String(item.sk), item]));
       const events = [];
       let missing: string | undefined;
@@ -525,21 +510,30 @@ export class DynamoThreadStore implements ThreadStore {
   }
 
   /** Every item of the thread, all pages, in sort key order (events, then `META`). */
-  private async itemsOf(
+  private itemsOf(
     threadId: string,
     projection: Pick<QueryCommandInput, "ProjectionExpression" | "ExpressionAttributeNames"> = {},
+  ): Promise<Item[]> {
+    return this.queryAll({
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": threadPk(threadId) },
+      ...projection,
+    });
+  }
+
+  /** Every page of a consistent query of the table. */
+  private async queryAll(
+    query: Omit<QueryCommandInput, "TableName" | "ConsistentRead" | "ExclusiveStartKey">,
   ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
+          ...query,
           TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": threadPk(threadId) },
           ConsistentRead: true,
           ExclusiveStartKey: start,
-          ...projection,
         }),
       );
       items.push(...(page.Items ?? []));
