@@ -1,4 +1,5 @@
 import { ConfigError } from "./errors.ts";
+import { type IfRunning, ifRunningPolicies } from "./message.ts";
 import type { Tool } from "./tool.ts";
 
 /** A deterministic call an agent makes before its first model call (factor 13). */
@@ -36,6 +37,12 @@ export interface AgentOptions {
   prefetch?: readonly PrefetchCall[];
   /** Schedules that launch this agent. */
   schedules?: readonly AgentSchedule[];
+  /**
+   * What a message does to a thread whose step is in flight when the request names no
+   * `ifRunning`: `enqueue` (default) keeps it for right after that step, `interrupt` drops that
+   * step's model answer for it, `reject` refuses it (`409 thread_busy`).
+   */
+  onRunning?: IfRunning;
 }
 
 export interface Agent {
@@ -47,6 +54,7 @@ export interface Agent {
   readonly resultBudget: number;
   readonly prefetch: readonly PrefetchCall[];
   readonly schedules: readonly AgentSchedule[];
+  readonly onRunning: IfRunning;
   /** Finds a tool the model may call, by name. */
   tool(name: string): Tool | undefined;
 }
@@ -98,6 +106,12 @@ export function defineAgent(options: AgentOptions): Agent {
     }
     scheduleNames.add(schedule.name);
   }
+  const onRunning = options.onRunning ?? "enqueue";
+  if (!ifRunningPolicies.includes(onRunning)) {
+    throw new ConfigError(
+      `agent "${name}": onRunning must be one of ${ifRunningPolicies.join(", ")}, got "${onRunning}"`,
+    );
+  }
   const positive = (
     key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget",
     fallback: number,
@@ -117,6 +131,7 @@ export function defineAgent(options: AgentOptions): Agent {
     resultBudget: positive("resultBudget", 2000),
     prefetch,
     schedules,
+    onRunning,
     tool: (toolName: string) => byName.get(toolName),
   });
 }

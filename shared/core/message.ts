@@ -7,32 +7,43 @@ import { derivePending, deriveStatus, type Thread } from "./thread.ts";
 export const ifRunningPolicies = ["enqueue", "reject", "interrupt"] as const;
 export type IfRunning = (typeof ifRunningPolicies)[number];
 
+/** What a person's message does now: add `event` to the thread, or wait in the step queue. */
+export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "enqueue" };
+
 /**
- * The event a person's message adds to a conversation (factor 6), by the thread's status:
+ * What a person's message does to a thread (factor 6), by the thread's status:
  * - `done`: a `user_message`, the next turn (the step cap counts from it);
  * - `waiting_for_human`: the answer to the pending question;
  * - `waiting_for_approval`: `ApprovalPendingError`, naming the call: a decision comes first;
  * - `failed`, `cancelled`: `ThreadClosedError`;
- * - `running`: `ThreadBusyError`. Keeping the message for after the step in flight (`enqueue`)
- *   or dropping that step's answer for it (`interrupt`) are not built yet; every policy refuses.
+ * - `running`, by `ifRunning`: `enqueue` waits in the step queue behind the step in flight (the
+ *   queue adds it with `queuedMessage` once that step is saved); `interrupt` is a `user_message`
+ *   now, so the step in flight loses its append and the next step sees the message; `reject`
+ *   throws `ThreadBusyError`.
  *
  * @example
- * const event = message(thread, { message: "And times 3?" }, clock);
+ * const decision = message(thread, { message: "And times 3?", ifRunning: "enqueue" }, clock);
  */
 export function message(
   thread: Thread,
-  input: { message: string; ifRunning?: IfRunning },
+  input: { message: string; ifRunning: IfRunning },
   clock: Clock,
-): ThreadEvent {
+): MessageDecision {
   const status = deriveStatus(thread.events);
   const at = clock.now().toISOString();
+  const userMessage = (): MessageDecision => ({
+    type: "append",
+    event: { type: "user_message", at, data: { message: input.message } },
+  });
   switch (status) {
     case "done":
-      return { type: "user_message", at, data: { message: input.message } };
+      return userMessage();
     case "waiting_for_human": {
-      const pending = derivePending(thread.events);
-      const callId = pending?.callId ?? "";
-      return { type: "human_response", at, data: { callId, response: input.message } };
+      const callId = derivePending(thread.events)?.callId ?? "";
+      return {
+        type: "append",
+        event: { type: "human_response", at, data: { callId, response: input.message } },
+      };
     }
     case "waiting_for_approval": {
       const callId = derivePending(thread.events)?.callId ?? "";
@@ -46,10 +57,58 @@ export function message(
     case "cancelled":
       throw new ThreadClosedError(thread.id, status, `thread ${thread.id} is ${status}`);
     case "running":
-      throw new ThreadBusyError(
-        thread.id,
-        `thread ${thread.id} is running a step (ifRunning ${input.ifRunning ?? "enqueue"}): send the message once it pauses or finishes`,
-      );
+      switch (input.ifRunning) {
+        case "interrupt":
+          return userMessage();
+        case "enqueue":
+          return { type: "enqueue" };
+        case "reject":
+          throw new ThreadBusyError(
+            thread.id,
+            `thread ${thread.id} is running a step (ifRunning reject): send the message once it pauses or finishes, or with ifRunning enqueue`,
+          );
+        default: {
+          const unknown: never = input.ifRunning;
+          throw new TypeError(`unknown ifRunning policy ${unknown}`);
+        }
+      }
+    default: {
+      const unknown: never = status;
+      throw new TypeError(`unknown status ${unknown}`);
+    }
+  }
+}
+
+/**
+ * The event a queued message (`ifRunning: "enqueue"`) adds once the step it waited behind is
+ * saved, or `null` when it is dropped. It does what it would do if sent now, except that it can
+ * no longer be refused with a status code:
+ * - `running`, `done`, `waiting_for_approval`: a `user_message` (a pending approval stays pending;
+ *   the model sees the message in the step after the decision);
+ * - `waiting_for_human`: the answer to the pending question;
+ * - `failed`, `cancelled`: `null`, since a closed thread takes nothing more.
+ *
+ * @example
+ * const event = queuedMessage(thread, { message: "also check staging", at });
+ */
+export function queuedMessage(
+  thread: Thread,
+  queued: { message: string; at: string },
+): ThreadEvent | null {
+  const status = deriveStatus(thread.events);
+  const { at } = queued;
+  switch (status) {
+    case "running":
+    case "done":
+    case "waiting_for_approval":
+      return { type: "user_message", at, data: { message: queued.message } };
+    case "waiting_for_human": {
+      const callId = derivePending(thread.events)?.callId ?? "";
+      return { type: "human_response", at, data: { callId, response: queued.message } };
+    }
+    case "failed":
+    case "cancelled":
+      return null;
     default: {
       const unknown: never = status;
       throw new TypeError(`unknown status ${unknown}`);

@@ -115,10 +115,23 @@ export interface ThreadStore {
   delete(threadId: string): Promise<boolean>;
 }
 
-/** A request to apply one reducer step to a thread that is at `version`. */
+/**
+ * A request to apply one reducer step to a thread that is at `version`; or, with `queued`, a
+ * person's message that waits behind the thread's step in flight (`ifRunning: "enqueue"`), sent
+ * when the thread was at `version`. Both share the thread's FIFO group, so the message is added
+ * only once that step is saved, and never beside a step in flight.
+ */
 export interface StepMessage {
   threadId: string;
   version: number;
+  queued?: QueuedMessage;
+}
+
+/** A person's message kept in the step queue until the step in flight is saved. */
+export interface QueuedMessage {
+  message: string;
+  /** When it was sent: the `at` of the event it becomes. */
+  at: string;
 }
 
 /**

@@ -5,8 +5,9 @@ import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply } from "./ports.ts";
 import { renderContext, renderValue } from "./render.ts";
 import {
-  deriveApprovedCall,
+  type DanglingCall,
   deriveConsecutiveErrors,
+  deriveDanglingCall,
   deriveFailure,
   deriveOutput,
   derivePending,
@@ -45,9 +46,15 @@ const ESCALATION_TOOL = "escalation";
  * The reducer (factor 12): from a thread, at most one model call, the events it produced and what
  * to do next. The same thread and the same model answers always give the same events.
  *
- * Call ids are `call_<index>`, the index the call's first event takes in the thread: a retried
- * step computes the same ids, so the idempotency keys tools receive survive crashes and
- * duplicate deliveries.
+ * A step first runs the call the thread owes (the sync call the last step saved, or a call a
+ * person approved), then asks the model. A sync call the model chooses is saved and not run: the
+ * next step runs it. So a tool never runs before its call is in the thread, and a step that loses
+ * its append (to a duplicate delivery, a cancel or an interrupting message) never leaves a tool
+ * run that the thread does not name.
+ *
+ * Call ids are `call_<index>`, the index the call's first event takes in the thread (prefetch
+ * calls are `prefetch_<n>`): a retried step computes the same ids, so the idempotency keys tools
+ * receive survive crashes and duplicate deliveries.
  *
  * @example
  * const { events, next } = await step(thread, { agent: calculator, model, clock });
@@ -119,15 +126,13 @@ class Step {
 
   async run(): Promise<StepResult> {
     const { agent } = this.deps;
-    const approved = deriveApprovedCall(this.thread.events);
-    if (approved) {
-      const tool = agent.tool(approved.tool);
-      if (tool) await this.parseAndRun(tool, approved.args, approved.callId);
-      else this.error("unknown_tool", `unknown tool ${approved.tool}`, approved);
-    }
+    const dangling = deriveDanglingCall(this.thread.events);
+    if (dangling) await this.runDangling(dangling);
     if (!this.thread.events.some((event) => event.type === "tool_call")) {
-      for (const call of agent.prefetch) {
-        const callId = this.nextCallId();
+      for (const [index, call] of agent.prefetch.entries()) {
+        // A fixed id, not the thread position: a first step that loses its append to a message
+        // runs its prefetch again with the same idempotency keys.
+        const callId = `prefetch_${index}`;
         this.push("tool_call", {
           callId,
           tool: call.tool.name,
@@ -184,7 +189,8 @@ class Step {
     const args = parsed.data;
     switch (tool.kind) {
       case "sync":
-        return (await this.runTool(tool, args, callId)) ? this.continue() : this.afterError();
+        // Saved before it runs: the next step runs it (see `deriveDanglingCall`).
+        return this.continue();
       case "approval":
         return this.requestApproval({ callId, tool: tool.name, args, argsHash: hashArgs(args) });
       case "human":
@@ -204,6 +210,22 @@ class Step {
         const unknown: never = tool;
         throw new TypeError(`unknown tool kind in ${JSON.stringify(unknown)}`);
       }
+    }
+  }
+
+  /**
+   * Runs the call the last step saved (a sync call the model chose) or a person approved. A
+   * model's call runs only while its tool is still sync: a tool redefined to need approval since
+   * is not run unasked.
+   */
+  private async runDangling(call: DanglingCall): Promise<void> {
+    const tool = this.deps.agent.tool(call.tool);
+    if (!tool) {
+      this.error("unknown_tool", `unknown tool ${call.tool}`, call);
+    } else if (call.source === "model" && tool.kind !== "sync") {
+      this.error("invalid_args", `${tool.name} is no longer a sync tool: call it again`, call);
+    } else {
+      await this.parseAndRun(tool, call.args, call.callId);
     }
   }
 

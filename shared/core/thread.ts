@@ -157,18 +157,37 @@ const isModelCall = (e: ThreadEvent): boolean =>
   (e.type === "tool_call" && e.data.source === "model") ||
   (e.type === "error" && (e.data.code === "model_reply" || e.data.code === "model_failed"));
 
-/** The last approval decision, if it was an approval whose tool has not run yet. */
-export function deriveApprovedCall(
-  events: readonly ThreadEvent[],
-): EventOf<"approval_requested">["data"] | null {
-  const last = events.at(-1);
+/** A call whose tool the next step owes a run: what `deriveDanglingCall` returns. */
+export interface DanglingCall {
+  callId: string;
+  tool: string;
+  /** The arguments as saved: the model's (parsed again before the run) or the approved ones. */
+  args: unknown;
+  /** `model`: a sync call the model chose; `approved`: a call a person approved. */
+  source: "model" | "approved";
+}
+
+/**
+ * The call whose tool has not run yet, or null. A call is saved before its tool runs (so a tool
+ * that ran is never forgotten, whatever happens to the step that ran it), and the step after
+ * runs it: a sync call is the thread's last event but for messages sent since (an interrupt, a
+ * queued message), an approved call is an approving decision in the same place.
+ */
+export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall | null {
+  const last = findLast(events, (e) => e.type !== "user_message");
+  if (last?.type === "tool_call") {
+    const { callId, tool, args } = last.data;
+    return { callId, tool, args, source: "model" };
+  }
   if (last?.type !== "approval_decision" || !last.data.approved) return null;
   const request = findLast(
     events,
     (e): e is EventOf<"approval_requested"> =>
       e.type === "approval_requested" && e.data.callId === last.data.callId,
   );
-  return request ? request.data : null;
+  if (!request) return null;
+  const { callId, tool, args } = request.data;
+  return { callId, tool, args, source: "approved" };
 }
 
 /** A snapshot of everything derived, as the API shows it. */

@@ -5,17 +5,31 @@ import type { RuntimeDeps } from "./deps.ts";
 
 /**
  * A person's message to a thread (`message` in the core says what it becomes), then the step it
- * owes. A message racing a step or another message decides again on the thread the winner
- * saved, where its status may say something else (a 409).
+ * owes. A running thread follows `ifRunning`, or its agent's `onRunning`: a queued message goes
+ * to the step queue behind the step in flight (the worker adds it once that step is saved); an
+ * interrupting one is appended now, so the step in flight loses its append. A message racing a
+ * step or another message decides again on the thread the winner saved, where its status may
+ * say something else (a 409).
+ *
+ * @example
+ * await messageThread(deps, threadId, { message: "And times 3?", ifRunning: "interrupt" });
  */
 export async function messageThread(
-  deps: Pick<RuntimeDeps, "store" | "queue" | "clock">,
+  deps: Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents">,
   threadId: string,
   input: { message: string; ifRunning?: IfRunning },
 ): Promise<{ threadId: string; status: Status }> {
-  const { saved, head } = await appendEvent(deps, threadId, (thread) =>
-    message(thread, input, deps.clock),
+  let queue = false;
+  const { saved, head } = await appendEvent(deps, threadId, (thread) => {
+    const ifRunning = input.ifRunning ?? deps.agents.get(thread.agent)?.onRunning ?? "enqueue";
+    const decision = message(thread, { message: input.message, ifRunning }, deps.clock);
+    queue = decision.type === "enqueue";
+    return decision.type === "append" ? decision.event : null;
+  });
+  const at = deps.clock.now().toISOString();
+  const version = versionOf(saved);
+  await deps.queue.enqueue(
+    queue ? { threadId, version, queued: { message: input.message, at } } : { threadId, version },
   );
-  await deps.queue.enqueue({ threadId, version: versionOf(saved) });
   return { threadId, status: head.status };
 }

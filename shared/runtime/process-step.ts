@@ -1,7 +1,9 @@
 import { VersionConflictError } from "../core/errors.ts";
+import type { ThreadEvent } from "../core/events.ts";
 import type { StepMessage } from "../core/ports.ts";
 import { headAfter, step } from "../core/step.ts";
 import {
+  deriveDanglingCall,
   deriveHead,
   derivePending,
   deriveStatus,
@@ -10,6 +12,7 @@ import {
   type ThreadHead,
   versionOf,
 } from "../core/thread.ts";
+import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 /** What the worker did with a step message; logged, and asserted by the tests. */
@@ -21,7 +24,8 @@ export type StepOutcome =
   | "ahead" // a version the thread never reached: dropped
   | "lost_race" // another delivery saved this step first: dropped
   | "idle" // the thread has nothing to do (paused, done, failed)
-  | "not_found"; // no such thread: dropped
+  | "not_found" // no such thread: dropped
+  | Exclude<DeliveryOutcome, "not_found">; // a queued message: see `deliverQueued`
 
 /**
  * One Lambda invocation's work (factor 12): load, step, conditional append, then enqueue the next
@@ -35,6 +39,7 @@ export type StepOutcome =
  * between the write and the publish, so it is published again (notices are at-least-once).
  */
 export async function processStep(deps: RuntimeDeps, message: StepMessage): Promise<StepOutcome> {
+  if (message.queued) return deliverQueued(deps, { ...message, queued: message.queued });
   const thread = await deps.store.load(message.threadId);
   if (!thread) return "not_found";
   const version = versionOf(thread);
@@ -53,7 +58,9 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
   if (!saved) {
     // The delivery that won may have died before enqueueing or announcing what follows, and
     // this message is about to be deleted: owe what a late duplicate owes.
-    const winner = await deps.store.load(thread.id);
+    // What it ran is kept, unless the winner ran it too (a duplicate delivery).
+    const loaded = await deps.store.load(thread.id);
+    const winner = loaded && (await keepWhatRan(deps, thread, events, loaded));
     if (winner && versionOf(winner) > version) await catchUp(deps, winner, message);
     return "lost_race";
   }
@@ -95,6 +102,41 @@ async function catchUp(
   await announce(deps, thread, pending);
   return "reannounced";
 }
+
+/**
+ * After a lost append: the results of the tools this step ran (the call the thread owed, its
+ * prefetch) that the winner does not hold, appended after the winner's events. A message that
+ * interrupted the step drops its model answer, never a tool's result. Best effort: if this
+ * write loses too, or the invocation dies first, the call is still owed in the thread and the
+ * next step runs it again with the same idempotency key.
+ */
+async function keepWhatRan(
+  deps: RuntimeDeps,
+  read: Thread,
+  events: readonly ThreadEvent[],
+  winner: Thread,
+): Promise<Thread> {
+  if (deriveStatus(winner.events) !== "running") return winner;
+  const ran = new Set<string>();
+  const owed = deriveDanglingCall(read.events);
+  if (owed && deriveDanglingCall(winner.events)?.callId === owed.callId) ran.add(owed.callId);
+  if (!winner.events.some((event) => event.type === "tool_call")) {
+    for (const event of events) {
+      if (event.type === "tool_call" && event.data.source === "prefetch")
+        ran.add(event.data.callId);
+    }
+  }
+  const at = deps.clock.now().toISOString();
+  const kept = events
+    .filter((event) => ran.has(callIdOf(event)))
+    .map((event) => ({ ...event, at }) as ThreadEvent);
+  if (kept.length === 0) return winner;
+  const saved = await appendOrLose(deps, winner, kept, deriveHead([...winner.events, ...kept]));
+  return saved ?? winner;
+}
+
+const callIdOf = (event: ThreadEvent): string =>
+  "callId" in event.data && typeof event.data.callId === "string" ? event.data.callId : "";
 
 /** Tells the world the thread waits for a person on `pending`. */
 async function announce(deps: RuntimeDeps, thread: Thread, pending: Pending): Promise<void> {

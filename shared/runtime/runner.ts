@@ -2,6 +2,7 @@ import type { Agent } from "../core/agent.ts";
 import { ConfigError, ThreadNotFoundError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type { HumanReply } from "../core/lifecycle.ts";
+import type { IfRunning } from "../core/message.ts";
 import type { Clock, Model, Notifier, StepMessage, StepQueue, ThreadStore } from "../core/ports.ts";
 import {
   deriveOutput,
@@ -53,8 +54,12 @@ export interface Runner {
   ): Promise<RunResult>;
   /** Answers the call the thread waits on (an approval or a reply) and runs it on. */
   respond(threadId: string, reply: HumanReply): Promise<RunResult>;
-  /** The next message of the conversation (after `done`), or the answer to a pending question. */
-  message(threadId: string, text: string): Promise<RunResult>;
+  /**
+   * The next message of the conversation (after `done`), or the answer to a pending question. On
+   * a thread another call of this runner is stepping, `ifRunning` (else the agent's
+   * `onRunning`) decides: queued behind the step in flight, interrupting it, or refused.
+   */
+  message(threadId: string, text: string, options?: { ifRunning?: IfRunning }): Promise<RunResult>;
   /** A new thread with a copy of events `1..version` (the latest by default), run until it pauses. */
   fork(threadId: string, version?: number): Promise<RunResult>;
   /** Stops a thread for good (a second cancel changes nothing; a done thread throws). */
@@ -88,7 +93,21 @@ export function createRunner(options: RunnerOptions): Runner {
   };
   const maxSteps = options.maxStepsPerCall ?? 1000;
 
-  const run = async (threadId: string): Promise<RunResult> => {
+  // One drain per thread at a time: a call on a thread another call is stepping waits for it
+  // (its queued message is drained by that call), so one step is in flight per thread.
+  const draining = new Map<string, Promise<unknown>>();
+  const run = (threadId: string): Promise<RunResult> => {
+    const previous = draining.get(threadId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => drain(threadId));
+    draining.set(threadId, next);
+    void next
+      .finally(() => {
+        if (draining.get(threadId) === next) draining.delete(threadId);
+      })
+      .catch(() => {});
+    return next;
+  };
+  const drain = async (threadId: string): Promise<RunResult> => {
     for (let steps = 0; ; steps++) {
       const message = queue.take(threadId);
       if (!message) break;
@@ -121,8 +140,8 @@ export function createRunner(options: RunnerOptions): Runner {
       await respondToThread(deps, threadId, reply);
       return run(threadId);
     },
-    async message(threadId, text) {
-      await messageThread(deps, threadId, { message: text });
+    async message(threadId, text, messageOptions = {}) {
+      await messageThread(deps, threadId, { message: text, ...messageOptions });
       return run(threadId);
     },
     async fork(threadId, version) {
@@ -134,25 +153,33 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async cancel(threadId, input = {}) {
       await cancelThread(deps, threadId, input);
-      queue.take(threadId);
+      queue.clear(threadId);
       return get(threadId);
     },
     get,
   };
 }
 
-/** The step queue of one process: messages wait here until the call that made them drains them. */
+/**
+ * The step queue of one process: messages wait here, in order per thread as a FIFO group keeps
+ * them, until the call that made them drains them. A step already waiting is not added twice
+ * (as the FIFO queue's deduplication id does).
+ */
 class DrainQueue implements StepQueue {
-  private readonly waiting = new Map<string, StepMessage>();
+  private readonly waiting = new Map<string, StepMessage[]>();
 
   async enqueue(message: StepMessage): Promise<void> {
-    // One step in flight per thread, as the FIFO group gives: the newest message stands.
-    this.waiting.set(message.threadId, message);
+    const queue = this.waiting.get(message.threadId) ?? [];
+    const twice = queue.some((m) => !m.queued && !message.queued && m.version === message.version);
+    if (!twice) queue.push(message);
+    this.waiting.set(message.threadId, queue);
   }
 
   take(threadId: string): StepMessage | undefined {
-    const message = this.waiting.get(threadId);
+    return this.waiting.get(threadId)?.shift();
+  }
+
+  clear(threadId: string): void {
     this.waiting.delete(threadId);
-    return message;
   }
 }

@@ -190,7 +190,8 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
     let failures = 0;
     stack.deps.queue = {
       enqueue: async (message) => {
-        if (message.version === 3 && failures === 0) {
+        // Version 2: the first step saved the model's first call
+        if (message.version === 2 && failures === 0) {
           failures++;
           throw new Error("crash between write and enqueue");
         }

@@ -113,9 +113,9 @@ describe("processStep after a crash between the write and what follows it", () =
       { threadId: "t1", version: 1 },
     );
 
-    // Assess: B lost the append but sent the step A owed
+    // Assess: B lost the append but sent the step A owed (A saved the model's call: version 2)
     expect(outcome).toBe("lost_race");
-    expect(sent).toEqual([{ threadId: "t1", version: 3 }]);
+    expect(sent).toEqual([{ threadId: "t1", version: 2 }]);
   });
 
   it("announces the pause when it loses the race to a delivery that died before announcing", async () => {

@@ -27,3 +27,16 @@ export const withEvent = (thread: Thread, event: ThreadEvent): Thread => ({
   ...thread,
   events: [...thread.events, event],
 });
+
+/**
+ * Two steps: the one that saves the model's sync call, then the one that runs it (and asks the
+ * model again: `model` needs an answer for that too). Returns the second step's events.
+ */
+export async function saveThenRun(
+  thread: Thread,
+  deps: { agent: Agent; model: Model; clock: Clock },
+): Promise<{ saved: ThreadEvent[]; ran: ThreadEvent[]; next: NextAction }> {
+  const first = await step(thread, deps);
+  const second = await step({ ...thread, events: [...thread.events, ...first.events] }, deps);
+  return { saved: first.events, ran: second.events, next: second.next };
+}

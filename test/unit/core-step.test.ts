@@ -11,7 +11,7 @@ import { derivePending, type Thread } from "../../shared/core/thread.ts";
 import { defineTool, type Tool } from "../../shared/core/tool.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { call, invalid, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
-import { runUntilIdle, types, withEvent } from "../support/run.ts";
+import { runUntilIdle, saveThenRun, types, withEvent } from "../support/run.ts";
 
 const clock = steppingClock();
 const usage = { promptTokens: 321, completionTokens: 12 };
@@ -222,7 +222,8 @@ describe("Function: step", () => {
 
       // Assess
       expect(ran).toHaveLength(3);
-      expect(paused.steps).toBe(3);
+      // Three steps save the three calls; the fourth runs the last and escalates
+      expect(paused.steps).toBe(4);
       expect(errorOf(paused.thread.events)?.data).toEqual({
         code: "tool_failed",
         message: "save failed: Error: disk full",
@@ -239,13 +240,13 @@ describe("Function: step", () => {
       // Prepare
       const { tool } = recorder("save", ["x".repeat(2000)]);
       const agent = agentWith([tool]);
-      const model = new ScriptedModel([call("save", { id: "a" })]);
+      const model = new ScriptedModel([call("save", { id: "a" }), call("done_for_now", {})]);
 
       // Act
-      const { events } = await step(start(agent), { agent, model, clock });
+      const { ran } = await saveThenRun(start(agent), { agent, model, clock });
 
       // Assess
-      expect(errorOf(events)?.data.message).toBe(
+      expect(errorOf(ran)?.data.message).toBe(
         `save failed: ${`Error: ${"x".repeat(2000)}`.slice(0, 500)}`,
       );
     });
@@ -264,14 +265,14 @@ describe("Function: step", () => {
       const agent = agentWith([tool]);
 
       // Act
-      const { events } = await step(start(agent), {
+      const { ran } = await saveThenRun(start(agent), {
         agent,
-        model: new ScriptedModel([call("flaky", {})]),
+        model: new ScriptedModel([call("flaky", {}), call("done_for_now", {})]),
         clock,
       });
 
       // Assess
-      expect(errorOf(events)?.data.message).toBe("flaky failed: connection reset");
+      expect(errorOf(ran)?.data.message).toBe("flaky failed: connection reset");
     });
   });
 
@@ -350,7 +351,7 @@ describe("Function: step", () => {
   });
 
   describe("call ids", () => {
-    it("are the index the call's first event takes in the thread", async () => {
+    it("are the index the call's first event takes in the thread, prefetch_<n> for prefetch", async () => {
       // Prepare: one prefetch call (events 1 and 2) before the model's call
       const listed = recorder("list");
       const saved = recorder("save");
@@ -367,9 +368,8 @@ describe("Function: step", () => {
 
       // Assess
       expect(first.events.map((event) => (event.data as { callId?: string }).callId)).toEqual([
-        "call_1",
-        "call_1",
-        "call_3",
+        "prefetch_0",
+        "prefetch_0",
         "call_3",
       ]);
     });

@@ -83,13 +83,17 @@ describe("Function: message", () => {
     events: [{ type: "user_message", at, data: { message: "1 + 1" } }] as ThreadEvent[],
   };
 
-  it("refuses a running thread for every ifRunning policy, naming it", () => {
-    for (const ifRunning of [undefined, ...ifRunningPolicies]) {
-      const send = () =>
-        message(running, { message: "hi", ...(ifRunning ? { ifRunning } : {}) }, clock);
-      expect(send).toThrow(ThreadBusyError);
-      expect(send).toThrow(`thread t is running a step (ifRunning ${ifRunning ?? "enqueue"})`);
-    }
+  it("follows ifRunning on a running thread: queue, interrupt now, or refuse naming it", () => {
+    expect(message(running, { message: "hi", ifRunning: "enqueue" }, clock)).toEqual({
+      type: "enqueue",
+    });
+    expect(message(running, { message: "hi", ifRunning: "interrupt" }, clock)).toEqual({
+      type: "append",
+      event: { type: "user_message", at: "2026-12-01T10:00:00.000Z", data: { message: "hi" } },
+    });
+    const reject = () => message(running, { message: "hi", ifRunning: "reject" }, clock);
+    expect(reject).toThrow(ThreadBusyError);
+    expect(reject).toThrow("thread t is running a step (ifRunning reject)");
   });
 
   it("refuses a failed thread, and turns a done one into a user message at the clock's time", () => {
@@ -97,7 +101,11 @@ describe("Function: message", () => {
       ...running,
       events: [...running.events, { type: "failed", at, data: { reason: "x" } }] as ThreadEvent[],
     };
-    expect(() => message(failed, { message: "hi" }, clock)).toThrow("thread t is failed");
+    for (const ifRunning of ifRunningPolicies) {
+      expect(() => message(failed, { message: "hi", ifRunning }, clock)).toThrow(
+        "thread t is failed",
+      );
+    }
     const done = {
       ...running,
       events: [
@@ -105,10 +113,9 @@ describe("Function: message", () => {
         { type: "done", at, data: { callId: "call_1", output: "2" } },
       ] as ThreadEvent[],
     };
-    expect(message(done, { message: "and 3?" }, clock)).toEqual({
-      type: "user_message",
-      at: "2026-12-01T10:00:00.000Z",
-      data: { message: "and 3?" },
+    expect(message(done, { message: "and 3?", ifRunning: "reject" }, clock)).toEqual({
+      type: "append",
+      event: { type: "user_message", at: "2026-12-01T10:00:00.000Z", data: { message: "and 3?" } },
     });
   });
 });

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { defineAgent } from "../../shared/core/agent.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
-import { step } from "../../shared/core/step.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { call, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
+import { saveThenRun } from "../support/run.ts";
 
 describe("Function: step", () => {
   describe("a sync tool's arguments", () => {
-    it("are parsed once per call, and run() gets the parsed value", async () => {
+    it("are parsed when the model chooses the call and when it runs, and run() gets the parsed value", async () => {
       // Prepare: a schema that counts its parses and normalises what it parses
       let parses = 0;
       const received: unknown[] = [];
@@ -30,16 +30,21 @@ describe("Function: step", () => {
       const agent = defineAgent({ name: "shouter", prompt: () => "Shout.", tools: [shout] });
       const clock = steppingClock();
       const thread = launch({ agent, threadId: "thr_shout", message: "hey", clock });
-      const model = new ScriptedModel([call("shout", { word: "  hey  " })]);
+      const model = new ScriptedModel([
+        call("shout", { word: "  hey  " }),
+        call("shout", { word: "bye" }),
+      ]);
 
       // Act
-      const { events, next } = await step(thread, { agent, model, clock });
+      const { saved, ran, next } = await saveThenRun(thread, { agent, model, clock });
 
-      // Assess
-      expect(parses).toBe(1);
+      // Assess: the call is saved as the model wrote it; the run gets the parsed value
+      expect(saved.map((event) => event.type)).toEqual(["tool_call"]);
+      expect(saved[0]?.data).toMatchObject({ args: { word: "  hey  " } });
       expect(received).toEqual([{ word: "hey" }]);
-      expect(events.map((event) => event.type)).toEqual(["tool_call", "tool_result"]);
-      expect(events[1]?.data).toMatchObject({ result: "HEY" });
+      expect(parses).toBe(3); // chosen, run, and the second call chosen
+      expect(ran.map((event) => event.type)).toEqual(["tool_result", "tool_call"]);
+      expect(ran[0]?.data).toMatchObject({ result: "HEY" });
       expect(next).toEqual({ type: "continue" });
     });
   });

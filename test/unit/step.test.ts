@@ -354,7 +354,15 @@ describe("Function: step", () => {
         },
       });
       const agent = defineAgent({ name: "recorder", prompt: "p", tools: [record] });
-      const thread = start("go", agent);
+      const chosen = await step(start("go", agent), {
+        agent,
+        model: new ScriptedModel([call("record", {})]),
+        clock,
+      });
+      const thread = {
+        ...start("go", agent),
+        events: [...start("go", agent).events, ...chosen.events],
+      };
       await step(thread, { agent, model: new ScriptedModel([call("record", {})]), clock });
       await step(thread, { agent, model: new ScriptedModel([call("record", {})]), clock });
       expect(seen[0]).toEqual({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import {
-  deriveApprovedCall,
   deriveConsecutiveErrors,
+  deriveDanglingCall,
   deriveFailure,
   deriveHead,
   deriveOutput,
@@ -260,12 +260,13 @@ describe("Function: deriveStepsSinceHumanInput, what counts as a model step", ()
   });
 });
 
-describe("Function: deriveApprovedCall", () => {
+describe("Function: deriveDanglingCall", () => {
   const approval = (callId: string, a: number): ThreadEvent => ({
     type: "approval_requested",
     at,
     data: { callId, tool: "divide", args: { a, b: 2 }, argsHash: `h${a}` },
   });
+  const message: ThreadEvent = { type: "user_message", at, data: { message: "and then?" } };
 
   it("is the request an approval answers, until the approved call has run", () => {
     // Prepare
@@ -277,23 +278,46 @@ describe("Function: deriveApprovedCall", () => {
     ];
 
     // Act + Assess
-    expect(deriveApprovedCall(approved)).toEqual({
+    expect(deriveDanglingCall(approved)).toEqual({
       callId: "call_1",
       tool: "divide",
       args: { a: 8, b: 2 },
-      argsHash: "h8",
+      source: "approved",
     });
-    expect(deriveApprovedCall([...approved, result("call_1")])).toBeNull();
+    expect(deriveDanglingCall([...approved, result("call_1")])).toBeNull();
+  });
+
+  it("is the model's saved sync call until its result or error follows", () => {
+    // Prepare
+    const saved = [user, modelCall("call_1", "add")];
+    const failed: ThreadEvent = {
+      type: "error",
+      at,
+      data: { code: "tool_failed", message: "add failed", callId: "call_1", tool: "add" },
+    };
+
+    // Act + Assess
+    expect(deriveDanglingCall(saved)).toMatchObject({ callId: "call_1", source: "model" });
+    expect(deriveDanglingCall([...saved, result("call_1")])).toBeNull();
+    expect(deriveDanglingCall([...saved, failed])).toBeNull();
+  });
+
+  it("stays owed when messages arrive before the call runs", () => {
+    const events = [user, modelCall("call_1", "add"), message, message];
+    expect(deriveDanglingCall(events)).toMatchObject({ callId: "call_1", tool: "add" });
+    const approved = [user, approval("call_1", 8), decision("call_1", true), message];
+    expect(deriveDanglingCall(approved)).toMatchObject({ callId: "call_1", source: "approved" });
   });
 
   it("is null for a thread without events", () => {
-    expect(deriveApprovedCall([])).toBeNull();
+    expect(deriveDanglingCall([])).toBeNull();
+    expect(deriveDanglingCall([user])).toBeNull();
   });
 
   it("is null for a rejection and for a thread still waiting", () => {
     const waiting = [user, modelCall("call_1", "divide"), approval("call_1", 8)];
-    expect(deriveApprovedCall(waiting)).toBeNull();
-    expect(deriveApprovedCall([...waiting, decision("call_1", false)])).toBeNull();
+    expect(deriveDanglingCall(waiting)).toBeNull();
+    expect(deriveDanglingCall([...waiting, decision("call_1", false)])).toBeNull();
   });
 
   it("binds the approval to the request it names, not to the latest one", () => {
@@ -307,8 +331,8 @@ describe("Function: deriveApprovedCall", () => {
     ];
 
     // Act + Assess
-    expect(deriveApprovedCall(events)?.args).toEqual({ a: 8, b: 2 });
-    expect(deriveApprovedCall([user, approval("call_3", 6), decision("call_9", true)])).toBeNull();
+    expect(deriveDanglingCall(events)?.args).toEqual({ a: 8, b: 2 });
+    expect(deriveDanglingCall([user, approval("call_3", 6), decision("call_9", true)])).toBeNull();
   });
 });
 

@@ -21,6 +21,15 @@ export const stepMessageSchema = z.object(
       .number({ error: "version must be a number" })
       .int("version must be an integer")
       .positive("version must be positive"),
+    queued: z
+      .object(
+        {
+          message: z.string({ error: "queued.message must be a string" }),
+          at: z.iso.datetime({ error: "queued.at must be an ISO 8601 UTC time" }),
+        },
+        { error: "queued must be an object" },
+      )
+      .optional(),
   },
   { error: "the body must be a JSON object" },
 );
@@ -55,9 +64,15 @@ export function validateStepMessage(value: unknown): StepMessage {
   });
 }
 
-/** The JSON body sent for `message`: only the two fields, in a fixed order. */
+/** The JSON body sent for `message`: only its known fields, in a fixed order. */
 export const stepMessageBody = (message: StepMessage): string =>
-  JSON.stringify({ threadId: message.threadId, version: message.version });
+  JSON.stringify({
+    threadId: message.threadId,
+    version: message.version,
+    ...(message.queued
+      ? { queued: { message: message.queued.message, at: message.queued.at } }
+      : {}),
+  });
 
 /**
  * SQS takes 1 to 128 characters of alphanumerics and punctuation (printable ASCII minus space)
@@ -88,6 +103,8 @@ export const messageGroupId = (threadId: string): string =>
  * messageDeduplicationId({ threadId: "t-1", version: 3 }); // "t-1:3"
  */
 export const messageDeduplicationId = (message: StepMessage): string => {
+  // A queued message is its own: the hash of its body, never equal to a step's id.
+  if (message.queued) return sha256(stepMessageBody(message));
   const plain = `${message.threadId}:${message.version}`;
   return FIFO_ID.test(plain) ? plain : sha256(plain);
 };
