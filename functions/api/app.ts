@@ -4,6 +4,7 @@ import type { TwelveError } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { secretsEqual } from "../secrets.ts";
 import { errorResponse, HttpError, httpStatusOf, internalError } from "./http.ts";
+import { principalOf } from "./principal.ts";
 import { matchRoute } from "./routes.ts";
 import type { WebhookOptions } from "./webhooks.ts";
 
@@ -37,6 +38,7 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
       return await match.route.handle({
         deps,
         event,
+        principal: principalOf(event, apiKey),
         params: match.params,
         maxBodyBytes: options.maxBodyBytes,
         webhooks: options.webhooks,

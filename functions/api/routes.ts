@@ -34,9 +34,11 @@ import {
 import { cappedEvents, deleteThreadRoute, eventsQuery, eventsRoute } from "./thread-routes.ts";
 import { handleWebhook, type WebhookOptions } from "./webhooks.ts";
 
-interface RouteContext {
+export interface RouteContext {
   deps: RuntimeDeps;
   event: APIGatewayProxyEventV2;
+  /** Who sent the request (`principalOf`): the `by.principal` of the events it causes. */
+  principal: string;
   params: Record<string, string>;
   maxBodyBytes: number;
   webhooks: WebhookOptions | undefined;
