@@ -1,14 +1,18 @@
 import * as z from "zod";
 import { readEnv } from "../shared/config/read-env.ts";
+import { type ApiKeys, apiKeySchema, apiKeysJsonSchema, UNNAMED_KEY } from "./api-keys.ts";
 
-const schema = z.object({
+const fields = z.object({
   TABLE_NAME: z.string().min(1),
   // Not z.url(): emulators hand out queue URLs such as http://sqs.us-east-1.127.0.0.1:9324/...
   STEP_QUEUE_URL: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) queue URL"),
   EVENT_BUS_NAME: z.string().min(1),
   /** Base URL of the HTTP API, for the links in notifications. */
   PUBLIC_URL: z.string().default(""),
-  AGENT_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /** One key, named `api-key` (the principal of the requests it signs). */
+  AGENT_API_KEY: apiKeySchema.optional(),
+  /** Named keys, JSON `{"alice": "<key>", "ci-bot": "<key>"}`: the name is the principal. */
+  AGENT_API_KEYS: apiKeysJsonSchema.optional(),
   /**
    * A Secrets Manager secret whose value is the OpenAI API key: how the deployed worker gets the
    * key without putting it in its environment.
@@ -29,6 +33,12 @@ const schema = z.object({
     .default(90),
 });
 
+// Refused rather than merged: with both set, which key the deployment means is a guess.
+const schema = fields.refine((config) => !(config.AGENT_API_KEY && config.AGENT_API_KEYS), {
+  path: ["AGENT_API_KEYS"],
+  message: `set AGENT_API_KEY or AGENT_API_KEYS, not both (AGENT_API_KEY is the key named "${UNNAMED_KEY}": add it to AGENT_API_KEYS under that name)`,
+});
+
 export type RuntimeConfig = z.output<typeof schema>;
 
 /**
@@ -40,4 +50,16 @@ export type RuntimeConfig = z.output<typeof schema>;
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   return readEnv(schema, env);
+}
+
+/**
+ * The API keys a configuration names, by name: `AGENT_API_KEYS`, or `AGENT_API_KEY` as the key
+ * named `api-key`; undefined when neither is set (no auth).
+ *
+ * @example
+ * apiKeysOf(readConfig()); // { alice: "…", "ci-bot": "…" }
+ */
+export function apiKeysOf(config: RuntimeConfig): ApiKeys | undefined {
+  if (config.AGENT_API_KEYS) return config.AGENT_API_KEYS;
+  return config.AGENT_API_KEY ? { [UNNAMED_KEY]: config.AGENT_API_KEY } : undefined;
 }

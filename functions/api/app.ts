@@ -1,15 +1,20 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { TwelveError } from "../../shared/core/errors.ts";
+import { ConfigError, type TwelveError } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
-import { secretsEqual } from "../secrets.ts";
+import { type ApiKeys, bearerToken, matchApiKey, UNNAMED_KEY } from "../api-keys.ts";
 import { errorResponse, HttpError, httpStatusOf, internalError } from "./http.ts";
 import { principalOf } from "./principal.ts";
 import { matchRoute } from "./routes.ts";
 import type { WebhookOptions } from "./webhooks.ts";
 
 export interface ApiOptions {
-  /** When set, every route but `GET /health` needs `Authorization: Bearer <apiKey>`. */
+  /**
+   * Named keys: when set, every route but `GET /health` needs `Authorization: Bearer <key>` with
+   * one of them, and the key's name is the request's principal.
+   */
+  apiKeys?: ApiKeys;
+  /** One key, the same as `apiKeys: { "api-key": apiKey }`; not with `apiKeys`. */
   apiKey?: string;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
@@ -23,22 +28,23 @@ export interface ApiOptions {
  * to the contract's 4xx answers. It never calls the model: it writes, enqueues and answers.
  */
 export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
-  const { apiKey } = options;
+  const apiKeys = keysOf(options);
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
       const method = event.requestContext?.http?.method ?? "";
       const path = event.rawPath ?? "";
       const match = matchRoute(method, path);
-      if (match.route.auth && apiKey && !authorized(event, apiKey)) {
+      const keyName = apiKeys ? keyNameOf(event, apiKeys) : undefined;
+      if (match.route.auth && apiKeys && keyName === undefined) {
         throw new HttpError(
           "unauthorized",
-          "missing or wrong bearer token (Authorization: Bearer <AGENT_API_KEY>)",
+          "missing or wrong bearer token (Authorization: Bearer <a key of AGENT_API_KEYS or AGENT_API_KEY>)",
         );
       }
       return await match.route.handle({
         deps,
         event,
-        principal: principalOf(event, apiKey),
+        principal: principalOf(event, keyName),
         params: match.params,
         maxBodyBytes: options.maxBodyBytes,
         webhooks: options.webhooks,
@@ -52,9 +58,16 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
   };
 }
 
-function authorized(event: APIGatewayProxyEventV2, apiKey: string): boolean {
-  const header = event.headers?.authorization ?? event.headers?.Authorization ?? "";
-  // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer <key>` is the same token.
-  const token = /^Bearer (.+)$/i.exec(header)?.[1];
-  return token !== undefined && secretsEqual(token, apiKey);
+function keysOf(options: ApiOptions): ApiKeys | undefined {
+  if (options.apiKeys && options.apiKey) {
+    throw new ConfigError("createApiHandler takes apiKeys or apiKey, not both");
+  }
+  if (options.apiKeys) return options.apiKeys;
+  return options.apiKey ? { [UNNAMED_KEY]: options.apiKey } : undefined;
+}
+
+/** The name of the key the request's bearer token is, or undefined. */
+function keyNameOf(event: APIGatewayProxyEventV2, apiKeys: ApiKeys): string | undefined {
+  const token = bearerToken(event.headers?.authorization ?? event.headers?.Authorization);
+  return token === undefined ? undefined : matchApiKey(token, apiKeys);
 }

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { DynamoReplayGuard } from "../../shared/aws/dynamo/index.ts";
 import { createApiHandler } from "../api/app.ts";
 import { webhookSecretsFromEnv } from "../api/webhook-config.ts";
+import { apiKeysOf } from "../config.ts";
 import { logger } from "../logger.ts";
 import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runtime.ts";
 
@@ -12,8 +13,10 @@ export function apiHandler(options: HandlersOptions | LazyRuntime) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     if (!api) {
       const { config, deps } = runtime();
+      // Deployed, the gateway's authorizer checks the key and the environment names none.
+      const apiKeys = apiKeysOf(config);
       api = createApiHandler(deps, {
-        ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
+        ...(apiKeys ? { apiKeys } : {}),
         maxBodyBytes: config.MAX_BODY_BYTES,
         logger,
         webhooks: {

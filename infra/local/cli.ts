@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { readNamedApiKeys } from "../../functions/api-keys.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { checkAgentsModule } from "../../shared/runtime/agents.ts";
 import { LocalStackError } from "./emulators.ts";
@@ -13,14 +14,21 @@ const USAGE = "usage: twelve dev --agents <module> [--fresh]";
  * `twelve dev --agents ./agents.ts`: the whole runtime on this machine (DynamoDB Local, fauxqs,
  * a local EventBridge endpoint, the HTTP API, the worker, the schedules) serving that module's
  * agents. `npm start` in this repository is the same command with the example agents.
- * Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), TWELVE_DATA_DIR, AGENT_API_KEY,
- * WEBHOOK_SECRETS, OPENAI_API_KEY / OPENAI_BASE_URL / AGENT_MODEL (without a key: the module's
+ * Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), TWELVE_DATA_DIR, AGENT_API_KEY
+ * or AGENT_API_KEYS, WEBHOOK_SECRETS, OPENAI_API_KEY / OPENAI_BASE_URL / AGENT_MODEL (without a key: the module's
  * own `model`, if it exports one).
  */
 const log = (line: string) => console.log(`twelve: ${line}`);
 const fail = (line: string): never => {
   console.error(`twelve: ${line}`);
   process.exit(1);
+};
+
+const auth = (apiKeys: Readonly<Record<string, string>> | undefined): string => {
+  if (apiKeys) return `Bearer key required (AGENT_API_KEYS: ${Object.keys(apiKeys).join(", ")})`;
+  return process.env.AGENT_API_KEY
+    ? "Bearer AGENT_API_KEY required"
+    : "none (set AGENT_API_KEY or AGENT_API_KEYS to require a bearer token)";
 };
 
 const parse = () =>
@@ -56,6 +64,7 @@ try {
     modulePath,
   );
   const openAI = Boolean(process.env.OPENAI_API_KEY);
+  const apiKeys = readNamedApiKeys(process.env);
   const dataDir = process.env.TWELVE_DATA_DIR || ".data/dynamodb";
   const stack = await startLocalStack({
     agents: mod.agents,
@@ -66,6 +75,7 @@ try {
     dataDir,
     fresh: args.values.fresh,
     ...(process.env.AGENT_API_KEY ? { apiKey: process.env.AGENT_API_KEY } : {}),
+    ...(apiKeys ? { apiKeys } : {}),
     log,
   });
   const model = openAI
@@ -79,7 +89,7 @@ try {
       `  Twelve is running at ${stack.url}`,
       `  agents:   ${mod.agents.map((agent) => agent.name).join(", ")}`,
       `  model:    ${model}`,
-      `  auth:     ${process.env.AGENT_API_KEY ? "Bearer AGENT_API_KEY required" : "none (set AGENT_API_KEY to require a bearer token)"}`,
+      `  auth:     ${auth(apiKeys)}`,
       `  threads:  ${args.values.fresh ? "fresh start, " : ""}kept in ${dataDir} (--fresh to wipe)`,
       "  Ctrl-C stops everything.",
       "",

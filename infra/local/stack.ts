@@ -5,7 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApiHandler } from "../../functions/api/app.ts";
 import { readWebhookSecrets } from "../../functions/api/webhook-config.ts";
-import { readConfig } from "../../functions/config.ts";
+import { apiKeysOf, readConfig } from "../../functions/config.ts";
 import { logger } from "../../functions/logger.ts";
 import { createRuntime } from "../../functions/runtime.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
@@ -61,7 +61,13 @@ export interface LocalStackOptions {
    * from `OPENAI_API_KEY`; without a key, steps fail with a one-line reason.
    */
   model?: Model;
+  /** One bearer key, named `api-key` (the principal of the requests it signs). Default: none. */
   apiKey?: string;
+  /**
+   * Named bearer keys (`{"alice": "<key>"}`), checked as `AGENT_API_KEYS` is: the name is the
+   * principal. Not with `apiKey`. Default: none.
+   */
+  apiKeys?: Readonly<Record<string, string>>;
   /** Webhook sources and secrets; default: `WEBHOOK_SECRETS` from the environment. */
   webhookSecrets?: Record<string, string>;
   /** Seconds before an unacknowledged step message is delivered again. */
@@ -125,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         EVENT_BUS_NAME: "twelve-agents",
         PUBLIC_URL: url,
         AGENT_API_KEY: options.apiKey ?? "",
+        AGENT_API_KEYS: options.apiKeys ? JSON.stringify(options.apiKeys) : "",
       });
     configFor("http://127.0.0.1/queue-not-created-yet", "http://127.0.0.1");
     agentMap(options.agents);
@@ -189,8 +196,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.model ? { model: options.model } : {}),
     });
 
+    const apiKeys = apiKeysOf(config);
     api = createApiHandler(deps, {
-      ...(config.AGENT_API_KEY ? { apiKey: config.AGENT_API_KEY } : {}),
+      ...(apiKeys ? { apiKeys } : {}),
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
       webhooks: {

@@ -1,0 +1,180 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { describe, expect, it, vi } from "vitest";
+import { createApiHandler } from "../../functions/api/app.ts";
+import { principalOf } from "../../functions/api/principal.ts";
+import { matchApiKey, parseApiKeySecret, readNamedApiKeys } from "../../functions/api-keys.ts";
+import { apiKeysOf, readConfig } from "../../functions/config.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { MemoryThreadStore } from "../../shared/testing/index.ts";
+
+// The app's one call of principalOf, observed: which key name it was handed.
+vi.mock("../../functions/api/principal.ts", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../functions/api/principal.ts")>();
+  return { principalOf: vi.fn(actual.principalOf) };
+});
+
+const ALICE = "alice-key-0123456789abcdef";
+const BOT = "ci-bot-key-0123456789abcdef";
+const keys = { alice: ALICE, "ci-bot": BOT };
+
+const base = {
+  TABLE_NAME: "threads",
+  STEP_QUEUE_URL: "http://sqs.local/queue.fifo",
+  EVENT_BUS_NAME: "bus",
+};
+
+const configError = (read: () => unknown): string => {
+  try {
+    read();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+};
+
+const silent = { error: () => {} } as unknown as Logger;
+
+/** A payload 2.0 request for a thread that does not exist (a 404 once past auth). */
+const request = (authorization?: string): APIGatewayProxyEventV2 =>
+  ({
+    version: "2.0",
+    rawPath: "/threads/thr_missing",
+    rawQueryString: "",
+    headers: authorization ? { authorization } : {},
+    requestContext: { http: { method: "GET", path: "/threads/thr_missing" } },
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
+
+describe("Function: matchApiKey", () => {
+  it("names the key the token is", () => {
+    expect(matchApiKey(ALICE, keys)).toBe("alice");
+    expect(matchApiKey(BOT, keys)).toBe("ci-bot");
+  });
+
+  it("names none for a wrong, a cut or a longer token", () => {
+    for (const token of ["wrong-key-0123456789abcdef", ALICE.slice(1), `${BOT}x`, ""]) {
+      expect(matchApiKey(token, keys)).toBeUndefined();
+    }
+  });
+});
+
+describe("Function: readConfig (API keys)", () => {
+  it("reads AGENT_API_KEYS as named keys, and AGENT_API_KEY as the key named api-key", () => {
+    expect(apiKeysOf(readConfig({ ...base, AGENT_API_KEYS: JSON.stringify(keys) }))).toEqual(keys);
+    expect(apiKeysOf(readConfig({ ...base, AGENT_API_KEY: ALICE }))).toEqual({ "api-key": ALICE });
+    expect(apiKeysOf(readConfig({ ...base, AGENT_API_KEY: "", AGENT_API_KEYS: "" }))).toBe(
+      undefined,
+    );
+  });
+
+  it("refuses a short key, by the variable and the key's name, never showing the key", () => {
+    expect(configError(() => readConfig({ ...base, AGENT_API_KEY: "short" }))).toBe(
+      "invalid configuration: AGENT_API_KEY: must be at least 16 characters",
+    );
+    const message = configError(() =>
+      readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: ALICE, bob: "tiny-key" }) }),
+    );
+    expect(message).toBe(
+      "invalid configuration: AGENT_API_KEYS.bob: must be at least 16 characters",
+    );
+    expect(message).not.toContain("tiny-key");
+  });
+
+  it("refuses AGENT_API_KEYS that is not a JSON object of name to key", () => {
+    for (const raw of ["not json", "[]", '"a-key-of-sixteen-chars"', "null", "{}"]) {
+      expect(configError(() => readConfig({ ...base, AGENT_API_KEYS: raw }))).toMatch(
+        /^invalid configuration: AGENT_API_KEYS: must (be a JSON object of key name to key|name at least one key)/,
+      );
+    }
+    expect(
+      configError(() => readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: 42 }) })),
+    ).toBe("invalid configuration: AGENT_API_KEYS.alice: the key must be a string");
+  });
+
+  it("refuses an empty name, a name with spaces, and two names with one key", () => {
+    expect(
+      configError(() => readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ "": ALICE }) })),
+    ).toBe("invalid configuration: AGENT_API_KEYS: a key name must not be empty");
+    expect(
+      configError(() => readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ "a b": ALICE }) })),
+    ).toMatch(/^invalid configuration: AGENT_API_KEYS\.a b: a key name is 1-64 letters/);
+    const twice = configError(() =>
+      readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: ALICE, mallory: ALICE }) }),
+    );
+    expect(twice).toBe(
+      "invalid configuration: AGENT_API_KEYS.mallory: has the same key as alice: each name needs its own key",
+    );
+  });
+
+  it("refuses AGENT_API_KEY and AGENT_API_KEYS together rather than guessing", () => {
+    expect(
+      configError(() =>
+        readConfig({ ...base, AGENT_API_KEY: ALICE, AGENT_API_KEYS: JSON.stringify({ bot: BOT }) }),
+      ),
+    ).toMatch(
+      /^invalid configuration: AGENT_API_KEYS: set AGENT_API_KEY or AGENT_API_KEYS, not both/,
+    );
+  });
+
+  it("reads AGENT_API_KEYS alone for twelve dev, by the same rules", () => {
+    expect(readNamedApiKeys({ AGENT_API_KEYS: JSON.stringify(keys) })).toEqual(keys);
+    expect(readNamedApiKeys({})).toBeUndefined();
+    expect(() => readNamedApiKeys({ AGENT_API_KEYS: '{"x": "short"}' })).toThrow(
+      "invalid configuration: AGENT_API_KEYS.x: must be at least 16 characters",
+    );
+  });
+});
+
+describe("Function: parseApiKeySecret", () => {
+  it("reads a JSON secret as named keys and a plain one as the key named api-key", () => {
+    expect(parseApiKeySecret(JSON.stringify(keys))).toEqual(keys);
+    expect(parseApiKeySecret(` ${ALICE}\n`)).toEqual({ "api-key": ALICE });
+  });
+
+  it("refuses a secret with no usable key, naming the secret", () => {
+    for (const raw of ["", "short", '{"alice": "short"}', "{not json", '{"": "x"}']) {
+      expect(configError(() => parseApiKeySecret(raw))).toMatch(
+        /^invalid configuration: API_KEY_SECRET/,
+      );
+    }
+  });
+});
+
+describe("Function: createApiHandler (named keys)", () => {
+  const deps = { store: new MemoryThreadStore() } as unknown as RuntimeDeps;
+  const api = createApiHandler(deps, { apiKeys: keys, maxBodyBytes: 65_536, logger: silent });
+
+  it("lets each named key through, handing its name on as the principal", async () => {
+    for (const [name, key] of Object.entries(keys)) {
+      // Act
+      vi.mocked(principalOf).mockClear();
+      const response = await api(request(`Bearer ${key}`));
+
+      // Assess: past auth, the thread is not found
+      expect(response.statusCode).toBe(404);
+      expect(vi.mocked(principalOf)).toHaveBeenCalledWith(expect.anything(), name);
+      expect(vi.mocked(principalOf).mock.results[0]?.value).toBe(name);
+    }
+  });
+
+  it("answers 401 for a wrong key and for none", async () => {
+    for (const header of ["Bearer wrong-key-0123456789abcdef", `Basic ${ALICE}`, undefined]) {
+      const response = await api(request(header));
+      expect(response.statusCode).toBe(401);
+      expect(JSON.parse(response.body ?? "")).toMatchObject({ error: { code: "unauthorized" } });
+    }
+  });
+
+  it("keeps apiKey as one key named api-key, and refuses apiKey with apiKeys", async () => {
+    vi.mocked(principalOf).mockClear();
+    const single = createApiHandler(deps, { apiKey: ALICE, maxBodyBytes: 1024, logger: silent });
+    expect((await single(request(`bearer ${ALICE}`))).statusCode).toBe(404);
+    expect(vi.mocked(principalOf).mock.results[0]?.value).toBe("api-key");
+    expect(() =>
+      createApiHandler(deps, { apiKey: ALICE, apiKeys: keys, maxBodyBytes: 1, logger: silent }),
+    ).toThrow(ConfigError);
+  });
+});
