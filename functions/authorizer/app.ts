@@ -2,27 +2,37 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
 } from "aws-lambda";
-import { ConfigError } from "../../shared/core/errors.ts";
-import { secretsEqual } from "../secrets.ts";
+import { type ApiKeys, bearerToken, matchApiKey, parseApiKeySecret } from "../api-keys.ts";
+
+/** A simple response; an allowed request carries the key's name, the API's `by.principal`. */
+export type AuthorizerResult = APIGatewaySimpleAuthorizerResult & {
+  context?: { principal: string };
+};
 
 /**
  * The deployed HTTP API's Lambda authorizer (simple responses): a request passes when it carries
- * `Authorization: Bearer <key>` with the key `readKey` returns (a Secrets Manager secret in AWS).
- * It answers the same question the API's own `AGENT_API_KEY` check answers on the local stack.
+ * `Authorization: Bearer <key>` with one of the keys the secret text `readSecret` returns holds
+ * (`parseApiKeySecret`: a JSON object of named keys, or one plain key named `api-key`), and the
+ * key's name goes on to the API as `context.principal`. It answers the same question the API's
+ * own `AGENT_API_KEYS` / `AGENT_API_KEY` check answers on the local stack.
  *
  * @example
- * const authorize = createAuthorizer(async () => "a-key-of-at-least-16-chars");
- * await authorize(event); // { isAuthorized: true } for `Authorization: Bearer a-key-of-...`
+ * const authorize = createAuthorizer(async () => '{"alice": "a-key-of-at-least-16-chars"}');
+ * await authorize(event); // { isAuthorized: true, context: { principal: "alice" } }
  */
-export function createAuthorizer(readKey: () => Promise<string>) {
-  return async (
-    event: APIGatewayRequestAuthorizerEventV2,
-  ): Promise<APIGatewaySimpleAuthorizerResult> => {
-    // Payload format 2.0 lowercases header names; the scheme is case-insensitive (RFC 9110 §11.1).
-    const token = /^Bearer (.+)$/i.exec(event.headers?.authorization ?? "")?.[1];
+export function createAuthorizer(readSecret: () => Promise<string>) {
+  // The secret text changes only on rotation: parse it once per value, not per request.
+  let parsed: { raw: string; keys: ApiKeys } | undefined;
+  return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+    // Payload format 2.0 lowercases header names.
+    const token = bearerToken(event.headers?.authorization);
     if (token === undefined) return { isAuthorized: false };
-    const key = await readKey();
-    if (key.length < 16) throw new ConfigError("the API key secret holds no usable key");
-    return { isAuthorized: secretsEqual(token, key) };
+    const raw = await readSecret();
+    // A secret that holds no usable key fails loudly (a ConfigError) rather than compared with.
+    if (parsed?.raw !== raw) parsed = { raw, keys: parseApiKeySecret(raw) };
+    const principal = matchApiKey(token, parsed.keys);
+    return principal === undefined
+      ? { isAuthorized: false }
+      : { isAuthorized: true, context: { principal } };
   };
 }

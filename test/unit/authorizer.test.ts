@@ -4,6 +4,7 @@ import { createAuthorizer } from "../../functions/authorizer/app.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 
 const KEY = "k3y-0f-at-least-sixteen-characters";
+const ALLOWED = { isAuthorized: true, context: { principal: "api-key" } };
 
 /** An HTTP API (payload 2.0) request authorizer event; header names arrive lowercased. */
 const event = (authorization?: string): APIGatewayRequestAuthorizerEventV2 =>
@@ -17,15 +18,44 @@ const event = (authorization?: string): APIGatewayRequestAuthorizerEventV2 =>
   }) as unknown as APIGatewayRequestAuthorizerEventV2;
 
 describe("Function: authorizer", () => {
-  it("lets a request with the bearer key through", async () => {
+  it("lets a request with the bearer key through, as the key named api-key", async () => {
     const authorize = createAuthorizer(async () => KEY);
-    expect(await authorize(event(`Bearer ${KEY}`))).toEqual({ isAuthorized: true });
+    expect(await authorize(event(`Bearer ${KEY}`))).toEqual(ALLOWED);
+  });
+
+  it("passes the name of the matching key on as the principal (a JSON secret)", async () => {
+    const keys = { alice: "alice-key-0123456789abcdef", "ci-bot": "ci-bot-key-0123456789abcdef" };
+    const authorize = createAuthorizer(async () => JSON.stringify(keys));
+    for (const [principal, key] of Object.entries(keys)) {
+      expect(await authorize(event(`Bearer ${key}`))).toEqual({
+        isAuthorized: true,
+        context: { principal },
+      });
+    }
+    expect(await authorize(event(`Bearer ${KEY}`))).toEqual({ isAuthorized: false });
+  });
+
+  it("reads a plain secret as before, whitespace around it ignored", async () => {
+    const authorize = createAuthorizer(async () => `${KEY}\n`);
+    expect(await authorize(event(`Bearer ${KEY}`))).toEqual(ALLOWED);
+  });
+
+  it("honours a rotated secret: the keys are read again from each new value", async () => {
+    let secret = JSON.stringify({ alice: KEY });
+    const authorize = createAuthorizer(async () => secret);
+    expect(await authorize(event(`Bearer ${KEY}`))).toMatchObject({
+      context: { principal: "alice" },
+    });
+    secret = JSON.stringify({ bob: KEY });
+    expect(await authorize(event(`Bearer ${KEY}`))).toMatchObject({
+      context: { principal: "bob" },
+    });
   });
 
   it("takes the scheme in any case (RFC 9110), the key only as it is", async () => {
     const authorize = createAuthorizer(async () => KEY);
     for (const scheme of ["bearer", "BEARER", "bEaReR"]) {
-      expect(await authorize(event(`${scheme} ${KEY}`))).toEqual({ isAuthorized: true });
+      expect(await authorize(event(`${scheme} ${KEY}`))).toEqual(ALLOWED);
     }
     expect(await authorize(event(`bearer ${KEY.toUpperCase()}`))).toEqual({ isAuthorized: false });
   });
@@ -48,7 +78,14 @@ describe("Function: authorizer", () => {
   });
 
   it("fails loudly when the secret holds no usable key, rather than comparing with it", async () => {
-    const authorize = createAuthorizer(async () => "");
-    await expect(authorize(event("Bearer anything-at-all-here"))).rejects.toThrow(ConfigError);
+    for (const secret of [
+      "",
+      "short",
+      '{"alice": "short"}',
+      '{"a": "same-key-0123456789", "b": "same-key-0123456789"}',
+    ]) {
+      const authorize = createAuthorizer(async () => secret);
+      await expect(authorize(event("Bearer anything-at-all-here"))).rejects.toThrow(ConfigError);
+    }
   });
 });
