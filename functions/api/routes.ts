@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
 import { ThreadNotFoundError } from "../../shared/core/errors.ts";
+import type { Actor } from "../../shared/core/events.ts";
 import { renderContext } from "../../shared/core/render.ts";
 import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
@@ -43,6 +44,9 @@ export interface RouteContext {
   maxBodyBytes: number;
   webhooks: WebhookOptions | undefined;
 }
+
+/** The `by` of what an API request causes. */
+const viaApi = (principal: string): Actor => ({ principal, via: "api" });
 
 interface Route {
   method: string;
@@ -109,7 +113,7 @@ export const routes: readonly Route[] = [
         422: { description: "the idempotency key was used for another request" },
       },
     },
-    handle: async ({ deps, event, maxBodyBytes }) => {
+    handle: async ({ deps, event, principal, maxBodyBytes }) => {
       const body = readBody(event, launchBody, maxBodyBytes);
       const rawKey = header(event, "idempotency-key");
       const key =
@@ -121,6 +125,7 @@ export const routes: readonly Route[] = [
         message: body.message,
         ...(body.metadata ? { metadata: body.metadata } : {}),
         ...(key ? { idempotencyKey: key } : {}),
+        by: viaApi(principal),
       });
       return json(202, { threadId: id, status });
     },
@@ -243,10 +248,10 @@ export const routes: readonly Route[] = [
         409: { description: "the thread does not wait on that call (not_pending)" },
       },
     },
-    handle: async ({ deps, event, params, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = readBody(event, responseBody, maxBodyBytes);
-      return json(202, await respondToThread(deps, id, body));
+      return json(202, await respondToThread(deps, id, body, viaApi(principal)));
     },
   },
   {
@@ -267,10 +272,10 @@ export const routes: readonly Route[] = [
         },
       },
     },
-    handle: async ({ deps, event, params, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = readBody(event, messageBody, maxBodyBytes);
-      return json(202, await messageThread(deps, id, body));
+      return json(202, await messageThread(deps, id, { ...body, by: viaApi(principal) }));
     },
   },
   {
@@ -300,7 +305,7 @@ export const routes: readonly Route[] = [
         422: { description: "the idempotency key was used for another request" },
       },
     },
-    handle: async ({ deps, event, params, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = (event.body ?? "") === "" ? {} : readBody(event, forkBody, maxBodyBytes);
       const rawKey = header(event, "idempotency-key");
@@ -312,6 +317,7 @@ export const routes: readonly Route[] = [
         threadId: id,
         ...(body.version === undefined ? {} : { version: body.version }),
         ...(key ? { idempotencyKey: key } : {}),
+        by: viaApi(principal),
       });
       return json(201, forked);
     },
@@ -332,10 +338,10 @@ export const routes: readonly Route[] = [
         409: { description: "the thread is done or failed (thread_closed)" },
       },
     },
-    handle: async ({ deps, event, params, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = (event.body ?? "") === "" ? {} : readBody(event, cancelBody, maxBodyBytes);
-      return json(202, await cancelThread(deps, id, body));
+      return json(202, await cancelThread(deps, id, { ...body, by: viaApi(principal) }));
     },
   },
   {

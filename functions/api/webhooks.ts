@@ -87,16 +87,19 @@ export async function handleWebhook(
   if (!(await webhooks.replayGuard.claim(key, expiresAt))) {
     throw new HttpError("replayed", "this signed request was received before");
   }
+  // The signed sender is who did it: the source its secret belongs to.
+  const by = { principal: source, via: `webhook:${source}` };
   try {
     if ("agent" in body) {
       const launched = await launchThread(deps, {
         ...body,
         ...(idempotency ? { idempotencyKey: `hook:${source}:${idempotency}` } : {}),
+        by,
       });
       return { threadId: launched.threadId, status: launched.status };
     }
     const { threadId: id, ...reply } = body;
-    return await respondToThread(deps, id, reply);
+    return await respondToThread(deps, id, reply, by);
   } catch (error) {
     // A failure a retry may get past must not eat the delivery: the sender's retry of the same
     // signed request has to be accepted. A terminal one (a 4xx about the request) keeps it.

@@ -2,6 +2,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas";
 import * as z from "zod";
 import { isRetryable, type TwelveError } from "../../shared/core/errors.ts";
+import type { Actor } from "../../shared/core/events.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { launchMetadata } from "../api/schemas.ts";
@@ -36,12 +37,21 @@ export function createTriggerHandler(deps: RuntimeDeps, logger: Logger) {
   return async (event: unknown): Promise<TriggerResult> => {
     const custom = customEvent.safeParse(event);
     const scheduled = custom.success ? null : scheduledInput.safeParse(event);
-    let launch: z.output<typeof launchInput> & { idempotencyKey: string };
+    let launch: z.output<typeof launchInput> & { idempotencyKey: string; by: Actor };
     if (custom.success) {
-      launch = { ...custom.data.detail, idempotencyKey: `event:${custom.data.id}` };
+      launch = {
+        ...custom.data.detail,
+        idempotencyKey: `event:${custom.data.id}`,
+        // The event's sender: its `source` (e.g. `com.example.orders`).
+        by: { principal: custom.data.source, via: "event" },
+      };
     } else if (scheduled?.success) {
       const { schedule, time, ...rest } = scheduled.data;
-      launch = { ...rest, idempotencyKey: `schedule:${schedule}:${time}` };
+      launch = {
+        ...rest,
+        idempotencyKey: `schedule:${schedule}:${time}`,
+        by: { principal: schedule, via: "schedule" },
+      };
     } else {
       const error =
         "expected a custom event with detail {agent, message} or a schedule input {agent, message, schedule, time}";

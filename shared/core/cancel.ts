@@ -1,5 +1,5 @@
 import { ThreadClosedError } from "./errors.ts";
-import type { ThreadEvent } from "./events.ts";
+import type { Actor, ThreadEvent } from "./events.ts";
 import type { Clock } from "./ports.ts";
 import { deriveStatus, type Thread } from "./thread.ts";
 
@@ -14,7 +14,7 @@ import { deriveStatus, type Thread } from "./thread.ts";
  */
 export function cancel(
   thread: Thread,
-  input: { reason?: string },
+  input: { reason?: string; by?: Actor },
   clock: Clock,
 ): ThreadEvent | null {
   const status = deriveStatus(thread.events);
@@ -27,5 +27,10 @@ export function cancel(
     );
   }
   const at = clock.now().toISOString();
-  return { type: "cancelled", at, data: input.reason ? { reason: input.reason } : {} };
+  return {
+    type: "cancelled",
+    at,
+    ...(input.by ? { by: input.by } : {}),
+    data: input.reason ? { reason: input.reason } : {},
+  };
 }

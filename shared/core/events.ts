@@ -13,9 +13,22 @@ export type Usage = z.infer<typeof usage>;
 
 const at = z.iso.datetime();
 
+/**
+ * Who caused an event: the person or system (`principal`: a key's name, a JWT's subject, a
+ * webhook source, a schedule) and the way in (`via`: `api`, `webhook:<source>`, `schedule`,
+ * `event`, `runner`, or a channel such as `slack`). Events the reducer writes have none.
+ */
+export const actor = z.object({
+  principal: z.string().min(1).max(256),
+  via: z.string().min(1).max(128),
+});
+export type Actor = z.infer<typeof actor>;
+const by = actor.optional();
+
 export const userMessageEvent = z.object({
   type: z.literal("user_message"),
   at,
+  by,
   data: z.object({
     message: z.string(),
     metadata: z.record(z.string(), z.unknown()).optional(),
@@ -26,6 +39,7 @@ export const userMessageEvent = z.object({
 export const toolCallEvent = z.object({
   type: z.literal("tool_call"),
   at,
+  by,
   data: z.object({
     callId: z.string(),
     tool: z.string(),
@@ -38,6 +52,7 @@ export const toolCallEvent = z.object({
 export const toolResultEvent = z.object({
   type: z.literal("tool_result"),
   at,
+  by,
   data: z.object({ callId: z.string(), tool: z.string(), result: z.unknown() }),
 });
 
@@ -54,6 +69,7 @@ export type ErrorCode = (typeof errorCodes)[number];
 export const errorEvent = z.object({
   type: z.literal("error"),
   at,
+  by,
   data: z.object({
     code: z.enum(errorCodes),
     message: z.string(),
@@ -66,6 +82,7 @@ export const errorEvent = z.object({
 export const approvalRequestedEvent = z.object({
   type: z.literal("approval_requested"),
   at,
+  by,
   data: z.object({
     callId: z.string(),
     tool: z.string(),
@@ -78,6 +95,7 @@ export const approvalRequestedEvent = z.object({
 export const approvalDecisionEvent = z.object({
   type: z.literal("approval_decision"),
   at,
+  by,
   data: z.object({
     callId: z.string(),
     approved: z.boolean(),
@@ -97,6 +115,7 @@ export type EscalationReason = (typeof escalationReasons)[number];
 export const humanInputRequestedEvent = z.object({
   type: z.literal("human_input_requested"),
   at,
+  by,
   data: z.object({
     callId: z.string(),
     tool: z.string(),
@@ -109,6 +128,7 @@ export const humanInputRequestedEvent = z.object({
 export const humanResponseEvent = z.object({
   type: z.literal("human_response"),
   at,
+  by,
   data: z.object({ callId: z.string(), response: z.string() }),
 });
 
@@ -116,6 +136,7 @@ export const humanResponseEvent = z.object({
 export const doneEvent = z.object({
   type: z.literal("done"),
   at,
+  by,
   data: z.object({ callId: z.string(), output: z.string() }),
 });
 
@@ -123,6 +144,7 @@ export const doneEvent = z.object({
 export const failedEvent = z.object({
   type: z.literal("failed"),
   at,
+  by,
   data: z.object({ reason: z.string() }),
 });
 
@@ -130,6 +152,7 @@ export const failedEvent = z.object({
 export const retryRequestedEvent = z.object({
   type: z.literal("retry_requested"),
   at,
+  by,
   data: z.object({ reason: z.string() }),
 });
 
@@ -137,6 +160,7 @@ export const retryRequestedEvent = z.object({
 export const cancelledEvent = z.object({
   type: z.literal("cancelled"),
   at,
+  by,
   data: z.object({ reason: z.string().optional() }),
 });
 

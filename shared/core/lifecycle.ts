@@ -1,6 +1,6 @@
 import type { Agent } from "./agent.ts";
 import { InvalidVersionError, NotPendingError } from "./errors.ts";
-import type { ThreadEvent } from "./events.ts";
+import type { Actor, ThreadEvent } from "./events.ts";
 import type { Clock } from "./ports.ts";
 import { derivePending, type Thread, versionOf } from "./thread.ts";
 
@@ -15,12 +15,15 @@ export function launch(input: {
   threadId: string;
   message: string;
   metadata?: Record<string, unknown>;
+  /** Who launched it. */
+  by?: Actor;
   clock: Clock;
 }): Thread {
-  const { agent, threadId, message, metadata, clock } = input;
+  const { agent, threadId, message, metadata, clock, by } = input;
   const event: ThreadEvent = {
     type: "user_message",
     at: clock.now().toISOString(),
+    ...(by ? { by } : {}),
     data: metadata ? { message, metadata } : { message },
   };
   return { id: threadId, agent: agent.name, events: [event] };
@@ -36,9 +39,10 @@ export type HumanReply =
  * not waiting on `callId`, waits for the other kind of answer, or (when the approver quotes
  * `argsHash`) was shown other arguments.
  */
-export function respond(thread: Thread, reply: HumanReply, clock: Clock): ThreadEvent {
+export function respond(thread: Thread, reply: HumanReply, clock: Clock, by?: Actor): ThreadEvent {
   const pending = derivePending(thread.events);
   const at = clock.now().toISOString();
+  const who = by ? { by } : {};
   if (!pending || pending.callId !== reply.callId) {
     throw new NotPendingError(
       thread.id,
@@ -67,6 +71,7 @@ export function respond(thread: Thread, reply: HumanReply, clock: Clock): Thread
     return {
       type: "approval_decision",
       at,
+      ...who,
       data: reply.comment !== undefined ? { ...data, comment: reply.comment } : data,
     };
   }
@@ -77,7 +82,12 @@ export function respond(thread: Thread, reply: HumanReply, clock: Clock): Thread
       `call ${reply.callId} waits for an approval, not a response`,
     );
   }
-  return { type: "human_response", at, data: { callId: reply.callId, response: reply.response } };
+  return {
+    type: "human_response",
+    at,
+    ...who,
+    data: { callId: reply.callId, response: reply.response },
+  };
 }
 
 /**
@@ -111,8 +121,11 @@ export function repeatsAnswer(thread: Thread, reply: HumanReply): boolean {
  * A new thread with a copy of `thread`'s first `version` events (factor 5): replay a run from any
  * point, for debugging or to try another path.
  */
-export function fork(thread: Thread, input: { version: number; threadId: string }): Thread {
-  const { version, threadId } = input;
+export function fork(
+  thread: Thread,
+  input: { version: number; threadId: string; by?: Actor },
+): Thread {
+  const { version, threadId, by } = input;
   if (!Number.isInteger(version) || version < 1 || version > versionOf(thread)) {
     throw new InvalidVersionError(
       `cannot fork thread ${thread.id} at version ${version}: it has versions 1..${versionOf(thread)}`,
@@ -122,6 +135,6 @@ export function fork(thread: Thread, input: { version: number; threadId: string 
     id: threadId,
     agent: thread.agent,
     events: thread.events.slice(0, version),
-    forkedFrom: { threadId: thread.id, version },
+    forkedFrom: { threadId: thread.id, version, ...(by ? { by } : {}) },
   };
 }

@@ -1,5 +1,5 @@
 import { ApprovalPendingError, ThreadBusyError, ThreadClosedError } from "./errors.ts";
-import type { ThreadEvent } from "./events.ts";
+import type { Actor, ThreadEvent } from "./events.ts";
 import type { Clock } from "./ports.ts";
 import { derivePending, deriveStatus, type Thread } from "./thread.ts";
 
@@ -26,14 +26,15 @@ export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "
  */
 export function message(
   thread: Thread,
-  input: { message: string; ifRunning: IfRunning },
+  input: { message: string; ifRunning: IfRunning; by?: Actor },
   clock: Clock,
 ): MessageDecision {
   const status = deriveStatus(thread.events);
   const at = clock.now().toISOString();
+  const who = input.by ? { by: input.by } : {};
   const userMessage = (): MessageDecision => ({
     type: "append",
-    event: { type: "user_message", at, data: { message: input.message } },
+    event: { type: "user_message", at, ...who, data: { message: input.message } },
   });
   switch (status) {
     case "done":
@@ -42,7 +43,7 @@ export function message(
       const callId = derivePending(thread.events)?.callId ?? "";
       return {
         type: "append",
-        event: { type: "human_response", at, data: { callId, response: input.message } },
+        event: { type: "human_response", at, ...who, data: { callId, response: input.message } },
       };
     }
     case "waiting_for_approval": {
@@ -93,18 +94,19 @@ export function message(
  */
 export function queuedMessage(
   thread: Thread,
-  queued: { message: string; at: string },
+  queued: { message: string; at: string; by?: Actor },
 ): ThreadEvent | null {
   const status = deriveStatus(thread.events);
   const { at } = queued;
+  const who = queued.by ? { by: queued.by } : {};
   switch (status) {
     case "running":
     case "done":
     case "waiting_for_approval":
-      return { type: "user_message", at, data: { message: queued.message } };
+      return { type: "user_message", at, ...who, data: { message: queued.message } };
     case "waiting_for_human": {
       const callId = derivePending(thread.events)?.callId ?? "";
-      return { type: "human_response", at, data: { callId, response: queued.message } };
+      return { type: "human_response", at, ...who, data: { callId, response: queued.message } };
     }
     case "failed":
     case "cancelled":

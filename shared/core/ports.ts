@@ -1,4 +1,4 @@
-import type { ThreadEvent, Usage } from "./events.ts";
+import type { Actor, ThreadEvent, Usage } from "./events.ts";
 import type { Status, Thread, ThreadHead } from "./thread.ts";
 import type { ToolSpec } from "./tool.ts";
 
@@ -132,6 +132,8 @@ export interface QueuedMessage {
   message: string;
   /** When it was sent: the `at` of the event it becomes. */
   at: string;
+  /** Who sent it. */
+  by?: Actor;
 }
 
 /**

@@ -1,12 +1,16 @@
-import type { EventOf, ThreadEvent } from "./events.ts";
+import type { Actor, EventOf, ThreadEvent } from "./events.ts";
 
 /** An agent run: an append-only list of events. Its version is the number of events. */
 export interface Thread {
   readonly id: string;
   readonly agent: string;
   readonly events: readonly ThreadEvent[];
-  /** A fork's origin: the thread and the version its events were copied from. */
-  readonly forkedFrom?: { readonly threadId: string; readonly version: number };
+  /** A fork's origin: the thread and the version its events were copied from, and who forked. */
+  readonly forkedFrom?: {
+    readonly threadId: string;
+    readonly version: number;
+    readonly by?: Actor;
+  };
 }
 
 export const statuses = [

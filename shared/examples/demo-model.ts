@@ -58,7 +58,9 @@ function calculatorStep(context: string): ModelReply {
         message: `I could not finish ${plan.expression}: ${setback}. What should I compute instead?`,
       });
     }
-    const done = (after.match(/<(add|subtract|multiply|divide)_result>/g) ?? []).length;
+    // Progress is the calls made since the message: a call made before it whose result came
+    // after (a message that arrived while the call ran) belongs to the earlier request.
+    const done = (after.match(/<(add|subtract|multiply|divide)>\n/g) ?? []).length;
     const op = plan.ops[done];
     if (op) return call(op.tool, { a: op.a, b: op.b });
     return call("done_for_now", { message: `${plan.expression} = ${plan.value}` });

@@ -1,4 +1,5 @@
 import { cancel } from "../core/cancel.ts";
+import type { Actor } from "../core/events.ts";
 import { appendEvent } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
@@ -10,7 +11,7 @@ import type { RuntimeDeps } from "./deps.ts";
 export async function cancelThread(
   deps: Pick<RuntimeDeps, "store" | "clock">,
   threadId: string,
-  input: { reason?: string } = {},
+  input: { reason?: string; by?: Actor } = {},
 ): Promise<{ threadId: string; status: "cancelled" }> {
   await appendEvent(deps, threadId, (thread) => cancel(thread, input, deps.clock));
   return { threadId, status: "cancelled" };

@@ -4,6 +4,9 @@ import { derivePending, type Thread } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { respondToThread } from "./respond-to-thread.ts";
 
+/** Who rejects an expired approval: the reconciler's scheduled sweep. */
+const EXPIRY = { principal: "approval-timeout", via: "schedule" } as const;
+
 /**
  * The reconciler's sweep of approvals nobody decided in time: a request older than its tool's
  * `approvalTimeoutMs` is rejected with a comment saying it expired, and the loop goes on (the
@@ -33,11 +36,16 @@ export async function expireApprovals(
       const request = thread ? pendingRequest(thread, agent) : null;
       if (!thread || !request || now - Date.parse(request.at) < request.timeout) continue;
       try {
-        await respondToThread(deps, thread.id, {
-          callId: request.callId,
-          approved: false,
-          comment: `expired: no decision within ${duration(request.timeout)}`,
-        });
+        await respondToThread(
+          deps,
+          thread.id,
+          {
+            callId: request.callId,
+            approved: false,
+            comment: `expired: no decision within ${duration(request.timeout)}`,
+          },
+          EXPIRY,
+        );
         expired++;
       } catch (error) {
         if (!(error instanceof NotPendingError)) throw error; // decided meanwhile

@@ -1,8 +1,10 @@
 import { ThreadNotFoundError } from "../core/errors.ts";
+import type { Actor } from "../core/events.ts";
 import { hashArgs } from "../core/hash.ts";
 import { fork } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
+import { announceWaiting } from "./process-step.ts";
 
 export interface ForkRequest {
   threadId: string;
@@ -10,6 +12,8 @@ export interface ForkRequest {
   version?: number;
   /** The same key returns the same fork (a retried request). */
   idempotencyKey?: string;
+  /** Who forked it: kept in the fork's `forkedFrom`. */
+  by?: Actor;
 }
 
 /**
@@ -19,17 +23,21 @@ export interface ForkRequest {
  * again. `InvalidVersionError` for a version outside `1..latest`.
  */
 export async function forkThread(
-  deps: Pick<RuntimeDeps, "store" | "queue" | "ids">,
+  deps: Pick<RuntimeDeps, "store" | "queue" | "ids" | "notifier" | "threadLink">,
   request: ForkRequest,
 ): Promise<{
   threadId: string;
   status: Status;
-  forkedFrom: { threadId: string; version: number };
+  forkedFrom: { threadId: string; version: number; by?: Actor };
 }> {
   const source = await deps.store.load(request.threadId);
   if (!source) throw new ThreadNotFoundError(request.threadId);
   const version = request.version ?? versionOf(source);
-  const forked = fork(source, { version, threadId: deps.ids.threadId() });
+  const forked = fork(source, {
+    version,
+    threadId: deps.ids.threadId(),
+    ...(request.by ? { by: request.by } : {}),
+  });
   const { thread } = await deps.store.create({
     thread: forked,
     head: deriveHead(forked.events),
@@ -43,6 +51,9 @@ export async function forkThread(
   const status = deriveStatus(thread.events);
   if (status === "running") {
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
+  } else {
+    // A fork taken at a pause waits on that call: whoever answers pauses must hear of it.
+    await announceWaiting(deps, thread);
   }
   return {
     threadId: thread.id,

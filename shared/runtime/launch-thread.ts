@@ -1,3 +1,4 @@
+import type { Actor } from "../core/events.ts";
 import { hashArgs } from "../core/hash.ts";
 import { launch } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
@@ -10,6 +11,8 @@ export interface LaunchRequest {
   metadata?: Record<string, unknown>;
   /** The same key returns the same thread (a retried request, a redelivered event). */
   idempotencyKey?: string;
+  /** Who launched it: the first event's `by`. */
+  by?: Actor;
 }
 
 /**
@@ -31,6 +34,7 @@ export async function launchThread(
     threadId: deps.ids.threadId(),
     message: request.message,
     ...(request.metadata ? { metadata: request.metadata } : {}),
+    ...(request.by ? { by: request.by } : {}),
     clock: deps.clock,
   });
   const { thread, created } = await deps.store.create({

@@ -1,3 +1,4 @@
+import type { Actor } from "../core/events.ts";
 import { type IfRunning, message } from "../core/message.ts";
 import { type Status, versionOf } from "../core/thread.ts";
 import { appendEvent } from "./append-event.ts";
@@ -17,19 +18,23 @@ import type { RuntimeDeps } from "./deps.ts";
 export async function messageThread(
   deps: Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents">,
   threadId: string,
-  input: { message: string; ifRunning?: IfRunning },
+  input: { message: string; ifRunning?: IfRunning; by?: Actor },
 ): Promise<{ threadId: string; status: Status }> {
   let queue = false;
   const { saved, head } = await appendEvent(deps, threadId, (thread) => {
     const ifRunning = input.ifRunning ?? deps.agents.get(thread.agent)?.onRunning ?? "enqueue";
-    const decision = message(thread, { message: input.message, ifRunning }, deps.clock);
+    const decision = message(thread, { ...input, ifRunning }, deps.clock);
     queue = decision.type === "enqueue";
     return decision.type === "append" ? decision.event : null;
   });
   const at = deps.clock.now().toISOString();
   const version = versionOf(saved);
   await deps.queue.enqueue(
-    queue ? { threadId, version, queued: { message: input.message, at } } : { threadId, version },
+    queue
+      ? { threadId, version, queued: { message: input.message, at, ...who(input.by) } }
+      : { threadId, version },
   );
   return { threadId, status: head.status };
 }
+
+const who = (by: Actor | undefined) => (by ? { by } : {});

@@ -138,8 +138,21 @@ async function keepWhatRan(
 const callIdOf = (event: ThreadEvent): string =>
   "callId" in event.data && typeof event.data.callId === "string" ? event.data.callId : "";
 
+/** Tells the world the thread waits for a person, if it does (a fork taken at a pause). */
+export async function announceWaiting(
+  deps: Pick<RuntimeDeps, "notifier" | "threadLink">,
+  thread: Thread,
+): Promise<void> {
+  const pending = derivePending(thread.events);
+  if (pending) await announce(deps, thread, pending);
+}
+
 /** Tells the world the thread waits for a person on `pending`. */
-async function announce(deps: RuntimeDeps, thread: Thread, pending: Pending): Promise<void> {
+async function announce(
+  deps: Pick<RuntimeDeps, "notifier" | "threadLink">,
+  thread: Thread,
+  pending: Pending,
+): Promise<void> {
   await deps.notifier.threadWaiting({
     threadId: thread.id,
     agent: thread.agent,

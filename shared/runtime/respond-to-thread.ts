@@ -1,3 +1,4 @@
+import type { Actor } from "../core/events.ts";
 import { type HumanReply, repeatsAnswer, respond } from "../core/lifecycle.ts";
 import { type Status, versionOf } from "../core/thread.ts";
 import { appendEvent } from "./append-event.ts";
@@ -13,9 +14,10 @@ export async function respondToThread(
   deps: Pick<RuntimeDeps, "store" | "queue" | "clock">,
   threadId: string,
   reply: HumanReply,
+  by?: Actor,
 ): Promise<{ threadId: string; status: Status }> {
   const { saved, head } = await appendEvent(deps, threadId, (thread) =>
-    repeatsAnswer(thread, reply) ? null : respond(thread, reply, deps.clock),
+    repeatsAnswer(thread, reply) ? null : respond(thread, reply, deps.clock, by),
   );
   // A repeat finds the thread running when the first request died between its append and its
   // enqueue: send the step it owed (a duplicate step message is recognised and dropped).

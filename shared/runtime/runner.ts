@@ -1,6 +1,6 @@
 import type { Agent } from "../core/agent.ts";
 import { ConfigError, ThreadNotFoundError } from "../core/errors.ts";
-import type { ThreadEvent } from "../core/events.ts";
+import type { Actor, ThreadEvent } from "../core/events.ts";
 import type { HumanReply } from "../core/lifecycle.ts";
 import type { IfRunning } from "../core/message.ts";
 import type { Clock, Model, Notifier, StepMessage, StepQueue, ThreadStore } from "../core/ports.ts";
@@ -32,6 +32,11 @@ export interface RunnerOptions {
   clock?: Clock;
   /** Steps one call may run before it gives up on a thread that never pauses. Default 1,000. */
   maxStepsPerCall?: number;
+  /**
+   * Who the events a call causes name as `by` (`{ principal, via: "runner" }`), unless the call
+   * passes its own `by`. Default `app`.
+   */
+  principal?: string;
 }
 
 /** Where a thread stands after a call: paused, finished or failed, and everything it holds. */
@@ -50,20 +55,24 @@ export interface Runner {
   launch(
     agent: Agent | string,
     message: string,
-    options?: { metadata?: Record<string, unknown>; idempotencyKey?: string },
+    options?: { metadata?: Record<string, unknown>; idempotencyKey?: string; by?: Actor },
   ): Promise<RunResult>;
   /** Answers the call the thread waits on (an approval or a reply) and runs it on. */
-  respond(threadId: string, reply: HumanReply): Promise<RunResult>;
+  respond(threadId: string, reply: HumanReply, options?: { by?: Actor }): Promise<RunResult>;
   /**
    * The next message of the conversation (after `done`), or the answer to a pending question. On
    * a thread another call of this runner is stepping, `ifRunning` (else the agent's
    * `onRunning`) decides: queued behind the step in flight, interrupting it, or refused.
    */
-  message(threadId: string, text: string, options?: { ifRunning?: IfRunning }): Promise<RunResult>;
+  message(
+    threadId: string,
+    text: string,
+    options?: { ifRunning?: IfRunning; by?: Actor },
+  ): Promise<RunResult>;
   /** A new thread with a copy of events `1..version` (the latest by default), run until it pauses. */
-  fork(threadId: string, version?: number): Promise<RunResult>;
+  fork(threadId: string, version?: number, options?: { by?: Actor }): Promise<RunResult>;
   /** Stops a thread for good (a second cancel changes nothing; a done thread throws). */
-  cancel(threadId: string, input?: { reason?: string }): Promise<RunResult>;
+  cancel(threadId: string, input?: { reason?: string; by?: Actor }): Promise<RunResult>;
   /** Reads a thread; `ThreadNotFoundError` when there is none. */
   get(threadId: string): Promise<RunResult>;
 }
@@ -92,6 +101,7 @@ export function createRunner(options: RunnerOptions): Runner {
     threadLink: (threadId: string) => threadId,
   };
   const maxSteps = options.maxStepsPerCall ?? 1000;
+  const defaultBy: Actor = { principal: options.principal ?? "app", via: "runner" };
 
   // One drain per thread at a time: a call on a thread another call is stepping waits for it
   // (its queued message is drained by that call), so one step is in flight per thread.
@@ -133,26 +143,32 @@ export function createRunner(options: RunnerOptions): Runner {
   return {
     async launch(agent, message, launchOptions = {}) {
       const name = typeof agent === "string" ? agent : agent.name;
-      const { threadId } = await launchThread(deps, { agent: name, message, ...launchOptions });
+      const { threadId } = await launchThread(deps, {
+        agent: name,
+        message,
+        by: defaultBy,
+        ...launchOptions,
+      });
       return run(threadId);
     },
-    async respond(threadId, reply) {
-      await respondToThread(deps, threadId, reply);
+    async respond(threadId, reply, respondOptions = {}) {
+      await respondToThread(deps, threadId, reply, respondOptions.by ?? defaultBy);
       return run(threadId);
     },
     async message(threadId, text, messageOptions = {}) {
-      await messageThread(deps, threadId, { message: text, ...messageOptions });
+      await messageThread(deps, threadId, { message: text, by: defaultBy, ...messageOptions });
       return run(threadId);
     },
-    async fork(threadId, version) {
+    async fork(threadId, version, forkOptions = {}) {
       const forked = await forkThread(deps, {
         threadId,
         ...(version === undefined ? {} : { version }),
+        by: forkOptions.by ?? defaultBy,
       });
       return run(forked.threadId);
     },
     async cancel(threadId, input = {}) {
-      await cancelThread(deps, threadId, input);
+      await cancelThread(deps, threadId, { by: defaultBy, ...input });
       queue.clear(threadId);
       return get(threadId);
     },

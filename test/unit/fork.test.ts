@@ -16,7 +16,9 @@ describe("Function: createRunner (Method: fork)", () => {
     const source = await runner.launch("calculator", "1 / 4");
 
     // Act
-    const fork = await runner.fork(source.threadId);
+    const fork = await runner.fork(source.threadId, undefined, {
+      by: { principal: "alice", via: "console" },
+    });
     const done = await runner.respond(fork.threadId, {
       callId: fork.pending?.callId ?? "",
       approved: true,
@@ -29,6 +31,7 @@ describe("Function: createRunner (Method: fork)", () => {
     expect((await store.load(fork.threadId))?.forkedFrom).toEqual({
       threadId: source.threadId,
       version: source.events.length,
+      by: { principal: "alice", via: "console" },
     });
     expect(done).toMatchObject({ status: "done", output: "0.25" });
     expect((await runner.get(source.threadId)).status).toBe("waiting_for_approval");

@@ -1,6 +1,6 @@
 import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { type ThreadEvent, threadEvent } from "../../core/events.ts";
+import { actor, type ThreadEvent, threadEvent } from "../../core/events.ts";
 import type { Status, Thread, ThreadHead } from "../../core/thread.ts";
 import { CorruptThreadError } from "./errors.ts";
 import { fromStoredData, plainNumbers, toStoredData } from "./event-data.ts";
@@ -25,7 +25,7 @@ export function metaItem(input: {
   /** The launch's idempotency key, so a delete finds its item (older threads have none). */
   idempotencyKey?: string;
   /** Where a fork was taken from. */
-  forkedFrom?: { threadId: string; version: number };
+  forkedFrom?: Thread["forkedFrom"];
 }): Item {
   const { pk, threadId, agent, status, version, createdAt, updatedAt, expiresAt } = input;
   return {
@@ -51,6 +51,7 @@ export function eventItem(pk: string, index: number, event: ThreadEvent, expires
     sk: eventSk(index),
     type: event.type,
     at: event.at,
+    ...(event.by ? { by: event.by } : {}),
     ...toStoredData(event.data),
     expiresAt,
   };
@@ -115,7 +116,9 @@ const meta = z.object({
   agent: z.string(),
   version: z.number().int().nonnegative(),
   expiresAt: z.number(),
-  forkedFrom: z.object({ threadId: z.string(), version: z.number().int().positive() }).optional(),
+  forkedFrom: z
+    .object({ threadId: z.string(), version: z.number().int().positive(), by: actor.optional() })
+    .optional(),
 });
 
 /** What one consistent read of a thread's items amounts to. */
@@ -168,7 +171,8 @@ export function readEvent(threadId: string, sk: string, item: Item): ThreadEvent
   } catch (cause) {
     throw new CorruptThreadError(threadId, sk, "dataJson is not JSON", { cause });
   }
-  const parsed = threadEvent.safeParse({ type: item.type, at: item.at, data });
+  const by = item.by === undefined ? {} : { by: item.by };
+  const parsed = threadEvent.safeParse({ type: item.type, at: item.at, ...by, data });
   if (!parsed.success) {
     throw new CorruptThreadError(threadId, sk, describeIssues(parsed.error), {
       cause: parsed.error,

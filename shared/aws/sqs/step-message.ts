@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import type { StepMessage } from "../../core/ports.ts";
+import { actor } from "../../core/events.ts";
+import type { QueuedMessage, StepMessage } from "../../core/ports.ts";
 import { InvalidStepMessageError } from "./errors.ts";
 
 /**
@@ -26,6 +27,7 @@ export const stepMessageSchema = z.object(
         {
           message: z.string({ error: "queued.message must be a string" }),
           at: z.iso.datetime({ error: "queued.at must be an ISO 8601 UTC time" }),
+          by: actor.optional(),
         },
         { error: "queued must be an object" },
       )
@@ -69,10 +71,14 @@ export const stepMessageBody = (message: StepMessage): string =>
   JSON.stringify({
     threadId: message.threadId,
     version: message.version,
-    ...(message.queued
-      ? { queued: { message: message.queued.message, at: message.queued.at } }
-      : {}),
+    ...(message.queued ? { queued: queuedBody(message.queued) } : {}),
   });
+
+const queuedBody = ({ message, at, by }: QueuedMessage) => ({
+  message,
+  at,
+  ...(by ? { by: { principal: by.principal, via: by.via } } : {}),
+});
 
 /**
  * SQS takes 1 to 128 characters of alphanumerics and punctuation (printable ASCII minus space)
