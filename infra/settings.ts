@@ -3,6 +3,7 @@ import type { Node } from "constructs";
 import * as z from "zod";
 import { describeConfigIssues } from "../shared/config/read-env.ts";
 import { ConfigError } from "../shared/core/errors.ts";
+import type { JwtAuth } from "./constructs/http-api.ts";
 
 const flag = z
   .union([z.boolean(), z.enum(["true", "false"])])
@@ -25,6 +26,15 @@ const schema = z.object({
   alarmTopicArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:sns:\S+$/, "an SNS topic ARN")
+    .optional(),
+  jwtIssuer: z
+    .string()
+    .regex(/^https:\/\/\S+$/, "an https issuer URL (the tokens' iss)")
+    .optional(),
+  jwtAudience: z
+    .string()
+    .transform((value) => value.split(",").map((aud) => aud.trim()))
+    .refine((list) => list.every((aud) => aud !== ""), "comma-separated audiences, none empty")
     .optional(),
 });
 
@@ -50,6 +60,8 @@ export interface DeploySettings {
   openAiBaseUrl?: string;
   /** An existing SNS topic the alarms notify. */
   alarmTopicArn?: string;
+  /** `-c jwtIssuer=… -c jwtAudience=a,b`: a JWT authorizer instead of API keys. */
+  jwt?: JwtAuth;
 }
 
 /**
@@ -69,12 +81,26 @@ export function readSettings(node: Node): DeploySettings {
       { cause: parsed.error },
     );
   }
-  const { removalPolicy, agentModel, openAiBaseUrl, alarmTopicArn, ...rest } = parsed.data;
+  const {
+    removalPolicy,
+    agentModel,
+    openAiBaseUrl,
+    alarmTopicArn,
+    jwtIssuer,
+    jwtAudience,
+    ...rest
+  } = parsed.data;
+  if (Boolean(jwtIssuer) !== Boolean(jwtAudience)) {
+    throw new ConfigError(
+      `invalid context (-c key=value): ${jwtIssuer ? "jwtAudience" : "jwtIssuer"}: is required with ${jwtIssuer ? "jwtIssuer" : "jwtAudience"} (a JWT authorizer needs both)`,
+    );
+  }
   return {
     ...rest,
     removalPolicy: removalPolicy === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ...(agentModel ? { agentModel } : {}),
     ...(openAiBaseUrl ? { openAiBaseUrl } : {}),
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
+    ...(jwtIssuer && jwtAudience ? { jwt: { issuer: jwtIssuer, audience: jwtAudience } } : {}),
   };
 }

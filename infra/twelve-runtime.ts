@@ -20,7 +20,7 @@ import {
   writeHandlerEntries,
 } from "./constructs/handler-entries.ts";
 import { HandlerFunction } from "./constructs/handler-function.ts";
-import { ThreadsApi } from "./constructs/http-api.ts";
+import { type JwtAuth, ThreadsApi } from "./constructs/http-api.ts";
 import { StepQueues } from "./constructs/step-queues.ts";
 import { ThreadTable } from "./constructs/thread-table.ts";
 import { acknowledgeIndexAccess, acknowledgeManualRotation } from "./nag.ts";
@@ -54,6 +54,16 @@ export interface TwelveRuntimeProps {
   eventBusName?: string;
   /** Where the project (and its lockfile) is. Default: the nearest folder above `entry` with one. */
   projectRoot?: string;
+  /**
+   * Callers sign in with an OIDC / Cognito issuer instead of API keys: the HTTP API's JWT
+   * authorizer checks `Authorization: Bearer <JWT>` (signature, `iss`, `aud`, expiry), and the
+   * events a request causes name `sub` (`"<sub> <email>"` when the token has an email) as
+   * `by.principal`. No API-key secret and no Lambda authorizer are made then.
+   *
+   * @example
+   * jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC", audience: ["client-id"] }
+   */
+  jwt?: JwtAuth;
 }
 
 /** A step: one model call (60 s SDK timeout, retries) and tools, up to 10 per FIFO batch in turn. */
@@ -83,13 +93,19 @@ export class TwelveRuntime extends Construct {
   readonly bus: EventBus;
   /** Base URL of the HTTP API. */
   readonly url: string;
-  /** The API's bearer key (generated). */
-  readonly apiKey: Secret;
+  /**
+   * The API's bearer keys (one generated key; put-secret-value JSON `{"<name>": "<key>"}` for
+   * named keys). Absent with `jwt`.
+   */
+  readonly apiKey: Secret | undefined;
   /** `POST /hooks/{source}` secrets, as JSON `{"<source>": "<secret>"}`. */
   readonly webhookSecrets: Secret;
   /** Where the OpenAI key goes; absent with `model: "module"`. */
   readonly openAiKey: Secret | undefined;
-  readonly functions: Record<HandlerName, NodejsFunction>;
+  /** The functions by handler; no `authorizer` with `jwt`. */
+  readonly functions: Record<Exclude<HandlerName, "authorizer">, NodejsFunction> & {
+    authorizer?: NodejsFunction;
+  };
 
   constructor(scope: Construct, id: string, props: TwelveRuntimeProps) {
     super(scope, id);
@@ -132,22 +148,9 @@ export class TwelveRuntime extends Construct {
       EVENT_BUS_NAME: eventBusName,
     };
 
-    const apiKey = new Secret(this, "ApiKey", {
-      description: "Bearer key of the Twelve HTTP API (Authorization: Bearer <key>)",
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const authorizer = fn("Authorizer", "authorizer", {
-      description: "Checks the HTTP API's bearer key against the ApiKey secret",
-      timeout: Duration.seconds(5),
-      environment: { API_KEY_SECRET_ARN: apiKey.secretArn },
-    });
-    apiKey.grantRead(authorizer);
-    acknowledgeManualRotation(
-      apiKey,
-      "A bearer key handed to API clients: rotating it on a timer would lock them out. Rotate it " +
-        "by hand (put-secret-value); the authorizer reads it again within 5 minutes.",
-    );
+    // With a JWT issuer the gateway checks the tokens itself: no key, no authorizer function.
+    const auth = props.jwt ? { jwt: props.jwt } : this.apiKeyAuthorizer(fn);
+    const keyAuth = "jwt" in auth ? undefined : auth;
 
     // Per-source secrets of the signed webhooks, as JSON: {"<source>": "<secret>"}.
     const webhookSecrets = new Secret(this, "WebhookSecrets", {
@@ -171,7 +174,11 @@ export class TwelveRuntime extends Construct {
     table.grantReadWriteData(apiHandler);
     acknowledgeIndexAccess(apiHandler, table);
     steps.queue.grantSendMessages(apiHandler);
-    const api = new ThreadsApi(this, "Api", { handler: apiHandler, authorizer, removalPolicy });
+    const api = new ThreadsApi(this, "Api", {
+      handler: apiHandler,
+      authorizer: "jwt" in auth ? auth : auth.authorizer,
+      removalPolicy,
+    });
 
     const trigger = fn("Trigger", "trigger", {
       description: "Launches agents from EventBridge schedules and agent.launch events",
@@ -253,9 +260,43 @@ export class TwelveRuntime extends Construct {
     this.deadLetterQueue = steps.deadLetterQueue;
     this.bus = triggers.bus;
     this.url = api.url;
-    this.apiKey = apiKey;
+    this.apiKey = keyAuth?.apiKey;
     this.webhookSecrets = webhookSecrets;
     this.openAiKey = openAiKey;
-    this.functions = { api: apiHandler, worker, trigger, reconciler, authorizer };
+    this.functions = {
+      api: apiHandler,
+      worker,
+      trigger,
+      reconciler,
+      ...(keyAuth ? { authorizer: keyAuth.authorizer } : {}),
+    };
+  }
+
+  /** The bearer keys' secret and the Lambda authorizer that checks them, and alone reads it. */
+  private apiKeyAuthorizer(
+    fn: (
+      name: string,
+      handler: HandlerName,
+      rest: { description: string; timeout: Duration; environment?: Record<string, string> },
+    ) => NodejsFunction,
+  ): { apiKey: Secret; authorizer: NodejsFunction } {
+    // A plain key, or JSON {"<name>": "<key>"} for named keys (the name is the principal).
+    const apiKey = new Secret(this, "ApiKey", {
+      description: "Bearer key of the Twelve HTTP API (Authorization: Bearer <key>)",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const authorizer = fn("Authorizer", "authorizer", {
+      description: "Checks the HTTP API's bearer key against the ApiKey secret",
+      timeout: Duration.seconds(5),
+      environment: { API_KEY_SECRET_ARN: apiKey.secretArn },
+    });
+    apiKey.grantRead(authorizer);
+    acknowledgeManualRotation(
+      apiKey,
+      "A bearer key handed to API clients: rotating it on a timer would lock them out. Rotate it " +
+        "by hand (put-secret-value); the authorizer reads it again within 5 minutes.",
+    );
+    return { apiKey, authorizer };
   }
 }

@@ -41,13 +41,16 @@ export class TwelveStack extends Stack {
       ...(settings.agentModel ? { agentModel: settings.agentModel } : {}),
       ...(settings.openAiBaseUrl ? { openAiBaseUrl: settings.openAiBaseUrl } : {}),
       ...(settings.alarmTopicArn ? { alarmTopicArn: settings.alarmTopicArn } : {}),
+      ...(settings.jwt ? { jwt: settings.jwt } : {}),
     });
     this.runtime = runtime;
 
     const output = (name: string, value: string, description: string) =>
       new CfnOutput(this, name, { value, description });
     output("ApiUrl", runtime.url, "Base URL of the HTTP API");
-    output("ApiKeySecretArn", runtime.apiKey.secretArn, "Secret holding the API's bearer key");
+    if (runtime.apiKey) {
+      output("ApiKeySecretArn", runtime.apiKey.secretArn, "Secret holding the API's bearer keys");
+    }
     output(
       "WebhookSecretsArn",
       runtime.webhookSecrets.secretArn,

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Duration, type RemovalPolicy, Token, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   HttpApi,
@@ -8,6 +8,7 @@ import {
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import {
+  HttpJwtAuthorizer,
   HttpLambdaAuthorizer,
   HttpLambdaResponseType,
 } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
@@ -17,11 +18,25 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { routes } from "../../functions/api/routes.ts";
 
+/** An OIDC / Cognito issuer whose JWTs the API accepts instead of API keys. */
+export interface JwtAuth {
+  /**
+   * The issuer URL, the token's `iss`, e.g.
+   * `https://cognito-idp.<region>.amazonaws.com/<user pool id>` or `https://<tenant>.auth0.com/`.
+   */
+  issuer: string;
+  /** The token's `aud` must be one of these (a Cognito token: the app client id). */
+  audience: readonly string[];
+}
+
 export interface ThreadsApiProps {
   /** The HTTP API handler: every route goes to it. */
   handler: IFunction;
-  /** The Lambda authorizer that checks the bearer key. */
-  authorizer: IFunction;
+  /**
+   * Who may call: the Lambda authorizer that checks the bearer key, or `{ jwt }`, the HTTP API's
+   * own JWT authorizer for that issuer and audience.
+   */
+  authorizer: IFunction | { jwt: JwtAuth };
   /** Of the access log group. */
   removalPolicy: RemovalPolicy;
 }
@@ -32,8 +47,9 @@ export const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
 /**
  * The HTTP API: one explicit route per entry of the handler's own route table
  * (`functions/api/routes.ts`), so the deployed routes cannot drift from the code. Every route
- * needs the bearer key (a Lambda authorizer, results cached five minutes per key); the stage is
- * throttled and writes JSON access logs. No CORS: the callers are servers and curl.
+ * needs the bearer key (a Lambda authorizer, results cached five minutes per key) or, with
+ * `{ jwt }`, a JWT of that issuer and audience; the stage is throttled and writes JSON access
+ * logs. No CORS: the callers are servers and curl.
  *
  * @example
  * const api = new ThreadsApi(this, "Api", { handler, authorizer, removalPolicy });
@@ -46,11 +62,14 @@ export class ThreadsApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ThreadsApiProps) {
     super(scope, id);
-    const authorizer = new HttpLambdaAuthorizer("BearerKey", props.authorizer, {
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ["$request.header.Authorization"],
-      resultsCacheTtl: Duration.minutes(5),
-    });
+    const authorizer =
+      "jwt" in props.authorizer
+        ? jwtAuthorizer(props.authorizer.jwt)
+        : new HttpLambdaAuthorizer("BearerKey", props.authorizer, {
+            responseTypes: [HttpLambdaResponseType.SIMPLE],
+            identitySource: ["$request.header.Authorization"],
+            resultsCacheTtl: Duration.minutes(5),
+          });
     this.api = new HttpApi(this, "HttpApi", {
       description: "Twelve: launch, inspect and resume agent threads",
       createDefaultStage: false,
@@ -107,6 +126,19 @@ export class ThreadsApi extends Construct {
   get url(): string {
     return this.stage.url;
   }
+}
+
+function jwtAuthorizer(jwt: JwtAuth): HttpJwtAuthorizer {
+  if (!Token.isUnresolved(jwt.issuer) && !/^https:\/\/\S+$/.test(jwt.issuer)) {
+    throw new Error(`jwt.issuer must be an https URL (the tokens' iss), got "${jwt.issuer}"`);
+  }
+  if (jwt.audience.length === 0 || jwt.audience.some((aud) => aud.trim() === "")) {
+    throw new Error("jwt.audience must name at least one audience, none of them empty");
+  }
+  return new HttpJwtAuthorizer("Jwt", jwt.issuer, {
+    identitySource: ["$request.header.Authorization"],
+    jwtAudience: [...jwt.audience],
+  });
 }
 
 function httpMethod(method: string): HttpMethod {

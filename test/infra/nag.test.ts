@@ -35,6 +35,19 @@ describe("cdk-nag: AwsSolutions", () => {
     expect(report.success).toBe(true);
   });
 
+  it("reports no unacknowledged finding with a JWT authorizer instead of API keys", () => {
+    const jwt = synthTwelve(
+      { jwtIssuer: "https://idp.example.com/", jwtAudience: "twelve" },
+      { bundle: false },
+    );
+    try {
+      const report = new AwsSolutionsChecks().validateScope(jwt.app);
+      expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
+    } finally {
+      rmSync(jwt.outdir, { recursive: true, force: true });
+    }
+  });
+
   it("acknowledges findings only on the constructs they concern, each with a one-line reason", () => {
     const all = acknowledgments(deployed.app);
     expect(all.length).toBeGreaterThan(0);

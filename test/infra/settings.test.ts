@@ -29,4 +29,21 @@ describe("Deploy settings (-c key=value)", () => {
       /^invalid context \(-c key=value\): runtimeAwsSdk: [^;]+; logLevel: [^;]+$/,
     );
   });
+
+  it("read a JWT issuer and its comma-separated audiences, both or neither", () => {
+    const issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf";
+    expect(settingsOf({ jwtIssuer: issuer, jwtAudience: "web, cli" }).jwt).toEqual({
+      issuer,
+      audience: ["web", "cli"],
+    });
+    expect(() => settingsOf({ jwtIssuer: issuer })).toThrow(
+      "invalid context (-c key=value): jwtAudience: is required with jwtIssuer",
+    );
+    expect(() => settingsOf({ jwtAudience: "web" })).toThrow(
+      "invalid context (-c key=value): jwtIssuer: is required with jwtAudience",
+    );
+    expect(() => settingsOf({ jwtIssuer: "http://idp.example", jwtAudience: "web," })).toThrow(
+      /^invalid context \(-c key=value\): jwtIssuer: an https issuer URL[^;]*; jwtAudience: /,
+    );
+  });
 });

@@ -278,6 +278,47 @@ describe("Stack: Twelve", () => {
       expect(readers).toEqual(["authorizer"]);
     });
 
+    it("with a JWT issuer, authorizes the same routes with the HTTP API's JWT authorizer, and makes no key", () => {
+      // Prepare
+      const issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf";
+      const jwt = synthTwelve({ jwtIssuer: issuer, jwtAudience: "web,cli" }, { bundle: false });
+      try {
+        const jwtTemplate = jwt.template;
+
+        // Assess
+        jwtTemplate.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 1);
+        const [[authorizer] = []] = resourcesOf(jwtTemplate, "AWS::ApiGatewayV2::Authorizer");
+        jwtTemplate.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+          AuthorizerType: "JWT",
+          IdentitySource: ["$request.header.Authorization"],
+          JwtConfiguration: { Issuer: issuer, Audience: ["web", "cli"] },
+        });
+        const open: unknown[] = [];
+        for (const [, route] of resourcesOf(jwtTemplate, "AWS::ApiGatewayV2::Route")) {
+          if (route.Properties.RouteKey === "POST /hooks/{source}") {
+            open.push(route.Properties.AuthorizationType);
+            continue;
+          }
+          expect(route.Properties).toMatchObject({
+            AuthorizationType: "JWT",
+            AuthorizerId: { Ref: authorizer },
+          });
+        }
+        expect(open).toEqual(["NONE"]);
+        expect(functionsByHandler(jwtTemplate).has("authorizer")).toBe(false);
+        expect(
+          jwtTemplate.findResources("AWS::SecretsManager::Secret", {
+            Properties: Match.objectLike({
+              GenerateSecretString: Match.objectLike({ PasswordLength: 48 }),
+            }),
+          }),
+        ).toEqual({});
+        expect(Object.keys(jwtTemplate.findOutputs("ApiKeySecretArn"))).toEqual([]);
+      } finally {
+        rmSync(jwt.outdir, { recursive: true, force: true });
+      }
+    });
+
     it("throttles the $default stage and writes access logs, with no CORS", () => {
       template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
         StageName: "$default",
