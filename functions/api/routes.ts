@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
 import { ThreadNotFoundError } from "../../shared/core/errors.ts";
-import type { Actor } from "../../shared/core/events.ts";
+import { type Actor, actor } from "../../shared/core/events.ts";
 import { renderContext } from "../../shared/core/render.ts";
 import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
@@ -297,7 +297,11 @@ export const routes: readonly Route[] = [
         201: {
           description: "forked",
           body: threadStatusAnswer.extend({
-            forkedFrom: z.object({ threadId: z.string(), version: z.int().min(1) }),
+            forkedFrom: z.object({
+              threadId: z.string(),
+              version: z.int().min(1),
+              by: actor.optional(),
+            }),
           }),
         },
         400: { description: "invalid body or header, or a version outside 1..latest" },

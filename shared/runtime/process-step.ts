@@ -23,6 +23,7 @@ export type StepOutcome =
   | "reannounced" // stale message of the step that paused the thread: its notice sent again
   | "ahead" // a version the thread never reached: dropped
   | "lost_race" // another delivery saved this step first: dropped
+  | "lost_race_kept" // another write won (a message that interrupted it): what its tools ran was kept
   | "idle" // the thread has nothing to do (paused, done, failed)
   | "not_found" // no such thread: dropped
   | Exclude<DeliveryOutcome, "not_found">; // a queued message: see `deliverQueued`
@@ -62,7 +63,9 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     const loaded = await deps.store.load(thread.id);
     const winner = loaded && (await keepWhatRan(deps, thread, events, loaded));
     if (winner && versionOf(winner) > version) await catchUp(deps, winner, message);
-    return "lost_race";
+    return winner && loaded && versionOf(winner) > versionOf(loaded)
+      ? "lost_race_kept"
+      : "lost_race";
   }
   switch (next.type) {
     case "continue":

@@ -233,5 +233,6 @@ export function instrumentAgent(
     resultBudget: agent.resultBudget,
     prefetch: agent.prefetch.map((call) => ({ tool: wrap(call.tool), args: call.args })),
     schedules: agent.schedules,
+    onRunning: agent.onRunning,
   });
 }

@@ -1,3 +1,8 @@
+import {
+  messageDeduplicationId,
+  messageGroupId,
+  stepMessageBody,
+} from "../../shared/aws/sqs/step-message.ts";
 import type { StepMessage, StepQueue } from "../../shared/core/ports.ts";
 
 /** A received message, as SQS hands it to a consumer. */
@@ -241,9 +246,10 @@ export class MemoryFifoQueue<T> {
  */
 export class MemoryStepQueue extends MemoryFifoQueue<StepMessage> implements StepQueue {
   async enqueue(message: StepMessage): Promise<void> {
-    this.send(
-      { threadId: message.threadId, version: message.version },
-      { groupId: message.threadId, deduplicationId: `${message.threadId}:${message.version}` },
-    );
+    // The body, group and deduplication id the SQS adapter sends.
+    this.send(JSON.parse(stepMessageBody(message)) as StepMessage, {
+      groupId: messageGroupId(message.threadId),
+      deduplicationId: messageDeduplicationId(message),
+    });
   }
 }

@@ -178,3 +178,70 @@ export function checkCancelRun(run: SimulationResult, clean: SimulationResult): 
   }
   return broken;
 }
+
+/**
+ * The promises of a run in which people message threads while their steps run, redeliver and
+ * crash (no cancels):
+ * - A message the API accepted is in its thread exactly once (as a message or as the answer to
+ *   a question); a refused one is not there; one whose request crashed is there at most once.
+ * - No tool result forgotten: every tool that ran has its result (or its failure) in the thread,
+ *   under the call id it ran with.
+ * - Nothing doubled: no call id saved twice, no result saved twice, no side effect twice.
+ * - Nothing left behind: every thread ends paused or finished, the queue drained, no dead letters.
+ */
+export function checkMessageRun(run: SimulationResult): string[] {
+  const broken: string[] = [...run.problems, ...run.unexpected.map((e) => `unexpected ${e}`)];
+  const byId = new Map<string, Thread>();
+  for (const [name, thread] of Object.entries(run.threads)) {
+    if (!thread) {
+      broken.push(`${name}: lost (no thread stored)`);
+      continue;
+    }
+    byId.set(thread.id, thread);
+    if (deriveStatus(thread.events) === "running") broken.push(`${name}: still running at the end`);
+    for (const type of ["tool_call", "tool_result"] as const) {
+      const ids = thread.events.flatMap((e) => (e.type === type ? [e.data.callId] : []));
+      for (const [id, count] of countBy(ids)) {
+        if (count > 1) broken.push(`${name}: ${type} ${id} saved ${count} times`);
+      }
+    }
+  }
+  for (const message of run.messages) {
+    const thread = byId.get(message.threadId);
+    const copies = (thread?.events ?? []).filter(
+      (e) =>
+        (e.type === "user_message" && e.data.message === message.text) ||
+        (e.type === "human_response" && e.data.response === message.text),
+    ).length;
+    const expected = { accepted: [1, 1], refused: [0, 0], crashed: [0, 1] }[message.outcome];
+    if (copies < (expected[0] ?? 0) || copies > (expected[1] ?? 0)) {
+      broken.push(
+        `${message.threadId}: a message ${message.outcome} by the API is in the thread ${copies} times`,
+      );
+    }
+  }
+  for (const toolRun of run.toolRuns) {
+    const thread = byId.get(toolRun.threadId);
+    const kept = thread?.events.some(
+      (e) =>
+        (e.type === "tool_result" && e.data.callId === toolRun.callId) ||
+        (e.type === "error" && e.data.code === "tool_failed" && e.data.callId === toolRun.callId),
+    );
+    if (!kept) {
+      broken.push(`${toolRun.threadId}: ${toolRun.tool} ran for ${toolRun.callId}, no result kept`);
+    }
+    if (toolRun.afterSaved) {
+      broken.push(
+        `${toolRun.tool} ran again for ${toolRun.threadId} ${toolRun.callId} after its outcome was saved`,
+      );
+    }
+  }
+  for (const [key, count] of countBy(run.deployments.map((d) => d.idempotencyKey))) {
+    if (count > 1) broken.push(`deployed ${count} times for idempotency key ${key}`);
+  }
+  if (run.queue.depth > 0) broken.push(`${run.queue.depth} message(s) still in the queue`);
+  if (run.queue.deadLetters > 0) {
+    broken.push(`${run.queue.deadLetters} message(s) in the dead-letter queue`);
+  }
+  return broken;
+}

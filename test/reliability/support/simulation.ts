@@ -1,7 +1,13 @@
 import type { Agent } from "../../../shared/core/agent.ts";
-import { NotPendingError, ThreadClosedError } from "../../../shared/core/errors.ts";
+import {
+  ApprovalPendingError,
+  NotPendingError,
+  ThreadBusyError,
+  ThreadClosedError,
+} from "../../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../../shared/core/events.ts";
 import type { HumanReply } from "../../../shared/core/lifecycle.ts";
+import type { IfRunning } from "../../../shared/core/message.ts";
 import type {
   Model,
   StepQueue,
@@ -23,6 +29,7 @@ import {
 import { cancelThread } from "../../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { launchThread } from "../../../shared/runtime/launch-thread.ts";
+import { messageThread } from "../../../shared/runtime/message-thread.ts";
 import { processStep, type StepOutcome } from "../../../shared/runtime/process-step.ts";
 import { reconcile } from "../../../shared/runtime/reconcile.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
@@ -84,6 +91,9 @@ export interface SimulationOptions {
   reconcilerRace?: number;
   /** Chance, per tick and thread, that someone cancels it (once; twice with `doubleClick`). */
   cancelRace?: number;
+  /** Chance, per tick and thread, that someone sends it a message (once), with `ifRunning`. */
+  messageRace?: number;
+  ifRunning?: IfRunning;
   /** Messages one receive hands out (Lambda's concurrent invocations). */
   concurrency?: number;
   maxTicks?: number;
@@ -118,6 +128,8 @@ export interface SimulationResult {
   responses: { accepted: number; conflicts: number; retries: number };
   /** Cancels sent: accepted, or refused because the thread had finished first. */
   cancels: { accepted: number; closed: number };
+  /** Messages sent, each once (a message is not idempotent, so its sender does not retry). */
+  messages: MessageRecord[];
   /** Errors other than injected crashes thrown by an invocation: bugs. */
   unexpected: string[];
   /** What went wrong in the run itself: stuck threads, silent pauses, no end. */
@@ -126,6 +138,16 @@ export interface SimulationResult {
   ticks: number;
   reconcilerRuns: number;
   virtualMs: number;
+}
+
+/** A message someone sent to a thread, and what the API said. */
+export interface MessageRecord {
+  threadId: string;
+  text: string;
+  /** `accepted` (202), `refused` (a 409), or `crashed` (a 5xx: saved or not, unknown). */
+  outcome: "accepted" | "refused" | "crashed";
+  /** The status the 202 named (`running`: the message met a step in flight or queued). */
+  status?: string;
 }
 
 /** An invocation: what a crash plan sees, plus the version its last load returned. */
@@ -168,6 +190,8 @@ export class World {
   private readonly responses = { accepted: 0, conflicts: 0, retries: 0 };
   private readonly cancels = { accepted: 0, closed: 0 };
   private readonly cancelSent = new Set<string>();
+  private readonly messages: MessageRecord[] = [];
+  private readonly messageSent = new Set<string>();
   private readonly unexpected: string[] = [];
   private readonly problems: string[] = [];
   private readonly scenarioOf = new Map<string, Scenario>();
@@ -413,6 +437,34 @@ export class World {
     });
   }
 
+  /** Someone sending the thread a message: one attempt, its outcome recorded. */
+  spawnMessenger(threadId: string) {
+    const site: Site = { actor: "human", threadId, attempt: 1, toolRan: false };
+    const text = `A note for ${threadId}: carry on.`;
+    return this.runner.spawn(site, async () => {
+      const ifRunning = this.options.ifRunning;
+      try {
+        const { status } = await messageThread(this.deps, threadId, {
+          message: text,
+          ...(ifRunning ? { ifRunning } : {}),
+        });
+        this.messages.push({ threadId, text, outcome: "accepted", status });
+      } catch (error) {
+        if (
+          error instanceof ApprovalPendingError ||
+          error instanceof ThreadBusyError ||
+          error instanceof ThreadClosedError
+        ) {
+          this.messages.push({ threadId, text, outcome: "refused" });
+        } else if (error instanceof InjectedCrash) {
+          this.messages.push({ threadId, text, outcome: "crashed" });
+        } else {
+          this.unexpected.push(`message ${threadId}: ${errorText(error)}`);
+        }
+      }
+    });
+  }
+
   spawnReconciler(staleAfterMs: number) {
     this.reconcilerRuns++;
     const site: Site = { actor: "reconciler", toolRan: false };
@@ -459,6 +511,15 @@ export class World {
         this.cancelSent.add(threadId);
         this.spawnCanceller(threadId);
         if (this.random.chance(this.options.doubleClick ?? 0)) this.spawnCanceller(threadId);
+        spawned++;
+      }
+      for (const s of this.options.messageRace ? this.scenarios : []) {
+        const threadId = this.threadId(s);
+        if (this.messageSent.has(threadId) || !this.random.chance(this.options.messageRace ?? 0)) {
+          continue;
+        }
+        this.messageSent.add(threadId);
+        this.spawnMessenger(threadId);
         spawned++;
       }
       if (spawned > 0) {
@@ -560,6 +621,7 @@ export class World {
       outcomes: this.outcomes,
       responses: this.responses,
       cancels: this.cancels,
+      messages: this.messages,
       unexpected: this.unexpected,
       problems: this.problems,
       queue: {

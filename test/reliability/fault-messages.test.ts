@@ -1,0 +1,88 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { IfRunning } from "../../shared/core/message.ts";
+import type { StepQueue } from "../../shared/core/ports.ts";
+import { CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
+import { runs, SEED } from "./support/budget.ts";
+import { checkMessageRun, tally } from "./support/invariants.ts";
+import { standardScenarios } from "./support/scenarios.ts";
+import { simulate, spareLastChances } from "./support/simulation.ts";
+
+describe("messages racing steps, redeliveries, crashes and people", () => {
+  it.each(["enqueue", "interrupt", "reject"] as const)(
+    "ifRunning %s: each accepted message once, no tool result forgotten, nothing doubled",
+    async (ifRunning: IfRunning) => {
+      const totals = { runs: 0, running: 0, accepted: 0, refused: 0, outcomes: {}, crashes: {} };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(),
+          fc.uniqueArray(fc.nat({ max: 150 }), { maxLength: 6 }),
+          fc.double({ min: 0.05, max: 0.5, noNaN: true }),
+          async (seed, at, messageRace) => {
+            // Prepare: messages arrive at random ticks while deliveries repeat, people answer,
+            // the reconciler races and invocations crash at every point
+            const plan = new CrashSchedule({ points: crashPoints, at, spare: spareLastChances });
+
+            // Act
+            const run = await simulate({
+              scenarios: standardScenarios,
+              seed,
+              plan,
+              messageRace,
+              ifRunning,
+              duplicateDelivery: 0.3,
+              doubleClick: 0.2,
+              answerNow: 0.8,
+              reconcilerRace: 0.2,
+            });
+
+            // Assess
+            const broken = checkMessageRun(run);
+            totals.runs++;
+            for (const message of run.messages) {
+              if (message.outcome === "accepted") totals.accepted++;
+              if (message.outcome === "refused") totals.refused++;
+              if (message.status === "running") totals.running++;
+            }
+            tally(totals.outcomes, run.outcomes);
+            tally(totals.crashes, run.crashes);
+            if (broken.length > 0) {
+              throw new Error(
+                `seed ${seed}, crashes ${JSON.stringify(plan.fired)}:\n${broken.join("\n")}`,
+              );
+            }
+          },
+        ),
+        { numRuns: runs(120), seed: SEED },
+      );
+      // The race really happened: messages met running threads (refused, for reject)
+      if (ifRunning === "reject") expect(totals.refused).toBeGreaterThan(0);
+      else expect(totals.running).toBeGreaterThan(0);
+      if (ifRunning === "enqueue")
+        expect(totals.outcomes).toMatchObject({ delivered: expect.any(Number) });
+      if (ifRunning === "interrupt") {
+        expect(totals.outcomes).toMatchObject({ lost_race_kept: expect.any(Number) });
+      }
+      console.info(`messages (${ifRunning}): ${JSON.stringify(totals)}`);
+    },
+  );
+
+  it("is shown to fail on a queue that drops queued messages", async () => {
+    const dropsQueued = (queue: StepQueue): StepQueue => ({
+      enqueue: async (message) => (message.queued ? undefined : queue.enqueue(message)),
+    });
+    const broken: string[] = [];
+    for (let seed = 0; seed < 20 && broken.length === 0; seed++) {
+      const run = await simulate({
+        scenarios: standardScenarios,
+        seed,
+        messageRace: 0.5,
+        ifRunning: "enqueue",
+        answerNow: 0.8,
+        mutate: { queue: dropsQueued },
+      });
+      broken.push(...checkMessageRun(run));
+    }
+    expect(broken.join("\n")).toMatch(/a message accepted by the API is in the thread 0 times/);
+  });
+});
