@@ -76,7 +76,8 @@ export function openApiDocument(
         bearer: {
           type: "http",
           scheme: "bearer",
-          description: "`Authorization: Bearer <AGENT_API_KEY>` (the scheme in any case)",
+          description:
+            "`Authorization: Bearer <key>`: a key of `AGENT_API_KEYS` or `AGENT_API_KEY`, or a JWT when deployed with `jwt` (the scheme in any case)",
         },
       },
     },

@@ -578,6 +578,7 @@ function everyEventType(clock: Clock): ThreadEvent[] {
     {
       type: "user_message",
       at: at(),
+      by: { principal: "alice", via: "api" },
       data: { message: "7 / 2?", metadata: { z: 1, a: [true, null] } },
     },
     {
@@ -604,6 +605,7 @@ function everyEventType(clock: Clock): ThreadEvent[] {
     {
       type: "approval_decision",
       at: at(),
+      by: { principal: "U024BE7LH", via: "slack" },
       data: { callId: "call_4", approved: false, comment: "no" },
     },
     {

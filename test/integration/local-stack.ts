@@ -15,7 +15,7 @@ import { agents, DemoModel } from "../../shared/examples/agents.ts";
  * recovery tests.
  */
 export async function startTestStack(
-  options: Pick<LocalStackOptions, "apiKey" | "webhookSecrets" | "log" | "model"> = {},
+  options: Pick<LocalStackOptions, "apiKey" | "apiKeys" | "webhookSecrets" | "log" | "model"> = {},
 ): Promise<LocalStack> {
   const suffix = randomBytes(6).toString("hex");
   return startLocalStack({
@@ -83,7 +83,11 @@ export interface ThreadView {
   agent: string;
   status: string;
   version: number;
-  events: { type: string; data: Record<string, unknown> }[];
+  events: {
+    type: string;
+    by?: { principal: string; via: string };
+    data: Record<string, unknown>;
+  }[];
   pending: {
     callId: string;
     kind: string;

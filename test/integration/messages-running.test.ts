@@ -179,3 +179,32 @@ describe("POST /threads/{id}/messages while a step is in flight", () => {
     expect(cancelled.events.at(-1)).toMatchObject({ type: "cancelled", by });
   });
 });
+
+describe("who did what, with named keys (AGENT_API_KEYS)", () => {
+  const keys = { alice: "alice-key-0123456789", "ci-bot": "ci-bot-key-0123456789" };
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ apiKeys: keys });
+  });
+  afterAll(() => stack?.stop());
+
+  it("records each key's name as the principal of what its requests cause", async () => {
+    // Prepare
+    const alice = client(stack, keys.alice);
+    const bot = client(stack, keys["ci-bot"]);
+
+    // Act: the bot launches, alice approves, the bot cancels a fork
+    const { body } = await bot.launch("calculator", "What is 6 / 3?");
+    const waiting = await bot.waitFor(body.threadId, "waiting_for_approval");
+    await alice.respond(body.threadId, { callId: waiting.pending?.callId, approved: true });
+    const done = await alice.waitFor(body.threadId, "done");
+    const unknown = await client(stack, "not-a-key-0123456789").get(body.threadId);
+
+    // Assess
+    expect(done.events[0]?.by).toEqual({ principal: "ci-bot", via: "api" });
+    const decision = done.events.find((e) => e.type === "approval_decision");
+    expect(decision?.by).toEqual({ principal: "alice", via: "api" });
+    expect(unknown.status).toBe(401);
+  });
+});

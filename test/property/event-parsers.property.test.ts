@@ -421,7 +421,11 @@ describe("event parsers under hostile input (property-based)", () => {
           // Payload 2.0 lowercases header names, so only `authorization` counts.
           // The scheme is case-insensitive; the key is not.
           const token = /^bearer (.+)$/i.exec(given?.authorization ?? "")?.[1];
-          expect(result).toEqual({ isAuthorized: token === key });
+          expect(result).toEqual(
+            token === key
+              ? { isAuthorized: true, context: { principal: "api-key" } }
+              : { isAuthorized: false },
+          );
         }),
         runs(300),
       );
