@@ -263,12 +263,16 @@ export const routes: readonly Route[] = [
       params: { id: threadId },
       body: messageBody,
       responses: {
-        202: { description: "recorded; the thread runs", body: threadStatusAnswer },
+        202: {
+          description:
+            "recorded, or queued behind the step in flight (ifRunning enqueue); the thread runs",
+          body: threadStatusAnswer,
+        },
         400: { description: "invalid body" },
         404: { description: "no such thread" },
         409: {
           description:
-            "waiting for a decision (approval_pending), running (thread_busy), or failed or cancelled (thread_closed)",
+            "waiting for a decision (approval_pending), running with ifRunning reject (thread_busy), or failed or cancelled (thread_closed)",
         },
       },
     },

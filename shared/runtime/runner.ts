@@ -75,6 +75,13 @@ export interface Runner {
   cancel(threadId: string, input?: { reason?: string; by?: Actor }): Promise<RunResult>;
   /** Reads a thread; `ThreadNotFoundError` when there is none. */
   get(threadId: string): Promise<RunResult>;
+  /** The events after version `after` (at most `limit`, default 100), each with its version. */
+  events(
+    threadId: string,
+    query?: { after?: number; limit?: number },
+  ): Promise<{ events: (ThreadEvent & { version: number })[]; version: number }>;
+  /** Removes every trace of a thread ("forget this user's data"); `ThreadNotFoundError` when none. */
+  delete(threadId: string): Promise<void>;
 }
 
 /**
@@ -173,6 +180,17 @@ export function createRunner(options: RunnerOptions): Runner {
       return get(threadId);
     },
     get,
+    async events(threadId, query = {}) {
+      const after = query.after ?? 0;
+      const page = await deps.store.readEvents(threadId, { after, limit: query.limit ?? 100 });
+      if (!page) throw new ThreadNotFoundError(threadId);
+      const events = page.events.map((event, i) => ({ ...event, version: after + i + 1 }));
+      return { events, version: page.version };
+    },
+    async delete(threadId) {
+      if (!(await deps.store.delete(threadId))) throw new ThreadNotFoundError(threadId);
+      queue.clear(threadId);
+    },
   };
 }
 

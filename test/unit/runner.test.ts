@@ -95,3 +95,30 @@ describe("Function: createRunner", () => {
     });
   });
 });
+
+describe("Function: createRunner (Methods: events, delete, and by)", () => {
+  it("pages events with their versions, and deletes a thread for good", async () => {
+    // Prepare
+    const model = new ScriptedModel([
+      call("add", { a: 1, b: 2 }),
+      call("done_for_now", { message: "3" }),
+    ]);
+    const runner = createRunner({ agents: [calculator], model, principal: "billing-job" });
+    const done = await runner.launch("calculator", "1 + 2");
+
+    // Act
+    const page = await runner.events(done.threadId, { after: 1, limit: 2 });
+    await runner.delete(done.threadId);
+
+    // Assess
+    expect(page.version).toBe(done.events.length);
+    expect(page.events.map((e) => [e.version, e.type])).toEqual([
+      [2, "tool_call"],
+      [3, "tool_result"],
+    ]);
+    expect(done.events[0]?.by).toEqual({ principal: "billing-job", via: "runner" });
+    await expect(runner.get(done.threadId)).rejects.toThrow(ThreadNotFoundError);
+    await expect(runner.delete(done.threadId)).rejects.toThrow(ThreadNotFoundError);
+    await expect(runner.events(done.threadId)).rejects.toThrow(ThreadNotFoundError);
+  });
+});
