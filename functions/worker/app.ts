@@ -37,7 +37,9 @@ export function createWorkerHandler(
     } catch (error) {
       const receives = Number(record.attributes.ApproximateReceiveCount);
       logger.warn("step failed; SQS delivers it again", { ...message, receives, error });
-      if (receives >= options.maxReceives) {
+      // A queued message that keeps failing is not the thread's step: it goes to the dead-letter
+      // queue (a redrive sends it again) and leaves the thread as it is.
+      if (receives >= options.maxReceives && !message.queued) {
         const reason = `step ${message.version} failed on all ${receives} deliveries: ${String(error)}`;
         const marked = await failPoisonedStep(deps, message, reason);
         logger.error("poisoned step: the message goes to the dead-letter queue", {

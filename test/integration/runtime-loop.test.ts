@@ -6,7 +6,9 @@ import { createWorkerHandler } from "../../functions/worker/app.ts";
 import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import { redriveDeadLetters } from "../../shared/aws/sqs/redrive.ts";
+import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { Model, StepQueue } from "../../shared/core/ports.ts";
+import { deriveHead } from "../../shared/core/thread.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { call, invalid, ScriptedModel } from "../../shared/testing/index.ts";
 import { client, startTestStack } from "./local-stack.ts";
@@ -307,7 +309,49 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
   });
 });
 
+const userMessage = (message: string): ThreadEvent => ({
+  type: "user_message",
+  at: new Date().toISOString(),
+  data: { message },
+});
+
 describe("poison step messages", () => {
+  it("leave a thread as it is when a queued message fails on its last delivery", async () => {
+    // Prepare: a running thread (its step not sent yet), and a store that fails the message's append
+    const thread = {
+      id: `thr_queued_${Date.now()}`,
+      agent: "calculator",
+      events: [userMessage("5 + 5")],
+    };
+    await stack.deps.store.create({ thread, head: deriveHead(thread.events) });
+    const store = stack.deps.store;
+    stack.deps.store = Object.assign(Object.create(store), {
+      append: async (...args: Parameters<typeof store.append>) =>
+        JSON.stringify(args[1]).includes("And 1 + 1?")
+          ? Promise.reject(new Error("DynamoDB unavailable"))
+          : store.append(...args),
+    });
+    const queued = { message: "And 1 + 1?", at: new Date().toISOString() };
+    const body = { threadId: thread.id };
+    const done = { version: 1, events: thread.events };
+    const event = sqsEvent([{ threadId: body.threadId, version: done.version, queued } as never]);
+    const last = event.Records.map((r) => ({
+      ...r,
+      attributes: { ...r.attributes, ApproximateReceiveCount: "5" },
+    }));
+    try {
+      // Act
+      const worker = createWorkerHandler(stack.deps, logger, { maxReceives: 5 });
+      const result = await worker({ Records: last }, context);
+
+      // Assess: reported failed (so SQS moves it to the dead-letter queue), thread untouched
+      expect(result.batchItemFailures).toHaveLength(1);
+    } finally {
+      stack.deps.store = store;
+    }
+    expect((await stack.deps.store.load(body.threadId))?.events).toEqual(done.events);
+  });
+
   it("mark the thread failed with the reason, land in the dead-letter queue, and redrive", async () => {
     // Prepare: a model bug that throws on every delivery (not a ModelError, so not compacted)
     stack.deps.model = { next: async () => Promise.reject(new TypeError("model adapter bug")) };

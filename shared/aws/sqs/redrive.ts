@@ -6,7 +6,8 @@ import { parseStepMessage } from "./step-message.ts";
 
 /**
  * Drains the dead-letter queue: every dead step's thread (marked `failed` by the worker) gets a
- * `retry_requested` event and its step enqueued again; then the dead message is deleted. Run it
+ * `retry_requested` event and its step enqueued again, a dead queued message is sent again as it
+ * was; then the dead message is deleted. Run it
  * after fixing what poisoned the steps. Unreadable messages stay in the queue for a person.
  */
 export async function redriveDeadLetters(options: {
@@ -31,14 +32,21 @@ export async function redriveDeadLetters(options: {
         options.log(`left unreadable message ${message.MessageId} in the queue: ${String(error)}`);
         continue;
       }
-      const result = await retryFailedThread(
-        options.deps,
-        step.threadId,
-        "redriven from the dead-letter queue",
-      );
-      if (result === "retried") counts.retried++;
-      else counts.skipped++;
-      options.log(`${step.threadId} (step ${step.version}): ${result}`);
+      if (step.queued) {
+        // A person's queued message, not a step: send it again as it was.
+        await options.deps.queue.enqueue(step);
+        counts.retried++;
+        options.log(`${step.threadId} (queued message): sent again`);
+      } else {
+        const result = await retryFailedThread(
+          options.deps,
+          step.threadId,
+          "redriven from the dead-letter queue",
+        );
+        if (result === "retried") counts.retried++;
+        else counts.skipped++;
+        options.log(`${step.threadId} (step ${step.version}): ${result}`);
+      }
       await deleteStepMessage(options.client, options.dlqUrl, message.ReceiptHandle ?? "");
     }
   }
