@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidVersionError } from "../../shared/core/errors.ts";
+import type { ThreadWaitingNotice } from "../../shared/core/ports.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
 import { call, MemoryThreadStore, ScriptedModel } from "../../shared/testing/index.ts";
@@ -51,5 +52,26 @@ describe("Function: createRunner (Method: fork)", () => {
     await expect(runner.fork(source.threadId, source.events.length + 1)).rejects.toThrow(
       /has versions 1\.\.3/,
     );
+  });
+});
+
+describe("Function: forkThread (a fork taken at a pause)", () => {
+  it("announces the call the fork waits on, as a step that paused would", async () => {
+    // Prepare
+    const notices: ThreadWaitingNotice[] = [];
+    const model = new ScriptedModel([call("divide", { a: 1, b: 4 })]);
+    const runner = createRunner({
+      agents: [calculator],
+      model,
+      notifier: { threadWaiting: async (notice) => void notices.push(notice) },
+    });
+    const source = await runner.launch("calculator", "1 / 4");
+
+    // Act
+    const fork = await runner.fork(source.threadId);
+
+    // Assess
+    expect(notices.map((n) => n.threadId)).toEqual([source.threadId, fork.threadId]);
+    expect(notices[1]).toMatchObject({ status: "waiting_for_approval", tool: "divide" });
   });
 });
