@@ -69,7 +69,7 @@ describe("the README's curl walkthrough, run as written", () => {
 
     for (const line of lines) {
       if (line.kind === "assign") {
-        vars[line.name] = (last?.body as { threadId: string }).threadId;
+        vars[line.name] = (last?.body as { threadId?: string } | undefined)?.threadId ?? "";
       } else if (line.kind === "curl") {
         const request = toFetch(line.args, vars, stack.url);
         const response = await fetch(request.url, request.init);
