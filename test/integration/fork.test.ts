@@ -26,7 +26,11 @@ describe("POST /threads/{id}/fork", () => {
     });
     const copy = (await api.get(forked.body.threadId)).body;
     expect(copy.events).toEqual(waiting.events);
-    expect(copy.forkedFrom).toEqual({ threadId: body.threadId, version: waiting.version });
+    expect(copy.forkedFrom).toEqual({
+      threadId: body.threadId,
+      version: waiting.version,
+      by: { principal: "anonymous", via: "api" },
+    });
     expect(copy.pending).toEqual(waiting.pending);
     // Approving the fork leaves the original waiting.
     await api.respond(forked.body.threadId, { callId: waiting.pending?.callId, approved: true });
