@@ -48,7 +48,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "test/browser/**/*.test.ts"],
           globalSetup: ["test/integration/global-setup.ts"],
           hookTimeout: 60_000,
         },

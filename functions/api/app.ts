@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { ConfigError, type TwelveError } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { type ApiKeys, bearerToken, matchApiKey, UNNAMED_KEY } from "../api-keys.ts";
+import type { ConsoleAssets } from "../console/serve.ts";
 import { errorResponse, HttpError, httpStatusOf, internalError } from "./http.ts";
 import { principalOf } from "./principal.ts";
 import { matchRoute } from "./routes.ts";
@@ -21,6 +22,8 @@ export interface ApiOptions {
   logger: Logger;
   /** Signed webhooks; without them every `/hooks/{source}` is a 404. */
   webhooks?: WebhookOptions;
+  /** The web console's files (`buildConsole`), served at `/console`; without them a 404. */
+  console?: ConsoleAssets;
 }
 
 /**
@@ -48,6 +51,7 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
         params: match.params,
         maxBodyBytes: options.maxBodyBytes,
         webhooks: options.webhooks,
+        consoleAssets: options.console,
       });
     } catch (error) {
       // The status comes from the error's code (HTTP_ERRORS); only a 4xx says what went wrong.

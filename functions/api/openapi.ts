@@ -31,7 +31,7 @@ export interface DocumentedRoute {
   method: string;
   path: string;
   auth: boolean;
-  openAtGateway?: boolean;
+  openAtGateway?: { reason: string };
   docs?: RouteDocs;
 }
 

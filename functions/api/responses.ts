@@ -22,6 +22,15 @@ export const threadStatusAnswer = z.looseObject({ threadId: z.string(), status }
 
 export const healthAnswer = z.looseObject({ status: z.literal("ok") });
 
+export const agentsAnswer = z.looseObject({
+  agents: z.array(
+    z.looseObject({
+      name: z.string(),
+      tools: z.array(z.looseObject({ name: z.string(), kind: z.string() })),
+    }),
+  ),
+});
+
 const event = z.looseObject({ type: z.string(), at: z.string(), data: z.unknown() });
 
 const pending = z.looseObject({

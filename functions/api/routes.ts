@@ -10,10 +10,12 @@ import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { type ConsoleAssets, serveConsole } from "../console/serve.ts";
 import { HttpError, json } from "./http.ts";
 import { openApiDocument, type RouteDocs } from "./openapi.ts";
 import { header, parse, readBody } from "./request.ts";
 import {
+  agentsAnswer,
   contextAnswer,
   eventsAnswer,
   healthAnswer,
@@ -43,6 +45,8 @@ export interface RouteContext {
   params: Record<string, string>;
   maxBodyBytes: number;
   webhooks: WebhookOptions | undefined;
+  /** The web console's files; without them `/console` is a 404. */
+  consoleAssets: ConsoleAssets | undefined;
 }
 
 /** The `by` of what an API request causes. */
@@ -53,8 +57,11 @@ interface Route {
   /** Path segments; `{name}` captures one segment. */
   path: string;
   auth: boolean;
-  /** In AWS, no authorizer: the function verifies the request itself (signed webhooks). */
-  openAtGateway?: boolean;
+  /**
+   * In AWS, no authorizer, and why: the function verifies the request itself (signed webhooks),
+   * or the route serves public files (the console, whose API calls carry the key).
+   */
+  openAtGateway?: { reason: string };
   handle(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2>;
   /** What `GET /openapi.json` says of the route: its request schemas and its answers. */
   docs?: RouteDocs;
@@ -66,7 +73,44 @@ const API_INFO = { title: "Twelve HTTP API", version: "1" };
  * The routes of the HTTP contract (DESIGN.md), plus `GET /threads/{id}/context` (factor 2) and
  * `POST /hooks/{source}` (signed webhooks, factor 11).
  */
+/** Why the console's routes need no authorizer: static files, no data, no secret. */
+const CONSOLE_IS_PUBLIC = {
+  reason:
+    "The web console's static page and assets: no data and no secret; every API call the page makes carries the bearer key and goes through the authorizer.",
+};
+
 export const routes: readonly Route[] = [
+  {
+    method: "GET",
+    path: "/console",
+    auth: false,
+    openAtGateway: CONSOLE_IS_PUBLIC,
+    handle: async ({ consoleAssets }) => serveConsole(consoleAssets, ""),
+  },
+  // Every client-side route of the page (a deep link to a thread works on reload) and its files.
+  {
+    method: "GET",
+    path: "/console/{path+}",
+    auth: false,
+    openAtGateway: CONSOLE_IS_PUBLIC,
+    handle: async ({ consoleAssets, params }) => serveConsole(consoleAssets, params.path ?? ""),
+  },
+  {
+    method: "GET",
+    path: "/agents",
+    auth: true,
+    docs: {
+      summary: "The agents this deployment serves, with their tools",
+      responses: { 200: { description: "the agents, by name", body: agentsAnswer } },
+    },
+    handle: async ({ deps }) =>
+      json(200, {
+        agents: [...deps.agents.values()].map((agent) => ({
+          name: agent.name,
+          tools: agent.tools.map((tool) => ({ name: tool.name, kind: tool.kind })),
+        })),
+      }),
+  },
   {
     method: "GET",
     path: "/health",
@@ -375,7 +419,10 @@ export const routes: readonly Route[] = [
         409: { description: "the thread does not wait on that call" },
       },
     },
-    openAtGateway: true,
+    openAtGateway: {
+      reason:
+        "Signed webhook: the function checks an HMAC-SHA256 signature with a 5-minute window and replay protection before it reads the body.",
+    },
     handle: async ({ deps, event, params, maxBodyBytes, webhooks }) =>
       json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
   },
@@ -411,11 +458,19 @@ function split(path: string): string[] {
 }
 
 function matchPath(pattern: string[], segments: string[]): Record<string, string> | null {
-  if (pattern.length !== segments.length) return null;
+  const greedy = pattern.at(-1)?.endsWith("+}") === true;
+  if (greedy ? segments.length < pattern.length : pattern.length !== segments.length) return null;
   const params: Record<string, string> = {};
   for (const [i, part] of pattern.entries()) {
     const segment = segments[i] as string;
-    if (part.startsWith("{")) {
+    if (greedy && i === pattern.length - 1) {
+      // `{name+}` takes the rest of the path, as API Gateway's greedy parameter does.
+      try {
+        params[part.slice(1, -2)] = segments.slice(i).map(decodeURIComponent).join("/");
+      } catch {
+        return null;
+      }
+    } else if (part.startsWith("{")) {
       let value: string;
       try {
         value = decodeURIComponent(segment);

@@ -3,11 +3,18 @@ import { DynamoReplayGuard } from "../../shared/aws/dynamo/index.ts";
 import { createApiHandler } from "../api/app.ts";
 import { webhookSecretsFromEnv } from "../api/webhook-config.ts";
 import { apiKeysOf } from "../config.ts";
+import type { ConsoleAssets } from "../console/serve.ts";
 import { logger } from "../logger.ts";
 import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runtime.ts";
 
-/** The HTTP API's Lambda handler (API Gateway HTTP API, payload format 2.0). */
-export function apiHandler(options: HandlersOptions | LazyRuntime) {
+/**
+ * The HTTP API's Lambda handler (API Gateway HTTP API, payload format 2.0). With `console` (the
+ * assets `buildConsole` made at synthesis), it serves the web console at `/console` too.
+ */
+export function apiHandler(
+  options: HandlersOptions | LazyRuntime,
+  extra: { console?: ConsoleAssets } = {},
+) {
   const runtime = typeof options === "function" ? options : lazyRuntime(options);
   let api: ReturnType<typeof createApiHandler> | undefined;
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -23,6 +30,7 @@ export function apiHandler(options: HandlersOptions | LazyRuntime) {
           secrets: webhookSecretsFromEnv(),
           replayGuard: new DynamoReplayGuard({ tableName: config.TABLE_NAME }),
         },
+        ...(extra.console ? { console: extra.console } : {}),
       });
     }
     return api(event);

@@ -2,6 +2,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildConsole } from "../console/build.ts";
+
+/** The console's files, written beside the entries for the API function's bundle. */
+const CONSOLE_ASSETS = "console-assets.json";
 
 /** The functions of a deployment, by the handler each one runs. */
 export const handlerNames = ["api", "worker", "trigger", "reconciler", "authorizer"] as const;
@@ -60,9 +64,16 @@ export function writeHandlerEntries(input: {
   const sources = Object.fromEntries(
     handlerNames.map((name) => [name, entrySource(name, entry, label)]),
   ) as Record<HandlerName, string>;
-  const hash = createHash("sha256").update(JSON.stringify(sources)).digest("hex").slice(0, 16);
+  // The API function serves the web console: its files, built now, are bundled with it.
+  const consoleJson = JSON.stringify(buildConsole());
+  const hash = createHash("sha256")
+    .update(JSON.stringify(sources))
+    .update(consoleJson)
+    .digest("hex")
+    .slice(0, 16);
   const dir = join(input.projectRoot, "node_modules", ".cache", "twelve-agents", hash);
   mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, CONSOLE_ASSETS), consoleJson);
   return Object.fromEntries(
     handlerNames.map((name) => {
       const path = join(dir, `${name}.mjs`);
@@ -84,7 +95,10 @@ function entrySource(name: HandlerName, entry: string, label: string): string {
     `import { optionsFromModule } from ${JSON.stringify(fromModulePath())};`,
     `import { checkAgentsModule } from ${JSON.stringify(agentsPath())};`,
     factory,
-    `export const handler = ${factoryName[name]}(optionsFromModule(checkAgentsModule(agentsModule, ${JSON.stringify(label)})));`,
+    ...(name === "api"
+      ? [`import consoleAssets from "./${CONSOLE_ASSETS}" with { type: "json" };`]
+      : []),
+    `export const handler = ${factoryName[name]}(optionsFromModule(checkAgentsModule(agentsModule, ${JSON.stringify(label)}))${name === "api" ? ", { console: consoleAssets }" : ""});`,
     "",
   ].join("\n");
 }

@@ -114,8 +114,7 @@ export class ThreadsApi extends Construct {
         for (const r of added) {
           Validations.of(r).acknowledge({
             id: "AwsSolutions-APIG4",
-            reason:
-              "Signed webhook: the function checks an HMAC-SHA256 signature with a 5-minute window and replay protection before it reads the body.",
+            reason: route.openAtGateway.reason,
           });
         }
       }

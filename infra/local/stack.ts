@@ -23,6 +23,7 @@ import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
+import { buildConsole } from "../console/build.ts";
 import { assertPortFree, startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
 import {
   type ReceivedEvent,
@@ -197,6 +198,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     const apiKeys = apiKeysOf(config);
+    // Built once per start (esbuild, some 100 ms): the page at /console.
+    const consoleAssets = buildConsole();
     api = createApiHandler(deps, {
       ...(apiKeys ? { apiKeys } : {}),
       maxBodyBytes: config.MAX_BODY_BYTES,
@@ -205,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         secrets: async () => webhookSecrets,
         replayGuard: new DynamoReplayGuard({ tableName }),
       },
+      console: consoleAssets,
     });
 
     const poller = startPoller({
