@@ -40,7 +40,9 @@ describe("the web console, served by the local stack's HTTP API", () => {
     }
     const missing = await fetch(`${stack.url}/console/assets/nope.js`);
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe("route_not_found");
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe(
+      "route_not_found",
+    );
   });
 
   it("lists the served agents for the launch form (behind the key)", async () => {
