@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildConsole } from "../../infra/console/build.ts";
 import { handlerNames, writeHandlerEntries } from "../../infra/constructs/handler-entries.ts";
 import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
@@ -105,6 +106,24 @@ describe("Bundles", () => {
       );
     }
     expect(local).toEqual(expect.arrayContaining(["functions/runtime.ts", "functions/config.ts"]));
+  });
+
+  it("give the API function the console it serves: the page and the files it names", () => {
+    const code = readFileSync(join(bundleDir("api"), "index.mjs"), "utf8");
+    const assets = buildConsole();
+    const names = Object.keys(assets.files);
+    expect(names).toHaveLength(2);
+    for (const name of names) {
+      expect(assets["index.html"]).toContain(`/console/assets/${name}`);
+      expect(code).toContain(name);
+    }
+    expect(code).toContain("Twelve console");
+    expect(code).toContain("frame-ancestors 'none'");
+    for (const other of ["worker", "trigger", "reconciler"]) {
+      expect(readFileSync(join(bundleDir(other), "index.mjs"), "utf8"), other).not.toContain(
+        "Twelve console",
+      );
+    }
   });
 
   it("are minified ES modules that Node 24 loads, exporting handler", () => {

@@ -222,6 +222,9 @@ describe("Stack: Twelve", () => {
   });
 
   describe("HTTP API", () => {
+    /** The routes with no authorizer at the gateway: the signed webhook and the console's. */
+    const openRoutes = routes.filter((r) => r.openAtGateway).map((r) => `${r.method} ${r.path}`);
+
     it("has exactly the routes of functions/api/routes.ts, all to the API function", () => {
       const { id: apiFn } = functionOf(template, "api");
       const routeKeys = resourcesOf(template, "AWS::ApiGatewayV2::Route").map(
@@ -251,7 +254,7 @@ describe("Stack: Twelve", () => {
       expect(authorizerUri).toContain(authorizerFn);
       const open: unknown[] = [];
       for (const [, route] of resourcesOf(template, "AWS::ApiGatewayV2::Route")) {
-        if (route.Properties.RouteKey === "POST /hooks/{source}") {
+        if (openRoutes.includes(route.Properties.RouteKey as string)) {
           open.push(route.Properties.AuthorizationType);
           continue;
         }
@@ -260,8 +263,14 @@ describe("Stack: Twelve", () => {
           AuthorizerId: { Ref: authorizer },
         });
       }
-      // The webhook route checks its HMAC signature in the function instead.
-      expect(open).toEqual(["NONE"]);
+      // The webhook route checks its HMAC signature in the function instead; the console's
+      // routes serve public files (its API calls carry the key).
+      expect(openRoutes.sort()).toEqual([
+        "GET /console",
+        "GET /console/{path+}",
+        "POST /hooks/{source}",
+      ]);
+      expect(open).toEqual(["NONE", "NONE", "NONE"]);
       expect(environmentOf(template, "api").WEBHOOK_SECRETS_ARN).toBeDefined();
     });
 
@@ -295,7 +304,7 @@ describe("Stack: Twelve", () => {
         });
         const open: unknown[] = [];
         for (const [, route] of resourcesOf(jwtTemplate, "AWS::ApiGatewayV2::Route")) {
-          if (route.Properties.RouteKey === "POST /hooks/{source}") {
+          if (openRoutes.includes(route.Properties.RouteKey as string)) {
             open.push(route.Properties.AuthorizationType);
             continue;
           }
@@ -304,7 +313,7 @@ describe("Stack: Twelve", () => {
             AuthorizerId: { Ref: authorizer },
           });
         }
-        expect(open).toEqual(["NONE"]);
+        expect(open).toEqual(["NONE", "NONE", "NONE"]);
         expect(functionsByHandler(jwtTemplate).has("authorizer")).toBe(false);
         expect(
           jwtTemplate.findResources("AWS::SecretsManager::Secret", {
