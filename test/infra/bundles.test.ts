@@ -11,7 +11,7 @@ import { handlerNames, writeHandlerEntries } from "../../infra/constructs/handle
 import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
 import { repoRoot } from "../support/repo.ts";
-import { functionOf, resourcesOf, type Synthesized, synthTwelve } from "./synth.ts";
+import { environmentOf, functionOf, resourcesOf, type Synthesized, synthTwelve } from "./synth.ts";
 
 let deployed: Synthesized;
 
@@ -124,6 +124,52 @@ describe("Bundles", () => {
         "Twelve console",
       );
     }
+  });
+
+  it("answer GET /console from the API bundle with the page and its security headers", () => {
+    // Prepare: the function's environment, with a stand-in for each value CloudFormation fills
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "", AWS_REGION: "eu-west-1" };
+    for (const [name, value] of Object.entries(environmentOf(deployed.template, "api"))) {
+      env[name] =
+        typeof value === "string"
+          ? value
+          : name.endsWith("_URL")
+            ? "https://sqs.eu-west-1.amazonaws.com/123456789012/steps.fifo"
+            : name.endsWith("_ARN")
+              ? "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"
+              : "stand-in";
+    }
+    const file = pathToFileURL(join(bundleDir("api"), "index.mjs")).href;
+    const event = {
+      rawPath: "/console/threads/thr_1",
+      requestContext: { http: { method: "GET" } },
+      headers: {},
+    };
+
+    // Act
+    const out = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { handler } = await import(${JSON.stringify(file)}); const r = await handler(${JSON.stringify(event)}); console.log(JSON.stringify({ status: r.statusCode, headers: r.headers, page: r.body.includes('<div id="app">') }));`,
+      ],
+      { encoding: "utf8", env: { ...env, POWERTOOLS_LOG_LEVEL: "SILENT" } },
+    );
+
+    // Assess
+    const answer = JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
+    expect(answer).toMatchObject({
+      status: 200,
+      page: true,
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+      },
+    });
+    expect(answer.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(answer.headers["content-security-policy"]).not.toMatch(/unsafe-inline|unsafe-eval/);
   });
 
   it("are minified ES modules that Node 24 loads, exporting handler", () => {
