@@ -87,6 +87,7 @@ try {
     [
       "",
       `  Twelve is running at ${stack.url}`,
+      `  console:  ${stack.url}/console`,
       `  agents:   ${mod.agents.map((agent) => agent.name).join(", ")}`,
       `  model:    ${model}`,
       `  auth:     ${auth(apiKeys)}`,

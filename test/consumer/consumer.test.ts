@@ -206,6 +206,18 @@ describe("The packed package, installed in a fresh project", () => {
       await chat?.close();
     });
 
+    it("serves the web console, built from the package at start", async () => {
+      expect(output).toContain(`console:  ${url}/console`);
+      const page = await fetch(`${url}/console/threads/thr_x`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      const bundle = await fetch(`${url}${script}`);
+      expect(bundle.status).toBe(200);
+      expect((await bundle.text()).length).toBeGreaterThan(1000);
+    });
+
     it("serves the project's agent over HTTP: launch, approval, done", async () => {
       expect(output).toContain("agents:   refunds");
       chat.enqueue(
