@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { DynamoReplayGuard } from "../../shared/aws/dynamo/index.ts";
 import { createApiHandler } from "../api/app.ts";
-import { webhookSecretsFromEnv } from "../api/webhook-config.ts";
+import { webhookSourcesFromEnv } from "../api/webhook-config.ts";
 import { apiKeysOf } from "../config.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
 import { logger } from "../logger.ts";
@@ -27,7 +27,7 @@ export function apiHandler(
         maxBodyBytes: config.MAX_BODY_BYTES,
         logger,
         webhooks: {
-          secrets: webhookSecretsFromEnv(),
+          sources: webhookSourcesFromEnv(),
           replayGuard: new DynamoReplayGuard({ tableName: config.TABLE_NAME }),
         },
         ...(extra.console ? { console: extra.console } : {}),

@@ -4,7 +4,11 @@ import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApiHandler } from "../../functions/api/app.ts";
-import { readWebhookSecrets } from "../../functions/api/webhook-config.ts";
+import {
+  merge,
+  readWebhookSources,
+  type WebhookSource,
+} from "../../functions/api/webhook-config.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
 import { logger } from "../../functions/logger.ts";
 import { createRuntime } from "../../functions/runtime.ts";
@@ -69,8 +73,13 @@ export interface LocalStackOptions {
    * principal. Not with `apiKey`. Default: none.
    */
   apiKeys?: Readonly<Record<string, string>>;
-  /** Webhook sources and secrets; default: `WEBHOOK_SECRETS` from the environment. */
+  /**
+   * Webhook sources in Twelve's own format, by name: their secrets (the shorthand of
+   * `WEBHOOK_SECRETS`). With neither this nor `webhookSources`: the environment's.
+   */
   webhookSecrets?: Record<string, string>;
+  /** Webhook sources in any format (`WEBHOOK_SOURCES`): GitHub, Stripe, Standard Webhooks. */
+  webhookSources?: Record<string, WebhookSource>;
   /** Seconds before an unacknowledged step message is delivered again. */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
@@ -137,7 +146,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     configFor("http://127.0.0.1/queue-not-created-yet", "http://127.0.0.1");
     agentMap(options.agents);
     if (!options.model && process.env.OPENAI_API_KEY) readOpenAIConfig(process.env);
-    const webhookSecrets = options.webhookSecrets ?? readWebhookSecrets();
+    const webhookSources =
+      options.webhookSecrets || options.webhookSources
+        ? merge(
+            options.webhookSecrets ?? {},
+            options.webhookSources ?? {},
+            "webhookSecrets and webhookSources",
+          )
+        : readWebhookSources();
     const dynamoPort = options.dynamoPort ?? 0;
     const sqsPort = options.sqsPort ?? 0;
     if (port !== 0) await assertPortFree(port, "the HTTP API", "PORT");
@@ -205,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxBodyBytes: config.MAX_BODY_BYTES,
       logger,
       webhooks: {
-        secrets: async () => webhookSecrets,
+        sources: async () => webhookSources,
         replayGuard: new DynamoReplayGuard({ tableName }),
       },
       console: consoleAssets,

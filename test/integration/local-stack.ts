@@ -15,7 +15,7 @@ import { agents, DemoModel } from "../../shared/examples/agents.ts";
  * recovery tests.
  */
 export async function startTestStack(
-  options: Pick<LocalStackOptions, "apiKey" | "apiKeys" | "webhookSecrets" | "log" | "model"> = {},
+  options: Pick<LocalStackOptions, "apiKey" | "apiKeys" | "webhookSecrets" | "webhookSources" | "log" | "model"> = {},
 ): Promise<LocalStack> {
   const suffix = randomBytes(6).toString("hex");
   return startLocalStack({

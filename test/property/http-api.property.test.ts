@@ -56,7 +56,7 @@ async function exercise(
     ...(options.webhooks
       ? {
           webhooks: {
-            secrets: async () => ({ [HOOK_SOURCE]: HOOK_SECRET }),
+            sources: async () => ({ [HOOK_SOURCE]: { format: "twelve", secret: HOOK_SECRET } }),
             replayGuard: world.replayGuard,
           },
         }

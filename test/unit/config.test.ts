@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { readWebhookSecrets } from "../../functions/api/webhook-config.ts";
+import { readWebhookSources, sourcesOfSecret } from "../../functions/api/webhook-config.ts";
 import { readConfig } from "../../functions/config.ts";
 import { describeConfigIssues, readEnv } from "../../shared/config/read-env.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
@@ -77,16 +77,61 @@ describe("Every environment reader", () => {
     );
   });
 
-  it("reads WEBHOOK_SECRETS by the same rules", () => {
-    expect(readWebhookSecrets({ WEBHOOK_SECRETS: "" })).toEqual({});
-    expect(readWebhookSecrets({ WEBHOOK_SECRETS: '{"github":"0123456789abcdef"}' })).toEqual({
-      github: "0123456789abcdef",
+  it("reads WEBHOOK_SECRETS by the same rules, as sources of Twelve's own format", () => {
+    expect(readWebhookSources({ WEBHOOK_SECRETS: "" })).toEqual({});
+    expect(readWebhookSources({ WEBHOOK_SECRETS: '{"github":"0123456789abcdef"}' })).toEqual({
+      github: { format: "twelve", secret: "0123456789abcdef" },
     });
-    expect(() => readWebhookSecrets({ WEBHOOK_SECRETS: "{" })).toThrow(
+    expect(() => readWebhookSources({ WEBHOOK_SECRETS: "{" })).toThrow(
       "invalid configuration: WEBHOOK_SECRETS: must be a JSON object of source name to secret",
     );
-    expect(() => readWebhookSecrets({ WEBHOOK_SECRETS: '{"github":"short"}' })).toThrow(
+    expect(() => readWebhookSources({ WEBHOOK_SECRETS: '{"github":"short"}' })).toThrow(
       "invalid configuration: WEBHOOK_SECRETS.github: a webhook secret needs at least 16 characters",
     );
+  });
+
+  it("reads WEBHOOK_SOURCES: a format, a secret and a launch template per source", () => {
+    const sources = {
+      gh: {
+        format: "github",
+        secret: "It's a Secret to Everybody",
+        launch: { agent: "triage", message: "{{issue.title}}" },
+      },
+      pay: { format: "stripe", secret: "whsec_test_secret_0123456789" },
+      std: { format: "standard", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+    };
+    expect(readWebhookSources({ WEBHOOK_SOURCES: JSON.stringify(sources) })).toEqual(sources);
+    const bad = (value: unknown) => () =>
+      readWebhookSources({ WEBHOOK_SOURCES: JSON.stringify({ s: value }) });
+    expect(bad({ format: "gitlab", secret: "0123456789abcdef" })).toThrow(
+      "WEBHOOK_SOURCES.s.format: format is one of twelve, github, stripe, standard",
+    );
+    expect(bad({ format: "standard", secret: "not-a-whsec-secret-at-all" })).toThrow(
+      "WEBHOOK_SOURCES.s.secret: a standard secret is whsec_ and base64 (24+ chars)",
+    );
+    expect(
+      bad({
+        format: "github",
+        secret: "0123456789abcdef",
+        launch: { agent: "a", message: "plain" },
+      }),
+    ).toThrow("WEBHOOK_SOURCES.s.launch.message: the message template fills nothing");
+    expect(() =>
+      readWebhookSources({
+        WEBHOOK_SECRETS: '{"gh":"0123456789abcdef"}',
+        WEBHOOK_SOURCES: JSON.stringify({ gh: sources.gh }),
+      }),
+    ).toThrow('source "gh" is named in both WEBHOOK_SECRETS and WEBHOOK_SOURCES');
+  });
+
+  it("reads a Secrets Manager secret holding both shapes", () => {
+    expect(
+      sourcesOfSecret(
+        '{"billing":"0123456789abcdef","gh":{"format":"github","secret":"0123456789abcdef"}}',
+      ),
+    ).toEqual({
+      billing: { format: "twelve", secret: "0123456789abcdef" },
+      gh: { format: "github", secret: "0123456789abcdef" },
+    });
   });
 });
