@@ -1,9 +1,110 @@
 import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, messageOf, session, setUnauthorizedHandler } from "./api.ts";
+import { Link } from "./common.tsx";
+import { useRoute } from "./router.ts";
+import { SignIn } from "./signin.tsx";
+import { ThreadPage } from "./thread.tsx";
+import { ThreadsPage } from "./threads.tsx";
+import type { AgentInfo } from "./types.ts";
 import "./styles.css";
 
+/**
+ * The web console: sign in with an API key, then the thread list (with the launch form) at
+ * `/console` and one thread at `/console/threads/{id}`.
+ */
 function App() {
-  return <h1>Twelve</h1>;
+  const route = useRoute();
+  const [signedIn, setSignedIn] = useState(() => session.key() !== null);
+  const [agents, setAgents] = useState<AgentInfo[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    setUnauthorizedHandler((message) => {
+      session.clear();
+      setAgents(null);
+      setNotice(message);
+      setSignedIn(false);
+    });
+  }, []);
+
+  // A reload keeps the key (sessionStorage): the agents are read again with it.
+  useEffect(() => {
+    if (!signedIn || agents) return;
+    api<{ agents: AgentInfo[] }>("GET", "/agents")
+      .then((answer) => setAgents(answer.agents))
+      .catch((caught) => setError(messageOf(caught)));
+  }, [signedIn, agents]);
+
+  useEffect(() => {
+    if (!route.startsWith("threads/")) document.title = "Threads · Twelve console";
+  }, [route]);
+
+  if (!signedIn) {
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={(list) => {
+          setAgents(list);
+          setNotice(null);
+          setSignedIn(true);
+        }}
+      />
+    );
+  }
+
+  const signOut = () => {
+    session.clear();
+    setAgents(null);
+    setSignedIn(false);
+  };
+  const thread = /^threads\/([^/]+)$/.exec(route);
+  let page = null;
+  if (thread?.[1]) page = <ThreadPage threadId={decodeURIComponent(thread[1])} />;
+  else if (route === "") {
+    page = (
+      <main>
+        <h1 class="visually-hidden">Twelve console</h1>
+        {agents && <ThreadsPage agents={agents} />}
+      </main>
+    );
+  } else {
+    page = (
+      <main>
+        <h1>Not found</h1>
+        <p>
+          The console has no page here. <Link to="">Go to the threads</Link>
+        </p>
+      </main>
+    );
+  }
+
+  return (
+    <>
+      <header class="top">
+        <Link to="" class="brand">
+          Twelve console
+        </Link>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      {error && (
+        <p role="alert" class="alert">
+          {error}
+        </p>
+      )}
+      {page}
+    </>
+  );
 }
+
+// The page names no icon, so the browser would ask for /favicon.ico (a 404): an empty one.
+const icon = document.createElement("link");
+icon.rel = "icon";
+icon.href = "data:,";
+document.head.append(icon);
 
 const root = document.getElementById("app");
 if (root) render(<App />, root);

@@ -1,0 +1,231 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApprovalPanel, FollowUpPanel, ReplyPanel } from "./answers.tsx";
+import { api, messageOf } from "./api.ts";
+import { Alert, ConfirmDialog, type ConfirmRequest, Link, StatusBadge } from "./common.tsx";
+import { ContextPanel } from "./context.tsx";
+import { navigate, threadRoute } from "./router.ts";
+import { Timeline } from "./timeline.tsx";
+import { openStatuses, type Usage, type VersionedEvent } from "./types.ts";
+import { useThread } from "./use-thread.ts";
+
+/** Token usage summed over the events that carry it (model calls: tool_call and error). */
+function usageOf(events: VersionedEvent[]): Usage & { calls: number } {
+  const total = { promptTokens: 0, completionTokens: 0, calls: 0 };
+  for (const event of events) {
+    const usage = event.data.usage as Partial<Usage> | undefined;
+    if (!usage || typeof usage !== "object") continue;
+    total.promptTokens += Number(usage.promptTokens) || 0;
+    total.completionTokens += Number(usage.completionTokens) || 0;
+    total.calls++;
+  }
+  return total;
+}
+
+/** One thread: its timeline (live), what it waits for, its controls, context and usage. */
+export function ThreadPage(props: { threadId: string }) {
+  const { threadId } = props;
+  const thread = useThread(threadId);
+  const { head, events } = thread;
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const [controlError, setControlError] = useState<string | null>(null);
+  const [forkError, setForkError] = useState<{ version: number; message: string } | null>(null);
+  const [showContext, setShowContext] = useState(false);
+  const title = useRef<HTMLHeadingElement>(null);
+  const path = `/threads/${encodeURIComponent(threadId)}`;
+
+  useEffect(() => {
+    document.title = `Thread ${threadId} · Twelve console`;
+    title.current?.focus();
+    setControlError(null);
+    setForkError(null);
+    setShowContext(false);
+  }, [threadId]);
+
+  const ask = (request: Omit<ConfirmRequest, "resolve">) =>
+    new Promise<boolean>((resolve) =>
+      setConfirm({
+        ...request,
+        resolve: (confirmed) => {
+          setConfirm(null);
+          resolve(confirmed);
+        },
+      }),
+    );
+
+  const control = async (
+    request: Omit<ConfirmRequest, "resolve">,
+    action: () => Promise<void>,
+    onError: (message: string) => void = setControlError,
+  ) => {
+    if (!(await ask(request))) return;
+    setControlError(null);
+    setForkError(null);
+    try {
+      await action();
+    } catch (caught) {
+      onError(messageOf(caught));
+    }
+  };
+
+  const fork = (version?: number) =>
+    control(
+      {
+        title: version ? `Fork from event #${version}?` : "Fork this thread?",
+        body: version
+          ? `A new thread starts with events 1 to ${version} of this one.`
+          : "A new thread starts with every event of this one.",
+      },
+      async () => {
+        const forked = await api<{ threadId: string }>(
+          "POST",
+          `${path}/fork`,
+          version ? { version } : {},
+        );
+        navigate(threadRoute(forked.threadId));
+      },
+      version ? (message) => setForkError({ version, message }) : setControlError,
+    );
+
+  const cancel = () =>
+    control(
+      { title: "Cancel this thread?", body: "The thread stops; its pending call closes." },
+      async () => {
+        await api("POST", `${path}/cancel`, {});
+        await thread.refresh();
+      },
+    );
+
+  const remove = () =>
+    control(
+      { title: "Delete this thread?", body: "Every event of the thread is gone for good." },
+      async () => {
+        await api("DELETE", path);
+        navigate("");
+      },
+    );
+
+  const usage = usageOf(events);
+  const firstShown = events[0]?.version ?? 1;
+
+  return (
+    <main class="thread">
+      <p>
+        <Link to="">← All threads</Link>
+      </p>
+      <header class="thread-head">
+        <h1 ref={title} tabIndex={-1}>
+          Thread <code>{threadId}</code>
+        </h1>
+        {head && (
+          <p class="meta">
+            <span>{head.agent}</span> <StatusBadge status={head.status} />{" "}
+            <span>version {head.version}</span>
+            {head.forkedFrom && (
+              <span>
+                {" "}
+                · forked from{" "}
+                <Link to={threadRoute(head.forkedFrom.threadId)}>{head.forkedFrom.threadId}</Link>{" "}
+                at #{head.forkedFrom.version}
+              </span>
+            )}
+          </p>
+        )}
+      </header>
+
+      {thread.gone && (
+        <p role="alert" class="alert">
+          This thread does not exist (or was deleted). <Link to="">Back to the threads</Link>
+        </p>
+      )}
+      <Alert message={thread.error} />
+
+      {head && !thread.gone && (
+        <>
+          <nav class="row controls" aria-label="Thread controls">
+            {openStatuses.has(head.status) && (
+              <button type="button" class="danger" onClick={cancel}>
+                Cancel thread
+              </button>
+            )}
+            <button type="button" onClick={() => fork()}>
+              Fork
+            </button>
+            <button type="button" class="danger" onClick={remove}>
+              Delete
+            </button>
+            <button
+              type="button"
+              aria-expanded={showContext}
+              aria-controls="context"
+              onClick={() => setShowContext((shown) => !shown)}
+            >
+              Context
+            </button>
+          </nav>
+          <Alert message={controlError} />
+
+          <div class="thread-body">
+            <div class="thread-side">
+              {head.status === "waiting_for_approval" && head.pending?.kind === "approval" && (
+                <ApprovalPanel
+                  key={head.pending.callId}
+                  threadId={threadId}
+                  pending={head.pending}
+                  onDone={thread.refresh}
+                />
+              )}
+              {head.status === "waiting_for_human" && head.pending?.kind === "human_input" && (
+                <ReplyPanel
+                  key={head.pending.callId}
+                  threadId={threadId}
+                  pending={head.pending}
+                  onDone={thread.refresh}
+                />
+              )}
+              {head.status === "done" && (
+                <>
+                  {head.output !== null && (
+                    <section class="card output" aria-labelledby="output-title">
+                      <h2 id="output-title">Output</h2>
+                      <p class="text">{head.output}</p>
+                    </section>
+                  )}
+                  <FollowUpPanel threadId={threadId} onDone={thread.refresh} />
+                </>
+              )}
+              {head.status === "running" && (
+                <p class="hint running" aria-live="polite">
+                  Running…
+                </p>
+              )}
+
+              <section class="card usage" aria-labelledby="usage-title">
+                <h2 id="usage-title">Usage</h2>
+                <p>
+                  <strong>{usage.promptTokens.toLocaleString()}</strong> prompt tokens,{" "}
+                  <strong>{usage.completionTokens.toLocaleString()}</strong> completion tokens over{" "}
+                  {usage.calls} model {usage.calls === 1 ? "call" : "calls"}
+                  {firstShown > 1 ? ` (events #${firstShown} on)` : ""}.
+                </p>
+              </section>
+            </div>
+            <div class="thread-main">
+              {showContext && <ContextPanel threadId={threadId} version={head.version} />}
+
+              <section class="card" aria-labelledby="timeline-title">
+                <h2 id="timeline-title">Timeline</h2>
+                {firstShown > 1 && (
+                  <button type="button" onClick={thread.loadOlder}>
+                    Load older events
+                  </button>
+                )}
+                <Timeline events={events} onFork={fork} forkError={forkError} />
+              </section>
+            </div>
+          </div>
+        </>
+      )}
+      <ConfirmDialog request={confirm} />
+    </main>
+  );
+}

@@ -1,0 +1,157 @@
+import type { ComponentChildren } from "preact";
+import { Alert, Block, json, Time } from "./common.tsx";
+import type { VersionedEvent } from "./types.ts";
+
+const str = (value: unknown): string => (typeof value === "string" ? value : json(value));
+
+function Field(props: { name: string; children: ComponentChildren }) {
+  return (
+    <div class="field-line">
+      <span class="field-name">{props.name}</span> {props.children}
+    </div>
+  );
+}
+
+function Usage(props: { usage: unknown }) {
+  const usage = props.usage as { promptTokens?: number; completionTokens?: number } | undefined;
+  if (!usage) return null;
+  return (
+    <Field name="tokens">
+      {usage.promptTokens ?? 0} prompt, {usage.completionTokens ?? 0} completion
+    </Field>
+  );
+}
+
+/** What an event says, by type; an unknown type shows its data. All of it is text. */
+function Body(props: { event: VersionedEvent }) {
+  const { type, data } = props.event;
+  switch (type) {
+    case "user_message":
+      return (
+        <>
+          <p class="text">{str(data.message)}</p>
+          {data.metadata !== undefined && <Block label="Metadata" text={json(data.metadata)} />}
+        </>
+      );
+    case "tool_call":
+      return (
+        <>
+          <Field name="tool">
+            <code>{str(data.tool)}</code>
+            {data.source === "prefetch" ? " (prefetch)" : ""}
+          </Field>
+          <Block label="Arguments" text={json(data.args)} />
+          <Usage usage={data.usage} />
+        </>
+      );
+    case "tool_result":
+      return (
+        <>
+          <Field name="tool">
+            <code>{str(data.tool)}</code>
+          </Field>
+          <Block label="Result" text={str(data.result)} collapseOver={200} />
+        </>
+      );
+    case "error":
+      return (
+        <>
+          <Field name="code">
+            <code>{str(data.code)}</code>
+            {data.tool !== undefined && (
+              <>
+                {" "}
+                in <code>{str(data.tool)}</code>
+              </>
+            )}
+          </Field>
+          <p class="text">{str(data.message)}</p>
+          <Usage usage={data.usage} />
+        </>
+      );
+    case "approval_requested":
+      return (
+        <>
+          <Field name="tool">
+            <code>{str(data.tool)}</code> waits for approval
+          </Field>
+          <Block label="Arguments" text={json(data.args)} />
+        </>
+      );
+    case "approval_decision":
+      return (
+        <>
+          <p class="text">{data.approved ? "Approved" : "Rejected"}</p>
+          {typeof data.comment === "string" && <Field name="comment">{data.comment}</Field>}
+        </>
+      );
+    case "human_input_requested":
+      return (
+        <>
+          <p class="text">{str(data.message)}</p>
+          <Field name="reason">{str(data.reason)}</Field>
+        </>
+      );
+    case "human_response":
+      return <p class="text">{str(data.response)}</p>;
+    case "done":
+      return <p class="text">{str(data.output)}</p>;
+    case "failed":
+    case "retry_requested":
+      return <p class="text">{str(data.reason)}</p>;
+    case "cancelled":
+      return typeof data.reason === "string" ? <p class="text">{data.reason}</p> : null;
+    default:
+      return <Block label="Data" text={json(data)} />;
+  }
+}
+
+const tone: Record<string, string> = {
+  error: "bad",
+  failed: "bad",
+  cancelled: "bad",
+  approval_requested: "ask",
+  human_input_requested: "ask",
+  done: "good",
+};
+
+/** Every event, oldest first, each with "Fork from here". */
+export function Timeline(props: {
+  events: VersionedEvent[];
+  onFork: (version: number) => void;
+  /** A failed "Fork from here", shown by its event. */
+  forkError: { version: number; message: string } | null;
+}) {
+  return (
+    <ol class="timeline" aria-label="Timeline">
+      {props.events.map((event) => (
+        <li key={event.version} class={`event tone-${tone[event.type] ?? "plain"}`}>
+          <div class="event-head">
+            <span id={`event-${event.version}`}>
+              <span class="event-version">#{event.version}</span>{" "}
+              <span class="event-type">{event.type}</span>
+            </span>
+            <Time at={event.at} />
+            {event.by && (
+              <span class="event-by">
+                by {event.by.principal} via {event.by.via}
+              </span>
+            )}
+            <button
+              type="button"
+              class="small"
+              aria-describedby={`event-${event.version}`}
+              onClick={() => props.onFork(event.version)}
+            >
+              Fork from here
+            </button>
+          </div>
+          <Body event={event} />
+          {props.forkError?.version === event.version && (
+            <Alert message={props.forkError.message} />
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,88 @@
+/** The API's answers, as the console reads them (see the README's HTTP API table). */
+
+export type Status =
+  | "running"
+  | "waiting_for_approval"
+  | "waiting_for_human"
+  | "done"
+  | "failed"
+  | "cancelled";
+
+export const statuses: readonly Status[] = [
+  "running",
+  "waiting_for_approval",
+  "waiting_for_human",
+  "done",
+  "failed",
+  "cancelled",
+];
+
+/** The statuses a thread can still leave (cancel applies to these). */
+export const openStatuses: ReadonlySet<string> = new Set([
+  "running",
+  "waiting_for_approval",
+  "waiting_for_human",
+]);
+
+export interface AgentInfo {
+  name: string;
+  tools: { name: string; kind: string }[];
+}
+
+export interface ThreadSummary {
+  threadId: string;
+  agent: string;
+  status: string;
+  updatedAt: string;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** One event; the console renders the types it knows and shows the data of any other. */
+export interface ThreadEvent {
+  type: string;
+  at: string;
+  by?: { principal: string; via: string };
+  data: Record<string, unknown>;
+}
+
+export interface VersionedEvent extends ThreadEvent {
+  version: number;
+}
+
+export interface Pending {
+  callId: string;
+  kind: "approval" | "human_input" | string;
+  tool: string;
+  args: unknown;
+  message?: string;
+  argsHash?: string;
+}
+
+export interface ThreadView {
+  threadId: string;
+  agent: string;
+  status: string;
+  version: number;
+  events: ThreadEvent[];
+  pending: Pending | null;
+  output: string | null;
+  failure: unknown;
+  forkedFrom?: { threadId: string; version: number; by?: { principal: string; via: string } };
+  eventsFrom?: number;
+  olderEvents?: string;
+}
+
+export interface EventsPage {
+  events: VersionedEvent[];
+  version: number;
+  next?: number;
+}
+
+export interface ContextView {
+  messages: { role: string; content: string }[];
+  tools: { name: string; description: string; parameters: unknown }[];
+}
