@@ -1,0 +1,260 @@
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { client } from "../integration/local-stack.ts";
+import {
+  API_KEY,
+  BROWSER_SETUP_MS,
+  eventTypes,
+  expectClean,
+  type Harness,
+  launch,
+  openPage,
+  signIn,
+  startHarness,
+  threadIdOf,
+  waitForStatus,
+} from "./harness.ts";
+
+const screenshot = (name: string) => fileURLToPath(new URL(`screenshots/${name}`, import.meta.url));
+
+const approval = (page: Page) => page.getByRole("region", { name: "Waiting for approval" });
+const output = (page: Page) => page.getByRole("region", { name: "Output" });
+const dialog = (page: Page) => page.getByRole("dialog");
+
+/** The pending call's arguments, as the approval panel shows them. */
+const pendingArgs = async (page: Page) =>
+  JSON.parse((await approval(page).locator("pre").first().textContent()) ?? "null");
+
+describe("the web console: one thread, live, and what a person does with it", () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  }, BROWSER_SETUP_MS);
+  afterAll(() => harness?.stop());
+
+  it("launches, shows the call waiting for approval, approves it to done, sums the usage", async () => {
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    await launch(page, "What is (3 + 4) / 2?");
+    await waitForStatus(page, "waiting_for_approval");
+    expect(await approval(page).textContent()).toContain("wants to call divide");
+    expect(await pendingArgs(page)).toEqual({ a: 7, b: 2 });
+    await page.mouse.move(1279, 799);
+    await page.screenshot({ path: screenshot("approval.png") });
+
+    await approval(page).getByRole("button", { name: "Approve" }).click();
+    await waitForStatus(page, "done");
+    expect(await output(page).textContent()).toContain("(3 + 4) / 2 = 3.5");
+    expect(await eventTypes(page)).toEqual([
+      "user_message",
+      "tool_call",
+      "tool_result",
+      "tool_call",
+      "approval_requested",
+      "approval_decision",
+      "tool_result",
+      "tool_call",
+      "done",
+    ]);
+    const timeline = page.getByRole("list", { name: "Timeline" });
+    // Who caused it: the launch and the decision came through the API with the key.
+    expect(await timeline.getByText("by api-key via api").count()).toBe(2);
+    expect(await timeline.getByRole("listitem").nth(5).textContent()).toContain("Approved");
+    // Three model calls, 42 prompt and 7 completion tokens each (the test server's usage).
+    const usage = (await page.getByRole("region", { name: "Usage" }).textContent()) ?? "";
+    expect(usage.replace(/\s+/g, " ")).toContain(
+      "126 prompt tokens, 21 completion tokens over 3 model calls",
+    );
+    expectClean(opened);
+    await opened.close();
+  });
+
+  it("rejects with a comment, answers the question with new arithmetic, gets the re-proposal", async () => {
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    await launch(page, "What is (3 + 4) / 2?");
+    await waitForStatus(page, "waiting_for_approval");
+    await approval(page).getByLabel("Comment").fill("not by two, please");
+    await approval(page).getByRole("button", { name: "Reject" }).click();
+
+    await waitForStatus(page, "waiting_for_human");
+    const asks = page.getByRole("region", { name: "The agent asks" });
+    expect(await asks.textContent()).toContain(
+      "I could not finish (3 + 4) / 2: the division was rejected (not by two, please). What should I compute instead?",
+    );
+    const decision = page.getByRole("list", { name: "Timeline" }).getByRole("listitem").nth(5);
+    expect(await decision.textContent()).toContain("Rejected");
+    expect(await decision.textContent()).toContain("not by two, please");
+
+    await asks.getByLabel("Reply").fill("8 / 2");
+    await asks.getByRole("button", { name: "Send" }).click();
+    await waitForStatus(page, "waiting_for_approval");
+    expect(await pendingArgs(page)).toEqual({ a: 8, b: 2 });
+    expect(await approval(page).textContent()).toContain("wants to call divide");
+    await approval(page).getByRole("button", { name: "Approve" }).click();
+    await waitForStatus(page, "done");
+    expect(await output(page).textContent()).toContain("8 / 2 = 4");
+    expectClean(opened);
+    await opened.close();
+  });
+
+  it("answers a question with a reply, then takes a follow-up turn on the done thread", async () => {
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    await launch(page, "add some numbers for me");
+    await waitForStatus(page, "waiting_for_human");
+    const asks = page.getByRole("region", { name: "The agent asks" });
+    expect(await asks.textContent()).toContain("Which calculation should I do?");
+    // A done thread offers the follow-up box, a waiting one the reply box: never both.
+    expect(await page.getByLabel("Follow-up").count()).toBe(0);
+    await page.getByLabel("Reply").fill("7 * 0.5");
+    await page.getByRole("button", { name: "Send" }).click();
+    await waitForStatus(page, "done");
+    expect(await output(page).textContent()).toContain("7 * 0.5 = 3.5");
+    expect(await page.getByLabel("Reply").count()).toBe(0);
+
+    await page.getByLabel("Follow-up").fill("And 3.5 * 4?");
+    await page.getByRole("button", { name: "Send" }).click();
+    await output(page).getByText("3.5 * 4 = 14").waitFor();
+    await waitForStatus(page, "done");
+    const types = await eventTypes(page);
+    expect(types.filter((type) => type === "user_message")).toHaveLength(2);
+    expect(types.filter((type) => type === "done")).toHaveLength(2);
+    expectClean(opened);
+    await opened.close();
+  });
+
+  it("shows updates made elsewhere within a second or two (it polls)", async () => {
+    const api = client(harness.stack, API_KEY);
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    const threadId = await launch(page, "What is 9 / 3?");
+    await waitForStatus(page, "waiting_for_approval");
+    const { pending } = await api.waitFor(threadId, "waiting_for_approval");
+    const answered = await api.respond(threadId, { callId: pending?.callId, approved: true });
+    expect(answered.status).toBe(202);
+    await waitForStatus(page, "done");
+    expect(await output(page).textContent()).toContain("9 / 3 = 3");
+    expectClean(opened);
+    await opened.close();
+  });
+
+  it("cancels a thread after the confirmation step (Keep changes nothing)", async () => {
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    const threadId = await launch(page, "What is 10 / 4?");
+    await waitForStatus(page, "waiting_for_approval");
+    await page.getByRole("button", { name: "Cancel thread" }).click();
+    expect(await dialog(page).getByRole("heading").textContent()).toBe("Cancel this thread?");
+    await dialog(page).getByRole("button", { name: "Keep" }).click();
+    await dialog(page).waitFor({ state: "hidden" });
+    expect((await client(harness.stack, API_KEY).get(threadId)).body.status).toBe(
+      "waiting_for_approval",
+    );
+
+    await page.getByRole("button", { name: "Cancel thread" }).click();
+    await dialog(page).getByRole("button", { name: "Confirm" }).click();
+    await waitForStatus(page, "cancelled");
+    expect(await approval(page).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Cancel thread" }).count()).toBe(0);
+    expect((await eventTypes(page)).at(-1)).toBe("cancelled");
+    expectClean(opened);
+    await opened.close();
+  });
+
+  it("forks from the latest event and from any event, each opening the new thread", async () => {
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    const original = await launch(page, "What is (1 + 5) / 3?");
+    await waitForStatus(page, "waiting_for_approval");
+
+    await page.getByRole("button", { name: "Fork", exact: true }).click();
+    await dialog(page).getByRole("button", { name: "Confirm" }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(original));
+    const fork = threadIdOf(page);
+    await page.getByRole("link", { name: original }).waitFor();
+    await waitForStatus(page, "waiting_for_approval");
+    expect(await pendingArgs(page)).toEqual({ a: 6, b: 3 });
+    expect(await page.locator(".meta").textContent()).toContain(`forked from ${original} at #5`);
+
+    // Back to the original; fork it from its first event: the new thread runs again from there.
+    await page.getByRole("link", { name: original }).click();
+    await waitForStatus(page, "waiting_for_approval");
+    const first = page.getByRole("list", { name: "Timeline" }).getByRole("listitem").first();
+    await first.getByRole("button", { name: "Fork from here" }).click();
+    expect(await dialog(page).getByRole("heading").textContent()).toBe("Fork from event #1?");
+    await dialog(page).getByRole("button", { name: "Confirm" }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(original));
+    expect(threadIdOf(page)).not.toBe(fork);
+    expect(await page.locator(".meta").textContent()).toContain(`forked from ${original} at #1`);
+    await waitForStatus(page, "waiting_for_approval");
+    expect(await pendingArgs(page)).toEqual({ a: 6, b: 3 });
+    expectClean(opened);
+    await opened.close();
+  });
+
+  it("deletes a thread after the confirmation step and goes back to the list", async () => {
+    const api = client(harness.stack, API_KEY);
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    const threadId = await launch(page, "What is 1 + 1?");
+    await waitForStatus(page, "done");
+    await page.getByRole("button", { name: "Delete" }).click();
+    await dialog(page).getByRole("button", { name: "Keep" }).click();
+    expect((await api.get(threadId)).status).toBe(200);
+    await page.getByRole("button", { name: "Delete" }).click();
+    await dialog(page).getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("heading", { name: "Threads" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/console");
+    expect((await api.get(threadId)).status).toBe(404);
+    expect(await page.locator(`a[href$="${threadId}"]`).count()).toBe(0);
+    expectClean(opened);
+    await opened.close();
+  });
+
+  it("shows the context the model sees next: the system prompt, the thread, each tool's schema", async () => {
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url);
+    await launch(page, "What is (3 + 4) / 2?");
+    await waitForStatus(page, "waiting_for_approval");
+    const toggle = page.getByRole("button", { name: "Context" });
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+    await toggle.click();
+    expect(await toggle.getAttribute("aria-expanded")).toBe("true");
+    const context = page.getByRole("region", { name: "Context the model sees next" });
+    await context.getByRole("heading", { name: "System prompt" }).waitFor();
+    const view = await client(harness.stack, API_KEY).request(
+      "GET",
+      `/threads/${threadIdOf(page)}/context`,
+    );
+    const [system, ...rest] = view.body.messages as { role: string; content: string }[];
+    const blocks = context.locator(".context-message pre");
+    expect(await blocks.first().textContent()).toBe(system?.content);
+    expect(await blocks.nth(1).textContent()).toBe(rest[0]?.content);
+    expect(rest[0]?.content).toContain("<user_message>\nWhat is (3 + 4) / 2?\n</user_message>");
+
+    const tools = context.locator(".tool");
+    expect(await tools.locator(".tool-name").allTextContents()).toEqual(
+      (view.body.tools as { name: string }[]).map((tool) => tool.name),
+    );
+    const divide = tools.filter({ hasText: "divide" });
+    await divide.getByText("JSON Schema").click();
+    const schema = JSON.parse((await divide.locator("pre").textContent()) ?? "null");
+    expect(schema).toEqual(
+      (view.body.tools as { name: string; parameters: unknown }[]).find((t) => t.name === "divide")
+        ?.parameters,
+    );
+    expectClean(opened);
+    await opened.close();
+  });
+});
