@@ -10,6 +10,7 @@ import {
   type WebhookSource,
 } from "../../functions/api/webhook-config.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
+import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
 import { createRuntime } from "../../functions/runtime.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
@@ -19,7 +20,11 @@ import {
   LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
-import { ensureStepQueues } from "../../shared/aws/sqs/queues.ts";
+import {
+  ensureInboxQueues,
+  ensureStepQueues,
+  sendToDeadLetters,
+} from "../../shared/aws/sqs/queues.ts";
 import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import { readOpenAIConfig } from "../../shared/llm/config.ts";
@@ -57,6 +62,8 @@ export interface LocalStackOptions {
   tableName?: string;
   /** The step queues' base name (`<name>.fifo`, `<name>-dlq.fifo`). Default `twelve-steps`. */
   queueName?: string;
+  /** The inbox queue other systems send launches and answers to (and `<name>-dlq`). Default `twelve-inbox`. */
+  inboxQueueName?: string;
   /** Where DynamoDB Local keeps its files; null (the default) keeps threads in memory. */
   dataDir?: string | null;
   /** Wipe `dataDir` first. */
@@ -94,6 +101,9 @@ export interface LocalStack {
   tableName: string;
   queueUrl: string;
   dlqUrl: string;
+  /** The inbox queue (`twelve-inbox`) and its dead-letter queue. */
+  inboxUrl: string;
+  inboxDlqUrl: string;
   sqsEndpoint: string;
   dynamoEndpoint: string;
   /** The local EventBridge endpoint the worker publishes to. */
@@ -189,6 +199,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxReceiveCount: options.maxReceiveCount ?? 5,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
     });
+    const inbox = await ensureInboxQueues(sqsClient, {
+      name: options.inboxQueueName ?? "twelve-inbox",
+      maxReceiveCount: options.maxReceiveCount ?? 5,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+    });
     // The HTTP API listens first, so the links in notices name the port it got; its handler is
     // set below, before any request can arrive.
     let api: ReturnType<typeof createApiHandler> | undefined;
@@ -237,6 +252,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     stops.push(poller.stop);
+    // The inbox: other systems' launches and answers, as the deployed trigger consumes them.
+    const inboxPoller = startPoller({
+      client: sqsClient,
+      queueUrl: inbox.queueUrl,
+      queueArn: inbox.queueArn,
+      region: REGION,
+      worker: createInboxHandler(deps, logger, {
+        deadLetter: (record, reason) =>
+          sendToDeadLetters(sqsClient, inbox.dlqUrl, record.body, reason),
+      }),
+      concurrency: 1,
+      log,
+    });
+    stops.push(inboxPoller.stop);
     const trigger = createTriggerHandler(deps, logger);
     route = (event) => {
       if (event.detailType === THREAD_WAITING_DETAIL_TYPE) {
@@ -279,6 +308,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deps,
       queueUrl: queues.queueUrl,
       dlqUrl: queues.dlqUrl,
+      inboxUrl: inbox.queueUrl,
+      inboxDlqUrl: inbox.dlqUrl,
       tableName,
       sqsEndpoint,
       dynamoEndpoint,

@@ -15,7 +15,10 @@ import { agents, DemoModel } from "../../shared/examples/agents.ts";
  * recovery tests.
  */
 export async function startTestStack(
-  options: Pick<LocalStackOptions, "apiKey" | "apiKeys" | "webhookSecrets" | "webhookSources" | "log" | "model"> = {},
+  options: Pick<
+    LocalStackOptions,
+    "apiKey" | "apiKeys" | "webhookSecrets" | "webhookSources" | "log" | "model"
+  > = {},
 ): Promise<LocalStack> {
   const suffix = randomBytes(6).toString("hex");
   return startLocalStack({
@@ -25,6 +28,7 @@ export async function startTestStack(
     emulators: { dynamoEndpoint: inject("dynamoEndpoint"), sqsEndpoint: inject("sqsEndpoint") },
     tableName: `twelve-threads-${suffix}`,
     queueName: `twelve-steps-${suffix}`,
+    inboxQueueName: `twelve-inbox-${suffix}`,
     visibilityTimeoutSeconds: 1,
     maxReceiveCount: 5,
     pollers: 2,

@@ -4,6 +4,7 @@ import {
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
@@ -63,6 +64,64 @@ export async function ensureStepQueues(
 }
 
 /**
+ * Creates the standard queue `<name>` and its dead-letter queue `<name>-dlq`, or brings
+ * existing ones to `spec`: the inbox other systems send launches and answers to (the local
+ * stack's `twelve-inbox`). Safe to call on every start.
+ *
+ * @example
+ * const inbox = await ensureInboxQueues(client, { name: "twelve-inbox", maxReceiveCount: 5, visibilityTimeoutSeconds: 60 });
+ */
+export async function ensureInboxQueues(
+  client: SQSClient,
+  spec: StepQueueSpec,
+): Promise<StepQueues> {
+  checkSpec(spec);
+  const dlq = await ensureQueue(
+    client,
+    `${spec.name}-dlq`,
+    {},
+    {
+      MessageRetentionPeriod: DLQ_RETENTION_SECONDS,
+    },
+  );
+  const queue = await ensureQueue(
+    client,
+    spec.name,
+    {},
+    {
+      VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: spec.maxReceiveCount,
+      }),
+    },
+  );
+  return { queueUrl: queue.url, queueArn: queue.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
+}
+
+/**
+ * Puts a message that can never be processed on a dead-letter queue at once, with why
+ * (message attribute `twelve-reason`), instead of letting it bounce until `maxReceiveCount`.
+ *
+ * @example
+ * await sendToDeadLetters(client, dlqUrl, record.body, "unknown_agent: no agent \"x\"");
+ */
+export async function sendToDeadLetters(
+  client: SQSClient,
+  dlqUrl: string,
+  body: string,
+  reason: string,
+): Promise<void> {
+  await client.send(
+    new SendMessageCommand({
+      QueueUrl: dlqUrl,
+      MessageBody: body,
+      MessageAttributes: { "twelve-reason": { DataType: "String", StringValue: reason } },
+    }),
+  );
+}
+
+/**
  * Receives up to `max` messages (1-10), long polling up to `waitSeconds` (0-20), with every
  * system and message attribute: what a local poller needs to build Lambda SQS events with
  * `toSqsRecord`. Pass `signal` to abandon a long poll on shutdown.
@@ -108,22 +167,28 @@ export async function deleteStepMessage(
  * Creates the queue with only the attributes fixed at creation, then sets the rest: CreateQueue
  * fails on an existing queue whose attributes differ, SetQueueAttributes converges.
  */
-async function ensureFifoQueue(
+const ensureFifoQueue = (client: SQSClient, name: string, attributes: Record<string, string>) =>
+  ensureQueue(
+    client,
+    name,
+    { FifoQueue: "true" },
+    { ContentBasedDeduplication: "false", ...attributes },
+  );
+
+async function ensureQueue(
   client: SQSClient,
   name: string,
+  atCreation: Record<string, string>,
   attributes: Record<string, string>,
 ): Promise<{ url: string; arn: string }> {
   const created = await client.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: "true" } }),
+    new CreateQueueCommand({ QueueName: name, Attributes: atCreation }),
   );
   const url = created.QueueUrl;
   if (!url) throw new TwelveError(`SQS CreateQueue returned no URL for ${name}`);
-  await client.send(
-    new SetQueueAttributesCommand({
-      QueueUrl: url,
-      Attributes: { ContentBasedDeduplication: "false", ...attributes },
-    }),
-  );
+  if (Object.keys(attributes).length > 0) {
+    await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+  }
   const read = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
   );
