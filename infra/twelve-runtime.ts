@@ -21,7 +21,7 @@ import {
 } from "./constructs/handler-entries.ts";
 import { HandlerFunction } from "./constructs/handler-function.ts";
 import { type JwtAuth, ThreadsApi } from "./constructs/http-api.ts";
-import { StepQueues } from "./constructs/step-queues.ts";
+import { InboxQueues, StepQueues } from "./constructs/step-queues.ts";
 import { ThreadTable } from "./constructs/thread-table.ts";
 import { acknowledgeIndexAccess, acknowledgeManualRotation } from "./nag.ts";
 
@@ -90,6 +90,10 @@ export class TwelveRuntime extends Construct {
   readonly table: Table;
   readonly stepQueue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Where other systems send launches and answers (`aws sqs send-message`). */
+  readonly inboxQueue: Queue;
+  /** Inbox messages that could never be processed, each with its `twelve-reason`. */
+  readonly inboxDeadLetterQueue: Queue;
   readonly bus: EventBus;
   /** Base URL of the HTTP API. */
   readonly url: string;
@@ -180,14 +184,25 @@ export class TwelveRuntime extends Construct {
       removalPolicy,
     });
 
+    const inbox = new InboxQueues(this, "Inbox", {
+      // Six times the trigger's timeout, as AWS advises for an SQS event source.
+      visibilityTimeout: Duration.minutes(1),
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    });
     const trigger = fn("Trigger", "trigger", {
-      description: "Launches agents from EventBridge schedules and agent.launch events",
+      description:
+        "Launches agents from EventBridge schedules, agent.launch events and the inbox queue",
       timeout: Duration.seconds(10),
-      environment: runtimeEnv,
+      environment: { ...runtimeEnv, INBOX_DLQ_URL: inbox.deadLetterQueue.queueUrl },
     });
     table.grantReadWriteData(trigger);
     acknowledgeIndexAccess(trigger, table);
     steps.queue.grantSendMessages(trigger);
+    // What can never be processed goes straight to the inbox's dead letters, with the reason.
+    inbox.deadLetterQueue.grantSendMessages(trigger);
+    trigger.addEventSource(
+      new SqsEventSource(inbox.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
     const triggers = new AgentTriggers(this, "Triggers", {
       agents: props.agents,
       trigger,
@@ -249,6 +264,7 @@ export class TwelveRuntime extends Construct {
 
     new RuntimeAlarms(this, "Alarms", {
       deadLetterQueue: steps.deadLetterQueue,
+      inboxDeadLetterQueue: inbox.deadLetterQueue,
       worker,
       ...(props.alarmTopicArn
         ? { action: new SnsAction(Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)) }
@@ -258,6 +274,8 @@ export class TwelveRuntime extends Construct {
     this.table = table;
     this.stepQueue = steps.queue;
     this.deadLetterQueue = steps.deadLetterQueue;
+    this.inboxQueue = inbox.queue;
+    this.inboxDeadLetterQueue = inbox.deadLetterQueue;
     this.bus = triggers.bus;
     this.url = api.url;
     this.apiKey = keyAuth?.apiKey;

@@ -58,6 +58,11 @@ export class TwelveStack extends Stack {
     );
     output("TableName", runtime.table.tableName, "The thread table");
     output("StepQueueName", runtime.stepQueue.queueName, "The FIFO step queue");
+    output(
+      "InboxQueueUrl",
+      runtime.inboxQueue.queueUrl,
+      "Where other systems send launches and answers (aws sqs send-message)",
+    );
     output("DeadLetterQueueName", runtime.deadLetterQueue.queueName, "Steps that kept failing");
     output("EventBusName", runtime.bus.eventBusName, "thread.waiting notices, agent.launch events");
     if (runtime.openAiKey) {

@@ -12,6 +12,8 @@ import { Construct } from "constructs";
 
 export interface RuntimeAlarmsProps {
   deadLetterQueue: IQueue;
+  /** The inbox's dead letters: a message another system sent that could not be processed. */
+  inboxDeadLetterQueue?: IQueue;
   worker: IFunction;
   /** Where the alarms go (an SNS topic); none: they show in the CloudWatch console only. */
   action?: IAlarmAction;
@@ -26,6 +28,7 @@ export interface RuntimeAlarmsProps {
  */
 export class RuntimeAlarms extends Construct {
   readonly deadLetters: Alarm;
+  readonly inboxDeadLetters?: Alarm;
   readonly workerErrors: Alarm;
   readonly workerThrottles: Alarm;
 
@@ -62,5 +65,15 @@ export class RuntimeAlarms extends Construct {
       props.worker.metricThrottles({ period, statistic: "Sum" }),
       "The step worker was throttled: steps wait.",
     );
+    if (props.inboxDeadLetterQueue) {
+      this.inboxDeadLetters = anyOf(
+        "InboxDeadLetters",
+        props.inboxDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: "Maximum",
+        }),
+        "An inbox message could not be processed: its twelve-reason attribute says why.",
+      );
+    }
   }
 }

@@ -25,6 +25,34 @@ export interface StepQueuesProps {
  *   maxReceiveCount: 5,
  * });
  */
+/**
+ * The inbox other systems send launches and answers to (a standard queue: order does not
+ * matter, each message stands alone), and its dead-letter queue, as `ensureInboxQueues` builds
+ * them locally. Encrypted by SQS, TLS only.
+ *
+ * @example
+ * const inbox = new InboxQueues(this, "Inbox", { visibilityTimeout: Duration.minutes(1), maxReceiveCount: 5 });
+ */
+export class InboxQueues extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: StepQueuesProps) {
+    super(scope, id);
+    this.deadLetterQueue = new Queue(this, "DeadLetters", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, "Queue", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: props.visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+  }
+}
+
 export class StepQueues extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;

@@ -103,9 +103,9 @@ describe("Stack: Twelve", () => {
       expect(environmentOf(template, "worker").STEP_MAX_RECEIVES).toBe("5");
     });
 
-    it("are both encrypted by SQS and refuse requests without TLS", () => {
+    it("are all encrypted by SQS and refuse requests without TLS (steps, inbox, dead letters)", () => {
       const queues = resourcesOf(template, "AWS::SQS::Queue");
-      expect(queues).toHaveLength(2);
+      expect(queues).toHaveLength(4);
       for (const [id, queue] of queues) {
         expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
         template.hasResourceProperties("AWS::SQS::QueuePolicy", {
@@ -132,10 +132,40 @@ describe("Stack: Twelve", () => {
       });
     });
 
+    it("feed the trigger the inbox in batches of 10, partial failures reported, dead letters sendable", () => {
+      const { id: triggerId } = functionOf(template, "trigger");
+      const queues = template.findResources("AWS::SQS::Queue", {
+        Properties: Match.objectLike({ VisibilityTimeout: 60 }),
+      });
+      const [inbox] = Object.keys(queues);
+      expect(Object.keys(queues)).toHaveLength(1);
+      expect(
+        (queues[inbox as string]?.Properties as { FifoQueue?: boolean }).FifoQueue,
+      ).toBeUndefined();
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionName: { Ref: triggerId },
+        EventSourceArn: { "Fn::GetAtt": [inbox, "Arn"] },
+        BatchSize: 10,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+      });
+      const dlq = (
+        queues[inbox as string]?.Properties as {
+          RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [string, string] } };
+        }
+      ).RedrivePolicy.deadLetterTargetArn["Fn::GetAtt"][0];
+      expect(environmentOf(template, "trigger").INBOX_DLQ_URL).toEqual({ Ref: dlq });
+      expect(policyOf("trigger")).toContainEqual(
+        expect.objectContaining({
+          actions: expect.arrayContaining(["sqs:SendMessage"]),
+          resources: expect.arrayContaining([{ "Fn::GetAtt": [dlq, "Arn"] }]),
+        }),
+      );
+    });
+
     it("feed the worker in batches of 10, reporting partial batch failures", () => {
       const { id: workerId } = functionOf(template, "worker");
       const queue = logicalId("AWS::SQS::Queue", { ContentBasedDeduplication: false });
-      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
         FunctionName: { Ref: workerId },
         EventSourceArn: { "Fn::GetAtt": [queue, "Arn"] },
@@ -410,15 +440,22 @@ describe("Stack: Twelve", () => {
   });
 
   describe("Alarms", () => {
-    it("fire on a message in the dead-letter queue", () => {
-      const dlq = logicalId("AWS::SQS::Queue", { MessageRetentionPeriod: 1_209_600 });
-      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-        Namespace: "AWS/SQS",
-        MetricName: "ApproximateNumberOfMessagesVisible",
-        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlq, "QueueName"] } }],
-        ComparisonOperator: "GreaterThanThreshold",
-        Threshold: 0,
-      });
+    it("fire on a message in either dead-letter queue (steps, inbox)", () => {
+      const dlqs = Object.keys(
+        template.findResources("AWS::SQS::Queue", {
+          Properties: Match.objectLike({ MessageRetentionPeriod: 1_209_600 }),
+        }),
+      );
+      expect(dlqs).toHaveLength(2);
+      for (const dlq of dlqs) {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+          Namespace: "AWS/SQS",
+          MetricName: "ApproximateNumberOfMessagesVisible",
+          Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlq, "QueueName"] } }],
+          ComparisonOperator: "GreaterThanThreshold",
+          Threshold: 0,
+        });
+      }
     });
 
     it("fire on a worker error and on a worker throttle", () => {
@@ -443,6 +480,7 @@ describe("Stack: Twelve", () => {
           "ApiUrl",
           "DeadLetterQueueName",
           "EventBusName",
+          "InboxQueueUrl",
           "OpenAiKeySecretArn",
           "StepQueueName",
           "TableName",
@@ -475,14 +513,15 @@ describe("Stack: Twelve", () => {
       expect(services("reconciler")).toEqual(["dynamodb", "logs", "sqs"]);
       expect(services("worker")).toEqual(["dynamodb", "events", "logs", "secretsmanager", "sqs"]);
       expect(services("authorizer")).toEqual(["logs", "secretsmanager"]);
-      // The reconciler only reads threads; only the worker receives step messages.
+      // The reconciler only reads threads; the worker receives step messages, the trigger the
+      // inbox's (and sends to no queue but the step queue and the inbox's dead letters).
       const actions = (name: string) => policyOf(name).flatMap((s) => s.actions);
       const tableWrites = /^dynamodb:(Put|Update|Delete|BatchWrite)/;
       expect(actions("reconciler").filter((a) => tableWrites.test(a))).toEqual([]);
       const receivers = ["api", "trigger", "reconciler", "worker", "authorizer"].filter((name) =>
         actions(name).includes("sqs:ReceiveMessage"),
       );
-      expect(receivers).toEqual(["worker"]);
+      expect(receivers).toEqual(["trigger", "worker"]);
     });
   });
 });
