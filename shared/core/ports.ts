@@ -146,6 +146,8 @@ export interface StepQueue {
 
 /** Published when a thread starts waiting for a person, so any channel can notify them. */
 export interface ThreadWaitingNotice {
+  /** Stable across re-publishes of the same pause: `<threadId>:<callId>`. */
+  id: string;
   threadId: string;
   agent: string;
   status: "waiting_for_approval" | "waiting_for_human";
@@ -157,9 +159,29 @@ export interface ThreadWaitingNotice {
   link: string;
 }
 
-/** Tells the world about a thread that waits (factor 11: EventBridge in AWS). */
+/** Published when a thread ends: done (with the terminal tool's output) or failed (why). */
+export interface ThreadEndedNotice {
+  /** Stable across re-publishes of the same end: `<threadId>:<status>:<version>`. */
+  id: string;
+  threadId: string;
+  agent: string;
+  status: "done" | "failed";
+  /** The version the thread ended at (a later turn ends at another). */
+  version: number;
+  output?: string;
+  reason?: string;
+  link: string;
+}
+
+/**
+ * Tells the world about a thread that waits or ends (factor 11: EventBridge in AWS, from where
+ * the channels (webhooks, Slack, email) are notified). Notices are at-least-once: a crash between
+ * the write and the publish publishes again, under the same id.
+ */
 export interface Notifier {
   threadWaiting(notice: ThreadWaitingNotice): Promise<void>;
+  /** Optional: a notifier without it hears of pauses only. */
+  threadEnded?(notice: ThreadEndedNotice): Promise<void>;
 }
 
 /**

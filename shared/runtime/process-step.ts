@@ -50,7 +50,13 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
   if (!agent) {
     const reason = `agent "${thread.agent}" is not served by this deployment`;
     const events = [failed(deps, reason)];
-    await appendOrLose(deps, thread, events, deriveHead([...thread.events, ...events]));
+    const saved = await appendOrLose(
+      deps,
+      thread,
+      events,
+      deriveHead([...thread.events, ...events]),
+    );
+    if (saved) await announceEnd(deps, saved);
     return "stepped";
   }
   const { events, next } = await step(thread, { agent, model: deps.model, clock: deps.clock });
@@ -76,6 +82,8 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
       break;
     case "done":
     case "fail":
+      await announceEnd(deps, saved);
+      break;
     case "cancelled":
       break;
     default: {
@@ -96,9 +104,16 @@ async function catchUp(
   thread: Thread,
   message: StepMessage,
 ): Promise<StepOutcome> {
-  if (deriveStatus(thread.events) === "running") {
+  const status = deriveStatus(thread.events);
+  if (status === "running") {
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
     return "resent";
+  }
+  if (status === "done" || status === "failed") {
+    // This message's step ended the thread: the notice may have been lost after the write.
+    if (!deps.notifier.threadEnded || versionOf(thread) - 1 < message.version) return "stale";
+    await announceEnd(deps, thread);
+    return "reannounced";
   }
   const pending = derivePending(thread.events);
   if (!pending || requestIndex(thread, pending.callId) < message.version) return "stale";
@@ -141,6 +156,27 @@ async function keepWhatRan(
 const callIdOf = (event: ThreadEvent): string =>
   "callId" in event.data && typeof event.data.callId === "string" ? event.data.callId : "";
 
+/** Tells the world the thread ended (its last event is `done` or `failed`). */
+async function announceEnd(
+  deps: Pick<RuntimeDeps, "notifier" | "threadLink">,
+  thread: Thread,
+): Promise<void> {
+  if (!deps.notifier.threadEnded) return;
+  const last = thread.events.at(-1);
+  if (last?.type !== "done" && last?.type !== "failed") return;
+  const status = last.type === "done" ? "done" : "failed";
+  const version = versionOf(thread);
+  await deps.notifier.threadEnded({
+    id: `${thread.id}:${status}:${version}`,
+    threadId: thread.id,
+    agent: thread.agent,
+    status,
+    version,
+    ...(last.type === "done" ? { output: last.data.output } : { reason: last.data.reason }),
+    link: deps.threadLink(thread.id),
+  });
+}
+
 /** Tells the world the thread waits for a person, if it does (a fork taken at a pause). */
 export async function announceWaiting(
   deps: Pick<RuntimeDeps, "notifier" | "threadLink">,
@@ -157,6 +193,7 @@ async function announce(
   pending: Pending,
 ): Promise<void> {
   await deps.notifier.threadWaiting({
+    id: `${thread.id}:${pending.callId}`,
     threadId: thread.id,
     agent: thread.agent,
     status: pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human",

@@ -7,11 +7,14 @@ import {
 import { PutEventsError } from "../../shared/aws/events/errors.ts";
 import {
   EventBridgeNotifier,
+  THREAD_DONE_DETAIL_TYPE,
+  THREAD_FAILED_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
-import type { ThreadWaitingNotice } from "../../shared/core/ports.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../shared/core/ports.ts";
 
 const notice: ThreadWaitingNotice = {
+  id: "t-42:call-7",
   threadId: "t-42",
   agent: "calculator",
   status: "waiting_for_approval",
@@ -38,6 +41,45 @@ describe("Class: EventBridgeNotifier", () => {
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     maxAttempts: 1,
+  });
+
+  describe("Method: threadEnded", () => {
+    it("publishes a done thread as thread.done and a failed one as thread.failed", async () => {
+      // Prepare
+      const notifier = new EventBridgeNotifier({
+        busName: "twelve-bus",
+        clientConfig: clientConfig(),
+      });
+      const done: ThreadEndedNotice = {
+        id: "t-42:done:9",
+        threadId: "t-42",
+        agent: "calculator",
+        status: "done",
+        version: 9,
+        output: "7",
+        link: "https://agents.example.com/threads/t-42",
+      };
+
+      // Act
+      await notifier.threadEnded(done);
+      await notifier.threadEnded({
+        ...done,
+        id: "t-42:failed:10",
+        status: "failed",
+        version: 10,
+        reason: "poisoned",
+      });
+
+      // Assess
+      expect(server.entries.map((e) => [e.detailType, (e.detail as { id: string }).id])).toEqual([
+        [THREAD_DONE_DETAIL_TYPE, "t-42:done:9"],
+        [THREAD_FAILED_DETAIL_TYPE, "t-42:failed:10"],
+      ]);
+      expect([THREAD_DONE_DETAIL_TYPE, THREAD_FAILED_DETAIL_TYPE]).toEqual([
+        "thread.done",
+        "thread.failed",
+      ]);
+    });
   });
 
   describe("Method: threadWaiting", () => {

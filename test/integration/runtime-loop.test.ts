@@ -157,6 +157,7 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
     });
     const notice = entry?.detail;
     expect(notice).toEqual({
+      id: `${body.threadId}:${waiting.pending?.callId}`,
       threadId: body.threadId,
       agent: "calculator",
       status: "waiting_for_human",
@@ -231,7 +232,8 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
         api.respond(body.threadId, { callId: waiting.pending?.callId, approved: i % 2 === 0 }),
       ),
     );
-    const after = await api.waitFor(body.threadId, "done");
+    // An approval that wins finishes the thread; a rejection makes it ask what to compute instead.
+    const after = await api.waitFor(body.threadId, ["done", "waiting_for_human"]);
     const decisions = after.events.filter((e) => e.type === "approval_decision");
     expect(decisions).toHaveLength(1);
     // The winner's decision sent again is a retry (202, recorded once); the other one is 409.

@@ -4,11 +4,15 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from "@aws-sdk/client-eventbridge";
-import type { Notifier, ThreadWaitingNotice } from "../../core/ports.ts";
+import type { Notifier, ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
 import { PutEventsError } from "./errors.ts";
 
 /** The `detail-type` of the event published when a thread starts waiting for a person. */
 export const THREAD_WAITING_DETAIL_TYPE = "thread.waiting";
+
+/** The `detail-type`s of the events published when a thread ends. */
+export const THREAD_DONE_DETAIL_TYPE = "thread.done";
+export const THREAD_FAILED_DETAIL_TYPE = "thread.failed";
 
 /** The `detail-type` of a custom event on the agents' bus that launches the agent its detail names. */
 export const LAUNCH_DETAIL_TYPE = "agent.launch";
@@ -49,14 +53,24 @@ export class EventBridgeNotifier implements Notifier {
   }
 
   async threadWaiting(notice: ThreadWaitingNotice): Promise<void> {
+    await this.publish(THREAD_WAITING_DETAIL_TYPE, notice);
+  }
+
+  async threadEnded(notice: ThreadEndedNotice): Promise<void> {
+    const detailType =
+      notice.status === "done" ? THREAD_DONE_DETAIL_TYPE : THREAD_FAILED_DETAIL_TYPE;
+    await this.publish(detailType, notice);
+  }
+
+  private async publish(detailType: string, detail: unknown): Promise<void> {
     const output = await this.client.send(
-      new PutEventsCommand({ Entries: [this.entry(THREAD_WAITING_DETAIL_TYPE, notice)] }),
+      new PutEventsCommand({ Entries: [this.entry(detailType, detail)] }),
     );
     if ((output.FailedEntryCount ?? 0) > 0) {
       const failed = output.Entries?.find((entry) => entry.ErrorCode !== undefined);
       throw new PutEventsError({
         busName: this.busName,
-        detailType: THREAD_WAITING_DETAIL_TYPE,
+        detailType,
         errorCode: failed?.ErrorCode,
         errorMessage: failed?.ErrorMessage,
       });

@@ -575,6 +575,7 @@ export class World {
         );
         // Answer anyway, as someone polling the listing would, so the rest can still be checked.
         this.answer({
+          id: `${thread.id}:${pending.callId}`,
           threadId: thread.id,
           agent: thread.agent,
           status: pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human",
