@@ -61,8 +61,11 @@ function App() {
   };
   const thread = /^threads\/([^/]+)$/.exec(route);
   let page = null;
-  if (thread?.[1]) page = <ThreadPage threadId={decodeURIComponent(thread[1])} />;
-  else if (route === "") {
+  if (thread?.[1]) {
+    const threadId = decodeURIComponent(thread[1]);
+    // A new thread is a new page: nothing of the last one's state shows while it loads.
+    page = <ThreadPage key={threadId} threadId={threadId} />;
+  } else if (route === "") {
     page = (
       <main>
         <h1 class="visually-hidden">Twelve console</h1>
