@@ -23,7 +23,10 @@ const loggedStatus = (status: number) =>
     `^(console: Failed to load resource: the server responded with a status of ${status} |response: ${status} )`,
   );
 
-describe("the web console: signing in, the thread list, launching, routing", () => {
+// Generous: a loaded two-core machine runs both files side by side.
+describe("the web console: signing in, the thread list, launching, routing", {
+  timeout: 60_000,
+}, () => {
   let harness: Harness;
 
   beforeAll(async () => {
@@ -157,13 +160,13 @@ describe("the web console: signing in, the thread list, launching, routing", () 
     };
     const times = () =>
       rows.locator("time").evaluateAll((all) => all.map((time) => time.getAttribute("datetime")));
-    await expect.poll(() => rows.count()).toBe(20);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(20);
     const page1 = await hrefs();
     const sorted = await times();
     expect(sorted).toEqual(sorted.toSorted().toReversed());
     await page.getByRole("button", { name: "Next page" }).click();
     await page.getByText("Page 2").waitFor();
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     const page2 = await hrefs();
     expect(new Set([...page1, ...page2])).toEqual(
       new Set([launched[1], ...more].map((id) => `/console/threads/${id}`)),

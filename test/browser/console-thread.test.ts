@@ -26,7 +26,10 @@ const dialog = (page: Page) => page.getByRole("dialog");
 const pendingArgs = async (page: Page) =>
   JSON.parse((await approval(page).locator("pre").first().textContent()) ?? "null");
 
-describe("the web console: one thread, live, and what a person does with it", () => {
+// Generous: a loaded two-core machine runs both files side by side.
+describe("the web console: one thread, live, and what a person does with it", {
+  timeout: 60_000,
+}, () => {
   let harness: Harness;
 
   beforeAll(async () => {
@@ -194,6 +197,7 @@ describe("the web console: one thread, live, and what a person does with it", ()
     await dialog(page).getByRole("button", { name: "Confirm" }).click();
     await page.waitForURL((url) => !url.pathname.endsWith(original));
     expect(threadIdOf(page)).not.toBe(fork);
+    await page.getByRole("link", { name: original }).waitFor();
     expect(await page.locator(".meta").textContent()).toContain(`forked from ${original} at #1`);
     await waitForStatus(page, "waiting_for_approval");
     expect(await pendingArgs(page)).toEqual({ a: 6, b: 3 });
