@@ -12,6 +12,9 @@ import {
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
+import { createNotifyHandler } from "../../functions/notify/app.ts";
+import { readNotifyWebhooks } from "../../functions/notify/config.ts";
+import type { DeliveryOptions, WebhookTarget } from "../../functions/notify/webhook-channel.ts";
 import { createRuntime } from "../../functions/runtime.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
@@ -87,12 +90,19 @@ export interface LocalStackOptions {
   webhookSecrets?: Record<string, string>;
   /** Webhook sources in any format (`WEBHOOK_SOURCES`): GitHub, Stripe, Standard Webhooks. */
   webhookSources?: Record<string, WebhookSource>;
+  /** Receivers of thread notices (`NOTIFY_WEBHOOKS`); default: the environment's. */
+  notifyWebhooks?: WebhookTarget[];
+  /** Retries of a notice delivery (tests make them quick). */
+  notifyDelivery?: DeliveryOptions;
   /** Seconds before an unacknowledged step message is delivered again. */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
   pollers?: number;
   log?: (line: string) => void;
 }
+
+/** The events the channels hear of. */
+const NOTICE_TYPES = new Set(["thread.waiting", "thread.done", "thread.failed"]);
 
 export interface LocalStack {
   /** The HTTP API: `http://127.0.0.1:<port>`, the port it really listens on. */
@@ -164,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             "webhookSecrets and webhookSources",
           )
         : readWebhookSources();
+    const notifyWebhooks = options.notifyWebhooks ?? readNotifyWebhooks();
     const dynamoPort = options.dynamoPort ?? 0;
     const sqsPort = options.sqsPort ?? 0;
     if (port !== 0) await assertPortFree(port, "the HTTP API", "PORT");
@@ -267,7 +278,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(inboxPoller.stop);
     const trigger = createTriggerHandler(deps, logger);
+    const notify = createNotifyHandler({
+      webhooks: async () => notifyWebhooks,
+      logger,
+      ...(options.notifyDelivery ? { delivery: options.notifyDelivery } : {}),
+    });
     route = (event) => {
+      if (NOTICE_TYPES.has(event.detailType)) {
+        // As the deployed rule does: the fan-out runs beside the step, never in its way.
+        notify(toEventBridgeEnvelope(event, REGION)).catch((error: unknown) =>
+          log(`notify failed: ${String(error)}`),
+        );
+      }
       if (event.detailType === THREAD_WAITING_DETAIL_TYPE) {
         const { threadId, tool, callId } = event.detail;
         log(`thread.waiting: ${String(threadId)} waits on ${String(tool)} (${String(callId)})`);

@@ -1,0 +1,52 @@
+import * as z from "zod";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../shared/core/ports.ts";
+
+/** What the channels hear of: a thread that waits for a person, or one that ended. */
+export const noticeTypes = ["thread.waiting", "thread.done", "thread.failed"] as const;
+export type NoticeType = (typeof noticeTypes)[number];
+
+export type Notice =
+  | { type: "thread.waiting"; data: ThreadWaitingNotice }
+  | { type: "thread.done" | "thread.failed"; data: ThreadEndedNotice };
+
+const common = {
+  id: z.string().min(1),
+  threadId: z.string().min(1),
+  agent: z.string(),
+  link: z.string(),
+};
+const waiting = z.looseObject({
+  ...common,
+  status: z.enum(["waiting_for_approval", "waiting_for_human"]),
+  callId: z.string(),
+  tool: z.string(),
+  args: z.unknown(),
+  message: z.string().optional(),
+});
+const ended = z.looseObject({
+  ...common,
+  status: z.enum(["done", "failed"]),
+  version: z.number().int().positive(),
+  output: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+/**
+ * The notice an EventBridge event carries (`detail-type` `thread.waiting`, `thread.done` or
+ * `thread.failed`, the notice as `detail`), or null for any other event.
+ */
+export function noticeOf(event: unknown): Notice | null {
+  const { "detail-type": type, detail } = (event ?? {}) as {
+    "detail-type"?: unknown;
+    detail?: unknown;
+  };
+  if (type === "thread.waiting") {
+    const parsed = waiting.safeParse(detail);
+    return parsed.success ? { type, data: parsed.data as ThreadWaitingNotice } : null;
+  }
+  if (type === "thread.done" || type === "thread.failed") {
+    const parsed = ended.safeParse(detail);
+    return parsed.success ? { type, data: parsed.data as ThreadEndedNotice } : null;
+  }
+  return null;
+}
