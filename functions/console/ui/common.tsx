@@ -129,7 +129,8 @@ export function ConfirmDialog(props: { request: ConfirmRequest | null }) {
             <button type="submit" class="danger">
               Confirm
             </button>
-            <button type="button" onClick={() => answer(false)}>
+            {/* The safe answer has the focus: Enter alone changes nothing. */}
+            <button type="button" autofocus onClick={() => answer(false)}>
               Keep
             </button>
           </div>
