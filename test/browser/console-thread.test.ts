@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ThreadEvent } from "../../shared/core/events.ts";
+import { deriveHead } from "../../shared/core/thread.ts";
 import { client } from "../integration/local-stack.ts";
 import {
   API_KEY,
   BROWSER_SETUP_MS,
+  type Dom,
   eventTypes,
   expectClean,
   type Harness,
@@ -156,8 +159,13 @@ describe("the web console: one thread, live, and what a person does with it", {
     await waitForStatus(page, "waiting_for_approval");
     await page.getByRole("button", { name: "Cancel thread" }).click();
     expect(await dialog(page).getByRole("heading").textContent()).toBe("Cancel this thread?");
-    await dialog(page).getByRole("button", { name: "Keep" }).click();
+    // The safe answer has the focus; Escape is Keep too.
+    const focused = () =>
+      page.evaluate(() => (globalThis as unknown as Dom).document.activeElement?.textContent);
+    expect(await focused()).toBe("Keep");
+    await page.keyboard.press("Escape");
     await dialog(page).waitFor({ state: "hidden" });
+    expect(await focused()).toBe("Cancel thread");
     expect((await client(harness.stack, API_KEY).get(threadId)).body.status).toBe(
       "waiting_for_approval",
     );
@@ -257,6 +265,71 @@ describe("the web console: one thread, live, and what a person does with it", {
     expect(schema).toEqual(
       (view.body.tools as { name: string; parameters: unknown }[]).find((t) => t.name === "divide")
         ?.parameters,
+    );
+    expectClean(opened);
+    await opened.close();
+  });
+  it("pages a long thread's older events, collapses a large result, sums usage over what it shows", async () => {
+    // 251 events written straight to the store: a launch, 124 additions, the answer.
+    const start = Date.now() - 3_600_000;
+    const at = (i: number) => new Date(start + i * 1000).toISOString();
+    const usage = { promptTokens: 10, completionTokens: 2 };
+    const events: ThreadEvent[] = [
+      { type: "user_message", at: at(0), data: { message: "Add one, many times" } },
+    ];
+    for (let i = 1; i <= 124; i++) {
+      const callId = `call_${i}`;
+      const args = { a: i, b: 1 };
+      events.push({
+        type: "tool_call",
+        at: at(2 * i),
+        data: { callId, tool: "add", args, source: "model", usage },
+      });
+      const result = i === 124 ? "x".repeat(5000) : i + 1;
+      events.push({
+        type: "tool_result",
+        at: at(2 * i + 1),
+        data: { callId, tool: "add", result },
+      });
+    }
+    const done = { callId: "call_done", tool: "done_for_now", args: { message: "125" } };
+    events.push({ type: "tool_call", at: at(250), data: { ...done, source: "model", usage } });
+    events.push({ type: "done", at: at(251), data: { callId: "call_done", output: "125" } });
+    const threadId = `thr_long_${Date.now()}`;
+    await harness.stack.deps.store.create({
+      thread: { id: threadId, agent: "calculator", events },
+      head: deriveHead(events),
+    });
+
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url, `/console/threads/${threadId}`);
+    await waitForStatus(page, "done");
+    const items = page.getByRole("list", { name: "Timeline" }).getByRole("listitem");
+    expect(await items.count()).toBe(200);
+    expect(await items.first().locator(".event-version").textContent()).toBe("#52");
+    const usageText = async () =>
+      ((await page.getByRole("region", { name: "Usage" }).textContent()) ?? "").replace(
+        /\s+/g,
+        " ",
+      );
+    expect(await usageText()).toContain(
+      "1,000 prompt tokens, 200 completion tokens over 100 model calls (events #52 on)",
+    );
+
+    const large = items.filter({ hasText: "#249" });
+    const details = large.locator("details");
+    expect(await details.locator("summary").textContent()).toMatch(/^Result \(5,000 characters\)$/);
+    expect(await details.getAttribute("open")).toBeNull();
+    await details.locator("summary").click();
+    expect(await details.locator("pre").textContent()).toBe("x".repeat(5000));
+
+    await page.getByRole("button", { name: "Load older events" }).click();
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(251);
+    expect(await items.first().textContent()).toContain("Add one, many times");
+    expect(await page.getByRole("button", { name: "Load older events" }).count()).toBe(0);
+    expect(await usageText()).toContain(
+      "1,250 prompt tokens, 250 completion tokens over 125 model calls.",
     );
     expectClean(opened);
     await opened.close();
