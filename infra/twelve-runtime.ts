@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { Duration, RemovalPolicy, SecretValue, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from "aws-cdk-lib";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { type EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
@@ -8,7 +8,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
-import type { Queue } from "aws-cdk-lib/aws-sqs";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { Agent } from "../shared/core/agent.ts";
 import { agentMap } from "../shared/runtime/agents.ts";
@@ -104,6 +104,8 @@ export class TwelveRuntime extends Construct {
   readonly apiKey: Secret | undefined;
   /** `POST /hooks/{source}` secrets, as JSON `{"<source>": "<secret>"}`. */
   readonly webhookSecrets: Secret;
+  /** Receivers of thread notices, as JSON `[{"url", "secret", "events"?, "agents"?}]`. */
+  readonly notifyWebhooks: Secret;
   /** Where the OpenAI key goes; absent with `model: "module"`. */
   readonly openAiKey: Secret | undefined;
   /** The functions by handler; no `authorizer` with `jwt`. */
@@ -262,7 +264,53 @@ export class TwelveRuntime extends Construct {
       targets: [new LambdaFunction(reconciler, { retryAttempts: 0 })],
     });
 
+    // Notices fan out to the channels away from the steps: a receiver that is down costs a step
+    // nothing; EventBridge retries the fan-out, then keeps the notice in a dead-letter queue.
+    const notifyWebhooks = new Secret(this, "NotifyWebhooks", {
+      description:
+        'Receivers of thread notices as JSON [{"url", "secret": "whsec_…", "events"?, "agents"?}]',
+      secretStringValue: SecretValue.unsafePlainText("[]"),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeManualRotation(
+      notifyWebhooks,
+      "Shared with the receivers of notices, who verify with it: it changes when they change it, " +
+        "by hand (put-secret-value); the notify function reads it again within 5 minutes.",
+    );
+    const notify = fn("Notify", "notify", {
+      description: "Hands thread notices (waiting, done, failed) to the outbound webhooks",
+      timeout: Duration.seconds(60),
+      environment: { NOTIFY_WEBHOOKS_ARN: notifyWebhooks.secretArn },
+    });
+    notifyWebhooks.grantRead(notify);
+    const undelivered = new Queue(this, "UndeliveredNotices", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(undelivered).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "The dead-letter queue of the notices rule's target: EventBridge puts there what it could not deliver.",
+    });
+    new Rule(this, "Notices", {
+      description: "Thread notices to the notify function",
+      eventBus: triggers.bus,
+      eventPattern: {
+        source: ["twelve"],
+        detailType: ["thread.waiting", "thread.done", "thread.failed"],
+      },
+      targets: [
+        new LambdaFunction(notify, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: undelivered,
+        }),
+      ],
+    });
+
     new RuntimeAlarms(this, "Alarms", {
+      undeliveredNotices: undelivered,
       deadLetterQueue: steps.deadLetterQueue,
       inboxDeadLetterQueue: inbox.deadLetterQueue,
       worker,
@@ -286,8 +334,10 @@ export class TwelveRuntime extends Construct {
       worker,
       trigger,
       reconciler,
+      notify,
       ...(keyAuth ? { authorizer: keyAuth.authorizer } : {}),
     };
+    this.notifyWebhooks = notifyWebhooks;
   }
 
   /** The bearer keys' secret and the Lambda authorizer that checks them, and alone reads it. */

@@ -56,6 +56,11 @@ export class TwelveStack extends Stack {
       runtime.webhookSecrets.secretArn,
       "Webhook secrets: JSON {source: secret}",
     );
+    output(
+      "NotifyWebhooksArn",
+      runtime.notifyWebhooks.secretArn,
+      'Receivers of thread notices: JSON [{"url", "secret", "events"?, "agents"?}]',
+    );
     output("TableName", runtime.table.tableName, "The thread table");
     output("StepQueueName", runtime.stepQueue.queueName, "The FIFO step queue");
     output(
@@ -64,7 +69,11 @@ export class TwelveStack extends Stack {
       "Where other systems send launches and answers (aws sqs send-message)",
     );
     output("DeadLetterQueueName", runtime.deadLetterQueue.queueName, "Steps that kept failing");
-    output("EventBusName", runtime.bus.eventBusName, "thread.waiting notices, agent.launch events");
+    output(
+      "EventBusName",
+      runtime.bus.eventBusName,
+      "thread.waiting/done/failed notices, agent.launch events",
+    );
     if (runtime.openAiKey) {
       output("OpenAiKeySecretArn", runtime.openAiKey.secretArn, "Put the OpenAI API key here");
     }

@@ -1,6 +1,7 @@
 import { apiHandler } from "./api.ts";
 import { authorizerHandler } from "./authorizer.ts";
 import { type HandlersOptions, lazyRuntime } from "./lazy-runtime.ts";
+import { notifyHandler } from "./notify.ts";
 import { reconcilerHandler } from "./reconciler.ts";
 import { triggerHandler } from "./trigger.ts";
 import { workerHandler } from "./worker.ts";
@@ -14,6 +15,7 @@ export interface TwelveHandlers {
   trigger: ReturnType<typeof triggerHandler>;
   reconciler: ReturnType<typeof reconcilerHandler>;
   authorizer: ReturnType<typeof authorizerHandler>;
+  notify: ReturnType<typeof notifyHandler>;
 }
 
 /**
@@ -35,5 +37,6 @@ export function createHandlers(options: HandlersOptions): TwelveHandlers {
     trigger: triggerHandler(runtime),
     reconciler: reconcilerHandler(runtime),
     authorizer: authorizerHandler(),
+    notify: notifyHandler(),
   };
 }

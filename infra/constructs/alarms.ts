@@ -14,6 +14,8 @@ export interface RuntimeAlarmsProps {
   deadLetterQueue: IQueue;
   /** The inbox's dead letters: a message another system sent that could not be processed. */
   inboxDeadLetterQueue?: IQueue;
+  /** Notices the channels never took, after EventBridge's retries. */
+  undeliveredNotices?: IQueue;
   worker: IFunction;
   /** Where the alarms go (an SNS topic); none: they show in the CloudWatch console only. */
   action?: IAlarmAction;
@@ -29,6 +31,7 @@ export interface RuntimeAlarmsProps {
 export class RuntimeAlarms extends Construct {
   readonly deadLetters: Alarm;
   readonly inboxDeadLetters?: Alarm;
+  readonly undeliveredNotices?: Alarm;
   readonly workerErrors: Alarm;
   readonly workerThrottles: Alarm;
 
@@ -65,6 +68,16 @@ export class RuntimeAlarms extends Construct {
       props.worker.metricThrottles({ period, statistic: "Sum" }),
       "The step worker was throttled: steps wait.",
     );
+    if (props.undeliveredNotices) {
+      this.undeliveredNotices = anyOf(
+        "UndeliveredNotices",
+        props.undeliveredNotices.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: "Maximum",
+        }),
+        "A thread notice did not reach its channels (a webhook receiver down): see the notify logs.",
+      );
+    }
     if (props.inboxDeadLetterQueue) {
       this.inboxDeadLetters = anyOf(
         "InboxDeadLetters",

@@ -8,7 +8,14 @@ import { buildConsole } from "../console/build.ts";
 const CONSOLE_ASSETS = "console-assets.json";
 
 /** The functions of a deployment, by the handler each one runs. */
-export const handlerNames = ["api", "worker", "trigger", "reconciler", "authorizer"] as const;
+export const handlerNames = [
+  "api",
+  "worker",
+  "trigger",
+  "reconciler",
+  "authorizer",
+  "notify",
+] as const;
 export type HandlerName = (typeof handlerNames)[number];
 
 /** This file runs from the package's `.ts` sources (this repository) or its compiled `dist/`. */
@@ -27,6 +34,7 @@ const factoryName: Record<HandlerName, string> = {
   trigger: "triggerHandler",
   reconciler: "reconcilerHandler",
   authorizer: "authorizerHandler",
+  notify: "notifyHandler",
 };
 
 /**
@@ -85,8 +93,8 @@ export function writeHandlerEntries(input: {
 
 function entrySource(name: HandlerName, entry: string, label: string): string {
   const factory = `import { ${factoryName[name]} } from ${JSON.stringify(factoryPath(name))};`;
-  if (name === "authorizer") {
-    // The authorizer checks a key; it needs no agents.
+  if (name === "authorizer" || name === "notify") {
+    // The authorizer checks a key, notify hands notices on: they need no agents.
     return `${factory}\nexport const handler = ${factoryName[name]}();\n`;
   }
   return [

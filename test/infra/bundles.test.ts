@@ -89,11 +89,12 @@ describe("Bundles", () => {
     }
   });
 
-  it("hold the agents module the stack names (the example agents), but the authorizer none", () => {
+  it("hold the agents module the stack names (the example agents), but the authorizer and notify none", () => {
     for (const handler of handlerNames) {
       const files = bundledFiles(handler);
-      if (handler === "authorizer") expect(files).not.toContain("shared/examples/agents.ts");
-      else expect(files, handler).toContain("shared/examples/calculator/tools.ts");
+      if (handler === "authorizer" || handler === "notify") {
+        expect(files, handler).not.toContain("shared/examples/agents.ts");
+      } else expect(files, handler).toContain("shared/examples/calculator/tools.ts");
     }
   });
 

@@ -105,7 +105,7 @@ describe("Stack: Twelve", () => {
 
     it("are all encrypted by SQS and refuse requests without TLS (steps, inbox, dead letters)", () => {
       const queues = resourcesOf(template, "AWS::SQS::Queue");
-      expect(queues).toHaveLength(4);
+      expect(queues).toHaveLength(5);
       for (const [id, queue] of queues) {
         expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
         template.hasResourceProperties("AWS::SQS::QueuePolicy", {
@@ -439,14 +439,55 @@ describe("Stack: Twelve", () => {
     });
   });
 
+  describe("Notices", () => {
+    it("go from the bus to the notify function, retried for two hours, then to a dead-letter queue", () => {
+      const { id: notifyId } = functionOf(template, "notify");
+      const [[, rule] = []] = resourcesOf(template, "AWS::Events::Rule").filter(([, r]) =>
+        JSON.stringify(r.Properties.EventPattern ?? {}).includes("thread.waiting"),
+      );
+      expect(rule?.Properties.EventPattern).toEqual({
+        source: ["twelve"],
+        "detail-type": ["thread.waiting", "thread.done", "thread.failed"],
+      });
+      const [target] = rule?.Properties.Targets as {
+        Arn: unknown;
+        RetryPolicy: unknown;
+        DeadLetterConfig: { Arn: { "Fn::GetAtt": [string, string] } };
+      }[];
+      expect(target?.Arn).toEqual({ "Fn::GetAtt": [notifyId, "Arn"] });
+      expect(target?.RetryPolicy).toEqual({
+        MaximumEventAgeInSeconds: 7200,
+        MaximumRetryAttempts: 8,
+      });
+      const dlq = target?.DeadLetterConfig.Arn["Fn::GetAtt"][0];
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlq, "QueueName"] } }],
+      });
+    });
+
+    it("reach the receivers in the NotifyWebhooks secret, which only the notify function reads", () => {
+      const secret = logicalId("AWS::SecretsManager::Secret", {
+        Description: Match.stringLikeRegexp("Receivers of thread notices"),
+      });
+      expect(environmentOf(template, "notify").NOTIFY_WEBHOOKS_ARN).toEqual({ Ref: secret });
+      const readers = [...functionsByHandler(template).keys()].filter((name) =>
+        policyOf(name).some((statement) =>
+          JSON.stringify(statement.resources).includes(`"${secret}"`),
+        ),
+      );
+      expect(readers).toEqual(["notify"]);
+    });
+  });
+
   describe("Alarms", () => {
-    it("fire on a message in either dead-letter queue (steps, inbox)", () => {
+    it("fire on a message in any dead-letter queue (steps, inbox, undelivered notices)", () => {
       const dlqs = Object.keys(
         template.findResources("AWS::SQS::Queue", {
           Properties: Match.objectLike({ MessageRetentionPeriod: 1_209_600 }),
         }),
       );
-      expect(dlqs).toHaveLength(2);
+      expect(dlqs).toHaveLength(3);
       for (const dlq of dlqs) {
         template.hasResourceProperties("AWS::CloudWatch::Alarm", {
           Namespace: "AWS/SQS",
@@ -481,6 +522,7 @@ describe("Stack: Twelve", () => {
           "DeadLetterQueueName",
           "EventBusName",
           "InboxQueueUrl",
+          "NotifyWebhooksArn",
           "OpenAiKeySecretArn",
           "StepQueueName",
           "TableName",
@@ -513,13 +555,14 @@ describe("Stack: Twelve", () => {
       expect(services("reconciler")).toEqual(["dynamodb", "logs", "sqs"]);
       expect(services("worker")).toEqual(["dynamodb", "events", "logs", "secretsmanager", "sqs"]);
       expect(services("authorizer")).toEqual(["logs", "secretsmanager"]);
+      expect(services("notify")).toEqual(["logs", "secretsmanager"]);
       // The reconciler only reads threads; the worker receives step messages, the trigger the
       // inbox's (and sends to no queue but the step queue and the inbox's dead letters).
       const actions = (name: string) => policyOf(name).flatMap((s) => s.actions);
       const tableWrites = /^dynamodb:(Put|Update|Delete|BatchWrite)/;
       expect(actions("reconciler").filter((a) => tableWrites.test(a))).toEqual([]);
-      const receivers = ["api", "trigger", "reconciler", "worker", "authorizer"].filter((name) =>
-        actions(name).includes("sqs:ReceiveMessage"),
+      const receivers = ["api", "trigger", "reconciler", "worker", "authorizer", "notify"].filter(
+        (name) => actions(name).includes("sqs:ReceiveMessage"),
       );
       expect(receivers).toEqual(["trigger", "worker"]);
     });
