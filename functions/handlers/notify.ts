@@ -1,5 +1,6 @@
 import { logger } from "../logger.ts";
 import { createNotifyHandler, type NotifyResult } from "../notify/app.ts";
+import { webhookChannels } from "../notify/channel.ts";
 import { notifyWebhooksFromEnv } from "../notify/config.ts";
 
 /**
@@ -10,7 +11,13 @@ import { notifyWebhooksFromEnv } from "../notify/config.ts";
 export function notifyHandler() {
   let notify: ReturnType<typeof createNotifyHandler> | undefined;
   return async (event: unknown): Promise<NotifyResult> => {
-    notify ??= createNotifyHandler({ webhooks: notifyWebhooksFromEnv(), logger });
+    if (!notify) {
+      const webhooks = notifyWebhooksFromEnv();
+      notify = createNotifyHandler({
+        channels: async () => webhookChannels(await webhooks()),
+        logger,
+      });
+    }
     return notify(event);
   };
 }

@@ -1,26 +1,20 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Channel } from "./channel.ts";
 import { noticeOf } from "./notices.ts";
-import {
-  type DeliveryOptions,
-  deliverToWebhook,
-  type WebhookTarget,
-  wants,
-} from "./webhook-channel.ts";
 
 export type NotifyResult = { notified: number } | { ignored: string };
 
 /**
  * The channels' fan-out (factor 7): an EventBridge rule hands every `thread.waiting`,
  * `thread.done` and `thread.failed` notice here, away from the step that published it, so a
- * channel that is down never blocks or fails a step. Each receiver that wants the notice gets it;
+ * channel that is down never blocks or fails a step. Each channel that wants the notice gets it;
  * one that still fails after its retries makes this invocation fail, so EventBridge delivers the
  * notice again (the same id: receivers deduplicate) and finally to a dead-letter queue with an
  * alarm. Events that carry no notice are ignored.
  */
 export function createNotifyHandler(options: {
-  webhooks: () => Promise<readonly WebhookTarget[]>;
+  channels: () => Promise<readonly Channel[]>;
   logger: Logger;
-  delivery?: DeliveryOptions;
 }) {
   return async (event: unknown): Promise<NotifyResult> => {
     const notice = noticeOf(event);
@@ -28,10 +22,8 @@ export function createNotifyHandler(options: {
       options.logger.warn("notify: not a thread notice", { event });
       return { ignored: "not a thread notice" };
     }
-    const targets = (await options.webhooks()).filter((target) => wants(target, notice));
-    const results = await Promise.allSettled(
-      targets.map((target) => deliverToWebhook(target, notice, options.delivery)),
-    );
+    const targets = (await options.channels()).filter((channel) => channel.wants(notice));
+    const results = await Promise.allSettled(targets.map((channel) => channel.deliver(notice)));
     const failures = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
     if (failures.length > 0) {
       options.logger.error("notify: a channel did not take the notice", {

@@ -13,6 +13,7 @@ import { apiKeysOf, readConfig } from "../../functions/config.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
 import { createNotifyHandler } from "../../functions/notify/app.ts";
+import { type Channel, webhookChannels } from "../../functions/notify/channel.ts";
 import { readNotifyWebhooks } from "../../functions/notify/config.ts";
 import type { DeliveryOptions, WebhookTarget } from "../../functions/notify/webhook-channel.ts";
 import { createRuntime } from "../../functions/runtime.ts";
@@ -94,6 +95,8 @@ export interface LocalStackOptions {
   notifyWebhooks?: WebhookTarget[];
   /** Retries of a notice delivery (tests make them quick). */
   notifyDelivery?: DeliveryOptions;
+  /** More channels for the notices (Slack, email), beside the webhooks. */
+  channels?: readonly Channel[];
   /** Seconds before an unacknowledged step message is delivered again. */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
@@ -278,11 +281,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(inboxPoller.stop);
     const trigger = createTriggerHandler(deps, logger);
-    const notify = createNotifyHandler({
-      webhooks: async () => notifyWebhooks,
-      logger,
-      ...(options.notifyDelivery ? { delivery: options.notifyDelivery } : {}),
-    });
+    const channels = [
+      ...webhookChannels(notifyWebhooks, options.notifyDelivery),
+      ...(options.channels ?? []),
+    ];
+    const notify = createNotifyHandler({ channels: async () => channels, logger });
     route = (event) => {
       if (NOTICE_TYPES.has(event.detailType)) {
         // As the deployed rule does: the fan-out runs beside the step, never in its way.

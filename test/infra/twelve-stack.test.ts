@@ -137,22 +137,20 @@ describe("Stack: Twelve", () => {
       const queues = template.findResources("AWS::SQS::Queue", {
         Properties: Match.objectLike({ VisibilityTimeout: 60 }),
       });
-      const [inbox] = Object.keys(queues);
+      const [inbox = ""] = Object.keys(queues);
       expect(Object.keys(queues)).toHaveLength(1);
-      expect(
-        (queues[inbox as string]?.Properties as { FifoQueue?: boolean }).FifoQueue,
-      ).toBeUndefined();
+      const properties = (queues[inbox] ?? { Properties: {} }).Properties as {
+        FifoQueue?: boolean;
+        RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [string, string] } };
+      };
+      expect(properties.FifoQueue).toBeUndefined();
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
         FunctionName: { Ref: triggerId },
         EventSourceArn: { "Fn::GetAtt": [inbox, "Arn"] },
         BatchSize: 10,
         FunctionResponseTypes: ["ReportBatchItemFailures"],
       });
-      const dlq = (
-        queues[inbox as string]?.Properties as {
-          RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [string, string] } };
-        }
-      ).RedrivePolicy.deadLetterTargetArn["Fn::GetAtt"][0];
+      const dlq = properties.RedrivePolicy.deadLetterTargetArn["Fn::GetAtt"][0];
       expect(environmentOf(template, "trigger").INBOX_DLQ_URL).toEqual({ Ref: dlq });
       expect(policyOf("trigger")).toContainEqual(
         expect.objectContaining({
@@ -449,7 +447,7 @@ describe("Stack: Twelve", () => {
         source: ["twelve"],
         "detail-type": ["thread.waiting", "thread.done", "thread.failed"],
       });
-      const [target] = rule?.Properties.Targets as {
+      const [target] = (rule ?? { Properties: { Targets: [] } }).Properties.Targets as {
         Arn: unknown;
         RetryPolicy: unknown;
         DeadLetterConfig: { Arn: { "Fn::GetAtt": [string, string] } };

@@ -17,7 +17,14 @@ import { agents, DemoModel } from "../../shared/examples/agents.ts";
 export async function startTestStack(
   options: Pick<
     LocalStackOptions,
-    "apiKey" | "apiKeys" | "webhookSecrets" | "webhookSources" | "notifyWebhooks" | "notifyDelivery" | "log" | "model"
+    | "apiKey"
+    | "apiKeys"
+    | "webhookSecrets"
+    | "webhookSources"
+    | "notifyWebhooks"
+    | "notifyDelivery"
+    | "log"
+    | "model"
   > = {},
 ): Promise<LocalStack> {
   const suffix = randomBytes(6).toString("hex");
