@@ -334,4 +334,27 @@ describe("the web console: one thread, live, and what a person does with it", {
     expectClean(opened);
     await opened.close();
   });
+  it("shows why a failed thread failed, and offers neither cancel nor a follow-up", async () => {
+    const now = new Date().toISOString();
+    const events: ThreadEvent[] = [
+      { type: "user_message", at: now, data: { message: "What is 1 + 2?" } },
+      { type: "failed", at: now, data: { reason: "step message dead-lettered after 5 receives" } },
+    ];
+    const threadId = `thr_failed_${Date.now()}`;
+    await harness.stack.deps.store.create({
+      thread: { id: threadId, agent: "calculator", events },
+      head: deriveHead(events),
+    });
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url, `/console/threads/${threadId}`);
+    await waitForStatus(page, "failed");
+    expect(await page.getByRole("region", { name: "Failed" }).textContent()).toContain(
+      "step message dead-lettered after 5 receives",
+    );
+    expect(await page.getByRole("button", { name: "Cancel thread" }).count()).toBe(0);
+    expect(await page.getByLabel("Follow-up").count()).toBe(0);
+    expectClean(opened);
+    await opened.close();
+  });
 });

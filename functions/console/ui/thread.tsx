@@ -193,6 +193,12 @@ export function ThreadPage(props: { threadId: string }) {
                   <FollowUpPanel threadId={threadId} onDone={thread.refresh} />
                 </>
               )}
+              {head.status === "failed" && head.failure !== null && (
+                <section class="card failure" aria-labelledby="failure-title">
+                  <h2 id="failure-title">Failed</h2>
+                  <p class="text">{head.failure}</p>
+                </section>
+              )}
               {head.status === "running" && (
                 <p class="hint running" aria-live="polite">
                   Running…

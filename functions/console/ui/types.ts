@@ -70,7 +70,7 @@ export interface ThreadView {
   events: ThreadEvent[];
   pending: Pending | null;
   output: string | null;
-  failure: unknown;
+  failure: string | null;
   forkedFrom?: { threadId: string; version: number; by?: { principal: string; via: string } };
   eventsFrom?: number;
   olderEvents?: string;
