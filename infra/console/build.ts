@@ -52,7 +52,8 @@ export function buildConsole(): ConsoleAssets {
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>Twelve console</title>${style}
+    <title>Twelve console</title>
+    <link rel="icon" href="data:,">${style}
     <script type="module" src="/console/assets/${names.js}"></script>
   </head>
   <body>

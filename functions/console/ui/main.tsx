@@ -103,11 +103,5 @@ function App() {
   );
 }
 
-// The page names no icon, so the browser would ask for /favicon.ico (a 404): an empty one.
-const icon = document.createElement("link");
-icon.rel = "icon";
-icon.href = "data:,";
-document.head.append(icon);
-
 const root = document.getElementById("app");
 if (root) render(<App />, root);
