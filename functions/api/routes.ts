@@ -10,6 +10,7 @@ import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { handleSlackEvents, handleSlackInteractions } from "../channels/slack/http.ts";
 import { type ConsoleAssets, serveConsole } from "../console/serve.ts";
 import { HttpError, json } from "./http.ts";
 import { openApiDocument, type RouteDocs } from "./openapi.ts";
@@ -79,6 +80,12 @@ const CONSOLE_IS_PUBLIC = {
     "The web console's static page and assets: no data and no secret; every API call the page makes carries the bearer key and goes through the authorizer.",
 };
 
+/** Why Slack's routes need no authorizer: the function checks Slack's own signature. */
+const SIGNED_BY_SLACK = {
+  reason:
+    "Slack's requests: the function checks Slack's v0 HMAC-SHA256 signature with a 5-minute window before it reads the body.",
+};
+
 export const routes: readonly Route[] = [
   {
     method: "GET",
@@ -94,6 +101,20 @@ export const routes: readonly Route[] = [
     auth: false,
     openAtGateway: CONSOLE_IS_PUBLIC,
     handle: async ({ consoleAssets, params }) => serveConsole(consoleAssets, params.path ?? ""),
+  },
+  {
+    method: "POST",
+    path: "/slack/interactions",
+    auth: false,
+    openAtGateway: SIGNED_BY_SLACK,
+    handle: (context) => handleSlackInteractions(context),
+  },
+  {
+    method: "POST",
+    path: "/slack/events",
+    auth: false,
+    openAtGateway: SIGNED_BY_SLACK,
+    handle: (context) => handleSlackEvents(context),
   },
   {
     method: "GET",
