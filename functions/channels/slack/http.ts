@@ -1,23 +1,62 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { HttpError } from "../../api/http.ts";
+import { bodyText, header } from "../../api/request.ts";
 import type { RouteContext } from "../../api/routes.ts";
+import { type SlackConfig, slackConfig } from "./config.ts";
+import { handleEvent } from "./events.ts";
+import { handleInteraction } from "./interactions.ts";
+import { verifySlackSignature } from "./signature.ts";
+
+/** Slack's config and the request's raw body, once its signature holds (a 401 otherwise). */
+function verified(context: RouteContext): { config: SlackConfig; body: string } {
+  const config = slackConfig();
+  if (!config)
+    throw new HttpError("route_not_found", "Slack is not configured for this deployment");
+  const body = bodyText(context.event, context.maxBodyBytes);
+  verifySlackSignature({
+    secret: config.signingSecret,
+    timestamp: header(context.event, "x-slack-request-timestamp"),
+    signature: header(context.event, "x-slack-signature"),
+    body,
+    now: context.deps.clock.now(),
+  });
+  return { config, body };
+}
+
+const parseJson = (text: string, what: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError("invalid_json", `${what} is not valid JSON: ${(error as Error).message}`);
+  }
+};
 
 /**
  * `POST /slack/interactions`: Slack's block actions and view submissions (the buttons and modals
- * of an approval or a question). Not built yet: answers 404 until Slack is configured.
+ * of an approval or a question), as a form with a `payload` field. 404 while Slack is not
+ * configured; 401 unless Slack signed it.
  */
 export async function handleSlackInteractions(
-  _context: RouteContext,
+  context: RouteContext,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  throw new HttpError("route_not_found", "Slack is not configured for this deployment");
+  const { config, body } = verified(context);
+  const payload = new URLSearchParams(body).get("payload");
+  if (payload === null) throw new HttpError("invalid_body", "body has no payload field");
+  return handleInteraction(context.deps, config, parseJson(payload, "payload"));
 }
 
 /**
- * `POST /slack/events`: Slack's Events API (replies in a message's thread, mentions,
- * `url_verification`). Not built yet: answers 404 until Slack is configured.
+ * `POST /slack/events`: Slack's Events API (`url_verification`, replies in a message's thread,
+ * mentions). 404 while Slack is not configured; 401 unless Slack signed it.
  */
 export async function handleSlackEvents(
-  _context: RouteContext,
+  context: RouteContext,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  throw new HttpError("route_not_found", "Slack is not configured for this deployment");
+  const { config, body } = verified(context);
+  return handleEvent(
+    context.deps,
+    config,
+    parseJson(body, "body"),
+    header(context.event, "x-slack-retry-reason"),
+  );
 }

@@ -1,0 +1,54 @@
+import type { Channel } from "../../notify/channel.ts";
+import { slackClient } from "./client.ts";
+import { channelFor, type SlackConfig, slackConfig } from "./config.ts";
+import { SLACK_EVENT_TYPE, waitingMessage } from "./messages.ts";
+
+/** How many of the channel's latest messages are looked through for an earlier post. */
+const RECENT = 50;
+
+/**
+ * Posts each pause (a `thread.waiting` notice) to Slack: a Block Kit message with the thread,
+ * the tool, its arguments, the console's link, and Approve / Reject or Reply buttons. An agent's
+ * channel is `SLACK_CHANNELS[agent]`, else `SLACK_CHANNEL`; an agent with neither is not told.
+ * Slack has no idempotency key: before posting, the channel's latest messages are searched for
+ * one carrying the notice's id in its metadata, so a redelivered notice is posted once (best
+ * effort: a redelivery racing the first post, or one past the latest 50 messages, posts again).
+ *
+ * @example
+ * const channels = [slackChannel({ botToken: "xoxb-…", channel: "C0123", channels: {} })];
+ */
+export function slackChannel(
+  config: Pick<SlackConfig, "botToken" | "apiUrl" | "channel" | "channels">,
+): Channel {
+  const client = slackClient(config, { retries: 2, minTimeout: 500, maxTimeout: 2_000 });
+  return {
+    name: "slack",
+    wants: (notice) =>
+      notice.type === "thread.waiting" && channelFor(config, notice.data.agent) !== undefined,
+    async deliver(notice) {
+      const channel = channelFor(config, notice.data.agent);
+      if (notice.type !== "thread.waiting" || channel === undefined) return;
+      const recent = await client.conversations.history({
+        channel,
+        limit: RECENT,
+        include_all_metadata: true,
+      });
+      const posted = recent.messages?.some(
+        (message) =>
+          message.metadata?.event_type === SLACK_EVENT_TYPE &&
+          (message.metadata.event_payload as { noticeId?: unknown } | undefined)?.noticeId ===
+            notice.data.id,
+      );
+      if (posted) return;
+      await client.chat.postMessage({ channel, ...waitingMessage(notice.data) });
+    },
+  };
+}
+
+/** The Slack channel the environment configures (`SLACK_*`), or none. */
+export function slackChannelFromEnv(): Channel[] {
+  const config = slackConfig();
+  return config && (config.channel || Object.keys(config.channels).length > 0)
+    ? [slackChannel(config)]
+    : [];
+}

@@ -1,0 +1,27 @@
+import { LogLevel, type RetryOptions, WebClient } from "@slack/web-api";
+import type { SlackConfig } from "./config.ts";
+
+const clients = new Map<string, WebClient>();
+
+/**
+ * The official Web API client for `config`'s token and `SLACK_API_URL` (one per pair, reused
+ * across invocations). `retries`: how often a failed call is tried again (the routes answer
+ * within Slack's 3 seconds, so they try once).
+ */
+export function slackClient(
+  config: Pick<SlackConfig, "botToken" | "apiUrl">,
+  retryConfig: RetryOptions = { retries: 0 },
+): WebClient {
+  const key = JSON.stringify([config.botToken, config.apiUrl, retryConfig]);
+  let client = clients.get(key);
+  if (!client) {
+    client = new WebClient(config.botToken, {
+      ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+      retryConfig,
+      timeout: 2_500,
+      logLevel: LogLevel.ERROR,
+    });
+    clients.set(key, client);
+  }
+  return client;
+}

@@ -1,0 +1,195 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import * as z from "zod";
+import {
+  NotPendingError,
+  ThreadClosedError,
+  ThreadNotFoundError,
+} from "../../../shared/core/errors.ts";
+import type { Actor } from "../../../shared/core/events.ts";
+import type { HumanReply } from "../../../shared/core/lifecycle.ts";
+import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
+import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
+import { HttpError, json } from "../../api/http.ts";
+import { logger } from "../../logger.ts";
+import { slackClient } from "./client.ts";
+import type { SlackConfig } from "./config.ts";
+import {
+  ACTIONS,
+  type CallRef,
+  decidedMessage,
+  INPUT,
+  inputModal,
+  type ModalRef,
+  type Outcome,
+  VIEWS,
+} from "./messages.ts";
+
+const callRef = z.object({
+  t: z.string().min(1),
+  c: z.string().min(1),
+  h: z.string().optional(),
+  k: z.string(),
+  l: z.string(),
+});
+const modalRef = callRef.extend({ channel: z.string().min(1), ts: z.string().min(1) });
+const fromJson = <S extends z.ZodType>(schema: S) =>
+  z.string().transform((text, ctx): z.output<S> => {
+    try {
+      return schema.parse(JSON.parse(text));
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is not a reference this app wrote" });
+      return z.NEVER;
+    }
+  });
+
+const user = z.looseObject({ id: z.string().min(1) });
+const blockActions = z.looseObject({
+  type: z.literal("block_actions"),
+  user,
+  trigger_id: z.string().optional(),
+  container: z
+    .looseObject({ channel_id: z.string().optional(), message_ts: z.string().optional() })
+    .optional(),
+  channel: z.looseObject({ id: z.string() }).optional(),
+  message: z.looseObject({ ts: z.string() }).optional(),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).min(1),
+});
+const viewSubmission = z.looseObject({
+  type: z.literal("view_submission"),
+  user,
+  view: z.looseObject({
+    callback_id: z.string(),
+    private_metadata: fromJson(modalRef),
+    state: z.looseObject({
+      values: z.record(
+        z.string(),
+        z.record(z.string(), z.looseObject({ value: z.string().nullish() })),
+      ),
+    }),
+  }),
+});
+const payload = z.discriminatedUnion("type", [blockActions, viewSubmission]);
+
+const ok = (): APIGatewayProxyStructuredResultV2 => ({ statusCode: 200, body: "" });
+const viaSlack = (id: string): Actor => ({ principal: id, via: "slack" });
+
+/**
+ * One interaction (the verified `payload` field of a request to `/slack/interactions`): Approve
+ * records the approval; Reject and Reply open a modal, whose submission records the rejection
+ * (with its comment) or the answer. A recorded decision updates the message to say what was
+ * decided and by whom. Anything this app did not post is acknowledged and ignored.
+ */
+export async function handleInteraction(
+  deps: RuntimeDeps,
+  config: SlackConfig,
+  raw: unknown,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  if (
+    (raw as { type?: unknown } | null)?.type !== "block_actions" &&
+    (raw as { type?: unknown } | null)?.type !== "view_submission"
+  ) {
+    return ok();
+  }
+  const parsed = payload.safeParse(raw);
+  if (!parsed.success) {
+    throw new HttpError("invalid_body", `not an interaction of this app: ${parsed.error.message}`);
+  }
+  const client = slackClient(config);
+  const interaction = parsed.data;
+  if (interaction.type === "block_actions") {
+    const [action] = interaction.actions;
+    const ref = fromJson(callRef).safeParse(action?.value ?? "");
+    if (!action || !ref.success) return ok();
+    const channel = interaction.container?.channel_id ?? interaction.channel?.id;
+    const ts = interaction.container?.message_ts ?? interaction.message?.ts;
+    if (!channel || !ts) throw new HttpError("invalid_body", "the interaction names no message");
+    if (action.action_id === ACTIONS.approve) {
+      const reply = { callId: ref.data.c, approved: true, ...hash(ref.data) };
+      const outcome = await decide(deps, ref.data, reply, interaction.user.id);
+      await settle(client, { ...ref.data, channel, ts }, outcome, interaction.user.id);
+      return ok();
+    }
+    if (action.action_id === ACTIONS.reject || action.action_id === ACTIONS.reply) {
+      if (!interaction.trigger_id)
+        throw new HttpError("invalid_body", "no trigger_id to open a modal with");
+      const kind = action.action_id === ACTIONS.reject ? "reject" : "reply";
+      await client.views.open({
+        trigger_id: interaction.trigger_id,
+        view: inputModal(kind, { ...ref.data, channel, ts }),
+      });
+    }
+    return ok();
+  }
+  const { view } = interaction;
+  if (view.callback_id !== VIEWS.reject && view.callback_id !== VIEWS.reply) return ok();
+  const ref = view.private_metadata;
+  const text = view.state.values[INPUT.block]?.[INPUT.action]?.value?.trim() ?? "";
+  if (text === "")
+    return json(200, { response_action: "errors", errors: { [INPUT.block]: "Write something" } });
+  const reply: HumanReply =
+    view.callback_id === VIEWS.reject
+      ? { callId: ref.c, approved: false, comment: text, ...hash(ref) }
+      : { callId: ref.c, response: text };
+  const outcome = await decide(deps, ref, reply, interaction.user.id);
+  if (outcome.kind === "already") {
+    return json(200, { response_action: "errors", errors: { [INPUT.block]: outcome.reason } });
+  }
+  await settle(client, ref, outcome, interaction.user.id);
+  return ok();
+}
+
+const hash = (ref: CallRef) => (ref.h ? { argsHash: ref.h } : {});
+
+/** Records the answer (a conditional write and an enqueue: the step runs on the queue). */
+async function decide(
+  deps: RuntimeDeps,
+  ref: CallRef,
+  reply: HumanReply,
+  userId: string,
+): Promise<Outcome> {
+  try {
+    await respondToThread(deps, ref.t, reply, viaSlack(userId));
+  } catch (error) {
+    if (error instanceof NotPendingError) return { kind: "already", reason: "already answered" };
+    if (error instanceof ThreadClosedError)
+      return { kind: "already", reason: `the thread is ${error.status}` };
+    if (error instanceof ThreadNotFoundError) return { kind: "already", reason: "no such thread" };
+    throw error;
+  }
+  if ("approved" in reply) {
+    return reply.approved
+      ? { kind: "approved" }
+      : { kind: "rejected", comment: reply.comment ?? "" };
+  }
+  return { kind: "answered", response: reply.response };
+}
+
+/**
+ * Tells Slack: the message now says what was decided, by whom; a click that came too late is
+ * told only to its clicker. The decision is recorded already, so a failure here is logged, not
+ * answered (Slack would show the person an error for what worked).
+ */
+async function settle(
+  client: ReturnType<typeof slackClient>,
+  ref: ModalRef,
+  outcome: Outcome,
+  userId: string,
+): Promise<void> {
+  try {
+    if (outcome.kind === "already") {
+      await client.chat.postEphemeral({
+        channel: ref.channel,
+        user: userId,
+        text: `Nothing recorded: thread ${ref.t} is no longer waiting on this (${outcome.reason}).`,
+      });
+      return;
+    }
+    await client.chat.update({
+      channel: ref.channel,
+      ts: ref.ts,
+      ...decidedMessage(ref, outcome, userId),
+    });
+  } catch (error) {
+    logger.warn("slack: could not update the message", { threadId: ref.t, error: String(error) });
+  }
+}

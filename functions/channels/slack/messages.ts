@@ -1,0 +1,196 @@
+import type { ActionsBlock, Button, KnownBlock, ModalView } from "@slack/web-api";
+import { hashArgs } from "../../../shared/core/hash.ts";
+import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+
+/** The `metadata.event_type` of a message that asks for an approval or an answer. */
+export const SLACK_EVENT_TYPE = "twelve_thread_waiting";
+
+export const ACTIONS = {
+  approve: "twelve_approve",
+  reject: "twelve_reject",
+  reply: "twelve_reply",
+};
+export const VIEWS = { reject: "twelve_reject", reply: "twelve_reply" };
+export const INPUT = { block: "twelve_input", action: "text" };
+
+/** What a button carries back (short keys: a button's value holds 2,000 characters). */
+export interface CallRef {
+  /** Thread id. */
+  t: string;
+  /** Call id. */
+  c: string;
+  /** The arguments' hash, so an approval holds only for the arguments shown. */
+  h?: string;
+  /** The tool. */
+  k: string;
+  /** The console's link to the thread. */
+  l: string;
+}
+
+/** What a modal carries back: the call, and the message to update. */
+export interface ModalRef extends CallRef {
+  channel: string;
+  ts: string;
+}
+
+/** `<base>/console/threads/{id}` from a notice's `<base>/threads/{id}`. */
+export const consoleLink = (link: string): string =>
+  link.replace(/\/threads\/([^/]+)$/, "/console/threads/$1");
+
+/** Slack's mrkdwn escapes (`&`, `<`, `>`), so text is shown and never read as a link. */
+const mrkdwn = (text: string): string =>
+  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+const button = (text: string, action_id: string, value: string, style?: Button["style"]) => ({
+  type: "button" as const,
+  text: { type: "plain_text" as const, text },
+  action_id,
+  value,
+  ...(style ? { style } : {}),
+});
+
+/** The blocks that say which thread and which call, with the console's link. */
+function callBlocks(ref: Pick<CallRef, "t" | "k" | "l">, agent?: string): KnownBlock[] {
+  return [
+    {
+      type: "section",
+      fields: [
+        { type: "mrkdwn", text: `*Thread*\n<${ref.l}|${mrkdwn(ref.t)}>` },
+        { type: "mrkdwn", text: `*Tool*\n\`${mrkdwn(ref.k)}\`` },
+        ...(agent ? [{ type: "mrkdwn" as const, text: `*Agent*\n${mrkdwn(agent)}` }] : []),
+      ],
+    },
+  ];
+}
+
+/**
+ * The message a pause posts: the thread, the tool, its arguments, the console's link, and
+ * Approve / Reject (an approval) or Reply (a question). Its metadata and buttons name the thread
+ * and the call, so nothing needs storing to map the message back.
+ */
+export function waitingMessage(notice: ThreadWaitingNotice) {
+  const approval = notice.status === "waiting_for_approval";
+  const ref: CallRef = {
+    t: notice.threadId,
+    c: notice.callId,
+    k: notice.tool,
+    l: consoleLink(notice.link),
+    ...(approval ? { h: hashArgs(notice.args) } : {}),
+  };
+  const value = JSON.stringify(ref);
+  const args = JSON.stringify(notice.args ?? null, null, 2);
+  const title = approval
+    ? `*${mrkdwn(notice.agent)}* asks for approval to run \`${mrkdwn(notice.tool)}\``
+    : `*${mrkdwn(notice.agent)}* asks you a question`;
+  const actions: ActionsBlock = {
+    type: "actions",
+    block_id: "twelve_actions",
+    elements: approval
+      ? [
+          button("Approve", ACTIONS.approve, value, "primary"),
+          button("Reject", ACTIONS.reject, value, "danger"),
+        ]
+      : [button("Reply", ACTIONS.reply, value, "primary")],
+  };
+  const blocks: KnownBlock[] = [
+    { type: "section", text: { type: "mrkdwn", text: title } },
+    ...(notice.message
+      ? [
+          {
+            type: "section" as const,
+            text: { type: "mrkdwn" as const, text: clip(mrkdwn(notice.message), 2900) },
+          },
+        ]
+      : []),
+    ...callBlocks(ref),
+    ...(approval || notice.args !== undefined
+      ? [
+          {
+            type: "section" as const,
+            text: {
+              type: "mrkdwn" as const,
+              text: `*Arguments*\n\`\`\`${clip(mrkdwn(args), 2800)}\`\`\``,
+            },
+          },
+        ]
+      : []),
+    actions,
+  ];
+  const text = approval
+    ? `${notice.agent} asks for approval to run ${notice.tool} (thread ${notice.threadId})`
+    : `${notice.agent} asks: ${notice.message ?? notice.tool} (thread ${notice.threadId})`;
+  return {
+    text,
+    blocks,
+    metadata: {
+      event_type: SLACK_EVENT_TYPE,
+      event_payload: {
+        noticeId: notice.id,
+        threadId: notice.threadId,
+        callId: notice.callId,
+        status: notice.status,
+      },
+    },
+  };
+}
+
+export type Outcome =
+  | { kind: "approved" }
+  | { kind: "rejected"; comment: string }
+  | { kind: "answered"; response: string }
+  | { kind: "already"; reason: string };
+
+/** The message once decided: what was decided, by whom, and the thread it was about. */
+export function decidedMessage(
+  ref: Pick<CallRef, "t" | "k" | "l">,
+  outcome: Outcome,
+  user: string,
+) {
+  const who = `<@${user}>`;
+  const said =
+    outcome.kind === "approved"
+      ? `:white_check_mark: *Approved* by ${who}`
+      : outcome.kind === "rejected"
+        ? `:x: *Rejected* by ${who}: ${clip(mrkdwn(outcome.comment), 2800)}`
+        : outcome.kind === "answered"
+          ? `:speech_balloon: *Answered* by ${who}: ${clip(mrkdwn(outcome.response), 2800)}`
+          : `:information_source: No longer waiting (${mrkdwn(outcome.reason)})`;
+  const plain =
+    outcome.kind === "already"
+      ? `No longer waiting: ${ref.k} on thread ${ref.t}`
+      : `${outcome.kind[0]?.toUpperCase()}${outcome.kind.slice(1)} by ${who}: ${ref.k} on thread ${ref.t}`;
+  return {
+    text: plain,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: said } },
+      ...callBlocks(ref),
+    ] as KnownBlock[],
+  };
+}
+
+/** The modal Reject and Reply open: one text input; its submission is the comment or the answer. */
+export function inputModal(kind: "reject" | "reply", ref: ModalRef): ModalView {
+  const reject = kind === "reject";
+  return {
+    type: "modal",
+    callback_id: reject ? VIEWS.reject : VIEWS.reply,
+    private_metadata: JSON.stringify(ref),
+    title: { type: "plain_text", text: reject ? "Reject" : "Reply" },
+    submit: { type: "plain_text", text: reject ? "Reject" : "Send" },
+    close: { type: "plain_text", text: "Cancel" },
+    blocks: [
+      {
+        type: "input",
+        block_id: INPUT.block,
+        label: {
+          type: "plain_text",
+          text: reject ? `Why reject ${clip(ref.k, 60)}? (the agent reads this)` : "Your answer",
+        },
+        element: { type: "plain_text_input", action_id: INPUT.action, multiline: true },
+      },
+    ],
+  };
+}
