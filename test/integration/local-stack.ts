@@ -23,6 +23,7 @@ export async function startTestStack(
     | "webhookSources"
     | "notifyWebhooks"
     | "notifyDelivery"
+    | "channels"
     | "log"
     | "model"
   > = {},

@@ -156,12 +156,28 @@ async function decide(
     if (error instanceof ThreadNotFoundError) return { kind: "already", reason: "no such thread" };
     throw error;
   }
+  // A repeat of the same answer succeeds without an event: say so unless it was this person's.
+  const decider = await deciderOf(deps, ref);
+  if (decider !== undefined && decider !== userId) {
+    return { kind: "already", reason: `already answered by <@${decider}>` };
+  }
   if ("approved" in reply) {
     return reply.approved
       ? { kind: "approved" }
       : { kind: "rejected", comment: reply.comment ?? "" };
   }
   return { kind: "answered", response: reply.response };
+}
+
+/** Who answered `ref`'s call, as recorded (the first answer is the one that counts). */
+async function deciderOf(deps: RuntimeDeps, ref: CallRef): Promise<string | undefined> {
+  const thread = await deps.store.load(ref.t);
+  const answer = thread?.events.find(
+    (event) =>
+      (event.type === "approval_decision" || event.type === "human_response") &&
+      event.data.callId === ref.c,
+  );
+  return answer?.by?.principal;
 }
 
 /**
