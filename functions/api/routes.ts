@@ -92,6 +92,10 @@ export const routes: readonly Route[] = [
     path: "/console",
     auth: false,
     openAtGateway: CONSOLE_IS_PUBLIC,
+    docs: {
+      summary: "The web console's page (HTML; no key needed: its API calls carry one)",
+      responses: { 200: { description: "the page" }, 404: { description: "no console here" } },
+    },
     handle: async ({ consoleAssets }) => serveConsole(consoleAssets, ""),
   },
   // Every client-side route of the page (a deep link to a thread works on reload) and its files.
@@ -100,6 +104,13 @@ export const routes: readonly Route[] = [
     path: "/console/{path+}",
     auth: false,
     openAtGateway: CONSOLE_IS_PUBLIC,
+    docs: {
+      summary: "The console's page for a client route (a deep link), or a file under assets/",
+      responses: {
+        200: { description: "the page, or the file" },
+        404: { description: "no such file, or no console here" },
+      },
+    },
     handle: async ({ consoleAssets, params }) => serveConsole(consoleAssets, params.path ?? ""),
   },
   {
@@ -107,6 +118,14 @@ export const routes: readonly Route[] = [
     path: "/slack/interactions",
     auth: false,
     openAtGateway: SIGNED_BY_SLACK,
+    docs: {
+      summary: "Slack's interactions (buttons, modals), signed by Slack",
+      responses: {
+        200: { description: "taken" },
+        401: { description: "unsigned, stale or wrongly signed" },
+        404: { description: "Slack is not configured" },
+      },
+    },
     handle: (context) => handleSlackInteractions(context),
   },
   {
@@ -114,6 +133,14 @@ export const routes: readonly Route[] = [
     path: "/slack/events",
     auth: false,
     openAtGateway: SIGNED_BY_SLACK,
+    docs: {
+      summary: "Slack's Events API (url_verification, replies, mentions), signed by Slack",
+      responses: {
+        200: { description: "taken, or the challenge answered" },
+        401: { description: "unsigned, stale or wrongly signed" },
+        404: { description: "Slack is not configured" },
+      },
+    },
     handle: (context) => handleSlackEvents(context),
   },
   {

@@ -144,7 +144,8 @@ describe("The packed package, installed in a fresh project", () => {
     }[];
     expect(resources.some((r) => r.Type === "AWS::S3::Bucket")).toBe(true);
     const functions = resources.filter((r) => r.Type === "AWS::Lambda::Function");
-    expect(functions).toHaveLength(5);
+    // api, worker, trigger, reconciler, authorizer, notify
+    expect(functions).toHaveLength(6);
     const worker = functions.find((fn) =>
       JSON.stringify(fn.Properties.Environment).includes("twelve-worker"),
     );
