@@ -10,6 +10,7 @@ import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { emailPageDocs, showEmailPage, submitEmailPage } from "../channels/email/pages.ts";
 import { handleSlackEvents, handleSlackInteractions } from "../channels/slack/http.ts";
 import { type ConsoleAssets, serveConsole } from "../console/serve.ts";
 import { HttpError, json } from "./http.ts";
@@ -86,6 +87,12 @@ const SIGNED_BY_SLACK = {
     "Slack's requests: the function checks Slack's v0 HMAC-SHA256 signature with a 5-minute window before it reads the body.",
 };
 
+/** Why the email pages need no authorizer: the link's own signature is the key. */
+const SIGNED_LINK = {
+  reason:
+    "The pages an approval or question email links to: the function checks the link's HMAC-SHA256 signature (thread, call, argsHash, recipient, expiry) and its expiry; GET changes nothing.",
+};
+
 export const routes: readonly Route[] = [
   {
     method: "GET",
@@ -142,6 +149,22 @@ export const routes: readonly Route[] = [
       },
     },
     handle: (context) => handleSlackEvents(context),
+  },
+  {
+    method: "GET",
+    path: "/email/decisions",
+    auth: false,
+    openAtGateway: SIGNED_LINK,
+    docs: emailPageDocs.show,
+    handle: (context) => showEmailPage(context),
+  },
+  {
+    method: "POST",
+    path: "/email/decisions",
+    auth: false,
+    openAtGateway: SIGNED_LINK,
+    docs: emailPageDocs.submit,
+    handle: (context) => submitEmailPage(context),
   },
   {
     method: "GET",

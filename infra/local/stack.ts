@@ -9,6 +9,8 @@ import {
   readWebhookSources,
   type WebhookSource,
 } from "../../functions/api/webhook-config.ts";
+import { emailChannelFromConfig } from "../../functions/channels/email/channel.ts";
+import { readEmailConfig } from "../../functions/channels/email/config.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
@@ -178,6 +180,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           )
         : readWebhookSources();
     const notifyWebhooks = options.notifyWebhooks ?? readNotifyWebhooks();
+    // Email when the environment asks for it (`APPROVER_EMAILS`, `SMTP_URL`, …).
+    const email = emailChannelFromConfig(readEmailConfig(process.env));
     const dynamoPort = options.dynamoPort ?? 0;
     const sqsPort = options.sqsPort ?? 0;
     if (port !== 0) await assertPortFree(port, "the HTTP API", "PORT");
@@ -283,6 +287,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const trigger = createTriggerHandler(deps, logger);
     const channels = [
       ...webhookChannels(notifyWebhooks, options.notifyDelivery),
+      ...(email ? [email] : []),
       ...(options.channels ?? []),
     ];
     const notify = createNotifyHandler({ channels: async () => channels, logger });

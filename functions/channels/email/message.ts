@@ -1,0 +1,69 @@
+import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+import { escapeHtml, prettyArgs } from "./html.ts";
+
+/** The path of the pages a link opens (the confirm page of an approval, the reply page of a question). */
+export const EMAIL_PAGES_PATH = "/email/decisions";
+
+/**
+ * Where the pages of the deployment that sent `notice` live: its `link` is
+ * `<PUBLIC_URL>/threads/<id>`, and the same API serves the pages.
+ */
+export function pageUrl(notice: ThreadWaitingNotice, token: string): string {
+  const base = notice.link.replace(/\/threads\/[^/]*$/, "");
+  return `${base}${EMAIL_PAGES_PATH}?t=${encodeURIComponent(token)}`;
+}
+
+export interface RequestMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The email asking one person to decide a call, or to answer a question, through `url`. */
+export function requestMail(
+  notice: ThreadWaitingNotice,
+  url: string,
+  expiresAt: Date,
+): RequestMail {
+  const approval = notice.status === "waiting_for_approval";
+  const args = prettyArgs(notice.args);
+  const until = expiresAt.toISOString();
+  const subject = approval
+    ? `[${notice.agent}] approve ${notice.tool}?`
+    : `[${notice.agent}] a question: ${oneLine(notice.message ?? notice.tool)}`;
+  const ask = approval
+    ? `The agent "${notice.agent}" waits for your approval of a call.`
+    : `The agent "${notice.agent}" asks you a question.`;
+  const action = approval ? "Approve or reject it" : "Answer it";
+  const question = !approval && notice.message ? [`Question: ${notice.message}`, ""] : [];
+  const text = [
+    ask,
+    "",
+    ...question,
+    `Call: ${notice.tool}`,
+    "Arguments:",
+    args,
+    "",
+    `${action} here (the link is yours alone; it holds until ${until}):`,
+    url,
+    "",
+    `Thread ${notice.threadId}: ${notice.link}`,
+    "",
+  ].join("\n");
+  const html = [
+    "<!doctype html><html><body>",
+    `<p>${escapeHtml(ask)}</p>`,
+    !approval && notice.message ? `<p><strong>${escapeHtml(notice.message)}</strong></p>` : "",
+    `<p>Call: <code>${escapeHtml(notice.tool)}</code></p>`,
+    `<pre>${escapeHtml(args)}</pre>`,
+    `<p><a href="${escapeHtml(url)}">${escapeHtml(action)}</a> (the link is yours alone; it holds until ${escapeHtml(until)}).</p>`,
+    `<p>Thread <code>${escapeHtml(notice.threadId)}</code></p>`,
+    "</body></html>",
+  ].join("\n");
+  return { subject, text, html };
+}
+
+const oneLine = (value: string) => {
+  const line = value.replace(/\s+/g, " ").trim();
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+};

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import {
+  emailChannel,
+  type MailTransport,
+  type OutgoingMail,
+} from "../../functions/channels/email/channel.ts";
+import type { EmailConfig } from "../../functions/channels/email/config.ts";
+import { verifyLink } from "../../functions/channels/email/links.ts";
+import type { Notice } from "../../functions/notify/notices.ts";
+import { hashArgs } from "../../shared/core/hash.ts";
+
+const config: EmailConfig = {
+  from: "Twelve <twelve@example.com>",
+  approvers: { "*": ["ops@example.com"], deploybot: ["lead@example.com", "cto@example.com"] },
+  linkSecret: "0123456789abcdef0123456789abcdef",
+  linkTtlSeconds: 3600,
+};
+const NOW = new Date("2026-01-01T00:00:00Z");
+
+const waiting = (agent: string, overrides: Partial<Notice["data"]> = {}): Notice => ({
+  type: "thread.waiting",
+  data: {
+    id: "thr_1:call_1",
+    threadId: "thr_1",
+    agent,
+    status: "waiting_for_approval",
+    callId: "call_1",
+    tool: "deploy_api",
+    args: { tag: "<v2>" },
+    link: "https://api.example.com/prod/threads/thr_1",
+    ...overrides,
+  } as Notice["data"] & { status: "waiting_for_approval" },
+});
+
+/** A transport that keeps what it is given and fails the first `failures` sends to `failing`. */
+function fakeTransport(failing = "", failures = 0) {
+  const sent: OutgoingMail[] = [];
+  const tries: string[] = [];
+  const transport: MailTransport = {
+    async sendMail(mail) {
+      tries.push(mail.to);
+      if (mail.to === failing && tries.filter((t) => t === failing).length <= failures) {
+        throw new Error("451 try again later");
+      }
+      sent.push(mail);
+    },
+  };
+  return { transport, sent, tries };
+}
+
+describe("Function: emailChannel", () => {
+  it("sends each approver of the agent a mail with the call, the args and a link signed for them", async () => {
+    const { transport, sent } = fakeTransport();
+    await emailChannel(config, transport, { now: () => NOW }).deliver(waiting("deploybot"));
+    expect(sent.map((m) => m.to)).toEqual(["lead@example.com", "cto@example.com"]);
+    for (const mail of sent) {
+      expect(mail.from).toBe(config.from);
+      expect(mail.subject).toBe("[deploybot] approve deploy_api?");
+      expect(mail.text).toContain('"tag": "<v2>"');
+      expect(mail.html).toContain("&quot;tag&quot;: &quot;&lt;v2&gt;&quot;");
+      const link = /https:\/\/api\.example\.com\/prod\/email\/decisions\?t=(\S+)/.exec(mail.text);
+      const verified = verifyLink(config.linkSecret, decodeURIComponent(link?.[1] ?? ""), NOW);
+      expect(verified).toEqual({
+        ok: true,
+        claims: {
+          kind: "approval",
+          threadId: "thr_1",
+          callId: "call_1",
+          argsHash: hashArgs({ tag: "<v2>" }),
+          recipient: mail.to,
+          expiresAt: NOW.getTime() / 1000 + 3600,
+        },
+      });
+    }
+  });
+
+  it("wants only waiting notices of agents with approvers", () => {
+    const channel = emailChannel(
+      { ...config, approvers: { deploybot: ["a@b.co"] } },
+      fakeTransport().transport,
+    );
+    expect(channel.wants(waiting("deploybot"))).toBe(true);
+    expect(channel.wants(waiting("calculator"))).toBe(false);
+    const done = {
+      type: "thread.done",
+      data: { ...waiting("deploybot").data, status: "done", version: 3 },
+    };
+    expect(channel.wants(done as Notice)).toBe(false);
+  });
+
+  it("retries a failing recipient, then throws naming it; a redelivery skips who was reached", async () => {
+    const { transport, sent, tries } = fakeTransport("cto@example.com", 5);
+    const channel = emailChannel(config, transport, { attempts: 3, backoffMs: 1 });
+    await expect(channel.deliver(waiting("deploybot"))).rejects.toThrow(
+      /email did not reach 1 of 2 for notice thr_1:call_1: cto@example.com: 451 try again later/,
+    );
+    expect(tries.filter((t) => t === "cto@example.com")).toHaveLength(3);
+    expect(sent.map((m) => m.to)).toEqual(["lead@example.com"]);
+
+    await expect(channel.deliver(waiting("deploybot"))).resolves.toBeUndefined();
+    expect(sent.map((m) => m.to)).toEqual(["lead@example.com", "cto@example.com"]);
+    expect(tries.filter((t) => t === "lead@example.com")).toHaveLength(1);
+  });
+});
