@@ -1,91 +1,17 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slackChannel } from "../../functions/channels/slack/channel.ts";
-import { signSlack } from "../../functions/channels/slack/signature.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
+import {
+  eventually,
+  type Posted,
+  SIGNING_SECRET,
+  fromSlack as signedRequest,
+  startFakeSlack,
+  TOKEN,
+} from "./slack-fake.ts";
 
-const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
-const TOKEN = "xoxb-test-token";
 const CHANNEL = "C0APPROVALS";
-
-interface Call {
-  method: string;
-  token: string | undefined;
-  body: Record<string, unknown>;
-}
-interface Posted {
-  channel: string;
-  ts: string;
-  text?: string;
-  thread_ts?: string;
-  blocks?: { type: string; elements?: { text: { text: string }; value: string }[] }[];
-  metadata?: { event_type: string; event_payload: Record<string, unknown> };
-}
-
-/** Form fields the SDK sends JSON-encoded (blocks, metadata, view) are decoded back. */
-const decode = (value: string): unknown => {
-  try {
-    return /^[[{]/.test(value) ? JSON.parse(value) : value;
-  } catch {
-    return value;
-  }
-};
-
-/**
- * Slack's Web API at the wire, on 127.0.0.1: it records every call (form or JSON bodies, as the
- * SDK sends them), keeps posted messages per channel, and answers as Slack does.
- */
-async function startFakeSlack() {
-  const calls: Call[] = [];
-  const messages: Posted[] = [];
-  let clock = 1_700_000_000;
-  const server: Server = createServer((request, response) => {
-    let raw = "";
-    request.on("data", (chunk: Buffer) => {
-      raw += chunk.toString();
-    });
-    request.on("end", () => {
-      const method = (request.url ?? "").replace(/^\/api\//, "").split("?")[0] ?? "";
-      const body: Record<string, unknown> = String(request.headers["content-type"]).includes("json")
-        ? (JSON.parse(raw || "{}") as Record<string, unknown>)
-        : Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, decode(v)]));
-      calls.push({ method, token: request.headers.authorization?.replace("Bearer ", ""), body });
-      const channel = String(body.channel ?? "");
-      let answer: Record<string, unknown> = { ok: true };
-      if (method === "chat.postMessage") {
-        const ts = `${++clock}.000100`;
-        messages.push({ ...(body as Omit<Posted, "ts">), channel, ts });
-        answer = { ok: true, channel, ts, message: { ts } };
-      } else if (method === "chat.update") {
-        answer = { ok: true, channel, ts: body.ts };
-      } else if (method === "chat.postEphemeral") {
-        answer = { ok: true, message_ts: `${++clock}.000200` };
-      } else if (method === "views.open") {
-        answer = { ok: true, view: { id: "V0MODAL", ...(body.view as object) } };
-      } else if (method === "conversations.history") {
-        const inChannel = messages.filter((m) => m.channel === channel && !m.thread_ts);
-        answer = { ok: true, messages: inChannel.reverse() };
-      } else if (method === "conversations.replies") {
-        const parent = messages.filter((m) => m.ts === body.ts);
-        const replies = messages.filter((m) => m.thread_ts === body.ts);
-        answer = { ok: true, messages: [...parent, ...replies] };
-      } else {
-        answer = { ok: false, error: "unknown_method" };
-      }
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    apiUrl: `http://127.0.0.1:${port}/api/`,
-    calls,
-    messages,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("Slack: approvals and questions (the real @slack/web-api against Slack at the wire)", () => {
   let stack: LocalStack;
@@ -114,31 +40,8 @@ describe("Slack: approvals and questions (the real @slack/web-api against Slack 
     await slack?.stop();
   });
 
-  /** A request to `/slack/*` signed as Slack signs it (`at`: seconds, default now). */
-  const fromSlack = async (
-    path: string,
-    body: string,
-    options: { secret?: string; at?: number; unsigned?: boolean } = {},
-  ) => {
-    const timestamp = String(options.at ?? Math.floor(Date.now() / 1000));
-    const response = await fetch(`${stack.url}${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": path.endsWith("interactions")
-          ? "application/x-www-form-urlencoded"
-          : "application/json",
-        ...(options.unsigned
-          ? {}
-          : {
-              "x-slack-request-timestamp": timestamp,
-              "x-slack-signature": signSlack(options.secret ?? SIGNING_SECRET, timestamp, body),
-            }),
-      },
-      body,
-    });
-    const text = await response.text();
-    return { status: response.status, text };
-  };
+  const fromSlack = (path: string, body: string, options?: Parameters<typeof signedRequest>[3]) =>
+    signedRequest(stack.url, path, body, options);
   const interact = (payload: unknown, options?: Parameters<typeof fromSlack>[2]) =>
     fromSlack(
       "/slack/interactions",
@@ -147,14 +50,11 @@ describe("Slack: approvals and questions (the real @slack/web-api against Slack 
     );
 
   /** The message posted for `threadId`'s pause (polls: notices are delivered beside the step). */
-  const postedFor = async (threadId: string): Promise<Posted> => {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-      const found = slack.messages.find((m) => m.metadata?.event_payload.threadId === threadId);
-      if (found) return found;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`no Slack message for ${threadId}`);
-  };
+  const postedFor = (threadId: string): Promise<Posted> =>
+    eventually(
+      () => slack.messages.find((m) => m.metadata?.event_payload.threadId === threadId),
+      `a Slack message for ${threadId}`,
+    );
   const buttons = (message: Posted) =>
     message.blocks?.find((block) => block.type === "actions")?.elements ?? [];
   const click = (message: Posted, label: string, user = "U0ALICE") => {
@@ -168,12 +68,7 @@ describe("Slack: approvals and questions (the real @slack/web-api against Slack 
       message: { ts: message.ts },
       actions: [
         {
-          action_id:
-            button?.value && label === "Approve"
-              ? "twelve_approve"
-              : label === "Reject"
-                ? "twelve_reject"
-                : "twelve_reply",
+          action_id: button?.action_id,
           value: button?.value,
           type: "button",
         },

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
-import { TwelveError } from "../../../shared/core/errors.ts";
+import { ApprovalPendingError, TwelveError } from "../../../shared/core/errors.ts";
 import type { Actor } from "../../../shared/core/events.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { launchThread } from "../../../shared/runtime/launch-thread.ts";
@@ -95,7 +95,11 @@ export async function handleEvent(
   } catch (error) {
     // Ours to say, not Slack's to retry: a thread that waits on an approval, or is closed.
     if (!(error instanceof TwelveError) || error.retryable) throw error;
-    await say(`Not passed on: ${error.message}`);
+    await say(
+      error instanceof ApprovalPendingError
+        ? "Not passed on: the thread waits for a decision first (Approve or Reject above)."
+        : `Not passed on: ${error.message}`,
+    );
   }
   return ok();
 }
