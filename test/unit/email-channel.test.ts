@@ -3,6 +3,7 @@ import {
   emailChannel,
   type MailTransport,
   type OutgoingMail,
+  sesTransport,
 } from "../../functions/channels/email/channel.ts";
 import type { EmailConfig } from "../../functions/channels/email/config.ts";
 import { verifyLink } from "../../functions/channels/email/links.ts";
@@ -100,5 +101,30 @@ describe("Function: emailChannel", () => {
     await expect(channel.deliver(waiting("deploybot"))).resolves.toBeUndefined();
     expect(sent.map((m) => m.to)).toEqual(["lead@example.com", "cto@example.com"]);
     expect(tries.filter((t) => t === "lead@example.com")).toHaveLength(1);
+  });
+});
+
+describe("Function: sesTransport", () => {
+  it("hands SES v2 one raw message per recipient, from EMAIL_FROM", async () => {
+    const inputs: { FromEmailAddress?: string; Content?: { Raw?: { Data?: Uint8Array } } }[] = [];
+    class SendEmailCommand {
+      readonly input: (typeof inputs)[number];
+      constructor(input: (typeof inputs)[number]) {
+        this.input = input;
+      }
+    }
+    const sesClient = {
+      config: { region: async () => "eu-west-1" },
+      send: async (command: unknown) => {
+        inputs.push((command as SendEmailCommand).input);
+        return { MessageId: "0100-abc" };
+      },
+    };
+    const channel = emailChannel(config, sesTransport({ sesClient, SendEmailCommand }));
+    await channel.deliver(waiting("deploybot"));
+    expect(inputs).toHaveLength(2);
+    const raw = Buffer.from(inputs[0]?.Content?.Raw?.Data ?? []).toString();
+    expect(raw).toContain("Subject: [deploybot] approve deploy_api?");
+    expect(raw).toContain("To: lead@example.com");
   });
 });

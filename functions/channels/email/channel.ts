@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createTransport } from "nodemailer";
+import { createTransport, type SESTransportOptions } from "nodemailer";
 import { ConfigError } from "../../../shared/core/errors.ts";
 import { hashArgs } from "../../../shared/core/hash.ts";
 import type { Channel } from "../../notify/channel.ts";
@@ -44,6 +44,13 @@ export const smtpTransport = (url: string): MailTransport =>
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
+
+/**
+ * A nodemailer SES (v2) transporter: pass `{ sesClient: new SESv2Client({}), SendEmailCommand }`
+ * from `@aws-sdk/client-sesv2` (the function needs `ses:SendEmail` on the sender's identity).
+ */
+export const sesTransport = (ses: SESTransportOptions["SES"]): MailTransport =>
+  createTransport({ SES: ses });
 
 // Remembered per process, so a redelivered notice skips the recipients it already reached.
 const SENT_LIMIT = 1000;
