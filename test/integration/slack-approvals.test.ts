@@ -163,6 +163,22 @@ describe("Slack: approvals and questions (the real @slack/web-api against Slack 
     const again = await interact(click(message, "Approve", "U0BOB"));
     expect(again.status).toBe(200);
     expect(lastCall("chat.postEphemeral")?.body).toMatchObject({ user: "U0BOB", channel: CHANNEL });
+    expect(String(lastCall("chat.postEphemeral")?.body.text)).toMatch(
+      /already answered by U0ALICE/,
+    );
+    // A late Reject, even by the approver, keeps its modal open and changes nothing.
+    const updates = slack.calls.filter((c) => c.method === "chat.update").length;
+    await interact(click(message, "Reject"));
+    const view = lastCall("views.open")?.body.view as {
+      callback_id: string;
+      private_metadata: string;
+    };
+    const late = await interact(submit(view, "changed my mind"));
+    expect(JSON.parse(late.text)).toEqual({
+      response_action: "errors",
+      errors: { twelve_input: "Nothing recorded: already answered by U0ALICE" },
+    });
+    expect(slack.calls.filter((c) => c.method === "chat.update")).toHaveLength(updates);
     expect(
       (await api.get(body.threadId)).body.events.filter(
         (e: { type: string }) => e.type === "approval_decision",

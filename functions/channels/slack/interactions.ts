@@ -59,7 +59,7 @@ const viewSubmission = z.looseObject({
   user,
   view: z.looseObject({
     callback_id: z.string(),
-    private_metadata: fromJson(modalRef),
+    private_metadata: z.string(),
     state: z.looseObject({
       values: z.record(
         z.string(),
@@ -84,59 +84,74 @@ export async function handleInteraction(
   config: SlackConfig,
   raw: unknown,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  if (
-    (raw as { type?: unknown } | null)?.type !== "block_actions" &&
-    (raw as { type?: unknown } | null)?.type !== "view_submission"
-  ) {
-    return ok();
-  }
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (type !== "block_actions" && type !== "view_submission") return ok();
   const parsed = payload.safeParse(raw);
   if (!parsed.success) {
     throw new HttpError("invalid_body", `not an interaction of this app: ${parsed.error.message}`);
   }
   const client = slackClient(config);
-  const interaction = parsed.data;
-  if (interaction.type === "block_actions") {
-    const [action] = interaction.actions;
-    const ref = fromJson(callRef).safeParse(action?.value ?? "");
-    if (!action || !ref.success) return ok();
-    const channel = interaction.container?.channel_id ?? interaction.channel?.id;
-    const ts = interaction.container?.message_ts ?? interaction.message?.ts;
-    if (!channel || !ts) throw new HttpError("invalid_body", "the interaction names no message");
-    if (action.action_id === ACTIONS.approve) {
-      const reply = { callId: ref.data.c, approved: true, ...hash(ref.data) };
-      const outcome = await decide(deps, ref.data, reply, interaction.user.id);
-      await settle(client, { ...ref.data, channel, ts }, outcome, interaction.user.id);
-      return ok();
+  return parsed.data.type === "block_actions"
+    ? onButton(deps, client, parsed.data)
+    : onSubmit(deps, client, parsed.data);
+}
+
+type Client = ReturnType<typeof slackClient>;
+
+/** Approve records the approval; Reject and Reply open their modal. */
+async function onButton(
+  deps: RuntimeDeps,
+  client: Client,
+  interaction: z.output<typeof blockActions>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const [action] = interaction.actions;
+  const ref = fromJson(callRef).safeParse(action?.value ?? "");
+  if (!action || !ref.success) return ok();
+  const channel = interaction.container?.channel_id ?? interaction.channel?.id;
+  const ts = interaction.container?.message_ts ?? interaction.message?.ts;
+  if (!channel || !ts) throw new HttpError("invalid_body", "the interaction names no message");
+  const message: ModalRef = { ...ref.data, channel, ts };
+  if (action.action_id === ACTIONS.approve) {
+    const reply = { callId: ref.data.c, approved: true, ...hash(ref.data) };
+    const outcome = await decide(deps, ref.data, reply, interaction.user.id);
+    await settle(client, message, outcome, interaction.user.id);
+  } else if (action.action_id === ACTIONS.reject || action.action_id === ACTIONS.reply) {
+    if (!interaction.trigger_id) {
+      throw new HttpError("invalid_body", "no trigger_id to open a modal with");
     }
-    if (action.action_id === ACTIONS.reject || action.action_id === ACTIONS.reply) {
-      if (!interaction.trigger_id)
-        throw new HttpError("invalid_body", "no trigger_id to open a modal with");
-      const kind = action.action_id === ACTIONS.reject ? "reject" : "reply";
-      await client.views.open({
-        trigger_id: interaction.trigger_id,
-        view: inputModal(kind, { ...ref.data, channel, ts }),
-      });
-    }
-    return ok();
+    await client.views.open({
+      trigger_id: interaction.trigger_id,
+      view: inputModal(action.action_id === ACTIONS.reject ? "reject" : "reply", message),
+    });
   }
-  const { view } = interaction;
-  if (view.callback_id !== VIEWS.reject && view.callback_id !== VIEWS.reply) return ok();
-  const ref = view.private_metadata;
-  const text = view.state.values[INPUT.block]?.[INPUT.action]?.value?.trim() ?? "";
-  if (text === "")
-    return json(200, { response_action: "errors", errors: { [INPUT.block]: "Write something" } });
-  const reply: HumanReply =
-    view.callback_id === VIEWS.reject
-      ? { callId: ref.c, approved: false, comment: text, ...hash(ref) }
-      : { callId: ref.c, response: text };
-  const outcome = await decide(deps, ref, reply, interaction.user.id);
-  if (outcome.kind === "already") {
-    return json(200, { response_action: "errors", errors: { [INPUT.block]: outcome.reason } });
-  }
-  await settle(client, ref, outcome, interaction.user.id);
   return ok();
 }
+
+/** The modal's text is the rejection's comment or the answer; a late one is told in the modal. */
+async function onSubmit(
+  deps: RuntimeDeps,
+  client: Client,
+  interaction: z.output<typeof viewSubmission>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const { view } = interaction;
+  if (view.callback_id !== VIEWS.reject && view.callback_id !== VIEWS.reply) return ok();
+  const ref = fromJson(modalRef).safeParse(view.private_metadata);
+  if (!ref.success) throw new HttpError("invalid_body", "the modal names no call of this app");
+  const text = view.state.values[INPUT.block]?.[INPUT.action]?.value?.trim() ?? "";
+  if (text === "") return modalError("Write something first");
+  const reply: HumanReply =
+    view.callback_id === VIEWS.reject
+      ? { callId: ref.data.c, approved: false, comment: text, ...hash(ref.data) }
+      : { callId: ref.data.c, response: text };
+  const outcome = await decide(deps, ref.data, reply, interaction.user.id);
+  if (outcome.kind === "already") return modalError(`Nothing recorded: ${outcome.reason}`);
+  await settle(client, ref.data, outcome, interaction.user.id);
+  return ok();
+}
+
+/** Keeps the modal open, its input showing `message`. */
+const modalError = (message: string) =>
+  json(200, { response_action: "errors", errors: { [INPUT.block]: message } });
 
 const hash = (ref: CallRef) => (ref.h ? { argsHash: ref.h } : {});
 
@@ -147,19 +162,21 @@ async function decide(
   reply: HumanReply,
   userId: string,
 ): Promise<Outcome> {
+  let taken = true;
   try {
     await respondToThread(deps, ref.t, reply, viaSlack(userId));
   } catch (error) {
-    if (error instanceof NotPendingError) return { kind: "already", reason: "already answered" };
-    if (error instanceof ThreadClosedError)
+    if (error instanceof ThreadClosedError) {
       return { kind: "already", reason: `the thread is ${error.status}` };
+    }
     if (error instanceof ThreadNotFoundError) return { kind: "already", reason: "no such thread" };
-    throw error;
+    if (!(error instanceof NotPendingError)) throw error;
+    taken = false;
   }
-  // A repeat of the same answer succeeds without an event: say so unless it was this person's.
+  // A repeat of the same answer succeeds without an event: only its first author decided.
   const decider = await deciderOf(deps, ref);
-  if (decider !== undefined && decider !== userId) {
-    return { kind: "already", reason: `already answered by <@${decider}>` };
+  if (!taken || decider !== userId) {
+    return { kind: "already", reason: `already answered${decider ? ` by ${decider}` : ""}` };
   }
   if ("approved" in reply) {
     return reply.approved
@@ -186,7 +203,7 @@ async function deciderOf(deps: RuntimeDeps, ref: CallRef): Promise<string | unde
  * answered (Slack would show the person an error for what worked).
  */
 async function settle(
-  client: ReturnType<typeof slackClient>,
+  client: Client,
   ref: ModalRef,
   outcome: Outcome,
   userId: string,
