@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RouteContext } from "../../functions/api/routes.ts";
-import { readSlackConfig } from "../../functions/channels/slack/config.ts";
+import { readSlackConfig, slackSettingsOfSecret } from "../../functions/channels/slack/config.ts";
 import { handleSlackEvents, handleSlackInteractions } from "../../functions/channels/slack/http.ts";
 import { consoleLink, waitingMessage } from "../../functions/channels/slack/messages.ts";
 import { signSlack, verifySlackSignature } from "../../functions/channels/slack/signature.ts";
@@ -77,6 +77,20 @@ describe("Function: readSlackConfig", () => {
       channels: { deploybot: "C2" },
       apiUrl: "http://127.0.0.1:9/api/",
     });
+  });
+});
+
+describe("Function: slackSettingsOfSecret", () => {
+  it("takes the SLACK_ settings of a secret's JSON and refuses anything else, naming the ARN variable", () => {
+    expect(
+      slackSettingsOfSecret(
+        '{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "OTHER": "x"}',
+      ),
+    ).toEqual({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" });
+    expect(() => slackSettingsOfSecret("xoxb-1")).toThrow(
+      /SLACK_SECRET_ARN: the secret is not JSON/,
+    );
+    expect(() => slackSettingsOfSecret('{"SLACK_BOT_TOKEN": 1}')).toThrow(/SLACK_SECRET_ARN/);
   });
 });
 

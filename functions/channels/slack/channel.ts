@@ -45,9 +45,12 @@ export function slackChannel(
   };
 }
 
-/** The Slack channel the environment configures (`SLACK_*`), or none. */
-export function slackChannelFromEnv(): Channel[] {
-  const config = slackConfig();
+/**
+ * The Slack channel the deployment configures (`SLACK_*`, `SLACK_SECRET_ARN`), or none: for
+ * the notify fan-out's `channels`.
+ */
+export async function slackChannelsFromEnv(): Promise<Channel[]> {
+  const config = await slackConfig();
   return config && (config.channel || Object.keys(config.channels).length > 0)
     ? [slackChannel(config)]
     : [];

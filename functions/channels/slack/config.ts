@@ -1,5 +1,7 @@
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
 import { readEnv } from "../../../shared/config/read-env.ts";
+import { ConfigError } from "../../../shared/core/errors.ts";
 
 /** Slack's settings, as the environment gives them. */
 export interface SlackConfig {
@@ -62,12 +64,44 @@ export function readSlackConfig(
   };
 }
 
+/**
+ * What a `SLACK_SECRET_ARN` secret holds: one JSON object of the same settings, at least
+ * `{"SLACK_BOT_TOKEN": "xoxb-…", "SLACK_SIGNING_SECRET": "…"}`; its values win over the environment's.
+ */
+export function slackSettingsOfSecret(text: string | undefined): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text ?? "");
+  } catch (error) {
+    throw new ConfigError("invalid configuration: SLACK_SECRET_ARN: the secret is not JSON", {
+      cause: error,
+    });
+  }
+  const parsed = z.record(z.string(), z.string()).safeParse(value);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'invalid configuration: SLACK_SECRET_ARN: the secret must be {"SLACK_BOT_TOKEN": "…", "SLACK_SIGNING_SECRET": "…"}',
+      { cause: parsed.error },
+    );
+  }
+  return Object.fromEntries(Object.entries(parsed.data).filter(([key]) => KEYS.includes(key)));
+}
+
 let cached: { key: string; config: SlackConfig | null } | undefined;
 
-/** `readSlackConfig(process.env)`, read again only when those variables change. */
-export function slackConfig(): SlackConfig | null {
-  const key = JSON.stringify(KEYS.map((name) => process.env[name] ?? ""));
-  if (cached?.key !== key) cached = { key, config: readSlackConfig(process.env) };
+/**
+ * The deployment's Slack settings: `readSlackConfig` of the environment, with a
+ * `SLACK_SECRET_ARN` secret's settings over it (read through Powertools, cached five minutes, so
+ * a rotation needs no deploy). Read again only when those change.
+ */
+export async function slackConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<SlackConfig | null> {
+  const arn = env.SLACK_SECRET_ARN;
+  const secret = arn ? slackSettingsOfSecret(String(await getSecret(arn, { maxAge: 300 }))) : {};
+  const settings = { ...env, ...secret };
+  const key = JSON.stringify(KEYS.map((name) => settings[name] ?? ""));
+  if (cached?.key !== key) cached = { key, config: readSlackConfig(settings) };
   return cached.config;
 }
 

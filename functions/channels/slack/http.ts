@@ -8,8 +8,8 @@ import { handleInteraction } from "./interactions.ts";
 import { verifySlackSignature } from "./signature.ts";
 
 /** Slack's config and the request's raw body, once its signature holds (a 401 otherwise). */
-function verified(context: RouteContext): { config: SlackConfig; body: string } {
-  const config = slackConfig();
+async function verified(context: RouteContext): Promise<{ config: SlackConfig; body: string }> {
+  const config = await slackConfig();
   if (!config)
     throw new HttpError("route_not_found", "Slack is not configured for this deployment");
   const body = bodyText(context.event, context.maxBodyBytes);
@@ -39,7 +39,7 @@ const parseJson = (text: string, what: string): unknown => {
 export async function handleSlackInteractions(
   context: RouteContext,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const { config, body } = verified(context);
+  const { config, body } = await verified(context);
   const payload = new URLSearchParams(body).get("payload");
   if (payload === null) throw new HttpError("invalid_body", "body has no payload field");
   return handleInteraction(context.deps, config, parseJson(payload, "payload"));
@@ -52,7 +52,7 @@ export async function handleSlackInteractions(
 export async function handleSlackEvents(
   context: RouteContext,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const { config, body } = verified(context);
+  const { config, body } = await verified(context);
   return handleEvent(
     context.deps,
     config,
