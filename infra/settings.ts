@@ -36,6 +36,12 @@ const schema = z.object({
     .transform((value) => value.split(",").map((aud) => aud.trim()))
     .refine((list) => list.every((aud) => aud !== ""), "comma-separated audiences, none empty")
     .optional(),
+  slackChannel: z
+    .string()
+    .regex(/^[A-Z0-9]{6,20}$/, "a Slack channel id (C0123…)")
+    .optional(),
+  emailFrom: z.string().regex(/@/, "a sender address (a verified SES identity)").optional(),
+  approverEmails: optionalText,
 });
 
 /** What a deployment may choose with `-c key=value`; everything else is fixed in code. */
@@ -62,6 +68,10 @@ export interface DeploySettings {
   alarmTopicArn?: string;
   /** `-c jwtIssuer=… -c jwtAudience=a,b`: a JWT authorizer instead of API keys. */
   jwt?: JwtAuth;
+  /** `-c slackChannel=C0123`: approvals and questions in Slack (the token goes in the Slack secret). */
+  slackChannel?: string;
+  /** `-c emailFrom=… -c approverEmails=a@x.com,b@x.com`: approvals and questions by email (SES). */
+  email?: { from: string; approvers: string };
 }
 
 /**
@@ -88,8 +98,16 @@ export function readSettings(node: Node): DeploySettings {
     alarmTopicArn,
     jwtIssuer,
     jwtAudience,
+    slackChannel,
+    emailFrom,
+    approverEmails,
     ...rest
   } = parsed.data;
+  if (Boolean(emailFrom) !== Boolean(approverEmails)) {
+    throw new ConfigError(
+      `invalid context (-c key=value): ${emailFrom ? "approverEmails" : "emailFrom"}: is required with ${emailFrom ? "emailFrom" : "approverEmails"} (email needs a sender and approvers)`,
+    );
+  }
   if (Boolean(jwtIssuer) !== Boolean(jwtAudience)) {
     throw new ConfigError(
       `invalid context (-c key=value): ${jwtIssuer ? "jwtAudience" : "jwtIssuer"}: is required with ${jwtIssuer ? "jwtIssuer" : "jwtAudience"} (a JWT authorizer needs both)`,
@@ -102,5 +120,9 @@ export function readSettings(node: Node): DeploySettings {
     ...(openAiBaseUrl ? { openAiBaseUrl } : {}),
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
     ...(jwtIssuer && jwtAudience ? { jwt: { issuer: jwtIssuer, audience: jwtAudience } } : {}),
+    ...(slackChannel ? { slackChannel } : {}),
+    ...(emailFrom && approverEmails
+      ? { email: { from: emailFrom, approvers: approverEmails } }
+      : {}),
   };
 }

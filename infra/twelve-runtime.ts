@@ -4,6 +4,7 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { type EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
@@ -64,6 +65,22 @@ export interface TwelveRuntimeProps {
    * jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC", audience: ["client-id"] }
    */
   jwt?: JwtAuth;
+  /**
+   * Approvals and questions in Slack: where pauses are posted (a channel id, and per agent).
+   * The bot token and signing secret go into the `Slack` secret this makes (put-secret-value
+   * `{"SLACK_BOT_TOKEN": "xoxb-…", "SLACK_SIGNING_SECRET": "…"}`).
+   */
+  slack?: { channel?: string; channels?: Readonly<Record<string, string>>; agent?: string };
+  /**
+   * Approvals and questions by email through SES v2: the sender (a verified SES identity) and the
+   * approvers (`"a@x.com, b@x.com"`, or per agent `{"*": […], "deploybot": […]}`). The links'
+   * signing key is a generated secret.
+   */
+  email?: {
+    from: string;
+    approvers: string | Readonly<Record<string, readonly string[]>>;
+    linkTtlSeconds?: number;
+  };
 }
 
 /** A step: one model call (60 s SDK timeout, retries) and tools, up to 10 per FIFO batch in turn. */
@@ -277,12 +294,14 @@ export class TwelveRuntime extends Construct {
       "Shared with the receivers of notices, who verify with it: it changes when they change it, " +
         "by hand (put-secret-value); the notify function reads it again within 5 minutes.",
     );
+    const channels = this.channelSettings(props, apiHandler);
     const notify = fn("Notify", "notify", {
-      description: "Hands thread notices (waiting, done, failed) to the outbound webhooks",
+      description: "Hands thread notices (waiting, done, failed) to webhooks, Slack and email",
       timeout: Duration.seconds(60),
-      environment: { NOTIFY_WEBHOOKS_ARN: notifyWebhooks.secretArn },
+      environment: { NOTIFY_WEBHOOKS_ARN: notifyWebhooks.secretArn, ...channels.environment },
     });
     notifyWebhooks.grantRead(notify);
+    channels.grant(notify);
     const undelivered = new Queue(this, "UndeliveredNotices", {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -338,6 +357,74 @@ export class TwelveRuntime extends Construct {
       ...(keyAuth ? { authorizer: keyAuth.authorizer } : {}),
     };
     this.notifyWebhooks = notifyWebhooks;
+  }
+
+  /**
+   * Slack's and email's settings for the notify function (which posts and sends) and the API
+   * function (which takes the clicks and the confirm pages): the Slack secret both read, the
+   * email link key both use, and SES sending for notify alone.
+   */
+  private channelSettings(props: TwelveRuntimeProps, api: NodejsFunction) {
+    const environment: Record<string, string> = {};
+    const grants: ((fn: NodejsFunction) => void)[] = [];
+    if (props.slack) {
+      const slack = new Secret(this, "Slack", {
+        description:
+          'Slack app of the approvals: JSON {"SLACK_BOT_TOKEN": "xoxb-…", "SLACK_SIGNING_SECRET": "…"}',
+        secretStringValue: SecretValue.unsafePlainText("{}"),
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      acknowledgeManualRotation(
+        slack,
+        "Holds a token and a signing secret Slack issues; Secrets Manager cannot mint them. Rotate them in Slack and put-secret-value.",
+      );
+      environment.SLACK_SECRET_ARN = slack.secretArn;
+      if (props.slack.channel) environment.SLACK_CHANNEL = props.slack.channel;
+      if (props.slack.channels) environment.SLACK_CHANNELS = JSON.stringify(props.slack.channels);
+      if (props.slack.agent) environment.SLACK_AGENT = props.slack.agent;
+      grants.push((fn) => slack.grantRead(fn));
+    }
+    if (props.email) {
+      const linkKey = new Secret(this, "EmailLinkKey", {
+        description: "Signs the approval and reply links of emails (HMAC-SHA256)",
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      acknowledgeManualRotation(
+        linkKey,
+        "A rotation would void the links in emails already sent: rotate by hand (put-secret-value) when that is wanted.",
+      );
+      // A dynamic reference: CloudFormation puts the generated key into both functions' settings.
+      environment.EMAIL_LINK_SECRET = linkKey.secretValue.unsafeUnwrap();
+      api.addEnvironment("EMAIL_LINK_SECRET", linkKey.secretValue.unsafeUnwrap());
+      environment.EMAIL_FROM = props.email.from;
+      environment.APPROVER_EMAILS =
+        typeof props.email.approvers === "string"
+          ? props.email.approvers
+          : JSON.stringify(props.email.approvers);
+      if (props.email.linkTtlSeconds) {
+        environment.EMAIL_LINK_TTL_SECONDS = String(props.email.linkTtlSeconds);
+      }
+      // The sender as SES knows it: a verified address, or the domain it belongs to.
+      const address = props.email.from.replace(/^.*<|>.*$/g, "").trim();
+      const domain = address.split("@")[1] ?? address;
+      const stack = Stack.of(this);
+      grants.push((fn) =>
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ["ses:SendEmail", "ses:SendRawEmail"],
+            resources: [address, domain].map((identity) =>
+              stack.formatArn({ service: "ses", resource: "identity", resourceName: identity }),
+            ),
+          }),
+        ),
+      );
+    }
+    if (props.slack) {
+      api.addEnvironment("SLACK_SECRET_ARN", environment.SLACK_SECRET_ARN ?? "");
+      grants[0]?.(api);
+    }
+    return { environment, grant: (fn: NodejsFunction) => grants.forEach((grant) => grant(fn)) };
   }
 
   /** The bearer keys' secret and the Lambda authorizer that checks them, and alone reads it. */

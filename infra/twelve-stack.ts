@@ -42,6 +42,8 @@ export class TwelveStack extends Stack {
       ...(settings.openAiBaseUrl ? { openAiBaseUrl: settings.openAiBaseUrl } : {}),
       ...(settings.alarmTopicArn ? { alarmTopicArn: settings.alarmTopicArn } : {}),
       ...(settings.jwt ? { jwt: settings.jwt } : {}),
+      ...(settings.slackChannel ? { slack: { channel: settings.slackChannel } } : {}),
+      ...(settings.email ? { email: settings.email } : {}),
     });
     this.runtime = runtime;
 

@@ -1,3 +1,7 @@
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { emailChannelFromConfig, sesTransport } from "../channels/email/channel.ts";
+import { readEmailConfig } from "../channels/email/config.ts";
+import { slackChannelsFromEnv } from "../channels/slack/channel.ts";
 import { logger } from "../logger.ts";
 import { createNotifyHandler, type NotifyResult } from "../notify/app.ts";
 import { webhookChannels } from "../notify/channel.ts";
@@ -5,16 +9,31 @@ import { notifyWebhooksFromEnv } from "../notify/config.ts";
 
 /**
  * The notify function's Lambda handler: the target of the rule that matches every thread notice
- * on the agents' bus; it needs no agents. The receivers come from `NOTIFY_WEBHOOKS_ARN` (a
- * Secrets Manager secret) or `NOTIFY_WEBHOOKS`.
+ * on the agents' bus; it needs no agents. Its channels: the outbound webhooks of
+ * `NOTIFY_WEBHOOKS_ARN` (a Secrets Manager secret) or `NOTIFY_WEBHOOKS`; Slack, when the
+ * deployment sets it up (`SLACK_SECRET_ARN`, `SLACK_CHANNEL`…); email through SES v2, when
+ * `APPROVER_EMAILS` names approvers.
  */
 export function notifyHandler() {
   let notify: ReturnType<typeof createNotifyHandler> | undefined;
   return async (event: unknown): Promise<NotifyResult> => {
     if (!notify) {
       const webhooks = notifyWebhooksFromEnv();
+      const config = readEmailConfig();
+      const email = config
+        ? emailChannelFromConfig(
+            config,
+            config.smtpUrl
+              ? undefined
+              : sesTransport({ sesClient: new SESv2Client({}), SendEmailCommand }),
+          )
+        : null;
       notify = createNotifyHandler({
-        channels: async () => webhookChannels(await webhooks()),
+        channels: async () => [
+          ...webhookChannels(await webhooks()),
+          ...(await slackChannelsFromEnv()),
+          ...(email ? [email] : []),
+        ],
         logger,
       });
     }

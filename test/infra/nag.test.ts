@@ -48,6 +48,23 @@ describe("cdk-nag: AwsSolutions", () => {
     }
   });
 
+  it("reports no unacknowledged finding with Slack and email set up", () => {
+    const channels = synthTwelve(
+      {
+        slackChannel: "C0123ABCD",
+        emailFrom: "twelve@example.com",
+        approverEmails: "ops@example.com",
+      },
+      { bundle: false },
+    );
+    try {
+      const report = new AwsSolutionsChecks().validateScope(channels.app);
+      expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
+    } finally {
+      rmSync(channels.outdir, { recursive: true, force: true });
+    }
+  });
+
   it("acknowledges findings only on the constructs they concern, each with a one-line reason", () => {
     const all = acknowledgments(deployed.app);
     expect(all.length).toBeGreaterThan(0);

@@ -296,6 +296,8 @@ describe("Stack: Twelve", () => {
       expect(openRoutes.sort()).toEqual([
         "GET /console",
         "GET /console/{path+}",
+        "GET /email/decisions",
+        "POST /email/decisions",
         "POST /hooks/{source}",
         "POST /slack/events",
         "POST /slack/interactions",
@@ -477,6 +479,64 @@ describe("Stack: Twelve", () => {
         ),
       );
       expect(readers).toEqual(["notify"]);
+    });
+  });
+
+  describe("Slack and email (-c slackChannel, -c emailFrom -c approverEmails)", () => {
+    it("give the Slack secret to the API and notify functions alone, and SES sending to notify alone", () => {
+      // Prepare
+      const both = synthTwelve(
+        {
+          slackChannel: "C0123ABCD",
+          emailFrom: "Twelve <twelve@example.com>",
+          approverEmails: "ops@example.com",
+        },
+        { bundle: false },
+      );
+      try {
+        const t = both.template;
+        const slack = Object.keys(
+          t.findResources("AWS::SecretsManager::Secret", {
+            Properties: Match.objectLike({ Description: Match.stringLikeRegexp("^Slack app") }),
+          }),
+        );
+        expect(slack).toHaveLength(1);
+        const env = (handler: string) => environmentOf(t, handler);
+        expect(env("notify")).toMatchObject({
+          SLACK_SECRET_ARN: { Ref: slack[0] },
+          SLACK_CHANNEL: "C0123ABCD",
+          EMAIL_FROM: "Twelve <twelve@example.com>",
+          APPROVER_EMAILS: "ops@example.com",
+        });
+        expect(env("api").SLACK_SECRET_ARN).toEqual({ Ref: slack[0] });
+        // The link key reaches both functions as a dynamic reference, never as text in the template.
+        for (const handler of ["api", "notify"]) {
+          expect(JSON.stringify(env(handler).EMAIL_LINK_SECRET)).toContain(
+            "{{resolve:secretsmanager:",
+          );
+        }
+        const policy = (handler: string) => {
+          const { fn } = functionOf(t, handler);
+          const role = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+          return JSON.stringify(
+            resourcesOf(t, "AWS::IAM::Policy").filter(([, p]) =>
+              JSON.stringify(p.Properties.Roles).includes(`"${role}"`),
+            ),
+          );
+        };
+        const readers = [...functionsByHandler(t).keys()].filter((name) =>
+          policy(name).includes(`"${slack[0]}"`),
+        );
+        expect(readers.sort()).toEqual(["api", "notify"]);
+        const senders = [...functionsByHandler(t).keys()].filter((name) =>
+          policy(name).includes("ses:SendEmail"),
+        );
+        expect(senders).toEqual(["notify"]);
+        expect(policy("notify")).toContain(":identity/twelve@example.com");
+        expect(policy("notify")).toContain(":identity/example.com");
+      } finally {
+        rmSync(both.outdir, { recursive: true, force: true });
+      }
     });
   });
 
