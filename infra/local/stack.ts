@@ -11,6 +11,7 @@ import {
 } from "../../functions/api/webhook-config.ts";
 import { emailChannelFromConfig } from "../../functions/channels/email/channel.ts";
 import { readEmailConfig } from "../../functions/channels/email/config.ts";
+import { slackChannelsFromEnv } from "../../functions/channels/slack/channel.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
@@ -288,6 +289,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const channels = [
       ...webhookChannels(notifyWebhooks, options.notifyDelivery),
       ...(email ? [email] : []),
+      // Slack when the environment sets it up (`SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, …).
+      ...(await slackChannelsFromEnv()),
       ...(options.channels ?? []),
     ];
     const notify = createNotifyHandler({ channels: async () => channels, logger });
