@@ -383,6 +383,9 @@ export class TwelveRuntime extends Construct {
       if (props.slack.channels) environment.SLACK_CHANNELS = JSON.stringify(props.slack.channels);
       if (props.slack.agent) environment.SLACK_AGENT = props.slack.agent;
       grants.push((fn) => slack.grantRead(fn));
+      // The API takes Slack's clicks and events: it verifies them with the signing secret.
+      api.addEnvironment("SLACK_SECRET_ARN", slack.secretArn);
+      slack.grantRead(api);
     }
     if (props.email) {
       const linkKey = new Secret(this, "EmailLinkKey", {
@@ -420,11 +423,10 @@ export class TwelveRuntime extends Construct {
         ),
       );
     }
-    if (props.slack) {
-      api.addEnvironment("SLACK_SECRET_ARN", environment.SLACK_SECRET_ARN ?? "");
-      grants[0]?.(api);
-    }
-    return { environment, grant: (fn: NodejsFunction) => grants.forEach((grant) => grant(fn)) };
+    const grant = (fn: NodejsFunction) => {
+      for (const give of grants) give(fn);
+    };
+    return { environment, grant };
   }
 
   /** The bearer keys' secret and the Lambda authorizer that checks them, and alone reads it. */
