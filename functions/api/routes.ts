@@ -11,7 +11,11 @@ import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "../channels/email/pages.ts";
-import { handleSlackEvents, handleSlackInteractions } from "../channels/slack/http.ts";
+import {
+  handleSlackCommands,
+  handleSlackEvents,
+  handleSlackInteractions,
+} from "../channels/slack/http.ts";
 import { type ConsoleAssets, serveConsole } from "../console/serve.ts";
 import { HttpError, json } from "./http.ts";
 import { openApiDocument, type RouteDocs } from "./openapi.ts";
@@ -134,6 +138,21 @@ export const routes: readonly Route[] = [
       },
     },
     handle: (context) => handleSlackInteractions(context),
+  },
+  {
+    method: "POST",
+    path: "/slack/commands",
+    auth: false,
+    openAtGateway: SIGNED_BY_SLACK,
+    docs: {
+      summary: "A Slack slash command that launches an agent, signed by Slack",
+      responses: {
+        200: { description: "an ephemeral answer: started, or how to say it" },
+        401: { description: "unsigned, stale or wrongly signed" },
+        404: { description: "Slack is not configured" },
+      },
+    },
+    handle: (context) => handleSlackCommands(context),
   },
   {
     method: "POST",

@@ -289,9 +289,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const channels = [
       ...webhookChannels(notifyWebhooks, options.notifyDelivery),
       ...(email ? [email] : []),
-      // Slack when the environment sets it up (`SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, …).
-      ...(await slackChannelsFromEnv()),
-      ...(options.channels ?? []),
+      // Slack when the environment sets it up (`SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, …), unless
+      // the caller hands its own channels.
+      ...(options.channels ?? (await slackChannelsFromEnv())),
     ];
     const notify = createNotifyHandler({ channels: async () => channels, logger });
     route = (event) => {

@@ -299,6 +299,7 @@ describe("Stack: Twelve", () => {
         "GET /email/decisions",
         "POST /email/decisions",
         "POST /hooks/{source}",
+        "POST /slack/commands",
         "POST /slack/events",
         "POST /slack/interactions",
       ]);

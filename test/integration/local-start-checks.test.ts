@@ -17,13 +17,14 @@ async function occupy(): Promise<{ server: Server; port: number }> {
 
 describe("Function: startLocalStack (checks before it starts)", () => {
   let busy: { server: Server; port: number };
-  let free: { server: Server; port: number };
+  // Three ports the OS handed out and that were let go: free, as far as anyone can know.
+  let free: { server: Server; port: number }[];
   const dataDirs: string[] = [];
 
   beforeAll(async () => {
     busy = await occupy();
-    free = await occupy();
-    await new Promise((done) => free.server.close(done));
+    free = [await occupy(), await occupy(), await occupy()];
+    for (const { server } of free) await new Promise((done) => server.close(done));
   });
   afterAll(() => {
     busy.server.close();
@@ -41,9 +42,9 @@ describe("Function: startLocalStack (checks before it starts)", () => {
   const options = (dir: string) => ({
     agents,
     model: new DemoModel(),
-    port: free.port,
-    dynamoPort: free.port + 1,
-    sqsPort: free.port + 2,
+    port: free[0]?.port ?? 0,
+    dynamoPort: free[1]?.port ?? 0,
+    sqsPort: free[2]?.port ?? 0,
     dataDir: dir,
     fresh: true,
   });

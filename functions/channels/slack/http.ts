@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { HttpError } from "../../api/http.ts";
 import { bodyText, header } from "../../api/request.ts";
 import type { RouteContext } from "../../api/routes.ts";
+import { handleCommand } from "./commands.ts";
 import { type SlackConfig, slackConfig } from "./config.ts";
 import { handleEvent } from "./events.ts";
 import { handleInteraction } from "./interactions.ts";
@@ -43,6 +44,18 @@ export async function handleSlackInteractions(
   const payload = new URLSearchParams(body).get("payload");
   if (payload === null) throw new HttpError("invalid_body", "body has no payload field");
   return handleInteraction(context.deps, config, parseJson(payload, "payload"));
+}
+
+/**
+ * `POST /slack/commands`: a slash command (a form with `command`, `text`, `user_id`,
+ * `trigger_id`) that launches an agent. 404 while Slack is not configured; 401 unless Slack
+ * signed it.
+ */
+export async function handleSlackCommands(
+  context: RouteContext,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const { config, body } = await verified(context);
+  return handleCommand(context.deps, config, new URLSearchParams(body));
 }
 
 /**
