@@ -176,6 +176,8 @@ describe("the web console: signing in, the thread list, launching, routing", {
     expect(await page.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
     await page.getByRole("button", { name: "Previous page" }).click();
     await page.getByText("Page 1").waitFor();
+    // The label changes first, then the rows: wait for the page's 20 before reading them.
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(20);
     expect(await hrefs()).toEqual(page1);
 
     await rows.first().click();
