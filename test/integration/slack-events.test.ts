@@ -159,8 +159,43 @@ describe("Slack: thread replies, mentions, per-agent channels, redelivered notic
     expect(
       slack.messages.filter((m) => m.metadata?.event_payload.threadId === body.threadId),
     ).toHaveLength(1);
-    expect(
-      channel.wants({ type: "thread.done", data: { ...notice.data, status: "done", version: 3 } }),
-    ).toBe(false);
+  });
+
+  it("posts a thread's end, its output and the console's link, once however often it is delivered", async () => {
+    // Prepare
+    const channel = slackChannel({
+      botToken: TOKEN,
+      channel: CHANNEL,
+      channels: {},
+      apiUrl: slack.apiUrl,
+    });
+    const done: Notice = {
+      type: "thread.done",
+      data: {
+        id: "thr_ended:done:4",
+        threadId: "thr_ended",
+        agent: "calculator",
+        status: "done",
+        version: 4,
+        output: "3 + 4 = 7 <b>",
+        link: `${stack.url}/threads/thr_ended`,
+      },
+    };
+
+    // Act
+    expect(channel.wants(done)).toBe(true);
+    await channel.deliver(done);
+    await channel.deliver(done);
+
+    // Assess
+    const posted = slack.messages.filter((m) => m.metadata?.event_payload.threadId === "thr_ended");
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.metadata).toEqual({
+      event_type: "twelve_thread_ended",
+      event_payload: { noticeId: "thr_ended:done:4", threadId: "thr_ended", status: "done" },
+    });
+    const section = JSON.stringify(posted[0]?.blocks);
+    expect(section).toContain("3 + 4 = 7 &lt;b&gt;");
+    expect(section).toContain(`${stack.url}/console/threads/thr_ended`);
   });
 });

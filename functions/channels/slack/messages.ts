@@ -1,9 +1,11 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView } from "@slack/web-api";
 import { hashArgs } from "../../../shared/core/hash.ts";
-import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../../shared/core/ports.ts";
 
 /** The `metadata.event_type` of a message that asks for an approval or an answer. */
 export const SLACK_EVENT_TYPE = "twelve_thread_waiting";
+/** The `metadata.event_type` of the message that says a thread ended. */
+export const SLACK_ENDED_TYPE = "twelve_thread_ended";
 
 export const ACTIONS = {
   approve: "twelve_approve",
@@ -192,5 +194,31 @@ export function inputModal(kind: "reject" | "reply", ref: ModalRef): ModalView {
         element: { type: "plain_text_input", action_id: INPUT.action, multiline: true },
       },
     ],
+  };
+}
+
+/**
+ * The message of a thread that ended: done with its output, or failed with why, and the
+ * console's link; its metadata names the notice, so a redelivered notice is posted once.
+ */
+export function endedMessage(notice: ThreadEndedNotice) {
+  const done = notice.status === "done";
+  const text = `${done ? "Done" : "Failed"}: ${notice.agent} thread ${notice.threadId}`;
+  const detail = (done ? notice.output : notice.reason) ?? "";
+  return {
+    text,
+    blocks: [
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `*${mrkdwn(text)}*\n${mrkdwn(clip(detail, 2_500))}\n<${consoleLink(notice.link)}|Open in the console>`,
+        },
+      },
+    ],
+    metadata: {
+      event_type: SLACK_ENDED_TYPE,
+      event_payload: { noticeId: notice.id, threadId: notice.threadId, status: notice.status },
+    },
   };
 }
