@@ -75,7 +75,7 @@ describe("Function: emailChannel", () => {
     }
   });
 
-  it("wants only waiting notices of agents with approvers", () => {
+  it("wants the notices of agents with approvers: their pauses and their ends", () => {
     const channel = emailChannel(
       { ...config, approvers: { deploybot: ["a@b.co"] } },
       fakeTransport().transport,
@@ -86,7 +86,35 @@ describe("Function: emailChannel", () => {
       type: "thread.done",
       data: { ...waiting("deploybot").data, status: "done", version: 3 },
     };
-    expect(channel.wants(done as Notice)).toBe(false);
+    expect(channel.wants(done as Notice)).toBe(true);
+  });
+
+  it("tells the approvers a thread ended: its output or why it failed, escaped, once", async () => {
+    // Prepare
+    const { transport, sent } = fakeTransport();
+    const channel = emailChannel(config, transport, { attempts: 1 });
+    const failed = {
+      type: "thread.failed",
+      data: {
+        id: "thr_9:failed:5",
+        threadId: "thr_9",
+        agent: "deploybot",
+        status: "failed",
+        version: 5,
+        reason: "step 4 failed <on all 5 deliveries>",
+        link: "https://api.example.com/threads/thr_9",
+      },
+    } as Notice;
+
+    // Act
+    await channel.deliver(failed);
+    await channel.deliver(failed);
+
+    // Assess: one mail per approver, however often the notice comes
+    expect(sent.map((m) => m.to).sort()).toEqual(["cto@example.com", "lead@example.com"]);
+    expect(sent[0]?.subject).toBe("[deploybot] failed: thread thr_9");
+    expect(sent[0]?.text).toContain("step 4 failed <on all 5 deliveries>");
+    expect(sent[0]?.html).toContain("step 4 failed &lt;on all 5 deliveries&gt;");
   });
 
   it("retries a failing recipient, then throws naming it; a redelivery skips who was reached", async () => {

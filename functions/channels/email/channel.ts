@@ -3,11 +3,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createTransport, type SESTransportOptions } from "nodemailer";
 import { ConfigError } from "../../../shared/core/errors.ts";
 import { hashArgs } from "../../../shared/core/hash.ts";
+import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
 import type { Channel } from "../../notify/channel.ts";
 import type { Notice } from "../../notify/notices.ts";
 import { approversOf, type EmailConfig } from "./config.ts";
 import { signLink } from "./links.ts";
-import { pageUrl, requestMail } from "./message.ts";
+import { endedMail, pageUrl, requestMail } from "./message.ts";
 
 /** One email to send: what nodemailer's `sendMail` takes, as much of it as this channel uses. */
 export interface OutgoingMail {
@@ -75,10 +76,8 @@ export function emailChannel(
   const sent = new Set<string>();
   const domain = config.from.replace(/^.*@/, "").replace(/>.*$/, "");
 
-  const sendOne = async (notice: Notice & { type: "thread.waiting" }, recipient: string) => {
-    const data = notice.data;
-    const key = `${data.id} ${recipient}`;
-    if (sent.has(key)) return;
+  /** A pause's email, with the recipient's own signed link. */
+  const pauseMail = (data: ThreadWaitingNotice, recipient: string) => {
     const expiresAt = Math.floor(now().getTime() / 1000) + config.linkTtlSeconds;
     const token = signLink(config.linkSecret, {
       kind: data.status === "waiting_for_approval" ? "approval" : "question",
@@ -88,7 +87,14 @@ export function emailChannel(
       recipient,
       expiresAt,
     });
-    const mail = requestMail(data, pageUrl(data, token), new Date(expiresAt * 1000));
+    return requestMail(data, pageUrl(data, token), new Date(expiresAt * 1000));
+  };
+
+  const sendOne = async (notice: Notice, recipient: string) => {
+    const key = `${notice.data.id} ${recipient}`;
+    if (sent.has(key)) return;
+    const mail =
+      notice.type === "thread.waiting" ? pauseMail(notice.data, recipient) : endedMail(notice.data);
     // Stable per notice and recipient: a mail client shows a redelivery once.
     const messageId = `<${createHash("sha256").update(key).digest("hex").slice(0, 32)}@${domain}>`;
     let last = "";
@@ -108,10 +114,8 @@ export function emailChannel(
 
   return {
     name: "email",
-    wants: (notice) =>
-      notice.type === "thread.waiting" && approversOf(config, notice.data.agent).length > 0,
+    wants: (notice) => approversOf(config, notice.data.agent).length > 0,
     async deliver(notice) {
-      if (notice.type !== "thread.waiting") return;
       const recipients = approversOf(config, notice.data.agent);
       const results = await Promise.allSettled(recipients.map((to) => sendOne(notice, to)));
       const failed = results.flatMap((r) =>

@@ -1,4 +1,4 @@
-import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../../shared/core/ports.ts";
 import { escapeHtml, prettyArgs } from "./html.ts";
 
 /** The path of the pages a link opens (the confirm page of an approval, the reply page of a question). */
@@ -67,3 +67,26 @@ const oneLine = (value: string) => {
   const line = value.replace(/\s+/g, " ").trim();
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 };
+
+/** The email that tells the agent's approvers a thread ended: its output, or why it failed. */
+export function endedMail(notice: ThreadEndedNotice): RequestMail {
+  const done = notice.status === "done";
+  const subject = `[${notice.agent}] ${done ? "done" : "failed"}: thread ${notice.threadId}`;
+  const detail = (done ? notice.output : notice.reason) ?? "";
+  const text = [
+    `The agent "${notice.agent}" ${done ? "finished" : "failed"}.`,
+    "",
+    detail,
+    "",
+    `Thread ${notice.threadId}: ${notice.link}`,
+    "",
+  ].join("\n");
+  const html = [
+    "<!doctype html><html><body>",
+    `<p>The agent <code>${escapeHtml(notice.agent)}</code> ${done ? "finished" : "failed"}.</p>`,
+    `<pre>${escapeHtml(detail)}</pre>`,
+    `<p>Thread <code>${escapeHtml(notice.threadId)}</code></p>`,
+    "</body></html>",
+  ].join("\n");
+  return { subject, text, html };
+}
