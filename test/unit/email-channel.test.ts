@@ -1,3 +1,6 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
 import {
   emailChannel,
@@ -133,26 +136,48 @@ describe("Function: emailChannel", () => {
 });
 
 describe("Function: sesTransport", () => {
-  it("hands SES v2 one raw message per recipient, from EMAIL_FROM", async () => {
-    const inputs: { FromEmailAddress?: string; Content?: { Raw?: { Data?: Uint8Array } } }[] = [];
-    class SendEmailCommand {
-      readonly input: (typeof inputs)[number];
-      constructor(input: (typeof inputs)[number]) {
-        this.input = input;
-      }
+  it("hands SES v2 one raw message per recipient, from EMAIL_FROM (the real client, SES at the wire)", async () => {
+    // Prepare: SES v2's SendEmail (POST /v2/email/outbound-emails) on 127.0.0.1
+    const received: {
+      path: string;
+      body: { FromEmailAddress?: string; Content?: { Raw?: { Data?: string } } };
+    }[] = [];
+    const server = createServer((request, response) => {
+      let raw = "";
+      request.on("data", (chunk: Buffer) => {
+        raw += chunk.toString();
+      });
+      request.on("end", () => {
+        received.push({ path: request.url ?? "", body: JSON.parse(raw || "{}") });
+        response
+          .writeHead(200, { "content-type": "application/json" })
+          .end('{"MessageId":"0100-abc"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const sesClient = new SESv2Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: "eu-west-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+
+    try {
+      // Act
+      const channel = emailChannel(config, sesTransport({ sesClient, SendEmailCommand }));
+      await channel.deliver(waiting("deploybot"));
+
+      // Assess
+      expect(received.map((r) => r.path)).toEqual([
+        "/v2/email/outbound-emails",
+        "/v2/email/outbound-emails",
+      ]);
+      const raw = Buffer.from(received[0]?.body.Content?.Raw?.Data ?? "", "base64").toString();
+      expect(raw).toContain("Subject: [deploybot] approve deploy_api?");
+      expect(raw).toMatch(/To: (lead|cto)@example\.com/);
+    } finally {
+      sesClient.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    const sesClient = {
-      config: { region: async () => "eu-west-1" },
-      send: async (command: unknown) => {
-        inputs.push((command as SendEmailCommand).input);
-        return { MessageId: "0100-abc" };
-      },
-    };
-    const channel = emailChannel(config, sesTransport({ sesClient, SendEmailCommand }));
-    await channel.deliver(waiting("deploybot"));
-    expect(inputs).toHaveLength(2);
-    const raw = Buffer.from(inputs[0]?.Content?.Raw?.Data ?? []).toString();
-    expect(raw).toContain("Subject: [deploybot] approve deploy_api?");
-    expect(raw).toContain("To: lead@example.com");
   });
 });
