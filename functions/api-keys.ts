@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { readEnv } from "../shared/config/read-env.ts";
+import { jsonSetting, readEnv } from "../shared/config/read-env.ts";
 import { ConfigError } from "../shared/core/errors.ts";
 import { secretsEqual } from "./secrets.ts";
 
@@ -24,65 +24,55 @@ export const apiKeySchema = z
  * (`AGENT_API_KEYS.alice: must be at least 16 characters`); names are 1-64 letters, digits and
  * `._@+-`, and no two names may share a key (who sent a request would be ambiguous).
  */
-export const apiKeysJsonSchema = z
-  .string()
-  .transform((raw, context): unknown => {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      context.addIssue({ code: "custom", message: "must be a JSON object of key name to key" });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z
-      .custom<Record<string, unknown>>(
-        (value) => typeof value === "object" && value !== null && !Array.isArray(value),
-        'must be a JSON object of key name to key, e.g. {"alice": "<16+ chars>"}',
-      )
-      .superRefine((value, context) => {
-        const names = Object.keys(value);
-        if (names.length === 0) {
-          context.addIssue({ code: "custom", message: "must name at least one key" });
+export const apiKeysJsonSchema = jsonSetting(
+  z
+    .custom<Record<string, unknown>>(
+      (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+      'must be a JSON object of key name to key, e.g. {"alice": "<16+ chars>"}',
+    )
+    .superRefine((value, context) => {
+      const names = Object.keys(value);
+      if (names.length === 0) {
+        context.addIssue({ code: "custom", message: "must name at least one key" });
+      }
+      const owner = new Map<string, string>();
+      for (const name of names) {
+        const key = value[name];
+        if (name.trim() === "") {
+          context.addIssue({ code: "custom", message: "a key name must not be empty" });
+          continue;
         }
-        const owner = new Map<string, string>();
-        for (const name of names) {
-          const key = value[name];
-          if (name.trim() === "") {
-            context.addIssue({ code: "custom", message: "a key name must not be empty" });
-            continue;
-          }
-          if (!NAME.test(name)) {
-            context.addIssue({
-              code: "custom",
-              path: [name],
-              message:
-                "a key name is 1-64 letters, digits and ._@+- (starting with a letter or digit)",
-            });
-          }
-          if (typeof key !== "string") {
-            context.addIssue({ code: "custom", path: [name], message: "the key must be a string" });
-            continue;
-          }
-          if (key.length < MIN_KEY_LENGTH) {
-            context.addIssue({
-              code: "custom",
-              path: [name],
-              message: `must be at least ${MIN_KEY_LENGTH} characters`,
-            });
-          }
-          const first = owner.get(key);
-          if (first !== undefined) {
-            context.addIssue({
-              code: "custom",
-              path: [name],
-              message: `has the same key as ${first}: each name needs its own key`,
-            });
-          } else owner.set(key, name);
+        if (!NAME.test(name)) {
+          context.addIssue({
+            code: "custom",
+            path: [name],
+            message:
+              "a key name is 1-64 letters, digits and ._@+- (starting with a letter or digit)",
+          });
         }
-      }),
-  )
-  .transform((value) => value as Record<string, string>);
+        if (typeof key !== "string") {
+          context.addIssue({ code: "custom", path: [name], message: "the key must be a string" });
+          continue;
+        }
+        if (key.length < MIN_KEY_LENGTH) {
+          context.addIssue({
+            code: "custom",
+            path: [name],
+            message: `must be at least ${MIN_KEY_LENGTH} characters`,
+          });
+        }
+        const first = owner.get(key);
+        if (first !== undefined) {
+          context.addIssue({
+            code: "custom",
+            path: [name],
+            message: `has the same key as ${first}: each name needs its own key`,
+          });
+        } else owner.set(key, name);
+      }
+    }),
+  "must be a JSON object of key name to key",
+).transform((value) => value as Record<string, string>);
 
 const secretSchema = z.object({ API_KEY_SECRET: apiKeysJsonSchema });
 const namedKeysEnv = z.object({ AGENT_API_KEYS: apiKeysJsonSchema.optional() });

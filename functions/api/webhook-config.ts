@@ -1,6 +1,6 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
-import { readEnv } from "../../shared/config/read-env.ts";
+import { jsonSetting, readEnv } from "../../shared/config/read-env.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 
 /** How a source signs its deliveries: Twelve's own scheme or the sender's. */
@@ -46,17 +46,7 @@ export type WebhookSource = z.output<typeof source>;
 
 /** JSON text parsed, a problem named per source (`WEBHOOK_SOURCES.github.format: ...`). */
 const jsonOf = <S extends z.ZodType>(schema: S, what: string) =>
-  z
-    .string()
-    .transform((raw, context): unknown => {
-      try {
-        return JSON.parse(raw);
-      } catch {
-        context.addIssue({ code: "custom", message: `must be a JSON object of ${what}` });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
+  jsonSetting(schema, `must be a JSON object of ${what}`);
 
 const secrets = z.record(
   sourceName,

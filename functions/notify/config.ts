@@ -1,6 +1,6 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
-import { readEnv } from "../../shared/config/read-env.ts";
+import { jsonSetting, readEnv } from "../../shared/config/read-env.ts";
 import { noticeTypes } from "./notices.ts";
 import type { WebhookTarget } from "./webhook-channel.ts";
 
@@ -13,20 +13,10 @@ const target = z.strictObject({
   agents: z.array(z.string().min(1)).min(1).optional(),
 });
 
-const targetsJson = z
-  .string()
-  .transform((raw, context): unknown => {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      context.addIssue({
-        code: "custom",
-        message: "must be a JSON array of {url, secret, events?, agents?}",
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(target));
+const targetsJson = jsonSetting(
+  z.array(target),
+  "must be a JSON array of {url, secret, events?, agents?}",
+);
 
 const fromEnvironment = z.object({ NOTIFY_WEBHOOKS: targetsJson.default([]) });
 const fromSecret = z.object({ NOTIFY_WEBHOOKS_ARN: z.string().optional() });

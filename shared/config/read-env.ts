@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import * as z from "zod";
 import { ConfigError } from "../core/errors.ts";
 
 /** Settings as they arrive: the environment, CDK context, or a secret's JSON. */
@@ -48,3 +48,24 @@ export function readEnv<S extends z.ZodObject>(schema: S, env: RawSettings): z.o
     { cause: result.error },
   );
 }
+
+/**
+ * A setting that holds JSON text, read by `schema`: text that is not JSON is one issue saying
+ * what was expected (`expected`), and the parsed value's problems are named by their path
+ * (`WEBHOOK_SOURCES.github.format: …`), as any other setting's are.
+ *
+ * @example
+ * const settings = z.object({ NOTIFY_WEBHOOKS: jsonSetting(z.array(target), "must be a JSON array") });
+ */
+export const jsonSetting = <S extends z.ZodType>(schema: S, expected: string) =>
+  z
+    .string()
+    .transform((raw, context): unknown => {
+      try {
+        return JSON.parse(raw);
+      } catch {
+        context.addIssue({ code: "custom", message: expected });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);

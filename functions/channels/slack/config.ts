@@ -1,6 +1,6 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
-import { readEnv } from "../../../shared/config/read-env.ts";
+import { jsonSetting, readEnv } from "../../../shared/config/read-env.ts";
 import { ConfigError } from "../../../shared/core/errors.ts";
 
 /** Slack's settings, as the environment gives them. */
@@ -19,17 +19,10 @@ export interface SlackConfig {
   agent?: string;
 }
 
-const channelMap = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: 'is not JSON; write {"<agent>": "<channel id>"}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string(), z.string().min(1)));
+const channelMap = jsonSetting(
+  z.record(z.string(), z.string().min(1)),
+  'is not JSON; write {"<agent>": "<channel id>"}',
+);
 
 const schema = z.object({
   SLACK_BOT_TOKEN: z.string().min(1),

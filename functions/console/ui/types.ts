@@ -1,21 +1,7 @@
 /** The API's answers, as the console reads them (see the README's HTTP API table). */
 
-export type Status =
-  | "running"
-  | "waiting_for_approval"
-  | "waiting_for_human"
-  | "done"
-  | "failed"
-  | "cancelled";
-
-export const statuses: readonly Status[] = [
-  "running",
-  "waiting_for_approval",
-  "waiting_for_human",
-  "done",
-  "failed",
-  "cancelled",
-];
+// The core's own list: the console cannot drift from the statuses the API answers with.
+export { type Status, statuses } from "../../../shared/core/thread.ts";
 
 /** The statuses a thread can still leave (cancel applies to these). */
 export const openStatuses: ReadonlySet<string> = new Set([
