@@ -1,7 +1,23 @@
 /** The API's answers, as the console reads them (see the README's HTTP API table). */
 
-// The core's own list: the console cannot drift from the statuses the API answers with.
-export { type Status, statuses } from "../../../shared/core/thread.ts";
+// A copy of the core's statuses (shared/core/thread.ts): the console ships as source beside the
+// compiled package, where the core's .ts files are not, so it imports nothing from it.
+export type Status =
+  | "running"
+  | "waiting_for_approval"
+  | "waiting_for_human"
+  | "done"
+  | "failed"
+  | "cancelled";
+
+export const statuses: readonly Status[] = [
+  "running",
+  "waiting_for_approval",
+  "waiting_for_human",
+  "done",
+  "failed",
+  "cancelled",
+];
 
 /** The statuses a thread can still leave (cancel applies to these). */
 export const openStatuses: ReadonlySet<string> = new Set([
