@@ -1,6 +1,20 @@
+import type { ContextHelpers } from "./context.ts";
 import { ConfigError } from "./errors.ts";
 import { type IfRunning, ifRunningPolicies } from "./message.ts";
+import type { ModelRequest } from "./ports.ts";
+import type { Thread } from "./thread.ts";
+import { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
 import type { Tool } from "./tool.ts";
+
+/** How a compaction is written: deterministic elision, or a summary by the model. */
+export const compactionMethods = ["elide", "model"] as const;
+export type CompactionMethod = (typeof compactionMethods)[number];
+
+/**
+ * Tokens a budget must leave for the thread beyond the system prompt and the tools: below it, a
+ * compacted context would hold next to nothing of the thread.
+ */
+export const MIN_THREAD_TOKENS = 1024;
 
 /** A deterministic call an agent makes before its first model call (factor 13). */
 export interface PrefetchCall {
@@ -43,6 +57,26 @@ export interface AgentOptions {
    * step's model answer for it, `reject` refuses it (`409 thread_busy`).
    */
   onRunning?: IfRunning;
+  /**
+   * Tokens the model's whole request may hold (system prompt, tools and thread), counted with
+   * `countTokens`. A step whose request would exceed it compacts the context first (a
+   * `compaction` event), so every request stays within it. Default: no budget.
+   */
+  contextBudget?: number;
+  /** How a compaction is written: `elide` (default, deterministic) or `model` (a step of its own). */
+  compaction?: CompactionMethod;
+  /** Counts tokens for `contextBudget`. Default `estimateTokens`, an upper estimate for o200k. */
+  countTokens?: TokenCounter;
+  /**
+   * Owns the context format entirely (factor 3): the request for the next model call, from the
+   * thread. `helpers.render(thread)` is the default renderer (compactions applied).
+   */
+  context?: (thread: Thread, helpers: ContextHelpers) => ModelRequest;
+  /**
+   * Model tokens (in and out) allowed between two human inputs, like `maxSteps`; past it the
+   * thread escalates (`max_tokens`). Default: no cap.
+   */
+  maxTokens?: number;
 }
 
 export interface Agent {
@@ -55,6 +89,11 @@ export interface Agent {
   readonly prefetch: readonly PrefetchCall[];
   readonly schedules: readonly AgentSchedule[];
   readonly onRunning: IfRunning;
+  readonly contextBudget: number | undefined;
+  readonly compaction: CompactionMethod;
+  readonly countTokens: TokenCounter;
+  readonly context: AgentOptions["context"];
+  readonly maxTokens: number | undefined;
   /** Finds a tool the model may call, by name. */
   tool(name: string): Tool | undefined;
 }
@@ -112,8 +151,14 @@ export function defineAgent(options: AgentOptions): Agent {
       `agent "${name}": onRunning must be one of ${ifRunningPolicies.join(", ")}, got "${onRunning}"`,
     );
   }
+  const compaction = options.compaction ?? "elide";
+  if (!compactionMethods.includes(compaction)) {
+    throw new ConfigError(
+      `agent "${name}": compaction must be one of ${compactionMethods.join(", ")}, got "${compaction}"`,
+    );
+  }
   const positive = (
-    key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget",
+    key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget" | "contextBudget" | "maxTokens",
     fallback: number,
   ) => {
     const value = options[key] ?? fallback;
@@ -122,6 +167,19 @@ export function defineAgent(options: AgentOptions): Agent {
     }
     return value;
   };
+  const countTokens = options.countTokens ?? estimateTokens;
+  const contextBudget =
+    options.contextBudget === undefined ? undefined : positive("contextBudget", 0);
+  if (contextBudget !== undefined) {
+    const fixed = fixedTokens(options, countTokens);
+    if (contextBudget - fixed < MIN_THREAD_TOKENS) {
+      throw new ConfigError(
+        `agent "${name}": contextBudget ${contextBudget} leaves ${contextBudget - fixed} tokens ` +
+          `for the thread once the system prompt and the tools (${fixed}) are counted; ` +
+          `it needs at least ${MIN_THREAD_TOKENS}`,
+      );
+    }
+  }
   return Object.freeze({
     name,
     prompt: options.prompt,
@@ -132,10 +190,30 @@ export function defineAgent(options: AgentOptions): Agent {
     prefetch,
     schedules,
     onRunning,
+    contextBudget,
+    compaction,
+    countTokens,
+    context: options.context,
+    maxTokens: options.maxTokens === undefined ? undefined : positive("maxTokens", 0),
     tool: (toolName: string) => byName.get(toolName),
   });
 }
 
+/** The tokens of a request holding only the system prompt and the tools. */
+export function fixedTokens(
+  agent: Pick<AgentOptions, "prompt" | "tools">,
+  countTokens: TokenCounter,
+): number {
+  const request: ModelRequest = {
+    messages: [
+      { role: "system", content: renderSystemPrompt(agent) },
+      { role: "user", content: "" },
+    ],
+    tools: agent.tools.map((tool) => tool.spec),
+  };
+  return requestTokens(request, countTokens);
+}
+
 /** The agent's system prompt, rendered. */
-export const renderSystemPrompt = (agent: Agent): string =>
+export const renderSystemPrompt = (agent: Pick<AgentOptions, "prompt" | "tools">): string =>
   typeof agent.prompt === "string" ? agent.prompt : agent.prompt({ tools: agent.tools });

@@ -108,6 +108,7 @@ export const escalationReasons = [
   "too_many_errors",
   "max_steps",
   "model_unusable",
+  "max_tokens",
 ] as const;
 export type EscalationReason = (typeof escalationReasons)[number];
 
@@ -164,6 +165,30 @@ export const cancelledEvent = z.object({
   data: z.object({ reason: z.string().optional() }),
 });
 
+/**
+ * The context was compacted (factor 3): from the next model call on, the events at versions
+ * `from` to `to` (1-based, as the API numbers them; a later compaction supersedes an earlier
+ * one) are shown to the model as `summary`. The events themselves stay in the thread.
+ * `elide` is the deterministic stand-in (human input kept, recent calls kept with their results
+ * elided, the rest counted); `model` a summary the model wrote in a step of its own.
+ */
+export const compactionEvent = z.object({
+  type: z.literal("compaction"),
+  at,
+  by,
+  data: z.object({
+    from: z.number().int().positive(),
+    to: z.number().int().positive(),
+    method: z.enum(["elide", "model"]),
+    summary: z.string(),
+    /** The estimated tokens of the model's request before and after the compaction. */
+    tokensBefore: z.number().int().nonnegative(),
+    tokensAfter: z.number().int().nonnegative(),
+    /** The tokens of the model call that wrote a `model` summary. */
+    usage: usage.optional(),
+  }),
+});
+
 export const threadEvent = z.discriminatedUnion("type", [
   userMessageEvent,
   toolCallEvent,
@@ -177,6 +202,7 @@ export const threadEvent = z.discriminatedUnion("type", [
   failedEvent,
   retryRequestedEvent,
   cancelledEvent,
+  compactionEvent,
 ]);
 
 export type ThreadEvent = z.infer<typeof threadEvent>;

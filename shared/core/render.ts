@@ -1,5 +1,5 @@
 import { type Agent, renderSystemPrompt } from "./agent.ts";
-import type { ThreadEvent } from "./events.ts";
+import type { EventOf, ThreadEvent } from "./events.ts";
 import type { ModelRequest } from "./ports.ts";
 import type { Thread } from "./thread.ts";
 
@@ -31,12 +31,19 @@ export function renderContext(agent: Agent, thread: Thread): ModelRequest {
   };
 }
 
-/** The thread as tagged blocks, as the model reads it. */
+/**
+ * The thread as tagged blocks, as the model reads it. After a compaction, the events it replaces
+ * are shown as its summary, in one `<compacted events="1-612">` block, and only the events after
+ * its range follow.
+ */
 export function renderEvents(events: readonly ThreadEvent[], resultBudget: number): string {
-  const hidden = resolvedErrors(events);
+  const compaction = latestCompaction(events);
+  const start = compaction ? compaction.data.to : 0;
+  const shown = events.slice(start);
+  const hidden = resolvedErrors(shown);
   const toolOf = new Map<string, string>();
-  const blocks: string[] = [];
-  events.forEach((event, index) => {
+  const blocks: string[] = compaction ? [compactedBlock(compaction)] : [];
+  shown.forEach((event, index) => {
     if (hidden.has(index)) return;
     const block = renderEvent(event, toolOf, resultBudget);
     if (block !== null) blocks.push(block);
@@ -44,7 +51,28 @@ export function renderEvents(events: readonly ThreadEvent[], resultBudget: numbe
   return blocks.join("\n");
 }
 
-function renderEvent(
+/** The compaction in force: the last one of the thread, or undefined. */
+export function latestCompaction(
+  events: readonly ThreadEvent[],
+): EventOf<"compaction"> | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    if (event.type === "compaction") return event;
+  }
+  return undefined;
+}
+
+/** The block that stands in for a compaction's range. */
+export function compactedBlock(compaction: EventOf<"compaction">): string {
+  const { from, to, summary } = compaction.data;
+  return tag("compacted", summary, { events: `${from}-${to}` });
+}
+
+/**
+ * One event as the model reads it (`toolOf` maps call ids to tool names, filled as calls are
+ * rendered), or null for an event the model does not see.
+ */
+export function renderEvent(
   event: ThreadEvent,
   toolOf: Map<string, string>,
   resultBudget: number,
@@ -79,6 +107,7 @@ function renderEvent(
     case "failed":
     case "retry_requested":
     case "cancelled":
+    case "compaction": // only the one in force is shown, in place of its range
       return null;
     default: {
       const unknown: never = event;
@@ -112,7 +141,7 @@ function resolvedErrors(events: readonly ThreadEvent[]): Set<number> {
   return hidden;
 }
 
-function tag(name: string, body: string, attributes: Record<string, string> = {}): string {
+export function tag(name: string, body: string, attributes: Record<string, string> = {}): string {
   const attrs = Object.entries(attributes)
     .map(([key, value]) => ` ${key}="${value.replaceAll('"', "&quot;")}"`)
     .join("");

@@ -1,9 +1,20 @@
-import type { Agent } from "./agent.ts";
+import { type Agent, fixedTokens } from "./agent.ts";
+import {
+  type CompactionData,
+  type CompactionSettings,
+  compactionEnd,
+  elide,
+  fitTokens,
+  SUMMARY_SHARE,
+  SUMMARY_TOOL,
+  summaryRequest,
+} from "./compaction.ts";
+import { contextOf } from "./context.ts";
 import { ModelError } from "./errors.ts";
 import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
 import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply } from "./ports.ts";
-import { renderContext, renderValue } from "./render.ts";
+import { renderValue } from "./render.ts";
 import {
   type DanglingCall,
   deriveConsecutiveErrors,
@@ -13,11 +24,13 @@ import {
   derivePending,
   deriveStatus,
   deriveStepsSinceHumanInput,
+  deriveTokensSinceHumanInput,
   type Pending,
   type Status,
   type Thread,
   type ThreadHead,
 } from "./thread.ts";
+import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
 
 export interface StepDeps {
@@ -146,6 +159,12 @@ class Step {
     if (deriveStepsSinceHumanInput(this.events()) >= agent.maxSteps) {
       return this.escalate("max_steps");
     }
+    const { maxTokens } = agent;
+    if (maxTokens !== undefined && deriveTokensSinceHumanInput(this.events()) >= maxTokens) {
+      return this.escalate("max_tokens");
+    }
+    // A summary by the model is a model call: it takes this step, the agent's call the next.
+    if ((await this.compactIfOverBudget()) === "summarized") return this.continue();
 
     const reply = await this.callModel();
     if (this.unusable) return this.escalate("model_unusable");
@@ -229,8 +248,88 @@ class Step {
     }
   }
 
+  /**
+   * Compacts the context when the next request would exceed the agent's `contextBudget` (factor
+   * 3): a `compaction` event whose summary stands in for the older events. The elided stand-in
+   * is written here; with `compaction: "model"` the model writes it (an unusable answer or an
+   * unreachable model falls back to elision). Compacting everything always fits the budget.
+   */
+  private async compactIfOverBudget(): Promise<"none" | "elided" | "summarized"> {
+    const { agent } = this.deps;
+    const budget = agent.contextBudget;
+    if (budget === undefined) return "none";
+    const events = this.events();
+    const before = this.requestTokens(events);
+    if (before <= budget) return "none";
+    const settings: CompactionSettings = {
+      resultBudget: agent.resultBudget,
+      countTokens: agent.countTokens,
+      available: budget - fixedTokens(agent, agent.countTokens),
+    };
+    const end = compactionEnd(events, settings);
+    if (agent.compaction === "model") {
+      const summary = await this.modelSummary(events, end, settings);
+      if (summary) {
+        this.pushCompaction({ ...summary, tokensBefore: before });
+        return "summarized";
+      }
+    }
+    const elided = this.pushCompaction({ ...elide(events, end, settings), tokensBefore: before });
+    if (elided.data.tokensAfter > budget && end < events.length) {
+      this.out.pop();
+      this.pushCompaction({ ...elide(events, events.length, settings), tokensBefore: before });
+    }
+    return "elided";
+  }
+
+  /** The model's summary of the first `end` events, or null when it gave no usable one. */
+  private async modelSummary(
+    events: readonly ThreadEvent[],
+    end: number,
+    settings: CompactionSettings,
+  ): Promise<CompactionData | null> {
+    let reply: ModelReply;
+    try {
+      reply = await this.deps.model.next(summaryRequest(events, end, settings.resultBudget));
+    } catch (cause) {
+      if (!(cause instanceof ModelError)) throw cause;
+      return null;
+    }
+    const summary =
+      reply.type === "tool_call" && reply.tool === SUMMARY_TOOL.name
+        ? (reply.args as { summary?: unknown } | null)?.summary
+        : undefined;
+    if (typeof summary !== "string" || summary.trim() === "") return null;
+    const budget = Math.floor(settings.available * SUMMARY_SHARE);
+    return {
+      from: 1,
+      to: end,
+      method: "model",
+      summary: fitTokens(summary, budget, settings.countTokens),
+      tokensBefore: 0,
+      ...(reply.usage ? { usage: reply.usage } : {}),
+    };
+  }
+
+  /** Appends a compaction, with the tokens of the request it leaves. */
+  private pushCompaction(data: CompactionData): EventOf<"compaction"> {
+    const event = {
+      type: "compaction",
+      at: this.deps.clock.now().toISOString(),
+      data: { ...data, tokensAfter: 0 },
+    } satisfies EventOf<"compaction">;
+    event.data.tokensAfter = this.requestTokens([...this.events(), event]);
+    this.out.push(event);
+    return event;
+  }
+
+  private requestTokens(events: readonly ThreadEvent[]): number {
+    const request = contextOf(this.deps.agent, { ...this.thread, events });
+    return requestTokens(request, this.deps.agent.countTokens);
+  }
+
   private async callModel(): Promise<ModelReply | null> {
-    const request = renderContext(this.deps.agent, { ...this.thread, events: this.events() });
+    const request = contextOf(this.deps.agent, { ...this.thread, events: this.events() });
     try {
       return await this.deps.model.next(request);
     } catch (cause) {
@@ -310,6 +409,9 @@ class Step {
       model_unusable:
         `Escalated because the model rejected the request (${lastMessage}). ` +
         "Fix the model configuration, then reply and the agent continues.",
+      max_tokens:
+        `Escalated after ${agent.maxTokens} model tokens without human input. ` +
+        "Reply and the agent continues.",
     };
     return this.requestHumanInput({
       callId: this.nextCallId(),

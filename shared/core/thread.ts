@@ -1,4 +1,4 @@
-import type { Actor, EventOf, ThreadEvent } from "./events.ts";
+import type { Actor, EventOf, ThreadEvent, Usage } from "./events.ts";
 
 /** An agent run: an append-only list of events. Its version is the number of events. */
 export interface Thread {
@@ -157,6 +157,53 @@ export function deriveStepsSinceHumanInput(events: readonly ThreadEvent[]): numb
   return count;
 }
 
+/** The model's token counts an event records: a model call's tool call or error, a model summary. */
+export function usageOf(event: ThreadEvent): Usage | undefined {
+  if (event.type === "tool_call" || event.type === "error" || event.type === "compaction") {
+    return event.data.usage;
+  }
+  return undefined;
+}
+
+const tokensOf = (usage: Usage): { input: number; output: number } => ({
+  input: usage.promptTokens,
+  output: usage.completionTokens,
+});
+
+/** Model tokens (in and out) used since the last human input: what `maxTokens` caps. */
+export function deriveTokensSinceHumanInput(events: readonly ThreadEvent[]): number {
+  let tokens = 0;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    if (isHumanInput(event)) break;
+    const usage = usageOf(event);
+    if (usage) tokens += tokensOf(usage).input + tokensOf(usage).output;
+  }
+  return tokens;
+}
+
+/** The thread's model usage, summed over all its events. */
+export interface ThreadUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Model calls that reported usage. */
+  modelCalls: number;
+}
+
+/** Token usage summed over the whole thread (every turn, compaction summaries included). */
+export function deriveUsage(events: readonly ThreadEvent[]): ThreadUsage {
+  const total: ThreadUsage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
+  for (const event of events) {
+    const usage = usageOf(event);
+    if (!usage) continue;
+    const { input, output } = tokensOf(usage);
+    total.inputTokens += input;
+    total.outputTokens += output;
+    total.modelCalls++;
+  }
+  return total;
+}
+
 const isModelCall = (e: ThreadEvent): boolean =>
   (e.type === "tool_call" && e.data.source === "model") ||
   (e.type === "error" && (e.data.code === "model_reply" || e.data.code === "model_failed"));
@@ -205,6 +252,7 @@ export function summarize(thread: Thread) {
     output: deriveOutput(thread.events),
     consecutiveErrors: deriveConsecutiveErrors(thread.events),
     stepsSinceHumanInput: deriveStepsSinceHumanInput(thread.events),
+    usage: deriveUsage(thread.events),
   };
 }
 

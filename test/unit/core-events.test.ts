@@ -56,6 +56,18 @@ const everyEvent: ThreadEvent[] = [
   { type: "failed", at, data: { reason: "step message dead-lettered" } },
   { type: "retry_requested", at, data: { reason: "redriven by an operator" } },
   { type: "cancelled", at, data: { reason: "the customer withdrew" } },
+  {
+    type: "compaction",
+    at,
+    data: {
+      from: 1,
+      to: 40,
+      method: "elide",
+      summary: "40 earlier events compacted: 19 tool calls (add ×19).",
+      tokensBefore: 4100,
+      tokensAfter: 2300,
+    },
+  },
 ];
 
 const allTypes: EventType[] = [
@@ -71,6 +83,7 @@ const allTypes: EventType[] = [
   "failed",
   "retry_requested",
   "cancelled",
+  "compaction",
 ];
 
 describe("Schema: threadEvent", () => {
@@ -86,7 +99,7 @@ describe("Schema: threadEvent", () => {
     },
   );
 
-  it("knows the eleven event types of a thread, and the samples above hold each", () => {
+  it("knows the twelve event types of a thread, and the samples above hold each", () => {
     // Act
     const known = threadEvent.options.map((option) => option.shape.type.value);
 
@@ -115,7 +128,13 @@ describe("Schema: threadEvent", () => {
       "invalid_args",
       "tool_failed",
     ]);
-    expect(escalationReasons).toEqual(["tool", "too_many_errors", "max_steps", "model_unusable"]);
+    expect(escalationReasons).toEqual([
+      "tool",
+      "too_many_errors",
+      "max_steps",
+      "model_unusable",
+      "max_tokens",
+    ]);
   });
 
   it.each<[string, unknown]>([

@@ -368,6 +368,7 @@ describe("Function: summarize", () => {
       output: null,
       consecutiveErrors: 1,
       stepsSinceHumanInput: 3,
+      usage: { inputTokens: 0, outputTokens: 0, modelCalls: 0 },
     });
   });
 });
