@@ -1,11 +1,14 @@
 export {
   type Agent,
   type AgentOptions,
+  type CompactionMethod,
+  compactionMethods,
   defineAgent,
   type PrefetchCall,
   renderSystemPrompt,
 } from "./agent.ts";
 export { cancel } from "./cancel.ts";
+export { type ContextHelpers, contextOf } from "./context.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export { canonicalJson, hashArgs } from "./hash.ts";
@@ -13,7 +16,14 @@ export { doneForNow, requestMoreInformation } from "./human-tools.ts";
 export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";
 export { type IfRunning, ifRunningPolicies, message } from "./message.ts";
 export type * from "./ports.ts";
-export { renderContext, renderEvents, renderValue, truncate } from "./render.ts";
+export {
+  latestCompaction,
+  renderContext,
+  renderEvents,
+  renderValue,
+  truncate,
+} from "./render.ts";
 export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
 export * from "./thread.ts";
+export { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
 export * from "./tool.ts";
