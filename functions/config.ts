@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { readEnv } from "../shared/config/read-env.ts";
+import { jsonSetting, readEnv } from "../shared/config/read-env.ts";
 import { type ApiKeys, apiKeySchema, apiKeysJsonSchema, UNNAMED_KEY } from "./api-keys.ts";
 
 const fields = z.object({
@@ -26,6 +26,20 @@ const fields = z.object({
     .int()
     .positive()
     .default(65_536),
+  /**
+   * Model prices for the cost estimate, JSON `{"<model>": {"inputPerMillion": 0.15,
+   * "outputPerMillion": 0.6}}` in USD per million tokens, merged over the built-in table.
+   */
+  MODEL_PRICES: jsonSetting(
+    z.record(
+      z.string().min(1),
+      z.object({
+        inputPerMillion: z.number().nonnegative(),
+        outputPerMillion: z.number().nonnegative(),
+      }),
+    ),
+    'must be JSON {"<model>": {"inputPerMillion": <usd>, "outputPerMillion": <usd>}}',
+  ).optional(),
   THREAD_RETENTION_DAYS: z.coerce
     .number({ error: "must be a positive integer" })
     .int()

@@ -4,6 +4,7 @@ import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
 import { EventBridgeNotifier } from "../shared/aws/events/eventbridge-notifier.ts";
 import { SqsStepQueue } from "../shared/aws/sqs/step-queue.ts";
 import type { Agent } from "../shared/core/agent.ts";
+import { DEFAULT_PRICES } from "../shared/core/cost.ts";
 import { ConfigError } from "../shared/core/errors.ts";
 import type { Model } from "../shared/core/ports.ts";
 import { OpenAIModel, openAIModelFromEnv, readOpenAIConfig } from "../shared/llm/index.ts";
@@ -40,6 +41,7 @@ export function createRuntime(
     clock: { now: () => new Date() },
     ids: randomIds,
     threadLink: (threadId) => `${base}/threads/${threadId}`,
+    prices: { ...DEFAULT_PRICES, ...config.MODEL_PRICES },
   };
 }
 

@@ -52,6 +52,21 @@ export const threadAnswer = z.looseObject({
   pending: pending.nullable(),
   output: z.string().nullable(),
   failure: z.string().nullable(),
+  usage: z
+    .looseObject({
+      inputTokens: z.int().min(0),
+      outputTokens: z.int().min(0),
+      modelCalls: z.int().min(0),
+      byModel: z.record(
+        z.string(),
+        z.object({ inputTokens: z.int().min(0), outputTokens: z.int().min(0) }),
+      ),
+      estimatedCostUsd: z.number().min(0).nullable(),
+      unpriced: z.array(z.string()),
+    })
+    .describe(
+      "the model's tokens summed over the thread, and their estimated cost from the price table (`MODEL_PRICES`)",
+    ),
 });
 
 /** `GET /threads`. */
@@ -66,6 +81,18 @@ export const threadListAnswer = z.looseObject({
 export const contextAnswer = z.looseObject({
   messages: z.array(z.looseObject({ role: z.string() })),
   tools: z.array(z.looseObject({ name: z.string() })),
+  tokens: z.int().min(0).describe("the request's tokens, counted with the agent's counter"),
+  contextBudget: z.int().min(1).nullable().describe("the agent's `contextBudget`, if it has one"),
+  compaction: z
+    .looseObject({
+      from: z.int().min(1),
+      to: z.int().min(1),
+      method: z.enum(["elide", "model"]),
+      tokensBefore: z.int().min(0),
+      tokensAfter: z.int().min(0),
+    })
+    .nullable()
+    .describe("the compaction in force: the events it stands in for (its summary is in messages)"),
 });
 
 /** `GET /threads/{id}/events`. */

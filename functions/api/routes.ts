@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
+import { contextOf } from "../../shared/core/context.ts";
+import { DEFAULT_PRICES, estimateCost } from "../../shared/core/cost.ts";
 import { ThreadNotFoundError } from "../../shared/core/errors.ts";
 import { type Actor, actor } from "../../shared/core/events.ts";
-import { renderContext } from "../../shared/core/render.ts";
+import { latestCompaction } from "../../shared/core/render.ts";
 import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
+import { requestTokens } from "../../shared/core/tokens.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
@@ -301,7 +304,8 @@ export const routes: readonly Route[] = [
     },
     handle: async ({ deps, params }) => {
       const thread = await loadThread(deps, params.id);
-      const { threadId: id, agent, status, version, pending, output } = summarize(thread);
+      const { threadId: id, agent, status, version, pending, output, usage } = summarize(thread);
+      const cost = estimateCost(thread.events, deps.prices ?? DEFAULT_PRICES);
       return json(200, {
         threadId: id,
         agent,
@@ -312,6 +316,7 @@ export const routes: readonly Route[] = [
         pending,
         output,
         failure: deriveFailure(thread.events),
+        usage: { ...usage, ...cost },
         ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
       });
     },
@@ -349,7 +354,8 @@ export const routes: readonly Route[] = [
     path: "/threads/{id}/context",
     auth: true,
     docs: {
-      summary: "What the model sees next: the rendered messages and tools (factor 2)",
+      summary:
+        "What the model sees next: the rendered messages and tools (factor 2), their estimated tokens, the agent's budget and the compaction in force",
       params: { id: threadId },
       responses: {
         200: { description: "the context", body: contextAnswer },
@@ -361,7 +367,16 @@ export const routes: readonly Route[] = [
       const agent = deps.agents.get(thread.agent);
       if (!agent)
         throw new HttpError("unknown_agent", `agent "${thread.agent}" is not served here`);
-      return json(200, renderContext(agent, thread));
+      const request = contextOf(agent, thread);
+      const compaction = latestCompaction(thread.events);
+      return json(200, {
+        ...request,
+        tokens: requestTokens(request, agent.countTokens),
+        contextBudget: agent.contextBudget ?? null,
+        compaction: compaction
+          ? (({ summary: _summary, ...range }) => range)(compaction.data)
+          : null,
+      });
     },
   },
   {

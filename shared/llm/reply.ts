@@ -55,7 +55,11 @@ export function toModelReply(completion: ChatCompletion): ModelReply {
 export function toUsage(completion: ChatCompletion): Usage | undefined {
   const { usage } = completion;
   if (!usage) return undefined;
-  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    ...(completion.model ? { model: completion.model } : {}),
+  };
 }
 
 /** `text` as a quoted one-liner of at most `max` characters (plus the quotes and an ellipsis). */

@@ -1,4 +1,5 @@
 import type { Agent } from "../core/agent.ts";
+import type { PriceTable } from "../core/cost.ts";
 import type { Clock, IdGenerator, Model, Notifier, StepQueue, ThreadStore } from "../core/ports.ts";
 
 /** Everything the runtime's use cases need, as ports: DynamoDB, SQS, EventBridge or in-memory. */
@@ -12,4 +13,6 @@ export interface RuntimeDeps {
   ids: IdGenerator;
   /** The URL people follow to see a thread, e.g. `https://api.example.com/threads/{id}`. */
   threadLink(threadId: string): string;
+  /** Model prices for the cost estimate `GET /threads/{id}` shows. Default `DEFAULT_PRICES`. */
+  prices?: PriceTable;
 }
