@@ -51,8 +51,8 @@ export function estimateCost(events: readonly ThreadEvent[], prices: PriceTable)
     const model = usage.model ?? "unknown";
     const tokens = byModel[model] ?? { inputTokens: 0, outputTokens: 0 };
     byModel[model] = tokens;
-    tokens.inputTokens += usage.promptTokens;
-    tokens.outputTokens += usage.completionTokens;
+    tokens.inputTokens += usage.inputTokens;
+    tokens.outputTokens += usage.outputTokens;
   }
   let total = 0;
   let priced = false;

@@ -6,8 +6,8 @@ import * as z from "zod";
  */
 
 const usage = z.object({
-  promptTokens: z.number().int().nonnegative(),
-  completionTokens: z.number().int().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
   /** The model that answered, as its API named it (prices are per model). */
   model: z.string().max(256).optional(),
 });

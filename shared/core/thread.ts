@@ -166,8 +166,8 @@ export function usageOf(event: ThreadEvent): Usage | undefined {
 }
 
 const tokensOf = (usage: Usage): { input: number; output: number } => ({
-  input: usage.promptTokens,
-  output: usage.completionTokens,
+  input: usage.inputTokens,
+  output: usage.outputTokens,
 });
 
 /** Model tokens (in and out) used since the last human input: what `maxTokens` caps. */

@@ -56,8 +56,8 @@ export function toUsage(completion: ChatCompletion): Usage | undefined {
   const { usage } = completion;
   if (!usage) return undefined;
   return {
-    promptTokens: usage.prompt_tokens,
-    completionTokens: usage.completion_tokens,
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
     ...(completion.model ? { model: completion.model } : {}),
   };
 }

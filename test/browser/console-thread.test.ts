@@ -69,10 +69,10 @@ describe("the web console: one thread, live, and what a person does with it", {
     // Who caused it: the launch and the decision came through the API with the key.
     expect(await timeline.getByText("by api-key via api").count()).toBe(2);
     expect(await timeline.getByRole("listitem").nth(5).textContent()).toContain("Approved");
-    // Three model calls, 42 prompt and 7 completion tokens each (the test server's usage).
+    // Three model calls, 42 input and 7 output tokens each (the test server's usage).
     const usage = (await page.getByRole("region", { name: "Usage" }).textContent()) ?? "";
     expect(usage.replace(/\s+/g, " ")).toContain(
-      "126 prompt tokens, 21 completion tokens over 3 model calls",
+      "126 input tokens, 21 output tokens over 3 model calls",
     );
     expectClean(opened);
     await opened.close();
@@ -273,7 +273,7 @@ describe("the web console: one thread, live, and what a person does with it", {
     // 251 events written straight to the store: a launch, 124 additions, the answer.
     const start = Date.now() - 3_600_000;
     const at = (i: number) => new Date(start + i * 1000).toISOString();
-    const usage = { promptTokens: 10, completionTokens: 2 };
+    const usage = { inputTokens: 10, outputTokens: 2 };
     const events: ThreadEvent[] = [
       { type: "user_message", at: at(0), data: { message: "Add one, many times" } },
     ];
@@ -314,7 +314,7 @@ describe("the web console: one thread, live, and what a person does with it", {
         " ",
       );
     expect(await usageText()).toContain(
-      "1,000 prompt tokens, 200 completion tokens over 100 model calls (events #52 on)",
+      "1,000 input tokens, 200 output tokens over 100 model calls (events #52 on)",
     );
 
     const large = items.filter({ hasText: "#249" });
@@ -329,7 +329,7 @@ describe("the web console: one thread, live, and what a person does with it", {
     expect(await items.first().textContent()).toContain("Add one, many times");
     expect(await page.getByRole("button", { name: "Load older events" }).count()).toBe(0);
     expect(await usageText()).toContain(
-      "1,250 prompt tokens, 250 completion tokens over 125 model calls.",
+      "1,250 input tokens, 250 output tokens over 125 model calls.",
     );
     expectClean(opened);
     await opened.close();

@@ -573,7 +573,7 @@ const doneEvent = (clock: Clock): ThreadEvent => ({
 /** One event of every type, with the optional fields set and keys in no sorted order. */
 function everyEventType(clock: Clock): ThreadEvent[] {
   const at = () => clock.now().toISOString();
-  const usage = { promptTokens: 120, completionTokens: 8 };
+  const usage = { inputTokens: 120, outputTokens: 8 };
   return [
     {
       type: "user_message",

@@ -56,7 +56,7 @@ describe("Class: OpenAIModel", () => {
         type: "tool_call",
         tool: "add",
         args: { a: 3, b: 4 },
-        usage: { promptTokens: 42, completionTokens: 7, model: "gpt-4o-mini" },
+        usage: { inputTokens: 42, outputTokens: 7, model: "gpt-4o-mini" },
       });
       expect(server.requests).toHaveLength(1);
       const [sent] = server.requests;
@@ -222,7 +222,7 @@ describe("Class: OpenAIModel", () => {
       expect(reply).toEqual({
         type: "invalid",
         reason: 'the arguments for add are not valid JSON: "{\\"a\\":3,\\"b\\":"',
-        usage: { promptTokens: 42, completionTokens: 7, model: "gpt-4o-mini" },
+        usage: { inputTokens: 42, outputTokens: 7, model: "gpt-4o-mini" },
       });
     });
 
@@ -260,7 +260,7 @@ describe("Class: OpenAIModel", () => {
       expect(reply).toEqual({
         type: "invalid",
         reason: "the model made 2 tool calls (add, multiply); reply with exactly one tool call",
-        usage: { promptTokens: 42, completionTokens: 7, model: "gpt-4o-mini" },
+        usage: { inputTokens: 42, outputTokens: 7, model: "gpt-4o-mini" },
       });
     });
   });

@@ -67,7 +67,7 @@ const at = fc
     noInvalidDate: true,
   })
   .map((date) => date.toISOString());
-const usage = fc.record({ promptTokens: fc.nat(), completionTokens: fc.nat() });
+const usage = fc.record({ inputTokens: fc.nat(), outputTokens: fc.nat() });
 const json = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   validDeepJson.map((t) => JSON.parse(t)),

@@ -35,8 +35,8 @@ class AddingModel implements Model {
 }
 
 const usageOf = (input: number, output: number) => ({
-  promptTokens: input,
-  completionTokens: output,
+  inputTokens: input,
+  outputTokens: output,
 });
 
 async function run(agent = budgeted(), steps = 1000, model: Model = new AddingModel()) {

@@ -8,7 +8,7 @@ import {
 } from "../../shared/core/events.ts";
 
 const at = "2026-01-01T00:00:00.000Z";
-const usage = { promptTokens: 120, completionTokens: 14 };
+const usage = { inputTokens: 120, outputTokens: 14 };
 
 /** One event of every type, each with all its optional fields, as a store would read them back. */
 const everyEvent: ThreadEvent[] = [
@@ -156,7 +156,7 @@ describe("Schema: threadEvent", () => {
         data: {
           code: "model_reply",
           message: "m",
-          usage: { promptTokens: -1, completionTokens: 0 },
+          usage: { inputTokens: -1, outputTokens: 0 },
         },
       },
     ],
@@ -170,7 +170,7 @@ describe("Schema: threadEvent", () => {
           tool: "add",
           args: {},
           source: "model",
-          usage: { promptTokens: 1.5, completionTokens: 0 },
+          usage: { inputTokens: 1.5, outputTokens: 0 },
         },
       },
     ],

@@ -14,7 +14,7 @@ import { call, invalid, ScriptedModel, steppingClock } from "../../shared/testin
 import { runUntilIdle, saveThenRun, types, withEvent } from "../support/run.ts";
 
 const clock = steppingClock();
-const usage = { promptTokens: 321, completionTokens: 12 };
+const usage = { inputTokens: 321, outputTokens: 12 };
 const withUsage = (reply: ModelReply): ModelReply => ({ ...reply, usage });
 
 /** A sync tool that records the arguments it ran with, and fails while `failures` lasts. */

@@ -14,10 +14,10 @@ describe("Function: estimateCost", () => {
   it("sums tokens by model and prices them per million, dated versions at their model's price", () => {
     // Prepare
     const events = [
-      callWith({ promptTokens: 1_000_000, completionTokens: 100_000, model: "gpt-4o-mini" }),
-      callWith({ promptTokens: 500_000, completionTokens: 0, model: "gpt-4o-mini-2024-07-18" }),
-      callWith({ promptTokens: 10, completionTokens: 5, model: "house-model" }),
-      callWith({ promptTokens: 7, completionTokens: 3 }),
+      callWith({ inputTokens: 1_000_000, outputTokens: 100_000, model: "gpt-4o-mini" }),
+      callWith({ inputTokens: 500_000, outputTokens: 0, model: "gpt-4o-mini-2024-07-18" }),
+      callWith({ inputTokens: 10, outputTokens: 5, model: "house-model" }),
+      callWith({ inputTokens: 7, outputTokens: 3 }),
     ];
 
     // Act
@@ -30,9 +30,7 @@ describe("Function: estimateCost", () => {
   });
 
   it("takes a deployment's own prices, and says null when nothing could be priced", () => {
-    const events = [
-      callWith({ promptTokens: 2_000_000, completionTokens: 0, model: "house-model" }),
-    ];
+    const events = [callWith({ inputTokens: 2_000_000, outputTokens: 0, model: "house-model" })];
     const prices = { "house-model": { inputPerMillion: 1, outputPerMillion: 2 } };
     expect(estimateCost(events, prices).estimatedCostUsd).toBe(2);
     expect(estimateCost(events, DEFAULT_PRICES).estimatedCostUsd).toBeNull();

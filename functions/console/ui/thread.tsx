@@ -10,12 +10,12 @@ import { useThread } from "./use-thread.ts";
 
 /** Token usage summed over the events that carry it (model calls: tool_call and error). */
 function usageOf(events: VersionedEvent[]): Usage & { calls: number } {
-  const total = { promptTokens: 0, completionTokens: 0, calls: 0 };
+  const total = { inputTokens: 0, outputTokens: 0, calls: 0 };
   for (const event of events) {
     const usage = event.data.usage as Partial<Usage> | undefined;
     if (!usage || typeof usage !== "object") continue;
-    total.promptTokens += Number(usage.promptTokens) || 0;
-    total.completionTokens += Number(usage.completionTokens) || 0;
+    total.inputTokens += Number(usage.inputTokens) || 0;
+    total.outputTokens += Number(usage.outputTokens) || 0;
     total.calls++;
   }
   return total;
@@ -208,8 +208,8 @@ export function ThreadPage(props: { threadId: string }) {
               <section class="card usage" aria-labelledby="usage-title">
                 <h2 id="usage-title">Usage</h2>
                 <p>
-                  <strong>{usage.promptTokens.toLocaleString()}</strong> prompt tokens,{" "}
-                  <strong>{usage.completionTokens.toLocaleString()}</strong> completion tokens over{" "}
+                  <strong>{usage.inputTokens.toLocaleString()}</strong> input tokens,{" "}
+                  <strong>{usage.outputTokens.toLocaleString()}</strong> output tokens over{" "}
                   {usage.calls} model {usage.calls === 1 ? "call" : "calls"}
                   {firstShown > 1 ? ` (events #${firstShown} on)` : ""}.
                 </p>

@@ -13,11 +13,11 @@ function Field(props: { name: string; children: ComponentChildren }) {
 }
 
 function Usage(props: { usage: unknown }) {
-  const usage = props.usage as { promptTokens?: number; completionTokens?: number } | undefined;
+  const usage = props.usage as { inputTokens?: number; outputTokens?: number } | undefined;
   if (!usage) return null;
   return (
     <Field name="tokens">
-      {usage.promptTokens ?? 0} prompt, {usage.completionTokens ?? 0} completion
+      {usage.inputTokens ?? 0} input, {usage.outputTokens ?? 0} output
     </Field>
   );
 }

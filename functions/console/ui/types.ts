@@ -39,8 +39,8 @@ export interface ThreadSummary {
 }
 
 export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** One event; the console renders the types it knows and shows the data of any other. */

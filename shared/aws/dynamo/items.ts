@@ -5,9 +5,21 @@ import type { Status, Thread, ThreadHead } from "../../core/thread.ts";
 import { CorruptThreadError } from "./errors.ts";
 import { fromStoredData, plainNumbers, toStoredData } from "./event-data.ts";
 import { EVENT_PREFIX, eventSk, indexKeys, META_SK, threadPk } from "./keys.ts";
+import { upcast } from "./upcasters.ts";
 
-/** The layout of the meta item; bump it with a migration when the item shapes change. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The version of what the store writes: the item layout and the shape of the events. The meta
+ * item carries the version its thread was created at, and every event item (from version 2 on)
+ * the version it was written at, so a thread holds events of several versions when a newer
+ * writer appends to an older thread; each event is read by its own item's version (an event item
+ * without one is version 1). Bump it when a shape changes, with an upcaster for the step
+ * (`upcasters.ts`) and a newly recorded corpus (`test/fixtures/thread-items/`).
+ *
+ * - 1: the first layout.
+ * - 2: token usage is `{ inputTokens, outputTokens }` (was `{ promptTokens, completionTokens }`);
+ *   event items carry `schemaVersion`.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** A raw item as the document client returns it. */
 export type Item = Record<string, unknown>;
@@ -53,6 +65,7 @@ export function eventItem(pk: string, index: number, event: ThreadEvent, expires
     at: event.at,
     ...(event.by ? { by: event.by } : {}),
     ...toStoredData(event.data),
+    schemaVersion: SCHEMA_VERSION,
     expiresAt,
   };
 }
@@ -163,7 +176,11 @@ export function readThread(threadId: string, items: readonly Item[]): ReadThread
   return { kind: "thread", thread };
 }
 
-/** One event item read back and validated; throws `CorruptThreadError` naming the item. */
+/**
+ * One event item read back, brought from its schema version to the current one (`upcast`) and
+ * validated; throws `CorruptThreadError` naming the item, also for an item written by a newer
+ * schema version than this code knows.
+ */
 export function readEvent(threadId: string, sk: string, item: Item): ThreadEvent {
   let data: unknown;
   try {
@@ -171,8 +188,17 @@ export function readEvent(threadId: string, sk: string, item: Item): ThreadEvent
   } catch (cause) {
     throw new CorruptThreadError(threadId, sk, "dataJson is not JSON", { cause });
   }
+  const version = item.schemaVersion === undefined ? 1 : Number(plainNumbers(item.schemaVersion));
+  if (!(Number.isInteger(version) && version >= 1 && version <= SCHEMA_VERSION)) {
+    throw new CorruptThreadError(
+      threadId,
+      sk,
+      `schemaVersion ${String(item.schemaVersion)} is not one this code reads (1 to ${SCHEMA_VERSION})`,
+    );
+  }
   const by = item.by === undefined ? {} : { by: item.by };
-  const parsed = threadEvent.safeParse({ type: item.type, at: item.at, ...by, data });
+  const stored = { type: item.type, at: item.at, ...by, data };
+  const parsed = threadEvent.safeParse(upcast(stored, version, SCHEMA_VERSION));
   if (!parsed.success) {
     throw new CorruptThreadError(threadId, sk, describeIssues(parsed.error), {
       cause: parsed.error,
