@@ -1,6 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import * as z from "zod";
 import { readEnv } from "../../shared/config/read-env.ts";
+import { DEFAULT_CACHE_BYTES } from "../../shared/runtime/thread-cache.ts";
 import { logger } from "../logger.ts";
 import { createWorkerHandler } from "../worker/app.ts";
 import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runtime.ts";
@@ -10,18 +11,33 @@ export function workerHandler(options: HandlersOptions | LazyRuntime) {
   const runtime = typeof options === "function" ? options : lazyRuntime(options);
   let worker: ReturnType<typeof createWorkerHandler> | undefined;
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    worker ??= createWorkerHandler(runtime().deps, logger, { maxReceives: maxReceives() });
+    worker ??= createWorkerHandler(runtime().deps, logger, workerOptions());
     return worker(event, context);
   };
 }
 
-/** `STEP_MAX_RECEIVES`: the step queue's `maxReceiveCount` (the construct sets both). Default 5. */
+/**
+ * `STEP_MAX_RECEIVES`: the step queue's `maxReceiveCount` (the construct sets both). Default 5.
+ * `THREAD_CACHE_MB`: how much of the threads it stepped a warm worker keeps (as event JSON; the
+ * heap holds about 1.6 times that). Default 64; 0 loads every thread whole.
+ */
 const workerSettings = z.object({
   STEP_MAX_RECEIVES: z.coerce
     .number({ error: "must be a positive integer" })
     .int()
     .min(1)
     .default(5),
+  THREAD_CACHE_MB: z.coerce
+    .number({ error: "must be a number of MiB, 0 or more" })
+    .min(0)
+    .default(DEFAULT_CACHE_BYTES / 2 ** 20),
 });
 
-const maxReceives = (): number => readEnv(workerSettings, process.env).STEP_MAX_RECEIVES;
+function workerOptions(): Parameters<typeof createWorkerHandler>[2] {
+  const settings = readEnv(workerSettings, process.env);
+  return {
+    maxReceives: settings.STEP_MAX_RECEIVES,
+    threadCache:
+      settings.THREAD_CACHE_MB === 0 ? false : { maxBytes: settings.THREAD_CACHE_MB * 2 ** 20 },
+  };
+}

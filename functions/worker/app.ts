@@ -6,20 +6,29 @@ import { isRetryable } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
+import { type ThreadCacheOptions, withThreadCache } from "../../shared/runtime/thread-cache.ts";
 
 /**
  * The step worker (SQS FIFO event source): one reducer step per message, partial batch failures
  * reported so only failed messages come back. After a failure the rest of that thread's messages
  * in the batch are skipped (they would run out of order); other threads go on.
+ *
+ * The worker keeps the threads it stepped (`CachedThreadStore`) for as long as the handler lives
+ * (a warm Lambda container, the local stack's run), so the next step of a thread it holds reads
+ * only the events after the version it holds, not the whole thread.
  */
 export function createWorkerHandler(
-  deps: RuntimeDeps,
+  runtimeDeps: RuntimeDeps,
   logger: Logger,
   options: {
     /** The queue's `maxReceiveCount`: on the last delivery a failing step marks its thread failed. */
     maxReceives: number;
+    /** Bounds of the worker's thread cache; `false` loads every thread whole. Default: its own. */
+    threadCache?: ThreadCacheOptions | false;
   },
 ) {
+  const deps =
+    options.threadCache === false ? runtimeDeps : withThreadCache(runtimeDeps, options.threadCache);
   const recordHandler = async (record: SQSRecord) => {
     let message: ReturnType<typeof parseStepMessage>;
     try {

@@ -9,6 +9,7 @@ import type {
   ThreadSummary,
 } from "../core/ports.ts";
 import { type Thread, type ThreadHead, versionOf } from "../core/thread.ts";
+import type { RuntimeDeps } from "./deps.ts";
 
 export interface ThreadCacheOptions {
   /** Threads kept at most; the least recently used goes first. Default 1,000. */
@@ -204,6 +205,29 @@ export class CachedThreadStore implements ThreadStore {
     this.entries.delete(threadId);
     this.bytes -= entry.bytes;
   }
+}
+
+/**
+ * `deps` whose store is a `CachedThreadStore` over `deps.store`. Every other field is read from
+ * `deps` as it stands (the local stack's tests swap the model or queue of a running stack), and
+ * a store swapped in `deps` gets a cache of its own.
+ *
+ * @example
+ * const worker = createWorkerHandler(withThreadCache(deps), logger, { maxReceives: 5 });
+ */
+export function withThreadCache(deps: RuntimeDeps, options: ThreadCacheOptions = {}): RuntimeDeps {
+  let base = deps.store;
+  let cached = new CachedThreadStore(base, options);
+  return new Proxy(deps, {
+    get(target, key, receiver) {
+      if (key !== "store") return Reflect.get(target, key, receiver);
+      if (target.store !== base) {
+        base = target.store;
+        cached = new CachedThreadStore(base, options);
+      }
+      return cached;
+    },
+  });
 }
 
 /** The events' size as JSON text, the measure `maxBytes` is in. */

@@ -3,7 +3,8 @@ import { VersionConflictError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { EventsQuery } from "../../shared/core/ports.ts";
 import type { Thread } from "../../shared/core/thread.ts";
-import { CachedThreadStore } from "../../shared/runtime/thread-cache.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { CachedThreadStore, withThreadCache } from "../../shared/runtime/thread-cache.ts";
 import { MemoryThreadStore } from "../../shared/testing/index.ts";
 import { describeThreadStoreContract } from "../contract/thread-store.contract.ts";
 import { appendEvents, createThread } from "../contract/writes.ts";
@@ -251,5 +252,30 @@ describe("Class: CachedThreadStore", () => {
       expect(held).toBe(expected);
       expect(cache.stats().bytes).toBe(0);
     });
+  });
+});
+
+describe("Function: withThreadCache", () => {
+  it("caches the store and reads every other field live, a swapped store included", async () => {
+    // Prepare
+    const first = new CountingStore();
+    const deps = { store: first, model: "first model" } as unknown as RuntimeDeps;
+    const cached = withThreadCache(deps);
+    await createThread(cached.store, launched("thr_live"));
+
+    // Act
+    await cached.store.load("thr_live");
+    (deps as { model: unknown }).model = "second model";
+    const second = new CountingStore();
+    deps.store = second;
+    await createThread(cached.store, launched("thr_live"));
+    await cached.store.load("thr_live");
+
+    // Assess
+    expect(cached.store).toBeInstanceOf(CachedThreadStore);
+    expect(cached.model).toBe("second model");
+    expect(first.loads).toEqual([]);
+    expect(second.pages.map((page) => page.after)).toEqual([1]);
+    expect(second.loads).toEqual([]);
   });
 });
