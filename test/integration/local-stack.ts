@@ -15,17 +15,20 @@ import { agents, DemoModel } from "../../shared/examples/agents.ts";
  * recovery tests.
  */
 export async function startTestStack(
-  options: Pick<
-    LocalStackOptions,
-    | "apiKey"
-    | "apiKeys"
-    | "webhookSecrets"
-    | "webhookSources"
-    | "notifyWebhooks"
-    | "notifyDelivery"
-    | "channels"
-    | "log"
-    | "model"
+  options: Partial<
+    Pick<
+      LocalStackOptions,
+      | "apiKey"
+      | "apiKeys"
+      | "webhookSecrets"
+      | "webhookSources"
+      | "notifyWebhooks"
+      | "notifyDelivery"
+      | "channels"
+      | "log"
+      | "model"
+      | "agents"
+    >
   > = {},
 ): Promise<LocalStack> {
   const suffix = randomBytes(6).toString("hex");
@@ -109,6 +112,13 @@ export interface ThreadView {
     argsHash?: string;
   } | null;
   output: string | null;
+  usage: {
+    inputTokens: number;
+    outputTokens: number;
+    modelCalls: number;
+    estimatedCostUsd: number | null;
+    unpriced: string[];
+  };
 }
 
 /** Every thread the store holds, with its version: a rejected request must change none of it. */

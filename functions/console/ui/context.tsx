@@ -26,6 +26,18 @@ export function ContextPanel(props: { threadId: string; version: number }) {
       <Alert message={error} />
       {context && (
         <>
+          {context.tokens !== undefined && (
+            <p class="hint context-tokens">
+              About {context.tokens.toLocaleString()} tokens
+              {context.contextBudget
+                ? ` of a ${context.contextBudget.toLocaleString()} budget`
+                : ""}
+              {context.compaction
+                ? `; events #${context.compaction.from}–#${context.compaction.to} are compacted`
+                : ""}
+              .
+            </p>
+          )}
           {context.messages.map((message, i) => (
             // The messages are positional: their index is their identity.
             <div key={`${i}-${message.role}`} class="context-message">

@@ -207,12 +207,25 @@ export function ThreadPage(props: { threadId: string }) {
 
               <section class="card usage" aria-labelledby="usage-title">
                 <h2 id="usage-title">Usage</h2>
-                <p>
-                  <strong>{usage.inputTokens.toLocaleString()}</strong> input tokens,{" "}
-                  <strong>{usage.outputTokens.toLocaleString()}</strong> output tokens over{" "}
-                  {usage.calls} model {usage.calls === 1 ? "call" : "calls"}
-                  {firstShown > 1 ? ` (events #${firstShown} on)` : ""}.
-                </p>
+                {head?.usage ? (
+                  <p>
+                    <strong>{head.usage.inputTokens.toLocaleString()}</strong> input tokens,{" "}
+                    <strong>{head.usage.outputTokens.toLocaleString()}</strong> output tokens over{" "}
+                    {head.usage.modelCalls} model {head.usage.modelCalls === 1 ? "call" : "calls"}
+                    {head.usage.estimatedCostUsd === null
+                      ? "."
+                      : `: about $${head.usage.estimatedCostUsd.toFixed(4)}.`}
+                    {head.usage.unpriced.length > 0 &&
+                      ` No price for ${head.usage.unpriced.join(", ")}.`}
+                  </p>
+                ) : (
+                  <p>
+                    <strong>{usage.inputTokens.toLocaleString()}</strong> input tokens,{" "}
+                    <strong>{usage.outputTokens.toLocaleString()}</strong> output tokens over{" "}
+                    {usage.calls} model {usage.calls === 1 ? "call" : "calls"}
+                    {firstShown > 1 ? ` (events #${firstShown} on)` : ""}.
+                  </p>
+                )}
               </section>
             </div>
             <div class="thread-main">

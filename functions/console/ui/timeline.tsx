@@ -101,6 +101,18 @@ function Body(props: { event: VersionedEvent }) {
       return <p class="text">{str(data.reason)}</p>;
     case "cancelled":
       return typeof data.reason === "string" ? <p class="text">{data.reason}</p> : null;
+    case "compaction":
+      return (
+        <>
+          <p class="text">
+            The model sees events #{str(data.from)}–#{str(data.to)} as this{" "}
+            {data.method === "model" ? "summary by the model" : "elided summary"}: about{" "}
+            {str(data.tokensBefore)} → {str(data.tokensAfter)} tokens per request.
+          </p>
+          <Usage usage={data.usage} />
+          <Block label="Summary" text={str(data.summary)} />
+        </>
+      );
     default:
       return <Block label="Data" text={json(data)} />;
   }

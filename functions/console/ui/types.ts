@@ -76,6 +76,14 @@ export interface ThreadView {
   forkedFrom?: { threadId: string; version: number; by?: { principal: string; via: string } };
   eventsFrom?: number;
   olderEvents?: string;
+  /** The whole thread's tokens and their estimated cost (older servers send none). */
+  usage?: ThreadUsage;
+}
+
+export interface ThreadUsage extends Usage {
+  modelCalls: number;
+  estimatedCostUsd: number | null;
+  unpriced: string[];
 }
 
 export interface EventsPage {
@@ -87,4 +95,7 @@ export interface EventsPage {
 export interface ContextView {
   messages: { role: string; content: string }[];
   tools: { name: string; description: string; parameters: unknown }[];
+  tokens?: number;
+  contextBudget?: number | null;
+  compaction?: { from: number; to: number; method: string } | null;
 }
