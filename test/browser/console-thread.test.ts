@@ -269,7 +269,7 @@ describe("the web console: one thread, live, and what a person does with it", {
     expectClean(opened);
     await opened.close();
   });
-  it("pages a long thread's older events, collapses a large result, sums usage over what it shows", async () => {
+  it("pages a long thread's older events, collapses a large result, shows the whole thread's usage", async () => {
     // 251 events written straight to the store: a launch, 124 additions, the answer.
     const start = Date.now() - 3_600_000;
     const at = (i: number) => new Date(start + i * 1000).toISOString();
@@ -313,8 +313,9 @@ describe("the web console: one thread, live, and what a person does with it", {
         /\s+/g,
         " ",
       );
+    // The whole thread's usage, from the API, though only the last 200 events are loaded.
     expect(await usageText()).toContain(
-      "1,000 input tokens, 200 output tokens over 100 model calls (events #52 on)",
+      "1,250 input tokens, 250 output tokens over 125 model calls. No price for unknown.",
     );
 
     const large = items.filter({ hasText: "#249" });
@@ -328,8 +329,53 @@ describe("the web console: one thread, live, and what a person does with it", {
     await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(251);
     expect(await items.first().textContent()).toContain("Add one, many times");
     expect(await page.getByRole("button", { name: "Load older events" }).count()).toBe(0);
-    expect(await usageText()).toContain(
-      "1,250 input tokens, 250 output tokens over 125 model calls.",
+    expectClean(opened);
+    await opened.close();
+  });
+  it("shows a compaction: the range the model sees as a summary, the tokens, and the summary", async () => {
+    const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    const summary = "3 earlier events compacted: 1 tool calls (add ×1).";
+    const events: ThreadEvent[] = [
+      { type: "user_message", at: at(0), data: { message: "Add one, many times" } },
+      {
+        type: "tool_call",
+        at: at(1),
+        data: {
+          callId: "call_1",
+          tool: "add",
+          args: { a: 0, b: 1 },
+          source: "model",
+          usage: { inputTokens: 900, outputTokens: 10, model: "gpt-4o-mini" },
+        },
+      },
+      { type: "tool_result", at: at(2), data: { callId: "call_1", tool: "add", result: 1 } },
+      {
+        type: "compaction",
+        at: at(3),
+        data: { from: 1, to: 3, method: "elide", summary, tokensBefore: 3100, tokensAfter: 1900 },
+      },
+    ];
+    const threadId = `thr_compacted_${Date.now()}`;
+    await harness.stack.deps.store.create({
+      thread: { id: threadId, agent: "calculator", events },
+      head: deriveHead(events),
+    });
+
+    const opened = await openPage(harness);
+    const { page } = opened;
+    await signIn(page, harness.stack.url, `/console/threads/${threadId}`);
+    const item = page
+      .getByRole("list", { name: "Timeline" })
+      .getByRole("listitem")
+      .filter({ hasText: "#4" });
+    await expect
+      .poll(() => item.textContent())
+      .toContain("The model sees events #1–#3 as this elided summary");
+    expect(await item.textContent()).toContain("3100 → 1900 tokens per request");
+    expect(await item.textContent()).toContain(summary);
+    const usage = (await page.getByRole("region", { name: "Usage" }).textContent()) ?? "";
+    expect(usage.replace(/\s+/g, " ")).toContain(
+      "900 input tokens, 10 output tokens over 1 model call: about $0.0001.",
     );
     expectClean(opened);
     await opened.close();
