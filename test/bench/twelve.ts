@@ -93,7 +93,7 @@ export function appendBytes(read: Thread, events: readonly ThreadEvent[]): numbe
   });
   let bytes = itemSize(meta);
   events.forEach((event, offset) => {
-    bytes += itemSize(eventItem(pk, read.events.length + offset, event, expiresAt));
+    bytes += itemSize(eventItem(pk, read.events.length + offset, event));
   });
   return bytes;
 }

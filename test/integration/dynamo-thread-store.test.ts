@@ -6,6 +6,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
 import {
@@ -62,7 +63,9 @@ async function freshStore(options: Partial<DynamoThreadStoreOptions> = {}) {
   const tableName = `threads-${randomUUID()}`;
   await ensureTable(base, tableName);
   sent.length = 0;
-  const store = new DynamoThreadStore({ tableName, client, ...options });
+  // A century of retention unless a test sets one: DynamoDB Local's TTL deletes expired items,
+  // and the tests' clocks start in 2026-01.
+  const store = new DynamoThreadStore({ tableName, client, retentionDays: 36_500, ...options });
   return { store, client, base, tableName, sent };
 }
 
@@ -312,12 +315,12 @@ describe("Class: DynamoThreadStore", () => {
     });
 
     it("loads an expired thread while whole, and treats it as gone once TTL took part of it", async () => {
-      // Prepare: expired on 2026-01-02, not yet deleted
+      // Prepare: expired on 2100-01-02, not yet deleted
       const { store, tableName, client } = await freshStore({
         retentionDays: 1,
-        clock: at("2026-01-03"),
+        clock: at("2100-01-03"),
       });
-      const clock = steppingClock("2026-01-01T00:00:00.000Z");
+      const clock = steppingClock("2100-01-01T00:00:00.000Z");
       const { thread: read } = await createThread(store, launched(clock));
       const whole = await appendEvents(store, read, toolRound(clock, 1));
       const beforeTtl = await store.load(read.id);
@@ -441,43 +444,118 @@ describe("Class: DynamoThreadStore", () => {
   });
 
   describe("Time to live", () => {
-    it("stamps every item of a thread with the same expiresAt, on a table with TTL on", async () => {
-      // Prepare
-      const { store, client, base, tableName } = await freshStore({ retentionDays: 7 });
-      const clock = steppingClock("2026-03-01T12:00:00.000Z");
-      const { thread: read } = await createThread(store, launched(clock), "ttl-key");
+    // Times in 2100: DynamoDB Local's TTL deletes what has expired by the real clock.
 
-      // Act
-      await appendEvents(store, read, toolRound(clock, 1));
-
-      // Assess
-      const expiresAt = Date.parse("2026-03-01T12:00:00.000Z") / 1000 + 7 * 86_400;
-      const { Items: items = [] } = await client.send(
+    /** Every item of the thread under `id`, as stored. */
+    const itemsOf = async (client: DynamoDBDocumentClient, tableName: string, id: string) => {
+      const { Items = [] } = await client.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": `THREAD#${read.id}` },
+          ExpressionAttributeValues: { ":pk": `THREAD#${id}` },
         }),
       );
+      return Items;
+    };
+    const seconds = (iso: string) => Date.parse(iso) / 1000;
+
+    it("moves the meta item's expiresAt to the last event + retention on create and every append; events carry none", async () => {
+      // Prepare
+      const { store, client, base, tableName } = await freshStore({ retentionDays: 7 });
+      const clock = steppingClock("2100-03-01T12:00:00.000Z");
+      const { thread: read } = await createThread(store, launched(clock), "ttl-key");
+      const afterCreate = await itemsOf(client, tableName, read.id);
+      const later = steppingClock("2100-05-20T08:00:00.000Z");
+
+      // Act
+      await appendEvents(store, read, toolRound(later, 1));
+
+      // Assess: created at 12:00:00, appended at 08:00:00 and 08:00:01
+      const days7 = 7 * 86_400;
+      expect(afterCreate.find((item) => item.sk === "META")?.expiresAt).toBe(
+        seconds("2100-03-01T12:00:00.000Z") + days7,
+      );
+      const items = await itemsOf(client, tableName, read.id);
       expect(items.map((item) => [item.sk, item.expiresAt])).toEqual([
-        ["EVT#0000000000", expiresAt],
-        ["EVT#0000000001", expiresAt],
-        ["EVT#0000000002", expiresAt],
-        ["META", expiresAt],
+        ["EVT#0000000000", undefined],
+        ["EVT#0000000001", undefined],
+        ["EVT#0000000002", undefined],
+        ["META", seconds("2100-05-20T08:00:01.000Z") + days7],
       ]);
-      expect(items.at(-1)).toMatchObject({ version: 3, schemaVersion: 1, status: "running" });
+      expect(items.at(-1)).toMatchObject({ version: 3, schemaVersion: 2, status: "running" });
       const { Item: key } = await client.send(
         new GetCommand({
           TableName: tableName,
           Key: { pk: "IDEMPOTENCY#ttl-key", sk: "IDEMPOTENCY" },
         }),
       );
-      expect(key).toMatchObject({ threadId: read.id, expiresAt });
+      // The key counts from the launch: it expires no later than its thread.
+      expect(key).toMatchObject({
+        threadId: read.id,
+        expiresAt: seconds("2100-03-01T12:00:00.000Z") + days7,
+      });
       const ttl = await base.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
       expect(ttl.TimeToLiveDescription).toEqual({
         TimeToLiveStatus: "ENABLED",
         AttributeName: "expiresAt",
       });
+    });
+
+    it("loads a thread launched longer ago than retention whose last event is recent, and never takes its gaps for expiry", async () => {
+      // Prepare: launched in January, waiting for approval until June; read in July, 90 days on
+      const { store, client, tableName } = await freshStore({
+        retentionDays: 90,
+        clock: at("2100-07-01"),
+      });
+      const { thread: read } = await createThread(
+        store,
+        launched(steppingClock("2100-01-02T00:00:00.000Z")),
+      );
+      const answered = await appendEvents(
+        store,
+        read,
+        toolRound(steppingClock("2100-06-15T00:00:00.000Z"), 1),
+      );
+
+      // Act
+      const loaded = await store.load(read.id);
+      const page = await store.readEvents(read.id, { after: 0, limit: 10 });
+      await deleteEvent(client, tableName, read.id, "EVT#0000000001");
+      const damaged = await rejection(store.load(read.id));
+
+      // Assess: launch + 90 days is 2100-04-02, long past; last event + 90 days is 2100-09-13
+      expect(loaded).toEqual(answered);
+      expect(page?.events).toEqual(answered.events);
+      expect(damaged).toBeInstanceOf(CorruptThreadError);
+    });
+
+    it("still reads a thread whose older event items carry an expiresAt (schema 1), and drops it from the event items it appends", async () => {
+      // Prepare: a thread written before, its event items stamped with launch + retention
+      const { store, client, tableName } = await freshStore({ retentionDays: 7 });
+      const clock = steppingClock("2100-03-01T12:00:00.000Z");
+      const { thread: read } = await createThread(store, launched(clock));
+      const old = seconds("2100-03-01T12:00:00.000Z") + 7 * 86_400;
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `THREAD#${read.id}`, sk: "EVT#0000000000" },
+          UpdateExpression: "SET expiresAt = :old",
+          ExpressionAttributeValues: { ":old": old },
+        }),
+      );
+
+      // Act
+      const appended = await appendEvents(store, read, toolRound(clock, 1));
+
+      // Assess
+      expect(await store.load(read.id)).toEqual(appended);
+      const items = await itemsOf(client, tableName, read.id);
+      expect(items.map((item) => item.expiresAt)).toEqual([
+        old,
+        undefined,
+        undefined,
+        seconds("2100-03-01T12:00:02.000Z") + 7 * 86_400,
+      ]);
     });
   });
 });

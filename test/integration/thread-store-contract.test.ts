@@ -16,5 +16,7 @@ const client = DynamoDBDocumentClient.from(base);
 describeThreadStoreContract("DynamoThreadStore", async () => {
   const tableName = `contract-${randomUUID()}`;
   await ensureTable(base, tableName);
-  return new DynamoThreadStore({ tableName, client });
+  // A century of retention: the suite's clocks start in 2026-01, and DynamoDB Local's TTL deletes
+  // expired items (a thread of a January clock and 90 days would vanish mid-test).
+  return new DynamoThreadStore({ tableName, client, retentionDays: 36_500 });
 });

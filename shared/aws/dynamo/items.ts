@@ -17,14 +17,18 @@ import { upcast } from "./upcasters.ts";
  *
  * - 1: the first layout.
  * - 2: token usage is `{ inputTokens, outputTokens }` (was `{ promptTokens, completionTokens }`);
- *   event items carry `schemaVersion`.
+ *   event items carry `schemaVersion` and no `expiresAt`: the meta item's `expiresAt` counts from
+ *   the thread's last event, and the reaper deletes the rest when TTL removes the meta item.
  */
 export const SCHEMA_VERSION = 2;
 
 /** A raw item as the document client returns it. */
 export type Item = Record<string, unknown>;
 
-/** The thread's meta item: what listing needs, the version appends are conditional on. */
+/**
+ * The thread's meta item: what listing needs, the version appends are conditional on, and the
+ * thread's only `expiresAt` (its last event + retention, moved on by every append).
+ */
 export function metaItem(input: {
   pk: string;
   threadId: string;
@@ -56,8 +60,12 @@ export function metaItem(input: {
   };
 }
 
-/** The item of the event at `index` (0-based) of the thread under `pk`. */
-export function eventItem(pk: string, index: number, event: ThreadEvent, expiresAt: number): Item {
+/**
+ * The item of the event at `index` (0-based) of the thread under `pk`. It has no `expiresAt`: TTL
+ * must never delete a living thread's events one by one (the meta item's expiry stands for the
+ * thread; the reaper removes its events once TTL has removed the meta item).
+ */
+export function eventItem(pk: string, index: number, event: ThreadEvent): Item {
   return {
     pk,
     sk: eventSk(index),
@@ -66,7 +74,6 @@ export function eventItem(pk: string, index: number, event: ThreadEvent, expires
     ...(event.by ? { by: event.by } : {}),
     ...toStoredData(event.data),
     schemaVersion: SCHEMA_VERSION,
-    expiresAt,
   };
 }
 
@@ -75,8 +82,9 @@ export type TransactItems = NonNullable<TransactWriteCommandInput["TransactItems
 
 /**
  * The transaction of an append: the meta item's version moves from `expected` by the number of
- * events (the condition that makes appends exclusive), and its status, `updatedAt` and index keys
- * take the head the caller handed; each event is put where no item is yet.
+ * events (the condition that makes appends exclusive), its status, `updatedAt` and index keys
+ * take the head the caller handed, and its `expiresAt` moves to the last event's time plus
+ * retention; each event is put where no item is yet.
  */
 export function appendTransactItems(input: {
   tableName: string;
@@ -87,6 +95,7 @@ export function appendTransactItems(input: {
   events: readonly ThreadEvent[];
   /** The head of the thread with `events` appended. */
   head: ThreadHead;
+  /** The thread's new expiry: its last event + retention (epoch seconds). */
   expiresAt: number;
 }): TransactItems {
   const { tableName: TableName, threadId, agent, expected, events, head, expiresAt } = input;
@@ -100,7 +109,8 @@ export function appendTransactItems(input: {
         Key: { pk, sk: META_SK },
         UpdateExpression:
           "SET #version = #version + :count, #status = :status, updatedAt = :updatedAt, " +
-          "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk",
+          "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk, " +
+          "expiresAt = :expiresAt",
         ConditionExpression: "#version = :expected",
         ExpressionAttributeNames: { "#version": "version", "#status": "status" },
         ExpressionAttributeValues: {
@@ -112,13 +122,14 @@ export function appendTransactItems(input: {
           ":gsi1sk": keys.gsi1sk,
           ":gsi2pk": keys.gsi2pk,
           ":gsi2sk": keys.gsi2sk,
+          ":expiresAt": expiresAt,
         },
       },
     },
     ...events.map((event, offset) => ({
       Put: {
         TableName,
-        Item: eventItem(pk, expected + offset, event, expiresAt),
+        Item: eventItem(pk, expected + offset, event),
         ConditionExpression: "attribute_not_exists(pk)",
       },
     })),
@@ -142,7 +153,8 @@ export type ReadThread =
 
 /**
  * The thread held by `items` (all items under its `pk`, in sort key order). A thread without its
- * meta item does not exist (any more: TTL deletes a thread's items one by one). Events past the
+ * meta item does not exist (any more: TTL removed it, and the reaper or a delete is removing the
+ * rest; threads of schema version 1 also have `expiresAt` on their events). Events past the
  * meta item's version belong to an append that is committing right now and are left for the next
  * read.
  */

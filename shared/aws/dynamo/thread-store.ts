@@ -57,7 +57,12 @@ export interface DynamoThreadStoreOptions {
   client?: DynamoDBDocumentClient;
   /** Options for the client built when `client` is omitted (region and credentials from env). */
   clientConfig?: DynamoDBClientConfig;
-  /** How long a thread is kept after its first event; every item of it expires then. Default 90. */
+  /**
+   * How long a thread is kept after its last event, in days. Default 90. A thread that waits
+   * (for an approval, for a person) is kept as long as it waits less than this since its last
+   * event; every append starts the count again. The launch's idempotency key is kept this long
+   * after the launch.
+   */
   retentionDays?: number;
   /**
    * Tells a thread that TTL is deleting (expired, partly gone) from a damaged one. Pass the clock
@@ -111,7 +116,10 @@ const summaryItem = z.object({
  * cap. The meta item's status and `updatedAt` are the `ThreadHead` the caller hands over: the
  * store derives nothing from the events. Appends are one transaction conditional on the meta
  * item's version; listings query two global secondary indexes (by status, by agent and status),
- * never scan. Every item carries `expiresAt` (first event + `retentionDays`) for DynamoDB TTL.
+ * never scan. The meta item carries `expiresAt` (last event + `retentionDays`, moved by every
+ * append) for DynamoDB TTL, the idempotency item its own (launch + `retentionDays`); event items
+ * carry none, so TTL never deletes a living thread's events. When TTL removes the meta item the
+ * reaper (`functions/handlers/reaper.ts`, on the table's stream) calls `delete` for the rest.
  * Event data is stored as JSON text, `dataJson` (see `event-data.ts`).
  *
  * Limits: an append holds at most 99 events (one transaction holds 100 items; a create of more
@@ -153,7 +161,8 @@ export class DynamoThreadStore implements ThreadStore {
    * transaction. A thread of more than 90 events (a fork of a long thread) has its event items
    * written first, in transactions of 100, and the meta item last: until the meta item exists no
    * read or listing sees the thread, so it still appears whole or not at all (a crash in between
-   * leaves event items nobody reads, which TTL removes). A key seen before
+   * leaves event items nobody reads and no TTL removes, since event items carry no `expiresAt`;
+   * a delete of that thread id removes them). A key seen before
    * returns the thread it created, with `created: false`, however many creates race; a thread id
    * that exists already is a `VersionConflictError` at version 0.
    *
@@ -170,7 +179,7 @@ export class DynamoThreadStore implements ThreadStore {
       );
     }
     const pk = threadPk(thread.id);
-    const expiresAt = this.expiresAt(first.at);
+    const last = thread.events[count - 1] as ThreadEvent;
     const early = count > MAX_CREATE_EVENTS;
     if (early) {
       for (let start = 0; start < count; start += TRANSACTION_ITEMS) {
@@ -179,7 +188,7 @@ export class DynamoThreadStore implements ThreadStore {
           TransactItems: chunk.map((event, offset) => ({
             Put: {
               TableName: this.tableName,
-              Item: eventItem(pk, start + offset, event, expiresAt),
+              Item: eventItem(pk, start + offset, event),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           })),
@@ -198,7 +207,7 @@ export class DynamoThreadStore implements ThreadStore {
             version: count,
             createdAt: first.at,
             updatedAt: head.updatedAt,
-            expiresAt,
+            expiresAt: this.expiresAt(last.at),
             ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
             ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
           }),
@@ -206,7 +215,7 @@ export class DynamoThreadStore implements ThreadStore {
         },
       },
       ...(early ? [] : thread.events).map((event, index) => ({
-        Put: { TableName: this.tableName, Item: eventItem(pk, index, event, expiresAt) },
+        Put: { TableName: this.tableName, Item: eventItem(pk, index, event) },
       })),
     ];
     if (idempotencyKey !== undefined) {
@@ -218,7 +227,9 @@ export class DynamoThreadStore implements ThreadStore {
             sk: IDEMPOTENCY_SK,
             threadId: thread.id,
             createdAt: first.at,
-            expiresAt,
+            // The launch + retention: a retry of a launch comes soon after it; a key is not held
+            // for as long as its thread lives (it expires no later than the thread's meta item).
+            expiresAt: this.expiresAt(first.at),
             ...(fingerprint === undefined ? {} : { fingerprint }),
           },
           ConditionExpression: "attribute_not_exists(pk)",
@@ -260,7 +271,7 @@ export class DynamoThreadStore implements ThreadStore {
     for (let attempt = 1; ; attempt++) {
       const read = readThread(threadId, await this.itemsOf(threadId));
       if (read.kind === "thread") return read.thread;
-      // TTL deletes an expired thread item by item: what is left of it is no thread.
+      // An expired thread being deleted (schema 1 events expire one by one): no thread.
       if (read.expiresAt <= this.nowSeconds()) return undefined;
       // A query is not a snapshot: it can see an append's new meta item but not yet its last
       // events, which are committed and show up on the next read. A gap that stays is damage.
@@ -294,7 +305,7 @@ export class DynamoThreadStore implements ThreadStore {
     }
     const expected = read.events.length;
     const all = [...read.events, ...events];
-    const first = all[0] as ThreadEvent;
+    const last = events[events.length - 1] as ThreadEvent;
     const items = appendTransactItems({
       tableName: this.tableName,
       threadId: read.id,
@@ -302,7 +313,7 @@ export class DynamoThreadStore implements ThreadStore {
       expected,
       events,
       head,
-      expiresAt: this.expiresAt(first.at),
+      expiresAt: this.expiresAt(last.at),
     });
     try {
       await transactWrite(this.client, { TransactItems: items });
@@ -421,7 +432,7 @@ export class DynamoThreadStore implements ThreadStore {
         events.push(readEvent(threadId, sk, item));
       }
       if (missing === undefined) return { events, version };
-      // TTL deletes an expired thread item by item: what is left of it is no thread.
+      // An expired thread being deleted (schema 1 events expire one by one): no thread.
       if (Number(raw.expiresAt) <= this.nowSeconds()) return undefined;
       // As in `load`: a query may not yet see the last events of an append that just committed.
       if (attempt >= LOAD_ATTEMPTS) {
@@ -443,7 +454,7 @@ export class DynamoThreadStore implements ThreadStore {
    * version read: from that moment the thread is gone for `load`, `list` and `readEvents`, an
    * append fails its version condition, and the key is free. The events follow in transactions
    * of at most 100 items. A crash in between leaves only event items nobody can reach (a retried
-   * delete removes them, TTL does at the latest). Meta last would instead leave a readable thread
+   * delete removes them; they carry no TTL). Meta last would instead leave a readable thread
    * with holes (a `CorruptThreadError`) that could still be appended to.
    *
    * @example
@@ -572,8 +583,9 @@ export class DynamoThreadStore implements ThreadStore {
     );
   }
 
-  private expiresAt(firstAt: string): number {
-    return Math.floor(Date.parse(firstAt) / 1000) + this.retentionSeconds;
+  /** When an item counted from the event at `at` expires, in epoch seconds (DynamoDB TTL). */
+  private expiresAt(at: string): number {
+    return Math.floor(Date.parse(at) / 1000) + this.retentionSeconds;
   }
 
   private nowSeconds(): number {
