@@ -1,6 +1,5 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { OpenAI } from "openai";
-import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
 import { EventBridgeNotifier } from "../shared/aws/events/eventbridge-notifier.ts";
 import { SqsStepQueue } from "../shared/aws/sqs/step-queue.ts";
 import type { Agent } from "../shared/core/agent.ts";
@@ -12,6 +11,7 @@ import { agentMap } from "../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../shared/runtime/deps.ts";
 import { randomIds } from "../shared/runtime/ids.ts";
 import type { RuntimeConfig } from "./config.ts";
+import { createThreadStore } from "./thread-store.ts";
 
 /**
  * The runtime's adapters, built from configuration. Clients read their endpoints the SDK's own
@@ -27,10 +27,7 @@ export function createRuntime(
   const base = config.PUBLIC_URL.replace(/\/+$/, "");
   return {
     agents: agentMap(served.agents),
-    store: new DynamoThreadStore({
-      tableName: config.TABLE_NAME,
-      retentionDays: config.THREAD_RETENTION_DAYS,
-    }),
+    store: createThreadStore(config),
     // The regional endpoint (or AWS_ENDPOINT_URL_SQS), never the host inside the queue URL.
     queue: new SqsStepQueue({
       queueUrl: config.STEP_QUEUE_URL,

@@ -5,12 +5,14 @@ import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { type EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { FilterCriteria, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { ttlMetaRemovalPattern } from "../shared/aws/dynamo/ttl-removal.ts";
 import type { Agent } from "../shared/core/agent.ts";
 import { agentMap } from "../shared/runtime/agents.ts";
 import { AgentTriggers } from "./constructs/agent-triggers.ts";
@@ -328,10 +330,13 @@ export class TwelveRuntime extends Construct {
       ],
     });
 
+    const { reaper, unreaped } = this.reaper(fn, table);
+
     new RuntimeAlarms(this, "Alarms", {
       undeliveredNotices: undelivered,
       deadLetterQueue: steps.deadLetterQueue,
       inboxDeadLetterQueue: inbox.deadLetterQueue,
+      unreapedThreads: unreaped,
       worker,
       ...(props.alarmTopicArn
         ? { action: new SnsAction(Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)) }
@@ -354,6 +359,7 @@ export class TwelveRuntime extends Construct {
       trigger,
       reconciler,
       notify,
+      reaper,
       ...(keyAuth ? { authorizer: keyAuth.authorizer } : {}),
     };
     this.notifyWebhooks = notifyWebhooks;
@@ -427,6 +433,61 @@ export class TwelveRuntime extends Construct {
       for (const give of grants) give(fn);
     };
     return { environment, grant };
+  }
+
+  /**
+   * The reaper: TTL removes an expired thread's meta item alone (its last event + retention; event
+   * items carry no `expiresAt`), and the table's stream, filtered to those removals, hands it to
+   * this function, which deletes the rest of the thread. It may query and delete items of the
+   * table, nothing else; records it could not handle go to a dead-letter queue after 10 tries.
+   */
+  private reaper(
+    fn: (
+      name: string,
+      handler: HandlerName,
+      rest: { description: string; timeout: Duration; environment?: Record<string, string> },
+    ) => NodejsFunction,
+    table: Table,
+  ): { reaper: NodejsFunction; unreaped: Queue } {
+    const reaper = fn("Reaper", "reaper", {
+      description: "Deletes the rest of a thread once TTL has removed its meta item",
+      timeout: Duration.minutes(1),
+      environment: { TABLE_NAME: table.tableName },
+    });
+    reaper.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:Query", "dynamodb:DeleteItem"],
+        resources: [table.tableArn],
+      }),
+    );
+    const unreaped = new Queue(this, "UnreapedThreads", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(unreaped).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "The on-failure destination of the reaper's stream mapping: what it could not delete.",
+    });
+    // The event source grants the stream's reads on its ARN, and dynamodb:ListStreams on `*`.
+    Validations.of(reaper.role ?? reaper).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "dynamodb:ListStreams, which the stream's event source mapping needs, has no resource-level permissions.",
+    });
+    reaper.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(unreaped),
+        filters: [FilterCriteria.filter(ttlMetaRemovalPattern)],
+      }),
+    );
+    return { reaper, unreaped };
   }
 
   /** The bearer keys' secret and the Lambda authorizer that checks them, and alone reads it. */

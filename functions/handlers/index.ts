@@ -2,6 +2,7 @@ import { apiHandler } from "./api.ts";
 import { authorizerHandler } from "./authorizer.ts";
 import { type HandlersOptions, lazyRuntime } from "./lazy-runtime.ts";
 import { notifyHandler } from "./notify.ts";
+import { reaperHandler } from "./reaper.ts";
 import { reconcilerHandler } from "./reconciler.ts";
 import { triggerHandler } from "./trigger.ts";
 import { workerHandler } from "./worker.ts";
@@ -16,6 +17,7 @@ export interface TwelveHandlers {
   reconciler: ReturnType<typeof reconcilerHandler>;
   authorizer: ReturnType<typeof authorizerHandler>;
   notify: ReturnType<typeof notifyHandler>;
+  reaper: ReturnType<typeof reaperHandler>;
 }
 
 /**
@@ -38,5 +40,6 @@ export function createHandlers(options: HandlersOptions): TwelveHandlers {
     reconciler: reconcilerHandler(runtime),
     authorizer: authorizerHandler(),
     notify: notifyHandler(),
+    reaper: reaperHandler(),
   };
 }

@@ -16,6 +16,8 @@ export interface RuntimeAlarmsProps {
   inboxDeadLetterQueue?: IQueue;
   /** Notices the channels never took, after EventBridge's retries. */
   undeliveredNotices?: IQueue;
+  /** Expired threads the reaper could not delete after its retries (their stream records). */
+  unreapedThreads?: IQueue;
   worker: IFunction;
   /** Where the alarms go (an SNS topic); none: they show in the CloudWatch console only. */
   action?: IAlarmAction;
@@ -32,6 +34,7 @@ export class RuntimeAlarms extends Construct {
   readonly deadLetters: Alarm;
   readonly inboxDeadLetters?: Alarm;
   readonly undeliveredNotices?: Alarm;
+  readonly unreapedThreads?: Alarm;
   readonly workerErrors: Alarm;
   readonly workerThrottles: Alarm;
 
@@ -86,6 +89,16 @@ export class RuntimeAlarms extends Construct {
           statistic: "Maximum",
         }),
         "An inbox message could not be processed: its twelve-reason attribute says why.",
+      );
+    }
+    if (props.unreapedThreads) {
+      this.unreapedThreads = anyOf(
+        "UnreapedThreads",
+        props.unreapedThreads.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: "Maximum",
+        }),
+        "The reaper could not delete the rest of an expired thread: see the reaper logs.",
       );
     }
   }

@@ -15,6 +15,7 @@ export const handlerNames = [
   "reconciler",
   "authorizer",
   "notify",
+  "reaper",
 ] as const;
 export type HandlerName = (typeof handlerNames)[number];
 
@@ -35,6 +36,7 @@ const factoryName: Record<HandlerName, string> = {
   reconciler: "reconcilerHandler",
   authorizer: "authorizerHandler",
   notify: "notifyHandler",
+  reaper: "reaperHandler",
 };
 
 /**
@@ -93,8 +95,8 @@ export function writeHandlerEntries(input: {
 
 function entrySource(name: HandlerName, entry: string, label: string): string {
   const factory = `import { ${factoryName[name]} } from ${JSON.stringify(factoryPath(name))};`;
-  if (name === "authorizer" || name === "notify") {
-    // The authorizer checks a key, notify hands notices on: they need no agents.
+  if (!needsAgents(name)) {
+    // The authorizer checks a key, notify hands notices on, the reaper deletes: no agents.
     return `${factory}\nexport const handler = ${factoryName[name]}();\n`;
   }
   return [
@@ -110,6 +112,10 @@ function entrySource(name: HandlerName, entry: string, label: string): string {
     "",
   ].join("\n");
 }
+
+/** Whether the handler serves the agents (and its bundle holds the agents module). */
+export const needsAgents = (name: HandlerName): boolean =>
+  name !== "authorizer" && name !== "notify" && name !== "reaper";
 
 const fromModulePath = () =>
   fileURLToPath(new URL(`../../functions/handlers/from-module${ownExtension}`, import.meta.url));

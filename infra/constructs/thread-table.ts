@@ -3,6 +3,7 @@ import {
   AttributeType,
   BillingMode,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
 } from "aws-cdk-lib/aws-dynamodb";
@@ -17,7 +18,8 @@ export interface ThreadTableProps {
 /**
  * The thread table, laid out by the same constants `ensureTable` uses on the local stack: keys,
  * the `byStatus` and `byAgent` indexes, TTL on `expiresAt`. On-demand, point-in-time recovery,
- * encrypted with the AWS managed key.
+ * encrypted with the AWS managed key. Its stream (keys only: the reaper needs no more than which
+ * thread TTL removed) carries TTL's removals of meta items to the reaper.
  *
  * @example
  * const threads = new ThreadTable(this, "Threads", { removalPolicy: RemovalPolicy.RETAIN });
@@ -32,6 +34,7 @@ export class ThreadTable extends Construct {
       partitionKey: { name: threadTable.partitionKey, type: AttributeType.STRING },
       sortKey: { name: threadTable.sortKey, type: AttributeType.STRING },
       timeToLiveAttribute: threadTable.ttlAttribute,
+      stream: StreamViewType.KEYS_ONLY,
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,

@@ -89,10 +89,10 @@ describe("Bundles", () => {
     }
   });
 
-  it("hold the agents module the stack names (the example agents), but the authorizer and notify none", () => {
+  it("hold the agents module the stack names (the example agents), but the authorizer, notify and reaper none", () => {
     for (const handler of handlerNames) {
       const files = bundledFiles(handler);
-      if (handler === "authorizer" || handler === "notify") {
+      if (handler === "authorizer" || handler === "notify" || handler === "reaper") {
         expect(files, handler).not.toContain("shared/examples/agents.ts");
       } else expect(files, handler).toContain("shared/examples/calculator/tools.ts");
     }

@@ -105,7 +105,8 @@ describe("Stack: Twelve", () => {
 
     it("are all encrypted by SQS and refuse requests without TLS (steps, inbox, dead letters)", () => {
       const queues = resourcesOf(template, "AWS::SQS::Queue");
-      expect(queues).toHaveLength(5);
+      // Steps and their dead letters, the inbox and its, undelivered notices, unreaped threads.
+      expect(queues).toHaveLength(6);
       for (const [id, queue] of queues) {
         expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
         template.hasResourceProperties("AWS::SQS::QueuePolicy", {
@@ -163,7 +164,8 @@ describe("Stack: Twelve", () => {
     it("feed the worker in batches of 10, reporting partial batch failures", () => {
       const { id: workerId } = functionOf(template, "worker");
       const queue = logicalId("AWS::SQS::Queue", { ContentBasedDeduplication: false });
-      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+      // The worker's, the trigger's (the inbox) and the reaper's (the table's stream).
+      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 3);
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
         FunctionName: { Ref: workerId },
         EventSourceArn: { "Fn::GetAtt": [queue, "Arn"] },
@@ -542,13 +544,13 @@ describe("Stack: Twelve", () => {
   });
 
   describe("Alarms", () => {
-    it("fire on a message in any dead-letter queue (steps, inbox, undelivered notices)", () => {
+    it("fire on a message in any dead-letter queue (steps, inbox, undelivered notices, unreaped threads)", () => {
       const dlqs = Object.keys(
         template.findResources("AWS::SQS::Queue", {
           Properties: Match.objectLike({ MessageRetentionPeriod: 1_209_600 }),
         }),
       );
-      expect(dlqs).toHaveLength(3);
+      expect(dlqs).toHaveLength(4);
       for (const dlq of dlqs) {
         template.hasResourceProperties("AWS::CloudWatch::Alarm", {
           Namespace: "AWS/SQS",
@@ -593,6 +595,90 @@ describe("Stack: Twelve", () => {
     });
   });
 
+  describe("Retention: the reaper", () => {
+    it("has the table stream its keys, the only view the reaper needs", () => {
+      template.hasResourceProperties("AWS::DynamoDB::Table", {
+        StreamSpecification: { StreamViewType: "KEYS_ONLY" },
+      });
+    });
+
+    it("feeds the reaper only TTL's removals of meta items, from the oldest record, bisecting and retrying a failing batch before its dead-letter queue", () => {
+      const { id: reaperId } = functionOf(template, "reaper");
+      const table = logicalId("AWS::DynamoDB::Table", {});
+      const mapping = resourcesOf(template, "AWS::Lambda::EventSourceMapping").find(
+        ([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(reaperId),
+      )?.[1].Properties as Record<string, unknown> & {
+        FilterCriteria: { Filters: { Pattern: string }[] };
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [string, string] } } };
+      };
+      expect(mapping).toMatchObject({
+        EventSourceArn: { "Fn::GetAtt": [table, "StreamArn"] },
+        StartingPosition: "TRIM_HORIZON",
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+      });
+      expect(mapping.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+        {
+          eventName: ["REMOVE"],
+          userIdentity: { type: ["Service"], principalId: ["dynamodb.amazonaws.com"] },
+          dynamodb: { Keys: { sk: { S: ["META"] }, pk: { S: [{ prefix: "THREAD#" }] } } },
+        },
+      ]);
+      const dlq = mapping.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0];
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlq, "QueueName"] } }],
+      });
+    });
+
+    it("lets the reaper query and delete the table's items, read its stream and send to its dead letters: nothing else", () => {
+      const table = logicalId("AWS::DynamoDB::Table", {});
+      const { id: reaperId } = functionOf(template, "reaper");
+      const mapping = resourcesOf(template, "AWS::Lambda::EventSourceMapping").find(
+        ([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(reaperId),
+      )?.[1].Properties as {
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [string, string] } } };
+      };
+      const dlq = mapping.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0];
+      const statements = policyOf("reaper").filter(
+        (statement) => !statement.actions.every((action) => action.startsWith("logs:")),
+      );
+      expect(statements).toHaveLength(4);
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          {
+            actions: ["dynamodb:DeleteItem", "dynamodb:Query"],
+            resources: [{ "Fn::GetAtt": [table, "Arn"] }],
+          },
+          {
+            actions: [
+              "dynamodb:DescribeStream",
+              "dynamodb:GetRecords",
+              "dynamodb:GetShardIterator",
+            ],
+            resources: [{ "Fn::GetAtt": [table, "StreamArn"] }],
+          },
+          // No resource-level permissions exist for it (acknowledged to cdk-nag on this role).
+          { actions: ["dynamodb:ListStreams"], resources: ["*"] },
+          {
+            actions: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+            resources: [{ "Fn::GetAtt": [dlq, "Arn"] }],
+          },
+        ]),
+      );
+      expect(environmentOf(template, "reaper")).toEqual({
+        TABLE_NAME: { Ref: table },
+        ...Object.fromEntries(
+          Object.entries(environmentOf(template, "reaper")).filter(
+            ([key]) =>
+              key.startsWith("POWERTOOLS_") || key.startsWith("NODE_") || key.startsWith("AWS_"),
+          ),
+        ),
+      });
+    });
+  });
+
   describe("Least privilege", () => {
     it("grants no wildcard action and attaches no managed policy", () => {
       for (const [, policy] of resourcesOf(template, "AWS::IAM::Policy")) {
@@ -617,6 +703,7 @@ describe("Stack: Twelve", () => {
       expect(services("worker")).toEqual(["dynamodb", "events", "logs", "secretsmanager", "sqs"]);
       expect(services("authorizer")).toEqual(["logs", "secretsmanager"]);
       expect(services("notify")).toEqual(["logs", "secretsmanager"]);
+      expect(services("reaper")).toEqual(["dynamodb", "logs", "sqs"]);
       // The reconciler only reads threads; the worker receives step messages, the trigger the
       // inbox's (and sends to no queue but the step queue and the inbox's dead letters).
       const actions = (name: string) => policyOf(name).flatMap((s) => s.actions);
