@@ -30,6 +30,18 @@ const pendingArgs = async (page: Page) =>
   JSON.parse((await approval(page).locator("pre").first().textContent()) ?? "null");
 
 // Generous: a loaded two-core machine runs both files side by side.
+/** A thread written straight to the store (as a long-running one would be), opened in the console. */
+async function openSeeded(harness: Harness, prefix: string, events: ThreadEvent[]) {
+  const threadId = `${prefix}_${Date.now()}`;
+  await harness.stack.deps.store.create({
+    thread: { id: threadId, agent: "calculator", events },
+    head: deriveHead(events),
+  });
+  const opened = await openPage(harness);
+  await signIn(opened.page, harness.stack.url, `/console/threads/${threadId}`);
+  return opened;
+}
+
 describe("the web console: one thread, live, and what a person does with it", {
   timeout: 60_000,
 }, () => {
@@ -295,15 +307,8 @@ describe("the web console: one thread, live, and what a person does with it", {
     const done = { callId: "call_done", tool: "done_for_now", args: { message: "125" } };
     events.push({ type: "tool_call", at: at(250), data: { ...done, source: "model", usage } });
     events.push({ type: "done", at: at(251), data: { callId: "call_done", output: "125" } });
-    const threadId = `thr_long_${Date.now()}`;
-    await harness.stack.deps.store.create({
-      thread: { id: threadId, agent: "calculator", events },
-      head: deriveHead(events),
-    });
-
-    const opened = await openPage(harness);
+    const opened = await openSeeded(harness, "thr_long", events);
     const { page } = opened;
-    await signIn(page, harness.stack.url, `/console/threads/${threadId}`);
     await waitForStatus(page, "done");
     const items = page.getByRole("list", { name: "Timeline" }).getByRole("listitem");
     expect(await items.count()).toBe(200);
@@ -355,15 +360,8 @@ describe("the web console: one thread, live, and what a person does with it", {
         data: { from: 1, to: 3, method: "elide", summary, tokensBefore: 3100, tokensAfter: 1900 },
       },
     ];
-    const threadId = `thr_compacted_${Date.now()}`;
-    await harness.stack.deps.store.create({
-      thread: { id: threadId, agent: "calculator", events },
-      head: deriveHead(events),
-    });
-
-    const opened = await openPage(harness);
+    const opened = await openSeeded(harness, "thr_compacted", events);
     const { page } = opened;
-    await signIn(page, harness.stack.url, `/console/threads/${threadId}`);
     const item = page
       .getByRole("list", { name: "Timeline" })
       .getByRole("listitem")
@@ -386,14 +384,8 @@ describe("the web console: one thread, live, and what a person does with it", {
       { type: "user_message", at: now, data: { message: "What is 1 + 2?" } },
       { type: "failed", at: now, data: { reason: "step message dead-lettered after 5 receives" } },
     ];
-    const threadId = `thr_failed_${Date.now()}`;
-    await harness.stack.deps.store.create({
-      thread: { id: threadId, agent: "calculator", events },
-      head: deriveHead(events),
-    });
-    const opened = await openPage(harness);
+    const opened = await openSeeded(harness, "thr_failed", events);
     const { page } = opened;
-    await signIn(page, harness.stack.url, `/console/threads/${threadId}`);
     await waitForStatus(page, "failed");
     expect(await page.getByRole("region", { name: "Failed" }).textContent()).toContain(
       "step message dead-lettered after 5 receives",
