@@ -1,17 +1,27 @@
+import { Tracer } from "@aws-lambda-powertools/tracer";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import * as z from "zod";
 import { readEnv } from "../../shared/config/read-env.ts";
 import { DEFAULT_CACHE_BYTES } from "../../shared/runtime/thread-cache.ts";
 import { logger } from "../logger.ts";
+import { createMetrics } from "../observability/metrics.ts";
+import { createStepObserver } from "../observability/step-observer.ts";
 import { createWorkerHandler } from "../worker/app.ts";
 import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runtime.ts";
 
-/** The step worker's Lambda handler (SQS FIFO event source mapping). */
+/**
+ * The step worker's Lambda handler (SQS FIFO event source mapping). Each step is an X-Ray
+ * subsegment (Powertools Tracer; the function's tracing must be active), and each invocation's
+ * steps are published as EMF metrics (Powertools Metrics) before it returns.
+ */
 export function workerHandler(options: HandlersOptions | LazyRuntime) {
   const runtime = typeof options === "function" ? options : lazyRuntime(options);
   let worker: ReturnType<typeof createWorkerHandler> | undefined;
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    worker ??= createWorkerHandler(runtime().deps, logger, workerOptions());
+    worker ??= createWorkerHandler(runtime().deps, logger, {
+      ...workerOptions(),
+      observer: createStepObserver({ tracer: new Tracer(), metrics: createMetrics() }),
+    });
     return worker(event, context);
   };
 }

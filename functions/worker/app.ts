@@ -7,6 +7,7 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { type ThreadCacheOptions, withThreadCache } from "../../shared/runtime/thread-cache.ts";
+import type { StepObserver } from "../observability/step-observer.ts";
 
 /**
  * The step worker (SQS FIFO event source): one reducer step per message, partial batch failures
@@ -16,6 +17,10 @@ import { type ThreadCacheOptions, withThreadCache } from "../../shared/runtime/t
  * The worker keeps the threads it stepped (`CachedThreadStore`) for as long as the handler lives
  * (a warm Lambda container, the local stack's run), so the next step of a thread it holds reads
  * only the events after the version it holds, not the whole thread.
+ *
+ * An `observer` watches the steps through decorated ports (the model, the tools, the store): a
+ * span per step with the model calls and tool runs as children, metrics published per
+ * invocation, or a line per step (see `createStepObserver`).
  */
 export function createWorkerHandler(
   runtimeDeps: RuntimeDeps,
@@ -25,10 +30,14 @@ export function createWorkerHandler(
     maxReceives: number;
     /** Bounds of the worker's thread cache; `false` loads every thread whole. Default: its own. */
     threadCache?: ThreadCacheOptions | false;
+    /** Traces, metrics or a line per step. Default: none. */
+    observer?: StepObserver;
   },
 ) {
-  const deps =
+  const { observer } = options;
+  const cached =
     options.threadCache === false ? runtimeDeps : withThreadCache(runtimeDeps, options.threadCache);
+  const deps = observer ? observer.instrument(cached) : cached;
   const recordHandler = async (record: SQSRecord) => {
     let message: ReturnType<typeof parseStepMessage>;
     try {
@@ -42,7 +51,8 @@ export function createWorkerHandler(
     }
     let outcome: Awaited<ReturnType<typeof processStep>>;
     try {
-      outcome = await processStep(deps, message);
+      const run = () => processStep(deps, message);
+      outcome = observer ? await observer.step(message, run) : await run();
     } catch (error) {
       const receives = Number(record.attributes.ApproximateReceiveCount);
       logger.warn("step failed; SQS delivers it again", { ...message, receives, error });
@@ -63,10 +73,12 @@ export function createWorkerHandler(
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const processor = new SqsFifoPartialProcessorAsync();
-    return processPartialResponse(event, recordHandler, processor, {
-      context,
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
-    });
+    const run = () =>
+      processPartialResponse(event, recordHandler, processor, {
+        context,
+        skipGroupOnError: true,
+        throwOnFullBatchFailure: false,
+      });
+    return observer ? observer.invocation(run) : run();
   };
 }

@@ -77,6 +77,7 @@ try {
     ...(process.env.AGENT_API_KEY ? { apiKey: process.env.AGENT_API_KEY } : {}),
     ...(apiKeys ? { apiKeys } : {}),
     log,
+    logSteps: true,
   });
   const model = openAI
     ? `${process.env.AGENT_MODEL || "gpt-4o-mini"} at ${process.env.OPENAI_BASE_URL || "api.openai.com"}`

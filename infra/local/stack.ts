@@ -19,6 +19,8 @@ import { createNotifyHandler } from "../../functions/notify/app.ts";
 import { type Channel, webhookChannels } from "../../functions/notify/channel.ts";
 import { readNotifyWebhooks } from "../../functions/notify/config.ts";
 import type { DeliveryOptions, WebhookTarget } from "../../functions/notify/webhook-channel.ts";
+import { stepLine } from "../../functions/observability/step-line.ts";
+import { createStepObserver } from "../../functions/observability/step-observer.ts";
 import { createRuntime } from "../../functions/runtime.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
@@ -105,6 +107,8 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   pollers?: number;
   log?: (line: string) => void;
+  /** A line per step on `log`: agent, thread, version, tool, outcome, ms, tokens. Default false. */
+  logSteps?: boolean;
 }
 
 /** The events the channels hear of. */
@@ -266,7 +270,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
       region: REGION,
-      worker: createWorkerHandler(deps, logger, { maxReceives: options.maxReceiveCount ?? 5 }),
+      worker: createWorkerHandler(deps, logger, {
+        maxReceives: options.maxReceiveCount ?? 5,
+        ...(options.logSteps
+          ? { observer: createStepObserver({ onStep: (facts) => log(stepLine(facts)) }) }
+          : {}),
+      }),
       concurrency: options.pollers ?? 4,
       log,
     });

@@ -1,0 +1,98 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
+import {
+  noSpans,
+  type SpanAttributes,
+  type Spans,
+  type StepFacts,
+  stepTokens,
+  stepTool,
+} from "./instrument.ts";
+
+type Subsegment = NonNullable<Parameters<Parameters<Tracer["provider"]["captureAsyncFunc"]>[1]>[0]>;
+
+/** The X-Ray metadata namespace the span attributes are kept under, by their dotted names. */
+export const METADATA_NAMESPACE = "twelve";
+
+/** An X-Ray annotation key: only `[A-Za-z0-9_]` is allowed, so `gen_ai.tool.name` is `gen_ai_tool_name`. */
+export const annotationKey = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, "_");
+
+/**
+ * Spans as X-Ray subsegments, through Powertools Tracer: each a child of the current segment
+ * (`captureAsyncFunc` runs it in its own context, so the spans opened inside nest under it),
+ * closed when `run` settles. In Lambda a closed subsegment is sent to the X-Ray daemon at once
+ * (the SDK streams every subsegment there), so every span has left before the invocation
+ * returns. With tracing off (outside Lambda, `POWERTOOLS_TRACE_ENABLED=false`) there are none.
+ */
+export function tracerSpans(tracer: Tracer): Spans {
+  if (!tracer.isTracingEnabled()) return noSpans;
+  return <T>(name: string, run: Parameters<Spans>[1]) =>
+    tracer.provider.captureAsyncFunc(name, async (subsegment) => {
+      if (!subsegment) return (await noSpans(name, run)) as T;
+      try {
+        return (await run(xraySpan(subsegment))) as T;
+      } finally {
+        subsegment.close();
+      }
+    }) as Promise<T>;
+}
+
+function xraySpan(subsegment: Subsegment) {
+  const set = (attributes: SpanAttributes) => {
+    for (const [name, value] of Object.entries(attributes)) {
+      subsegment.addMetadata(name, value, METADATA_NAMESPACE);
+    }
+  };
+  return {
+    set,
+    index: (attributes: SpanAttributes) => {
+      set(attributes);
+      for (const [name, value] of Object.entries(attributes)) {
+        subsegment.addAnnotation(annotationKey(name), value);
+      }
+    },
+    fail: (error: unknown) => subsegment.addError(error instanceof Error ? error : String(error)),
+  };
+}
+
+/**
+ * A step's span attributes: OpenTelemetry GenAI names where one exists (the agent, the thread as
+ * the conversation, the model, the tokens, the tool), `twelve.*` for the rest.
+ */
+export function stepAttributes(facts: StepFacts): SpanAttributes {
+  const tokens = stepTokens(facts);
+  const tool = stepTool(facts);
+  const model = facts.modelCalls.findLast((call) => call.requestModel)?.requestModel;
+  return {
+    ...(facts.agent ? { "gen_ai.agent.name": facts.agent } : {}),
+    "gen_ai.conversation.id": facts.threadId,
+    "twelve.thread.version": facts.version,
+    ...(model ? { "gen_ai.request.model": model } : {}),
+    "gen_ai.usage.input_tokens": tokens.input,
+    "gen_ai.usage.output_tokens": tokens.output,
+    ...(tool ? { "gen_ai.tool.name": tool } : {}),
+    "twelve.step.outcome": facts.outcome ?? "error",
+  };
+}
+
+/**
+ * One invocation as the `## <handler>` subsegment Powertools' own middleware makes (ColdStart
+ * and Service annotations, the response or the error as metadata), the steps nested in it.
+ */
+export async function traceInvocation<T>(tracer: Tracer, run: () => Promise<T>): Promise<T> {
+  if (!tracer.isTracingEnabled()) return run();
+  const handler = `## ${process.env._HANDLER ?? "handler"}`;
+  return tracer.provider.captureAsyncFunc(handler, async (subsegment) => {
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    try {
+      const response = await run();
+      tracer.addResponseAsMetadata(response, process.env._HANDLER);
+      return response;
+    } catch (error) {
+      tracer.addErrorAsMetadata(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+    }
+  }) as Promise<T>;
+}
