@@ -1,6 +1,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { isInfrastructureError } from "../../shared/aws/dynamo/retries.ts";
 import { parseStepMessage } from "../../shared/aws/sqs/step-queue.ts";
 import { isRetryable } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
@@ -57,8 +58,13 @@ export function createWorkerHandler(
       const receives = Number(record.attributes.ApproximateReceiveCount);
       logger.warn("step failed; SQS delivers it again", { ...message, receives, error });
       // A queued message that keeps failing is not the thread's step: it goes to the dead-letter
-      // queue (a redrive sends it again) and leaves the thread as it is.
-      if (receives >= options.maxReceives && !message.queued) {
+      // queue (a redrive sends it again) and leaves the thread as it is. Nor does the
+      // infrastructure's failure (DynamoDB throttling past the retries, a 5xx, a dropped
+      // connection) fail a thread: the message goes to the dead-letter queue with its alarm, and
+      // the thread stays running, for the reconciler to enqueue its step again.
+      if (isInfrastructureError(error)) {
+        logger.warn("infrastructure error: the thread is not failed for it", { ...message, error });
+      } else if (receives >= options.maxReceives && !message.queued) {
         const reason = `step ${message.version} failed on all ${receives} deliveries: ${String(error)}`;
         const marked = await failPoisonedStep(deps, message, reason);
         logger.error("poisoned step: the message goes to the dead-letter queue", {

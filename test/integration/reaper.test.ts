@@ -10,15 +10,16 @@ import { launch } from "../../shared/core/lifecycle.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
 import { appendEvents, createThread } from "../contract/writes.ts";
+import { startDynamoFaultProxy } from "../fault-kit/dynamo-fault-proxy.ts";
 
 // The reaper against DynamoDB Local: TTL's removal of a meta item is played by deleting it, and
 // the stream record that removal makes is the Lambda event AWS documents for DynamoDB Streams.
 
-const base = new DynamoDBClient({
+const local = {
   region: "us-east-1",
   credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  endpoint: inject("dynamoEndpoint"),
-});
+};
+const base = new DynamoDBClient({ ...local, endpoint: inject("dynamoEndpoint") });
 const client = DynamoDBDocumentClient.from(base);
 const logger = new Logger({ serviceName: "reaper-test", logLevel: "SILENT" });
 const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
@@ -163,31 +164,34 @@ describe("Reaper (DynamoDB stream of TTL removals)", () => {
   });
 
   it("reports a record whose delete failed, so the stream hands it again; the others are done", async () => {
-    // Prepare: one thread of this table, and one record the store cannot delete
-    const store = await freshStore();
-    const id = await threadIn(store);
-    await expireMeta(store, id);
-    const failing = removal("THREAD#broken", "META", true, store.tableName);
-    const reap = createReaperHandler({
-      store: {
-        delete: (threadId) =>
-          threadId === "broken"
-            ? Promise.reject(new Error("ProvisionedThroughputExceededException"))
-            : store.delete(threadId),
-      },
-      logger,
-    });
+    // Prepare: DynamoDB throttling every read of one thread, at the wire
+    const proxy = await startDynamoFaultProxy(inject("dynamoEndpoint"));
+    try {
+      const store = await freshStore();
+      const [id, stuck] = [await threadIn(store), await threadIn(store)];
+      for (const thread of [id, stuck]) await expireMeta(store, thread);
+      proxy.inject({ operation: "Query", fault: "throughput", bodyIncludes: `THREAD#${stuck}` });
+      const throughProxy = new DynamoThreadStore({
+        tableName: store.tableName,
+        clientConfig: { ...local, endpoint: proxy.endpoint },
+      });
+      const failing = removal(`THREAD#${stuck}`, "META", true, store.tableName);
+      const reap = createReaperHandler({ store: throughProxy, logger });
 
-    // Act
-    const result = await reap(
-      streamEvent(removal(`THREAD#${id}`, "META", true, store.tableName), failing),
-      context,
-    );
+      // Act
+      const result = await reap(
+        streamEvent(removal(`THREAD#${id}`, "META", true, store.tableName), failing),
+        context,
+      );
 
-    // Assess
-    expect(result).toEqual({
-      batchItemFailures: [{ itemIdentifier: failing.dynamodb?.SequenceNumber }],
-    });
-    expect(await keysOf(store, id)).toEqual([]);
+      // Assess
+      expect(result).toEqual({
+        batchItemFailures: [{ itemIdentifier: failing.dynamodb?.SequenceNumber }],
+      });
+      expect(await keysOf(store, id)).toEqual([]);
+      expect(await keysOf(store, stuck)).toHaveLength(3);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

@@ -47,6 +47,7 @@ import {
   threadPk,
 } from "./keys.ts";
 import { listAllStatuses } from "./list-all.ts";
+import { DYNAMO_RETRY } from "./retries.ts";
 import { byAgentIndex, byStatusIndex, type ThreadIndex, threadTable } from "./table.ts";
 import { cancellationCodes, transactWrite } from "./transactions.ts";
 
@@ -55,7 +56,10 @@ export interface DynamoThreadStoreOptions {
   tableName: string;
   /** A ready document client (shared, instrumented, or pointing at DynamoDB Local). */
   client?: DynamoDBDocumentClient;
-  /** Options for the client built when `client` is omitted (region and credentials from env). */
+  /**
+   * Options for the client built when `client` is omitted (region and credentials from env); its
+   * retry policy is `DYNAMO_RETRY` (standard mode, 5 attempts) unless these set their own.
+   */
   clientConfig?: DynamoDBClientConfig;
   /**
    * How long a thread is kept after its last event, in days. Default 90. A thread that waits
@@ -123,8 +127,9 @@ const summaryItem = z.object({
  * Event data is stored as JSON text, `dataJson` (see `event-data.ts`).
  *
  * Limits: an append holds at most 99 events (one transaction holds 100 items; a create of more
- * than 90 writes its events first, its meta item last), and one event must fit one item (400 KB). SDK errors other than failed conditions
- * propagate unchanged.
+ * than 90 writes its events first, its meta item last), and one event must fit one item (400 KB).
+ * Throttles and transaction conflicts are retried with backoff (`retries.ts`); SDK errors other
+ * than failed conditions, and what outlasts the retries, propagate unchanged.
  *
  * @example
  * const store = new DynamoThreadStore({ tableName: process.env.THREADS_TABLE ?? "threads" });
@@ -151,7 +156,8 @@ export class DynamoThreadStore implements ThreadStore {
     }
     this.tableName = options.tableName;
     this.client =
-      options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}));
+      options.client ??
+      DynamoDBDocumentClient.from(new DynamoDBClient({ ...DYNAMO_RETRY, ...options.clientConfig }));
     this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
     this.clock = options.clock ?? systemClock;
   }

@@ -4,6 +4,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { TRANSIENT_CANCELLATIONS } from "./retries.ts";
 
 /**
  * The per-item outcome of a cancelled transaction, in the order of its items (`None`,
@@ -18,11 +19,14 @@ export function cancellationCodes(error: unknown): (string | undefined)[] | unde
 const ATTEMPTS = 6;
 
 /**
- * Sends one TransactWriteItems and repeats it while it is cancelled only because another
- * transaction was touching the same items (`TransactionConflict`). That says nothing about our
- * conditions, and a cancelled transaction wrote nothing, so trying again is safe; the retry then
- * either succeeds or meets the winner's write as a failed condition. Any other error, or the last
- * conflict, is thrown unchanged.
+ * Sends one TransactWriteItems and repeats it while it is cancelled only for reasons that say
+ * nothing about our conditions: another transaction was touching the same items
+ * (`TransactionConflict`) or an item was throttled (`ThrottlingError`,
+ * `ProvisionedThroughputExceeded`). The SDK retries neither (the whole request was answered), and
+ * a cancelled transaction wrote nothing, so trying again is safe; the retry then either succeeds
+ * or meets the winner's write as a failed condition. Up to 6 attempts, with exponential backoff
+ * and full jitter (at most 50, 100, 200, 400, 800 ms). Any other error, or the last transient
+ * cancellation, is thrown unchanged.
  */
 export async function transactWrite(
   client: DynamoDBDocumentClient,
@@ -34,9 +38,10 @@ export async function transactWrite(
       return;
     } catch (error) {
       const codes = cancellationCodes(error);
-      const conflictOnly =
-        codes?.includes("TransactionConflict") && !codes.includes("ConditionalCheckFailed");
-      if (!conflictOnly || attempt >= ATTEMPTS) throw error;
+      const transientOnly =
+        codes?.some((code) => code !== undefined && TRANSIENT_CANCELLATIONS.has(code)) &&
+        !codes.includes("ConditionalCheckFailed");
+      if (!transientOnly || attempt >= ATTEMPTS) throw error;
       await sleep(Math.random() * 25 * 2 ** attempt);
     }
   }
