@@ -157,6 +157,22 @@ const validEvent: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     at,
     data: fc.record({ reason: text(40) }, { requiredKeys: [] }),
   }),
+  fc.record({
+    type: fc.constant("compaction"),
+    at,
+    data: fc.record(
+      {
+        from: fc.integer({ min: 1, max: 10_000 }),
+        to: fc.integer({ min: 1, max: 10_000 }),
+        method: fc.constantFrom("elide", "model"),
+        summary: text(80),
+        tokensBefore: fc.nat(),
+        tokensAfter: fc.nat(),
+        usage,
+      },
+      { requiredKeys: ["from", "to", "method", "summary", "tokensBefore", "tokensAfter"] },
+    ),
+  }),
 );
 
 /** A valid event with one change at the top or inside `data`. */
