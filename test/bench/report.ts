@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { CONTEXT_BUDGET } from "./context-budget.ts";
 import type { Result } from "./stats.ts";
 
 const START = "<!-- bench:start -->";
@@ -60,14 +61,20 @@ export function markdown(results: readonly Result[]): string {
     lines.push(`| ${name} | ${cell(kb)} | ${cell(find(results, system, "cold_init_ms"))} |`);
   }
   lines.push("");
-  lines.push("| `context_tokens` (o200k) | Twelve | Chat Completions messages | ratio |");
-  lines.push("|---|---|---|---|");
+  lines.push(
+    `| \`context_tokens\` (o200k) | Twelve | Chat Completions messages | ratio | Twelve, ${CONTEXT_BUDGET}-token budget: largest request | compactions |`,
+  );
+  lines.push("|---|---|---|---|---|---|");
   for (const n of [10, 100, 1000]) {
     const twelve = find(results, "twelve", "context_tokens", n);
     const messages = find(results, "chat-completions-messages", "context_tokens", n);
     const ratio =
       twelve && messages ? fmt(Math.round((twelve.value / messages.value) * 100) / 100) : "—";
-    lines.push(`| ${n} steps | ${cell(twelve)} | ${cell(messages)} | ${ratio} |`);
+    const budgeted = find(results, "twelve-budgeted", "context_tokens", n);
+    const compactions = find(results, "twelve-budgeted", "compactions", n);
+    lines.push(
+      `| ${n} steps | ${cell(twelve)} | ${cell(messages)} | ${ratio} | ${cell(budgeted)} | ${cell(compactions)} |`,
+    );
   }
   lines.push("");
   lines.push("| `local_step_ms` (local stack) | p50 | p99 | min–max |");
@@ -158,6 +165,17 @@ function targets(results: readonly Result[]): string {
       ? `${ratios.map((r) => fmt(Math.round((r as number) * 100) / 100)).join(" / ")} at 10 / 100 / 1000`
       : "—",
     worst !== undefined ? worst <= 0.7 : undefined,
+  ]);
+  const budgeted = v("twelve-budgeted", "context_tokens", 1000);
+  const unbounded = v("chat-completions-messages", "context_tokens", 1000);
+  rows.push([
+    `a 1,000-step context within its ${CONTEXT_BUDGET}-token budget while the messages format passes 50k tokens`,
+    budgeted !== undefined && unbounded !== undefined
+      ? `largest request ${fmt(budgeted)} tokens; messages format ${fmt(unbounded)}`
+      : "—",
+    budgeted !== undefined && unbounded !== undefined
+      ? budgeted <= CONTEXT_BUDGET && unbounded > 50_000
+      : undefined,
   ]);
   const local = v("twelve", "local_step_ms_p50_vs_floor");
   rows.push([

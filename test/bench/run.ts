@@ -15,6 +15,7 @@ import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
 import { repoRoot } from "../support/repo.ts";
 import { bundle, coldInitMs, sizeKb } from "./bundle.ts";
 import { writeChart } from "./chart.ts";
+import { budgetedContext, CONTEXT_BUDGET } from "./context-budget.ts";
 import { measureLocalStack } from "./local.ts";
 import { createLangGraphRunner } from "./peers/langgraph.ts";
 import { createAgentsRunner } from "./peers/openai-agents.ts";
@@ -101,6 +102,11 @@ async function benchTwelve() {
     record("twelve", "context_tokens", "tokens", [encode(renderedContext(thread)).length], length);
     const messages = encode(chatCompletionsMessages(thread)).length;
     record("chat-completions-messages", "context_tokens", "tokens", [messages], length);
+  }
+  log(`twelve: context under a ${CONTEXT_BUDGET}-token budget`);
+  for (const row of await budgetedContext(LENGTHS)) {
+    record("twelve-budgeted", "context_tokens", "tokens", [row.maxRequestTokens], row.length);
+    record("twelve-budgeted", "compactions", "events", [row.compactions], row.length);
   }
   log("twelve: bytes");
   recordBytes("twelve", await bytesPerStep(MAX_LENGTH + 1));
