@@ -26,3 +26,14 @@ export function acknowledgeIndexAccess(grantee: IFunction, table: Table): void {
 export function acknowledgeManualRotation(secret: ISecret, reason: string): void {
   Validations.of(secret).acknowledge({ id: "AwsSolutions-SMG4", reason });
 }
+
+/**
+ * Active tracing gives the role `xray:PutTraceSegments` and `xray:PutTelemetryRecords` on `*`:
+ * those actions take no resource (X-Ray has no resource-level permission for them).
+ */
+export function acknowledgeTracing(fn: IFunction): void {
+  Validations.of(fn.role ?? fn).acknowledge({
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason: "Active X-Ray tracing: PutTraceSegments and PutTelemetryRecords take no resource.",
+  });
+}

@@ -5,18 +5,20 @@ import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { type EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { FilterCriteria, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { FilterCriteria, StartingPosition, Tracing } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { DEFAULT_METRICS_NAMESPACE } from "../functions/observability/metric-names.ts";
 import { ttlMetaRemovalPattern } from "../shared/aws/dynamo/ttl-removal.ts";
 import type { Agent } from "../shared/core/agent.ts";
 import { agentMap } from "../shared/runtime/agents.ts";
 import { AgentTriggers } from "./constructs/agent-triggers.ts";
 import { RuntimeAlarms } from "./constructs/alarms.ts";
+import { RuntimeDashboard } from "./constructs/dashboard.ts";
 import {
   findProjectRoot,
   type HandlerName,
@@ -53,6 +55,11 @@ export interface TwelveRuntimeProps {
   runtimeAwsSdk?: boolean;
   /** An existing SNS topic the alarms notify. */
   alarmTopicArn?: string;
+  /**
+   * The CloudWatch namespace of the agents' metrics (`POWERTOOLS_METRICS_NAMESPACE`) and of the
+   * dashboard. Default `Twelve`; give two deployments in one account and region their own.
+   */
+  metricsNamespace?: string;
   /** The event bus to create. Default `<stack name, lowercase>-agents`. */
   eventBusName?: string;
   /** Where the project (and its lockfile) is. Default: the nearest folder above `entry` with one. */
@@ -97,8 +104,9 @@ export const RECONCILE_EVERY = Duration.minutes(5);
 /**
  * The whole runtime, in any stack: the thread table, the FIFO step queue and its dead-letter
  * queue, the HTTP API behind a bearer-key authorizer, the step worker, the EventBridge bus,
- * trigger and schedules, the reconciler, and alarms. The functions run your agents module with
- * the handlers `twelve dev` runs.
+ * trigger and schedules, the reconciler, alarms and a dashboard (the worker traced with X-Ray,
+ * the agents' metrics per agent). The functions run your agents module with the handlers
+ * `twelve dev` runs.
  *
  * @example
  * import { agents } from "./agents.ts";
@@ -148,7 +156,12 @@ export class TwelveRuntime extends Construct {
     const fn = (
       name: string,
       handler: HandlerName,
-      rest: { description: string; timeout: Duration; environment?: Record<string, string> },
+      rest: {
+        description: string;
+        timeout: Duration;
+        environment?: Record<string, string>;
+        tracing?: Tracing;
+      },
     ) =>
       new HandlerFunction(this, name, {
         handler,
@@ -237,11 +250,15 @@ export class TwelveRuntime extends Construct {
             description: "OpenAI API key of the Twelve worker: put-secret-value the real key",
             removalPolicy: RemovalPolicy.DESTROY,
           });
+    const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     const worker = fn("Worker", "worker", {
       description: "Step worker: one reducer step per SQS FIFO message",
       timeout: WORKER_TIMEOUT,
+      // Each step a subsegment, the model calls and tool runs its children (Powertools Tracer).
+      tracing: Tracing.ACTIVE,
       environment: {
         ...runtimeEnv,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         // The worker is not behind the API, so linking to it makes no cycle.
         PUBLIC_URL: api.url,
         // On the last delivery the queue allows, a failing step marks its thread failed.
@@ -272,7 +289,8 @@ export class TwelveRuntime extends Construct {
     const reconciler = fn("Reconciler", "reconciler", {
       description: "Re-enqueues running threads whose step message was lost",
       timeout: Duration.minutes(1),
-      environment: runtimeEnv,
+      // It also publishes the approvals waiting per agent.
+      environment: { ...runtimeEnv, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace },
     });
     table.grantReadData(reconciler);
     acknowledgeIndexAccess(reconciler, table);
@@ -332,15 +350,36 @@ export class TwelveRuntime extends Construct {
 
     const { reaper, unreaped } = this.reaper(fn, table);
 
-    new RuntimeAlarms(this, "Alarms", {
+    const action = props.alarmTopicArn
+      ? { action: new SnsAction(Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)) }
+      : {};
+    const alarms = new RuntimeAlarms(this, "Alarms", {
       undeliveredNotices: undelivered,
       deadLetterQueue: steps.deadLetterQueue,
       inboxDeadLetterQueue: inbox.deadLetterQueue,
       unreapedThreads: unreaped,
       worker,
-      ...(props.alarmTopicArn
-        ? { action: new SnsAction(Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)) }
-        : {}),
+      ...action,
+    });
+    // The dead letters' alarms are the ones above: the dashboard shows them, it makes none.
+    new RuntimeDashboard(this, "Dashboard", {
+      agents: props.agents.map((agent) => agent.name),
+      namespace: metricsNamespace,
+      deadLetterQueues: {
+        "step messages": steps.deadLetterQueue,
+        "inbox messages": inbox.deadLetterQueue,
+        "undelivered notices": undelivered,
+        "unreaped threads": unreaped,
+      },
+      alarms: [
+        alarms.deadLetters,
+        ...(alarms.inboxDeadLetters ? [alarms.inboxDeadLetters] : []),
+        ...(alarms.undeliveredNotices ? [alarms.undeliveredNotices] : []),
+        ...(alarms.unreapedThreads ? [alarms.unreapedThreads] : []),
+        alarms.workerErrors,
+        alarms.workerThrottles,
+      ],
+      ...action,
     });
 
     this.table = table;

@@ -30,5 +30,3 @@ export const approvalMetrics = {
 /** The `agent` of a step that failed before its thread was read (no agent name can be this). */
 export const NO_AGENT = "(none)";
 
-/** The `service` dimension of each function's metrics: its `POWERTOOLS_SERVICE_NAME`. */
-export const metricsService = { worker: "twelve-worker", reconciler: "twelve-reconciler" } as const;

@@ -1,14 +1,18 @@
 import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, Runtime, type Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { acknowledgeTracing } from "../nag.ts";
 import { type HandlerName, runsFromSource } from "./handler-entries.ts";
 
 /** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
 export const bundlingExternals = (runtimeAwsSdk: boolean): string[] =>
   runtimeAwsSdk ? ["@aws-sdk/*"] : [];
+
+/** A handler's `POWERTOOLS_SERVICE_NAME`: its logs' `service`, its metrics' `service` dimension. */
+export const serviceName = (handler: HandlerName): string => `twelve-${handler}`;
 
 export interface HandlerFunctionProps {
   /** Which handler this function runs. */
@@ -26,6 +30,8 @@ export interface HandlerFunctionProps {
   /** Of the log group. */
   removalPolicy: RemovalPolicy;
   environment?: Record<string, string>;
+  /** X-Ray tracing (`Tracing.ACTIVE`: the role may send segments). Default: off. */
+  tracing?: Tracing;
   /**
    * Import `@aws-sdk/*` from the Lambda runtime instead of bundling it. Default false: the bundle
    * carries the SDK versions the tests ran.
@@ -73,10 +79,11 @@ export class HandlerFunction extends Construct {
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,
+      ...(props.tracing ? { tracing: props.tracing } : {}),
       projectRoot: props.projectRoot,
       depsLockFilePath: props.lockFile,
       environment: {
-        POWERTOOLS_SERVICE_NAME: `twelve-${props.handler}`,
+        POWERTOOLS_SERVICE_NAME: serviceName(props.handler),
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: "--enable-source-maps",
         ...props.environment,
@@ -102,5 +109,6 @@ export class HandlerFunction extends Construct {
         ...(runsFromSource ? { esbuildArgs: { "--conditions": "twelve-source,module" } } : {}),
       },
     });
+    if (props.tracing) acknowledgeTracing(this.function);
   }
 }

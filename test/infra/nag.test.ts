@@ -75,7 +75,7 @@ describe("cdk-nag: AwsSolutions", () => {
     }
   });
 
-  it("acknowledges only secrets rotated by hand, the table's own indexes, the open routes and the notices' dead letters", () => {
+  it("acknowledges only secrets rotated by hand, the table's own indexes, the open routes, the notices' dead letters and the worker's X-Ray writes", () => {
     const kinds = new Set(
       acknowledgments(deployed.app).map(({ id }) =>
         id.replace(/\[Resource::<\w*ThreadsTable[0-9A-F]+\.Arn>\/index\/\*\]$/, "[table indexes]"),
@@ -83,6 +83,7 @@ describe("cdk-nag: AwsSolutions", () => {
     );
     expect([...kinds].sort()).toEqual([
       "AwsSolutions-APIG4",
+      "AwsSolutions-IAM5[Resource::*]",
       "AwsSolutions-IAM5[table indexes]",
       "AwsSolutions-SMG4",
       "AwsSolutions-SQS3",

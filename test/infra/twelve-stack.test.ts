@@ -2,6 +2,12 @@ import { rmSync } from "node:fs";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routes } from "../../functions/api/routes.ts";
+import {
+  approvalMetrics,
+  DEFAULT_METRICS_NAMESPACE,
+  stepMetrics,
+} from "../../functions/observability/metric-names.ts";
+import { ERROR_RATE_THRESHOLD } from "../../infra/constructs/dashboard.ts";
 import { handlerNames } from "../../infra/constructs/handler-entries.ts";
 import { MAX_RECEIVE_COUNT, WORKER_TIMEOUT } from "../../infra/twelve-runtime.ts";
 import { threadIndexes, threadTable } from "../../shared/aws/dynamo/table.ts";
@@ -679,6 +685,111 @@ describe("Stack: Twelve", () => {
     });
   });
 
+  describe("Seeing it run: traces, metrics, dashboard", () => {
+    it("trace the worker alone (active X-Ray), whose only statement on every resource is X-Ray's writes", () => {
+      for (const [name, [, fn]] of functionsByHandler(template)) {
+        expect(fn.Properties.TracingConfig, name).toEqual(
+          name === "worker" ? { Mode: "Active" } : undefined,
+        );
+      }
+      expect(policyOf("worker").filter((s) => s.resources.includes("*"))).toEqual([
+        { actions: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], resources: ["*"] },
+      ]);
+    });
+
+    it("give the worker and the reconciler the metrics namespace and their service names", () => {
+      for (const name of ["worker", "reconciler"]) {
+        expect(environmentOf(template, name)).toMatchObject({
+          POWERTOOLS_METRICS_NAMESPACE: DEFAULT_METRICS_NAMESPACE,
+          POWERTOOLS_SERVICE_NAME: `twelve-${name}`,
+        });
+      }
+    });
+
+    it("have a dashboard with each agent's step, latency, token and approval metrics and the dead letters", () => {
+      const dashboards = resourcesOf(template, "AWS::CloudWatch::Dashboard");
+      expect(dashboards).toHaveLength(1);
+      // The body is a Fn::Join of JSON text around tokens (the region, the queues' names).
+      const properties: Record<string, unknown> = dashboards[0]?.[1].Properties ?? {};
+      const parts = (properties.DashboardBody as { "Fn::Join": [string, unknown[]] })[
+        "Fn::Join"
+      ][1];
+      const body = JSON.parse(
+        parts.map((part) => (typeof part === "string" ? part : "TOKEN")).join(""),
+      );
+      const graphs = (body.widgets as { type: string; properties: { metrics?: unknown[][] } }[])
+        .filter((widget) => widget.type === "metric")
+        .flatMap((widget) => widget.properties.metrics ?? []);
+      /** A graphed metric as namespace, name, dimensions and statistic. */
+      const graphed = graphs
+        .filter((line) => typeof line[0] === "string")
+        .map((line) => {
+          const [namespace, name, ...rest] = line as string[];
+          const options = rest.pop() as unknown as { stat: string };
+          const dimensions = Object.fromEntries(
+            rest.flatMap((_, i) => (i % 2 === 0 ? [[rest[i], rest[i + 1]]] : [])),
+          );
+          return { namespace, name, dimensions, stat: options.stat };
+        });
+      for (const agent of agents.map((a) => a.name)) {
+        const ofAgent = graphed.filter((metric) => metric.dimensions.agent === agent);
+        const worker = {
+          namespace: DEFAULT_METRICS_NAMESPACE,
+          dimensions: { agent, service: "twelve-worker" },
+        };
+        const reconciler = { ...worker, dimensions: { agent, service: "twelve-reconciler" } };
+        expect(ofAgent).toEqual(
+          expect.arrayContaining([
+            { ...worker, name: stepMetrics.steps, stat: "Sum" },
+            { ...worker, name: stepMetrics.errors, stat: "Sum" },
+            { ...worker, name: stepMetrics.escalations, stat: "Sum" },
+            { ...worker, name: stepMetrics.modelLatency, stat: "p50" },
+            { ...worker, name: stepMetrics.modelLatency, stat: "p99" },
+            { ...worker, name: stepMetrics.inputTokens, stat: "Sum" },
+            { ...worker, name: stepMetrics.outputTokens, stat: "Sum" },
+            { ...reconciler, name: approvalMetrics.approvalsWaiting, stat: "Maximum" },
+            { ...reconciler, name: approvalMetrics.oldestApprovalAge, stat: "Maximum" },
+          ]),
+        );
+      }
+      const depths = graphed.filter(
+        (metric) => metric.name === "ApproximateNumberOfMessagesVisible",
+      );
+      expect(depths).toHaveLength(4);
+      expect(graphs.some((line) => JSON.stringify(line).includes("errors / steps"))).toBe(true);
+    });
+
+    it("alarm on each agent's error rate (Errors / Steps), and on no dead-letter queue twice", () => {
+      const rates = resourcesOf(template, "AWS::CloudWatch::Alarm").filter(([, alarm]) =>
+        JSON.stringify(alarm.Properties.Metrics ?? []).includes("errors / steps"),
+      );
+      expect(rates).toHaveLength(agents.length);
+      for (const [, alarm] of rates) {
+        expect(alarm.Properties).toMatchObject({
+          ComparisonOperator: "GreaterThanThreshold",
+          Threshold: ERROR_RATE_THRESHOLD,
+          EvaluationPeriods: 2,
+          TreatMissingData: "notBreaching",
+        });
+        const metrics = alarm.Properties.Metrics as {
+          Expression?: string;
+          MetricStat?: { Metric: { MetricName: string; Namespace: string } };
+        }[];
+        expect(metrics.map((m) => m.Expression ?? m.MetricStat?.Metric.MetricName).sort()).toEqual([
+          "Errors",
+          "IF(steps > 0, errors / steps, 0)",
+          "Steps",
+        ]);
+      }
+      const queueAlarms = resourcesOf(template, "AWS::CloudWatch::Alarm").filter(
+        ([, alarm]) => alarm.Properties.Namespace === "AWS/SQS",
+      );
+      const watched = queueAlarms.map(([, alarm]) => JSON.stringify(alarm.Properties.Dimensions));
+      expect(new Set(watched).size).toBe(watched.length);
+      expect(watched).toHaveLength(4);
+    });
+  });
+
   describe("Least privilege", () => {
     it("grants no wildcard action and attaches no managed policy", () => {
       for (const [, policy] of resourcesOf(template, "AWS::IAM::Policy")) {
@@ -700,7 +811,14 @@ describe("Stack: Twelve", () => {
       expect(services("api")).toEqual(["dynamodb", "logs", "secretsmanager", "sqs"]);
       expect(services("trigger")).toEqual(["dynamodb", "logs", "sqs"]);
       expect(services("reconciler")).toEqual(["dynamodb", "logs", "sqs"]);
-      expect(services("worker")).toEqual(["dynamodb", "events", "logs", "secretsmanager", "sqs"]);
+      expect(services("worker")).toEqual([
+        "dynamodb",
+        "events",
+        "logs",
+        "secretsmanager",
+        "sqs",
+        "xray",
+      ]);
       expect(services("authorizer")).toEqual(["logs", "secretsmanager"]);
       expect(services("notify")).toEqual(["logs", "secretsmanager"]);
       expect(services("reaper")).toEqual(["dynamodb", "logs", "sqs"]);
