@@ -198,3 +198,48 @@ describe("twelve dev stops cleanly", () => {
     expect(stillListening(sockets)).toEqual([]);
   });
 });
+
+describe("twelve dev, as npm start runs it", () => {
+  it("prints one line per step: agent, thread, version, tool, outcome, duration, tokens", {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const cli = await startCli("npm");
+    const base = `http://127.0.0.1:${cli.ports[0]}`;
+
+    // Act: a thread of two steps (the model's add saved; add run and the model done)
+    const launched = await fetch(`${base}/threads`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent: "calculator", message: "What is 2 + 3?" }),
+    });
+    const { threadId } = (await launched.json()) as { threadId: string };
+    const status = async () =>
+      ((await (await fetch(`${base}/threads/${threadId}`)).json()) as { status: string }).status;
+    const deadline = Date.now() + 30_000;
+    while ((await status()) !== "done" && Date.now() < deadline) await sleep(100);
+    const lines = () =>
+      cli
+        .output()
+        .split("\n")
+        .filter((line) => line.includes(` ${threadId} `));
+    await until(() => lines().length >= 2, 5_000);
+
+    // Assess
+    expect(await status()).toBe("done");
+    expect(lines()).toHaveLength(2);
+    const [saved, ran] = lines();
+    expect(saved).toMatch(
+      new RegExp(
+        `^twelve: step calculator ${threadId} v1 tool=add outcome=stepped \\d+ ms tokens=\\d+/\\d+$`,
+      ),
+    );
+    expect(ran).toMatch(
+      new RegExp(
+        `^twelve: step calculator ${threadId} v2 tool=done_for_now outcome=stepped \\d+ ms tokens=\\d+/\\d+$`,
+      ),
+    );
+    cli.child.kill("SIGTERM");
+    await cli.closed;
+  });
+});
