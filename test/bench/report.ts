@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { CONTEXT_BUDGET } from "./context-budget.ts";
+import { PRICES, WORKER_MEMORY_MB } from "./prices.ts";
 import type { Result } from "./stats.ts";
 
 const START = "<!-- bench:start -->";
@@ -94,9 +95,92 @@ export function markdown(results: readonly Result[]): string {
   lines.push("");
   lines.push(`p50 ratio Twelve / floor: ${ratio ? `${fmt(ratio.value)}×` : "not measured"}.`);
   lines.push("");
+  lines.push(...stepTables(results));
+  lines.push("");
   lines.push(targets(results));
   return lines.join("\n");
 }
+
+/** The per-step rows measured on DynamoDB Local and fauxqs, cold and warm: add a metric here. */
+const STEP_ROWS: [metric: string, what: string][] = [
+  ["read_bytes_per_step", "DynamoDB items read (billed size)"],
+  ["read_units_per_step", "DynamoDB read units (as DynamoDB Local reports them)"],
+  ["write_units_per_step", "DynamoDB write units, table and indexes (as reported)"],
+  ["sqs_requests_per_step", "SQS requests (receive, enqueue, delete)"],
+  ["worker_ms_per_step", "worker invocation, wall time"],
+];
+
+/** The cost of 1,000 steps by service, the columns of the cost table. */
+const COST_PARTS: [metric: string, name: string][] = [
+  ["cost_per_1000_steps_dynamoReads", "DynamoDB reads"],
+  ["cost_per_1000_steps_dynamoWrites", "DynamoDB writes"],
+  ["cost_per_1000_steps_sqs", "SQS"],
+  ["cost_per_1000_steps_lambdaRequests", "Lambda requests"],
+  ["cost_per_1000_steps_lambdaDuration", "Lambda duration"],
+];
+
+/** Dollars with three significant digits: costs per 1,000 steps are fractions of a cent. */
+const usd = (result: Result | undefined): string =>
+  result ? `$${result.value.toLocaleString("en-US", { maximumSignificantDigits: 3 })}` : "—";
+
+/** Reads and units per step, cold (every thread loaded whole) and warm (the worker's cache). */
+function stepTables(results: readonly Result[]): string[] {
+  const lines = [
+    "| per step (DynamoDB Local + fauxqs) | thread length | cold: full load | warm: incremental | unit | what |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const [metric, what] of STEP_ROWS) {
+    for (const n of [10, 100, 1000]) {
+      const cold = find(results, "twelve-cold", metric, n);
+      const warm = find(results, "twelve-warm", metric, n);
+      const unit = (cold ?? warm)?.unit ?? "";
+      lines.push(`| \`${metric}\` | ${n} | ${cell(cold)} | ${cell(warm)} | ${unit} | ${what} |`);
+    }
+  }
+  lines.push("");
+  lines.push(
+    `| infrastructure dollars per 1,000 steps | thread length | cold | warm | warm: ${COST_PARTS.map(([, name]) => name).join(" | ")} |`,
+  );
+  lines.push(`|---|---|---|---|${COST_PARTS.map(() => "---").join("|")}|`);
+  for (const n of [10, 100, 1000]) {
+    const parts = COST_PARTS.map(([metric]) => usd(find(results, "twelve-warm", metric, n)));
+    const cold = usd(find(results, "twelve-cold", "cost_per_1000_steps", n));
+    const warm = usd(find(results, "twelve-warm", "cost_per_1000_steps", n));
+    lines.push(`| \`cost_per_1000_steps\` | ${n} | ${cold} | ${warm} | ${parts.join(" | ")} |`);
+  }
+  lines.push("");
+  lines.push(
+    `Prices (inputs, not measurements): ${PRICES.region} list prices as documented on AWS's ` +
+      `pricing pages, taken ${PRICES.takenOn} (\`test/bench/prices.ts\`): DynamoDB on-demand ` +
+      `$${PRICES.dynamoReadUnit * 1e6} per million read units and $${PRICES.dynamoWriteUnit * 1e6} ` +
+      `per million write units, SQS FIFO $${PRICES.sqsFifoRequest * 1e6} per million requests, ` +
+      `Lambda $${PRICES.lambdaRequest * 1e6} per million requests and $${PRICES.lambdaArmGbSecond} ` +
+      `per GB-second (Arm) at the worker's ${WORKER_MEMORY_MB} MB; the model is left out.`,
+  );
+  return lines;
+}
+
+/** The targets of the per-step rows: warm reads and warm cost flat in thread length. */
+function stepTargets(v: (system: string, metric: string, length?: number) => number | undefined) {
+  const flat = (metric: string, show: (value: number) => string): TargetRow => {
+    const at10 = v("twelve-warm", metric, 10);
+    const at1000 = v("twelve-warm", metric, 1000);
+    const cold = v("twelve-cold", metric, 1000);
+    return [
+      `warm \`${metric}\` flat in thread length`,
+      at10 !== undefined && at1000 !== undefined
+        ? `${show(at10)} at 10, ${show(at1000)} at 1000 (cold: ${cold === undefined ? "—" : show(cold)} at 1000)`
+        : "—",
+      at10 !== undefined && at1000 !== undefined ? at1000 <= at10 * 1.1 : undefined,
+    ];
+  };
+  return [
+    flat("read_bytes_per_step", (bytes) => `${fmt(bytes)} B`),
+    flat("cost_per_1000_steps", (dollars) => usd({ value: dollars } as Result)),
+  ];
+}
+
+type TargetRow = [target: string, measured: string, met: boolean | undefined];
 
 /** The issue's targets, each met or missed by this run's numbers. */
 function targets(results: readonly Result[]): string {
@@ -183,6 +267,7 @@ function targets(results: readonly Result[]): string {
     local !== undefined ? `${fmt(local)}×` : "—",
     local !== undefined ? local <= 1.3 : undefined,
   ]);
+  rows.push(...stepTargets(v));
   const out = ["| target | measured | |", "|---|---|---|"];
   for (const [target, measured, met] of rows) {
     out.push(

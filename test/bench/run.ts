@@ -22,6 +22,7 @@ import { createAgentsRunner } from "./peers/openai-agents.ts";
 import { sqliteSaver } from "./peers/sqlite-saver.ts";
 import { markdown, writeReadme } from "./report.ts";
 import { cpuSince, type Result, round, summarize } from "./stats.ts";
+import { measureStepReads } from "./step-reads.ts";
 import {
   buildThread,
   bytesPerStep,
@@ -279,6 +280,10 @@ await stage("langgraph-memory", () => benchLangGraph("langgraph-memory", () => n
 await stage("langgraph-sqlite", () => benchLangGraph("langgraph-sqlite", sqliteSaver));
 await stage("openai-agents", benchAgents);
 await stage("bundles", benchBundles);
+await stage("step reads", async () => {
+  log("twelve: reads, units and cost per step on DynamoDB Local and fauxqs, cold and warm");
+  results.push(...(await measureStepReads({ quick })));
+});
 await stage("local stack", async () => {
   log("local stack: local_step_ms and the I/O floor");
   results.push(...(await measureLocalStack({ quick })));
