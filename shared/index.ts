@@ -8,3 +8,9 @@
 export * from "./core/index.ts";
 export { UnknownAgentError } from "./runtime/errors.ts";
 export { createRunner, type Runner, type RunnerOptions, type RunResult } from "./runtime/runner.ts";
+export {
+  CachedThreadStore,
+  type ThreadCacheOptions,
+  type ThreadCacheStats,
+  withThreadCache,
+} from "./runtime/thread-cache.ts";
