@@ -378,6 +378,43 @@ describe("the web console: one thread, live, and what a person does with it", {
     expectClean(opened);
     await opened.close();
   });
+  it("shows how soon the model answered each call, derived from the events' timestamps", async () => {
+    // Prepare: known gaps between each model call and the event before it
+    const start = Date.now() - 600_000;
+    const at = (ms: number) => new Date(start + ms).toISOString();
+    const by = { principal: "api-key", via: "api" };
+    const add = { callId: "call_1", tool: "add", args: { a: 2, b: 3 } };
+    const done = { callId: "call_3", tool: "done_for_now", args: { message: "5" } };
+    const events: ThreadEvent[] = [
+      { type: "user_message", at: at(0), by, data: { message: "What is 2 + 3?" } },
+      { type: "tool_call", at: at(125_000), data: { ...add, source: "model" } },
+      { type: "tool_result", at: at(125_040), data: { callId: "call_1", tool: "add", result: 5 } },
+      { type: "tool_call", at: at(126_380), data: { ...done, source: "model" } },
+      { type: "done", at: at(126_380), data: { callId: "call_3", output: "5" } },
+    ];
+
+    // Act
+    const opened = await openSeeded(harness, "thr_timed", events);
+    const { page } = opened;
+    await waitForStatus(page, "done");
+
+    // Assess: on the model's two calls only, each from the event before it
+    const items = page.getByRole("list", { name: "Timeline" }).getByRole("listitem");
+    const times = page.getByRole("list", { name: "Timeline" }).locator(".step-time");
+    expect(await times.allTextContents()).toEqual([
+      "answered within 2 min 5 s of #1",
+      "answered within 1.34 s of #3",
+    ]);
+    expect(await items.nth(1).locator(".step-time").count()).toBe(1);
+    expect(await items.nth(3).locator(".step-time").count()).toBe(1);
+    // Labelled as what it is: a span between two timestamps, not a measured duration.
+    expect(await times.first().getAttribute("title")).toContain(
+      "By the events' timestamps: from #1, the last event the model saw, to #2.",
+    );
+    expectClean(opened);
+    await opened.close();
+  });
+
   it("shows why a failed thread failed, and offers neither cancel nor a follow-up", async () => {
     const now = new Date().toISOString();
     const events: ThreadEvent[] = [

@@ -22,6 +22,47 @@ function Usage(props: { usage: unknown }) {
   );
 }
 
+/** A duration as people read it: `840 ms`, `1.24 s`, `2 min 5 s`. */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** Events the model's answer wrote: its call, a reply the reducer could not use, its summary. */
+const fromTheModel = (event: VersionedEvent): boolean =>
+  (event.type === "tool_call" && event.data.source === "model") ||
+  (event.type === "error" &&
+    (event.data.code === "model_reply" || event.data.code === "model_failed")) ||
+  (event.type === "compaction" && event.data.method === "model");
+
+/**
+ * How soon the model answered, derived from the events' timestamps (no event records a
+ * duration): the time from the event before (the last one the model saw) to this one. That is
+ * the model's answer time plus the step's own work, and, when the event before was written
+ * before this step began (a message, a decision, an earlier step's error), the time the step
+ * waited for the worker: an upper bound, labelled as one.
+ */
+function StepTime(props: { event: VersionedEvent; previous: VersionedEvent | undefined }) {
+  const { event, previous } = props;
+  if (!previous || previous.version !== event.version - 1 || !fromTheModel(event)) return null;
+  const ms = Date.parse(event.at) - Date.parse(previous.at);
+  if (!Number.isFinite(ms) || ms < 0) return null;
+  return (
+    <div
+      class="field-line step-time"
+      title={
+        `By the events' timestamps: from #${previous.version}, the last event the model saw, to ` +
+        `#${event.version}. It holds the model's answer, and the wait for the worker when ` +
+        `#${previous.version} was written before this step began.`
+      }
+    >
+      <span class="field-name">answered</span> within {duration(ms)} of #{previous.version}
+    </div>
+  );
+}
+
 /** What an event says, by type; an unknown type shows its data. All of it is text. */
 function Body(props: { event: VersionedEvent }) {
   const { type, data } = props.event;
@@ -136,7 +177,7 @@ export function Timeline(props: {
 }) {
   return (
     <ol class="timeline" aria-label="Timeline">
-      {props.events.map((event) => (
+      {props.events.map((event, index) => (
         <li key={event.version} class={`event tone-${tone[event.type] ?? "plain"}`}>
           <div class="event-head">
             <span id={`event-${event.version}`}>
@@ -159,6 +200,7 @@ export function Timeline(props: {
             </button>
           </div>
           <Body event={event} />
+          <StepTime event={event} previous={props.events[index - 1]} />
           {props.forkError?.version === event.version && (
             <Alert message={props.forkError.message} />
           )}
