@@ -371,3 +371,56 @@ describe("Function: publishApprovalMetrics", () => {
     });
   });
 });
+
+describe("Function: reconcilerHandler", () => {
+  beforeEach(() => {
+    vi.stubEnv("POWERTOOLS_SERVICE_NAME", "twelve-reconciler");
+    vi.stubEnv("POWERTOOLS_METRICS_NAMESPACE", "TwelveTest");
+  });
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("publishes, on each run, the approvals still waiting per agent, from the thread listing", async () => {
+    // Prepare: two calculator threads waiting for approval (asked at 00:00:10 and 00:00:40),
+    // one running; the clock reads 00:10:00
+    const { deps } = memoryDeps([]);
+    const waitingSince = async (id: string, since: string) => {
+      const events: Thread["events"] = [
+        { type: "user_message", at: "2026-01-01T00:00:00.000Z", data: { message: "8 / 2" } },
+        {
+          type: "approval_requested",
+          at: since,
+          data: { callId: "call_1", tool: "divide", args: { a: 8, b: 2 }, argsHash: "h" },
+        },
+      ];
+      const thread: Thread = { id, agent: "calculator", events };
+      await deps.store.create({ thread, head: deriveHead(events) });
+    };
+    await waitingSince("thr_a", "2026-01-01T00:00:40.000Z");
+    await waitingSince("thr_b", "2026-01-01T00:00:10.000Z");
+    await launch(deps);
+    const { reconcilerHandler } = await import("../../functions/handlers/reconciler.ts");
+    const clock = { now: () => new Date("2026-01-01T00:10:00.000Z") };
+    const handler = reconcilerHandler(() => ({
+      config: {} as never,
+      deps: { ...deps, clock },
+    }));
+
+    // Act
+    let result: Awaited<ReturnType<typeof handler>> | undefined;
+    const docs = await emfOf(async () => {
+      result = await handler();
+    });
+
+    // Assess
+    expect(result?.waiting).toBe(2);
+    expect(docs).toEqual([
+      expect.objectContaining({
+        service: "twelve-reconciler",
+        agent: "calculator",
+        ApprovalsWaiting: 2,
+        OldestApprovalAge: 590,
+      }),
+    ]);
+    expect(docs[0]?._aws).toMatchObject({ CloudWatchMetrics: [{ Namespace: "TwelveTest" }] });
+  });
+});
