@@ -29,4 +29,3 @@ export const approvalMetrics = {
 
 /** The `agent` of a step that failed before its thread was read (no agent name can be this). */
 export const NO_AGENT = "(none)";
-
