@@ -2,6 +2,26 @@ import * as z from "zod";
 import { jsonSetting, readEnv } from "../shared/config/read-env.ts";
 import { type ApiKeys, apiKeySchema, apiKeysJsonSchema, UNNAMED_KEY } from "./api-keys.ts";
 
+/**
+ * The payload bucket's settings, read by every function that holds the thread store (the
+ * runtime's and the reaper): without `PAYLOAD_BUCKET` an event must fit its DynamoDB item.
+ */
+export const payloadFields = z.object({
+  /** The S3 bucket where event data over `PAYLOAD_THRESHOLD_BYTES` is kept. */
+  PAYLOAD_BUCKET: z.string().min(1).optional(),
+  /** Data whose JSON text is longer than this many bytes goes to the bucket. Default 32,768. */
+  PAYLOAD_THRESHOLD_BYTES: z.coerce
+    .number({ error: "must be a positive integer" })
+    .int()
+    .positive()
+    .optional(),
+  /** `true` for path-style S3 URLs (an emulator on 127.0.0.1, such as the local stack's fauxqs). */
+  S3_FORCE_PATH_STYLE: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .transform((value) => value === "true")
+    .optional(),
+});
+
 const fields = z.object({
   TABLE_NAME: z.string().min(1),
   // Not z.url(): emulators hand out queue URLs such as http://sqs.us-east-1.127.0.0.1:9324/...
@@ -45,6 +65,7 @@ const fields = z.object({
     .int()
     .positive()
     .default(90),
+  ...payloadFields.shape,
 });
 
 // Refused rather than merged: with both set, which key the deployment means is a guess.

@@ -1,6 +1,6 @@
 /**
  * `twelve-agents/aws`: the Lambda handlers built from a user's agents, and the AWS adapters the
- * runtime uses (DynamoDB thread store, SQS FIFO step queue, EventBridge notifier).
+ * runtime uses (DynamoDB thread store, S3 payloads, SQS FIFO step queue, EventBridge notifier).
  *
  * @example
  * import { createHandlers } from "twelve-agents/aws";
@@ -17,6 +17,12 @@ export {
   type EventBridgeNotifierOptions,
   THREAD_WAITING_DETAIL_TYPE,
 } from "../shared/aws/events/index.ts";
+export {
+  ensureBucket,
+  type PayloadStore,
+  S3PayloadStore,
+  type S3PayloadStoreOptions,
+} from "../shared/aws/s3/index.ts";
 export {
   ensureStepQueues,
   SqsStepQueue,

@@ -1,20 +1,42 @@
 import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
+import { S3PayloadStore } from "../shared/aws/s3/index.ts";
 import type { RuntimeConfig } from "./config.ts";
 
 /**
  * The thread store the configuration names, built one way for every function that holds one
- * (the runtime's handlers and the reaper), so they read and delete threads alike.
+ * (the runtime's handlers and the reaper), so they read and delete threads alike: with
+ * `PAYLOAD_BUCKET`, large event data goes to that S3 bucket.
  *
  * @example
  * const store = createThreadStore(readConfig());
  */
 export function createThreadStore(
-  config: Pick<RuntimeConfig, "TABLE_NAME"> & Partial<Pick<RuntimeConfig, "THREAD_RETENTION_DAYS">>,
+  config: Pick<RuntimeConfig, "TABLE_NAME"> &
+    Partial<
+      Pick<
+        RuntimeConfig,
+        | "THREAD_RETENTION_DAYS"
+        | "PAYLOAD_BUCKET"
+        | "PAYLOAD_THRESHOLD_BYTES"
+        | "S3_FORCE_PATH_STYLE"
+      >
+    >,
 ): DynamoThreadStore {
   return new DynamoThreadStore({
     tableName: config.TABLE_NAME,
     ...(config.THREAD_RETENTION_DAYS === undefined
       ? {}
       : { retentionDays: config.THREAD_RETENTION_DAYS }),
+    ...(config.PAYLOAD_BUCKET === undefined
+      ? {}
+      : {
+          payloads: new S3PayloadStore({
+            bucket: config.PAYLOAD_BUCKET,
+            clientConfig: config.S3_FORCE_PATH_STYLE ? { forcePathStyle: true } : {},
+          }),
+        }),
+    ...(config.PAYLOAD_THRESHOLD_BYTES === undefined
+      ? {}
+      : { payloadThresholdBytes: config.PAYLOAD_THRESHOLD_BYTES }),
   });
 }

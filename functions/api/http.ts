@@ -34,6 +34,8 @@ export const HTTP_ERRORS = {
   approval_pending: { status: 409, fields: ["callId"] },
   thread_busy: { status: 409 },
   payload_too_large: { status: 413 },
+  // An event of the request would not fit a DynamoDB item, and no payload bucket is configured.
+  event_too_large: { status: 413 },
   idempotency_key_reused: { status: 422 },
   // Failures of ours.
   internal: { status: 500 },

@@ -8,7 +8,11 @@ import {
   internalError,
 } from "../../functions/api/http.ts";
 import * as dynamoErrors from "../../shared/aws/dynamo/errors.ts";
-import { CorruptThreadError, TooManyEventsError } from "../../shared/aws/dynamo/errors.ts";
+import {
+  CorruptThreadError,
+  EventTooLargeError,
+  TooManyEventsError,
+} from "../../shared/aws/dynamo/errors.ts";
 import * as eventsErrors from "../../shared/aws/events/errors.ts";
 import { PutEventsError } from "../../shared/aws/events/errors.ts";
 import * as sqsErrors from "../../shared/aws/sqs/errors.ts";
@@ -52,6 +56,7 @@ const samples: [TwelveError, string, boolean][] = [
   [new UnknownAgentError("nope", ["calculator"]), "unknown_agent", false],
   [new CorruptThreadError("t-1", "META", "unreadable"), "corrupt_thread", false],
   [new TooManyEventsError("append", 120, 99), "too_many_events", false],
+  [new EventTooLargeError("t-1", 3, "tool_result", 500_000, 409_600), "event_too_large", false],
   [
     new PutEventsError({ busName: "b", detailType: "d", errorCode: "ThrottlingException" }),
     "event_not_published",

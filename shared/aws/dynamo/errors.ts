@@ -41,4 +41,31 @@ export class TooManyEventsError extends TwelveError {
   }
 }
 
-registerErrorNames({ CorruptThreadError, TooManyEventsError });
+/**
+ * An event whose item would pass DynamoDB's 400 KB item limit, in a store with no payload bucket
+ * to put its data in. Thrown before anything is written: the thread stays as it was.
+ *
+ * @example
+ * new EventTooLargeError("thr_1", 3, "tool_result", 1_048_700, 409_600);
+ */
+export class EventTooLargeError extends TwelveError {
+  readonly threadId: string;
+  /** The event's 0-based index in its thread. */
+  readonly index: number;
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(threadId: string, index: number, type: string, bytes: number, limit: number) {
+    super(
+      `event ${index + 1} (${type}) of thread ${threadId} takes ${bytes} bytes, over the ` +
+        `${limit} bytes a DynamoDB item holds: configure a payload bucket (PAYLOAD_BUCKET, ` +
+        "DynamoThreadStoreOptions.payloads) to store large event data in S3",
+      { code: "event_too_large" },
+    );
+    this.threadId = threadId;
+    this.index = index;
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+registerErrorNames({ CorruptThreadError, TooManyEventsError, EventTooLargeError });

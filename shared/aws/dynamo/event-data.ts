@@ -8,11 +8,24 @@ import { NumberValue } from "@aws-sdk/lib-dynamodb";
  * ±2^53 or outside 1e-130..1e125, empty keys, nesting deeper than 32 levels.
  */
 
-/** The attributes that hold an event's data (`data` is read too, for items written as maps). */
-export type StoredData = { dataJson: string };
+/**
+ * The attributes that hold an event's data (`data` is read too, for items written as maps):
+ * its JSON text, or a pointer to the object in the payload bucket that holds it (`payloads.ts`).
+ */
+export type StoredData = { dataJson: string } | { dataRef: DataRef };
+
+/** Where an event's data is when it is too large for its item: the object and its checks. */
+export interface DataRef {
+  /** The object's key in the payload bucket (bucket-relative: `threads/<id>/…`). */
+  key: string;
+  /** The length of its JSON text in UTF-8 bytes. */
+  bytes: number;
+  /** The SHA-256 of that text, in hex. */
+  sha256: string;
+}
 
 /** `data` as JSON text, exactly as it will be parsed back. */
-export function toStoredData(data: unknown): StoredData {
+export function toStoredData(data: unknown): { dataJson: string } {
   return { dataJson: JSON.stringify(data) ?? "null" };
 }
 

@@ -1,4 +1,9 @@
-export { CorruptThreadError, TooManyEventsError } from "./errors.ts";
+export { CorruptThreadError, EventTooLargeError, TooManyEventsError } from "./errors.ts";
+export {
+  DEFAULT_PAYLOAD_THRESHOLD_BYTES,
+  MAX_PAYLOAD_THRESHOLD_BYTES,
+  payloadPrefix,
+} from "./payloads.ts";
 export { DynamoReplayGuard } from "./replay-guard.ts";
 export {
   byAgentIndex,

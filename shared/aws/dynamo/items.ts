@@ -3,7 +3,7 @@ import * as z from "zod";
 import { actor, type ThreadEvent, threadEvent } from "../../core/events.ts";
 import type { Status, Thread, ThreadHead } from "../../core/thread.ts";
 import { CorruptThreadError } from "./errors.ts";
-import { fromStoredData, plainNumbers, toStoredData } from "./event-data.ts";
+import { fromStoredData, plainNumbers, type StoredData, toStoredData } from "./event-data.ts";
 import { EVENT_PREFIX, eventSk, indexKeys, META_SK, threadPk } from "./keys.ts";
 import { upcast } from "./upcasters.ts";
 
@@ -19,6 +19,10 @@ import { upcast } from "./upcasters.ts";
  * - 2: token usage is `{ inputTokens, outputTokens }` (was `{ promptTokens, completionTokens }`);
  *   event items carry `schemaVersion` and no `expiresAt`: the meta item's `expiresAt` counts from
  *   the thread's last event, and the reaper deletes the rest when TTL removes the meta item.
+ *
+ * An event item may hold `dataRef` (its data in the payload bucket, `payloads.ts`) in place of
+ * `dataJson`: the event's shape is the same, so that came without a new version; code from
+ * before it reads such an item as a `CorruptThreadError` naming it, never as other data.
  */
 export const SCHEMA_VERSION = 2;
 
@@ -63,16 +67,22 @@ export function metaItem(input: {
 /**
  * The item of the event at `index` (0-based) of the thread under `pk`. It has no `expiresAt`: TTL
  * must never delete a living thread's events one by one (the meta item's expiry stands for the
- * thread; the reaper removes its events once TTL has removed the meta item).
+ * thread; the reaper removes its events once TTL has removed the meta item). Its data is `stored`
+ * when given (a `dataRef` to the payload bucket, `payloads.ts`), else inline JSON text.
  */
-export function eventItem(pk: string, index: number, event: ThreadEvent): Item {
+export function eventItem(
+  pk: string,
+  index: number,
+  event: ThreadEvent,
+  stored: StoredData = toStoredData(event.data),
+): Item {
   return {
     pk,
     sk: eventSk(index),
     type: event.type,
     at: event.at,
     ...(event.by ? { by: event.by } : {}),
-    ...toStoredData(event.data),
+    ...stored,
     schemaVersion: SCHEMA_VERSION,
   };
 }
@@ -97,6 +107,8 @@ export function appendTransactItems(input: {
   head: ThreadHead;
   /** The thread's new expiry: its last event + retention (epoch seconds). */
   expiresAt: number;
+  /** Each event's data as its item holds it (same order as `events`); default inline. */
+  stored?: readonly StoredData[];
 }): TransactItems {
   const { tableName: TableName, threadId, agent, expected, events, head, expiresAt } = input;
   if (events.length === 0) return [];
@@ -129,7 +141,7 @@ export function appendTransactItems(input: {
     ...events.map((event, offset) => ({
       Put: {
         TableName,
-        Item: eventItem(pk, expected + offset, event),
+        Item: eventItem(pk, expected + offset, event, input.stored?.[offset]),
         ConditionExpression: "attribute_not_exists(pk)",
       },
     })),

@@ -24,6 +24,7 @@ import type {
   ThreadSummary,
 } from "../../core/ports.ts";
 import { statuses, type Thread, type ThreadHead } from "../../core/thread.ts";
+import type { PayloadStore } from "../s3/payload-store.ts";
 import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
 import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
 import {
@@ -47,6 +48,15 @@ import {
   threadPk,
 } from "./keys.ts";
 import { listAllStatuses } from "./list-all.ts";
+import {
+  DEFAULT_PAYLOAD_THRESHOLD_BYTES,
+  MAX_PAYLOAD_THRESHOLD_BYTES,
+  type PayloadPolicy,
+  payloadPrefix,
+  prepareData,
+  restorePayloads,
+  writeObjects,
+} from "./payloads.ts";
 import { DYNAMO_RETRY } from "./retries.ts";
 import { byAgentIndex, byStatusIndex, type ThreadIndex, threadTable } from "./table.ts";
 import { cancellationCodes, transactWrite } from "./transactions.ts";
@@ -73,6 +83,18 @@ export interface DynamoThreadStoreOptions {
    * that stamps the events. Default: the system clock.
    */
   clock?: Clock;
+  /**
+   * Where event data too large for an item goes (an `S3PayloadStore` on the payload bucket): the
+   * item keeps a pointer and a hash, and a read restores the data (`payloads.ts`). Without it,
+   * an event whose item would pass DynamoDB's 400 KB fails with `EventTooLargeError` before
+   * anything is written.
+   */
+  payloads?: PayloadStore;
+  /**
+   * Event data whose JSON text is longer than this many bytes goes to `payloads`. Default 32 KB
+   * (32,768), at most 350,000 (an append of 99 events must stay within a transaction's 4 MB).
+   */
+  payloadThresholdBytes?: number;
 }
 
 /**
@@ -91,6 +113,8 @@ const CREATE_ATTEMPTS = 4;
 /** TransactWriteItems holds at most 100 items. */
 const TRANSACTION_ITEMS = 100;
 const DELETE_BATCH = TRANSACTION_ITEMS;
+/** How long a link to an event's data object serves it (`dataLink`). */
+const DATA_LINK_SECONDS = 900;
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -124,10 +148,13 @@ const summaryItem = z.object({
  * append) for DynamoDB TTL, the idempotency item its own (launch + `retentionDays`); event items
  * carry none, so TTL never deletes a living thread's events. When TTL removes the meta item the
  * reaper (`functions/handlers/reaper.ts`, on the table's stream) calls `delete` for the rest.
- * Event data is stored as JSON text, `dataJson` (see `event-data.ts`).
+ * Event data is stored as JSON text, `dataJson` (see `event-data.ts`); with a payload bucket
+ * (`payloads`), data over `payloadThresholdBytes` (32 KB) goes to S3 and the item keeps a pointer
+ * and its hash (`payloads.ts`), so an event has no size cap but the function's memory.
  *
  * Limits: an append holds at most 99 events (one transaction holds 100 items; a create of more
- * than 90 writes its events first, its meta item last), and one event must fit one item (400 KB).
+ * than 90 writes its events first, its meta item last); without a payload bucket, one event must
+ * fit one item (400 KB), else `EventTooLargeError` before anything is written.
  * Throttles and transaction conflicts are retried with backoff (`retries.ts`); SDK errors other
  * than failed conditions, and what outlasts the retries, propagate unchanged.
  *
@@ -146,6 +173,7 @@ export class DynamoThreadStore implements ThreadStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly retentionSeconds: number;
   private readonly clock: Clock;
+  private readonly payloads: PayloadPolicy;
 
   constructor(options: DynamoThreadStoreOptions) {
     const retentionDays = options.retentionDays ?? 90;
@@ -160,6 +188,19 @@ export class DynamoThreadStore implements ThreadStore {
       DynamoDBDocumentClient.from(new DynamoDBClient({ ...DYNAMO_RETRY, ...options.clientConfig }));
     this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
     this.clock = options.clock ?? systemClock;
+    const thresholdBytes = options.payloadThresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES;
+    if (
+      !(
+        Number.isInteger(thresholdBytes) &&
+        thresholdBytes > 0 &&
+        thresholdBytes <= MAX_PAYLOAD_THRESHOLD_BYTES
+      )
+    ) {
+      throw new ConfigError(
+        `payloadThresholdBytes must be a whole number of bytes from 1 to ${MAX_PAYLOAD_THRESHOLD_BYTES}, got ${thresholdBytes}`,
+      );
+    }
+    this.payloads = { payloads: options.payloads, thresholdBytes };
   }
 
   /**
@@ -186,6 +227,11 @@ export class DynamoThreadStore implements ThreadStore {
     }
     const pk = threadPk(thread.id);
     const last = thread.events[count - 1] as ThreadEvent;
+    // Large data goes to the payload bucket first: no item is written that points nowhere.
+    const stored = thread.events.map((event, index) =>
+      prepareData(thread.id, index, event, this.payloads),
+    );
+    await writeObjects(this.payloads.payloads, stored);
     const early = count > MAX_CREATE_EVENTS;
     if (early) {
       for (let start = 0; start < count; start += TRANSACTION_ITEMS) {
@@ -194,7 +240,7 @@ export class DynamoThreadStore implements ThreadStore {
           TransactItems: chunk.map((event, offset) => ({
             Put: {
               TableName: this.tableName,
-              Item: eventItem(pk, start + offset, event),
+              Item: eventItem(pk, start + offset, event, stored[start + offset]?.stored),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           })),
@@ -221,7 +267,10 @@ export class DynamoThreadStore implements ThreadStore {
         },
       },
       ...(early ? [] : thread.events).map((event, index) => ({
-        Put: { TableName: this.tableName, Item: eventItem(pk, index, event) },
+        Put: {
+          TableName: this.tableName,
+          Item: eventItem(pk, index, event, stored[index]?.stored),
+        },
       })),
     ];
     if (idempotencyKey !== undefined) {
@@ -275,7 +324,9 @@ export class DynamoThreadStore implements ThreadStore {
    */
   async load(threadId: string): Promise<Thread | undefined> {
     for (let attempt = 1; ; attempt++) {
-      const read = readThread(threadId, await this.itemsOf(threadId));
+      const items = await this.withPayloads(threadId, await this.itemsOf(threadId));
+      if (!items) return undefined;
+      const read = readThread(threadId, items);
       if (read.kind === "thread") return read.thread;
       // An expired thread being deleted (schema 1 events expire one by one): no thread.
       if (read.expiresAt <= this.nowSeconds()) return undefined;
@@ -312,6 +363,11 @@ export class DynamoThreadStore implements ThreadStore {
     const expected = read.events.length;
     const all = [...read.events, ...events];
     const last = events[events.length - 1] as ThreadEvent;
+    // Objects first; one left by a lost race is an orphan the thread's delete removes.
+    const prepared = events.map((event, offset) =>
+      prepareData(read.id, expected + offset, event, this.payloads),
+    );
+    await writeObjects(this.payloads.payloads, prepared);
     const items = appendTransactItems({
       tableName: this.tableName,
       threadId: read.id,
@@ -320,6 +376,7 @@ export class DynamoThreadStore implements ThreadStore {
       events,
       head,
       expiresAt: this.expiresAt(last.at),
+      stored: prepared.map((data) => data.stored),
     });
     try {
       await transactWrite(this.client, { TransactItems: items });
@@ -421,10 +478,18 @@ export class DynamoThreadStore implements ThreadStore {
       const version = Number(raw.version);
       const upto = Math.min(after + limit, version);
       if (upto <= after) return { events: [], version };
-      const items = await this.queryAll({
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: { ":pk": pk, ":from": eventSk(after), ":to": eventSk(upto - 1) },
-      });
+      const items = await this.withPayloads(
+        threadId,
+        await this.queryAll({
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: {
+            ":pk": pk,
+            ":from": eventSk(after),
+            ":to": eventSk(upto - 1),
+          },
+        }),
+      );
+      if (!items) return undefined;
       const bySk = new Map(items.map((item) => [String(item.sk), item]));
       const events = [];
       let missing: string | undefined;
@@ -454,7 +519,9 @@ export class DynamoThreadStore implements ThreadStore {
 
   /**
    * Removes every item of the thread: its meta item, its launch's idempotency item and its
-   * events. `false` when there was no thread (any events a crashed delete left are removed then).
+   * events, then its objects in the payload bucket (every key under its prefix, orphans of lost
+   * appends too). `false` when there was no thread (any events and objects a crashed delete left
+   * are removed then).
    *
    * The meta item goes first, with the idempotency item, in one transaction conditional on the
    * version read: from that moment the thread is gone for `load`, `list` and `readEvents`, an
@@ -514,7 +581,56 @@ export class DynamoThreadStore implements ThreadStore {
           })),
         });
       }
+      // The objects go last, once no item points to them (orphans of lost appends among them).
+      await this.payloads.payloads?.deleteAll(payloadPrefix(threadId));
       return meta !== undefined;
+    }
+  }
+
+  /**
+   * A URL that serves the data of the event at `version` (1-based) straight from the payload
+   * bucket for 15 minutes, when that event's data is stored there; `undefined` when it is held
+   * in its item, or there is no such event. The HTTP API redirects to it (answers through Lambda
+   * hold at most 6 MB).
+   *
+   * @example
+   * const url = await store.dataLink(threadId, 4); // https://bucket.s3…/threads/…?X-Amz-…
+   */
+  async dataLink(threadId: string, version: number): Promise<string | undefined> {
+    const { payloads } = this.payloads;
+    if (!payloads || !(Number.isInteger(version) && version >= 1)) return undefined;
+    const { Item: item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: threadPk(threadId), sk: eventSk(version - 1) },
+        ProjectionExpression: "dataRef",
+        ConsistentRead: true,
+      }),
+    );
+    const key = (item?.dataRef as { key?: unknown } | undefined)?.key;
+    return typeof key === "string" ? payloads.linkTo(key, DATA_LINK_SECONDS) : undefined;
+  }
+
+  /**
+   * `items` with the data of their pointer items read back from the payload bucket;
+   * `undefined` when an object is missing because the thread was deleted since the items were
+   * read (a delete removes the meta item first and the objects last).
+   */
+  private async withPayloads(threadId: string, items: Item[]): Promise<Item[] | undefined> {
+    try {
+      return await restorePayloads(threadId, items, this.payloads.payloads);
+    } catch (error) {
+      if (!(error instanceof CorruptThreadError)) throw error;
+      const { Item: meta } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(threadId), sk: META_SK },
+          ProjectionExpression: "pk",
+          ConsistentRead: true,
+        }),
+      );
+      if (!meta) return undefined;
+      throw error;
     }
   }
 
