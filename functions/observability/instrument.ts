@@ -201,7 +201,8 @@ function instrumentTool(tool: Tool, spans: Spans): Tool {
         const started = performance.now();
         let ok = false;
         try {
-          const result = await run(args as never, context);
+          // As the core calls it: a run() written as a method keeps its `this`.
+          const result = await run.call(tool, args as never, context);
           ok = true;
           return result;
         } catch (error) {

@@ -217,6 +217,30 @@ describe("Function: instrumentDeps", () => {
   });
 });
 
+describe("Function: instrumentDeps, on a tool written as a method", () => {
+  it("runs it with the tool as `this`, as the core does", async () => {
+    const named = defineTool({
+      name: "whoami",
+      description: "Says its own name",
+      input: z.object({}),
+      kind: "sync",
+      run() {
+        return (this as { name: string }).name;
+      },
+    });
+    const agent = defineAgent({ name: "calculator", prompt: "Ask.", tools: [named, doneForNow] });
+    const { deps } = memoryDeps([]);
+    const instrumented = instrumentDeps(
+      { ...deps, agents: new Map([[agent.name, agent]]) },
+      recordingSpans().spans,
+    );
+    const tool = instrumented.agents.get("calculator")?.tool("whoami");
+    const context = { threadId: "thr_1", callId: "call_1", idempotencyKey: "thr_1:call_1" };
+
+    expect(await tool?.run?.({}, context)).toBe("whoami");
+  });
+});
+
 describe("Function: annotationKey", () => {
   it("maps a dotted OpenTelemetry name to an X-Ray annotation key ([A-Za-z0-9_] only)", () => {
     expect(annotationKey("gen_ai.usage.input_tokens")).toBe("gen_ai_usage_input_tokens");
