@@ -265,7 +265,8 @@ function waitForPort(child: ChildProcess, output: () => string, asked: number): 
 
 /**
  * Starts fauxqs, an SQS emulator speaking the AWS wire protocol, in this process, on 127.0.0.1
- * (port 0: any free port). fauxqs's own `startFauxqs` listens on 0.0.0.0 whatever it is given (its
+ * (port 0: any free port). It serves S3 on the same endpoint (path-style URLs:
+ * `forcePathStyle`), in memory: the payload bucket of the local stack and the tests. fauxqs's own `startFauxqs` listens on 0.0.0.0 whatever it is given (its
  * `host` option names the host in queue URLs, not the address it binds), so the stack builds the
  * same app with fauxqs's `buildApp` and listens itself.
  */

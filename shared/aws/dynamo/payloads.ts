@@ -77,9 +77,10 @@ export function prepareData(
     const key = payloadKey(threadId, index, sha256);
     return { stored: { dataRef: { key, bytes, sha256 } }, object: { key, body: inline.dataJson } };
   }
-  // The keys and the schema version, at most some 300 bytes, are counted with room to spare.
+  // DynamoDB counts a string's UTF-8 bytes (`bytes`, not escaped again) and each name; the rest
+  // of the event as JSON over-counts it, and the keys and schema version get room to spare.
   const itemBytes =
-    Buffer.byteLength(JSON.stringify({ ...event, data: undefined, ...inline })) + ITEM_KEYS_BYTES;
+    bytes + Buffer.byteLength(JSON.stringify({ ...event, data: undefined })) + ITEM_KEYS_BYTES;
   if (itemBytes > MAX_ITEM_BYTES) {
     throw new EventTooLargeError(threadId, index, event.type, itemBytes, MAX_ITEM_BYTES);
   }
