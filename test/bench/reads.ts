@@ -39,7 +39,8 @@ export type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResp
  * The calculator loop on DynamoDB Local and fauxqs with metered clients: a thread table and a
  * FIFO step queue of their own, the worker built by `createWorkerHandler` (with its thread
  * cache, or loading every thread whole), and `step(worker)` doing what the SQS event source
- * does with a batch of one: receive, invoke, delete.
+ * does with a batch of one: receive, invoke, delete. One thread at a time: `drain()` its last
+ * step message before the next `seed`.
  *
  * @example
  * const world = await readWorld(endpoints);
@@ -84,10 +85,15 @@ export async function readWorld(endpoints: { dynamoEndpoint: string; sqsEndpoint
     threadLink: (threadId) => `http://127.0.0.1/threads/${threadId}`,
   };
 
-  /** A calculator thread of `steps` add steps, stored, its next step enqueued (not metered). */
+  const built = new Map<number, Thread>();
+  /**
+   * A calculator thread of `steps` add steps, stored under a new id, its next step enqueued (not
+   * metered). The queue holds one thread's step at a time: `drain()` the last one first.
+   */
   const seed = async (steps: number): Promise<Thread> => {
-    const built = await buildThread(steps);
-    const thread = { ...built, id: randomIds.threadId(), events: restamped(built.events) };
+    const template = built.get(steps) ?? (await buildThread(steps));
+    built.set(steps, template);
+    const thread = { ...template, id: randomIds.threadId(), events: restamped(template.events) };
     await store.create({ thread, head: deriveHead(thread.events) });
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
     model.calls = steps;
@@ -116,7 +122,14 @@ export async function readWorld(endpoints: { dynamoEndpoint: string; sqsEndpoint
     return { ...usage, sqsRequests: sqs.take(), workerMs };
   };
 
-  return { store, documents, deps, seed, worker, step };
+  /** Deletes the step message the last step enqueued, so the next thread's comes first. */
+  const drain = async (): Promise<void> => {
+    const [message] = await receiveStepMessages(sqsClient, queueUrl, { max: 1, waitSeconds: 5 });
+    if (message?.ReceiptHandle) await deleteStepMessage(sqsClient, queueUrl, message.ReceiptHandle);
+    sqs.take();
+  };
+
+  return { store, documents, deps, seed, worker, step, drain };
 }
 
 /** The events moved to end now, a millisecond apart, so no retention window has passed. */

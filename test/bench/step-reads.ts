@@ -7,9 +7,9 @@ const LENGTHS = [10, 100, 1000] as const;
 
 /**
  * Reads and infrastructure cost per step on DynamoDB Local and fauxqs (started here, on ports
- * the OS picks): for each thread length, a calculator thread stepped by a worker that loads
- * every thread whole (`twelve-cold`), then by one that holds it (`twelve-warm`, its first step
- * left out: that one loads the thread whole). Each step is received, run through the worker and
+ * the OS picks): for each thread length, samples of one step each on a fresh thread of that
+ * length, by a worker that loads every thread whole (`twelve-cold`), or by one that holds the
+ * thread (`twelve-warm`: the sample is its second step; its first loads the thread whole). Each step is received, run through the worker and
  * deleted, as the SQS event source does with a batch of one.
  */
 export async function measureStepReads(options: { quick: boolean }): Promise<Result[]> {
@@ -24,17 +24,26 @@ export async function measureStepReads(options: { quick: boolean }): Promise<Res
     await warmUp.seed(10);
     const runUp = warmUp.worker({ cache: true });
     for (let i = 0; i < steps * 2; i++) await warmUp.step(runUp);
+    await warmUp.drain();
     const results: Result[] = [];
     for (const length of LENGTHS) {
       const world = await readWorld({ dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint });
-      await world.seed(length);
+      // Each sample on a thread of its own at `length`, so the threads measured do not grow.
       const cold = world.worker({ cache: false });
       const colds: StepCost[] = [];
-      for (let i = 0; i < steps; i++) colds.push(await world.step(cold));
+      for (let i = 0; i < steps; i++) {
+        await world.seed(length);
+        colds.push(await world.step(cold));
+        await world.drain();
+      }
       const warm = world.worker({ cache: true });
-      await world.step(warm);
       const warms: StepCost[] = [];
-      for (let i = 0; i < steps; i++) warms.push(await world.step(warm));
+      for (let i = 0; i < steps; i++) {
+        await world.seed(length);
+        await world.step(warm); // loads the thread whole, then holds it
+        warms.push(await world.step(warm));
+        await world.drain();
+      }
       results.push(...rows("twelve-cold", length, colds), ...rows("twelve-warm", length, warms));
     }
     return results;

@@ -26,7 +26,9 @@ describeThreadStoreContract("CachedThreadStore over DynamoThreadStore", async ()
   const tableName = `cache-contract-${randomUUID()}`;
   await ensureTable(base, tableName);
   const client = DynamoDBDocumentClient.from(base);
-  return new CachedThreadStore(new DynamoThreadStore({ tableName, client }));
+  // A century of retention: the suite's clocks start in 2026-01, and DynamoDB Local's TTL deletes
+  // expired items.
+  return new CachedThreadStore(new DynamoThreadStore({ tableName, client, retentionDays: 36_500 }));
 });
 
 let tick = 0;
