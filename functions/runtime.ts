@@ -25,9 +25,12 @@ export function createRuntime(
 ): RuntimeDeps {
   const model = served.model ?? createModel(config, env);
   const base = config.PUBLIC_URL.replace(/\/+$/, "");
+  const store = createThreadStore(config);
   return {
     agents: agentMap(served.agents),
-    store: createThreadStore(config),
+    store,
+    // Links to event data in the payload bucket, when there is one.
+    ...(config.PAYLOAD_BUCKET === undefined ? {} : { dataLinks: store }),
     // The regional endpoint (or AWS_ENDPOINT_URL_SQS), never the host inside the queue URL.
     queue: new SqsStepQueue({
       queueUrl: config.STEP_QUEUE_URL,

@@ -31,7 +31,22 @@ export const agentsAnswer = z.looseObject({
   ),
 });
 
-const event = z.looseObject({ type: z.string(), at: z.string(), data: z.unknown() });
+const wholeEvent = z.looseObject({ type: z.string(), at: z.string(), data: z.unknown() });
+
+/** An event too large for the answer: its data is served by `dataLink` (see the README). */
+const linkedEvent = z
+  .looseObject({
+    type: z.string(),
+    at: z.string(),
+    dataLink: z
+      .string()
+      .describe("`/threads/{id}/events/{version}/data`: the route that serves the data"),
+    dataBytes: z.int().min(0).describe("the length of the data's JSON text in bytes"),
+  })
+  .describe("an event whose JSON passes 2.5 MB: shown without `data`, which its link serves");
+
+const event = z.union([wholeEvent, linkedEvent]);
+const versioned = { version: z.int().min(1) };
 
 const pending = z.looseObject({
   callId: z.string(),
@@ -97,7 +112,7 @@ export const contextAnswer = z.looseObject({
 
 /** `GET /threads/{id}/events`. */
 export const eventsAnswer = z.looseObject({
-  events: z.array(event.extend({ version: z.int().min(1) })),
+  events: z.array(z.union([wholeEvent.extend(versioned), linkedEvent.extend(versioned)])),
   version: z.int().min(0),
   next: z.int().optional().describe("`after` of the following page, while more remain"),
 });

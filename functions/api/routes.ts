@@ -43,7 +43,13 @@ import {
   responseBody,
   threadId,
 } from "./schemas.ts";
-import { cappedEvents, deleteThreadRoute, eventsQuery, eventsRoute } from "./thread-routes.ts";
+import {
+  cappedEvents,
+  dataRoute,
+  deleteThreadRoute,
+  eventsQuery,
+  eventsRoute,
+} from "./thread-routes.ts";
 import { handleWebhook, type WebhookOptions } from "./webhooks.ts";
 
 export interface RouteContext {
@@ -326,7 +332,7 @@ export const routes: readonly Route[] = [
     path: "/threads/{id}",
     auth: true,
     docs: {
-      summary: "Delete a thread and its events",
+      summary: "Delete a thread, its events and their objects in the payload bucket",
       params: { id: threadId },
       responses: { 204: { description: "deleted" }, 404: { description: "no such thread" } },
     },
@@ -348,6 +354,26 @@ export const routes: readonly Route[] = [
     },
     handle: async ({ deps, event, params }) =>
       eventsRoute(deps, params.id, event.queryStringParameters ?? {}),
+  },
+  {
+    method: "GET",
+    path: "/threads/{id}/events/{version}/data",
+    auth: true,
+    docs: {
+      summary:
+        "One event's data, whole: 200 with the data as the body, or a 307 to a presigned S3 URL (15 minutes) for data kept in the payload bucket; the link of an event too large for an answer",
+      params: { id: threadId, version: z.string().regex(/^[1-9][0-9]{0,8}$/) },
+      responses: {
+        200: { description: "the event's data (JSON)", body: z.unknown() },
+        307: {
+          description: "the data is in the payload bucket: follow `Location` (no key needed)",
+          body: z.looseObject({ location: z.string() }),
+        },
+        400: { description: "a version the thread does not have" },
+        404: { description: "no such thread" },
+      },
+    },
+    handle: async ({ deps, params }) => dataRoute(deps, params.id, params.version),
   },
   {
     method: "GET",

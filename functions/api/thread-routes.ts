@@ -8,8 +8,8 @@ import { HttpError, json } from "./http.ts";
 import { threadId } from "./schemas.ts";
 
 /**
- * The store-facing thread routes: `DELETE /threads/{id}`, `GET /threads/{id}/events` and the
- * cap on the events `GET /threads/{id}` returns.
+ * The store-facing thread routes: `DELETE /threads/{id}`, `GET /threads/{id}/events`,
+ * `GET /threads/{id}/events/{version}/data` and the cap on the events `GET /threads/{id}` returns.
  */
 
 /**
@@ -50,25 +50,62 @@ export const eventsQuery = z.strictObject({
     .default(DEFAULT_EVENTS_PAGE),
 });
 
+/**
+ * An event too large for an answer (its JSON over `EVENT_BYTES_BUDGET`): shown without its
+ * `data`, with `dataLink`, the route that serves the data (`dataRoute`), and `dataBytes`.
+ */
+export interface LinkedEvent {
+  type: ThreadEvent["type"];
+  at: string;
+  by?: ThreadEvent["by"];
+  dataLink: string;
+  /** The length of the data's JSON text, in UTF-8 bytes. */
+  dataBytes: number;
+}
+
+/** An event as an answer shows it: whole, or linked when it alone would pass the budget. */
+export type ShownEvent = ThreadEvent | LinkedEvent;
+
 /** An event with its version: its 1-based place in the thread. */
-export type VersionedEvent = ThreadEvent & { version: number };
+export type VersionedEvent = ShownEvent & { version: number };
+
+/** The path of the route serving the data of the event at `version`. */
+export const dataPath = (threadId: string, version: number): string =>
+  `/threads/${encodeURIComponent(threadId)}/events/${version}/data`;
+
+/** `event` whole, or linked when its JSON alone passes `EVENT_BYTES_BUDGET`. */
+function shown(threadId: string, event: ThreadEvent, version: number): ShownEvent {
+  if (sizeOf(event) <= EVENT_BYTES_BUDGET) return event;
+  return {
+    type: event.type,
+    at: event.at,
+    ...(event.by ? { by: event.by } : {}),
+    dataLink: dataPath(threadId, version),
+    dataBytes: Buffer.byteLength(JSON.stringify(event.data)),
+  };
+}
 
 /**
  * The events of `GET /threads/{id}`: all of a short thread; of a long one the last
  * `MAX_THREAD_EVENTS` (fewer if they pass `EVENT_BYTES_BUDGET`), with `eventsFrom`, the version
- * of the first one shown, and `olderEvents`, where the rest are paged.
+ * of the first one shown, and `olderEvents`, where the rest are paged. An event that alone
+ * passes the budget is linked (`LinkedEvent`).
  */
 export function cappedEvents(thread: Thread): {
-  events: readonly ThreadEvent[];
+  events: readonly ShownEvent[];
   eventsFrom?: number;
   olderEvents?: string;
 } {
   const { events } = thread;
-  const shown = fromTheEnd(events.slice(-MAX_THREAD_EVENTS));
-  if (shown.length === events.length) return { events };
-  const eventsFrom = events.length - shown.length + 1;
+  const first = Math.max(0, events.length - MAX_THREAD_EVENTS);
+  const tail = events
+    .slice(first)
+    .map((event, offset) => shown(thread.id, event, first + offset + 1));
+  const kept = fromTheEnd(tail);
+  if (kept.length === events.length) return { events: kept };
+  const eventsFrom = events.length - kept.length + 1;
   return {
-    events: shown,
+    events: kept,
     eventsFrom,
     olderEvents: `/threads/${encodeURIComponent(thread.id)}/events?after=0`,
   };
@@ -109,9 +146,9 @@ export async function eventsRoute(
   const { after, limit } = parsed.data;
   const page = await deps.store.readEvents(id, { after, limit });
   if (!page) throw new ThreadNotFoundError(id);
-  const events = fromTheStart(page.events).map(
-    (event, offset): VersionedEvent => ({ ...event, version: after + offset + 1 }),
-  );
+  const events = fromTheStart(
+    page.events.map((event, offset) => shown(id, event, after + offset + 1)),
+  ).map((event, offset): VersionedEvent => ({ ...event, version: after + offset + 1 }));
   const reached = after + events.length;
   return json(200, {
     events,
@@ -120,14 +157,54 @@ export async function eventsRoute(
   });
 }
 
-const sizeOf = (event: ThreadEvent): number => Buffer.byteLength(JSON.stringify(event));
+/** A redirect names a presigned link that expires: no cache keeps it. */
+const NO_STORE = { "cache-control": "no-store" };
+
+const dataVersion = z
+  .string()
+  .regex(/^[1-9][0-9]{0,8}$/, "path parameter version: expected a positive integer")
+  .transform(Number);
+
+/**
+ * `GET /threads/{id}/events/{version}/data`: the event's data, whole. Data the store keeps in S3
+ * is a `307` to a presigned URL of its object (15 minutes; S3 serves it, so no Lambda answer
+ * cap applies, and the bearer key is not sent on: a client drops `Authorization` on a redirect to
+ * another origin); data held in its item is a `200` with the data as the JSON body. 404 for no
+ * thread, 400 `invalid_version` for a version the thread does not have.
+ */
+export async function dataRoute(
+  deps: RuntimeDeps,
+  rawId: string | undefined,
+  rawVersion: string | undefined,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const id = checkedId(rawId);
+  const parsed = dataVersion.safeParse(rawVersion);
+  if (!parsed.success) {
+    throw new HttpError("invalid_version", parsed.error.issues[0]?.message ?? "invalid version");
+  }
+  const version = parsed.data;
+  const link = await deps.dataLinks?.dataLink(id, version);
+  if (link) return json(307, { location: link }, { location: link, ...NO_STORE });
+  const page = await deps.store.readEvents(id, { after: version - 1, limit: 1 });
+  if (!page) throw new ThreadNotFoundError(id);
+  const [event] = page.events;
+  if (!event) {
+    throw new HttpError(
+      "invalid_version",
+      `path parameter version: thread ${id} has events 1 to ${page.version}, not ${version}`,
+    );
+  }
+  return json(200, event.data);
+}
+
+const sizeOf = (event: ShownEvent): number => Buffer.byteLength(JSON.stringify(event));
 
 /** The longest tail of `events` within the budget (at least one event). */
-function fromTheEnd(events: readonly ThreadEvent[]): readonly ThreadEvent[] {
+function fromTheEnd(events: readonly ShownEvent[]): readonly ShownEvent[] {
   let bytes = 0;
   let start = events.length;
   while (start > 0) {
-    bytes += sizeOf(events[start - 1] as ThreadEvent);
+    bytes += sizeOf(events[start - 1] as ShownEvent);
     if (bytes > EVENT_BYTES_BUDGET && start < events.length) break;
     start--;
   }
@@ -135,11 +212,11 @@ function fromTheEnd(events: readonly ThreadEvent[]): readonly ThreadEvent[] {
 }
 
 /** The longest head of `events` within the budget (at least one event, so paging moves on). */
-function fromTheStart(events: readonly ThreadEvent[]): readonly ThreadEvent[] {
+function fromTheStart(events: readonly ShownEvent[]): readonly ShownEvent[] {
   let bytes = 0;
   let end = 0;
   while (end < events.length) {
-    bytes += sizeOf(events[end] as ThreadEvent);
+    bytes += sizeOf(events[end] as ShownEvent);
     if (bytes > EVENT_BYTES_BUDGET && end > 0) break;
     end++;
   }

@@ -1,5 +1,5 @@
 import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoThreadStore } from "../../shared/aws/dynamo/index.ts";
+import { createThreadStore } from "../../functions/thread-store.ts";
 import { redriveDeadLetters } from "../../shared/aws/sqs/redrive.ts";
 import { SqsStepQueue } from "../../shared/aws/sqs/step-queue.ts";
 
@@ -7,7 +7,8 @@ import { SqsStepQueue } from "../../shared/aws/sqs/step-queue.ts";
  * `npm run redrive`: retries the threads whose steps went to the dead-letter queue.
  *
  * Against the local stack (while `npm start` runs) it needs nothing. Against AWS, pass the
- * deployed names: `TABLE_NAME=… STEP_QUEUE_URL=… STEP_DLQ_URL=… AWS_REGION=… npm run redrive`.
+ * deployed names: `TABLE_NAME=… PAYLOAD_BUCKET=… STEP_QUEUE_URL=… STEP_DLQ_URL=… AWS_REGION=…
+ * npm run redrive`.
  */
 const local = !process.env.STEP_QUEUE_URL;
 if (local) {
@@ -17,6 +18,8 @@ if (local) {
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? 8000}`,
     AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${process.env.SQS_PORT ?? 9324}`,
+    // fauxqs serves S3 (the payload bucket) on its SQS endpoint.
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${process.env.SQS_PORT ?? 9324}`,
   });
 }
 const client = new SQSClient({ useQueueUrlAsEndpoint: false });
@@ -27,7 +30,11 @@ try {
   const stepQueueUrl = process.env.STEP_QUEUE_URL ?? (await queueUrl("twelve-steps.fifo"));
   const dlqUrl = process.env.STEP_DLQ_URL ?? (await queueUrl("twelve-steps-dlq.fifo"));
   const deps = {
-    store: new DynamoThreadStore({ tableName: process.env.TABLE_NAME ?? "twelve-threads" }),
+    store: createThreadStore({
+      TABLE_NAME: process.env.TABLE_NAME ?? "twelve-threads",
+      PAYLOAD_BUCKET: process.env.PAYLOAD_BUCKET ?? (local ? "twelve-payloads" : undefined),
+      S3_FORCE_PATH_STYLE: local,
+    }),
     queue: new SqsStepQueue({ queueUrl: stepQueueUrl, client }),
     clock: { now: () => new Date() },
   };

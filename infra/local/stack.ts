@@ -1,7 +1,9 @@
 import { rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApiHandler } from "../../functions/api/app.ts";
 import {
@@ -29,6 +31,7 @@ import {
   LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
+import { ensureBucket } from "../../shared/aws/s3/payload-store.ts";
 import {
   ensureInboxQueues,
   ensureStepQueues,
@@ -49,6 +52,7 @@ import {
   toEventBridgeEnvelope,
 } from "./eventbridge-server.ts";
 import { startHttpBridge } from "./http-bridge.ts";
+import { loadPayloadFiles, savePayloadFiles } from "./payload-files.ts";
 import { startPoller } from "./poller.ts";
 import { startScheduler } from "./scheduler.ts";
 
@@ -69,6 +73,11 @@ export interface LocalStackOptions {
   emulators?: { dynamoEndpoint: string; sqsEndpoint: string };
   /** The thread table. Default `twelve-threads` (what `npm run redrive` looks for). */
   tableName?: string;
+  /**
+   * The payload bucket on fauxqs's S3, where event data over 32 KB goes (`PAYLOAD_BUCKET`).
+   * Default `twelve-payloads`. With `dataDir`, its objects are kept in `<dataDir>/s3-payloads`.
+   */
+  payloadBucket?: string;
   /** The step queues' base name (`<name>.fifo`, `<name>-dlq.fifo`). Default `twelve-steps`. */
   queueName?: string;
   /** The inbox queue other systems send launches and answers to (and `<name>-dlq`). Default `twelve-inbox`. */
@@ -119,6 +128,8 @@ export interface LocalStack {
   url: string;
   deps: RuntimeDeps;
   tableName: string;
+  /** The payload bucket, on fauxqs's S3 at `sqsEndpoint` (path-style). */
+  payloadBucket: string;
   queueUrl: string;
   dlqUrl: string;
   /** The inbox queue (`twelve-inbox`) and its dead-letter queue. */
@@ -163,10 +174,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // stack already running on these ports.
     const port = options.port ?? 0;
     const tableName = options.tableName ?? "twelve-threads";
+    const payloadBucket = options.payloadBucket ?? "twelve-payloads";
     const configFor = (queueUrl: string, url: string) =>
       readConfig({
         ...process.env,
         TABLE_NAME: tableName,
+        PAYLOAD_BUCKET: payloadBucket,
+        // fauxqs on 127.0.0.1 answers path-style URLs (no bucket subdomains).
+        S3_FORCE_PATH_STYLE: "true",
         STEP_QUEUE_URL: queueUrl,
         EVENT_BUS_NAME: "twelve-agents",
         PUBLIC_URL: url,
@@ -213,9 +228,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      // fauxqs serves S3 on the endpoint it serves SQS on.
+      AWS_ENDPOINT_URL_S3: sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
     });
     await ensureTable(new DynamoDBClient({}), tableName);
+    const s3 = new S3Client({ forcePathStyle: true });
+    await ensureBucket(s3, payloadBucket);
+    // fauxqs's S3 lives in memory; DynamoDB Local's files outlive it: keep a copy beside them.
+    const payloadDir =
+      options.dataDir && !options.emulators ? join(options.dataDir, "s3-payloads") : undefined;
+    const savePayloads = async () => {
+      if (payloadDir) await savePayloadFiles(s3, payloadBucket, payloadDir);
+    };
+    if (payloadDir) {
+      const loaded = await loadPayloadFiles(s3, payloadBucket, payloadDir);
+      if (loaded > 0) log(`payloads: ${loaded} object(s) put back from ${payloadDir}`);
+      // Stops run last to first: this one after the workers and the API, before the emulators.
+      stops.push(() =>
+        savePayloads().catch((error: unknown) => log(`payload files: ${String(error)}`)),
+      );
+    }
     const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
     const queues = await ensureStepQueues(sqsClient, {
       name: options.queueName ?? "twelve-steps",
@@ -338,7 +371,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reconciling = reconcile(deps, { staleAfterMs: 60_000 })
         .then(() => expireApprovals(deps))
         .then(({ expired }) => expired > 0 && log(`expired ${expired} approval(s)`))
-        .catch((error: unknown) => log(`reconciler: ${String(error)}`));
+        .catch((error: unknown) => log(`reconciler: ${String(error)}`))
+        .then(savePayloads)
+        .catch((error: unknown) => log(`payload files: ${String(error)}`));
     }, 30_000).unref();
     stops.push(async () => {
       clearInterval(reconciler);
@@ -353,6 +388,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       inboxUrl: inbox.queueUrl,
       inboxDlqUrl: inbox.dlqUrl,
       tableName,
+      payloadBucket,
       sqsEndpoint,
       dynamoEndpoint,
       eventsEndpoint: bus.endpoint,

@@ -15,4 +15,15 @@ export interface RuntimeDeps {
   threadLink(threadId: string): string;
   /** Model prices for the cost estimate `GET /threads/{id}` shows. Default `DEFAULT_PRICES`. */
   prices?: PriceTable;
+  /** Direct links to event data kept beside the store (S3); the HTTP API redirects to them. */
+  dataLinks?: EventDataLinks;
+}
+
+/**
+ * Where the data of one event can be fetched straight from where the store keeps it (a presigned
+ * S3 URL), for data too large to pass through the API's answers.
+ */
+export interface EventDataLinks {
+  /** A URL serving the data of the event at `version` (1-based), or `undefined` if it has none. */
+  dataLink(threadId: string, version: number): Promise<string | undefined>;
 }

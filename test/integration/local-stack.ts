@@ -38,6 +38,7 @@ export async function startTestStack(
     port: 0,
     emulators: { dynamoEndpoint: inject("dynamoEndpoint"), sqsEndpoint: inject("sqsEndpoint") },
     tableName: `twelve-threads-${suffix}`,
+    payloadBucket: `twelve-payloads-${suffix}`,
     queueName: `twelve-steps-${suffix}`,
     inboxQueueName: `twelve-inbox-${suffix}`,
     visibilityTimeoutSeconds: 1,
