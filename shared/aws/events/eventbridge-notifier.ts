@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import type { Notifier, ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
 import { PutEventsError } from "./errors.ts";
+import { fitNotice } from "./fit-notice.ts";
 
 /** The `detail-type` of the event published when a thread starts waiting for a person. */
 export const THREAD_WAITING_DETAIL_TYPE = "thread.waiting";
@@ -31,8 +32,9 @@ export interface EventBridgeNotifierOptions {
 /**
  * The `Notifier` port on EventBridge (factor 11): a waiting thread becomes one event with
  * `detail-type` `thread.waiting` and the notice as `detail`, so any rule (chat, email, a pager)
- * can tell the person. An entry EventBridge rejects throws `PutEventsError`; SDK errors (network,
- * access, an oversized event) propagate as they are.
+ * can tell the person. A notice that would pass EventBridge's 256 KB is cut to fit, each cut
+ * marked and pointing to the thread's link (`fitNotice`). An entry EventBridge rejects throws
+ * `PutEventsError`; SDK errors (network, access) propagate as they are.
  *
  * @example
  * const notifier = new EventBridgeNotifier({ busName: process.env.EVENT_BUS_NAME });
@@ -53,13 +55,13 @@ export class EventBridgeNotifier implements Notifier {
   }
 
   async threadWaiting(notice: ThreadWaitingNotice): Promise<void> {
-    await this.publish(THREAD_WAITING_DETAIL_TYPE, notice);
+    await this.publish(THREAD_WAITING_DETAIL_TYPE, fitNotice(notice));
   }
 
   async threadEnded(notice: ThreadEndedNotice): Promise<void> {
     const detailType =
       notice.status === "done" ? THREAD_DONE_DETAIL_TYPE : THREAD_FAILED_DETAIL_TYPE;
-    await this.publish(detailType, notice);
+    await this.publish(detailType, fitNotice(notice));
   }
 
   private async publish(detailType: string, detail: unknown): Promise<void> {
