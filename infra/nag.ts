@@ -1,6 +1,7 @@
 import { Stack, Validations } from "aws-cdk-lib";
 import type { CfnTable, Table } from "aws-cdk-lib/aws-dynamodb";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import type { Bucket, CfnBucket } from "aws-cdk-lib/aws-s3";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 
 /**
@@ -35,5 +36,19 @@ export function acknowledgeTracing(fn: IFunction): void {
   Validations.of(fn.role ?? fn).acknowledge({
     id: "AwsSolutions-IAM5[Resource::*]",
     reason: "Active X-Ray tracing: PutTraceSegments and PutTelemetryRecords take no resource.",
+  });
+}
+
+/**
+ * The payload bucket's grants name its objects as `<bucket>/threads/*`: one prefix of one bucket,
+ * where the store keys one object per large event (`threads/<id>/…`).
+ */
+export function acknowledgePayloadAccess(grantee: IFunction, bucket: Bucket, prefix: string): void {
+  const cfnBucket = bucket.node.defaultChild as CfnBucket;
+  const logicalId = Stack.of(bucket).getLogicalId(cfnBucket);
+  Validations.of(grantee.role ?? grantee).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
+    reason:
+      "The payload bucket's objects under its one prefix (one object per large event, keyed by the store per thread): nothing outside this bucket.",
   });
 }

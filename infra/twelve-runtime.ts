@@ -8,6 +8,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, StartingPosition, Tracing } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { Bucket } from "aws-cdk-lib/aws-s3";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -26,6 +27,7 @@ import {
 } from "./constructs/handler-entries.ts";
 import { HandlerFunction } from "./constructs/handler-function.ts";
 import { type JwtAuth, ThreadsApi } from "./constructs/http-api.ts";
+import { PayloadBucket } from "./constructs/payload-bucket.ts";
 import { InboxQueues, StepQueues } from "./constructs/step-queues.ts";
 import { ThreadTable } from "./constructs/thread-table.ts";
 import { acknowledgeIndexAccess, acknowledgeManualRotation } from "./nag.ts";
@@ -115,6 +117,8 @@ export const RECONCILE_EVERY = Duration.minutes(5);
  */
 export class TwelveRuntime extends Construct {
   readonly table: Table;
+  /** Event data over 32 KB, one object per event (`PAYLOAD_BUCKET`); retained with the stack. */
+  readonly payloadBucket: Bucket;
   readonly stepQueue: Queue;
   readonly deadLetterQueue: Queue;
   /** Where other systems send launches and answers (`aws sqs send-message`). */
@@ -175,6 +179,8 @@ export class TwelveRuntime extends Construct {
       }).function;
 
     const { table } = new ThreadTable(this, "Threads", { removalPolicy });
+    // Every function holding the store reads what it needs of the bucket, no more.
+    const payloads = new PayloadBucket(this, "Payloads");
     const steps = new StepQueues(this, "Steps", {
       visibilityTimeout: STEP_VISIBILITY_TIMEOUT,
       maxReceiveCount: MAX_RECEIVE_COUNT,
@@ -211,6 +217,9 @@ export class TwelveRuntime extends Construct {
     webhookSecrets.grantRead(apiHandler);
     table.grantReadWriteData(apiHandler);
     acknowledgeIndexAccess(apiHandler, table);
+    // It writes launches and answers, reads threads (and presigns their data's links), deletes.
+    payloads.grantReadWrite(apiHandler);
+    payloads.grantDelete(apiHandler);
     steps.queue.grantSendMessages(apiHandler);
     const api = new ThreadsApi(this, "Api", {
       handler: apiHandler,
@@ -231,6 +240,7 @@ export class TwelveRuntime extends Construct {
     });
     table.grantReadWriteData(trigger);
     acknowledgeIndexAccess(trigger, table);
+    payloads.grantReadWrite(trigger);
     steps.queue.grantSendMessages(trigger);
     // What can never be processed goes straight to the inbox's dead letters, with the reason.
     inbox.deadLetterQueue.grantSendMessages(trigger);
@@ -272,6 +282,7 @@ export class TwelveRuntime extends Construct {
     });
     table.grantReadWriteData(worker);
     acknowledgeIndexAccess(worker, table);
+    payloads.grantReadWrite(worker);
     steps.queue.grantSendMessages(worker);
     triggers.bus.grantPutEventsTo(worker);
     if (openAiKey) {
@@ -294,6 +305,7 @@ export class TwelveRuntime extends Construct {
     });
     table.grantReadData(reconciler);
     acknowledgeIndexAccess(reconciler, table);
+    payloads.grantRead(reconciler);
     steps.queue.grantSendMessages(reconciler);
     new Rule(this, "Reconcile", {
       description: "Runs the reconciler",
@@ -348,7 +360,7 @@ export class TwelveRuntime extends Construct {
       ],
     });
 
-    const { reaper, unreaped } = this.reaper(fn, table);
+    const { reaper, unreaped } = this.reaper(fn, table, payloads);
 
     const action = props.alarmTopicArn
       ? { action: new SnsAction(Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)) }
@@ -383,6 +395,7 @@ export class TwelveRuntime extends Construct {
     });
 
     this.table = table;
+    this.payloadBucket = payloads.bucket;
     this.stepQueue = steps.queue;
     this.deadLetterQueue = steps.deadLetterQueue;
     this.inboxQueue = inbox.queue;
@@ -478,7 +491,8 @@ export class TwelveRuntime extends Construct {
    * The reaper: TTL removes an expired thread's meta item alone (its last event + retention; event
    * items carry no `expiresAt`), and the table's stream, filtered to those removals, hands it to
    * this function, which deletes the rest of the thread. It may query and delete items of the
-   * table, nothing else; records it could not handle go to a dead-letter queue after 10 tries.
+   * table and list and delete the thread's objects in the payload bucket, nothing else; records it
+   * could not handle go to a dead-letter queue after 10 tries.
    */
   private reaper(
     fn: (
@@ -487,6 +501,7 @@ export class TwelveRuntime extends Construct {
       rest: { description: string; timeout: Duration; environment?: Record<string, string> },
     ) => NodejsFunction,
     table: Table,
+    payloads: PayloadBucket,
   ): { reaper: NodejsFunction; unreaped: Queue } {
     const reaper = fn("Reaper", "reaper", {
       description: "Deletes the rest of a thread once TTL has removed its meta item",
@@ -499,6 +514,7 @@ export class TwelveRuntime extends Construct {
         resources: [table.tableArn],
       }),
     );
+    payloads.grantDelete(reaper);
     const unreaped = new Queue(this, "UnreapedThreads", {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -64,6 +64,11 @@ export class TwelveStack extends Stack {
       'Receivers of thread notices: JSON [{"url", "secret", "events"?, "agents"?}]',
     );
     output("TableName", runtime.table.tableName, "The thread table");
+    output(
+      "PayloadBucketName",
+      runtime.payloadBucket.bucketName,
+      "Event data over 32 KB (retained when the stack is deleted)",
+    );
     output("StepQueueName", runtime.stepQueue.queueName, "The FIFO step queue");
     output(
       "InboxQueueUrl",

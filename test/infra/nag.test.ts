@@ -75,16 +75,20 @@ describe("cdk-nag: AwsSolutions", () => {
     }
   });
 
-  it("acknowledges only secrets rotated by hand, the table's own indexes, the open routes, the notices' dead letters and the worker's X-Ray writes", () => {
+  it("acknowledges only secrets rotated by hand, the table's own indexes, the payload bucket's objects and access logs, the open routes, the notices' dead letters and the worker's X-Ray writes", () => {
     const kinds = new Set(
       acknowledgments(deployed.app).map(({ id }) =>
-        id.replace(/\[Resource::<\w*ThreadsTable[0-9A-F]+\.Arn>\/index\/\*\]$/, "[table indexes]"),
+        id
+          .replace(/\[Resource::<\w*ThreadsTable[0-9A-F]+\.Arn>\/index\/\*\]$/, "[table indexes]")
+          .replace(/\[Resource::<\w*PayloadsBucket[0-9A-F]+\.Arn>\/threads\/\*\]$/, "[payloads]"),
       ),
     );
     expect([...kinds].sort()).toEqual([
       "AwsSolutions-APIG4",
       "AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions-IAM5[payloads]",
       "AwsSolutions-IAM5[table indexes]",
+      "AwsSolutions-S1",
       "AwsSolutions-SMG4",
       "AwsSolutions-SQS3",
     ]);

@@ -593,6 +593,7 @@ describe("Stack: Twelve", () => {
           "InboxQueueUrl",
           "NotifyWebhooksArn",
           "OpenAiKeySecretArn",
+          "PayloadBucketName",
           "StepQueueName",
           "TableName",
           "WebhookSecretsArn",
@@ -650,7 +651,7 @@ describe("Stack: Twelve", () => {
       const statements = policyOf("reaper").filter(
         (statement) => !statement.actions.every((action) => action.startsWith("logs:")),
       );
-      expect(statements).toHaveLength(4);
+      expect(statements).toHaveLength(6);
       expect(statements).toEqual(
         expect.arrayContaining([
           {
@@ -671,10 +672,14 @@ describe("Stack: Twelve", () => {
             actions: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
             resources: [{ "Fn::GetAtt": [dlq, "Arn"] }],
           },
+          // The thread's objects in the payload bucket: listed by prefix, deleted.
+          { actions: ["s3:DeleteObject"], resources: [payloadObjects()] },
+          { actions: ["s3:ListBucket"], resources: [{ "Fn::GetAtt": [payloadBucket(), "Arn"] }] },
         ]),
       );
       expect(environmentOf(template, "reaper")).toEqual({
         TABLE_NAME: { Ref: table },
+        PAYLOAD_BUCKET: { Ref: payloadBucket() },
         ...Object.fromEntries(
           Object.entries(environmentOf(template, "reaper")).filter(
             ([key]) =>
@@ -790,6 +795,130 @@ describe("Stack: Twelve", () => {
     });
   });
 
+  describe("S3 payload bucket", () => {
+    it("is encrypted by S3, blocks all public access, refuses plain HTTP and TLS below 1.2, keeps no versions", () => {
+      const buckets = resourcesOf(template, "AWS::S3::Bucket");
+      expect(buckets).toHaveLength(1);
+      const [id, bucket] = buckets[0] as (typeof buckets)[number];
+      expect(id).toBe(payloadBucket());
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+      });
+      expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+      const policy = resourcesOf(template, "AWS::S3::BucketPolicy")[0]?.[1].Properties as {
+        PolicyDocument: { Statement: { Effect: string; Condition: unknown }[] };
+      };
+      expect(policy.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+          expect.objectContaining({
+            Effect: "Deny",
+            Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
+          }),
+        ]),
+      );
+    });
+
+    it("aborts incomplete uploads after a day and expires objects only after a 10-year backstop", () => {
+      const bucket = resourcesOf(template, "AWS::S3::Bucket")[0]?.[1].Properties as {
+        LifecycleConfiguration: { Rules: unknown[] };
+      };
+      expect(bucket.LifecycleConfiguration.Rules).toEqual([
+        {
+          Id: "abort-incomplete-uploads",
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: "Enabled",
+        },
+        { Id: "backstop", Prefix: "threads/", ExpirationInDays: 3650, Status: "Enabled" },
+      ]);
+    });
+
+    it("is kept when the stack is deleted, also with -c removalPolicy=destroy, and never emptied by it", () => {
+      const destroyed = synthTwelve({ removalPolicy: "destroy" }, { bundle: false });
+      try {
+        for (const synthesized of [template, destroyed.template]) {
+          const bucket = resourcesOf(synthesized, "AWS::S3::Bucket")[0]?.[1] as unknown as {
+            DeletionPolicy?: string;
+            UpdateReplacePolicy?: string;
+          };
+          expect(bucket.DeletionPolicy).toBe("Retain");
+          expect(bucket.UpdateReplacePolicy).toBe("Retain");
+          expect(Object.keys(synthesized.findResources("Custom::S3AutoDeleteObjects"))).toEqual([]);
+        }
+      } finally {
+        rmSync(destroyed.outdir, { recursive: true, force: true });
+      }
+    });
+
+    it("lets the API read, write and delete its objects, the worker and trigger read and write, the reconciler read; no one else", () => {
+      const s3 = (name: string) =>
+        policyOf(name)
+          .filter((statement) => statement.actions.some((action) => action.startsWith("s3:")))
+          .map((statement) => ({ ...statement, actions: [...statement.actions].sort() }));
+      const objects = payloadObjects();
+      const list = {
+        actions: ["s3:ListBucket"],
+        resources: [{ "Fn::GetAtt": [payloadBucket(), "Arn"] }],
+      };
+      expect(s3("api")).toEqual([
+        { actions: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], resources: [objects] },
+        list,
+      ]);
+      expect(s3("worker")).toEqual([
+        { actions: ["s3:GetObject", "s3:PutObject"], resources: [objects] },
+      ]);
+      expect(s3("trigger")).toEqual([
+        { actions: ["s3:GetObject", "s3:PutObject"], resources: [objects] },
+      ]);
+      expect(s3("reconciler")).toEqual([{ actions: ["s3:GetObject"], resources: [objects] }]);
+      expect(s3("notify")).toEqual([]);
+      expect(s3("authorizer")).toEqual([]);
+      // Listing is limited to the threads' prefix.
+      const { fn } = functionOf(template, "api");
+      const role = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+      const statements = resourcesOf(template, "AWS::IAM::Policy")
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+        .flatMap(
+          ([, p]) =>
+            (
+              p.Properties.PolicyDocument as {
+                Statement: { Action: unknown; Condition?: unknown }[];
+              }
+            ).Statement,
+        );
+      expect(
+        statements.find((statement) => statement.Action === "s3:ListBucket")?.Condition,
+      ).toEqual({
+        StringLike: { "s3:prefix": ["threads/*"] },
+      });
+    });
+
+    it("names the bucket to every function that holds the thread store", () => {
+      for (const name of ["api", "worker", "trigger", "reconciler", "reaper"]) {
+        expect(environmentOf(template, name).PAYLOAD_BUCKET, name).toEqual({
+          Ref: payloadBucket(),
+        });
+      }
+      for (const name of ["notify", "authorizer"]) {
+        expect(environmentOf(template, name).PAYLOAD_BUCKET, name).toBeUndefined();
+      }
+    });
+  });
+
   describe("Least privilege", () => {
     it("grants no wildcard action and attaches no managed policy", () => {
       for (const [, policy] of resourcesOf(template, "AWS::IAM::Policy")) {
@@ -808,20 +937,21 @@ describe("Stack: Twelve", () => {
     it("gives each function only the services it uses", () => {
       const services = (name: string) =>
         [...new Set(policyOf(name).flatMap((s) => s.actions.map((a) => a.split(":")[0])))].sort();
-      expect(services("api")).toEqual(["dynamodb", "logs", "secretsmanager", "sqs"]);
-      expect(services("trigger")).toEqual(["dynamodb", "logs", "sqs"]);
-      expect(services("reconciler")).toEqual(["dynamodb", "logs", "sqs"]);
+      expect(services("api")).toEqual(["dynamodb", "logs", "s3", "secretsmanager", "sqs"]);
+      expect(services("trigger")).toEqual(["dynamodb", "logs", "s3", "sqs"]);
+      expect(services("reconciler")).toEqual(["dynamodb", "logs", "s3", "sqs"]);
       expect(services("worker")).toEqual([
         "dynamodb",
         "events",
         "logs",
+        "s3",
         "secretsmanager",
         "sqs",
         "xray",
       ]);
       expect(services("authorizer")).toEqual(["logs", "secretsmanager"]);
       expect(services("notify")).toEqual(["logs", "secretsmanager"]);
-      expect(services("reaper")).toEqual(["dynamodb", "logs", "sqs"]);
+      expect(services("reaper")).toEqual(["dynamodb", "logs", "s3", "sqs"]);
       // The reconciler only reads threads; the worker receives step messages, the trigger the
       // inbox's (and sends to no queue but the step queue and the inbox's dead letters).
       const actions = (name: string) => policyOf(name).flatMap((s) => s.actions);
@@ -834,6 +964,18 @@ describe("Stack: Twelve", () => {
     });
   });
 });
+
+/** The payload bucket's logical id. */
+function payloadBucket(): string {
+  const ids = Object.keys(template.findResources("AWS::S3::Bucket"));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+}
+
+/** The ARN of the payload bucket's objects under `threads/`, as the template writes it. */
+function payloadObjects() {
+  return { "Fn::Join": ["", [{ "Fn::GetAtt": [payloadBucket(), "Arn"] }, "/threads/*"]] };
+}
 
 /** The statements of a function's role policy, as action lists and resources. */
 function policyOf(handler: string): { actions: string[]; resources: unknown[] }[] {
