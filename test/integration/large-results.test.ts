@@ -1,4 +1,5 @@
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
@@ -166,6 +167,28 @@ describe("A 1 MB and a 5 MB tool result, through the local stack (DynamoDB Local
     );
     expect(output.startsWith(cut.slice(0, cut.indexOf("… [truncated")))).toBe(true);
     expect(Buffer.byteLength(JSON.stringify(notice?.detail))).toBeLessThan(EVENTBRIDGE_EVENT_BYTES);
+  });
+
+  it("answers as GET /openapi.json describes: linked events, the redirect, a missing version", async () => {
+    // Prepare
+    // biome-ignore lint/suspicious/noExplicitAny: a parsed JSON document, walked by path
+    const document: any = await (await fetch(`${stack.url}/openapi.json`)).json();
+    const check = async (template: string, path: string, status: number) => {
+      const response = await fetch(`${stack.url}${path}`, { redirect: "manual" });
+      expect(response.status, path).toBe(status);
+      const schema =
+        document.paths[template].get.responses[String(status)].content["application/json"].schema;
+      const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+      expect(validate(await response.json()), JSON.stringify(validate.errors)).toBe(true);
+    };
+
+    // Act, Assess
+    await check("/threads/{id}", `/threads/${threadId}`, 200);
+    await check("/threads/{id}/events", `/threads/${threadId}/events`, 200);
+    await check("/threads/{id}/events/{version}/data", `/threads/${threadId}/events/5/data`, 307);
+    await check("/threads/{id}/events/{version}/data", `/threads/${threadId}/events/1/data`, 200);
+    await check("/threads/{id}/events/{version}/data", `/threads/${threadId}/events/8/data`, 400);
+    await check("/threads/{id}/events/{version}/data", "/threads/thr_none/events/1/data", 404);
   });
 
   it("DELETE /threads/{id} removes the thread's objects too", async () => {
