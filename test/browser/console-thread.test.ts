@@ -337,6 +337,46 @@ describe("the web console: one thread, live, and what a person does with it", {
     expectClean(opened);
     await opened.close();
   });
+  it("shows a 1 MB result collapsed and names a 5 MB one by its link, all kept in S3", async () => {
+    // Prepare: written straight to the store, whose payload bucket (fauxqs's S3) takes both;
+    // recent, so the reconciler (stale after a minute) leaves the running thread alone.
+    const start = Date.now() - 10_000;
+    const at = (i: number) => new Date(start + i * 1000).toISOString();
+    const round = (i: number, result: string): ThreadEvent[] => [
+      {
+        type: "tool_call",
+        at: at(2 * i),
+        data: { callId: `call_${i}`, tool: "add", args: { a: i, b: 1 }, source: "model" },
+      },
+      {
+        type: "tool_result",
+        at: at(2 * i + 1),
+        data: { callId: `call_${i}`, tool: "add", result },
+      },
+    ];
+    const events: ThreadEvent[] = [
+      { type: "user_message", at: at(0), data: { message: "Read two big files" } },
+      ...round(1, "a".repeat(1_000_000)),
+      ...round(2, "b".repeat(5_000_000)),
+    ];
+
+    // Act
+    const opened = await openSeeded(harness, "thr_big", events);
+    const { page } = opened;
+
+    // Assess
+    await waitForStatus(page, "running");
+    const items = page.getByRole("list", { name: "Timeline" }).getByRole("listitem");
+    await expect.poll(() => items.count()).toBe(5);
+    const summary = items.filter({ hasText: "#3" }).locator("details summary");
+    expect(await summary.textContent()).toBe("Result (1,000,000 characters)");
+    const linked = await items.filter({ hasText: "#5" }).textContent();
+    expect(linked).toMatch(/5,000,\d{3} bytes of data, too large to show here/);
+    expect(linked).toContain("/events/5/data serves it whole");
+    expectClean(opened);
+    await opened.close();
+  });
+
   it("shows a compaction: the range the model sees as a summary, the tokens, and the summary", async () => {
     const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
     const summary = "3 earlier events compacted: 1 tool calls (add ×1).";

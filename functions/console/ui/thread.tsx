@@ -12,7 +12,8 @@ import { useThread } from "./use-thread.ts";
 function usageOf(events: VersionedEvent[]): Usage & { calls: number } {
   const total = { inputTokens: 0, outputTokens: 0, calls: 0 };
   for (const event of events) {
-    const usage = event.data.usage as Partial<Usage> | undefined;
+    // A linked event (too large for the answer) has no data here.
+    const usage = event.data?.usage as Partial<Usage> | undefined;
     if (!usage || typeof usage !== "object") continue;
     total.inputTokens += Number(usage.inputTokens) || 0;
     total.outputTokens += Number(usage.outputTokens) || 0;

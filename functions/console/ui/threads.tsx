@@ -19,7 +19,7 @@ function firstMessage(threadId: string): Promise<string | null> {
       `/threads/${encodeURIComponent(threadId)}/events?after=0&limit=1`,
     )
       .then((page) => {
-        const message = page.events[0]?.data.message;
+        const message = page.events[0]?.data?.message;
         return typeof message === "string" ? message : null;
       })
       .catch(() => {

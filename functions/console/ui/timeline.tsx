@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { Alert, Block, json, Time } from "./common.tsx";
-import type { VersionedEvent } from "./types.ts";
+import type { LinkedData, VersionedEvent } from "./types.ts";
 
 const str = (value: unknown): string => (typeof value === "string" ? value : json(value));
 
@@ -66,6 +66,16 @@ function StepTime(props: { event: VersionedEvent; previous: VersionedEvent | und
 /** What an event says, by type; an unknown type shows its data. All of it is text. */
 function Body(props: { event: VersionedEvent }) {
   const { type, data } = props.event;
+  const { dataLink, dataBytes } = props.event as LinkedData;
+  if (dataLink !== undefined) {
+    // Too large for the API's answer (over 2.5 MB): named, not shown.
+    return (
+      <p class="text">
+        {(dataBytes ?? 0).toLocaleString()} bytes of data, too large to show here:{" "}
+        <code>GET {dataLink}</code> serves it whole.
+      </p>
+    );
+  }
   switch (type) {
     case "user_message":
       return (

@@ -43,12 +43,22 @@ export interface Usage {
   outputTokens: number;
 }
 
-/** One event; the console renders the types it knows and shows the data of any other. */
+/**
+ * One event; the console renders the types it knows and shows the data of any other. An event
+ * too large for the API's answer comes without `data`, with `dataLink` (the route serving it)
+ * and `dataBytes` instead.
+ */
 export interface ThreadEvent {
   type: string;
   at: string;
   by?: { principal: string; via: string };
   data: Record<string, unknown>;
+}
+
+/** How an event too large for the answer arrives: its data behind a link. */
+export interface LinkedData {
+  dataLink?: string;
+  dataBytes?: number;
 }
 
 export interface VersionedEvent extends ThreadEvent {
