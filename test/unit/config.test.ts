@@ -135,3 +135,32 @@ describe("Every environment reader", () => {
     });
   });
 });
+
+describe("Function: readConfig (payload bucket)", () => {
+  it("reads the bucket, the threshold and path-style, and leaves them out when unset", () => {
+    expect(
+      readConfig({
+        ...base,
+        PAYLOAD_BUCKET: "payloads",
+        PAYLOAD_THRESHOLD_BYTES: "65536",
+        S3_FORCE_PATH_STYLE: "true",
+      }),
+    ).toMatchObject({
+      PAYLOAD_BUCKET: "payloads",
+      PAYLOAD_THRESHOLD_BYTES: 65_536,
+      S3_FORCE_PATH_STYLE: true,
+    });
+    const unset = readConfig(base);
+    expect(unset.PAYLOAD_BUCKET).toBeUndefined();
+    expect(unset.S3_FORCE_PATH_STYLE).toBeUndefined();
+  });
+
+  it("names a bad threshold or path-style setting", () => {
+    expect(() => readConfig({ ...base, PAYLOAD_THRESHOLD_BYTES: "32k" })).toThrow(
+      /PAYLOAD_THRESHOLD_BYTES: must be a positive integer/,
+    );
+    expect(() => readConfig({ ...base, S3_FORCE_PATH_STYLE: "yes" })).toThrow(
+      /S3_FORCE_PATH_STYLE: must be "true" or "false"/,
+    );
+  });
+});

@@ -11,7 +11,9 @@ import {
   restorePayloads,
   writeObjects,
 } from "../../shared/aws/dynamo/payloads.ts";
+import { DynamoThreadStore } from "../../shared/aws/dynamo/thread-store.ts";
 import type { PayloadStore } from "../../shared/aws/s3/payload-store.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 
 /** A payload store in a Map: the S3 adapter is tested against fauxqs in the integration tier. */
@@ -194,6 +196,22 @@ describe("Payloads: event data too large for an item", () => {
       await expect(restorePayloads("thr_1", [item], undefined)).rejects.toThrow(
         /no payload bucket configured/,
       );
+    });
+  });
+
+  describe("Option: payloadThresholdBytes", () => {
+    it("takes 1 to 350,000 bytes, and refuses anything else by name", () => {
+      for (const bad of [0, -1, 1.5, 350_001, Number.NaN]) {
+        expect(() => new DynamoThreadStore({ tableName: "t", payloadThresholdBytes: bad })).toThrow(
+          ConfigError,
+        );
+      }
+      expect(() => new DynamoThreadStore({ tableName: "t", payloadThresholdBytes: 0 })).toThrow(
+        /payloadThresholdBytes must be a whole number of bytes from 1 to 350000, got 0/,
+      );
+      expect(
+        new DynamoThreadStore({ tableName: "t", payloadThresholdBytes: 350_000 }),
+      ).toBeDefined();
     });
   });
 });
