@@ -144,8 +144,8 @@ describe("The packed package, installed in a fresh project", () => {
     }[];
     expect(resources.some((r) => r.Type === "AWS::S3::Bucket")).toBe(true);
     const functions = resources.filter((r) => r.Type === "AWS::Lambda::Function");
-    // api, worker, trigger, reconciler, authorizer, notify
-    expect(functions).toHaveLength(6);
+    // api, worker, trigger, reconciler, authorizer, notify, reaper
+    expect(functions).toHaveLength(7);
     const worker = functions.find((fn) =>
       JSON.stringify(fn.Properties.Environment).includes("twelve-worker"),
     );
