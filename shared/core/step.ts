@@ -13,7 +13,7 @@ import { contextOf } from "./context.ts";
 import { ModelError } from "./errors.ts";
 import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
 import { hashArgs } from "./hash.ts";
-import type { Clock, Model, ModelReply } from "./ports.ts";
+import type { Clock, Model, ModelReply, ModelRequest } from "./ports.ts";
 import { renderValue } from "./render.ts";
 import {
   type DanglingCall,
@@ -129,6 +129,10 @@ function idleAction(thread: Thread): NextAction | null {
 class Step {
   private readonly out: ThreadEvent[] = [];
   private unusable = false;
+  /** The last request rendered, and for how many of this step's events. */
+  private rendered:
+    | { length: number; last: ThreadEvent | undefined; request: ModelRequest }
+    | undefined;
   private readonly thread: Thread;
   private readonly deps: StepDeps;
 
@@ -259,7 +263,7 @@ class Step {
     const budget = agent.contextBudget;
     if (budget === undefined) return "none";
     const events = this.events();
-    const before = this.requestTokens(events);
+    const before = requestTokens(this.nextRequest(), agent.countTokens);
     if (before <= budget) return "none";
     const settings: CompactionSettings = {
       resultBudget: agent.resultBudget,
@@ -328,8 +332,19 @@ class Step {
     return requestTokens(request, this.deps.agent.countTokens);
   }
 
+  /** The request for the events so far, rendered once however often it is asked for. */
+  private nextRequest(): ModelRequest {
+    const length = this.out.length;
+    const last = this.out.at(-1);
+    if (this.rendered?.length !== length || this.rendered.last !== last) {
+      const request = contextOf(this.deps.agent, { ...this.thread, events: this.events() });
+      this.rendered = { length, last, request };
+    }
+    return this.rendered.request;
+  }
+
   private async callModel(): Promise<ModelReply | null> {
-    const request = contextOf(this.deps.agent, { ...this.thread, events: this.events() });
+    const request = this.nextRequest();
     try {
       return await this.deps.model.next(request);
     } catch (cause) {

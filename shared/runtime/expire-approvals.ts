@@ -2,6 +2,7 @@ import type { Agent } from "../core/agent.ts";
 import { NotPendingError } from "../core/errors.ts";
 import { derivePending, type Thread } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
+import { threadsIn } from "./list-status.ts";
 import { respondToThread } from "./respond-to-thread.ts";
 
 /** Who rejects an expired approval: the reconciler's scheduled sweep. */
@@ -19,40 +20,30 @@ export async function expireApprovals(
   const now = deps.clock.now().getTime();
   let checked = 0;
   let expired = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.list({
-      status: "waiting_for_approval",
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const summary of page.threads) {
-      checked++;
-      const agent = deps.agents.get(summary.agent);
-      // Only threads whose agent has a timed approval tool are worth loading.
-      if (!agent?.tools.some((tool) => tool.kind === "approval" && tool.approvalTimeoutMs))
-        continue;
-      const thread = await deps.store.load(summary.threadId);
-      const request = thread ? pendingRequest(thread, agent) : null;
-      if (!thread || !request || now - Date.parse(request.at) < request.timeout) continue;
-      try {
-        await respondToThread(
-          deps,
-          thread.id,
-          {
-            callId: request.callId,
-            approved: false,
-            comment: `expired: no decision within ${duration(request.timeout)}`,
-          },
-          EXPIRY,
-        );
-        expired++;
-      } catch (error) {
-        if (!(error instanceof NotPendingError)) throw error; // decided meanwhile
-      }
+  for await (const summary of threadsIn(deps.store, "waiting_for_approval")) {
+    checked++;
+    const agent = deps.agents.get(summary.agent);
+    // Only threads whose agent has a timed approval tool are worth loading.
+    if (!agent?.tools.some((tool) => tool.kind === "approval" && tool.approvalTimeoutMs)) continue;
+    const thread = await deps.store.load(summary.threadId);
+    const request = thread ? pendingRequest(thread, agent) : null;
+    if (!thread || !request || now - Date.parse(request.at) < request.timeout) continue;
+    try {
+      await respondToThread(
+        deps,
+        thread.id,
+        {
+          callId: request.callId,
+          approved: false,
+          comment: `expired: no decision within ${duration(request.timeout)}`,
+        },
+        EXPIRY,
+      );
+      expired++;
+    } catch (error) {
+      if (!(error instanceof NotPendingError)) throw error; // decided meanwhile
     }
-    cursor = page.next;
-  } while (cursor);
+  }
   return { checked, expired };
 }
 

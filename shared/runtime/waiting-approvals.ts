@@ -1,4 +1,5 @@
 import type { RuntimeDeps } from "./deps.ts";
+import { threadsIn } from "./list-status.ts";
 
 /** The approvals one agent's threads wait on: how many, and since when the oldest waits. */
 export interface WaitingApprovals {
@@ -19,22 +20,13 @@ export async function waitingApprovals(
   deps: Pick<RuntimeDeps, "store">,
 ): Promise<Map<string, WaitingApprovals>> {
   const byAgent = new Map<string, WaitingApprovals>();
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.list({
-      status: "waiting_for_approval",
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const { agent, updatedAt } of page.threads) {
-      const seen = byAgent.get(agent);
-      if (!seen) byAgent.set(agent, { count: 1, oldestSince: updatedAt });
-      else {
-        seen.count++;
-        if (Date.parse(updatedAt) < Date.parse(seen.oldestSince)) seen.oldestSince = updatedAt;
-      }
+  for await (const { agent, updatedAt } of threadsIn(deps.store, "waiting_for_approval")) {
+    const seen = byAgent.get(agent);
+    if (!seen) byAgent.set(agent, { count: 1, oldestSince: updatedAt });
+    else {
+      seen.count++;
+      if (Date.parse(updatedAt) < Date.parse(seen.oldestSince)) seen.oldestSince = updatedAt;
     }
-    cursor = page.next;
-  } while (cursor);
+  }
   return byAgent;
 }
