@@ -55,7 +55,7 @@ export async function handleWebhook(
     delivery.deliveryId ??
     (rawKey === undefined ? undefined : parse(idempotencyKey, rawKey, "invalid_header"));
   const { replay } = delivery;
-  if (replay && !(await webhooks.replayGuard.claim(replay.key, replay.expiresAt))) {
+  if (replay && !(await webhooks.replayGuard.claim(replay.key, replay.expiresAt, replay.owner))) {
     throw new HttpError("replayed", "this signed request was received before");
   }
   // The signed sender is who did it: the source its secret belongs to.

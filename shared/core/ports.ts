@@ -186,10 +186,11 @@ export interface Notifier {
 
 /**
  * Remembers which signed webhook deliveries were seen, so a replay is refused. `claim` returns
- * false when `key` was claimed before; claims may be forgotten after `expiresAt`.
+ * false when `key` was claimed before, unless by the same `owner` (a sender's redelivery of one
+ * delivery); claims may be forgotten after `expiresAt`.
  */
 export interface ReplayGuard {
-  claim(key: string, expiresAt: Date): Promise<boolean>;
+  claim(key: string, expiresAt: Date, owner?: string): Promise<boolean>;
   /** Forgets a claim whose request failed on our side, so the sender's retry is accepted. */
   release(key: string): Promise<void>;
 }

@@ -51,7 +51,8 @@ describe("POST /hooks/{source} in the senders' own formats", () => {
 
     // Assess
     expect(first.status).toBe(202);
-    expect(again).toEqual({ status: 202, body: first.body });
+    // The same thread, in whatever status it has reached by then.
+    expect([again.status, again.body.threadId]).toEqual([202, first.body.threadId]);
     const done = await api.waitFor(first.body.threadId, "done");
     expect(done.output).toBe("6 * 7 = 42");
     expect(done.events[0]).toMatchObject({
@@ -111,6 +112,97 @@ describe("POST /hooks/{source} in the senders' own formats", () => {
     expect(await storeSnapshot(stack)).toEqual(before);
     const waiting = await api.waitFor(launched.body.threadId, "waiting_for_approval");
     expect(waiting.pending).toMatchObject({ tool: "divide", args: { a: 2500, b: 100 } });
+  });
+
+  it("Stripe: a captured request with its signature header edited is still a replay", async () => {
+    // Prepare: one request Stripe signed, launched once
+    const body = JSON.stringify({
+      id: `evt_${crypto.randomUUID().replaceAll("-", "")}`,
+      type: "invoice.payment_failed",
+      data: { object: { amount_due: 300 } },
+    });
+    const signature = new Stripe("sk_test_unused").webhooks.generateTestHeaderString({
+      payload: body,
+      secret: STRIPE_SECRET,
+      timestamp: now(),
+    });
+    const [t = "", v1 = ""] = signature.split(",");
+    expect((await post("stripe", body, { "stripe-signature": signature })).status).toBe(202);
+    const before = await storeSnapshot(stack);
+
+    // Act: the same request, its header edited in ways that still verify
+    const edits = [`${signature},v1=00`, `${t}, ${v1}`, `${signature},v0=x`, `${v1},${t}`];
+    const replays = [];
+    for (const edited of edits)
+      replays.push(await post("stripe", body, { "stripe-signature": edited }));
+
+    // Assess
+    for (const [index, replay] of replays.entries()) {
+      expect([replay.status, replay.body.error?.code], edits[index]).toEqual([401, "replayed"]);
+    }
+    expect(await storeSnapshot(stack)).toEqual(before);
+  });
+
+  it("GitHub: the same signed body under a new X-GitHub-Delivery is a replay; its own id is not", async () => {
+    // Prepare: a delivery GitHub signed, launched once
+    const body = JSON.stringify({ action: "opened", issue: { title: "What is 5 * 5?" } });
+    const signature = await signGitHub(GITHUB_SECRET, body);
+    const id = crypto.randomUUID();
+    const first = await post("github", body, {
+      "x-github-delivery": id,
+      "x-hub-signature-256": signature,
+    });
+    expect(first.status).toBe(202);
+    await api.waitFor(first.body.threadId, "done");
+    const before = await storeSnapshot(stack);
+
+    // Act: a captured copy with a fresh delivery id; GitHub's redelivery with its own
+    const replayed = await post("github", body, {
+      "x-github-delivery": crypto.randomUUID(),
+      "x-hub-signature-256": signature,
+    });
+    const redelivered = await post("github", body, {
+      "x-github-delivery": id,
+      "x-hub-signature-256": signature,
+    });
+
+    // Assess
+    expect([replayed.status, replayed.body.error?.code]).toEqual([401, "replayed"]);
+    expect([redelivered.status, redelivered.body]).toEqual([
+      202,
+      { threadId: first.body.threadId, status: "done" },
+    ]);
+    expect(await storeSnapshot(stack)).toEqual(before);
+  });
+
+  it("any malformed signature, in any format, over any body (none too) is a 401, changing nothing", async () => {
+    const before = await storeSnapshot(stack);
+    const zeros = "0".repeat(64);
+    const cases: [string, Record<string, string>][] = [
+      [
+        "github",
+        { "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": `sha256=${zeros}` },
+      ],
+      ["github", { "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": "sha256=zz" }],
+      ["stripe", { "stripe-signature": `t=${now()},v1=${zeros}` }],
+      ["stripe", { "stripe-signature": `t=${now()},t=${now()},v1=${zeros}` }],
+      ["stripe", { "stripe-signature": "t=,v1=" }],
+      [
+        "standard",
+        { "webhook-id": "msg_x", "webhook-timestamp": `${now()}`, "webhook-signature": "v1,AAAA" },
+      ],
+      [
+        "standard",
+        { "webhook-id": "msg_x", "webhook-timestamp": `${now()}`, "webhook-signature": "," },
+      ],
+    ];
+    for (const [source, headers] of cases) {
+      for (const body of ["", "{}"]) {
+        const response = await post(source, body, headers);
+        expect(response.status, `${source} ${JSON.stringify(headers)} ${body}`).toBe(401);
+      }
+    }
+    expect(await storeSnapshot(stack)).toEqual(before);
   });
 
   it("Standard Webhooks: Twelve's own body, signed with the library; each webhook-id once", async () => {

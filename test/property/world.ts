@@ -45,10 +45,10 @@ export class RecordingQueue implements StepQueue {
 
 /** A replay guard that remembers its claims, so a test can tell whether a delivery was claimed. */
 export class RecordingReplayGuard implements ReplayGuard {
-  readonly claimed = new Set<string>();
-  async claim(key: string): Promise<boolean> {
-    if (this.claimed.has(key)) return false;
-    this.claimed.add(key);
+  readonly claimed = new Map<string, string | undefined>();
+  async claim(key: string, _expiresAt: Date, owner?: string): Promise<boolean> {
+    if (this.claimed.has(key)) return owner !== undefined && this.claimed.get(key) === owner;
+    this.claimed.set(key, owner);
     return true;
   }
   async release(key: string): Promise<void> {

@@ -4,7 +4,8 @@ import type { ReplayGuard } from "../../core/ports.ts";
 
 /**
  * Webhook replay protection in the thread table: one item per seen delivery, written with
- * `attribute_not_exists`, expiring by TTL once the signature's time window has passed.
+ * `attribute_not_exists` (or the same owner's), expiring by TTL once the signature's time window
+ * has passed.
  */
 export class DynamoReplayGuard implements ReplayGuard {
   private readonly tableName: string;
@@ -15,7 +16,7 @@ export class DynamoReplayGuard implements ReplayGuard {
     this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}));
   }
 
-  async claim(key: string, expiresAt: Date): Promise<boolean> {
+  async claim(key: string, expiresAt: Date, owner?: string): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
@@ -24,8 +25,16 @@ export class DynamoReplayGuard implements ReplayGuard {
             pk: `WEBHOOK#${key}`,
             sk: "WEBHOOK",
             expiresAt: Math.ceil(expiresAt.getTime() / 1000),
+            ...(owner === undefined ? {} : { owner }),
           },
-          ConditionExpression: "attribute_not_exists(pk)",
+          // A claim by the same owner (a redelivery) is let through, and starts a new window.
+          ...(owner === undefined
+            ? { ConditionExpression: "attribute_not_exists(pk)" }
+            : {
+                ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner",
+                ExpressionAttributeNames: { "#owner": "owner" },
+                ExpressionAttributeValues: { ":owner": owner },
+              }),
         }),
       );
       return true;
