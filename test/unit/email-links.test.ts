@@ -50,3 +50,32 @@ describe("Function: verifyLink", () => {
     expect(verifyLink(SECRET, "abc", NOW)).toEqual({ ok: false, problem: "malformed" });
   });
 });
+
+describe("Function: verifyLink: only the canonical token", () => {
+  // base64url decoding forgives padding, spaces and stray characters: each of these spellings
+  // decodes to the signed bytes, so each one would pass as a second copy of the same link.
+  it("refuses padding, spaces, stray characters and a last character's spare bits", () => {
+    const token = signLink(SECRET, claims);
+    const [payload = "", signature = ""] = token.split(".");
+    const last = signature.at(-1) ?? "";
+    // 32 bytes in 43 characters: the last one carries 2 spare bits, so its neighbour decodes alike.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const twin = alphabet[alphabet.indexOf(last) ^ 1] ?? "";
+    for (const variant of [
+      `${token}=`,
+      `${token} `,
+      `${token}%20`,
+      `${payload}.${signature.slice(0, -1)}${twin}`,
+      `${payload}.${signature.slice(0, 10)} ${signature.slice(10)}`,
+      `${payload}.${signature.slice(0, 10)}+${signature.slice(10)}`,
+      `${payload}=.${signature}`,
+      ` ${token}`,
+    ]) {
+      expect(verifyLink(SECRET, variant, NOW), JSON.stringify(variant)).toEqual({
+        ok: false,
+        problem: "malformed",
+      });
+    }
+    expect(verifyLink(SECRET, token, NOW)).toMatchObject({ ok: true });
+  });
+});

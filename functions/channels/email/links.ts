@@ -32,6 +32,13 @@ export type LinkProblem = "malformed" | "bad_signature" | "expired";
 const mac = (secret: string, payload: string) =>
   createHmac("sha256", secret).update(payload).digest();
 
+/** An HMAC-SHA256 (32 bytes) in base64url without padding. */
+const SIGNATURE_CHARS = 43;
+
+/** Strict base64url without padding, its last character's spare bits zero: what encoding gives. */
+const canonical = (text: string): boolean =>
+  /^[A-Za-z0-9_-]+$/.test(text) && Buffer.from(text, "base64url").toString("base64url") === text;
+
 /**
  * The token of a link: `<claims as base64url JSON>.<HMAC-SHA256 of that part, base64url>`.
  *
@@ -52,6 +59,11 @@ export function verifyLink(
 ): { ok: true; claims: LinkClaims } | { ok: false; problem: LinkProblem } {
   const [payload, signature, ...rest] = token.split(".");
   if (!payload || !signature || rest.length > 0) return { ok: false, problem: "malformed" };
+  // Decoding forgives padding, spaces and spare bits: only the spelling signLink writes passes,
+  // so one link has one token.
+  if (!canonical(payload) || !canonical(signature) || signature.length !== SIGNATURE_CHARS) {
+    return { ok: false, problem: "malformed" };
+  }
   const given = Buffer.from(signature, "base64url");
   const wanted = mac(secret, payload);
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
