@@ -239,4 +239,60 @@ describe("Slack: approvals and questions (the real @slack/web-api against Slack 
     expect(response?.data).toEqual({ callId: asked.pending?.callId, response: "2 + 5" });
     expect(String(lastCall("chat.update")?.body.text)).toMatch(/Answered by <@U0DAVE>/);
   });
+
+  it("refuses a signed interaction whose ids are too long with 400 naming the field, changing nothing", async () => {
+    // Prepare: an approval waiting, its message's Approve and Reject
+    const { body } = await api.launch("calculator", "What is 9 / 3?");
+    await api.waitFor(body.threadId, "waiting_for_approval");
+    const message = await postedFor(body.threadId);
+    expect((await interact(click(message, "Reject"))).status).toBe(200);
+    const view = lastCall("views.open")?.body.view as {
+      callback_id: string;
+      private_metadata: string;
+    };
+    const before = await storeSnapshot(stack);
+    const long = "x".repeat(3_000);
+    const approve = click(message, "Approve");
+    const ref = JSON.parse(String(approve.actions[0]?.value)) as Record<string, string>;
+    const modal = JSON.parse(view.private_metadata) as Record<string, string>;
+
+    // Act
+    const named = [
+      ["user.id", await interact({ ...approve, user: { id: long } })],
+      ["trigger_id", await interact({ ...approve, trigger_id: long })],
+      [
+        "container.channel_id",
+        await interact({ ...approve, container: { ...approve.container, channel_id: long } }),
+      ],
+      [
+        "container.message_ts",
+        await interact({ ...approve, container: { ...approve.container, message_ts: long } }),
+      ],
+      ["team.id", await interact({ ...approve, team: { id: long } })],
+      ["view.callback_id", await interact(submit({ ...view, callback_id: long }, "no"))],
+    ] as const;
+    const notOurs = [
+      // A reference this app never writes: a button's is ignored, a modal's refused.
+      await interact({
+        ...approve,
+        actions: [{ ...approve.actions[0], value: JSON.stringify({ ...ref, t: long }) }],
+      }),
+      await interact(
+        submit({ ...view, private_metadata: JSON.stringify({ ...modal, t: long }) }, "no"),
+      ),
+      await interact(
+        submit({ ...view, private_metadata: JSON.stringify({ ...modal, ts: long }) }, "no"),
+      ),
+    ];
+
+    // Assess
+    for (const [name, answer] of named) {
+      const { error } = JSON.parse(answer.text) as { error: { code: string; message: string } };
+      expect([answer.status, error.code], name).toEqual([400, "invalid_body"]);
+      expect(error.message).toContain(name);
+    }
+    expect(notOurs.map((answer) => answer.status)).toEqual([200, 400, 400]);
+    expect(await storeSnapshot(stack)).toEqual(before);
+    expect((await api.get(body.threadId)).body.status).toBe("waiting_for_approval");
+  });
 });

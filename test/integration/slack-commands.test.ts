@@ -84,4 +84,48 @@ describe("Slack: a slash command launches an agent", () => {
       /^Say `\/twelve <agent> <message>`; agents: calculator/,
     );
   });
+
+  it("refuses a signed command whose ids are too long with 400 naming the field, changing nothing", async () => {
+    // Prepare
+    const before = await storeSnapshot(stack);
+    const long = "x".repeat(3_000);
+    const fields = {
+      command: "/twelve",
+      text: "What is 2 + 2?",
+      user_id: "U0ERIN",
+      team_id: "T0TEAM",
+      channel_id: "C0DEFAULT",
+      trigger_id: "13345224611.738474920.8088930838d88f008e2",
+    };
+    const form = { headers: { "content-type": "application/x-www-form-urlencoded" } };
+
+    // Act
+    const answers = [];
+    for (const name of ["trigger_id", "user_id", "team_id", "channel_id"]) {
+      const body = new URLSearchParams({ ...fields, [name]: long }).toString();
+      answers.push([name, await fromSlack(stack.url, "/slack/commands", body, form)] as const);
+    }
+
+    // Assess
+    for (const [name, answer] of answers) {
+      const { error } = JSON.parse(answer.text) as { error: { code: string; message: string } };
+      expect([answer.status, error.code], name).toEqual([400, "invalid_body"]);
+      expect(error.message).toContain(name);
+    }
+    expect(await storeSnapshot(stack)).toEqual(before);
+  });
+
+  it("answers a message past the API's 32,000 characters ephemerally, naming the limit; nothing starts", async () => {
+    // Prepare
+    const before = await storeSnapshot(stack);
+
+    // Act
+    const answer = await command(`calculator ${"1 + 1 ".repeat(6_700)}`, "13345224612.73.8e3");
+
+    // Assess
+    const said = JSON.parse(answer.text) as { response_type: string; text: string };
+    expect([answer.status, said.response_type]).toEqual([200, "ephemeral"]);
+    expect(said.text).toMatch(/32,000 characters/);
+    expect(await storeSnapshot(stack)).toEqual(before);
+  });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slackChannel } from "../../functions/channels/slack/channel.ts";
 import type { Notice } from "../../functions/notify/notices.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
-import { client, startTestStack } from "./local-stack.ts";
+import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
 import {
   eventually,
   fromSlack,
@@ -197,5 +197,33 @@ describe("Slack: thread replies, mentions, per-agent channels, redelivered notic
     const section = JSON.stringify(posted[0]?.blocks);
     expect(section).toContain("3 + 4 = 7 &lt;b&gt;");
     expect(section).toContain(`${stack.url}/console/threads/thr_ended`);
+  });
+
+  it("refuses a signed event whose ids are too long with 400 naming the field; nothing starts", async () => {
+    // Prepare
+    const long = "x".repeat(3_000);
+    const mention = { type: "app_mention", text: "<@U0BOT> calculator What is 1 + 2?" };
+    const threads = Object.keys(await storeSnapshot(stack)).length;
+
+    // Act
+    const answers = [
+      ["event_id", await event({ ...mention, ts: "1800000001.000001" }, { eventId: long })],
+      ["user", await event({ ...mention, ts: "1800000001.000002", user: long })],
+      ["channel", await event({ ...mention, ts: "1800000001.000003", channel: long })],
+      ["ts", await event({ ...mention, ts: long })],
+      [
+        "thread_ts",
+        await event({ type: "message", text: "hi", ts: "1800000001.000004", thread_ts: long }),
+      ],
+    ] as const;
+
+    // Assess
+    for (const [name, answer] of answers) {
+      const { error } = JSON.parse(answer.text) as { error: { code: string; message: string } };
+      expect([answer.status, error.code], name).toEqual([400, "invalid_body"]);
+      expect(error.message).toContain(name);
+    }
+    expect(slack.messages.filter((m) => m.thread_ts?.startsWith("1800000001."))).toEqual([]);
+    expect(Object.keys(await storeSnapshot(stack))).toHaveLength(threads);
   });
 });

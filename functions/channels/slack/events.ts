@@ -8,6 +8,7 @@ import { messageThread } from "../../../shared/runtime/message-thread.ts";
 import { json } from "../../api/http.ts";
 import { slackClient } from "./client.ts";
 import type { SlackConfig } from "./config.ts";
+import { checkSlackIds, tooLong } from "./ids.ts";
 import { SLACK_EVENT_TYPE } from "./messages.ts";
 
 /** The `metadata.event_type` of the reply that says a mention started a thread. */
@@ -28,6 +29,8 @@ const envelope = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("event_callback"), event_id: z.string(), event: inner }),
 ]);
 
+/** A field of a loose object that is only checked, read as text when it is text. */
+const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 const ok = (): APIGatewayProxyStructuredResultV2 => ({ statusCode: 200, body: "" });
 const viaSlack = (id: string): Actor => ({ principal: id, via: "slack" });
 /** `<@U123>` mentions at the start of a message (the bot's own, and any other). */
@@ -37,8 +40,9 @@ const MENTIONS = /^(\s*<@[A-Z0-9]+(\|[^>]*)?>)+\s*/;
  * One Events API request, verified: `url_verification` answers its challenge; a reply in the
  * thread of a message this app posted becomes a message to the Twelve thread (the answer, if
  * that thread waits on a question); a mention launches an agent (the mention's first word if it
- * names one, else `SLACK_AGENT`). Bots' messages and edits are ignored. `retry`: Slack's
- * `X-Slack-Retry-Reason`, when this is a redelivery.
+ * names one, else `SLACK_AGENT`). Bots' messages and edits are ignored; an id past
+ * `SLACK_ID_MAX` is a 400 naming it; a message past the API's limit is refused in the Slack
+ * thread. `retry`: Slack's `X-Slack-Retry-Reason`, when this is a redelivery.
  */
 export async function handleEvent(
   deps: RuntimeDeps,
@@ -52,6 +56,16 @@ export async function handleEvent(
     return json(200, { challenge: parsed.data.challenge });
   const { event, event_id } = parsed.data;
   const { user, channel, ts } = event;
+  checkSlackIds({
+    event_id,
+    team_id: str(parsed.data.team_id),
+    api_app_id: str(parsed.data.api_app_id),
+    user,
+    channel,
+    ts,
+    thread_ts: event.thread_ts,
+    team: str(event.team),
+  });
   if (event.bot_id || event.subtype || !user || !channel || !ts) return ok();
   const client = slackClient(config);
   const text = (event.text ?? "").replace(MENTIONS, "").trim();
@@ -62,7 +76,13 @@ export async function handleEvent(
       // A redelivery after our answer timed out most likely went through the first time.
       if (retry === "http_timeout" || text === "") return ok();
       const threadId = await threadOf(client, channel, event.thread_ts);
-      if (threadId) await messageThread(deps, threadId, { message: text, by: viaSlack(user) });
+      if (!threadId) return ok();
+      const refused = tooLong(text);
+      if (refused) {
+        await say(`Not passed on: ${refused}.`);
+        return ok();
+      }
+      await messageThread(deps, threadId, { message: text, by: viaSlack(user) });
       return ok();
     }
     if (event.type === "app_mention" && !event.thread_ts) {
@@ -72,6 +92,11 @@ export async function handleEvent(
       const message = named ? rest.join(" ") : text;
       if (!agent || message === "") {
         await say(`Say \`<agent> <message>\`; agents: ${[...deps.agents.keys()].join(", ")}`);
+        return ok();
+      }
+      const refused = tooLong(message);
+      if (refused) {
+        await say(`Not started: ${refused}.`);
         return ok();
       }
       const launched = await launchThread(deps, {

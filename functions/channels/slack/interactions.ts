@@ -10,9 +10,11 @@ import type { HumanReply } from "../../../shared/core/lifecycle.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
 import { HttpError, json } from "../../api/http.ts";
+import { threadId } from "../../api/schemas.ts";
 import { logger } from "../../logger.ts";
 import { slackClient } from "./client.ts";
 import type { SlackConfig } from "./config.ts";
+import { checkSlackIds, SLACK_ID_MAX } from "./ids.ts";
 import {
   ACTIONS,
   type CallRef,
@@ -24,14 +26,16 @@ import {
   VIEWS,
 } from "./messages.ts";
 
+// The shapes this app writes (thread ids as the API hands them out): nothing longer is its own.
 const callRef = z.object({
-  t: z.string().min(1),
-  c: z.string().min(1),
-  h: z.string().optional(),
-  k: z.string(),
-  l: z.string(),
+  t: threadId,
+  c: z.string().min(1).max(128),
+  h: z.string().max(64).optional(),
+  k: z.string().max(128),
+  l: z.string().max(2_048),
 });
-const modalRef = callRef.extend({ channel: z.string().min(1), ts: z.string().min(1) });
+const slackId = z.string().min(1).max(SLACK_ID_MAX);
+const modalRef = callRef.extend({ channel: slackId, ts: slackId });
 const fromJson = <S extends z.ZodType>(schema: S) =>
   z.string().transform((text, ctx): z.output<S> => {
     try {
@@ -43,9 +47,11 @@ const fromJson = <S extends z.ZodType>(schema: S) =>
   });
 
 const user = z.looseObject({ id: z.string().min(1) });
+const team = z.looseObject({ id: z.string() }).optional();
 const blockActions = z.looseObject({
   type: z.literal("block_actions"),
   user,
+  team,
   trigger_id: z.string().optional(),
   container: z
     .looseObject({ channel_id: z.string().optional(), message_ts: z.string().optional() })
@@ -57,6 +63,7 @@ const blockActions = z.looseObject({
 const viewSubmission = z.looseObject({
   type: z.literal("view_submission"),
   user,
+  team,
   view: z.looseObject({
     callback_id: z.string(),
     private_metadata: z.string(),
@@ -77,7 +84,8 @@ const viaSlack = (id: string): Actor => ({ principal: id, via: "slack" });
  * One interaction (the verified `payload` field of a request to `/slack/interactions`): Approve
  * records the approval; Reject and Reply open a modal, whose submission records the rejection
  * (with its comment) or the answer. A recorded decision updates the message to say what was
- * decided and by whom. Anything this app did not post is acknowledged and ignored.
+ * decided and by whom. Anything this app did not post is acknowledged and ignored; an id past
+ * `SLACK_ID_MAX` is a 400 naming it.
  */
 export async function handleInteraction(
   deps: RuntimeDeps,
@@ -90,6 +98,7 @@ export async function handleInteraction(
   if (!parsed.success) {
     throw new HttpError("invalid_body", `not an interaction of this app: ${parsed.error.message}`);
   }
+  checkSlackIds(idsOf(parsed.data));
   const client = slackClient(config);
   return parsed.data.type === "block_actions"
     ? onButton(deps, client, parsed.data)
@@ -97,6 +106,25 @@ export async function handleInteraction(
 }
 
 type Client = ReturnType<typeof slackClient>;
+
+/** The Slack ids an interaction carries, by the names Slack gives them. */
+function idsOf(interaction: z.output<typeof payload>): Record<string, string | undefined> {
+  const common = { "user.id": interaction.user.id, "team.id": interaction.team?.id };
+  if (interaction.type === "view_submission") {
+    return { ...common, "view.callback_id": interaction.view.callback_id };
+  }
+  return {
+    ...common,
+    trigger_id: interaction.trigger_id,
+    "container.channel_id": interaction.container?.channel_id,
+    "container.message_ts": interaction.container?.message_ts,
+    "channel.id": interaction.channel?.id,
+    "message.ts": interaction.message?.ts,
+    ...Object.fromEntries(
+      interaction.actions.map((action, index) => [`actions[${index}].action_id`, action.action_id]),
+    ),
+  };
+}
 
 /** Approve records the approval; Reject and Reply open their modal. */
 async function onButton(
