@@ -3,7 +3,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RouteContext } from "../../functions/api/routes.ts";
 import { readSlackConfig, slackSettingsOfSecret } from "../../functions/channels/slack/config.ts";
 import { handleSlackEvents, handleSlackInteractions } from "../../functions/channels/slack/http.ts";
-import { consoleLink, waitingMessage } from "../../functions/channels/slack/messages.ts";
+import {
+  consoleLink,
+  decidedMessage,
+  endedMessage,
+  waitingMessage,
+} from "../../functions/channels/slack/messages.ts";
 import { signSlack, verifySlackSignature } from "../../functions/channels/slack/signature.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 
@@ -170,5 +175,62 @@ describe("Routes: /slack/events and /slack/interactions", () => {
     await expect(
       handleSlackInteractions(context("payload=%7B", signed("payload=%7B", "wrong"))),
     ).rejects.toMatchObject({ code: "bad_signature" });
+  });
+});
+
+describe("Function: waitingMessage, decidedMessage, endedMessage: the model's words are shown, never read", () => {
+  // Slack reads `<!channel>`, `<url|label>` and `<@U…>` in a message's `text` (its notification
+  // and fallback) as in its mrkdwn blocks: escaped, they are shown as typed and ping no one.
+  const hostile = "<!channel> pay <https://evil.example|the invoice> & <@U0BOSS>";
+  const raw = ["<!channel>", "<https://evil.example", "<@U0BOSS>", " & "];
+  const notice = {
+    id: "thr_1:call_1",
+    threadId: "thr_1",
+    agent: "calculator",
+    status: "waiting_for_human" as const,
+    callId: "call_1",
+    tool: "request_more_information",
+    args: { message: hostile },
+    message: hostile,
+    link: "https://api.example.com/prod/threads/thr_1",
+  };
+  const shown = (text: string) => {
+    for (const fragment of raw) expect(text, fragment).not.toContain(fragment);
+    expect(text).toContain("&lt;!channel&gt; pay &lt;https://evil.example|the invoice&gt; &amp;");
+  };
+
+  it("escapes &, < and > in a question's text and blocks alike", () => {
+    const message = waitingMessage(notice);
+    shown(message.text);
+    for (const block of message.blocks.filter((b) => b.type === "section")) {
+      if (block.type === "section" && block.text?.text.includes("pay")) shown(block.text.text);
+    }
+  });
+
+  it("escapes an approval's tool name in its text", () => {
+    const message = waitingMessage({ ...notice, status: "waiting_for_approval", tool: hostile });
+    shown(message.text);
+  });
+
+  it("escapes a decision's answer and a thread's output in text and blocks", () => {
+    const decided = decidedMessage(
+      { t: "thr_1", k: hostile, l: "https://x.example/console/threads/thr_1" },
+      { kind: "answered", response: hostile },
+      "U0DAVE",
+    );
+    shown(decided.text);
+    expect(decided.text).toContain("<@U0DAVE>");
+    shown(JSON.stringify(decided.blocks[0]));
+    const ended = endedMessage({
+      id: "thr_1:done:3",
+      threadId: "thr_1",
+      agent: hostile,
+      status: "done",
+      version: 3,
+      output: hostile,
+      link: notice.link,
+    });
+    shown(ended.text);
+    shown(JSON.stringify(ended.blocks));
   });
 });

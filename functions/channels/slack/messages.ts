@@ -39,8 +39,11 @@ export interface ModalRef extends CallRef {
 export const consoleLink = (link: string): string =>
   link.replace(/\/threads\/([^/]+)$/, "/console/threads/$1");
 
-/** Slack's mrkdwn escapes (`&`, `<`, `>`), so text is shown and never read as a link. */
-const mrkdwn = (text: string): string =>
+/**
+ * Slack's escapes (`&`, `<`, `>`), so text is shown and never read as a link or a mention
+ * (`<!channel>`): for mrkdwn blocks and a message's `text` (its notification) alike.
+ */
+export const mrkdwn = (text: string): string =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 const clip = (text: string, max: number): string =>
@@ -121,9 +124,11 @@ export function waitingMessage(notice: ThreadWaitingNotice) {
       : []),
     actions,
   ];
-  const text = approval
-    ? `${notice.agent} asks for approval to run ${notice.tool} (thread ${notice.threadId})`
-    : `${notice.agent} asks: ${notice.message ?? notice.tool} (thread ${notice.threadId})`;
+  const text = mrkdwn(
+    approval
+      ? `${notice.agent} asks for approval to run ${notice.tool} (thread ${notice.threadId})`
+      : `${notice.agent} asks: ${notice.message ?? notice.tool} (thread ${notice.threadId})`,
+  );
   return {
     text,
     blocks,
@@ -160,10 +165,11 @@ export function decidedMessage(
         : outcome.kind === "answered"
           ? `:speech_balloon: *Answered* by ${who}: ${clip(mrkdwn(outcome.response), 2800)}`
           : `:information_source: No longer waiting (${mrkdwn(outcome.reason)})`;
+  const about = mrkdwn(`${ref.k} on thread ${ref.t}`);
   const plain =
     outcome.kind === "already"
-      ? `No longer waiting: ${ref.k} on thread ${ref.t}`
-      : `${outcome.kind[0]?.toUpperCase()}${outcome.kind.slice(1)} by ${who}: ${ref.k} on thread ${ref.t}`;
+      ? `No longer waiting: ${about}`
+      : `${outcome.kind[0]?.toUpperCase()}${outcome.kind.slice(1)} by ${who}: ${about}`;
   return {
     text: plain,
     blocks: [
@@ -203,7 +209,7 @@ export function inputModal(kind: "reject" | "reply", ref: ModalRef): ModalView {
  */
 export function endedMessage(notice: ThreadEndedNotice) {
   const done = notice.status === "done";
-  const text = `${done ? "Done" : "Failed"}: ${notice.agent} thread ${notice.threadId}`;
+  const text = mrkdwn(`${done ? "Done" : "Failed"}: ${notice.agent} thread ${notice.threadId}`);
   const detail = (done ? notice.output : notice.reason) ?? "";
   return {
     text,
@@ -212,7 +218,7 @@ export function endedMessage(notice: ThreadEndedNotice) {
         type: "section",
         text: {
           type: "mrkdwn",
-          text: `*${mrkdwn(text)}*\n${mrkdwn(clip(detail, 2_500))}\n<${consoleLink(notice.link)}|Open in the console>`,
+          text: `*${text}*\n${mrkdwn(clip(detail, 2_500))}\n<${consoleLink(notice.link)}|Open in the console>`,
         },
       },
     ],
