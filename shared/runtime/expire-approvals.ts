@@ -1,5 +1,5 @@
 import type { Agent } from "../core/agent.ts";
-import { NotPendingError } from "../core/errors.ts";
+import { NotPendingError, ThreadClosedError } from "../core/errors.ts";
 import { derivePending, type Thread } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
@@ -41,7 +41,8 @@ export async function expireApprovals(
       );
       expired++;
     } catch (error) {
-      if (!(error instanceof NotPendingError)) throw error; // decided meanwhile
+      // Decided or cancelled meanwhile.
+      if (!(error instanceof NotPendingError || error instanceof ThreadClosedError)) throw error;
     }
   }
   return { checked, expired };
@@ -57,7 +58,8 @@ function pendingRequest(
   const tool = agent.tool(pending.tool);
   const timeout = tool?.kind === "approval" ? tool.approvalTimeoutMs : undefined;
   if (!timeout) return null;
-  const request = thread.events.find(
+  // The last request: a fork asks again, and its timeout counts from the fork.
+  const request = thread.events.findLast(
     (e) => e.type === "approval_requested" && e.data.callId === pending.callId,
   );
   return request ? { callId: pending.callId, at: request.at, timeout } : null;

@@ -214,9 +214,9 @@ async function announce(
   });
 }
 
-/** Where the request for `callId` sits in the thread (-1 if absent). */
+/** Where the last request for `callId` sits in the thread (-1 if absent). */
 const requestIndex = (thread: Thread, callId: string): number =>
-  thread.events.findIndex(
+  thread.events.findLastIndex(
     (e) =>
       (e.type === "approval_requested" || e.type === "human_input_requested") &&
       e.data.callId === callId,
