@@ -27,6 +27,7 @@ import {
   deriveTokensSinceHumanInput,
   type Pending,
   type Status,
+  statusWhilePending,
   type Thread,
   type ThreadHead,
 } from "./thread.ts";
@@ -456,8 +457,12 @@ class Step {
   /** Pauses for a person's answer: a human-kind tool or an escalation. */
   private requestHumanInput(data: EventOf<"human_input_requested">["data"]): StepResult {
     this.push("human_input_requested", data);
-    const { callId, tool, args, message } = data;
-    return this.pause({ callId, kind: "human_input", tool, args, message });
+    const { callId, tool, args, message, reason } = data;
+    return this.pause(
+      reason === "tool"
+        ? { callId, kind: "human_input", tool, args, message }
+        : { callId, kind: "escalation", tool, args, message, reason },
+    );
   }
 
   private error(
@@ -500,8 +505,7 @@ class Step {
   }
 
   private pause(pending: Pending): StepResult {
-    const status = pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human";
-    return this.result({ type: "pause", status, pending });
+    return this.result({ type: "pause", status: statusWhilePending[pending.kind], pending });
   }
 
   private result(next: NextAction): StepResult {

@@ -117,6 +117,30 @@ describe("Function: derivePending", () => {
     expect(derivePending([user, humanRequested, answered])).toBeNull();
   });
 
+  it("tells an escalation by the runtime from a human tool's question, old threads too", () => {
+    const escalated: ThreadEvent = {
+      type: "human_input_requested",
+      at,
+      data: {
+        callId: "call_4",
+        tool: "escalation",
+        args: { reason: "model_unusable" },
+        message: "Escalated because the model rejected the request.",
+        reason: "model_unusable",
+      },
+    };
+    expect(derivePending([user, escalated])).toEqual({
+      callId: "call_4",
+      kind: "escalation",
+      tool: "escalation",
+      args: { reason: "model_unusable" },
+      message: "Escalated because the model rejected the request.",
+      reason: "model_unusable",
+    });
+    expect(derivePending([user, humanRequested])?.kind).toBe("human_input");
+    expect(deriveStatus([user, escalated])).toBe("waiting_for_human");
+  });
+
   it("is null for a thread that never waited", () => {
     expect(derivePending([user, modelCall("call_1"), result("call_1")])).toBeNull();
   });

@@ -114,7 +114,7 @@ async function open({ deps, event }: RouteContext): Promise<Opened | Refusal> {
 const callHtml = ({ claims, pending, agent }: Opened) =>
   [
     `<p>Agent <code>${escapeHtml(agent)}</code>, thread <code>${escapeHtml(claims.threadId)}</code></p>`,
-    pending.kind === "human_input" && pending.message
+    pending.kind !== "approval" && pending.message
       ? `<p><strong>${escapeHtml(pending.message)}</strong></p>`
       : "",
     `<p>Call: <code>${escapeHtml(pending.tool)}</code></p>`,
@@ -144,7 +144,7 @@ function formPage(opened: Opened): APIGatewayProxyStructuredResultV2 {
   }
   return page(
     200,
-    "A question for you",
+    opened.pending.kind === "escalation" ? "An escalation for an operator" : "A question for you",
     [
       callHtml(opened),
       `<form method="post" action="${target}">`,

@@ -17,6 +17,7 @@ import type {
 import {
   derivePending,
   deriveStatus,
+  statusWhilePending,
   type Thread,
   versionOf,
 } from "../../../shared/core/thread.ts";
@@ -586,7 +587,8 @@ export class World {
           id: `${thread.id}:${pending.callId}`,
           threadId: thread.id,
           agent: thread.agent,
-          status: pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human",
+          status: statusWhilePending[pending.kind],
+          kind: pending.kind,
           callId: pending.callId,
           tool: pending.tool,
           args: pending.args,
