@@ -52,6 +52,18 @@ describe("Function: deriveStatus", () => {
   it.each<[string, ThreadEvent[], string]>([
     ["a new thread is running", [user], "running"],
     [
+      "a cancelled thread stays cancelled with a late result of a tool that ran",
+      [
+        user,
+        modelCall("call_1"),
+        approvalRequested,
+        { type: "approval_decision", at, data: { callId: "call_1", approved: true } },
+        { type: "cancelled", at, data: {} },
+        result("call_1"),
+      ],
+      "cancelled",
+    ],
+    [
       "a sync call in progress is running",
       [user, modelCall("call_1"), result("call_1")],
       "running",

@@ -401,8 +401,8 @@ export class World {
             this.responses.accepted++;
             return "accepted" as const;
           } catch (error) {
-            if (error instanceof NotPendingError) {
-              // 409: another click won, or an earlier attempt of this one was saved.
+            if (error instanceof NotPendingError || error instanceof ThreadClosedError) {
+              // 409: another click won, an earlier attempt of this one was saved, or a cancel.
               this.responses.conflicts++;
               return "conflict" as const;
             }
