@@ -195,13 +195,14 @@ function approvalToAskAgain(
   events: readonly ThreadEvent[],
 ): EventOf<"approval_requested">["data"] | null {
   const pending = derivePending(events);
+  const owed = deriveDanglingCall(events);
   const callId =
     pending?.kind === "approval"
       ? pending.callId
-      : deriveDanglingCall(events)?.source === "approved"
-        ? deriveDanglingCall(events)?.callId
-        : undefined;
-  if (callId === undefined) return null;
+      : owed?.source === "approved"
+        ? owed.callId
+        : null;
+  if (callId === null) return null;
   const request = events.findLast(
     (event): event is EventOf<"approval_requested"> =>
       event.type === "approval_requested" && event.data.callId === callId,
