@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { statuses } from "../../shared/core/thread.ts";
+import { escalationReasons } from "../../shared/core/events.ts";
+import { pendingKinds, statuses } from "../../shared/core/thread.ts";
 
 /**
  * The bodies the HTTP API answers with, as zod schemas: the OpenAPI document (`openapi.ts`) is
@@ -50,11 +51,20 @@ const versioned = { version: z.int().min(1) };
 
 const pending = z.looseObject({
   callId: z.string(),
-  kind: z.enum(["approval", "human_input"]),
+  kind: z
+    .enum(pendingKinds)
+    .describe(
+      "approval: a decision on the call; human_input: the agent's question; escalation: the runtime stopped the run (see reason) and an operator's reply guides it on",
+    ),
   tool: z.string(),
   args: z.unknown(),
   message: z.string().optional(),
   argsHash: z.string().optional(),
+  reason: z
+    .enum(escalationReasons)
+    .exclude(["tool"])
+    .optional()
+    .describe("only for an escalation: why the runtime stopped"),
 });
 
 /** `GET /threads/{id}`. */

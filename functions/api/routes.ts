@@ -420,7 +420,10 @@ export const routes: readonly Route[] = [
         },
         400: { description: "invalid body" },
         404: { description: "no such thread" },
-        409: { description: "the thread does not wait on that call (not_pending)" },
+        409: {
+          description:
+            "the thread does not wait on that call (not_pending), or is cancelled or failed (thread_closed)",
+        },
       },
     },
     handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
@@ -485,6 +488,7 @@ export const routes: readonly Route[] = [
         },
         400: { description: "invalid body or header, or a version outside 1..latest" },
         404: { description: "no such thread" },
+        409: { description: "a version at or after the thread's cancellation (thread_closed)" },
         422: { description: "the idempotency key was used for another request" },
       },
     },

@@ -1,5 +1,7 @@
 import * as z from "zod";
+import { escalationReasons } from "../../shared/core/events.ts";
 import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../shared/core/ports.ts";
+import { type PendingKind, pendingKinds } from "../../shared/core/thread.ts";
 
 /** What the channels hear of: a thread that waits for a person, or one that ended. */
 export const noticeTypes = ["thread.waiting", "thread.done", "thread.failed"] as const;
@@ -18,11 +20,18 @@ const common = {
 const waiting = z.looseObject({
   ...common,
   status: z.enum(["waiting_for_approval", "waiting_for_human"]),
+  kind: z.enum(pendingKinds).optional(),
+  reason: z.enum(escalationReasons).exclude(["tool"]).optional(),
   callId: z.string(),
   tool: z.string(),
   args: z.unknown(),
   message: z.string().optional(),
 });
+const statusKind = {
+  waiting_for_approval: "approval",
+  waiting_for_human: "human_input",
+} as const satisfies Record<ThreadWaitingNotice["status"], PendingKind>;
+
 const ended = z.looseObject({
   ...common,
   status: z.enum(["done", "failed"]),
@@ -42,7 +51,10 @@ export function noticeOf(event: unknown): Notice | null {
   };
   if (type === "thread.waiting") {
     const parsed = waiting.safeParse(detail);
-    return parsed.success ? { type, data: parsed.data as ThreadWaitingNotice } : null;
+    if (!parsed.success) return null;
+    // A notice published before `kind` was: its status says which, an escalation read as a question.
+    const kind = parsed.data.kind ?? statusKind[parsed.data.status];
+    return { type, data: { ...parsed.data, kind } as ThreadWaitingNotice };
   }
   if (type === "thread.done" || type === "thread.failed") {
     const parsed = ended.safeParse(detail);

@@ -1,8 +1,14 @@
 import type { Agent } from "./agent.ts";
-import { InvalidVersionError, NotPendingError } from "./errors.ts";
-import type { Actor, ThreadEvent } from "./events.ts";
+import { InvalidVersionError, NotPendingError, ThreadClosedError } from "./errors.ts";
+import type { Actor, EventOf, ThreadEvent } from "./events.ts";
 import type { Clock } from "./ports.ts";
-import { derivePending, type Thread, versionOf } from "./thread.ts";
+import {
+  deriveDanglingCall,
+  derivePending,
+  deriveStatus,
+  type Thread,
+  versionOf,
+} from "./thread.ts";
 
 /**
  * Launch, resume and fork (factor 6) as pure functions: each returns the events or the thread
@@ -35,11 +41,20 @@ export type HumanReply =
   | { callId: string; response: string };
 
 /**
- * The event that answers the thread's pending call. Throws `NotPendingError` when the thread is
- * not waiting on `callId`, waits for the other kind of answer, or (when the approver quotes
+ * The event that answers the thread's pending call. Throws `ThreadClosedError` on a cancelled or
+ * failed thread (nothing it asked can be answered any more), `NotPendingError` when the thread is
+ * not waiting on `callId`, waits for another kind of answer, or (when the approver quotes
  * `argsHash`) was shown other arguments.
  */
 export function respond(thread: Thread, reply: HumanReply, clock: Clock, by?: Actor): ThreadEvent {
+  const status = deriveStatus(thread.events);
+  if (status === "cancelled" || status === "failed") {
+    throw new ThreadClosedError(
+      thread.id,
+      status,
+      `thread ${thread.id} is ${status}: call ${reply.callId} can no longer be answered`,
+    );
+  }
   const pending = derivePending(thread.events);
   const at = clock.now().toISOString();
   const who = by ? { by } : {};
@@ -75,7 +90,7 @@ export function respond(thread: Thread, reply: HumanReply, clock: Clock, by?: Ac
       data: reply.comment !== undefined ? { ...data, comment: reply.comment } : data,
     };
   }
-  if (pending.kind !== "human_input") {
+  if (pending.kind === "approval") {
     throw new NotPendingError(
       thread.id,
       reply.callId,
@@ -97,44 +112,100 @@ export function respond(thread: Thread, reply: HumanReply, clock: Clock, by?: Ac
  * and recorded once, while another answer to the same call stays a conflict (`respond` throws).
  */
 export function repeatsAnswer(thread: Thread, reply: HumanReply): boolean {
+  // Only an answer to the call's last request counts: a fork asks again (see `fork`).
+  let answer: boolean | undefined;
   let argsHash: string | undefined;
   for (const event of thread.events) {
     if (event.type === "approval_requested" && event.data.callId === reply.callId) {
       argsHash = event.data.argsHash;
+      answer = undefined;
     }
+    if (event.type === "human_input_requested" && event.data.callId === reply.callId) {
+      answer = undefined;
+    }
+    if (answer !== undefined) continue;
     if (event.type === "approval_decision" && event.data.callId === reply.callId) {
-      return (
+      answer =
         "approved" in reply &&
         event.data.approved === reply.approved &&
         event.data.comment === reply.comment &&
-        (reply.argsHash === undefined || reply.argsHash === argsHash)
-      );
+        (reply.argsHash === undefined || reply.argsHash === argsHash);
     }
     if (event.type === "human_response" && event.data.callId === reply.callId) {
-      return "response" in reply && event.data.response === reply.response;
+      answer = "response" in reply && event.data.response === reply.response;
     }
   }
-  return false;
+  return answer ?? false;
 }
 
 /**
  * A new thread with a copy of `thread`'s first `version` events (factor 5): replay a run from any
  * point, for debugging or to try another path.
+ *
+ * A fork never inherits the authority to act: when the copy waits on an approval, or holds an
+ * approved call whose tool has not run yet, the fork asks again (an `approval_requested` for the
+ * same call, dated `clock`'s now, so an `approvalTimeoutMs` counts from the fork) and waits for
+ * its own decision. A version at or after a cancellation throws `ThreadClosedError` (a fork of
+ * it would be cancelled already): fork from before it.
+ *
+ * @example
+ * const copy = fork(thread, { version: 3, threadId: "thr_2", clock });
+ * await store.create({ thread: copy, head: deriveHead(copy.events) });
  */
 export function fork(
   thread: Thread,
-  input: { version: number; threadId: string; by?: Actor },
+  input: { version: number; threadId: string; by?: Actor; clock: Clock },
 ): Thread {
-  const { version, threadId, by } = input;
+  const { version, threadId, by, clock } = input;
   if (!Number.isInteger(version) || version < 1 || version > versionOf(thread)) {
     throw new InvalidVersionError(
       `cannot fork thread ${thread.id} at version ${version}: it has versions 1..${versionOf(thread)}`,
     );
   }
+  const cancelledAt = thread.events.findIndex((event) => event.type === "cancelled");
+  if (cancelledAt !== -1 && version > cancelledAt) {
+    throw new ThreadClosedError(
+      thread.id,
+      "cancelled",
+      `thread ${thread.id} was cancelled at version ${cancelledAt + 1}: fork it at version ${cancelledAt} or earlier`,
+    );
+  }
+  const events = thread.events.slice(0, version);
+  const again = approvalToAskAgain(events);
   return {
     id: threadId,
     agent: thread.agent,
-    events: thread.events.slice(0, version),
+    events: again
+      ? [
+          ...events,
+          {
+            type: "approval_requested",
+            at: clock.now().toISOString(),
+            ...(by ? { by } : {}),
+            data: again,
+          },
+        ]
+      : events,
     forkedFrom: { threadId: thread.id, version, ...(by ? { by } : {}) },
   };
+}
+
+/** The request a fork of `events` must make again: a pending approval, or an approved unrun call. */
+function approvalToAskAgain(
+  events: readonly ThreadEvent[],
+): EventOf<"approval_requested">["data"] | null {
+  const pending = derivePending(events);
+  const owed = deriveDanglingCall(events);
+  const callId =
+    pending?.kind === "approval"
+      ? pending.callId
+      : owed?.source === "approved"
+        ? owed.callId
+        : null;
+  if (callId === null) return null;
+  const request = events.findLast(
+    (event): event is EventOf<"approval_requested"> =>
+      event.type === "approval_requested" && event.data.callId === callId,
+  );
+  return request ? request.data : null;
 }

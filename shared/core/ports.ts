@@ -1,5 +1,5 @@
-import type { Actor, ThreadEvent, Usage } from "./events.ts";
-import type { Status, Thread, ThreadHead } from "./thread.ts";
+import type { Actor, EscalationReason, ThreadEvent, Usage } from "./events.ts";
+import type { PendingKind, Status, Thread, ThreadHead } from "./thread.ts";
 import type { ToolSpec } from "./tool.ts";
 
 /** One chat message of the rendered context. */
@@ -151,6 +151,12 @@ export interface ThreadWaitingNotice {
   threadId: string;
   agent: string;
   status: "waiting_for_approval" | "waiting_for_human";
+  /**
+   * What is asked: a decision (`approval`), the agent's question (`human_input`), or an operator's
+   * guidance for a run the runtime stopped (`escalation`, with its `reason`).
+   */
+  kind: PendingKind;
+  reason?: Exclude<EscalationReason, "tool">;
   callId: string;
   tool: string;
   args: unknown;

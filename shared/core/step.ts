@@ -27,6 +27,7 @@ import {
   deriveTokensSinceHumanInput,
   type Pending,
   type Status,
+  statusWhilePending,
   type Thread,
   type ThreadHead,
 } from "./thread.ts";
@@ -144,7 +145,8 @@ class Step {
   async run(): Promise<StepResult> {
     const { agent } = this.deps;
     const dangling = deriveDanglingCall(this.thread.events);
-    if (dangling) await this.runDangling(dangling);
+    const owed = dangling ? await this.runDangling(dangling) : null;
+    if (owed) return owed;
     if (!this.thread.events.some((event) => event.type === "tool_call")) {
       for (const [index, call] of agent.prefetch.entries()) {
         // A fixed id, not the thread position: a first step that loses its append to a message
@@ -209,7 +211,11 @@ class Step {
       this.error("invalid_args", `invalid arguments: ${problems}`, { callId, tool: tool.name });
       return this.afterError();
     }
-    const args = parsed.data;
+    return this.act(tool, callId, parsed.data);
+  }
+
+  /** What a valid call of `tool` does: the switch over tool kinds. */
+  private act(tool: Tool, callId: string, args: unknown): StepResult {
     switch (tool.kind) {
       case "sync":
         // Saved before it runs: the next step runs it (see `deriveDanglingCall`).
@@ -238,18 +244,22 @@ class Step {
 
   /**
    * Runs the call the last step saved (a sync call the model chose) or a person approved. A
-   * model's call runs only while its tool is still sync: a tool redefined to need approval since
-   * is not run unasked.
+   * model's call runs only while its tool is sync: one whose tool needs approval (a fork taken
+   * between a call and its request, or a tool redefined since) is asked for, never run unasked.
+   * Returns the pause or end such a call leads to, else null.
    */
-  private async runDangling(call: DanglingCall): Promise<void> {
+  private async runDangling(call: DanglingCall): Promise<StepResult | null> {
     const tool = this.deps.agent.tool(call.tool);
     if (!tool) {
       this.error("unknown_tool", `unknown tool ${call.tool}`, call);
     } else if (call.source === "model" && tool.kind !== "sync") {
-      this.error("invalid_args", `${tool.name} is no longer a sync tool: call it again`, call);
+      const parsed = tool.input.safeParse(call.args);
+      if (parsed.success) return this.act(tool, call.callId, parsed.data);
+      this.error("invalid_args", `invalid arguments for ${tool.name}: call it again`, call);
     } else {
       await this.parseAndRun(tool, call.args, call.callId);
     }
+    return null;
   }
 
   /**
@@ -447,8 +457,12 @@ class Step {
   /** Pauses for a person's answer: a human-kind tool or an escalation. */
   private requestHumanInput(data: EventOf<"human_input_requested">["data"]): StepResult {
     this.push("human_input_requested", data);
-    const { callId, tool, args, message } = data;
-    return this.pause({ callId, kind: "human_input", tool, args, message });
+    const { callId, tool, args, message, reason } = data;
+    return this.pause(
+      reason === "tool"
+        ? { callId, kind: "human_input", tool, args, message }
+        : { callId, kind: "escalation", tool, args, message, reason },
+    );
   }
 
   private error(
@@ -491,8 +505,7 @@ class Step {
   }
 
   private pause(pending: Pending): StepResult {
-    const status = pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human";
-    return this.result({ type: "pause", status, pending });
+    return this.result({ type: "pause", status: statusWhilePending[pending.kind], pending });
   }
 
   private result(next: NextAction): StepResult {

@@ -1,4 +1,4 @@
-import type { Actor, EventOf, ThreadEvent, Usage } from "./events.ts";
+import type { Actor, EscalationReason, EventOf, ThreadEvent, Usage } from "./events.ts";
 
 /** An agent run: an append-only list of events. Its version is the number of events. */
 export interface Thread {
@@ -23,15 +23,32 @@ export const statuses = [
 ] as const;
 export type Status = (typeof statuses)[number];
 
+/**
+ * What a person is asked: a decision on a call (`approval`), the answer to the agent's question
+ * (`human_input`, a human-kind tool), or an operator's guidance for a run the runtime stopped
+ * (`escalation`: too many errors, a step or token cap, an unusable model).
+ */
+export const pendingKinds = ["approval", "human_input", "escalation"] as const;
+export type PendingKind = (typeof pendingKinds)[number];
+
+/** The status a thread has while it waits on each kind of call. */
+export const statusWhilePending = {
+  approval: "waiting_for_approval",
+  human_input: "waiting_for_human",
+  escalation: "waiting_for_human",
+} as const satisfies Record<PendingKind, Status>;
+
 /** What a paused thread waits for; `null` when it waits for nothing. */
 export interface Pending {
   callId: string;
-  kind: "approval" | "human_input";
+  kind: PendingKind;
   tool: string;
   args: unknown;
   message?: string;
   /** Only for approvals: the hash an approver's decision may quote to bind itself to these args. */
   argsHash?: string;
+  /** Only for escalations: why the runtime stopped. */
+  reason?: Exclude<EscalationReason, "tool">;
 }
 
 /** The thread's version: the number of events it holds. Appends are conditional on it. */
@@ -52,8 +69,12 @@ export function derivePending(events: readonly ThreadEvent[]): Pending | null {
         return answered.has(callId) ? null : { callId, kind: "approval", tool, args, argsHash };
       }
       case "human_input_requested": {
-        const { callId, tool, args, message } = event.data;
-        return answered.has(callId) ? null : { callId, kind: "human_input", tool, args, message };
+        const { callId, tool, args, message, reason } = event.data;
+        if (answered.has(callId)) return null;
+        // Any reason but a human tool's is the runtime escalating (old threads read the same).
+        return reason === "tool"
+          ? { callId, kind: "human_input", tool, args, message }
+          : { callId, kind: "escalation", tool, args, message, reason };
       }
       case "done":
       case "failed":
@@ -84,7 +105,7 @@ export function deriveStatus(events: readonly ThreadEvent[]): Status {
   if (last?.type === "failed") return "failed";
   const pending = derivePending(events);
   if (!pending) return "running";
-  return pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human";
+  return statusWhilePending[pending.kind];
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Agent } from "../core/agent.ts";
-import { NotPendingError } from "../core/errors.ts";
+import { NotPendingError, ThreadClosedError } from "../core/errors.ts";
+import type { Actor } from "../core/events.ts";
+import type { HumanReply } from "../core/lifecycle.ts";
 import { derivePending, type Thread } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
@@ -17,7 +19,6 @@ const EXPIRY = { principal: "approval-timeout", via: "schedule" } as const;
 export async function expireApprovals(
   deps: Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents">,
 ): Promise<{ checked: number; expired: number }> {
-  const now = deps.clock.now().getTime();
   let checked = 0;
   let expired = 0;
   for await (const summary of threadsIn(deps.store, "waiting_for_approval")) {
@@ -25,42 +26,60 @@ export async function expireApprovals(
     const agent = deps.agents.get(summary.agent);
     // Only threads whose agent has a timed approval tool are worth loading.
     if (!agent?.tools.some((tool) => tool.kind === "approval" && tool.approvalTimeoutMs)) continue;
-    const thread = await deps.store.load(summary.threadId);
-    const request = thread ? pendingRequest(thread, agent) : null;
-    if (!thread || !request || now - Date.parse(request.at) < request.timeout) continue;
-    try {
-      await respondToThread(
-        deps,
-        thread.id,
-        {
-          callId: request.callId,
-          approved: false,
-          comment: `expired: no decision within ${duration(request.timeout)}`,
-        },
-        EXPIRY,
-      );
-      expired++;
-    } catch (error) {
-      if (!(error instanceof NotPendingError)) throw error; // decided meanwhile
-    }
+    if (await expireIfDue(deps, summary.threadId, EXPIRY)) expired++;
   }
   return { checked, expired };
 }
 
-/** The approval `thread` waits on, when its tool has a timeout: when it was asked, and the timeout. */
-function pendingRequest(
-  thread: Thread,
-  agent: Agent,
-): { callId: string; at: string; timeout: number } | null {
+/**
+ * Rejects the approval thread `threadId` waits on when it is past its timeout (see
+ * `expiredApproval`), and enqueues the step after. True when this call rejected it; false when
+ * nothing was due, or a decision or a cancel came first. The sweep's check for one thread, and
+ * what `createRunner` does on its next touch of a thread.
+ */
+export async function expireIfDue(
+  deps: Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents">,
+  threadId: string,
+  by: Actor,
+): Promise<boolean> {
+  const thread = await deps.store.load(threadId);
+  const agent = thread ? deps.agents.get(thread.agent) : undefined;
+  const reply = thread && agent ? expiredApproval(thread, agent, deps.clock.now()) : null;
+  if (!reply) return false;
+  try {
+    await respondToThread(deps, threadId, reply, by);
+    return true;
+  } catch (error) {
+    // Decided or cancelled meanwhile.
+    if (error instanceof NotPendingError || error instanceof ThreadClosedError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The rejection of the approval `thread` waits on when nobody decided it within its tool's
+ * `approvalTimeoutMs` of its last request (a fork asks again, so it counts from the fork), else
+ * null. Pure: the sweep and the runner decide by it alike.
+ *
+ * @example
+ * const reply = expiredApproval(thread, agent, clock.now());
+ * if (reply) await respondToThread(deps, thread.id, reply, by);
+ */
+export function expiredApproval(thread: Thread, agent: Agent, now: Date): HumanReply | null {
   const pending = derivePending(thread.events);
   if (pending?.kind !== "approval") return null;
   const tool = agent.tool(pending.tool);
   const timeout = tool?.kind === "approval" ? tool.approvalTimeoutMs : undefined;
   if (!timeout) return null;
-  const request = thread.events.find(
+  const request = thread.events.findLast(
     (e) => e.type === "approval_requested" && e.data.callId === pending.callId,
   );
-  return request ? { callId: pending.callId, at: request.at, timeout } : null;
+  if (!request || now.getTime() - Date.parse(request.at) < timeout) return null;
+  return {
+    callId: pending.callId,
+    approved: false,
+    comment: `expired: no decision within ${duration(timeout)}`,
+  };
 }
 
 const duration = (ms: number): string =>

@@ -20,10 +20,12 @@ export interface ForkRequest {
  * A new thread with a copy of events `1..version` of another (factor 5: replay from any point,
  * try another path). A running fork gets its step enqueued; one taken at a pending call waits on
  * that call. Its tools get new idempotency keys (they name the new thread), so a replay runs them
- * again. `InvalidVersionError` for a version outside `1..latest`.
+ * again; an approval is never inherited: the fork asks for it again (see `fork`).
+ * `InvalidVersionError` for a version outside `1..latest`, `ThreadClosedError` for one at or
+ * after a cancellation.
  */
 export async function forkThread(
-  deps: Pick<RuntimeDeps, "store" | "queue" | "ids" | "notifier" | "threadLink">,
+  deps: Pick<RuntimeDeps, "store" | "queue" | "ids" | "notifier" | "threadLink" | "clock">,
   request: ForkRequest,
 ): Promise<{
   threadId: string;
@@ -37,6 +39,7 @@ export async function forkThread(
     version,
     threadId: deps.ids.threadId(),
     ...(request.by ? { by: request.by } : {}),
+    clock: deps.clock,
   });
   const { thread } = await deps.store.create({
     thread: forked,

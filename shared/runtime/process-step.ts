@@ -8,6 +8,7 @@ import {
   derivePending,
   deriveStatus,
   type Pending,
+  statusWhilePending,
   type Thread,
   type ThreadHead,
   versionOf,
@@ -124,9 +125,10 @@ async function catchUp(
 /**
  * After a lost append: the results of the tools this step ran (the call the thread owed, its
  * prefetch) that the winner does not hold, appended after the winner's events. A message that
- * interrupted the step drops its model answer, never a tool's result. Best effort: if this
- * write loses too, or the invocation dies first, the call is still owed in the thread and the
- * next step runs it again with the same idempotency key.
+ * interrupted the step drops its model answer, never a tool's result; a cancel that won keeps
+ * its status, and the result goes after it (a `cancelled` thread never hides a side effect that
+ * happened). Best effort: if this write loses too, or the invocation dies first, the call is
+ * still owed in a running thread and the next step runs it again with the same idempotency key.
  */
 async function keepWhatRan(
   deps: RuntimeDeps,
@@ -134,10 +136,11 @@ async function keepWhatRan(
   events: readonly ThreadEvent[],
   winner: Thread,
 ): Promise<Thread> {
-  if (deriveStatus(winner.events) !== "running") return winner;
+  const status = deriveStatus(winner.events);
+  if (status !== "running" && status !== "cancelled") return winner;
   const ran = new Set<string>();
   const owed = deriveDanglingCall(read.events);
-  if (owed && deriveDanglingCall(winner.events)?.callId === owed.callId) ran.add(owed.callId);
+  if (owed && !hasOutcome(winner, owed.callId)) ran.add(owed.callId);
   if (!winner.events.some((event) => event.type === "tool_call")) {
     for (const event of events) {
       if (event.type === "tool_call" && event.data.source === "prefetch")
@@ -152,6 +155,13 @@ async function keepWhatRan(
   const saved = await appendOrLose(deps, winner, kept, deriveHead([...winner.events, ...kept]));
   return saved ?? winner;
 }
+
+/** Whether `thread` holds the outcome (a result or a failure) of call `callId`. */
+const hasOutcome = (thread: Thread, callId: string): boolean =>
+  thread.events.some(
+    (event) =>
+      (event.type === "tool_result" || event.type === "error") && event.data.callId === callId,
+  );
 
 const callIdOf = (event: ThreadEvent): string =>
   "callId" in event.data && typeof event.data.callId === "string" ? event.data.callId : "";
@@ -196,7 +206,9 @@ async function announce(
     id: `${thread.id}:${pending.callId}`,
     threadId: thread.id,
     agent: thread.agent,
-    status: pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human",
+    status: statusWhilePending[pending.kind],
+    kind: pending.kind,
+    ...(pending.reason ? { reason: pending.reason } : {}),
     callId: pending.callId,
     tool: pending.tool,
     args: pending.args,
@@ -205,9 +217,9 @@ async function announce(
   });
 }
 
-/** Where the request for `callId` sits in the thread (-1 if absent). */
+/** Where the last request for `callId` sits in the thread (-1 if absent). */
 const requestIndex = (thread: Thread, callId: string): number =>
-  thread.events.findIndex(
+  thread.events.findLastIndex(
     (e) =>
       (e.type === "approval_requested" || e.type === "human_input_requested") &&
       e.data.callId === callId,

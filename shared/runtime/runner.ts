@@ -14,6 +14,7 @@ import {
 import { MemoryThreadStore } from "../testing/memory-store.ts";
 import { agentMap } from "./agents.ts";
 import { cancelThread } from "./cancel-thread.ts";
+import { expireIfDue } from "./expire-approvals.ts";
 import { forkThread } from "./fork-thread.ts";
 import { randomIds } from "./ids.ts";
 import { launchThread } from "./launch-thread.ts";
@@ -39,6 +40,9 @@ export interface RunnerOptions {
   principal?: string;
 }
 
+/** Who rejects an approval that expired while a runner held its thread. */
+const EXPIRY: Actor = { principal: "approval-timeout", via: "runner" };
+
 /** Where a thread stands after a call: paused, finished or failed, and everything it holds. */
 export interface RunResult {
   threadId: string;
@@ -57,7 +61,11 @@ export interface Runner {
     message: string,
     options?: { metadata?: Record<string, unknown>; idempotencyKey?: string; by?: Actor },
   ): Promise<RunResult>;
-  /** Answers the call the thread waits on (an approval or a reply) and runs it on. */
+  /**
+   * Answers the call the thread waits on (an approval or a reply) and runs it on. Like `message`
+   * and `get`, it first rejects an approval past its tool's `approvalTimeoutMs` (no sweep runs
+   * in process), so a late decision gets `NotPendingError`.
+   */
   respond(threadId: string, reply: HumanReply, options?: { by?: Actor }): Promise<RunResult>;
   /**
    * The next message of the conversation (after `done`), or the answer to a pending question. On
@@ -133,9 +141,14 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       await processStep(deps, message);
     }
-    return get(threadId);
+    return read(threadId);
   };
-  const get = async (threadId: string): Promise<RunResult> => {
+  // No sweep runs in process: an approval past its tool's `approvalTimeoutMs` is rejected on the
+  // runner's next touch of its thread (respond, message, get), and the thread runs on from there.
+  const expire = async (threadId: string): Promise<void> => {
+    if (await expireIfDue(deps, threadId, EXPIRY)) await run(threadId);
+  };
+  const read = async (threadId: string): Promise<RunResult> => {
     const thread = await deps.store.load(threadId);
     if (!thread) throw new ThreadNotFoundError(threadId);
     return {
@@ -159,10 +172,12 @@ export function createRunner(options: RunnerOptions): Runner {
       return run(threadId);
     },
     async respond(threadId, reply, respondOptions = {}) {
+      await expire(threadId);
       await respondToThread(deps, threadId, reply, respondOptions.by ?? defaultBy);
       return run(threadId);
     },
     async message(threadId, text, messageOptions = {}) {
+      await expire(threadId);
       await messageThread(deps, threadId, { message: text, by: defaultBy, ...messageOptions });
       return run(threadId);
     },
@@ -177,9 +192,12 @@ export function createRunner(options: RunnerOptions): Runner {
     async cancel(threadId, input = {}) {
       await cancelThread(deps, threadId, { by: defaultBy, ...input });
       queue.clear(threadId);
-      return get(threadId);
+      return read(threadId);
     },
-    get,
+    async get(threadId) {
+      await expire(threadId);
+      return read(threadId);
+    },
     async events(threadId, query = {}) {
       const after = query.after ?? 0;
       const page = await deps.store.readEvents(threadId, { after, limit: query.limit ?? 100 });

@@ -16,7 +16,7 @@ describe("POST /threads/{id}/cancel", () => {
   const cancel = (threadId: string, body?: unknown) =>
     api.request("POST", `/threads/${threadId}/cancel`, body);
 
-  it("closes a pending approval; a second cancel changes nothing; a decision then is 409", async () => {
+  it("closes a pending approval; a second cancel changes nothing; a decision then is 409 thread_closed", async () => {
     const { body } = await api.launch("calculator", "What is (3 + 4) / 2?");
     const waiting = await api.waitFor(body.threadId, "waiting_for_approval");
     const cancelled = await cancel(body.threadId, { reason: "not needed any more" });
@@ -40,7 +40,16 @@ describe("POST /threads/{id}/cancel", () => {
       callId: waiting.pending?.callId,
       approved: true,
     });
-    expect([late.status, late.body.error.code]).toEqual([409, "not_pending"]);
+    expect([late.status, late.body.error]).toEqual([
+      409,
+      expect.objectContaining({ code: "thread_closed", status: "cancelled" }),
+    ]);
+    const forkedAfter = await api.request("POST", `/threads/${body.threadId}/fork`);
+    expect([forkedAfter.status, forkedAfter.body.error.code]).toEqual([409, "thread_closed"]);
+    const forkedBefore = await api.request("POST", `/threads/${body.threadId}/fork`, {
+      version: waiting.version,
+    });
+    expect(forkedBefore.body.status).toBe("waiting_for_approval");
     const listed = await api.request("GET", "/threads?status=cancelled");
     expect(listed.body.threads.map((t: { threadId: string }) => t.threadId)).toContain(
       body.threadId,

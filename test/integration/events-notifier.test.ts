@@ -18,6 +18,7 @@ const notice: ThreadWaitingNotice = {
   threadId: "t-42",
   agent: "calculator",
   status: "waiting_for_approval",
+  kind: "approval",
   callId: "call-7",
   tool: "divide",
   args: { a: 10, b: 2 },

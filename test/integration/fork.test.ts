@@ -15,7 +15,7 @@ describe("POST /threads/{id}/fork", () => {
   const fork = (threadId: string, body?: unknown, headers: Record<string, string> = {}) =>
     api.request("POST", `/threads/${threadId}/fork`, body, headers);
 
-  it("copies a thread at an approval request; the fork waits on that call", async () => {
+  it("copies a thread at an approval request; the fork asks for it again and waits on that call", async () => {
     const { body } = await api.launch("calculator", "What is (3 + 4) / 2?");
     const waiting = await api.waitFor(body.threadId, "waiting_for_approval");
     const forked = await fork(body.threadId);
@@ -25,7 +25,14 @@ describe("POST /threads/{id}/fork", () => {
       forkedFrom: { threadId: body.threadId, version: waiting.version },
     });
     const copy = (await api.get(forked.body.threadId)).body;
-    expect(copy.events).toEqual(waiting.events);
+    expect(copy.events.slice(0, waiting.version)).toEqual(waiting.events);
+    expect(copy.events.slice(waiting.version)).toEqual([
+      {
+        ...waiting.events.at(-1),
+        at: expect.any(String),
+        by: { principal: "anonymous", via: "api" },
+      },
+    ]);
     expect(copy.forkedFrom).toEqual({
       threadId: body.threadId,
       version: waiting.version,

@@ -144,6 +144,8 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
     const { body } = await api.launch("calculator", "do something");
     const waiting = await api.waitFor(body.threadId, "waiting_for_human");
     expect(waiting.pending).toMatchObject({
+      kind: "escalation",
+      reason: "too_many_errors",
       tool: "escalation",
       args: { reason: "too_many_errors" },
     });
@@ -161,6 +163,8 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
       threadId: body.threadId,
       agent: "calculator",
       status: "waiting_for_human",
+      kind: "escalation",
+      reason: "too_many_errors",
       callId: waiting.pending?.callId,
       tool: "escalation",
       args: { reason: "too_many_errors" },

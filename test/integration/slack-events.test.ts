@@ -143,6 +143,7 @@ describe("Slack: thread replies, mentions, per-agent channels, redelivered notic
         threadId: body.threadId,
         agent: "deploybot",
         status: "waiting_for_approval",
+        kind: "approval",
         callId: String(waiting.pending?.callId),
         tool: String(waiting.pending?.tool),
         args: waiting.pending?.args,

@@ -1,11 +1,12 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ThreadStore } from "../../shared/core/ports.ts";
+import { deriveStatus } from "../../shared/core/thread.ts";
 import { CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
 import { runs, SEED } from "./support/budget.ts";
 import { checkCancelRun, tally } from "./support/invariants.ts";
-import { standardScenarios } from "./support/scenarios.ts";
-import { type SimulationResult, simulate, spareLastChances } from "./support/simulation.ts";
+import { scenario, standardScenarios } from "./support/scenarios.ts";
+import { type SimulationResult, simulate, spareLastChances, World } from "./support/simulation.ts";
 
 describe("a cancel racing steps, redeliveries, crashes and people", () => {
   let clean: SimulationResult;
@@ -80,5 +81,60 @@ describe("a cancel racing steps, redeliveries, crashes and people", () => {
       broken.push(...checkCancelRun(run, clean));
     }
     expect(broken.join("\n")).toMatch(/after the cancellation/);
+  });
+
+  it("records the result of an approved tool whose step lost its append to a cancel", async () => {
+    // The approved deploy runs in a step while someone cancels: whichever write wins, the side
+    // effect is never left unrecorded under a "cancelled".
+    const seen = { lateResult: 0, cancelledFirst: 0, ranFirst: 0, finishedFirst: 0 };
+    for (let seed = 0; seed < 60; seed++) {
+      // Prepare: the deploy bot paused on its approval, approved, its step about to run
+      const world = new World({ scenarios: [scenario("deploy")], seed, autoAnswer: false });
+      await world.launchAll();
+      await world.settle();
+      const [notice] = world.waitingNotices;
+      if (!notice) throw new Error("the deploy bot did not pause on its approval");
+      world.spawnHuman(notice, { callId: notice.callId, approved: true });
+      await world.runner.run();
+
+      // Act: the approved step and a cancel, interleaved by the seed
+      for (const message of world.queue.receive(1)) world.spawnWorker(message);
+      world.spawnCanceller(notice.threadId);
+      await world.runner.run();
+      await world.settle();
+      const run = await world.result();
+
+      // Assess
+      expect(run.unexpected).toEqual([]);
+      const events = run.threads.deploy?.events ?? [];
+      const cancelledAt = events.findIndex((e) => e.type === "cancelled");
+      const resultAt = events.findIndex(
+        (e) => e.type === "tool_result" && e.data.callId === notice.callId,
+      );
+      if (run.cancels.closed > 0) {
+        // The thread finished before the cancel arrived.
+        expect(cancelledAt, events.map((e) => e.type).join(",")).toBe(-1);
+        seen.finishedFirst++;
+        continue;
+      }
+      expect(cancelledAt, events.map((e) => e.type).join(",")).toBeGreaterThan(-1);
+      expect(deriveStatus(events)).toBe("cancelled");
+      expect(run.deployments.length).toBeLessThanOrEqual(1);
+      if (run.deployments.length === 1) {
+        expect(resultAt, `seed ${seed}: ${events.map((e) => e.type).join(",")}`).toBeGreaterThan(
+          -1,
+        );
+        if (resultAt > cancelledAt) seen.lateResult++;
+        else seen.ranFirst++;
+      } else {
+        expect(resultAt).toBe(-1);
+        seen.cancelledFirst++;
+      }
+      expect(checkCancelRun(run, run)).toEqual([]);
+    }
+    // The race really went each way, the late result among them.
+    expect(seen.lateResult).toBeGreaterThan(0);
+    expect(seen.cancelledFirst + seen.ranFirst).toBeGreaterThan(0);
+    console.info(`approved deploy vs cancel: ${JSON.stringify(seen)}`);
   });
 });

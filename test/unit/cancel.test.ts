@@ -54,7 +54,7 @@ describe("Function: cancel", () => {
 });
 
 describe("Function: createRunner (Method: cancel)", () => {
-  it("cancels a thread waiting for approval; a later decision finds nothing pending", async () => {
+  it("cancels a thread waiting for approval; a later decision finds it closed", async () => {
     const model = new ScriptedModel([call("divide", { a: 1, b: 2 })]);
     const runner = createRunner({ agents: [calculator], model });
     const paused = await runner.launch("calculator", "1 / 2");
@@ -63,7 +63,7 @@ describe("Function: createRunner (Method: cancel)", () => {
     expect(cancelled.events.at(-1)).toMatchObject({ type: "cancelled" });
     await expect(
       runner.respond(paused.threadId, { callId: paused.pending?.callId ?? "", approved: true }),
-    ).rejects.toThrow(/not waiting on any call/);
+    ).rejects.toThrow(ThreadClosedError);
     expect((await runner.cancel(paused.threadId)).events).toHaveLength(cancelled.events.length);
   });
 });

@@ -1,13 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { InvalidVersionError, NotPendingError } from "../../shared/core/errors.ts";
+import {
+  InvalidVersionError,
+  NotPendingError,
+  ThreadClosedError,
+} from "../../shared/core/errors.ts";
 import { canonicalJson, hashArgs } from "../../shared/core/hash.ts";
-import { fork, launch, respond } from "../../shared/core/lifecycle.ts";
-import type { Thread } from "../../shared/core/thread.ts";
+import { fork, launch, repeatsAnswer, respond } from "../../shared/core/lifecycle.ts";
+import {
+  deriveDanglingCall,
+  derivePending,
+  deriveStatus,
+  type Thread,
+} from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
 
 const clock = steppingClock();
 const at = "2026-01-01T00:00:00.000Z";
+const alice = { principal: "alice", via: "api" };
+const bob = { principal: "bob", via: "console" };
 
 /** A calculator thread that waits for approval of `divide(8, 2)` as call_1. */
 const waiting: Thread = {
@@ -53,6 +64,36 @@ describe("Function: respond", () => {
     ).toEqual({ callId: "call_1", approved: false, comment: "" });
   });
 
+  it("refuses an answer on a cancelled thread as closed, not as nothing pending", () => {
+    const cancelled: Thread = {
+      ...waiting,
+      events: [...waiting.events, { type: "cancelled", at, data: {} }],
+    };
+    expect(() => respond(cancelled, { callId: "call_1", approved: true }, clock)).toThrow(
+      new ThreadClosedError(
+        "thr_1",
+        "cancelled",
+        "thread thr_1 is cancelled: call call_1 can no longer be answered",
+      ),
+    );
+  });
+
+  it("takes a fresh decision for a call a fork asked again, not the source's as a repeat", () => {
+    const decided: Thread = {
+      ...waiting,
+      events: [
+        ...waiting.events,
+        { type: "approval_decision", at, data: { callId: "call_1", approved: true } },
+      ],
+    };
+    const copy = fork(decided, { version: 4, threadId: "thr_2", clock });
+    expect(repeatsAnswer(decided, { callId: "call_1", approved: true })).toBe(true);
+    expect(repeatsAnswer(copy, { callId: "call_1", approved: true })).toBe(false);
+    expect(respond(copy, { callId: "call_1", approved: true }, clock).type).toBe(
+      "approval_decision",
+    );
+  });
+
   it("names the thread and the call in the error it throws", () => {
     // Act
     let error: unknown;
@@ -78,21 +119,81 @@ describe("Function: respond", () => {
 });
 
 describe("Function: fork", () => {
-  it("copies a whole thread at its last version", () => {
+  const forkedAt = "2026-03-04T05:06:07.000Z";
+  const forkClock = { now: () => new Date(forkedAt) };
+  const approved: Thread = {
+    ...waiting,
+    events: [
+      ...waiting.events,
+      { type: "approval_decision", at, by: alice, data: { callId: "call_1", approved: true } },
+    ],
+  };
+
+  it("copies a running thread's events up to a version", () => {
     // Act
-    const copy = fork(waiting, { version: 3, threadId: "thr_2" });
+    const copy = fork(waiting, { version: 1, threadId: "thr_2", clock: forkClock });
 
     // Assess
     expect(copy).toEqual({
       id: "thr_2",
       agent: "calculator",
-      events: waiting.events,
-      forkedFrom: { threadId: waiting.id, version: 3 },
+      events: waiting.events.slice(0, 1),
+      forkedFrom: { threadId: waiting.id, version: 1 },
     });
   });
 
+  it("asks again for a pending approval, dated by the fork's clock", () => {
+    // Act
+    const copy = fork(waiting, { version: 3, threadId: "thr_2", clock: forkClock });
+
+    // Assess
+    expect(copy.events).toEqual([...waiting.events, { ...waiting.events[2], at: forkedAt }]);
+    expect(copy.forkedFrom).toEqual({ threadId: waiting.id, version: 3 });
+    expect(derivePending(copy.events)).toMatchObject({ kind: "approval", callId: "call_1" });
+  });
+
+  it("never inherits an approval whose tool has not run: the fork asks again", () => {
+    // Act
+    const copy = fork(approved, { version: 4, threadId: "thr_2", by: bob, clock: forkClock });
+
+    // Assess
+    expect(deriveDanglingCall(copy.events)).toBeNull();
+    expect(deriveStatus(copy.events)).toBe("waiting_for_approval");
+    expect(copy.events.at(-1)).toEqual({ ...waiting.events[2], at: forkedAt, by: bob });
+  });
+
+  it("keeps an approval whose result is in the copy: nothing is asked again", () => {
+    const ran: Thread = {
+      ...approved,
+      events: [
+        ...approved.events,
+        { type: "tool_result", at, data: { callId: "call_1", tool: "divide", result: 4 } },
+      ],
+    };
+    expect(fork(ran, { version: 5, threadId: "thr_2", clock: forkClock }).events).toEqual(
+      ran.events,
+    );
+  });
+
+  it("refuses a version at or after a cancellation, and forks from before it", () => {
+    const cancelled: Thread = {
+      ...waiting,
+      events: [...waiting.events, { type: "cancelled", at, data: {} }],
+    };
+    expect(() => fork(cancelled, { version: 4, threadId: "thr_2", clock: forkClock })).toThrow(
+      new ThreadClosedError(
+        "thr_1",
+        "cancelled",
+        "thread thr_1 was cancelled at version 4: fork it at version 3 or earlier",
+      ),
+    );
+    expect(
+      deriveStatus(fork(cancelled, { version: 3, threadId: "thr_2", clock: forkClock }).events),
+    ).toBe("waiting_for_approval");
+  });
+
   it("says which versions the thread has", () => {
-    expect(() => fork(waiting, { version: 4, threadId: "thr_2" })).toThrow(
+    expect(() => fork(waiting, { version: 4, threadId: "thr_2", clock: forkClock })).toThrow(
       new InvalidVersionError("cannot fork thread thr_1 at version 4: it has versions 1..3"),
     );
   });

@@ -4,7 +4,7 @@ import { defineAgent } from "../../shared/core/agent.ts";
 import { ModelError } from "../../shared/core/errors.ts";
 import type { EventOf, ThreadEvent } from "../../shared/core/events.ts";
 import { doneForNow, requestMoreInformation } from "../../shared/core/human-tools.ts";
-import { launch, respond } from "../../shared/core/lifecycle.ts";
+import { fork, launch, respond } from "../../shared/core/lifecycle.ts";
 import type { ModelReply } from "../../shared/core/ports.ts";
 import { headAfter, step } from "../../shared/core/step.ts";
 import { derivePending, type Thread } from "../../shared/core/thread.ts";
@@ -113,6 +113,33 @@ describe("Function: step", () => {
           pending: derivePending(asked.thread.events),
         },
       });
+      expect(model.calls).toHaveLength(0);
+    });
+  });
+
+  describe("a saved call of a tool that needs approval (a fork between the call and its request)", () => {
+    it("asks for the approval and runs nothing", async () => {
+      // Prepare: the source paused on deploy; the fork copies it up to the call
+      const { tool, deployed } = deployTool();
+      const agent = agentWith([tool]);
+      const source = (
+        await runUntilIdle(start(agent), {
+          agent,
+          model: new ScriptedModel([call("deploy", { tag: "v1.2.0" })]),
+          clock,
+        })
+      ).thread;
+      const request = source.events.at(-1);
+      const forked = fork(source, { version: source.events.length - 1, threadId: "thr_2", clock });
+      const model = new ScriptedModel([]);
+
+      // Act
+      const { events, next } = await step(forked, { agent, model, clock });
+
+      // Assess
+      expect(deployed).toEqual([]);
+      expect(events).toEqual([{ ...request, at: expect.any(String) }]);
+      expect(next).toMatchObject({ type: "pause", status: "waiting_for_approval" });
       expect(model.calls).toHaveLength(0);
     });
   });

@@ -28,6 +28,7 @@ const waiting = (agent: string, overrides: Partial<Notice["data"]> = {}): Notice
     threadId: "thr_1",
     agent,
     status: "waiting_for_approval",
+    kind: "approval",
     callId: "call_1",
     tool: "deploy_api",
     args: { tag: "<v2>" },
@@ -53,6 +54,22 @@ function fakeTransport(failing = "", failures = 0) {
 }
 
 describe("Function: emailChannel", () => {
+  it("mails an escalation as one for an operator, not as the customer's question", async () => {
+    const { transport, sent } = fakeTransport();
+    const escalation = waiting("deploybot", {
+      status: "waiting_for_human",
+      kind: "escalation",
+      reason: "too_many_errors",
+      tool: "escalation",
+      message: "Escalated after 3 consecutive errors.",
+    });
+    await emailChannel(config, transport, { now: () => NOW }).deliver(escalation);
+    expect(sent[0]?.subject).toBe("[deploybot] escalation for an operator (too_many_errors)");
+    expect(sent[0]?.text).toContain("This is not a question from the customer");
+    expect(sent[0]?.text).toContain("Why: Escalated after 3 consecutive errors.");
+    expect(sent[0]?.text).not.toContain("asks you a question");
+  });
+
   it("sends each approver of the agent a mail with the call, the args and a link signed for them", async () => {
     const { transport, sent } = fakeTransport();
     await emailChannel(config, transport, { now: () => NOW }).deliver(waiting("deploybot"));

@@ -44,6 +44,7 @@ describe("Function: fitNotice", () => {
       threadId: "thr_1",
       agent: "reader",
       status: "waiting_for_approval",
+      kind: "approval",
       callId: "call_1",
       tool: "write_file",
       args: { path: "a.txt", content: "x".repeat(300_000) },

@@ -135,7 +135,7 @@ describe("Function: repeatsAnswer", () => {
 describe("Function: fork", () => {
   it("copies the events up to a version into a new thread, leaving the original alone", async () => {
     const thread = await waitingFor("divide");
-    const copy = fork(thread, { version: 1, threadId: "thr_2" });
+    const copy = fork(thread, { version: 1, threadId: "thr_2", clock });
     expect(copy).toEqual({
       id: "thr_2",
       agent: "calculator",
@@ -149,7 +149,9 @@ describe("Function: fork", () => {
   it("refuses a version the thread never had", async () => {
     const thread = await waitingFor("divide");
     for (const version of [0, thread.events.length + 1, 1.5]) {
-      expect(() => fork(thread, { version, threadId: "thr_2" })).toThrow(InvalidVersionError);
+      expect(() => fork(thread, { version, threadId: "thr_2", clock })).toThrow(
+        InvalidVersionError,
+      );
     }
   });
 });

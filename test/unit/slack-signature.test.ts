@@ -105,6 +105,7 @@ describe("Function: waitingMessage", () => {
     threadId: "thr_1",
     agent: "calculator",
     status: "waiting_for_approval" as const,
+    kind: "approval" as const,
     callId: "call_1",
     tool: "divide",
     args: { a: 8, b: 2 },
@@ -125,8 +126,29 @@ describe("Function: waitingMessage", () => {
     expect(message.metadata.event_payload).toMatchObject({ threadId: "thr_1", callId: "call_1" });
   });
 
+  it("posts an escalation as one for an operator, not as a question from the customer", () => {
+    const message = waitingMessage({
+      ...notice,
+      status: "waiting_for_human",
+      kind: "escalation",
+      reason: "model_unusable",
+      tool: "escalation",
+      message: "Fix the model configuration.",
+    });
+    expect(message.text).toBe(
+      "calculator escalated to an operator (model_unusable): Fix the model configuration. (thread thr_1)",
+    );
+    expect(JSON.stringify(message.blocks)).toContain("not a question from the customer");
+    expect(JSON.stringify(message.blocks)).not.toContain("asks you a question");
+  });
+
   it("asks a question with a Reply button", () => {
-    const message = waitingMessage({ ...notice, status: "waiting_for_human", message: "Which?" });
+    const message = waitingMessage({
+      ...notice,
+      status: "waiting_for_human",
+      kind: "human_input",
+      message: "Which?",
+    });
     expect(JSON.stringify(message.blocks)).toContain('"text":"Reply"');
     expect(JSON.stringify(message.blocks)).not.toContain("Approve");
     expect(message.text).toContain("Which?");

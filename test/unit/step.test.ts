@@ -268,7 +268,12 @@ describe("Function: step", () => {
       expect(paused.next).toMatchObject({
         type: "pause",
         status: "waiting_for_human",
-        pending: { kind: "human_input", tool: "escalation", args: { reason: "too_many_errors" } },
+        pending: {
+          kind: "escalation",
+          tool: "escalation",
+          args: { reason: "too_many_errors" },
+          reason: "too_many_errors",
+        },
       });
       expect(derivePending(paused.thread.events)?.message).toMatch(
         /^Escalated after 3 consecutive errors; the last: no tool call\./,

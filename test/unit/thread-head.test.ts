@@ -65,7 +65,7 @@ describe("Function: headAfter", () => {
     expect(asked.next).toMatchObject({ type: "pause", status: "waiting_for_human" });
     expect(escalated.next).toMatchObject({
       type: "pause",
-      pending: { tool: "escalation", kind: "human_input" },
+      pending: { tool: "escalation", kind: "escalation" },
     });
   });
 

@@ -52,6 +52,18 @@ describe("Function: deriveStatus", () => {
   it.each<[string, ThreadEvent[], string]>([
     ["a new thread is running", [user], "running"],
     [
+      "a cancelled thread stays cancelled with a late result of a tool that ran",
+      [
+        user,
+        modelCall("call_1"),
+        approvalRequested,
+        { type: "approval_decision", at, data: { callId: "call_1", approved: true } },
+        { type: "cancelled", at, data: {} },
+        result("call_1"),
+      ],
+      "cancelled",
+    ],
+    [
       "a sync call in progress is running",
       [user, modelCall("call_1"), result("call_1")],
       "running",
@@ -115,6 +127,30 @@ describe("Function: derivePending", () => {
       data: { callId: "call_1", response: "x" },
     };
     expect(derivePending([user, humanRequested, answered])).toBeNull();
+  });
+
+  it("tells an escalation by the runtime from a human tool's question, old threads too", () => {
+    const escalated: ThreadEvent = {
+      type: "human_input_requested",
+      at,
+      data: {
+        callId: "call_4",
+        tool: "escalation",
+        args: { reason: "model_unusable" },
+        message: "Escalated because the model rejected the request.",
+        reason: "model_unusable",
+      },
+    };
+    expect(derivePending([user, escalated])).toEqual({
+      callId: "call_4",
+      kind: "escalation",
+      tool: "escalation",
+      args: { reason: "model_unusable" },
+      message: "Escalated because the model rejected the request.",
+      reason: "model_unusable",
+    });
+    expect(derivePending([user, humanRequested])?.kind).toBe("human_input");
+    expect(deriveStatus([user, escalated])).toBe("waiting_for_human");
   });
 
   it("is null for a thread that never waited", () => {

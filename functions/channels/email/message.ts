@@ -19,23 +19,43 @@ export interface RequestMail {
   html: string;
 }
 
+/** How a pause's email speaks of what it asks, by kind: an escalation is no customer's question. */
+function wordingOf(notice: ThreadWaitingNotice) {
+  const reason = notice.reason ?? "escalated";
+  const wording = {
+    approval: {
+      subject: `[${notice.agent}] approve ${notice.tool}?`,
+      ask: `The agent "${notice.agent}" waits for your approval of a call.`,
+      action: "Approve or reject it",
+      label: "Question",
+    },
+    human_input: {
+      subject: `[${notice.agent}] a question: ${oneLine(notice.message ?? notice.tool)}`,
+      ask: `The agent "${notice.agent}" asks you a question.`,
+      action: "Answer it",
+      label: "Question",
+    },
+    escalation: {
+      subject: `[${notice.agent}] escalation for an operator (${reason})`,
+      ask: `The agent "${notice.agent}" stopped and escalated to an operator (${reason}). This is not a question from the customer: guide the agent, and it continues.`,
+      action: "Reply with guidance",
+      label: "Why",
+    },
+  } satisfies Record<ThreadWaitingNotice["kind"], Record<string, string>>;
+  return wording[notice.kind];
+}
+
 /** The email asking one person to decide a call, or to answer a question, through `url`. */
 export function requestMail(
   notice: ThreadWaitingNotice,
   url: string,
   expiresAt: Date,
 ): RequestMail {
-  const approval = notice.status === "waiting_for_approval";
+  const approval = notice.kind === "approval";
   const args = prettyArgs(notice.args);
   const until = expiresAt.toISOString();
-  const subject = approval
-    ? `[${notice.agent}] approve ${notice.tool}?`
-    : `[${notice.agent}] a question: ${oneLine(notice.message ?? notice.tool)}`;
-  const ask = approval
-    ? `The agent "${notice.agent}" waits for your approval of a call.`
-    : `The agent "${notice.agent}" asks you a question.`;
-  const action = approval ? "Approve or reject it" : "Answer it";
-  const question = !approval && notice.message ? [`Question: ${notice.message}`, ""] : [];
+  const { subject, ask, action, label } = wordingOf(notice);
+  const question = !approval && notice.message ? [`${label}: ${notice.message}`, ""] : [];
   const text = [
     ask,
     "",

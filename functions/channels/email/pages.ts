@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
-import { NotPendingError } from "../../../shared/core/errors.ts";
+import { NotPendingError, ThreadClosedError } from "../../../shared/core/errors.ts";
 import { hashArgs } from "../../../shared/core/hash.ts";
 import { derivePending, type Pending } from "../../../shared/core/thread.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
@@ -114,7 +114,7 @@ async function open({ deps, event }: RouteContext): Promise<Opened | Refusal> {
 const callHtml = ({ claims, pending, agent }: Opened) =>
   [
     `<p>Agent <code>${escapeHtml(agent)}</code>, thread <code>${escapeHtml(claims.threadId)}</code></p>`,
-    pending.kind === "human_input" && pending.message
+    pending.kind !== "approval" && pending.message
       ? `<p><strong>${escapeHtml(pending.message)}</strong></p>`
       : "",
     `<p>Call: <code>${escapeHtml(pending.tool)}</code></p>`,
@@ -144,7 +144,7 @@ function formPage(opened: Opened): APIGatewayProxyStructuredResultV2 {
   }
   return page(
     200,
-    "A question for you",
+    opened.pending.kind === "escalation" ? "An escalation for an operator" : "A question for you",
     [
       callHtml(opened),
       `<form method="post" action="${target}">`,
@@ -209,7 +209,7 @@ export async function submitEmailPage(context: RouteContext) {
     await respondToThread(context.deps, claims.threadId, { callId: claims.callId, response }, by);
     return page(200, "Answer sent", "<p>Recorded: the agent goes on with your answer.</p>");
   } catch (error) {
-    if (error instanceof NotPendingError) {
+    if (error instanceof NotPendingError || error instanceof ThreadClosedError) {
       return refused(
         409,
         "Already answered",

@@ -71,13 +71,35 @@ function callBlocks(ref: Pick<CallRef, "t" | "k" | "l">, agent?: string): KnownB
   ];
 }
 
+/** How a pause's message speaks of what it asks, by kind: an escalation is no customer's question. */
+function wordingOf(notice: ThreadWaitingNotice): { title: string; text: string } {
+  const agent = mrkdwn(notice.agent);
+  const reason = notice.reason ?? "escalated";
+  const thread = `(thread ${notice.threadId})`;
+  const wording = {
+    approval: {
+      title: `*${agent}* asks for approval to run \`${mrkdwn(notice.tool)}\``,
+      text: `${notice.agent} asks for approval to run ${notice.tool} ${thread}`,
+    },
+    human_input: {
+      title: `*${agent}* asks you a question`,
+      text: `${notice.agent} asks: ${notice.message ?? notice.tool} ${thread}`,
+    },
+    escalation: {
+      title: `*${agent}* escalated to an operator (${reason}): not a question from the customer`,
+      text: `${notice.agent} escalated to an operator (${reason}): ${notice.message ?? notice.tool} ${thread}`,
+    },
+  } satisfies Record<ThreadWaitingNotice["kind"], { title: string; text: string }>;
+  return wording[notice.kind];
+}
+
 /**
  * The message a pause posts: the thread, the tool, its arguments, the console's link, and
  * Approve / Reject (an approval) or Reply (a question). Its metadata and buttons name the thread
  * and the call, so nothing needs storing to map the message back.
  */
 export function waitingMessage(notice: ThreadWaitingNotice) {
-  const approval = notice.status === "waiting_for_approval";
+  const approval = notice.kind === "approval";
   const ref: CallRef = {
     t: notice.threadId,
     c: notice.callId,
@@ -87,9 +109,7 @@ export function waitingMessage(notice: ThreadWaitingNotice) {
   };
   const value = JSON.stringify(ref);
   const args = JSON.stringify(notice.args ?? null, null, 2);
-  const title = approval
-    ? `*${mrkdwn(notice.agent)}* asks for approval to run \`${mrkdwn(notice.tool)}\``
-    : `*${mrkdwn(notice.agent)}* asks you a question`;
+  const { title, text } = wordingOf(notice);
   const actions: ActionsBlock = {
     type: "actions",
     block_id: "twelve_actions",
@@ -124,13 +144,8 @@ export function waitingMessage(notice: ThreadWaitingNotice) {
       : []),
     actions,
   ];
-  const text = mrkdwn(
-    approval
-      ? `${notice.agent} asks for approval to run ${notice.tool} (thread ${notice.threadId})`
-      : `${notice.agent} asks: ${notice.message ?? notice.tool} (thread ${notice.threadId})`,
-  );
   return {
-    text,
+    text: mrkdwn(text),
     blocks,
     metadata: {
       event_type: SLACK_EVENT_TYPE,

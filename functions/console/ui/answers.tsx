@@ -113,13 +113,21 @@ function SendBox(props: {
   );
 }
 
-/** The agent asks a person (`pending.kind === "human_input"`): a reply to its question. */
+/**
+ * The agent asks a person (`pending.kind === "human_input"`), or the runtime stopped the run and
+ * escalated it to an operator (`"escalation"`, not a question for the customer): a reply.
+ */
 export function ReplyPanel(props: { threadId: string; pending: Pending; onDone: () => void }) {
+  const escalation = props.pending.kind === "escalation";
   return (
     <SendBox
       id="reply"
       label="Reply"
-      title="The agent asks"
+      title={
+        escalation
+          ? `Escalated to an operator (${props.pending.reason ?? "escalated"})`
+          : "The agent asks"
+      }
       intro={props.pending.message ?? "The agent waits for your answer."}
       send={(response) =>
         api("POST", `/threads/${encodeURIComponent(props.threadId)}/responses`, {

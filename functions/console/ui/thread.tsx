@@ -175,14 +175,16 @@ export function ThreadPage(props: { threadId: string }) {
                   onDone={thread.refresh}
                 />
               )}
-              {head.status === "waiting_for_human" && head.pending?.kind === "human_input" && (
-                <ReplyPanel
-                  key={head.pending.callId}
-                  threadId={threadId}
-                  pending={head.pending}
-                  onDone={thread.refresh}
-                />
-              )}
+              {head.status === "waiting_for_human" &&
+                head.pending?.kind !== "approval" &&
+                head.pending && (
+                  <ReplyPanel
+                    key={head.pending.callId}
+                    threadId={threadId}
+                    pending={head.pending}
+                    onDone={thread.refresh}
+                  />
+                )}
               {head.status === "done" && (
                 <>
                   {head.output !== null && (

@@ -67,11 +67,13 @@ export interface VersionedEvent extends ThreadEvent {
 
 export interface Pending {
   callId: string;
-  kind: "approval" | "human_input" | string;
+  kind: "approval" | "human_input" | "escalation" | string;
   tool: string;
   args: unknown;
   message?: string;
   argsHash?: string;
+  /** Only for an escalation: why the runtime stopped the run. */
+  reason?: string;
 }
 
 export interface ThreadView {

@@ -119,8 +119,9 @@ export function tally(
 
 /**
  * The promises of a run in which people cancel threads while their steps run, redeliver and
- * crash. A cancelled thread holds one `cancelled` event, last: nothing was appended after it, and
- * what came before is the clean run's thread up to that point (no event lost or doubled). A
+ * crash. A cancelled thread holds one `cancelled` event, followed at most by the outcomes of
+ * tools that ran in a step the cancel beat (a side effect is never left unrecorded), and what
+ * came before is the clean run's thread up to that point (no event lost or doubled). A
  * thread that finished before its cancel arrived holds exactly the clean run's events. Side
  * effects stay once per key, and only ones the clean run made.
  */
@@ -134,12 +135,22 @@ export function checkCancelRun(run: SimulationResult, clean: SimulationResult): 
       continue;
     }
     const got = actual.events.map(bare);
-    if (cancelledAt !== got.length - 1) {
+    // Only what a step the cancel beat ran may follow it: the outcome (and a prefetch's call).
+    const ran = new Set(run.toolRuns.filter((r) => r.threadId === actual.id).map((r) => r.callId));
+    const late = actual.events.slice(cancelledAt + 1);
+    const unowed = late.filter(
+      (e) =>
+        !(
+          (e.type === "tool_result" ||
+            e.type === "error" ||
+            (e.type === "tool_call" && e.data.source === "prefetch")) &&
+          e.data.callId !== undefined &&
+          ran.has(e.data.callId)
+        ),
+    );
+    if (unowed.length > 0) {
       broken.push(
-        `${name}: ${got.length - 1 - cancelledAt} event(s) after the cancellation: ${got
-          .slice(cancelledAt + 1)
-          .map((e) => e.type)
-          .join(",")}`,
+        `${name}: ${unowed.length} event(s) after the cancellation: ${unowed.map((e) => e.type).join(",")}`,
       );
     }
     const before = got.slice(0, cancelledAt);
@@ -176,7 +187,32 @@ export function checkCancelRun(run: SimulationResult, clean: SimulationResult): 
       );
     }
   }
+  broken.push(...unrecordedRuns(run));
   return broken;
+}
+
+/**
+ * Tools that ran (a side effect happened) without their result or failure in the thread. An
+ * invocation that crashed after its tool ran could save nothing: a running thread runs the call
+ * again under the same key, a cancelled one owes nothing more, so those runs are not counted.
+ */
+function unrecordedRuns(run: SimulationResult): string[] {
+  const byId = new Map(
+    Object.values(run.threads).flatMap((thread) => (thread ? [[thread.id, thread]] : [])),
+  );
+  return run.toolRuns.flatMap((toolRun) => {
+    if (toolRun.crashed) return [];
+    const kept = byId
+      .get(toolRun.threadId)
+      ?.events.some(
+        (e) =>
+          (e.type === "tool_result" && e.data.callId === toolRun.callId) ||
+          (e.type === "error" && e.data.code === "tool_failed" && e.data.callId === toolRun.callId),
+      );
+    return kept
+      ? []
+      : [`${toolRun.threadId}: ${toolRun.tool} ran for ${toolRun.callId}, no result kept`];
+  });
 }
 
 /**

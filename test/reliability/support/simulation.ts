@@ -17,6 +17,7 @@ import type {
 import {
   derivePending,
   deriveStatus,
+  statusWhilePending,
   type Thread,
   versionOf,
 } from "../../../shared/core/thread.ts";
@@ -114,6 +115,8 @@ export interface ToolRunRecord {
   args: string;
   /** The call's result was saved before this run started: the runtime ran a finished call. */
   afterSaved: boolean;
+  /** The invocation that ran it crashed before it returned: nobody could save its result. */
+  crashed: boolean;
 }
 
 export interface SimulationResult {
@@ -185,6 +188,7 @@ export class World {
   private readonly unanswered = new Map<string, ThreadWaitingNotice>();
   private readonly answering = new Set<string>();
   private readonly toolRuns: ToolRunRecord[] = [];
+  private readonly toolRunsOf = new Map<Site, ToolRunRecord[]>();
   private readonly crashes: Partial<Record<CrashPoint, number>> = {};
   private readonly outcomes: Partial<Record<StepOutcome, number>> = {};
   private readonly responses = { accepted: 0, conflicts: 0, retries: 0 };
@@ -223,6 +227,7 @@ export class World {
         const site = this.runner.current;
         if (!site || !options.plan?.shouldCrash(point, site)) return;
         this.crashes[point] = (this.crashes[point] ?? 0) + 1;
+        for (const toolRun of this.toolRunsOf.get(site) ?? []) toolRun.crashed = true;
         throw new InjectedCrash(point, describeSite(site));
       },
       toolRan: () => {
@@ -238,14 +243,18 @@ export class World {
         // Only what this invocation loaded counts: a concurrent duplicate may have saved the
         // outcome meanwhile, which is what the idempotency key is for.
         const loaded = this.runner.current?.loadedVersion ?? 0;
-        this.toolRuns.push({
+        const toolRun: ToolRunRecord = {
           tool,
           threadId: context.threadId,
           callId: context.callId,
           idempotencyKey: context.idempotencyKey,
           args: JSON.stringify(args),
           afterSaved: hasOutcome(saved?.events.slice(0, loaded) ?? [], context.callId),
-        });
+          crashed: false,
+        };
+        this.toolRuns.push(toolRun);
+        const site = this.runner.current;
+        if (site) this.toolRunsOf.set(site, [...(this.toolRunsOf.get(site) ?? []), toolRun]);
       },
       after: () => hooks.toolRan(),
     };
@@ -392,8 +401,8 @@ export class World {
             this.responses.accepted++;
             return "accepted" as const;
           } catch (error) {
-            if (error instanceof NotPendingError) {
-              // 409: another click won, or an earlier attempt of this one was saved.
+            if (error instanceof NotPendingError || error instanceof ThreadClosedError) {
+              // 409: another click won, an earlier attempt of this one was saved, or a cancel.
               this.responses.conflicts++;
               return "conflict" as const;
             }
@@ -578,7 +587,8 @@ export class World {
           id: `${thread.id}:${pending.callId}`,
           threadId: thread.id,
           agent: thread.agent,
-          status: pending.kind === "approval" ? "waiting_for_approval" : "waiting_for_human",
+          status: statusWhilePending[pending.kind],
+          kind: pending.kind,
           callId: pending.callId,
           tool: pending.tool,
           args: pending.args,
