@@ -19,6 +19,7 @@ import type { RuntimeDeps } from "./deps.ts";
 /** What the worker did with a step message; logged, and asserted by the tests. */
 export type StepOutcome =
   | "stepped" // one reducer step applied and saved
+  | "stepped_delivered" // a step saved with the messages that waited beside the thread (queued)
   | "resent" // stale message for a running thread: the step it owes was enqueued again
   | "stale" // stale message for a paused or finished thread: dropped
   | "reannounced" // stale message of the step that paused the thread: its notice sent again
@@ -76,7 +77,7 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
   }
   if (versionOf(saved) > version + events.length) {
     await followUp(deps, saved);
-    return "stepped";
+    return "stepped_delivered";
   }
   switch (next.type) {
     case "continue":
