@@ -184,6 +184,14 @@ describe("Function: errorResponse", () => {
     });
   });
 
+  it("tells a client that lost a write race to send it again (Retry-After), and only that one", () => {
+    const lost = errorResponse(new VersionConflictError("t-1", 3));
+    expect([lost.statusCode, lost.headers?.["retry-after"]]).toEqual([409, "1"]);
+    expect(errorResponse(new ThreadBusyError("t-1", "busy")).headers).not.toHaveProperty(
+      "retry-after",
+    );
+  });
+
   it("asks for a bearer token on a 401 only", () => {
     expect(errorResponse(new HttpError("unauthorized", "no")).headers).toMatchObject({
       "www-authenticate": 'Bearer realm="twelve"',
