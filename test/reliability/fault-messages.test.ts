@@ -68,6 +68,68 @@ describe("messages racing steps, redeliveries, crashes and people", () => {
     },
   );
 
+  it("queued messages racing cancels and crashes: each accepted one once, before any cancel", async () => {
+    const totals = { runs: 0, cancelledWithMessages: 0, crashes: {} };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.uniqueArray(fc.nat({ max: 150 }), { maxLength: 6 }),
+        async (seed, at) => {
+          // Prepare: messages queue behind steps in flight while people cancel threads and
+          // invocations crash at every point (kill -9 of a worker)
+          const plan = new CrashSchedule({ points: crashPoints, at, spare: spareLastChances });
+
+          // Act
+          const run = await simulate({
+            scenarios: standardScenarios,
+            seed,
+            plan,
+            messageRace: 0.4,
+            cancelRace: 0.05,
+            ifRunning: "enqueue",
+            duplicateDelivery: 0.3,
+            answerNow: 0.8,
+            reconcilerRace: 0.2,
+          });
+
+          // Assess: a cancelled thread keeps the messages it accepted, all before `cancelled`
+          // (a tool that ran in a step a cancel overtook is the cancel's concern: fault-cancel)
+          const cancelled = new Set(
+            Object.values(run.threads).flatMap((thread) =>
+              thread?.events.some((e) => e.type === "cancelled") ? [thread.id] : [],
+            ),
+          );
+          const broken = checkMessageRun(run).filter(
+            (line) =>
+              !(
+                / ran for .*, no result kept$/.test(line) && cancelled.has(line.split(":")[0] ?? "")
+              ),
+          );
+          for (const thread of Object.values(run.threads)) {
+            const at = thread?.events.findIndex((event) => event.type === "cancelled") ?? -1;
+            if (!thread || at === -1) continue;
+            if (at !== thread.events.length - 1) broken.push(`${thread.id}: events after cancel`);
+            const said = new Set(
+              run.messages.filter((m) => m.threadId === thread.id).map((m) => m.text),
+            );
+            if (thread.events.some((e) => e.type === "user_message" && said.has(e.data.message)))
+              totals.cancelledWithMessages++;
+          }
+          totals.runs++;
+          tally(totals.crashes, run.crashes);
+          if (broken.length > 0) {
+            throw new Error(
+              `seed ${seed}, crashes ${JSON.stringify(plan.fired)}:\n${broken.join("\n")}`,
+            );
+          }
+        },
+      ),
+      { numRuns: runs(80), seed: SEED },
+    );
+    expect(totals.cancelledWithMessages).toBeGreaterThan(0);
+    console.info(`messages and cancels: ${JSON.stringify(totals)}`);
+  });
+
   it("keeps every accepted message when the step queue drops what was sent beside it", async () => {
     // Prepare: a queue that loses every step message carrying a queued message (as SQS loses
     // one to a stop, a SIGKILL or the dead-letter queue); versions that kept the message only
