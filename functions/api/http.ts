@@ -33,6 +33,10 @@ export const HTTP_ERRORS = {
   thread_closed: { status: 409, fields: ["status"] },
   approval_pending: { status: 409, fields: ["callId"] },
   thread_busy: { status: 409 },
+  // A thread holds as many messages waiting for its step in flight as it may.
+  queue_full: { status: 409 },
+  // Lost every try of a race for the thread (many writers at once): send it again (Retry-After).
+  version_conflict: { status: 409 },
   payload_too_large: { status: 413 },
   // An event of the request would not fit a DynamoDB item, and no payload bucket is configured.
   event_too_large: { status: 413 },
@@ -41,7 +45,6 @@ export const HTTP_ERRORS = {
   internal: { status: 500 },
   invalid_config: { status: 500 },
   model_failed: { status: 500 },
-  version_conflict: { status: 500 },
   script_mismatch: { status: 500 },
   corrupt_thread: { status: 500 },
   too_many_events: { status: 500 },
@@ -103,9 +106,22 @@ export function errorResponse(error: TwelveError): APIGatewayProxyStructuredResu
   return json(
     status,
     { error: { code: error.code, message: error.message, ...carried, ...details } },
-    status === 401 ? { "www-authenticate": 'Bearer realm="twelve"' } : {},
+    {
+      ...(status === 401 ? { "www-authenticate": 'Bearer realm="twelve"' } : {}),
+      ...retryAfter(error.code),
+    },
   );
 }
+
+/** Seconds to wait before sending again, for the answers a client should simply repeat. */
+const RETRY_AFTER_SECONDS: Partial<Record<HttpErrorCode, number>> = { version_conflict: 1 };
+
+const retryAfter = (code: string): Record<string, string> => {
+  const seconds = Object.hasOwn(RETRY_AFTER_SECONDS, code)
+    ? RETRY_AFTER_SECONDS[code as HttpErrorCode]
+    : undefined;
+  return seconds === undefined ? {} : { "retry-after": String(seconds) };
+};
 
 /** The answer to a failure of ours: no detail leaves the function (the log has it). */
 export const internalError = (): APIGatewayProxyStructuredResultV2 =>

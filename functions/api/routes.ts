@@ -450,7 +450,7 @@ export const routes: readonly Route[] = [
         404: { description: "no such thread" },
         409: {
           description:
-            "waiting for a decision (approval_pending), running with ifRunning reject (thread_busy), or failed or cancelled (thread_closed)",
+            "waiting for a decision (approval_pending), running with ifRunning reject (thread_busy) or with as many messages queued as it may hold (queue_full), failed or cancelled (thread_closed), or too many writers at once (version_conflict: send it again)",
         },
       },
     },

@@ -235,6 +235,7 @@ function observeStore(store: ThreadStore): ThreadStore {
       if (facts) noteWritten(facts, events);
       return saved;
     },
+    queueMessage: (read, message) => store.queueMessage(read, message),
     list: (query) => store.list(query),
     readEvents: (threadId, query) => store.readEvents(threadId, query),
     delete: (threadId) => store.delete(threadId),

@@ -13,6 +13,7 @@
  * | `thread_closed` | `ThreadClosedError` | no |
  * | `approval_pending` | `ApprovalPendingError` | no |
  * | `thread_busy` | `ThreadBusyError` | no |
+ * | `queue_full` | `QueueFullError` | no |
  * | `idempotency_key_reused` | `IdempotencyKeyReusedError` | no |
  * | `version_conflict` | `VersionConflictError` | yes |
  * | `thread_not_found` | `ThreadNotFoundError` | no |
@@ -142,6 +143,19 @@ export class ThreadBusyError extends TwelveError {
 }
 
 /**
+ * A message queued behind a running thread's step (`ifRunning: "enqueue"`) would pass what a
+ * thread may hold waiting (`MAX_QUEUED_MESSAGES`, `MAX_QUEUED_BYTES`): it is refused, and nothing
+ * is kept.
+ */
+export class QueueFullError extends TwelveError {
+  readonly threadId: string;
+  constructor(threadId: string, message: string) {
+    super(message, { code: "queue_full" });
+    this.threadId = threadId;
+  }
+}
+
+/**
  * An `Idempotency-Key` sent again with another request (agent, message or metadata differ) than
  * the one it first came with: answering with the first thread would hide that the second request
  * was never carried out.
@@ -219,6 +233,7 @@ registerErrorNames({
   ThreadClosedError,
   ApprovalPendingError,
   ThreadBusyError,
+  QueueFullError,
   ModelError,
   NotPendingError,
   VersionConflictError,

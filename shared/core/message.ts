@@ -1,13 +1,26 @@
-import { ApprovalPendingError, ThreadBusyError, ThreadClosedError } from "./errors.ts";
+import {
+  ApprovalPendingError,
+  QueueFullError,
+  ThreadBusyError,
+  ThreadClosedError,
+} from "./errors.ts";
 import type { Actor, ThreadEvent } from "./events.ts";
 import type { Clock } from "./ports.ts";
-import { derivePending, deriveStatus, type Thread } from "./thread.ts";
+import { derivePending, deriveStatus, type Thread, type WaitingMessage } from "./thread.ts";
+
+/** Messages a running thread may hold waiting for its step in flight (`ifRunning: "enqueue"`). */
+export const MAX_QUEUED_MESSAGES = 20;
+/**
+ * Bytes (UTF-8 text of the messages) a thread may hold waiting: they live in the thread's one
+ * meta item in DynamoDB, which holds at most 400 KB.
+ */
+export const MAX_QUEUED_BYTES = 128 * 1024;
 
 /** What a message does to a thread whose step is in flight. */
 export const ifRunningPolicies = ["enqueue", "reject", "interrupt"] as const;
 export type IfRunning = (typeof ifRunningPolicies)[number];
 
-/** What a person's message does now: add `event` to the thread, or wait in the step queue. */
+/** What a person's message does now: add `event` to the thread, or wait beside it in the store. */
 export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "enqueue" };
 
 /**
@@ -16,10 +29,11 @@ export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "
  * - `waiting_for_human`: the answer to the pending question;
  * - `waiting_for_approval`: `ApprovalPendingError`, naming the call: a decision comes first;
  * - `failed`, `cancelled`: `ThreadClosedError`;
- * - `running`, by `ifRunning`: `enqueue` waits in the step queue behind the step in flight (the
- *   queue adds it with `queuedMessage` once that step is saved); `interrupt` is a `user_message`
- *   now, so the step in flight loses its append and the next step sees the message; `reject`
- *   throws `ThreadBusyError`.
+ * - `running`, by `ifRunning`: `enqueue` waits in the store beside the thread (`Thread.queued`)
+ *   until the next append delivers it (`withQueued`), or throws `QueueFullError` when the thread
+ *   holds `MAX_QUEUED_MESSAGES` or `MAX_QUEUED_BYTES` waiting already; `interrupt` is a
+ *   `user_message` now, so the step in flight loses its append and the next step sees the
+ *   message; `reject` throws `ThreadBusyError`.
  *
  * @example
  * const decision = message(thread, { message: "And times 3?", ifRunning: "enqueue" }, clock);
@@ -62,6 +76,7 @@ export function message(
         case "interrupt":
           return userMessage();
         case "enqueue":
+          roomFor(thread, input.message);
           return { type: "enqueue" };
         case "reject":
           throw new ThreadBusyError(
@@ -79,6 +94,22 @@ export function message(
     }
   }
 }
+
+/** Throws `QueueFullError` unless `thread` has room for one more waiting message. */
+function roomFor(thread: Thread, text: string): void {
+  const waiting = thread.queued ?? [];
+  const bytes = waiting.reduce((sum, queued) => sum + bytesOf(queued.message), bytesOf(text));
+  if (waiting.length < MAX_QUEUED_MESSAGES && bytes <= MAX_QUEUED_BYTES) return;
+  throw new QueueFullError(
+    thread.id,
+    `thread ${thread.id} holds ${waiting.length} messages waiting for its step in flight ` +
+      `(at most ${MAX_QUEUED_MESSAGES} messages, ${MAX_QUEUED_BYTES} bytes): send it once the ` +
+      "step is saved, or with ifRunning interrupt",
+  );
+}
+
+const encoder = new TextEncoder();
+const bytesOf = (text: string): number => encoder.encode(text).length;
 
 /**
  * The event a queued message (`ifRunning: "enqueue"`) adds once the step it waited behind is
@@ -117,3 +148,43 @@ export function queuedMessage(
     }
   }
 }
+
+/**
+ * What an append writes when the thread it read holds queued messages (`read.queued`): the
+ * writer's `events`, then each queued message, oldest first, as `queuedMessage` decides on the
+ * thread as it stands by then (the first may answer a question the events just asked). Every
+ * append that moves the thread delivers them all, so no thread pauses or ends with a message
+ * waiting. On a thread the events close (`failed`, `cancelled`), which takes nothing more, each
+ * message goes in just before the closing event instead: kept in the record, never read as a
+ * reply to the closed thread, and seen by the model if an operator retries a failed thread.
+ *
+ * @example
+ * const all = withQueued(thread, events);
+ * await store.append(thread, all, deriveHead([...thread.events, ...all]));
+ */
+export function withQueued(read: Thread, events: readonly ThreadEvent[]): ThreadEvent[] {
+  const out = [...events];
+  for (const queued of read.queued ?? []) {
+    const thread: Thread = { ...read, events: [...read.events, ...out] };
+    const event = queuedMessage(thread, queued);
+    if (event) out.push(event);
+    else out.splice(Math.max(0, closingIndex(out)), 0, asRecord(queued));
+  }
+  return out;
+}
+
+/** The message kept as a `user_message` on a closed thread. */
+const asRecord = (queued: WaitingMessage): ThreadEvent => ({
+  type: "user_message",
+  at: queued.at,
+  ...(queued.by ? { by: queued.by } : {}),
+  data: { message: queued.message },
+});
+
+/**
+ * Where the event that closed the thread sits among `events`; -1 when it was closed before them,
+ * which cannot be: a message waits only on a running thread, and the append that closes it
+ * delivers it.
+ */
+const closingIndex = (events: readonly ThreadEvent[]): number =>
+  events.findIndex((event) => event.type === "cancelled" || event.type === "failed");

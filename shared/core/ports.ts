@@ -1,5 +1,5 @@
 import type { Actor, EscalationReason, ThreadEvent, Usage } from "./events.ts";
-import type { PendingKind, Status, Thread, ThreadHead } from "./thread.ts";
+import type { PendingKind, Status, Thread, ThreadHead, WaitingMessage } from "./thread.ts";
 import type { ToolSpec } from "./tool.ts";
 
 /** One chat message of the rendered context. */
@@ -73,10 +73,15 @@ export interface ListThreadsQuery {
  *
  * - `create` writes a new thread; a repeated `idempotencyKey` returns the thread it created
  *   (as it stands now) with `created: false`; an id that exists is a `VersionConflictError` at 0.
+ * - `load` returns the thread with the messages waiting beside it (`queued`, omitted when none).
  * - `append(read, events, head)` is conditional: it succeeds only while the stored thread is
- *   still at the version of `read` (the thread as the writer loaded it), otherwise it throws
- *   `VersionConflictError` and changes nothing. `head` is the head of `read` + `events`. No
- *   events: returns `read` without writing.
+ *   still at the version of `read` (the thread as the writer loaded it) and holds the messages
+ *   `read.queued` holds, no more, otherwise it throws `VersionConflictError` and changes nothing.
+ *   It removes those messages: the writer delivered them among `events` (`withQueued`). `head`
+ *   is the head of `read` + `events`. No events: returns `read` without writing.
+ * - `queueMessage(read, message)` keeps a message beside the thread without moving its version
+ *   (so the step in flight still saves), on the same condition as `append`; it returns the
+ *   thread with the message added to `queued`.
  * - `list` pages through one status, or all of them (of one agent, if given), most recently
  *   updated first; a cursor that is not the `next` of the same listing throws `InvalidCursorError`.
  * - `readEvents` reads only the events after a version (and the thread's version); `undefined`
@@ -104,22 +109,25 @@ export interface EventsPage {
   events: ThreadEvent[];
   /** The thread's version (its number of events) when read. */
   version: number;
+  /** The messages waiting beside the thread when read (`Thread.queued`); omitted when none. */
+  queued?: readonly WaitingMessage[];
 }
 
 export interface ThreadStore {
   create(input: CreateThreadInput): Promise<{ thread: Thread; created: boolean }>;
   load(threadId: string): Promise<Thread | undefined>;
   append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead): Promise<Thread>;
+  queueMessage(read: Thread, message: WaitingMessage): Promise<Thread>;
   list(query: ListThreadsQuery): Promise<{ threads: ThreadSummary[]; next?: string }>;
   readEvents(threadId: string, query: EventsQuery): Promise<EventsPage | undefined>;
   delete(threadId: string): Promise<boolean>;
 }
 
 /**
- * A request to apply one reducer step to a thread that is at `version`; or, with `queued`, a
- * person's message that waits behind the thread's step in flight (`ifRunning: "enqueue"`), sent
- * when the thread was at `version`. Both share the thread's FIFO group, so the message is added
- * only once that step is saved, and never beside a step in flight.
+ * A request to apply one reducer step to a thread that is at `version`. With `queued`: a
+ * person's message that waited behind the thread's step in flight, as versions before the store
+ * kept such messages (`Thread.queued`) sent them; still read, so an upgrade with messages in
+ * flight loses none. Nothing sends it any more.
  */
 export interface StepMessage {
   threadId: string;
@@ -127,7 +135,7 @@ export interface StepMessage {
   queued?: QueuedMessage;
 }
 
-/** A person's message kept in the step queue until the step in flight is saved. */
+/** A person's message carried in a step message (`StepMessage.queued`, from older versions). */
 export interface QueuedMessage {
   message: string;
   /** When it was sent: the `at` of the event it becomes. */

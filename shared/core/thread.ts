@@ -11,6 +11,19 @@ export interface Thread {
     readonly version: number;
     readonly by?: Actor;
   };
+  /**
+   * Messages sent while a step was in flight (`ifRunning: "enqueue"`), oldest first, kept beside
+   * the events until the next append delivers them (`withQueued`). Omitted when none wait.
+   */
+  readonly queued?: readonly WaitingMessage[];
+}
+
+/** A person's message that waits in the store for the step in flight to be saved. */
+export interface WaitingMessage {
+  readonly message: string;
+  /** When it was sent: the `at` of the event it becomes. */
+  readonly at: string;
+  readonly by?: Actor;
 }
 
 export const statuses = [

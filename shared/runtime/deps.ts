@@ -11,6 +11,8 @@ export interface RuntimeDeps {
   model: Model;
   clock: Clock;
   ids: IdGenerator;
+  /** Uniform in [0, 1): the jitter of retries after a lost race. Default `Math.random`. */
+  random?: () => number;
   /** The URL people follow to see a thread, e.g. `https://api.example.com/threads/{id}`. */
   threadLink(threadId: string): string;
   /** Model prices for the cost estimate `GET /threads/{id}` shows. Default `DEFAULT_PRICES`. */

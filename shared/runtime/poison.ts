@@ -1,7 +1,8 @@
 import { VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type { StepMessage } from "../core/ports.ts";
-import { deriveHead, deriveStatus, versionOf } from "../core/thread.ts";
+import { deriveStatus, versionOf } from "../core/thread.ts";
+import { appendDelivering } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 /**
@@ -23,7 +24,8 @@ export async function failPoisonedStep(
     data: { reason: reason.slice(0, 1000) },
   };
   try {
-    await deps.store.append(thread, [failed], deriveHead([...thread.events, failed]));
+    // A message waiting beside the thread is kept in the record, just before `failed`.
+    await appendDelivering(deps, thread, [failed]);
     return true;
   } catch (error) {
     if (error instanceof VersionConflictError) return false;
@@ -48,7 +50,7 @@ export async function retryFailedThread(
     at: deps.clock.now().toISOString(),
     data: { reason },
   };
-  const saved = await deps.store.append(thread, [retry], deriveHead([...thread.events, retry]));
+  const saved = await appendDelivering(deps, thread, [retry]);
   await deps.queue.enqueue({ threadId, version: versionOf(saved) });
   return "retried";
 }

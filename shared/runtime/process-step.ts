@@ -13,12 +13,14 @@ import {
   type ThreadHead,
   versionOf,
 } from "../core/thread.ts";
+import { appendDelivering } from "./append-event.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 /** What the worker did with a step message; logged, and asserted by the tests. */
 export type StepOutcome =
   | "stepped" // one reducer step applied and saved
+  | "stepped_delivered" // a step saved with the messages that waited beside the thread (queued)
   | "resent" // stale message for a running thread: the step it owes was enqueued again
   | "stale" // stale message for a paused or finished thread: dropped
   | "reannounced" // stale message of the step that paused the thread: its notice sent again
@@ -73,6 +75,10 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     return winner && loaded && versionOf(winner) > versionOf(loaded)
       ? "lost_race_kept"
       : "lost_race";
+  }
+  if (versionOf(saved) > version + events.length) {
+    await followUp(deps, saved);
+    return "stepped_delivered";
   }
   switch (next.type) {
     case "continue":
@@ -225,17 +231,57 @@ const requestIndex = (thread: Thread, callId: string): number =>
       e.data.callId === callId,
   );
 
+/**
+ * Appends `events` with the messages waiting beside the thread (`appendDelivering`), or `null`
+ * when another write moved the thread first. A write that lost only to a message queued after
+ * the load (the same version, more messages waiting) rebases: the same events again, with that
+ * message too, and no second model call.
+ */
 async function appendOrLose(
   deps: RuntimeDeps,
   thread: Thread,
   events: Thread["events"],
   head: ThreadHead,
-) {
-  try {
-    return await deps.store.append(thread, events, head);
-  } catch (error) {
-    if (error instanceof VersionConflictError) return null;
-    throw error;
+): Promise<Thread | null> {
+  for (let read = thread; ; ) {
+    try {
+      return await appendDelivering(deps, read, events, head);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+    }
+    const loaded = await deps.store.load(thread.id);
+    if (!loaded || versionOf(loaded) !== versionOf(thread)) return null;
+    // Only messages are added at one version, never removed: each retry carries at least one more
+    // (a thread holds at most MAX_QUEUED_MESSAGES), so this ends.
+    if ((loaded.queued?.length ?? 0) <= (read.queued?.length ?? 0)) return null;
+    read = loaded;
+  }
+}
+
+/**
+ * What follows a saved step that delivered waiting messages, by where they left the thread: a
+ * message may have answered the question the step asked, or reopened the thread it finished.
+ */
+async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
+  const status = deriveStatus(saved.events);
+  switch (status) {
+    case "running":
+      await deps.queue.enqueue({ threadId: saved.id, version: versionOf(saved) });
+      return;
+    case "waiting_for_human":
+    case "waiting_for_approval":
+      await announceWaiting(deps, saved);
+      return;
+    case "done":
+    case "failed":
+      await announceEnd(deps, saved);
+      return;
+    case "cancelled":
+      return;
+    default: {
+      const unknown: never = status;
+      throw new TypeError(`unknown status ${unknown}`);
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type {
   ThreadStore,
   ThreadSummary,
 } from "../core/ports.ts";
-import { type Thread, type ThreadHead, versionOf } from "../core/thread.ts";
+import { type Thread, type ThreadHead, versionOf, type WaitingMessage } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 export interface ThreadCacheOptions {
@@ -102,11 +102,17 @@ export class CachedThreadStore implements ThreadStore {
       }
       if (newer !== "replaced") {
         this.counts.hits++;
+        // The messages waiting come with the meta item the read of new events takes anyway.
+        const { queued: _held, ...base } = held.thread;
         const thread =
-          newer.length === 0
+          newer.events.length === 0 && !newer.queued && !held.thread.queued
             ? held.thread
-            : { ...held.thread, events: [...held.thread.events, ...newer] };
-        this.keep(thread, held, newer);
+            : {
+                ...base,
+                events: [...base.events, ...newer.events],
+                ...(newer.queued ? { queued: newer.queued } : {}),
+              };
+        this.keep(thread, held, newer.events);
         return thread;
       }
       this.evict(threadId);
@@ -129,6 +135,16 @@ export class CachedThreadStore implements ThreadStore {
     const held = this.entries.get(read.id);
     this.keep(saved, held && versionOf(held.thread) === versionOf(read) ? held : undefined, events);
     return saved;
+  }
+
+  /** The store's `queueMessage`; a `VersionConflictError` drops the entry, as for `append`. */
+  async queueMessage(read: Thread, message: WaitingMessage): Promise<Thread> {
+    try {
+      return await this.store.queueMessage(read, message);
+    } catch (error) {
+      if (error instanceof VersionConflictError) this.evict(read.id);
+      throw error;
+    }
   }
 
   list(query: ListThreadsQuery): Promise<{ threads: ThreadSummary[]; next?: string }> {
@@ -155,13 +171,15 @@ export class CachedThreadStore implements ThreadStore {
   }
 
   /**
-   * Every event stored after version `after`: "gone" when the thread does not exist, "replaced"
-   * when it is stored below `after` (or the store hands back fewer events than its version).
+   * Every event stored after version `after`, and the messages waiting as the last page read them
+   * (waiting messages are removed only by an append, which would show as more events): "gone"
+   * when the thread does not exist, "replaced" when it is stored below `after` (or the store
+   * hands back fewer events than its version).
    */
   private async eventsAfter(
     threadId: string,
     after: number,
-  ): Promise<ThreadEvent[] | "gone" | "replaced"> {
+  ): Promise<Pick<EventsPage, "events" | "queued"> | "gone" | "replaced"> {
     const events: ThreadEvent[] = [];
     for (let from = after; ; ) {
       const page = await this.store.readEvents(threadId, { after: from, limit: PAGE });
@@ -169,7 +187,7 @@ export class CachedThreadStore implements ThreadStore {
       if (page.version < after) return "replaced";
       events.push(...page.events);
       from += page.events.length;
-      if (from >= page.version) return events;
+      if (from >= page.version) return { events, ...(page.queued ? { queued: page.queued } : {}) };
       if (page.events.length === 0) return "replaced";
     }
   }

@@ -12,7 +12,7 @@ import type {
   ThreadStore,
   ThreadSummary,
 } from "../core/ports.ts";
-import { type Thread, type ThreadHead, versionOf } from "../core/thread.ts";
+import { type Thread, type ThreadHead, versionOf, type WaitingMessage } from "../core/thread.ts";
 
 interface Stored {
   thread: Thread;
@@ -73,8 +73,12 @@ export class MemoryThreadStore implements ThreadStore {
   ): Promise<EventsPage | undefined> {
     const stored = this.threads.get(threadId);
     if (!stored) return undefined;
-    const { events } = stored.thread;
-    return { events: events.slice(after, after + limit), version: events.length };
+    const { events, queued } = stored.thread;
+    return {
+      events: events.slice(after, after + limit),
+      version: events.length,
+      ...(queued ? { queued } : {}),
+    };
   }
 
   async delete(threadId: string) {
@@ -91,13 +95,33 @@ export class MemoryThreadStore implements ThreadStore {
 
   async append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead) {
     if (events.length === 0) return read;
-    const stored = this.threads.get(read.id);
-    if (!stored || versionOf(stored.thread) !== versionOf(read)) {
-      throw new VersionConflictError(read.id, versionOf(read));
-    }
-    const thread = { ...stored.thread, events: [...stored.thread.events, ...events] };
+    const stored = this.current(read);
+    // The messages `read` held were delivered among `events`: none waits any more.
+    const { queued: _delivered, ...rest } = stored.thread;
+    const thread = { ...rest, events: [...stored.thread.events, ...events] };
     this.threads.set(read.id, { ...stored, thread, head });
     return thread;
+  }
+
+  async queueMessage(read: Thread, message: WaitingMessage) {
+    const stored = this.current(read);
+    const thread = { ...stored.thread, queued: [...(stored.thread.queued ?? []), message] };
+    this.threads.set(read.id, { ...stored, thread });
+    return thread;
+  }
+
+  /** The stored thread, if it is still as `read` saw it (version and messages waiting). */
+  private current(read: Thread): Stored {
+    const stored = this.threads.get(read.id);
+    const waiting = (thread: Thread) => thread.queued?.length ?? 0;
+    if (
+      !stored ||
+      versionOf(stored.thread) !== versionOf(read) ||
+      waiting(stored.thread) !== waiting(read)
+    ) {
+      throw new VersionConflictError(read.id, versionOf(read));
+    }
+    return stored;
   }
 
   async list({ status, agent, limit = 50, cursor }: ListThreadsQuery) {

@@ -255,6 +255,80 @@ export function describeThreadStoreContract(
       });
     });
 
+    describe("Method: queueMessage", () => {
+      const waiting = (clock: Clock, text: string) => ({
+        message: text,
+        at: clock.now().toISOString(),
+        by: { principal: "alice", via: "api" as const },
+      });
+
+      it("keeps messages beside the thread, oldest first, without moving its version", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const first = waiting(clock, "also staging");
+        const second = waiting(clock, "and prod");
+
+        // Act
+        const once = await store.queueMessage(read, first);
+        const twice = await store.queueMessage(once, second);
+
+        // Assess
+        expect(twice).toEqual({ ...read, queued: [first, second] });
+        expect(await store.load("thr_a")).toEqual(twice);
+        expect(await store.readEvents("thr_a", { after: 1, limit: 10 })).toEqual({
+          events: [],
+          version: 1,
+          queued: [first, second],
+        });
+        expect(await store.list({ status: "running" })).toMatchObject({
+          threads: [{ threadId: "thr_a", updatedAt: read.events[0]?.at }],
+        });
+      });
+
+      it("lets the step in flight append, and the append removes what it read waiting", async () => {
+        // Prepare: the step loaded the thread, then a message was queued and the step reloaded
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const queued = await store.queueMessage(read, waiting(clock, "also staging"));
+
+        // Act: the stale read loses; the read that holds the message appends
+        const stale = await rejection(appendEvents(store, read, toolRound(clock, 1)));
+        const saved = await appendEvents(store, queued, toolRound(clock, 2));
+
+        // Assess
+        expect(stale).toBeInstanceOf(VersionConflictError);
+        expect(saved.queued).toBeUndefined();
+        expect(await store.load("thr_a")).toEqual(saved);
+        expect((await store.readEvents("thr_a", { after: 3, limit: 10 }))?.queued).toBeUndefined();
+      });
+
+      it("refuses a read the thread has moved past, or with other messages waiting", async () => {
+        // Prepare
+        const store = await makeStore();
+        const clock = steppingClock();
+        const { thread: read } = await createThread(store, launched("thr_a", clock));
+        const moved = await appendEvents(store, read, toolRound(clock, 1));
+        const kept = await store.queueMessage(moved, waiting(clock, "one"));
+
+        // Act
+        const past = await rejection(store.queueMessage(read, waiting(clock, "late")));
+        const other = await rejection(store.queueMessage(moved, waiting(clock, "two")));
+        const missing = await rejection(
+          store.queueMessage({ ...read, id: "thr_nobody" }, waiting(clock, "x")),
+        );
+
+        // Assess
+        for (const error of [past, other, missing]) {
+          expect(error).toBeInstanceOf(VersionConflictError);
+        }
+        expect(await store.load("thr_a")).toEqual(kept);
+        expect(await store.load("thr_nobody")).toBeUndefined();
+      });
+    });
+
     describe("Method: list", () => {
       it("lists one status newest first, page by page through the cursor", async () => {
         // Prepare

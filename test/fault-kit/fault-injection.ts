@@ -134,6 +134,10 @@ export function faultyStore(inner: ThreadStore, hooks: FaultHooks): ThreadStore 
       hooks.crashPoint("after_append");
       return saved;
     },
+    queueMessage: async (read, message) => {
+      await hooks.beforeCall();
+      return inner.queueMessage(read, message);
+    },
     list: async (query) => {
       await hooks.beforeCall();
       return inner.list(query);

@@ -72,55 +72,83 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe("kill -9 of the whole local stack", () => {
-  it("loses no thread: after a restart every thread finishes", { timeout: 180_000 }, async () => {
-    // Prepare
-    const ports = { port: await freePort(), dynamo: await freePort(), sqs: await freePort() };
-    used = ports;
-    await start(ports);
-    const url = `http://127.0.0.1:${ports.port}`;
-    const ids = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => {
-        const response = await fetch(`${url}/threads`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ agent: "calculator", message: `${i} + 1 * 2 - 3` }),
-        });
-        return ((await response.json()) as { threadId: string }).threadId;
-      }),
-    );
-
-    const statusOf = async (id: string) =>
-      ((await (await fetch(`${url}/threads/${id}`)).json()) as { status: string }).status;
-    const before = await Promise.all(ids.map(statusOf));
-
-    // Act: kill everything mid-flight, then start again on the same data
-    killGroup("SIGKILL");
-    expect(before.filter((status) => status !== "done").length).toBeGreaterThan(0);
-    await portsFreed(ports);
-    await start(ports);
-
-    // Assess
-    const deadline = Date.now() + 60_000;
-    let statuses: string[] = [];
-    while (Date.now() < deadline) {
-      statuses = await Promise.all(
-        ids.map(
-          async (id) =>
-            ((await (await fetch(`${url}/threads/${id}`)).json()) as { status: string }).status,
-        ),
+describe("kill -9 (or Ctrl-C) of the whole local stack", () => {
+  // Ctrl-C in a terminal sends SIGINT to the whole foreground process group, as here
+  for (const signal of ["SIGKILL", "SIGINT"] as const) {
+    it(`${signal}: loses no thread and no queued message: after a restart every thread finishes`, {
+      timeout: 180_000,
+    }, async () => {
+      // Prepare: a stack left by the case before is gone first
+      killGroup("SIGKILL");
+      if (used) await portsFreed(used);
+      const ports = { port: await freePort(), dynamo: await freePort(), sqs: await freePort() };
+      used = ports;
+      await start(ports);
+      const url = `http://127.0.0.1:${ports.port}`;
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const response = await fetch(`${url}/threads`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ agent: "calculator", message: `${i} + 1 * 2 - 3` }),
+          });
+          return ((await response.json()) as { threadId: string }).threadId;
+        }),
       );
-      if (statuses.every((status) => status === "done")) break;
-      await sleep(250);
-    }
-    expect(statuses).toEqual(ids.map(() => "done"));
-    for (const [i, id] of ids.entries()) {
-      const thread = (await (await fetch(`${url}/threads/${id}`)).json()) as {
-        output: string;
-        events: unknown[];
-      };
-      expect(thread.output).toBe(`${i} + 1 * 2 - 3 = ${i + 2 - 3}`);
-      expect(thread.events).toHaveLength(9);
-    }
-  });
+
+      // Half of them are sent a message while they run (queued behind the step in flight)
+      const sent = await Promise.all(
+        ids.slice(0, 10).map(async (id, i) => {
+          const response = await fetch(`${url}/threads/${id}/messages`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ message: `And ${i} * 2?`, ifRunning: "enqueue" }),
+          });
+          return response.status;
+        }),
+      );
+      expect(sent).toEqual(ids.slice(0, 10).map(() => 202));
+
+      const statusOf = async (id: string) =>
+        ((await (await fetch(`${url}/threads/${id}`)).json()) as { status: string }).status;
+      const before = await Promise.all(ids.map(statusOf));
+
+      // Act: stop everything mid-flight, then start again on the same data
+      killGroup(signal);
+      expect(before.filter((status) => status !== "done").length).toBeGreaterThan(0);
+      await portsFreed(ports);
+      await start(ports);
+
+      // Assess
+      const deadline = Date.now() + 60_000;
+      let statuses: string[] = [];
+      while (Date.now() < deadline) {
+        statuses = await Promise.all(
+          ids.map(
+            async (id) =>
+              ((await (await fetch(`${url}/threads/${id}`)).json()) as { status: string }).status,
+          ),
+        );
+        if (statuses.every((status) => status === "done")) break;
+        await sleep(250);
+      }
+      expect(statuses).toEqual(ids.map(() => "done"));
+      for (const [i, id] of ids.entries()) {
+        const thread = (await (await fetch(`${url}/threads/${id}`)).json()) as {
+          output: string;
+          events: unknown[];
+        };
+        if (i >= 10) {
+          expect(thread.output).toBe(`${i} + 1 * 2 - 3 = ${i + 2 - 3}`);
+          expect(thread.events).toHaveLength(9);
+          continue;
+        }
+        // A message accepted with 202 survives the kill, once, and is answered
+        const said = (thread.events as { type: string; data: { message?: string } }[]).filter(
+          (event) => event.type === "user_message" && event.data.message === `And ${i} * 2?`,
+        );
+        expect([i, said.length, thread.output]).toEqual([i, 1, `${i} * 2 = ${i * 2}`]);
+      }
+    });
+  }
 });

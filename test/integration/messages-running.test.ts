@@ -154,6 +154,37 @@ describe("POST /threads/{id}/messages while a step is in flight", () => {
     expect((await api.waitFor(threadId, "done")).output).toBe("9 + 9 = 18");
   });
 
+  it("40 interrupts and 10 queued messages at once: no 5xx, each accepted message in the thread once", async () => {
+    // Prepare
+    const { threadId, release } = await launchHeld("What is 1 + 2? (crowd)");
+    const texts = Array.from({ length: 50 }, (_, n) => `Note ${n} (crowd).`);
+
+    // Act: every message races every other for the thread's next version
+    const answers = await Promise.all(
+      texts.map((message, n) =>
+        send(threadId, { message, ifRunning: n % 5 === 4 ? "enqueue" : "interrupt" }),
+      ),
+    );
+    release();
+    const done = await api.waitFor(threadId, "done", 60_000);
+
+    // Assess: a lost race is a 409 the client may send again, never a 500; what was accepted
+    // is there exactly once, what was refused is not there
+    const said = done.events.flatMap((e) =>
+      e.type === "user_message" ? [e.data.message as string] : [],
+    );
+    const refused = answers.filter((answer) => answer.status !== 202);
+    for (const answer of refused) {
+      expect([answer.status, answer.body.error.code]).toEqual([409, "version_conflict"]);
+    }
+    texts.forEach((text, n) => {
+      const times = said.filter((message) => message === text).length;
+      expect([text, times]).toEqual([text, answers[n]?.status === 202 ? 1 : 0]);
+    });
+    expect(refused.length).toBeLessThan(texts.length / 2);
+    console.info(`50 concurrent messages: ${refused.length} answered 409 version_conflict`);
+  });
+
   it("records who did what: by.principal and by.via on launches, messages, decisions, cancels, forks", async () => {
     const { body } = await api.launch("calculator", "What is 8 / 2?");
     const waiting = await api.waitFor(body.threadId, "waiting_for_approval");

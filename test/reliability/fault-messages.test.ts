@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { IfRunning } from "../../shared/core/message.ts";
-import type { StepQueue } from "../../shared/core/ports.ts";
+import type { StepQueue, ThreadStore } from "../../shared/core/ports.ts";
+import type { Thread } from "../../shared/core/thread.ts";
 import { CrashSchedule, crashPoints } from "../fault-kit/fault-injection.ts";
 import { runs, SEED } from "./support/budget.ts";
 import { checkMessageRun, tally } from "./support/invariants.ts";
@@ -59,7 +60,7 @@ describe("messages racing steps, redeliveries, crashes and people", () => {
       if (ifRunning === "reject") expect(totals.refused).toBeGreaterThan(0);
       else expect(totals.running).toBeGreaterThan(0);
       if (ifRunning === "enqueue")
-        expect(totals.outcomes).toMatchObject({ delivered: expect.any(Number) });
+        expect(totals.outcomes).toMatchObject({ stepped_delivered: expect.any(Number) });
       if (ifRunning === "interrupt") {
         expect(totals.outcomes).toMatchObject({ lost_race_kept: expect.any(Number) });
       }
@@ -67,9 +68,105 @@ describe("messages racing steps, redeliveries, crashes and people", () => {
     },
   );
 
-  it("is shown to fail on a queue that drops queued messages", async () => {
+  it("queued messages racing cancels and crashes: each accepted one once, before any cancel", async () => {
+    const totals = { runs: 0, cancelledWithMessages: 0, crashes: {} };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.uniqueArray(fc.nat({ max: 150 }), { maxLength: 6 }),
+        async (seed, at) => {
+          // Prepare: messages queue behind steps in flight while people cancel threads and
+          // invocations crash at every point (kill -9 of a worker)
+          const plan = new CrashSchedule({ points: crashPoints, at, spare: spareLastChances });
+
+          // Act
+          const run = await simulate({
+            scenarios: standardScenarios,
+            seed,
+            plan,
+            messageRace: 0.4,
+            cancelRace: 0.05,
+            ifRunning: "enqueue",
+            duplicateDelivery: 0.3,
+            answerNow: 0.8,
+            reconcilerRace: 0.2,
+          });
+
+          // Assess: a cancelled thread keeps the messages it accepted, all before `cancelled`
+          // (a tool that ran in a step a cancel overtook is the cancel's concern: fault-cancel)
+          const cancelled = new Set(
+            Object.values(run.threads).flatMap((thread) =>
+              thread?.events.some((e) => e.type === "cancelled") ? [thread.id] : [],
+            ),
+          );
+          const broken = checkMessageRun(run).filter(
+            (line) =>
+              !(
+                / ran for .*, no result kept$/.test(line) && cancelled.has(line.split(":")[0] ?? "")
+              ),
+          );
+          for (const thread of Object.values(run.threads)) {
+            const at = thread?.events.findIndex((event) => event.type === "cancelled") ?? -1;
+            if (!thread || at === -1) continue;
+            if (at !== thread.events.length - 1) broken.push(`${thread.id}: events after cancel`);
+            const said = new Set(
+              run.messages.filter((m) => m.threadId === thread.id).map((m) => m.text),
+            );
+            if (thread.events.some((e) => e.type === "user_message" && said.has(e.data.message)))
+              totals.cancelledWithMessages++;
+          }
+          totals.runs++;
+          tally(totals.crashes, run.crashes);
+          if (broken.length > 0) {
+            throw new Error(
+              `seed ${seed}, crashes ${JSON.stringify(plan.fired)}:\n${broken.join("\n")}`,
+            );
+          }
+        },
+      ),
+      { numRuns: runs(80), seed: SEED },
+    );
+    expect(totals.cancelledWithMessages).toBeGreaterThan(0);
+    console.info(`messages and cancels: ${JSON.stringify(totals)}`);
+  });
+
+  it("keeps every accepted message when the step queue drops what was sent beside it", async () => {
+    // Prepare: a queue that loses every step message carrying a queued message (as SQS loses
+    // one to a stop, a SIGKILL or the dead-letter queue); versions that kept the message only
+    // there lost it
     const dropsQueued = (queue: StepQueue): StepQueue => ({
       enqueue: async (message) => (message.queued ? undefined : queue.enqueue(message)),
+    });
+    const broken: string[] = [];
+    let queued = 0;
+    for (let seed = 0; seed < 20; seed++) {
+      // Act
+      const run = await simulate({
+        scenarios: standardScenarios,
+        seed,
+        messageRace: 0.5,
+        ifRunning: "enqueue",
+        answerNow: 0.8,
+        mutate: { queue: dropsQueued },
+      });
+      broken.push(...checkMessageRun(run).map((line) => `seed ${seed}: ${line}`));
+      queued += run.messages.filter((message) => message.status === "running").length;
+    }
+
+    // Assess
+    expect(broken).toEqual([]);
+    expect(queued).toBeGreaterThan(0);
+  });
+
+  it("is shown to fail on a store that loses queued messages", async () => {
+    const losesQueued = (store: ThreadStore): ThreadStore => ({
+      create: (input) => store.create(input),
+      load: (threadId) => store.load(threadId),
+      append: (read, events, head) => store.append(read, events, head),
+      queueMessage: async (read: Thread) => read,
+      list: (query) => store.list(query),
+      readEvents: (threadId, query) => store.readEvents(threadId, query),
+      delete: (threadId) => store.delete(threadId),
     });
     const broken: string[] = [];
     for (let seed = 0; seed < 20 && broken.length === 0; seed++) {
@@ -79,7 +176,7 @@ describe("messages racing steps, redeliveries, crashes and people", () => {
         messageRace: 0.5,
         ifRunning: "enqueue",
         answerNow: 0.8,
-        mutate: { queue: dropsQueued },
+        mutate: { store: losesQueued },
       });
       broken.push(...checkMessageRun(run));
     }

@@ -54,6 +54,7 @@ function staleFirstLoad(store: ThreadStore, snapshot: Thread): ThreadStore {
     readEvents: (threadId, query) => store.readEvents(threadId, query),
     delete: (threadId) => store.delete(threadId),
     append: (read, events, head) => store.append(read, events, head),
+    queueMessage: (read, message) => store.queueMessage(read, message),
     load: async (id) => {
       if (!first) return store.load(id);
       first = false;

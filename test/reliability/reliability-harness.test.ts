@@ -49,6 +49,7 @@ const unconditional = (store: ThreadStore): ThreadStore => ({
   list: (query) => store.list(query),
   readEvents: (threadId, query) => store.readEvents(threadId, query),
   delete: (threadId) => store.delete(threadId),
+  queueMessage: (read, message) => store.queueMessage(read, message),
   append: async (read, events, head) =>
     store.append((await store.load(read.id)) ?? read, events, head),
 });

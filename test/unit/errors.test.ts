@@ -27,6 +27,7 @@ import {
   isRetryable,
   ModelError,
   NotPendingError,
+  QueueFullError,
   ScriptError,
   ThreadBusyError,
   ThreadClosedError,
@@ -47,6 +48,7 @@ const samples: [TwelveError, string, boolean][] = [
   [new ThreadClosedError("t-1", "done", "thread t-1 is done"), "thread_closed", false],
   [new ApprovalPendingError("t-1", "call_3", "decide first"), "approval_pending", false],
   [new ThreadBusyError("t-1", "running"), "thread_busy", false],
+  [new QueueFullError("t-1", "full"), "queue_full", false],
   [new IdempotencyKeyReusedError("k-1"), "idempotency_key_reused", false],
   [new VersionConflictError("t-1", 3), "version_conflict", true],
   [new ThreadNotFoundError("t-1"), "thread_not_found", false],
@@ -153,11 +155,12 @@ describe("Table: HTTP_ERRORS", () => {
     [new ThreadClosedError("t-1", "done", "thread t-1 is done"), 409],
     [new ApprovalPendingError("t-1", "call_3", "decide first"), 409],
     [new ThreadBusyError("t-1", "running"), 409],
+    [new QueueFullError("t-1", "full"), 409],
     [new InvalidCursorError(), 400],
     [new HttpError("payload_too_large", "too big"), 413],
     [new HttpError("method_not_allowed", "no", { allowed: ["GET"] }), 405],
     [new HttpError("unauthorized", "no key"), 401],
-    [new VersionConflictError("t-1", 1), 500],
+    [new VersionConflictError("t-1", 1), 409],
     [new ConfigError("bad"), 500],
     [new TwelveError("custom", { code: "quota_exceeded" }), 500],
     [new Error("a bug"), 500],
@@ -179,6 +182,14 @@ describe("Function: errorResponse", () => {
     expect(bodyOf(new ThreadNotFoundError("t-1"))).toEqual({
       error: { code: "thread_not_found", message: "thread t-1 not found" },
     });
+  });
+
+  it("tells a client that lost a write race to send it again (Retry-After), and only that one", () => {
+    const lost = errorResponse(new VersionConflictError("t-1", 3));
+    expect([lost.statusCode, lost.headers?.["retry-after"]]).toEqual([409, "1"]);
+    expect(errorResponse(new ThreadBusyError("t-1", "busy")).headers).not.toHaveProperty(
+      "retry-after",
+    );
   });
 
   it("asks for a bearer token on a 401 only", () => {

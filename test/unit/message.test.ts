@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
   ApprovalPendingError,
+  QueueFullError,
   ThreadBusyError,
   ThreadClosedError,
 } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
-import { ifRunningPolicies, message } from "../../shared/core/message.ts";
+import {
+  ifRunningPolicies,
+  MAX_QUEUED_BYTES,
+  MAX_QUEUED_MESSAGES,
+  message,
+  withQueued,
+} from "../../shared/core/message.ts";
+import { deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
 import { call, ScriptedModel } from "../../shared/testing/index.ts";
@@ -116,6 +124,96 @@ describe("Function: message", () => {
     expect(message(done, { message: "and 3?", ifRunning: "reject" }, clock)).toEqual({
       type: "append",
       event: { type: "user_message", at: "2026-12-01T10:00:00.000Z", data: { message: "and 3?" } },
+    });
+  });
+});
+
+describe("Function: withQueued", () => {
+  const at = (n: number) => `2026-01-01T00:00:0${n}.000Z`;
+  const launchedEvent: ThreadEvent = { type: "user_message", at: at(0), data: { message: "go" } };
+  const running = (texts: string[]): Thread => ({
+    id: "thr_q",
+    agent: "calculator",
+    events: [launchedEvent],
+    queued: texts.map((text, n) => ({ message: text, at: at(n + 1) })),
+  });
+  const types = (events: readonly ThreadEvent[]) => events.map((event) => event.type);
+
+  it("delivers the waiting messages after the step's events, oldest first", () => {
+    const step: ThreadEvent[] = [
+      {
+        type: "tool_call",
+        at: at(5),
+        data: { callId: "c1", tool: "add", args: {}, source: "model" },
+      },
+    ];
+    const all = withQueued(running(["one", "two"]), step);
+    expect(all).toEqual([
+      ...step,
+      { type: "user_message", at: at(1), data: { message: "one" } },
+      { type: "user_message", at: at(2), data: { message: "two" } },
+    ]);
+  });
+
+  it("answers the question the step just asked, then reads the rest as messages", () => {
+    const asked: ThreadEvent = {
+      type: "human_input_requested",
+      at: at(5),
+      data: { callId: "c9", tool: "ask", args: {}, message: "which?", reason: "tool" },
+    };
+    const all = withQueued(running(["this one", "and hi"]), [asked]);
+    expect(all.slice(1)).toEqual([
+      { type: "human_response", at: at(1), data: { callId: "c9", response: "this one" } },
+      { type: "user_message", at: at(2), data: { message: "and hi" } },
+    ]);
+    expect(deriveStatus([launchedEvent, ...all])).toBe("running");
+  });
+
+  it("reopens a thread the step finished: the message is its next turn", () => {
+    const done: ThreadEvent = { type: "done", at: at(5), data: { callId: "c1", output: "7" } };
+    const all = withQueued(running(["and times 2?"]), [done]);
+    expect(types(all)).toEqual(["done", "user_message"]);
+    expect(deriveStatus([launchedEvent, ...all])).toBe("running");
+  });
+
+  it("keeps the messages in the record just before a cancel or a failure", () => {
+    const cancelled: ThreadEvent = { type: "cancelled", at: at(5), data: {} };
+    const failed: ThreadEvent = { type: "failed", at: at(5), data: { reason: "poison" } };
+    const thread = running(["one", "two"]);
+    for (const closing of [cancelled, failed]) {
+      const all = withQueued(thread, [closing]);
+      expect(types(all)).toEqual(["user_message", "user_message", closing.type]);
+      expect(all.at(-1)).toBe(closing);
+      expect(deriveStatus([launchedEvent, ...all])).toBe(closing.type);
+    }
+  });
+
+  it("adds nothing when no message waits", () => {
+    const step: ThreadEvent[] = [{ type: "cancelled", at: at(5), data: {} }];
+    expect(withQueued(running([]), step)).toEqual(step);
+  });
+});
+
+describe("Function: message (ifRunning enqueue)", () => {
+  const clock = { now: () => new Date("2026-01-01T00:00:00.000Z") };
+  const thread = (queued: string[]): Thread => ({
+    id: "thr_q",
+    agent: "calculator",
+    events: [{ type: "user_message", at: "2026-01-01T00:00:00.000Z", data: { message: "go" } }],
+    queued: queued.map((text) => ({ message: text, at: "2026-01-01T00:00:00.000Z" })),
+  });
+
+  it("waits while the thread has room, and refuses with queue_full past either bound", () => {
+    const enqueue = { message: "x", ifRunning: "enqueue" } as const;
+    const many = Array.from({ length: MAX_QUEUED_MESSAGES }, () => "m");
+    const big = ["a".repeat(MAX_QUEUED_BYTES)];
+    expect(message(thread(many.slice(1)), enqueue, clock)).toEqual({ type: "enqueue" });
+    expect(() => message(thread(many), enqueue, clock)).toThrow(QueueFullError);
+    expect(() => message(thread(big), enqueue, clock)).toThrow(
+      expect.objectContaining({ code: "queue_full", threadId: "thr_q" }),
+    );
+    expect(message(thread(big), { ...enqueue, ifRunning: "interrupt" }, clock)).toMatchObject({
+      type: "append",
     });
   });
 });

@@ -210,6 +210,7 @@ describe("Function: waitingMessage, decidedMessage, endedMessage: the model's wo
     threadId: "thr_1",
     agent: "calculator",
     status: "waiting_for_human" as const,
+    kind: "human_input" as const,
     callId: "call_1",
     tool: "request_more_information",
     args: { message: hostile },
@@ -230,7 +231,12 @@ describe("Function: waitingMessage, decidedMessage, endedMessage: the model's wo
   });
 
   it("escapes an approval's tool name in its text", () => {
-    const message = waitingMessage({ ...notice, status: "waiting_for_approval", tool: hostile });
+    const message = waitingMessage({
+      ...notice,
+      status: "waiting_for_approval",
+      kind: "approval",
+      tool: hostile,
+    });
     shown(message.text);
   });
 

@@ -1,7 +1,7 @@
-import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { TransactWriteCommandInput, UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { actor, type ThreadEvent, threadEvent } from "../../core/events.ts";
-import type { Status, Thread, ThreadHead } from "../../core/thread.ts";
+import type { Status, Thread, ThreadHead, WaitingMessage } from "../../core/thread.ts";
 import { CorruptThreadError } from "./errors.ts";
 import { fromStoredData, plainNumbers, type StoredData, toStoredData } from "./event-data.ts";
 import { EVENT_PREFIX, eventSk, indexKeys, META_SK, threadPk } from "./keys.ts";
@@ -23,6 +23,11 @@ import { upcast } from "./upcasters.ts";
  * An event item may hold `dataRef` (its data in the payload bucket, `payloads.ts`) in place of
  * `dataJson`: the event's shape is the same, so that came without a new version; code from
  * before it reads such an item as a `CorruptThreadError` naming it, never as other data.
+ *
+ * The meta item may hold `queued`, the messages waiting for the step in flight (a list of
+ * `{ message, at, by? }`, oldest first; absent when none wait), also without a new version:
+ * an item without it holds none, and code from before it ignores it (a message queued while
+ * such code still appends is delivered by the next append of this code, late but not lost).
  */
 export const SCHEMA_VERSION = 2;
 
@@ -109,11 +114,14 @@ export function appendTransactItems(input: {
   expiresAt: number;
   /** Each event's data as its item holds it (same order as `events`); default inline. */
   stored?: readonly StoredData[];
+  /** How many messages waited beside the thread as read: all delivered among `events`. */
+  queued?: number;
 }): TransactItems {
   const { tableName: TableName, threadId, agent, expected, events, head, expiresAt } = input;
   if (events.length === 0) return [];
   const pk = threadPk(threadId);
   const keys = indexKeys({ threadId, agent, ...head });
+  const queued = input.queued ?? 0;
   return [
     {
       Update: {
@@ -122,12 +130,17 @@ export function appendTransactItems(input: {
         UpdateExpression:
           "SET #version = #version + :count, #status = :status, updatedAt = :updatedAt, " +
           "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk, " +
-          "expiresAt = :expiresAt",
-        ConditionExpression: "#version = :expected",
-        ExpressionAttributeNames: { "#version": "version", "#status": "status" },
+          "expiresAt = :expiresAt REMOVE #queued",
+        ConditionExpression: `#version = :expected AND ${queuedIs(queued)}`,
+        ExpressionAttributeNames: {
+          "#version": "version",
+          "#status": "status",
+          "#queued": "queued",
+        },
         ExpressionAttributeValues: {
           ":count": events.length,
           ":expected": expected,
+          ...(queued > 0 ? { ":queued": queued } : {}),
           ":status": head.status,
           ":updatedAt": head.updatedAt,
           ":gsi1pk": keys.gsi1pk,
@@ -148,6 +161,54 @@ export function appendTransactItems(input: {
   ];
 }
 
+/**
+ * The condition that the meta item holds exactly the `count` messages the writer read: at one
+ * version the list only grows (only an append, which moves the version, empties it), so its
+ * length names it.
+ */
+const queuedIs = (count: number): string =>
+  count === 0 ? "attribute_not_exists(#queued)" : "size(#queued) = :queued";
+
+/**
+ * The update that keeps one more message beside the thread, without moving its version: it
+ * holds only while the meta item is still at `expected` with the `queued` messages the writer
+ * read (so a step that read fewer loses its append and delivers this one on its retry).
+ */
+export function queueMessageUpdate(input: {
+  tableName: string;
+  threadId: string;
+  expected: number;
+  queued: number;
+  message: WaitingMessage;
+}): UpdateCommandInput {
+  const { message } = input;
+  return {
+    TableName: input.tableName,
+    Key: { pk: threadPk(input.threadId), sk: META_SK },
+    UpdateExpression: "SET #queued = list_append(if_not_exists(#queued, :none), :message)",
+    ConditionExpression: `#version = :expected AND ${queuedIs(input.queued)}`,
+    ExpressionAttributeNames: { "#version": "version", "#queued": "queued" },
+    ExpressionAttributeValues: {
+      ":expected": input.expected,
+      ":none": [],
+      ":message": [
+        {
+          message: message.message,
+          at: message.at,
+          ...(message.by ? { by: message.by } : {}),
+        },
+      ],
+      ...(input.queued > 0 ? { ":queued": input.queued } : {}),
+    },
+  };
+}
+
+const waitingMessage = z.object({
+  message: z.string(),
+  at: z.string(),
+  by: actor.optional(),
+});
+
 const meta = z.object({
   agent: z.string(),
   version: z.number().int().nonnegative(),
@@ -155,7 +216,19 @@ const meta = z.object({
   forkedFrom: z
     .object({ threadId: z.string(), version: z.number().int().positive(), by: actor.optional() })
     .optional(),
+  queued: z.array(waitingMessage).optional(),
 });
+
+/** The messages waiting beside a thread, as its meta item holds them (none: `undefined`). */
+export function readQueued(threadId: string, raw: Item): WaitingMessage[] | undefined {
+  const parsed = meta.shape.queued.safeParse(raw.queued);
+  if (!parsed.success) {
+    throw new CorruptThreadError(threadId, META_SK, describeIssues(parsed.error), {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data?.length ? parsed.data : undefined;
+}
 
 /** What one consistent read of a thread's items amounts to. */
 export type ReadThread =
@@ -179,7 +252,7 @@ export function readThread(threadId: string, items: readonly Item[]): ReadThread
       cause: parsed.error,
     });
   }
-  const { agent, version, expiresAt, forkedFrom } = parsed.data;
+  const { agent, version, expiresAt, forkedFrom, queued } = parsed.data;
   const events = new Map<string, Item>();
   for (const item of items) {
     if (typeof item.sk === "string" && item.sk.startsWith(EVENT_PREFIX)) events.set(item.sk, item);
@@ -196,6 +269,7 @@ export function readThread(threadId: string, items: readonly Item[]): ReadThread
     agent,
     events: read,
     ...(forkedFrom ? { forkedFrom } : {}),
+    ...(queued?.length ? { queued } : {}),
   };
   return { kind: "thread", thread };
 }

@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import {
@@ -23,7 +28,7 @@ import type {
   ThreadStore,
   ThreadSummary,
 } from "../../core/ports.ts";
-import { statuses, type Thread, type ThreadHead } from "../../core/thread.ts";
+import { statuses, type Thread, type ThreadHead, type WaitingMessage } from "../../core/thread.ts";
 import type { PayloadStore } from "../s3/payload-store.ts";
 import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
 import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
@@ -32,7 +37,9 @@ import {
   eventItem,
   type Item,
   metaItem,
+  queueMessageUpdate,
   readEvent,
+  readQueued,
   readThread,
   type TransactItems,
 } from "./items.ts";
@@ -377,6 +384,7 @@ export class DynamoThreadStore implements ThreadStore {
       head,
       expiresAt: this.expiresAt(last.at),
       stored: prepared.map((data) => data.stored),
+      queued: read.queued?.length ?? 0,
     });
     try {
       await transactWrite(this.client, { TransactItems: items });
@@ -386,7 +394,39 @@ export class DynamoThreadStore implements ThreadStore {
       }
       throw error;
     }
-    return { ...read, events: all };
+    const { queued: _delivered, ...rest } = read;
+    return { ...rest, events: all };
+  }
+
+  /**
+   * Keeps `message` in the thread's meta item (its `queued` list), without moving the version,
+   * if the stored thread is still at the version of `read` with the messages `read.queued`
+   * holds; else `VersionConflictError`. One `UpdateItem`; the next append removes the list.
+   *
+   * @example
+   * const waiting = await store.queueMessage(thread, { message: "also staging", at });
+   */
+  async queueMessage(read: Thread, message: WaitingMessage): Promise<Thread> {
+    const queued = read.queued ?? [];
+    try {
+      await this.client.send(
+        new UpdateCommand(
+          queueMessageUpdate({
+            tableName: this.tableName,
+            threadId: read.id,
+            expected: read.events.length,
+            queued: queued.length,
+            message,
+          }),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new VersionConflictError(read.id, read.events.length, { cause: error });
+      }
+      throw error;
+    }
+    return { ...read, queued: [...queued, message] };
   }
 
   /**
@@ -477,7 +517,9 @@ export class DynamoThreadStore implements ThreadStore {
       readThread(threadId, [raw]);
       const version = Number(raw.version);
       const upto = Math.min(after + limit, version);
-      if (upto <= after) return { events: [], version };
+      const waiting = readQueued(threadId, raw);
+      const queued = waiting ? { queued: waiting } : {};
+      if (upto <= after) return { events: [], version, ...queued };
       const items = await this.withPayloads(
         threadId,
         await this.queryAll({
@@ -502,7 +544,7 @@ export class DynamoThreadStore implements ThreadStore {
         }
         events.push(readEvent(threadId, sk, item));
       }
-      if (missing === undefined) return { events, version };
+      if (missing === undefined) return { events, version, ...queued };
       // An expired thread being deleted (schema 1 events expire one by one): no thread.
       if (Number(raw.expiresAt) <= this.nowSeconds()) return undefined;
       // As in `load`: a query may not yet see the last events of an append that just committed.

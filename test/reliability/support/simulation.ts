@@ -308,6 +308,7 @@ export class World {
     return {
       create: (input) => store.create(input),
       append: (read, events, head) => store.append(read, events, head),
+      queueMessage: (read, message) => store.queueMessage(read, message),
       list: (query) => store.list(query),
       readEvents: (threadId, query) => store.readEvents(threadId, query),
       delete: (threadId) => store.delete(threadId),
