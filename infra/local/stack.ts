@@ -1,10 +1,10 @@
-import { rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { agentReferences, assertKnownAgents } from "../../functions/agent-references.ts";
 import { createApiHandler } from "../../functions/api/app.ts";
 import {
   merge,
@@ -14,7 +14,9 @@ import {
 import { emailChannelFromConfig } from "../../functions/channels/email/channel.ts";
 import { readEmailConfig } from "../../functions/channels/email/config.ts";
 import { slackChannelsFromEnv } from "../../functions/channels/slack/channel.ts";
+import { slackConfig } from "../../functions/channels/slack/config.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
+import { readWorkerOptions } from "../../functions/handlers/worker.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
 import { createNotifyHandler } from "../../functions/notify/app.ts";
@@ -45,7 +47,13 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { buildConsole } from "../console/build.ts";
-import { assertPortFree, startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
+import { lockDataDir, wipeDataDir } from "./data-lock.ts";
+import {
+  assertPortFree,
+  LocalStackError,
+  startDynamoDbLocal,
+  startSqsEmulator,
+} from "./emulators.ts";
 import {
   type ReceivedEvent,
   startEventBridgeServer,
@@ -202,14 +210,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const notifyWebhooks = options.notifyWebhooks ?? readNotifyWebhooks();
     // Email when the environment asks for it (`APPROVER_EMAILS`, `SMTP_URL`, …).
     const email = emailChannelFromConfig(readEmailConfig(process.env));
+    // Slack's settings serve its routes even when the caller hands its own channels.
+    const slack = await slackConfig();
+    assertKnownAgents(
+      options.agents.map((agent) => agent.name),
+      agentReferences({ webhookSources, notifyWebhooks, slack }),
+    );
+    const workerOptions = readWorkerOptions(process.env);
+    const maxReceiveCount = options.maxReceiveCount ?? workerOptions.maxReceives;
     const dynamoPort = options.dynamoPort ?? 0;
     const sqsPort = options.sqsPort ?? 0;
+    assertDistinctPorts([
+      ["PORT", port],
+      ...(options.emulators
+        ? []
+        : ([
+            ["DYNAMODB_PORT", dynamoPort],
+            ["SQS_PORT", sqsPort],
+          ] as const)),
+    ]);
     if (port !== 0) await assertPortFree(port, "the HTTP API", "PORT");
     if (!options.emulators) {
       if (dynamoPort !== 0) await assertPortFree(dynamoPort, "DynamoDB Local", "DYNAMODB_PORT");
       if (sqsPort !== 0) await assertPortFree(sqsPort, "the SQS emulator", "SQS_PORT");
-      if (options.fresh && options.dataDir) {
-        rmSync(options.dataDir, { recursive: true, force: true });
+      if (options.dataDir) {
+        // Taken before anything in it is touched, released after the emulators have stopped.
+        const release = lockDataDir(options.dataDir);
+        stops.push(async () => release());
+        if (options.fresh) wipeDataDir(options.dataDir);
       }
     }
     const [dynamoEndpoint, sqsEndpoint] = options.emulators
@@ -252,12 +280,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
     const queues = await ensureStepQueues(sqsClient, {
       name: options.queueName ?? "twelve-steps",
-      maxReceiveCount: options.maxReceiveCount ?? 5,
+      maxReceiveCount,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
     });
     const inbox = await ensureInboxQueues(sqsClient, {
       name: options.inboxQueueName ?? "twelve-inbox",
-      maxReceiveCount: options.maxReceiveCount ?? 5,
+      maxReceiveCount,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
     });
     // The HTTP API listens first, so the links in notices name the port it got; its handler is
@@ -304,7 +332,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueArn: queues.queueArn,
       region: REGION,
       worker: createWorkerHandler(deps, logger, {
-        maxReceives: options.maxReceiveCount ?? 5,
+        ...workerOptions,
+        maxReceives: maxReceiveCount,
         ...(options.logSteps
           ? { observer: createStepObserver({ onStep: (facts) => log(stepLine(facts)) }) }
           : {}),
@@ -419,4 +448,17 @@ async function startEmulators(
   if (dynamo.status === "rejected") throw dynamo.reason;
   if (sqs.status === "rejected") throw sqs.reason;
   return [dynamo.value.endpoint, sqs.value.endpoint];
+}
+
+/** Two of the stack's servers on one port: the second could never listen. */
+function assertDistinctPorts(ports: readonly (readonly [string, number])[]): void {
+  const fixed = ports.filter(([, port]) => port !== 0);
+  for (const [at, [name, port]] of fixed.entries()) {
+    const other = fixed.slice(at + 1).find(([, taken]) => taken === port);
+    if (other) {
+      throw new LocalStackError(
+        `${name} and ${other[0]} are both ${port}: each of the stack's servers needs its own port`,
+      );
+    }
+  }
 }
