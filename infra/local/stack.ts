@@ -26,6 +26,7 @@ import type { DeliveryOptions, WebhookTarget } from "../../functions/notify/webh
 import { stepLine } from "../../functions/observability/step-line.ts";
 import { createStepObserver } from "../../functions/observability/step-observer.ts";
 import { createRuntime } from "../../functions/runtime.ts";
+import { createThreadStore } from "../../functions/thread-store.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
 import { DynamoReplayGuard, ensureTable } from "../../shared/aws/dynamo/index.ts";
@@ -33,7 +34,7 @@ import {
   LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
-import { ensureBucket } from "../../shared/aws/s3/payload-store.ts";
+import { ensureBucket, S3PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 import {
   ensureInboxQueues,
   ensureStepQueues,
@@ -60,7 +61,7 @@ import {
   toEventBridgeEnvelope,
 } from "./eventbridge-server.ts";
 import { startHttpBridge } from "./http-bridge.ts";
-import { loadPayloadFiles, savePayloadFiles } from "./payload-files.ts";
+import { DiskCopiedPayloads, loadPayloadFiles, savePayloadFiles } from "./payload-files.ts";
 import { startPoller } from "./poller.ts";
 import { startScheduler } from "./scheduler.ts";
 
@@ -263,7 +264,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureTable(new DynamoDBClient({}), tableName);
     const s3 = new S3Client({ forcePathStyle: true });
     await ensureBucket(s3, payloadBucket);
-    // fauxqs's S3 lives in memory; DynamoDB Local's files outlive it: keep a copy beside them.
+    // fauxqs's S3 lives in memory; DynamoDB Local's files outlive it: keep a copy beside them,
+    // written through (`DiskCopiedPayloads`), made whole again on stop.
     const payloadDir =
       options.dataDir && !options.emulators ? join(options.dataDir, "s3-payloads") : undefined;
     const savePayloads = async () => {
@@ -307,10 +309,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const config = configFor(queues.queueUrl, url);
-    const deps = createRuntime(config, {
+    const runtime = createRuntime(config, {
       agents: options.agents,
       ...(options.model ? { model: options.model } : {}),
     });
+    // With a data directory, each object's file is written before the put returns: an item the
+    // store wrote never points to an object a SIGKILL lost.
+    const store = payloadDir
+      ? createThreadStore(
+          config,
+          new DiskCopiedPayloads(
+            new S3PayloadStore({ bucket: payloadBucket, client: s3 }),
+            payloadDir,
+          ),
+        )
+      : undefined;
+    const deps: RuntimeDeps = store ? { ...runtime, store, dataLinks: store } : runtime;
 
     const apiKeys = apiKeysOf(config);
     // Built once per start (esbuild, some 100 ms): the page at /console.
@@ -400,9 +414,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reconciling = reconcile(deps, { staleAfterMs: 60_000 })
         .then(() => expireApprovals(deps))
         .then(({ expired }) => expired > 0 && log(`expired ${expired} approval(s)`))
-        .catch((error: unknown) => log(`reconciler: ${String(error)}`))
-        .then(savePayloads)
-        .catch((error: unknown) => log(`payload files: ${String(error)}`));
+        .catch((error: unknown) => log(`reconciler: ${String(error)}`));
     }, 30_000).unref();
     stops.push(async () => {
       clearInterval(reconciler);
