@@ -103,7 +103,11 @@ export function errorResponse(error: TwelveError): APIGatewayProxyStructuredResu
   return json(
     status,
     { error: { code: error.code, message: error.message, ...carried, ...details } },
-    status === 401 ? { "www-authenticate": 'Bearer realm="twelve"' } : {},
+    {
+      ...(status === 401 ? { "www-authenticate": 'Bearer realm="twelve"' } : {}),
+      // A 405 names the methods the path takes (RFC 9110).
+      ...(Array.isArray(details.allowed) ? { allow: details.allowed.join(", ") } : {}),
+    },
   );
 }
 

@@ -299,6 +299,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           ? api(event)
           : { statusCode: 503, body: '{"error":{"code":"starting","message":"starting"}}' },
       port,
+      log,
     );
     stops.push(
       () =>
