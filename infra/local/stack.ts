@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { agentReferences, assertKnownAgents } from "../../functions/agent-references.ts";
 import { createApiHandler } from "../../functions/api/app.ts";
 import {
@@ -61,6 +61,7 @@ import {
   toEventBridgeEnvelope,
 } from "./eventbridge-server.ts";
 import { startHttpBridge } from "./http-bridge.ts";
+import { startNoticeRetries } from "./notice-retries.ts";
 import { DiskCopiedPayloads, loadPayloadFiles, savePayloadFiles } from "./payload-files.ts";
 import { startPoller } from "./poller.ts";
 import { startScheduler } from "./scheduler.ts";
@@ -118,6 +119,13 @@ export interface LocalStackOptions {
   notifyWebhooks?: WebhookTarget[];
   /** Retries of a notice delivery (tests make them quick). */
   notifyDelivery?: DeliveryOptions;
+  /**
+   * When a notice whose fan-out failed is tried again (default 10 s, 1 min, 5 min), before it
+   * goes to `undeliveredNoticesQueueName`.
+   */
+  noticeRetryDelaysMs?: readonly number[];
+  /** The queue in fauxqs that keeps undeliverable notices. Default `twelve-undelivered-notices`. */
+  undeliveredNoticesQueueName?: string;
   /** More channels for the notices (Slack, email), beside the webhooks. */
   channels?: readonly Channel[];
   /** Seconds before an unacknowledged step message is delivered again. */
@@ -144,6 +152,8 @@ export interface LocalStack {
   /** The inbox queue (`twelve-inbox`) and its dead-letter queue. */
   inboxUrl: string;
   inboxDlqUrl: string;
+  /** Where notices no receiver took after every try are kept (`twelve-undelivered-notices`). */
+  undeliveredNoticesUrl: string;
   sqsEndpoint: string;
   dynamoEndpoint: string;
   /** The local EventBridge endpoint the worker publishes to. */
@@ -380,12 +390,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.channels ?? (await slackChannelsFromEnv())),
     ];
     const notify = createNotifyHandler({ channels: async () => channels, logger });
+    // As the deployed rule does: a failed fan-out is tried again over time, then dead-lettered.
+    const undelivered = await sqsClient.send(
+      new CreateQueueCommand({
+        QueueName: options.undeliveredNoticesQueueName ?? "twelve-undelivered-notices",
+      }),
+    );
+    const undeliveredUrl = undelivered.QueueUrl ?? "";
+    const notices = startNoticeRetries<ReturnType<typeof toEventBridgeEnvelope>>({
+      fanOut: notify,
+      deadLetter: (envelope, reason) =>
+        sendToDeadLetters(sqsClient, undeliveredUrl, JSON.stringify(envelope), reason),
+      ...(options.noticeRetryDelaysMs ? { delaysMs: options.noticeRetryDelaysMs } : {}),
+      log,
+      name: (envelope) => envelope.id,
+    });
+    stops.push(notices.stop);
     route = (event) => {
       if (NOTICE_TYPES.has(event.detailType)) {
         // As the deployed rule does: the fan-out runs beside the step, never in its way.
-        notify(toEventBridgeEnvelope(event, REGION)).catch((error: unknown) =>
-          log(`notify failed: ${String(error)}`),
-        );
+        notices.deliver(toEventBridgeEnvelope(event, REGION));
       }
       if (event.detailType === THREAD_WAITING_DETAIL_TYPE) {
         const { threadId, tool, callId } = event.detail;
@@ -429,6 +453,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dlqUrl: queues.dlqUrl,
       inboxUrl: inbox.queueUrl,
       inboxDlqUrl: inbox.dlqUrl,
+      undeliveredNoticesUrl: undeliveredUrl,
       tableName,
       payloadBucket,
       sqsEndpoint,
