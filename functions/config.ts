@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { MAX_PAYLOAD_THRESHOLD_BYTES } from "../shared/aws/dynamo/payloads.ts";
 import { jsonSetting, readEnv } from "../shared/config/read-env.ts";
 import { type ApiKeys, apiKeySchema, apiKeysJsonSchema, UNNAMED_KEY } from "./api-keys.ts";
 
@@ -14,6 +15,9 @@ export const payloadFields = z.object({
     .number({ error: "must be a positive integer" })
     .int()
     .positive()
+    .max(MAX_PAYLOAD_THRESHOLD_BYTES, {
+      error: `must be at most ${MAX_PAYLOAD_THRESHOLD_BYTES} (an event item holds 400 KB)`,
+    })
     .optional(),
   /** `true` for path-style S3 URLs (an emulator on 127.0.0.1, such as the local stack's fauxqs). */
   S3_FORCE_PATH_STYLE: z

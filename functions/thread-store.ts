@@ -1,11 +1,12 @@
 import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
-import { S3PayloadStore } from "../shared/aws/s3/index.ts";
+import { type PayloadStore, S3PayloadStore } from "../shared/aws/s3/index.ts";
 import type { RuntimeConfig } from "./config.ts";
 
 /**
  * The thread store the configuration names, built one way for every function that holds one
  * (the runtime's handlers and the reaper), so they read and delete threads alike: with
- * `PAYLOAD_BUCKET`, large event data goes to that S3 bucket.
+ * `PAYLOAD_BUCKET`, large event data goes to that S3 bucket (through `payloads`, when given: the
+ * local stack's copy on disk).
  *
  * @example
  * const store = createThreadStore(readConfig());
@@ -21,6 +22,7 @@ export function createThreadStore(
         | "S3_FORCE_PATH_STYLE"
       >
     >,
+  payloads?: PayloadStore,
 ): DynamoThreadStore {
   return new DynamoThreadStore({
     tableName: config.TABLE_NAME,
@@ -30,10 +32,12 @@ export function createThreadStore(
     ...(config.PAYLOAD_BUCKET === undefined
       ? {}
       : {
-          payloads: new S3PayloadStore({
-            bucket: config.PAYLOAD_BUCKET,
-            clientConfig: config.S3_FORCE_PATH_STYLE ? { forcePathStyle: true } : {},
-          }),
+          payloads:
+            payloads ??
+            new S3PayloadStore({
+              bucket: config.PAYLOAD_BUCKET,
+              clientConfig: config.S3_FORCE_PATH_STYLE ? { forcePathStyle: true } : {},
+            }),
         }),
     ...(config.PAYLOAD_THRESHOLD_BYTES === undefined
       ? {}

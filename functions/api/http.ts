@@ -109,6 +109,8 @@ export function errorResponse(error: TwelveError): APIGatewayProxyStructuredResu
     {
       ...(status === 401 ? { "www-authenticate": 'Bearer realm="twelve"' } : {}),
       ...retryAfter(error.code),
+      // A 405 names the methods the path takes (RFC 9110).
+      ...(Array.isArray(details.allowed) ? { allow: details.allowed.join(", ") } : {}),
     },
   );
 }

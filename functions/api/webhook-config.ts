@@ -2,6 +2,7 @@ import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
 import { jsonSetting, readEnv } from "../../shared/config/read-env.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import { templateProblem } from "./webhook-template.ts";
 
 /** How a source signs its deliveries: Twelve's own scheme or the sender's. */
 export const webhookFormats = ["twelve", "github", "stripe", "standard"] as const;
@@ -28,7 +29,14 @@ const source = z
     launch: z
       .strictObject({
         agent: z.string().min(1).max(64),
-        message: z.string().min(1).max(2_000).regex(/\{\{/, "the message template fills nothing"),
+        message: z
+          .string()
+          .min(1)
+          .max(2_000)
+          .superRefine((template, context) => {
+            const problem = templateProblem(template);
+            if (problem) context.addIssue({ code: "custom", message: problem });
+          }),
       })
       .optional(),
   })

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { DynamoReplayGuard } from "../../shared/aws/dynamo/index.ts";
+import { agentReferences, assertKnownAgents } from "../agent-references.ts";
 import { createApiHandler } from "../api/app.ts";
-import { webhookSourcesFromEnv } from "../api/webhook-config.ts";
+import { readWebhookSources, webhookSourcesFromEnv } from "../api/webhook-config.ts";
 import { apiKeysOf } from "../config.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
 import { logger } from "../logger.ts";
@@ -20,6 +21,14 @@ export function apiHandler(
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     if (!api) {
       const { config, deps } = runtime();
+      // What the environment names is checked at this first read; a secret's, when it is read.
+      assertKnownAgents(
+        deps.agents.keys(),
+        agentReferences({
+          ...(process.env.WEBHOOK_SECRETS_ARN ? {} : { webhookSources: readWebhookSources() }),
+          ...(process.env.SLACK_AGENT ? { slack: { agent: process.env.SLACK_AGENT } } : {}),
+        }),
+      );
       // Deployed, the gateway's authorizer checks the key and the environment names none.
       const apiKeys = apiKeysOf(config);
       api = createApiHandler(deps, {

@@ -19,7 +19,7 @@ export function workerHandler(options: HandlersOptions | LazyRuntime) {
   let worker: ReturnType<typeof createWorkerHandler> | undefined;
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     worker ??= createWorkerHandler(runtime().deps, logger, {
-      ...workerOptions(),
+      ...readWorkerOptions(),
       observer: createStepObserver({ tracer: new Tracer(), metrics: createMetrics() }),
     });
     return worker(event, context);
@@ -43,8 +43,17 @@ const workerSettings = z.object({
     .default(DEFAULT_CACHE_BYTES / 2 ** 20),
 });
 
-function workerOptions(): Parameters<typeof createWorkerHandler>[2] {
-  const settings = readEnv(workerSettings, process.env);
+/**
+ * The worker's own settings (`STEP_MAX_RECEIVES`, `THREAD_CACHE_MB`) as `createWorkerHandler`
+ * takes them; a bad one is a `ConfigError` naming it. `twelve dev` reads them before it starts.
+ *
+ * @example
+ * readWorkerOptions({ STEP_MAX_RECEIVES: "0" }); // ConfigError "STEP_MAX_RECEIVES: ..."
+ */
+export function readWorkerOptions(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Parameters<typeof createWorkerHandler>[2] {
+  const settings = readEnv(workerSettings, env);
   return {
     maxReceives: settings.STEP_MAX_RECEIVES,
     threadCache:

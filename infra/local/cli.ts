@@ -93,6 +93,7 @@ try {
       `  model:    ${model}`,
       `  auth:     ${auth(apiKeys)}`,
       `  threads:  ${args.values.fresh ? "fresh start, " : ""}kept in ${dataDir} (--fresh to wipe)`,
+      `  notices:  a failed one is tried again after 10 s, 1 min and 5 min, then kept in the SQS queue twelve-undelivered-notices (${stack.sqsEndpoint})`,
       "  Ctrl-C stops everything.",
       "",
     ].join("\n"),

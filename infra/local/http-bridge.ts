@@ -11,7 +11,11 @@ const GATEWAY_LIMIT_BYTES = 10 * 1024 * 1024;
  * A local stand-in for API Gateway's HTTP API: each request becomes a payload-format-2.0 event
  * for the same handler Lambda runs, and its result becomes the response.
  */
-export function startHttpBridge(handler: ApiHandler, port: number): Promise<Server> {
+export function startHttpBridge(
+  handler: ApiHandler,
+  port: number,
+  log: (line: string) => void = () => {},
+): Promise<Server> {
   const server = createServer(async (request, response) => {
     try {
       const body = await readRaw(request);
@@ -28,10 +32,17 @@ export function startHttpBridge(handler: ApiHandler, port: number): Promise<Serv
       response.writeHead(result.statusCode ?? 200, {
         ...(result.headers as Record<string, string>),
       });
-      response.end(result.body ?? "");
+      // HEAD is answered wherever GET is: GET's status and headers, no body.
+      response.end(request.method === "HEAD" ? "" : (result.body ?? ""));
     } catch (error) {
+      // The detail goes to the log, never to the client.
+      log(`http bridge: ${request.method} ${request.url}: ${String(error)}`);
       response.writeHead(500, { "content-type": "application/json" });
-      response.end(JSON.stringify({ error: { code: "internal", message: String(error) } }));
+      response.end(
+        JSON.stringify({
+          error: { code: "internal", message: "internal error; the request may be retried" },
+        }),
+      );
     }
   });
   return new Promise((done, fail) => {
@@ -55,7 +66,12 @@ function readRaw(request: IncomingMessage): Promise<Buffer | null> {
 
 /** The event API Gateway would send for this request. */
 export function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? "/", "http://localhost");
+  // `//threads/x` is a path, not a host: runs of slashes are one, as API Gateway reads them.
+  const [path = "/", ...search] = (request.url ?? "/").split("?");
+  const url = new URL(
+    `${path.replaceAll(/\/{2,}/g, "/")}${search.length > 0 ? `?${search.join("?")}` : ""}`,
+    "http://localhost",
+  );
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined)
@@ -64,7 +80,7 @@ export function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxy
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams)
     query[name] = query[name] ? `${query[name]},${value}` : value;
-  const method = request.method ?? "GET";
+  const method = request.method === "HEAD" ? "GET" : (request.method ?? "GET");
   const now = new Date();
   const text = body.toString("utf8");
   const isText = Buffer.from(text, "utf8").equals(body);

@@ -6,14 +6,16 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import type { PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 
 /**
  * fauxqs keeps S3 in memory, and `npm start` keeps DynamoDB Local's threads on disk: without a
  * copy, a restart would leave event items pointing to objects that are gone. So the local stack
- * mirrors the payload bucket into a folder beside DynamoDB Local's files: `loadPayloadFiles` puts
- * them back into the bucket on start, `savePayloadFiles` writes what is new and removes what was
- * deleted (on stop, and every 30 s). Keys hold the data's hash, so a file once written never
- * changes. A stack killed with SIGKILL loses what came after the last save.
+ * keeps the payload bucket in a folder beside DynamoDB Local's files: `DiskCopiedPayloads` writes
+ * each object's file before its put returns (so the item that points to it, written after, never
+ * outlives it, even through a SIGKILL), `loadPayloadFiles` puts the files back into the bucket on
+ * start, and `savePayloadFiles` makes the folder hold what the bucket holds on stop. Keys hold the
+ * data's hash, so a file once written never changes.
  */
 
 /** Every key under `dir`, as the bucket names it (`/`-separated). */
@@ -92,11 +94,60 @@ export async function savePayloadFiles(
   for (const key of keys) {
     if (held.delete(key)) continue;
     const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const file = fileOf(dir, key);
-    mkdirSync(dirname(file), { recursive: true });
-    // Whole or not at all: a stack killed mid-write leaves a .tmp file, which is never loaded.
-    writeFileSync(`${file}.tmp`, (await object.Body?.transformToString("utf-8")) ?? "");
-    renameSync(`${file}.tmp`, file);
+    writeFile(dir, key, (await object.Body?.transformToString("utf-8")) ?? "");
   }
   for (const gone of held) rmSync(fileOf(dir, gone), { force: true });
+}
+
+/** Writes `body` as the file of `key`, whole or not at all (a killed write leaves a .tmp file). */
+function writeFile(dir: string, key: string, body: string): void {
+  const file = fileOf(dir, key);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, body);
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * The payload store of the local stack: the bucket (fauxqs's S3) with its files under `dir`
+ * written through. A put returns once the object is in the bucket and its file on disk; a delete
+ * removes both; a read the bucket cannot answer (it was emptied) is answered from the file.
+ *
+ * @example
+ * const payloads = new DiskCopiedPayloads(new S3PayloadStore({ bucket, client }), ".data/dynamodb/s3-payloads");
+ */
+export class DiskCopiedPayloads implements PayloadStore {
+  private readonly bucket: PayloadStore;
+  private readonly dir: string;
+
+  constructor(bucket: PayloadStore, dir: string) {
+    this.bucket = bucket;
+    this.dir = dir;
+  }
+
+  async put(key: string, body: string): Promise<void> {
+    writeFile(this.dir, key, body);
+    await this.bucket.put(key, body);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const body = await this.bucket.get(key);
+    if (body !== undefined) return body;
+    try {
+      return readFileSync(fileOf(this.dir, key), "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+
+  async deleteAll(prefix: string): Promise<number> {
+    const removed = await this.bucket.deleteAll(prefix);
+    for (const key of filesUnder(this.dir)) {
+      if (key.startsWith(prefix)) rmSync(fileOf(this.dir, key), { force: true });
+    }
+    return removed;
+  }
+
+  linkTo(key: string, expiresInSeconds: number): Promise<string> {
+    return this.bucket.linkTo(key, expiresInSeconds);
+  }
 }

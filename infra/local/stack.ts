@@ -1,10 +1,10 @@
-import { rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { agentReferences, assertKnownAgents } from "../../functions/agent-references.ts";
 import { createApiHandler } from "../../functions/api/app.ts";
 import {
   merge,
@@ -14,7 +14,9 @@ import {
 import { emailChannelFromConfig } from "../../functions/channels/email/channel.ts";
 import { readEmailConfig } from "../../functions/channels/email/config.ts";
 import { slackChannelsFromEnv } from "../../functions/channels/slack/channel.ts";
+import { slackConfig } from "../../functions/channels/slack/config.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
+import { readWorkerOptions } from "../../functions/handlers/worker.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
 import { createNotifyHandler } from "../../functions/notify/app.ts";
@@ -24,6 +26,7 @@ import type { DeliveryOptions, WebhookTarget } from "../../functions/notify/webh
 import { stepLine } from "../../functions/observability/step-line.ts";
 import { createStepObserver } from "../../functions/observability/step-observer.ts";
 import { createRuntime } from "../../functions/runtime.ts";
+import { createThreadStore } from "../../functions/thread-store.ts";
 import { createTriggerHandler } from "../../functions/trigger/app.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
 import { DynamoReplayGuard, ensureTable } from "../../shared/aws/dynamo/index.ts";
@@ -31,7 +34,7 @@ import {
   LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
-import { ensureBucket } from "../../shared/aws/s3/payload-store.ts";
+import { ensureBucket, S3PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 import {
   ensureInboxQueues,
   ensureStepQueues,
@@ -45,14 +48,21 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { buildConsole } from "../console/build.ts";
-import { assertPortFree, startDynamoDbLocal, startSqsEmulator } from "./emulators.ts";
+import { lockDataDir, wipeDataDir } from "./data-lock.ts";
+import {
+  assertPortFree,
+  LocalStackError,
+  startDynamoDbLocal,
+  startSqsEmulator,
+} from "./emulators.ts";
 import {
   type ReceivedEvent,
   startEventBridgeServer,
   toEventBridgeEnvelope,
 } from "./eventbridge-server.ts";
 import { startHttpBridge } from "./http-bridge.ts";
-import { loadPayloadFiles, savePayloadFiles } from "./payload-files.ts";
+import { startNoticeRetries } from "./notice-retries.ts";
+import { DiskCopiedPayloads, loadPayloadFiles, savePayloadFiles } from "./payload-files.ts";
 import { startPoller } from "./poller.ts";
 import { startScheduler } from "./scheduler.ts";
 
@@ -109,6 +119,13 @@ export interface LocalStackOptions {
   notifyWebhooks?: WebhookTarget[];
   /** Retries of a notice delivery (tests make them quick). */
   notifyDelivery?: DeliveryOptions;
+  /**
+   * When a notice whose fan-out failed is tried again (default 10 s, 1 min, 5 min), before it
+   * goes to `undeliveredNoticesQueueName`.
+   */
+  noticeRetryDelaysMs?: readonly number[];
+  /** The queue in fauxqs that keeps undeliverable notices. Default `twelve-undelivered-notices`. */
+  undeliveredNoticesQueueName?: string;
   /** More channels for the notices (Slack, email), beside the webhooks. */
   channels?: readonly Channel[];
   /** Seconds before an unacknowledged step message is delivered again. */
@@ -135,6 +152,8 @@ export interface LocalStack {
   /** The inbox queue (`twelve-inbox`) and its dead-letter queue. */
   inboxUrl: string;
   inboxDlqUrl: string;
+  /** Where notices no receiver took after every try are kept (`twelve-undelivered-notices`). */
+  undeliveredNoticesUrl: string;
   sqsEndpoint: string;
   dynamoEndpoint: string;
   /** The local EventBridge endpoint the worker publishes to. */
@@ -202,14 +221,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const notifyWebhooks = options.notifyWebhooks ?? readNotifyWebhooks();
     // Email when the environment asks for it (`APPROVER_EMAILS`, `SMTP_URL`, …).
     const email = emailChannelFromConfig(readEmailConfig(process.env));
+    // Slack's settings serve its routes even when the caller hands its own channels.
+    const slack = await slackConfig();
+    assertKnownAgents(
+      options.agents.map((agent) => agent.name),
+      agentReferences({ webhookSources, notifyWebhooks, slack }),
+    );
+    const workerOptions = readWorkerOptions(process.env);
+    const maxReceiveCount = options.maxReceiveCount ?? workerOptions.maxReceives;
     const dynamoPort = options.dynamoPort ?? 0;
     const sqsPort = options.sqsPort ?? 0;
+    assertDistinctPorts([
+      ["PORT", port],
+      ...(options.emulators
+        ? []
+        : ([
+            ["DYNAMODB_PORT", dynamoPort],
+            ["SQS_PORT", sqsPort],
+          ] as const)),
+    ]);
     if (port !== 0) await assertPortFree(port, "the HTTP API", "PORT");
     if (!options.emulators) {
       if (dynamoPort !== 0) await assertPortFree(dynamoPort, "DynamoDB Local", "DYNAMODB_PORT");
       if (sqsPort !== 0) await assertPortFree(sqsPort, "the SQS emulator", "SQS_PORT");
-      if (options.fresh && options.dataDir) {
-        rmSync(options.dataDir, { recursive: true, force: true });
+      if (options.dataDir) {
+        // Taken before anything in it is touched, released after the emulators have stopped.
+        const release = lockDataDir(options.dataDir);
+        stops.push(async () => release());
+        if (options.fresh) wipeDataDir(options.dataDir);
       }
     }
     const [dynamoEndpoint, sqsEndpoint] = options.emulators
@@ -235,7 +274,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureTable(new DynamoDBClient({}), tableName);
     const s3 = new S3Client({ forcePathStyle: true });
     await ensureBucket(s3, payloadBucket);
-    // fauxqs's S3 lives in memory; DynamoDB Local's files outlive it: keep a copy beside them.
+    // fauxqs's S3 lives in memory; DynamoDB Local's files outlive it: keep a copy beside them,
+    // written through (`DiskCopiedPayloads`), made whole again on stop.
     const payloadDir =
       options.dataDir && !options.emulators ? join(options.dataDir, "s3-payloads") : undefined;
     const savePayloads = async () => {
@@ -252,12 +292,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
     const queues = await ensureStepQueues(sqsClient, {
       name: options.queueName ?? "twelve-steps",
-      maxReceiveCount: options.maxReceiveCount ?? 5,
+      maxReceiveCount,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
     });
     const inbox = await ensureInboxQueues(sqsClient, {
       name: options.inboxQueueName ?? "twelve-inbox",
-      maxReceiveCount: options.maxReceiveCount ?? 5,
+      maxReceiveCount,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
     });
     // The HTTP API listens first, so the links in notices name the port it got; its handler is
@@ -269,6 +309,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           ? api(event)
           : { statusCode: 503, body: '{"error":{"code":"starting","message":"starting"}}' },
       port,
+      log,
     );
     stops.push(
       () =>
@@ -279,10 +320,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const config = configFor(queues.queueUrl, url);
-    const deps = createRuntime(config, {
+    const runtime = createRuntime(config, {
       agents: options.agents,
       ...(options.model ? { model: options.model } : {}),
     });
+    // With a data directory, each object's file is written before the put returns: an item the
+    // store wrote never points to an object a SIGKILL lost.
+    const store = payloadDir
+      ? createThreadStore(
+          config,
+          new DiskCopiedPayloads(
+            new S3PayloadStore({ bucket: payloadBucket, client: s3 }),
+            payloadDir,
+          ),
+        )
+      : undefined;
+    const deps: RuntimeDeps = store ? { ...runtime, store, dataLinks: store } : runtime;
 
     const apiKeys = apiKeysOf(config);
     // Built once per start (esbuild, some 100 ms): the page at /console.
@@ -304,7 +357,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueArn: queues.queueArn,
       region: REGION,
       worker: createWorkerHandler(deps, logger, {
-        maxReceives: options.maxReceiveCount ?? 5,
+        ...workerOptions,
+        maxReceives: maxReceiveCount,
         ...(options.logSteps
           ? { observer: createStepObserver({ onStep: (facts) => log(stepLine(facts)) }) }
           : {}),
@@ -336,12 +390,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.channels ?? (await slackChannelsFromEnv())),
     ];
     const notify = createNotifyHandler({ channels: async () => channels, logger });
+    // As the deployed rule does: a failed fan-out is tried again over time, then dead-lettered.
+    const undelivered = await sqsClient.send(
+      new CreateQueueCommand({
+        QueueName: options.undeliveredNoticesQueueName ?? "twelve-undelivered-notices",
+      }),
+    );
+    const undeliveredUrl = undelivered.QueueUrl ?? "";
+    const notices = startNoticeRetries<ReturnType<typeof toEventBridgeEnvelope>>({
+      fanOut: notify,
+      deadLetter: (envelope, reason) =>
+        sendToDeadLetters(sqsClient, undeliveredUrl, JSON.stringify(envelope), reason),
+      ...(options.noticeRetryDelaysMs ? { delaysMs: options.noticeRetryDelaysMs } : {}),
+      log,
+      name: (envelope) => envelope.id,
+    });
+    stops.push(notices.stop);
     route = (event) => {
       if (NOTICE_TYPES.has(event.detailType)) {
         // As the deployed rule does: the fan-out runs beside the step, never in its way.
-        notify(toEventBridgeEnvelope(event, REGION)).catch((error: unknown) =>
-          log(`notify failed: ${String(error)}`),
-        );
+        notices.deliver(toEventBridgeEnvelope(event, REGION));
       }
       if (event.detailType === THREAD_WAITING_DETAIL_TYPE) {
         const { threadId, tool, callId } = event.detail;
@@ -371,9 +439,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reconciling = reconcile(deps, { staleAfterMs: 60_000 })
         .then(() => expireApprovals(deps))
         .then(({ expired }) => expired > 0 && log(`expired ${expired} approval(s)`))
-        .catch((error: unknown) => log(`reconciler: ${String(error)}`))
-        .then(savePayloads)
-        .catch((error: unknown) => log(`payload files: ${String(error)}`));
+        .catch((error: unknown) => log(`reconciler: ${String(error)}`));
     }, 30_000).unref();
     stops.push(async () => {
       clearInterval(reconciler);
@@ -387,6 +453,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dlqUrl: queues.dlqUrl,
       inboxUrl: inbox.queueUrl,
       inboxDlqUrl: inbox.dlqUrl,
+      undeliveredNoticesUrl: undeliveredUrl,
       tableName,
       payloadBucket,
       sqsEndpoint,
@@ -419,4 +486,17 @@ async function startEmulators(
   if (dynamo.status === "rejected") throw dynamo.reason;
   if (sqs.status === "rejected") throw sqs.reason;
   return [dynamo.value.endpoint, sqs.value.endpoint];
+}
+
+/** Two of the stack's servers on one port: the second could never listen. */
+function assertDistinctPorts(ports: readonly (readonly [string, number])[]): void {
+  const fixed = ports.filter(([, port]) => port !== 0);
+  for (const [at, [name, port]] of fixed.entries()) {
+    const other = fixed.slice(at + 1).find(([, taken]) => taken === port);
+    if (other) {
+      throw new LocalStackError(
+        `${name} and ${other[0]} are both ${port}: each of the stack's servers needs its own port`,
+      );
+    }
+  }
 }

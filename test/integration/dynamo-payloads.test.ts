@@ -9,7 +9,6 @@ import {
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
 import {
-  CorruptThreadError,
   DynamoThreadStore,
   type DynamoThreadStoreOptions,
   EventTooLargeError,
@@ -115,28 +114,41 @@ describe("DynamoThreadStore: event data in S3", () => {
     expect(await objectsOf(thread.id)).toEqual(results.map((item) => item.dataRef.key).sort());
   });
 
-  it("names the item when its object is missing or holds other bytes", async () => {
+  it("reads an event whose object is missing or holds other bytes as its data missing; the rest reads", async () => {
     // Prepare
     const store = await freshStore();
     const clock = steppingClock("2026-01-05T09:00:00.000Z");
     const { thread } = await createThread(store, launched(clock));
-    await appendEvents(store, thread, bigRound(clock, 1, 100_000));
+    await appendEvents(store, thread, [...bigRound(clock, 1, 100_000), ...bigRound(clock, 2, 10)]);
     const [key] = await objectsOf(thread.id);
+    const lost = {
+      type: "tool_result",
+      data: {
+        callId: "call-1",
+        tool: "add",
+        result: { error: expect.stringMatching(/^data missing: its object threads\//) },
+      },
+    };
 
     // Act: another body under the key, then no object at all.
     await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: '{"result":"other"}' }));
-    const changed = store.load(thread.id);
-    await expect(changed).rejects.toThrow(CorruptThreadError);
-    await expect(changed).rejects.toThrow(/corrupt item EVT#0000000002: .* do not match/);
+    const changed = await store.load(thread.id);
     await s3.send(new DeleteObjectCommand({ Bucket, Key: key }));
+    const gone = await store.load(thread.id);
+    const page = await store.readEvents(thread.id, { after: 2, limit: 10 });
 
     // Assess
-    await expect(store.load(thread.id)).rejects.toThrow(
-      /corrupt item EVT#0000000002: its data object .* does not exist/,
-    );
-    await expect(store.readEvents(thread.id, { after: 2, limit: 1 })).rejects.toThrow(
-      CorruptThreadError,
-    );
+    expect(changed?.events[2]).toMatchObject(lost);
+    expect(JSON.stringify(changed?.events[2])).toMatch(/do not match the item's/);
+    expect(gone?.events[2]).toMatchObject(lost);
+    expect(JSON.stringify(gone?.events[2])).toMatch(/does not exist/);
+    expect(gone?.events).toHaveLength(5);
+    expect(gone?.events[4]).toMatchObject({ data: { callId: "call-2", result: 'line "quot' } });
+    expect(page?.events.map((event) => event.type)).toEqual([
+      "tool_result",
+      "tool_call",
+      "tool_result",
+    ]);
   });
 
   it("leaves only an orphan object when an append loses its race; the thread reads the winner", async () => {

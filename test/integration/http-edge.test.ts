@@ -67,6 +67,28 @@ describe("the HTTP edge, as a new user meets it", () => {
     expect(await response.text()).toBe("");
   });
 
+  it("answers HEAD wherever GET answers (HEAD /console was 405)", async () => {
+    const response = await fetch(`${stack.url}/console`, { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
+  });
+
+  it("names the methods a path takes in the Allow header of a 405", async () => {
+    const response = await fetch(`${stack.url}/threads`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST, GET");
+  });
+
+  it("routes //threads/{id} as /threads/{id}, not as /{id}", async () => {
+    const { body } = await api.launch("calculator", "1 + 1");
+    const response = await api.request("GET", `//threads/${body.threadId}`);
+    expect(response.status).toBe(200);
+    expect(response.body.threadId).toBe(body.threadId);
+  });
+
   it("names the header, parameter or field at fault and what was expected", async () => {
     const cases: [string, string, unknown, Record<string, string>, string, string][] = [
       [

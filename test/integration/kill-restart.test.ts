@@ -9,13 +9,17 @@ import { listeningOn } from "./sockets.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const dataDir = mkdtempSync(join(tmpdir(), "twelve-kill-"));
+const payloadDataDir = mkdtempSync(join(tmpdir(), "twelve-kill-payloads-"));
 let child: ChildProcess | undefined;
 
 /**
  * `npm start`'s entry point in its own process group, so kill -9 of the group takes every node
  * process with it; DynamoDB Local (a process group of its own) exits when its stdin closes.
  */
-async function start(ports: { port: number; dynamo: number; sqs: number }) {
+async function start(
+  ports: { port: number; dynamo: number; sqs: number },
+  env: Record<string, string> = {},
+) {
   child = spawn(
     process.execPath,
     ["infra/local/cli.ts", "dev", "--agents", "shared/examples/agents.ts"],
@@ -32,6 +36,7 @@ async function start(ports: { port: number; dynamo: number; sqs: number }) {
         OPENAI_API_KEY: "",
         AGENT_API_KEY: "",
         POWERTOOLS_LOG_LEVEL: "SILENT",
+        ...env,
       },
     },
   );
@@ -70,6 +75,7 @@ afterAll(async () => {
   killGroup("SIGKILL");
   if (used) await portsFreed(used);
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(payloadDataDir, { recursive: true, force: true });
 });
 
 describe("kill -9 (or Ctrl-C) of the whole local stack", () => {
@@ -151,4 +157,46 @@ describe("kill -9 (or Ctrl-C) of the whole local stack", () => {
       }
     });
   }
+});
+
+describe("kill -9 of the local stack right after large event data was written", () => {
+  it("keeps every payload object the store acknowledged", { timeout: 180_000 }, async () => {
+    // Prepare: every event's data goes to the payload bucket (a 1-byte threshold).
+    const ports = { port: await freePort(), dynamo: await freePort(), sqs: await freePort() };
+    used = ports;
+    const large = { TWELVE_DATA_DIR: payloadDataDir, PAYLOAD_THRESHOLD_BYTES: "1" };
+    await start(ports, large);
+    const url = `http://127.0.0.1:${ports.port}`;
+    // Too long for the item to keep beside its pointer: only the object holds it.
+    const message = `40 + 2, ${"and nothing else ".repeat(20)}`;
+    const launched = await fetch(`${url}/threads`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent: "calculator", message }),
+    });
+    const { threadId } = (await launched.json()) as { threadId: string };
+    let status = "running";
+    while (status === "running") {
+      status = ((await (await fetch(`${url}/threads/${threadId}`)).json()) as { status: string })
+        .status;
+      await sleep(100);
+    }
+
+    // Act: killed well within the 30 s a periodic copy would have waited
+    killGroup("SIGKILL");
+    await portsFreed(ports);
+    await start(ports, large);
+
+    // Assess
+    const answer = await fetch(`${url}/threads/${threadId}`);
+    const text = await answer.text();
+    expect(answer.status).toBe(200);
+    expect(text).not.toContain("data missing");
+    expect(JSON.parse(text)).toMatchObject({
+      status,
+      events: expect.arrayContaining([
+        expect.objectContaining({ type: "user_message", data: { message } }),
+      ]),
+    });
+  });
 });

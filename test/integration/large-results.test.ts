@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
@@ -189,6 +189,44 @@ describe("A 1 MB and a 5 MB tool result, through the local stack (DynamoDB Local
     await check("/threads/{id}/events/{version}/data", `/threads/${threadId}/events/1/data`, 200);
     await check("/threads/{id}/events/{version}/data", `/threads/${threadId}/events/8/data`, 400);
     await check("/threads/{id}/events/{version}/data", "/threads/thr_none/events/1/data", 404);
+  });
+
+  it("a lost object leaves the thread usable: its event reads as an error, no route answers 5xx", async () => {
+    // Prepare: the 1 MB result's object (the event at version 3) is gone, as after a lost write.
+    const key = (await objects()).find((object) => object.Key?.includes("EVT-0000000002"))?.Key;
+    await s3.send(new DeleteObjectCommand({ Bucket: stack.payloadBucket, Key: key }));
+
+    // Act
+    const thread = await api.get(threadId);
+    const answers = await Promise.all([
+      api.request("GET", `/threads/${threadId}/events?limit=100`),
+      api.request("GET", `/threads/${threadId}/context`),
+      api.request("POST", `/threads/${threadId}/messages`, { message: "And again?" }),
+      api.request("POST", `/threads/${threadId}/fork`, { version: 3 }),
+    ]);
+    const before = await api.request("POST", `/threads/${threadId}/fork`, { version: 2 });
+    // The data route links to where the object was: S3 answers that it is not there.
+    const data = await fetch(`${stack.url}/threads/${threadId}/events/3/data`, {
+      redirect: "manual",
+    });
+
+    // Assess
+    expect(thread.status).toBe(200);
+    expect(thread.body.status).toBe("done");
+    const [, call, lost] = thread.body.events;
+    expect(lost).toMatchObject({
+      type: "tool_result",
+      data: {
+        callId: call.data.callId,
+        tool: "read_blob",
+        result: {
+          error: expect.stringMatching(/^data missing: its object threads\/.* does not exist$/),
+        },
+      },
+    });
+    expect(answers.map((answer) => answer.status).filter((status) => status >= 500)).toEqual([]);
+    expect(before.status).toBe(201);
+    expect(data.status).toBeLessThan(500);
   });
 
   it("DELETE /threads/{id} removes the thread's objects too", async () => {

@@ -24,6 +24,7 @@ export async function startTestStack(
       | "webhookSources"
       | "notifyWebhooks"
       | "notifyDelivery"
+      | "noticeRetryDelaysMs"
       | "channels"
       | "log"
       | "model"
@@ -41,6 +42,7 @@ export async function startTestStack(
     payloadBucket: `twelve-payloads-${suffix}`,
     queueName: `twelve-steps-${suffix}`,
     inboxQueueName: `twelve-inbox-${suffix}`,
+    undeliveredNoticesQueueName: `twelve-undelivered-notices-${suffix}`,
     visibilityTimeoutSeconds: 1,
     maxReceiveCount: 5,
     pollers: 2,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +39,11 @@ describe("Function: startLocalStack (checks before it starts)", () => {
     return join(dataDir, "dynamodb");
   };
 
+  // DynamoDB Local makes an empty file of that name when it starts: the contents tell it apart.
+  const intact = (dir: string) =>
+    existsSync(join(dir, "shared-local-instance.db")) &&
+    readFileSync(join(dir, "shared-local-instance.db"), "utf8") === "threads";
+
   const options = (dir: string) => ({
     agents,
     model: new DemoModel(),
@@ -58,7 +63,7 @@ describe("Function: startLocalStack (checks before it starts)", () => {
     const ports = Object.fromEntries(Object.keys(field).map((key) => [key, busy.port]));
     const start = startLocalStack({ ...options(dir), ...ports });
     await expect(start).rejects.toThrow(new RegExp(`port ${busy.port} is in use.*${name}`));
-    expect(existsSync(join(dir, "shared-local-instance.db"))).toBe(true);
+    expect(intact(dir)).toBe(true);
   });
 
   it("refuses a bad WEBHOOK_SECRETS in one line before anything starts or is deleted", async () => {
@@ -73,13 +78,112 @@ describe("Function: startLocalStack (checks before it starts)", () => {
       if (saved === undefined) delete process.env.WEBHOOK_SECRETS;
       else process.env.WEBHOOK_SECRETS = saved;
     }
-    expect(existsSync(join(dir, "shared-local-instance.db"))).toBe(true);
+    expect(intact(dir)).toBe(true);
+  });
+
+  const SLACK = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "signing-secret" };
+  const WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  it.each([
+    // A channel without the token it posts with.
+    ["SLACK_BOT_TOKEN", { SLACK_CHANNEL: "C0123" }],
+    ["SLACK_API_URL", { ...SLACK, SLACK_API_URL: "notaurl" }],
+    ["SLACK_CHANNELS", { ...SLACK, SLACK_CHANNELS: "x" }],
+    ["SLACK_AGENT", { ...SLACK, SLACK_AGENT: "nope" }],
+    ["PAYLOAD_THRESHOLD_BYTES", { PAYLOAD_THRESHOLD_BYTES: "400000" }],
+    ["THREAD_CACHE_MB", { THREAD_CACHE_MB: "-1" }],
+    ["STEP_MAX_RECEIVES", { STEP_MAX_RECEIVES: "0" }],
+    [
+      "WEBHOOK_SOURCES.gh.launch.agent",
+      {
+        WEBHOOK_SOURCES: JSON.stringify({
+          gh: {
+            format: "github",
+            secret: "s".repeat(16),
+            launch: { agent: "nope", message: "{{a}}" },
+          },
+        }),
+      },
+    ],
+    [
+      "WEBHOOK_SOURCES.gh.launch.message",
+      {
+        WEBHOOK_SOURCES: JSON.stringify({
+          gh: {
+            format: "github",
+            secret: "s".repeat(16),
+            launch: { agent: "calculator", message: "{{a" },
+          },
+        }),
+      },
+    ],
+    [
+      "NOTIFY_WEBHOOKS.0.agents",
+      {
+        NOTIFY_WEBHOOKS: JSON.stringify([
+          { url: "http://127.0.0.1:1/hook", secret: WHSEC, agents: ["calculator", "nope"] },
+        ]),
+      },
+    ],
+  ] as const)(
+    "refuses a bad setting naming %s in one line, before anything starts or is deleted",
+    async (name, env) => {
+      const dir = freshDataDir();
+      const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+      Object.assign(process.env, env);
+      try {
+        const start = startLocalStack(options(dir));
+        await expect(start).rejects.toThrow(ConfigError);
+        await expect(start).rejects.toThrow(
+          new RegExp(`^[^\\n]*${name.replaceAll(".", "\\.")}: [^\\n]*$`),
+        );
+      } finally {
+        for (const [key, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      }
+      expect(intact(dir)).toBe(true);
+    },
+  );
+
+  it.each([
+    ["PORT", "SQS_PORT", { port: 2 }],
+    ["DYNAMODB_PORT", "SQS_PORT", { dynamoPort: 2 }],
+    ["PORT", "DYNAMODB_PORT", { port: 1 }],
+  ] as const)(
+    "refuses %s equal to %s in one line, deleting nothing",
+    async (first, second, same) => {
+      const dir = freshDataDir();
+      const ports = options(dir);
+      const taken = [ports.port, ports.dynamoPort, ports.sqsPort];
+      const shared = Object.fromEntries(
+        Object.entries(same).map(([key, from]) => [key, taken[from] ?? 0]),
+      );
+      const start = startLocalStack({ ...ports, ...shared });
+      await expect(start).rejects.toThrow(
+        new RegExp(`^${first} and ${second} are both \\d+: [^\\n]*$`),
+      );
+      expect(intact(dir)).toBe(true);
+    },
+  );
+
+  it("refuses a data directory another running stack holds, deleting nothing", async () => {
+    const dir = freshDataDir();
+    // The test runner's parent process is alive for as long as this test runs.
+    writeFileSync(join(dir, "twelve.lock"), `${process.ppid}\n`);
+    const start = startLocalStack(options(dir));
+    await expect(start).rejects.toThrow(
+      new RegExp(
+        `^the data directory \\S+ is in use by another local stack \\(pid ${process.ppid}\\)[^\\n]*$`,
+      ),
+    );
+    expect(intact(dir)).toBe(true);
   });
 
   it("refuses two agents with one name", async () => {
     const dir = freshDataDir();
     const start = startLocalStack({ ...options(dir), agents: [...agents, ...agents] });
     await expect(start).rejects.toThrow(/two agents are named "calculator"/);
-    expect(existsSync(join(dir, "shared-local-instance.db"))).toBe(true);
+    expect(intact(dir)).toBe(true);
   });
 });

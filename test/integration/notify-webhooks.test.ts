@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
@@ -141,5 +142,75 @@ describe("notices to outbound webhooks (NOTIFY_WEBHOOKS), signed the Standard We
       /\/down did not take notice .*: answered 503/,
     );
     expect(receiver.tries.get(`/down ${body.threadId}:${waiting.pending?.callId}`)).toBe(3);
+  });
+});
+
+describe("notices no receiver takes at once (as the deployed rule: tried over time, then kept)", () => {
+  let stack: LocalStack;
+  let api: ReturnType<typeof client>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    // /late fails four times (more than one fan-out's three tries); /gone never takes one
+    receiver = await startReceiver((path, tries) =>
+      path === "/gone" ? 503 : path === "/late" && tries <= 4 ? 500 : 200,
+    );
+    stack = await startTestStack({
+      notifyWebhooks: [
+        { url: receiver.url("/late"), secret: SECRET, agents: ["calculator"] },
+        { url: receiver.url("/gone"), secret: SECRET, agents: ["deploybot"] },
+      ],
+      notifyDelivery: { attempts: 3, backoffMs: 20 },
+      noticeRetryDelaysMs: [100, 100],
+      log: (line) => logs.push(line),
+    });
+    api = client(stack);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.stop();
+  });
+
+  it("delivers a notice the receiver takes on a later fan-out, under the same id", async () => {
+    const { body } = await api.launch("calculator", "What is 1 + 2?");
+    await api.waitFor(body.threadId, "done");
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      if (receiver.received.some((r) => r.path === "/late")) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const [delivered] = receiver.received.filter((r) => r.path === "/late");
+    expect(delivered?.data.threadId).toBe(body.threadId);
+    expect(receiver.tries.get(`/late ${delivered?.id}`)).toBe(5);
+  });
+
+  it("keeps a notice no try delivered in the undelivered-notices queue, with why", async () => {
+    const { body } = await api.launch("deploybot", "Deploy v1.1.0 to the backend");
+    const waiting = await api.waitFor(body.threadId, "waiting_for_approval");
+    const sqs = new SQSClient({ endpoint: stack.sqsEndpoint });
+    let messages: Message[] = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && messages.length === 0; ) {
+      messages =
+        (
+          await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: stack.undeliveredNoticesUrl,
+              MessageAttributeNames: ["All"],
+              WaitTimeSeconds: 1,
+            }),
+          )
+        ).Messages ?? [];
+    }
+    expect(messages).toHaveLength(1);
+    expect(JSON.parse(messages[0]?.Body ?? "{}")).toMatchObject({
+      "detail-type": "thread.waiting",
+      detail: { threadId: body.threadId, callId: waiting.pending?.callId },
+    });
+    expect(messages[0]?.MessageAttributes?.["twelve-reason"]?.StringValue).toMatch(
+      /\/gone did not take notice .*: answered 503/,
+    );
+    // Three fan-outs of three tries each.
+    expect(receiver.tries.get(`/gone ${body.threadId}:${waiting.pending?.callId}`)).toBe(9);
+    expect(logs.some((line) => /undelivered after 3 tries/.test(line))).toBe(true);
   });
 });

@@ -10,8 +10,12 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { loadPayloadFiles, savePayloadFiles } from "../../infra/local/payload-files.ts";
-import { ensureBucket } from "../../shared/aws/s3/payload-store.ts";
+import {
+  DiskCopiedPayloads,
+  loadPayloadFiles,
+  savePayloadFiles,
+} from "../../infra/local/payload-files.ts";
+import { ensureBucket, S3PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 
 // fauxqs's S3 from the global setup; a bucket and a folder per test.
 const s3 = new S3Client({
@@ -70,5 +74,29 @@ describe("The local stack's copy of the payload bucket on disk", () => {
   it("loads nothing from a folder that does not exist yet", async () => {
     const { bucket, dir } = await fresh();
     expect(await loadPayloadFiles(s3, bucket, join(dir, "none"))).toBe(0);
+  });
+});
+
+describe("Class: DiskCopiedPayloads (the local stack's payload store)", () => {
+  it("has the file on disk when a put returns, removes it with the thread, reads it when the bucket lost it", async () => {
+    // Prepare
+    const { bucket, dir } = await fresh();
+    const payloads = new DiskCopiedPayloads(new S3PayloadStore({ bucket, client: s3 }), dir);
+    const key = "threads/thr_1/EVT-0000000002-abc.json";
+
+    // Act
+    await payloads.put(key, '{"result":"big"}');
+    const onDisk = readFileSync(join(dir, "threads", "thr_1", "EVT-0000000002-abc.json"), "utf8");
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    const fromDisk = await payloads.get(key);
+    await payloads.put("threads/thr_2/EVT-0000000001-def.json", "{}");
+    const removed = await payloads.deleteAll("threads/thr_1/");
+
+    // Assess
+    expect(onDisk).toBe('{"result":"big"}');
+    expect(fromDisk).toBe('{"result":"big"}');
+    expect(removed).toBe(0);
+    expect(existsSync(join(dir, "threads", "thr_1", "EVT-0000000002-abc.json"))).toBe(false);
+    expect(existsSync(join(dir, "threads", "thr_2", "EVT-0000000001-def.json"))).toBe(true);
   });
 });

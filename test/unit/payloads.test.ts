@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { CorruptThreadError, EventTooLargeError } from "../../shared/aws/dynamo/errors.ts";
+import { EventTooLargeError } from "../../shared/aws/dynamo/errors.ts";
 import { appendTransactItems, eventItem, readEvent } from "../../shared/aws/dynamo/items.ts";
 import {
   DEFAULT_PAYLOAD_THRESHOLD_BYTES,
@@ -69,7 +69,15 @@ describe("Payloads: event data too large for an item", () => {
       // Assess
       const key = `threads/thr_1/EVT-0000000003-${sha256(text)}.json`;
       expect(prepared).toEqual({
-        stored: { dataRef: { key, bytes: Buffer.byteLength(text), sha256: sha256(text) } },
+        stored: {
+          dataRef: {
+            key,
+            bytes: Buffer.byteLength(text),
+            sha256: sha256(text),
+            // What identifies the event if its object is ever lost.
+            kept: '{"callId":"call_1","tool":"fetch_page"}',
+          },
+        },
         object: { key, body: text },
       });
       // UTF-8 bytes, not characters: "é" takes two.
@@ -145,7 +153,7 @@ describe("Payloads: event data too large for an item", () => {
       const item = eventItem("THREAD#thr_1", 0, event, prepared.stored);
 
       // Act
-      const [restored] = await restorePayloads("thr_1", [item], store);
+      const [restored] = await restorePayloads([item], store);
 
       // Assess
       expect(readEvent("thr_1", "EVT#0000000000", restored ?? {})).toEqual(event);
@@ -153,28 +161,43 @@ describe("Payloads: event data too large for an item", () => {
 
     it("leaves inline items alone and needs no payload store for them", async () => {
       const item = eventItem("THREAD#thr_1", 0, result(10));
-      expect(await restorePayloads("thr_1", [item], undefined)).toEqual([item]);
+      expect(await restorePayloads([item], undefined)).toEqual([item]);
     });
 
-    it("is a CorruptThreadError naming the item for a missing object", async () => {
+    it("reads an event whose object is missing as its data missing, keeping its callId and tool", async () => {
       // Prepare
       const { store, objects } = memoryPayloads();
       const event = result(100_000);
       const prepared = prepareData("thr_1", 2, event, policyWith(store));
       await writeObjects(store, [prepared]);
       objects.clear();
+      const heard: string[] = [];
 
       // Act
-      const act = restorePayloads("thr_1", [eventItem("P", 2, event, prepared.stored)], store);
+      const [restored] = await restorePayloads(
+        [eventItem("P", 2, event, prepared.stored)],
+        store,
+        (sk, reason) => heard.push(`${sk}: ${reason}`),
+      );
 
       // Assess
-      await expect(act).rejects.toThrow(CorruptThreadError);
-      await expect(act).rejects.toThrow(
-        /corrupt item EVT#0000000002: its data object .* does not exist/,
-      );
+      expect(readEvent("thr_1", "EVT#0000000002", restored ?? {})).toEqual({
+        type: "tool_result",
+        at,
+        data: {
+          callId: "call_1",
+          tool: "fetch_page",
+          result: {
+            error: expect.stringMatching(/^data missing: its object threads\/.* does not exist$/),
+          },
+        },
+      });
+      expect(heard).toEqual([
+        expect.stringMatching(/^EVT#0000000002: its object .* does not exist$/),
+      ]);
     });
 
-    it("is a CorruptThreadError for an object whose bytes do not match the hash", async () => {
+    it("reads an object whose bytes do not match the hash as missing data", async () => {
       // Prepare
       const { store, objects } = memoryPayloads();
       const event = result(100_000);
@@ -185,17 +208,30 @@ describe("Payloads: event data too large for an item", () => {
       objects.set(key, (objects.get(key) ?? "").replace("fetch_page", "fetch_pagf"));
 
       // Act
-      const act = restorePayloads("thr_1", [eventItem("P", 0, event, prepared.stored)], store);
+      const [restored] = await restorePayloads([eventItem("P", 0, event, prepared.stored)], store);
 
       // Assess
-      await expect(act).rejects.toThrow(/do not match the item's \d+ bytes and SHA-256/);
+      expect(JSON.stringify(readEvent("thr_1", "EVT#0000000000", restored ?? {}).data)).toMatch(
+        /do not match the item's \d+ bytes and SHA-256/,
+      );
     });
 
-    it("is a CorruptThreadError for a pointer when the store has no payload bucket", async () => {
-      const item = eventItem("P", 0, result(10), { dataRef: { key: "k", bytes: 1, sha256: "x" } });
-      await expect(restorePayloads("thr_1", [item], undefined)).rejects.toThrow(
-        /no payload bucket configured/,
-      );
+    it("reads an item of older code (nothing kept) as a valid event of its type", async () => {
+      const pointer = { dataRef: { key: "k", bytes: 1, sha256: "x" } };
+      for (const type of [
+        "tool_call",
+        "approval_decision",
+        "human_input_requested",
+        "compaction",
+      ]) {
+        const item = { ...eventItem("P", 0, result(10), pointer), type };
+        const [restored] = await restorePayloads([item], undefined);
+        expect(readEvent("thr_1", "EVT#0000000000", restored ?? {})).toMatchObject({ type });
+      }
+      const [restored] = await restorePayloads([eventItem("P", 0, result(10), pointer)], undefined);
+      expect(readEvent("thr_1", "EVT#0000000000", restored ?? {}).data).toMatchObject({
+        result: { error: expect.stringMatching(/no payload bucket configured \(PAYLOAD_BUCKET\)/) },
+      });
     });
   });
 

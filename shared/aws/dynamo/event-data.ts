@@ -22,6 +22,12 @@ export interface DataRef {
   bytes: number;
   /** The SHA-256 of that text, in hex. */
   sha256: string;
+  /**
+   * The data's small top-level fields (`callId`, `tool`, ...) as JSON text, so an event whose
+   * object is lost still says which call it was (`missingData` in `payloads.ts`). Items written
+   * before it was kept have none.
+   */
+  kept?: string;
 }
 
 /** `data` as JSON text, exactly as it will be parsed back. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { ThreadEvent } from "../../core/events.ts";
+import type { EventType, ThreadEvent } from "../../core/events.ts";
 import type { PayloadStore } from "../s3/payload-store.ts";
-import { CorruptThreadError, EventTooLargeError } from "./errors.ts";
+import { EventTooLargeError } from "./errors.ts";
 import { type DataRef, plainNumbers, type StoredData, toStoredData } from "./event-data.ts";
 import type { Item } from "./items.ts";
 import { eventSk } from "./keys.ts";
@@ -75,7 +75,11 @@ export function prepareData(
   if (bytes > policy.thresholdBytes && policy.payloads) {
     const sha256 = sha256Of(inline.dataJson);
     const key = payloadKey(threadId, index, sha256);
-    return { stored: { dataRef: { key, bytes, sha256 } }, object: { key, body: inline.dataJson } };
+    const kept = keptFields(event.data);
+    return {
+      stored: { dataRef: { key, bytes, sha256, ...(kept ? { kept } : {}) } },
+      object: { key, body: inline.dataJson },
+    };
   }
   // DynamoDB counts a string's UTF-8 bytes (`bytes`, not escaped again) and each name; the rest
   // of the event as JSON over-counts it, and the keys and schema version get room to spare.
@@ -108,49 +112,140 @@ export async function writeObjects(
 /**
  * `items` with the data of every item that holds a `dataRef` read back from `payloads` into
  * `dataJson`, checked against the pointer's length and hash; other items are returned as they
- * are. Throws `CorruptThreadError` naming the item for a missing or different object, an
- * unreadable pointer, or a pointer when no payload store is configured.
+ * are. An object that is missing or holds other bytes (or a pointer this store cannot follow)
+ * does not make the thread unreadable: its event reads as `missingData` says, and `onMissing`
+ * hears of it.
  */
 export async function restorePayloads(
-  threadId: string,
   items: readonly Item[],
   payloads: PayloadStore | undefined,
+  onMissing: (sk: string, reason: string) => void = () => {},
 ): Promise<Item[]> {
   const restored = [...items];
   const pointed = items.flatMap((item, at) => (item.dataRef === undefined ? [] : [at]));
   if (pointed.length === 0) return restored;
   await inBatches(pointed, async (at) => {
     const item = items[at] as Item;
-    const sk = String(item.sk);
-    const ref = dataRefOf(item.dataRef);
-    if (!ref) {
-      throw new CorruptThreadError(threadId, sk, "dataRef is not {key, bytes, sha256}");
-    }
-    if (!payloads) {
-      throw new CorruptThreadError(
-        threadId,
-        sk,
-        `its data is in the payload bucket under ${ref.key}, and this store has no payload ` +
-          "bucket configured (PAYLOAD_BUCKET)",
-      );
-    }
-    const text = await payloads.get(ref.key);
-    if (text === undefined) {
-      throw new CorruptThreadError(threadId, sk, `its data object ${ref.key} does not exist`);
-    }
-    const bytes = Buffer.byteLength(text, "utf8");
-    if (bytes !== ref.bytes || sha256Of(text) !== ref.sha256) {
-      throw new CorruptThreadError(
-        threadId,
-        sk,
-        `its data object ${ref.key} holds ${bytes} bytes that do not match the item's ` +
-          `${ref.bytes} bytes and SHA-256 ${ref.sha256}`,
-      );
-    }
     const { dataRef: _pointer, ...rest } = item;
-    restored[at] = { ...rest, dataJson: text };
+    const read = await readObject(item.dataRef, payloads);
+    if ("text" in read) {
+      restored[at] = { ...rest, dataJson: read.text };
+      return;
+    }
+    onMissing(String(item.sk), read.missing);
+    restored[at] = { ...rest, dataJson: JSON.stringify(missingData(item, read.missing)) };
   });
   return restored;
+}
+
+/** The text of the object a pointer names, or why there is none to read. */
+async function readObject(
+  pointer: unknown,
+  payloads: PayloadStore | undefined,
+): Promise<{ text: string } | { missing: string }> {
+  const ref = dataRefOf(pointer);
+  if (!ref) return { missing: "its pointer (dataRef) is not {key, bytes, sha256}" };
+  if (!payloads) {
+    return {
+      missing: `it is in the payload bucket under ${ref.key}, and this store has no payload bucket configured (PAYLOAD_BUCKET)`,
+    };
+  }
+  const text = await payloads.get(ref.key);
+  if (text === undefined) return { missing: `its object ${ref.key} does not exist` };
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes !== ref.bytes || sha256Of(text) !== ref.sha256) {
+    return {
+      missing:
+        `its object ${ref.key} holds ${bytes} bytes that do not match the item's ` +
+        `${ref.bytes} bytes and SHA-256 ${ref.sha256}`,
+    };
+  }
+  return { text };
+}
+
+/** A top-level field of event data longer than this (as JSON) is not kept beside the pointer. */
+const KEPT_FIELD_BYTES = 256;
+
+/** The small top-level fields of `data` as JSON text, if there are any. */
+function keptFields(data: unknown): string | undefined {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return undefined;
+  const kept = Object.entries(data).filter(
+    ([, value]) => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8") <= KEPT_FIELD_BYTES,
+  );
+  return kept.length > 0 ? JSON.stringify(Object.fromEntries(kept)) : undefined;
+}
+
+/** Stands in for what identifies an event when its item kept nothing (items of older code). */
+const UNKNOWN = "(unknown: the data is missing)";
+
+/**
+ * Per event type, data that passes its schema, every large field saying what is missing: text
+ * fields hold the sentence, others `{ error }`. The fields the item kept are laid over it.
+ */
+const missingDataOf = {
+  user_message: (error) => ({ message: error }),
+  tool_call: (error) => ({ callId: UNKNOWN, tool: UNKNOWN, args: { error }, source: "model" }),
+  tool_result: (error) => ({ callId: UNKNOWN, tool: UNKNOWN, result: { error } }),
+  error: (error) => ({ code: "tool_failed", message: error }),
+  approval_requested: (error) => ({
+    callId: UNKNOWN,
+    tool: UNKNOWN,
+    args: { error },
+    argsHash: UNKNOWN,
+  }),
+  approval_decision: (error) => ({ callId: UNKNOWN, approved: false, comment: error }),
+  human_input_requested: (error) => ({
+    callId: UNKNOWN,
+    tool: UNKNOWN,
+    args: { error },
+    message: error,
+    reason: "tool",
+  }),
+  human_response: (error) => ({ callId: UNKNOWN, response: error }),
+  done: (error) => ({ callId: UNKNOWN, output: error }),
+  failed: (error) => ({ reason: error }),
+  retry_requested: (error) => ({ reason: error }),
+  cancelled: (error) => ({ reason: error }),
+  compaction: (error) => ({
+    from: 1,
+    to: 1,
+    method: "elide",
+    summary: error,
+    tokensBefore: 0,
+    tokensAfter: 0,
+  }),
+} satisfies Record<EventType, (error: string) => Record<string, unknown>>;
+
+/**
+ * The data an event reads as when its object is lost: a readable event of its type whose large
+ * fields say so (`{"error": "data missing: ..."}` for a tool's result, which is what the model
+ * sees, the sentence for text), with the fields its item kept (`callId`, `tool`, ...), so the
+ * thread's status, its pending call and a fork still derive from it.
+ *
+ * @example
+ * missingData({ type: "tool_result", dataRef: { kept: '{"callId":"c1","tool":"fetch"}' } }, "its object k does not exist");
+ * // { callId: "c1", tool: "fetch", result: { error: "data missing: its object k does not exist" } }
+ */
+export function missingData(item: Item, reason: string): Record<string, unknown> {
+  const error = `data missing: ${reason}`;
+  const type = String(item.type);
+  const fill = Object.hasOwn(missingDataOf, type)
+    ? missingDataOf[type as EventType](error)
+    : { error };
+  return { ...fill, ...keptOf(item.dataRef) };
+}
+
+function keptOf(pointer: unknown): Record<string, unknown> {
+  const kept = (pointer as { kept?: unknown } | null | undefined)?.kept;
+  if (typeof kept !== "string") return {};
+  try {
+    const value: unknown = JSON.parse(kept);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
 }
 
 function dataRefOf(value: unknown): DataRef | undefined {

@@ -656,24 +656,24 @@ export class DynamoThreadStore implements ThreadStore {
   /**
    * `items` with the data of their pointer items read back from the payload bucket;
    * `undefined` when an object is missing because the thread was deleted since the items were
-   * read (a delete removes the meta item first and the objects last).
+   * read (a delete removes the meta item first and the objects last). An object missing from a
+   * thread that still exists reads as `missingData` (`payloads.ts`): the thread stays usable.
    */
   private async withPayloads(threadId: string, items: Item[]): Promise<Item[] | undefined> {
-    try {
-      return await restorePayloads(threadId, items, this.payloads.payloads);
-    } catch (error) {
-      if (!(error instanceof CorruptThreadError)) throw error;
-      const { Item: meta } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: threadPk(threadId), sk: META_SK },
-          ProjectionExpression: "pk",
-          ConsistentRead: true,
-        }),
-      );
-      if (!meta) return undefined;
-      throw error;
-    }
+    let missing = 0;
+    const restored = await restorePayloads(items, this.payloads.payloads, () => {
+      missing++;
+    });
+    if (missing === 0) return restored;
+    const { Item: meta } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: threadPk(threadId), sk: META_SK },
+        ProjectionExpression: "pk",
+        ConsistentRead: true,
+      }),
+    );
+    return meta ? restored : undefined;
   }
 
   /** The keys of every item of the thread (and the meta item's version and idempotency key). */

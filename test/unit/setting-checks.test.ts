@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { afterEach, describe, expect, it } from "vitest";
+import { agentReferences, assertKnownAgents } from "../../functions/agent-references.ts";
+import { templateProblem } from "../../functions/api/webhook-template.ts";
+import type { RuntimeConfig } from "../../functions/config.ts";
+import { apiHandler } from "../../functions/handlers/api.ts";
+import { readWorkerOptions } from "../../functions/handlers/worker.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+import { calculator } from "../../shared/examples/agents.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+
+describe("Function: assertKnownAgents", () => {
+  it("names each setting that names an agent not served, in one line", () => {
+    const references = agentReferences({
+      notifyWebhooks: [{ url: "http://127.0.0.1:1/", secret: "s", agents: ["calculator", "x"] }],
+      slack: { agent: "nope" },
+    });
+    expect(() => assertKnownAgents(["calculator"], references)).toThrow(ConfigError);
+    expect(() => assertKnownAgents(["calculator"], references)).toThrow(
+      /^[^\n]*NOTIFY_WEBHOOKS\.0\.agents: names agent "x"[^\n]*; SLACK_AGENT: names agent "nope"[^\n]*$/,
+    );
+    expect(() => assertKnownAgents(["calculator", "x", "nope"], references)).not.toThrow();
+  });
+});
+
+describe("Function: templateProblem", () => {
+  it.each([
+    ["{{a", /unclosed or empty/],
+    ["Triage {{issue.title}} }}", /unclosed or empty/],
+    ["{{ }}", /unclosed or empty/],
+    ["no place", /fills nothing/],
+  ])("refuses %j", (template, problem) => {
+    expect(templateProblem(template)).toMatch(problem);
+  });
+
+  it("accepts places with and without spaces", () => {
+    expect(templateProblem("Triage {{issue.title}}: {{ issue.labels.0.name }}")).toBeUndefined();
+  });
+});
+
+describe("Function: readWorkerOptions", () => {
+  it.each([
+    ["STEP_MAX_RECEIVES", "0"],
+    ["THREAD_CACHE_MB", "-1"],
+  ])("refuses %s=%s naming it", (name, value) => {
+    expect(() => readWorkerOptions({ [name]: value })).toThrow(new RegExp(`${name}: `));
+  });
+});
+
+describe("Function: apiHandler (the Lambda's first read of its settings)", () => {
+  afterEach(() => {
+    delete process.env.SLACK_AGENT;
+  });
+
+  it("refuses SLACK_AGENT naming an agent the deployment does not serve", async () => {
+    // Prepare
+    process.env.SLACK_AGENT = "nope";
+    const handler = apiHandler(() => ({
+      config: {} as RuntimeConfig,
+      deps: { agents: new Map([["calculator", calculator]]) } as unknown as RuntimeDeps,
+    }));
+
+    // Act
+    const first = handler({ rawPath: "/health" } as APIGatewayProxyEventV2);
+
+    // Assess
+    await expect(first).rejects.toThrow(ConfigError);
+    await expect(first).rejects.toThrow(/SLACK_AGENT: names agent "nope", which is not served/);
+  });
+});
