@@ -57,7 +57,7 @@ describe("the web console, served by the local stack's HTTP API", () => {
     for (const name of names) {
       const response = await fetch(`${stack.url}/console/assets/${name}`);
       expect(response.status, name).toBe(404);
-      const body = await response.json();
+      const body = (await response.json()) as { error: unknown };
       expect(body.error).toEqual({
         code: "route_not_found",
         message: `no console file assets/${name}`,
