@@ -147,14 +147,18 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
 
 /**
  * The answers a route declares, and those every route of its kind can give whether it declares
- * them or not: a route with a JSON body answers 400 (not JSON, a duplicate key, off-schema) and
- * 413 (too large); one behind the key answers 401.
+ * them or not: a route that reads a body (every POST) answers 400 (not UTF-8; for a JSON body,
+ * not JSON, a duplicate key or off-schema) and 413 (over `MAX_BODY_BYTES`); one behind the key
+ * answers 401.
  */
 export function answersOf(route: DocumentedRoute): Record<number, ResponseDoc> {
   const answers: Record<number, ResponseDoc> = { ...route.docs?.responses };
   if (route.docs?.body) {
     answers[400] ??= { description: "invalid body: not JSON, a duplicate key, or off-schema" };
-    answers[413] ??= { description: "body too large" };
+  }
+  if (route.docs?.body || route.method === "POST") {
+    answers[400] ??= { description: "invalid body: not UTF-8, or not the expected shape" };
+    answers[413] ??= { description: "body over MAX_BODY_BYTES" };
   }
   if (route.auth) answers[401] ??= { description: "no bearer token, or the wrong one" };
   return answers;
