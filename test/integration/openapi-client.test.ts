@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import createClient from "openapi-fetch";
 import openapiTS from "openapi-typescript";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { promisedOutput, readmeSnippets } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 import { startTestStack } from "./local-stack.ts";
 import type { paths } from "./openapi-client.gen.ts";
@@ -98,5 +99,28 @@ describe("a client generated from the OpenAPI document", () => {
     });
     expect(refused.response.status).toBe(400);
     expect(refused.error?.error.code).toBe("invalid_query");
+  });
+
+  it("is the README's recipe, which runs as written", async () => {
+    const recipe = readmeSnippets().find((snippet) => snippet.code.includes("openapi-fetch"));
+    expect(recipe).toBeDefined();
+    const code = recipe?.code ?? "";
+    // Inside the repository, so its imports resolve (git ignores `.readme-*`).
+    const dir = mkdtempSync(join(repoRoot, ".readme-client-"));
+    try {
+      writeFileSync(join(dir, "twelve-api.ts"), readFileSync(generated, "utf8"));
+      writeFileSync(join(dir, "recipe.ts"), code);
+      vi.stubEnv("TWELVE_URL", stack.url);
+      vi.stubEnv("AGENT_API_KEY", KEY);
+      const log = vi.spyOn(console, "log").mockImplementation(() => {});
+      await import(join(dir, "recipe.ts"));
+      expect(log.mock.calls.map((call) => call.map(String).join(" "))).toEqual(
+        promisedOutput(code),
+      );
+      log.mockRestore();
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
