@@ -51,13 +51,21 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
     target: "draft-2020-12",
     unrepresentable: "any",
     override: ({ zodSchema, jsonSchema: derived }) => {
-      const documented = documentedAs.get(zodSchema);
+      const def = zodSchema._zod.def;
+      // A default of a documented schema: zod leaves it out of an input schema (it is an output
+      // value), but it is what the client's omission means.
+      const inner = def.type === "default" ? documentedAs.get(def.innerType) : undefined;
+      const documented = documentedAs.get(zodSchema) ?? inner;
       if (!documented) return;
-      // A wrapper's `default` and `description` land on the same object: keep them.
+      // A wrapper's `description` lands on the same object: keep it.
       for (const key of Object.keys(derived)) {
         if (key !== "default" && key !== "description") delete derived[key];
       }
-      Object.assign(derived, documented);
+      Object.assign(
+        derived,
+        documented,
+        def.type === "default" ? { default: def.defaultValue } : {},
+      );
     },
   }) as JsonSchema;
   return rest;

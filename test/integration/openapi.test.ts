@@ -102,10 +102,15 @@ describe("GET /openapi.json", () => {
           .map((p: { name: string; schema: unknown }) => [p.name, p.schema]),
       );
     expect(query("/threads/{id}/events")).toMatchObject({
-      after: { type: "integer", minimum: 0 },
-      limit: { type: "integer", minimum: 1, maximum: 1000 },
+      after: { type: "integer", minimum: 0, default: 0 },
+      limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
     });
-    expect(query("/threads").limit).toMatchObject({ type: "integer", minimum: 1, maximum: 100 });
+    expect(query("/threads").limit).toEqual({
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+      default: 50,
+    });
     const hookHeaders = document.paths["/hooks/{source}"].post.parameters.filter(
       (p: { in: string }) => p.in === "header",
     );
