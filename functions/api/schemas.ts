@@ -151,7 +151,7 @@ export const hookHeaders = {
     schema: idempotencyKey,
     required: false,
     description:
-      "`twelve` sources launching a thread: a repeat with the same key answers the first launch's thread",
+      "a launch from a source whose format carries no delivery id of its own (`twelve`): a repeat with the same key answers the first launch's thread",
   },
 } as const;
 

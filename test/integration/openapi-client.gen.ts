@@ -1628,7 +1628,7 @@ export interface operations {
         "webhook-timestamp"?: string;
         /** @description `standard` (Standard Webhooks) sources: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>"> (required) */
         "webhook-signature"?: string;
-        /** @description `twelve` sources launching a thread: a repeat with the same key answers the first launch's thread */
+        /** @description a launch from a source whose format carries no delivery id of its own (`twelve`): a repeat with the same key answers the first launch's thread */
         "Idempotency-Key"?: string;
       };
       path: {
