@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type * as z from "zod";
 import { HttpError, type HttpErrorCode } from "./http.ts";
 import { describeIssues, type Subject } from "./schemas.ts";
+import { parseStrictJson } from "./strict-json.ts";
 
 // `fatal`: a byte sequence that is not UTF-8 is refused rather than stored as U+FFFD.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -24,7 +25,10 @@ export function bodyText(event: APIGatewayProxyEventV2, maxBytes: number): strin
   }
 }
 
-/** The JSON body, checked for size, encoding, syntax and shape: each failure is its own 4xx. */
+/**
+ * The JSON body, checked for size, encoding, syntax (duplicate keys and numbers past a 64-bit
+ * float refused: `parseStrictJson`) and shape: each failure is its own 4xx.
+ */
 export function readBody<S extends z.ZodType>(
   event: APIGatewayProxyEventV2,
   schema: S,
@@ -32,13 +36,7 @@ export function readBody<S extends z.ZodType>(
 ): z.output<S> {
   const text = bodyText(event, maxBytes);
   if (text.trim() === "") throw new HttpError("invalid_json", "body is empty; send a JSON object");
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new HttpError("invalid_json", `body is not valid JSON: ${(error as Error).message}`);
-  }
-  return parse(schema, value, "invalid_body", "body");
+  return parse(schema, parseStrictJson(text), "invalid_body", "body");
 }
 
 /**

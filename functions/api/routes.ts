@@ -36,6 +36,8 @@ import {
 import {
   cancelBody,
   forkBody,
+  hookBody,
+  hookHeaders,
   idempotencyKey,
   launchBody,
   listQuery,
@@ -538,20 +540,15 @@ export const routes: readonly Route[] = [
     auth: false,
     docs: {
       summary: "A signed webhook: launch a thread or answer a waiting call",
-      headers: {
-        "X-Twelve-Timestamp": { schema: z.string(), required: true, description: "Unix seconds" },
-        "X-Twelve-Signature": {
-          schema: z.string(),
-          required: true,
-          description: 'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">',
-        },
-      },
+      body: hookBody,
+      headers: hookHeaders,
       responses: {
         202: { description: "launched or answered", body: threadStatusAnswer },
         400: { description: "invalid body" },
         401: { description: "unsigned, wrongly signed, stale or replayed" },
         404: { description: "unknown source, agent or thread" },
         409: { description: "the thread does not wait on that call" },
+        422: { description: "the idempotency key was used for another request" },
       },
     },
     openAtGateway: {

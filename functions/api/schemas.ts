@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { ifRunningPolicies } from "../../shared/core/message.ts";
 import { statuses } from "../../shared/core/thread.ts";
+import { documentedAs } from "./openapi.ts";
 
 /**
  * How deep launch metadata may nest (the metadata object is level 1). Metadata is a bag of labels;
@@ -70,12 +71,36 @@ export const forkBody = z.strictObject({
 /** `POST /threads/{id}/cancel`; the body may be left out. */
 export const cancelBody = z.strictObject({ reason: z.string().min(1).max(4_000).optional() });
 
+/**
+ * The one parser of an integer in a query string, for every route: decimal digits only (no sign,
+ * exponent, hex, fraction or blank: `1e1`, `0x5`, `+5` and ` 5` are refused, not read as 10, 5
+ * and 5), within `min..max`, the bounds named in the error. The OpenAPI document shows it as an
+ * integer with those bounds, so a generated client sends numbers.
+ *
+ * @example
+ * z.strictObject({ limit: queryInteger(1, 100).default(50) });
+ */
+export function queryInteger(min: number, max: number) {
+  const expected = `expected an integer from ${min} to ${max}`;
+  const schema = z.string().transform((text, context) => {
+    const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : Number.NaN;
+    if (value >= min && value <= max) return value;
+    context.addIssue({
+      code: "custom",
+      message: `${expected}, got ${JSON.stringify(text.slice(0, 32))}`,
+    });
+    return z.NEVER;
+  });
+  documentedAs.add(schema, { type: "integer", minimum: min, maximum: max });
+  return schema;
+}
+
 /** `GET /threads?status=...&agent=...&limit=...&cursor=...`. */
 export const listQuery = z.strictObject({
   // Omitted: every status, newest first.
   status: z.enum(statuses).optional(),
   agent: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryInteger(1, 100).default(50),
   cursor: z.string().min(1).max(2_048).optional(),
 });
 
@@ -83,6 +108,52 @@ export const listQuery = z.strictObject({
 export const idempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,128}$/, "expected 1-128 printable ASCII characters");
+
+/**
+ * `POST /hooks/{source}`'s body: its format is the source's. The JSON text is read strictly
+ * (`parseStrictJson`) after the signature over its raw bytes is checked.
+ */
+export const hookBody = z.unknown().meta({
+  description:
+    "A source without a `launch` template takes Twelve's own body: a launch `{agent, message, metadata?}` or an answer `{threadId, callId, approved, comment?}` / `{threadId, callId, response}`. A source with a template takes the sender's JSON payload as it is.",
+});
+
+/** The signature headers of each webhook format: a source uses its own format's, so none is required by all. */
+const signatureHeader = (format: string, description: string) => ({
+  schema: z.string(),
+  required: false,
+  description: `${format} sources: ${description}`,
+});
+
+/** `POST /hooks/{source}`'s headers, by the source's format (`WEBHOOK_SOURCES`). */
+export const hookHeaders = {
+  "X-Twelve-Timestamp": signatureHeader("`twelve`", "Unix seconds (required)"),
+  "X-Twelve-Signature": signatureHeader(
+    "`twelve`",
+    'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> (required)',
+  ),
+  "X-Hub-Signature-256": signatureHeader(
+    "`github`",
+    "sha256=<hex HMAC-SHA256 of the raw body> (required)",
+  ),
+  "X-GitHub-Delivery": signatureHeader("`github`", "the delivery's id (required)"),
+  "Stripe-Signature": signatureHeader(
+    "`stripe`",
+    't=<Unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (required)',
+  ),
+  "webhook-id": signatureHeader("`standard` (Standard Webhooks)", "the message id (required)"),
+  "webhook-timestamp": signatureHeader("`standard` (Standard Webhooks)", "Unix seconds (required)"),
+  "webhook-signature": signatureHeader(
+    "`standard` (Standard Webhooks)",
+    'v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>"> (required)',
+  ),
+  "Idempotency-Key": {
+    schema: idempotencyKey,
+    required: false,
+    description:
+      "a launch from a source whose format carries no delivery id of its own (`twelve`): a repeat with the same key answers the first launch's thread",
+  },
+} as const;
 
 /** Thread ids this API hands out; anything else cannot exist. */
 export const threadId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);

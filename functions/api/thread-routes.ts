@@ -5,7 +5,8 @@ import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { Thread } from "../../shared/core/thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { HttpError, json } from "./http.ts";
-import { threadId } from "./schemas.ts";
+import { parse } from "./request.ts";
+import { queryInteger, threadId } from "./schemas.ts";
 
 /**
  * The store-facing thread routes: `DELETE /threads/{id}`, `GET /threads/{id}/events`,
@@ -31,23 +32,10 @@ export const MAX_THREAD_EVENTS = 200;
 export const MAX_EVENTS_PAGE = 1000;
 export const DEFAULT_EVENTS_PAGE = 100;
 
-const count = (name: string) =>
-  z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,8})$/, `query parameter "${name}": expected a non-negative integer`)
-    .transform(Number);
-
 /** `GET /threads/{id}/events?after=N&limit=M`. */
 export const eventsQuery = z.strictObject({
-  after: count("after").default(0),
-  limit: count("limit")
-    .pipe(
-      z
-        .number()
-        .min(1, 'query parameter "limit": expected at least 1')
-        .max(MAX_EVENTS_PAGE, `query parameter "limit": expected at most ${MAX_EVENTS_PAGE}`),
-    )
-    .default(DEFAULT_EVENTS_PAGE),
+  after: queryInteger(0, 999_999_999).default(0),
+  limit: queryInteger(1, MAX_EVENTS_PAGE).default(DEFAULT_EVENTS_PAGE),
 });
 
 /**
@@ -132,18 +120,7 @@ export async function eventsRoute(
   rawQuery: Record<string, string | undefined>,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const id = checkedId(rawId);
-  const parsed = eventsQuery.safeParse(rawQuery);
-  if (!parsed.success) {
-    const message = parsed.error.issues
-      .map((issue) =>
-        issue.code === "unrecognized_keys"
-          ? `unknown query parameter ${issue.keys.map((key) => `"${key}"`).join(", ")}; expected only after, limit`
-          : issue.message,
-      )
-      .join("; ");
-    throw new HttpError("invalid_query", message);
-  }
-  const { after, limit } = parsed.data;
+  const { after, limit } = parse(eventsQuery, rawQuery, "invalid_query", "query");
   const page = await deps.store.readEvents(id, { after, limit });
   if (!page) throw new ThreadNotFoundError(id);
   const events = fromTheStart(

@@ -8,6 +8,7 @@ import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { HttpError } from "./http.ts";
 import { bodyText, header, parse } from "./request.ts";
 import { idempotencyKey, launchBody, responseBody, threadId } from "./schemas.ts";
+import { parseStrictJson } from "./strict-json.ts";
 import type { WebhookSource } from "./webhook-config.ts";
 import { verifyDelivery } from "./webhook-signatures.ts";
 import { fillTemplate } from "./webhook-template.ts";
@@ -85,12 +86,7 @@ function launchFrom(
   raw: string,
   source: string,
 ): z.output<typeof launchBody> {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(raw);
-  } catch (error) {
-    throw new HttpError("invalid_json", `body is not valid JSON: ${(error as Error).message}`);
-  }
+  const payload = parseStrictJson(raw);
   const message = fillTemplate(launch.message, payload, source);
   return parse(launchBody, { agent: launch.agent, message }, "invalid_body");
 }
@@ -100,12 +96,7 @@ type HookBody =
   | ({ threadId: string } & z.output<typeof responseBody>);
 
 function parseBody(raw: string): HookBody {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (error) {
-    throw new HttpError("invalid_json", `body is not valid JSON: ${(error as Error).message}`);
-  }
+  const value = parseStrictJson(raw);
   if (typeof value === "object" && value !== null && "agent" in value)
     return parse(launchBody, value, "invalid_body");
   const { threadId: id, ...reply } = (typeof value === "object" && value !== null ? value : {}) as {

@@ -50,7 +50,9 @@ export function serveConsole(
     throw new HttpError("route_not_found", "this deployment serves no console");
   }
   if (path.startsWith("assets/")) {
-    const file = assets.files[path.slice("assets/".length)];
+    const name = path.slice("assets/".length);
+    // Own properties only: `__proto__`, `constructor`, `toString` are on every object.
+    const file = Object.hasOwn(assets.files, name) ? assets.files[name] : undefined;
     if (!file) throw new HttpError("route_not_found", `no console file ${path}`);
     return {
       statusCode: 200,

@@ -45,6 +45,26 @@ describe("the web console, served by the local stack's HTTP API", () => {
     );
   });
 
+  it("404s an asset named like a property every object has, without leaking an error", async () => {
+    const names = [
+      "__proto__",
+      "constructor",
+      "toString",
+      "hasOwnProperty",
+      "valueOf",
+      "__defineGetter__",
+    ];
+    for (const name of names) {
+      const response = await fetch(`${stack.url}/console/assets/${name}`);
+      expect(response.status, name).toBe(404);
+      const body = (await response.json()) as { error: unknown };
+      expect(body.error).toEqual({
+        code: "route_not_found",
+        message: `no console file assets/${name}`,
+      });
+    }
+  });
+
   it("lists the served agents for the launch form (behind the key)", async () => {
     expect((await client(stack).request("GET", "/agents")).status).toBe(401);
     const agents = await client(stack, key).request("GET", "/agents");

@@ -95,6 +95,34 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
       400,
       "invalid_cursor",
     ],
+    // One query-integer parser for every route: digits only.
+    ["a list limit as 1e1", "GET", "/threads?limit=1e1", undefined, 400, "invalid_query"],
+    ["a list limit as 0x5", "GET", "/threads?limit=0x5", undefined, 400, "invalid_query"],
+    ["a list limit as +5", "GET", "/threads?limit=%2B5", undefined, 400, "invalid_query"],
+    [
+      "a duplicate key",
+      "POST",
+      "/threads",
+      '{"agent": "calculator", "message": "1 + 1", "message": "2 + 2"}',
+      400,
+      "invalid_json",
+    ],
+    [
+      "a number beyond a 64-bit float",
+      "POST",
+      "/threads",
+      '{"agent": "calculator", "message": "1 + 1", "metadata": {"n": 1e999}}',
+      400,
+      "invalid_json",
+    ],
+    [
+      "a duplicate key in a message",
+      "POST",
+      "/threads/thr_nope/messages",
+      '{"message": "a", "message": "b"}',
+      400,
+      "invalid_json",
+    ],
     ["an unknown route", "GET", "/nope", undefined, 404, "route_not_found"],
     ["a wrong method", "DELETE", "/threads", undefined, 405, "method_not_allowed"],
     [
@@ -113,6 +141,20 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
     expect(response.status).toBe(status);
     expect(response.body.error).toMatchObject({ code, message: expect.any(String) });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("names the field of a refused number and the bounds of a refused limit", async () => {
+    const number = await api.request(
+      "POST",
+      "/threads",
+      '{"agent": "calculator", "message": "1 + 1", "metadata": {"n": 1e999}}',
+    );
+    expect(number.body.error.message).toContain('body field "metadata.n": the number 1e999');
+    const limit = await api.request("GET", `/threads/${waiting.threadId}/events?limit=1e1`);
+    expect(limit.status).toBe(400);
+    expect(limit.body.error.message).toBe(
+      'query parameter "limit": expected an integer from 1 to 1000, got "1e1"',
+    );
   });
 
   it("refuses answers that do not fit the pending call, with 409 or 400", async () => {

@@ -146,7 +146,7 @@ describe("the HTTP edge, as a new user meets it", () => {
         undefined,
         {},
         "invalid_query",
-        'query parameter "limit": expected number to be <=100',
+        'query parameter "limit": expected an integer from 1 to 100, got "1000"',
       ],
       [
         "GET",

@@ -1,5 +1,7 @@
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openApiPath } from "../../functions/api/openapi.ts";
 import { routes } from "../../functions/api/routes.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import { client, startTestStack } from "./local-stack.ts";
@@ -44,11 +46,13 @@ describe("GET /openapi.json", () => {
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item as object).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    expect(documented.sort()).toEqual(
+      routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort(),
+    );
     for (const route of routes) {
       // Every route declares its docs: request schemas and answers.
       expect(route.docs, `${route.method} ${route.path} declares docs`).toBeDefined();
-      const operation = document.paths[route.path][route.method.toLowerCase()];
+      const operation = document.paths[openApiPath(route.path)][route.method.toLowerCase()];
       expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
       expect(operation.security).toEqual(route.auth ? [{ bearer: [] }] : []);
     }
@@ -70,6 +74,94 @@ describe("GET /openapi.json", () => {
         for (const schema of schemas) expect(() => ajv.compile(schema)).not.toThrow();
       }
     }
+  });
+
+  it("passes Redocly's linter (its recommended rules) without a problem", async () => {
+    const config = await createConfig({
+      extends: ["recommended"],
+      // `/health` (GET and HEAD) answers 200 and nothing else: it has no 4xx to document.
+      rules: { "operation-4xx-response": "off" },
+    });
+    const problems = await lintFromString({
+      source: JSON.stringify(document),
+      absoluteRef: "openapi.json",
+      config,
+    });
+    const found = problems.map(
+      (p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`,
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("says what a generated client needs: servers, integer query numbers, per-format webhook headers", () => {
+    expect(document.servers).toEqual([expect.objectContaining({ url: "/" })]);
+    const query = (path: string) =>
+      Object.fromEntries(
+        document.paths[path].get.parameters
+          .filter((p: { in: string }) => p.in === "query")
+          .map((p: { name: string; schema: unknown }) => [p.name, p.schema]),
+      );
+    expect(query("/threads/{id}/events")).toMatchObject({
+      after: { type: "integer", minimum: 0, default: 0 },
+      limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+    });
+    expect(query("/threads").limit).toEqual({
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+      default: 50,
+    });
+    const hookHeaders = document.paths["/hooks/{source}"].post.parameters.filter(
+      (p: { in: string }) => p.in === "header",
+    );
+    expect(hookHeaders.map((h: { name: string }) => h.name)).toEqual(
+      expect.arrayContaining([
+        "X-Twelve-Signature",
+        "X-Hub-Signature-256",
+        "Stripe-Signature",
+        "webhook-signature",
+      ]),
+    );
+    for (const header of hookHeaders) {
+      expect(header.required, header.name).toBe(false);
+      expect(header.description, header.name).toEqual(expect.any(String));
+    }
+    for (const path of ["responses", "messages", "cancel", "fork"]) {
+      expect(document.paths[`/threads/{id}/${path}`].post.responses, path).toHaveProperty("413");
+    }
+    expect(document.paths["/hooks/{source}"].post.responses).toHaveProperty("413");
+  });
+
+  it("documents every 4xx a route answers to hostile requests", async () => {
+    const anonymous = client(stack);
+    const oversize = JSON.stringify({ message: "x".repeat(70_000) });
+    const bodies = ["{", '{"a": 1, "a": 2}', '{"n": 1e999}', "[]", oversize];
+    const undocumented: string[] = [];
+    for (const route of routes) {
+      const path = route.path.replace(/\{[^}]+\}/g, "thr_nope");
+      const tries: [ReturnType<typeof client>, string, unknown][] = [
+        [anonymous, path, undefined],
+        [api, path, undefined],
+        [api, `${path}?zzz=1`, undefined],
+        [api, path.replace("thr_nope", "x%00y"), undefined],
+        ...(route.method === "POST"
+          ? bodies.map((body): [ReturnType<typeof client>, string, unknown] => [api, path, body])
+          : []),
+      ];
+      const operation = document.paths[openApiPath(route.path)][route.method.toLowerCase()];
+      for (const [caller, target, body] of tries) {
+        const response = await fetch(`${stack.url}${target}`, {
+          method: route.method,
+          headers: caller === api ? { authorization: `Bearer ${KEY}` } : {},
+          ...(body === undefined ? {} : { body: body as string }),
+        });
+        await response.arrayBuffer();
+        if (response.status >= 400 && !(String(response.status) in operation.responses)) {
+          undocumented.push(`${route.method} ${target}: ${response.status}`);
+        }
+      }
+    }
+    expect(undocumented).toEqual([]);
   });
 
   it("needs the bearer token like the data routes", async () => {

@@ -2,7 +2,13 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../../functions/api/http.ts";
 import { bodyText, parse } from "../../functions/api/request.ts";
-import { idempotencyKey, listQuery, responseBody } from "../../functions/api/schemas.ts";
+import {
+  idempotencyKey,
+  listQuery,
+  queryInteger,
+  responseBody,
+} from "../../functions/api/schemas.ts";
+import { eventsQuery } from "../../functions/api/thread-routes.ts";
 
 const event = (body: Buffer | string): APIGatewayProxyEventV2 =>
   (typeof body === "string"
@@ -46,10 +52,41 @@ describe("Function: parse", () => {
       failure(() => parse(idempotencyKey, "", "invalid_header", "header Idempotency-Key")).message,
     ).toBe("header Idempotency-Key: expected 1-128 printable ASCII characters");
     expect(failure(() => parse(listQuery, { limit: "0" }, "invalid_query", "query")).message).toBe(
-      'query parameter "limit": expected number to be >=1',
+      'query parameter "limit": expected an integer from 1 to 100, got "0"',
     );
     expect(
       failure(() => parse(responseBody, { callId: "c", response: "" }, "invalid_body")).message,
     ).toBe('body field "response": expected string to have >=1 characters');
+  });
+});
+
+describe("Function: queryInteger", () => {
+  it("reads decimal digits within its bounds", () => {
+    const limit = queryInteger(1, 100);
+    expect(limit.parse("1")).toBe(1);
+    expect(limit.parse("0100")).toBe(100);
+  });
+
+  it("refuses every other spelling of a number, naming the bounds", () => {
+    for (const text of ["1e1", "0x5", "+5", "-5", " 5", "5 ", "5.0", "", "Infinity", "1_0"]) {
+      expect(
+        failure(() => parse(listQuery, { limit: text }, "invalid_query", "query")).message,
+        text,
+      ).toBe(
+        `query parameter "limit": expected an integer from 1 to 100, got ${JSON.stringify(text)}`,
+      );
+    }
+    expect(
+      failure(() => parse(listQuery, { limit: "101" }, "invalid_query", "query")).message,
+    ).toContain("expected an integer from 1 to 100");
+  });
+
+  it("is the one parser of /threads and /threads/{id}/events: both read a limit alike", () => {
+    for (const text of ["1e1", "0x5", "+5"]) {
+      expect(listQuery.safeParse({ limit: text }).success, `/threads ${text}`).toBe(false);
+      expect(eventsQuery.safeParse({ limit: text }).success, `/events ${text}`).toBe(false);
+    }
+    expect(listQuery.parse({ limit: "10" }).limit).toBe(10);
+    expect(eventsQuery.parse({ limit: "10" })).toEqual({ after: 0, limit: 10 });
   });
 });
