@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { logger } from "../../functions/logger.ts";
+import type { LocalStack } from "../../infra/local/stack.ts";
+import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
+
+// Keys with scopes (AGENT_API_KEYS objects), through the HTTP API on the emulators.
+const KEYS = {
+  admin: "admin-key-0123456789abcdef",
+  reader: { key: "reader-key-0123456789abcdef", can: ["read"] },
+  desk: { key: "desk-key-0123456789abcdef", agents: ["calculator"], can: ["read", "decide"] },
+  deployer: { key: "deployer-key-0123456789abcdef", agents: ["deploybot"] },
+} as const;
+
+let stack: LocalStack;
+let admin: ReturnType<typeof client>;
+/** A calculator thread waiting for approval, and a deploybot thread. */
+let calc: { threadId: string; callId: string };
+let deploy: string;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    apiKeys: {
+      admin: KEYS.admin,
+      reader: { ...KEYS.reader, can: [...KEYS.reader.can] },
+      desk: { ...KEYS.desk, agents: [...KEYS.desk.agents], can: [...KEYS.desk.can] },
+      deployer: { ...KEYS.deployer, agents: [...KEYS.deployer.agents] },
+    },
+  });
+  admin = client(stack, KEYS.admin);
+  const launched = await admin.launch("calculator", "What is 6 / 3?");
+  const waiting = await admin.waitFor(launched.body.threadId, "waiting_for_approval");
+  calc = { threadId: launched.body.threadId, callId: waiting.pending?.callId ?? "" };
+  deploy = (await admin.launch("deploybot", "Deploy v1.1.0 to the backend")).body.threadId;
+  await admin.waitFor(deploy, ["waiting_for_approval", "waiting_for_human", "done"]);
+});
+afterAll(() => stack?.stop());
+
+/** Every write route of a thread, as `[verb, method, path, body]`. */
+const writes = (threadId: string, callId: string) =>
+  [
+    ["launch", "POST", "/threads", { agent: "calculator", message: "1 + 1" }],
+    ["message", "POST", `/threads/${threadId}/messages`, { message: "and 2 + 2?" }],
+    ["decide", "POST", `/threads/${threadId}/responses`, { callId, approved: true }],
+    ["cancel", "POST", `/threads/${threadId}/cancel`, {}],
+    ["fork", "POST", `/threads/${threadId}/fork`, {}],
+    ["delete", "DELETE", `/threads/${threadId}`, undefined],
+  ] as const;
+
+describe("a key limited in verbs", () => {
+  it("is refused each verb it lacks with 403 naming the verb, and nothing changes", async () => {
+    // Prepare
+    const reader = client(stack, KEYS.reader.key);
+    const warn = vi.spyOn(logger, "warn");
+    const before = await storeSnapshot(stack);
+
+    for (const [verb, method, path, body] of writes(calc.threadId, calc.callId)) {
+      // Act
+      const answer = await reader.request(method, path, body);
+
+      // Assess
+      expect(answer.status, `${verb} ${path}`).toBe(403);
+      expect(answer.body.error).toMatchObject({
+        code: "forbidden",
+        message: `key "reader" may not ${verb} (it may: read)`,
+        missing: { verb },
+      });
+      expect(warn).toHaveBeenCalledWith(
+        "refused: outside the key's scope",
+        expect.objectContaining({ principal: "reader", verb, missing: { verb } }),
+      );
+    }
+    expect(await storeSnapshot(stack)).toEqual(before);
+    warn.mockRestore();
+  });
+
+  it("still reads every thread and lists them all", async () => {
+    const reader = client(stack, KEYS.reader.key);
+    expect((await reader.get(calc.threadId)).status).toBe(200);
+    expect((await reader.request("GET", `/threads/${deploy}/events`)).status).toBe(200);
+    const listed = await reader.request("GET", "/threads?limit=100");
+    const ids = listed.body.threads.map((thread: { threadId: string }) => thread.threadId);
+    expect(ids).toEqual(expect.arrayContaining([calc.threadId, deploy]));
+  });
+});
+
+describe("a key limited to some agents", () => {
+  it("gets 404 on every route of another agent's thread, and nothing changes", async () => {
+    // Prepare
+    const deployer = client(stack, KEYS.deployer.key);
+    const warn = vi.spyOn(logger, "warn");
+    const before = await storeSnapshot(stack);
+    const id = calc.threadId;
+    const routes = [
+      ["GET", `/threads/${id}`, undefined],
+      ["GET", `/threads/${id}/events`, undefined],
+      ["GET", `/threads/${id}/events/1/data`, undefined],
+      ["GET", `/threads/${id}/context`, undefined],
+      ...writes(id, calc.callId)
+        .filter(([verb]) => verb !== "launch")
+        .map(([, method, path, body]) => [method, path, body] as const),
+    ] as const;
+
+    for (const [method, path, body] of routes) {
+      // Act
+      const answer = await deployer.request(method, path, body);
+
+      // Assess: the same answer as for a thread that does not exist
+      expect(answer.status, `${method} ${path}`).toBe(404);
+      expect(answer.body.error.code).toBe("thread_not_found");
+    }
+    expect(await storeSnapshot(stack)).toEqual(before);
+    expect(warn).toHaveBeenCalledWith(
+      "refused: outside the key's scope",
+      expect.objectContaining({ principal: "deployer", agent: "calculator", thread: id }),
+    );
+    warn.mockRestore();
+  });
+
+  it("is refused a launch of another agent with 403 naming the agent", async () => {
+    const before = await storeSnapshot(stack);
+    const answer = await client(stack, KEYS.deployer.key).launch("calculator", "1 + 1");
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toMatchObject({
+      code: "forbidden",
+      missing: { agent: "calculator" },
+    });
+    expect(answer.body.error.message).toContain('use agent "calculator"');
+    expect(await storeSnapshot(stack)).toEqual(before);
+  });
+
+  it("lists and sees only its agents' threads and agents", async () => {
+    // Act
+    const deployer = client(stack, KEYS.deployer.key);
+    const listed = await deployer.request("GET", "/threads?limit=100");
+    const agents = await deployer.request("GET", "/agents");
+    const other = await deployer.request("GET", "/threads?agent=calculator");
+
+    // Assess
+    const seen = listed.body.threads.map((thread: { agent: string }) => thread.agent);
+    expect(seen).toContain("deploybot");
+    expect(new Set(seen)).toEqual(new Set(["deploybot"]));
+    expect(agents.body.agents.map((agent: { name: string }) => agent.name)).toEqual(["deploybot"]);
+    expect(other.status).toBe(403);
+    expect(other.body.error.missing).toEqual({ agent: "calculator" });
+  });
+
+  it("may do what its scope allows: the desk decides a calculator approval", async () => {
+    const desk = client(stack, KEYS.desk.key);
+    const answer = await desk.respond(calc.threadId, { callId: calc.callId, approved: true });
+    expect(answer.status).toBe(202);
+    const done = await desk.waitFor(calc.threadId, "done");
+    const decision = done.events.find((event) => event.type === "approval_decision");
+    expect(decision?.by).toEqual({ principal: "desk", via: "api" });
+    expect((await desk.get(deploy)).status).toBe(404);
+  });
+});
+
+describe("GET /me", () => {
+  it("tells each key who it is and what it may do", async () => {
+    expect((await client(stack, KEYS.desk.key).request("GET", "/me")).body).toEqual({
+      principal: "desk",
+      agents: ["calculator"],
+      can: ["read", "decide"],
+    });
+    expect((await admin.request("GET", "/me")).body).toEqual({
+      principal: "admin",
+      agents: null,
+      can: ["read", "launch", "message", "decide", "cancel", "fork", "delete"],
+    });
+    expect((await client(stack, "not-a-key-0123456789").request("GET", "/me")).status).toBe(401);
+  });
+});
