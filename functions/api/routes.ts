@@ -10,7 +10,7 @@ import { requestTokens } from "../../shared/core/tokens.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
-import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "../channels/email/pages.ts";
@@ -295,7 +295,12 @@ export const routes: readonly Route[] = [
         agent: body.agent,
         message: body.message,
         ...(body.metadata ? { metadata: body.metadata } : {}),
-        ...(key ? { idempotencyKey: key } : {}),
+        ...(key
+          ? {
+              idempotencyKey: apiIdempotencyKey("launch", principal, key),
+              legacyIdempotencyKey: key,
+            }
+          : {}),
         by: viaApi(principal),
       });
       return json(202, { threadId: id, status });
@@ -560,7 +565,9 @@ export const routes: readonly Route[] = [
       const forked = await forkThread(deps, {
         threadId: id,
         ...(body.version === undefined ? {} : { version: body.version }),
-        ...(key ? { idempotencyKey: key } : {}),
+        ...(key
+          ? { idempotencyKey: apiIdempotencyKey("fork", principal, key), legacyIdempotencyKey: key }
+          : {}),
         by: viaApi(principal),
       });
       return json(201, forked);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { logger } from "../../functions/logger.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
 
 // Keys with scopes (AGENT_API_KEYS objects), through the HTTP API on the emulators.
@@ -168,5 +169,66 @@ describe("GET /me", () => {
       can: ["read", "launch", "message", "decide", "cancel", "fork", "delete"],
     });
     expect((await client(stack, "not-a-key-0123456789").request("GET", "/me")).status).toBe(401);
+  });
+});
+
+describe("idempotency keys, per principal and verb", () => {
+  const other = () => client(stack, KEYS.deployer.key);
+
+  it("gives two principals sending one key a thread each", async () => {
+    // Act
+    const headers = { "idempotency-key": `shared-${Date.now()}` };
+    const first = await admin.launch("deploybot", "Deploy v1.2.0 to the backend", headers);
+    const bob = await other().launch("deploybot", "Deploy v1.2.0 to the backend", headers);
+    const again = await admin.launch("deploybot", "Deploy v1.2.0 to the backend", headers);
+
+    // Assess: the deployer does not get the admin's thread; the admin's retry does
+    expect([first.status, bob.status, again.status]).toEqual([202, 202, 202]);
+    expect(bob.body.threadId).not.toBe(first.body.threadId);
+    expect(again.body.threadId).toBe(first.body.threadId);
+    const made = await other().get(bob.body.threadId);
+    expect(made.body.events[0]?.by).toEqual({ principal: "deployer", via: "api" });
+  });
+
+  it("lets a fork use the key of a launch, and a retried fork gets its fork", async () => {
+    // Act
+    const headers = { "idempotency-key": `launch-then-fork-${Date.now()}` };
+    const launched = await admin.launch("calculator", "What is 2 + 2?", headers);
+    await admin.waitFor(launched.body.threadId, "done");
+    const path = `/threads/${launched.body.threadId}/fork`;
+    const fork = await admin.request("POST", path, { version: 1 }, headers);
+    const retried = await admin.request("POST", path, { version: 1 }, headers);
+
+    // Assess
+    expect(fork.status).toBe(201);
+    expect(fork.body.threadId).not.toBe(launched.body.threadId);
+    expect(retried.body.threadId).toBe(fork.body.threadId);
+  });
+
+  it("still answers a key stored before scoping, to its principal and verb only", async () => {
+    // Prepare: a launch stored under the raw key, as before keys were scoped
+    const key = `legacy-${Date.now()}`;
+    const message = "Deploy v1.3.0 to the backend";
+    const old = await launchThread(stack.deps, {
+      agent: "deploybot",
+      message,
+      idempotencyKey: key,
+      by: { principal: "admin", via: "api" },
+    });
+    const headers = { "idempotency-key": key };
+
+    // Act
+    const retried = await admin.launch("deploybot", message, headers);
+    const bob = await other().launch("deploybot", message, headers);
+    const changed = await admin.launch("deploybot", "Deploy v9 instead", headers);
+    const fork = await admin.request("POST", `/threads/${old.threadId}/fork`, {}, headers);
+
+    // Assess: the same request of its principal gets the old thread; any other is new
+    expect(retried.body.threadId).toBe(old.threadId);
+    expect(bob.body.threadId).not.toBe(old.threadId);
+    expect(changed.status).toBe(202);
+    expect(changed.body.threadId).not.toBe(old.threadId);
+    expect(fork.status).toBe(201);
+    expect(fork.body.threadId).not.toBe(old.threadId);
   });
 });
