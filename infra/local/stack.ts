@@ -11,7 +11,7 @@ import {
   readWebhookSources,
   type WebhookSource,
 } from "../../functions/api/webhook-config.ts";
-import type { ApiKeys } from "../../functions/api-keys.ts";
+import { type ApiKeys, checkKeyAgents } from "../../functions/api-keys.ts";
 import { emailChannelFromConfig } from "../../functions/channels/email/channel.ts";
 import { readEmailConfig } from "../../functions/channels/email/config.ts";
 import { slackChannelsFromEnv } from "../../functions/channels/slack/channel.ts";
@@ -190,7 +190,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AGENT_API_KEYS: options.apiKeys ? JSON.stringify(options.apiKeys) : "",
       });
     configFor("http://127.0.0.1/queue-not-created-yet", "http://127.0.0.1");
-    agentMap(options.agents);
+    const served = agentMap(options.agents);
+    if (options.apiKeys) checkKeyAgents(options.apiKeys, served);
     if (!options.model && process.env.OPENAI_API_KEY) readOpenAIConfig(process.env);
     const webhookSources =
       options.webhookSecrets || options.webhookSources

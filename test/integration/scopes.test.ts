@@ -1,6 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { logger } from "../../functions/logger.ts";
-import type { LocalStack } from "../../infra/local/stack.ts";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+import { agents, DemoModel } from "../../shared/examples/agents.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
 
@@ -230,5 +235,34 @@ describe("idempotency keys, per principal and verb", () => {
     expect(changed.body.threadId).not.toBe(old.threadId);
     expect(fork.status).toBe(201);
     expect(fork.body.threadId).not.toBe(old.threadId);
+  });
+});
+
+describe("the start checks of keys with scopes", () => {
+  it("refuses a key of an agent not served in one line, before --fresh deletes anything", async () => {
+    // Prepare: a data directory a --fresh start would wipe
+    const dataDir = mkdtempSync(join(tmpdir(), "twelve-scopes-"));
+    writeFileSync(join(dataDir, "shared-local-instance.db"), "threads");
+
+    // Act
+    const started = startLocalStack({
+      agents,
+      model: new DemoModel(),
+      port: 0,
+      dynamoPort: 0,
+      sqsPort: 0,
+      dataDir,
+      fresh: true,
+      apiKeys: { desk: { key: "desk-key-0123456789abcdef", agents: ["refundz"] } },
+    });
+
+    // Assess
+    await expect(started).rejects.toThrow(
+      new ConfigError(
+        'invalid configuration: AGENT_API_KEYS.desk.agents: unknown agent "refundz" (served: calculator, deploybot)',
+      ),
+    );
+    expect(readFileSync(join(dataDir, "shared-local-instance.db"), "utf8")).toBe("threads");
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });
