@@ -61,7 +61,8 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
         options.logger,
       );
       // A verb the key lacks is refused before anything is read: no route learns more.
-      if (match.route.verb) guard.check(match.route.verb);
+      if (match.route.verb)
+        guard.check(match.route.verb, undefined, match.params.id?.slice(0, 128));
       return await match.route.handle({
         deps,
         event,
