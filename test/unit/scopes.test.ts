@@ -1,10 +1,13 @@
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
+import { Guard } from "../../functions/api/guard.ts";
 import { scopeOfRequest } from "../../functions/api/principal.ts";
 import {
   describeRefusal,
   FULL_SCOPE,
   refusal,
+  type Scope,
   scopeFromText,
   scopeToText,
 } from "../../functions/api/scopes.ts";
@@ -18,6 +21,11 @@ import {
 } from "../../functions/api-keys.ts";
 import { createAuthorizer } from "../../functions/authorizer/app.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import { launch } from "../../shared/core/lifecycle.ts";
+import { deriveHead } from "../../shared/core/thread.ts";
+import { calculator } from "../../shared/examples/agents.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { MemoryThreadStore, steppingClock } from "../../shared/testing/index.ts";
 
 const ALICE = "alice-key-0123456789abcdef";
 const DESK = "desk-key-0123456789abcdef";
@@ -202,5 +210,49 @@ describe("Function: scopeOfRequest", () => {
     expect(scopeOfRequest(request({ jwt: { claims: { sub: "x" } } }), undefined)).toEqual(
       FULL_SCOPE,
     );
+  });
+});
+
+describe("Class: Guard (listings)", () => {
+  // Threads of three agents, newest last: a key of two of them pages through the store's pages.
+  const storeOf = async (agents: string[]) => {
+    const store = new MemoryThreadStore();
+    const clock = steppingClock();
+    for (const [index, agent] of agents.entries()) {
+      const launched = launch({ agent: calculator, threadId: `thr_${index}`, message: "1", clock });
+      const thread = { ...launched, agent };
+      await store.create({ thread, head: deriveHead(thread.events) });
+    }
+    return { store } as unknown as RuntimeDeps;
+  };
+  const guardOf = (scope: Scope) => new Guard("desk", scope, new Logger({ logLevel: "SILENT" }));
+
+  it("shows a key of several agents only their threads, page after page", async () => {
+    // Prepare
+    const deps = await storeOf(["a", "c", "c", "b", "c", "c", "a"]);
+    const guard = guardOf({ agents: ["a", "b"] });
+
+    // Act: every page the listing hands out, two threads of the store at a time
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await guard.list(deps, { limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.threads.map((thread) => `${thread.threadId}:${thread.agent}`));
+      cursor = page.next;
+    } while (cursor);
+
+    // Assess
+    expect(seen).toEqual(["thr_6:a", "thr_3:b", "thr_0:a"]);
+  });
+
+  it("lists a key of one agent from that agent's listing, and refuses another agent's", async () => {
+    const deps = await storeOf(["a", "b", "a"]);
+    const guard = guardOf({ agents: ["a"] });
+    const page = await guard.list(deps, { limit: 10 });
+    expect(page.threads.map((thread) => thread.threadId)).toEqual(["thr_2", "thr_0"]);
+    await expect(guard.list(deps, { limit: 10, agent: "b" })).rejects.toMatchObject({
+      code: "forbidden",
+      details: { missing: { agent: "b" } },
+    });
   });
 });
