@@ -1,10 +1,39 @@
 import * as z from "zod";
 import { jsonSetting, readEnv } from "../shared/config/read-env.ts";
 import { ConfigError } from "../shared/core/errors.ts";
+import { isVerb, type Scope, VERBS, type Verb } from "./api/scopes.ts";
 import { secretsEqual } from "./secrets.ts";
 
-/** API keys by name (`{"alice": "<key>", "ci-bot": "<key>"}`): the name is the principal. */
-export type ApiKeys = Readonly<Record<string, string>>;
+/**
+ * A key with a scope: the agents it may use and what it may do with their threads (`read`,
+ * `launch`, `message`, `decide`, `cancel`, `fork`, `delete`). A field left out means every
+ * agent, or every verb.
+ */
+export interface ApiKeyGrant {
+  key: string;
+  agents?: readonly string[];
+  can?: readonly Verb[];
+}
+
+/**
+ * API keys by name: the name is the principal. A plain string is a key that may do everything
+ * (`{"alice": "<key>"}`, as before scopes); an object gives it a scope
+ * (`{"desk": {"key": "<key>", "agents": ["refunds"], "can": ["read", "decide"]}}`).
+ */
+export type ApiKeys = Readonly<Record<string, string | ApiKeyGrant>>;
+
+/** The key itself of an entry of `ApiKeys`. */
+export const keyOf = (entry: string | ApiKeyGrant): string =>
+  typeof entry === "string" ? entry : entry.key;
+
+/** The scope of an entry of `ApiKeys`: everything for a plain string. */
+export const scopeOf = (entry: string | ApiKeyGrant | undefined): Scope =>
+  typeof entry === "object"
+    ? {
+        ...(entry.agents ? { agents: entry.agents } : {}),
+        ...(entry.can ? { can: entry.can } : {}),
+      }
+    : {};
 
 /** The name of a key given without one (`AGENT_API_KEY`, a plain-string secret). */
 export const UNNAMED_KEY = "api-key";
@@ -19,16 +48,67 @@ export const apiKeySchema = z
   .string()
   .min(MIN_KEY_LENGTH, `must be at least ${MIN_KEY_LENGTH} characters`);
 
+type Issues = { addIssue(issue: { code: "custom"; path?: PropertyKey[]; message: string }): void };
+
+const GRANT_FIELDS = ["key", "agents", "can"];
+
+/**
+ * The problems of one entry's scope fields, each named by key name and field, never by key:
+ * unknown fields, lists that are empty or not lists of strings, verbs that do not exist.
+ */
+function checkGrant(name: string, grant: Record<string, unknown>, context: Issues): void {
+  for (const field of Object.keys(grant)) {
+    if (!GRANT_FIELDS.includes(field)) {
+      context.addIssue({
+        code: "custom",
+        path: [name],
+        message: `unknown field "${field}"; a key is {"key", "agents"?, "can"?}`,
+      });
+    }
+  }
+  const list = (field: "agents" | "can", what: string): string[] | undefined => {
+    const value = grant[field];
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+      context.addIssue({
+        code: "custom",
+        path: [name, field],
+        message: `must be a list of ${what} names`,
+      });
+      return undefined;
+    }
+    if (value.length === 0) {
+      context.addIssue({
+        code: "custom",
+        path: [name, field],
+        message: `must name at least one ${what}; leave "${field}" out for every ${what}`,
+      });
+    }
+    return value;
+  };
+  list("agents", "agent");
+  for (const verb of list("can", "verb") ?? []) {
+    if (!isVerb(verb)) {
+      context.addIssue({
+        code: "custom",
+        path: [name, "can"],
+        message: `unknown verb ${JSON.stringify(verb.slice(0, 32))}; the verbs are ${VERBS.join(", ")}`,
+      });
+    }
+  }
+}
+
 /**
  * The named keys as JSON text. Each problem is named by key name, never by key
- * (`AGENT_API_KEYS.alice: must be at least 16 characters`); names are 1-64 letters, digits and
+ * (`AGENT_API_KEYS.alice: must be at least 16 characters`,
+ * `AGENT_API_KEYS.desk.can: unknown verb "approve"; ...`); names are 1-64 letters, digits and
  * `._@+-`, and no two names may share a key (who sent a request would be ambiguous).
  */
 export const apiKeysJsonSchema = jsonSetting(
   z
     .custom<Record<string, unknown>>(
       (value) => typeof value === "object" && value !== null && !Array.isArray(value),
-      'must be a JSON object of key name to key, e.g. {"alice": "<16+ chars>"}',
+      'must be a JSON object of key name to key, e.g. {"alice": "<16+ chars>"} or {"desk": {"key": "<16+ chars>", "agents": [...], "can": [...]}}',
     )
     .superRefine((value, context) => {
       const names = Object.keys(value);
@@ -37,7 +117,7 @@ export const apiKeysJsonSchema = jsonSetting(
       }
       const owner = new Map<string, string>();
       for (const name of names) {
-        const key = value[name];
+        const entry = value[name];
         if (name.trim() === "") {
           context.addIssue({ code: "custom", message: "a key name must not be empty" });
           continue;
@@ -50,14 +130,26 @@ export const apiKeysJsonSchema = jsonSetting(
               "a key name is 1-64 letters, digits and ._@+- (starting with a letter or digit)",
           });
         }
+        const grant =
+          typeof entry === "object" && entry !== null && !Array.isArray(entry)
+            ? (entry as Record<string, unknown>)
+            : undefined;
+        if (grant) checkGrant(name, grant, context);
+        const key = grant ? grant.key : entry;
         if (typeof key !== "string") {
-          context.addIssue({ code: "custom", path: [name], message: "the key must be a string" });
+          context.addIssue({
+            code: "custom",
+            path: grant ? [name, "key"] : [name],
+            message: grant
+              ? "the key must be a string"
+              : 'the key must be a string, or {"key", "agents"?, "can"?}',
+          });
           continue;
         }
         if (key.length < MIN_KEY_LENGTH) {
           context.addIssue({
             code: "custom",
-            path: [name],
+            path: grant ? [name, "key"] : [name],
             message: `must be at least ${MIN_KEY_LENGTH} characters`,
           });
         }
@@ -72,7 +164,29 @@ export const apiKeysJsonSchema = jsonSetting(
       }
     }),
   "must be a JSON object of key name to key",
-).transform((value) => value as Record<string, string>);
+).transform((value) => value as Record<string, string | ApiKeyGrant>);
+
+/**
+ * Refuses keys scoped to agents this deployment does not serve, in one line naming the key name
+ * and the agent (a typo there would lock the key out of everything, silently).
+ *
+ * @example
+ * checkKeyAgents({ desk: { key, agents: ["refundz"] } }, deps.agents); // serving "refunds"
+ * // ConfigError 'invalid configuration: AGENT_API_KEYS.desk.agents: unknown agent "refundz" ...'
+ */
+export function checkKeyAgents(keys: ApiKeys, served: ReadonlyMap<string, unknown>): void {
+  const problems = Object.entries(keys).flatMap(([name, entry]) =>
+    (scopeOf(entry).agents ?? [])
+      .filter((agent) => !served.has(agent))
+      .map(
+        (agent) =>
+          `AGENT_API_KEYS.${name}.agents: unknown agent ${JSON.stringify(agent)} (served: ${[...served.keys()].join(", ")})`,
+      ),
+  );
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+}
 
 const secretSchema = z.object({ API_KEY_SECRET: apiKeysJsonSchema });
 const namedKeysEnv = z.object({ AGENT_API_KEYS: apiKeysJsonSchema.optional() });
@@ -113,8 +227,8 @@ export function parseApiKeySecret(raw: string): ApiKeys {
  */
 export function matchApiKey(token: string, keys: ApiKeys): string | undefined {
   let matched: string | undefined;
-  for (const [name, key] of Object.entries(keys)) {
-    if (secretsEqual(token, key) && matched === undefined) matched = name;
+  for (const [name, entry] of Object.entries(keys)) {
+    if (secretsEqual(token, keyOf(entry)) && matched === undefined) matched = name;
   }
   return matched;
 }

@@ -553,7 +553,8 @@ export class TwelveRuntime extends Construct {
       rest: { description: string; timeout: Duration; environment?: Record<string, string> },
     ) => NodejsFunction,
   ): { apiKey: Secret; authorizer: NodejsFunction } {
-    // A plain key, or JSON {"<name>": "<key>"} for named keys (the name is the principal).
+    // A plain key, or JSON {"<name>": "<key>"} for named keys (the name is the principal); a
+    // key may be {"key", "agents"?, "can"?} for a scope, which the authorizer passes on.
     const apiKey = new Secret(this, "ApiKey", {
       description: "Bearer key of the Twelve HTTP API (Authorization: Bearer <key>)",
       generateSecretString: { passwordLength: 48, excludePunctuation: true },

@@ -2,17 +2,26 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ConfigError, type TwelveError } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
-import { type ApiKeys, bearerToken, matchApiKey, UNNAMED_KEY } from "../api-keys.ts";
+import {
+  type ApiKeys,
+  bearerToken,
+  checkKeyAgents,
+  matchApiKey,
+  scopeOf,
+  UNNAMED_KEY,
+} from "../api-keys.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
+import { Guard } from "./guard.ts";
 import { errorResponse, HttpError, httpStatusOf, internalError } from "./http.ts";
-import { principalOf } from "./principal.ts";
+import { principalOf, scopeOfRequest } from "./principal.ts";
 import { matchRoute } from "./routes.ts";
 import type { WebhookOptions } from "./webhooks.ts";
 
 export interface ApiOptions {
   /**
    * Named keys: when set, every route but `GET /health` needs `Authorization: Bearer <key>` with
-   * one of them, and the key's name is the request's principal.
+   * one of them, and the key's name is the request's principal. A key with a scope (`agents`,
+   * `can`) is answered 403 outside it; its agents must be agents `deps` serves (a `ConfigError`).
    */
   apiKeys?: ApiKeys;
   /** One key, the same as `apiKeys: { "api-key": apiKey }`; not with `apiKeys`. */
@@ -32,6 +41,7 @@ export interface ApiOptions {
  */
 export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
   const apiKeys = keysOf(options);
+  if (apiKeys) checkKeyAgents(apiKeys, deps.agents);
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
       const method = event.requestContext?.http?.method ?? "";
@@ -44,10 +54,20 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
           "missing or wrong bearer token (Authorization: Bearer <a key of AGENT_API_KEYS or AGENT_API_KEY>)",
         );
       }
+      const principal = principalOf(event, keyName);
+      const guard = new Guard(
+        principal,
+        scopeOfRequest(event, keyName === undefined ? undefined : scopeOf(apiKeys?.[keyName])),
+        options.logger,
+      );
+      // A verb the key lacks is refused before anything is read: no route learns more.
+      if (match.route.verb)
+        guard.check(match.route.verb, undefined, match.params.id?.slice(0, 128));
       return await match.route.handle({
         deps,
         event,
-        principal: principalOf(event, keyName),
+        principal,
+        guard,
         params: match.params,
         maxBodyBytes: options.maxBodyBytes,
         webhooks: options.webhooks,

@@ -23,6 +23,8 @@ export const HTTP_ERRORS = {
   stale_signature: { status: 401 },
   bad_signature: { status: 401 },
   replayed: { status: 401 },
+  // Let in, but the key's scope does not cover the verb or the agent (`missing` says which).
+  forbidden: { status: 403 },
   // Nothing there.
   route_not_found: { status: 404 },
   thread_not_found: { status: 404 },

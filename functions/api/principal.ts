@@ -1,9 +1,10 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { FULL_SCOPE, type Scope, scopeFromText } from "./scopes.ts";
 
 /** What API Gateway puts in `requestContext.authorizer`, for either kind of authorizer. */
 interface AuthorizerContext {
   /** A Lambda authorizer's `context` (simple responses). */
-  lambda?: { principal?: unknown };
+  lambda?: { principal?: unknown; scope?: unknown };
   /** The HTTP API's JWT authorizer: the token's claims, every value as a string. */
   jwt?: { claims?: Record<string, unknown> };
 }
@@ -21,8 +22,7 @@ interface AuthorizerContext {
  * principalOf(event, "ci-bot"); // "ci-bot" on the local stack
  */
 export function principalOf(event: APIGatewayProxyEventV2, keyName: string | undefined): string {
-  const authorizer = (event.requestContext as { authorizer?: AuthorizerContext } | undefined)
-    ?.authorizer;
+  const authorizer = authorizerOf(event);
   const named = authorizer?.lambda?.principal;
   if (typeof named === "string" && named !== "") return named;
   const claims = authorizer?.jwt?.claims;
@@ -32,4 +32,27 @@ export function principalOf(event: APIGatewayProxyEventV2, keyName: string | und
     return typeof email === "string" && email !== "" ? `${sub} ${email}` : sub;
   }
   return keyName ?? "anonymous";
+}
+
+const authorizerOf = (event: APIGatewayProxyEventV2): AuthorizerContext | undefined =>
+  (event.requestContext as { authorizer?: AuthorizerContext } | undefined)?.authorizer;
+
+/**
+ * What the request's key may do, first found of:
+ * - the `scope` the deployed Lambda authorizer passed on (JSON text, `scopeToText`); a key
+ *   without one may do everything, and text that does not read as a scope grants nothing;
+ * - `keyScope`, the scope of the key the local stack's own check matched;
+ * - everything (a JWT, no auth, or a route open without it).
+ *
+ * @example
+ * scopeOfRequest(event, { can: ["read"] }); // { can: ["read"] } on the local stack
+ */
+export function scopeOfRequest(event: APIGatewayProxyEventV2, keyScope: Scope | undefined): Scope {
+  const lambda = authorizerOf(event)?.lambda;
+  if (typeof lambda?.principal === "string" && lambda.principal !== "") {
+    return lambda.scope === undefined
+      ? FULL_SCOPE
+      : scopeFromText(typeof lambda.scope === "string" ? lambda.scope : "");
+  }
+  return keyScope ?? FULL_SCOPE;
 }

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { escalationReasons } from "../../shared/core/events.ts";
 import { pendingKinds, statuses } from "../../shared/core/thread.ts";
+import { VERBS } from "./scopes.ts";
 
 /**
  * The bodies the HTTP API answers with, as zod schemas: the OpenAPI document (`openapi.ts`) is
@@ -22,6 +23,13 @@ export const errorAnswer = z.strictObject({
 export const threadStatusAnswer = z.looseObject({ threadId: z.string(), status });
 
 export const healthAnswer = z.looseObject({ status: z.literal("ok") });
+
+/** `GET /me`: who the key is and what it may do (`agents: null` is every agent). */
+export const meAnswer = z.looseObject({
+  principal: z.string(),
+  agents: z.array(z.string()).nullable(),
+  can: z.array(z.enum(VERBS)),
+});
 
 export const agentsAnswer = z.looseObject({
   agents: z.array(

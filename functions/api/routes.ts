@@ -5,12 +5,12 @@ import { DEFAULT_PRICES, estimateCost } from "../../shared/core/cost.ts";
 import { ThreadNotFoundError } from "../../shared/core/errors.ts";
 import { type Actor, actor } from "../../shared/core/events.ts";
 import { latestCompaction } from "../../shared/core/render.ts";
-import { deriveFailure, summarize, type Thread } from "../../shared/core/thread.ts";
+import { deriveFailure, summarize } from "../../shared/core/thread.ts";
 import { requestTokens } from "../../shared/core/tokens.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
-import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "../channels/email/pages.ts";
@@ -20,6 +20,7 @@ import {
   handleSlackInteractions,
 } from "../channels/slack/http.ts";
 import { type ConsoleAssets, serveConsole } from "../console/serve.ts";
+import type { Guard } from "./guard.ts";
 import { HttpError, json } from "./http.ts";
 import { openApiDocument, type RouteDocs } from "./openapi.ts";
 import { header, parse, readBody } from "./request.ts";
@@ -28,6 +29,7 @@ import {
   contextAnswer,
   eventsAnswer,
   healthAnswer,
+  meAnswer,
   openApiAnswer,
   threadAnswer,
   threadListAnswer,
@@ -45,6 +47,7 @@ import {
   responseBody,
   threadId,
 } from "./schemas.ts";
+import { VERBS, type Verb } from "./scopes.ts";
 import {
   cappedEvents,
   dataRoute,
@@ -59,6 +62,8 @@ export interface RouteContext {
   event: APIGatewayProxyEventV2;
   /** Who sent the request (`principalOf`): the `by.principal` of the events it causes. */
   principal: string;
+  /** What the request's key may do, and the checks that refuse the rest (403, or 404). */
+  guard: Guard;
   params: Record<string, string>;
   maxBodyBytes: number;
   webhooks: WebhookOptions | undefined;
@@ -74,6 +79,8 @@ interface Route {
   /** Path segments; `{name}` captures one segment. */
   path: string;
   auth: boolean;
+  /** The verb a key needs for the route: checked before the route reads anything. */
+  verb?: Verb;
   /**
    * In AWS, no authorizer, and why: the function verifies the request itself (signed webhooks),
    * or the route serves public files (the console, whose API calls carry the key).
@@ -204,12 +211,30 @@ export const routes: readonly Route[] = [
       summary: "The agents this deployment serves, with their tools",
       responses: { 200: { description: "the agents, by name", body: agentsAnswer } },
     },
-    handle: async ({ deps }) =>
+    handle: async ({ deps, guard }) =>
       json(200, {
-        agents: [...deps.agents.values()].map((agent) => ({
-          name: agent.name,
-          tools: agent.tools.map((tool) => ({ name: tool.name, kind: tool.kind })),
-        })),
+        agents: [...deps.agents.values()]
+          .filter((agent) => guard.sees(agent.name))
+          .map((agent) => ({
+            name: agent.name,
+            tools: agent.tools.map((tool) => ({ name: tool.name, kind: tool.kind })),
+          })),
+      }),
+  },
+  {
+    method: "GET",
+    path: "/me",
+    auth: true,
+    docs: {
+      summary:
+        "Who the key is and what it may do: the principal, its agents (null: every agent) and verbs",
+      responses: { 200: { description: "the key's principal and scope", body: meAnswer } },
+    },
+    handle: async ({ guard }) =>
+      json(200, {
+        principal: guard.principal,
+        agents: guard.scope.agents ?? null,
+        can: guard.scope.can ?? VERBS,
       }),
   },
   {
@@ -241,6 +266,7 @@ export const routes: readonly Route[] = [
     method: "POST",
     path: "/threads",
     auth: true,
+    verb: "launch",
     docs: {
       summary: "Launch a thread",
       body: launchBody,
@@ -253,13 +279,15 @@ export const routes: readonly Route[] = [
       responses: {
         202: { description: "launched", body: threadStatusAnswer },
         400: { description: "invalid body, encoding or header" },
+        403: { description: "the key may not launch, or not this agent" },
         404: { description: "unknown agent" },
         413: { description: "body too large" },
         422: { description: "the idempotency key was used for another request" },
       },
     },
-    handle: async ({ deps, event, principal, maxBodyBytes }) => {
+    handle: async ({ deps, event, principal, guard, maxBodyBytes }) => {
       const body = readBody(event, launchBody, maxBodyBytes);
+      guard.check("launch", body.agent);
       const rawKey = header(event, "idempotency-key");
       const key =
         rawKey === undefined
@@ -269,7 +297,12 @@ export const routes: readonly Route[] = [
         agent: body.agent,
         message: body.message,
         ...(body.metadata ? { metadata: body.metadata } : {}),
-        ...(key ? { idempotencyKey: key } : {}),
+        ...(key
+          ? {
+              idempotencyKey: apiIdempotencyKey("launch", principal, key),
+              legacyIdempotencyKey: key,
+            }
+          : {}),
         by: viaApi(principal),
       });
       return json(202, { threadId: id, status });
@@ -279,17 +312,20 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/threads",
     auth: true,
+    verb: "read",
     docs: {
-      summary: "List threads, most recently updated first",
+      summary:
+        "List threads, most recently updated first (only those of the key's agents: a page may hold fewer than limit)",
       query: listQuery,
       responses: {
         200: { description: "one page", body: threadListAnswer },
         400: { description: "invalid query or cursor" },
+        403: { description: "the key may not read, or not the agent asked for" },
       },
     },
-    handle: async ({ deps, event }) => {
+    handle: async ({ deps, event, guard }) => {
       const query = parse(listQuery, event.queryStringParameters ?? {}, "invalid_query", "query");
-      const page = await deps.store.list({
+      const page = await guard.list(deps, {
         ...(query.status ? { status: query.status } : {}),
         limit: query.limit,
         ...(query.agent ? { agent: query.agent } : {}),
@@ -302,16 +338,18 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/threads/{id}",
     auth: true,
+    verb: "read",
     docs: {
       summary: "A thread: its status, events, pending call and output",
       params: { id: threadId },
       responses: {
         200: { description: "the thread", body: threadAnswer },
-        404: { description: "no such thread" },
+        403: { description: "the key may not read" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
       },
     },
-    handle: async ({ deps, params }) => {
-      const thread = await loadThread(deps, params.id);
+    handle: async ({ deps, params, guard }) => {
+      const thread = await guard.thread(deps, params.id, "read");
       const { threadId: id, agent, status, version, pending, output, usage } = summarize(thread);
       const cost = estimateCost(thread.events, deps.prices ?? DEFAULT_PRICES);
       return json(200, {
@@ -333,17 +371,26 @@ export const routes: readonly Route[] = [
     method: "DELETE",
     path: "/threads/{id}",
     auth: true,
+    verb: "delete",
     docs: {
       summary: "Delete a thread, its events and their objects in the payload bucket",
       params: { id: threadId },
-      responses: { 204: { description: "deleted" }, 404: { description: "no such thread" } },
+      responses: {
+        204: { description: "deleted" },
+        403: { description: "the key may not delete" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
+      },
     },
-    handle: async ({ deps, params }) => deleteThreadRoute(deps, params.id),
+    handle: async ({ deps, params, guard }) => {
+      await guard.mayTouch(deps, params.id, "delete");
+      return deleteThreadRoute(deps, params.id);
+    },
   },
   {
     method: "GET",
     path: "/threads/{id}/events",
     auth: true,
+    verb: "read",
     docs: {
       summary: "A page of a thread's events, oldest first",
       params: { id: threadId },
@@ -351,16 +398,20 @@ export const routes: readonly Route[] = [
       responses: {
         200: { description: "one page", body: eventsAnswer },
         400: { description: "invalid query" },
-        404: { description: "no such thread" },
+        403: { description: "the key may not read" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
       },
     },
-    handle: async ({ deps, event, params }) =>
-      eventsRoute(deps, params.id, event.queryStringParameters ?? {}),
+    handle: async ({ deps, event, params, guard }) => {
+      await guard.mayTouch(deps, params.id, "read");
+      return eventsRoute(deps, params.id, event.queryStringParameters ?? {});
+    },
   },
   {
     method: "GET",
     path: "/threads/{id}/events/{version}/data",
     auth: true,
+    verb: "read",
     docs: {
       summary:
         "One event's data, whole: 200 with the data as the body, or a 307 to a presigned S3 URL (15 minutes) for data kept in the payload bucket; the link of an event too large for an answer",
@@ -372,26 +423,32 @@ export const routes: readonly Route[] = [
           body: z.looseObject({ location: z.string() }),
         },
         400: { description: "a version the thread does not have" },
-        404: { description: "no such thread" },
+        403: { description: "the key may not read" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
       },
     },
-    handle: async ({ deps, params }) => dataRoute(deps, params.id, params.version),
+    handle: async ({ deps, params, guard }) => {
+      await guard.mayTouch(deps, params.id, "read");
+      return dataRoute(deps, params.id, params.version);
+    },
   },
   {
     method: "GET",
     path: "/threads/{id}/context",
     auth: true,
+    verb: "read",
     docs: {
       summary:
         "What the model sees next: the rendered messages and tools (factor 2), their estimated tokens, the agent's budget and the compaction in force",
       params: { id: threadId },
       responses: {
         200: { description: "the context", body: contextAnswer },
-        404: { description: "no such thread" },
+        403: { description: "the key may not read" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
       },
     },
-    handle: async ({ deps, params }) => {
-      const thread = await loadThread(deps, params.id);
+    handle: async ({ deps, params, guard }) => {
+      const thread = await guard.thread(deps, params.id, "read");
       const agent = deps.agents.get(thread.agent);
       if (!agent)
         throw new HttpError("unknown_agent", `agent "${thread.agent}" is not served here`);
@@ -411,6 +468,7 @@ export const routes: readonly Route[] = [
     method: "POST",
     path: "/threads/{id}/responses",
     auth: true,
+    verb: "decide",
     docs: {
       summary: "Answer the call a thread waits on: an approval decision or a human's answer",
       params: { id: threadId },
@@ -421,16 +479,18 @@ export const routes: readonly Route[] = [
           body: threadStatusAnswer,
         },
         400: { description: "invalid body" },
-        404: { description: "no such thread" },
+        403: { description: "the key may not decide" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
         409: {
           description:
             "the thread does not wait on that call (not_pending), or is cancelled or failed (thread_closed)",
         },
       },
     },
-    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, guard, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = readBody(event, responseBody, maxBodyBytes);
+      await guard.mayTouch(deps, id, "decide");
       return json(202, await respondToThread(deps, id, body, viaApi(principal)));
     },
   },
@@ -438,6 +498,7 @@ export const routes: readonly Route[] = [
     method: "POST",
     path: "/threads/{id}/messages",
     auth: true,
+    verb: "message",
     docs: {
       summary: "The next message of a conversation, or the answer to a pending question",
       params: { id: threadId },
@@ -449,16 +510,18 @@ export const routes: readonly Route[] = [
           body: threadStatusAnswer,
         },
         400: { description: "invalid body" },
-        404: { description: "no such thread" },
+        403: { description: "the key may not message" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
         409: {
           description:
             "waiting for a decision (approval_pending), running with ifRunning reject (thread_busy) or with as many messages queued as it may hold (queue_full), failed or cancelled (thread_closed), or too many writers at once (version_conflict: send it again)",
         },
       },
     },
-    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, guard, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = readBody(event, messageBody, maxBodyBytes);
+      await guard.mayTouch(deps, id, "message");
       return json(202, await messageThread(deps, id, { ...body, by: viaApi(principal) }));
     },
   },
@@ -466,6 +529,7 @@ export const routes: readonly Route[] = [
     method: "POST",
     path: "/threads/{id}/fork",
     auth: true,
+    verb: "fork",
     docs: {
       summary: "Fork a thread: a new thread with a copy of its events up to a version",
       params: { id: threadId },
@@ -489,12 +553,13 @@ export const routes: readonly Route[] = [
           }),
         },
         400: { description: "invalid body or header, or a version outside 1..latest" },
-        404: { description: "no such thread" },
+        403: { description: "the key may not fork" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
         409: { description: "a version at or after the thread's cancellation (thread_closed)" },
         422: { description: "the idempotency key was used for another request" },
       },
     },
-    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, guard, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = (event.body ?? "") === "" ? {} : readBody(event, forkBody, maxBodyBytes);
       const rawKey = header(event, "idempotency-key");
@@ -502,10 +567,13 @@ export const routes: readonly Route[] = [
         rawKey === undefined
           ? undefined
           : parse(idempotencyKey, rawKey, "invalid_header", "header Idempotency-Key");
+      await guard.mayTouch(deps, id, "fork");
       const forked = await forkThread(deps, {
         threadId: id,
         ...(body.version === undefined ? {} : { version: body.version }),
-        ...(key ? { idempotencyKey: key } : {}),
+        ...(key
+          ? { idempotencyKey: apiIdempotencyKey("fork", principal, key), legacyIdempotencyKey: key }
+          : {}),
         by: viaApi(principal),
       });
       return json(201, forked);
@@ -515,6 +583,7 @@ export const routes: readonly Route[] = [
     method: "POST",
     path: "/threads/{id}/cancel",
     auth: true,
+    verb: "cancel",
     docs: {
       summary: "Cancel a thread",
       params: { id: threadId },
@@ -523,13 +592,15 @@ export const routes: readonly Route[] = [
       responses: {
         202: { description: "cancelled", body: threadStatusAnswer },
         400: { description: "invalid body" },
-        404: { description: "no such thread" },
+        403: { description: "the key may not cancel" },
+        404: { description: "no such thread (or one of an agent the key may not use)" },
         409: { description: "the thread is done or failed (thread_closed)" },
       },
     },
-    handle: async ({ deps, event, params, principal, maxBodyBytes }) => {
+    handle: async ({ deps, event, params, principal, guard, maxBodyBytes }) => {
       const id = checkedId(params.id);
       const body = (event.body ?? "") === "" ? {} : readBody(event, cancelBody, maxBodyBytes);
+      await guard.mayTouch(deps, id, "cancel");
       return json(202, await cancelThread(deps, id, { ...body, by: viaApi(principal) }));
     },
   },
@@ -622,11 +693,4 @@ function checkedId(raw: string | undefined): string {
   // An id this API could never have handed out names no thread: 404, like any unknown id.
   if (!result.success) throw new ThreadNotFoundError(String(raw).slice(0, 128));
   return result.data;
-}
-
-async function loadThread(deps: RuntimeDeps, raw: string | undefined): Promise<Thread> {
-  const id = checkedId(raw);
-  const thread = await deps.store.load(id);
-  if (!thread) throw new ThreadNotFoundError(id);
-  return thread;
 }

@@ -2,18 +2,23 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
 } from "aws-lambda";
-import { type ApiKeys, bearerToken, matchApiKey, parseApiKeySecret } from "../api-keys.ts";
+import { scopeToText } from "../api/scopes.ts";
+import { type ApiKeys, bearerToken, matchApiKey, parseApiKeySecret, scopeOf } from "../api-keys.ts";
 
-/** A simple response; an allowed request carries the key's name, the API's `by.principal`. */
+/**
+ * A simple response; an allowed request carries the key's name, the API's `by.principal`, and,
+ * for a key with a scope, that scope as JSON text (`scopeToText`; none: every agent and verb).
+ */
 export type AuthorizerResult = APIGatewaySimpleAuthorizerResult & {
-  context?: { principal: string };
+  context?: { principal: string; scope?: string };
 };
 
 /**
  * The deployed HTTP API's Lambda authorizer (simple responses): a request passes when it carries
  * `Authorization: Bearer <key>` with one of the keys the secret text `readSecret` returns holds
  * (`parseApiKeySecret`: a JSON object of named keys, or one plain key named `api-key`), and the
- * key's name goes on to the API as `context.principal`. It answers the same question the API's
+ * key's name goes on to the API as `context.principal`, its scope (agents, verbs) as
+ * `context.scope` when it has one. It answers the same question the API's
  * own `AGENT_API_KEYS` / `AGENT_API_KEY` check answers on the local stack.
  *
  * @example
@@ -31,8 +36,14 @@ export function createAuthorizer(readSecret: () => Promise<string>) {
     // A secret that holds no usable key fails loudly (a ConfigError) rather than compared with.
     if (parsed?.raw !== raw) parsed = { raw, keys: parseApiKeySecret(raw) };
     const principal = matchApiKey(token, parsed.keys);
-    return principal === undefined
-      ? { isAuthorized: false }
-      : { isAuthorized: true, context: { principal } };
+    if (principal === undefined) return { isAuthorized: false };
+    const entry = parsed.keys[principal];
+    return {
+      isAuthorized: true,
+      context: {
+        principal,
+        ...(typeof entry === "object" ? { scope: scopeToText(scopeOf(entry)) } : {}),
+      },
+    };
   };
 }

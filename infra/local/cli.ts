@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { readNamedApiKeys } from "../../functions/api-keys.ts";
+import { type ApiKeys, readNamedApiKeys } from "../../functions/api-keys.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { checkAgentsModule } from "../../shared/runtime/agents.ts";
 import { LocalStackError } from "./emulators.ts";
@@ -24,7 +24,7 @@ const fail = (line: string): never => {
   process.exit(1);
 };
 
-const auth = (apiKeys: Readonly<Record<string, string>> | undefined): string => {
+const auth = (apiKeys: ApiKeys | undefined): string => {
   if (apiKeys) return `Bearer key required (AGENT_API_KEYS: ${Object.keys(apiKeys).join(", ")})`;
   return process.env.AGENT_API_KEY
     ? "Bearer AGENT_API_KEY required"

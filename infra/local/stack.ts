@@ -11,6 +11,7 @@ import {
   readWebhookSources,
   type WebhookSource,
 } from "../../functions/api/webhook-config.ts";
+import { type ApiKeys, checkKeyAgents } from "../../functions/api-keys.ts";
 import { emailChannelFromConfig } from "../../functions/channels/email/channel.ts";
 import { readEmailConfig } from "../../functions/channels/email/config.ts";
 import { slackChannelsFromEnv } from "../../functions/channels/slack/channel.ts";
@@ -104,10 +105,10 @@ export interface LocalStackOptions {
   /** One bearer key, named `api-key` (the principal of the requests it signs). Default: none. */
   apiKey?: string;
   /**
-   * Named bearer keys (`{"alice": "<key>"}`), checked as `AGENT_API_KEYS` is: the name is the
-   * principal. Not with `apiKey`. Default: none.
+   * Named bearer keys (`{"alice": "<key>"}`, or with a scope: `{"desk": {"key", "agents", "can"}}`),
+   * checked as `AGENT_API_KEYS` is: the name is the principal. Not with `apiKey`. Default: none.
    */
-  apiKeys?: Readonly<Record<string, string>>;
+  apiKeys?: ApiKeys;
   /**
    * Webhook sources in Twelve's own format, by name: their secrets (the shorthand of
    * `WEBHOOK_SECRETS`). With neither this nor `webhookSources`: the environment's.
@@ -208,7 +209,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AGENT_API_KEYS: options.apiKeys ? JSON.stringify(options.apiKeys) : "",
       });
     configFor("http://127.0.0.1/queue-not-created-yet", "http://127.0.0.1");
-    agentMap(options.agents);
+    const served = agentMap(options.agents);
+    if (options.apiKeys) checkKeyAgents(options.apiKeys, served);
     if (!options.model && process.env.OPENAI_API_KEY) readOpenAIConfig(process.env);
     const webhookSources =
       options.webhookSecrets || options.webhookSources

@@ -12,7 +12,7 @@ import { MemoryThreadStore } from "../../shared/testing/index.ts";
 // The app's one call of principalOf, observed: which key name it was handed.
 vi.mock("../../functions/api/principal.ts", async (importOriginal) => {
   const actual = await importOriginal<typeof import("../../functions/api/principal.ts")>();
-  return { principalOf: vi.fn(actual.principalOf) };
+  return { ...actual, principalOf: vi.fn(actual.principalOf) };
 });
 
 const ALICE = "alice-key-0123456789abcdef";
@@ -91,7 +91,9 @@ describe("Function: readConfig (API keys)", () => {
     }
     expect(
       configError(() => readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: 42 }) })),
-    ).toBe("invalid configuration: AGENT_API_KEYS.alice: the key must be a string");
+    ).toBe(
+      'invalid configuration: AGENT_API_KEYS.alice: the key must be a string, or {"key", "agents"?, "can"?}',
+    );
   });
 
   it("refuses an empty name, a name with spaces, and two names with one key", () => {

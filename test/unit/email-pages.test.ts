@@ -1,6 +1,9 @@
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Guard } from "../../functions/api/guard.ts";
 import type { RouteContext } from "../../functions/api/routes.ts";
+import { FULL_SCOPE } from "../../functions/api/scopes.ts";
 import { signLink } from "../../functions/channels/email/links.ts";
 import { showEmailPage, submitEmailPage } from "../../functions/channels/email/pages.ts";
 import { hashArgs } from "../../shared/core/hash.ts";
@@ -58,6 +61,7 @@ const contextOf = (deps: RuntimeDeps, t: string, body?: string, base64 = false):
       : { body: base64 ? Buffer.from(body).toString("base64") : body, isBase64Encoded: base64 }),
   } as unknown as APIGatewayProxyEventV2,
   principal: "anonymous",
+  guard: new Guard("anonymous", FULL_SCOPE, new Logger({ logLevel: "SILENT" })),
   params: {},
   maxBodyBytes: 10_000,
   webhooks: undefined,

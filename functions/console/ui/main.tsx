@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, messageOf, session, setUnauthorizedHandler } from "./api.ts";
 import { Link } from "./common.tsx";
 import { useRoute } from "./router.ts";
+import { loadMe } from "./scope.ts";
 import { SignIn } from "./signin.tsx";
 import { ThreadPage } from "./thread.tsx";
 import { ThreadsPage } from "./threads.tsx";
@@ -19,6 +20,8 @@ function App() {
   const [agents, setAgents] = useState<AgentInfo[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // What the key may do (GET /me): the pages wait for it, to hide what it may not.
+  const [scoped, setScoped] = useState(false);
 
   useEffect(() => {
     setUnauthorizedHandler((message) => {
@@ -36,6 +39,11 @@ function App() {
       .then((answer) => setAgents(answer.agents))
       .catch((caught) => setError(messageOf(caught)));
   }, [signedIn, agents]);
+
+  useEffect(() => {
+    setScoped(false);
+    if (signedIn) loadMe().then(() => setScoped(true));
+  }, [signedIn]);
 
   useEffect(() => {
     if (!route.startsWith("threads/")) document.title = "Threads · Twelve console";
@@ -98,7 +106,7 @@ function App() {
           {error}
         </p>
       )}
-      {page}
+      {scoped && page}
     </>
   );
 }

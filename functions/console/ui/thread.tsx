@@ -4,6 +4,7 @@ import { api, messageOf } from "./api.ts";
 import { Alert, ConfirmDialog, type ConfirmRequest, Link, StatusBadge } from "./common.tsx";
 import { ContextPanel } from "./context.tsx";
 import { navigate, threadRoute } from "./router.ts";
+import { may } from "./scope.ts";
 import { Timeline } from "./timeline.tsx";
 import { openStatuses, type Usage, type VersionedEvent } from "./types.ts";
 import { useThread } from "./use-thread.ts";
@@ -143,17 +144,21 @@ export function ThreadPage(props: { threadId: string }) {
       {head && !thread.gone && (
         <>
           <nav class="row controls" aria-label="Thread controls">
-            {openStatuses.has(head.status) && (
+            {openStatuses.has(head.status) && may("cancel") && (
               <button type="button" class="danger" onClick={cancel}>
                 Cancel thread
               </button>
             )}
-            <button type="button" onClick={() => fork()}>
-              Fork
-            </button>
-            <button type="button" class="danger" onClick={remove}>
-              Delete
-            </button>
+            {may("fork") && (
+              <button type="button" onClick={() => fork()}>
+                Fork
+              </button>
+            )}
+            {may("delete") && (
+              <button type="button" class="danger" onClick={remove}>
+                Delete
+              </button>
+            )}
             <button
               type="button"
               aria-expanded={showContext}
@@ -167,17 +172,20 @@ export function ThreadPage(props: { threadId: string }) {
 
           <div class="thread-body">
             <div class="thread-side">
-              {head.status === "waiting_for_approval" && head.pending?.kind === "approval" && (
-                <ApprovalPanel
-                  key={head.pending.callId}
-                  threadId={threadId}
-                  pending={head.pending}
-                  onDone={thread.refresh}
-                />
-              )}
+              {head.status === "waiting_for_approval" &&
+                head.pending?.kind === "approval" &&
+                may("decide") && (
+                  <ApprovalPanel
+                    key={head.pending.callId}
+                    threadId={threadId}
+                    pending={head.pending}
+                    onDone={thread.refresh}
+                  />
+                )}
               {head.status === "waiting_for_human" &&
                 head.pending?.kind !== "approval" &&
-                head.pending && (
+                head.pending &&
+                may("decide") && (
                   <ReplyPanel
                     key={head.pending.callId}
                     threadId={threadId}
@@ -193,7 +201,7 @@ export function ThreadPage(props: { threadId: string }) {
                       <p class="text">{head.output}</p>
                     </section>
                   )}
-                  <FollowUpPanel threadId={threadId} onDone={thread.refresh} />
+                  {may("message") && <FollowUpPanel threadId={threadId} onDone={thread.refresh} />}
                 </>
               )}
               {head.status === "failed" && head.failure !== null && (
@@ -241,7 +249,11 @@ export function ThreadPage(props: { threadId: string }) {
                     Load older events
                   </button>
                 )}
-                <Timeline events={events} onFork={fork} forkError={forkError} />
+                <Timeline
+                  events={events}
+                  {...(may("fork") ? { onFork: fork } : {})}
+                  forkError={forkError}
+                />
               </section>
             </div>
           </div>

@@ -3,6 +3,7 @@ import { api, messageOf } from "./api.ts";
 import { Alert, Link, StatusBadge, Time } from "./common.tsx";
 import { LaunchForm } from "./launch.tsx";
 import { threadRoute } from "./router.ts";
+import { may } from "./scope.ts";
 import { type AgentInfo, type EventsPage, statuses, type ThreadSummary } from "./types.ts";
 
 const PAGE = 20;
@@ -102,7 +103,7 @@ export function ThreadsPage(props: { agents: AgentInfo[] }) {
 
   return (
     <div class="layout">
-      <LaunchForm agents={props.agents} />
+      {may("launch") && <LaunchForm agents={props.agents} />}
       <section class="card" aria-labelledby="threads-title" aria-busy={loading}>
         <div class="section-head">
           <h2 id="threads-title">Threads</h2>

@@ -178,10 +178,10 @@ const tone: Record<string, string> = {
   done: "good",
 };
 
-/** Every event, oldest first, each with "Fork from here". */
+/** Every event, oldest first, each with "Fork from here" (when the key may fork: `onFork`). */
 export function Timeline(props: {
   events: VersionedEvent[];
-  onFork: (version: number) => void;
+  onFork?: (version: number) => void;
   /** A failed "Fork from here", shown by its event. */
   forkError: { version: number; message: string } | null;
 }) {
@@ -200,14 +200,16 @@ export function Timeline(props: {
                 by {event.by.principal} via {event.by.via}
               </span>
             )}
-            <button
-              type="button"
-              class="small"
-              aria-describedby={`event-${event.version}`}
-              onClick={() => props.onFork(event.version)}
-            >
-              Fork from here
-            </button>
+            {props.onFork && (
+              <button
+                type="button"
+                class="small"
+                aria-describedby={`event-${event.version}`}
+                onClick={() => props.onFork?.(event.version)}
+              >
+                Fork from here
+              </button>
+            )}
           </div>
           <Body event={event} />
           <StepTime event={event} previous={props.events[index - 1]} />
