@@ -10,7 +10,7 @@ import {
   summaryRequest,
 } from "./compaction.ts";
 import { contextOf } from "./context.ts";
-import { ModelError } from "./errors.ts";
+import { ConfigError, ModelError } from "./errors.ts";
 import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
 import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply, ModelRequest } from "./ports.ts";
@@ -348,11 +348,13 @@ class Step {
     try {
       return await this.deps.model.next(request);
     } catch (cause) {
-      // Only the adapter's typed failures are the model's fault; anything else is a bug.
-      if (!(cause instanceof ModelError)) throw cause;
+      // Only the adapter's typed failures are the model's fault, and a model left unconfigured
+      // (a ConfigError: no key, no secret) is a setup a person fixes; anything else is a bug.
+      const unconfigured = cause instanceof ConfigError;
+      if (!(cause instanceof ModelError) && !unconfigured) throw cause;
       this.error("model_failed", `model failed: ${cause.message}`, {});
       // A rejected key or request will not heal by itself: a person has to fix the setup.
-      if (!cause.retryable) this.unusable = true;
+      if (unconfigured || !cause.retryable) this.unusable = true;
       return null;
     }
   }
