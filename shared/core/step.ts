@@ -32,6 +32,7 @@ import {
 } from "./thread.ts";
 import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
+import { compactToolError } from "./tool-error.ts";
 
 export interface StepDeps {
   agent: Agent;
@@ -396,12 +397,13 @@ class Step {
     }
   }
 
+  /**
+   * The model sees a compact error (a `ToolError`'s message, or the error's name and a short
+   * message without hosts or stack); the full text stays in the event's `detail`, never rendered.
+   */
   private toolFailed(tool: Tool, callId: string, cause: unknown): void {
-    const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    this.error("tool_failed", `${tool.name} failed: ${message.slice(0, 500)}`, {
-      callId,
-      tool: tool.name,
-    });
+    const { model, detail } = compactToolError(cause);
+    this.error("tool_failed", `${tool.name} failed: ${model}`, { callId, tool: tool.name, detail });
   }
 
   private afterError(): StepResult {
@@ -456,15 +458,16 @@ class Step {
   private error(
     code: Extract<ThreadEvent, { type: "error" }>["data"]["code"],
     message: string,
-    about: { callId?: string; tool?: string },
+    about: { callId?: string; tool?: string; detail?: string },
     usage?: Extract<ThreadEvent, { type: "error" }>["data"]["usage"],
   ): void {
-    const { callId, tool } = about;
+    const { callId, tool, detail } = about;
     this.push("error", {
       code,
       message,
       ...(callId ? { callId } : {}),
       ...(tool ? { tool } : {}),
+      ...(detail ? { detail } : {}),
       ...(usage ? { usage } : {}),
     });
   }

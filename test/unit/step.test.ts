@@ -3,6 +3,7 @@ import * as z from "zod";
 import { defineAgent } from "../../shared/core/agent.ts";
 import { ConfigError, ModelError, ScriptError } from "../../shared/core/errors.ts";
 import type { EventOf, ThreadEvent } from "../../shared/core/events.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
 import { launch, respond } from "../../shared/core/lifecycle.ts";
 import { step } from "../../shared/core/step.ts";
 import { derivePending, deriveStatus, type Thread } from "../../shared/core/thread.ts";
@@ -368,7 +369,7 @@ describe("Function: step", () => {
           return "ok";
         },
       });
-      const agent = defineAgent({ name: "recorder", prompt: "p", tools: [record] });
+      const agent = defineAgent({ name: "recorder", prompt: "p", tools: [record, doneForNow] });
       const chosen = await step(start("go", agent), {
         agent,
         model: new ScriptedModel([call("record", {})]),
