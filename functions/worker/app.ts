@@ -70,7 +70,11 @@ export function createWorkerHandler(
         throw error;
       }
       if (message.queued) {
-        logger.warn("queued message failed; SQS delivers it again", { ...message, receives, error });
+        logger.warn("queued message failed; SQS delivers it again", {
+          ...message,
+          receives,
+          error,
+        });
         throw error;
       }
       // An error that says a later attempt fails the same way (no model configured, a thread
