@@ -56,15 +56,42 @@ export function createWorkerHandler(
       outcome = observer ? await observer.step(message, run) : await run();
     } catch (error) {
       const receives = Number(record.attributes.ApproximateReceiveCount);
-      logger.warn("step failed; SQS delivers it again", { ...message, receives, error });
       // A queued message that keeps failing is not the thread's step: it goes to the dead-letter
       // queue (a redrive sends it again) and leaves the thread as it is. Nor does the
       // infrastructure's failure (DynamoDB throttling past the retries, a 5xx, a dropped
       // connection) fail a thread: the message goes to the dead-letter queue with its alarm, and
       // the thread stays running, for the reconciler to enqueue its step again.
       if (isInfrastructureError(error)) {
-        logger.warn("infrastructure error: the thread is not failed for it", { ...message, error });
-      } else if (receives >= options.maxReceives && !message.queued) {
+        logger.warn("infrastructure error: SQS delivers the step again; the thread is not failed", {
+          ...message,
+          receives,
+          error,
+        });
+        throw error;
+      }
+      if (message.queued) {
+        logger.warn("queued message failed; SQS delivers it again", {
+          ...message,
+          receives,
+          error,
+        });
+        throw error;
+      }
+      // An error that says a later attempt fails the same way (no model configured, a thread
+      // past its limits) fails the thread now, with the reason, instead of after every delivery.
+      if (!isRetryable(error)) {
+        const reason = `step ${message.version} failed: ${String(error)} (not retryable, so not tried again)`;
+        const marked = await failPoisonedStep(deps, message, reason);
+        logger.error("non-retryable step error: the thread is failed, the message dropped", {
+          ...message,
+          receives,
+          marked,
+          error,
+        });
+        return;
+      }
+      logger.warn("step failed; SQS delivers it again", { ...message, receives, error });
+      if (receives >= options.maxReceives) {
         const reason = `step ${message.version} failed on all ${receives} deliveries: ${String(error)}`;
         const marked = await failPoisonedStep(deps, message, reason);
         logger.error("poisoned step: the message goes to the dead-letter queue", {

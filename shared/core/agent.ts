@@ -122,6 +122,13 @@ export function defineAgent(options: AgentOptions): Agent {
     }
     byName.set(tool.name, tool);
   }
+  // Without a terminal tool the model has no way to finish: every thread would run to maxSteps.
+  if (!tools.some((tool) => tool.kind === "terminal")) {
+    throw new ConfigError(
+      `agent "${name}" has no terminal tool, so its threads can never finish: add doneForNow ` +
+        '(exported by twelve-agents) or a tool of kind "terminal"',
+    );
+  }
   for (const call of prefetch) {
     if (call.tool.kind !== "sync") {
       throw new ConfigError(`agent "${name}": prefetch tool "${call.tool.name}" must be sync`);

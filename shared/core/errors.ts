@@ -9,6 +9,7 @@
  * | `internal` | `TwelveError` (no more specific code) | no |
  * | `invalid_config` | `ConfigError` | no |
  * | `model_failed` | `ModelError` | as the failure says |
+ * | `tool_failed` | `ToolError` (`tool-error.ts`: its message is what the model sees) | no |
  * | `not_pending` | `NotPendingError` | no |
  * | `thread_closed` | `ThreadClosedError` | no |
  * | `approval_pending` | `ApprovalPendingError` | no |

@@ -78,6 +78,8 @@ export const errorEvent = z.object({
     callId: z.string().optional(),
     tool: z.string().optional(),
     usage: usage.optional(),
+    /** A failed tool's full error text, for the operator: never rendered for the model. */
+    detail: z.string().optional(),
   }),
 });
 

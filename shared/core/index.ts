@@ -27,3 +27,4 @@ export { headAfter, type NextAction, type StepDeps, type StepResult, step } from
 export * from "./thread.ts";
 export { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
 export * from "./tool.ts";
+export { compactToolError, ToolError } from "./tool-error.ts";

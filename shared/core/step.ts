@@ -10,7 +10,7 @@ import {
   summaryRequest,
 } from "./compaction.ts";
 import { contextOf } from "./context.ts";
-import { ModelError } from "./errors.ts";
+import { ConfigError, ModelError } from "./errors.ts";
 import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
 import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply, ModelRequest } from "./ports.ts";
@@ -33,6 +33,7 @@ import {
 } from "./thread.ts";
 import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
+import { compactToolError } from "./tool-error.ts";
 
 export interface StepDeps {
   agent: Agent;
@@ -358,11 +359,13 @@ class Step {
     try {
       return await this.deps.model.next(request);
     } catch (cause) {
-      // Only the adapter's typed failures are the model's fault; anything else is a bug.
-      if (!(cause instanceof ModelError)) throw cause;
+      // Only the adapter's typed failures are the model's fault, and a model left unconfigured
+      // (a ConfigError: no key, no secret) is a setup a person fixes; anything else is a bug.
+      const unconfigured = cause instanceof ConfigError;
+      if (!(cause instanceof ModelError) && !unconfigured) throw cause;
       this.error("model_failed", `model failed: ${cause.message}`, {});
       // A rejected key or request will not heal by itself: a person has to fix the setup.
-      if (!cause.retryable) this.unusable = true;
+      if (unconfigured || !cause.retryable) this.unusable = true;
       return null;
     }
   }
@@ -404,12 +407,13 @@ class Step {
     }
   }
 
+  /**
+   * The model sees a compact error (a `ToolError`'s message, or the error's name and a short
+   * message without hosts or stack); the full text stays in the event's `detail`, never rendered.
+   */
   private toolFailed(tool: Tool, callId: string, cause: unknown): void {
-    const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    this.error("tool_failed", `${tool.name} failed: ${message.slice(0, 500)}`, {
-      callId,
-      tool: tool.name,
-    });
+    const { model, detail } = compactToolError(cause);
+    this.error("tool_failed", `${tool.name} failed: ${model}`, { callId, tool: tool.name, detail });
   }
 
   private afterError(): StepResult {
@@ -468,15 +472,16 @@ class Step {
   private error(
     code: Extract<ThreadEvent, { type: "error" }>["data"]["code"],
     message: string,
-    about: { callId?: string; tool?: string },
+    about: { callId?: string; tool?: string; detail?: string },
     usage?: Extract<ThreadEvent, { type: "error" }>["data"]["usage"],
   ): void {
-    const { callId, tool } = about;
+    const { callId, tool, detail } = about;
     this.push("error", {
       code,
       message,
       ...(callId ? { callId } : {}),
       ...(tool ? { tool } : {}),
+      ...(detail ? { detail } : {}),
       ...(usage ? { usage } : {}),
     });
   }

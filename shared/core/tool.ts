@@ -108,13 +108,36 @@ export function strictJsonSchema(toolName: string, input: ToolInput): Record<str
     // Stryker disable next-line ObjectLiteral: these are zod's defaults; the options only pin them
     schema = z.toJSONSchema(input, { io: "output", target: "draft-2020-12" });
   } catch (cause) {
-    throw new ConfigError(`tool "${toolName}": input cannot be expressed as JSON Schema`, {
-      cause,
-    });
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const where = unrepresentablePaths(input).join(", ") || "input";
+    throw new ConfigError(
+      `tool "${toolName}": ${where} cannot be expressed as JSON Schema (${reason}); ` +
+        "the model sends JSON, so use a type JSON can carry (a string such as z.iso.datetime() " +
+        "for a date, a number for a bigint, an array for a set, no .transform())",
+      { cause },
+    );
   }
   delete schema.$schema;
   assertStrict(toolName, schema, "input");
   return schema;
+}
+
+/** Where in `input` zod meets a type JSON Schema cannot express, as `input.properties.x` paths. */
+function unrepresentablePaths(input: ToolInput): string[] {
+  const paths = new Set<string>();
+  z.toJSONSchema(input, {
+    io: "output",
+    target: "draft-2020-12",
+    unrepresentable: "any",
+    override: ({ zodSchema, jsonSchema, path }) => {
+      const type = (zodSchema as { _zod: { def: { type: string } } })._zod.def.type;
+      // `any` and `unknown` are `{}` by design; anything else left empty is unrepresentable.
+      if (Object.keys(jsonSchema).length === 0 && type !== "any" && type !== "unknown") {
+        paths.add(["input", ...path].join("."));
+      }
+    },
+  });
+  return [...paths];
 }
 
 function assertStrict(toolName: string, node: unknown, path: string): void {
@@ -140,7 +163,11 @@ function assertStrict(toolName: string, node: unknown, path: string): void {
     if (schema.additionalProperties !== false) {
       throw new ConfigError(
         `tool "${toolName}": ${path} must not allow additional properties` +
-          (schema.properties ? "" : " (a z.record: use a z.object with named keys, or an array)"),
+          (schema.properties
+            ? " (a .loose(), .passthrough() or .catchall() object: use z.object or .strict(); " +
+              "strict function calling needs every object closed, so the model cannot add fields " +
+              "the tool never reads)"
+            : " (a z.record: use a z.object with named keys, or an array)"),
       );
     }
   }

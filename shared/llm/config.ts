@@ -5,7 +5,13 @@ import { OpenAIModel } from "./openai-model.ts";
 
 const schema = z.object({
   OPENAI_API_KEY: z.string({ error: "is required" }).trim().min(1, "is required"),
-  OPENAI_BASE_URL: z.url({ error: "must be a URL" }).optional(),
+  // `localhost:4499` parses as a URL of scheme `localhost:`: only http(s) reaches a server.
+  OPENAI_BASE_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL, such as http://localhost:11434/v1",
+    })
+    .optional(),
   AGENT_MODEL: z.string().trim().min(1, "must not be blank").default("gpt-4o-mini"),
   MODEL_TIMEOUT_MS: z.coerce
     .number({ error: "must be a positive integer" })

@@ -1,12 +1,11 @@
 import { type ClientOptions, OpenAI } from "openai";
 import type {
-  ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionFunctionTool,
 } from "openai/resources/chat/completions";
 import type { Model, ModelReply, ModelRequest } from "../core/ports.ts";
 import type { ToolSpec } from "../core/tool.ts";
-import { toModelError } from "./errors.ts";
+import { hostOf, toModelError } from "./errors.ts";
 import { toModelReply } from "./reply.ts";
 
 export interface OpenAIModelOptions {
@@ -22,7 +21,8 @@ export interface OpenAIModelOptions {
  * The `Model` port on OpenAI's Chat Completions API: every tool is a strict function, the model
  * must call exactly one (`tool_choice: "required"`, `parallel_tool_calls: false`), and the reply
  * becomes a `tool_call` or an `invalid` reply. Transport failures, after the SDK's own retries,
- * are thrown as `ModelError`; no SDK error escapes.
+ * are thrown as `ModelError` naming the server's host; so is a 200 that breaks the wire format
+ * (no `choices`, no `message`, ...). No SDK error escapes.
  *
  * @example
  * const model = new OpenAIModel({
@@ -41,13 +41,15 @@ export class OpenAIModel implements Model {
   }
 
   async next(request: ModelRequest): Promise<ModelReply> {
-    let completion: ChatCompletion;
+    const host = hostOf(this.client.baseURL);
+    // Typed by the SDK, but a compatible server may answer 200 with anything: checked as unknown.
+    let completion: unknown;
     try {
       completion = await this.client.chat.completions.create(this.params(request));
     } catch (cause) {
-      throw toModelError(cause);
+      throw toModelError(cause, host);
     }
-    return toModelReply(completion);
+    return toModelReply(completion, host);
   }
 
   /** The request body sent for `request`. */

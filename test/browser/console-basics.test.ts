@@ -73,6 +73,8 @@ describe("the web console: signing in, the thread list, launching, routing", {
     const opened = await openPage(harness);
     const { page } = opened;
     await page.goto(`${harness.stack.url}/console`);
+    // The form shows once the console knows the API wants a key.
+    await page.getByLabel("API key").waitFor();
     await page.keyboard.press("Tab");
     expect(
       await page.evaluate(() => (globalThis as unknown as Dom).document.activeElement?.id),

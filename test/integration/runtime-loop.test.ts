@@ -6,6 +6,7 @@ import { createWorkerHandler } from "../../functions/worker/app.ts";
 import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import { redriveDeadLetters } from "../../shared/aws/sqs/redrive.ts";
+import { TwelveError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { Model, StepQueue } from "../../shared/core/ports.ts";
 import { deriveHead } from "../../shared/core/thread.ts";
@@ -356,6 +357,40 @@ describe("poison step messages", () => {
       stack.deps.store = store;
     }
     expect((await stack.deps.store.load(body.threadId))?.events).toEqual(done.events);
+  });
+
+  it("fail the thread at once on a non-retryable error, with the reason, and are not delivered again", async () => {
+    // Prepare: a running thread whose step meets an error that says a retry fails the same way
+    const thread = {
+      id: `thr_terminal_${Date.now()}`,
+      agent: "calculator",
+      events: [userMessage("6 + 6")],
+    };
+    await stack.deps.store.create({ thread, head: deriveHead(thread.events) });
+    stack.deps.model = {
+      next: async () =>
+        Promise.reject(new TwelveError("the adapter cannot serve this", { retryable: false })),
+    };
+    const first = sqsEvent([{ threadId: thread.id, version: 1 }]).Records.map((r) => ({
+      ...r,
+      attributes: { ...r.attributes, ApproximateReceiveCount: "1" },
+    }));
+
+    // Act: its first delivery
+    const worker = createWorkerHandler(stack.deps, logger, { maxReceives: 5 });
+    const result = await worker({ Records: first }, context);
+
+    // Assess: handled (SQS deletes it, no second delivery), and the thread says why it failed
+    expect(result.batchItemFailures).toEqual([]);
+    const failed = await stack.deps.store.load(thread.id);
+    expect(failed?.events.at(-1)).toMatchObject({
+      type: "failed",
+      data: {
+        reason:
+          "step 1 failed: TwelveError: the adapter cannot serve this (not retryable, so not tried again)",
+      },
+    });
+    expect((await api.get(thread.id)).body.status).toBe("failed");
   });
 
   it("mark the thread failed with the reason, land in the dead-letter queue, and redrive", async () => {

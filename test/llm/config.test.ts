@@ -45,10 +45,35 @@ describe("Function: readOpenAIConfig", () => {
 
     // Assess
     expect(act).toThrow(ConfigError);
-    expect(act).toThrow(/OPENAI_BASE_URL: must be a URL/);
+    expect(act).toThrow(/OPENAI_BASE_URL: must be an http\(s\) URL/);
     expect(act).toThrow(/MODEL_TIMEOUT_MS: must be a positive integer/);
     expect(act).toThrow(/MODEL_MAX_RETRIES: must be a non-negative integer/);
   });
+
+  it.each(["localhost:4499", "localhost:4499/v1", "ftp://localhost:4499/v1"])(
+    "refuses OPENAI_BASE_URL=%s: it must be an http(s) URL",
+    (baseURL) => {
+      // Act
+      const act = () => readOpenAIConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: baseURL });
+
+      // Assess
+      expect(act).toThrow(ConfigError);
+      expect(act).toThrow(
+        "OPENAI_BASE_URL: must be an http(s) URL, such as http://localhost:11434/v1",
+      );
+    },
+  );
+
+  it.each(["http://localhost:4499/v1", "https://api.example.com/v1"])(
+    "accepts OPENAI_BASE_URL=%s",
+    (baseURL) => {
+      // Act
+      const config = readOpenAIConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: baseURL });
+
+      // Assess
+      expect(config.OPENAI_BASE_URL).toBe(baseURL);
+    },
+  );
 });
 
 describe("Function: openAIModelFromEnv", () => {
@@ -113,7 +138,9 @@ describe("Function: openAIModelFromEnv", () => {
 
     // Assess
     expect(error).toBeInstanceOf(ModelError);
-    expect((error as ModelError).message).toBe("OpenAI request timed out");
+    expect((error as ModelError).message).toBe(
+      `OpenAI request to ${new URL(server.baseURL).host} timed out`,
+    );
   });
 
   it("throws a ConfigError without OPENAI_API_KEY", () => {

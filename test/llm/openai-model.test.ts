@@ -32,6 +32,9 @@ describe("Class: OpenAIModel", () => {
       client: new OpenAI({ apiKey: "test-key", baseURL: server.baseURL, ...options }),
     });
 
+  /** The test server's host and port, as messages name it. */
+  const host = () => new URL(server.baseURL).host;
+
   /** The ModelError `promise` rejects with (fails the test on anything else). */
   const modelError = async (promise: Promise<unknown>): Promise<ModelError> => {
     const error = await promise.then(
@@ -136,7 +139,7 @@ describe("Class: OpenAIModel", () => {
       // Assess
       expect(server.requests).toHaveLength(3);
       expect(error.retryable).toBe(true);
-      expect(error.message).toBe("OpenAI API returned 500 (server_error)");
+      expect(error.message).toBe(`OpenAI API at ${host()} returned 500 (server_error)`);
       expect(error.cause).toBeInstanceOf(OpenAI.InternalServerError);
     });
 
@@ -157,7 +160,7 @@ describe("Class: OpenAIModel", () => {
       // Assess
       expect(server.requests).toHaveLength(1);
       expect(error.retryable).toBe(false);
-      expect(error.message).toBe("OpenAI API returned 401 (invalid_api_key)");
+      expect(error.message).toBe(`OpenAI API at ${host()} returned 401 (invalid_api_key)`);
       expect(error.message).not.toContain("test-");
       expect(error.cause).toBeInstanceOf(OpenAI.AuthenticationError);
     });
@@ -175,7 +178,7 @@ describe("Class: OpenAIModel", () => {
       // Assess
       expect(server.requests).toHaveLength(1);
       expect(error.retryable).toBe(false);
-      expect(error.message).toBe("OpenAI API returned 400 (invalid_request_error)");
+      expect(error.message).toBe(`OpenAI API at ${host()} returned 400 (invalid_request_error)`);
     });
 
     it("throws a retryable ModelError when the server never answers in time", async () => {
@@ -188,7 +191,7 @@ describe("Class: OpenAIModel", () => {
       // Assess
       expect(server.requests).toHaveLength(1);
       expect(error.retryable).toBe(true);
-      expect(error.message).toBe("OpenAI request timed out");
+      expect(error.message).toBe(`OpenAI request to ${host()} timed out`);
       expect(error.cause).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
     });
 
@@ -207,7 +210,11 @@ describe("Class: OpenAIModel", () => {
 
       // Assess
       expect(error.retryable).toBe(true);
-      expect(error.message).toBe("OpenAI connection failed");
+      // The base URL's host names the server; the key is never in the message.
+      expect(error.message).toBe(
+        `OpenAI connection to ${new URL(baseURL).host} failed (ECONNREFUSED)`,
+      );
+      expect(error.message).not.toContain("test-key");
       expect(error.cause).toBeInstanceOf(OpenAI.APIConnectionError);
     });
 
@@ -241,6 +248,67 @@ describe("Class: OpenAIModel", () => {
       expect(reason).toContain("The answer is 7.");
       expect(reason).toContain("reply with exactly one tool call");
       expect(reason.length).toBeLessThan(320);
+    });
+
+    const fn = (args: unknown) => ({
+      id: "c1",
+      type: "function",
+      function: { name: "add", arguments: args },
+    });
+    const message = (extra: object) => ({ role: "assistant", content: null, ...extra });
+    it.each([
+      ["no choices", { id: "x", object: "chat.completion" }, "without `choices`"],
+      ["choices: null", { choices: null }, "without `choices`"],
+      ["an empty choices", { choices: [] }, "with an empty `choices`"],
+      ["a choice without a message", { choices: [{ index: 0 }] }, "without `choices[0].message`"],
+      ["a choice that is not an object", { choices: ["hi"] }, "without `choices[0].message`"],
+      [
+        "tool_calls that is not an array",
+        { choices: [{ message: message({ tool_calls: { name: "add" } }) }] },
+        "with `tool_calls` that is not an array",
+      ],
+      [
+        "a call without a function",
+        { choices: [{ message: message({ tool_calls: [{ id: "c1", type: "function" }] }) }] },
+        "with `tool_calls[0]` without `function.name`",
+      ],
+      [
+        "arguments that are not a string",
+        { choices: [{ message: message({ tool_calls: [fn({ a: 1 })] }) }] },
+        "with `tool_calls[0]` whose `function.arguments` is not a string",
+      ],
+      [
+        "a call of an unknown type",
+        { choices: [{ message: message({ tool_calls: [{ type: "mystery" }] }) }] },
+        'with `tool_calls[0]` of unknown type "mystery"',
+      ],
+      ["a body that is not an object", "OK", "with a body that is not a JSON object"],
+    ])("throws a retryable ModelError naming the host for a 200 with %s", async (_, body, what) => {
+      // Prepare
+      server.enqueue({ status: 200, body });
+
+      // Act
+      const error = await modelError(modelFor().next(request));
+
+      // Assess
+      expect(server.requests).toHaveLength(1);
+      expect(error.message).toBe(`the model server at ${host()} answered 200 ${what}`);
+      expect(error.retryable).toBe(true);
+    });
+
+    it("leaves out usage whose counts are not numbers", async () => {
+      // Prepare
+      const body = completion(
+        { role: "assistant", content: "hi", refusal: null },
+        { prompt_tokens: "many", completion_tokens: 3 },
+      );
+      server.enqueue({ status: 200, body });
+
+      // Act
+      const reply = await modelFor().next(request);
+
+      // Assess
+      expect(reply).not.toHaveProperty("usage");
     });
 
     it("answers invalid when the model makes two tool calls", async () => {

@@ -50,10 +50,43 @@ describe("Function: step", () => {
           at: expect.any(String),
           data: {
             code: "model_failed",
-            message: "model failed: OpenAI API returned 503 (server_error)",
+            message: `model failed: OpenAI API at ${new URL(server.baseURL).host} returned 503 (server_error)`,
           },
         },
       ]);
+    });
+  });
+
+  describe("with an OpenAI-compatible server that answers 200 without choices", () => {
+    it("appends a model_failed error naming the server, then escalates as for an unreachable model", async () => {
+      // Prepare
+      const broken = { status: 200, body: { id: "x", object: "chat.completion" } };
+      server.enqueue(broken, broken, broken);
+      const model = new OpenAIModel({
+        model: "gpt-4o-mini",
+        client: new OpenAI({ apiKey: "test-key", baseURL: server.baseURL, maxRetries: 0 }),
+      });
+      const clock = steppingClock();
+      let thread = launch({ agent: calculator, threadId: "t_1", message: "3 + 4?", clock });
+      const host = new URL(server.baseURL).host;
+
+      // Act
+      const nexts: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { events, next } = await step(thread, { agent: calculator, model, clock });
+        thread = { ...thread, events: [...thread.events, ...events] };
+        nexts.push(next.type);
+      }
+
+      // Assess
+      expect(nexts).toEqual(["continue", "continue", "pause"]);
+      const errors = thread.events.filter((event) => event.type === "error");
+      expect(errors).toHaveLength(3);
+      expect(errors[0]?.data).toEqual({
+        code: "model_failed",
+        message: `model failed: the model server at ${host} answered 200 without \`choices\``,
+      });
+      expect(thread.events.at(-1)?.type).toBe("human_input_requested");
     });
   });
 });

@@ -80,9 +80,9 @@ describe("model faults over HTTP: the real OpenAI adapter, the real step, the si
     ]);
     const errors = thread?.events.flatMap((e) => (e.type === "error" ? [e.data.message] : []));
     expect(errors).toEqual([
-      expect.stringMatching(/^model failed: OpenAI API returned 429\b/),
-      expect.stringMatching(/^model failed: OpenAI API returned 500\b/),
-      "model failed: OpenAI request timed out",
+      expect.stringMatching(/^model failed: OpenAI API at 127\.0\.0\.1:\d+ returned 429\b/),
+      expect.stringMatching(/^model failed: OpenAI API at 127\.0\.0\.1:\d+ returned 500\b/),
+      expect.stringMatching(/^model failed: OpenAI request to 127\.0\.0\.1:\d+ timed out$/),
       expect.stringContaining("the model replied with text instead of a tool call"),
     ]);
     expect(thread?.events[4]).toMatchObject({ data: { reason: "too_many_errors" } });

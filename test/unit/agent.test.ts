@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { defineAgent, renderSystemPrompt } from "../../shared/core/agent.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
-import { requestMoreInformation } from "../../shared/core/human-tools.ts";
+import { doneForNow, requestMoreInformation } from "../../shared/core/human-tools.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 
@@ -16,7 +16,7 @@ const lookup = defineTool({
 
 describe("Function: defineAgent", () => {
   it("applies defaults and finds tools by name", () => {
-    const agent = defineAgent({ name: "a", prompt: "p", tools: [lookup] });
+    const agent = defineAgent({ name: "a", prompt: "p", tools: [lookup, doneForNow] });
     expect(agent).toMatchObject({
       maxSteps: 20,
       maxConsecutiveErrors: 3,
@@ -34,7 +34,11 @@ describe("Function: defineAgent", () => {
     ["a name with a character after it", { name: "calc!" }, /agent name "calc!"/],
     ["a name of 65 characters", { name: "a".repeat(65) }, /must be lowercase letters/],
     ["no tools", { tools: [] }, /needs at least one tool/],
-    ["two tools with one name", { tools: [lookup, lookup] }, /two tools named "lookup"/],
+    [
+      "two tools with one name",
+      { tools: [lookup, lookup, doneForNow] },
+      /two tools named "lookup"/,
+    ],
     ["a zero step cap", { maxSteps: 0 }, /maxSteps must be a positive integer/],
     [
       "a prefetch of a pausing tool",
@@ -47,11 +51,18 @@ describe("Function: defineAgent", () => {
       /prefetch args for "lookup"/,
     ],
   ])("refuses %s", (_case, override, message) => {
-    expect(() => defineAgent({ name: "a", prompt: "p", tools: [lookup], ...override })).toThrow(
-      ConfigError,
-    );
-    expect(() => defineAgent({ name: "a", prompt: "p", tools: [lookup], ...override })).toThrow(
-      message,
+    expect(() =>
+      defineAgent({ name: "a", prompt: "p", tools: [lookup, doneForNow], ...override }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      defineAgent({ name: "a", prompt: "p", tools: [lookup, doneForNow], ...override }),
+    ).toThrow(message);
+  });
+
+  it("refuses an agent without a terminal tool, naming the agent and doneForNow", () => {
+    expect(() => defineAgent({ name: "looper", prompt: "p", tools: [lookup] })).toThrow(
+      'agent "looper" has no terminal tool, so its threads can never finish: add doneForNow ' +
+        '(exported by twelve-agents) or a tool of kind "terminal"',
     );
   });
 
@@ -60,7 +71,7 @@ describe("Function: defineAgent", () => {
     const agent = defineAgent({
       name: "a",
       prompt: "p",
-      tools: [lookup],
+      tools: [lookup, doneForNow],
       maxSteps: 5,
       maxConsecutiveErrors: 2,
       resultBudget: 500,
@@ -79,9 +90,9 @@ describe("Function: defineAgent", () => {
     ],
     ["resultBudget", { resultBudget: -1 }, "resultBudget must be a positive integer, got -1"],
   ])("names the limit %s when it is not a positive integer", (_key, override, message) => {
-    expect(() => defineAgent({ name: "a", prompt: "p", tools: [lookup], ...override })).toThrow(
-      `agent "a": ${message}`,
-    );
+    expect(() =>
+      defineAgent({ name: "a", prompt: "p", tools: [lookup, doneForNow], ...override }),
+    ).toThrow(`agent "a": ${message}`);
   });
 
   it("keeps the zod error of invalid prefetch args as the cause", () => {
@@ -91,7 +102,7 @@ describe("Function: defineAgent", () => {
       defineAgent({
         name: "a",
         prompt: "p",
-        tools: [lookup],
+        tools: [lookup, doneForNow],
         prefetch: [{ tool: lookup, args: {} }],
       });
     } catch (caught) {
@@ -107,9 +118,9 @@ describe("Function: defineAgent", () => {
     const agent = defineAgent({
       name: "a",
       prompt: ({ tools }) => `tools: ${tools.map((t) => t.name).join(",")}`,
-      tools: [lookup],
+      tools: [lookup, doneForNow],
     });
-    expect(renderSystemPrompt(agent)).toBe("tools: lookup");
+    expect(renderSystemPrompt(agent)).toBe("tools: lookup,done_for_now");
     expect(renderSystemPrompt(calculator)).toContain("calculator agent");
   });
 });
@@ -119,7 +130,7 @@ describe("Function: defineAgent, schedules (factor 11)", () => {
     defineAgent({
       name: "reporter",
       prompt: "p",
-      tools: [lookup],
+      tools: [lookup, doneForNow],
       schedules: schedules.map((schedule) => ({ ...schedule, message: "daily report" })),
     });
 

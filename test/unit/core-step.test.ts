@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { defineAgent } from "../../shared/core/agent.ts";
+import { contextOf } from "../../shared/core/context.ts";
 import { ModelError } from "../../shared/core/errors.ts";
 import type { EventOf, ThreadEvent } from "../../shared/core/events.ts";
 import { doneForNow, requestMoreInformation } from "../../shared/core/human-tools.ts";
@@ -9,6 +10,7 @@ import type { ModelReply } from "../../shared/core/ports.ts";
 import { headAfter, step } from "../../shared/core/step.ts";
 import { derivePending, type Thread } from "../../shared/core/thread.ts";
 import { defineTool, type Tool } from "../../shared/core/tool.ts";
+import { ToolError } from "../../shared/core/tool-error.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { call, invalid, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
 import { runUntilIdle, saveThenRun, types, withEvent } from "../support/run.ts";
@@ -197,7 +199,7 @@ describe("Function: step", () => {
       expect(deployed).toEqual([]);
       expect(types(events)).toEqual(["error", "tool_call", "done"]);
       expect(errorOf(events)?.data).toMatchObject({ code: "tool_failed", tool: "deploy" });
-      expect(errorOf(events)?.data.message).toMatch(/^deploy failed: ZodError: .*region/s);
+      expect(errorOf(events)?.data.message).toMatch(/^deploy failed: invalid arguments: region: /);
       expect(next.type).toBe("done");
     });
 
@@ -256,6 +258,7 @@ describe("Function: step", () => {
         message: "save failed: Error: disk full",
         callId: "call_1",
         tool: "save",
+        detail: "Error: disk full",
       });
       expect(paused.next).toMatchObject({
         type: "pause",
@@ -263,9 +266,11 @@ describe("Function: step", () => {
       });
     });
 
-    it("shows the model at most 500 characters of what the tool threw", async () => {
+    it("shows the model at most 200 characters of an error's first line, and keeps the text in detail", async () => {
       // Prepare
-      const { tool } = recorder("save", ["x".repeat(2000)]);
+      const { tool } = recorder("save", [
+        `${"x".repeat(2000)}\n    at run (/srv/app/tools.js:1:2)`,
+      ]);
       const agent = agentWith([tool]);
       const model = new ScriptedModel([call("save", { id: "a" }), call("done_for_now", {})]);
 
@@ -273,8 +278,58 @@ describe("Function: step", () => {
       const { ran } = await saveThenRun(start(agent), { agent, model, clock });
 
       // Assess
+      expect(errorOf(ran)?.data.message).toBe(`save failed: Error: ${"x".repeat(200)}`);
+      expect(errorOf(ran)?.data.detail).toBe(`Error: ${"x".repeat(2000)}`.slice(0, 2000));
+    });
+
+    it("shows the model no internal host, URL or address, nor puts one in the escalation", async () => {
+      // Prepare: a tool whose client names the internal service it could not reach, three times
+      const internal = [
+        "request to http://payments.svc.cluster.local:8080/v1/refunds failed, reason: socket hang up",
+        "connect ECONNREFUSED 10.0.3.7:5432",
+        "getaddrinfo ENOTFOUND ledger.internal",
+      ];
+      const { tool } = recorder("refund", [...internal]);
+      const agent = agentWith([tool]);
+      const model = new ScriptedModel(internal.map(() => call("refund", { id: "a" })));
+
+      // Act
+      const paused = await runUntilIdle(start(agent), { agent, model, clock });
+
+      // Assess: the model's context and the escalation name the failure, never the hosts
+      const errors = paused.thread.events.filter((event) => event.type === "error");
+      expect(errors.map((event) => event.data.message)).toEqual([
+        "refund failed: Error: request to <host> failed, reason: socket hang up",
+        "refund failed: Error: connect ECONNREFUSED <host>",
+        "refund failed: Error: getaddrinfo ENOTFOUND <host>",
+      ]);
+      expect(errors.map((event) => event.data.detail)).toEqual(internal.map((m) => `Error: ${m}`));
+      const shown = JSON.stringify([paused.next, contextOf(agent, paused.thread)]);
+      for (const secret of ["payments.svc", "10.0.3.7", "ledger.internal", "8080"]) {
+        expect(shown).not.toContain(secret);
+      }
+    });
+
+    it("shows a ToolError's message as it is: the tool's words for the model", async () => {
+      // Prepare
+      const lookup = defineTool({
+        name: "lookup",
+        description: "finds an order",
+        input: z.object({ id: z.string() }),
+        kind: "sync",
+        run: ({ id }) => {
+          throw new ToolError(`no order ${id} at orders.example.com: call list_orders for the ids`);
+        },
+      });
+      const agent = agentWith([lookup]);
+      const model = new ScriptedModel([call("lookup", { id: "42" }), call("done_for_now", {})]);
+
+      // Act
+      const { ran } = await saveThenRun(start(agent), { agent, model, clock });
+
+      // Assess
       expect(errorOf(ran)?.data.message).toBe(
-        `save failed: ${`Error: ${"x".repeat(2000)}`.slice(0, 500)}`,
+        "lookup failed: no order 42 at orders.example.com: call list_orders for the ids",
       );
     });
 
@@ -453,7 +508,7 @@ describe("Function: step", () => {
       // Prepare: a tool object made by hand, without defineTool
       const { tool } = recorder("save");
       const odd = { ...tool, kind: "background" } as unknown as Tool;
-      const agent = defineAgent({ name: "odd", prompt: "p", tools: [odd] });
+      const agent = defineAgent({ name: "odd", prompt: "p", tools: [odd, doneForNow] });
       const model = new ScriptedModel([call("save", { id: "a" })]);
 
       // Act + Assess
@@ -489,7 +544,11 @@ describe("Function: step", () => {
         input: z.object({ order: z.string(), qty: z.number() }),
         kind: "human",
       });
-      const agent = defineAgent({ name: "shop", prompt: "p", tools: [answer, confirm] });
+      const agent = defineAgent({
+        name: "shop",
+        prompt: "p",
+        tools: [answer, confirm, doneForNow],
+      });
 
       // Act
       const asked = await step(start(agent), {
@@ -509,7 +568,11 @@ describe("Function: step", () => {
     });
 
     it("ask the person the question of a human tool", async () => {
-      const agent = defineAgent({ name: "asker", prompt: "p", tools: [requestMoreInformation] });
+      const agent = defineAgent({
+        name: "asker",
+        prompt: "p",
+        tools: [requestMoreInformation, doneForNow],
+      });
       const model = new ScriptedModel([call("request_more_information", { message: "Which?" })]);
       const { events } = await step(start(agent), { agent, model, clock });
       expect(events[1]?.data).toEqual({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { defineAgent } from "../../shared/core/agent.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { call, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
@@ -27,7 +28,11 @@ describe("Function: step", () => {
           return args.word.toUpperCase();
         },
       });
-      const agent = defineAgent({ name: "shouter", prompt: () => "Shout.", tools: [shout] });
+      const agent = defineAgent({
+        name: "shouter",
+        prompt: () => "Shout.",
+        tools: [shout, doneForNow],
+      });
       const clock = steppingClock();
       const thread = launch({ agent, threadId: "thr_shout", message: "hey", clock });
       const model = new ScriptedModel([

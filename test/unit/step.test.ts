@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { defineAgent } from "../../shared/core/agent.ts";
-import { ModelError, ScriptError } from "../../shared/core/errors.ts";
+import { ConfigError, ModelError, ScriptError } from "../../shared/core/errors.ts";
 import type { EventOf, ThreadEvent } from "../../shared/core/events.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
 import { launch, respond } from "../../shared/core/lifecycle.ts";
 import { step } from "../../shared/core/step.ts";
 import { derivePending, deriveStatus, type Thread } from "../../shared/core/thread.ts";
@@ -238,6 +239,21 @@ describe("Function: step", () => {
       expect((events[1] as EventOf<"human_input_requested">).data.message).toContain("401");
     });
 
+    it("escalates at once, with the reason, when no model is configured (a ConfigError)", async () => {
+      const model = new ScriptedModel([
+        new ConfigError("no model configured: set OPENAI_API_KEY or OPENAI_API_KEY_SECRET_ARN"),
+      ]);
+      const { events, next } = await step(start("hi"), { agent: calculator, model, clock });
+      expect(types(events)).toEqual(["error", "human_input_requested"]);
+      expect(next).toMatchObject({
+        type: "pause",
+        pending: { tool: "escalation", args: { reason: "model_unusable" } },
+      });
+      expect((events[1] as EventOf<"human_input_requested">).data.message).toContain(
+        "no model configured: set OPENAI_API_KEY",
+      );
+    });
+
     it("does not show model outages to the model", async () => {
       const model = new ScriptedModel([
         new ModelError("OpenAI API returned 503", { retryable: true }),
@@ -358,7 +374,7 @@ describe("Function: step", () => {
           return "ok";
         },
       });
-      const agent = defineAgent({ name: "recorder", prompt: "p", tools: [record] });
+      const agent = defineAgent({ name: "recorder", prompt: "p", tools: [record, doneForNow] });
       const chosen = await step(start("go", agent), {
         agent,
         model: new ScriptedModel([call("record", {})]),

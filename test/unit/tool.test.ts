@@ -68,7 +68,7 @@ describe("Function: defineTool", () => {
     expect(() => defineTool(bad)).toThrow(/kind sync and needs run\(\)/);
   });
 
-  it("rejects an input zod cannot express as JSON Schema, keeping zod's error as the cause", () => {
+  it("rejects an input zod cannot express as JSON Schema, naming the field, the reason and the fix", () => {
     // Prepare
     const input = z.object({ when: z.date() });
 
@@ -83,9 +83,23 @@ describe("Function: defineTool", () => {
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(
-      'tool "d": input cannot be expressed as JSON Schema',
+      'tool "d": input.properties.when cannot be expressed as JSON Schema (Date cannot be ' +
+        "represented in JSON Schema); the model sends JSON, so use a type JSON can carry (a " +
+        "string such as z.iso.datetime() for a date, a number for a bigint, an array for a set, " +
+        "no .transform())",
     );
     expect((error as ConfigError).cause).toBeInstanceOf(Error);
+  });
+
+  it("names a nested field zod cannot express as JSON Schema by its path", () => {
+    expect(() =>
+      defineTool({
+        name: "bulk",
+        description: "d",
+        input: z.object({ items: z.array(z.object({ amount: z.bigint() })) }),
+        kind: "human",
+      }),
+    ).toThrow('tool "bulk": input.properties.items.items.properties.amount cannot be expressed');
   });
 
   it("rejects an approval tool without run()", () => {
@@ -157,6 +171,21 @@ describe("Function: defineTool", () => {
         kind: "human",
       }),
     ).toThrow('tool "loose": input.properties.meta must not allow additional properties');
+  });
+
+  it("says what to use instead of a .loose() object, and why", () => {
+    expect(() =>
+      defineTool({
+        name: "loose",
+        description: "d",
+        input: z.object({ id: z.string() }).loose(),
+        kind: "human",
+      }),
+    ).toThrow(
+      'tool "loose": input must not allow additional properties (a .loose(), .passthrough() or ' +
+        ".catchall() object: use z.object or .strict(); strict function calling needs every " +
+        "object closed, so the model cannot add fields the tool never reads)",
+    );
   });
 
   it("rejects a record, whose keys are open, at definition time", () => {

@@ -24,6 +24,20 @@ function useSubmit(after: () => void) {
   return { busy, error, run };
 }
 
+/** Arguments up to this many characters (as compact JSON) are shown open on the approval card. */
+const OPEN_ARGS_CHARS = 400;
+
+/**
+ * The arguments a person approves: shown open when short (the refund's amount is what they
+ * decide on), however many lines they indent to; long ones collapsed behind their size.
+ */
+function CallArguments(props: { args: unknown }) {
+  const text = json(props.args);
+  const compact = JSON.stringify(props.args) ?? "";
+  if (compact.length <= OPEN_ARGS_CHARS) return <pre class="block">{text}</pre>;
+  return <Block label="Arguments" text={text} />;
+}
+
 /** A pending approval: the call and its arguments, a comment, Approve and Reject. */
 export function ApprovalPanel(props: { threadId: string; pending: Pending; onDone: () => void }) {
   const { pending } = props;
@@ -45,7 +59,7 @@ export function ApprovalPanel(props: { threadId: string; pending: Pending; onDon
       <p>
         The agent wants to call <code>{pending.tool}</code> with:
       </p>
-      <Block label="Arguments" text={json(pending.args)} />
+      <CallArguments args={pending.args} />
       <form
         class="stack"
         onSubmit={(event) => {

@@ -79,3 +79,14 @@ export async function api<T>(
 /** The message to show for anything a call threw. */
 export const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
+
+/**
+ * Whether the API answers without a key (a local stack run without `AGENT_API_KEY`): `GET
+ * /agents` with no key gives the agents when it does, and `null` on a 401 (sign in).
+ */
+export async function agentsWithoutKey<T>(): Promise<T | null> {
+  const response = await fetch(`${base}/agents`, { cache: "no-store" });
+  if (response.status === 401) return null;
+  if (!response.ok) throw new ApiError(response.status, "http_error", `HTTP ${response.status}`);
+  return (await response.json()) as T;
+}

@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, messageOf, session, setUnauthorizedHandler } from "./api.ts";
+import { agentsWithoutKey, api, messageOf, session, setUnauthorizedHandler } from "./api.ts";
 import { Link } from "./common.tsx";
 import { useRoute } from "./router.ts";
 import { loadMe } from "./scope.ts";
@@ -22,6 +22,23 @@ function App() {
   const [error, setError] = useState<string | null>(null);
   // What the key may do (GET /me): the pages wait for it, to hide what it may not.
   const [scoped, setScoped] = useState(false);
+  // Without a stored key, ask once whether the API needs one at all: a stack run without keys
+  // opens straight to the threads, with no sign-in form and no Sign out.
+  const [probing, setProbing] = useState(() => session.key() === null);
+  const [keyless, setKeyless] = useState(false);
+
+  useEffect(() => {
+    if (!probing) return;
+    agentsWithoutKey<{ agents: AgentInfo[] }>()
+      .then((answer) => {
+        if (!answer) return;
+        setAgents(answer.agents);
+        setKeyless(true);
+        setSignedIn(true);
+      })
+      .catch(() => {}) // unreachable or odd: the sign-in form says what the API answers
+      .finally(() => setProbing(false));
+  }, [probing]);
 
   useEffect(() => {
     setUnauthorizedHandler((message) => {
@@ -49,6 +66,7 @@ function App() {
     if (!route.startsWith("threads/")) document.title = "Threads · Twelve console";
   }, [route]);
 
+  if (probing) return <main class="signin" aria-busy="true" />;
   if (!signedIn) {
     return (
       <SignIn
@@ -97,9 +115,11 @@ function App() {
         <Link to="" class="brand">
           Twelve console
         </Link>
-        <button type="button" onClick={signOut}>
-          Sign out
-        </button>
+        {!keyless && (
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
+        )}
       </header>
       {error && (
         <p role="alert" class="alert">
