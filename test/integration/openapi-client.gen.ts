@@ -34,6 +34,10 @@ export interface paths {
     /** The agents this deployment serves, with their tools */
     get: operations["get_agents"];
   };
+  "/me": {
+    /** Who the key is and what it may do: the principal, its agents (null: every agent) and verbs */
+    get: operations["get_me"];
+  };
   "/health": {
     /** Liveness */
     get: operations["get_health"];
@@ -45,7 +49,7 @@ export interface paths {
     get: operations["get_openapi_json"];
   };
   "/threads": {
-    /** List threads, most recently updated first */
+    /** List threads, most recently updated first (only those of the key's agents: a page may hold fewer than limit) */
     get: operations["get_threads"];
     /** Launch a thread */
     post: operations["post_threads"];
@@ -571,6 +575,36 @@ export interface operations {
       };
     };
   };
+  /** Who the key is and what it may do: the principal, its agents (null: every agent) and verbs */
+  get_me: {
+    responses: {
+      /** @description the key's principal and scope */
+      200: {
+        content: {
+          "application/json": {
+            principal: string;
+            agents: string[] | null;
+            can: ("read" | "launch" | "message" | "decide" | "cancel" | "fork" | "delete")[];
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description no bearer token, or the wrong one */
+      401: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   /** Liveness */
   get_health: {
     responses: {
@@ -625,7 +659,7 @@ export interface operations {
       };
     };
   };
-  /** List threads, most recently updated first */
+  /** List threads, most recently updated first (only those of the key's agents: a page may hold fewer than limit) */
   get_threads: {
     parameters: {
       query?: {
@@ -694,6 +728,20 @@ export interface operations {
           };
         };
       };
+      /** @description the key may not read, or not the agent asked for */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
     };
   };
   /** Launch a thread */
@@ -748,6 +796,20 @@ export interface operations {
       };
       /** @description no bearer token, or the wrong one */
       401: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description the key may not launch, or not this agent */
+      403: {
         content: {
           "application/json": {
             error: {
@@ -846,12 +908,20 @@ export interface operations {
             )[];
             pending: {
               callId: string;
-              /** @enum {string} */
-              kind: "approval" | "human_input";
+              /**
+               * @description approval: a decision on the call; human_input: the agent's question; escalation: the runtime stopped the run (see reason) and an operator's reply guides it on
+               * @enum {string}
+               */
+              kind: "approval" | "human_input" | "escalation";
               tool: string;
               args: unknown;
               message?: string;
               argsHash?: string;
+              /**
+               * @description only for an escalation: why the runtime stopped
+               * @enum {string}
+               */
+              reason?: "too_many_errors" | "max_steps" | "model_unusable" | "max_tokens";
               [key: string]: unknown;
             } | null;
             output: string | null;
@@ -889,7 +959,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not read */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
@@ -931,7 +1015,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not delete */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
@@ -1017,7 +1115,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not read */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
@@ -1085,7 +1197,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not read */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
@@ -1153,7 +1279,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not read */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
@@ -1237,7 +1377,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not decide */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
@@ -1251,7 +1405,7 @@ export interface operations {
           };
         };
       };
-      /** @description the thread does not wait on that call (not_pending) */
+      /** @description the thread does not wait on that call (not_pending), or is cancelled or failed (thread_closed) */
       409: {
         content: {
           "application/json": {
@@ -1343,7 +1497,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not message */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
@@ -1357,7 +1525,7 @@ export interface operations {
           };
         };
       };
-      /** @description waiting for a decision (approval_pending), running with ifRunning reject (thread_busy), or failed or cancelled (thread_closed) */
+      /** @description waiting for a decision (approval_pending), running with ifRunning reject (thread_busy) or with as many messages queued as it may hold (queue_full), failed or cancelled (thread_closed), or too many writers at once (version_conflict: send it again) */
       409: {
         content: {
           "application/json": {
@@ -1460,8 +1628,36 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not fork */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description a version at or after the thread's cancellation (thread_closed) */
+      409: {
         content: {
           "application/json": {
             error: {
@@ -1564,7 +1760,21 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread */
+      /** @description the key may not cancel */
+      403: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no such thread (or one of an agent the key may not use) */
       404: {
         content: {
           "application/json": {
