@@ -297,12 +297,7 @@ export const routes: readonly Route[] = [
         agent: body.agent,
         message: body.message,
         ...(body.metadata ? { metadata: body.metadata } : {}),
-        ...(key
-          ? {
-              idempotencyKey: apiIdempotencyKey("launch", principal, key),
-              legacyIdempotencyKey: key,
-            }
-          : {}),
+        ...(key ? { idempotencyKey: apiIdempotencyKey("launch", principal, key) } : {}),
         by: viaApi(principal),
       });
       return json(202, { threadId: id, status });
@@ -571,9 +566,7 @@ export const routes: readonly Route[] = [
       const forked = await forkThread(deps, {
         threadId: id,
         ...(body.version === undefined ? {} : { version: body.version }),
-        ...(key
-          ? { idempotencyKey: apiIdempotencyKey("fork", principal, key), legacyIdempotencyKey: key }
-          : {}),
+        ...(key ? { idempotencyKey: apiIdempotencyKey("fork", principal, key) } : {}),
         by: viaApi(principal),
       });
       return json(201, forked);

@@ -55,13 +55,6 @@ export interface CreateThreadInput {
    * before fingerprints existed) matches any request.
    */
   fingerprint?: string;
-  /**
-   * The key as it was stored before keys were scoped by caller and verb (the API's raw
-   * `Idempotency-Key`). When `idempotencyKey` is not held, a legacy key held with the same
-   * `fingerprint` answers with its thread (`created: false`); one held with another fingerprint,
-   * or none, is ignored (another request's). Never written.
-   */
-  legacyIdempotencyKey?: string;
 }
 
 export interface ListThreadsQuery {

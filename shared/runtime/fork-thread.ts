@@ -4,7 +4,6 @@ import { hashArgs } from "../core/hash.ts";
 import { fork } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
-import { createOnce } from "./launch-thread.ts";
 import { announceWaiting } from "./process-step.ts";
 
 export interface ForkRequest {
@@ -13,8 +12,6 @@ export interface ForkRequest {
   version?: number;
   /** The same key returns the same fork (a retried request). */
   idempotencyKey?: string;
-  /** The key as stored before it was scoped, as `LaunchRequest.legacyIdempotencyKey`. */
-  legacyIdempotencyKey?: string;
   /** Who forked it: kept in the fork's `forkedFrom`. */
   by?: Actor;
 }
@@ -44,24 +41,16 @@ export async function forkThread(
     ...(request.by ? { by: request.by } : {}),
     clock: deps.clock,
   });
-  const { thread } = await createOnce(
-    deps,
-    {
-      thread: forked,
-      head: deriveHead(forked.events),
-      ...(request.idempotencyKey
-        ? {
-            idempotencyKey: request.idempotencyKey,
-            fingerprint: hashArgs({ fork: request.threadId, version }),
-            ...(request.legacyIdempotencyKey
-              ? { legacyIdempotencyKey: request.legacyIdempotencyKey }
-              : {}),
-          }
-        : {}),
-    },
-    request.by?.principal,
-    (made) => made.forkedFrom?.by?.principal,
-  );
+  const { thread } = await deps.store.create({
+    thread: forked,
+    head: deriveHead(forked.events),
+    ...(request.idempotencyKey
+      ? {
+          idempotencyKey: request.idempotencyKey,
+          fingerprint: hashArgs({ fork: request.threadId, version }),
+        }
+      : {}),
+  });
   const status = deriveStatus(thread.events);
   if (status === "running") {
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });

@@ -1,8 +1,7 @@
 import type { Actor } from "../core/events.ts";
 import { hashArgs } from "../core/hash.ts";
 import { launch } from "../core/lifecycle.ts";
-import type { CreateThreadInput } from "../core/ports.ts";
-import { deriveHead, deriveStatus, type Status, type Thread, versionOf } from "../core/thread.ts";
+import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { UnknownAgentError } from "./errors.ts";
 
@@ -12,11 +11,6 @@ export interface LaunchRequest {
   metadata?: Record<string, unknown>;
   /** The same key returns the same thread (a retried request, a redelivered event). */
   idempotencyKey?: string;
-  /**
-   * The key as stored before it was scoped (`apiIdempotencyKey`): a launch stored under it, with
-   * the same request and by the same principal, is still the answer.
-   */
-  legacyIdempotencyKey?: string;
   /** Who launched it: the first event's `by`. */
   by?: Actor;
 }
@@ -30,23 +24,6 @@ export interface LaunchRequest {
  */
 export const apiIdempotencyKey = (verb: "launch" | "fork", principal: string, key: string) =>
   `api:${verb}:${JSON.stringify(principal)}:${key}`;
-
-/**
- * `store.create`, honouring a legacy key only for the principal who made its thread (`madeBy`);
- * any other principal's request creates its own thread under its scoped key.
- */
-export async function createOnce(
-  deps: Pick<RuntimeDeps, "store">,
-  input: CreateThreadInput,
-  principal: string | undefined,
-  madeBy: (thread: Thread) => string | undefined,
-): Promise<{ thread: Thread; created: boolean }> {
-  const result = await deps.store.create(input);
-  if (result.created || input.legacyIdempotencyKey === undefined) return result;
-  if (madeBy(result.thread) === principal) return result;
-  const { legacyIdempotencyKey: _, ...scoped } = input;
-  return deps.store.create(scoped);
-}
 
 /**
  * Creates a thread and enqueues its first step (factor 6). A repeated idempotency key returns
@@ -70,24 +47,13 @@ export async function launchThread(
     ...(request.by ? { by: request.by } : {}),
     clock: deps.clock,
   });
-  const { thread, created } = await createOnce(
-    deps,
-    {
-      thread: fresh,
-      head: deriveHead(fresh.events),
-      ...(request.idempotencyKey
-        ? {
-            idempotencyKey: request.idempotencyKey,
-            fingerprint: launchFingerprint(request),
-            ...(request.legacyIdempotencyKey
-              ? { legacyIdempotencyKey: request.legacyIdempotencyKey }
-              : {}),
-          }
-        : {}),
-    },
-    request.by?.principal,
-    (launched) => launched.events[0]?.by?.principal,
-  );
+  const { thread, created } = await deps.store.create({
+    thread: fresh,
+    head: deriveHead(fresh.events),
+    ...(request.idempotencyKey
+      ? { idempotencyKey: request.idempotencyKey, fingerprint: launchFingerprint(request) }
+      : {}),
+  });
   const status = deriveStatus(thread.events);
   if (status === "running") {
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });

@@ -45,27 +45,7 @@ export class MemoryThreadStore implements ThreadStore {
   private readonly threads = new Map<string, Stored>();
   private readonly byIdempotencyKey = new Map<string, KeyEntry>();
 
-  async create({
-    thread,
-    head,
-    idempotencyKey,
-    fingerprint,
-    legacyIdempotencyKey,
-  }: CreateThreadInput) {
-    const legacy = legacyIdempotencyKey
-      ? this.byIdempotencyKey.get(legacyIdempotencyKey)
-      : undefined;
-    const legacyThread =
-      legacy?.fingerprint === undefined ? undefined : this.threads.get(legacy.threadId);
-    if (
-      idempotencyKey &&
-      !this.byIdempotencyKey.has(idempotencyKey) &&
-      legacyThread &&
-      fingerprint !== undefined &&
-      legacy?.fingerprint === fingerprint
-    ) {
-      return { thread: legacyThread.thread, created: false };
-    }
+  async create({ thread, head, idempotencyKey, fingerprint }: CreateThreadInput) {
     const entry = idempotencyKey ? this.byIdempotencyKey.get(idempotencyKey) : undefined;
     const first = entry === undefined ? undefined : this.threads.get(entry.threadId);
     if (idempotencyKey && entry && first) {

@@ -141,32 +141,6 @@ export function describeThreadStoreContract(
         // Assess
         expect(again).toEqual({ thread: first.thread, created: false });
       });
-
-      it("answers a legacy key of the same fingerprint while the scoped key is free", async () => {
-        // Prepare: a key stored unscoped, with its request's fingerprint
-        const store = await makeStore();
-        const clock = steppingClock();
-        const create = (id: string, key: string, fingerprint: string, legacy?: string) =>
-          store.create({
-            thread: launched(id, clock),
-            head: deriveHead(launched(id, clock).events),
-            idempotencyKey: key,
-            fingerprint,
-            ...(legacy === undefined ? {} : { legacyIdempotencyKey: legacy }),
-          });
-        const old = await create("thr_old", "req-1", "fp-a");
-
-        // Act
-        const same = await create("thr_same", "alice:req-1", "fp-a", "req-1");
-        const other = await create("thr_other", "alice:req-1", "fp-b", "req-1");
-        const later = await create("thr_later", "alice:req-1", "fp-b", "req-1");
-
-        // Assess: the legacy key answers only its own request, and only while the scoped key is free
-        expect(same).toEqual({ thread: old.thread, created: false });
-        expect(other.created).toBe(true);
-        expect(later).toEqual({ thread: other.thread, created: false });
-        expect(await store.load("thr_same")).toBeUndefined();
-      });
     });
 
     describe("Method: append", () => {

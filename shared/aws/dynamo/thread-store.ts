@@ -224,22 +224,7 @@ export class DynamoThreadStore implements ThreadStore {
    * const head = deriveHead(launched.events);
    * const { thread, created } = await store.create({ thread: launched, head, idempotencyKey });
    */
-  async create({
-    thread,
-    head,
-    idempotencyKey,
-    fingerprint,
-    legacyIdempotencyKey,
-  }: CreateThreadInput) {
-    // Legacy keys are never written any more: one read before the write cannot race a new one.
-    if (idempotencyKey !== undefined && legacyIdempotencyKey !== undefined) {
-      const legacy = await this.threadOfLegacyKey(
-        idempotencyKey,
-        legacyIdempotencyKey,
-        fingerprint,
-      );
-      if (legacy) return { thread: legacy, created: false };
-    }
+  async create({ thread, head, idempotencyKey, fingerprint }: CreateThreadInput) {
     const count = thread.events.length;
     const first = thread.events[0];
     if (!first) {
@@ -730,34 +715,6 @@ export class DynamoThreadStore implements ThreadStore {
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
-  }
-
-  /**
-   * The thread a key stored before scoping created, for a request of the same fingerprint, while
-   * the scoped key is not held; `undefined` otherwise (a held scoped key decides by itself).
-   */
-  private async threadOfLegacyKey(
-    key: string,
-    legacyKey: string,
-    fingerprint: string | undefined,
-  ): Promise<Thread | undefined> {
-    if (fingerprint === undefined) return undefined;
-    const [scoped, legacy] = await Promise.all(
-      [key, legacyKey].map(async (k) => {
-        const { Item: item } = await this.client.send(
-          new GetCommand({
-            TableName: this.tableName,
-            Key: { pk: idempotencyPk(k), sk: IDEMPOTENCY_SK },
-            ConsistentRead: true,
-          }),
-        );
-        return item;
-      }),
-    );
-    if (scoped !== undefined) return undefined;
-    if (typeof legacy?.threadId !== "string" || legacy.fingerprint !== fingerprint)
-      return undefined;
-    return this.load(legacy.threadId);
   }
 
   /** The thread an idempotency key created; `undefined` when the key is not held (any more). */
