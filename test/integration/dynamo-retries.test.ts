@@ -269,6 +269,6 @@ describe("DynamoDB throttling and conflicts, injected at the wire", () => {
       const stored = await truth.load(thread.id);
       expect(stored).toEqual(thread);
       expect(stored && deriveStatus(stored.events)).toBe("running");
-    });
+    }, 60_000); // two deliveries, each through the SDK's full throttle backoff (~8 s, more on a busy machine)
   });
 });
