@@ -3,12 +3,24 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type ApiKeys, readNamedApiKeys } from "../../functions/api-keys.ts";
+import { logger } from "../../functions/logger.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { checkAgentsModule } from "../../shared/runtime/agents.ts";
 import { LocalStackError } from "./emulators.ts";
+import { localLogLevel } from "./log-level.ts";
 import { startLocalStack } from "./stack.ts";
 
-const USAGE = "usage: twelve dev --agents <module> [--fresh]";
+const USAGE = "usage: twelve dev --agents <module> [--fresh] [--verbose]";
+const HELP = `${USAGE}
+
+  --agents <module>  the agents module to serve (a .ts or .js file exporting \`agents\`)
+  --fresh            start with no threads: delete what the data directory holds
+  --verbose          log the handlers' INFO lines too (POWERTOOLS_LOG_LEVEL sets any level)
+  --help             print this
+
+Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), TWELVE_DATA_DIR (.data/dynamodb),
+AGENT_API_KEY or AGENT_API_KEYS, OPENAI_API_KEY, OPENAI_BASE_URL, AGENT_MODEL and the settings in
+docs/twelve-dev.md.`;
 
 /**
  * `twelve dev --agents ./agents.ts`: the whole runtime on this machine (DynamoDB Local, fauxqs,
@@ -34,7 +46,12 @@ const auth = (apiKeys: ApiKeys | undefined): string => {
 const parse = () =>
   parseArgs({
     allowPositionals: true,
-    options: { agents: { type: "string" }, fresh: { type: "boolean", default: false } },
+    options: {
+      agents: { type: "string" },
+      fresh: { type: "boolean", default: false },
+      verbose: { type: "boolean", short: "v", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
 const args = (() => {
   try {
@@ -43,9 +60,14 @@ const args = (() => {
     return fail(`${(error as Error).message}\n${USAGE}`);
   }
 })();
+if (args.values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
 const [command] = args.positionals;
 if (command !== "dev") fail(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
 if (!args.values.agents) fail(`--agents is required\n${USAGE}`);
+logger.setLogLevel(localLogLevel(process.env, args.values.verbose));
 
 const port = (name: string, fallback: number) => {
   const value = Number(process.env[name] || fallback);
