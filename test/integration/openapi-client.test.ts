@@ -6,7 +6,7 @@ import createClient from "openapi-fetch";
 import openapiTS from "openapi-typescript";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
-import { promisedOutput, readmeSnippets } from "../support/readme.ts";
+import { docSnippet, promisedOutput } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 import { startTestStack } from "./local-stack.ts";
 import type { paths } from "./openapi-client.gen.ts";
@@ -101,10 +101,9 @@ describe("a client generated from the OpenAPI document", () => {
     expect(refused.error?.error.code).toBe("invalid_query");
   });
 
-  it("is the README's recipe, which runs as written", async () => {
-    const recipe = readmeSnippets().find((snippet) => snippet.code.includes("openapi-fetch"));
-    expect(recipe).toBeDefined();
-    const code = recipe?.code ?? "";
+  it("is the recipe of docs/http-api.md, which runs as written", async () => {
+    const code = docSnippet("docs/http-api.md", "client.ts").code;
+    expect(code).toContain("openapi-fetch");
     // Inside the repository, so its imports resolve (git ignores `.readme-*`).
     const dir = mkdtempSync(join(repoRoot, ".readme-client-"));
     try {

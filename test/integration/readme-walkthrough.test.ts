@@ -12,9 +12,9 @@ type Line =
   | { kind: "assign"; name: string }
   | { kind: "expect"; pairs: [string, unknown][]; text: string };
 
-/** The ```sh block under "## Walkthrough", as lines (continuations joined). */
+/** The ```sh block under "## Walkthrough" of docs/twelve-dev.md, as lines (continuations joined). */
 function walkthrough(): Line[] {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const readme = readFileSync(join(repoRoot, "docs", "twelve-dev.md"), "utf8");
   const section = readme.slice(readme.indexOf("## Walkthrough"));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
   const lines: Line[] = [];
@@ -54,14 +54,14 @@ function holds(value: unknown, key: string, expected: unknown, prefix: boolean):
   return false;
 }
 
-describe("the README's curl walkthrough, run as written", () => {
+describe("the curl walkthrough of docs/twelve-dev.md, run as written", () => {
   let stack: LocalStack;
   beforeAll(async () => {
     stack = await startTestStack();
   });
   afterAll(() => stack?.stop());
 
-  it("answers each command as the README says", async () => {
+  it("answers each command as the page says", async () => {
     const lines = walkthrough();
     const vars: Record<string, string> = {};
     let last: { request: { url: string; init: RequestInit }; body: unknown } | undefined;

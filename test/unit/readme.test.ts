@@ -2,16 +2,17 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { promisedOutput, readmeSnippets } from "../support/readme.ts";
+import { docSnippets, promisedOutput, readmeSnippets } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 
 const snippets = readmeSnippets();
+const everySnippet = docSnippets();
 const biome = join(repoRoot, "node_modules", ".bin", "biome");
 // Inside the repository, so the project's biome.json applies (git ignores `.readme-*`).
 const dir = mkdtempSync(join(repoRoot, ".readme-lint-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("README", () => {
+describe("README and docs/", () => {
   it("has the product's TypeScript files, which the consumer test runs in a fresh project", () => {
     expect(snippets.map((snippet) => snippet.file)).toEqual(
       expect.arrayContaining(["agents.ts", "run.ts", "app.ts"]),
@@ -21,20 +22,21 @@ describe("README", () => {
     }
   });
 
-  it.each(snippets.map((snippet, i) => [snippet.file ?? `example-${i}.ts`, snippet] as const))(
-    "%s passes the project's own lint and format",
-    (name, snippet) => {
-      const file = join(dir, name);
-      writeFileSync(file, snippet.code);
-      const check = () =>
-        execFileSync(biome, ["check", "--vcs-use-ignore-file=false", file], {
-          cwd: repoRoot,
-          encoding: "utf8",
-          stdio: "pipe",
-        });
-      expect(check).not.toThrow();
-    },
-  );
+  it.each(
+    everySnippet.map(
+      (snippet, i) => [snippet.page, snippet.file ?? `example-${i}.ts`, snippet] as const,
+    ),
+  )("%s %s passes the project's own lint and format", (page, name, snippet) => {
+    const file = join(dir, `${page.replaceAll(/\W/g, "-")}-${name}`);
+    writeFileSync(file, snippet.code);
+    const check = () =>
+      execFileSync(biome, ["check", "--vcs-use-ignore-file=false", file], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        stdio: "pipe",
+      });
+    expect(check).not.toThrow();
+  });
 
   it("lint would catch a snippet that breaks the project's rules", () => {
     const file = join(dir, "bad.ts");
