@@ -299,7 +299,7 @@ if (dry) {
 } else {
   writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   writeChart(join(here, "chart.svg"), results);
-  const readme = join(here, "../../README.md");
+  const readme = join(here, "../../docs/performance.md");
   process.stdout.write(
     `${writeReadme(readme, results, { machine, mode: quick ? "--quick" : "full", seconds })}\n`,
   );
