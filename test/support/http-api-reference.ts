@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -188,7 +189,16 @@ const anchor = (method: string, path: string) =>
     .replaceAll(/[^a-z0-9 _-]/g, "")
     .replaceAll(" ", "-");
 
+/** The page as the generator writes it: rendered, then formatted as `npm run lint` wants it. */
+export function formatReference(markdown: string): string {
+  return execFileSync(
+    join(repoRoot, "node_modules", ".bin", "biome"),
+    ["format", `--stdin-file-path=${REFERENCE_PAGE}`],
+    { cwd: repoRoot, input: markdown, encoding: "utf8" },
+  );
+}
+
 if (import.meta.main) {
-  writeFileSync(REFERENCE_PAGE, renderReference(await fetchOpenApiDocument()));
+  writeFileSync(REFERENCE_PAGE, formatReference(renderReference(await fetchOpenApiDocument())));
   console.log(`wrote ${REFERENCE_PAGE}`);
 }
