@@ -81,8 +81,11 @@ export function typeOf(schema: Schema, indent = ""): string {
   if (schema.allOf) return schema.allOf.map((member) => typeOf(member, indent)).join(" & ");
   if (Array.isArray(schema.type)) return schema.type.join(" | ");
   if (schema.type === "array") {
-    const item = typeOf(schema.items ?? {}, indent);
-    return /[|&]/.test(item) && !item.startsWith("{") ? `(${item})[]` : `${item}[]`;
+    const items = schema.items ?? {};
+    const item = typeOf(items, indent);
+    const union =
+      Boolean(items.anyOf ?? items.oneOf ?? items.allOf) || (items.enum?.length ?? 0) > 1;
+    return union || Array.isArray(items.type) ? `(${item})[]` : `${item}[]`;
   }
   if (schema.type === "object" || schema.properties) {
     const entries = Object.entries(schema.properties ?? {});
