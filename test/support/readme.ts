@@ -67,10 +67,24 @@ export const runsInProcess = (snippet: Snippet): boolean =>
   );
 
 /**
- * The snippets no test runs: neither in process (test/unit/docs-snippets.test.ts) nor taken by
- * name with `docSnippet("<page>", "<file>")` in one of `testSources`. The README's own files
- * are the consumer test's, which writes every README snippet into a fresh project
- * (`readmeSnippets()`) and runs them.
+ * The pages a test takes whole (`writeDocSnippets("run-context.md")`, a helper that writes
+ * every block of the page for that test to run): the in-process run leaves those to it.
+ */
+export function pagesTakenWhole(testSources: string[]): Set<string> {
+  return new Set(
+    testSources.flatMap((source) =>
+      [...source.matchAll(/writeDocSnippets\(\s*"(?:docs\/)?([\w.-]+\.md)"/g)].map(
+        (m) => `docs/${m[1]}`,
+      ),
+    ),
+  );
+}
+
+/**
+ * The snippets no test runs: neither in process (test/unit/docs-snippets.test.ts), nor taken
+ * by name with `docSnippet("<page>", "<file>")`, nor on a page a test takes whole, in one of
+ * `testSources`. The README's own files are the consumer test's, which writes every README
+ * snippet into a fresh project (`readmeSnippets()`) and runs them.
  */
 export function uncoveredSnippets(snippets: Snippet[], testSources: string[]): string[] {
   const taken = new Set(
@@ -80,11 +94,13 @@ export function uncoveredSnippets(snippets: Snippet[], testSources: string[]): s
       ),
     ),
   );
+  const whole = pagesTakenWhole(testSources);
   const consumerRunsReadme = testSources.some((source) => source.includes("readmeSnippets()"));
   return snippets
     .filter(
       (snippet) =>
         !runsInProcess(snippet) &&
+        !whole.has(snippet.page) &&
         !taken.has(`${snippet.page} ${snippet.file}`) &&
         !(snippet.page === "README.md" && consumerRunsReadme),
     )

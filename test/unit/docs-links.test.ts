@@ -5,10 +5,11 @@ import { docPages } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 
 /**
- * Pages other parts of the same change write (run context, your own server, models and
- * settings, install): linked from here before they land. Drop a name once its page exists.
+ * Pages other parts of the same change write (the construct, run context, your own server,
+ * models and settings, install): linked from here before they land. Drop a name once its page exists.
  */
 const WRITTEN_ELSEWHERE = new Set([
+  "docs/construct.md",
   "docs/install.md",
   "docs/models-and-settings.md",
   "docs/run-context.md",
