@@ -113,8 +113,19 @@ export function requireWithPeers<T>(entry: PeerEntry, load: () => T, from?: stri
   }
 }
 
-/** A failure to load `entry`, as the one line that names its missing peers when that is why. */
-function explained(error: unknown, entry: PeerEntry, from?: string | URL): unknown {
+/**
+ * A failure to load `entry`, as the one line that names its missing peers when that is why (else
+ * `error` itself). For a lazy `import()` of a peer written inside `try`, which a bundler leaves
+ * to run time when the package is not installed.
+ *
+ * @example
+ * try {
+ *   return await import("nodemailer");
+ * } catch (error) {
+ *   throw explained(error, "the email channel");
+ * }
+ */
+export function explained(error: unknown, entry: PeerEntry, from?: string | URL): unknown {
   // A missing package fails the import graph's linking, before any of its code runs.
   if ((error as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND") return error;
   const missing = missingPeers(entry, from);

@@ -23,10 +23,11 @@ const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")
 
 /**
  * The bare modules a file's import graph loads at run time: static imports and re-exports,
- * side-effect imports and literal dynamic `import()`s, followed through relative paths.
- * `import type` / `export type` are erased, so they do not count.
+ * side-effect imports and (unless `lazy: false`) literal dynamic `import()`s, followed through
+ * relative paths.
+ * `import type` / `export type` are erased, so they do not count; neither do comments.
  */
-function bareImports(entry: string): Map<string, string> {
+function bareImports(entry: string, { lazy = true } = {}): Map<string, string> {
   const bare = new Map<string, string>();
   const seen = new Set<string>();
   const pending = [resolve(repoRoot, entry)];
@@ -35,8 +36,10 @@ function bareImports(entry: string): Map<string, string> {
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const match of readFileSync(file, "utf8").matchAll(statement)) {
-      if (match[1]) continue;
+    // Comments may show imports (doc examples): they load nothing.
+    const code = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
+    for (const match of code.matchAll(statement)) {
+      if (match[1] || (match[3] && !lazy)) continue;
       const module = (match[2] ?? match[3]) as string;
       if (module.startsWith(".")) pending.push(resolve(dirname(file), module));
       else if (!bare.has(module)) bare.set(module, relative(repoRoot, file));
@@ -65,6 +68,16 @@ describe("Package: the lean install", () => {
     const bare = bareImports("functions/index.ts");
     expect(bare.get("@aws-sdk/client-dynamodb")).toMatch(/^shared\/aws\/dynamo\//);
     expect(bare.has("zod")).toBe(true);
+  });
+
+  it("loads Slack and nodemailer from twelve-agents/aws only when a channel sends", () => {
+    const eager = bareImports("functions/index.ts", { lazy: false });
+    expect(eager.has("@aws-sdk/client-sqs")).toBe(true);
+    expect(eager.has("@slack/web-api")).toBe(false);
+    expect(eager.has("nodemailer")).toBe(false);
+    const all = bareImports("functions/index.ts");
+    expect(all.get("@slack/web-api")).toMatch(/slack\/client\.ts$/);
+    expect(all.get("nodemailer")).toMatch(/email\/channel\.ts$/);
   });
 
   it("keeps each entry point's source, types and gates in package.json's exports", () => {
