@@ -123,6 +123,21 @@ describe("Package: the optional peers", () => {
     expect([...named].sort()).toEqual([...optional].sort());
   });
 
+  it("gives docs/install.md an install line per use that holds its entry points' peers", () => {
+    const page = readFileSync(join(repoRoot, "docs", "install.md"), "utf8");
+    const lines = Object.fromEntries(
+      [...page.matchAll(/```sh ([\w-]+)\nnpm install ([^\n]+)\n```/g)].map((match) => [
+        match[1],
+        (match[2] as string).split(" "),
+      ]),
+    ) as Record<string, string[]>;
+    expect(lines["in-process"]).toEqual(["twelve-agents", "zod"]);
+    const adds = (line: string) => lines[line]?.filter((n) => n !== "twelve-agents" && n !== "zod");
+    expect(adds("openai")?.sort()).toEqual([...peersOf["twelve-agents/openai"]].sort());
+    expect(adds("local")?.sort()).toEqual([...peersOf["twelve dev"]].sort());
+    expect(adds("deploy")?.sort()).toEqual([...peersOf["twelve-agents/cdk"]].sort());
+  });
+
   it("finds a package installed above a file, and not one that is absent", () => {
     const here = join(repoRoot, "shared", "index.ts");
     expect(isInstalled("zod", here)).toBe(true);
