@@ -273,6 +273,34 @@ describe("The packed package, installed in a fresh project", () => {
     },
   );
 
+  it("bundles through a gate: esbuild inlines twelve-agents/aws into a handler of the project's own", () => {
+    writeFileSync(
+      join(project, "own-handler.mjs"),
+      'import { createHandlers } from "twelve-agents/aws";\nexport const kind = typeof createHandlers;\n',
+    );
+    // Outside the project: the bundle runs on what it holds, as in Lambda.
+    const out = mkdtempSync(join(tmpdir(), "twelve-bundle-"));
+    try {
+      run(join(project, "node_modules", ".bin", "esbuild"), [
+        "own-handler.mjs",
+        "--bundle",
+        "--format=esm",
+        "--platform=node",
+        `--outfile=${join(out, "index.mjs")}`,
+        "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      ]);
+      const bundle = pathToFileURL(join(out, "index.mjs")).href;
+      const kind = run(process.execPath, [
+        "--input-type=module",
+        "-e",
+        `console.log((await import(${JSON.stringify(bundle)})).kind)`,
+      ]);
+      expect(kind.trim()).toBe("function");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it("runs the README's run.ts: the project's agent in process, approved to done", () => {
     const output = run(process.execPath, ["run.ts"]).replaceAll("\n", " ");
     const runTs = readmeSnippets().find((snippet) => snippet.file === "run.ts");
