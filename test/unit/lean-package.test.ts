@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { gatedEntries, gatePath, gateSource } from "../../infra/package-gates.ts";
 import {
   importWithPeers,
   isInstalled,
@@ -207,5 +208,39 @@ describe("Package: loading an entry point with peers", () => {
       () => import("../../shared/llm/index.ts"),
     );
     expect(typeof openai.OpenAIModel).toBe("function");
+  });
+});
+
+describe("Package: the generated gates", () => {
+  it("point package.json's require and default conditions at the gates the build writes", () => {
+    for (const { entry, implementation } of gatedEntries) {
+      const conditions = manifest.exports[entry.replace("twelve-agents", ".")];
+      expect(conditions).toMatchObject({
+        types: `./dist/${implementation.replace(/\.js$/, ".d.ts")}`,
+        require: `./dist/${gatePath(implementation, "require")}`,
+        default: `./dist/${gatePath(implementation, "import")}`,
+      });
+    }
+  });
+
+  it("load the implementation beside them and the peer check from any depth, and re-export its names", () => {
+    const nested = {
+      entry: "twelve-agents/aws",
+      implementation: "functions/http/index.js",
+    } as const;
+    const imported = gateSource(nested, "import", ["a", "b"]);
+    expect(imported).toContain('import { importWithPeers } from "../../shared/config/peers.js";');
+    expect(imported).toContain(
+      'await importWithPeers("twelve-agents/aws", () => import("./index.js"));',
+    );
+    expect(imported).toContain("export const { a, b } = implementation;");
+    const required = gateSource(
+      { entry: "twelve-agents/openai", implementation: "shared/llm/index.js" },
+      "require",
+      ["OpenAIModel"],
+    );
+    expect(required).toContain('import { requireWithPeers } from "../config/peers.js";');
+    expect(required).toContain('createRequire(import.meta.url)("./index.js")');
+    expect(required).not.toContain("await");
   });
 });
