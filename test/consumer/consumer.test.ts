@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatServer, startChatServer } from "../llm/chat-server.ts";
 import { toolCallCompletion } from "../llm/completions.ts";
@@ -18,10 +19,12 @@ import { promisedOutput, readmeSnippets } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 
 /**
- * The package as a product gets it: `npm pack` (prepack compiles dist/), then a fresh project
- * outside the repository installs the tarball with the README's install line and uses only what
- * it installed. The versions beside the names are the repository's own, so the run is
- * reproducible and comes from npm's cache.
+ * The package as a product gets it: `npm pack` (prepack compiles dist/), then fresh projects
+ * outside the repository install the tarball with docs/install.md's install lines and use only
+ * what they installed: the in-process line alone (its size, the runner, and the one line each
+ * entry point with optional peers fails with), and the local and deploy lines together
+ * (everything: `twelve dev`, `cdk synth`). The versions beside the names are the repository's
+ * own, so the run is reproducible and comes from npm's cache.
  */
 const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as {
   packages: Record<string, { version: string }>;
@@ -29,6 +32,31 @@ const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8"
 const pinned = (name: string) => `${name}@${lock.packages[`node_modules/${name}`]?.version}`;
 const fixtures = join(import.meta.dirname, "project");
 
+/** The most `npm install twelve-agents zod` may put in a fresh project's node_modules. */
+const LEAN_INSTALL_BYTES = 25 * 1024 * 1024;
+
+/** docs/install.md's install lines, by the label after ```sh, as the packages they name. */
+function installLines(): Record<string, string[]> {
+  const page = readFileSync(join(repoRoot, "docs", "install.md"), "utf8");
+  return Object.fromEntries(
+    [...page.matchAll(/```sh ([\w-]+)\nnpm install ([^\n]+)\n```/g)].map((match) => [
+      match[1] as string,
+      (match[2] as string).split(/\s+/),
+    ]),
+  );
+}
+
+/** docs/install.md's ```js blocks with a file name. */
+function installSnippets(): { file: string; code: string }[] {
+  const page = readFileSync(join(repoRoot, "docs", "install.md"), "utf8");
+  return [...page.matchAll(/```js ([\w.-]+)\n([\s\S]*?)```/g)].map((match) => ({
+    file: match[1] as string,
+    code: match[2] as string,
+  }));
+}
+
+let tarball: string;
+let packDir: string;
 let project: string;
 
 /** The environment a product's shell has: none of this repository's npm or Node settings. */
@@ -41,11 +69,16 @@ function productEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, POWERTOOLS_LOG_LEVEL: "ERROR", ...extra };
 }
 
-/** Runs a command in the project; a failure carries what the command printed. */
-function run(command: string, args: string[], env: Record<string, string> = {}): string {
+/** Runs a command in `cwd` (default: the full project); a failure carries what it printed. */
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd: string = project,
+): string {
   try {
     return execFileSync(command, args, {
-      cwd: project,
+      cwd,
       env: productEnv(env),
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -54,34 +87,154 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw Object.assign(new Error(`${command} ${args.join(" ")} failed:\n${stdout}\n${stderr}`), {
       stdout,
+      stderr,
     });
   }
 }
 
-beforeAll(() => {
-  project = mkdtempSync(join(tmpdir(), "twelve-consumer-"));
-  const packed = run("npm", ["pack", "--silent", "--pack-destination", project, repoRoot]);
-  const tarball = join(project, packed.trim().split("\n").at(-1) as string);
+/** Runs a command that must fail; what it printed to stderr. */
+function runFailing(command: string, args: string[], cwd: string): string {
+  try {
+    run(command, args, {}, cwd);
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr);
+  }
+  throw new Error(`${command} ${args.join(" ")} succeeded`);
+}
+
+/** A fresh project (an ES module package) with the README's files and those of docs/install.md. */
+function freshProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), "twelve-consumer-"));
   writeFileSync(
-    join(project, "package.json"),
+    join(dir, "package.json"),
     JSON.stringify({ name: "shop", private: true, type: "module" }, null, 2),
   );
-  // The README's "Use Twelve in your product" files, as written, and two files of types.
-  for (const snippet of readmeSnippets()) {
-    if (snippet.file) writeFileSync(join(project, snippet.file), snippet.code);
+  for (const snippet of [...readmeSnippets(), ...installSnippets()]) {
+    if (snippet.file) writeFileSync(join(dir, snippet.file), snippet.code);
   }
+  return dir;
+}
+
+/** `npm install` of an install line: the packed tarball for twelve-agents, pinned versions else. */
+function install(cwd: string, names: readonly string[]): void {
+  const specs = names.map((name) => (name === "twelve-agents" ? tarball : pinned(name)));
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...specs], {}, cwd);
+}
+
+beforeAll(() => {
+  packDir = mkdtempSync(join(tmpdir(), "twelve-pack-"));
+  const packed = run(
+    "npm",
+    ["pack", "--silent", "--pack-destination", packDir, repoRoot],
+    {},
+    packDir,
+  );
+  tarball = join(packDir, packed.trim().split("\n").at(-1) as string);
+  project = freshProject();
+  // The README's "Use Twelve in your product" files, as written, and two files of types.
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(project, file));
-  run("npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--prefer-offline",
-    tarball,
-    ...["zod", "aws-cdk-lib", "constructs", "esbuild"].map(pinned),
-  ]);
+  const lines = installLines();
+  install(project, [...new Set([...(lines.local ?? []), ...(lines.deploy ?? [])])]);
 }, 600_000);
 
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(project, { recursive: true, force: true });
+  rmSync(packDir, { recursive: true, force: true });
+});
+
+/** The entry points behind a gate, and the implementation each loads. */
+const gated = [
+  { entry: "twelve-agents/openai", implementation: "dist/shared/llm/index.js" },
+  { entry: "twelve-agents/aws", implementation: "dist/functions/index.js" },
+  { entry: "twelve-agents/cdk", implementation: "dist/infra/index.js" },
+];
+
+describe("npm install twelve-agents zod (the in-process line), in a fresh project", () => {
+  let lean: string;
+
+  beforeAll(() => {
+    lean = freshProject();
+    install(lean, installLines()["in-process"] ?? []);
+  }, 300_000);
+
+  afterAll(() => rmSync(lean, { recursive: true, force: true }));
+
+  it("installs at most 25 MB, and none of the adapters' SDKs", () => {
+    const kib = Number(run("du", ["-sk", "node_modules"], {}, lean).split("\t")[0]);
+    expect(kib * 1024).toBeLessThanOrEqual(LEAN_INSTALL_BYTES);
+    const installed = readdirSync(join(lean, "node_modules"));
+    expect(installed).toEqual(expect.arrayContaining(["twelve-agents", "zod"]));
+    for (const sdk of ["@aws-sdk", "@aws-lambda-powertools", "openai", "aws-cdk-lib", "esbuild"]) {
+      expect(installed).not.toContain(sdk);
+    }
+  });
+
+  it("runs the README's run.ts: the project's agent in process, approved to done", () => {
+    const output = run(process.execPath, ["run.ts"], {}, lean).replaceAll("\n", " ");
+    const promised = promisedOutput(readmeSnippets().find((s) => s.file === "run.ts")?.code ?? "");
+    expect(promised).toEqual(["waiting_for_approval refund_order", "done Refunded 42 for A-1."]);
+    for (const line of promised) expect(output).toContain(line);
+  });
+
+  it("runs docs/install.md's run.cjs: a CommonJS script require()s the runner and the test kit", () => {
+    const runCjs = installSnippets().find((s) => s.file === "run.cjs");
+    const promised = promisedOutput(runCjs?.code ?? "");
+    expect(promised).toEqual(["done Hello!"]);
+    expect(run(process.execPath, ["run.cjs"], {}, lean).trim()).toBe(promised[0]);
+  });
+
+  it.each(gated)(
+    "fails to import or require $entry with one line naming the npm install command",
+    ({ entry }) => {
+      const line = (stderr: string) =>
+        stderr.split("\n").find((l) => l.includes("needs its optional peer dependencies"));
+      const imported = runFailing(
+        process.execPath,
+        ["--input-type=module", "-e", `await import(${JSON.stringify(entry)});`],
+        lean,
+      );
+      const required = runFailing(
+        process.execPath,
+        ["-e", `require(${JSON.stringify(entry)});`],
+        lean,
+      );
+      expect(line(imported)).toMatch(
+        new RegExp(
+          `^ConfigError: ${entry} needs its optional peer dependencies: npm install [@\\w/ -]+$`,
+        ),
+      );
+      expect(line(required)).toBe(line(imported));
+      expect(imported).not.toContain("ERR_MODULE_NOT_FOUND");
+    },
+  );
+
+  it("names the command in one line when twelve dev starts without its peers", () => {
+    const twelve = join(lean, "node_modules", ".bin", "twelve");
+    const stderr = runFailing(twelve, ["dev", "--agents", "./agents.ts"], lean);
+    const prefix = "twelve: twelve dev needs its optional peer dependencies: npm install ";
+    expect(stderr.startsWith(prefix)).toBe(true);
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+    // The packages it names are those docs/install.md's local line adds to the in-process one.
+    const named = stderr.trim().slice(prefix.length).split(" ");
+    const local = installLines().local?.filter((name) => !["twelve-agents", "zod"].includes(name));
+    expect(named.sort()).toEqual(local?.sort());
+  });
+
+  it("imports twelve-agents/openai once the openai line installed its peer", () => {
+    install(lean, installLines().openai ?? []);
+    const names = run(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'console.log(Object.keys(await import("twelve-agents/openai")).join())',
+      ],
+      {},
+      lean,
+    );
+    expect(names).toContain("OpenAIModel");
+  });
+});
 
 describe("The packed package, installed in a fresh project", () => {
   it("ships compiled JavaScript and declarations, and none of the repository's sources", () => {
@@ -97,6 +250,55 @@ describe("The packed package, installed in a fresh project", () => {
     ]);
     expect(readdirSync(pkg).sort()).toEqual(["README.md", "dist", "package.json"]);
     expect(readdirSync(join(pkg, "dist", "shared"))).not.toContain("examples");
+  });
+
+  it.each(gated)(
+    "gates $entry: import and require give the names its implementation exports",
+    ({ entry, implementation }) => {
+      const keys = (load: string) =>
+        run(process.execPath, [
+          "--input-type=module",
+          "-e",
+          `console.log(Object.keys(${load}).sort().join())`,
+        ]).trim();
+      const file = pathToFileURL(join(project, "node_modules", "twelve-agents", implementation));
+      const own = keys(`await import(${JSON.stringify(file.href)})`);
+      expect(own.split(",").length).toBeGreaterThan(3);
+      expect(keys(`await import(${JSON.stringify(entry)})`)).toBe(own);
+      const required = run(process.execPath, [
+        "-e",
+        `console.log(Object.keys(require(${JSON.stringify(entry)})).sort().join())`,
+      ]).trim();
+      expect(required).toBe(own);
+    },
+  );
+
+  it("bundles through a gate: esbuild inlines twelve-agents/aws into a handler of the project's own", () => {
+    writeFileSync(
+      join(project, "own-handler.mjs"),
+      'import { createHandlers } from "twelve-agents/aws";\nexport const kind = typeof createHandlers;\n',
+    );
+    // Outside the project: the bundle runs on what it holds, as in Lambda.
+    const out = mkdtempSync(join(tmpdir(), "twelve-bundle-"));
+    try {
+      run(join(project, "node_modules", ".bin", "esbuild"), [
+        "own-handler.mjs",
+        "--bundle",
+        "--format=esm",
+        "--platform=node",
+        `--outfile=${join(out, "index.mjs")}`,
+        "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      ]);
+      const bundle = pathToFileURL(join(out, "index.mjs")).href;
+      const kind = run(process.execPath, [
+        "--input-type=module",
+        "-e",
+        `console.log((await import(${JSON.stringify(bundle)})).kind)`,
+      ]);
+      expect(kind.trim()).toBe("function");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("runs the README's run.ts: the project's agent in process, approved to done", () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createTransport, type SESTransportOptions } from "nodemailer";
+import type { SESTransportOptions } from "nodemailer";
+import { explained } from "../../../shared/config/peers.ts";
 import { ConfigError } from "../../../shared/core/errors.ts";
 import { hashArgs } from "../../../shared/core/hash.ts";
 import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
@@ -38,20 +39,44 @@ export interface EmailDeliveryOptions {
 
 /** A nodemailer SMTP transporter for `SMTP_URL` (`smtp://user:pass@host:port`, `smtps://…`). */
 export const smtpTransport = (url: string): MailTransport =>
-  // Seconds, not nodemailer's minutes: a notify invocation has a deadline.
-  createTransport({
-    url,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
+  lazyTransport(async () =>
+    // Seconds, not nodemailer's minutes: a notify invocation has a deadline.
+    (await nodemailer()).createTransport({
+      url,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    }),
+  );
 
 /**
  * A nodemailer SES (v2) transporter: pass `{ sesClient: new SESv2Client({}), SendEmailCommand }`
  * from `@aws-sdk/client-sesv2` (the function needs `ses:SendEmail` on the sender's identity).
  */
 export const sesTransport = (ses: SESTransportOptions["SES"]): MailTransport =>
-  createTransport({ SES: ses });
+  lazyTransport(async () => (await nodemailer()).createTransport({ SES: ses }));
+
+/**
+ * A transporter made on the first mail: `nodemailer` is an optional peer, loaded only by a
+ * deployment that sends email.
+ */
+function lazyTransport(create: () => Promise<MailTransport>): MailTransport {
+  let transport: Promise<MailTransport> | undefined;
+  return {
+    async sendMail(mail) {
+      transport ??= create();
+      return (await transport).sendMail(mail);
+    },
+  };
+}
+
+async function nodemailer(): Promise<typeof import("nodemailer")> {
+  try {
+    return await import("nodemailer");
+  } catch (error) {
+    throw explained(error, "the email channel");
+  }
+}
 
 // Remembered per process, so a redelivered notice skips the recipients it already reached.
 const SENT_LIMIT = 1000;

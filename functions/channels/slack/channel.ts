@@ -21,13 +21,14 @@ const RECENT = 50;
 export function slackChannel(
   config: Pick<SlackConfig, "botToken" | "apiUrl" | "channel" | "channels">,
 ): Channel {
-  const client = slackClient(config, { retries: 2, minTimeout: 500, maxTimeout: 2_000 });
+  const connect = () => slackClient(config, { retries: 2, minTimeout: 500, maxTimeout: 2_000 });
   return {
     name: "slack",
     wants: (notice) => channelFor(config, notice.data.agent) !== undefined,
     async deliver(notice) {
       const channel = channelFor(config, notice.data.agent);
       if (channel === undefined) return;
+      const client = await connect();
       const recent = await client.conversations.history({
         channel,
         limit: RECENT,

@@ -67,7 +67,7 @@ export async function handleEvent(
     team: str(event.team),
   });
   if (event.bot_id || event.subtype || !user || !channel || !ts) return ok();
-  const client = slackClient(config);
+  const client = await slackClient(config);
   const text = (event.text ?? "").replace(MENTIONS, "").trim();
   const say = (message: string) =>
     client.chat.postMessage({ channel, thread_ts: event.thread_ts ?? ts, text: message });
@@ -131,7 +131,7 @@ export async function handleEvent(
 
 /** The Twelve thread a Slack thread is about: the metadata of a message this app posted in it. */
 async function threadOf(
-  client: ReturnType<typeof slackClient>,
+  client: Awaited<ReturnType<typeof slackClient>>,
   channel: string,
   threadTs: string,
 ): Promise<string | undefined> {

@@ -99,13 +99,13 @@ export async function handleInteraction(
     throw new HttpError("invalid_body", `not an interaction of this app: ${parsed.error.message}`);
   }
   checkSlackIds(idsOf(parsed.data));
-  const client = slackClient(config);
+  const client = await slackClient(config);
   return parsed.data.type === "block_actions"
     ? onButton(deps, client, parsed.data)
     : onSubmit(deps, client, parsed.data);
 }
 
-type Client = ReturnType<typeof slackClient>;
+type Client = Awaited<ReturnType<typeof slackClient>>;
 
 /** The Slack ids an interaction carries, by the names Slack gives them. */
 function idsOf(interaction: z.output<typeof payload>): Record<string, string | undefined> {
