@@ -10,7 +10,6 @@ import { repoRoot } from "../support/repo.ts";
  */
 const WRITTEN_ELSEWHERE = new Set([
   "docs/construct.md",
-  "docs/install.md",
   "docs/models-and-settings.md",
   "docs/run-context.md",
   "docs/your-own-server.md",
