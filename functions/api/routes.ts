@@ -13,13 +13,8 @@ import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
-import { emailPageDocs, showEmailPage, submitEmailPage } from "../channels/email/pages.ts";
-import {
-  handleSlackCommands,
-  handleSlackEvents,
-  handleSlackInteractions,
-} from "../channels/slack/http.ts";
 import { type ConsoleAssets, serveConsole } from "../console/serve.ts";
+import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
 import type { Guard } from "./guard.ts";
 import { HttpError, json } from "./http.ts";
 import { openApiDocument, type RouteDocs } from "./openapi.ts";
@@ -48,6 +43,7 @@ import {
   threadId,
 } from "./schemas.ts";
 import { VERBS, type Verb } from "./scopes.ts";
+import { handleSlackCommands, handleSlackEvents, handleSlackInteractions } from "./slack/http.ts";
 import {
   cappedEvents,
   dataRoute,

@@ -1,18 +1,18 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
+import { emailLinkSecret } from "../../../shared/channels/email/config.ts";
+import { escapeHtml, prettyArgs } from "../../../shared/channels/email/html.ts";
+import { type LinkClaims, verifyLink } from "../../../shared/channels/email/links.ts";
 import { NotPendingError, ThreadClosedError } from "../../../shared/core/errors.ts";
 import { hashArgs } from "../../../shared/core/hash.ts";
 import { derivePending, type Pending } from "../../../shared/core/thread.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
-import { HttpError } from "../../api/http.ts";
-import type { RouteDocs } from "../../api/openapi.ts";
-import { bodyText } from "../../api/request.ts";
-import type { RouteContext } from "../../api/routes.ts";
 import { consoleHeaders } from "../../console/serve.ts";
-import { emailLinkSecret } from "./config.ts";
-import { escapeHtml, prettyArgs } from "./html.ts";
-import { type LinkClaims, verifyLink } from "./links.ts";
+import { HttpError } from "../http.ts";
+import type { RouteDocs } from "../openapi.ts";
+import { bodyText } from "../request.ts";
+import type { RouteContext } from "../routes.ts";
 
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}" +

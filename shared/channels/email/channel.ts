@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createTransport, type SESTransportOptions } from "nodemailer";
-import { ConfigError } from "../../../shared/core/errors.ts";
-import { hashArgs } from "../../../shared/core/hash.ts";
-import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
-import type { Channel } from "../../notify/channel.ts";
-import type { Notice } from "../../notify/notices.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { hashArgs } from "../../core/hash.ts";
+import type { ThreadWaitingNotice } from "../../core/ports.ts";
+import type { Channel } from "../channel.ts";
+import type { Notice } from "../notices.ts";
 import { approversOf, type EmailConfig } from "./config.ts";
 import { signLink } from "./links.ts";
 import { endedMail, pageUrl, requestMail } from "./message.ts";

@@ -1,4 +1,4 @@
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
 import { escapeHtml, prettyArgs } from "./html.ts";
 
 /** The path of the pages a link opens (the confirm page of an approval, the reply page of a question). */

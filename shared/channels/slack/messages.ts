@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView } from "@slack/web-api";
-import { hashArgs } from "../../../shared/core/hash.ts";
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+import { hashArgs } from "../../core/hash.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
 
 /** The `metadata.event_type` of a message that asks for an approval or an answer. */
 export const SLACK_EVENT_TYPE = "twelve_thread_waiting";
