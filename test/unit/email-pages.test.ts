@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { showEmailPage, submitEmailPage } from "../../functions/api/email/pages.ts";
 import { Guard } from "../../functions/api/guard.ts";
-import type { RouteContext } from "../../functions/api/routes.ts";
+import type { RouteContext } from "../../functions/api/route.ts";
 import { FULL_SCOPE } from "../../functions/api/scopes.ts";
 import { signLink } from "../../shared/channels/email/links.ts";
 import { hashArgs } from "../../shared/core/hash.ts";

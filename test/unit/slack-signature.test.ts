@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RouteContext } from "../../functions/api/routes.ts";
+import type { RouteContext } from "../../functions/api/route.ts";
 import { handleSlackEvents, handleSlackInteractions } from "../../functions/api/slack/http.ts";
 import { signSlack, verifySlackSignature } from "../../functions/api/slack/signature.ts";
 import { readSlackConfig, slackSettingsOfSecret } from "../../shared/channels/slack/config.ts";

@@ -12,7 +12,7 @@ import { consoleHeaders } from "../../console/serve.ts";
 import { HttpError } from "../http.ts";
 import type { RouteDocs } from "../openapi.ts";
 import { bodyText } from "../request.ts";
-import type { RouteContext } from "../routes.ts";
+import type { RouteContext } from "../route.ts";
 
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}" +

@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type SlackConfig, slackConfig } from "../../../shared/channels/slack/config.ts";
 import { HttpError } from "../http.ts";
 import { bodyText, header } from "../request.ts";
-import type { RouteContext } from "../routes.ts";
+import type { RouteContext } from "../route.ts";
 import { handleCommand } from "./commands.ts";
 import { handleEvent } from "./events.ts";
 import { handleInteraction } from "./interactions.ts";
