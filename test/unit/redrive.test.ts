@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ThreadEvent } from "../../shared/core/events.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { DeadLetter, StepMessage } from "../../shared/core/ports.ts";
 import { deriveHead, deriveStatus } from "../../shared/core/thread.ts";
@@ -25,9 +26,12 @@ describe("Function: redriveDeadLetters", () => {
     }
     const failing = await store.load("failed");
     if (!failing) throw new Error("no thread");
-    await store.append(failing, [
-      { type: "failed", at: "2026-01-01T00:00:01.000Z", data: { reason: "model bug" } },
-    ]);
+    const failed: ThreadEvent = {
+      type: "failed",
+      at: "2026-01-01T00:00:01.000Z",
+      data: { reason: "model bug" },
+    };
+    await store.append(failing, [failed], deriveHead([...failing.events, failed]));
     const dropped: string[] = [];
     const letter = (id: string, step: StepMessage): DeadLetter => ({
       id,
