@@ -22,7 +22,7 @@ export function sourceFiles(...folders: string[]): string[] {
 
 // Static imports and re-exports (`... from "x"`), side-effect imports and literal `import("x")`.
 const IMPORT =
-  /\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm;
+  /\bfrom\s*["']([^"'\s]+)["']|^\s*import\s*["']([^"'\s]+)["']|\bimport\(\s*["']([^"'\s]+)["']\s*\)/gm;
 
 /** The modules a source text imports (comments do not count). */
 export function modulesOf(text: string): string[] {
