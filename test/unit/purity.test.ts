@@ -95,7 +95,7 @@ describe("the layers", () => {
   it.each([
     // An upward import out of the core, and one into an adapter.
     ["shared/core/step.ts", "../runtime/process-step.ts", "shared/core may import only"],
-    ["shared/core/step.ts", "../aws/dynamo/thread-store.ts", "shared/core may import only"],
+    ["shared/core/step.ts", "../aws/dynamo/dynamo-thread-store.ts", "shared/core may import only"],
     // The core and the use cases take no SDK.
     ["shared/core/step.ts", "@aws-sdk/client-dynamodb", "may import only the packages"],
     ["shared/runtime/process-step.ts", "openai", "may import only the packages"],
