@@ -1,23 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from "@aws-sdk/client-dynamodb";
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
-import {
-  ConfigError,
-  IdempotencyKeyReusedError,
-  TwelveError,
-  VersionConflictError,
-} from "../../core/errors.ts";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ConfigError } from "../../core/errors.ts";
 import type { ThreadEvent } from "../../core/events.ts";
 import type {
   Clock,
@@ -26,47 +9,21 @@ import type {
   EventsQuery,
   ListThreadsQuery,
   ThreadStore,
-  ThreadSummary,
 } from "../../core/ports.ts";
-import { statuses, type Thread, type ThreadHead, type WaitingMessage } from "../../core/thread.ts";
+import type { Thread, ThreadHead, WaitingMessage } from "../../core/thread.ts";
 import type { PayloadStore } from "../s3/payload-store.ts";
-import { decodeCursor, encodeCursor, type IndexKey } from "./cursor.ts";
-import { CorruptThreadError, TooManyEventsError } from "./errors.ts";
-import {
-  appendTransactItems,
-  eventItem,
-  type Item,
-  metaItem,
-  queueMessageUpdate,
-  readEvent,
-  readQueued,
-  readThread,
-  type TransactItems,
-} from "./items.ts";
-import {
-  agentPk,
-  EVENT_PREFIX,
-  eventSk,
-  IDEMPOTENCY_SK,
-  idempotencyPk,
-  META_SK,
-  statusPk,
-  THREAD_PREFIX,
-  threadPk,
-} from "./keys.ts";
-import { listAllStatuses } from "./list-all.ts";
-import {
-  DEFAULT_PAYLOAD_THRESHOLD_BYTES,
-  MAX_PAYLOAD_THRESHOLD_BYTES,
-  type PayloadPolicy,
-  payloadPrefix,
-  prepareData,
-  restorePayloads,
-  writeObjects,
-} from "./payloads.ts";
+import { appendEvents, queueMessage } from "./append-events.ts";
+import { createThread } from "./create-thread.ts";
+import { dataLink } from "./data-link.ts";
+import { deleteThread } from "./delete-thread.ts";
+import { listThreads } from "./list-threads.ts";
+import { loadThread, readEventsPage } from "./load-thread.ts";
+import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, MAX_PAYLOAD_THRESHOLD_BYTES } from "./payloads.ts";
 import { DYNAMO_RETRY } from "./retries.ts";
-import { byAgentIndex, byStatusIndex, type ThreadIndex, threadTable } from "./table.ts";
-import { cancellationCodes, transactWrite } from "./transactions.ts";
+import type { StoreTable } from "./store-table.ts";
+
+export { MAX_APPEND_EVENTS } from "./append-events.ts";
+export { MAX_CREATE_EVENTS } from "./create-thread.ts";
 
 export interface DynamoThreadStoreOptions {
   /** The table `ensureTable` (or the CDK app) created. */
@@ -104,45 +61,9 @@ export interface DynamoThreadStoreOptions {
   payloadThresholdBytes?: number;
 }
 
-/**
- * A create writes the meta item, the idempotency item and the events in one transaction (at most
- * 100 items). Launches hold one event; a fork of a long thread may hold more, and then its events
- * are written before its meta item (see `create`).
- */
-export const MAX_CREATE_EVENTS = 90;
-/** An append writes the meta item and the events in one transaction of at most 100 items. */
-export const MAX_APPEND_EVENTS = 99;
-
 const DAY_SECONDS = 86_400;
-const DEFAULT_LIMIT = 50;
-const LOAD_ATTEMPTS = 4;
-const CREATE_ATTEMPTS = 4;
-/** TransactWriteItems holds at most 100 items. */
-const TRANSACTION_ITEMS = 100;
-const DELETE_BATCH = TRANSACTION_ITEMS;
-/** How long a link to an event's data object serves it (`dataLink`). */
-const DATA_LINK_SECONDS = 900;
 
 const systemClock: Clock = { now: () => new Date() };
-
-/** One listing index item as a summary; the index keys it also carries are left out. */
-function summaryOf(item: Item): ThreadSummary {
-  const parsed = summaryItem.safeParse(item);
-  if (!parsed.success) {
-    throw new CorruptThreadError(String(item.pk), META_SK, "unreadable in the listing index", {
-      cause: parsed.error,
-    });
-  }
-  const { pk, agent, status, updatedAt } = parsed.data;
-  return { threadId: pk.slice(THREAD_PREFIX.length), agent, status, updatedAt };
-}
-
-const summaryItem = z.object({
-  pk: z.string().startsWith(THREAD_PREFIX),
-  agent: z.string(),
-  status: z.enum(statuses),
-  updatedAt: z.string(),
-});
 
 /**
  * The `ThreadStore` port on one DynamoDB table. A thread is an item collection: a `META` item
@@ -177,10 +98,7 @@ const summaryItem = z.object({
  */
 export class DynamoThreadStore implements ThreadStore {
   readonly tableName: string;
-  private readonly client: DynamoDBDocumentClient;
-  private readonly retentionSeconds: number;
-  private readonly clock: Clock;
-  private readonly payloads: PayloadPolicy;
+  private readonly table: StoreTable;
 
   constructor(options: DynamoThreadStoreOptions) {
     const retentionDays = options.retentionDays ?? 90;
@@ -189,12 +107,6 @@ export class DynamoThreadStore implements ThreadStore {
         `retentionDays must be a positive number of days, got ${retentionDays}`,
       );
     }
-    this.tableName = options.tableName;
-    this.client =
-      options.client ??
-      DynamoDBDocumentClient.from(new DynamoDBClient({ ...DYNAMO_RETRY, ...options.clientConfig }));
-    this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
-    this.clock = options.clock ?? systemClock;
     const thresholdBytes = options.payloadThresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES;
     if (
       !(
@@ -207,7 +119,18 @@ export class DynamoThreadStore implements ThreadStore {
         `payloadThresholdBytes must be a whole number of bytes from 1 to ${MAX_PAYLOAD_THRESHOLD_BYTES}, got ${thresholdBytes}`,
       );
     }
-    this.payloads = { payloads: options.payloads, thresholdBytes };
+    this.tableName = options.tableName;
+    this.table = {
+      tableName: options.tableName,
+      client:
+        options.client ??
+        DynamoDBDocumentClient.from(
+          new DynamoDBClient({ ...DYNAMO_RETRY, ...options.clientConfig }),
+        ),
+      retentionSeconds: Math.round(retentionDays * DAY_SECONDS),
+      clock: options.clock ?? systemClock,
+      payloads: { payloads: options.payloads, thresholdBytes },
+    };
   }
 
   /**
@@ -224,99 +147,8 @@ export class DynamoThreadStore implements ThreadStore {
    * const head = deriveHead(launched.events);
    * const { thread, created } = await store.create({ thread: launched, head, idempotencyKey });
    */
-  async create({ thread, head, idempotencyKey, fingerprint }: CreateThreadInput) {
-    const count = thread.events.length;
-    const first = thread.events[0];
-    if (!first) {
-      throw new TwelveError(
-        `thread ${thread.id} has no events: a thread starts with its first one`,
-      );
-    }
-    const pk = threadPk(thread.id);
-    const last = thread.events[count - 1] as ThreadEvent;
-    // Large data goes to the payload bucket first: no item is written that points nowhere.
-    const stored = thread.events.map((event, index) =>
-      prepareData(thread.id, index, event, this.payloads),
-    );
-    await writeObjects(this.payloads.payloads, stored);
-    const early = count > MAX_CREATE_EVENTS;
-    if (early) {
-      for (let start = 0; start < count; start += TRANSACTION_ITEMS) {
-        const chunk = thread.events.slice(start, start + TRANSACTION_ITEMS);
-        await transactWrite(this.client, {
-          TransactItems: chunk.map((event, offset) => ({
-            Put: {
-              TableName: this.tableName,
-              Item: eventItem(pk, start + offset, event, stored[start + offset]?.stored),
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          })),
-        });
-      }
-    }
-    const items: TransactItems = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: metaItem({
-            pk,
-            threadId: thread.id,
-            agent: thread.agent,
-            status: head.status,
-            version: count,
-            createdAt: first.at,
-            updatedAt: head.updatedAt,
-            expiresAt: this.expiresAt(last.at),
-            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-            ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
-          }),
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
-      ...(early ? [] : thread.events).map((event, index) => ({
-        Put: {
-          TableName: this.tableName,
-          Item: eventItem(pk, index, event, stored[index]?.stored),
-        },
-      })),
-    ];
-    if (idempotencyKey !== undefined) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk: idempotencyPk(idempotencyKey),
-            sk: IDEMPOTENCY_SK,
-            threadId: thread.id,
-            createdAt: first.at,
-            // The launch + retention: a retry of a launch comes soon after it; a key is not held
-            // for as long as its thread lives (it expires no later than the thread's meta item).
-            expiresAt: this.expiresAt(first.at),
-            ...(fingerprint === undefined ? {} : { fingerprint }),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      });
-    }
-    const keyIndex = items.length - 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await transactWrite(this.client, { TransactItems: items });
-        return { thread, created: true };
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (idempotencyKey !== undefined && codes?.[keyIndex] === "ConditionalCheckFailed") {
-          const existing = await this.threadOfKey(idempotencyKey, fingerprint);
-          if (existing) return { thread: existing, created: false };
-          // TTL deleted the key between our write and our read: it is free now, try again.
-          if (attempt < CREATE_ATTEMPTS) continue;
-        }
-        if (codes?.[0] === "ConditionalCheckFailed") {
-          throw new VersionConflictError(thread.id, 0, { cause: error });
-        }
-        throw error;
-      }
-    }
+  create(input: CreateThreadInput) {
+    return createThread(this.table, input);
   }
 
   /**
@@ -329,25 +161,8 @@ export class DynamoThreadStore implements ThreadStore {
    * const thread = await store.load(threadId);
    * if (!thread) throw new ThreadNotFoundError(threadId);
    */
-  async load(threadId: string): Promise<Thread | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      const items = await this.withPayloads(threadId, await this.itemsOf(threadId));
-      if (!items) return undefined;
-      const read = readThread(threadId, items);
-      if (read.kind === "thread") return read.thread;
-      // An expired thread being deleted (schema 1 events expire one by one): no thread.
-      if (read.expiresAt <= this.nowSeconds()) return undefined;
-      // A query is not a snapshot: it can see an append's new meta item but not yet its last
-      // events, which are committed and show up on the next read. A gap that stays is damage.
-      if (attempt >= LOAD_ATTEMPTS) {
-        throw new CorruptThreadError(
-          threadId,
-          read.missing,
-          `the item is missing though the thread is at version ${read.version}`,
-        );
-      }
-      await sleep(25 * attempt);
-    }
+  load(threadId: string): Promise<Thread | undefined> {
+    return loadThread(this.table, threadId);
   }
 
   /**
@@ -362,40 +177,8 @@ export class DynamoThreadStore implements ThreadStore {
    * const result = await step(thread, deps);
    * const next = await store.append(thread, result.events, headAfter(result));
    */
-  async append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead): Promise<Thread> {
-    if (events.length === 0) return read;
-    if (events.length > MAX_APPEND_EVENTS) {
-      throw new TooManyEventsError("append", events.length, MAX_APPEND_EVENTS);
-    }
-    const expected = read.events.length;
-    const all = [...read.events, ...events];
-    const last = events[events.length - 1] as ThreadEvent;
-    // Objects first; one left by a lost race is an orphan the thread's delete removes.
-    const prepared = events.map((event, offset) =>
-      prepareData(read.id, expected + offset, event, this.payloads),
-    );
-    await writeObjects(this.payloads.payloads, prepared);
-    const items = appendTransactItems({
-      tableName: this.tableName,
-      threadId: read.id,
-      agent: read.agent,
-      expected,
-      events,
-      head,
-      expiresAt: this.expiresAt(last.at),
-      stored: prepared.map((data) => data.stored),
-      queued: read.queued?.length ?? 0,
-    });
-    try {
-      await transactWrite(this.client, { TransactItems: items });
-    } catch (error) {
-      if (cancellationCodes(error)?.includes("ConditionalCheckFailed")) {
-        throw new VersionConflictError(read.id, expected, { cause: error });
-      }
-      throw error;
-    }
-    const { queued: _delivered, ...rest } = read;
-    return { ...rest, events: all };
+  append(read: Thread, events: readonly ThreadEvent[], head: ThreadHead): Promise<Thread> {
+    return appendEvents(this.table, read, events, head);
   }
 
   /**
@@ -406,27 +189,8 @@ export class DynamoThreadStore implements ThreadStore {
    * @example
    * const waiting = await store.queueMessage(thread, { message: "also staging", at });
    */
-  async queueMessage(read: Thread, message: WaitingMessage): Promise<Thread> {
-    const queued = read.queued ?? [];
-    try {
-      await this.client.send(
-        new UpdateCommand(
-          queueMessageUpdate({
-            tableName: this.tableName,
-            threadId: read.id,
-            expected: read.events.length,
-            queued: queued.length,
-            message,
-          }),
-        ),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new VersionConflictError(read.id, read.events.length, { cause: error });
-      }
-      throw error;
-    }
-    return { ...read, queued: [...queued, message] };
+  queueMessage(read: Thread, message: WaitingMessage): Promise<Thread> {
+    return queueMessage(this.table, read, message);
   }
 
   /**
@@ -438,57 +202,8 @@ export class DynamoThreadStore implements ThreadStore {
    * const page = await store.list({ status: "waiting_for_approval", limit: 20 });
    * if (page.next) await store.list({ status: "waiting_for_approval", cursor: page.next });
    */
-  async list({ status, agent, limit = DEFAULT_LIMIT, cursor }: ListThreadsQuery) {
-    if (status === undefined) {
-      const { items, next } = await listAllStatuses(this.client, this.tableName, {
-        limit,
-        ...(agent === undefined ? {} : { agent }),
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      const threads = items.map(summaryOf);
-      return next === undefined ? { threads } : { threads, next };
-    }
-    const index: ThreadIndex = agent ? byAgentIndex : byStatusIndex;
-    const partition = agent ? agentPk(agent) : statusPk(status);
-    const prefix = `${status}#`;
-    const query: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName: index.indexName,
-      KeyConditionExpression: agent
-        ? "#ipk = :partition AND begins_with(#isk, :prefix)"
-        : "#ipk = :partition",
-      ExpressionAttributeNames: {
-        "#ipk": index.partitionKey,
-        ...(agent ? { "#isk": index.sortKey } : {}),
-        "#agent": "agent",
-        "#status": "status",
-      },
-      ExpressionAttributeValues: {
-        ":partition": partition,
-        ...(agent ? { ":prefix": prefix } : {}),
-      },
-      ProjectionExpression: "pk, #agent, #status, updatedAt",
-      ScanIndexForward: false,
-      Limit: limit,
-    };
-    if (cursor !== undefined) {
-      const attributes = [
-        threadTable.partitionKey,
-        threadTable.sortKey,
-        index.partitionKey,
-        index.sortKey,
-      ];
-      query.ExclusiveStartKey = decodeCursor(cursor, attributes, (key: IndexKey) => {
-        if (key[index.partitionKey] !== partition) return "it belongs to another listing";
-        if (agent && !key[index.sortKey]?.startsWith(prefix)) return "it belongs to another status";
-        return undefined;
-      });
-    }
-    const page = await this.client.send(new QueryCommand(query));
-    const threads = (page.Items ?? []).map(summaryOf);
-    return page.LastEvaluatedKey
-      ? { threads, next: encodeCursor(page.LastEvaluatedKey) }
-      : { threads };
+  list(query: ListThreadsQuery) {
+    return listThreads(this.table, query);
   }
 
   /**
@@ -499,64 +214,8 @@ export class DynamoThreadStore implements ThreadStore {
    * @example
    * const page = await store.readEvents(threadId, { after: 40, limit: 100 }); // events 41..140
    */
-  async readEvents(
-    threadId: string,
-    { after, limit }: EventsQuery,
-  ): Promise<EventsPage | undefined> {
-    const pk = threadPk(threadId);
-    for (let attempt = 1; ; attempt++) {
-      const { Item: raw } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk, sk: META_SK },
-          ConsistentRead: true,
-        }),
-      );
-      if (!raw) return undefined;
-      // Validates the meta item (a `CorruptThreadError` if it is not one); its events come next.
-      readThread(threadId, [raw]);
-      const version = Number(raw.version);
-      const upto = Math.min(after + limit, version);
-      const waiting = readQueued(threadId, raw);
-      const queued = waiting ? { queued: waiting } : {};
-      if (upto <= after) return { events: [], version, ...queued };
-      const items = await this.withPayloads(
-        threadId,
-        await this.queryAll({
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-          ExpressionAttributeValues: {
-            ":pk": pk,
-            ":from": eventSk(after),
-            ":to": eventSk(upto - 1),
-          },
-        }),
-      );
-      if (!items) return undefined;
-      const bySk = new Map(items.map((item) => [String(item.sk), item]));
-      const events = [];
-      let missing: string | undefined;
-      for (let index = after; index < upto; index++) {
-        const sk = eventSk(index);
-        const item = bySk.get(sk);
-        if (!item) {
-          missing = sk;
-          break;
-        }
-        events.push(readEvent(threadId, sk, item));
-      }
-      if (missing === undefined) return { events, version, ...queued };
-      // An expired thread being deleted (schema 1 events expire one by one): no thread.
-      if (Number(raw.expiresAt) <= this.nowSeconds()) return undefined;
-      // As in `load`: a query may not yet see the last events of an append that just committed.
-      if (attempt >= LOAD_ATTEMPTS) {
-        throw new CorruptThreadError(
-          threadId,
-          missing,
-          `the item is missing though the thread is at version ${version}`,
-        );
-      }
-      await sleep(25 * attempt);
-    }
+  readEvents(threadId: string, query: EventsQuery): Promise<EventsPage | undefined> {
+    return readEventsPage(this.table, threadId, query);
   }
 
   /**
@@ -575,58 +234,8 @@ export class DynamoThreadStore implements ThreadStore {
    * @example
    * if (!(await store.delete(threadId))) throw new ThreadNotFoundError(threadId);
    */
-  async delete(threadId: string): Promise<boolean> {
-    const pk = threadPk(threadId);
-    for (let attempt = 1; ; attempt++) {
-      const items = await this.keysOf(threadId);
-      const meta = items.find((item) => item.sk === META_SK);
-      const events = items.filter((item) => String(item.sk).startsWith(EVENT_PREFIX));
-      if (meta) {
-        const key = typeof meta.idempotencyKey === "string" ? meta.idempotencyKey : undefined;
-        try {
-          await transactWrite(this.client, {
-            TransactItems: [
-              {
-                Delete: {
-                  TableName: this.tableName,
-                  Key: { pk, sk: META_SK },
-                  // An append that committed since our read added events we have not listed.
-                  ConditionExpression: "#version = :version",
-                  ExpressionAttributeNames: { "#version": "version" },
-                  ExpressionAttributeValues: { ":version": meta.version },
-                },
-              },
-              ...(key === undefined
-                ? []
-                : [
-                    {
-                      Delete: {
-                        TableName: this.tableName,
-                        Key: { pk: idempotencyPk(key), sk: IDEMPOTENCY_SK },
-                      },
-                    },
-                  ]),
-            ],
-          });
-        } catch (error) {
-          const lost = cancellationCodes(error)?.[0] === "ConditionalCheckFailed";
-          if (lost && attempt < CREATE_ATTEMPTS) continue;
-          if (lost)
-            throw new VersionConflictError(threadId, Number(meta.version), { cause: error });
-          throw error;
-        }
-      }
-      for (let from = 0; from < events.length; from += DELETE_BATCH) {
-        await transactWrite(this.client, {
-          TransactItems: events.slice(from, from + DELETE_BATCH).map((item) => ({
-            Delete: { TableName: this.tableName, Key: { pk, sk: item.sk } },
-          })),
-        });
-      }
-      // The objects go last, once no item points to them (orphans of lost appends among them).
-      await this.payloads.payloads?.deleteAll(payloadPrefix(threadId));
-      return meta !== undefined;
-    }
+  delete(threadId: string): Promise<boolean> {
+    return deleteThread(this.table, threadId);
   }
 
   /**
@@ -638,121 +247,7 @@ export class DynamoThreadStore implements ThreadStore {
    * @example
    * const url = await store.dataLink(threadId, 4); // https://bucket.s3…/threads/…?X-Amz-…
    */
-  async dataLink(threadId: string, version: number): Promise<string | undefined> {
-    const { payloads } = this.payloads;
-    if (!payloads || !(Number.isInteger(version) && version >= 1)) return undefined;
-    const { Item: item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: threadPk(threadId), sk: eventSk(version - 1) },
-        ProjectionExpression: "dataRef",
-        ConsistentRead: true,
-      }),
-    );
-    const key = (item?.dataRef as { key?: unknown } | undefined)?.key;
-    return typeof key === "string" ? payloads.linkTo(key, DATA_LINK_SECONDS) : undefined;
-  }
-
-  /**
-   * `items` with the data of their pointer items read back from the payload bucket;
-   * `undefined` when an object is missing because the thread was deleted since the items were
-   * read (a delete removes the meta item first and the objects last). An object missing from a
-   * thread that still exists reads as `missingData` (`payloads.ts`): the thread stays usable.
-   */
-  private async withPayloads(threadId: string, items: Item[]): Promise<Item[] | undefined> {
-    let missing = 0;
-    const restored = await restorePayloads(items, this.payloads.payloads, () => {
-      missing++;
-    });
-    if (missing === 0) return restored;
-    const { Item: meta } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: threadPk(threadId), sk: META_SK },
-        ProjectionExpression: "pk",
-        ConsistentRead: true,
-      }),
-    );
-    return meta ? restored : undefined;
-  }
-
-  /** The keys of every item of the thread (and the meta item's version and idempotency key). */
-  private keysOf(threadId: string): Promise<Item[]> {
-    return this.itemsOf(threadId, {
-      ProjectionExpression: "pk, sk, #version, idempotencyKey",
-      ExpressionAttributeNames: { "#version": "version" },
-    });
-  }
-
-  /** Every item of the thread, all pages, in sort key order (events, then `META`). */
-  private itemsOf(
-    threadId: string,
-    projection: Pick<QueryCommandInput, "ProjectionExpression" | "ExpressionAttributeNames"> = {},
-  ): Promise<Item[]> {
-    return this.queryAll({
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": threadPk(threadId) },
-      ...projection,
-    });
-  }
-
-  /** Every page of a consistent query of the table. */
-  private async queryAll(
-    query: Omit<QueryCommandInput, "TableName" | "ConsistentRead" | "ExclusiveStartKey">,
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          ...query,
-          TableName: this.tableName,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  /** The thread an idempotency key created; `undefined` when the key is not held (any more). */
-  private async threadOfKey(key: string, fingerprint?: string): Promise<Thread | undefined> {
-    const { Item: item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: idempotencyPk(key), sk: IDEMPOTENCY_SK },
-        ConsistentRead: true,
-      }),
-    );
-    if (typeof item?.threadId !== "string") return undefined;
-    // A key stored before fingerprints existed matches any request.
-    if (typeof item.fingerprint === "string" && fingerprint !== undefined) {
-      if (item.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
-    }
-    const thread = await this.load(item.threadId);
-    if (thread) return thread;
-    if (Number(item.expiresAt) <= this.nowSeconds()) {
-      throw new TwelveError(
-        `idempotency key ${key} belongs to thread ${item.threadId}, which has expired and is ` +
-          "being deleted: use a new key",
-      );
-    }
-    // Both were written in one transaction and expire together: this is damage, not a race.
-    throw new CorruptThreadError(
-      item.threadId,
-      META_SK,
-      `idempotency key ${key} names this thread, which does not exist`,
-    );
-  }
-
-  /** When an item counted from the event at `at` expires, in epoch seconds (DynamoDB TTL). */
-  private expiresAt(at: string): number {
-    return Math.floor(Date.parse(at) / 1000) + this.retentionSeconds;
-  }
-
-  private nowSeconds(): number {
-    return Math.floor(this.clock.now().getTime() / 1000);
+  dataLink(threadId: string, version: number): Promise<string | undefined> {
+    return dataLink(this.table, threadId, version);
   }
 }
