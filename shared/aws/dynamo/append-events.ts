@@ -12,18 +12,7 @@ import { cancellationCodes, transactWrite } from "./transactions.ts";
 /** An append writes the meta item and the events in one transaction of at most 100 items. */
 export const MAX_APPEND_EVENTS = 99;
 
-/**
- * Appends `events` if the stored thread is still at the version of `read` (its number of
- * events), in one transaction that writes the new event items and updates the meta item's
- * version, its status and `updatedAt` (from `head`, the head of `read` + `events`) and its
- * index keys. Nothing is read and nothing older is rewritten.
- * Throws `VersionConflictError` when another writer got there first, `TooManyEventsError`
- * beyond 99 events. No events: returns `read` without writing.
- *
- * @example
- * const result = await step(thread, deps);
- * const next = await store.append(thread, result.events, headAfter(result));
- */
+/** The events after `read`, in one transaction conditional on its version; the contract is `DynamoThreadStore.append`. */
 export async function appendEvents(
   table: StoreTable,
   read: Thread,
@@ -65,14 +54,7 @@ export async function appendEvents(
   return { ...rest, events: all };
 }
 
-/**
- * Keeps `message` in the thread's meta item (its `queued` list), without moving the version,
- * if the stored thread is still at the version of `read` with the messages `read.queued`
- * holds; else `VersionConflictError`. One `UpdateItem`; the next append removes the list.
- *
- * @example
- * const waiting = await store.queueMessage(thread, { message: "also staging", at });
- */
+/** `message` kept in the meta item beside the step in flight; the contract is `DynamoThreadStore.queueMessage`. */
 export async function queueMessage(
   table: StoreTable,
   read: Thread,

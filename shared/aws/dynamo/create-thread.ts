@@ -21,20 +21,7 @@ export const MAX_CREATE_EVENTS = 90;
 export const TRANSACTION_ITEMS = 100;
 const CREATE_ATTEMPTS = 4;
 
-/**
- * Writes a new thread with its meta item and, given a key, an idempotency item, in one
- * transaction. A thread of more than 90 events (a fork of a long thread) has its event items
- * written first, in transactions of 100, and the meta item last: until the meta item exists no
- * read or listing sees the thread, so it still appears whole or not at all (a crash in between
- * leaves event items nobody reads and no TTL removes, since event items carry no `expiresAt`;
- * a delete of that thread id removes them). A key seen before
- * returns the thread it created, with `created: false`, however many creates race; a thread id
- * that exists already is a `VersionConflictError` at version 0.
- *
- * @example
- * const head = deriveHead(launched.events);
- * const { thread, created } = await store.create({ thread: launched, head, idempotencyKey });
- */
+/** A new thread in one transaction, or the one its idempotency key made; the contract is `DynamoThreadStore.create`. */
 export async function createThread(
   table: StoreTable,
   { thread, head, idempotencyKey, fingerprint }: CreateThreadInput,

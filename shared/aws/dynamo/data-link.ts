@@ -5,15 +5,7 @@ import type { StoreTable } from "./store-table.ts";
 /** How long a link to an event's data object serves it (`dataLink`). */
 const DATA_LINK_SECONDS = 900;
 
-/**
- * A URL that serves the data of the event at `version` (1-based) straight from the payload
- * bucket for 15 minutes, when that event's data is stored there; `undefined` when it is held
- * in its item, or there is no such event. The HTTP API redirects to it (answers through Lambda
- * hold at most 6 MB).
- *
- * @example
- * const url = await store.dataLink(threadId, 4); // https://bucket.s3…/threads/…?X-Amz-…
- */
+/** A presigned link to an event's data object; the contract is `DynamoThreadStore.dataLink`. */
 export async function dataLink(
   table: StoreTable,
   threadId: string,

@@ -224,12 +224,7 @@ export class DynamoThreadStore implements ThreadStore {
    * appends too). `false` when there was no thread (any events and objects a crashed delete left
    * are removed then).
    *
-   * The meta item goes first, with the idempotency item, in one transaction conditional on the
-   * version read: from that moment the thread is gone for `load`, `list` and `readEvents`, an
-   * append fails its version condition, and the key is free. The events follow in transactions
-   * of at most 100 items. A crash in between leaves only event items nobody can reach (a retried
-   * delete removes them; they carry no TTL). Meta last would instead leave a readable thread
-   * with holes (a `CorruptThreadError`) that could still be appended to.
+   * The meta item goes first, so a crash in between leaves nothing readable (`delete-thread.ts`).
    *
    * @example
    * if (!(await store.delete(threadId))) throw new ThreadNotFoundError(threadId);

@@ -31,15 +31,7 @@ const summaryItem = z.object({
   updatedAt: z.string(),
 });
 
-/**
- * One page of the threads in `status` (of `agent`, if given), most recently updated first,
- * from an index (no scan). `next` is an opaque cursor for the following page; a cursor from
- * anywhere else throws `InvalidCursorError`. Listings are eventually consistent.
- *
- * @example
- * const page = await store.list({ status: "waiting_for_approval", limit: 20 });
- * if (page.next) await store.list({ status: "waiting_for_approval", cursor: page.next });
- */
+/** One page of a listing, from an index (no scan); the contract is `DynamoThreadStore.list`. */
 export async function listThreads(
   table: StoreTable,
   { status, agent, limit = DEFAULT_LIMIT, cursor }: ListThreadsQuery,
