@@ -1,7 +1,7 @@
+import type { SlackConfig } from "../shared/channels/slack/config.ts";
+import type { WebhookTarget } from "../shared/channels/webhook-channel.ts";
 import { ConfigError } from "../shared/core/errors.ts";
 import type { WebhookSource } from "./api/webhook-config.ts";
-import type { SlackConfig } from "./channels/slack/config.ts";
-import type { WebhookTarget } from "./notify/webhook-channel.ts";
 
 /** A setting that names an agent: where (`WEBHOOK_SOURCES.github.launch.agent`) and which. */
 export interface AgentReference {

@@ -14,7 +14,8 @@ import type { ConsoleAssets } from "../console/serve.ts";
 import { Guard } from "./guard.ts";
 import { errorResponse, HttpError, httpStatusOf, internalError } from "./http.ts";
 import { principalOf, scopeOfRequest } from "./principal.ts";
-import { matchRoute } from "./routes.ts";
+import { matchRoute } from "./router.ts";
+import { routes } from "./routes.ts";
 import type { WebhookOptions } from "./webhooks.ts";
 
 export interface ApiOptions {
@@ -46,7 +47,7 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
     try {
       const method = event.requestContext?.http?.method ?? "";
       const path = event.rawPath ?? "";
-      const match = matchRoute(method, path);
+      const match = matchRoute(routes, method, path);
       const keyName = apiKeys ? keyNameOf(event, apiKeys) : undefined;
       if (match.route.auth && apiKeys && keyName === undefined) {
         throw new HttpError(

@@ -1,28 +1,19 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
 import { contextOf } from "../../shared/core/context.ts";
 import { DEFAULT_PRICES, estimateCost } from "../../shared/core/cost.ts";
-import { ThreadNotFoundError } from "../../shared/core/errors.ts";
-import { type Actor, actor } from "../../shared/core/events.ts";
+import { actor } from "../../shared/core/events.ts";
 import { latestCompaction } from "../../shared/core/render.ts";
 import { deriveFailure, summarize } from "../../shared/core/thread.ts";
 import { requestTokens } from "../../shared/core/tokens.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
-import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
-import { emailPageDocs, showEmailPage, submitEmailPage } from "../channels/email/pages.ts";
-import {
-  handleSlackCommands,
-  handleSlackEvents,
-  handleSlackInteractions,
-} from "../channels/slack/http.ts";
-import { type ConsoleAssets, serveConsole } from "../console/serve.ts";
-import type { Guard } from "./guard.ts";
+import { serveConsole } from "../console/serve.ts";
+import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
 import { HttpError, json } from "./http.ts";
-import { openApiDocument, type RouteDocs } from "./openapi.ts";
+import { openApiDocument } from "./openapi.ts";
 import { header, parse, readBody } from "./request.ts";
 import {
   agentsAnswer,
@@ -35,6 +26,8 @@ import {
   threadListAnswer,
   threadStatusAnswer,
 } from "./responses.ts";
+import type { Route } from "./route.ts";
+import { checkedId, viaApi } from "./route-helpers.ts";
 import {
   cancelBody,
   forkBody,
@@ -47,7 +40,8 @@ import {
   responseBody,
   threadId,
 } from "./schemas.ts";
-import { VERBS, type Verb } from "./scopes.ts";
+import { VERBS } from "./scopes.ts";
+import { handleSlackCommands, handleSlackEvents, handleSlackInteractions } from "./slack/http.ts";
 import {
   cappedEvents,
   dataRoute,
@@ -55,41 +49,7 @@ import {
   eventsQuery,
   eventsRoute,
 } from "./thread-routes.ts";
-import { handleWebhook, type WebhookOptions } from "./webhooks.ts";
-
-export interface RouteContext {
-  deps: RuntimeDeps;
-  event: APIGatewayProxyEventV2;
-  /** Who sent the request (`principalOf`): the `by.principal` of the events it causes. */
-  principal: string;
-  /** What the request's key may do, and the checks that refuse the rest (403, or 404). */
-  guard: Guard;
-  params: Record<string, string>;
-  maxBodyBytes: number;
-  webhooks: WebhookOptions | undefined;
-  /** The web console's files; without them `/console` is a 404. */
-  consoleAssets: ConsoleAssets | undefined;
-}
-
-/** The `by` of what an API request causes. */
-const viaApi = (principal: string): Actor => ({ principal, via: "api" });
-
-interface Route {
-  method: string;
-  /** Path segments; `{name}` captures one segment. */
-  path: string;
-  auth: boolean;
-  /** The verb a key needs for the route: checked before the route reads anything. */
-  verb?: Verb;
-  /**
-   * In AWS, no authorizer, and why: the function verifies the request itself (signed webhooks),
-   * or the route serves public files (the console, whose API calls carry the key).
-   */
-  openAtGateway?: { reason: string };
-  handle(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2>;
-  /** What `GET /openapi.json` says of the route: its request schemas and its answers. */
-  docs?: RouteDocs;
-}
+import { handleWebhook } from "./webhooks.ts";
 
 const API_INFO = { title: "Twelve HTTP API", version: "1" };
 
@@ -623,67 +583,3 @@ export const routes: readonly Route[] = [
       json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
   },
 ];
-
-/** The route for a method and path: 404 for an unknown path, 405 for a known path's other methods. */
-export function matchRoute(
-  method: string,
-  path: string,
-): { route: Route; params: Record<string, string> } {
-  const segments = split(path);
-  const allowed: string[] = [];
-  for (const route of routes) {
-    const params = matchPath(split(route.path), segments);
-    if (!params) continue;
-    if (route.method === method) return { route, params };
-    allowed.push(route.method);
-  }
-  if (allowed.length > 0) {
-    throw new HttpError(
-      "method_not_allowed",
-      `${method} is not allowed on ${path}; use ${allowed.join(", ")}`,
-      {
-        allowed,
-      },
-    );
-  }
-  throw new HttpError("route_not_found", `no route for ${method} ${path}`);
-}
-
-function split(path: string): string[] {
-  return path.split("/").filter((segment) => segment !== "");
-}
-
-function matchPath(pattern: string[], segments: string[]): Record<string, string> | null {
-  const greedy = pattern.at(-1)?.endsWith("+}") === true;
-  if (greedy ? segments.length < pattern.length : pattern.length !== segments.length) return null;
-  const params: Record<string, string> = {};
-  for (const [i, part] of pattern.entries()) {
-    const segment = segments[i] as string;
-    if (greedy && i === pattern.length - 1) {
-      // `{name+}` takes the rest of the path, as API Gateway's greedy parameter does.
-      try {
-        params[part.slice(1, -2)] = segments.slice(i).map(decodeURIComponent).join("/");
-      } catch {
-        return null;
-      }
-    } else if (part.startsWith("{")) {
-      let value: string;
-      try {
-        value = decodeURIComponent(segment);
-      } catch {
-        return null;
-      }
-      params[part.slice(1, -1)] = value;
-    } else if (part !== segment) {
-      return null;
-    }
-  }
-  return params;
-}
-
-function checkedId(raw: string | undefined): string {
-  const result = threadId.safeParse(raw);
-  // An id this API could never have handed out names no thread: 404, like any unknown id.
-  if (!result.success) throw new ThreadNotFoundError(String(raw).slice(0, 128));
-  return result.data;
-}

@@ -1,10 +1,10 @@
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { emailChannelFromConfig, sesTransport } from "../channels/email/channel.ts";
-import { readEmailConfig } from "../channels/email/config.ts";
-import { slackChannelsFromEnv } from "../channels/slack/channel.ts";
+import { webhookChannels } from "../../shared/channels/channel.ts";
+import { emailChannelFromConfig, sesTransport } from "../../shared/channels/email/channel.ts";
+import { readEmailConfig } from "../../shared/channels/email/config.ts";
+import { slackChannelsFromEnv } from "../../shared/channels/slack/channel.ts";
 import { logger } from "../logger.ts";
 import { createNotifyHandler, type NotifyResult } from "../notify/app.ts";
-import { webhookChannels } from "../notify/channel.ts";
 import { notifyWebhooksFromEnv } from "../notify/config.ts";
 
 /**

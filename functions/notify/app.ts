@@ -1,6 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { Channel } from "./channel.ts";
-import { noticeOf } from "./notices.ts";
+import type { Channel } from "../../shared/channels/channel.ts";
+import { noticeOf } from "../../shared/channels/notices.ts";
 
 export type NotifyResult = { notified: number } | { ignored: string };
 

@@ -1,7 +1,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { isInfrastructureError } from "../../shared/aws/dynamo/retries.ts";
+import { isInfrastructureError } from "../../shared/aws/infrastructure-errors.ts";
 import { parseStepMessage } from "../../shared/aws/sqs/step-queue.ts";
 import { isRetryable } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";

@@ -1,7 +1,8 @@
 import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createThreadStore } from "../../functions/thread-store.ts";
-import { redriveDeadLetters } from "../../shared/aws/sqs/redrive.ts";
+import { sqsDeadLetterQueue } from "../../shared/aws/sqs/dead-letters.ts";
 import { SqsStepQueue } from "../../shared/aws/sqs/step-queue.ts";
+import { redriveDeadLetters } from "../../shared/runtime/redrive.ts";
 
 /**
  * `npm run redrive`: retries the threads whose steps went to the dead-letter queue.
@@ -39,8 +40,7 @@ try {
     clock: { now: () => new Date() },
   };
   const counts = await redriveDeadLetters({
-    client,
-    dlqUrl,
+    deadLetters: sqsDeadLetterQueue({ client, dlqUrl }),
     deps,
     log: (line) => console.log(line),
   });

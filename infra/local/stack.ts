@@ -12,18 +12,12 @@ import {
   type WebhookSource,
 } from "../../functions/api/webhook-config.ts";
 import { type ApiKeys, checkKeyAgents } from "../../functions/api-keys.ts";
-import { emailChannelFromConfig } from "../../functions/channels/email/channel.ts";
-import { readEmailConfig } from "../../functions/channels/email/config.ts";
-import { slackChannelsFromEnv } from "../../functions/channels/slack/channel.ts";
-import { slackConfig } from "../../functions/channels/slack/config.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
 import { readWorkerOptions } from "../../functions/handlers/worker.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
 import { createNotifyHandler } from "../../functions/notify/app.ts";
-import { type Channel, webhookChannels } from "../../functions/notify/channel.ts";
 import { readNotifyWebhooks } from "../../functions/notify/config.ts";
-import type { DeliveryOptions, WebhookTarget } from "../../functions/notify/webhook-channel.ts";
 import { stepLine } from "../../functions/observability/step-line.ts";
 import { createStepObserver } from "../../functions/observability/step-observer.ts";
 import { createRuntime } from "../../functions/runtime.ts";
@@ -41,6 +35,12 @@ import {
   ensureStepQueues,
   sendToDeadLetters,
 } from "../../shared/aws/sqs/queues.ts";
+import { type Channel, webhookChannels } from "../../shared/channels/channel.ts";
+import { emailChannelFromConfig } from "../../shared/channels/email/channel.ts";
+import { readEmailConfig } from "../../shared/channels/email/config.ts";
+import { slackChannelsFromEnv } from "../../shared/channels/slack/channel.ts";
+import { slackConfig } from "../../shared/channels/slack/config.ts";
+import type { DeliveryOptions, WebhookTarget } from "../../shared/channels/webhook-channel.ts";
 import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import { readOpenAIConfig } from "../../shared/llm/config.ts";

@@ -1,10 +1,11 @@
-import type { ContextHelpers } from "./context.ts";
 import { ConfigError } from "./errors.ts";
+import type { ThreadEvent } from "./events.ts";
 import { type IfRunning, ifRunningPolicies } from "./message.ts";
 import type { ModelRequest } from "./ports.ts";
+import { renderSystemPrompt, type SystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
 import { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
-import type { Tool } from "./tool.ts";
+import type { Tool, ToolSpec } from "./tool.ts";
 
 /** How a compaction is written: deterministic elision, or a summary by the model. */
 export const compactionMethods = ["elide", "model"] as const;
@@ -34,11 +35,33 @@ export interface AgentSchedule {
   message: string;
 }
 
+/**
+ * What an agent's own `context` function is handed: the default renderer and its parts
+ * (`contextOf` in context.ts fills it in from render.ts; declared here, with the agent's options,
+ * so the agent's definition imports neither).
+ */
+export interface ContextHelpers {
+  /** The default request: the system prompt and the thread as tagged blocks, compactions applied. */
+  render(thread: Thread): ModelRequest;
+  /** The thread's events as tagged blocks, the compaction in force applied. */
+  renderEvents(events: readonly ThreadEvent[], resultBudget: number): string;
+  /** A value as compact `key: value` lines. */
+  renderValue(value: unknown, indent?: string): string;
+  /** Text cut to a number of characters, with a marker. */
+  truncate(text: string, budget: number): string;
+  /** The agent's system prompt, rendered. */
+  systemPrompt: string;
+  /** The agent's tools as the model sees them. */
+  tools: ToolSpec[];
+  /** The agent's token counter (the one `contextBudget` is counted with). */
+  countTokens: TokenCounter;
+}
+
 export interface AgentOptions {
   /** Unique name: the `agent` of `POST /threads`. */
   name: string;
   /** The system prompt: a plain string, or a pure function of the agent's tools (factor 2). */
-  prompt: string | ((context: { tools: readonly Tool[] }) => string);
+  prompt: SystemPrompt;
   /** The handful of tools this agent may call (factor 10). */
   tools: readonly Tool[];
   /** Model calls allowed between two human inputs; past it the thread escalates. Default 20. */
@@ -220,7 +243,3 @@ export function fixedTokens(
   };
   return requestTokens(request, countTokens);
 }
-
-/** The agent's system prompt, rendered. */
-export const renderSystemPrompt = (agent: Pick<AgentOptions, "prompt" | "tools">): string =>
-  typeof agent.prompt === "string" ? agent.prompt : agent.prompt({ tools: agent.tools });

@@ -1,27 +1,8 @@
-import { type Agent, renderSystemPrompt } from "./agent.ts";
+import type { Agent } from "./agent.ts";
 import type { ModelRequest } from "./ports.ts";
 import { renderContext, renderEvents, renderValue, truncate } from "./render.ts";
+import { renderSystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
-import type { TokenCounter } from "./tokens.ts";
-import type { ToolSpec } from "./tool.ts";
-
-/** What an agent's own `context` function is handed: the default renderer and its parts. */
-export interface ContextHelpers {
-  /** The default request: the system prompt and the thread as tagged blocks, compactions applied. */
-  render(thread: Thread): ModelRequest;
-  /** The thread's events as tagged blocks, the compaction in force applied. */
-  renderEvents: typeof renderEvents;
-  /** A value as compact `key: value` lines. */
-  renderValue: typeof renderValue;
-  /** Text cut to a number of characters, with a marker. */
-  truncate: typeof truncate;
-  /** The agent's system prompt, rendered. */
-  systemPrompt: string;
-  /** The agent's tools as the model sees them. */
-  tools: ToolSpec[];
-  /** The agent's token counter (the one `contextBudget` is counted with). */
-  countTokens: TokenCounter;
-}
 
 /**
  * The request for the thread's next model call: the agent's own `context` function if it has

@@ -2,13 +2,13 @@ export {
   type Agent,
   type AgentOptions,
   type CompactionMethod,
+  type ContextHelpers,
   compactionMethods,
   defineAgent,
   type PrefetchCall,
-  renderSystemPrompt,
 } from "./agent.ts";
 export { cancel } from "./cancel.ts";
-export { type ContextHelpers, contextOf } from "./context.ts";
+export { contextOf } from "./context.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export { canonicalJson, hashArgs } from "./hash.ts";
@@ -24,6 +24,7 @@ export {
   truncate,
 } from "./render.ts";
 export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
+export { renderSystemPrompt, type SystemPrompt } from "./system-prompt.ts";
 export * from "./thread.ts";
 export { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
 export * from "./tool.ts";

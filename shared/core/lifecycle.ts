@@ -3,6 +3,7 @@ import { InvalidVersionError, NotPendingError, ThreadClosedError } from "./error
 import type { Actor, EventOf, ThreadEvent } from "./events.ts";
 import type { Clock } from "./ports.ts";
 import {
+  answerKindOf,
   deriveDanglingCall,
   derivePending,
   deriveStatus,
@@ -67,8 +68,9 @@ export function respond(thread: Thread, reply: HumanReply, clock: Clock, by?: Ac
         : `thread is not waiting on any call (call ${reply.callId} was answered or never asked)`,
     );
   }
+  const answer = answerKindOf[pending.kind];
   if ("approved" in reply) {
-    if (pending.kind !== "approval") {
+    if (answer !== "decision") {
       throw new NotPendingError(
         thread.id,
         reply.callId,
@@ -90,7 +92,7 @@ export function respond(thread: Thread, reply: HumanReply, clock: Clock, by?: Ac
       data: reply.comment !== undefined ? { ...data, comment: reply.comment } : data,
     };
   }
-  if (pending.kind === "approval") {
+  if (answer === "decision") {
     throw new NotPendingError(
       thread.id,
       reply.callId,

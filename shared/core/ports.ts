@@ -152,6 +152,19 @@ export interface StepQueue {
   enqueue(message: StepMessage): Promise<void>;
 }
 
+/**
+ * One message of the step queue's dead-letter queue: the step it carried, which `drop` deletes
+ * once handled, or a body that could not be read (left in the queue for a person).
+ */
+export type DeadLetter =
+  | { id: string; step: StepMessage; drop(): Promise<void> }
+  | { id: string; unreadable: string };
+
+/** The dead-letter queue of the step queue, drained a batch at a time (empty: drained). */
+export interface DeadLetterQueue {
+  receive(): Promise<readonly DeadLetter[]>;
+}
+
 /** Published when a thread starts waiting for a person, so any channel can notify them. */
 export interface ThreadWaitingNotice {
   /** Stable across re-publishes of the same pause: `<threadId>:<callId>`. */

@@ -1,6 +1,7 @@
-import { type Agent, renderSystemPrompt } from "./agent.ts";
+import type { Agent } from "./agent.ts";
 import type { EventOf, ThreadEvent } from "./events.ts";
 import type { ModelRequest } from "./ports.ts";
+import { renderSystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
 
 /**

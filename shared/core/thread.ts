@@ -51,6 +51,17 @@ export const statusWhilePending = {
   escalation: "waiting_for_human",
 } as const satisfies Record<PendingKind, Status>;
 
+/**
+ * How a person answers each kind of call: a decision on it (approve or reject, `approved`), or
+ * a response in words (`response`). A new kind must say which here, or nothing compiles.
+ */
+export const answerKindOf = {
+  approval: "decision",
+  human_input: "response",
+  escalation: "response",
+} as const satisfies Record<PendingKind, "decision" | "response">;
+export type AnswerKind = (typeof answerKindOf)[PendingKind];
+
 /** What a paused thread waits for; `null` when it waits for nothing. */
 export interface Pending {
   callId: string;

@@ -11,13 +11,13 @@ import {
   type Pending,
   type Status,
 } from "../core/thread.ts";
-import { MemoryThreadStore } from "../testing/memory-store.ts";
 import { agentMap } from "./agents.ts";
 import { cancelThread } from "./cancel-thread.ts";
 import { expireIfDue } from "./expire-approvals.ts";
 import { forkThread } from "./fork-thread.ts";
 import { randomIds } from "./ids.ts";
 import { launchThread } from "./launch-thread.ts";
+import { MemoryThreadStore } from "./memory-store.ts";
 import { messageThread } from "./message-thread.ts";
 import { processStep } from "./process-step.ts";
 import { respondToThread } from "./respond-to-thread.ts";

@@ -1,4 +1,5 @@
 /** `twelve-agents/testing`: what a user's tests need, and nothing of the project's own kit. */
+
+export { MemoryThreadStore } from "../runtime/memory-store.ts";
 export { steppingClock } from "./clock.ts";
-export { MemoryThreadStore } from "./memory-store.ts";
 export { call, invalid, ScriptedModel, type ScriptStep } from "./scripted-model.ts";

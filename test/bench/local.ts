@@ -8,9 +8,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { startLocalStack } from "../../infra/local/stack.ts";
+import { DynamoThreadStore } from "../../shared/aws/dynamo/dynamo-thread-store.ts";
 import { appendTransactItems } from "../../shared/aws/dynamo/items.ts";
 import { threadPk } from "../../shared/aws/dynamo/keys.ts";
-import { DynamoThreadStore } from "../../shared/aws/dynamo/thread-store.ts";
 import type { Model, ModelReply } from "../../shared/core/ports.ts";
 import { agents } from "../../shared/examples/agents.ts";
 import { percentile, type Result, round } from "./stats.ts";

@@ -8,8 +8,8 @@ import { renderContext } from "../../shared/core/render.ts";
 import { headAfter, step } from "../../shared/core/step.ts";
 import { deriveHead, type Thread } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/calculator/index.ts";
+import { MemoryThreadStore } from "../../shared/runtime/memory-store.ts";
 import { steppingClock } from "../../shared/testing/clock.ts";
-import { MemoryThreadStore } from "../../shared/testing/memory-store.ts";
 import { itemSize } from "./dynamo-size.ts";
 import { cpuSince } from "./stats.ts";
 

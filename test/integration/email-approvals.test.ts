@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailChannel, smtpTransport } from "../../functions/channels/email/channel.ts";
-import type { EmailConfig } from "../../functions/channels/email/config.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { emailChannel, smtpTransport } from "../../shared/channels/email/channel.ts";
+import type { EmailConfig } from "../../shared/channels/email/config.ts";
 import { type CapturedMail, closedPort, linkOf, startFakeSmtp } from "./email-fake-smtp.ts";
 import { client, startTestStack } from "./local-stack.ts";
 

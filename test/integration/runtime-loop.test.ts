@@ -5,12 +5,13 @@ import { logger } from "../../functions/logger.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
 import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
-import { redriveDeadLetters } from "../../shared/aws/sqs/redrive.ts";
+import { sqsDeadLetterQueue } from "../../shared/aws/sqs/dead-letters.ts";
 import { TwelveError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { Model, StepQueue } from "../../shared/core/ports.ts";
 import { deriveHead } from "../../shared/core/thread.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
+import { redriveDeadLetters } from "../../shared/runtime/redrive.ts";
 import { call, invalid, ScriptedModel } from "../../shared/testing/index.ts";
 import { client, startTestStack } from "./local-stack.ts";
 
@@ -419,8 +420,7 @@ describe("poison step messages", () => {
     const deadline = Date.now() + 10_000;
     while (counts.retried === 0 && Date.now() < deadline) {
       counts = await redriveDeadLetters({
-        client: sqs,
-        dlqUrl: stack.dlqUrl,
+        deadLetters: sqsDeadLetterQueue({ client: sqs, dlqUrl: stack.dlqUrl }),
         deps: stack.deps,
         log: () => {},
       });

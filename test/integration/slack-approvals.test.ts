@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { slackChannel } from "../../functions/channels/slack/channel.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { slackChannel } from "../../shared/channels/slack/channel.ts";
 import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
 import {
   eventually,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { slackChannel } from "../../functions/channels/slack/channel.ts";
-import type { Notice } from "../../functions/notify/notices.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import type { Notice } from "../../shared/channels/notices.ts";
+import { slackChannel } from "../../shared/channels/slack/channel.ts";
 import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
 import {
   eventually,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { signSlack } from "../../functions/channels/slack/signature.ts";
+import { signSlack } from "../../functions/api/slack/signature.ts";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export const TOKEN = "xoxb-test-token";

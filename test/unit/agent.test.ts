@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { defineAgent, renderSystemPrompt } from "../../shared/core/agent.ts";
+import { defineAgent } from "../../shared/core/agent.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { doneForNow, requestMoreInformation } from "../../shared/core/human-tools.ts";
+import { renderSystemPrompt } from "../../shared/core/system-prompt.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 

@@ -7,10 +7,10 @@ import {
   type MailTransport,
   type OutgoingMail,
   sesTransport,
-} from "../../functions/channels/email/channel.ts";
-import type { EmailConfig } from "../../functions/channels/email/config.ts";
-import { verifyLink } from "../../functions/channels/email/links.ts";
-import type { Notice } from "../../functions/notify/notices.ts";
+} from "../../shared/channels/email/channel.ts";
+import type { EmailConfig } from "../../shared/channels/email/config.ts";
+import { verifyLink } from "../../shared/channels/email/links.ts";
+import type { Notice } from "../../shared/channels/notices.ts";
 import { hashArgs } from "../../shared/core/hash.ts";
 
 const config: EmailConfig = {

@@ -3,7 +3,7 @@ import {
   approversOf,
   emailLinkSecret,
   readEmailConfig,
-} from "../../functions/channels/email/config.ts";
+} from "../../shared/channels/email/config.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 const base = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type LinkClaims, signLink, verifyLink } from "../../functions/channels/email/links.ts";
+import { type LinkClaims, signLink, verifyLink } from "../../shared/channels/email/links.ts";
 import { hashArgs } from "../../shared/core/hash.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef";

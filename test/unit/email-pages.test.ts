@@ -1,11 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { showEmailPage, submitEmailPage } from "../../functions/api/email/pages.ts";
 import { Guard } from "../../functions/api/guard.ts";
-import type { RouteContext } from "../../functions/api/routes.ts";
+import type { RouteContext } from "../../functions/api/route.ts";
 import { FULL_SCOPE } from "../../functions/api/scopes.ts";
-import { signLink } from "../../functions/channels/email/links.ts";
-import { showEmailPage, submitEmailPage } from "../../functions/channels/email/pages.ts";
+import { signLink } from "../../shared/channels/email/links.ts";
 import { hashArgs } from "../../shared/core/hash.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import { deriveHead } from "../../shared/core/thread.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { noticeOf } from "../../functions/notify/notices.ts";
+import { noticeOf } from "../../shared/channels/notices.ts";
 
 const detail = {
   id: "thr_1:call_4",

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { DynamoThreadStore } from "../../shared/aws/dynamo/dynamo-thread-store.ts";
 import { EventTooLargeError } from "../../shared/aws/dynamo/errors.ts";
 import { appendTransactItems, eventItem, readEvent } from "../../shared/aws/dynamo/items.ts";
 import {
@@ -11,7 +12,6 @@ import {
   restorePayloads,
   writeObjects,
 } from "../../shared/aws/dynamo/payloads.ts";
-import { DynamoThreadStore } from "../../shared/aws/dynamo/thread-store.ts";
 import type { PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";

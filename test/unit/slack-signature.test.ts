@@ -1,15 +1,15 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RouteContext } from "../../functions/api/routes.ts";
-import { readSlackConfig, slackSettingsOfSecret } from "../../functions/channels/slack/config.ts";
-import { handleSlackEvents, handleSlackInteractions } from "../../functions/channels/slack/http.ts";
+import type { RouteContext } from "../../functions/api/route.ts";
+import { handleSlackEvents, handleSlackInteractions } from "../../functions/api/slack/http.ts";
+import { signSlack, verifySlackSignature } from "../../functions/api/slack/signature.ts";
+import { readSlackConfig, slackSettingsOfSecret } from "../../shared/channels/slack/config.ts";
 import {
   consoleLink,
   decidedMessage,
   endedMessage,
   waitingMessage,
-} from "../../functions/channels/slack/messages.ts";
-import { signSlack, verifySlackSignature } from "../../functions/channels/slack/signature.ts";
+} from "../../shared/channels/slack/messages.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 
 // Slack's documented example: docs.slack.dev, "Verifying requests from Slack".

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CorruptThreadError } from "../../shared/aws/dynamo/errors.ts";
 import { readEvent, SCHEMA_VERSION } from "../../shared/aws/dynamo/items.ts";
-import { upcast, upcasters, usageTokensRenamed } from "../../shared/aws/dynamo/upcasters.ts";
+import { upcast, upcasters, usageTokensRenamed } from "../../shared/core/upcasters.ts";
 
 const at = "2026-01-05T09:00:00.000Z";
 const v1Call = {

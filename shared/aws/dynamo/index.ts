@@ -1,3 +1,9 @@
+export {
+  DynamoThreadStore,
+  type DynamoThreadStoreOptions,
+  MAX_APPEND_EVENTS,
+  MAX_CREATE_EVENTS,
+} from "./dynamo-thread-store.ts";
 export { CorruptThreadError, EventTooLargeError, TooManyEventsError } from "./errors.ts";
 export {
   DEFAULT_PAYLOAD_THRESHOLD_BYTES,
@@ -17,9 +23,3 @@ export {
   threadKeySchema,
   threadTable,
 } from "./table.ts";
-export {
-  DynamoThreadStore,
-  type DynamoThreadStoreOptions,
-  MAX_APPEND_EVENTS,
-  MAX_CREATE_EVENTS,
-} from "./thread-store.ts";

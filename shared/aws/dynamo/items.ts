@@ -2,18 +2,19 @@ import type { TransactWriteCommandInput, UpdateCommandInput } from "@aws-sdk/lib
 import * as z from "zod";
 import { actor, type ThreadEvent, threadEvent } from "../../core/events.ts";
 import type { Status, Thread, ThreadHead, WaitingMessage } from "../../core/thread.ts";
+import { EVENT_SCHEMA_VERSION, upcast } from "../../core/upcasters.ts";
 import { CorruptThreadError } from "./errors.ts";
 import { fromStoredData, plainNumbers, type StoredData, toStoredData } from "./event-data.ts";
 import { EVENT_PREFIX, eventSk, indexKeys, META_SK, threadPk } from "./keys.ts";
-import { upcast } from "./upcasters.ts";
 
 /**
- * The version of what the store writes: the item layout and the shape of the events. The meta
+ * The version of what the store writes: the item layout and the shape of the events, one number
+ * (the events' shape is the core's `EVENT_SCHEMA_VERSION`; a layout change bumps it too). The meta
  * item carries the version its thread was created at, and every event item (from version 2 on)
  * the version it was written at, so a thread holds events of several versions when a newer
  * writer appends to an older thread; each event is read by its own item's version (an event item
  * without one is version 1). Bump it when a shape changes, with an upcaster for the step
- * (`upcasters.ts`) and a newly recorded corpus (`test/fixtures/thread-items/`).
+ * (shared/core/upcasters.ts) and a newly recorded corpus (`test/fixtures/thread-items/`).
  *
  * - 1: the first layout.
  * - 2: token usage is `{ inputTokens, outputTokens }` (was `{ promptTokens, completionTokens }`);
@@ -29,7 +30,7 @@ import { upcast } from "./upcasters.ts";
  * an item without it holds none, and code from before it ignores it (a message queued while
  * such code still appends is delivered by the next append of this code, late but not lost).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = EVENT_SCHEMA_VERSION;
 
 /** A raw item as the document client returns it. */
 export type Item = Record<string, unknown>;

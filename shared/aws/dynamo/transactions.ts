@@ -4,7 +4,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { TRANSIENT_CANCELLATIONS } from "./retries.ts";
+import { TRANSIENT_CANCELLATIONS } from "../infrastructure-errors.ts";
 
 /**
  * The per-item outcome of a cancelled transaction, in the order of its items (`None`,

@@ -30,11 +30,11 @@ import {
 import { cancelThread } from "../../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { launchThread } from "../../../shared/runtime/launch-thread.ts";
+import { MemoryThreadStore } from "../../../shared/runtime/memory-store.ts";
 import { messageThread } from "../../../shared/runtime/message-thread.ts";
 import { processStep, type StepOutcome } from "../../../shared/runtime/process-step.ts";
 import { reconcile } from "../../../shared/runtime/reconcile.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
-import { MemoryThreadStore } from "../../../shared/testing/memory-store.ts";
 import {
   type CrashPoint,
   type CrashSite,

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SESTransportOptions } from "nodemailer";
-import { explained } from "../../../shared/config/peers.ts";
-import { ConfigError } from "../../../shared/core/errors.ts";
-import { hashArgs } from "../../../shared/core/hash.ts";
-import type { ThreadWaitingNotice } from "../../../shared/core/ports.ts";
-import type { Channel } from "../../notify/channel.ts";
-import type { Notice } from "../../notify/notices.ts";
+import { explained } from "../../config/peers.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { hashArgs } from "../../core/hash.ts";
+import type { ThreadWaitingNotice } from "../../core/ports.ts";
+import type { Channel } from "../channel.ts";
+import type { Notice } from "../notices.ts";
 import { approversOf, type EmailConfig } from "./config.ts";
-import { signLink } from "./links.ts";
+import { linkKindOf, signLink } from "./links.ts";
 import { endedMail, pageUrl, requestMail } from "./message.ts";
 
 /** One email to send: what nodemailer's `sendMail` takes, as much of it as this channel uses. */
@@ -105,7 +105,7 @@ export function emailChannel(
   const pauseMail = (data: ThreadWaitingNotice, recipient: string) => {
     const expiresAt = Math.floor(now().getTime() / 1000) + config.linkTtlSeconds;
     const token = signLink(config.linkSecret, {
-      kind: data.status === "waiting_for_approval" ? "approval" : "question",
+      kind: linkKindOf[data.kind],
       threadId: data.threadId,
       callId: data.callId,
       argsHash: hashArgs(data.args),

@@ -1,7 +1,7 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
-import { jsonSetting, readEnv } from "../../../shared/config/read-env.ts";
-import { ConfigError } from "../../../shared/core/errors.ts";
+import { jsonSetting, readEnv } from "../../config/read-env.ts";
+import { ConfigError } from "../../core/errors.ts";
 
 /** Slack's settings, as the environment gives them. */
 export interface SlackConfig {

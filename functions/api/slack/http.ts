@@ -1,9 +1,9 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { HttpError } from "../../api/http.ts";
-import { bodyText, header } from "../../api/request.ts";
-import type { RouteContext } from "../../api/routes.ts";
+import { type SlackConfig, slackConfig } from "../../../shared/channels/slack/config.ts";
+import { HttpError } from "../http.ts";
+import { bodyText, header } from "../request.ts";
+import type { RouteContext } from "../route.ts";
 import { handleCommand } from "./commands.ts";
-import { type SlackConfig, slackConfig } from "./config.ts";
 import { handleEvent } from "./events.ts";
 import { handleInteraction } from "./interactions.ts";
 import { verifySlackSignature } from "./signature.ts";

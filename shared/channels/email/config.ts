@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { readEnv } from "../../../shared/config/read-env.ts";
+import { readEnv } from "../../config/read-env.ts";
 
 /** Who is asked, by agent: `"*"` is every agent without a list of its own. */
 export type Approvers = Readonly<Record<string, readonly string[]>>;

@@ -1,5 +1,5 @@
-import { HttpError } from "../../api/http.ts";
-import { launchBody } from "../../api/schemas.ts";
+import { HttpError } from "../http.ts";
+import { launchBody } from "../schemas.ts";
 
 /**
  * The longest Slack id taken (team, channel, user, trigger, event, message `ts`, callback, action

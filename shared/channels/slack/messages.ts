@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView } from "@slack/web-api";
-import { hashArgs } from "../../../shared/core/hash.ts";
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+import { hashArgs } from "../../core/hash.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
+import { type AnswerKind, answerKindOf } from "../../core/thread.ts";
 
 /** The `metadata.event_type` of a message that asks for an approval or an answer. */
 export const SLACK_EVENT_TYPE = "twelve_thread_waiting";
@@ -93,13 +94,23 @@ function wordingOf(notice: ThreadWaitingNotice): { title: string; text: string }
   return wording[notice.kind];
 }
 
+/** The buttons of a pause's message, by how the call is answered. */
+const buttonsFor = {
+  decision: (value: string) => [
+    button("Approve", ACTIONS.approve, value, "primary"),
+    button("Reject", ACTIONS.reject, value, "danger"),
+  ],
+  response: (value: string) => [button("Reply", ACTIONS.reply, value, "primary")],
+} satisfies Record<AnswerKind, (value: string) => Button[]>;
+
 /**
  * The message a pause posts: the thread, the tool, its arguments, the console's link, and
  * Approve / Reject (an approval) or Reply (a question). Its metadata and buttons name the thread
  * and the call, so nothing needs storing to map the message back.
  */
 export function waitingMessage(notice: ThreadWaitingNotice) {
-  const approval = notice.kind === "approval";
+  const answer = answerKindOf[notice.kind];
+  const approval = answer === "decision";
   const ref: CallRef = {
     t: notice.threadId,
     c: notice.callId,
@@ -113,12 +124,7 @@ export function waitingMessage(notice: ThreadWaitingNotice) {
   const actions: ActionsBlock = {
     type: "actions",
     block_id: "twelve_actions",
-    elements: approval
-      ? [
-          button("Approve", ACTIONS.approve, value, "primary"),
-          button("Reject", ACTIONS.reject, value, "danger"),
-        ]
-      : [button("Reply", ACTIONS.reply, value, "primary")],
+    elements: buttonsFor[answer](value),
   };
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: title } },

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { SlackConfig } from "../../../shared/channels/slack/config.ts";
+import { consoleLink } from "../../../shared/channels/slack/messages.ts";
 import { TwelveError } from "../../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { launchThread } from "../../../shared/runtime/launch-thread.ts";
-import { json } from "../../api/http.ts";
-import type { SlackConfig } from "./config.ts";
+import { json } from "../http.ts";
 import { checkSlackIds, tooLong } from "./ids.ts";
-import { consoleLink } from "./messages.ts";
 
 /** An answer only the person who typed the command sees. */
 const ephemeral = (text: string): APIGatewayProxyStructuredResultV2 =>

@@ -1,7 +1,7 @@
 import * as z from "zod";
-import { escalationReasons } from "../../shared/core/events.ts";
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../shared/core/ports.ts";
-import { type PendingKind, pendingKinds } from "../../shared/core/thread.ts";
+import { escalationReasons } from "../core/events.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../core/ports.ts";
+import { type PendingKind, pendingKinds } from "../core/thread.ts";
 
 /** What the channels hear of: a thread that waits for a person, or one that ended. */
 export const noticeTypes = ["thread.waiting", "thread.done", "thread.failed"] as const;

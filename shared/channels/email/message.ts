@@ -1,4 +1,5 @@
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../../shared/core/ports.ts";
+import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
+import { answerKindOf } from "../../core/thread.ts";
 import { escapeHtml, prettyArgs } from "./html.ts";
 
 /** The path of the pages a link opens (the confirm page of an approval, the reply page of a question). */
@@ -51,11 +52,12 @@ export function requestMail(
   url: string,
   expiresAt: Date,
 ): RequestMail {
-  const approval = notice.kind === "approval";
+  // A call answered in words shows what the agent (or the runtime) asked.
+  const asked = answerKindOf[notice.kind] === "response" ? notice.message : undefined;
   const args = prettyArgs(notice.args);
   const until = expiresAt.toISOString();
   const { subject, ask, action, label } = wordingOf(notice);
-  const question = !approval && notice.message ? [`${label}: ${notice.message}`, ""] : [];
+  const question = asked ? [`${label}: ${asked}`, ""] : [];
   const text = [
     ask,
     "",
@@ -73,7 +75,7 @@ export function requestMail(
   const html = [
     "<!doctype html><html><body>",
     `<p>${escapeHtml(ask)}</p>`,
-    !approval && notice.message ? `<p><strong>${escapeHtml(notice.message)}</strong></p>` : "",
+    asked ? `<p><strong>${escapeHtml(asked)}</strong></p>` : "",
     `<p>Call: <code>${escapeHtml(notice.tool)}</code></p>`,
     `<pre>${escapeHtml(args)}</pre>`,
     `<p><a href="${escapeHtml(url)}">${escapeHtml(action)}</a> (the link is yours alone; it holds until ${escapeHtml(until)}).</p>`,

@@ -1,8 +1,16 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import * as z from "zod";
+import type { PendingKind } from "../../core/thread.ts";
 
 /** What a link lets its recipient do: decide an approval, or answer a question. */
 export type LinkKind = "approval" | "question";
+
+/** The link an email gives for each kind of call: an approval's, or a question's (answered in words). */
+export const linkKindOf = {
+  approval: "approval",
+  human_input: "question",
+  escalation: "question",
+} as const satisfies Record<PendingKind, LinkKind>;
 
 /** What a link is signed over: which call of which thread, shown with which arguments, to whom, until when. */
 export interface LinkClaims {

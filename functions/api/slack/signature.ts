@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
-import { HttpError } from "../../api/http.ts";
 import { secretsEqual } from "../../secrets.ts";
+import { HttpError } from "../http.ts";
 
 /** How far a request's timestamp may be from our clock (Slack's advice: 5 minutes). */
 export const SLACK_WINDOW_SECONDS = 300;

@@ -1,18 +1,24 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
+import { emailLinkSecret } from "../../../shared/channels/email/config.ts";
+import { escapeHtml, prettyArgs } from "../../../shared/channels/email/html.ts";
+import { type LinkClaims, linkKindOf, verifyLink } from "../../../shared/channels/email/links.ts";
 import { NotPendingError, ThreadClosedError } from "../../../shared/core/errors.ts";
 import { hashArgs } from "../../../shared/core/hash.ts";
-import { derivePending, type Pending } from "../../../shared/core/thread.ts";
+import {
+  type AnswerKind,
+  answerKindOf,
+  derivePending,
+  type Pending,
+  type PendingKind,
+} from "../../../shared/core/thread.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
-import { HttpError } from "../../api/http.ts";
-import type { RouteDocs } from "../../api/openapi.ts";
-import { bodyText } from "../../api/request.ts";
-import type { RouteContext } from "../../api/routes.ts";
 import { consoleHeaders } from "../../console/serve.ts";
-import { emailLinkSecret } from "./config.ts";
-import { escapeHtml, prettyArgs } from "./html.ts";
-import { type LinkClaims, verifyLink } from "./links.ts";
+import { HttpError } from "../http.ts";
+import type { RouteDocs } from "../openapi.ts";
+import { bodyText } from "../request.ts";
+import type { RouteContext } from "../route.ts";
 
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}" +
@@ -87,10 +93,7 @@ async function open({ deps, event }: RouteContext): Promise<Opened | Refusal> {
   const thread = await deps.store.load(claims.threadId);
   if (!thread) return { refused: refused(404, "Not found", "The thread no longer exists.") };
   const pending = derivePending(thread.events);
-  const shown =
-    pending?.kind === "approval" ? pending.argsHash : pending ? hashArgs(pending.args) : "";
-  const kind = pending?.kind === "approval" ? "approval" : "question";
-  if (!pending || pending.callId !== claims.callId || kind !== claims.kind) {
+  if (!pending || pending.callId !== claims.callId || linkKindOf[pending.kind] !== claims.kind) {
     return {
       refused: refused(
         409,
@@ -99,7 +102,7 @@ async function open({ deps, event }: RouteContext): Promise<Opened | Refusal> {
       ),
     };
   }
-  if (shown !== claims.argsHash) {
+  if (shownHash[answerKindOf[pending.kind]](pending) !== claims.argsHash) {
     return {
       refused: refused(
         409,
@@ -111,10 +114,23 @@ async function open({ deps, event }: RouteContext): Promise<Opened | Refusal> {
   return { claims, pending, agent: thread.agent, token };
 }
 
+/** The hash of the arguments the email showed: an approval's own, or the asked call's. */
+const shownHash = {
+  decision: (pending: Pending) => pending.argsHash ?? "",
+  response: (pending: Pending) => hashArgs(pending.args),
+} satisfies Record<AnswerKind, (pending: Pending) => string>;
+
+/** The title of a call's page. */
+const pageTitle = {
+  approval: (tool: string) => `Approve ${tool}?`,
+  human_input: () => "A question for you",
+  escalation: () => "An escalation for an operator",
+} satisfies Record<PendingKind, (tool: string) => string>;
+
 const callHtml = ({ claims, pending, agent }: Opened) =>
   [
     `<p>Agent <code>${escapeHtml(agent)}</code>, thread <code>${escapeHtml(claims.threadId)}</code></p>`,
-    pending.kind !== "approval" && pending.message
+    answerKindOf[pending.kind] === "response" && pending.message
       ? `<p><strong>${escapeHtml(pending.message)}</strong></p>`
       : "",
     `<p>Call: <code>${escapeHtml(pending.tool)}</code></p>`,
@@ -127,10 +143,11 @@ const action = (token: string) => `?t=${encodeURIComponent(token)}`;
 
 function formPage(opened: Opened): APIGatewayProxyStructuredResultV2 {
   const target = escapeHtml(action(opened.token));
-  if (opened.pending.kind === "approval") {
+  const title = pageTitle[opened.pending.kind](opened.pending.tool);
+  if (answerKindOf[opened.pending.kind] === "decision") {
     return page(
       200,
-      `Approve ${opened.pending.tool}?`,
+      title,
       [
         callHtml(opened),
         `<form method="post" action="${target}">`,
@@ -144,7 +161,7 @@ function formPage(opened: Opened): APIGatewayProxyStructuredResultV2 {
   }
   return page(
     200,
-    opened.pending.kind === "escalation" ? "An escalation for an operator" : "A question for you",
+    title,
     [
       callHtml(opened),
       `<form method="post" action="${target}">`,
@@ -180,7 +197,7 @@ export async function submitEmailPage(context: RouteContext) {
       throw error;
     }
     const by = { principal: claims.recipient, via: "email" };
-    if (opened.pending.kind === "approval") {
+    if (answerKindOf[opened.pending.kind] === "decision") {
       const decision = form.get("decision");
       if (decision !== "approve" && decision !== "reject") {
         return refused(400, "Not sent", "Choose Approve or Reject.");

@@ -1,15 +1,15 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
+import { slackClient } from "../../../shared/channels/slack/client.ts";
+import type { SlackConfig } from "../../../shared/channels/slack/config.ts";
+import { SLACK_EVENT_TYPE } from "../../../shared/channels/slack/messages.ts";
 import { ApprovalPendingError, TwelveError } from "../../../shared/core/errors.ts";
 import type { Actor } from "../../../shared/core/events.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { launchThread } from "../../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../../shared/runtime/message-thread.ts";
-import { json } from "../../api/http.ts";
-import { slackClient } from "./client.ts";
-import type { SlackConfig } from "./config.ts";
+import { json } from "../http.ts";
 import { checkSlackIds, tooLong } from "./ids.ts";
-import { SLACK_EVENT_TYPE } from "./messages.ts";
 
 /** The `metadata.event_type` of the reply that says a mention started a thread. */
 export const SLACK_STARTED_TYPE = "twelve_thread_started";

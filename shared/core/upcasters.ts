@@ -1,13 +1,23 @@
 /**
  * Upcasters: how an event stored at an older schema version becomes an event of today's shape.
  * Each is a pure function for one version step (`N` to `N + 1`) on the stored event as plain
- * JSON (`type`, `at`, `by`, `data`); `upcast` applies the steps from the item's version up to
- * `SCHEMA_VERSION` on load, before the event schema validates the result. Stored items are never
- * rewritten: an old thread stays old on disk and reads as new.
+ * JSON (`type`, `at`, `by`, `data`); a store applies the steps from the version an event was
+ * stored at up to `EVENT_SCHEMA_VERSION` on load (`upcast`), before the event schema validates
+ * the result. Stored events are never rewritten: an old thread stays old on disk and reads as new.
  *
- * To change the shape of an event: bump `SCHEMA_VERSION` (`items.ts`), add the step from the
- * previous version here, and record the new version of the corpus (`test/fixtures/thread-items/`).
+ * To change the shape of an event: bump `EVENT_SCHEMA_VERSION`, add the step from the previous
+ * version here, and record the new version of the corpus (`test/fixtures/thread-items/`).
  */
+
+/**
+ * The version of the events' shape (events.ts). Every store records the version each event was
+ * written at and reads it back through the upcasters; the DynamoDB store's items carry it as
+ * `schemaVersion` (items.ts), which also versions their layout.
+ *
+ * - 1: the first shape.
+ * - 2: token usage is `{ inputTokens, outputTokens }` (was `{ promptTokens, completionTokens }`).
+ */
+export const EVENT_SCHEMA_VERSION = 2;
 
 /** An event as stored, before validation: what an upcaster takes and returns. */
 export interface StoredEvent {
@@ -50,7 +60,7 @@ export const upcasters: Readonly<Record<number, Upcaster>> = {
  * missing (a version this code does not know how to read).
  *
  * @example
- * upcast(raw, 1, SCHEMA_VERSION);
+ * upcast(raw, 1, EVENT_SCHEMA_VERSION);
  */
 export function upcast(event: StoredEvent, from: number, to: number): StoredEvent {
   let current = event;

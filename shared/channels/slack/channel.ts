@@ -1,4 +1,4 @@
-import type { Channel } from "../../notify/channel.ts";
+import type { Channel } from "../channel.ts";
 import { slackClient } from "./client.ts";
 import { channelFor, type SlackConfig, slackConfig } from "./config.ts";
 import { endedMessage, SLACK_ENDED_TYPE, SLACK_EVENT_TYPE, waitingMessage } from "./messages.ts";

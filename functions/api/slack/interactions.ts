@@ -1,20 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
-import {
-  NotPendingError,
-  ThreadClosedError,
-  ThreadNotFoundError,
-} from "../../../shared/core/errors.ts";
-import type { Actor } from "../../../shared/core/events.ts";
-import type { HumanReply } from "../../../shared/core/lifecycle.ts";
-import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
-import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
-import { HttpError, json } from "../../api/http.ts";
-import { threadId } from "../../api/schemas.ts";
-import { logger } from "../../logger.ts";
-import { slackClient } from "./client.ts";
-import type { SlackConfig } from "./config.ts";
-import { checkSlackIds, SLACK_ID_MAX } from "./ids.ts";
+import { slackClient } from "../../../shared/channels/slack/client.ts";
+import type { SlackConfig } from "../../../shared/channels/slack/config.ts";
 import {
   ACTIONS,
   type CallRef,
@@ -24,7 +11,20 @@ import {
   type ModalRef,
   type Outcome,
   VIEWS,
-} from "./messages.ts";
+} from "../../../shared/channels/slack/messages.ts";
+import {
+  NotPendingError,
+  ThreadClosedError,
+  ThreadNotFoundError,
+} from "../../../shared/core/errors.ts";
+import type { Actor } from "../../../shared/core/events.ts";
+import type { HumanReply } from "../../../shared/core/lifecycle.ts";
+import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
+import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
+import { logger } from "../../logger.ts";
+import { HttpError, json } from "../http.ts";
+import { threadId } from "../schemas.ts";
+import { checkSlackIds, SLACK_ID_MAX } from "./ids.ts";
 
 // The shapes this app writes (thread ids as the API hands them out): nothing longer is its own.
 const callRef = z.object({
