@@ -1,6 +1,8 @@
 import { Duration, type RemovalPolicy, Token, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  ApiMapping,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -13,6 +15,7 @@ import {
   HttpLambdaResponseType,
 } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { ICertificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -39,6 +42,19 @@ export interface ThreadsApiProps {
   authorizer: IFunction | { jwt: JwtAuth };
   /** Of the access log group. */
   removalPolicy: RemovalPolicy;
+  /** Serve the API at `https://<name>/` too (see `ApiDomain`). */
+  domain?: ApiDomain;
+}
+
+/**
+ * A custom domain for the HTTP API: the name and an ACM certificate for it in the stack's region.
+ * The API is mapped at the domain's root; point a DNS record (a Route 53 alias, or a CNAME) at the
+ * `domainName`'s `regionalDomainName`.
+ */
+export interface ApiDomain {
+  /** The host name, e.g. `agents.example.com`. */
+  name: string;
+  certificate: ICertificate;
 }
 
 /** Requests per second (and burst) the `$default` stage lets through, across all callers. */
@@ -59,6 +75,8 @@ export class ThreadsApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  /** The custom domain, when `domain` is given: its `regionalDomainName` is the DNS target. */
+  readonly domainName: DomainName | undefined;
 
   constructor(scope: Construct, id: string, props: ThreadsApiProps) {
     super(scope, id);
@@ -101,6 +119,7 @@ export class ThreadsApi extends Construct {
         ),
       },
     });
+    this.domainName = props.domain ? this.mapDomain(props.domain) : undefined;
     const integration = new HttpLambdaIntegration("Handler", props.handler);
     for (const route of routes) {
       const added = this.api.addRoutes({
@@ -121,9 +140,21 @@ export class ThreadsApi extends Construct {
     }
   }
 
-  /** The API's base URL, `https://<id>.execute-api.<region>.amazonaws.com/`. */
+  /**
+   * The API's base URL: `https://<domain>/` with a custom domain, else
+   * `https://<id>.execute-api.<region>.amazonaws.com/`.
+   */
   get url(): string {
-    return this.stage.url;
+    return this.domainName ? `https://${this.domainName.name}/` : this.stage.url;
+  }
+
+  private mapDomain(domain: ApiDomain): DomainName {
+    const domainName = new DomainName(this, "Domain", {
+      domainName: domain.name,
+      certificate: domain.certificate,
+    });
+    new ApiMapping(this, "DomainMapping", { api: this.api, domainName, stage: this.stage });
+    return domainName;
   }
 }
 
