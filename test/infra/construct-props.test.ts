@@ -144,9 +144,11 @@ describe("Construct: TwelveRuntime in a product's stack", () => {
       const { template } = inVpc();
       const { id, fn } = functionOf(template, "worker");
       const role = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-      const [policyId, policy] = resourcesOf(template, "AWS::IAM::Policy").find(([, p]) =>
+      const found = resourcesOf(template, "AWS::IAM::Policy").find(([, p]) =>
         JSON.stringify(p.Properties.Roles).includes(`"${role}"`),
-      ) ?? ["", { Properties: {} }];
+      );
+      if (!found) throw new Error("the worker's role has no policy");
+      const [policyId, policy] = found;
       expect(policy.Properties.PolicyDocument).toEqual(
         expect.objectContaining({
           Statement: expect.arrayContaining([
