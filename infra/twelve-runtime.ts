@@ -24,6 +24,7 @@ import { functionFactory } from "./constructs/function-factory.ts";
 import {
   type FunctionsSettings,
   resolveFunctionSettings,
+  sqsMaxConcurrency,
   visibilityFor,
   WORKER_TIMEOUT,
 } from "./constructs/function-settings.ts";
@@ -242,6 +243,7 @@ export class TwelveRuntime extends Construct {
       eventBusName,
       timeout: settings.trigger.timeout,
       maxReceiveCount: MAX_RECEIVE_COUNT,
+      ...pollerCap(settings.trigger.reservedConcurrentExecutions),
     });
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     const { worker, openAiKey } = workerFunction(this, make, {
@@ -253,6 +255,7 @@ export class TwelveRuntime extends Construct {
       metricsNamespace,
       publicUrl: api.api.url,
       maxReceiveCount: MAX_RECEIVE_COUNT,
+      ...pollerCap(settings.worker.reservedConcurrentExecutions),
     });
     const reconciler = reconcilerFunction(this, make, {
       store,
@@ -322,6 +325,12 @@ function bundledProject(props: TwelveRuntimeProps) {
   const { projectRoot, lockFile } = findProjectRoot(props.projectRoot ?? dirname(props.entry));
   const entries = writeHandlerEntries({ entry: props.entry, projectRoot });
   return { projectRoot, lockFile, entries };
+}
+
+/** A queue-fed function's reserve as its event source's `maxConcurrency`, when it has one. */
+function pollerCap(reserved: number | undefined): { maxConcurrency?: number } {
+  const cap = sqsMaxConcurrency(reserved);
+  return cap === undefined ? {} : { maxConcurrency: cap };
 }
 
 /** The worker's VPC, subnets and security groups, when `vpc` is given. */

@@ -44,6 +44,25 @@ export const functionDefaults = {
 export const visibilityFor = (timeout: Duration): Duration =>
   Duration.seconds(timeout.toSeconds() * 6);
 
+/**
+ * The functions an SQS queue feeds (the worker: steps; the trigger: the inbox). Their reserved
+ * concurrency also caps the queue's pollers (`sqsMaxConcurrency`): a poller the reserve throttles
+ * returns the message, and each such return counts as a receive toward the dead letters.
+ */
+export const fedByQueue = {
+  worker: true,
+  trigger: true,
+  api: false,
+  reconciler: false,
+  authorizer: false,
+  notify: false,
+  reaper: false,
+} as const satisfies Record<HandlerName, boolean>;
+
+/** An SQS event source's cap on concurrent invocations for a reserve: 2 to 1,000 (Lambda's range). */
+export const sqsMaxConcurrency = (reserved: number | undefined): number | undefined =>
+  reserved === undefined ? undefined : Math.min(reserved, 1000);
+
 /** Lambda's limits, and the HTTP API's 30 s wait for the API function. */
 const LIMITS = {
   memory: { min: 128, max: 10_240 },
@@ -91,6 +110,12 @@ function resolveOne(name: HandlerName, given: FunctionSettings): ResolvedFunctio
   const reserved = given.reservedConcurrentExecutions;
   if (reserved !== undefined) {
     checkWhole(`${at}.reservedConcurrentExecutions`, reserved, { min: 1 }, "");
+    if (fedByQueue[name] && reserved < 2) {
+      fail(
+        `${at}.reservedConcurrentExecutions`,
+        `must be at least 2: it caps the SQS queue's pollers too, which Lambda allows from 2, got ${reserved}`,
+      );
+    }
   }
   return {
     memorySize,

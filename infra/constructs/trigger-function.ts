@@ -18,6 +18,8 @@ export interface TriggerFunctionProps {
   timeout: Duration;
   /** Receives of an inbox message before it moves to the inbox's dead-letter queue. */
   maxReceiveCount: number;
+  /** At most this many concurrent invocations from the inbox (the trigger's reserve). */
+  maxConcurrency?: number;
 }
 
 /**
@@ -46,7 +48,11 @@ export function triggerFunction(
   grantThreadWrites(props.store, trigger);
   inbox.deadLetterQueue.grantSendMessages(trigger);
   trigger.addEventSource(
-    new SqsEventSource(inbox.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    new SqsEventSource(inbox.queue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      ...(props.maxConcurrency === undefined ? {} : { maxConcurrency: props.maxConcurrency }),
+    }),
   );
   const triggers = new AgentTriggers(scope, "Triggers", {
     agents: props.agents,

@@ -22,6 +22,8 @@ export interface WorkerFunctionProps {
   publicUrl: string;
   /** Receives of a step message before its dead letter: on the last, a failing step fails its thread. */
   maxReceiveCount: number;
+  /** At most this many concurrent steps from the queue (the worker's reserve): no throttled receives. */
+  maxConcurrency?: number;
 }
 
 /**
@@ -72,7 +74,11 @@ export function workerFunction(
     );
   }
   worker.addEventSource(
-    new SqsEventSource(props.store.steps.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    new SqsEventSource(props.store.steps.queue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      ...(props.maxConcurrency === undefined ? {} : { maxConcurrency: props.maxConcurrency }),
+    }),
   );
   return { worker, openAiKey };
 }

@@ -82,6 +82,18 @@ describe("Construct: TwelveRuntime in a product's stack", () => {
         VisibilityTimeout: 3600,
         RedrivePolicy: Match.anyValue(),
       });
+      // The worker's reserve caps the step queue's pollers; the trigger has none to cap the inbox's.
+      const mappings = resourcesOf(template, "AWS::Lambda::EventSourceMapping").map(
+        ([, mapping]) => mapping.Properties,
+      );
+      const workerId = functionOf(template, "worker").id;
+      const triggerId = functionOf(template, "trigger").id;
+      expect(mappings.find((m) => JSON.stringify(m.FunctionName).includes(workerId))).toMatchObject(
+        { ScalingConfig: { MaximumConcurrency: 20 } },
+      );
+      expect(
+        mappings.find((m) => JSON.stringify(m.FunctionName).includes(triggerId))?.ScalingConfig,
+      ).toBeUndefined();
       const inbox = resourcesOf(template, "AWS::SQS::Queue").filter(
         ([id, queue]) => id.includes("Inbox") && queue.Properties.RedrivePolicy,
       );

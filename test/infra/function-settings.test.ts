@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   functionDefaults,
   resolveFunctionSettings,
+  sqsMaxConcurrency,
   visibilityFor,
 } from "../../infra/constructs/function-settings.ts";
 import { handlerNames } from "../../infra/constructs/handler-entries.ts";
@@ -79,6 +80,21 @@ describe("Function: resolveFunctionSettings", () => {
     const resolve = () => resolveFunctionSettings(functions as never);
     expect(resolve).toThrow(ConfigError);
     expect(resolve).toThrow(`TwelveRuntime ${message}`);
+  });
+});
+
+describe("Function: sqsMaxConcurrency", () => {
+  it("caps a queue's pollers at the function's reserve, within Lambda's 1,000, and not without one", () => {
+    expect(sqsMaxConcurrency(20)).toBe(20);
+    expect(sqsMaxConcurrency(1500)).toBe(1000);
+    expect(sqsMaxConcurrency(undefined)).toBeUndefined();
+  });
+
+  it("lets a function no queue feeds reserve 1", () => {
+    expect(
+      resolveFunctionSettings({ notify: { reservedConcurrentExecutions: 1 } }).notify
+        .reservedConcurrentExecutions,
+    ).toBe(1);
   });
 });
 
