@@ -58,7 +58,7 @@ export interface TwelveRuntimeProps {
   /** The same module's agents, at synth time: their schedules become rules. */
   agents: readonly Agent[];
   /**
-   * What drives the worker: `openai` (default; the key goes into the `openAiKey` secret) or
+   * What drives the worker: `openai` (default; the key goes into the `openAiKeySecret`) or
    * `module`, the agents module's own `model` export (no secret, no OpenAI calls).
    */
   model?: "openai" | "module";
@@ -140,7 +140,10 @@ export interface TwelveRuntimeProps {
   outputs?: boolean;
 }
 
-/** AWS's advice for an SQS event source: six times the function timeout (with the default worker's). */
+/**
+ * The step queue's visibility timeout with the default worker timeout: six times it, AWS's advice
+ * for an SQS event source (`functions.worker.timeout` moves it along).
+ */
 export const STEP_VISIBILITY_TIMEOUT = visibilityFor(WORKER_TIMEOUT);
 /** Receives of one step message before it moves to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
