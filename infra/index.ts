@@ -7,7 +7,13 @@
  * new TwelveRuntime(stack, "Agents", { entry: "./agents.ts", agents });
  */
 export { AgentTriggers, LAUNCH_DETAIL_TYPE } from "./constructs/agent-triggers.ts";
+export {
+  type FunctionSettings,
+  type FunctionsSettings,
+  functionDefaults,
+} from "./constructs/function-settings.ts";
 export { type HandlerName, handlerNames } from "./constructs/handler-entries.ts";
+export type { ApiDomain, JwtAuth } from "./constructs/http-api.ts";
 export {
   MAX_RECEIVE_COUNT,
   RECONCILE_EVERY,

@@ -49,10 +49,8 @@ export class TwelveStack extends Stack {
 
     const output = (name: string, value: string, description: string) =>
       new CfnOutput(this, name, { value, description });
+    // The runtime outputs ApiKeySecretArn and OpenAiKeySecretArn itself.
     output("ApiUrl", runtime.url, "Base URL of the HTTP API");
-    if (runtime.apiKey) {
-      output("ApiKeySecretArn", runtime.apiKey.secretArn, "Secret holding the API's bearer keys");
-    }
     output(
       "WebhookSecretsArn",
       runtime.webhookSecrets.secretArn,
@@ -81,8 +79,5 @@ export class TwelveStack extends Stack {
       runtime.bus.eventBusName,
       "thread.waiting/done/failed notices, agent.launch events",
     );
-    if (runtime.openAiKey) {
-      output("OpenAiKeySecretArn", runtime.openAiKey.secretArn, "Put the OpenAI API key here");
-    }
   }
 }

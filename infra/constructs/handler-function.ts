@@ -1,4 +1,5 @@
 import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
+import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, type Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -6,6 +7,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledgeTracing } from "../nag.ts";
 import { type HandlerName, runsFromSource } from "./handler-entries.ts";
+import { allowNetworkInterfaces } from "./vpc-access.ts";
 
 /** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
 export const bundlingExternals = (runtimeAwsSdk: boolean): string[] =>
@@ -13,6 +15,15 @@ export const bundlingExternals = (runtimeAwsSdk: boolean): string[] =>
 
 /** A handler's `POWERTOOLS_SERVICE_NAME`: its logs' `service`, its metrics' `service` dimension. */
 export const serviceName = (handler: HandlerName): string => `twelve-${handler}`;
+
+/** Where a function in a VPC runs: the VPC, its subnets and its security groups. */
+export interface FunctionNetwork {
+  vpc: IVpc;
+  /** Default: the VPC's private subnets. */
+  vpcSubnets?: SubnetSelection;
+  /** Default: a new group that allows all outbound traffic and no inbound. */
+  securityGroups?: ISecurityGroup[];
+}
 
 export interface HandlerFunctionProps {
   /** Which handler this function runs. */
@@ -25,6 +36,10 @@ export interface HandlerFunctionProps {
   description: string;
   timeout: Duration;
   memorySize?: number;
+  /** Concurrent executions reserved for (and capping) the function. Default: none reserved. */
+  reservedConcurrentExecutions?: number;
+  /** The VPC the function runs in (its role may then manage its network interfaces). */
+  network?: FunctionNetwork;
   /** POWERTOOLS_LOG_LEVEL. */
   logLevel: string;
   /** Of the log group. */
@@ -69,6 +84,8 @@ export class HandlerFunction extends Construct {
       description: `${Stack.of(this).stackName} ${props.handler} function`,
     });
     this.logGroup.grantWrite(role);
+    // Before the function: Lambda makes its network interfaces when it creates a VPC function.
+    if (props.network) allowNetworkInterfaces(role);
     this.function = new NodejsFunction(this, "Function", {
       entry: props.entry,
       handler: "handler",
@@ -80,6 +97,10 @@ export class HandlerFunction extends Construct {
       role,
       logGroup: this.logGroup,
       ...(props.tracing ? { tracing: props.tracing } : {}),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      ...(props.network ?? {}),
       projectRoot: props.projectRoot,
       depsLockFilePath: props.lockFile,
       environment: {

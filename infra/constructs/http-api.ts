@@ -1,6 +1,8 @@
 import { Duration, type RemovalPolicy, Token, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  ApiMapping,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -13,10 +15,11 @@ import {
   HttpLambdaResponseType,
 } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { ICertificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { routes } from "../../functions/api/routes.ts";
+import { apiRoutes } from "./api-routes.gen.ts";
 
 /** An OIDC / Cognito issuer whose JWTs the API accepts instead of API keys. */
 export interface JwtAuth {
@@ -39,6 +42,19 @@ export interface ThreadsApiProps {
   authorizer: IFunction | { jwt: JwtAuth };
   /** Of the access log group. */
   removalPolicy: RemovalPolicy;
+  /** Serve the API at `https://<name>/` too (see `ApiDomain`). */
+  domain?: ApiDomain;
+}
+
+/**
+ * A custom domain for the HTTP API: the name and an ACM certificate for it in the stack's region.
+ * The API is mapped at the domain's root; point a DNS record (a Route 53 alias, or a CNAME) at the
+ * `domainName`'s `regionalDomainName`.
+ */
+export interface ApiDomain {
+  /** The host name, e.g. `agents.example.com`. */
+  name: string;
+  certificate: ICertificate;
 }
 
 /** Requests per second (and burst) the `$default` stage lets through, across all callers. */
@@ -46,7 +62,8 @@ export const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
 
 /**
  * The HTTP API: one explicit route per entry of the handler's own route table
- * (`functions/api/routes.ts`), so the deployed routes cannot drift from the code. Every route
+ * (`functions/api/routes.ts`, as `api-routes.gen.ts` lists it without loading the router), so
+ * the deployed routes cannot drift from the code. Every route
  * needs the bearer key (a Lambda authorizer, results cached five minutes per key) or, with
  * `{ jwt }`, a JWT of that issuer and audience; the stage is throttled and writes JSON access
  * logs. No CORS: the callers are servers and curl.
@@ -59,6 +76,8 @@ export class ThreadsApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  /** The custom domain, when `domain` is given: its `regionalDomainName` is the DNS target. */
+  readonly domainName: DomainName | undefined;
 
   constructor(scope: Construct, id: string, props: ThreadsApiProps) {
     super(scope, id);
@@ -101,8 +120,9 @@ export class ThreadsApi extends Construct {
         ),
       },
     });
+    this.domainName = props.domain ? this.mapDomain(props.domain) : undefined;
     const integration = new HttpLambdaIntegration("Handler", props.handler);
-    for (const route of routes) {
+    for (const route of apiRoutes) {
       const added = this.api.addRoutes({
         path: route.path,
         methods: [httpMethod(route.method)],
@@ -114,16 +134,28 @@ export class ThreadsApi extends Construct {
         for (const r of added) {
           Validations.of(r).acknowledge({
             id: "AwsSolutions-APIG4",
-            reason: route.openAtGateway.reason,
+            reason: route.openAtGateway,
           });
         }
       }
     }
   }
 
-  /** The API's base URL, `https://<id>.execute-api.<region>.amazonaws.com/`. */
+  /**
+   * The API's base URL: `https://<domain>/` with a custom domain, else
+   * `https://<id>.execute-api.<region>.amazonaws.com/`.
+   */
   get url(): string {
-    return this.stage.url;
+    return this.domainName ? `https://${this.domainName.name}/` : this.stage.url;
+  }
+
+  private mapDomain(domain: ApiDomain): DomainName {
+    const domainName = new DomainName(this, "Domain", {
+      domainName: domain.name,
+      certificate: domain.certificate,
+    });
+    new ApiMapping(this, "DomainMapping", { api: this.api, domainName, stage: this.stage });
+    return domainName;
   }
 }
 

@@ -1,9 +1,11 @@
 import { rmSync } from "node:fs";
-import { Validations } from "aws-cdk-lib";
+import { Duration, Validations } from "aws-cdk-lib";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import { Vpc } from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Synthesized, synthTwelve } from "./synth.ts";
+import { type Synthesized, synthProductStack, synthTwelve } from "./synth.ts";
 
 let deployed: Synthesized;
 
@@ -63,6 +65,24 @@ describe("cdk-nag: AwsSolutions", () => {
     } finally {
       rmSync(channels.outdir, { recursive: true, force: true });
     }
+  });
+
+  it("reports no unacknowledged finding in the runtime of a product's stack with a vpc, a custom domain and function settings", () => {
+    const { runtime } = synthProductStack((stack) => ({
+      vpc: new Vpc(stack, "Vpc", { maxAzs: 2 }),
+      domain: {
+        name: "agents.example.com",
+        certificate: Certificate.fromCertificateArn(
+          stack,
+          "Cert",
+          "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d",
+        ),
+      },
+      functions: { worker: { timeout: Duration.minutes(10), reservedConcurrentExecutions: 5 } },
+    }));
+    // The product's VPC is the product's to check; the runtime's resources are the construct's.
+    const report = new AwsSolutionsChecks().validateScope(runtime);
+    expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
   });
 
   it("acknowledges findings only on the constructs they concern, each with a one-line reason", () => {

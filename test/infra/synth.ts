@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { App } from "aws-cdk-lib";
+import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { createTwelveApp } from "../../infra/twelve-app.ts";
-import type { TwelveStack } from "../../infra/twelve-stack.ts";
+import { TwelveRuntime, type TwelveRuntimeProps } from "../../infra/twelve-runtime.ts";
+import { exampleAgentsEntry, type TwelveStack } from "../../infra/twelve-stack.ts";
+import { agents } from "../../shared/examples/agents.ts";
 import { repoRoot } from "../support/repo.ts";
 
 /** The context `npx cdk synth` hands the app: cdk.json's feature flags. */
@@ -54,9 +56,11 @@ export function resourcesOf(template: Template, type: string): [string, Resource
 export function functionsByHandler(template: Template): Map<string, [string, Resource]> {
   const byName = new Map<string, [string, Resource]>();
   for (const [id, fn] of resourcesOf(template, "AWS::Lambda::Function")) {
-    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    const service = String(env.POWERTOOLS_SERVICE_NAME);
-    byName.set(service.replace(/^twelve-/, ""), [id, fn]);
+    const env = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables;
+    // Functions not of the runtime (a product's, a custom resource's) run no handler.
+    if (typeof env?.POWERTOOLS_SERVICE_NAME !== "string") continue;
+    byName.set(env.POWERTOOLS_SERVICE_NAME.replace(/^twelve-/, ""), [id, fn]);
   }
   return byName;
 }
@@ -72,4 +76,32 @@ export function functionOf(template: Template, handler: string): { id: string; f
 export function environmentOf(template: Template, handler: string): Record<string, unknown> {
   const { fn } = functionOf(template, handler);
   return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** A product's stack (`Shop`) holding a `TwelveRuntime` (`Agents`) with the example agents. */
+export interface ProductStack {
+  app: App;
+  stack: Stack;
+  runtime: TwelveRuntime;
+  template: Template;
+}
+
+/**
+ * Builds a product's own stack with a `TwelveRuntime` given `props` over the example agents, as
+ * a user of `twelve-agents/cdk` would, without bundling (the resources are under test). `props`
+ * may add the product's own resources (a VPC, a certificate) first; `after` uses the runtime.
+ */
+export function synthProductStack(
+  props: (stack: Stack) => Partial<TwelveRuntimeProps> = () => ({}),
+  after: (stack: Stack, runtime: TwelveRuntime) => void = () => {},
+): ProductStack {
+  const app = new App({ context: { ...cdkJsonContext, "aws:cdk:bundling-stacks": [] } });
+  const stack = new Stack(app, "Shop");
+  const runtime = new TwelveRuntime(stack, "Agents", {
+    entry: exampleAgentsEntry,
+    agents,
+    ...props(stack),
+  });
+  after(stack, runtime);
+  return { app, stack, runtime, template: Template.fromStack(stack) };
 }

@@ -1,0 +1,84 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import type { EventBus } from "aws-cdk-lib/aws-events";
+import { Tracing } from "aws-cdk-lib/aws-lambda";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { acknowledgeManualRotation } from "../nag.ts";
+import type { MakeFunction } from "./function-factory.ts";
+import { grantThreadWrites, type ThreadStoreResources } from "./thread-store-access.ts";
+
+export interface WorkerFunctionProps {
+  store: ThreadStoreResources;
+  /** The bus its notices go to. */
+  bus: EventBus;
+  /** `openai` (the key in the `OpenAiApiKey` secret) or `module` (the module's own model). */
+  model: "openai" | "module";
+  agentModel?: string;
+  openAiBaseUrl?: string;
+  metricsNamespace: string;
+  /** The API's base URL, for the links in its notices. */
+  publicUrl: string;
+  /** Receives of a step message before its dead letter: on the last, a failing step fails its thread. */
+  maxReceiveCount: number;
+  /** At most this many concurrent steps from the queue (the worker's reserve): no throttled receives. */
+  maxConcurrency?: number;
+}
+
+/**
+ * The step worker (`Worker`): one reducer step per message of the FIFO step queue, traced with
+ * X-Ray (each step a subsegment, the model calls and tool runs its children), its notices on the
+ * agents' bus. With the OpenAI model, the `OpenAiApiKey` secret it alone reads.
+ *
+ * @example
+ * const { worker, openAiKey } = workerFunction(this, make, { store, bus, model: "openai", metricsNamespace: "Twelve", publicUrl: api.url, maxReceiveCount: 5 });
+ */
+export function workerFunction(
+  scope: Construct,
+  make: MakeFunction,
+  props: WorkerFunctionProps,
+): { worker: NodejsFunction; openAiKey: Secret | undefined } {
+  const openAiKey =
+    props.model === "module"
+      ? undefined
+      : new Secret(scope, "OpenAiApiKey", {
+          description: "OpenAI API key of the Twelve worker: put-secret-value the real key",
+          removalPolicy: RemovalPolicy.DESTROY,
+        });
+  const worker = make("Worker", "worker", {
+    description: "Step worker: one reducer step per SQS FIFO message",
+    tracing: Tracing.ACTIVE,
+    environment: {
+      ...props.store.environment,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+      // The worker is not behind the API, so linking to it makes no cycle.
+      PUBLIC_URL: props.publicUrl,
+      // On the last delivery the queue allows, a failing step marks its thread failed.
+      STEP_MAX_RECEIVES: String(props.maxReceiveCount),
+      ...(openAiKey
+        ? { OPENAI_API_KEY_SECRET_ARN: openAiKey.secretArn }
+        : { TWELVE_MODEL: "module" }),
+      ...(props.agentModel ? { AGENT_MODEL: props.agentModel } : {}),
+      ...(props.openAiBaseUrl ? { OPENAI_BASE_URL: props.openAiBaseUrl } : {}),
+    },
+  });
+  grantThreadWrites(props.store, worker);
+  props.bus.grantPutEventsTo(worker);
+  if (openAiKey) {
+    openAiKey.grantRead(worker);
+    acknowledgeManualRotation(
+      openAiKey,
+      "Holds a key OpenAI issues; Secrets Manager cannot mint one. Rotate it at OpenAI and " +
+        "put-secret-value; workers read it again within 5 minutes.",
+    );
+  }
+  worker.addEventSource(
+    new SqsEventSource(props.store.steps.queue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      ...(props.maxConcurrency === undefined ? {} : { maxConcurrency: props.maxConcurrency }),
+    }),
+  );
+  return { worker, openAiKey };
+}
