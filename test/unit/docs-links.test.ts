@@ -9,7 +9,6 @@ import { repoRoot } from "../support/repo.ts";
  * models and settings, install): linked from here before they land. Drop a name once its page exists.
  */
 const WRITTEN_ELSEWHERE = new Set([
-  "docs/construct.md",
   "docs/models-and-settings.md",
   "docs/run-context.md",
   "docs/your-own-server.md",
