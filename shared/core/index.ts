@@ -4,7 +4,10 @@ export {
   type CompactionMethod,
   compactionMethods,
   defineAgent,
+  type PrefetchArgs,
   type PrefetchCall,
+  type PromptContext,
+  type PromptFunction,
   renderSystemPrompt,
 } from "./agent.ts";
 export { cancel } from "./cancel.ts";
@@ -23,6 +26,14 @@ export {
   renderValue,
   truncate,
 } from "./render.ts";
+export {
+  InvalidMetadataError,
+  launchMetadataOf,
+  parseRunContext,
+  type RunContextOf,
+  type RunContextSchema,
+  runContextOf,
+} from "./run-context.ts";
 export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
 export * from "./thread.ts";
 export { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
