@@ -61,6 +61,19 @@ const mounts: Record<string, (api: HttpApi) => Promise<{ url: string; close(): P
     app.use(toNodeListener(api.fetch));
     return nodeServer(app);
   },
+  "express behind express.json()": async (api) => {
+    // A body parser that ran first: the listener passes on what it parsed.
+    const app = express();
+    app.use(express.json());
+    app.post("/own", (request, response) => {
+      response.json({ own: request.body?.own === true });
+    });
+    app.get("/own", (_req, res) => {
+      res.json({ own: true });
+    });
+    app.use(toNodeListener(api.fetch));
+    return nodeServer(app);
+  },
   hono: async (api) => {
     const app = new Hono();
     app.get("/own", (c) => c.json({ own: true }));
