@@ -1,5 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Actor } from "../../shared/core/events.ts";
 import type { StepMessage } from "../../shared/core/ports.ts";
+import { expireIfDue } from "../../shared/runtime/expire-approvals.ts";
 import {
   createRunner,
   type Runner,
@@ -7,6 +9,7 @@ import {
   runnerHost,
 } from "../../shared/runtime/runner.ts";
 import { createApiHandler } from "../api/app.ts";
+import { threadId as threadIdShape } from "../api/schemas.ts";
 import type { ApiKeys } from "../api-keys.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
 import { logger as defaultLogger } from "../logger.ts";
@@ -33,6 +36,9 @@ export interface HttpApiSettings {
   /** Where failures of ours and of steps run in the background are logged. */
   logger?: Logger;
 }
+
+/** Who rejects an approval that expired, found by a request on its thread. */
+const EXPIRY: Actor = { principal: "approval-timeout", via: "api" };
 
 /** Serve an existing runner (its store, model and agents), or the options to create one. */
 export type HttpApiOptions = HttpApiSettings & ({ runner: Runner } | RunnerOptions);
@@ -99,6 +105,15 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
           { error: { code: "payload_too_large", message: "body over 10 MB" } },
           { status: 413 },
         );
+      }
+      // No sweep runs in process: as the runner does on its next touch of a thread, a request on a
+      // thread first rejects an approval past its tool's `approvalTimeoutMs`.
+      const id = /^\/threads\/([^/]+)/.exec(event.rawPath)?.[1];
+      if (id && threadIdShape.safeParse(id).success) {
+        await expireIfDue(deps, id, EXPIRY).catch((error: unknown) => {
+          // The route reads the same thread next, and answers for the store's failure.
+          logger.warn("could not check the thread's approval timeout", { threadId: id, error });
+        });
       }
       return resultToResponse(await (await ready())(event), request.method);
     },
