@@ -17,6 +17,8 @@ export const HTTP_ERRORS = {
   invalid_query: { status: 400 },
   invalid_cursor: { status: 400 },
   invalid_version: { status: 400 },
+  // The launch's metadata does not pass the agent's run context schema (`field` says where).
+  invalid_metadata: { status: 400, fields: ["field"] },
   // Not let in: no bearer key, or a webhook whose signature does not hold.
   unauthorized: { status: 401 },
   unsigned: { status: 401 },

@@ -238,7 +238,7 @@ export const routes: readonly Route[] = [
       },
       responses: {
         202: { description: "launched", body: threadStatusAnswer },
-        400: { description: "invalid body, encoding or header" },
+        400: { description: "invalid body, encoding or header, or metadata the agent refuses" },
         403: { description: "the key may not launch, or not this agent" },
         404: { description: "unknown agent" },
         413: { description: "body too large" },

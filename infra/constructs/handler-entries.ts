@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildConsole } from "../console/build.ts";
+import { buildConsole } from "../../functions/console/build.ts";
 
 /** The console's files, written beside the entries for the API function's bundle. */
 const CONSOLE_ASSETS = "console-assets.json";

@@ -13,6 +13,7 @@ import {
 } from "../../functions/api/webhook-config.ts";
 import { type ApiKeys, checkKeyAgents } from "../../functions/api-keys.ts";
 import { apiKeysOf, readConfig } from "../../functions/config.ts";
+import { buildConsole } from "../../functions/console/build.ts";
 import { readWorkerOptions } from "../../functions/handlers/worker.ts";
 import { createInboxHandler } from "../../functions/inbox/app.ts";
 import { logger } from "../../functions/logger.ts";
@@ -48,7 +49,6 @@ import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
-import { buildConsole } from "../console/build.ts";
 import { lockDataDir, wipeDataDir } from "./data-lock.ts";
 import {
   assertPortFree,

@@ -33,6 +33,12 @@ const handlers = [...awsSdk, ...powertools, "openai"] as const;
 export const peersOf = {
   "twelve-agents/openai": ["openai"],
   "twelve-agents/aws": handlers,
+  // The HTTP API in a product's own server: its logger and the key secret's reader.
+  "twelve-agents/http": [
+    "@aws-lambda-powertools/logger",
+    "@aws-lambda-powertools/parameters",
+    "@aws-sdk/client-secrets-manager",
+  ],
   // A deploy bundles the handlers from the project's node_modules.
   "twelve-agents/cdk": ["aws-cdk-lib", "constructs", "esbuild", ...handlers],
   // The local stack: the emulators, the console's bundler and the handlers it runs.

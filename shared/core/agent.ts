@@ -2,7 +2,8 @@ import { ConfigError } from "./errors.ts";
 import type { ThreadEvent } from "./events.ts";
 import { type IfRunning, ifRunningPolicies } from "./message.ts";
 import type { ModelRequest } from "./ports.ts";
-import { renderSystemPrompt, type SystemPrompt } from "./system-prompt.ts";
+import type { RunContextOf, RunContextSchema } from "./run-context.ts";
+import { type PromptFunction, renderSystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
 import { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
 import type { Tool, ToolSpec } from "./tool.ts";
@@ -18,10 +19,17 @@ export type CompactionMethod = (typeof compactionMethods)[number];
 export const MIN_THREAD_TOKENS = 1024;
 
 /** A deterministic call an agent makes before its first model call (factor 13). */
-export interface PrefetchCall {
+export interface PrefetchCall<C = Record<string, unknown>> {
   tool: Tool;
-  args: Record<string, unknown>;
+  /** The call's arguments, or a pure function of the run context giving them. */
+  args: Record<string, unknown> | PrefetchArgs<C>;
 }
+
+/** Arguments of a prefetch call from the thread's run context (`{ ticketId }` from metadata). */
+// Method syntax on purpose (bivariant): an agent's typed prefetch stays assignable to `Agent`'s.
+export type PrefetchArgs<C> = {
+  args(context: { runContext: C }): Record<string, unknown>;
+}["args"];
 
 /**
  * A schedule that launches the agent (factor 11): an EventBridge schedule expression in AWS
@@ -57,11 +65,23 @@ export interface ContextHelpers {
   countTokens: TokenCounter;
 }
 
-export interface AgentOptions {
+export interface AgentOptions<
+  R extends RunContextSchema | undefined = RunContextSchema | undefined,
+> {
   /** Unique name: the `agent` of `POST /threads`. */
   name: string;
-  /** The system prompt: a plain string, or a pure function of the agent's tools (factor 2). */
-  prompt: SystemPrompt;
+  /**
+   * The run context the agent's threads carry, as a zod object: each launch's `metadata` must
+   * pass it (else `InvalidMetadataError`, HTTP 400 `invalid_metadata`, and nothing is written), and
+   * tools (`context.runContext`), prefetch args and the prompt function get it parsed and typed.
+   * Without it they get the launch metadata as it is.
+   */
+  runContext?: R;
+  /**
+   * The system prompt: a plain string, or a pure function of the agent's tools and the thread's
+   * run context (factor 2).
+   */
+  prompt: string | PromptFunction<RunContextOf<R>>;
   /** The handful of tools this agent may call (factor 10). */
   tools: readonly Tool[];
   /** Model calls allowed between two human inputs; past it the thread escalates. Default 20. */
@@ -71,7 +91,7 @@ export interface AgentOptions {
   /** Characters of one tool result shown to the model before truncation. Default 2000. */
   resultBudget?: number;
   /** Calls run before the first model call; their results are in the first context. */
-  prefetch?: readonly PrefetchCall[];
+  prefetch?: readonly PrefetchCall<RunContextOf<R>>[];
   /** Schedules that launch this agent. */
   schedules?: readonly AgentSchedule[];
   /**
@@ -105,6 +125,8 @@ export interface AgentOptions {
 export interface Agent {
   readonly name: string;
   readonly prompt: AgentOptions["prompt"];
+  /** The schema of the run context its launches must carry, if it declares one. */
+  readonly runContext: RunContextSchema | undefined;
   readonly tools: readonly Tool[];
   readonly maxSteps: number;
   readonly maxConsecutiveErrors: number;
@@ -132,8 +154,10 @@ export interface Agent {
  *   maxSteps: 10,
  * });
  */
-export function defineAgent(options: AgentOptions): Agent {
-  const { name, tools, prefetch = [], schedules = [] } = options;
+export function defineAgent<R extends RunContextSchema | undefined = undefined>(
+  options: AgentOptions<R>,
+): Agent {
+  const { name, tools, prefetch = [], schedules = [], runContext } = options;
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) {
     throw new ConfigError(`agent name "${name}" must be lowercase letters, digits, _ or -`);
   }
@@ -144,6 +168,14 @@ export function defineAgent(options: AgentOptions): Agent {
       throw new ConfigError(`agent "${name}" has two tools named "${tool.name}"`);
     }
     byName.set(tool.name, tool);
+  }
+  for (const tool of [...tools, ...prefetch.map((call) => call.tool)]) {
+    if (tool.runContext && !runContext) {
+      throw new ConfigError(
+        `agent "${name}": tool "${tool.name}" reads a run context (runContext), so the agent ` +
+          "must declare one too (runContext: z.object({...})): its launches are checked against it",
+      );
+    }
   }
   // Without a terminal tool the model has no way to finish: every thread would run to maxSteps.
   if (!tools.some((tool) => tool.kind === "terminal")) {
@@ -156,6 +188,8 @@ export function defineAgent(options: AgentOptions): Agent {
     if (call.tool.kind !== "sync") {
       throw new ConfigError(`agent "${name}": prefetch tool "${call.tool.name}" must be sync`);
     }
+    // Args computed from the run context are checked when a thread computes them.
+    if (typeof call.args === "function") continue;
     const parsed = call.tool.input.safeParse(call.args);
     if (!parsed.success) {
       throw new ConfigError(`agent "${name}": prefetch args for "${call.tool.name}" are invalid`, {
@@ -200,7 +234,9 @@ export function defineAgent(options: AgentOptions): Agent {
   const countTokens = options.countTokens ?? estimateTokens;
   const contextBudget =
     options.contextBudget === undefined ? undefined : positive("contextBudget", 0);
-  if (contextBudget !== undefined) {
+  // A prompt computed from a declared run context cannot be rendered without a thread: such a
+  // budget is checked when a step renders it.
+  if (contextBudget !== undefined && !(runContext && typeof options.prompt === "function")) {
     const fixed = fixedTokens(options, countTokens);
     if (contextBudget - fixed < MIN_THREAD_TOKENS) {
       throw new ConfigError(
@@ -213,6 +249,7 @@ export function defineAgent(options: AgentOptions): Agent {
   return Object.freeze({
     name,
     prompt: options.prompt,
+    runContext,
     tools,
     maxSteps: positive("maxSteps", 20),
     maxConsecutiveErrors: positive("maxConsecutiveErrors", 3),
@@ -233,10 +270,11 @@ export function defineAgent(options: AgentOptions): Agent {
 export function fixedTokens(
   agent: Pick<AgentOptions, "prompt" | "tools">,
   countTokens: TokenCounter,
+  runContext: Record<string, unknown> = {},
 ): number {
   const request: ModelRequest = {
     messages: [
-      { role: "system", content: renderSystemPrompt(agent) },
+      { role: "system", content: renderSystemPrompt(agent, runContext) },
       { role: "user", content: "" },
     ],
     tools: agent.tools.map((tool) => tool.spec),

@@ -1,6 +1,7 @@
 import type { Agent } from "./agent.ts";
 import type { ModelRequest } from "./ports.ts";
 import { renderContext, renderEvents, renderValue, truncate } from "./render.ts";
+import { runContextOf } from "./run-context.ts";
 import { renderSystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
 
@@ -25,7 +26,7 @@ export function contextOf(agent: Agent, thread: Thread): ModelRequest {
     renderEvents,
     renderValue,
     truncate,
-    systemPrompt: renderSystemPrompt(agent),
+    systemPrompt: renderSystemPrompt(agent, runContextOf(agent, thread)),
     tools: agent.tools.map((tool) => tool.spec),
     countTokens: agent.countTokens,
   });

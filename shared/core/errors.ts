@@ -21,6 +21,7 @@
  * | `invalid_version` | `InvalidVersionError` | no |
  * | `script_mismatch` | `ScriptError` | no |
  * | `invalid_cursor` | `InvalidCursorError` | no |
+ * | `invalid_metadata` | `InvalidMetadataError` (`run-context.ts`: a launch its agent's schema refuses) | no |
  * | `unknown_agent` | `UnknownAgentError` (runtime) | no |
  * | `corrupt_thread`, `too_many_events` | `CorruptThreadError`, `TooManyEventsError` (DynamoDB) | no |
  * | `event_not_published` | `PutEventsError` (EventBridge) | as the entry's error code says |

@@ -5,6 +5,7 @@ export {
   type ContextHelpers,
   compactionMethods,
   defineAgent,
+  type PrefetchArgs,
   type PrefetchCall,
 } from "./agent.ts";
 export { cancel } from "./cancel.ts";
@@ -23,8 +24,21 @@ export {
   renderValue,
   truncate,
 } from "./render.ts";
+export {
+  InvalidMetadataError,
+  launchMetadataOf,
+  parseRunContext,
+  type RunContextOf,
+  type RunContextSchema,
+  runContextOf,
+} from "./run-context.ts";
 export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
-export { renderSystemPrompt, type SystemPrompt } from "./system-prompt.ts";
+export {
+  type PromptContext,
+  type PromptFunction,
+  renderSystemPrompt,
+  type SystemPrompt,
+} from "./system-prompt.ts";
 export * from "./thread.ts";
 export { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
 export * from "./tool.ts";

@@ -2,6 +2,7 @@ import type { Agent } from "./agent.ts";
 import { InvalidVersionError, NotPendingError, ThreadClosedError } from "./errors.ts";
 import type { Actor, EventOf, ThreadEvent } from "./events.ts";
 import type { Clock } from "./ports.ts";
+import { parseRunContext } from "./run-context.ts";
 import {
   answerKindOf,
   deriveDanglingCall,
@@ -16,7 +17,10 @@ import {
  * to persist, and throws a typed error for a request the thread cannot take.
  */
 
-/** A new thread holding the user's message. */
+/**
+ * A new thread holding the user's message. Throws `InvalidMetadataError` when the metadata does
+ * not pass the agent's `runContext` schema.
+ */
 export function launch(input: {
   agent: Agent;
   threadId: string;
@@ -27,6 +31,8 @@ export function launch(input: {
   clock: Clock;
 }): Thread {
   const { agent, threadId, message, metadata, clock, by } = input;
+  // A launch the agent's run context refuses is refused whole: nothing is written.
+  if (agent.runContext) parseRunContext(agent.name, agent.runContext, metadata);
   const event: ThreadEvent = {
     type: "user_message",
     at: clock.now().toISOString(),

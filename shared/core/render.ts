@@ -1,6 +1,7 @@
 import type { Agent } from "./agent.ts";
 import type { EventOf, ThreadEvent } from "./events.ts";
 import type { ModelRequest } from "./ports.ts";
+import { runContextOf } from "./run-context.ts";
 import { renderSystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
 
@@ -25,7 +26,7 @@ import type { Thread } from "./thread.ts";
 export function renderContext(agent: Agent, thread: Thread): ModelRequest {
   return {
     messages: [
-      { role: "system", content: renderSystemPrompt(agent) },
+      { role: "system", content: renderSystemPrompt(agent, runContextOf(agent, thread)) },
       { role: "user", content: renderEvents(thread.events, agent.resultBudget) },
     ],
     tools: agent.tools.map((tool) => tool.spec),

@@ -16,6 +16,12 @@ import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply, ModelRequest } from "./ports.ts";
 import { renderValue } from "./render.ts";
 import {
+  InvalidMetadataError,
+  launchMetadataOf,
+  parseRunContext,
+  runContextOf,
+} from "./run-context.ts";
+import {
   type DanglingCall,
   deriveConsecutiveErrors,
   deriveDanglingCall,
@@ -137,6 +143,8 @@ class Step {
     | undefined;
   private readonly thread: Thread;
   private readonly deps: StepDeps;
+  /** The thread's run context (its launch metadata, parsed by the agent's schema). */
+  private runContext: Record<string, unknown> = {};
 
   constructor(thread: Thread, deps: StepDeps) {
     this.thread = thread;
@@ -145,6 +153,16 @@ class Step {
 
   async run(): Promise<StepResult> {
     const { agent } = this.deps;
+    try {
+      this.runContext = runContextOf(agent, this.thread);
+    } catch (cause) {
+      // Launches are checked against the schema: this thread predates a stricter one. No tool,
+      // prompt or prefetch can be given what it declares, and no model answer changes that.
+      if (!(cause instanceof InvalidMetadataError)) throw cause;
+      const reason = `the thread's run context no longer passes the agent's schema: ${cause.message}`;
+      this.push("failed", { reason });
+      return this.result({ type: "fail", reason });
+    }
     const dangling = deriveDanglingCall(this.thread.events);
     const owed = dangling ? await this.runDangling(dangling) : null;
     if (owed) return owed;
@@ -153,13 +171,15 @@ class Step {
         // A fixed id, not the thread position: a first step that loses its append to a message
         // runs its prefetch again with the same idempotency keys.
         const callId = `prefetch_${index}`;
+        const args = this.prefetchArgs(call);
         this.push("tool_call", {
           callId,
           tool: call.tool.name,
-          args: call.args,
+          args: "failed" in args ? {} : args.args,
           source: "prefetch",
         });
-        await this.parseAndRun(call.tool, call.args, callId);
+        if ("failed" in args) this.toolFailed(call.tool, callId, args.failed);
+        else await this.parseAndRun(call.tool, args.args, callId);
       }
     }
     if (this.errorCount() >= agent.maxConsecutiveErrors) return this.escalate("too_many_errors");
@@ -279,7 +299,7 @@ class Step {
     const settings: CompactionSettings = {
       resultBudget: agent.resultBudget,
       countTokens: agent.countTokens,
-      available: budget - fixedTokens(agent, agent.countTokens),
+      available: budget - fixedTokens(agent, agent.countTokens, this.runContext),
     };
     const end = compactionEnd(events, settings);
     if (agent.compaction === "model") {
@@ -370,6 +390,18 @@ class Step {
     }
   }
 
+  /** A prefetch call's arguments: as declared, or computed from the run context. */
+  private prefetchArgs(
+    call: Agent["prefetch"][number],
+  ): { args: Record<string, unknown> } | { failed: unknown } {
+    if (typeof call.args !== "function") return { args: call.args };
+    try {
+      return { args: call.args({ runContext: this.runContext }) };
+    } catch (failed) {
+      return { failed };
+    }
+  }
+
   /**
    * Runs a call whose arguments were not parsed in this step (an approved call, a prefetch): a
    * schema they no longer pass counts as the tool failing.
@@ -392,10 +424,16 @@ class Step {
     callId: string,
   ): Promise<boolean> {
     try {
+      const { agent } = this.deps;
       const context = {
         threadId: this.thread.id,
         callId,
         idempotencyKey: idempotencyKey(this.thread.id, callId),
+        // A tool shared by agents reads its own fields: its schema parses the launch metadata.
+        runContext:
+          tool.runContext && tool.runContext !== agent.runContext
+            ? parseRunContext(agent.name, tool.runContext, launchMetadataOf(this.thread))
+            : this.runContext,
       };
       const result = await tool.run?.(args, context);
       this.push("tool_result", { callId, tool: tool.name, result: result ?? null });

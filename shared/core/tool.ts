@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { ConfigError } from "./errors.ts";
+import type { RunContextOf, RunContextSchema } from "./run-context.ts";
 
 /**
  * What the control flow does with a call (factor 8):
@@ -11,11 +12,16 @@ import { ConfigError } from "./errors.ts";
 export type ToolKind = "sync" | "approval" | "human" | "terminal";
 
 /** What a running tool knows about its call. */
-export interface ToolContext {
+export interface ToolContext<C = Record<string, unknown>> {
   threadId: string;
   callId: string;
   /** Stable across retries of the same call: pass it to any side effect (factor 12 + at-least-once). */
   idempotencyKey: string;
+  /**
+   * The thread's run context: its launch metadata, parsed by the tool's `runContext` schema (typed)
+   * when it declares one, else as it is. The same on every step, in every host, and in a fork.
+   */
+  runContext: C;
 }
 
 export type ToolInput = z.ZodObject;
@@ -23,14 +29,23 @@ export type ToolInput = z.ZodObject;
 type RunnableKind = "sync" | "approval";
 type PausingKind = "human" | "terminal";
 
-export type ToolDefinition<S extends ToolInput = ToolInput> =
+export type ToolDefinition<
+  S extends ToolInput = ToolInput,
+  R extends RunContextSchema | undefined = RunContextSchema | undefined,
+> =
   | {
       name: string;
       description: string;
       input: S;
       kind: RunnableKind;
+      /**
+       * The launch metadata this tool reads (a zod object): `run` gets it parsed and typed as
+       * `context.runContext`. The agent using the tool must declare a `runContext` too, so a
+       * launch without these fields is refused (400 `invalid_metadata`) before anything runs.
+       */
+      runContext?: R;
       // Method syntax on purpose: a tool with specific args stays assignable to `Tool`.
-      run(args: z.output<S>, context: ToolContext): Promise<unknown> | unknown;
+      run(args: z.output<S>, context: ToolContext<RunContextOf<R>>): Promise<unknown> | unknown;
       /**
        * Approval tools only: milliseconds a request may wait for a decision. Past it, the
        * reconciler's sweep rejects the call, saying it expired, and the loop goes on; a decision
@@ -38,7 +53,14 @@ export type ToolDefinition<S extends ToolInput = ToolInput> =
        */
       approvalTimeoutMs?: number;
     }
-  | { name: string; description: string; input: S; kind: PausingKind; run?: undefined };
+  | {
+      name: string;
+      description: string;
+      input: S;
+      kind: PausingKind;
+      runContext?: R;
+      run?: undefined;
+    };
 
 /** A tool as the model sees it: a strict JSON Schema generated from the zod input (factor 4). */
 export interface ToolSpec {
@@ -48,7 +70,10 @@ export interface ToolSpec {
 }
 
 /** A tool definition plus its generated schema, ready for the reducer. */
-export type Tool<S extends ToolInput = ToolInput> = ToolDefinition<S> & { readonly spec: ToolSpec };
+export type Tool<
+  S extends ToolInput = ToolInput,
+  R extends RunContextSchema | undefined = RunContextSchema | undefined,
+> = ToolDefinition<S, R> & { readonly spec: ToolSpec };
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -64,7 +89,9 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  *   run: ({ a, b }) => a + b,
  * });
  */
-export function defineTool<S extends ToolInput>(definition: ToolDefinition<S>): Tool<S> {
+export function defineTool<S extends ToolInput, R extends RunContextSchema | undefined = undefined>(
+  definition: ToolDefinition<S, R>,
+): Tool<S, R> {
   if (!TOOL_NAME.test(definition.name)) {
     throw new ConfigError(
       `tool name "${definition.name}" must match ${TOOL_NAME} (the model APIs' rule)`,
@@ -93,7 +120,7 @@ export function defineTool<S extends ToolInput>(definition: ToolDefinition<S>): 
     description: definition.description,
     parameters: strictJsonSchema(definition.name, definition.input),
   };
-  return Object.freeze({ ...definition, spec }) as Tool<S>;
+  return Object.freeze({ ...definition, spec }) as Tool<S, R>;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 } from "../core/thread.ts";
 import { agentMap } from "./agents.ts";
 import { cancelThread } from "./cancel-thread.ts";
+import type { RuntimeDeps } from "./deps.ts";
 import { expireIfDue } from "./expire-approvals.ts";
 import { forkThread } from "./fork-thread.ts";
 import { randomIds } from "./ids.ts";
@@ -38,6 +39,30 @@ export interface RunnerOptions {
    * passes its own `by`. Default `app`.
    */
   principal?: string;
+}
+
+/**
+ * What a host that serves a runner (the HTTP API in your own server) needs of it: its ports, and
+ * the drain that runs a thread's queued steps in this process, one drain per thread at a time.
+ */
+export interface RunnerHost {
+  deps: RuntimeDeps;
+  /** Runs the steps queued for `threadId` until the thread pauses or ends. */
+  run(threadId: string): Promise<RunResult>;
+  /** Rejects an approval of `threadId` past its tool's `approvalTimeoutMs`, and runs on. */
+  expire(threadId: string): Promise<void>;
+}
+
+const hosts = new WeakMap<Runner, RunnerHost>();
+
+/**
+ * The host side of a runner made by `createRunner`: how `createHttpApi({ runner })` writes through
+ * the runner's store and runs the steps an HTTP request enqueues in process, without a queue.
+ */
+export function runnerHost(runner: Runner): RunnerHost {
+  const host = hosts.get(runner);
+  if (!host) throw new ConfigError("not a runner made by createRunner");
+  return host;
 }
 
 /** Who rejects an approval that expired while a runner held its thread. */
@@ -105,7 +130,7 @@ export interface Runner {
 export function createRunner(options: RunnerOptions): Runner {
   const agents = agentMap(options.agents);
   const queue = new DrainQueue();
-  const deps = {
+  const deps: RuntimeDeps = {
     agents,
     store: options.store ?? new MemoryThreadStore(),
     queue,
@@ -160,7 +185,7 @@ export function createRunner(options: RunnerOptions): Runner {
     };
   };
 
-  return {
+  const runner: Runner = {
     async launch(agent, message, launchOptions = {}) {
       const name = typeof agent === "string" ? agent : agent.name;
       const { threadId } = await launchThread(deps, {
@@ -210,6 +235,8 @@ export function createRunner(options: RunnerOptions): Runner {
       queue.clear(threadId);
     },
   };
+  hosts.set(runner, { deps, run, expire });
+  return runner;
 }
 
 /**

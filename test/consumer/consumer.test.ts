@@ -146,6 +146,7 @@ afterAll(() => {
 const gated = [
   { entry: "twelve-agents/openai", implementation: "dist/shared/llm/index.js" },
   { entry: "twelve-agents/aws", implementation: "dist/functions/index.js" },
+  { entry: "twelve-agents/http", implementation: "dist/functions/http/index.js" },
   { entry: "twelve-agents/cdk", implementation: "dist/infra/index.js" },
 ];
 
@@ -245,6 +246,7 @@ describe("The packed package, installed in a fresh project", () => {
       "./testing",
       "./openai",
       "./aws",
+      "./http",
       "./cdk",
       "./package.json",
     ]);

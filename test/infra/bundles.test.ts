@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildConsole } from "../../infra/console/build.ts";
+import { buildConsole } from "../../functions/console/build.ts";
 import { handlerNames, writeHandlerEntries } from "../../infra/constructs/handler-entries.ts";
 import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";

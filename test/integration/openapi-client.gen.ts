@@ -780,7 +780,7 @@ export interface operations {
           };
         };
       };
-      /** @description invalid body, encoding or header */
+      /** @description invalid body, encoding or header, or metadata the agent refuses */
       400: {
         content: {
           "application/json": {

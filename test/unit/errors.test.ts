@@ -35,6 +35,8 @@ import {
   TwelveError,
   VersionConflictError,
 } from "../../shared/core/errors.ts";
+import * as runContextErrors from "../../shared/core/run-context.ts";
+import { InvalidMetadataError } from "../../shared/core/run-context.ts";
 import * as runtimeErrors from "../../shared/runtime/errors.ts";
 import { UnknownAgentError } from "../../shared/runtime/errors.ts";
 
@@ -55,6 +57,7 @@ const samples: [TwelveError, string, boolean][] = [
   [new InvalidVersionError("no version 9"), "invalid_version", false],
   [new ScriptError("unused steps"), "script_mismatch", false],
   [new InvalidCursorError(), "invalid_cursor", false],
+  [new InvalidMetadataError("metadata.x: bad", "metadata.x"), "invalid_metadata", false],
   [new UnknownAgentError("nope", ["calculator"]), "unknown_agent", false],
   [new CorruptThreadError("t-1", "META", "unreadable"), "corrupt_thread", false],
   [new TooManyEventsError("append", 120, 99), "too_many_events", false],
@@ -75,7 +78,15 @@ const samples: [TwelveError, string, boolean][] = [
 ];
 
 /** Every error class the project's error modules export. */
-const errorClasses = [coreErrors, runtimeErrors, dynamoErrors, eventsErrors, sqsErrors, httpErrors]
+const errorClasses = [
+  coreErrors,
+  runContextErrors,
+  runtimeErrors,
+  dynamoErrors,
+  eventsErrors,
+  sqsErrors,
+  httpErrors,
+]
   .flatMap((module) => Object.values(module))
   .filter(
     (value): value is typeof TwelveError =>
@@ -157,6 +168,7 @@ describe("Table: HTTP_ERRORS", () => {
     [new ThreadBusyError("t-1", "running"), 409],
     [new QueueFullError("t-1", "full"), 409],
     [new InvalidCursorError(), 400],
+    [new InvalidMetadataError("metadata.x: bad", "metadata.x"), 400],
     [new HttpError("payload_too_large", "too big"), 413],
     [new HttpError("method_not_allowed", "no", { allowed: ["GET"] }), 405],
     [new HttpError("unauthorized", "no key"), 401],

@@ -89,6 +89,7 @@ describe("Package: the lean install", () => {
     for (const [path, dir] of [
       ["./openai", "shared/llm"],
       ["./aws", "functions"],
+      ["./http", "functions/http"],
       ["./cdk", "infra"],
     ] as const) {
       expect(manifest.exports[path]).toEqual({

@@ -235,7 +235,12 @@ describe("Function: instrumentDeps, on a tool written as a method", () => {
       recordingSpans().spans,
     );
     const tool = instrumented.agents.get("calculator")?.tool("whoami");
-    const context = { threadId: "thr_1", callId: "call_1", idempotencyKey: "thr_1:call_1" };
+    const context = {
+      threadId: "thr_1",
+      callId: "call_1",
+      idempotencyKey: "thr_1:call_1",
+      runContext: {},
+    };
 
     expect(await tool?.run?.({}, context)).toBe("whoami");
   });

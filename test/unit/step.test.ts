@@ -390,6 +390,7 @@ describe("Function: step", () => {
         threadId: "thr_test",
         callId: "call_1",
         idempotencyKey: "thr_test:call_1",
+        runContext: {},
       });
       expect(seen[1]).toEqual(seen[0]);
     });

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
-import type { ConsoleAssets } from "../../functions/console/serve.ts";
+import type { ConsoleAssets } from "./serve.ts";
 
 /** The console's entry: a Preact single-page app. */
-const entry = fileURLToPath(new URL("../../functions/console/ui/main.tsx", import.meta.url));
+const entry = fileURLToPath(new URL("./ui/main.tsx", import.meta.url));
 
 /**
  * Bundles the web console with esbuild: one script and one stylesheet, named by their content
