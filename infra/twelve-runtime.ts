@@ -175,6 +175,8 @@ export class TwelveRuntime extends Construct {
         logLevel: settings.logLevel,
         removalPolicy,
         runtimeAwsSdk: settings.runtimeAwsSdk,
+        // Only the worker calls the model; with the module's own model, not OpenAI either.
+        callsOpenAi: handler === "worker" && props.model !== "module",
         ...rest,
       }).function;
 

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, type Tracing } from "aws-cdk-lib/aws-lambda";
@@ -7,9 +9,66 @@ import { Construct } from "constructs";
 import { acknowledgeTracing } from "../nag.ts";
 import { type HandlerName, runsFromSource } from "./handler-entries.ts";
 
+/** What a handler bundle carries beyond its own code, as `HandlerFunctionProps` choose it. */
+export interface BundleChoices {
+  /** Import `@aws-sdk/*` from the Lambda runtime instead of bundling it. */
+  runtimeAwsSdk: boolean;
+  /** Whether the function may call OpenAI: without, the `openai` package stays out. */
+  callsOpenAi: boolean;
+}
+
 /** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
-export const bundlingExternals = (runtimeAwsSdk: boolean): string[] =>
-  runtimeAwsSdk ? ["@aws-sdk/*"] : [];
+export const bundlingExternals = (choices: Pick<BundleChoices, "runtimeAwsSdk">): string[] =>
+  choices.runtimeAwsSdk ? ["@aws-sdk/*"] : [];
+
+/**
+ * Built-ins a bundle takes through `require` rather than `import`. Node builds an ES module
+ * facade of a built-in by reading every export, and `node:http`'s include getters that load
+ * undici (WebSocket, EventSource...): `import "node:http"` costs about 80 ms of CPU at cold start,
+ * its CommonJS `require` about 10. The AWS SDK's HTTP handler imports it as an ES module.
+ */
+const REQUIRED_BUILTINS = ["http"] as const;
+
+/** Stands in for the OpenAI SDK in a bundle that leaves it out: loading it is an error. */
+const OPENAI_LEFT_OUT =
+  "throw new Error(\"The OpenAI SDK is not in this function's bundle: it was built with " +
+  'callsOpenAi: false (TwelveRuntime does so when the agents module brings its own model).");\n';
+
+/**
+ * esbuild aliases: each of `REQUIRED_BUILTINS` to a one-line CommonJS module returning the
+ * built-in (`process.getBuiltinModule`), and, for a function that never calls OpenAI, `openai` to
+ * a module that throws. The OpenAI adapter is loaded by an `import()` (functions/runtime.ts) that
+ * such a function never reaches; marking `openai` external instead would not do, as esbuild
+ * hoists an inlined module's external imports to the bundle's top. The files are written to the
+ * project's `node_modules/.cache/twelve-agents/bundling/`.
+ */
+export function bundlingAliases(
+  projectRoot: string,
+  choices: Pick<BundleChoices, "callsOpenAi">,
+): Record<string, string> {
+  const dir = join(projectRoot, "node_modules", ".cache", "twelve-agents", "bundling");
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, source: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, source);
+    return file;
+  };
+  const aliases: Record<string, string> = {};
+  for (const name of REQUIRED_BUILTINS) {
+    const file = write(
+      `${name}.cjs`,
+      `module.exports = process.getBuiltinModule("node:${name}");\n`,
+    );
+    aliases[name] = file;
+    aliases[`node:${name}`] = file;
+  }
+  if (!choices.callsOpenAi) aliases.openai = write("openai-left-out.cjs", OPENAI_LEFT_OUT);
+  return aliases;
+}
+
+/** The banner: some CommonJS dependencies call require() for Node built-ins inside an ES module. */
+export const BUNDLE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** A handler's `POWERTOOLS_SERVICE_NAME`: its logs' `service`, its metrics' `service` dimension. */
 export const serviceName = (handler: HandlerName): string => `twelve-${handler}`;
@@ -37,6 +96,11 @@ export interface HandlerFunctionProps {
    * carries the SDK versions the tests ran.
    */
   runtimeAwsSdk?: boolean;
+  /**
+   * Whether this function may call OpenAI (the worker of a deployment whose model is OpenAI).
+   * Default true. False leaves the `openai` package out of its bundle.
+   */
+  callsOpenAi?: boolean;
 }
 
 /**
@@ -100,13 +164,16 @@ export class HandlerFunction extends Construct {
         sourcesContent: false,
         // By default the AWS SDK is bundled too: the exact versions the tests ran, not the
         // runtime's copy, and one file loads faster than the runtime's many.
-        externalModules: bundlingExternals(props.runtimeAwsSdk ?? false),
-        // Some CommonJS dependencies call require() for Node built-ins inside an ES module.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // In this repository the agents module imports `twelve-agents` from its own sources.
-        // Naming a condition drops esbuild's default `module` one, so it is named too.
-        ...(runsFromSource ? { esbuildArgs: { "--conditions": "twelve-source,module" } } : {}),
+        externalModules: bundlingExternals({ runtimeAwsSdk: props.runtimeAwsSdk ?? false }),
+        banner: BUNDLE_BANNER,
+        esbuildArgs: {
+          "--alias": Object.entries(
+            bundlingAliases(props.projectRoot, { callsOpenAi: props.callsOpenAi ?? true }),
+          ).map(([name, file]) => `${name}=${file}`),
+          // In this repository the agents module imports `twelve-agents` from its own sources.
+          // Naming a condition drops esbuild's default `module` one, so it is named too.
+          ...(runsFromSource ? { "--conditions": "twelve-source,module" } : {}),
+        },
       },
     });
     if (props.tracing) acknowledgeTracing(this.function);
