@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { builtinModules } from "node:module";
+import { dirname, join } from "node:path";
 import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, type Tracing } from "aws-cdk-lib/aws-lambda";
@@ -22,12 +23,15 @@ export const bundlingExternals = (choices: Pick<BundleChoices, "runtimeAwsSdk">)
   choices.runtimeAwsSdk ? ["@aws-sdk/*"] : [];
 
 /**
- * Built-ins a bundle takes through `require` rather than `import`. Node builds an ES module
- * facade of a built-in by reading every export, and `node:http`'s include getters that load
- * undici (WebSocket, EventSource...): `import "node:http"` costs about 80 ms of CPU at cold start,
- * its CommonJS `require` about 10. The AWS SDK's HTTP handler imports it as an ES module.
+ * The built-ins a bundle takes through `require` rather than `import`: all those importable
+ * without the `node:` prefix, as `fs` and `fs/promises`. Node builds an ES module facade of a
+ * built-in by reading every export, which loads what the module keeps lazy: `node:http`'s
+ * getters load undici (WebSocket, EventSource...), so `import "node:http"` costs about 80 ms of
+ * CPU at cold start, its `require` about 10; `fs` and `util` about 8 ms more each. The AWS SDK and
+ * Powertools import them as ES modules.
  */
-const REQUIRED_BUILTINS = ["http"] as const;
+const requiredBuiltins = (): string[] =>
+  builtinModules.filter((name) => !name.startsWith("_") && !name.startsWith("node:"));
 
 /** Stands in for the OpenAI SDK in a bundle that leaves it out: loading it is an error. */
 const OPENAI_LEFT_OUT =
@@ -35,7 +39,7 @@ const OPENAI_LEFT_OUT =
   'callsOpenAi: false (TwelveRuntime does so when the agents module brings its own model).");\n';
 
 /**
- * esbuild aliases: each of `REQUIRED_BUILTINS` to a one-line CommonJS module returning the
+ * esbuild aliases: each of `requiredBuiltins()` to a one-line CommonJS module returning the
  * built-in (`process.getBuiltinModule`), and, for a function that never calls OpenAI, `openai` to
  * a module that throws. The OpenAI adapter is loaded by an `import()` (functions/runtime.ts) that
  * such a function never reaches; marking `openai` external instead would not do, as esbuild
@@ -50,17 +54,23 @@ export function bundlingAliases(
   mkdirSync(dir, { recursive: true });
   const write = (name: string, source: string) => {
     const file = join(dir, name);
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, source);
     return file;
   };
   const aliases: Record<string, string> = {};
-  for (const name of REQUIRED_BUILTINS) {
-    const file = write(
-      `${name}.cjs`,
+  // `fs` -> builtins/fs/index.js, and so `fs/promises` -> builtins/fs/promises.js: CommonJS
+  // modules, whatever the project's own package.json says.
+  write(join("builtins", "package.json"), '{ "type": "commonjs" }\n');
+  for (const name of requiredBuiltins()) {
+    const [top = name, sub] = name.split("/");
+    write(
+      join("builtins", top, `${sub ?? "index"}.js`),
       `module.exports = process.getBuiltinModule("node:${name}");\n`,
     );
-    aliases[name] = file;
-    aliases[`node:${name}`] = file;
+    if (sub) continue;
+    aliases[top] = join(dir, "builtins", top);
+    aliases[`node:${top}`] = join(dir, "builtins", top);
   }
   if (!choices.callsOpenAi) aliases.openai = write("openai-left-out.cjs", OPENAI_LEFT_OUT);
   return aliases;
