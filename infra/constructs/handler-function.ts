@@ -35,6 +35,8 @@ const requiredBuiltins = (): string[] =>
 
 /** Stands in for the OpenAI SDK in a bundle that leaves it out: loading it is an error. */
 const OPENAI_LEFT_OUT =
+  // A CommonJS module with exports, so esbuild does not warn of each name imported from it.
+  "module.exports = {};\n" +
   "throw new Error(\"The OpenAI SDK is not in this function's bundle: it was built with " +
   'callsOpenAi: false (TwelveRuntime does so when the agents module brings its own model).");\n';
 

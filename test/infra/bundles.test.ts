@@ -187,7 +187,7 @@ describe("Bundles", () => {
       expect(code.length / code.split("\n").length, handler).toBeGreaterThan(1000);
       expect(loadHandler(file), handler).toBe("function");
     }
-  });
+  }, 60_000);
 
   it("carry the AWS SDK by default, importing none of it from the runtime", () => {
     const dir = bundleDir("worker");
