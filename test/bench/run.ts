@@ -313,12 +313,12 @@ for (const [name, run] of Object.entries(stages)) {
 }
 
 const resultsFile = join(here, "results.json");
-/** With `--only`, the earlier run's rows that this run did not measure again. */
+/** With `--only`, the earlier run's rows of the metrics this run did not measure. */
 const kept = (): Result[] => {
   if (only === undefined || !existsSync(resultsFile)) return [];
-  const measured = new Set(results.map((r) => `${r.system}/${r.metric}/${r.threadLength}`));
+  const measured = new Set(results.map((r) => r.metric));
   const earlier = JSON.parse(readFileSync(resultsFile, "utf8")) as Result[];
-  return earlier.filter((r) => !measured.has(`${r.system}/${r.metric}/${r.threadLength}`));
+  return earlier.filter((r) => !measured.has(r.metric));
 };
 results.unshift(...kept());
 

@@ -14,7 +14,7 @@ import {
 } from "../../infra/constructs/handler-entries.ts";
 import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
-import { bundleInputs } from "../bench/bundle.ts";
+import { bundle, bundleInputs } from "../bench/bundle.ts";
 import { repoRoot } from "../support/repo.ts";
 import { environmentOf, functionOf, resourcesOf, type Synthesized, synthTwelve } from "./synth.ts";
 
@@ -387,5 +387,20 @@ describe("Handler bundles, by esbuild's metafile", () => {
       [...inputs.keys()].filter((input) => packageOf(input) === "openai");
     expect(sdk(await inputsOf("worker", false))).toEqual([]);
     expect(sdk(await inputsOf("worker", true)).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("worker: takes Node's built-ins by require (an ES module import of node:http loads undici)", async () => {
+    const file = await bundle(
+      entries.worker,
+      join(repoRoot, "node_modules/.cache/twelve-bench/test-builtins"),
+      { callsOpenAi: false },
+    );
+    const code = readFileSync(file, "utf8");
+    const imported = [...code.matchAll(/from\s*"((?:node:)?[a-z_]+(?:\/[a-z_]+)?)"/g)].map(
+      (match) => match[1],
+    );
+    expect(imported).toEqual([]);
+    expect(code).toContain('process.getBuiltinModule("node:http")');
+    expect(loadHandler(file)).toBe("function");
   }, 60_000);
 });
