@@ -19,6 +19,7 @@ const BUNDLES: [string, string][] = [
   ["twelve", "Twelve worker, AWS SDK bundled (the default), agents with their own model"],
   ["twelve-runtime-sdk", "Twelve worker, the runtime's AWS SDK (`-c runtimeAwsSdk=true`)"],
   ["twelve-openai", "Twelve worker of OpenAI agents, the runtime's AWS SDK"],
+  ["twelve-no-source-maps", "Twelve worker, AWS SDK bundled, without `--enable-source-maps`"],
   ["langgraph-memory", "LangGraph + MemorySaver, one step"],
   ["langgraph-sqlite", "LangGraph + SqliteSaver, one step (with better-sqlite3 beside it)"],
   ["openai-agents", "OpenAI Agents SDK, one step"],

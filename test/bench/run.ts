@@ -13,6 +13,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { encode } from "gpt-tokenizer/encoding/o200k_base";
 import { writeHandlerEntries } from "../../infra/constructs/handler-entries.ts";
+import { HANDLER_NODE_OPTIONS } from "../../infra/constructs/handler-function.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
 import { repoRoot } from "../support/repo.ts";
 import { type BundleOptions, bundle, coldInitMs, sizeKb } from "./bundle.ts";
@@ -252,6 +253,7 @@ async function benchBundles() {
     ["twelve", worker, { callsOpenAi: false }, []],
     ["twelve-runtime-sdk", worker, { runtimeAwsSdk: true, callsOpenAi: false }, []],
     ["twelve-openai", worker, { runtimeAwsSdk: true, callsOpenAi: true }, []],
+    ["twelve-no-source-maps", worker, { callsOpenAi: false }, []],
     ["langgraph-memory", join(here, "peers/langgraph-handler.ts"), {}, []],
     [
       "langgraph-sqlite",
@@ -261,6 +263,10 @@ async function benchBundles() {
     ],
     ["openai-agents", join(here, "peers/openai-agents-handler.ts"), {}, []],
   ];
+  // Twelve's handlers load as its functions run them (with their NODE_OPTIONS: source maps on);
+  // the peers' as plain `node`. `twelve-no-source-maps` shows what the source maps cost.
+  const nodeOptions = (system: string) =>
+    system.startsWith("twelve") && system !== "twelve-no-source-maps" ? HANDLER_NODE_OPTIONS : "";
   const built: [system: string, file: string][] = [];
   for (const [system, entry, options, beside] of entries) {
     if (system === "langgraph-sqlite" && !sqliteBuilt()) {
@@ -276,7 +282,9 @@ async function benchBundles() {
   log(`cold init: ${COLD_RUNS} rounds of ${built.map(([system]) => system).join(", ")}`);
   const samples = new Map<string, number[]>(built.map(([system]) => [system, []]));
   for (let round = 0; round < COLD_RUNS; round++) {
-    for (const [system, file] of built) samples.get(system)?.push(...coldInitMs(file, 1));
+    for (const [system, file] of built) {
+      samples.get(system)?.push(...coldInitMs(file, 1, { NODE_OPTIONS: nodeOptions(system) }));
+    }
   }
   for (const [system] of built) record(system, "cold_init_ms", "ms", samples.get(system) ?? []);
 }
