@@ -1,12 +1,9 @@
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
-import { OpenAI } from "openai";
 import { EventBridgeNotifier } from "../shared/aws/events/eventbridge-notifier.ts";
 import { SqsStepQueue } from "../shared/aws/sqs/step-queue.ts";
 import type { Agent } from "../shared/core/agent.ts";
 import { DEFAULT_PRICES } from "../shared/core/cost.ts";
 import { ConfigError } from "../shared/core/errors.ts";
-import type { Model } from "../shared/core/ports.ts";
-import { OpenAIModel, openAIModelFromEnv, readOpenAIConfig } from "../shared/llm/index.ts";
+import type { Model, ModelReply, ModelRequest } from "../shared/core/ports.ts";
 import { agentMap } from "../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../shared/runtime/deps.ts";
 import { randomIds } from "../shared/runtime/ids.ts";
@@ -52,10 +49,15 @@ export function createRuntime(
  * without one fails loudly.
  */
 function createModel(config: RuntimeConfig, env: NodeJS.ProcessEnv): Model {
-  if (config.OPENAI_API_KEY_SECRET_ARN) {
-    return openAIModelFromSecret(config.OPENAI_API_KEY_SECRET_ARN, env);
+  const secretArn = config.OPENAI_API_KEY_SECRET_ARN;
+  if (secretArn || env.OPENAI_API_KEY) {
+    return new LazyModel(async () => {
+      const openai = await import("./openai-secret-model.ts");
+      return secretArn
+        ? openai.openAIModelFromSecret(secretArn, env)
+        : openai.openAIModelFromEnv(env);
+    });
   }
-  if (env.OPENAI_API_KEY) return openAIModelFromEnv(env);
   return {
     next: async () => {
       throw new ConfigError(
@@ -65,24 +67,26 @@ function createModel(config: RuntimeConfig, env: NodeJS.ProcessEnv): Model {
   };
 }
 
-/** Seconds a fetched key is reused, so a `put-secret-value` reaches running workers this soon. */
-const SECRET_MAX_AGE_SECONDS = 300;
+/**
+ * A model built on its first call: the OpenAI adapter (and its SDK) loads only when a step calls
+ * it, so the functions that never do (and a worker whose agents bring their own model) never
+ * evaluate it, and their bundles may leave it out (`callsOpenAi` of `HandlerFunction`).
+ */
+export class LazyModel implements Model {
+  readonly #load: () => Promise<Model>;
+  #model: Promise<Model> | undefined;
 
-/** OpenAI with its key read from Secrets Manager when a request needs it, cached by Powertools. */
-function openAIModelFromSecret(secretArn: string, env: NodeJS.ProcessEnv): OpenAIModel {
-  // The other model settings are checked now, so a bad one still fails at the first invocation.
-  const settings = readOpenAIConfig({ ...env, OPENAI_API_KEY: "(read from Secrets Manager)" });
-  const client = new OpenAI({
-    apiKey: async () => {
-      const key = await getSecret(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS });
-      if (typeof key !== "string" || key.trim() === "") {
-        throw new ConfigError(`secret ${secretArn} holds no OpenAI API key`);
-      }
-      return key.trim();
-    },
-    ...(settings.OPENAI_BASE_URL ? { baseURL: settings.OPENAI_BASE_URL } : {}),
-    timeout: settings.MODEL_TIMEOUT_MS,
-    maxRetries: settings.MODEL_MAX_RETRIES,
-  });
-  return new OpenAIModel({ model: settings.AGENT_MODEL, client });
+  constructor(load: () => Promise<Model>) {
+    this.#load = load;
+  }
+
+  /** The model, built (once) now. */
+  resolve(): Promise<Model> {
+    this.#model ??= this.#load();
+    return this.#model;
+  }
+
+  async next(request: ModelRequest): Promise<ModelReply> {
+    return (await this.resolve()).next(request);
+  }
 }

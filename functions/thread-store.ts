@@ -1,5 +1,6 @@
 import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
-import { type PayloadStore, S3PayloadStore } from "../shared/aws/s3/index.ts";
+import { lazyPayloadStore } from "../shared/aws/s3/lazy-payload-store.ts";
+import type { PayloadStore } from "../shared/aws/s3/payload-store.ts";
 import type { RuntimeConfig } from "./config.ts";
 
 /**
@@ -34,13 +35,17 @@ export function createThreadStore(
       : {
           payloads:
             payloads ??
-            new S3PayloadStore({
-              bucket: config.PAYLOAD_BUCKET,
-              clientConfig: config.S3_FORCE_PATH_STYLE ? { forcePathStyle: true } : {},
-            }),
+            // The S3 client loads when a step first meets data too large for an item.
+            s3PayloadStore(config.PAYLOAD_BUCKET, config.S3_FORCE_PATH_STYLE === true),
         }),
     ...(config.PAYLOAD_THRESHOLD_BYTES === undefined
       ? {}
       : { payloadThresholdBytes: config.PAYLOAD_THRESHOLD_BYTES }),
   });
 }
+
+const s3PayloadStore = (bucket: string, forcePathStyle: boolean): PayloadStore =>
+  lazyPayloadStore(async () => {
+    const { S3PayloadStore } = await import("../shared/aws/s3/payload-store.ts");
+    return new S3PayloadStore({ bucket, clientConfig: forcePathStyle ? { forcePathStyle } : {} });
+  });

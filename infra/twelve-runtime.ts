@@ -208,6 +208,8 @@ export class TwelveRuntime extends Construct {
       logLevel: props.logLevel ?? "INFO",
       removalPolicy,
       runtimeAwsSdk: props.runtimeAwsSdk ?? false,
+      // Only the worker calls the model; with the module's own model, not OpenAI either.
+      callsOpenAi: props.model !== "module",
       settings,
       ...networkOf(props),
     });

@@ -1,4 +1,3 @@
-import { Tracer } from "@aws-lambda-powertools/tracer";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import * as z from "zod";
 import { readEnv } from "../../shared/config/read-env.ts";
@@ -6,6 +5,7 @@ import { DEFAULT_CACHE_BYTES } from "../../shared/runtime/thread-cache.ts";
 import { logger } from "../logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createStepObserver } from "../observability/step-observer.ts";
+import { loadTracer } from "../observability/tracing.ts";
 import { createWorkerHandler } from "../worker/app.ts";
 import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runtime.ts";
 
@@ -16,11 +16,13 @@ import { type HandlersOptions, type LazyRuntime, lazyRuntime } from "./lazy-runt
  */
 export function workerHandler(options: HandlersOptions | LazyRuntime) {
   const runtime = typeof options === "function" ? options : lazyRuntime(options);
+  // Loaded now (the init phase) where tracing may be on; never where it is off.
+  const tracer = loadTracer();
   let worker: ReturnType<typeof createWorkerHandler> | undefined;
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     worker ??= createWorkerHandler(runtime().deps, logger, {
       ...readWorkerOptions(),
-      observer: createStepObserver({ tracer: new Tracer(), metrics: createMetrics() }),
+      observer: createStepObserver({ tracer: await tracer, metrics: createMetrics() }),
     });
     return worker(event, context);
   };

@@ -10,6 +10,29 @@ import {
 
 type Subsegment = NonNullable<Parameters<Parameters<Tracer["provider"]["captureAsyncFunc"]>[1]>[0]>;
 
+/**
+ * Whether Powertools Tracer could trace here: inside Lambda (`AWS_EXECUTION_ENV` set) and not
+ * turned off (`POWERTOOLS_TRACE_ENABLED=false`). The Tracer applies its own rules on top (SAM
+ * local, Amplify's mock: off), so this only tells where it is surely off.
+ */
+export const mayTrace = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  Boolean(env.AWS_EXECUTION_ENV) && env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== "false";
+
+/**
+ * Powertools Tracer, loaded only where it may trace: its module pulls in the X-Ray SDK and its
+ * dependencies, the costliest import of the worker, which a function with tracing off never
+ * evaluates.
+ * Called at the handler's creation, so in a traced Lambda the SDK still loads during init.
+ *
+ * @example
+ * const tracer = loadTracer(); // at init
+ * createStepObserver({ tracer: await tracer }); // undefined: no spans
+ */
+export function loadTracer(env: NodeJS.ProcessEnv = process.env): Promise<Tracer | undefined> {
+  if (!mayTrace(env)) return Promise.resolve(undefined);
+  return import("@aws-lambda-powertools/tracer").then(({ Tracer }) => new Tracer());
+}
+
 /** The X-Ray metadata namespace the span attributes are kept under, by their dotted names. */
 export const METADATA_NAMESPACE = "twelve";
 

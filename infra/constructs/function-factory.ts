@@ -25,6 +25,8 @@ export interface FunctionFactoryProps {
   logLevel: string;
   removalPolicy: RemovalPolicy;
   runtimeAwsSdk: boolean;
+  /** Whether the worker calls OpenAI (else its bundle leaves the `openai` SDK out). */
+  callsOpenAi: boolean;
   /** Memory, timeout and reserved concurrency of each function. */
   settings: Record<HandlerName, ResolvedFunctionSettings>;
   /** The VPC of the functions that run tools (`runsTools`). */
@@ -46,7 +48,7 @@ export type MakeFunction = (id: string, handler: HandlerName, spec: FunctionSpec
  * memory, timeout and reserved concurrency, and the VPC when it runs tools.
  *
  * @example
- * const make = functionFactory(this, { entries, projectRoot, lockFile, logLevel: "INFO", removalPolicy, runtimeAwsSdk: false, settings });
+ * const make = functionFactory(this, { entries, projectRoot, lockFile, logLevel: "INFO", removalPolicy, runtimeAwsSdk: false, callsOpenAi: true, settings });
  * const worker = make("Worker", "worker", { description: "Step worker" });
  */
 export function functionFactory(scope: Construct, props: FunctionFactoryProps): MakeFunction {
@@ -60,6 +62,7 @@ export function functionFactory(scope: Construct, props: FunctionFactoryProps): 
       logLevel: props.logLevel,
       removalPolicy: props.removalPolicy,
       runtimeAwsSdk: props.runtimeAwsSdk,
+      callsOpenAi: handler === "worker" && props.callsOpenAi,
       memorySize,
       timeout,
       ...(reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions }),

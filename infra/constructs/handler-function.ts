@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join } from "node:path";
 import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -9,9 +12,84 @@ import { acknowledgeTracing } from "../nag.ts";
 import { type HandlerName, runsFromSource } from "./handler-entries.ts";
 import { allowNetworkInterfaces } from "./vpc-access.ts";
 
+/** What a handler bundle carries beyond its own code, as `HandlerFunctionProps` choose it. */
+export interface BundleChoices {
+  /** Import `@aws-sdk/*` from the Lambda runtime instead of bundling it. */
+  runtimeAwsSdk: boolean;
+  /** Whether the function may call OpenAI: without, the `openai` package stays out. */
+  callsOpenAi: boolean;
+}
+
 /** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
-export const bundlingExternals = (runtimeAwsSdk: boolean): string[] =>
-  runtimeAwsSdk ? ["@aws-sdk/*"] : [];
+export const bundlingExternals = (choices: Pick<BundleChoices, "runtimeAwsSdk">): string[] =>
+  choices.runtimeAwsSdk ? ["@aws-sdk/*"] : [];
+
+/**
+ * The built-ins a bundle takes through `require` rather than `import`: all those importable
+ * without the `node:` prefix, as `fs` and `fs/promises`. Node builds an ES module facade of a
+ * built-in by reading every export, which loads what the module keeps lazy: `node:http`'s
+ * getters load undici (WebSocket, EventSource...), so `import "node:http"` costs about 80 ms of
+ * CPU at cold start, its `require` about 10; `fs` and `util` about 8 ms more each. The AWS SDK and
+ * Powertools import them as ES modules.
+ */
+const requiredBuiltins = (): string[] =>
+  builtinModules.filter((name) => !name.startsWith("_") && !name.startsWith("node:"));
+
+/** Stands in for the OpenAI SDK in a bundle that leaves it out: loading it is an error. */
+const OPENAI_LEFT_OUT =
+  // A CommonJS module with exports, so esbuild does not warn of each name imported from it.
+  "module.exports = {};\n" +
+  "throw new Error(\"The OpenAI SDK is not in this function's bundle: it was built with " +
+  'callsOpenAi: false (TwelveRuntime does so when the agents module brings its own model).");\n';
+
+/**
+ * esbuild aliases: each of `requiredBuiltins()` to a one-line CommonJS module returning the
+ * built-in (`process.getBuiltinModule`), and, for a function that never calls OpenAI, `openai` to
+ * a module that throws. The OpenAI adapter is loaded by an `import()` (functions/runtime.ts) that
+ * such a function never reaches; marking `openai` external instead would not do, as esbuild
+ * hoists an inlined module's external imports to the bundle's top. The files are written to the
+ * project's `node_modules/.cache/twelve-agents/bundling/`.
+ */
+export function bundlingAliases(
+  projectRoot: string,
+  choices: Pick<BundleChoices, "callsOpenAi">,
+): Record<string, string> {
+  const dir = join(projectRoot, "node_modules", ".cache", "twelve-agents", "bundling");
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, source: string) => {
+    const file = join(dir, name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, source);
+    return file;
+  };
+  const aliases: Record<string, string> = {};
+  // `fs` -> builtins/fs/index.js, and so `fs/promises` -> builtins/fs/promises.js: CommonJS
+  // modules, whatever the project's own package.json says.
+  write(join("builtins", "package.json"), '{ "type": "commonjs" }\n');
+  for (const name of requiredBuiltins()) {
+    const [top = name, sub] = name.split("/");
+    write(
+      join("builtins", top, `${sub ?? "index"}.js`),
+      `module.exports = process.getBuiltinModule("node:${name}");\n`,
+    );
+    if (sub) continue;
+    aliases[top] = join(dir, "builtins", top);
+    aliases[`node:${top}`] = join(dir, "builtins", top);
+  }
+  if (!choices.callsOpenAi) aliases.openai = write("openai-left-out.cjs", OPENAI_LEFT_OUT);
+  return aliases;
+}
+
+/**
+ * The functions' `NODE_OPTIONS`: stack traces name the TypeScript files and lines. Node then
+ * parses the bundle's source map as it loads it (about 55 ms of CPU for the worker's at cold
+ * start); the bench measures cold init with it.
+ */
+export const HANDLER_NODE_OPTIONS = "--enable-source-maps";
+
+/** The banner: some CommonJS dependencies call require() for Node built-ins inside an ES module. */
+export const BUNDLE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** A handler's `POWERTOOLS_SERVICE_NAME`: its logs' `service`, its metrics' `service` dimension. */
 export const serviceName = (handler: HandlerName): string => `twelve-${handler}`;
@@ -52,6 +130,11 @@ export interface HandlerFunctionProps {
    * carries the SDK versions the tests ran.
    */
   runtimeAwsSdk?: boolean;
+  /**
+   * Whether this function may call OpenAI (the worker of a deployment whose model is OpenAI).
+   * Default true. False leaves the `openai` package out of its bundle.
+   */
+  callsOpenAi?: boolean;
 }
 
 /**
@@ -106,7 +189,7 @@ export class HandlerFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: serviceName(props.handler),
         POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: "--enable-source-maps",
+        NODE_OPTIONS: HANDLER_NODE_OPTIONS,
         ...props.environment,
       },
       bundling: {
@@ -121,13 +204,16 @@ export class HandlerFunction extends Construct {
         sourcesContent: false,
         // By default the AWS SDK is bundled too: the exact versions the tests ran, not the
         // runtime's copy, and one file loads faster than the runtime's many.
-        externalModules: bundlingExternals(props.runtimeAwsSdk ?? false),
-        // Some CommonJS dependencies call require() for Node built-ins inside an ES module.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // In this repository the agents module imports `twelve-agents` from its own sources.
-        // Naming a condition drops esbuild's default `module` one, so it is named too.
-        ...(runsFromSource ? { esbuildArgs: { "--conditions": "twelve-source,module" } } : {}),
+        externalModules: bundlingExternals({ runtimeAwsSdk: props.runtimeAwsSdk ?? false }),
+        banner: BUNDLE_BANNER,
+        esbuildArgs: {
+          "--alias": Object.entries(
+            bundlingAliases(props.projectRoot, { callsOpenAi: props.callsOpenAi ?? true }),
+          ).map(([name, file]) => `${name}=${file}`),
+          // In this repository the agents module imports `twelve-agents` from its own sources.
+          // Naming a condition drops esbuild's default `module` one, so it is named too.
+          ...(runsFromSource ? { "--conditions": "twelve-source,module" } : {}),
+        },
       },
     });
     if (props.tracing) acknowledgeTracing(this.function);

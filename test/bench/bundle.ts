@@ -1,27 +1,31 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { build } from "esbuild";
-import { bundlingExternals } from "../../infra/constructs/handler-function.ts";
+import { join, relative, resolve } from "node:path";
+import { type BuildOptions, build } from "esbuild";
+import {
+  BUNDLE_BANNER,
+  bundlingAliases,
+  bundlingExternals,
+} from "../../infra/constructs/handler-function.ts";
+import { repoRoot } from "../support/repo.ts";
 import { percentile } from "./stats.ts";
+
+/** How a handler is bundled: the `HandlerFunction` choices, and more externals (the peers'). */
+export interface BundleOptions {
+  runtimeAwsSdk?: boolean;
+  callsOpenAi?: boolean;
+  external?: string[];
+}
 
 /**
  * The esbuild options the CDK app's NodejsFunction passes (infra/constructs/handler-function.ts):
  * an ES module for Node 24, `module` before `main`, minified, external source map without the
- * sources, the same externals (none, or `@aws-sdk/*` with `runtimeAwsSdk`), and the
- * createRequire banner. Keep `outdir` inside the repository: an external import then resolves
- * from its node_modules, as Lambda resolves it from the runtime's.
+ * sources, the same externals (`@aws-sdk/*` with `runtimeAwsSdk`), the same aliases (built-ins;
+ * `openai` unless `callsOpenAi`) and the createRequire banner.
  */
-export async function bundle(
-  entry: string,
-  outdir: string,
-  options: { runtimeAwsSdk?: boolean; external?: string[] } = {},
-): Promise<string> {
-  mkdirSync(outdir, { recursive: true });
-  const outfile = join(outdir, "index.mjs");
-  await build({
+const buildOptions = (entry: string, options: BundleOptions) =>
+  ({
     entryPoints: [entry],
-    outfile,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -33,13 +37,56 @@ export async function bundle(
     minify: true,
     sourcemap: true,
     sourcesContent: false,
-    external: [...bundlingExternals(options.runtimeAwsSdk ?? false), ...(options.external ?? [])],
+    external: [
+      ...bundlingExternals({ runtimeAwsSdk: options.runtimeAwsSdk ?? false }),
+      ...(options.external ?? []),
+    ],
+    alias: bundlingAliases(repoRoot, { callsOpenAi: options.callsOpenAi ?? true }),
     logLevel: "error",
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-  });
+    banner: { js: BUNDLE_BANNER },
+  }) satisfies BuildOptions;
+
+/**
+ * Bundles `entry` as the construct does into `outdir/index.mjs`. Keep `outdir` inside the
+ * repository: an external import then resolves from its node_modules, as Lambda resolves it from
+ * the runtime's.
+ */
+export async function bundle(
+  entry: string,
+  outdir: string,
+  options: BundleOptions = {},
+): Promise<string> {
+  mkdirSync(outdir, { recursive: true });
+  const outfile = join(outdir, "index.mjs");
+  await build({ ...buildOptions(entry, options), outfile });
   return outfile;
+}
+
+/**
+ * What a bundle of `entry` is built from (esbuild's metafile), with the bytes each input puts in
+ * it: repository files relative to the root (`functions/worker/app.ts`), packages' files as
+ * `node_modules/<package>/...`.
+ */
+export async function bundleInputs(
+  entry: string,
+  options: BundleOptions = {},
+): Promise<Map<string, number>> {
+  const result = await build({
+    ...buildOptions(entry, options),
+    outfile: join(repoRoot, "node_modules/.cache/twelve-bench/inputs/index.mjs"),
+    metafile: true,
+    write: false,
+  });
+  const inputs = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const path = file.includes("node_modules/")
+        ? file.slice(file.lastIndexOf("node_modules/"))
+        : relative(repoRoot, resolve(repoRoot, file));
+      inputs.set(path, (inputs.get(path) ?? 0) + bytesInOutput);
+    }
+  }
+  return inputs;
 }
 
 /** The size of files and directories (recursively), in KiB. */

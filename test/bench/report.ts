@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { CONTEXT_BUDGET } from "./context-budget.ts";
 import { PRICES, WORKER_MEMORY_MB } from "./prices.ts";
 import type { Result } from "./stats.ts";
@@ -15,8 +16,10 @@ const SYSTEMS: [string, string][] = [
 
 /** The handlers `bundle_kb` and `cold_init_ms` measure. */
 const BUNDLES: [string, string][] = [
-  ["twelve", "Twelve worker, AWS SDK bundled (the default)"],
+  ["twelve", "Twelve worker, AWS SDK bundled (the default), agents with their own model"],
   ["twelve-runtime-sdk", "Twelve worker, the runtime's AWS SDK (`-c runtimeAwsSdk=true`)"],
+  ["twelve-openai", "Twelve worker of OpenAI agents, the runtime's AWS SDK"],
+  ["twelve-no-source-maps", "Twelve worker, AWS SDK bundled, without `--enable-source-maps`"],
   ["langgraph-memory", "LangGraph + MemorySaver, one step"],
   ["langgraph-sqlite", "LangGraph + SqliteSaver, one step (with better-sqlite3 beside it)"],
   ["openai-agents", "OpenAI Agents SDK, one step"],
@@ -235,6 +238,23 @@ function targets(results: readonly Result[]): string {
       kb !== undefined && bestKb !== undefined ? kb <= bestKb / 3 : undefined,
     ]);
   }
+  const langGraphInit = ["langgraph-memory", "langgraph-sqlite"]
+    .map((system) => v(system, "cold_init_ms"))
+    .filter((x): x is number => x !== undefined);
+  const fastestLangGraph = langGraphInit.length ? Math.min(...langGraphInit) : undefined;
+  for (const [system, variant] of [
+    ["twelve", "AWS SDK bundled"],
+    ["twelve-runtime-sdk", "runtime's AWS SDK"],
+  ] as const) {
+    const ms = v(system, "cold_init_ms");
+    rows.push([
+      `\`cold_init_ms\` ≤ 0.7× LangGraph's (${variant})`,
+      ms !== undefined && fastestLangGraph !== undefined
+        ? `${fmt(ms)} vs ${fmt(fastestLangGraph)} ms: ${fmt(Math.round((ms / fastestLangGraph) * 100) / 100)}×`
+        : "—",
+      ms !== undefined && fastestLangGraph !== undefined ? ms <= fastestLangGraph * 0.7 : undefined,
+    ]);
+  }
   const ratios = [10, 100, 1000].map((n) => {
     const t = v("twelve", "context_tokens", n);
     const m = v("chat-completions-messages", "context_tokens", n);
@@ -277,22 +297,35 @@ function targets(results: readonly Result[]): string {
   return out.join("\n");
 }
 
-/** Writes the tables between the README's bench markers; returns them. */
-export function writeReadme(
+/**
+ * The page holding the bench's tables, between `<!-- bench:start -->` and `<!-- bench:end -->`:
+ * docs/performance.md when it has them, else the README.
+ */
+export function performancePage(root: string): string {
+  const page = join(root, "docs/performance.md");
+  return existsSync(page) && readFileSync(page, "utf8").includes(START)
+    ? page
+    : join(root, "README.md");
+}
+
+/** Writes the tables between the bench markers of `file`; returns them. */
+export function writeTables(
   file: string,
   results: readonly Result[],
   run: { machine: string; mode: string; seconds: number },
 ): string {
   const table = markdown(results);
+  const partial = run.mode.startsWith("--only=");
   const body =
-    `Measured by \`npm run bench${run.mode === "--quick" ? " -- --quick" : ""}\` ` +
-    `(${run.mode} run, ${Math.round(run.seconds)} s) on ${run.machine}. ` +
+    `Measured by \`npm run bench${run.mode === "full" ? "" : ` -- ${run.mode}`}\` ` +
+    `(${run.mode} run, ${Math.round(run.seconds)} s) on ${run.machine}` +
+    (partial ? "; the rows of other stages are from the run before. " : ". ") +
     "Medians of repeated samples after warm-up, (min–max) in brackets.\n\n" +
     `${table}\n`;
-  const readme = readFileSync(file, "utf8");
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md needs ${START} and ${END} markers`);
-  writeFileSync(file, `${readme.slice(0, start + START.length)}\n${body}${readme.slice(end)}`);
+  const text = readFileSync(file, "utf8");
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${file} needs ${START} and ${END} markers`);
+  writeFileSync(file, `${text.slice(0, start + START.length)}\n${body}${text.slice(end)}`);
   return table;
 }

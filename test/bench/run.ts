@@ -1,26 +1,29 @@
 /**
  * `npm run bench` (`-- --quick` for fewer samples): Twelve against LangGraph.js and the OpenAI
  * Agents SDK on the same scripted calculator loop. Writes test/bench/results.json, chart.svg and
- * the README's "Performance" section; speed is measured here, never asserted in tests.
+ * the tables of the performance page (`performancePage()`); speed is measured here, never
+ * asserted in tests. `-- --only=bundles` runs one stage (`bundles`, `step-reads`, `local`) and
+ * puts its rows in place of the same rows of results.json.
  */
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { encode } from "gpt-tokenizer/encoding/o200k_base";
 import { writeHandlerEntries } from "../../infra/constructs/handler-entries.ts";
+import { HANDLER_NODE_OPTIONS } from "../../infra/constructs/handler-function.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
 import { repoRoot } from "../support/repo.ts";
-import { bundle, coldInitMs, sizeKb } from "./bundle.ts";
+import { type BundleOptions, bundle, coldInitMs, sizeKb } from "./bundle.ts";
 import { writeChart } from "./chart.ts";
 import { budgetedContext, CONTEXT_BUDGET } from "./context-budget.ts";
 import { measureLocalStack } from "./local.ts";
 import { createLangGraphRunner } from "./peers/langgraph.ts";
 import { createAgentsRunner } from "./peers/openai-agents.ts";
 import { sqliteSaver } from "./peers/sqlite-saver.ts";
-import { markdown, writeReadme } from "./report.ts";
+import { markdown, performancePage, writeTables } from "./report.ts";
 import { cpuSince, type Result, round, summarize } from "./stats.ts";
 import { measureStepReads } from "./step-reads.ts";
 import {
@@ -34,6 +37,8 @@ import {
 const quick = process.argv.includes("--quick");
 /** `--dry`: print the table, write no files (for timing a run without replacing the results). */
 const dry = process.argv.includes("--dry");
+/** `--only=<stage>`: run that stage alone, keeping the other rows of results.json. */
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const LENGTHS = [10, 100, 1000] as const;
 const MAX_LENGTH = 1000;
 const WARMUP = quick ? 1 : 3;
@@ -242,9 +247,13 @@ async function benchBundles() {
     join(modules, "bindings"),
     join(modules, "file-uri-to-path"),
   ];
-  const entries: [string, string, { runtimeAwsSdk?: boolean; external?: string[] }, string[]][] = [
-    ["twelve", worker, {}, []],
-    ["twelve-runtime-sdk", worker, { runtimeAwsSdk: true }, []],
+  // The examples' agents module brings its own model: `TwelveRuntime({ model: "module" })`
+  // bundles its worker without the OpenAI SDK. `twelve-openai` is the worker of an OpenAI agent.
+  const entries: [string, string, BundleOptions, string[]][] = [
+    ["twelve", worker, { callsOpenAi: false }, []],
+    ["twelve-runtime-sdk", worker, { runtimeAwsSdk: true, callsOpenAi: false }, []],
+    ["twelve-openai", worker, { runtimeAwsSdk: true, callsOpenAi: true }, []],
+    ["twelve-no-source-maps", worker, { callsOpenAi: false }, []],
     ["langgraph-memory", join(here, "peers/langgraph-handler.ts"), {}, []],
     [
       "langgraph-sqlite",
@@ -254,16 +263,30 @@ async function benchBundles() {
     ],
     ["openai-agents", join(here, "peers/openai-agents-handler.ts"), {}, []],
   ];
+  // Twelve's handlers load as its functions run them (with their NODE_OPTIONS: source maps on);
+  // the peers' as plain `node`. `twelve-no-source-maps` shows what the source maps cost.
+  const nodeOptions = (system: string) =>
+    system.startsWith("twelve") && system !== "twelve-no-source-maps" ? HANDLER_NODE_OPTIONS : "";
+  const built: [system: string, file: string][] = [];
   for (const [system, entry, options, beside] of entries) {
     if (system === "langgraph-sqlite" && !sqliteBuilt()) {
       log(`${system}: left out, better-sqlite3 is not built for this Node (npm run bench:sqlite)`);
       continue;
     }
-    log(`${system}: bundle and cold init`);
+    log(`${system}: bundle`);
     const file = await bundle(entry, join(out, system), options);
     record(system, "bundle_kb", "KiB", [sizeKb(file, ...beside)]);
-    record(system, "cold_init_ms", "ms", coldInitMs(file, COLD_RUNS));
+    built.push([system, file]);
   }
+  // Round-robin, so a busier moment of the machine falls on every handler alike.
+  log(`cold init: ${COLD_RUNS} rounds of ${built.map(([system]) => system).join(", ")}`);
+  const samples = new Map<string, number[]>(built.map(([system]) => [system, []]));
+  for (let round = 0; round < COLD_RUNS; round++) {
+    for (const [system, file] of built) {
+      samples.get(system)?.push(...coldInitMs(file, 1, { NODE_OPTIONS: nodeOptions(system) }));
+    }
+  }
+  for (const [system] of built) record(system, "cold_init_ms", "ms", samples.get(system) ?? []);
 }
 
 /** Runs a stage; a failure is reported and leaves its metrics out instead of ending the run. */
@@ -275,19 +298,37 @@ async function stage(name: string, run: () => Promise<void>) {
   }
 }
 
-await stage("twelve", benchTwelve);
-await stage("langgraph-memory", () => benchLangGraph("langgraph-memory", () => new MemorySaver()));
-await stage("langgraph-sqlite", () => benchLangGraph("langgraph-sqlite", sqliteSaver));
-await stage("openai-agents", benchAgents);
-await stage("bundles", benchBundles);
-await stage("step reads", async () => {
-  log("twelve: reads, units and cost per step on DynamoDB Local and fauxqs, cold and warm");
-  results.push(...(await measureStepReads({ quick })));
-});
-await stage("local stack", async () => {
-  log("local stack: local_step_ms and the I/O floor");
-  results.push(...(await measureLocalStack({ quick })));
-});
+const stages: Record<string, () => Promise<void>> = {
+  twelve: benchTwelve,
+  "langgraph-memory": () => benchLangGraph("langgraph-memory", () => new MemorySaver()),
+  "langgraph-sqlite": () => benchLangGraph("langgraph-sqlite", sqliteSaver),
+  "openai-agents": benchAgents,
+  bundles: benchBundles,
+  "step-reads": async () => {
+    log("twelve: reads, units and cost per step on DynamoDB Local and fauxqs, cold and warm");
+    results.push(...(await measureStepReads({ quick })));
+  },
+  local: async () => {
+    log("local stack: local_step_ms and the I/O floor");
+    results.push(...(await measureLocalStack({ quick })));
+  },
+};
+if (only !== undefined && !(only in stages)) {
+  throw new Error(`--only=${only}: no such stage (${Object.keys(stages).join(", ")})`);
+}
+for (const [name, run] of Object.entries(stages)) {
+  if (only === undefined || only === name) await stage(name, run);
+}
+
+const resultsFile = join(here, "results.json");
+/** With `--only`, the earlier run's rows of the metrics this run did not measure. */
+const kept = (): Result[] => {
+  if (only === undefined || !existsSync(resultsFile)) return [];
+  const measured = new Set(results.map((r) => r.metric));
+  const earlier = JSON.parse(readFileSync(resultsFile, "utf8")) as Result[];
+  return earlier.filter((r) => !measured.has(r.metric));
+};
+results.unshift(...kept());
 
 const seconds = (performance.now() - started) / 1000;
 const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -297,14 +338,13 @@ const machine =
 if (dry) {
   process.stdout.write(`${markdown(results)}\n`);
 } else {
-  writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   writeChart(join(here, "chart.svg"), results);
-  const readme = join(here, "../../docs/performance.md");
-  process.stdout.write(
-    `${writeReadme(readme, results, { machine, mode: quick ? "--quick" : "full", seconds })}\n`,
-  );
+  const page = performancePage(join(here, "../.."));
+  const mode = only !== undefined ? `--only=${only}` : quick ? "--quick" : "full";
+  process.stdout.write(`${writeTables(page, results, { machine, mode, seconds })}\n`);
   // The tables as Biome formats markdown, so `npm run lint` stays clean.
-  execFileSync(join(here, "../../node_modules/.bin/biome"), ["format", "--write", readme], {
+  execFileSync(join(here, "../../node_modules/.bin/biome"), ["format", "--write", page], {
     stdio: "ignore",
   });
 }

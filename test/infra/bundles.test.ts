@@ -7,9 +7,14 @@ import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildConsole } from "../../functions/console/build.ts";
-import { handlerNames, writeHandlerEntries } from "../../infra/constructs/handler-entries.ts";
+import {
+  type HandlerName,
+  handlerNames,
+  writeHandlerEntries,
+} from "../../infra/constructs/handler-entries.ts";
 import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
+import { bundle, bundleInputs } from "../bench/bundle.ts";
 import { repoRoot } from "../support/repo.ts";
 import { environmentOf, functionOf, resourcesOf, type Synthesized, synthTwelve } from "./synth.ts";
 
@@ -182,7 +187,7 @@ describe("Bundles", () => {
       expect(code.length / code.split("\n").length, handler).toBeGreaterThan(1000);
       expect(loadHandler(file), handler).toBe("function");
     }
-  });
+  }, 60_000);
 
   it("carry the AWS SDK by default, importing none of it from the runtime", () => {
     const dir = bundleDir("worker");
@@ -253,4 +258,149 @@ describe("Errors in a minified bundle", () => {
     });
     expect(output.trim()).toMatch(/^ThreadNotFoundError UnknownAgentError: unknown agent "x"/);
   });
+});
+
+/** A bundle input: a repository path prefix (`functions/api/`) or a package (`@slack/`, `openai`). */
+const packageOf = (input: string): string | undefined =>
+  input.match(/^node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
+const matches = (input: string, pattern: string): boolean => {
+  const pkg = packageOf(input);
+  if (pkg === undefined) return input.startsWith(pattern);
+  return pattern.endsWith("/") ? pkg.startsWith(pattern) : pkg === pattern;
+};
+
+/** The other handlers' edge apps, the console, the channels and the build and test tools. */
+const edgeApps: Record<HandlerName, readonly string[]> = {
+  api: ["functions/api/", "functions/console/"],
+  worker: ["functions/worker/"],
+  trigger: ["functions/trigger/", "functions/inbox/"],
+  reconciler: [],
+  authorizer: ["functions/authorizer/"],
+  notify: ["functions/notify/"],
+  reaper: ["functions/reaper/"],
+};
+const channels = ["functions/channels/", "shared/channels/", "@slack/", "nodemailer"];
+const buildTools = ["infra/", "test/", "aws-cdk-lib", "constructs", "esbuild", "vitest"];
+const tracing = ["@aws-lambda-powertools/tracer", "aws-xray-sdk-core"];
+
+/**
+ * What each handler's bundle must hold (its own app) and must not: another handler's app, and
+ * the dependencies only another handler runs. The worker runs steps: no router, console,
+ * channels; OpenAI only when it calls OpenAI. The API answers requests and Slack's and email's
+ * inbound routes: no tracer, no worker. Notify posts to Slack and sends mail: no agents.
+ */
+const bundleRules: Record<HandlerName, { holds: string[]; never: string[] }> = {
+  worker: {
+    holds: ["functions/worker/", "functions/observability/", ...tracing],
+    never: [
+      ...channels,
+      "functions/console/",
+      "preact",
+      "fastify",
+      "@octokit/",
+      "standardwebhooks",
+    ],
+  },
+  api: { holds: ["functions/api/", "functions/console/"], never: [...tracing] },
+  trigger: {
+    holds: ["functions/trigger/"],
+    never: [...channels, "functions/console/", ...tracing],
+  },
+  reconciler: {
+    holds: ["functions/observability/metrics.ts"],
+    never: [...channels, "functions/console/", ...tracing],
+  },
+  authorizer: {
+    holds: ["functions/authorizer/"],
+    never: [
+      ...channels,
+      "functions/console/",
+      ...tracing,
+      "shared/examples/",
+      "@aws-sdk/client-dynamodb",
+    ],
+  },
+  notify: {
+    holds: ["functions/notify/", "@slack/", "nodemailer"],
+    never: ["functions/console/", ...tracing, "shared/examples/", "@aws-sdk/client-dynamodb"],
+  },
+  reaper: {
+    holds: ["functions/reaper/"],
+    never: [...channels, "functions/console/", ...tracing, "shared/examples/"],
+  },
+};
+
+/**
+ * Allowed for now, to be taken out: modules of the API's folder that others share. The runtime's
+ * settings read the API keys, whose scopes live there (one settings section per handler lifts
+ * it), and the trigger checks a launch with the API's request schemas.
+ */
+const knownLeaks: Partial<Record<HandlerName, string[]>> = {
+  worker: ["functions/api/scopes.ts"],
+  trigger: [
+    "functions/api/scopes.ts",
+    "functions/api/schemas.ts",
+    "functions/api/openapi.ts",
+    "functions/api/responses.ts",
+  ],
+  reconciler: ["functions/api/scopes.ts"],
+  authorizer: ["functions/api/scopes.ts"],
+  reaper: ["functions/api/scopes.ts"],
+};
+
+describe("Handler bundles, by esbuild's metafile", () => {
+  const entries = writeHandlerEntries({ entry: exampleAgentsEntry, projectRoot: repoRoot });
+  // As TwelveRuntime bundles them for a deployment whose agents module brings its own model.
+  const inputsOf = (handler: HandlerName, callsOpenAi = false) =>
+    bundleInputs(entries[handler], { callsOpenAi });
+
+  it.each(handlerNames)(
+    "%s: holds its own app and none of another handler's, nor their dependencies",
+    async (handler) => {
+      const inputs = [...(await inputsOf(handler)).keys()];
+      const rules = bundleRules[handler];
+      const others = handlerNames.filter((name) => name !== handler);
+      const never = [
+        ...rules.never,
+        ...buildTools,
+        ...others.flatMap((name) => edgeApps[name]),
+        "openai",
+      ].filter((pattern) => !edgeApps[handler].includes(pattern));
+      const leaks = inputs.filter(
+        (input) =>
+          never.some((pattern) => matches(input, pattern)) &&
+          !(knownLeaks[handler] ?? []).includes(input),
+      );
+      expect(leaks, handler).toEqual([]);
+      for (const pattern of rules.holds) {
+        expect(
+          inputs.some((input) => matches(input, pattern)),
+          `${handler} holds ${pattern}`,
+        ).toBe(true);
+      }
+    },
+    60_000,
+  );
+
+  it("worker: carries the OpenAI SDK only when it calls OpenAI", async () => {
+    const sdk = (inputs: Map<string, number>) =>
+      [...inputs.keys()].filter((input) => packageOf(input) === "openai");
+    expect(sdk(await inputsOf("worker", false))).toEqual([]);
+    expect(sdk(await inputsOf("worker", true)).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("worker: takes Node's built-ins by require (an ES module import of node:http loads undici)", async () => {
+    const file = await bundle(
+      entries.worker,
+      join(repoRoot, "node_modules/.cache/twelve-bench/test-builtins"),
+      { callsOpenAi: false },
+    );
+    const code = readFileSync(file, "utf8");
+    const imported = [...code.matchAll(/from\s*"((?:node:)?[a-z_]+(?:\/[a-z_]+)?)"/g)].map(
+      (match) => match[1],
+    );
+    expect(imported).toEqual([]);
+    expect(code).toContain('process.getBuiltinModule("node:http")');
+    expect(loadHandler(file)).toBe("function");
+  }, 60_000);
 });

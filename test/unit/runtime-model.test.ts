@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../functions/config.ts";
-import { createRuntime } from "../../functions/runtime.ts";
+import { createRuntime, LazyModel } from "../../functions/runtime.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { agents, DemoModel } from "../../shared/examples/agents.ts";
 import { OpenAIModel } from "../../shared/llm/index.ts";
@@ -17,8 +17,17 @@ const modelOf = (env: Record<string, string>, model?: DemoModel) =>
   createRuntime(readConfig(env), { agents, ...(model ? { model } : {}) }, env).model;
 
 describe("Function: createRuntime (model)", () => {
-  it("uses OpenAI with the key in Secrets Manager when given the secret's ARN", () => {
-    expect(modelOf({ ...base, OPENAI_API_KEY_SECRET_ARN: SECRET_ARN })).toBeInstanceOf(OpenAIModel);
+  it("uses OpenAI with the key in Secrets Manager when given the secret's ARN, loaded on first use", async () => {
+    const model = modelOf({ ...base, OPENAI_API_KEY_SECRET_ARN: SECRET_ARN });
+    expect(model).toBeInstanceOf(LazyModel);
+    expect(await (model as LazyModel).resolve()).toBeInstanceOf(OpenAIModel);
+  });
+
+  it("uses OpenAI with OPENAI_API_KEY, and a bad model setting fails the first call naming it", async () => {
+    const good = modelOf({ ...base, OPENAI_API_KEY: "sk-test" }) as LazyModel;
+    expect(await good.resolve()).toBeInstanceOf(OpenAIModel);
+    const bad = modelOf({ ...base, OPENAI_API_KEY: "sk-test", MODEL_MAX_RETRIES: "-1" });
+    await expect(bad.next({ messages: [], tools: [] })).rejects.toThrow(/MODEL_MAX_RETRIES/);
   });
 
   it("uses the model it is handed (an agents module's own), whatever the environment says", () => {
