@@ -1,9 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { apiSections, buildApi } from "../compose/api.ts";
-import { assemble } from "../compose/root.ts";
-import { lazySettings } from "../compose/settings.ts";
+import type { Root } from "../compose/root.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
-import { type HandlersOptions, lazyHandler } from "./lazy.ts";
+import { type HandlersOptions, lazyHandler, rootFor } from "./lazy.ts";
 
 /**
  * The HTTP API's Lambda handler (API Gateway HTTP API, payload format 2.0). With `console` (the
@@ -11,10 +10,8 @@ import { type HandlersOptions, lazyHandler } from "./lazy.ts";
  * Deployed, the gateway's authorizer checks the key and the environment names none.
  */
 export function apiHandler(
-  options: HandlersOptions,
+  options: HandlersOptions | Root,
   extra: { console?: ConsoleAssets } = {},
 ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
-  return lazyHandler(() =>
-    buildApi(assemble(lazySettings(process.env, apiSections), options), extra),
-  );
+  return lazyHandler(() => buildApi(rootFor(options, apiSections), extra));
 }

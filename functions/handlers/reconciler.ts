@@ -4,11 +4,10 @@ import {
   type ReconcileResult,
   reconcilerSections,
 } from "../compose/reconciler.ts";
-import { assemble } from "../compose/root.ts";
-import { lazySettings } from "../compose/settings.ts";
+import type { Root } from "../compose/root.ts";
 import { logger } from "../logger.ts";
 import { createMetrics, publishApprovalMetrics } from "../observability/metrics.ts";
-import { type HandlersOptions, lazyHandler } from "./lazy.ts";
+import { type HandlersOptions, lazyHandler, rootFor } from "./lazy.ts";
 
 /**
  * The scheduled reconciler's Lambda handler (an EventBridge schedule, every few minutes): it
@@ -17,9 +16,9 @@ import { type HandlersOptions, lazyHandler } from "./lazy.ts";
  * (`ApprovalsWaiting`, `OldestApprovalAge`): facts of the threads, not of a step, so they are
  * counted here, on the schedule, from the thread listing.
  */
-export function reconcilerHandler(options: HandlersOptions): () => Promise<ReconcileResult> {
+export function reconcilerHandler(options: HandlersOptions | Root): () => Promise<ReconcileResult> {
   return lazyHandler(() => {
-    const root = assemble(lazySettings(process.env, reconcilerSections), options);
+    const root = rootFor(options, reconcilerSections);
     let metrics: Metrics | undefined;
     const reconcile = buildReconciler(root, {
       onApprovals: (approvals, now) => {

@@ -1,9 +1,8 @@
 import type { Context, SQSBatchResponse } from "aws-lambda";
-import { assemble } from "../compose/root.ts";
-import { lazySettings } from "../compose/settings.ts";
+import type { Root } from "../compose/root.ts";
 import { buildTriggerFunction, triggerSections } from "../compose/trigger.ts";
 import type { TriggerResult } from "../trigger/app.ts";
-import { type HandlersOptions, lazyHandler } from "./lazy.ts";
+import { type HandlersOptions, lazyHandler, rootFor } from "./lazy.ts";
 
 /**
  * The trigger's Lambda handler: EventBridge schedules and `agent.launch` events, and the inbox
@@ -11,9 +10,7 @@ import { type HandlersOptions, lazyHandler } from "./lazy.ts";
  * never be processed).
  */
 export function triggerHandler(
-  options: HandlersOptions,
+  options: HandlersOptions | Root,
 ): (event: unknown, context: Context) => Promise<TriggerResult | SQSBatchResponse> {
-  return lazyHandler(() =>
-    buildTriggerFunction(assemble(lazySettings(process.env, triggerSections), options)),
-  );
+  return lazyHandler(() => buildTriggerFunction(rootFor(options, triggerSections)));
 }

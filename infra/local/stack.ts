@@ -15,6 +15,7 @@ import { type ApiKeys, checkKeyAgents } from "../../functions/api-keys.ts";
 import { readEmailConfig } from "../../functions/channels/email/config.ts";
 import { slackConfig } from "../../functions/channels/slack/config.ts";
 import { buildApi } from "../../functions/compose/api.ts";
+import { environmentModel } from "../../functions/compose/environment-model.ts";
 import { buildNotify } from "../../functions/compose/notify.ts";
 import { buildReconciler } from "../../functions/compose/reconciler.ts";
 import { assemble } from "../../functions/compose/root.ts";
@@ -46,6 +47,7 @@ import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { assertModels } from "../../shared/runtime/model-rule.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { buildConsole } from "../console/build.ts";
 import { lockDataDir, wipeDataDir } from "./data-lock.ts";
@@ -208,6 +210,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.model ? { model: options.model } : {}),
     };
     const served = agentMap(options.agents);
+    // The model rule, checked before anything starts: an agent without a model is one line.
+    assertModels(served.values(), {
+      module: options.model,
+      environment: environmentModel(modelSettings),
+    });
     if (options.apiKeys) checkKeyAgents(options.apiKeys, served);
     const webhookSources =
       options.webhookSecrets || options.webhookSources

@@ -16,7 +16,7 @@ import { client, startTestStack } from "./local-stack.ts";
 
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
-let demo: Model;
+let demo: Model | undefined;
 let queue: StepQueue;
 
 beforeAll(async () => {
