@@ -22,6 +22,7 @@ import { assemble } from "../../functions/compose/root.ts";
 import { readApiSettings } from "../../functions/compose/settings/api.ts";
 import { type AwsSettings, clientConfig } from "../../functions/compose/settings/aws.ts";
 import { readModelSettings } from "../../functions/compose/settings/model.ts";
+import { readStoreSettings } from "../../functions/compose/settings/store.ts";
 import { readWorkerSettings } from "../../functions/compose/settings/worker.ts";
 import type { Settings } from "../../functions/compose/settings.ts";
 import { buildInbox, buildTrigger } from "../../functions/compose/trigger.ts";
@@ -203,6 +204,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.apiKeys ? { AGENT_API_KEYS: JSON.stringify(options.apiKeys) } : {}),
       MAX_BODY_BYTES: process.env.MAX_BODY_BYTES,
     });
+    const storeSettings = readStoreSettings({
+      ...process.env,
+      TABLE_NAME: tableName,
+      PAYLOAD_BUCKET: payloadBucket,
+      // fauxqs on 127.0.0.1 answers path-style URLs (no bucket subdomains).
+      S3_FORCE_PATH_STYLE: "true",
+    });
     const modelSettings = readModelSettings(process.env);
     const workerSettings = readWorkerSettings(process.env);
     const agentsModule = {
@@ -232,6 +240,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     assertKnownAgents(
       options.agents.map((agent) => agent.name),
       agentReferences({ webhookSources, notifyWebhooks, slack }),
+    );
+    const channels: Settings["channels"] = {
+      webhookSources: async () => webhookSources,
+      inlineWebhookSources: webhookSources,
+      notifyWebhooks: async () => notifyWebhooks,
+      slack: async () => slack,
+      slackAgent: undefined,
+      email,
+    };
+    // Slack when the environment sets it up (`SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, …), unless the
+    // caller hands its own channels. Built now: a bad email setting fails before anything starts.
+    const notify = buildNotify(
+      { channels },
+      {
+        smtpOnly: true,
+        ...(options.notifyDelivery ? { delivery: options.notifyDelivery } : {}),
+        ...(options.channels ? { channels: options.channels } : {}),
+      },
     );
     const maxReceiveCount = options.maxReceiveCount ?? workerSettings.maxReceives;
     const dynamoPort = options.dynamoPort ?? 0;
@@ -326,27 +352,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const settings: Settings = {
-      store: {
-        tableName,
-        retentionDays: 90,
-        payloadBucket,
-        // fauxqs on 127.0.0.1 answers path-style URLs (no bucket subdomains).
-        s3ForcePathStyle: true,
-      },
+      store: storeSettings,
       queue: { url: queues.queueUrl },
       bus: { name: "twelve-agents", publicUrl: url },
       api,
       worker: { ...workerSettings, maxReceives: maxReceiveCount },
       inbox: { dlqUrl: inbox.dlqUrl },
       model: modelSettings,
-      channels: {
-        webhookSources: async () => webhookSources,
-        inlineWebhookSources: webhookSources,
-        notifyWebhooks: async () => notifyWebhooks,
-        slack: async () => slack,
-        slackAgent: undefined,
-        email,
-      },
+      channels,
       aws,
     };
     // With a data directory, each object's file is written before the put returns: an item the
@@ -395,13 +408,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(inboxPoller.stop);
     const trigger = buildTrigger(root);
-    // Slack when the environment sets it up (`SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, …), unless the
-    // caller hands its own channels.
-    const notify = buildNotify(settings, {
-      smtpOnly: true,
-      ...(options.notifyDelivery ? { delivery: options.notifyDelivery } : {}),
-      ...(options.channels ? { channels: options.channels } : {}),
-    });
     // As the deployed rule does: a failed fan-out is tried again over time, then dead-lettered.
     const undelivered = await sqsClient.send(
       new CreateQueueCommand({
