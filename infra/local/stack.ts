@@ -201,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Settings the stack does not set itself come from the environment (read, never written).
     const api = readApiSettings({
       ...(options.apiKey ? { AGENT_API_KEY: options.apiKey } : {}),
-      ...(options.apiKeys ? { AGENT_API_KEYS: JSON.stringify(options.apiKeys) } : {}),
+      ...(options.apiKeys ? { AGENT_API_KEYS: options.apiKeys } : {}),
       MAX_BODY_BYTES: process.env.MAX_BODY_BYTES,
     });
     const storeSettings = readStoreSettings({
