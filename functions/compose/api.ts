@@ -1,3 +1,6 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoReplayGuard } from "../../shared/aws/dynamo/replay-guard.ts";
 import { agentReferences, assertKnownAgents } from "../agent-references.ts";
 import { createApiHandler } from "../api/app.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
@@ -6,6 +9,7 @@ import type { WebhookTarget } from "../notify/webhook-channel.ts";
 import type { Root } from "./root.ts";
 import { runtimeSections } from "./sections.ts";
 import { readApiSettings } from "./settings/api.ts";
+import { clientConfig } from "./settings/aws.ts";
 import { readChannelSettings } from "./settings/channels.ts";
 
 /** What the HTTP API reads: the runtime's sections, its own, and the channels' (webhooks, Slack). */
@@ -40,7 +44,16 @@ export function buildApi(
     ...(api.apiKeys ? { apiKeys: api.apiKeys } : {}),
     maxBodyBytes: api.maxBodyBytes,
     logger,
-    webhooks: { sources: channels.webhookSources, replayGuard: root.replayGuard() },
+    webhooks: {
+      sources: channels.webhookSources,
+      // The webhook routes' replay guard lives in the thread table.
+      replayGuard: new DynamoReplayGuard({
+        tableName: root.settings.store.tableName,
+        client: DynamoDBDocumentClient.from(
+          new DynamoDBClient(clientConfig(root.settings.aws, "dynamodb")),
+        ),
+      }),
+    },
     ...(options.console ? { console: options.console } : {}),
   });
 }

@@ -1,6 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoReplayGuard } from "../../shared/aws/dynamo/replay-guard.ts";
 import { EventBridgeNotifier } from "../../shared/aws/events/eventbridge-notifier.ts";
 import type { PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 import { SqsStepQueue } from "../../shared/aws/sqs/step-queue.ts";
@@ -24,8 +21,7 @@ export interface RootOverrides {
 
 /**
  * The composition root of one process: the settings, the agents module, and the ports built from
- * them, each on first use (the worker never builds the router's webhook guard; the API never
- * loads the model). Every host plugs its handlers from here: the Lambda entries, the construct's
+ * them, each on first use (the API never loads the model). Every host plugs its handlers from here: the Lambda entries, the construct's
  * generated entries and `twelve dev`.
  */
 export interface Root {
@@ -35,8 +31,6 @@ export interface Root {
   models(): ModelChoices;
   /** The use cases' ports: store, queue, notifier, models, clock, ids. */
   deps(): RuntimeDeps;
-  /** The webhook routes' replay guard (in the thread table). */
-  replayGuard(): DynamoReplayGuard;
   /** Checks the model rule for every agent (`ConfigError` naming the first without a model). */
   assertModels(): void;
 }
@@ -98,21 +92,11 @@ export function assemble(
       prices: { ...DEFAULT_PRICES, ...settings.model.prices },
     };
   });
-  const replayGuard = once(
-    () =>
-      new DynamoReplayGuard({
-        tableName: settings.store.tableName,
-        client: DynamoDBDocumentClient.from(
-          new DynamoDBClient(clientConfig(settings.aws, "dynamodb")),
-        ),
-      }),
-  );
   return {
     settings,
     agents,
     models,
     deps,
-    replayGuard,
     assertModels: () => assertModels(agents.values(), models()),
   };
 }

@@ -14,9 +14,6 @@ export function rootOf(deps: RuntimeDeps, settings: Partial<Settings> = {}): Roo
     agents: deps.agents,
     models,
     deps: () => deps,
-    replayGuard: () => {
-      throw new Error("rootOf: this test's root has no replay guard");
-    },
     assertModels: () => assertModels(deps.agents.values(), models()),
   };
 }
