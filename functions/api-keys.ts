@@ -98,6 +98,69 @@ function checkGrant(name: string, grant: Record<string, unknown>, context: Issue
   }
 }
 
+const apiKeysObject = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    'must be a JSON object of key name to key, e.g. {"alice": "<16+ chars>"} or {"desk": {"key": "<16+ chars>", "agents": [...], "can": [...]}}',
+  )
+  .superRefine((value, context) => {
+    const names = Object.keys(value);
+    if (names.length === 0) {
+      context.addIssue({ code: "custom", message: "must name at least one key" });
+    }
+    const owner = new Map<string, string>();
+    for (const name of names) {
+      const entry = value[name];
+      if (name.trim() === "") {
+        context.addIssue({ code: "custom", message: "a key name must not be empty" });
+        continue;
+      }
+      if (!NAME.test(name)) {
+        context.addIssue({
+          code: "custom",
+          path: [name],
+          message: "a key name is 1-64 letters, digits and ._@+- (starting with a letter or digit)",
+        });
+      }
+      const grant =
+        typeof entry === "object" && entry !== null && !Array.isArray(entry)
+          ? (entry as Record<string, unknown>)
+          : undefined;
+      if (grant) checkGrant(name, grant, context);
+      const key = grant ? grant.key : entry;
+      if (typeof key !== "string") {
+        context.addIssue({
+          code: "custom",
+          path: grant ? [name, "key"] : [name],
+          message: grant
+            ? "the key must be a string"
+            : 'the key must be a string, or {"key", "agents"?, "can"?}',
+        });
+        continue;
+      }
+      if (key.length < MIN_KEY_LENGTH) {
+        context.addIssue({
+          code: "custom",
+          path: grant ? [name, "key"] : [name],
+          message: `must be at least ${MIN_KEY_LENGTH} characters`,
+        });
+      }
+      const first = owner.get(key);
+      if (first !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path: [name],
+          message: `has the same key as ${first}: each name needs its own key`,
+        });
+      } else owner.set(key, name);
+    }
+  });
+
+/** The named keys as an object (a host that hands them in code: `twelve dev`), by the same rules. */
+export const apiKeysSchema = apiKeysObject.transform(
+  (value) => value as Record<string, string | ApiKeyGrant>,
+);
+
 /**
  * The named keys as JSON text. Each problem is named by key name, never by key
  * (`AGENT_API_KEYS.alice: must be at least 16 characters`,
@@ -105,64 +168,7 @@ function checkGrant(name: string, grant: Record<string, unknown>, context: Issue
  * `._@+-`, and no two names may share a key (who sent a request would be ambiguous).
  */
 export const apiKeysJsonSchema = jsonSetting(
-  z
-    .custom<Record<string, unknown>>(
-      (value) => typeof value === "object" && value !== null && !Array.isArray(value),
-      'must be a JSON object of key name to key, e.g. {"alice": "<16+ chars>"} or {"desk": {"key": "<16+ chars>", "agents": [...], "can": [...]}}',
-    )
-    .superRefine((value, context) => {
-      const names = Object.keys(value);
-      if (names.length === 0) {
-        context.addIssue({ code: "custom", message: "must name at least one key" });
-      }
-      const owner = new Map<string, string>();
-      for (const name of names) {
-        const entry = value[name];
-        if (name.trim() === "") {
-          context.addIssue({ code: "custom", message: "a key name must not be empty" });
-          continue;
-        }
-        if (!NAME.test(name)) {
-          context.addIssue({
-            code: "custom",
-            path: [name],
-            message:
-              "a key name is 1-64 letters, digits and ._@+- (starting with a letter or digit)",
-          });
-        }
-        const grant =
-          typeof entry === "object" && entry !== null && !Array.isArray(entry)
-            ? (entry as Record<string, unknown>)
-            : undefined;
-        if (grant) checkGrant(name, grant, context);
-        const key = grant ? grant.key : entry;
-        if (typeof key !== "string") {
-          context.addIssue({
-            code: "custom",
-            path: grant ? [name, "key"] : [name],
-            message: grant
-              ? "the key must be a string"
-              : 'the key must be a string, or {"key", "agents"?, "can"?}',
-          });
-          continue;
-        }
-        if (key.length < MIN_KEY_LENGTH) {
-          context.addIssue({
-            code: "custom",
-            path: grant ? [name, "key"] : [name],
-            message: `must be at least ${MIN_KEY_LENGTH} characters`,
-          });
-        }
-        const first = owner.get(key);
-        if (first !== undefined) {
-          context.addIssue({
-            code: "custom",
-            path: [name],
-            message: `has the same key as ${first}: each name needs its own key`,
-          });
-        } else owner.set(key, name);
-      }
-    }),
+  apiKeysObject,
   "must be a JSON object of key name to key",
 ).transform((value) => value as Record<string, string | ApiKeyGrant>);
 

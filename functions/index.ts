@@ -31,13 +31,13 @@ export {
 export { type AgentsModule, checkAgentsModule } from "../shared/runtime/agents.ts";
 export type { RuntimeDeps } from "../shared/runtime/deps.ts";
 export { signWebhook } from "./api/webhooks.ts";
-export { type RuntimeConfig, readConfig } from "./config.ts";
+export { readSettings } from "./compose/read-settings.ts";
+export { assemble, type Root } from "./compose/root.ts";
+export type { Settings } from "./compose/settings.ts";
 export { apiHandler } from "./handlers/api.ts";
 export { authorizerHandler } from "./handlers/authorizer.ts";
-export { optionsFromModule } from "./handlers/from-module.ts";
 export { createHandlers, type HandlersOptions, type TwelveHandlers } from "./handlers/index.ts";
 export { reconcilerHandler } from "./handlers/reconciler.ts";
 export { triggerHandler } from "./handlers/trigger.ts";
 export { workerHandler } from "./handlers/worker.ts";
-export { createRuntime } from "./runtime.ts";
 export type { TriggerResult } from "./trigger/app.ts";

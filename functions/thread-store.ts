@@ -1,51 +1,51 @@
+import type { DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { DynamoThreadStore } from "../shared/aws/dynamo/index.ts";
 import { lazyPayloadStore } from "../shared/aws/s3/lazy-payload-store.ts";
 import type { PayloadStore } from "../shared/aws/s3/payload-store.ts";
-import type { RuntimeConfig } from "./config.ts";
+import type { StoreSettings } from "./compose/settings/store.ts";
 
 /**
- * The thread store the configuration names, built one way for every function that holds one
- * (the runtime's handlers and the reaper), so they read and delete threads alike: with
- * `PAYLOAD_BUCKET`, large event data goes to that S3 bucket (through `payloads`, when given: the
- * local stack's copy on disk).
+ * The thread store the settings name, built one way for every function that holds one (the
+ * runtime's handlers and the reaper), so they read and delete threads alike: with a payload
+ * bucket, large event data goes to that S3 bucket (through `payloads`, when given: the local
+ * stack's copy on disk).
  *
  * @example
- * const store = createThreadStore(readConfig());
+ * const store = createThreadStore(readSettings().store);
  */
 export function createThreadStore(
-  config: Pick<RuntimeConfig, "TABLE_NAME"> &
-    Partial<
-      Pick<
-        RuntimeConfig,
-        | "THREAD_RETENTION_DAYS"
-        | "PAYLOAD_BUCKET"
-        | "PAYLOAD_THRESHOLD_BYTES"
-        | "S3_FORCE_PATH_STYLE"
-      >
-    >,
-  payloads?: PayloadStore,
+  settings: StoreSettings,
+  clients: {
+    clientConfig?: DynamoDBClientConfig;
+    s3ClientConfig?: S3ClientConfig;
+    payloads?: PayloadStore;
+  } = {},
 ): DynamoThreadStore {
+  const bucket = settings.payloadBucket;
   return new DynamoThreadStore({
-    tableName: config.TABLE_NAME,
-    ...(config.THREAD_RETENTION_DAYS === undefined
-      ? {}
-      : { retentionDays: config.THREAD_RETENTION_DAYS }),
-    ...(config.PAYLOAD_BUCKET === undefined
+    tableName: settings.tableName,
+    retentionDays: settings.retentionDays,
+    ...(clients.clientConfig ? { clientConfig: clients.clientConfig } : {}),
+    ...(bucket === undefined
       ? {}
       : {
           payloads:
-            payloads ??
+            clients.payloads ??
             // The S3 client loads when a step first meets data too large for an item.
-            s3PayloadStore(config.PAYLOAD_BUCKET, config.S3_FORCE_PATH_STYLE === true),
+            s3PayloadStore(bucket, {
+              ...clients.s3ClientConfig,
+              ...(settings.s3ForcePathStyle ? { forcePathStyle: true } : {}),
+            }),
         }),
-    ...(config.PAYLOAD_THRESHOLD_BYTES === undefined
+    ...(settings.payloadThresholdBytes === undefined
       ? {}
-      : { payloadThresholdBytes: config.PAYLOAD_THRESHOLD_BYTES }),
+      : { payloadThresholdBytes: settings.payloadThresholdBytes }),
   });
 }
 
-const s3PayloadStore = (bucket: string, forcePathStyle: boolean): PayloadStore =>
+const s3PayloadStore = (bucket: string, clientConfig: S3ClientConfig): PayloadStore =>
   lazyPayloadStore(async () => {
     const { S3PayloadStore } = await import("../shared/aws/s3/payload-store.ts");
-    return new S3PayloadStore({ bucket, clientConfig: forcePathStyle ? { forcePathStyle } : {} });
+    return new S3PayloadStore({ bucket, clientConfig });
   });

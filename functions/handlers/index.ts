@@ -1,13 +1,13 @@
 import { apiHandler } from "./api.ts";
 import { authorizerHandler } from "./authorizer.ts";
-import { type HandlersOptions, lazyRuntime } from "./lazy-runtime.ts";
+import type { HandlersOptions } from "./lazy.ts";
 import { notifyHandler } from "./notify.ts";
 import { reaperHandler } from "./reaper.ts";
 import { reconcilerHandler } from "./reconciler.ts";
 import { triggerHandler } from "./trigger.ts";
 import { workerHandler } from "./worker.ts";
 
-export type { HandlersOptions } from "./lazy-runtime.ts";
+export type { HandlersOptions } from "./lazy.ts";
 
 /** The Lambda handlers of one deployment, each ready to be a function's `handler` export. */
 export interface TwelveHandlers {
@@ -21,9 +21,10 @@ export interface TwelveHandlers {
 }
 
 /**
- * Builds the Lambda handlers from a user's agents. They share one runtime per container, built
- * from the environment the `TwelveRuntime` construct sets (table, queue, bus, secrets) on the
- * first invocation, so a bad setting fails that invocation loudly.
+ * Builds the Lambda handlers from a user's agents module (`agents`, and optionally the `model`
+ * of the agents that name none). Each builds its composition root from the environment the
+ * `TwelveRuntime` construct sets (table, queue, bus, secrets) on its first invocation, so a bad
+ * setting fails that invocation loudly.
  *
  * @example
  * // handlers.ts of your own, if you wire the functions yourself
@@ -32,12 +33,11 @@ export interface TwelveHandlers {
  * export const { api, worker, trigger, reconciler, authorizer } = createHandlers({ agents });
  */
 export function createHandlers(options: HandlersOptions): TwelveHandlers {
-  const runtime = lazyRuntime(options);
   return {
-    api: apiHandler(runtime),
-    worker: workerHandler(runtime),
-    trigger: triggerHandler(runtime),
-    reconciler: reconcilerHandler(runtime),
+    api: apiHandler(options),
+    worker: workerHandler(options),
+    trigger: triggerHandler(options),
+    reconciler: reconcilerHandler(options),
     authorizer: authorizerHandler(),
     notify: notifyHandler(),
     reaper: reaperHandler(),

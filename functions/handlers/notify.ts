@@ -1,11 +1,7 @@
-import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { webhookChannels } from "../../shared/channels/channel.ts";
-import { emailChannelFromConfig, sesTransport } from "../../shared/channels/email/channel.ts";
-import { readEmailConfig } from "../../shared/channels/email/config.ts";
-import { slackChannelsFromEnv } from "../../shared/channels/slack/channel.ts";
-import { logger } from "../logger.ts";
-import { createNotifyHandler, type NotifyResult } from "../notify/app.ts";
-import { notifyWebhooksFromEnv } from "../notify/config.ts";
+import { buildNotify, notifySections } from "../compose/notify.ts";
+import { lazySettings } from "../compose/settings.ts";
+import type { NotifyResult } from "../notify/app.ts";
+import { lazyHandler } from "./lazy.ts";
 
 /**
  * The notify function's Lambda handler: the target of the rule that matches every thread notice
@@ -14,29 +10,6 @@ import { notifyWebhooksFromEnv } from "../notify/config.ts";
  * deployment sets it up (`SLACK_SECRET_ARN`, `SLACK_CHANNEL`…); email through SES v2, when
  * `APPROVER_EMAILS` names approvers.
  */
-export function notifyHandler() {
-  let notify: ReturnType<typeof createNotifyHandler> | undefined;
-  return async (event: unknown): Promise<NotifyResult> => {
-    if (!notify) {
-      const webhooks = notifyWebhooksFromEnv();
-      const config = readEmailConfig();
-      const email = config
-        ? emailChannelFromConfig(
-            config,
-            config.smtpUrl
-              ? undefined
-              : sesTransport({ sesClient: new SESv2Client({}), SendEmailCommand }),
-          )
-        : null;
-      notify = createNotifyHandler({
-        channels: async () => [
-          ...webhookChannels(await webhooks()),
-          ...(await slackChannelsFromEnv()),
-          ...(email ? [email] : []),
-        ],
-        logger,
-      });
-    }
-    return notify(event);
-  };
+export function notifyHandler(): (event: unknown) => Promise<NotifyResult> {
+  return lazyHandler(() => buildNotify(lazySettings(process.env, notifySections)));
 }

@@ -115,7 +115,8 @@ export async function gatherStep(
 export function instrumentDeps(deps: RuntimeDeps, spans: Spans): RuntimeDeps {
   return {
     ...deps,
-    model: instrumentModel(deps.model, spans),
+    model: deps.model && instrumentModel(deps.model, spans),
+    environmentModel: deps.environmentModel && instrumentModel(deps.environmentModel, spans),
     agents: new Map([...deps.agents].map(([name, agent]) => [name, instrumentAgent(agent, spans)])),
     store: observeStore(deps.store),
   };
@@ -177,6 +178,7 @@ function instrumentAgent(agent: Agent, spans: Spans): Agent {
   };
   return Object.freeze({
     ...agent,
+    model: agent.model && instrumentModel(agent.model, spans),
     tools: agent.tools.map(wrap),
     prefetch: agent.prefetch.map((call) => ({ ...call, tool: wrap(call.tool) })),
     tool: (name: string) => {

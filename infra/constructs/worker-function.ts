@@ -56,9 +56,8 @@ export function workerFunction(
       PUBLIC_URL: props.publicUrl,
       // On the last delivery the queue allows, a failing step marks its thread failed.
       STEP_MAX_RECEIVES: String(props.maxReceiveCount),
-      ...(openAiKey
-        ? { OPENAI_API_KEY_SECRET_ARN: openAiKey.secretArn }
-        : { TWELVE_MODEL: "module" }),
+      // Without the key, the agents module's models are the only ones (docs/models-and-settings.md).
+      ...(openAiKey ? { OPENAI_API_KEY_SECRET_ARN: openAiKey.secretArn } : {}),
       ...(props.agentModel ? { AGENT_MODEL: props.agentModel } : {}),
       ...(props.openAiBaseUrl ? { OPENAI_BASE_URL: props.openAiBaseUrl } : {}),
     },

@@ -27,8 +27,8 @@ docs/twelve-dev.md.`;
  * a local EventBridge endpoint, the HTTP API, the worker, the schedules) serving that module's
  * agents. `npm start` in this repository is the same command with the example agents.
  * Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), TWELVE_DATA_DIR, AGENT_API_KEY
- * or AGENT_API_KEYS, WEBHOOK_SECRETS, OPENAI_API_KEY / OPENAI_BASE_URL / AGENT_MODEL (without a key: the module's
- * own `model`, if it exports one).
+ * or AGENT_API_KEYS, WEBHOOK_SECRETS, OPENAI_API_KEY / OPENAI_BASE_URL / AGENT_MODEL. The model
+ * rule: an agent's own model, else the module's `model` export, else OpenAI from the environment.
  */
 const log = (line: string) => console.log(`twelve: ${line}`);
 const fail = (line: string): never => {
@@ -85,12 +85,11 @@ try {
     }),
     modulePath,
   );
-  const openAI = Boolean(process.env.OPENAI_API_KEY);
   const apiKeys = readNamedApiKeys(process.env);
   const dataDir = process.env.TWELVE_DATA_DIR || ".data/dynamodb";
   const stack = await startLocalStack({
     agents: mod.agents,
-    ...(!openAI && mod.model ? { model: mod.model } : {}),
+    ...(mod.model ? { model: mod.model } : {}),
     port: port("PORT", 3000),
     dynamoPort: port("DYNAMODB_PORT", 8000),
     sqsPort: port("SQS_PORT", 9324),
@@ -101,11 +100,9 @@ try {
     log,
     logSteps: true,
   });
-  const model = openAI
-    ? `${process.env.AGENT_MODEL || "gpt-4o-mini"} at ${process.env.OPENAI_BASE_URL || "api.openai.com"}`
-    : mod.model
-      ? `${mod.model.constructor.name} from the agents module (NOT an LLM): set OPENAI_API_KEY to use a real model`
-      : "NONE: set OPENAI_API_KEY (or export `model` from the agents module); steps fail until then";
+  const model = mod.model
+    ? `${mod.model.constructor.name} from the agents module${mod.model.constructor.name === "DemoModel" ? " (NOT an LLM): set OPENAI_API_KEY to use a real model" : ""}`
+    : `${process.env.AGENT_MODEL || "gpt-4o-mini"} at ${process.env.OPENAI_BASE_URL || "api.openai.com"}`;
   console.log(
     [
       "",

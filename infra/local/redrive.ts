@@ -32,9 +32,10 @@ try {
   const dlqUrl = process.env.STEP_DLQ_URL ?? (await queueUrl("twelve-steps-dlq.fifo"));
   const deps = {
     store: createThreadStore({
-      TABLE_NAME: process.env.TABLE_NAME ?? "twelve-threads",
-      PAYLOAD_BUCKET: process.env.PAYLOAD_BUCKET ?? (local ? "twelve-payloads" : undefined),
-      S3_FORCE_PATH_STYLE: local,
+      tableName: process.env.TABLE_NAME ?? "twelve-threads",
+      retentionDays: 90,
+      payloadBucket: process.env.PAYLOAD_BUCKET ?? (local ? "twelve-payloads" : undefined),
+      s3ForcePathStyle: local,
     }),
     queue: new SqsStepQueue({ queueUrl: stepQueueUrl, client }),
     clock: { now: () => new Date() },

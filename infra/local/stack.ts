@@ -5,27 +5,32 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { agentReferences, assertKnownAgents } from "../../functions/agent-references.ts";
-import { createApiHandler } from "../../functions/api/app.ts";
+import type { createApiHandler } from "../../functions/api/app.ts";
 import {
   merge,
   readWebhookSources,
   type WebhookSource,
 } from "../../functions/api/webhook-config.ts";
 import { type ApiKeys, checkKeyAgents } from "../../functions/api-keys.ts";
-import { apiKeysOf, readConfig } from "../../functions/config.ts";
+import { buildApi } from "../../functions/compose/api.ts";
+import { environmentModel } from "../../functions/compose/environment-model.ts";
+import { buildNotify } from "../../functions/compose/notify.ts";
+import { buildReconciler } from "../../functions/compose/reconciler.ts";
+import { assemble } from "../../functions/compose/root.ts";
+import { readApiSettings } from "../../functions/compose/settings/api.ts";
+import { type AwsSettings, clientConfig } from "../../functions/compose/settings/aws.ts";
+import { readModelSettings } from "../../functions/compose/settings/model.ts";
+import { readStoreSettings } from "../../functions/compose/settings/store.ts";
+import { readWorkerSettings } from "../../functions/compose/settings/worker.ts";
+import type { Settings } from "../../functions/compose/settings.ts";
+import { buildInbox, buildTrigger } from "../../functions/compose/trigger.ts";
+import { buildWorker } from "../../functions/compose/worker.ts";
 import { buildConsole } from "../../functions/console/build.ts";
-import { readWorkerOptions } from "../../functions/handlers/worker.ts";
-import { createInboxHandler } from "../../functions/inbox/app.ts";
-import { logger } from "../../functions/logger.ts";
-import { createNotifyHandler } from "../../functions/notify/app.ts";
 import { readNotifyWebhooks } from "../../functions/notify/config.ts";
 import { stepLine } from "../../functions/observability/step-line.ts";
 import { createStepObserver } from "../../functions/observability/step-observer.ts";
-import { createRuntime } from "../../functions/runtime.ts";
-import { createThreadStore } from "../../functions/thread-store.ts";
-import { createTriggerHandler } from "../../functions/trigger/app.ts";
-import { createWorkerHandler } from "../../functions/worker/app.ts";
-import { DynamoReplayGuard, ensureTable } from "../../shared/aws/dynamo/index.ts";
+import type { createTriggerHandler } from "../../functions/trigger/app.ts";
+import { ensureTable } from "../../shared/aws/dynamo/index.ts";
 import {
   LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
@@ -36,18 +41,15 @@ import {
   ensureStepQueues,
   sendToDeadLetters,
 } from "../../shared/aws/sqs/queues.ts";
-import { type Channel, webhookChannels } from "../../shared/channels/channel.ts";
-import { emailChannelFromConfig } from "../../shared/channels/email/channel.ts";
+import type { Channel } from "../../shared/channels/channel.ts";
 import { readEmailConfig } from "../../shared/channels/email/config.ts";
-import { slackChannelsFromEnv } from "../../shared/channels/slack/channel.ts";
 import { slackConfig } from "../../shared/channels/slack/config.ts";
 import type { DeliveryOptions, WebhookTarget } from "../../shared/channels/webhook-channel.ts";
 import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
-import { readOpenAIConfig } from "../../shared/llm/config.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
-import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
+import { assertModels } from "../../shared/runtime/model-rule.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { lockDataDir, wipeDataDir } from "./data-lock.ts";
 import {
@@ -98,8 +100,9 @@ export interface LocalStackOptions {
   /** Wipe `dataDir` first. */
   fresh?: boolean;
   /**
-   * The worker's model (an agents module's `model`, or a scripted one in tests). Default: OpenAI
-   * from `OPENAI_API_KEY`; without a key, steps fail with a one-line reason.
+   * The agents module's `model` (or a scripted one in tests): by the model rule, the model of
+   * the agents that name none; without it, the environment's (`OPENAI_API_KEY`), else the
+   * stack refuses to start, naming the agent without a model.
    */
   model?: Model;
   /** One bearer key, named `api-key` (the principal of the requests it signs). Default: none. */
@@ -195,23 +198,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const port = options.port ?? 0;
     const tableName = options.tableName ?? "twelve-threads";
     const payloadBucket = options.payloadBucket ?? "twelve-payloads";
-    const configFor = (queueUrl: string, url: string) =>
-      readConfig({
-        ...process.env,
-        TABLE_NAME: tableName,
-        PAYLOAD_BUCKET: payloadBucket,
-        // fauxqs on 127.0.0.1 answers path-style URLs (no bucket subdomains).
-        S3_FORCE_PATH_STYLE: "true",
-        STEP_QUEUE_URL: queueUrl,
-        EVENT_BUS_NAME: "twelve-agents",
-        PUBLIC_URL: url,
-        AGENT_API_KEY: options.apiKey ?? "",
-        AGENT_API_KEYS: options.apiKeys ? JSON.stringify(options.apiKeys) : "",
-      });
-    configFor("http://127.0.0.1/queue-not-created-yet", "http://127.0.0.1");
+    // Settings the stack does not set itself come from the environment (read, never written).
+    const api = readApiSettings({
+      ...(options.apiKey ? { AGENT_API_KEY: options.apiKey } : {}),
+      ...(options.apiKeys ? { AGENT_API_KEYS: options.apiKeys } : {}),
+      MAX_BODY_BYTES: process.env.MAX_BODY_BYTES,
+    });
+    const storeSettings = readStoreSettings({
+      ...process.env,
+      TABLE_NAME: tableName,
+      PAYLOAD_BUCKET: payloadBucket,
+      // fauxqs on 127.0.0.1 answers path-style URLs (no bucket subdomains).
+      S3_FORCE_PATH_STYLE: "true",
+    });
+    const modelSettings = readModelSettings(process.env);
+    const workerSettings = readWorkerSettings(process.env);
+    const agentsModule = {
+      agents: options.agents,
+      ...(options.model ? { model: options.model } : {}),
+    };
     const served = agentMap(options.agents);
+    // The model rule, checked before anything starts: an agent without a model is one line.
+    assertModels(served.values(), {
+      module: options.model,
+      environment: environmentModel(modelSettings),
+    });
     if (options.apiKeys) checkKeyAgents(options.apiKeys, served);
-    if (!options.model && process.env.OPENAI_API_KEY) readOpenAIConfig(process.env);
     const webhookSources =
       options.webhookSecrets || options.webhookSources
         ? merge(
@@ -222,15 +234,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         : readWebhookSources();
     const notifyWebhooks = options.notifyWebhooks ?? readNotifyWebhooks();
     // Email when the environment asks for it (`APPROVER_EMAILS`, `SMTP_URL`, …).
-    const email = emailChannelFromConfig(readEmailConfig(process.env));
+    const email = readEmailConfig(process.env);
     // Slack's settings serve its routes even when the caller hands its own channels.
     const slack = await slackConfig();
     assertKnownAgents(
       options.agents.map((agent) => agent.name),
       agentReferences({ webhookSources, notifyWebhooks, slack }),
     );
-    const workerOptions = readWorkerOptions(process.env);
-    const maxReceiveCount = options.maxReceiveCount ?? workerOptions.maxReceives;
+    const channels: Settings["channels"] = {
+      webhookSources: async () => webhookSources,
+      inlineWebhookSources: webhookSources,
+      notifyWebhooks: async () => notifyWebhooks,
+      slack: async () => slack,
+      slackAgent: undefined,
+      email,
+    };
+    // Slack when the environment sets it up (`SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, …), unless the
+    // caller hands its own channels. Built now: a bad email setting fails before anything starts.
+    const notify = buildNotify(
+      { channels },
+      {
+        smtpOnly: true,
+        ...(options.notifyDelivery ? { delivery: options.notifyDelivery } : {}),
+        ...(options.channels ? { channels: options.channels } : {}),
+      },
+    );
+    const maxReceiveCount = options.maxReceiveCount ?? workerSettings.maxReceives;
     const dynamoPort = options.dynamoPort ?? 0;
     const sqsPort = options.sqsPort ?? 0;
     assertDistinctPorts([
@@ -262,19 +291,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const bus = await startEventBridgeServer({ onEvent: (event) => route(event) });
     stops.push(bus.stop);
 
-    // The SDK clients find the emulators through the SDK's own endpoint variables.
-    Object.assign(process.env, {
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    // The clients reach the emulators through the settings, not the process's environment.
+    const aws: AwsSettings = {
+      region: REGION,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
       // fauxqs serves S3 on the endpoint it serves SQS on.
-      AWS_ENDPOINT_URL_S3: sqsEndpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
-    });
-    await ensureTable(new DynamoDBClient({}), tableName);
-    const s3 = new S3Client({ forcePathStyle: true });
+      endpoints: {
+        dynamodb: dynamoEndpoint,
+        sqs: sqsEndpoint,
+        s3: sqsEndpoint,
+        eventbridge: bus.endpoint,
+      },
+    };
+    await ensureTable(new DynamoDBClient(clientConfig(aws, "dynamodb")), tableName);
+    const s3 = new S3Client({ ...clientConfig(aws, "s3"), forcePathStyle: true });
     await ensureBucket(s3, payloadBucket);
     // fauxqs's S3 lives in memory; DynamoDB Local's files outlive it: keep a copy beside them,
     // written through (`DiskCopiedPayloads`), made whole again on stop.
@@ -291,7 +321,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         savePayloads().catch((error: unknown) => log(`payload files: ${String(error)}`)),
       );
     }
-    const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
+    const sqsClient = new SQSClient({ ...clientConfig(aws, "sqs"), useQueueUrlAsEndpoint: false });
     const queues = await ensureStepQueues(sqsClient, {
       name: options.queueName ?? "twelve-steps",
       maxReceiveCount,
@@ -304,11 +334,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     // The HTTP API listens first, so the links in notices name the port it got; its handler is
     // set below, before any request can arrive.
-    let api: ReturnType<typeof createApiHandler> | undefined;
+    let apiHandler: ReturnType<typeof createApiHandler> | undefined;
     const server: Server = await startHttpBridge(
       async (event) =>
-        api
-          ? api(event)
+        apiHandler
+          ? apiHandler(event)
           : { statusCode: 503, body: '{"error":{"code":"starting","message":"starting"}}' },
       port,
       log,
@@ -321,50 +351,47 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const config = configFor(queues.queueUrl, url);
-    const runtime = createRuntime(config, {
-      agents: options.agents,
-      ...(options.model ? { model: options.model } : {}),
-    });
+    const settings: Settings = {
+      store: storeSettings,
+      queue: { url: queues.queueUrl },
+      bus: { name: "twelve-agents", publicUrl: url },
+      api,
+      worker: { ...workerSettings, maxReceives: maxReceiveCount },
+      inbox: { dlqUrl: inbox.dlqUrl },
+      model: modelSettings,
+      channels,
+      aws,
+    };
     // With a data directory, each object's file is written before the put returns: an item the
     // store wrote never points to an object a SIGKILL lost.
-    const store = payloadDir
-      ? createThreadStore(
-          config,
-          new DiskCopiedPayloads(
-            new S3PayloadStore({ bucket: payloadBucket, client: s3 }),
-            payloadDir,
-          ),
-        )
-      : undefined;
-    const deps: RuntimeDeps = store ? { ...runtime, store, dataLinks: store } : runtime;
-
-    const apiKeys = apiKeysOf(config);
-    // Built once per start (esbuild, some 100 ms): the page at /console.
-    const consoleAssets = buildConsole();
-    api = createApiHandler(deps, {
-      ...(apiKeys ? { apiKeys } : {}),
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      logger,
-      webhooks: {
-        sources: async () => webhookSources,
-        replayGuard: new DynamoReplayGuard({ tableName }),
-      },
-      console: consoleAssets,
+    const root = assemble(
+      settings,
+      agentsModule,
+      payloadDir
+        ? {
+            payloads: new DiskCopiedPayloads(
+              new S3PayloadStore({ bucket: payloadBucket, client: s3 }),
+              payloadDir,
+            ),
+          }
+        : {},
+    );
+    const deps: RuntimeDeps = root.deps();
+    const worker = buildWorker(root, {
+      maxReceives: maxReceiveCount,
+      ...(options.logSteps
+        ? { observer: createStepObserver({ onStep: (facts) => log(stepLine(facts)) }) }
+        : {}),
     });
+    // Built once per start (esbuild, some 100 ms): the page at /console.
+    apiHandler = buildApi(root, { console: buildConsole(), notifyWebhooks });
 
     const poller = startPoller({
       client: sqsClient,
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
       region: REGION,
-      worker: createWorkerHandler(deps, logger, {
-        ...workerOptions,
-        maxReceives: maxReceiveCount,
-        ...(options.logSteps
-          ? { observer: createStepObserver({ onStep: (facts) => log(stepLine(facts)) }) }
-          : {}),
-      }),
+      worker,
       concurrency: options.pollers ?? 4,
       log,
     });
@@ -375,23 +402,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueUrl: inbox.queueUrl,
       queueArn: inbox.queueArn,
       region: REGION,
-      worker: createInboxHandler(deps, logger, {
-        deadLetter: (record, reason) =>
-          sendToDeadLetters(sqsClient, inbox.dlqUrl, record.body, reason),
-      }),
+      worker: buildInbox(root),
       concurrency: 1,
       log,
     });
     stops.push(inboxPoller.stop);
-    const trigger = createTriggerHandler(deps, logger);
-    const channels = [
-      ...webhookChannels(notifyWebhooks, options.notifyDelivery),
-      ...(email ? [email] : []),
-      // Slack when the environment sets it up (`SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, …), unless
-      // the caller hands its own channels.
-      ...(options.channels ?? (await slackChannelsFromEnv())),
-    ];
-    const notify = createNotifyHandler({ channels: async () => channels, logger });
+    const trigger = buildTrigger(root);
     // As the deployed rule does: a failed fan-out is tried again over time, then dead-lettered.
     const undelivered = await sqsClient.send(
       new CreateQueueCommand({
@@ -436,10 +452,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // scheduled reconciler does in AWS.
     const resumed = await reconcile(deps, { staleAfterMs: 0 });
     if (resumed.enqueued > 0) log(`resumed ${resumed.enqueued} running thread(s)`);
+    const reconcileAll = buildReconciler(root, { staleAfterMs: 60_000 });
     let reconciling: Promise<unknown> = Promise.resolve();
     const reconciler = setInterval(() => {
-      reconciling = reconcile(deps, { staleAfterMs: 60_000 })
-        .then(() => expireApprovals(deps))
+      reconciling = reconcileAll()
         .then(({ expired }) => expired > 0 && log(`expired ${expired} approval(s)`))
         .catch((error: unknown) => log(`reconciler: ${String(error)}`));
     }, 30_000).unref();

@@ -1,7 +1,7 @@
 import { ConfigError } from "./errors.ts";
 import type { ThreadEvent } from "./events.ts";
 import { type IfRunning, ifRunningPolicies } from "./message.ts";
-import type { ModelRequest } from "./ports.ts";
+import type { Model, ModelRequest } from "./ports.ts";
 import type { RunContextOf, RunContextSchema } from "./run-context.ts";
 import { type PromptFunction, renderSystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
@@ -120,6 +120,11 @@ export interface AgentOptions<
    * thread escalates (`max_tokens`). Default: no cap.
    */
   maxTokens?: number;
+  /**
+   * This agent's own model (a small one for triage, a large one for planning). Default: the
+   * agents module's `model` export, else the environment's (`OPENAI_API_KEY`, ...).
+   */
+  model?: Model;
 }
 
 export interface Agent {
@@ -139,6 +144,8 @@ export interface Agent {
   readonly countTokens: TokenCounter;
   readonly context: AgentOptions["context"];
   readonly maxTokens: number | undefined;
+  /** The agent's own model, if it names one (see `AgentOptions.model`). */
+  readonly model: Model | undefined;
   /** Finds a tool the model may call, by name. */
   tool(name: string): Tool | undefined;
 }
@@ -262,6 +269,7 @@ export function defineAgent<R extends RunContextSchema | undefined = undefined>(
     countTokens,
     context: options.context,
     maxTokens: options.maxTokens === undefined ? undefined : positive("maxTokens", 0),
+    model: ownModel(name, options.model),
     tool: (toolName: string) => byName.get(toolName),
   });
 }
@@ -280,4 +288,12 @@ export function fixedTokens(
     tools: agent.tools.map((tool) => tool.spec),
   };
   return requestTokens(request, countTokens);
+}
+/** An agent's own model, checked at definition: a value without `next` would fail every step. */
+function ownModel(name: string, model: unknown): Model | undefined {
+  if (model === undefined) return undefined;
+  if (typeof (model as Partial<Model> | null)?.next !== "function") {
+    throw new ConfigError(`agent "${name}": model must have a next(request) method`);
+  }
+  return model as Model;
 }

@@ -22,8 +22,9 @@ export function agentMap(agents: readonly Agent[]): ReadonlyMap<string, Agent> {
 }
 
 /**
- * What an agents module exports: the agents it serves and, optionally, the model that drives them
- * when no OpenAI key is configured (a rule-based demo, a scripted model, or another provider).
+ * What an agents module exports: the agents it serves and, optionally, the model that drives the
+ * agents that name none (a rule-based demo, a scripted model, or another provider). The model
+ * rule (`pickModel`): an agent's own model, else this `model`, else the environment's (OpenAI).
  */
 export interface AgentsModule {
   agents: readonly Agent[];

@@ -8,7 +8,13 @@ export interface RuntimeDeps {
   store: ThreadStore;
   queue: StepQueue;
   notifier: Notifier;
-  model: Model;
+  /**
+   * The model of the agents that name none (the agents module's `model`, or the runner's); the
+   * step picks each agent's model by `pickModel` (agent's own, this, `environmentModel`).
+   */
+  model?: Model | undefined;
+  /** The model the settings name (OpenAI from the environment), last in the model rule. */
+  environmentModel?: Model | undefined;
   clock: Clock;
   ids: IdGenerator;
   /** Uniform in [0, 1): the jitter of retries after a lost race. Default `Math.random`. */

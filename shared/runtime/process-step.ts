@@ -16,6 +16,7 @@ import {
 import { appendDelivering } from "./append-event.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
+import { pickModel } from "./model-rule.ts";
 
 /** What the worker did with a step message; logged, and asserted by the tests. */
 export type StepOutcome =
@@ -62,7 +63,8 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     if (saved) await announceEnd(deps, saved);
     return "stepped";
   }
-  const { events, next } = await step(thread, { agent, model: deps.model, clock: deps.clock });
+  const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
+  const { events, next } = await step(thread, { agent, model, clock: deps.clock });
   if (events.length === 0) return "idle";
   const saved = await appendOrLose(deps, thread, events, headAfter({ events, next }));
   if (!saved) {

@@ -20,13 +20,18 @@ import { randomIds } from "./ids.ts";
 import { launchThread } from "./launch-thread.ts";
 import { MemoryThreadStore } from "./memory-store.ts";
 import { messageThread } from "./message-thread.ts";
+import { assertModels } from "./model-rule.ts";
 import { processStep } from "./process-step.ts";
 import { respondToThread } from "./respond-to-thread.ts";
 
 export interface RunnerOptions {
   /** The agents this runner serves; names must be unique. */
   agents: readonly Agent[];
-  model: Model;
+  /**
+   * The model of the agents that name none (`defineAgent({ model })` comes first). Without it,
+   * every agent must bring its own: one that does not fails `createRunner` by name.
+   */
+  model?: Model;
   /** Where threads live. Default: in memory. A `DynamoThreadStore` plugs in the same way. */
   store?: ThreadStore;
   /** Told when a thread starts waiting for a person. Default: nobody. */
@@ -129,6 +134,8 @@ export interface Runner {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const agents = agentMap(options.agents);
+  // The model rule, checked at start: a missing model is one line now, not a failed step.
+  assertModels(agents.values(), { module: options.model });
   const queue = new DrainQueue();
   const deps: RuntimeDeps = {
     agents,

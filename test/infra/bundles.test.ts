@@ -71,12 +71,12 @@ function localStackImports(): string[] {
   );
 }
 
-/** What the local stack runs for each handler: the same factory the Lambda entry point wraps. */
+/** What the local stack runs for each handler: the same builder the Lambda entry point calls. */
 const localModule: Record<string, string> = {
-  api: "functions/api/app.ts",
-  worker: "functions/worker/app.ts",
-  trigger: "functions/trigger/app.ts",
-  reconciler: "shared/runtime/reconcile.ts",
+  api: "functions/compose/api.ts",
+  worker: "functions/compose/worker.ts",
+  trigger: "functions/compose/trigger.ts",
+  reconciler: "functions/compose/reconciler.ts",
 };
 
 describe("Bundles", () => {
@@ -103,15 +103,26 @@ describe("Bundles", () => {
     }
   });
 
-  it("contain the modules the local stack runs: the handler factories, runtime and config", () => {
+  it("contain the builders the local stack runs, from the one composition root", () => {
     const local = localStackImports();
     for (const [handler, module] of Object.entries(localModule)) {
       expect(local, handler).toContain(module);
       expect(bundledFiles(handler), handler).toEqual(
-        expect.arrayContaining([module, "functions/runtime.ts", "functions/config.ts"]),
+        expect.arrayContaining([module, "functions/compose/root.ts"]),
       );
     }
-    expect(local).toEqual(expect.arrayContaining(["functions/runtime.ts", "functions/config.ts"]));
+    expect(local).toContain("functions/compose/root.ts");
+  });
+
+  it("give the worker its builder only: no router, channels, console, nor the others' builders", () => {
+    const files = bundledFiles("worker");
+    const foreign = files.filter((file) =>
+      /^functions\/(api|channels|console|notify)\/|^functions\/compose\/(api|notify|trigger|reaper|authorizer)\.ts$/.test(
+        file,
+      ),
+    );
+    expect(foreign).toEqual([]);
+    expect(files).toContain("functions/compose/worker.ts");
   });
 
   it("give the API function the console it serves: the page and the files it names", () => {

@@ -230,7 +230,6 @@ describe("Stack: Twelve", () => {
       });
       const env = (handler: string) => environmentOf(template, handler);
       expect(env("worker").OPENAI_API_KEY_SECRET_ARN).toEqual({ Ref: secret });
-      expect(env("worker").TWELVE_MODEL).toBeUndefined();
       for (const other of ["api", "trigger", "reconciler", "authorizer"]) {
         expect(env(other).OPENAI_API_KEY_SECRET_ARN).toBeUndefined();
       }
@@ -244,7 +243,6 @@ describe("Stack: Twelve", () => {
       const demo = synthTwelve({ demoModel: "true" }, { bundle: false });
       try {
         const vars = environmentOf(demo.template, "worker");
-        expect(vars.TWELVE_MODEL).toBe("module");
         expect(vars.OPENAI_API_KEY_SECRET_ARN).toBeUndefined();
         demo.template.resourcePropertiesCountIs(
           "AWS::SecretsManager::Secret",

@@ -37,7 +37,12 @@ describe("A 1 MB and a 5 MB tool result, through the local stack (DynamoDB Local
   beforeAll(async () => {
     stack = await startTestStack({ agents, model: playing, log: (line) => logs.push(line) });
     api = client(stack);
-    s3 = new S3Client({ endpoint: stack.sqsEndpoint, forcePathStyle: true });
+    s3 = new S3Client({
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      endpoint: stack.sqsEndpoint,
+      forcePathStyle: true,
+    });
     const launched = await api.launch("reader", "Read a 1 MB blob, then a 5 MB one.");
     threadId = launched.body.threadId;
     await api.waitFor(threadId, "done", 60_000);

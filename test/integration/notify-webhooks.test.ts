@@ -187,7 +187,11 @@ describe("notices no receiver takes at once (as the deployed rule: tried over ti
   it("keeps a notice no try delivered in the undelivered-notices queue, with why", async () => {
     const { body } = await api.launch("deploybot", "Deploy v1.1.0 to the backend");
     const waiting = await api.waitFor(body.threadId, "waiting_for_approval");
-    const sqs = new SQSClient({ endpoint: stack.sqsEndpoint });
+    const sqs = new SQSClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      endpoint: stack.sqsEndpoint,
+    });
     let messages: Message[] = [];
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && messages.length === 0; ) {
       messages =

@@ -17,7 +17,7 @@ import { client, startTestStack } from "./local-stack.ts";
 
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
-let demo: Model;
+let demo: Model | undefined;
 let queue: StepQueue;
 
 beforeAll(async () => {
@@ -415,7 +415,12 @@ describe("poison step messages", () => {
 
     // Act: fix the model, then redrive the dead-lettered step
     stack.deps.model = demo;
-    const sqs = new SQSClient({ endpoint: stack.sqsEndpoint, useQueueUrlAsEndpoint: false });
+    const sqs = new SQSClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      endpoint: stack.sqsEndpoint,
+      useQueueUrlAsEndpoint: false,
+    });
     let counts = { retried: 0, skipped: 0, unreadable: 0 };
     const deadline = Date.now() + 10_000;
     while (counts.retried === 0 && Date.now() < deadline) {

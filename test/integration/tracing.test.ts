@@ -131,15 +131,15 @@ describe("The Lambda worker's traces and metrics, at the wire", () => {
   it("sends a step subsegment per step, with the model call and the tool run as children, and EMF per invocation", async () => {
     // Prepare: the handler Lambda runs, loaded only now (the SDK reads its environment on load)
     const { workerHandler } = await import("../../functions/handlers/worker.ts");
-    const { createRuntime } = await import("../../functions/runtime.ts");
-    const { readConfig } = await import("../../functions/config.ts");
+    const { assemble } = await import("../../functions/compose/root.ts");
+    const { readSettings } = await import("../../functions/compose/read-settings.ts");
     const { launchThread } = await import("../../shared/runtime/launch-thread.ts");
     const model = new OpenAIModel({
       model: "gpt-4o-mini",
       client: new OpenAI({ apiKey: "test", baseURL: chat.baseURL, maxRetries: 0 }),
     });
     const handler = workerHandler({ agents: [calculator], model });
-    const deps = createRuntime(readConfig(), { agents: [calculator], model });
+    const deps = assemble(readSettings(process.env), { agents: [calculator], model }).deps();
     chat.enqueue(
       { status: 200, body: toolCallCompletion([["add", '{"a":3,"b":4}']]) },
       { status: 200, body: toolCallCompletion([["done_for_now", '{"message":"7"}']]) },

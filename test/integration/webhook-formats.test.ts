@@ -95,6 +95,8 @@ describe("POST /hooks/{source} in the senders' own formats", () => {
 
     // Act
     const launched = await post("stripe", body, { "stripe-signature": signature });
+    // The launch's own steps are no replay's doing: taken once it has paused.
+    await api.waitFor(launched.body.threadId, "waiting_for_approval");
     const before = await storeSnapshot(stack);
     const replayed = await post("stripe", body, { "stripe-signature": signature });
     const stale = await post("stripe", body, {
@@ -127,7 +129,10 @@ describe("POST /hooks/{source} in the senders' own formats", () => {
       timestamp: now(),
     });
     const [t = "", v1 = ""] = signature.split(",");
-    expect((await post("stripe", body, { "stripe-signature": signature })).status).toBe(202);
+    const launched = await post("stripe", body, { "stripe-signature": signature });
+    expect(launched.status).toBe(202);
+    // The launch's own steps are no replay's doing: taken once it has paused.
+    await api.waitFor(launched.body.threadId, "waiting_for_approval");
     const before = await storeSnapshot(stack);
 
     // Act: the same request, its header edited in ways that still verify

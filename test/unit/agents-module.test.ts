@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { optionsFromModule } from "../../functions/handlers/from-module.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { agents, DemoModel } from "../../shared/examples/agents.ts";
 import { agentMap, checkAgentsModule } from "../../shared/runtime/agents.ts";
@@ -25,23 +24,5 @@ describe("Function: checkAgentsModule", () => {
 
   it("maps agents by name", () => {
     expect([...agentMap(agents).keys()]).toEqual(["calculator", "deploybot"]);
-  });
-});
-
-describe("Function: optionsFromModule", () => {
-  const model = new DemoModel();
-
-  it("leaves the model to OpenAI unless TWELVE_MODEL=module", () => {
-    expect(optionsFromModule({ agents, model }, {})).toEqual({ agents });
-    expect(optionsFromModule({ agents, model }, { TWELVE_MODEL: "module" })).toEqual({
-      agents,
-      model,
-    });
-  });
-
-  it("refuses TWELVE_MODEL=module for a module without a model", () => {
-    expect(() => optionsFromModule({ agents }, { TWELVE_MODEL: "module" })).toThrow(
-      /exports no `model`/,
-    );
   });
 });

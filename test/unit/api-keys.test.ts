@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { createApiHandler } from "../../functions/api/app.ts";
 import { principalOf } from "../../functions/api/principal.ts";
 import { matchApiKey, parseApiKeySecret, readNamedApiKeys } from "../../functions/api-keys.ts";
-import { apiKeysOf, readConfig } from "../../functions/config.ts";
+import { readApiSettings } from "../../functions/compose/settings/api.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { MemoryThreadStore } from "../../shared/testing/index.ts";
@@ -61,21 +61,28 @@ describe("Function: matchApiKey", () => {
   });
 });
 
-describe("Function: readConfig (API keys)", () => {
+describe("Function: readApiSettings (API keys)", () => {
   it("reads AGENT_API_KEYS as named keys, and AGENT_API_KEY as the key named api-key", () => {
-    expect(apiKeysOf(readConfig({ ...base, AGENT_API_KEYS: JSON.stringify(keys) }))).toEqual(keys);
-    expect(apiKeysOf(readConfig({ ...base, AGENT_API_KEY: ALICE }))).toEqual({ "api-key": ALICE });
-    expect(apiKeysOf(readConfig({ ...base, AGENT_API_KEY: "", AGENT_API_KEYS: "" }))).toBe(
+    expect(readApiSettings({ ...base, AGENT_API_KEYS: JSON.stringify(keys) }).apiKeys).toEqual(
+      keys,
+    );
+    expect(readApiSettings({ ...base, AGENT_API_KEY: ALICE }).apiKeys).toEqual({
+      "api-key": ALICE,
+    });
+    expect(readApiSettings({ ...base, AGENT_API_KEY: "", AGENT_API_KEYS: "" }).apiKeys).toBe(
       undefined,
     );
   });
 
   it("refuses a short key, by the variable and the key's name, never showing the key", () => {
-    expect(configError(() => readConfig({ ...base, AGENT_API_KEY: "short" }))).toBe(
+    expect(configError(() => readApiSettings({ ...base, AGENT_API_KEY: "short" }))).toBe(
       "invalid configuration: AGENT_API_KEY: must be at least 16 characters",
     );
     const message = configError(() =>
-      readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: ALICE, bob: "tiny-key" }) }),
+      readApiSettings({
+        ...base,
+        AGENT_API_KEYS: JSON.stringify({ alice: ALICE, bob: "tiny-key" }),
+      }),
     );
     expect(message).toBe(
       "invalid configuration: AGENT_API_KEYS.bob: must be at least 16 characters",
@@ -85,12 +92,14 @@ describe("Function: readConfig (API keys)", () => {
 
   it("refuses AGENT_API_KEYS that is not a JSON object of name to key", () => {
     for (const raw of ["not json", "[]", '"a-key-of-sixteen-chars"', "null", "{}"]) {
-      expect(configError(() => readConfig({ ...base, AGENT_API_KEYS: raw }))).toMatch(
+      expect(configError(() => readApiSettings({ ...base, AGENT_API_KEYS: raw }))).toMatch(
         /^invalid configuration: AGENT_API_KEYS: must (be a JSON object of key name to key|name at least one key)/,
       );
     }
     expect(
-      configError(() => readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: 42 }) })),
+      configError(() =>
+        readApiSettings({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: 42 }) }),
+      ),
     ).toBe(
       'invalid configuration: AGENT_API_KEYS.alice: the key must be a string, or {"key", "agents"?, "can"?}',
     );
@@ -98,13 +107,20 @@ describe("Function: readConfig (API keys)", () => {
 
   it("refuses an empty name, a name with spaces, and two names with one key", () => {
     expect(
-      configError(() => readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ "": ALICE }) })),
+      configError(() =>
+        readApiSettings({ ...base, AGENT_API_KEYS: JSON.stringify({ "": ALICE }) }),
+      ),
     ).toBe("invalid configuration: AGENT_API_KEYS: a key name must not be empty");
     expect(
-      configError(() => readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ "a b": ALICE }) })),
+      configError(() =>
+        readApiSettings({ ...base, AGENT_API_KEYS: JSON.stringify({ "a b": ALICE }) }),
+      ),
     ).toMatch(/^invalid configuration: AGENT_API_KEYS\.a b: a key name is 1-64 letters/);
     const twice = configError(() =>
-      readConfig({ ...base, AGENT_API_KEYS: JSON.stringify({ alice: ALICE, mallory: ALICE }) }),
+      readApiSettings({
+        ...base,
+        AGENT_API_KEYS: JSON.stringify({ alice: ALICE, mallory: ALICE }),
+      }),
     );
     expect(twice).toBe(
       "invalid configuration: AGENT_API_KEYS.mallory: has the same key as alice: each name needs its own key",
@@ -114,7 +130,11 @@ describe("Function: readConfig (API keys)", () => {
   it("refuses AGENT_API_KEY and AGENT_API_KEYS together rather than guessing", () => {
     expect(
       configError(() =>
-        readConfig({ ...base, AGENT_API_KEY: ALICE, AGENT_API_KEYS: JSON.stringify({ bot: BOT }) }),
+        readApiSettings({
+          ...base,
+          AGENT_API_KEY: ALICE,
+          AGENT_API_KEYS: JSON.stringify({ bot: BOT }),
+        }),
       ),
     ).toMatch(
       /^invalid configuration: AGENT_API_KEYS: set AGENT_API_KEY or AGENT_API_KEYS, not both/,

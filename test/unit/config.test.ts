@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { readWebhookSources, sourcesOfSecret } from "../../functions/api/webhook-config.ts";
-import { readConfig } from "../../functions/config.ts";
+import { readSettings } from "../../functions/compose/read-settings.ts";
+import { readApiSettings } from "../../functions/compose/settings/api.ts";
+import { readStoreSettings } from "../../functions/compose/settings/store.ts";
 import { describeConfigIssues, readEnv } from "../../shared/config/read-env.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 
@@ -69,11 +71,14 @@ describe("Function: describeConfigIssues", () => {
 
 describe("Every environment reader", () => {
   it("reads the handlers' settings by the same rules", () => {
-    expect(readConfig({ ...base, MAX_BODY_BYTES: "", AGENT_API_KEY: "" })).toMatchObject({
-      MAX_BODY_BYTES: 65_536,
+    expect(readApiSettings({ ...base, MAX_BODY_BYTES: "", AGENT_API_KEY: "" })).toMatchObject({
+      maxBodyBytes: 65_536,
     });
-    expect(() => readConfig({ ...base, TABLE_NAME: "", MAX_BODY_BYTES: "lots" })).toThrow(
-      "invalid configuration: TABLE_NAME: is required; MAX_BODY_BYTES: must be a positive integer",
+    expect(() => readSettings({ ...base, TABLE_NAME: "" }).store).toThrow(
+      "invalid configuration: TABLE_NAME: is required",
+    );
+    expect(() => readSettings({ ...base, MAX_BODY_BYTES: "lots" }).api).toThrow(
+      "invalid configuration: MAX_BODY_BYTES: must be a positive integer",
     );
   });
 
@@ -136,30 +141,30 @@ describe("Every environment reader", () => {
   });
 });
 
-describe("Function: readConfig (payload bucket)", () => {
+describe("Function: readStoreSettings (payload bucket)", () => {
   it("reads the bucket, the threshold and path-style, and leaves them out when unset", () => {
     expect(
-      readConfig({
+      readStoreSettings({
         ...base,
         PAYLOAD_BUCKET: "payloads",
         PAYLOAD_THRESHOLD_BYTES: "65536",
         S3_FORCE_PATH_STYLE: "true",
       }),
     ).toMatchObject({
-      PAYLOAD_BUCKET: "payloads",
-      PAYLOAD_THRESHOLD_BYTES: 65_536,
-      S3_FORCE_PATH_STYLE: true,
+      payloadBucket: "payloads",
+      payloadThresholdBytes: 65_536,
+      s3ForcePathStyle: true,
     });
-    const unset = readConfig(base);
-    expect(unset.PAYLOAD_BUCKET).toBeUndefined();
-    expect(unset.S3_FORCE_PATH_STYLE).toBeUndefined();
+    const unset = readStoreSettings(base);
+    expect(unset.payloadBucket).toBeUndefined();
+    expect(unset.s3ForcePathStyle).toBeUndefined();
   });
 
   it("names a bad threshold or path-style setting", () => {
-    expect(() => readConfig({ ...base, PAYLOAD_THRESHOLD_BYTES: "32k" })).toThrow(
+    expect(() => readStoreSettings({ ...base, PAYLOAD_THRESHOLD_BYTES: "32k" })).toThrow(
       /PAYLOAD_THRESHOLD_BYTES: must be a positive integer/,
     );
-    expect(() => readConfig({ ...base, S3_FORCE_PATH_STYLE: "yes" })).toThrow(
+    expect(() => readStoreSettings({ ...base, S3_FORCE_PATH_STYLE: "yes" })).toThrow(
       /S3_FORCE_PATH_STYLE: must be "true" or "false"/,
     );
   });

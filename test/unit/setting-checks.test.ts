@@ -1,13 +1,11 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { agentReferences, assertKnownAgents } from "../../functions/agent-references.ts";
 import { templateProblem } from "../../functions/api/webhook-template.ts";
-import type { RuntimeConfig } from "../../functions/config.ts";
+import { readWorkerSettings } from "../../functions/compose/settings/worker.ts";
 import { apiHandler } from "../../functions/handlers/api.ts";
-import { readWorkerOptions } from "../../functions/handlers/worker.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { calculator } from "../../shared/examples/agents.ts";
-import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 
 describe("Function: assertKnownAgents", () => {
   it("names each setting that names an agent not served, in one line", () => {
@@ -38,33 +36,30 @@ describe("Function: templateProblem", () => {
   });
 });
 
-describe("Function: readWorkerOptions", () => {
+describe("Function: readWorkerSettings", () => {
   it.each([
     ["STEP_MAX_RECEIVES", "0"],
     ["THREAD_CACHE_MB", "-1"],
   ])("refuses %s=%s naming it", (name, value) => {
-    expect(() => readWorkerOptions({ [name]: value })).toThrow(new RegExp(`${name}: `));
+    expect(() => readWorkerSettings({ [name]: value })).toThrow(new RegExp(`${name}: `));
   });
 });
 
 describe("Function: apiHandler (the Lambda's first read of its settings)", () => {
   afterEach(() => {
-    delete process.env.SLACK_AGENT;
+    vi.unstubAllEnvs();
   });
 
-  it("refuses SLACK_AGENT naming an agent the deployment does not serve", async () => {
+  it("refuses SLACK_AGENT naming an agent the deployment does not serve", () => {
     // Prepare
-    process.env.SLACK_AGENT = "nope";
-    const handler = apiHandler(() => ({
-      config: {} as RuntimeConfig,
-      deps: { agents: new Map([["calculator", calculator]]) } as unknown as RuntimeDeps,
-    }));
+    vi.stubEnv("SLACK_AGENT", "nope");
+    const handler = apiHandler({ agents: [calculator] });
 
     // Act
-    const first = handler({ rawPath: "/health" } as APIGatewayProxyEventV2);
+    const first = () => handler({ rawPath: "/health" } as APIGatewayProxyEventV2);
 
     // Assess
-    await expect(first).rejects.toThrow(ConfigError);
-    await expect(first).rejects.toThrow(/SLACK_AGENT: names agent "nope", which is not served/);
+    expect(first).toThrow(ConfigError);
+    expect(first).toThrow(/SLACK_AGENT: names agent "nope", which is not served/);
   });
 });

@@ -18,6 +18,7 @@ import { defineTool } from "../../shared/core/tool.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { MemoryThreadStore, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
+import { rootOf } from "../support/root.ts";
 
 const add = defineTool({
   name: "add",
@@ -429,10 +430,7 @@ describe("Function: reconcilerHandler", () => {
     await launch(deps);
     const { reconcilerHandler } = await import("../../functions/handlers/reconciler.ts");
     const clock = { now: () => new Date("2026-01-01T00:10:00.000Z") };
-    const handler = reconcilerHandler(() => ({
-      config: {} as never,
-      deps: { ...deps, clock },
-    }));
+    const handler = reconcilerHandler(rootOf({ ...deps, clock }));
 
     // Act
     let result: Awaited<ReturnType<typeof handler>> | undefined;

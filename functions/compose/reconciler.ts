@@ -1,0 +1,45 @@
+import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
+import { reconcile } from "../../shared/runtime/reconcile.ts";
+import { type WaitingApprovals, waitingApprovals } from "../../shared/runtime/waiting-approvals.ts";
+import type { Root } from "./root.ts";
+import { runtimeSections } from "./sections.ts";
+
+/** What the reconciler reads: the runtime's sections. */
+export const reconcilerSections = runtimeSections;
+
+/** Threads idle this long while `running` get their step enqueued again. Default 5 minutes. */
+export const STALE_AFTER_MS = 5 * 60_000;
+
+export interface ReconcileResult {
+  checked: number;
+  enqueued: number;
+  expired: number;
+  waiting: number;
+}
+
+/**
+ * The reconciler of a root: it re-enqueues running threads whose step message was lost, rejects
+ * approvals past their tool's `approvalTimeoutMs`, then counts the approvals still waiting per
+ * agent (handed to `onApprovals`: the deployed function publishes them as metrics).
+ *
+ * @example
+ * const reconciler = buildReconciler(root, { staleAfterMs: 60_000 });
+ * await reconciler(); // { checked, enqueued, expired, waiting }
+ */
+export function buildReconciler(
+  root: Root,
+  options: {
+    staleAfterMs?: number;
+    onApprovals?: (approvals: ReadonlyMap<string, WaitingApprovals>, now: Date) => void;
+  } = {},
+): () => Promise<ReconcileResult> {
+  return async () => {
+    const deps = root.deps();
+    const result = await reconcile(deps, { staleAfterMs: options.staleAfterMs ?? STALE_AFTER_MS });
+    const { expired } = await expireApprovals(deps);
+    const approvals = await waitingApprovals(deps);
+    options.onApprovals?.(approvals, deps.clock.now());
+    const waiting = [...approvals.values()].reduce((sum, { count }) => sum + count, 0);
+    return { ...result, expired, waiting };
+  };
+}

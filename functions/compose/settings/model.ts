@@ -1,0 +1,89 @@
+import * as z from "zod";
+import { jsonSetting, type RawSettings, readEnv } from "../../../shared/config/read-env.ts";
+import type { PriceTable } from "../../../shared/core/cost.ts";
+
+const schema = z.object({
+  OPENAI_API_KEY: z.string().trim().min(1).optional(),
+  /**
+   * A Secrets Manager secret whose value is the OpenAI API key: how the deployed worker gets the
+   * key without putting it in its environment.
+   */
+  OPENAI_API_KEY_SECRET_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:\S+$/, "must be a Secrets Manager secret ARN")
+    .optional(),
+  // `localhost:4499` parses as a URL of scheme `localhost:`: only http(s) reaches a server.
+  OPENAI_BASE_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL, such as http://localhost:11434/v1",
+    })
+    .optional(),
+  /** The OpenAI (or compatible) model id. */
+  AGENT_MODEL: z.string().trim().min(1, "must not be blank").default("gpt-4o-mini"),
+  MODEL_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a positive integer" })
+    .int()
+    .positive()
+    .default(60_000),
+  MODEL_MAX_RETRIES: z.coerce
+    .number({ error: "must be a non-negative integer" })
+    .int()
+    .nonnegative()
+    .default(3),
+  /**
+   * Model prices for the cost estimate, JSON `{"<model>": {"inputPerMillion": 0.15,
+   * "outputPerMillion": 0.6}}` in USD per million tokens, merged over the built-in table.
+   */
+  MODEL_PRICES: jsonSetting(
+    z.record(
+      z.string().min(1),
+      z.object({
+        inputPerMillion: z.number().nonnegative(),
+        outputPerMillion: z.number().nonnegative(),
+      }),
+    ),
+    'must be JSON {"<model>": {"inputPerMillion": <usd>, "outputPerMillion": <usd>}}',
+  ).optional(),
+});
+
+/** OpenAI (or a compatible server) as the environment names it, the key given or kept in a secret. */
+export interface OpenAISettings {
+  key: { value: string } | { secretArn: string };
+  baseUrl?: string | undefined;
+  /** `AGENT_MODEL`. Default `gpt-4o-mini`. */
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+/** The environment's model (the last choice of the model rule) and the prices of the cost estimate. */
+export interface ModelSettings {
+  /** Set when `OPENAI_API_KEY` or `OPENAI_API_KEY_SECRET_ARN` is. */
+  openai?: OpenAISettings | undefined;
+  /** Prices merged over the built-in table. */
+  prices?: PriceTable | undefined;
+}
+
+/**
+ * `OPENAI_API_KEY` or `OPENAI_API_KEY_SECRET_ARN` (the secret wins), `OPENAI_BASE_URL`,
+ * `AGENT_MODEL`, `MODEL_TIMEOUT_MS`, `MODEL_MAX_RETRIES`, `MODEL_PRICES`.
+ */
+export function readModelSettings(env: RawSettings): ModelSettings {
+  const read = readEnv(schema, env);
+  const key = read.OPENAI_API_KEY_SECRET_ARN
+    ? { secretArn: read.OPENAI_API_KEY_SECRET_ARN }
+    : read.OPENAI_API_KEY
+      ? { value: read.OPENAI_API_KEY }
+      : undefined;
+  return {
+    openai: key && {
+      key,
+      baseUrl: read.OPENAI_BASE_URL,
+      model: read.AGENT_MODEL,
+      timeoutMs: read.MODEL_TIMEOUT_MS,
+      maxRetries: read.MODEL_MAX_RETRIES,
+    },
+    prices: read.MODEL_PRICES,
+  };
+}
