@@ -1,6 +1,6 @@
 import { authorizerSections, buildAuthorizer } from "../compose/authorizer.ts";
 import { lazySettings } from "../compose/settings.ts";
-import { lazyHandler } from "./lazy.ts";
+import { lazyHandler } from "./lazy-handler.ts";
 
 /**
  * The HTTP API authorizer's Lambda handler; the keys live in the secret `API_KEY_SECRET_ARN`

@@ -1,5 +1,8 @@
 import type { AgentsModule } from "../../shared/runtime/agents.ts";
 import { assemble, type Root } from "../compose/root.ts";
+
+export { lazyHandler } from "./lazy-handler.ts";
+
 import { lazySettings, type SectionName, type SectionReaders } from "../compose/settings.ts";
 
 /**
@@ -7,20 +10,6 @@ import { lazySettings, type SectionName, type SectionReaders } from "../compose/
  * `model` (the model rule's second choice, after an agent's own).
  */
 export type HandlersOptions = AgentsModule;
-
-/**
- * A handler built on its first invocation and kept for the container's life, so a bad setting
- * fails that invocation loudly by name (not the module's import, which Lambda retries opaquely).
- */
-export function lazyHandler<A extends unknown[], R>(
-  build: () => (...args: A) => R,
-): (...args: A) => R {
-  let handler: ((...args: A) => R) | undefined;
-  return (...args) => {
-    handler ??= build();
-    return handler(...args);
-  };
-}
 
 /**
  * The composition root of a Lambda function: assembled from the environment (only `sections`

@@ -1,7 +1,7 @@
 import { buildNotify, notifySections } from "../compose/notify.ts";
 import { lazySettings } from "../compose/settings.ts";
 import type { NotifyResult } from "../notify/app.ts";
-import { lazyHandler } from "./lazy.ts";
+import { lazyHandler } from "./lazy-handler.ts";
 
 /**
  * The notify function's Lambda handler: the target of the rule that matches every thread notice

@@ -1,6 +1,6 @@
 import { buildReaper, reaperSections } from "../compose/reaper.ts";
 import { lazySettings } from "../compose/settings.ts";
-import { lazyHandler } from "./lazy.ts";
+import { lazyHandler } from "./lazy-handler.ts";
 
 /**
  * The reaper function's Lambda handler: the target of the thread table's stream, filtered to

@@ -7,7 +7,7 @@ import {
   type WebhookSource,
   webhookSourcesFromEnv,
 } from "../../api/webhook-config.ts";
-import { notifyWebhooksFromEnv } from "../../notify/config.ts";
+import { notifyWebhooksFromEnv } from "./notify-webhooks.ts";
 
 /**
  * The channels: inbound webhooks, outbound notice webhooks, Slack and email. What a secret holds

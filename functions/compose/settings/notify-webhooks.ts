@@ -1,8 +1,8 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import * as z from "zod";
-import { noticeTypes } from "../../shared/channels/notices.ts";
-import type { WebhookTarget } from "../../shared/channels/webhook-channel.ts";
-import { jsonSetting, readEnv } from "../../shared/config/read-env.ts";
+import { noticeTypes } from "../../../shared/channels/notices.ts";
+import type { WebhookTarget } from "../../../shared/channels/webhook-channel.ts";
+import { jsonSetting, readEnv } from "../../../shared/config/read-env.ts";
 
 const target = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "url must be an http(s) URL" }),
