@@ -1,4 +1,21 @@
 /** `twelve-agents/testing`: what a user's tests need, and nothing of the project's own kit. */
 export { steppingClock } from "./clock.ts";
+export {
+  approvalDecision,
+  approvalRequested,
+  cancelled,
+  compaction,
+  done,
+  EVENT_AT,
+  type EventStamp,
+  failed,
+  humanInputRequested,
+  humanResponse,
+  retryRequested,
+  threadError,
+  toolCall,
+  toolResult,
+  userMessage,
+} from "./events.ts";
 export { MemoryThreadStore } from "./memory-store.ts";
 export { call, invalid, ScriptedModel, type ScriptStep } from "./scripted-model.ts";
