@@ -206,12 +206,36 @@ describe("Function: elide", () => {
     // Act
     const { summary } = elide(adding(40), 81, settings(800, 100, quarters));
 
-    // Assess: 200 tokens; the task takes 10, the header 80: 7 calls of 14 tokens fit
+    // Assess: 200 tokens; the task takes 13, the header 80: 7 calls of 15 tokens fit
     const shown = [...summary.matchAll(/<add>\na: (\d+)/g)].map((match) => Number(match[1]));
     expect(shown).toEqual(Array.from({ length: shown.length }, (_, i) => 40 - shown.length + i));
     expect(summary).toContain(`the last ${shown.length} calls`);
     expect(shown).toHaveLength(7);
     expect(quarters(summary)).toBeLessThanOrEqual(200);
+  });
+
+  it("fills the calls' share to the last token, and takes no call a token over it", () => {
+    // Prepare: 15 tokens a call with its result; 13 for the task and 80 for the header
+    const share = (available: number) => {
+      const { summary } = elide(adding(40), 81, settings(available, 100, quarters));
+      return [...summary.matchAll(/<add>/g)].length;
+    };
+
+    // Act + Assess: 213 tokens leave 120 for calls, 212 leave 119
+    expect(share(852)).toBe(8);
+    expect(share(848)).toBe(7);
+  });
+
+  it("leaves no room to the people's later messages once the task was cut to fit", () => {
+    // Prepare: a task far over the 50 tokens of people's messages, then short answers
+    const events = [userMessage("t".repeat(400)), userMessage("m1"), userMessage("m2")];
+
+    // Act
+    const { summary } = elide(events, events.length, settings(400, 1000, quarters));
+
+    // Assess
+    expect(summary).toContain("Shown: 1 of 3 messages from people");
+    expect(summary).not.toContain("m2");
   });
 
   it("stays within the summary share, however long the thread", () => {
@@ -319,6 +343,9 @@ describe("Function: summaryRequest", () => {
     });
     expect(request.messages.map((message) => message.role)).toEqual(["system", "user"]);
     expect(request.messages[0]?.content).toContain("Call write_summary once");
+    expect({ prompt: request.messages[0]?.content, tool: SUMMARY_TOOL }).toMatchSnapshot(
+      "summary prompt and tool",
+    );
     expect(request.messages[1]?.content).toBe(
       '<compacted events="1-3">\nAdded 0 + 1.\n</compacted>\n<add>\na: 1\nb: 1\n</add>\n<add_result>\n2\n</add_result>',
     );
