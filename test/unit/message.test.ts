@@ -16,7 +16,17 @@ import {
 import { deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
-import { call, ScriptedModel } from "../../shared/testing/index.ts";
+import {
+  approvalRequested,
+  call,
+  cancelled,
+  done,
+  humanInputRequested,
+  humanResponse,
+  ScriptedModel,
+  toolCall,
+  userMessage,
+} from "../../shared/testing/index.ts";
 
 describe("Function: createRunner (Method: message)", () => {
   it("opens the next turn of a done thread, whose step cap counts from it", async () => {
@@ -215,5 +225,120 @@ describe("Function: message (ifRunning enqueue)", () => {
     expect(message(thread(big), { ...enqueue, ifRunning: "interrupt" }, clock)).toMatchObject({
       type: "append",
     });
+  });
+});
+
+describe("Function: message (who, and what a refusal says)", () => {
+  const clock = { now: () => new Date("2026-12-01T10:00:00.000Z") };
+  const now = "2026-12-01T10:00:00.000Z";
+  const alice = { principal: "alice", via: "slack" };
+  const thread = (...events: ThreadEvent[]): Thread => ({
+    id: "t",
+    agent: "calculator",
+    events: [userMessage("1 + 1"), ...events],
+  });
+  const asking = thread(
+    toolCall("call_2", "request_more_information", { message: "which?" }),
+    humanInputRequested("call_2", "which?"),
+  );
+
+  it("signs the event with who sent the message, and leaves it unsigned when nobody is named", () => {
+    // Act
+    const next = message(
+      thread(done("call_1", "2")),
+      { message: "and 3?", ifRunning: "reject", by: alice },
+      clock,
+    );
+    const answer = message(asking, { message: "this one", ifRunning: "reject", by: alice }, clock);
+    const anonymous = message(asking, { message: "this one", ifRunning: "reject" }, clock);
+
+    // Assess
+    expect(next).toEqual({ type: "append", event: userMessage("and 3?", { at: now, by: alice }) });
+    expect(answer).toEqual({
+      type: "append",
+      event: humanResponse("call_2", "this one", { at: now, by: alice }),
+    });
+    expect(anonymous).toEqual({
+      type: "append",
+      event: humanResponse("call_2", "this one", { at: now }),
+    });
+    expect(anonymous.type === "append" && anonymous.event).not.toHaveProperty("by");
+  });
+
+  it("refuses a thread waiting for a decision, naming the call and how to decide it", () => {
+    // Prepare
+    const waiting = thread(
+      toolCall("call_1", "divide", { a: 1, b: 2 }),
+      approvalRequested("call_1", "divide", { a: 1, b: 2 }),
+    );
+
+    // Act + Assess
+    for (const ifRunning of ifRunningPolicies) {
+      expect(() => message(waiting, { message: "hi", ifRunning }, clock)).toThrow(
+        new ApprovalPendingError(
+          "t",
+          "call_1",
+          "thread t waits for a decision on call call_1: decide it first (POST /threads/t/responses)",
+        ),
+      );
+    }
+    expect(() => message(waiting, { message: "hi", ifRunning: "enqueue" }, clock)).toThrow(
+      expect.objectContaining({ callId: "call_1", code: "approval_pending" }),
+    );
+  });
+
+  it("refuses a cancelled thread as closed, saying so", () => {
+    expect(() =>
+      message(thread(cancelled()), { message: "hi", ifRunning: "enqueue" }, clock),
+    ).toThrow(new ThreadClosedError("t", "cancelled", "thread t is cancelled"));
+  });
+
+  it("refuses to queue past the bytes a thread may hold, counted in UTF-8, and says what it holds", () => {
+    // Prepare: "é" takes two bytes
+    const holding = (texts: string[]): Thread => ({
+      ...thread(),
+      queued: texts.map((text) => ({ message: text, at: now })),
+    });
+    const enqueue = (text: string) => ({ message: text, ifRunning: "enqueue" as const });
+    const half = "é".repeat(MAX_QUEUED_BYTES / 4);
+
+    // Act + Assess: exactly the bound is room enough, a byte more is not
+    expect(message(holding([half]), enqueue(half), clock)).toEqual({ type: "enqueue" });
+    expect(() => message(holding([half]), enqueue(`${half}x`), clock)).toThrow(
+      new QueueFullError(
+        "t",
+        `thread t holds 1 messages waiting for its step in flight (at most ${MAX_QUEUED_MESSAGES} messages, ${MAX_QUEUED_BYTES} bytes): send it once the step is saved, or with ifRunning interrupt`,
+      ),
+    );
+  });
+});
+
+describe("Function: withQueued (a pending approval, who sent)", () => {
+  const alice = { principal: "alice", via: "api" };
+  const queuedBy = (): Thread => ({
+    id: "thr_q",
+    agent: "calculator",
+    events: [userMessage("go")],
+    queued: [{ message: "also staging", at: "2026-01-01T00:00:09.000Z", by: alice }],
+  });
+  const delivered = userMessage("also staging", { at: "2026-01-01T00:00:09.000Z", by: alice });
+
+  it("delivers a message as a user message beside an approval the step asked for, which stays pending", () => {
+    // Prepare
+    const step = [
+      toolCall("call_1", "deploy", { tag: "v1" }),
+      approvalRequested("call_1", "deploy", { tag: "v1" }),
+    ];
+
+    // Act
+    const all = withQueued(queuedBy(), step);
+
+    // Assess
+    expect(all).toEqual([...step, delivered]);
+    expect(deriveStatus([userMessage("go"), ...all])).toBe("waiting_for_approval");
+  });
+
+  it("keeps who sent a message in the record of a thread the step closed", () => {
+    expect(withQueued(queuedBy(), [cancelled()])).toEqual([delivered, cancelled()]);
   });
 });
