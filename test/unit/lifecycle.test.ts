@@ -15,7 +15,17 @@ import {
 } from "../../shared/core/index.ts";
 import { repeatsAnswer } from "../../shared/core/lifecycle.ts";
 import { calculator } from "../../shared/examples/agents.ts";
-import { call, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
+import {
+  approvalDecision,
+  approvalRequested,
+  call,
+  cancelled,
+  ScriptedModel,
+  steppingClock,
+  toolCall,
+  toolResult,
+  userMessage,
+} from "../../shared/testing/index.ts";
 import { runUntilIdle, withEvent } from "../support/run.ts";
 
 const clock = steppingClock();
@@ -26,7 +36,6 @@ async function waitingFor(tool: "divide" | "request_more_information"): Promise<
   const thread = launch({ agent: calculator, threadId: "thr_1", message: "8 / 2", clock });
   return (await runUntilIdle(thread, { agent: calculator, model, clock })).thread;
 }
-const at = "2026-01-01T00:00:00.000Z";
 const alice = { principal: "alice", via: "api" };
 const bob = { principal: "bob", via: "console" };
 
@@ -35,17 +44,9 @@ const waiting: Thread = {
   id: "thr_1",
   agent: "calculator",
   events: [
-    { type: "user_message", at, data: { message: "8 / 2" } },
-    {
-      type: "tool_call",
-      at,
-      data: { callId: "call_1", tool: "divide", args: { a: 8, b: 2 }, source: "model" },
-    },
-    {
-      type: "approval_requested",
-      at,
-      data: { callId: "call_1", tool: "divide", args: { a: 8, b: 2 }, argsHash: "h" },
-    },
+    userMessage("8 / 2"),
+    toolCall("call_1", "divide", { a: 8, b: 2 }),
+    approvalRequested("call_1", "divide", { a: 8, b: 2 }, { argsHash: "h" }),
   ],
 };
 
@@ -60,11 +61,7 @@ describe("Function: launch", () => {
     });
     expect(thread).toMatchObject({ id: "thr_1", agent: "calculator" });
     expect(thread.events).toEqual([
-      {
-        type: "user_message",
-        at: expect.any(String),
-        data: { message: "hi", metadata: { ticket: 7 } },
-      },
+      userMessage("hi", { at: expect.any(String), metadata: { ticket: 7 } }),
     ]);
     expect(deriveStatus(thread.events)).toBe("running");
   });
@@ -154,11 +151,11 @@ describe("Function: respond", () => {
   });
 
   it("refuses an answer on a cancelled thread as closed, not as nothing pending", () => {
-    const cancelled: Thread = {
+    const closed: Thread = {
       ...waiting,
-      events: [...waiting.events, { type: "cancelled", at, data: {} }],
+      events: [...waiting.events, cancelled()],
     };
-    expect(() => respond(cancelled, { callId: "call_1", approved: true }, clock)).toThrow(
+    expect(() => respond(closed, { callId: "call_1", approved: true }, clock)).toThrow(
       new ThreadClosedError(
         "thr_1",
         "cancelled",
@@ -170,10 +167,7 @@ describe("Function: respond", () => {
   it("takes a fresh decision for a call a fork asked again, not the source's as a repeat", () => {
     const decided: Thread = {
       ...waiting,
-      events: [
-        ...waiting.events,
-        { type: "approval_decision", at, data: { callId: "call_1", approved: true } },
-      ],
+      events: [...waiting.events, approvalDecision("call_1", true)],
     };
     const copy = fork(decided, { version: 4, threadId: "thr_2", clock });
     expect(repeatsAnswer(decided, { callId: "call_1", approved: true })).toBe(true);
@@ -267,10 +261,7 @@ describe("Function: fork", () => {
   const forkClock = { now: () => new Date(forkedAt) };
   const approved: Thread = {
     ...waiting,
-    events: [
-      ...waiting.events,
-      { type: "approval_decision", at, by: alice, data: { callId: "call_1", approved: true } },
-    ],
+    events: [...waiting.events, approvalDecision("call_1", true, { by: alice })],
   };
 
   it("copies a running thread's events up to a version", () => {
@@ -309,10 +300,7 @@ describe("Function: fork", () => {
   it("keeps an approval whose result is in the copy: nothing is asked again", () => {
     const ran: Thread = {
       ...approved,
-      events: [
-        ...approved.events,
-        { type: "tool_result", at, data: { callId: "call_1", tool: "divide", result: 4 } },
-      ],
+      events: [...approved.events, toolResult("call_1", "divide", 4)],
     };
     expect(fork(ran, { version: 5, threadId: "thr_2", clock: forkClock }).events).toEqual(
       ran.events,
@@ -320,11 +308,11 @@ describe("Function: fork", () => {
   });
 
   it("refuses a version at or after a cancellation, and forks from before it", () => {
-    const cancelled: Thread = {
+    const closed: Thread = {
       ...waiting,
-      events: [...waiting.events, { type: "cancelled", at, data: {} }],
+      events: [...waiting.events, cancelled()],
     };
-    expect(() => fork(cancelled, { version: 4, threadId: "thr_2", clock: forkClock })).toThrow(
+    expect(() => fork(closed, { version: 4, threadId: "thr_2", clock: forkClock })).toThrow(
       new ThreadClosedError(
         "thr_1",
         "cancelled",
@@ -332,7 +320,7 @@ describe("Function: fork", () => {
       ),
     );
     expect(
-      deriveStatus(fork(cancelled, { version: 3, threadId: "thr_2", clock: forkClock }).events),
+      deriveStatus(fork(closed, { version: 3, threadId: "thr_2", clock: forkClock }).events),
     ).toBe("waiting_for_approval");
   });
 

@@ -26,7 +26,15 @@ import {
 } from "../../shared/core/index.ts";
 import { calculator, createDeploybot } from "../../shared/examples/agents.ts";
 import { SimulatedDeployTarget } from "../../shared/examples/deploybot/target.ts";
-import { call, invalid, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
+import {
+  call,
+  done,
+  failed,
+  invalid,
+  ScriptedModel,
+  steppingClock,
+  threadError,
+} from "../../shared/testing/index.ts";
 import { runUntilIdle, saveThenRun, types, withEvent } from "../support/run.ts";
 
 const clock = steppingClock();
@@ -506,12 +514,8 @@ describe("Function: step", () => {
         events: [],
         next: { type: "pause", status: "waiting_for_approval" },
       });
-      const failed = withEvent(start("x"), {
-        type: "failed",
-        at: clock.now().toISOString(),
-        data: { reason: "poison" },
-      });
-      expect(await step(failed, { agent: calculator, model, clock })).toEqual({
+      const poisoned = withEvent(start("x"), failed("poison", { at: clock.now().toISOString() }));
+      expect(await step(poisoned, { agent: calculator, model, clock })).toEqual({
         events: [],
         next: { type: "fail", reason: "poison" },
       });
@@ -620,11 +624,13 @@ describe("Function: step", () => {
 
       // Assess
       const callId = derivePending(approved.events.slice(0, -1))?.callId;
-      expect(events[0]).toEqual({
-        type: "error",
-        at: expect.any(String),
-        data: { code: "unknown_tool", message: "unknown tool deploy", callId, tool: "deploy" },
-      });
+      expect(events[0]).toEqual(
+        threadError("unknown_tool", "unknown tool deploy", {
+          at: expect.any(String),
+          callId,
+          tool: "deploy",
+        }),
+      );
       expect(model.calls[0]?.messages[1]?.content).toContain(
         '<error tool="deploy">\nunknown tool deploy\n</error>',
       );
@@ -970,11 +976,7 @@ describe("Function: step", () => {
     it("end the thread with the terminal call's message, recorded on the done event", async () => {
       const model = new ScriptedModel([call("done_for_now", { message: "42" })]);
       const { events, next } = await step(launchWith(), { agent: calculator, model, clock });
-      expect(events[1]).toEqual({
-        type: "done",
-        at: expect.any(String),
-        data: { callId: "call_1", output: "42" },
-      });
+      expect(events[1]).toEqual(done("call_1", "42", { at: expect.any(String) }));
       expect(next).toEqual({ type: "done", output: "42" });
     });
 
