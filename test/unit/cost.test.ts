@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PRICES, estimateCost, priceOf } from "../../shared/core/cost.ts";
-import type { ThreadEvent } from "../../shared/core/events.ts";
+import type { ThreadEvent, Usage } from "../../shared/core/events.ts";
 import { compaction, threadError, toolCall, userMessage } from "../../shared/testing/index.ts";
 
-const at = "2026-01-01T00:00:00.000Z";
-const callWith = (usage: Record<string, unknown>): ThreadEvent =>
-  ({
-    type: "tool_call",
-    at,
-    data: { callId: "call_1", tool: "add", args: {}, source: "model", usage },
-  }) as ThreadEvent;
+const callWith = (usage: Usage): ThreadEvent => toolCall("call_1", "add", {}, { usage });
 
 describe("Function: estimateCost", () => {
   it("sums tokens by model and prices them per million, dated versions at their model's price", () => {

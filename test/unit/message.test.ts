@@ -21,6 +21,7 @@ import {
   call,
   cancelled,
   done,
+  failed,
   humanInputRequested,
   humanResponse,
   ScriptedModel,
@@ -98,7 +99,7 @@ describe("Function: message", () => {
   const running = {
     id: "t",
     agent: "calculator",
-    events: [{ type: "user_message", at, data: { message: "1 + 1" } }] as ThreadEvent[],
+    events: [userMessage("1 + 1", { at })],
   };
 
   it("follows ifRunning on a running thread: queue, interrupt now, or refuse naming it", () => {
@@ -107,7 +108,7 @@ describe("Function: message", () => {
     });
     expect(message(running, { message: "hi", ifRunning: "interrupt" }, clock)).toEqual({
       type: "append",
-      event: { type: "user_message", at: "2026-12-01T10:00:00.000Z", data: { message: "hi" } },
+      event: userMessage("hi", { at: "2026-12-01T10:00:00.000Z" }),
     });
     const reject = () => message(running, { message: "hi", ifRunning: "reject" }, clock);
     expect(reject).toThrow(ThreadBusyError);
@@ -115,32 +116,23 @@ describe("Function: message", () => {
   });
 
   it("refuses a failed thread, and turns a done one into a user message at the clock's time", () => {
-    const failed = {
-      ...running,
-      events: [...running.events, { type: "failed", at, data: { reason: "x" } }] as ThreadEvent[],
-    };
+    const poisoned = { ...running, events: [...running.events, failed("x", { at })] };
     for (const ifRunning of ifRunningPolicies) {
-      expect(() => message(failed, { message: "hi", ifRunning }, clock)).toThrow(
+      expect(() => message(poisoned, { message: "hi", ifRunning }, clock)).toThrow(
         "thread t is failed",
       );
     }
-    const done = {
-      ...running,
-      events: [
-        ...running.events,
-        { type: "done", at, data: { callId: "call_1", output: "2" } },
-      ] as ThreadEvent[],
-    };
-    expect(message(done, { message: "and 3?", ifRunning: "reject" }, clock)).toEqual({
+    const finished = { ...running, events: [...running.events, done("call_1", "2", { at })] };
+    expect(message(finished, { message: "and 3?", ifRunning: "reject" }, clock)).toEqual({
       type: "append",
-      event: { type: "user_message", at: "2026-12-01T10:00:00.000Z", data: { message: "and 3?" } },
+      event: userMessage("and 3?", { at: "2026-12-01T10:00:00.000Z" }),
     });
   });
 });
 
 describe("Function: withQueued", () => {
   const at = (n: number) => `2026-01-01T00:00:0${n}.000Z`;
-  const launchedEvent: ThreadEvent = { type: "user_message", at: at(0), data: { message: "go" } };
+  const launchedEvent: ThreadEvent = userMessage("go", { at: at(0) });
   const running = (texts: string[]): Thread => ({
     id: "thr_q",
     agent: "calculator",
@@ -150,47 +142,41 @@ describe("Function: withQueued", () => {
   const types = (events: readonly ThreadEvent[]) => events.map((event) => event.type);
 
   it("delivers the waiting messages after the step's events, oldest first", () => {
-    const step: ThreadEvent[] = [
-      {
-        type: "tool_call",
-        at: at(5),
-        data: { callId: "c1", tool: "add", args: {}, source: "model" },
-      },
-    ];
+    const step: ThreadEvent[] = [toolCall("c1", "add", {}, { at: at(5) })];
     const all = withQueued(running(["one", "two"]), step);
     expect(all).toEqual([
       ...step,
-      { type: "user_message", at: at(1), data: { message: "one" } },
-      { type: "user_message", at: at(2), data: { message: "two" } },
+      userMessage("one", { at: at(1) }),
+      userMessage("two", { at: at(2) }),
     ]);
   });
 
   it("answers the question the step just asked, then reads the rest as messages", () => {
-    const asked: ThreadEvent = {
-      type: "human_input_requested",
+    const asked: ThreadEvent = humanInputRequested("c9", "which?", {
       at: at(5),
-      data: { callId: "c9", tool: "ask", args: {}, message: "which?", reason: "tool" },
-    };
+      tool: "ask",
+      args: {},
+    });
     const all = withQueued(running(["this one", "and hi"]), [asked]);
     expect(all.slice(1)).toEqual([
-      { type: "human_response", at: at(1), data: { callId: "c9", response: "this one" } },
-      { type: "user_message", at: at(2), data: { message: "and hi" } },
+      humanResponse("c9", "this one", { at: at(1) }),
+      userMessage("and hi", { at: at(2) }),
     ]);
     expect(deriveStatus([launchedEvent, ...all])).toBe("running");
   });
 
   it("reopens a thread the step finished: the message is its next turn", () => {
-    const done: ThreadEvent = { type: "done", at: at(5), data: { callId: "c1", output: "7" } };
-    const all = withQueued(running(["and times 2?"]), [done]);
+    const finished: ThreadEvent = done("c1", "7", { at: at(5) });
+    const all = withQueued(running(["and times 2?"]), [finished]);
     expect(types(all)).toEqual(["done", "user_message"]);
     expect(deriveStatus([launchedEvent, ...all])).toBe("running");
   });
 
   it("keeps the messages in the record just before a cancel or a failure", () => {
-    const cancelled: ThreadEvent = { type: "cancelled", at: at(5), data: {} };
-    const failed: ThreadEvent = { type: "failed", at: at(5), data: { reason: "poison" } };
+    const cancel: ThreadEvent = cancelled({ at: at(5) });
+    const poisoned: ThreadEvent = failed("poison", { at: at(5) });
     const thread = running(["one", "two"]);
-    for (const closing of [cancelled, failed]) {
+    for (const closing of [cancel, poisoned]) {
       const all = withQueued(thread, [closing]);
       expect(types(all)).toEqual(["user_message", "user_message", closing.type]);
       expect(all.at(-1)).toBe(closing);
@@ -199,7 +185,7 @@ describe("Function: withQueued", () => {
   });
 
   it("adds nothing when no message waits", () => {
-    const step: ThreadEvent[] = [{ type: "cancelled", at: at(5), data: {} }];
+    const step: ThreadEvent[] = [cancelled({ at: at(5) })];
     expect(withQueued(running([]), step)).toEqual(step);
   });
 });
@@ -209,7 +195,7 @@ describe("Function: message (ifRunning enqueue)", () => {
   const thread = (queued: string[]): Thread => ({
     id: "thr_q",
     agent: "calculator",
-    events: [{ type: "user_message", at: "2026-01-01T00:00:00.000Z", data: { message: "go" } }],
+    events: [userMessage("go", { at: "2026-01-01T00:00:00.000Z" })],
     queued: queued.map((text) => ({ message: text, at: "2026-01-01T00:00:00.000Z" })),
   });
 
