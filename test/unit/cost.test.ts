@@ -78,6 +78,11 @@ describe("Function: priceOf", () => {
     expect(priceOf("gpt-4o-abcd-ef-gh", prices)).toBeUndefined();
   });
 
+  it("reads a date only at the end of a name: a date in the middle names another model", () => {
+    const table = { ...prices, "gpt-4o-mini": { inputPerMillion: 0.15, outputPerMillion: 0.6 } };
+    expect(priceOf("gpt-4o-2024-08-06-mini", table)).toBeUndefined();
+  });
+
   it("prefers a dated version's own price to its model's", () => {
     const dated = { ...prices, "gpt-4o-2024-05-13": { inputPerMillion: 5, outputPerMillion: 15 } };
     expect(priceOf("gpt-4o-2024-05-13", dated)).toEqual({
