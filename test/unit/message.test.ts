@@ -26,6 +26,7 @@ import {
   humanResponse,
   ScriptedModel,
   toolCall,
+  toolResult,
   userMessage,
 } from "../../shared/testing/index.ts";
 
@@ -184,6 +185,21 @@ describe("Function: withQueued", () => {
     }
   });
 
+  it("puts the messages just before the closing event, after what the step did before it", () => {
+    // Prepare: the step ran a call, then the thread was cancelled (or failed)
+    const ran = [
+      toolCall("c1", "add", {}, { at: at(5) }),
+      toolResult("c1", "add", 7, { at: at(6) }),
+    ];
+    for (const closing of [cancelled({ at: at(7) }), failed("poison", { at: at(7) })]) {
+      // Act
+      const all = withQueued(running(["one"]), [...ran, closing]);
+
+      // Assess
+      expect(all).toEqual([...ran, userMessage("one", { at: at(1) }), closing]);
+    }
+  });
+
   it("adds nothing when no message waits", () => {
     const step: ThreadEvent[] = [cancelled({ at: at(5) })];
     expect(withQueued(running([]), step)).toEqual(step);
@@ -277,6 +293,12 @@ describe("Function: message (who, and what a refusal says)", () => {
     expect(() =>
       message(thread(cancelled()), { message: "hi", ifRunning: "enqueue" }, clock),
     ).toThrow(new ThreadClosedError("t", "cancelled", "thread t is cancelled"));
+  });
+
+  it("refuses one message over the byte bound on a thread that holds none", () => {
+    expect(() =>
+      message(thread(), { message: "x".repeat(MAX_QUEUED_BYTES + 1), ifRunning: "enqueue" }, clock),
+    ).toThrow(/^thread t holds 0 messages waiting/);
   });
 
   it("refuses to queue past the bytes a thread may hold, counted in UTF-8, and says what it holds", () => {
