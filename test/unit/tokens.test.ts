@@ -86,6 +86,17 @@ describe("Function: estimateTokens, rule by rule", () => {
     ["one ASCII symbol repeated: one per two", "=".repeat(200), 105],
     ["ASCII symbols that change: one each", "=-".repeat(100), 210],
     ["other symbols: two each", "🚀".repeat(50), 105],
+    ["the last ASCII character as an ASCII symbol", "\x7f".repeat(200), 105],
+    [
+      "a word of Latin then Cyrillic letters as not Latin",
+      `${"x".repeat(100)}${"д".repeat(100)}`,
+      105,
+    ],
+    [
+      "a word of Cyrillic then Latin letters as not Latin",
+      `${"д".repeat(100)}${"x".repeat(100)}`,
+      105,
+    ],
   ])("counts %s", (_rule, text, tokens) => {
     expect(estimateTokens(text)).toBe(tokens);
   });
@@ -117,5 +128,12 @@ describe("Function: requestTokens", () => {
 
     // Assess: 3 priming + (4 + 3) + (4 + 5) + the tools' JSON
     expect(tokens).toBe(3 + 7 + 9 + JSON.stringify(tools).length);
+  });
+
+  it("counts nothing for tools when the request has none", () => {
+    const count = (text: string) => text.length;
+    expect(requestTokens({ messages: [{ role: "user", content: "abc" }], tools: [] }, count)).toBe(
+      3 + 4 + 3,
+    );
   });
 });
