@@ -7,6 +7,7 @@ import {
 } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import {
+  type IfRunning,
   ifRunningPolicies,
   MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
@@ -114,6 +115,13 @@ describe("Function: message", () => {
     const reject = () => message(running, { message: "hi", ifRunning: "reject" }, clock);
     expect(reject).toThrow(ThreadBusyError);
     expect(reject).toThrow("thread t is running a step (ifRunning reject)");
+  });
+
+  it("names a policy it does not know, from a caller without types", () => {
+    const later = { message: "hi", ifRunning: "later" as IfRunning };
+    expect(() => message(running, later, clock)).toThrow(
+      new TypeError("unknown ifRunning policy later"),
+    );
   });
 
   it("refuses a failed thread, and turns a done one into a user message at the clock's time", () => {
