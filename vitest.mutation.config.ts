@@ -23,6 +23,11 @@ export default defineConfig({
         // mocks, no env changes), and a static mutant still re-evaluates the module it mutates:
         // each Stryker run starts fresh workers.
         isolate: false,
+        // The core loads before any test, so Stryker tells its static mutants apart (see the file).
+        setupFiles: [
+          ...((project.test as { setupFiles?: string[] }).setupFiles ?? []),
+          "test/support/mutation-setup.ts",
+        ],
       },
     })),
   },

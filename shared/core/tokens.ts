@@ -23,7 +23,7 @@ const RUNS = /(\p{L}+)|(\p{N}+)|( (?=\p{L}))|(\s+)|([^\p{L}\p{N}\s])\5*/gu;
  * passes a real tokenizer as `countTokens`.
  *
  * @example
- * estimateTokens("what is 3 + 4?"); // 8; o200k counts 7
+ * estimateTokens("what is 3 + 4?"); // 10; o200k counts 8
  */
 export function estimateTokens(text: string): number {
   let tokens = 0;

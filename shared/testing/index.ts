@@ -2,4 +2,21 @@
 
 export { MemoryThreadStore } from "../runtime/memory-store.ts";
 export { steppingClock } from "./clock.ts";
+export {
+  approvalDecision,
+  approvalRequested,
+  cancelled,
+  compaction,
+  done,
+  EVENT_AT,
+  type EventStamp,
+  failed,
+  humanInputRequested,
+  humanResponse,
+  retryRequested,
+  threadError,
+  toolCall,
+  toolResult,
+  userMessage,
+} from "./events.ts";
 export { call, invalid, ScriptedModel, type ScriptStep } from "./scripted-model.ts";

@@ -215,6 +215,10 @@ describe("contextBudget: a bounded context (factor 3)", () => {
     for (const failure of [
       new ModelError("unreachable", { retryable: true }),
       call("add", { a: 1, b: 1 }),
+      call("add", { summary: "a summary in a call of another tool" }),
+      call("write_summary", { summary: "   " }),
+      call("write_summary", { summary: 58 }),
+      call("write_summary", null),
     ]) {
       const model = new ScriptedModel([failure, call("add", { a: 58, b: 1 })]);
 
@@ -225,6 +229,19 @@ describe("contextBudget: a bounded context (factor 3)", () => {
       expect(result.events.map((event) => event.type)).toEqual(["compaction", "tool_call"]);
       expect(compactions(result.events)[0]?.data.method).toBe("elide");
     }
+  });
+  it("lets a failure of its own code through, rather than elide over it", async () => {
+    const thread = await run(budgeted(), 60);
+    const before = thread.events.findLastIndex((event) => event.type === "compaction");
+    const open = { ...thread, events: thread.events.slice(0, before) };
+    const model: Model = {
+      next: async () => {
+        throw new TypeError("a bug in the adapter");
+      },
+    };
+    await expect(
+      step(open, { agent: budgeted({ compaction: "model" }), model, clock: steppingClock() }),
+    ).rejects.toThrow("a bug in the adapter");
   });
 });
 
@@ -247,6 +264,22 @@ describe("maxTokens: a per-thread token budget", () => {
     const answered = answer(thread, "go on", clock);
     const { events } = await step(answered, { agent, model: new AddingModel(), clock });
     expect(events.some((event) => event.type === "tool_call")).toBe(true);
+  });
+
+  it("escalates as soon as the tokens reach the budget exactly, and says how many", async () => {
+    // Act: nine calls of 12 tokens reach 108
+    const thread = await run(budgeted({ contextBudget: undefined, maxTokens: 108 }), 50);
+
+    // Assess
+    expect(thread.events.filter((event) => event.type === "tool_call")).toHaveLength(9);
+    expect(thread.events.at(-1)).toMatchObject({
+      type: "human_input_requested",
+      data: {
+        reason: "max_tokens",
+        message:
+          "Escalated after 108 model tokens without human input. Reply and the agent continues.",
+      },
+    });
   });
 });
 

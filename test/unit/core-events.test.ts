@@ -8,11 +8,12 @@ import {
 } from "../../shared/core/events.ts";
 
 const at = "2026-01-01T00:00:00.000Z";
-const usage = { inputTokens: 120, outputTokens: 14 };
+const usage = { inputTokens: 120, outputTokens: 14, model: "gpt-4o-mini-2024-07-18" };
+const alice = { principal: "alice", via: "slack" };
 
 /** One event of every type, each with all its optional fields, as a store would read them back. */
 const everyEvent: ThreadEvent[] = [
-  { type: "user_message", at, data: { message: "3 + 4?", metadata: { ticket: 7 } } },
+  { type: "user_message", at, by: alice, data: { message: "3 + 4?", metadata: { ticket: 7 } } },
   {
     type: "tool_call",
     at,
@@ -38,6 +39,7 @@ const everyEvent: ThreadEvent[] = [
   {
     type: "approval_decision",
     at,
+    by: { principal: "key:ops", via: "api" },
     data: { callId: "call_3", approved: false, comment: "no divisions today" },
   },
   {
@@ -66,6 +68,7 @@ const everyEvent: ThreadEvent[] = [
       summary: "40 earlier events compacted: 19 tool calls (add ×19).",
       tokensBefore: 4100,
       tokensAfter: 2300,
+      usage,
     },
   },
 ];
@@ -196,8 +199,89 @@ describe("Schema: threadEvent", () => {
     ["a retry without a reason", { type: "retry_requested", at, data: {} }],
     ["a tool result without its call id", { type: "tool_result", at, data: { tool: "add" } }],
     ["a user message without text", { type: "user_message", at, data: {} }],
+    [
+      "metadata that is not an object",
+      { type: "user_message", at, data: { message: "m", metadata: 7 } },
+    ],
+    [
+      "an actor without a principal",
+      { type: "user_message", at, by: { principal: "", via: "api" }, data: { message: "m" } },
+    ],
+    [
+      "an actor without a way in",
+      { type: "user_message", at, by: { principal: "alice", via: "" }, data: { message: "m" } },
+    ],
+    [
+      "an actor's principal over 256 characters",
+      {
+        type: "done",
+        at,
+        by: { principal: "p".repeat(257), via: "api" },
+        data: { callId: "c", output: "o" },
+      },
+    ],
+    [
+      "an actor's way in over 128 characters",
+      {
+        type: "done",
+        at,
+        by: { principal: "alice", via: "v".repeat(129) },
+        data: { callId: "c", output: "o" },
+      },
+    ],
+    [
+      "a model name over 256 characters",
+      {
+        type: "error",
+        at,
+        data: {
+          code: "model_reply",
+          message: "m",
+          usage: { inputTokens: 1, outputTokens: 1, model: "m".repeat(257) },
+        },
+      },
+    ],
+    [
+      "a compaction from version 0",
+      {
+        type: "compaction",
+        at,
+        data: { from: 0, to: 4, method: "elide", summary: "s", tokensBefore: 1, tokensAfter: 1 },
+      },
+    ],
+    [
+      "a compaction of an unknown method",
+      {
+        type: "compaction",
+        at,
+        data: { from: 1, to: 4, method: "guess", summary: "s", tokensBefore: 1, tokensAfter: 1 },
+      },
+    ],
+    [
+      "a compaction with negative tokens",
+      {
+        type: "compaction",
+        at,
+        data: { from: 1, to: 4, method: "elide", summary: "s", tokensBefore: 1, tokensAfter: -1 },
+      },
+    ],
+    ["a cancellation reason that is not text", { type: "cancelled", at, data: { reason: 7 } }],
   ])("refuses %s", (_case, input) => {
     // Act + Assess
     expect(threadEvent.safeParse(input).success).toBe(false);
+  });
+
+  it("accepts an actor's principal of 256 characters, its way in of 128, and a model name of 256", () => {
+    const event = {
+      type: "error",
+      at,
+      by: { principal: "p".repeat(256), via: "v".repeat(128) },
+      data: {
+        code: "model_reply",
+        message: "m",
+        usage: { inputTokens: 0, outputTokens: 0, model: "m".repeat(256) },
+      },
+    };
+    expect(threadEvent.parse(event)).toEqual(event);
   });
 });

@@ -10,7 +10,13 @@ import { deriveHead } from "../../shared/core/thread.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { deliverQueued } from "../../shared/runtime/deliver-queued.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
-import { call, MemoryThreadStore, steppingClock } from "../../shared/testing/index.ts";
+import {
+  call,
+  cancelled,
+  humanInputRequested,
+  MemoryThreadStore,
+  steppingClock,
+} from "../../shared/testing/index.ts";
 
 /** A model that answers from `answers` in order, holding the answer to call `held` until released. */
 class HeldModel implements Model {
@@ -228,11 +234,11 @@ describe("Function: deliverQueued", () => {
   });
 
   it("answers a question the thread asked meanwhile, and drops a message for a closed thread", async () => {
-    const asked: ThreadEvent = {
-      type: "human_input_requested",
+    const asked: ThreadEvent = humanInputRequested("call_1", "Which?", {
       at: clock.now().toISOString(),
-      data: { callId: "call_1", tool: "ask", args: {}, message: "Which?", reason: "tool" },
-    };
+      tool: "ask",
+      args: {},
+    });
     const waiting = await setup([asked]);
     expect(await deliverQueued(waiting.deps, { threadId: "t", version: 1, queued })).toBe(
       "delivered",
@@ -242,8 +248,8 @@ describe("Function: deliverQueued", () => {
       data: { callId: "call_1", response: "and 3?" },
     });
 
-    const cancelled: ThreadEvent = { type: "cancelled", at: clock.now().toISOString(), data: {} };
-    const closed = await setup([cancelled]);
+    const cancel: ThreadEvent = cancelled({ at: clock.now().toISOString() });
+    const closed = await setup([cancel]);
     expect(await deliverQueued(closed.deps, { threadId: "t", version: 1, queued })).toBe("dropped");
     expect((await closed.store.load("t"))?.events).toHaveLength(2);
     expect(closed.sent).toEqual([]);

@@ -7,6 +7,7 @@ import {
 } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import {
+  type IfRunning,
   ifRunningPolicies,
   MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
@@ -16,7 +17,19 @@ import {
 import { deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
-import { call, ScriptedModel } from "../../shared/testing/index.ts";
+import {
+  approvalRequested,
+  call,
+  cancelled,
+  done,
+  failed,
+  humanInputRequested,
+  humanResponse,
+  ScriptedModel,
+  toolCall,
+  toolResult,
+  userMessage,
+} from "../../shared/testing/index.ts";
 
 describe("Function: createRunner (Method: message)", () => {
   it("opens the next turn of a done thread, whose step cap counts from it", async () => {
@@ -88,7 +101,7 @@ describe("Function: message", () => {
   const running = {
     id: "t",
     agent: "calculator",
-    events: [{ type: "user_message", at, data: { message: "1 + 1" } }] as ThreadEvent[],
+    events: [userMessage("1 + 1", { at })],
   };
 
   it("follows ifRunning on a running thread: queue, interrupt now, or refuse naming it", () => {
@@ -97,40 +110,38 @@ describe("Function: message", () => {
     });
     expect(message(running, { message: "hi", ifRunning: "interrupt" }, clock)).toEqual({
       type: "append",
-      event: { type: "user_message", at: "2026-12-01T10:00:00.000Z", data: { message: "hi" } },
+      event: userMessage("hi", { at: "2026-12-01T10:00:00.000Z" }),
     });
     const reject = () => message(running, { message: "hi", ifRunning: "reject" }, clock);
     expect(reject).toThrow(ThreadBusyError);
     expect(reject).toThrow("thread t is running a step (ifRunning reject)");
   });
 
+  it("names a policy it does not know, from a caller without types", () => {
+    const later = { message: "hi", ifRunning: "later" as IfRunning };
+    expect(() => message(running, later, clock)).toThrow(
+      new TypeError("unknown ifRunning policy later"),
+    );
+  });
+
   it("refuses a failed thread, and turns a done one into a user message at the clock's time", () => {
-    const failed = {
-      ...running,
-      events: [...running.events, { type: "failed", at, data: { reason: "x" } }] as ThreadEvent[],
-    };
+    const poisoned = { ...running, events: [...running.events, failed("x", { at })] };
     for (const ifRunning of ifRunningPolicies) {
-      expect(() => message(failed, { message: "hi", ifRunning }, clock)).toThrow(
+      expect(() => message(poisoned, { message: "hi", ifRunning }, clock)).toThrow(
         "thread t is failed",
       );
     }
-    const done = {
-      ...running,
-      events: [
-        ...running.events,
-        { type: "done", at, data: { callId: "call_1", output: "2" } },
-      ] as ThreadEvent[],
-    };
-    expect(message(done, { message: "and 3?", ifRunning: "reject" }, clock)).toEqual({
+    const finished = { ...running, events: [...running.events, done("call_1", "2", { at })] };
+    expect(message(finished, { message: "and 3?", ifRunning: "reject" }, clock)).toEqual({
       type: "append",
-      event: { type: "user_message", at: "2026-12-01T10:00:00.000Z", data: { message: "and 3?" } },
+      event: userMessage("and 3?", { at: "2026-12-01T10:00:00.000Z" }),
     });
   });
 });
 
 describe("Function: withQueued", () => {
   const at = (n: number) => `2026-01-01T00:00:0${n}.000Z`;
-  const launchedEvent: ThreadEvent = { type: "user_message", at: at(0), data: { message: "go" } };
+  const launchedEvent: ThreadEvent = userMessage("go", { at: at(0) });
   const running = (texts: string[]): Thread => ({
     id: "thr_q",
     agent: "calculator",
@@ -140,47 +151,41 @@ describe("Function: withQueued", () => {
   const types = (events: readonly ThreadEvent[]) => events.map((event) => event.type);
 
   it("delivers the waiting messages after the step's events, oldest first", () => {
-    const step: ThreadEvent[] = [
-      {
-        type: "tool_call",
-        at: at(5),
-        data: { callId: "c1", tool: "add", args: {}, source: "model" },
-      },
-    ];
+    const step: ThreadEvent[] = [toolCall("c1", "add", {}, { at: at(5) })];
     const all = withQueued(running(["one", "two"]), step);
     expect(all).toEqual([
       ...step,
-      { type: "user_message", at: at(1), data: { message: "one" } },
-      { type: "user_message", at: at(2), data: { message: "two" } },
+      userMessage("one", { at: at(1) }),
+      userMessage("two", { at: at(2) }),
     ]);
   });
 
   it("answers the question the step just asked, then reads the rest as messages", () => {
-    const asked: ThreadEvent = {
-      type: "human_input_requested",
+    const asked: ThreadEvent = humanInputRequested("c9", "which?", {
       at: at(5),
-      data: { callId: "c9", tool: "ask", args: {}, message: "which?", reason: "tool" },
-    };
+      tool: "ask",
+      args: {},
+    });
     const all = withQueued(running(["this one", "and hi"]), [asked]);
     expect(all.slice(1)).toEqual([
-      { type: "human_response", at: at(1), data: { callId: "c9", response: "this one" } },
-      { type: "user_message", at: at(2), data: { message: "and hi" } },
+      humanResponse("c9", "this one", { at: at(1) }),
+      userMessage("and hi", { at: at(2) }),
     ]);
     expect(deriveStatus([launchedEvent, ...all])).toBe("running");
   });
 
   it("reopens a thread the step finished: the message is its next turn", () => {
-    const done: ThreadEvent = { type: "done", at: at(5), data: { callId: "c1", output: "7" } };
-    const all = withQueued(running(["and times 2?"]), [done]);
+    const finished: ThreadEvent = done("c1", "7", { at: at(5) });
+    const all = withQueued(running(["and times 2?"]), [finished]);
     expect(types(all)).toEqual(["done", "user_message"]);
     expect(deriveStatus([launchedEvent, ...all])).toBe("running");
   });
 
   it("keeps the messages in the record just before a cancel or a failure", () => {
-    const cancelled: ThreadEvent = { type: "cancelled", at: at(5), data: {} };
-    const failed: ThreadEvent = { type: "failed", at: at(5), data: { reason: "poison" } };
+    const cancel: ThreadEvent = cancelled({ at: at(5) });
+    const poisoned: ThreadEvent = failed("poison", { at: at(5) });
     const thread = running(["one", "two"]);
-    for (const closing of [cancelled, failed]) {
+    for (const closing of [cancel, poisoned]) {
       const all = withQueued(thread, [closing]);
       expect(types(all)).toEqual(["user_message", "user_message", closing.type]);
       expect(all.at(-1)).toBe(closing);
@@ -188,8 +193,23 @@ describe("Function: withQueued", () => {
     }
   });
 
+  it("puts the messages just before the closing event, after what the step did before it", () => {
+    // Prepare: the step ran a call, then the thread was cancelled (or failed)
+    const ran = [
+      toolCall("c1", "add", {}, { at: at(5) }),
+      toolResult("c1", "add", 7, { at: at(6) }),
+    ];
+    for (const closing of [cancelled({ at: at(7) }), failed("poison", { at: at(7) })]) {
+      // Act
+      const all = withQueued(running(["one"]), [...ran, closing]);
+
+      // Assess
+      expect(all).toEqual([...ran, userMessage("one", { at: at(1) }), closing]);
+    }
+  });
+
   it("adds nothing when no message waits", () => {
-    const step: ThreadEvent[] = [{ type: "cancelled", at: at(5), data: {} }];
+    const step: ThreadEvent[] = [cancelled({ at: at(5) })];
     expect(withQueued(running([]), step)).toEqual(step);
   });
 });
@@ -199,7 +219,7 @@ describe("Function: message (ifRunning enqueue)", () => {
   const thread = (queued: string[]): Thread => ({
     id: "thr_q",
     agent: "calculator",
-    events: [{ type: "user_message", at: "2026-01-01T00:00:00.000Z", data: { message: "go" } }],
+    events: [userMessage("go", { at: "2026-01-01T00:00:00.000Z" })],
     queued: queued.map((text) => ({ message: text, at: "2026-01-01T00:00:00.000Z" })),
   });
 
@@ -215,5 +235,126 @@ describe("Function: message (ifRunning enqueue)", () => {
     expect(message(thread(big), { ...enqueue, ifRunning: "interrupt" }, clock)).toMatchObject({
       type: "append",
     });
+  });
+});
+
+describe("Function: message (who, and what a refusal says)", () => {
+  const clock = { now: () => new Date("2026-12-01T10:00:00.000Z") };
+  const now = "2026-12-01T10:00:00.000Z";
+  const alice = { principal: "alice", via: "slack" };
+  const thread = (...events: ThreadEvent[]): Thread => ({
+    id: "t",
+    agent: "calculator",
+    events: [userMessage("1 + 1"), ...events],
+  });
+  const asking = thread(
+    toolCall("call_2", "request_more_information", { message: "which?" }),
+    humanInputRequested("call_2", "which?"),
+  );
+
+  it("signs the event with who sent the message, and leaves it unsigned when nobody is named", () => {
+    // Act
+    const next = message(
+      thread(done("call_1", "2")),
+      { message: "and 3?", ifRunning: "reject", by: alice },
+      clock,
+    );
+    const answer = message(asking, { message: "this one", ifRunning: "reject", by: alice }, clock);
+    const anonymous = message(asking, { message: "this one", ifRunning: "reject" }, clock);
+
+    // Assess
+    expect(next).toEqual({ type: "append", event: userMessage("and 3?", { at: now, by: alice }) });
+    expect(answer).toEqual({
+      type: "append",
+      event: humanResponse("call_2", "this one", { at: now, by: alice }),
+    });
+    expect(anonymous).toEqual({
+      type: "append",
+      event: humanResponse("call_2", "this one", { at: now }),
+    });
+    expect(anonymous.type === "append" && anonymous.event).not.toHaveProperty("by");
+  });
+
+  it("refuses a thread waiting for a decision, naming the call and how to decide it", () => {
+    // Prepare
+    const waiting = thread(
+      toolCall("call_1", "divide", { a: 1, b: 2 }),
+      approvalRequested("call_1", "divide", { a: 1, b: 2 }),
+    );
+
+    // Act + Assess
+    for (const ifRunning of ifRunningPolicies) {
+      expect(() => message(waiting, { message: "hi", ifRunning }, clock)).toThrow(
+        new ApprovalPendingError(
+          "t",
+          "call_1",
+          "thread t waits for a decision on call call_1: decide it first (POST /threads/t/responses)",
+        ),
+      );
+    }
+    expect(() => message(waiting, { message: "hi", ifRunning: "enqueue" }, clock)).toThrow(
+      expect.objectContaining({ callId: "call_1", code: "approval_pending" }),
+    );
+  });
+
+  it("refuses a cancelled thread as closed, saying so", () => {
+    expect(() =>
+      message(thread(cancelled()), { message: "hi", ifRunning: "enqueue" }, clock),
+    ).toThrow(new ThreadClosedError("t", "cancelled", "thread t is cancelled"));
+  });
+
+  it("refuses one message over the byte bound on a thread that holds none", () => {
+    expect(() =>
+      message(thread(), { message: "x".repeat(MAX_QUEUED_BYTES + 1), ifRunning: "enqueue" }, clock),
+    ).toThrow(/^thread t holds 0 messages waiting/);
+  });
+
+  it("refuses to queue past the bytes a thread may hold, counted in UTF-8, and says what it holds", () => {
+    // Prepare: "é" takes two bytes
+    const holding = (texts: string[]): Thread => ({
+      ...thread(),
+      queued: texts.map((text) => ({ message: text, at: now })),
+    });
+    const enqueue = (text: string) => ({ message: text, ifRunning: "enqueue" as const });
+    const half = "é".repeat(MAX_QUEUED_BYTES / 4);
+
+    // Act + Assess: exactly the bound is room enough, a byte more is not
+    expect(message(holding([half]), enqueue(half), clock)).toEqual({ type: "enqueue" });
+    expect(() => message(holding([half]), enqueue(`${half}x`), clock)).toThrow(
+      new QueueFullError(
+        "t",
+        `thread t holds 1 messages waiting for its step in flight (at most ${MAX_QUEUED_MESSAGES} messages, ${MAX_QUEUED_BYTES} bytes): send it once the step is saved, or with ifRunning interrupt`,
+      ),
+    );
+  });
+});
+
+describe("Function: withQueued (a pending approval, who sent)", () => {
+  const alice = { principal: "alice", via: "api" };
+  const queuedBy = (): Thread => ({
+    id: "thr_q",
+    agent: "calculator",
+    events: [userMessage("go")],
+    queued: [{ message: "also staging", at: "2026-01-01T00:00:09.000Z", by: alice }],
+  });
+  const delivered = userMessage("also staging", { at: "2026-01-01T00:00:09.000Z", by: alice });
+
+  it("delivers a message as a user message beside an approval the step asked for, which stays pending", () => {
+    // Prepare
+    const step = [
+      toolCall("call_1", "deploy", { tag: "v1" }),
+      approvalRequested("call_1", "deploy", { tag: "v1" }),
+    ];
+
+    // Act
+    const all = withQueued(queuedBy(), step);
+
+    // Assess
+    expect(all).toEqual([...step, delivered]);
+    expect(deriveStatus([userMessage("go"), ...all])).toBe("waiting_for_approval");
+  });
+
+  it("keeps who sent a message in the record of a thread the step closed", () => {
+    expect(withQueued(queuedBy(), [cancelled()])).toEqual([delivered, cancelled()]);
   });
 });

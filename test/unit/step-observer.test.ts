@@ -17,7 +17,13 @@ import { deriveHead, type Thread } from "../../shared/core/thread.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
-import { MemoryThreadStore, ScriptedModel, steppingClock } from "../../shared/testing/index.ts";
+import {
+  approvalRequested,
+  MemoryThreadStore,
+  ScriptedModel,
+  steppingClock,
+  userMessage,
+} from "../../shared/testing/index.ts";
 import { rootOf } from "../support/root.ts";
 
 const add = defineTool({
@@ -76,7 +82,7 @@ async function launch(deps: RuntimeDeps): Promise<Thread> {
   const thread: Thread = {
     id: "thr_1",
     agent: "calculator",
-    events: [{ type: "user_message", at: "2026-01-01T00:00:00.000Z", data: { message: "1+2" } }],
+    events: [userMessage("1+2", { at: "2026-01-01T00:00:00.000Z" })],
   };
   await deps.store.create({ thread, head: deriveHead(thread.events) });
   return thread;
@@ -415,12 +421,8 @@ describe("Function: reconcilerHandler", () => {
     const { deps } = memoryDeps([]);
     const waitingSince = async (id: string, since: string) => {
       const events: Thread["events"] = [
-        { type: "user_message", at: "2026-01-01T00:00:00.000Z", data: { message: "8 / 2" } },
-        {
-          type: "approval_requested",
-          at: since,
-          data: { callId: "call_1", tool: "divide", args: { a: 8, b: 2 }, argsHash: "h" },
-        },
+        userMessage("8 / 2", { at: "2026-01-01T00:00:00.000Z" }),
+        approvalRequested("call_1", "divide", { a: 8, b: 2 }, { at: since, argsHash: "h" }),
       ];
       const thread: Thread = { id, agent: "calculator", events };
       await deps.store.create({ thread, head: deriveHead(events) });

@@ -5,7 +5,12 @@ import type { EventsQuery } from "../../shared/core/ports.ts";
 import type { Thread } from "../../shared/core/thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { CachedThreadStore, withThreadCache } from "../../shared/runtime/thread-cache.ts";
-import { MemoryThreadStore } from "../../shared/testing/index.ts";
+import {
+  MemoryThreadStore,
+  toolCall,
+  toolResult,
+  userMessage,
+} from "../../shared/testing/index.ts";
 import { describeThreadStoreContract } from "../contract/thread-store.contract.ts";
 import { appendEvents, createThread } from "../contract/writes.ts";
 
@@ -35,16 +40,12 @@ const at = () => new Date(Date.UTC(2026, 1, 1) + tick++ * 1000).toISOString();
 const launched = (id: string, message = "1 + 1?"): Thread => ({
   id,
   agent: "calculator",
-  events: [{ type: "user_message", at: at(), data: { message } }],
+  events: [userMessage(message, { at: at() })],
 });
 
 const round = (n: number): ThreadEvent[] => [
-  {
-    type: "tool_call",
-    at: at(),
-    data: { callId: `call_${n}`, tool: "add", args: { a: n, b: 1 }, source: "model" },
-  },
-  { type: "tool_result", at: at(), data: { callId: `call_${n}`, tool: "add", result: n + 1 } },
+  toolCall(`call_${n}`, "add", { a: n, b: 1 }, { at: at() }),
+  toolResult(`call_${n}`, "add", n + 1, { at: at() }),
 ];
 
 /** A store underneath, the cache over it, and a thread of `rounds` tool rounds in both. */

@@ -11,42 +11,38 @@ import {
   deriveStepsSinceHumanInput,
   summarize,
 } from "../../shared/core/thread.ts";
+import {
+  approvalDecision,
+  approvalRequested,
+  cancelled,
+  done,
+  failed,
+  humanInputRequested,
+  humanResponse,
+  retryRequested,
+  threadError,
+  toolCall,
+  toolResult,
+  userMessage,
+} from "../../shared/testing/index.ts";
 
-const at = "2026-01-01T00:00:00.000Z";
-const user: ThreadEvent = { type: "user_message", at, data: { message: "3 + 4?" } };
-const modelCall = (callId: string, tool = "add"): ThreadEvent => ({
-  type: "tool_call",
-  at,
-  data: { callId, tool, args: { a: 3, b: 4 }, source: "model" },
-});
-const result = (callId: string): ThreadEvent => ({
-  type: "tool_result",
-  at,
-  data: { callId, tool: "add", result: 7 },
-});
+const user: ThreadEvent = userMessage("3 + 4?");
+const modelCall = (callId: string, tool = "add"): ThreadEvent =>
+  toolCall(callId, tool, { a: 3, b: 4 });
+const result = (callId: string): ThreadEvent => toolResult(callId, "add", 7);
 const error = (
   code: "invalid_args" | "model_reply" | "model_failed" | "tool_failed" = "invalid_args",
-): ThreadEvent => ({
-  type: "error",
-  at,
-  data: { code, message: "bad" },
+): ThreadEvent => threadError(code, "bad");
+const approvalAsked: ThreadEvent = approvalRequested(
+  "call_1",
+  "divide",
+  { a: 1, b: 2 },
+  { argsHash: "h" },
+);
+const humanRequested: ThreadEvent = humanInputRequested("call_1", "which?", {
+  tool: "ask",
+  args: { message: "which?" },
 });
-const approvalRequested: ThreadEvent = {
-  type: "approval_requested",
-  at,
-  data: { callId: "call_1", tool: "divide", args: { a: 1, b: 2 }, argsHash: "h" },
-};
-const humanRequested: ThreadEvent = {
-  type: "human_input_requested",
-  at,
-  data: {
-    callId: "call_1",
-    tool: "ask",
-    args: { message: "which?" },
-    message: "which?",
-    reason: "tool",
-  },
-};
 
 describe("Function: deriveStatus", () => {
   it.each<[string, ThreadEvent[], string]>([
@@ -56,9 +52,9 @@ describe("Function: deriveStatus", () => {
       [
         user,
         modelCall("call_1"),
-        approvalRequested,
-        { type: "approval_decision", at, data: { callId: "call_1", approved: true } },
-        { type: "cancelled", at, data: {} },
+        approvalAsked,
+        approvalDecision("call_1", true),
+        cancelled(),
         result("call_1"),
       ],
       "cancelled",
@@ -70,17 +66,12 @@ describe("Function: deriveStatus", () => {
     ],
     [
       "an unanswered approval waits for approval",
-      [user, modelCall("call_1"), approvalRequested],
+      [user, modelCall("call_1"), approvalAsked],
       "waiting_for_approval",
     ],
     [
       "an answered approval runs again",
-      [
-        user,
-        modelCall("call_1"),
-        approvalRequested,
-        { type: "approval_decision", at, data: { callId: "call_1", approved: false } },
-      ],
+      [user, modelCall("call_1"), approvalAsked, approvalDecision("call_1", false)],
       "running",
     ],
     [
@@ -90,19 +81,11 @@ describe("Function: deriveStatus", () => {
     ],
     [
       "an answered question runs again",
-      [
-        user,
-        humanRequested,
-        { type: "human_response", at, data: { callId: "call_1", response: "this" } },
-      ],
+      [user, humanRequested, humanResponse("call_1", "this")],
       "running",
     ],
-    [
-      "a terminal call is done",
-      [user, { type: "done", at, data: { callId: "call_1", output: "7" } }],
-      "done",
-    ],
-    ["a failure is failed", [user, { type: "failed", at, data: { reason: "poison" } }], "failed"],
+    ["a terminal call is done", [user, done("call_1", "7")], "done"],
+    ["a failure is failed", [user, failed("poison")], "failed"],
   ])("%s", (_name, events, status) => {
     // Act + Assess
     expect(deriveStatus(events)).toBe(status);
@@ -111,7 +94,7 @@ describe("Function: deriveStatus", () => {
 
 describe("Function: derivePending", () => {
   it("shows the approval a thread waits on, with its args and hash", () => {
-    expect(derivePending([user, modelCall("call_1"), approvalRequested])).toEqual({
+    expect(derivePending([user, modelCall("call_1"), approvalAsked])).toEqual({
       callId: "call_1",
       kind: "approval",
       tool: "divide",
@@ -121,26 +104,16 @@ describe("Function: derivePending", () => {
   });
 
   it("is null once the call is answered", () => {
-    const answered: ThreadEvent = {
-      type: "human_response",
-      at,
-      data: { callId: "call_1", response: "x" },
-    };
+    const answered: ThreadEvent = humanResponse("call_1", "x");
     expect(derivePending([user, humanRequested, answered])).toBeNull();
   });
 
   it("tells an escalation by the runtime from a human tool's question, old threads too", () => {
-    const escalated: ThreadEvent = {
-      type: "human_input_requested",
-      at,
-      data: {
-        callId: "call_4",
-        tool: "escalation",
-        args: { reason: "model_unusable" },
-        message: "Escalated because the model rejected the request.",
-        reason: "model_unusable",
-      },
-    };
+    const escalated: ThreadEvent = humanInputRequested(
+      "call_4",
+      "Escalated because the model rejected the request.",
+      { tool: "escalation", args: { reason: "model_unusable" }, reason: "model_unusable" },
+    );
     expect(derivePending([user, escalated])).toEqual({
       callId: "call_4",
       kind: "escalation",
@@ -161,17 +134,15 @@ describe("Function: derivePending", () => {
 describe("Function: deriveOutput", () => {
   it("is the terminal message once done, null before", () => {
     expect(deriveOutput([user])).toBeNull();
-    expect(deriveOutput([user, { type: "done", at, data: { callId: "c", output: "7" } }])).toBe(
-      "7",
-    );
+    expect(deriveOutput([user, done("c", "7")])).toBe("7");
   });
 
   it("is the output of the done event that ends a longer thread", () => {
     // Prepare
-    const done: ThreadEvent = { type: "done", at, data: { callId: "call_3", output: "7" } };
+    const finished: ThreadEvent = done("call_3", "7");
 
     // Act + Assess
-    expect(deriveOutput([user, modelCall("call_1"), result("call_1"), done])).toBe("7");
+    expect(deriveOutput([user, modelCall("call_1"), result("call_1"), finished])).toBe("7");
   });
 });
 
@@ -182,22 +153,14 @@ describe("Function: deriveConsecutiveErrors", () => {
   });
 
   it("resets on human input", () => {
-    const answer: ThreadEvent = {
-      type: "human_response",
-      at,
-      data: { callId: "c", response: "go" },
-    };
+    const answer: ThreadEvent = humanResponse("c", "go");
     expect(deriveConsecutiveErrors([user, error(), error(), error(), answer])).toBe(0);
   });
 });
 
 describe("Function: deriveStepsSinceHumanInput", () => {
   it("counts model calls and model errors, not prefetch calls or tool errors", () => {
-    const prefetch: ThreadEvent = {
-      type: "tool_call",
-      at,
-      data: { callId: "p", tool: "list", args: {}, source: "prefetch" },
-    };
+    const prefetch: ThreadEvent = toolCall("p", "list", {}, { source: "prefetch" });
     const events = [
       user,
       prefetch,
@@ -211,29 +174,22 @@ describe("Function: deriveStepsSinceHumanInput", () => {
   });
 
   it("starts again after a human response", () => {
-    const answer: ThreadEvent = {
-      type: "human_response",
-      at,
-      data: { callId: "c", response: "go" },
-    };
+    const answer: ThreadEvent = humanResponse("c", "go");
     expect(
       deriveStepsSinceHumanInput([user, modelCall("a"), modelCall("b"), answer, modelCall("c")]),
     ).toBe(1);
   });
 });
 
-const failed: ThreadEvent = { type: "failed", at, data: { reason: "step message dead-lettered" } };
-const retried: ThreadEvent = { type: "retry_requested", at, data: { reason: "redriven" } };
-const decision = (callId: string, approved: boolean): ThreadEvent => ({
-  type: "approval_decision",
-  at,
-  data: { callId, approved },
-});
+const deadLettered: ThreadEvent = failed("step message dead-lettered");
+const retried: ThreadEvent = retryRequested("redriven");
+const decision = (callId: string, approved: boolean): ThreadEvent =>
+  approvalDecision(callId, approved);
 
 describe("Function: derivePending, after a failure", () => {
   it("waits for nothing once a waiting thread has failed, nor after its retry", () => {
     // Prepare: the thread failed while its approval was still open
-    const failedWhileWaiting = [user, modelCall("call_1"), approvalRequested, failed];
+    const failedWhileWaiting = [user, modelCall("call_1"), approvalAsked, deadLettered];
 
     // Act + Assess
     expect(derivePending(failedWhileWaiting)).toBeNull();
@@ -243,7 +199,7 @@ describe("Function: derivePending, after a failure", () => {
   });
 
   it("shows a question the thread asked after a retry", () => {
-    expect(derivePending([user, failed, retried, humanRequested])).toMatchObject({
+    expect(derivePending([user, deadLettered, retried, humanRequested])).toMatchObject({
       callId: "call_1",
       kind: "human_input",
       message: "which?",
@@ -253,8 +209,10 @@ describe("Function: derivePending, after a failure", () => {
 
 describe("Function: deriveFailure", () => {
   it("is the reason of a failed thread, null once it is retried", () => {
-    expect(deriveFailure([user, modelCall("call_1"), failed])).toBe("step message dead-lettered");
-    expect(deriveFailure([user, modelCall("call_1"), failed, retried])).toBeNull();
+    expect(deriveFailure([user, modelCall("call_1"), deadLettered])).toBe(
+      "step message dead-lettered",
+    );
+    expect(deriveFailure([user, modelCall("call_1"), deadLettered, retried])).toBeNull();
     expect(deriveFailure([user])).toBeNull();
     expect(deriveFailure([])).toBeNull();
     expect(deriveOutput([])).toBeNull();
@@ -297,12 +255,9 @@ describe("Function: deriveStepsSinceHumanInput, what counts as a model step", ()
 });
 
 describe("Function: deriveDanglingCall", () => {
-  const approval = (callId: string, a: number): ThreadEvent => ({
-    type: "approval_requested",
-    at,
-    data: { callId, tool: "divide", args: { a, b: 2 }, argsHash: `h${a}` },
-  });
-  const message: ThreadEvent = { type: "user_message", at, data: { message: "and then?" } };
+  const approval = (callId: string, a: number): ThreadEvent =>
+    approvalRequested(callId, "divide", { a, b: 2 }, { argsHash: `h${a}` });
+  const message: ThreadEvent = userMessage("and then?");
 
   it("is the request an approval answers, until the approved call has run", () => {
     // Prepare
@@ -326,16 +281,15 @@ describe("Function: deriveDanglingCall", () => {
   it("is the model's saved sync call until its result or error follows", () => {
     // Prepare
     const saved = [user, modelCall("call_1", "add")];
-    const failed: ThreadEvent = {
-      type: "error",
-      at,
-      data: { code: "tool_failed", message: "add failed", callId: "call_1", tool: "add" },
-    };
+    const toolFailed: ThreadEvent = threadError("tool_failed", "add failed", {
+      callId: "call_1",
+      tool: "add",
+    });
 
     // Act + Assess
     expect(deriveDanglingCall(saved)).toMatchObject({ callId: "call_1", source: "model" });
     expect(deriveDanglingCall([...saved, result("call_1")])).toBeNull();
-    expect(deriveDanglingCall([...saved, failed])).toBeNull();
+    expect(deriveDanglingCall([...saved, toolFailed])).toBeNull();
   });
 
   it("stays owed when messages arrive before the call runs", () => {
@@ -384,7 +338,7 @@ describe("Function: summarize", () => {
         result("call_1"),
         error("model_reply"),
         modelCall("call_4"),
-        approvalRequested,
+        approvalAsked,
       ],
     };
 

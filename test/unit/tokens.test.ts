@@ -64,6 +64,50 @@ describe("Function: estimateTokens", () => {
   });
 });
 
+describe("Function: estimateTokens, rule by rule", () => {
+  // Each count is the rule's, plus 5% rounded up.
+  it.each([
+    ["a word of Latin letters: one per four", "x".repeat(400), 105],
+    [
+      "a capitalised word, for every word of a sentence, and a space before it free",
+      "Deploy ".repeat(100),
+      212,
+    ],
+    ["a word in capitals", "HTTP".repeat(100), 105],
+    ["accented Latin letters, as Latin", "é".repeat(200), 53],
+    ["a run of mixed case (ids, base64): one per one and a half", "aB".repeat(150), 210],
+    ["a word of Cyrillic letters: one per two", "д".repeat(200), 105],
+    ["a word of Greek letters: one per two", "αβγ".repeat(100), 158],
+    ["Chinese: one per character", "我".repeat(100), 105],
+    ["Japanese kana: one per character", "の".repeat(100), 105],
+    ["Korean: one per character", "한".repeat(100), 105],
+    ["digits: one per three", "1".repeat(300), 105],
+    ["a run of whitespace: one", `a${"\n".repeat(100)}b`, 4],
+    ["one ASCII symbol repeated: one per two", "=".repeat(200), 105],
+    ["ASCII symbols that change: one each", "=-".repeat(100), 210],
+    ["other symbols: two each", "🚀".repeat(50), 105],
+    ["the last ASCII character as an ASCII symbol", "\x7f".repeat(200), 105],
+    [
+      "a word of Latin then Cyrillic letters as not Latin",
+      `${"x".repeat(100)}${"д".repeat(100)}`,
+      105,
+    ],
+    [
+      "a word of Cyrillic then Latin letters as not Latin",
+      `${"д".repeat(100)}${"x".repeat(100)}`,
+      105,
+    ],
+  ])("counts %s", (_rule, text, tokens) => {
+    expect(estimateTokens(text)).toBe(tokens);
+  });
+
+  it("counts a question as its example says", () => {
+    // what, is, 3, +, 4, ? and the four spaces not before a word: 9, and 5%
+    expect(estimateTokens("what is 3 + 4?")).toBe(10);
+    expect(estimateTokens(" deploy")).toBe(estimateTokens("deploy"));
+  });
+});
+
 describe("Function: requestTokens", () => {
   it("counts every message with its overhead and the tools as the JSON they are sent as", () => {
     // Prepare
@@ -84,5 +128,12 @@ describe("Function: requestTokens", () => {
 
     // Assess: 3 priming + (4 + 3) + (4 + 5) + the tools' JSON
     expect(tokens).toBe(3 + 7 + 9 + JSON.stringify(tools).length);
+  });
+
+  it("counts nothing for tools when the request has none", () => {
+    const count = (text: string) => text.length;
+    expect(requestTokens({ messages: [{ role: "user", content: "abc" }], tools: [] }, count)).toBe(
+      3 + 4 + 3,
+    );
   });
 });
