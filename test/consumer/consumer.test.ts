@@ -265,7 +265,7 @@ describe("The packed package, installed in a fresh project", () => {
         ]).trim();
       const file = pathToFileURL(join(project, "node_modules", "twelve-agents", implementation));
       const own = keys(`await import(${JSON.stringify(file.href)})`);
-      expect(own.split(",").length).toBeGreaterThan(3);
+      expect(own.split(",").length).toBeGreaterThan(1);
       expect(keys(`await import(${JSON.stringify(entry)})`)).toBe(own);
       const required = run(process.execPath, [
         "-e",
