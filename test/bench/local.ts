@@ -51,7 +51,7 @@ export async function measureLocalStack(options: { quick: boolean }): Promise<Re
     visibilityTimeoutSeconds: 5,
   });
   try {
-    const floor = await ioFloor(stack.sqsEndpoint);
+    const floor = await ioFloor(stack.sqsEndpoint, stack.dynamoEndpoint);
     const stepMs: number[] = [];
     const floorMs: number[] = [];
     for (let round = 0; round <= rounds; round++) {
@@ -121,9 +121,16 @@ function ratio(stepMs: number[], floorMs: number[]): Result {
  * The same I/O as a step, with no logic: `thread(n)` writes a thread like a launch, then runs
  * STEPS_PER_THREAD - 1 steps of it; ms per step.
  */
-async function ioFloor(sqsEndpoint: string) {
-  const sqs = new SQSClient({ endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false });
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+async function ioFloor(sqsEndpoint: string, dynamoEndpoint: string) {
+  // The emulators' endpoints, as the local stack's own clients reach them.
+  const local = {
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  };
+  const sqs = new SQSClient({ ...local, endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false });
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...local, endpoint: dynamoEndpoint }),
+  );
   const TableName = "twelve-threads";
   const store = new DynamoThreadStore({ tableName: TableName, client: db });
   const { QueueUrl } = await sqs.send(
