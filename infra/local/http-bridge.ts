@@ -1,11 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { GATEWAY_LIMIT_BYTES, gatewayEvent } from "../../functions/http/fetch-event.ts";
 
 type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-
-/** Bodies above this are cut off before they reach the handler (API Gateway's own limit). */
-const GATEWAY_LIMIT_BYTES = 10 * 1024 * 1024;
 
 /**
  * A local stand-in for API Gateway's HTTP API: each request becomes a payload-format-2.0 event
@@ -77,39 +74,15 @@ export function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxy
     if (value !== undefined)
       headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = query[name] ? `${query[name]},${value}` : value;
-  const method = request.method === "HEAD" ? "GET" : (request.method ?? "GET");
-  const now = new Date();
-  const text = body.toString("utf8");
-  const isText = Buffer.from(text, "utf8").equals(body);
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+  return gatewayEvent({
+    method: request.method ?? "GET",
+    url,
     headers,
-    ...(url.search ? { queryStringParameters: query } : {}),
-    requestContext: {
-      accountId: "000000000000",
-      apiId: "local",
-      domainName: headers.host ?? "localhost",
-      domainPrefix: "local",
-      http: {
-        method,
-        path: url.pathname,
-        protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
-        userAgent: headers["user-agent"] ?? "",
-      },
-      requestId: randomUUID(),
-      routeKey: "$default",
-      stage: "$default",
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body.length > 0 ? { body: isText ? text : body.toString("base64") } : {}),
-    isBase64Encoded: body.length > 0 && !isText,
-  };
+    body,
+    sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+    protocol: `HTTP/${request.httpVersion}`,
+    apiId: "local",
+    domainName: headers.host ?? "localhost",
+    domainPrefix: "local",
+  });
 }

@@ -2,27 +2,11 @@ import { OpenAI } from "openai";
 import * as z from "zod";
 import { readEnv } from "../config/read-env.ts";
 import { OpenAIModel } from "./openai-model.ts";
+import { openAISettingFields } from "./settings.ts";
 
 const schema = z.object({
   OPENAI_API_KEY: z.string({ error: "is required" }).trim().min(1, "is required"),
-  // `localhost:4499` parses as a URL of scheme `localhost:`: only http(s) reaches a server.
-  OPENAI_BASE_URL: z
-    .url({
-      protocol: /^https?$/,
-      error: "must be an http(s) URL, such as http://localhost:11434/v1",
-    })
-    .optional(),
-  AGENT_MODEL: z.string().trim().min(1, "must not be blank").default("gpt-4o-mini"),
-  MODEL_TIMEOUT_MS: z.coerce
-    .number({ error: "must be a positive integer" })
-    .int()
-    .positive()
-    .default(60_000),
-  MODEL_MAX_RETRIES: z.coerce
-    .number({ error: "must be a non-negative integer" })
-    .int()
-    .nonnegative()
-    .default(3),
+  ...openAISettingFields,
 });
 
 /** The model settings, as read from the environment. */

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { jsonSetting, type RawSettings, readEnv } from "../../../shared/config/read-env.ts";
 import type { PriceTable } from "../../../shared/core/cost.ts";
+import { openAISettingFields } from "../../../shared/llm/settings.ts";
 
 const schema = z.object({
   OPENAI_API_KEY: z.string().trim().min(1).optional(),
@@ -12,25 +13,7 @@ const schema = z.object({
     .string()
     .regex(/^arn:aws[a-z-]*:secretsmanager:\S+$/, "must be a Secrets Manager secret ARN")
     .optional(),
-  // `localhost:4499` parses as a URL of scheme `localhost:`: only http(s) reaches a server.
-  OPENAI_BASE_URL: z
-    .url({
-      protocol: /^https?$/,
-      error: "must be an http(s) URL, such as http://localhost:11434/v1",
-    })
-    .optional(),
-  /** The OpenAI (or compatible) model id. */
-  AGENT_MODEL: z.string().trim().min(1, "must not be blank").default("gpt-4o-mini"),
-  MODEL_TIMEOUT_MS: z.coerce
-    .number({ error: "must be a positive integer" })
-    .int()
-    .positive()
-    .default(60_000),
-  MODEL_MAX_RETRIES: z.coerce
-    .number({ error: "must be a non-negative integer" })
-    .int()
-    .nonnegative()
-    .default(3),
+  ...openAISettingFields,
   /**
    * Model prices for the cost estimate, JSON `{"<model>": {"inputPerMillion": 0.15,
    * "outputPerMillion": 0.6}}` in USD per million tokens, merged over the built-in table.
