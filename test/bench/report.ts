@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { CONTEXT_BUDGET } from "./context-budget.ts";
 import { PRICES, WORKER_MEMORY_MB } from "./prices.ts";
 import type { Result } from "./stats.ts";
@@ -295,17 +294,6 @@ function targets(results: readonly Result[]): string {
     );
   }
   return out.join("\n");
-}
-
-/**
- * The page holding the bench's tables, between `<!-- bench:start -->` and `<!-- bench:end -->`:
- * docs/performance.md when it has them, else the README.
- */
-export function performancePage(root: string): string {
-  const page = join(root, "docs/performance.md");
-  return existsSync(page) && readFileSync(page, "utf8").includes(START)
-    ? page
-    : join(root, "README.md");
 }
 
 /** Writes the tables between the bench markers of `file`; returns them. */

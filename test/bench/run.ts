@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (`-- --quick` for fewer samples): Twelve against LangGraph.js and the OpenAI
  * Agents SDK on the same scripted calculator loop. Writes test/bench/results.json, chart.svg and
- * the tables of the performance page (`performancePage()`); speed is measured here, never
+ * the tables of docs/performance.md; speed is measured here, never
  * asserted in tests. `-- --only=bundles` runs one stage (`bundles`, `step-reads`, `local`) and
  * puts its rows in place of the same rows of results.json.
  */
@@ -23,7 +23,7 @@ import { measureLocalStack } from "./local.ts";
 import { createLangGraphRunner } from "./peers/langgraph.ts";
 import { createAgentsRunner } from "./peers/openai-agents.ts";
 import { sqliteSaver } from "./peers/sqlite-saver.ts";
-import { markdown, performancePage, writeTables } from "./report.ts";
+import { markdown, writeTables } from "./report.ts";
 import { cpuSince, type Result, round, summarize } from "./stats.ts";
 import { measureStepReads } from "./step-reads.ts";
 import {
@@ -340,7 +340,8 @@ if (dry) {
 } else {
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   writeChart(join(here, "chart.svg"), results);
-  const page = performancePage(join(here, "../.."));
+  // The tables go between `<!-- bench:start -->` and `<!-- bench:end -->` of the performance page.
+  const page = join(here, "../../docs/performance.md");
   const mode = only !== undefined ? `--only=${only}` : quick ? "--quick" : "full";
   process.stdout.write(`${writeTables(page, results, { machine, mode, seconds })}\n`);
   // The tables as Biome formats markdown, so `npm run lint` stays clean.
