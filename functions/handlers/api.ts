@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { apiSections, buildApi } from "../compose/api.ts";
 import type { Root } from "../compose/root.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
-import { type HandlersOptions, lazyHandler, rootFor } from "./lazy.ts";
+import { type HandlersOptions, rootFor } from "./lazy.ts";
+import { lazyHandler } from "./lazy-handler.ts";
 
 /**
  * The HTTP API's Lambda handler (API Gateway HTTP API, payload format 2.0). With `console` (the

@@ -1,8 +1,6 @@
 import type { AgentsModule } from "../../shared/runtime/agents.ts";
 import { assemble, type Root } from "../compose/root.ts";
 
-export { lazyHandler } from "./lazy-handler.ts";
-
 import { lazySettings, type SectionName, type SectionReaders } from "../compose/settings.ts";
 
 /**

@@ -7,7 +7,8 @@ import {
 import type { Root } from "../compose/root.ts";
 import { logger } from "../logger.ts";
 import { createMetrics, publishApprovalMetrics } from "../observability/metrics.ts";
-import { type HandlersOptions, lazyHandler, rootFor } from "./lazy.ts";
+import { type HandlersOptions, rootFor } from "./lazy.ts";
+import { lazyHandler } from "./lazy-handler.ts";
 
 /**
  * The scheduled reconciler's Lambda handler (an EventBridge schedule, every few minutes): it

@@ -2,7 +2,8 @@ import type { Context, SQSBatchResponse } from "aws-lambda";
 import type { Root } from "../compose/root.ts";
 import { buildTriggerFunction, triggerSections } from "../compose/trigger.ts";
 import type { TriggerResult } from "../trigger/app.ts";
-import { type HandlersOptions, lazyHandler, rootFor } from "./lazy.ts";
+import { type HandlersOptions, rootFor } from "./lazy.ts";
+import { lazyHandler } from "./lazy-handler.ts";
 
 /**
  * The trigger's Lambda handler: EventBridge schedules and `agent.launch` events, and the inbox
