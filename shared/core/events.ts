@@ -8,6 +8,13 @@ import * as z from "zod";
 const usage = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
+  /**
+   * Of `inputTokens`, those read from the provider's prompt cache (priced lower), where the
+   * provider reports them.
+   */
+  cacheReadTokens: z.number().int().nonnegative().optional(),
+  /** Of `inputTokens`, those written to the provider's prompt cache, where it reports them. */
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
   /** The model that answered, as its API named it (prices are per model). */
   model: z.string().max(256).optional(),
 });

@@ -25,6 +25,17 @@ export type ModelReply =
  */
 export interface Model {
   next(request: ModelRequest): Promise<ModelReply>;
+  /**
+   * Which provider and model this is, for the start-up line, the console and the deploy grants
+   * (Bedrock model ARNs). Adapters set it; a hand-written model may leave it out.
+   */
+  readonly identity?: ModelIdentity;
+}
+
+/** A model's provider (`openai`, `bedrock`, `ai-sdk:<provider>`, ...) and its id there. */
+export interface ModelIdentity {
+  provider: string;
+  model: string;
 }
 
 /** Time, handed in so the core stays deterministic. */

@@ -3,7 +3,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionFunctionTool,
 } from "openai/resources/chat/completions";
-import type { Model, ModelReply, ModelRequest } from "../core/ports.ts";
+import type { Model, ModelIdentity, ModelReply, ModelRequest } from "../core/ports.ts";
 import type { ToolSpec } from "../core/tool.ts";
 import { hostOf, toModelError } from "./errors.ts";
 import { toModelReply } from "./reply.ts";
@@ -33,10 +33,12 @@ export interface OpenAIModelOptions {
  */
 export class OpenAIModel implements Model {
   readonly model: string;
+  readonly identity: ModelIdentity;
   private readonly client: OpenAI;
 
   constructor(options: OpenAIModelOptions) {
     this.model = options.model;
+    this.identity = { provider: "openai", model: options.model };
     this.client = options.client ?? new OpenAI(options.clientOptions);
   }
 

@@ -1,11 +1,7 @@
 import { ModelError } from "../core/errors.ts";
 import type { Usage } from "../core/events.ts";
 import type { ModelReply } from "../core/ports.ts";
-
-/** Characters of the model's text or raw arguments quoted in an `invalid` reason. */
-export const EXCERPT_CHARS = 200;
-
-const ONE_CALL = "reply with exactly one tool call";
+import { excerpt, oneCallReply } from "./one-call.ts";
 
 /** One call of a completion's message, once its shape is checked. */
 type Call =
@@ -46,36 +42,22 @@ export function toModelReply(completion: unknown, host = "the server"): ModelRep
   });
 
   const usage = toUsage(completion);
-  const withUsage = usage ? { usage } : {};
-  const invalid = (reason: string): ModelReply => ({ type: "invalid", reason, ...withUsage });
-
-  if (calls.length === 0) {
-    const { refusal, content } = message;
-    if (typeof refusal === "string" && refusal !== "") {
-      return invalid(`the model refused: ${excerpt(refusal)}`);
-    }
-    const text = typeof content === "string" ? content : "";
-    return invalid(
-      text.trim() === ""
-        ? `the model replied with no tool call and no text; ${ONE_CALL}`
-        : `the model replied with text instead of a tool call: ${excerpt(text)}; ${ONE_CALL}`,
-    );
+  const customCall = calls.find((c) => c.type === "custom");
+  if (calls.length === 1 && customCall) {
+    const reason = `the model called ${customCall.name} as a custom tool; call it as a function`;
+    return { type: "invalid", reason, ...(usage ? { usage } : {}) };
   }
-  const [call, ...rest] = calls;
-  if (!call || rest.length > 0) {
-    const names = calls.map((c) => c.name);
-    return invalid(`the model made ${calls.length} tool calls (${names.join(", ")}); ${ONE_CALL}`);
-  }
-  if (call.type !== "function") {
-    return invalid(`the model called ${call.name} as a custom tool; call it as a function`);
-  }
-  let args: unknown;
-  try {
-    args = JSON.parse(call.arguments);
-  } catch {
-    return invalid(`the arguments for ${call.name} are not valid JSON: ${excerpt(call.arguments)}`);
-  }
-  return { type: "tool_call", tool: call.name, args, ...withUsage };
+  const { refusal, content } = message;
+  return oneCallReply({
+    calls: calls.map((c) =>
+      c.type === "function"
+        ? { name: c.name, rawArguments: c.arguments }
+        : { name: c.name, args: {} },
+    ),
+    text: typeof content === "string" ? content : undefined,
+    refusal: typeof refusal === "string" && refusal !== "" ? refusal : undefined,
+    usage,
+  });
 }
 
 /** A tool call of the wire format, or what is wrong with it. */
@@ -108,12 +90,6 @@ export function toUsage(completion: unknown): Usage | undefined {
     outputTokens: output,
     ...(typeof model === "string" && model !== "" ? { model } : {}),
   };
-}
-
-/** `text` as a quoted one-liner of at most `max` characters (plus the quotes and an ellipsis). */
-export function excerpt(text: string, max = EXCERPT_CHARS): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
