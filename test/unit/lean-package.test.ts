@@ -81,6 +81,14 @@ describe("Package: the lean install", () => {
     expect(all.get("nodemailer")).toMatch(/email\/channel\.ts$/);
   });
 
+  it("loads the Bedrock SDK from twelve-agents/aws only when AGENT_MODEL names Bedrock, and OpenAI's only for OpenAI", () => {
+    const eager = bareImports("functions/index.ts", { lazy: false });
+    expect(eager.has("@aws-sdk/client-bedrock-runtime")).toBe(false);
+    expect(eager.has("openai")).toBe(false);
+    const all = bareImports("functions/index.ts");
+    expect(all.get("@aws-sdk/client-bedrock-runtime")).toMatch(/compose\/bedrock\.ts$/);
+  });
+
   it("keeps each entry point's source, types and gates in package.json's exports", () => {
     expect(manifest.exports["."]).toMatchObject({ default: "./dist/shared/index.js" });
     expect(manifest.exports["./testing"]).toMatchObject({
