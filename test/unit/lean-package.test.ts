@@ -145,6 +145,7 @@ describe("Package: the optional peers", () => {
     expect(lines["in-process"]).toEqual(["twelve-agents", "zod"]);
     const adds = (line: string) => lines[line]?.filter((n) => n !== "twelve-agents" && n !== "zod");
     expect(adds("openai")?.sort()).toEqual([...peersOf["twelve-agents/openai"]].sort());
+    expect(adds("bedrock")?.sort()).toEqual([...peersOf["twelve-agents/bedrock"]].sort());
     expect(adds("local")?.sort()).toEqual([...peersOf["twelve dev"]].sort());
     expect(adds("deploy")?.sort()).toEqual([...peersOf["twelve-agents/cdk"]].sort());
   });
