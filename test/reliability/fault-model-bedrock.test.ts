@@ -2,6 +2,8 @@ import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deriveStatus } from "../../shared/core/thread.ts";
 import { BedrockModel } from "../../shared/llm/bedrock/model.ts";
+import { type ModelFault, transientModelFaults } from "../fault-kit/flaky-model.ts";
+import { hashedDraw } from "../fault-kit/seeded-random.ts";
 import {
   type ConverseServer,
   errorAnswer,
@@ -9,7 +11,7 @@ import {
   textAnswer,
   toolUseAnswer,
 } from "../llm/converse-server.ts";
-import type { Scenario } from "./support/scenarios.ts";
+import { type Scenario, standardScenarios } from "./support/scenarios.ts";
 import { simulate } from "./support/simulation.ts";
 
 /** One calculator thread; the person tells the agent to go on after any escalation. */
@@ -160,5 +162,76 @@ describe("model faults over HTTP: the real Bedrock adapter, the real step, the s
         Object.keys((r.body.toolConfig as { toolChoice: object }).toolChoice),
       ),
     ).toEqual([["any"], ["auto"], ["auto"]]);
+  });
+});
+
+describe("model faults in Bedrock's shapes (the fault kit's FlakyModel), through the real step path", () => {
+  it.each([1, 2, 3, 4, 5])(
+    "seed %i: every fault is compacted, escalated when it must be, and every thread ends done",
+    async (seed) => {
+      // Prepare: a third of the steps fail, each with a fault drawn from the seed
+      const injected: Record<string, number> = {};
+      const modelFaults = (threadId: string, version: number): ModelFault | null => {
+        if (hashedDraw(seed, threadId, version) >= 0.35) return null;
+        const pick = hashedDraw(seed, threadId, version, "kind") * transientModelFaults.length;
+        const kind = transientModelFaults[Math.floor(pick)] ?? null;
+        if (kind) injected[kind] = (injected[kind] ?? 0) + 1;
+        return kind;
+      };
+
+      // Act
+      const run = await simulate({
+        scenarios: standardScenarios,
+        seed,
+        modelFaults,
+        modelFaultProvider: "bedrock",
+      });
+
+      // Assess
+      expect(run.problems).toEqual([]);
+      expect(run.unexpected).toEqual([]);
+      for (const thread of Object.values(run.threads)) {
+        expect(deriveStatus(thread?.events ?? [])).toBe("done");
+      }
+      const failed = Object.values(run.threads).flatMap((thread) =>
+        (thread?.events ?? []).flatMap((e) =>
+          e.type === "error" && e.data.code === "model_failed" ? [e.data.message] : [],
+        ),
+      );
+      for (const message of failed) expect(message).toMatch(/Bedrock|^model failed: Model /);
+      expect(Object.values(injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    },
+  );
+
+  it("escalates as model_unusable at once on Bedrock's access denied", async () => {
+    // Prepare: the first model call of every thread is denied
+    const firstCall = new Map<string, number>();
+    const modelFaults = (threadId: string, version: number): ModelFault | null => {
+      if (!firstCall.has(threadId)) firstCall.set(threadId, version);
+      return firstCall.get(threadId) === version ? "unauthorized" : null;
+    };
+
+    // Act
+    const run = await simulate({
+      scenarios: standardScenarios,
+      seed: 7,
+      modelFaults,
+      modelFaultProvider: "bedrock",
+    });
+
+    // Assess
+    expect(run.problems).toEqual([]);
+    for (const thread of Object.values(run.threads)) {
+      const events = thread?.events ?? [];
+      const first = events.findIndex((e) => e.type === "error");
+      expect(events[first]).toMatchObject({
+        data: { code: "model_failed", message: expect.stringContaining("bedrock:InvokeModel") },
+      });
+      expect(events[first + 1]).toMatchObject({
+        type: "human_input_requested",
+        data: { reason: "model_unusable" },
+      });
+      expect(deriveStatus(events)).toBe("done");
+    }
   });
 });
