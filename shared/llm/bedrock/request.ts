@@ -49,9 +49,10 @@ export function converseInput(
 
   return {
     modelId,
-    system,
+    // Converse refuses an empty `system` or tool list: left out instead.
+    ...(system.length > 0 ? { system } : {}),
     messages: userTurns(request),
-    toolConfig: { tools, toolChoice },
+    ...(request.tools.length > 0 ? { toolConfig: { tools, toolChoice } } : {}),
     ...(shape.inferenceConfig ? { inferenceConfig: shape.inferenceConfig } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { baseModelId, capabilitiesOf } from "../../shared/llm/bedrock/capabilities.ts";
+import { converseInput } from "../../shared/llm/bedrock/request.ts";
+import { ONE_CALL_INSTRUCTION } from "../../shared/llm/one-call.ts";
 
 describe("Function: baseModelId", () => {
   it.each([
@@ -50,5 +52,36 @@ describe("Function: capabilitiesOf", () => {
       cacheSystem: system,
       cacheTools: tools,
     });
+  });
+});
+
+describe("Function: converseInput", () => {
+  it("leaves out an empty system prompt and an empty tool list (Converse refuses both)", () => {
+    const input = converseInput(
+      "amazon.nova-lite-v1:0",
+      { messages: [{ role: "user", content: "hi" }], tools: [] },
+      { forced: true, cacheSystem: true, cacheTools: true },
+    );
+    expect(input).toEqual({
+      modelId: "amazon.nova-lite-v1:0",
+      messages: [{ role: "user", content: [{ text: "hi" }] }],
+    });
+  });
+
+  it("joins the user messages into one turn, as Converse wants turns that alternate", () => {
+    const input = converseInput(
+      "amazon.nova-lite-v1:0",
+      {
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "one" },
+          { role: "user", content: "two" },
+        ],
+        tools: [],
+      },
+      { forced: false, cacheSystem: false, cacheTools: false },
+    );
+    expect(input.messages).toEqual([{ role: "user", content: [{ text: "one" }, { text: "two" }] }]);
+    expect(input.system).toEqual([{ text: "Be brief." }, { text: ONE_CALL_INSTRUCTION }]);
   });
 });
