@@ -1,3 +1,3 @@
 export { baseModelId, type Capabilities, capabilitiesOf } from "./capabilities.ts";
 export { toBedrockError } from "./errors.ts";
-export { type BedrockOptions, BedrockModel, bedrock } from "./model.ts";
+export { BedrockModel, type BedrockOptions, bedrock } from "./model.ts";
