@@ -1,23 +1,42 @@
-import type { Model } from "../../shared/core/ports.ts";
+import { importWithPeers } from "../../shared/config/peers.ts";
+import type { Model, ModelIdentity } from "../../shared/core/ports.ts";
 import type { ModelSettings } from "./settings/model.ts";
 
 /**
- * The model the settings name, the last choice of the model rule (`pickModel`): OpenAI when
- * `OPENAI_API_KEY` or `OPENAI_API_KEY_SECRET_ARN` is set, else none. The adapter (and the OpenAI
- * SDK) is loaded on the first call, so a worker whose agents bring their own model never loads it.
+ * The model the settings name, the last choice of the model rule (`pickModel`): Bedrock when
+ * `AGENT_MODEL` is `bedrock:<id>`, OpenAI when `OPENAI_API_KEY` or `OPENAI_API_KEY_SECRET_ARN` is
+ * set, else none. The adapter (and its SDK) is loaded on the first call, so a worker whose agents
+ * bring their own model never loads it, and a host on one provider never loads the other's SDK.
  *
  * @example
- * environmentModel(readSettings().model); // undefined without OpenAI settings
+ * environmentModel(readSettings().model); // undefined without model settings
  */
 export function environmentModel(settings: ModelSettings): Model | undefined {
-  const openai = settings.openai;
-  if (!openai) return undefined;
+  const { openai, bedrock } = settings;
+  if (bedrock) {
+    return lazyModel({ provider: "bedrock", model: bedrock.modelId }, () =>
+      importWithPeers("twelve-agents/bedrock", () => import("./bedrock.ts")).then(
+        ({ bedrockModel }) => bedrockModel(bedrock),
+      ),
+    );
+  }
+  if (openai) {
+    return lazyModel({ provider: "openai", model: openai.model }, () =>
+      import("./openai.ts").then(({ openAIModel }) => openAIModel(openai)),
+    );
+  }
+  return undefined;
+}
+
+/** A model that names itself now and loads its adapter on its first call. */
+function lazyModel(identity: ModelIdentity, load: () => Promise<Model>): Model {
   let loaded: Promise<Model> | undefined;
   return {
-    // Read by the step observer to name its spans (`chat gpt-4o-mini`), as `OpenAIModel.model` is.
-    model: openai.model,
+    identity,
+    // Read by the step observer to name its spans (`chat gpt-4o-mini`), as the adapters' `model` is.
+    model: identity.model,
     next: async (request) => {
-      loaded ??= import("./openai.ts").then(({ openAIModel }) => openAIModel(openai));
+      loaded ??= load();
       return (await loaded).next(request);
     },
   } as Model;

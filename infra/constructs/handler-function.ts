@@ -8,6 +8,7 @@ import { Architecture, Runtime, type Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { isInstalled } from "../../shared/config/peers.ts";
 import { acknowledgeTracing } from "../nag.ts";
 import { type HandlerName, runsFromSource } from "./handler-entries.ts";
 import { allowNetworkInterfaces } from "./vpc-access.ts";
@@ -42,17 +43,28 @@ const OPENAI_LEFT_OUT =
   "throw new Error(\"The OpenAI SDK is not in this function's bundle: it was built with " +
   'callsOpenAi: false (TwelveRuntime does so when the agents module brings its own model).");\n';
 
+/** The Bedrock Runtime client, the environment's model with `AGENT_MODEL=bedrock:<id>`. */
+const BEDROCK_SDK = "@aws-sdk/client-bedrock-runtime";
+
+/** Stands in for the Bedrock Runtime client in a project that has none: loading it is an error. */
+const BEDROCK_LEFT_OUT =
+  "module.exports = {};\n" +
+  "throw new Error(\"The Bedrock Runtime client is not in this function's bundle: npm install " +
+  '@aws-sdk/client-bedrock-runtime (or set runtimeAwsSdk: true) to use AGENT_MODEL=bedrock:<id>.");\n';
+
 /**
  * esbuild aliases: each of `requiredBuiltins()` to a one-line CommonJS module returning the
  * built-in (`process.getBuiltinModule`), and, for a function that never calls OpenAI, `openai` to
  * a module that throws. The OpenAI adapter is loaded by an `import()` (functions/runtime.ts) that
  * such a function never reaches; marking `openai` external instead would not do, as esbuild
- * hoists an inlined module's external imports to the bundle's top. The files are written to the
- * project's `node_modules/.cache/twelve-agents/bundling/`.
+ * hoists an inlined module's external imports to the bundle's top. The Bedrock Runtime client,
+ * loaded the same way (functions/compose/bedrock.ts), becomes such a module too where the project
+ * has not installed it and the bundle does not take the runtime's SDK, so a project without it
+ * still bundles. The files are written to the project's `node_modules/.cache/twelve-agents/bundling/`.
  */
 export function bundlingAliases(
   projectRoot: string,
-  choices: Pick<BundleChoices, "callsOpenAi">,
+  choices: Pick<BundleChoices, "callsOpenAi"> & Partial<Pick<BundleChoices, "runtimeAwsSdk">>,
 ): Record<string, string> {
   const dir = join(projectRoot, "node_modules", ".cache", "twelve-agents", "bundling");
   mkdirSync(dir, { recursive: true });
@@ -77,6 +89,9 @@ export function bundlingAliases(
     aliases[`node:${top}`] = join(dir, "builtins", top);
   }
   if (!choices.callsOpenAi) aliases.openai = write("openai-left-out.cjs", OPENAI_LEFT_OUT);
+  if (!choices.runtimeAwsSdk && !isInstalled(BEDROCK_SDK, join(projectRoot, "package.json"))) {
+    aliases[BEDROCK_SDK] = write("bedrock-left-out.cjs", BEDROCK_LEFT_OUT);
+  }
   return aliases;
 }
 
@@ -208,7 +223,10 @@ export class HandlerFunction extends Construct {
         banner: BUNDLE_BANNER,
         esbuildArgs: {
           "--alias": Object.entries(
-            bundlingAliases(props.projectRoot, { callsOpenAi: props.callsOpenAi ?? true }),
+            bundlingAliases(props.projectRoot, {
+              callsOpenAi: props.callsOpenAi ?? true,
+              runtimeAwsSdk: props.runtimeAwsSdk ?? false,
+            }),
           ).map(([name, file]) => `${name}=${file}`),
           // In this repository the agents module imports `twelve-agents` from its own sources.
           // Naming a condition drops esbuild's default `module` one, so it is named too.

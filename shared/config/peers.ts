@@ -32,6 +32,9 @@ const handlers = [...awsSdk, ...powertools, "openai"] as const;
 
 export const peersOf = {
   "twelve-agents/openai": ["openai"],
+  // Also loaded by the handlers and `twelve dev` when AGENT_MODEL is `bedrock:<id>` (in Lambda,
+  // the runtime's copy).
+  "twelve-agents/bedrock": ["@aws-sdk/client-bedrock-runtime"],
   "twelve-agents/aws": handlers,
   // The HTTP API in a product's own server: its logger and the key secret's reader.
   "twelve-agents/http": [

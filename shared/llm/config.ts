@@ -1,6 +1,8 @@
 import { OpenAI } from "openai";
 import * as z from "zod";
 import { readEnv } from "../config/read-env.ts";
+import { ConfigError } from "../core/errors.ts";
+import { parseAgentModel } from "./agent-model.ts";
 import { OpenAIModel } from "./openai-model.ts";
 import { openAISettingFields } from "./settings.ts";
 
@@ -33,11 +35,17 @@ export function readOpenAIConfig(env: NodeJS.ProcessEnv = process.env): OpenAICo
  */
 export function openAIModelFromEnv(env: NodeJS.ProcessEnv = process.env): OpenAIModel {
   const config = readOpenAIConfig(env);
+  const chosen = parseAgentModel(config.AGENT_MODEL);
+  if (chosen.provider !== "openai" || chosen.model === "") {
+    throw new ConfigError(
+      `AGENT_MODEL=${config.AGENT_MODEL} names no OpenAI model: for Bedrock use bedrock() from twelve-agents/bedrock`,
+    );
+  }
   const client = new OpenAI({
     apiKey: config.OPENAI_API_KEY,
     ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
     timeout: config.MODEL_TIMEOUT_MS,
     maxRetries: config.MODEL_MAX_RETRIES,
   });
-  return new OpenAIModel({ model: config.AGENT_MODEL, client });
+  return new OpenAIModel({ model: chosen.model, client });
 }

@@ -10,13 +10,16 @@ export type ModelSource = (typeof modelSources)[number];
 export interface ModelChoices {
   /** The agents module's `model` export (or `createRunner({ model })`). */
   module?: Model | undefined;
-  /** The model the settings name (OpenAI with `OPENAI_API_KEY` or `OPENAI_API_KEY_SECRET_ARN`). */
+  /**
+   * The model the settings name (Bedrock with `AGENT_MODEL=bedrock:<id>`, OpenAI with
+   * `OPENAI_API_KEY` or `OPENAI_API_KEY_SECRET_ARN`).
+   */
   environment?: Model | undefined;
 }
 
 /** What to set when no source names a model. */
 export const NO_MODEL_HINT =
-  "give it defineAgent({ model }), export `model` from the agents module (createRunner({ model }) in process), or set OPENAI_API_KEY (OPENAI_API_KEY_SECRET_ARN deployed)";
+  "give it defineAgent({ model }), export `model` from the agents module (createRunner({ model }) in process), or set OPENAI_API_KEY (OPENAI_API_KEY_SECRET_ARN deployed) or AGENT_MODEL=bedrock:<model id>";
 
 /**
  * THE model rule, the same in every host (createRunner, `twelve dev`, Lambda): the agent's own

@@ -1,5 +1,13 @@
+import {
+  AccessDeniedException,
+  ModelTimeoutException,
+  ServiceUnavailableException,
+  ThrottlingException,
+} from "@aws-sdk/client-bedrock-runtime";
 import { ModelError } from "../../shared/core/errors.ts";
 import type { Model, ModelReply, ModelRequest } from "../../shared/core/ports.ts";
+import { toBedrockError } from "../../shared/llm/bedrock/errors.ts";
+import { toBedrockReply } from "../../shared/llm/bedrock/reply.ts";
 
 /**
  * What goes wrong with a model, as the adapter reports it: transport failures are thrown as
@@ -35,17 +43,80 @@ export class FlakyModel implements Model {
   readonly injected: Partial<Record<ModelFault, number>> = {};
   private readonly inner: Model;
   private readonly pick: (request: ModelRequest) => ModelFault | null;
+  private readonly provider: FaultProvider;
 
-  constructor(inner: Model, pick: (request: ModelRequest) => ModelFault | null) {
+  constructor(
+    inner: Model,
+    pick: (request: ModelRequest) => ModelFault | null,
+    provider: FaultProvider = "openai",
+  ) {
     this.inner = inner;
     this.pick = pick;
+    this.provider = provider;
   }
 
   async next(request: ModelRequest): Promise<ModelReply> {
     const fault = this.pick(request);
     if (!fault) return this.inner.next(request);
     this.injected[fault] = (this.injected[fault] ?? 0) + 1;
-    return modelFault(fault);
+    return this.provider === "bedrock" ? bedrockModelFault(fault) : modelFault(fault);
+  }
+}
+
+/** Whose error shapes the faults take: OpenAI's (the default) or Bedrock's. */
+export type FaultProvider = "openai" | "bedrock";
+
+/** The Bedrock model the faults name. */
+const BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+/**
+ * A fault as the Bedrock adapter reports it: its failures are the SDK's own exceptions through
+ * the adapter's mapping (`toBedrockError`), its useless answers Converse responses through the
+ * adapter's reply mapping; the faults the adapter cannot tell apart from any other model's
+ * (unknown tools, bad arguments) are the shared ones.
+ */
+export function bedrockModelFault(fault: ModelFault): ModelReply {
+  const site = { modelId: BEDROCK_MODEL, region: "us-east-1" };
+  const meta = { $metadata: {} };
+  const converse = (content: object[], stopReason: string) =>
+    toBedrockReply(
+      {
+        output: { message: { role: "assistant", content } },
+        stopReason,
+        usage: { inputTokens: 10, outputTokens: 2, totalTokens: 12 },
+        metrics: undefined,
+      } as never,
+      BEDROCK_MODEL,
+    );
+  switch (fault) {
+    case "timeout":
+      throw toBedrockError(
+        new ModelTimeoutException({ message: "Model timed out", ...meta }),
+        site,
+      );
+    case "rate_limited":
+      throw toBedrockError(
+        new ThrottlingException({ message: "Too many requests", ...meta }),
+        site,
+      );
+    case "server_error":
+      throw toBedrockError(
+        new ServiceUnavailableException({ message: "Service unavailable", ...meta }),
+        site,
+      );
+    case "unauthorized":
+      throw toBedrockError(new AccessDeniedException({ message: "No access", ...meta }), site);
+    case "no_tool_call":
+      return converse([{ text: "Sure!" }], "end_turn");
+    case "garbage":
+      return converse([{ text: "" }], "malformed_tool_use");
+    case "unknown_tool":
+    case "invalid_args":
+      return modelFault(fault);
+    default: {
+      const unknown: never = fault;
+      throw new TypeError(`unknown model fault ${String(unknown)}`);
+    }
   }
 }
 

@@ -81,6 +81,14 @@ describe("Package: the lean install", () => {
     expect(all.get("nodemailer")).toMatch(/email\/channel\.ts$/);
   });
 
+  it("loads the Bedrock SDK from twelve-agents/aws only when AGENT_MODEL names Bedrock, and OpenAI's only for OpenAI", () => {
+    const eager = bareImports("functions/index.ts", { lazy: false });
+    expect(eager.has("@aws-sdk/client-bedrock-runtime")).toBe(false);
+    expect(eager.has("openai")).toBe(false);
+    const all = bareImports("functions/index.ts");
+    expect(all.get("@aws-sdk/client-bedrock-runtime")).toMatch(/compose\/bedrock\.ts$/);
+  });
+
   it("keeps each entry point's source, types and gates in package.json's exports", () => {
     expect(manifest.exports["."]).toMatchObject({ default: "./dist/shared/index.js" });
     expect(manifest.exports["./testing"]).toMatchObject({
@@ -88,6 +96,7 @@ describe("Package: the lean install", () => {
     });
     for (const [path, dir] of [
       ["./openai", "shared/llm"],
+      ["./bedrock", "shared/llm/bedrock"],
       ["./aws", "functions"],
       ["./http", "functions/http"],
       ["./cdk", "infra"],
@@ -136,6 +145,7 @@ describe("Package: the optional peers", () => {
     expect(lines["in-process"]).toEqual(["twelve-agents", "zod"]);
     const adds = (line: string) => lines[line]?.filter((n) => n !== "twelve-agents" && n !== "zod");
     expect(adds("openai")?.sort()).toEqual([...peersOf["twelve-agents/openai"]].sort());
+    expect(adds("bedrock")?.sort()).toEqual([...peersOf["twelve-agents/bedrock"]].sort());
     expect(adds("local")?.sort()).toEqual([...peersOf["twelve dev"]].sort());
     expect(adds("deploy")?.sort()).toEqual([...peersOf["twelve-agents/cdk"]].sort());
   });

@@ -49,7 +49,7 @@ import {
   instrumentAgent,
   type ToolRun,
 } from "../../fault-kit/fault-injection.ts";
-import { FlakyModel, type ModelFault } from "../../fault-kit/flaky-model.ts";
+import { type FaultProvider, FlakyModel, type ModelFault } from "../../fault-kit/flaky-model.ts";
 import { Interleaver } from "../../fault-kit/interleaver.ts";
 import { MemoryStepQueue, type ReceivedMessage } from "../../fault-kit/memory-queue.ts";
 import { SeededRandom } from "../../fault-kit/seeded-random.ts";
@@ -80,6 +80,8 @@ export interface SimulationOptions {
   model?: Model;
   /** Model faults as a pure function of the step, so clean and faulty runs meet the same ones. */
   modelFaults?: (threadId: string, version: number) => ModelFault | null;
+  /** Whose error shapes the model faults take (`FlakyModel`); OpenAI's by default. */
+  modelFaultProvider?: FaultProvider;
   /** The deploy bot's target; a mutation test passes one that ignores idempotency keys. */
   deployTarget?: () => SimulatedDeployTarget;
   /** Chance that a delivery runs twice at once (its visibility ran out mid-invocation). */
@@ -264,12 +266,16 @@ export class World {
     let model: Model = options.model ?? new DemoModel();
     const faults = options.modelFaults;
     if (faults) {
-      model = new FlakyModel(model, () => {
-        const site = this.runner.current;
-        return site?.threadId && site.version !== undefined
-          ? faults(site.threadId, site.version)
-          : null;
-      });
+      model = new FlakyModel(
+        model,
+        () => {
+          const site = this.runner.current;
+          return site?.threadId && site.version !== undefined
+            ? faults(site.threadId, site.version)
+            : null;
+        },
+        options.modelFaultProvider,
+      );
     }
     this.deps = {
       agents: new Map(agents.map((agent) => [agent.name, agent])),
