@@ -32,6 +32,8 @@ const handlers = [...awsSdk, ...powertools, "openai"] as const;
 
 export const peersOf = {
   "twelve-agents/openai": ["openai"],
+  // Its error classes; every AI SDK provider package installs it.
+  "twelve-agents/ai-sdk": ["@ai-sdk/provider"],
   "twelve-agents/aws": handlers,
   // The HTTP API in a product's own server: its logger and the key secret's reader.
   "twelve-agents/http": [

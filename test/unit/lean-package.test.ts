@@ -88,6 +88,7 @@ describe("Package: the lean install", () => {
     });
     for (const [path, dir] of [
       ["./openai", "shared/llm"],
+      ["./ai-sdk", "shared/llm/ai-sdk"],
       ["./aws", "functions"],
       ["./http", "functions/http"],
       ["./cdk", "infra"],
@@ -136,6 +137,7 @@ describe("Package: the optional peers", () => {
     expect(lines["in-process"]).toEqual(["twelve-agents", "zod"]);
     const adds = (line: string) => lines[line]?.filter((n) => n !== "twelve-agents" && n !== "zod");
     expect(adds("openai")?.sort()).toEqual([...peersOf["twelve-agents/openai"]].sort());
+    expect(adds("ai-sdk")).toEqual(expect.arrayContaining([...peersOf["twelve-agents/ai-sdk"]]));
     expect(adds("local")?.sort()).toEqual([...peersOf["twelve dev"]].sort());
     expect(adds("deploy")?.sort()).toEqual([...peersOf["twelve-agents/cdk"]].sort());
   });
