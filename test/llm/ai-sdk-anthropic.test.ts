@@ -95,12 +95,9 @@ describe("Class: AiSdkModel over @ai-sdk/anthropic and a local Messages API", ()
       ],
     });
     expect(systemText(sent?.body)).toBe("You are a calculator.");
-    expect((sent?.body.tools as { name: string }[]).map((tool) => tool.name)).toEqual(
-      calculator.tools.map((tool) => tool.name),
-    );
-    expect((sent?.body.tools as { input_schema: unknown }[])[0]?.input_schema).toEqual(
-      calculator.tools[0]?.spec.parameters,
-    );
+    const tools = (sent?.body.tools ?? []) as { name: string; input_schema: unknown }[];
+    expect(tools.map((tool) => tool.name)).toEqual(calculator.tools.map((tool) => tool.name));
+    expect(tools[0]?.input_schema).toEqual(calculator.tools[0]?.spec.parameters);
   });
 
   it("asks again with auto when the model refuses the forced choice (400), and from then on", async () => {
