@@ -95,6 +95,10 @@ describe("Class: AiSdkModel over @ai-sdk/anthropic and a local Messages API", ()
       ],
     });
     expect(systemText(sent?.body)).toBe("You are a calculator.");
+    // The prompt cache's point: the tools and the system prompt, the same at every step.
+    expect(sent?.body.system).toEqual([
+      { type: "text", text: "You are a calculator.", cache_control: { type: "ephemeral" } },
+    ]);
     const tools = (sent?.body.tools ?? []) as { name: string; input_schema: unknown }[];
     expect(tools.map((tool) => tool.name)).toEqual(calculator.tools.map((tool) => tool.name));
     expect(tools[0]?.input_schema).toEqual(calculator.tools[0]?.spec.parameters);

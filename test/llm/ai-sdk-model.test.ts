@@ -241,6 +241,26 @@ describe("Class: AiSdkModel", () => {
       });
     });
 
+    it("puts a cache point on a Claude model's system message, unless told not to", async () => {
+      const claude = { provider: "anthropic.messages", modelId: "claude-sonnet-5" };
+      const cached = mock(result([toolCall("add", "{}")]), claude);
+      const uncached = mock(result([toolCall("add", "{}")]), claude);
+      const other = mock(result([toolCall("add", "{}")]));
+
+      await aiSdk(cached).next(request);
+      await aiSdk(uncached, { promptCache: false }).next(request);
+      await aiSdk(other).next(request);
+
+      expect(cached.doGenerateCalls[0]?.prompt[0]).toEqual({
+        role: "system",
+        content: "You are a calculator.",
+        providerOptions: { anthropic: { cacheControl: { type: "ephemeral" } } },
+      });
+      expect(cached.doGenerateCalls[0]?.prompt[1]).not.toHaveProperty("providerOptions");
+      expect(uncached.doGenerateCalls[0]?.prompt[0]).not.toHaveProperty("providerOptions");
+      expect(other.doGenerateCalls[0]?.prompt[0]).not.toHaveProperty("providerOptions");
+    });
+
     it.each([
       [
         [{ type: "text", text: "The answer is 7." }],

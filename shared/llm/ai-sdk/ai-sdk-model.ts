@@ -32,6 +32,12 @@ export interface AiSdkOptions {
   providerOptions?: SharedV4ProviderOptions;
   /** The most tokens one reply may take. Default: the provider's. */
   maxOutputTokens?: number;
+  /**
+   * Claude models: cache the tools and the system prompt (a cache point on the system message),
+   * which stay the same from step to step. Default true; cached tokens are counted as such in
+   * usage.
+   */
+  promptCache?: boolean;
   /** Abandons a call after this many milliseconds (a retryable `ModelError`). Default: none. */
   timeoutMs?: number;
 }
@@ -98,11 +104,12 @@ export class AiSdkModel implements Model {
     request: ModelRequest,
     forced: boolean,
   ): Promise<LanguageModelV4GenerateResult> {
-    const { providerOptions, maxOutputTokens, timeoutMs } = this.options;
+    const { providerOptions, maxOutputTokens, timeoutMs, promptCache = true } = this.options;
     return await this.languageModel.doGenerate(
       callOptions(request, {
         forced,
         claude: isClaude(this.name),
+        cache: promptCache,
         providerOptions,
         maxOutputTokens,
         abortSignal: timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined,

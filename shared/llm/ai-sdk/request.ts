@@ -15,6 +15,11 @@ export interface CallSettings {
   forced: boolean;
   /** A Claude model: `disableParallelToolUse` goes to the Anthropic provider options. */
   claude: boolean;
+  /**
+   * A Claude model's prompt cache: a cache point on the system message, so the tools and the
+   * system prompt (the prefix that stays the same from step to step) are read from the cache.
+   */
+  cache?: boolean | undefined;
   providerOptions?: SharedV4ProviderOptions | undefined;
   maxOutputTokens?: number | undefined;
   abortSignal?: AbortSignal | undefined;
@@ -35,8 +40,9 @@ export function callOptions(
   settings: CallSettings,
 ): LanguageModelV4CallOptions {
   const messages = settings.forced ? request.messages : withInstruction(request.messages);
+  const prompt = messages.map(toPromptMessage);
   return {
-    prompt: messages.map(toPromptMessage),
+    prompt: settings.cache && settings.claude ? withCachePoint(prompt) : prompt,
     tools: request.tools.map(toFunctionTool),
     toolChoice: settings.forced ? { type: "required" } : { type: "auto" },
     ...(settings.maxOutputTokens !== undefined
@@ -72,6 +78,16 @@ function toPromptMessage({ role, content }: ContextMessage): LanguageModelV4Prom
     user: { role: "user", content: [{ type: "text", text: content }] },
   } satisfies Record<ContextMessage["role"], LanguageModelV4Prompt[number]>;
   return byRole[role];
+}
+
+/** The prompt with Anthropic's cache point on its first system message. */
+function withCachePoint(prompt: LanguageModelV4Prompt): LanguageModelV4Prompt {
+  const first = prompt.findIndex((message) => message.role === "system");
+  return prompt.map((message, i) =>
+    i === first
+      ? { ...message, providerOptions: { anthropic: { cacheControl: { type: "ephemeral" } } } }
+      : message,
+  );
 }
 
 /** The caller's provider options, with one tool use per reply asked of Claude models. */
