@@ -147,6 +147,30 @@ describe("Class: AiSdkModel over @ai-sdk/anthropic and a local Messages API", ()
     expect(systemText(server.requests[0]?.body)).toContain(ONE_CALL_INSTRUCTION);
   });
 
+  it("learns from the provider's warning when it sent auto itself, and adds the instruction next", async () => {
+    // Prepare: forced by the option, but @ai-sdk/anthropic knows the model refuses it
+    server.enqueue(
+      { status: 200, body: toolUseMessage([["add", { a: 1, b: 2 }]]) },
+      { status: 200, body: toolUseMessage([["add", { a: 3, b: 4 }]]) },
+    );
+    const model = aiSdk(
+      createAnthropic({ baseURL: server.baseURL, apiKey: server.apiKey })("claude-opus-5-5"),
+      { forceToolChoice: true },
+    );
+
+    // Act
+    await model.next(request);
+    await model.next(request);
+
+    // Assess
+    expect(server.requests.map((r) => (r.body.tool_choice as { type: string }).type)).toEqual([
+      "auto",
+      "auto",
+    ]);
+    expect(systemText(server.requests[0]?.body)).not.toContain(ONE_CALL_INSTRUCTION);
+    expect(systemText(server.requests[1]?.body)).toContain(ONE_CALL_INSTRUCTION);
+  });
+
   it("answers invalid to text, which the model reads on its next step", async () => {
     server.enqueue({ status: 200, body: textMessage("3 + 4 is 7.") });
     const reply = await modelFor("claude-sonnet-5").next(request);
