@@ -357,6 +357,22 @@ describe("Class: AiSdkModel", () => {
       ]);
     });
 
+    it.each([
+      // Anthropic, extended thinking with a forced choice
+      "Thinking may not be enabled when tool_choice forces tool use.",
+      // Bedrock (@ai-sdk/amazon-bedrock), a model other than Claude
+      "The model returned the following errors: This model doesn't support the toolConfig.toolChoice.any field.",
+      "forced tool use is not supported for this model",
+    ])("reads a 400 saying %j as a refused forced choice", async (said) => {
+      const languageModel = mock(async (options: LanguageModelV4CallOptions) => {
+        if (options.toolChoice?.type === "required") throw apiError(400, said);
+        return result([toolCall("add", "{}")]);
+      });
+      const reply = await aiSdk(languageModel).next(request);
+      expect(reply.type).toBe("tool_call");
+      expect(languageModel.doGenerateCalls).toHaveLength(2);
+    });
+
     it("does not retry another 400, which says what to fix", async () => {
       const invalid = JSON.stringify({
         type: "error",
