@@ -222,6 +222,21 @@ describe("Class: AiSdkModel", () => {
       expect(forcedAnyway.doGenerateCalls[0]?.toolChoice).toEqual({ type: "required" });
     });
 
+    it("asks with auto when Anthropic's extended thinking is on, which takes nothing else", async () => {
+      const claude = { provider: "anthropic.messages", modelId: "claude-sonnet-5" };
+      const thinking = mock(result([toolCall("add", "{}")]), claude);
+      const adaptive = mock(result([toolCall("add", "{}")]), claude);
+      const on = { anthropic: { thinking: { type: "enabled", budgetTokens: 2048 } } };
+      const other = { anthropic: { thinking: { type: "adaptive" } } };
+
+      await aiSdk(thinking, { providerOptions: on, forceToolChoice: true }).next(request);
+      await aiSdk(adaptive, { providerOptions: other }).next(request);
+
+      expect(thinking.doGenerateCalls[0]?.toolChoice).toEqual({ type: "auto" });
+      expect(systemOf(thinking.doGenerateCalls[0])).toContain(ONE_CALL_INSTRUCTION);
+      expect(adaptive.doGenerateCalls[0]?.toolChoice).toEqual({ type: "required" });
+    });
+
     it("asks Claude models for one tool use per reply, beside the provider options given", async () => {
       const languageModel = mock(result([toolCall("add", "{}")]), {
         provider: "anthropic.messages",

@@ -90,9 +90,12 @@ export class AiSdkModel implements Model {
     return toModelReply(result, this.identity);
   }
 
-  /** Whether this call forces the tool choice: not once the model refused it in this process. */
+  /**
+   * Whether this call forces the tool choice: not once the model refused it in this process, nor
+   * with Anthropic's extended thinking on (which takes only `auto`).
+   */
   forced(): boolean {
-    if (refusedForcedChoice(this.name)) return false;
+    if (refusedForcedChoice(this.name) || thinks(this.options.providerOptions)) return false;
     return this.options.forceToolChoice ?? takesForcedChoice(this.name);
   }
 
@@ -128,6 +131,14 @@ export class AiSdkModel implements Model {
  */
 export const aiSdk = (languageModel: LanguageModelV4, options?: AiSdkOptions): AiSdkModel =>
   new AiSdkModel(languageModel, options);
+
+/** Anthropic's extended thinking is on (`{ anthropic: { thinking: { type: "enabled" } } }`). */
+function thinks(providerOptions: SharedV4ProviderOptions | undefined): boolean {
+  const thinking = providerOptions?.anthropic?.thinking;
+  return typeof thinking === "object" && thinking !== null && "type" in thinking
+    ? thinking.type === "enabled"
+    : false;
+}
 
 const isToolChoiceWarning = (warning: SharedV4Warning): boolean =>
   warning.type === "unsupported" && warning.feature === "toolChoice";
