@@ -294,6 +294,16 @@ describe("Class: AiSdkModel", () => {
       },
     );
 
+    it("takes one call that comes with text and reasoning (the text is not a second answer)", async () => {
+      const content: LanguageModelV4Content[] = [
+        { type: "reasoning", text: "3 and 4: add them." },
+        { type: "text", text: "I'll add these." },
+        toolCall("add", '{"a":3,"b":4}'),
+      ];
+      const reply = await aiSdk(mock(result(content))).next(request);
+      expect(reply).toMatchObject({ type: "tool_call", tool: "add", args: { a: 3, b: 4 } });
+    });
+
     it("reads a content filter's stop as a refusal", async () => {
       const filtered = result([], { finishReason: { unified: "content-filter", raw: "refusal" } });
       const reply = await aiSdk(mock(filtered)).next(request);
