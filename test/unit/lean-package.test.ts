@@ -71,6 +71,13 @@ describe("Package: the lean install", () => {
     expect(bare.has("zod")).toBe(true);
   });
 
+  it("loads only @ai-sdk/provider from twelve-agents/ai-sdk (never the OpenAI SDK)", () => {
+    const bare = bareImports("shared/llm/ai-sdk/index.ts");
+    expect([...bare.keys()].filter((module) => !installedWithTheCore(module))).toEqual([
+      "@ai-sdk/provider",
+    ]);
+  });
+
   it("loads Slack and nodemailer from twelve-agents/aws only when a channel sends", () => {
     const eager = bareImports("functions/index.ts", { lazy: false });
     expect(eager.has("@aws-sdk/client-sqs")).toBe(true);
