@@ -35,6 +35,8 @@ export const peersOf = {
   // Also loaded by the handlers and `twelve dev` when AGENT_MODEL is `bedrock:<id>` (in Lambda,
   // the runtime's copy).
   "twelve-agents/bedrock": ["@aws-sdk/client-bedrock-runtime"],
+  // Its error classes; every AI SDK provider package installs it.
+  "twelve-agents/ai-sdk": ["@ai-sdk/provider"],
   "twelve-agents/aws": handlers,
   // The HTTP API in a product's own server: its logger and the key secret's reader.
   "twelve-agents/http": [

@@ -134,7 +134,8 @@ beforeAll(() => {
   // The README's "Use Twelve in your product" files, as written, and two files of types.
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(project, file));
   const lines = installLines();
-  install(project, [...new Set([...(lines.local ?? []), ...(lines.deploy ?? [])])]);
+  const uses = [lines.local, lines.deploy, lines["ai-sdk"]].flatMap((line) => line ?? []);
+  install(project, [...new Set(uses)]);
 }, 600_000);
 
 afterAll(() => {
@@ -145,6 +146,7 @@ afterAll(() => {
 /** The entry points behind a gate, and the implementation each loads. */
 const gated = [
   { entry: "twelve-agents/openai", implementation: "dist/shared/llm/index.js" },
+  { entry: "twelve-agents/ai-sdk", implementation: "dist/shared/llm/ai-sdk/index.js" },
   { entry: "twelve-agents/aws", implementation: "dist/functions/index.js" },
   { entry: "twelve-agents/http", implementation: "dist/functions/http/index.js" },
   { entry: "twelve-agents/cdk", implementation: "dist/infra/index.js" },
@@ -245,6 +247,7 @@ describe("The packed package, installed in a fresh project", () => {
       ".",
       "./testing",
       "./openai",
+      "./ai-sdk",
       "./aws",
       "./http",
       "./cdk",

@@ -1,9 +1,17 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { OpenAI } from "openai";
+import { aiSdk } from "../../shared/llm/ai-sdk/index.ts";
 import { BedrockModel } from "../../shared/llm/bedrock/model.ts";
 import { OpenAIModel } from "../../shared/llm/openai-model.ts";
 import { describeModelContract, type ScriptedAnswer } from "../contract/model.contract.ts";
-import { startChatServer } from "./chat-server.ts";
+import {
+  anthropicError,
+  startAnthropicServer,
+  textMessage,
+  toolUseMessage,
+} from "./anthropic-server.ts";
+import { type ScriptedResponse, startChatServer } from "./chat-server.ts";
 import { apiError, textCompletion, toolCallCompletion } from "./completions.ts";
 import { errorAnswer, startConverseServer, textAnswer, toolUseAnswer } from "./converse-server.ts";
 
@@ -73,5 +81,32 @@ describeModelContract("BedrockModel", "bedrock", async () => {
       client.destroy();
       await server.close();
     },
+  };
+});
+
+describeModelContract("aiSdk over @ai-sdk/anthropic", "ai-sdk:anthropic.messages", async () => {
+  const server = await startAnthropicServer();
+  const toResponse = (answer: ScriptedAnswer): ScriptedResponse => {
+    switch (answer.kind) {
+      case "calls":
+        return { status: 200, body: toolUseMessage(answer.calls) };
+      case "text":
+        return { status: 200, body: textMessage(answer.text) };
+      case "rate_limited":
+        return { status: 529, body: anthropicError("overloaded_error", "Overloaded") };
+      case "unauthorized":
+        return { status: 401, body: anthropicError("authentication_error", "invalid x-api-key") };
+    }
+  };
+  return {
+    model: aiSdk(
+      createAnthropic({ baseURL: server.baseURL, apiKey: server.apiKey })("claude-sonnet-5"),
+    ),
+    answer: (...answers) => server.enqueue(...answers.map(toResponse)),
+    toolNames: () =>
+      server.requests.map((sent) =>
+        ((sent.body as { tools?: { name: string }[] }).tools ?? []).map((tool) => tool.name),
+      ),
+    close: () => server.close(),
   };
 });

@@ -71,6 +71,13 @@ describe("Package: the lean install", () => {
     expect(bare.has("zod")).toBe(true);
   });
 
+  it("loads only @ai-sdk/provider from twelve-agents/ai-sdk (never the OpenAI SDK)", () => {
+    const bare = bareImports("shared/llm/ai-sdk/index.ts");
+    expect([...bare.keys()].filter((module) => !installedWithTheCore(module))).toEqual([
+      "@ai-sdk/provider",
+    ]);
+  });
+
   it("loads Slack and nodemailer from twelve-agents/aws only when a channel sends", () => {
     const eager = bareImports("functions/index.ts", { lazy: false });
     expect(eager.has("@aws-sdk/client-sqs")).toBe(true);
@@ -97,6 +104,7 @@ describe("Package: the lean install", () => {
     for (const [path, dir] of [
       ["./openai", "shared/llm"],
       ["./bedrock", "shared/llm/bedrock"],
+      ["./ai-sdk", "shared/llm/ai-sdk"],
       ["./aws", "functions"],
       ["./http", "functions/http"],
       ["./cdk", "infra"],
@@ -146,6 +154,7 @@ describe("Package: the optional peers", () => {
     const adds = (line: string) => lines[line]?.filter((n) => n !== "twelve-agents" && n !== "zod");
     expect(adds("openai")?.sort()).toEqual([...peersOf["twelve-agents/openai"]].sort());
     expect(adds("bedrock")?.sort()).toEqual([...peersOf["twelve-agents/bedrock"]].sort());
+    expect(adds("ai-sdk")).toEqual(expect.arrayContaining([...peersOf["twelve-agents/ai-sdk"]]));
     expect(adds("local")?.sort()).toEqual([...peersOf["twelve dev"]].sort());
     expect(adds("deploy")?.sort()).toEqual([...peersOf["twelve-agents/cdk"]].sort());
   });
