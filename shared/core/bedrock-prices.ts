@@ -1,4 +1,4 @@
-import type { ModelPrice } from "./cost.ts";
+import type { ModelPrice } from "./model-price.ts";
 
 const claude = (input: number, output: number): ModelPrice => ({
   inputPerMillion: input,
