@@ -16,6 +16,8 @@ export function environmentModel(settings: ModelSettings): Model | undefined {
   return {
     // Read by the step observer to name its spans (`chat gpt-4o-mini`), as `OpenAIModel.model` is.
     model: openai.model,
+    // Named before it loads: the start-up line, the console and the deploy read it.
+    identity: { provider: "openai", model: openai.model },
     next: async (request) => {
       loaded ??= import("./openai.ts").then(({ openAIModel }) => openAIModel(openai));
       return (await loaded).next(request);
