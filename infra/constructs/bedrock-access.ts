@@ -50,11 +50,15 @@ export function grantBedrockModels(fn: IFunction, uses: readonly BedrockModelUse
         });
         direct.push(profile);
         const routed = modelArn(target.modelId, "*");
+        // A global profile calls its model with no Region in the ARN: named as AWS's docs do.
+        const unspecified = target.profileId.startsWith("global.")
+          ? [modelArn(target.modelId, "")]
+          : [];
         fn.addToRolePolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,
             actions: [BEDROCK_INVOKE],
-            resources: [routed],
+            resources: [routed, ...unspecified],
             conditions: { StringEquals: { "bedrock:InferenceProfileArn": profile } },
           }),
         );

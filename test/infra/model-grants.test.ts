@@ -230,8 +230,10 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
     const resources = bedrockStatements(template).flatMap(({ statement }) =>
       [statement.Resource].flat(),
     );
+    // A global profile's calls name the model with no Region: that ARN too, no wildcard in it.
     expect(resources).toEqual([
       "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+      "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
       profileArn("global.anthropic.claude-sonnet-4-5-20250929-v1:0"),
     ]);
   });
