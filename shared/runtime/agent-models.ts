@@ -15,7 +15,7 @@ export interface AgentModel {
 export const MODEL_SOURCE_LABELS = {
   agent: "its own model",
   module: "the agents module's model",
-  environment: "the environment (AGENT_MODEL)",
+  environment: "AGENT_MODEL from the environment",
 } as const satisfies Record<ModelSource, string>;
 
 /**

@@ -65,7 +65,7 @@ describe("Function: formatAgentModels", () => {
       (model) => (model.provider === "openai" ? "at api.openai.com" : ""),
     );
     expect(lines).toEqual([
-      "calculator  bedrock us.amazon.nova-pro-v1:0  (the environment (AGENT_MODEL))",
+      "calculator  bedrock us.amazon.nova-pro-v1:0  (AGENT_MODEL from the environment)",
       "bot         openai gpt-4.1 at api.openai.com  (its own model)",
     ]);
   });
