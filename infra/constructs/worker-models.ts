@@ -24,7 +24,10 @@ export interface WorkerModels {
    * `bedrock:…`): the worker reads the key from the `OpenAiApiKey` secret.
    */
   openAiKey: boolean;
-  /** Some model may call OpenAI (the environment's, or an agent's own): `openai` stays bundled. */
+  /**
+   * Some model may call OpenAI (the environment's, an OpenAI model, or one without identity
+   * unless `model: "module"`): `openai` stays bundled.
+   */
   callsOpenAi: boolean;
   /** The Bedrock models the agents call, each once: the worker may invoke these and no other. */
   bedrock: BedrockModelUse[];
@@ -60,9 +63,13 @@ export function workerModels(input: {
   }
   if (usesEnvironment && environmentBedrock) add({ modelId: environmentBedrock });
   const openAiKey = usesEnvironment && !environmentBedrock;
+  // A model without identity may use the `openai` SDK itself: it stays bundled for it, as it
+  // always was, unless `model: "module"` says the module's models call no OpenAI.
+  const mayCallOpenAi = (model: Model) =>
+    model.identity ? model.identity.provider === "openai" : input.model !== "module";
   return {
     openAiKey,
-    callsOpenAi: openAiKey || called.some((model) => model.identity?.provider === "openai"),
+    callsOpenAi: openAiKey || called.some(mayCallOpenAi),
     bedrock: [...bedrock.values()],
   };
 }

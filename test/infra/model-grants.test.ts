@@ -147,6 +147,14 @@ describe("Function: workerModels", () => {
     ).toEqual({ openAiKey: false, callsOpenAi: true, bedrock: [] });
   });
 
+  it("keeps the OpenAI SDK for a model without identity, which may use it, unless model is module", () => {
+    const unnamed = agent("unnamed", { next: () => Promise.reject(new Error("no identity")) });
+    const named = agent("named", bedrock("amazon.nova-pro-v1:0"));
+    expect(workerModels({ agents: [unnamed, named], model: "openai" }).callsOpenAi).toBe(true);
+    expect(workerModels({ agents: [unnamed, named], model: "module" }).callsOpenAi).toBe(false);
+    expect(workerModels({ agents: [named], model: "openai" }).callsOpenAi).toBe(false);
+  });
+
   it("lists each Bedrock model once, with its Region when the adapter keeps it, the AI SDK's Bedrock provider too", () => {
     const agents = [
       agent("a", bedrock("amazon.nova-pro-v1:0")),
