@@ -4,7 +4,10 @@ import { type ModelChoices, type ModelSource, pickModel } from "./model-rule.ts"
 /** Which model an agent runs on, and which step of the model rule chose it. */
 export interface AgentModel {
   agent: string;
-  /** `openai`, `bedrock`, `ai-sdk:<provider>`…; the model's class name when it has no identity. */
+  /**
+   * `openai`, `bedrock`, `ai-sdk:<provider>`…; for a model without identity its class name, or
+   * `(no identity)`.
+   */
   provider: string;
   /** The model id, when the model has an identity. */
   model: string | undefined;
@@ -35,7 +38,7 @@ export function agentModels(
     const identity = model.identity;
     return {
       agent: agent.name,
-      provider: identity?.provider ?? model.constructor.name,
+      provider: identity?.provider ?? classOf(model),
       model: identity?.model,
       source,
     };
@@ -57,4 +60,10 @@ export function formatAgentModels(
     const extra = note(m);
     return `${m.agent.padEnd(width)}  ${which}${extra ? ` ${extra}` : ""}  (${MODEL_SOURCE_LABELS[m.source]})`;
   });
+}
+
+/** A model's class name, for a model without identity (an object literal has none worth showing). */
+function classOf(model: object): string {
+  const name = (model.constructor as { name?: unknown } | undefined)?.name;
+  return typeof name === "string" && name !== "" && name !== "Object" ? name : "(no identity)";
 }

@@ -46,6 +46,8 @@ describe("Function: agentModels", () => {
     expect(agentModels([agent("a")], { module: new ScriptedModel([]) })).toEqual([
       { agent: "a", provider: "ScriptedModel", model: undefined, source: "module" },
     ]);
+    const literal = { next: () => Promise.reject(new Error("not called")) };
+    expect(agentModels([agent("b")], { module: literal })[0]?.provider).toBe("(no identity)");
     expect(() => agentModels([agent("lonely")], {})).toThrow(/no model for agent "lonely"/);
   });
 });
