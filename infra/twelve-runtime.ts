@@ -12,6 +12,7 @@ import { Construct } from "constructs";
 import { DEFAULT_METRICS_NAMESPACE } from "../functions/observability/metric-names.ts";
 import type { Agent } from "../shared/core/agent.ts";
 import { ConfigError } from "../shared/core/errors.ts";
+import type { Model } from "../shared/core/ports.ts";
 import { agentMap } from "../shared/runtime/agents.ts";
 import { apiFunction } from "./constructs/api-function.ts";
 import { apiKeyAuthorizer } from "./constructs/api-key-auth.ts";
@@ -46,6 +47,7 @@ import type { ThreadStoreResources } from "./constructs/thread-store-access.ts";
 import { ThreadTable } from "./constructs/thread-table.ts";
 import { triggerFunction } from "./constructs/trigger-function.ts";
 import { workerFunction } from "./constructs/worker-function.ts";
+import { workerModels } from "./constructs/worker-models.ts";
 
 export { WORKER_TIMEOUT };
 
@@ -58,11 +60,21 @@ export interface TwelveRuntimeProps {
   /** The same module's agents, at synth time: their schedules become rules. */
   agents: readonly Agent[];
   /**
-   * What drives the worker: `openai` (default; the key goes into the `openAiKeySecret`) or
-   * `module`, the agents module's own `model` export (no secret, no OpenAI calls).
+   * What drives the agents that name no model of their own (an agent's own `model` always wins):
+   * - `openai` (default): the environment's model, `agentModel`: OpenAI, its key in the
+   *   `openAiKeySecret`; or Bedrock with `agentModel: "bedrock:<id>"` (no secret);
+   * - the agents module's `model` export itself (`import { agents, model } from "./agents.ts"`):
+   *   no secret, and its Bedrock model is granted like the agents' own;
+   * - `module`: the module's own `model` export, unknown at synth (no secret, no grant).
+   *
+   * The worker may invoke exactly the Bedrock models so known (`bedrock:InvokeModel`); the
+   * OpenAI secret exists only when an agent falls back to an OpenAI environment model.
    */
-  model?: "openai" | "module";
-  /** `AGENT_MODEL` of the worker (the SDK's default model when unset). */
+  model?: "openai" | "module" | Model;
+  /**
+   * `AGENT_MODEL` of the worker: an OpenAI model (`gpt-4o-mini` when unset; `openai:<id>` too)
+   * or `bedrock:<model id, profile id or ARN>`.
+   */
   agentModel?: string;
   /** `OPENAI_BASE_URL` of the worker, for an OpenAI-compatible server. */
   openAiBaseUrl?: string;
@@ -186,7 +198,11 @@ export class TwelveRuntime extends Construct {
    * named keys). Absent with `jwt`. Output as `ApiKeySecretArn`.
    */
   readonly apiKeySecret: Secret | undefined;
-  /** Where the OpenAI key goes; absent with `model: "module"`. Output as `OpenAiKeySecretArn`. */
+  /**
+   * Where the OpenAI key goes; made only when an agent falls back to an OpenAI environment model
+   * (not with `model: "module"`, the module's model, or `agentModel: "bedrock:…"`). Output as
+   * `OpenAiKeySecretArn`.
+   */
   readonly openAiKeySecret: Secret | undefined;
   /** `POST /hooks/{source}` secrets, as JSON `{"<source>": "<secret>"}`. */
   readonly webhookSecrets: Secret;
@@ -201,6 +217,11 @@ export class TwelveRuntime extends Construct {
     super(scope, id);
     // Two agents with one name, or something that is not an agent, fail the synth by name.
     agentMap(props.agents);
+    const models = workerModels({
+      agents: props.agents,
+      model: props.model ?? "openai",
+      agentModel: props.agentModel,
+    });
     const settings = resolveFunctionSettings(props.functions);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const make = functionFactory(this, {
@@ -208,8 +229,8 @@ export class TwelveRuntime extends Construct {
       logLevel: props.logLevel ?? "INFO",
       removalPolicy,
       runtimeAwsSdk: props.runtimeAwsSdk ?? false,
-      // Only the worker calls the model; with the module's own model, not OpenAI either.
-      callsOpenAi: props.model !== "module",
+      // Only the worker calls the model, and OpenAI only when one of its models is OpenAI.
+      callsOpenAi: models.callsOpenAi,
       settings,
       ...networkOf(props),
     });
@@ -254,7 +275,8 @@ export class TwelveRuntime extends Construct {
     const { worker, openAiKey } = workerFunction(this, make, {
       store,
       bus: triggers.bus,
-      model: props.model ?? "openai",
+      openAiKey: models.openAiKey,
+      bedrock: models.bedrock,
       ...(props.agentModel ? { agentModel: props.agentModel } : {}),
       ...(props.openAiBaseUrl ? { openAiBaseUrl: props.openAiBaseUrl } : {}),
       metricsNamespace,

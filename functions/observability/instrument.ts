@@ -122,15 +122,17 @@ export function instrumentDeps(deps: RuntimeDeps, spans: Spans): RuntimeDeps {
   };
 }
 
-/** The model's name, when the adapter names it (`OpenAIModel.model`). */
+/** The model's name, when the adapter names it (`identity.model`, or `OpenAIModel.model`). */
 const modelName = (model: Model): string | undefined => {
-  const name = (model as { model?: unknown }).model;
+  const name = model.identity?.model ?? (model as { model?: unknown }).model;
   return typeof name === "string" && name !== "" ? name : undefined;
 };
 
 function instrumentModel(model: Model, spans: Spans): Model {
   const requestModel = modelName(model);
   return {
+    // Kept, so the step records which provider answered (`usage.provider`).
+    ...(model.identity ? { identity: model.identity } : {}),
     next: (request) =>
       spans(requestModel ? `chat ${requestModel}` : "chat", async (span) => {
         const started = performance.now();
@@ -153,6 +155,7 @@ function instrumentModel(model: Model, spans: Spans): Model {
           current.getStore()?.modelCalls.push(call);
           span.set({
             "gen_ai.operation.name": "chat",
+            ...(model.identity ? { "gen_ai.system": model.identity.provider } : {}),
             ...(call.requestModel ? { "gen_ai.request.model": call.requestModel } : {}),
             ...(call.responseModel ? { "gen_ai.response.model": call.responseModel } : {}),
             "gen_ai.usage.input_tokens": call.inputTokens,

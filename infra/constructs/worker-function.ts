@@ -6,15 +6,19 @@ import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { acknowledgeManualRotation } from "../nag.ts";
+import { grantBedrockModels } from "./bedrock-access.ts";
 import type { MakeFunction } from "./function-factory.ts";
 import { grantThreadWrites, type ThreadStoreResources } from "./thread-store-access.ts";
+import type { BedrockModelUse } from "./worker-models.ts";
 
 export interface WorkerFunctionProps {
   store: ThreadStoreResources;
   /** The bus its notices go to. */
   bus: EventBus;
-  /** `openai` (the key in the `OpenAiApiKey` secret) or `module` (the module's own model). */
-  model: "openai" | "module";
+  /** Whether the environment's model is OpenAI and used: the key in the `OpenAiApiKey` secret. */
+  openAiKey: boolean;
+  /** The Bedrock models the agents call: the worker may invoke exactly these. */
+  bedrock: readonly BedrockModelUse[];
   agentModel?: string;
   openAiBaseUrl?: string;
   metricsNamespace: string;
@@ -29,23 +33,23 @@ export interface WorkerFunctionProps {
 /**
  * The step worker (`Worker`): one reducer step per message of the FIFO step queue, traced with
  * X-Ray (each step a subsegment, the model calls and tool runs its children), its notices on the
- * agents' bus. With the OpenAI model, the `OpenAiApiKey` secret it alone reads.
+ * agents' bus. With the OpenAI model, the `OpenAiApiKey` secret it alone reads; with Bedrock
+ * models, `bedrock:InvokeModel` on exactly those (`grantBedrockModels`).
  *
  * @example
- * const { worker, openAiKey } = workerFunction(this, make, { store, bus, model: "openai", metricsNamespace: "Twelve", publicUrl: api.url, maxReceiveCount: 5 });
+ * const { worker, openAiKey } = workerFunction(this, make, { store, bus, openAiKey: true, bedrock: [], metricsNamespace: "Twelve", publicUrl: api.url, maxReceiveCount: 5 });
  */
 export function workerFunction(
   scope: Construct,
   make: MakeFunction,
   props: WorkerFunctionProps,
 ): { worker: NodejsFunction; openAiKey: Secret | undefined } {
-  const openAiKey =
-    props.model === "module"
-      ? undefined
-      : new Secret(scope, "OpenAiApiKey", {
-          description: "OpenAI API key of the Twelve worker: put-secret-value the real key",
-          removalPolicy: RemovalPolicy.DESTROY,
-        });
+  const openAiKey = !props.openAiKey
+    ? undefined
+    : new Secret(scope, "OpenAiApiKey", {
+        description: "OpenAI API key of the Twelve worker: put-secret-value the real key",
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
   const worker = make("Worker", "worker", {
     description: "Step worker: one reducer step per SQS FIFO message",
     tracing: Tracing.ACTIVE,
@@ -64,6 +68,7 @@ export function workerFunction(
   });
   grantThreadWrites(props.store, worker);
   props.bus.grantPutEventsTo(worker);
+  grantBedrockModels(worker, props.bedrock);
   if (openAiKey) {
     openAiKey.grantRead(worker);
     acknowledgeManualRotation(

@@ -5,6 +5,11 @@ import { parseArgs } from "node:util";
 import { type ApiKeys, readNamedApiKeys } from "../../functions/api-keys.ts";
 import { logger } from "../../functions/logger.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import {
+  type AgentModel,
+  agentModels,
+  formatAgentModels,
+} from "../../shared/runtime/agent-models.ts";
 import { checkAgentsModule } from "../../shared/runtime/agents.ts";
 import { LocalStackError } from "./emulators.ts";
 import { localLogLevel } from "./log-level.ts";
@@ -41,6 +46,15 @@ const auth = (apiKeys: ApiKeys | undefined): string => {
   return process.env.AGENT_API_KEY
     ? "Bearer AGENT_API_KEY required"
     : "none (set AGENT_API_KEY or AGENT_API_KEYS to require a bearer token)";
+};
+
+/** What a start-up line adds to a model: where an OpenAI server is, that the demo model is no LLM. */
+const modelNote = (model: AgentModel): string => {
+  if (model.provider === "DemoModel") return "(NOT an LLM): set OPENAI_API_KEY to use a real model";
+  if (model.provider === "openai" && model.source === "environment") {
+    return `at ${process.env.OPENAI_BASE_URL || "api.openai.com"}`;
+  }
+  return "";
 };
 
 const parse = () =>
@@ -100,16 +114,18 @@ try {
     log,
     logSteps: true,
   });
-  const model = mod.model
-    ? `${mod.model.constructor.name} from the agents module${mod.model.constructor.name === "DemoModel" ? " (NOT an LLM): set OPENAI_API_KEY to use a real model" : ""}`
-    : `${process.env.AGENT_MODEL || "gpt-4o-mini"} at ${process.env.OPENAI_BASE_URL || "api.openai.com"}`;
+  // Each agent's provider and model, and where the model rule found it.
+  const models = formatAgentModels(
+    agentModels(mod.agents, { module: stack.deps.model, environment: stack.deps.environmentModel }),
+    modelNote,
+  ).join("\n            ");
   console.log(
     [
       "",
       `  Twelve is running at ${stack.url}`,
       `  console:  ${stack.url}/console`,
       `  agents:   ${mod.agents.map((agent) => agent.name).join(", ")}`,
-      `  model:    ${model}`,
+      `  models:   ${models}`,
       `  auth:     ${auth(apiKeys)}`,
       `  threads:  ${args.values.fresh ? "fresh start, " : ""}kept in ${dataDir} (--fresh to wipe)`,
       `  notices:  a failed one is tried again after 10 s, 1 min and 5 min, then kept in the SQS queue twelve-undelivered-notices (${stack.sqsEndpoint})`,

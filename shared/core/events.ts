@@ -17,6 +17,8 @@ const usage = z.object({
   cacheWriteTokens: z.number().int().nonnegative().optional(),
   /** The model that answered, as its API named it (prices are per model). */
   model: z.string().max(256).optional(),
+  /** The provider of the model that answered (`openai`, `bedrock`, `ai-sdk:<provider>`). */
+  provider: z.string().max(128).optional(),
 });
 export type Usage = z.infer<typeof usage>;
 

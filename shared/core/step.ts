@@ -40,6 +40,7 @@ import {
 import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
 import { compactToolError } from "./tool-error.ts";
+import { attributeUsage } from "./usage.ts";
 
 export interface StepDeps {
   agent: Agent;
@@ -325,7 +326,11 @@ class Step {
   ): Promise<CompactionData | null> {
     let reply: ModelReply;
     try {
-      reply = await this.deps.model.next(summaryRequest(events, end, settings.resultBudget));
+      const { model } = this.deps;
+      reply = attributeUsage(
+        await model.next(summaryRequest(events, end, settings.resultBudget)),
+        model.identity,
+      );
     } catch (cause) {
       if (!(cause instanceof ModelError)) throw cause;
       return null;
@@ -377,7 +382,8 @@ class Step {
   private async callModel(): Promise<ModelReply | null> {
     const request = this.nextRequest();
     try {
-      return await this.deps.model.next(request);
+      const { model } = this.deps;
+      return attributeUsage(await model.next(request), model.identity);
     } catch (cause) {
       // Only the adapter's typed failures are the model's fault, and a model left unconfigured
       // (a ConfigError: no key, no secret) is a setup a person fixes; anything else is a bug.

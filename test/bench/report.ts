@@ -18,6 +18,11 @@ const BUNDLES: [string, string][] = [
   ["twelve", "Twelve worker, AWS SDK bundled (the default), agents with their own model"],
   ["twelve-runtime-sdk", "Twelve worker, the runtime's AWS SDK (`-c runtimeAwsSdk=true`)"],
   ["twelve-openai", "Twelve worker of OpenAI agents, the runtime's AWS SDK"],
+  [
+    "twelve-bedrock",
+    "Twelve worker of Bedrock agents, the runtime's AWS SDK (its Bedrock client too)",
+  ],
+  ["twelve-bedrock-bundled-sdk", "Twelve worker of Bedrock agents, AWS SDK bundled"],
   ["twelve-no-source-maps", "Twelve worker, AWS SDK bundled, without `--enable-source-maps`"],
   ["langgraph-memory", "LangGraph + MemorySaver, one step"],
   ["langgraph-sqlite", "LangGraph + SqliteSaver, one step (with better-sqlite3 beside it)"],

@@ -237,6 +237,10 @@ function sqliteBuilt(): boolean {
 async function benchBundles() {
   const out = join(repoRoot, "node_modules/.cache/twelve-bench");
   const worker = writeHandlerEntries({ entry: exampleAgentsEntry, projectRoot: repoRoot }).worker;
+  const bedrockWorker = writeHandlerEntries({
+    entry: join(here, "bedrock-app/agents.ts"),
+    projectRoot: repoRoot,
+  }).worker;
   // better-sqlite3 is a native addon esbuild cannot bundle: its package ships beside the bundle
   // (the JavaScript, the compiled addon and the modules that find it), and counts with it.
   const modules = join(repoRoot, "node_modules");
@@ -253,6 +257,10 @@ async function benchBundles() {
     ["twelve", worker, { callsOpenAi: false }, []],
     ["twelve-runtime-sdk", worker, { runtimeAwsSdk: true, callsOpenAi: false }, []],
     ["twelve-openai", worker, { runtimeAwsSdk: true, callsOpenAi: true }, []],
+    // A Bedrock-only app (every agent on a Bedrock model): no OpenAI SDK, and the Bedrock client
+    // the Lambda runtime's, or bundled.
+    ["twelve-bedrock", bedrockWorker, { runtimeAwsSdk: true, callsOpenAi: false }, []],
+    ["twelve-bedrock-bundled-sdk", bedrockWorker, { callsOpenAi: false }, []],
     ["twelve-no-source-maps", worker, { callsOpenAi: false }, []],
     ["langgraph-memory", join(here, "peers/langgraph-handler.ts"), {}, []],
     [

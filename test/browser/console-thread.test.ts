@@ -418,6 +418,37 @@ describe("the web console: one thread, live, and what a person does with it", {
     expectClean(opened);
     await opened.close();
   });
+  it("shows each model call's provider and model, and the cached part of its input", async () => {
+    const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    const usage = {
+      inputTokens: 1200,
+      outputTokens: 30,
+      cacheReadTokens: 1000,
+      cacheWriteTokens: 150,
+      provider: "bedrock",
+      model: "eu.amazon.nova-pro-v1:0",
+    };
+    const events: ThreadEvent[] = [
+      { type: "user_message", at: at(0), data: { message: "What is 2 + 3?" } },
+      {
+        type: "tool_call",
+        at: at(1),
+        data: { callId: "call_1", tool: "add", args: { a: 2, b: 3 }, source: "model", usage },
+      },
+    ];
+    const opened = await openSeeded(harness, "thr_provider", events);
+    const item = opened.page
+      .getByRole("list", { name: "Timeline" })
+      .getByRole("listitem")
+      .filter({ hasText: "#2" });
+    await expect.poll(() => item.textContent()).toContain("bedrock · eu.amazon.nova-pro-v1:0");
+    expect((await item.textContent())?.replace(/\s+/g, " ")).toContain(
+      "1200 input (1000 read from the cache, 150 written to it), 30 output",
+    );
+    expectClean(opened);
+    await opened.close();
+  });
+
   it("shows how soon the model answered each call, derived from the events' timestamps", async () => {
     // Prepare: known gaps between each model call and the event before it
     const start = Date.now() - 600_000;

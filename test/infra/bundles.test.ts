@@ -13,6 +13,7 @@ import {
   writeHandlerEntries,
 } from "../../infra/constructs/handler-entries.ts";
 import { HandlerFunction } from "../../infra/constructs/handler-function.ts";
+import { workerModels } from "../../infra/constructs/worker-models.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
 import { bundle, bundleInputs } from "../bench/bundle.ts";
 import { repoRoot } from "../support/repo.ts";
@@ -421,4 +422,32 @@ describe("Handler bundles, by esbuild's metafile", () => {
     expect(code).toContain('process.getBuiltinModule("node:http")');
     expect(loadHandler(file)).toBe("function");
   }, 60_000);
+});
+
+describe("A Bedrock-only app's worker bundle", () => {
+  const entry = join(repoRoot, "test/bench/bedrock-app/agents.ts");
+
+  it("carries neither the OpenAI SDK nor, with runtimeAwsSdk, a Bedrock client of its own", async () => {
+    // Prepare: what TwelveRuntime decides for that module's agents and model
+    const app = await import("../bench/bedrock-app/agents.ts");
+    const { callsOpenAi, openAiKey } = workerModels({ agents: app.agents, model: app.model });
+    expect({ callsOpenAi, openAiKey }).toEqual({ callsOpenAi: false, openAiKey: false });
+    const worker = writeHandlerEntries({ entry, projectRoot: repoRoot }).worker;
+
+    // Act
+    const withRuntimeSdk = [
+      ...(await bundleInputs(worker, { callsOpenAi, runtimeAwsSdk: true })).keys(),
+    ];
+    const withOwnSdk = [...(await bundleInputs(worker, { callsOpenAi })).keys()];
+
+    // Assess
+    const of = (inputs: string[], name: string) =>
+      inputs.filter((input) => packageOf(input) === name);
+    expect(of(withRuntimeSdk, "openai")).toEqual([]);
+    expect(of(withRuntimeSdk, "@aws-sdk/client-bedrock-runtime")).toEqual([]);
+    expect(withRuntimeSdk).toContain("test/bench/bedrock-app/converse-model.ts");
+    // The bundled-SDK build does carry it: the check above can see the client when it is there.
+    expect(of(withOwnSdk, "@aws-sdk/client-bedrock-runtime").length).toBeGreaterThan(0);
+    expect(of(withOwnSdk, "openai")).toEqual([]);
+  }, 120_000);
 });

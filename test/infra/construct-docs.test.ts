@@ -76,6 +76,27 @@ describe("docs/construct.md", () => {
     ]);
   }, 120_000);
 
+  it("bedrock.ts: grants the worker the inference profile and its model, and makes no OpenAI secret", () => {
+    const template = synthesize("bedrock.ts", docSnippet("docs/construct.md", "bedrock.ts"));
+    const model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const profile = `arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.${model}`;
+    const statements = Object.values(template.Resources)
+      .filter((r) => r.Type === "AWS::IAM::Policy")
+      .flatMap(
+        (r) => (r.Properties.PolicyDocument as { Statement: { Action: unknown }[] }).Statement,
+      )
+      .filter((statement) => JSON.stringify(statement.Action).includes("bedrock:"));
+    // The partition is the deployment's: `arn:<AWS::Partition>:…`, read here as `aws`.
+    const text = JSON.stringify(statements).replace(
+      /"arn:",\{"Ref":"AWS::Partition"\},"/g,
+      '"arn:aws',
+    );
+    expect(text).toContain(`arn:aws:bedrock:*::foundation-model/${model}`);
+    expect(text).toContain(profile.slice("arn:aws".length));
+    expect(statements).toHaveLength(2);
+    expect(Object.keys(template.Outputs ?? {})).toEqual(["ApiKeySecretArn"]);
+  }, 120_000);
+
   it("domain.ts: maps the API to the domain and points an alias record at it", () => {
     const template = synthesize("domain.ts", docSnippet("docs/construct.md", "domain.ts"));
     const types = Object.values(template.Resources).map((r) => r.Type);

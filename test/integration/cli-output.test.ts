@@ -90,6 +90,11 @@ describe("twelve dev's output", () => {
 
     // Assess
     expect(output).toContain("Twelve is running at");
+    // Each agent's model, and which step of the model rule chose it.
+    expect(output).toMatch(
+      /^ {2}models: {3}calculator {2}DemoModel \(NOT an LLM\): set OPENAI_API_KEY to use a real model {2}\(the agents module's model\)$/m,
+    );
+    expect(output).toMatch(/^ {12}deploybot {3}DemoModel .+ {2}\(the agents module's model\)$/m);
     expect(output).toMatch(/^twelve: step calculator thr_\S+ v2 tool=done_for_now /m);
     expect(infoLines(output)).toEqual([]);
   });

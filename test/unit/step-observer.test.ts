@@ -179,6 +179,32 @@ describe("Function: instrumentDeps", () => {
     expect((await deps.store.load("thr_1"))?.events.at(-1)?.type).toBe("done");
   });
 
+  it("keeps the model's identity, so the step records which provider answered", async () => {
+    // Prepare: the scripted model says it is a Bedrock model
+    const { deps } = memoryDeps([reply("add", { a: 1, b: 2 }, [100, 10])]);
+    const identity = { provider: "bedrock", model: "us.anthropic.claude-sonnet-4-5-v1:0" };
+    const named = {
+      ...deps,
+      model: Object.assign(deps.model as object, { identity }),
+    } as RuntimeDeps;
+    await launch(named);
+    const { spans, roots } = recordingSpans();
+
+    // Act
+    await gatherStep({ threadId: "thr_1", version: 1 }, () =>
+      processStep(instrumentDeps(named, spans), { threadId: "thr_1", version: 1 }),
+    );
+
+    // Assert: the span names the model and its system; the saved call names the provider
+    const thread = await named.store.load("thr_1");
+    const call = thread?.events.find((event) => event.type === "tool_call");
+    expect(call).toMatchObject({ data: { usage: { provider: "bedrock" } } });
+    expect(roots.map((span) => span.name)).toContain(`chat ${identity.model}`);
+    expect(roots.find((span) => span.name.startsWith("chat"))?.attributes).toMatchObject({
+      "gen_ai.system": "bedrock",
+    });
+  });
+
   it("marks a failing tool's span failed and counts the error and the escalation it caused", async () => {
     // Prepare: the model calls the broken tool; one error escalates (maxConsecutiveErrors 1)
     const { deps } = memoryDeps([reply("broken", {}, [50, 3])]);

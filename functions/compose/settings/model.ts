@@ -21,17 +21,20 @@ const schema = z.object({
   ),
   /**
    * Model prices for the cost estimate, JSON `{"<model>": {"inputPerMillion": 0.15,
-   * "outputPerMillion": 0.6}}` in USD per million tokens, merged over the built-in table.
+   * "outputPerMillion": 0.6, "cacheReadPerMillion"?: 0.075, "cacheWritePerMillion"?: 0.1875}}`
+   * in USD per million tokens, merged over the built-in table.
    */
   MODEL_PRICES: jsonSetting(
     z.record(
       z.string().min(1),
-      z.object({
+      z.strictObject({
         inputPerMillion: z.number().nonnegative(),
         outputPerMillion: z.number().nonnegative(),
+        cacheReadPerMillion: z.number().nonnegative().optional(),
+        cacheWritePerMillion: z.number().nonnegative().optional(),
       }),
     ),
-    'must be JSON {"<model>": {"inputPerMillion": <usd>, "outputPerMillion": <usd>}}',
+    'must be JSON {"<model>": {"inputPerMillion": <usd>, "outputPerMillion": <usd>, "cacheReadPerMillion"?: <usd>, "cacheWritePerMillion"?: <usd>}}',
   ).optional(),
 });
 

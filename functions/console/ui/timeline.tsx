@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { Alert, Block, json, Time } from "./common.tsx";
-import type { LinkedData, VersionedEvent } from "./types.ts";
+import type { CallUsage, LinkedData, VersionedEvent } from "./types.ts";
 
 const str = (value: unknown): string => (typeof value === "string" ? value : json(value));
 
@@ -12,13 +12,27 @@ function Field(props: { name: string; children: ComponentChildren }) {
   );
 }
 
+/** A model call's tokens (the cached part of the input where reported) and who answered it. */
 function Usage(props: { usage: unknown }) {
-  const usage = props.usage as { inputTokens?: number; outputTokens?: number } | undefined;
+  const usage = props.usage as Partial<CallUsage> | undefined;
   if (!usage) return null;
+  const cached = [
+    usage.cacheReadTokens ? `${usage.cacheReadTokens} read from the cache` : "",
+    usage.cacheWriteTokens ? `${usage.cacheWriteTokens} written to it` : "",
+  ].filter(Boolean);
+  const answeredBy = [usage.provider, usage.model].filter(Boolean).join(" · ");
   return (
-    <Field name="tokens">
-      {usage.inputTokens ?? 0} input, {usage.outputTokens ?? 0} output
-    </Field>
+    <>
+      <Field name="tokens">
+        {usage.inputTokens ?? 0} input{cached.length > 0 ? ` (${cached.join(", ")})` : ""},{" "}
+        {usage.outputTokens ?? 0} output
+      </Field>
+      {answeredBy && (
+        <Field name="model">
+          <code>{answeredBy}</code>
+        </Field>
+      )}
+    </>
   );
 }
 

@@ -43,6 +43,15 @@ export interface Usage {
   outputTokens: number;
 }
 
+/** One model call's usage, as its event records it. */
+export interface CallUsage extends Usage {
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  /** The model that answered, and its provider (`openai`, `bedrock`, `ai-sdk:<provider>`). */
+  model?: string;
+  provider?: string;
+}
+
 /**
  * One event; the console renders the types it knows and shows the data of any other. An event
  * too large for the API's answer comes without `data`, with `dataLink` (the route serving it)
