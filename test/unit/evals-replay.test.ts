@@ -1,0 +1,102 @@
+import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "twelve-agents";
+import { describe, expect, it } from "vitest";
+import * as z from "zod";
+import { caseFromThread, runEval } from "../../shared/evals/index.ts";
+import { calculatorPrompt } from "../../shared/examples/calculator/prompt.ts";
+import { createRunner } from "../../shared/runtime/runner.ts";
+import { PromptReadingModel } from "../support/prompt-reading-model.ts";
+
+/** A calculator whose tools count their runs (a recorded tool must never run). */
+function countingCalculator(prompt: string) {
+  const runs = { count: 0 };
+  const operands = z.object({ a: z.number(), b: z.number() });
+  const op = (name: string, kind: "sync" | "approval", f: (a: number, b: number) => number) =>
+    defineTool({
+      name,
+      description: `${name} a and b`,
+      input: operands,
+      kind,
+      run: ({ a, b }) => {
+        runs.count++;
+        return f(a, b);
+      },
+    });
+  const agent = defineAgent({
+    name: "calculator",
+    prompt,
+    tools: [
+      op("add", "sync", (a, b) => a + b),
+      op("subtract", "sync", (a, b) => a - b),
+      op("multiply", "sync", (a, b) => a * b),
+      op("divide", "approval", (a, b) => a / b),
+      requestMoreInformation,
+      doneForNow,
+    ],
+  });
+  return { agent, runs };
+}
+
+async function recordCases() {
+  const { agent } = countingCalculator(calculatorPrompt());
+  const runner = createRunner({ agents: [agent], model: new PromptReadingModel() });
+  const plain = await runner.launch("calculator", "what is 3 + 4 * 2?");
+  let divided = await runner.launch("calculator", "what is (3 + 5) / 2?");
+  if (divided.pending) {
+    divided = await runner.respond(divided.threadId, {
+      callId: divided.pending.callId,
+      approved: true,
+    });
+  }
+  return [
+    caseFromThread({ ...plain, agent: "calculator" }, { id: "plain" }),
+    caseFromThread({ ...divided, agent: "calculator" }, { id: "divided" }),
+  ];
+}
+
+describe("Function: runEval", () => {
+  it("passes every case with the unchanged agent, running no recorded tool", async () => {
+    // Prepare
+    const cases = await recordCases();
+    const { agent, runs } = countingCalculator(calculatorPrompt());
+    // Act
+    const report = await runEval({ cases, agents: [agent], model: new PromptReadingModel() });
+    // Assess
+    expect(report.results.map((r) => [r.caseId, r.verdict])).toEqual([
+      ["plain", "passed"],
+      ["divided", "passed"],
+    ]);
+    expect(report.results[1]?.status).toBe("done");
+    expect(report.results[1]?.output).toBe("(3 + 5) / 2 = 4");
+    expect(runs.count).toBe(0);
+  });
+
+  it("stops a changed prompt's replay at the first divergence, showing both calls", async () => {
+    const cases = await recordCases();
+    const { agent, runs } = countingCalculator(`${calculatorPrompt()}\nNever divide.`);
+    const report = await runEval({ cases, agents: [agent], model: new PromptReadingModel() });
+    expect(report.results.map((r) => [r.caseId, r.verdict])).toEqual([
+      ["plain", "passed"],
+      ["divided", "diverged"],
+    ]);
+    expect(report.results[1]?.divergence).toMatchObject({
+      step: 2,
+      expected: { tool: "divide", args: { a: 8, b: 2 } },
+      actual: { tool: "request_more_information" },
+    });
+    expect(report.summary).toMatchObject({ total: 2, passed: 1, diverged: 1, passRate: 0.5 });
+    expect(runs.count).toBe(0);
+  });
+
+  it("runs the real tools with tools: live", async () => {
+    const cases = await recordCases();
+    const { agent, runs } = countingCalculator(calculatorPrompt());
+    const report = await runEval({
+      cases,
+      agents: [agent],
+      model: new PromptReadingModel(),
+      tools: "live",
+    });
+    expect(report.summary.passed).toBe(2);
+    expect(runs.count).toBe(4);
+  });
+});
