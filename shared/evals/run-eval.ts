@@ -144,7 +144,7 @@ async function runOne(
       output: null,
       scores: [],
       divergence: null,
-      error: `${where}: ${(error as Error)?.message ?? String(error)}`,
+      error: named(where, (error as Error)?.message ?? String(error)),
       steps: 0,
       tokens: { input: 0, output: 0 },
       costUsd: null,
@@ -174,6 +174,10 @@ async function runOne(
       : "failed";
   return { ...base, ...facts, verdict, scores, error: null };
 }
+
+/** A message that names the case: as it is if it does already (a cassette miss does). */
+const named = (where: string, message: string) =>
+  message.startsWith(where) ? message : `${where}: ${message}`;
 
 /** The totals of a run's results. */
 export function summarize(results: readonly CaseResult[]): EvalReport["summary"] {
