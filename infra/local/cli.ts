@@ -10,7 +10,8 @@ import { LocalStackError } from "./emulators.ts";
 import { localLogLevel } from "./log-level.ts";
 import { startLocalStack } from "./stack.ts";
 
-const USAGE = "usage: twelve dev --agents <module> [--fresh] [--verbose]";
+const USAGE =
+  "usage: twelve dev --agents <module> [--fresh] [--verbose]\n       twelve eval add|run ... (twelve eval --help)";
 const HELP = `${USAGE}
 
   --agents <module>  the agents module to serve (a .ts or .js file exporting \`agents\`)

@@ -67,6 +67,8 @@ export interface RunEvalOptions {
   cases: readonly (EvalCase | EvalCaseInput)[];
   /** The candidate agents: each case replays the one of its name. */
   agents: readonly Agent[];
+  /** Replay every case with this agent (a candidate under another name), whatever the case names. */
+  agent?: string;
   /** The model of the agents that name none (the agents module's `model`). */
   model?: Model;
   /** `recorded` (default): tools serve the recording's results and the first divergence stops the case. `live`: tools run. */
@@ -93,10 +95,11 @@ export interface RunEvalOptions {
 export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const cases = options.cases.map(ensureCase);
   const agents = new Map(options.agents.map((agent) => [agent.name, agent]));
+  const agentOf = (evalCase: EvalCase) => options.agent ?? evalCase.agent;
   for (const evalCase of cases) {
-    if (!agents.has(evalCase.agent)) {
+    if (!agents.has(agentOf(evalCase))) {
       throw new DatasetError(
-        `${whereIs(evalCase)}: unknown agent "${evalCase.agent}"; the agents are ${[...agents.keys()].join(", ")}`,
+        `${whereIs(evalCase)}: unknown agent "${agentOf(evalCase)}"; the agents are ${[...agents.keys()].join(", ")}`,
         0,
       );
     }
@@ -109,7 +112,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const results: CaseResult[] = [];
   for (const evalCase of cases) {
     for (let trial = 1; trial <= trials; trial++) {
-      results.push(await runOne(evalCase, agents.get(evalCase.agent) as Agent, trial, options));
+      results.push(await runOne(evalCase, agents.get(agentOf(evalCase)) as Agent, trial, options));
     }
   }
   return { version: 1, tools, trials, results, summary: summarize(results) };
