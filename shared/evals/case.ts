@@ -1,13 +1,10 @@
 import * as z from "zod";
 import { threadEvent } from "../core/events.ts";
 import { statuses } from "../core/thread.ts";
+import { EVAL_CASE_VERSION } from "./case-draft.ts";
 import { DatasetError } from "./errors.ts";
 
-/**
- * The version of the case format this release writes and reads. A case of a newer version is
- * refused by line (its fields may mean what this release cannot know); older ones are upcast.
- */
-export const EVAL_CASE_VERSION = 1;
+export { EVAL_CASE_VERSION };
 
 /** How a case's output must match the candidate's: exactly, by a pattern, or by JSON fields. */
 export const outputExpectation = z.union([

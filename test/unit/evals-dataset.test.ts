@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { draftCase } from "../../shared/evals/case-draft.ts";
 import {
   caseFromThread,
+  checkCase,
   DatasetError,
   EVAL_CASE_VERSION,
   evalCaseJsonSchema,
@@ -113,5 +115,17 @@ describe("Function: evalCaseJsonSchema", () => {
       expect.arrayContaining(["version", "id", "agent", "threadId", "clock", "events"]),
     );
     expect(schema.required).not.toContain("recorded");
+  });
+});
+
+describe("Function: draftCase (the console's case builder)", () => {
+  it("drops the version the API lists each event with, and passes the schema", async () => {
+    const model = new ScriptedModel([call("done_for_now", { message: "hi" })]);
+    const run = await createRunner({ agents: [calculator], model }).launch("calculator", "hi");
+    const listed = run.events.map((event, i) => ({ ...event, version: i + 1 }));
+    const draft = draftCase({ threadId: run.threadId, agent: "calculator", events: listed });
+    expect(draft.events[0]).not.toHaveProperty("version");
+    expect(checkCase(draft)).toEqual(draft);
+    expect(() => draftCase({ ...run, agent: "calculator" }, { at: 0 })).toThrow(RangeError);
   });
 });

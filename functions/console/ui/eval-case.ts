@@ -1,0 +1,27 @@
+import type { ThreadEvent } from "../../../shared/core/events.ts";
+import { draftCase } from "../../../shared/evals/case-draft.ts";
+import { api } from "./api.ts";
+
+/**
+ * The thread as an eval case (what `twelve eval add` appends), downloaded as a one-line
+ * `<threadId>.eval.jsonl`: every event is read again, since the timeline may hold only the latest.
+ */
+export async function downloadEvalCase(threadId: string, agent: string): Promise<void> {
+  const path = `/threads/${encodeURIComponent(threadId)}/events`;
+  const events: ThreadEvent[] = [];
+  for (let after: number | undefined = 0; after !== undefined; ) {
+    const page: { events: ThreadEvent[]; next?: number } = await api(
+      "GET",
+      `${path}?after=${after}&limit=1000`,
+    );
+    events.push(...page.events);
+    after = page.next;
+  }
+  const line = `${JSON.stringify(draftCase({ threadId, agent, events }))}\n`;
+  const url = URL.createObjectURL(new Blob([line], { type: "application/jsonl" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = `${threadId}.eval.jsonl`;
+  link.click();
+  URL.revokeObjectURL(url);
+}
