@@ -244,6 +244,7 @@ describe("The packed package, installed in a fresh project", () => {
     expect(Object.keys(manifest.exports)).toEqual([
       ".",
       "./testing",
+      "./evals",
       "./openai",
       "./aws",
       "./http",
