@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -240,5 +241,33 @@ describe("twelve eval: hostile input", () => {
     const result = await run("add", join(dir, "x.jsonl"), "--thread", "thr_nope", "--url", url);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/GET \/threads\/thr_nope: 404/);
+  });
+});
+
+describe("bin twelve eval", () => {
+  const twelve = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ["--conditions=twelve-source", "infra/local/bin.ts", "eval", ...args],
+      {
+        encoding: "utf8",
+      },
+    );
+
+  it("exits 0 on a passing run and 2 on a dataset error, without the local stack's peers", () => {
+    const examples = "shared/examples/evals";
+    const passing = twelve(
+      "run",
+      `${examples}/deploybot.jsonl`,
+      "--agents",
+      "shared/examples/agents.ts",
+      "--cassettes",
+      `${examples}/cassettes`,
+    );
+    expect(passing.stdout).toContain("2/2 passed");
+    expect(passing.status).toBe(0);
+    const broken = twelve("run", "package.json", "--agents", "shared/examples/agents.ts");
+    expect(broken.stderr).toMatch(/^twelve: package\.json:1: not JSON/);
+    expect(broken.status).toBe(2);
   });
 });

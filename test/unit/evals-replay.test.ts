@@ -28,7 +28,10 @@ function countingCalculator(prompt: string) {
       op("add", "sync", (a, b) => a + b),
       op("subtract", "sync", (a, b) => a - b),
       op("multiply", "sync", (a, b) => a * b),
-      op("divide", "approval", (a, b) => a / b),
+      op("divide", "approval", (a, b) => {
+        if (b === 0) throw new RangeError("division by zero");
+        return a / b;
+      }),
       requestMoreInformation,
       doneForNow,
     ],
@@ -98,5 +101,58 @@ describe("Function: runEval", () => {
     });
     expect(report.summary.passed).toBe(2);
     expect(runs.count).toBe(4);
+  });
+});
+
+describe("Function: runEval (what the recording holds)", () => {
+  it("serves a recorded failure as the same compact error, and replays a later message", async () => {
+    // Prepare: a division by zero that fails, the question that follows, then a new message.
+    const { agent, runs } = countingCalculator(calculatorPrompt());
+    const runner = createRunner({ agents: [agent], model: new PromptReadingModel() });
+    let run = await runner.launch("calculator", "what is 5 / 0?");
+    run = await runner.respond(run.threadId, { callId: run.pending?.callId ?? "", approved: true });
+    expect(run.status).toBe("waiting_for_human");
+    run = await runner.respond(run.threadId, {
+      callId: run.pending?.callId ?? "",
+      response: "then what is 5 + 0?",
+    });
+    run = await runner.message(run.threadId, "and 2 * 3?");
+    expect(run.output).toBe("2 * 3 = 6");
+    const recorded = caseFromThread({ ...run, agent: "calculator" }, { id: "zero" });
+    expect(recorded.recorded.some((e) => e.type === "error" && e.data.code === "tool_failed")).toBe(
+      true,
+    );
+    const ran = runs.count;
+    // Act
+    const report = await runEval({
+      cases: [recorded],
+      agents: [agent],
+      model: new PromptReadingModel(),
+    });
+    // Assess
+    expect(report.results[0]).toMatchObject({
+      verdict: "passed",
+      status: "done",
+      output: "2 * 3 = 6",
+    });
+    expect(runs.count).toBe(ran);
+  });
+
+  it("stops where the recording has no result for a call, saying so", async () => {
+    const { agent } = countingCalculator(calculatorPrompt());
+    const runner = createRunner({ agents: [agent], model: new PromptReadingModel() });
+    const run = await runner.launch("calculator", "what is 1 + 2?");
+    const full = caseFromThread({ ...run, agent: "calculator" }, { id: "cut" });
+    // The recording as if the thread had been exported before its first tool ran.
+    const truncated = { ...full, recorded: full.recorded.slice(0, 1) };
+    const report = await runEval({
+      cases: [truncated],
+      agents: [agent],
+      model: new PromptReadingModel(),
+    });
+    expect(report.results[0]?.verdict).toBe("diverged");
+    expect(report.results[0]?.divergence?.reason).toBe(
+      "the recording holds no result for add (call call_1)",
+    );
   });
 });
