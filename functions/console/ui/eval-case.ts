@@ -1,6 +1,9 @@
-import type { ThreadEvent } from "../../../shared/core/events.ts";
-import { draftCase } from "../../../shared/evals/case-draft.ts";
+import type { ThreadEvent } from "../../../shared/core/events.js";
+import { draftCase } from "../../../shared/evals/case-draft.js";
 import { api } from "./api.ts";
+
+// `.js`, not `.ts`: the packed package ships shared/ compiled, and esbuild bundles this folder
+// from its source there (in the repository it finds the `.ts` beside the missing `.js`).
 
 /**
  * The thread as an eval case (what `twelve eval add` appends), downloaded as a one-line
