@@ -162,6 +162,21 @@ describe("twelve eval", () => {
     expect(result.out).toContain("trials: 2 per case");
   });
 
+  it("replays with another agent of the module (--agent), and runs tools live (--tools live)", async () => {
+    const named = await run("run", dataset, "--agents", AGENTS, "--agent", "calculator");
+    expect(named.code).toBe(0);
+    const unknown = await run("run", dataset, "--agents", AGENTS, "--agent", "nobody");
+    expect(unknown).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown agent "nobody"/),
+    });
+    const before = fixture.toolRuns.count;
+    const live = await run("run", dataset, "--agents", AGENTS, "--tools", "live");
+    expect(live.code).toBe(0);
+    // 2 * 3 + 1 and (3 + 5) / 2: two calls each.
+    expect(fixture.toolRuns.count - before).toBe(4);
+  });
+
   it("runs custom scorers from an eval config", async () => {
     const config = "test/fixtures/evals/scorers.ts";
     const result = await run(

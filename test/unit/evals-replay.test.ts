@@ -1,7 +1,7 @@
 import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "twelve-agents";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { caseFromThread, runEval } from "../../shared/evals/index.ts";
+import { caseFromThread, defineScorer, type EvalCase, runEval } from "../../shared/evals/index.ts";
 import { calculatorPrompt } from "../../shared/examples/calculator/prompt.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
 import { PromptReadingModel } from "../support/prompt-reading-model.ts";
@@ -154,5 +154,33 @@ describe("Function: runEval (what the recording holds)", () => {
     expect(report.results[0]?.divergence?.reason).toBe(
       "the recording holds no result for add (call call_1)",
     );
+  });
+});
+
+describe("Function: runEval (mocks)", () => {
+  it("answers a mocked tool with the case's mock in any mode, never running it", async () => {
+    const [plain] = await recordCases();
+    const { agent, runs } = countingCalculator(calculatorPrompt());
+    const results: unknown[] = [];
+    const spy = defineScorer("results", ({ replay }) => {
+      for (const event of replay.events) {
+        if (event.type === "tool_result") results.push([event.data.tool, event.data.result]);
+      }
+      return { pass: true };
+    });
+    const report = await runEval({
+      cases: [{ ...(plain as EvalCase), mocks: { multiply: 100 } }],
+      agents: [agent],
+      model: new PromptReadingModel(),
+      tools: "live",
+      scorers: [spy],
+    });
+    expect(report.results[0]?.verdict).toBe("passed");
+    expect(results).toEqual([
+      ["multiply", 100],
+      // The demo model plans from the message, not from results: add 3 + 8 runs for real.
+      ["add", 11],
+    ]);
+    expect(runs.count).toBe(1);
   });
 });
