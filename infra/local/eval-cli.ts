@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, TwelveError } from "../../shared/core/errors.ts";
+import { evalCaseJsonSchema } from "../../shared/evals/case.ts";
 import { toolModes } from "../../shared/evals/recorded-tools.ts";
 import { evalAdd } from "./eval-add.ts";
 import { evalRun } from "./eval-run.ts";
@@ -9,12 +10,14 @@ export const EVAL_USAGE = `usage:
   twelve eval run <dataset.jsonl> --agents <module> [--agent <name>] [--config <module>]
                   [--tools recorded|live] [--json <file>] [--markdown <file>] [--baseline <report>]
                   [--min-pass <ratio>] [--trials <n>] [--cassettes <dir> [--record]]
+  twelve eval schema
 
   add   appends a case built from a stored thread, read through the HTTP API (--url, default
         http://127.0.0.1:3000; the key from AGENT_API_KEY): its events up to --at (default 1,
         the first message) and what it went on to do.
   run   replays each case with the module's agents and scores it; exits 1 below --min-pass
-        (default 1), 2 on a usage or dataset error. See docs/evals.md.`;
+        (default 1), 2 on a usage or dataset error.
+  schema prints the case format as JSON Schema. See docs/evals.md.`;
 
 /** `twelve eval ...`: resolves to the exit code; prints through `out` and `err`. */
 export async function evalCommand(
@@ -38,6 +41,10 @@ export async function evalCommand(
     return 0;
   }
   const [verb, dataset] = positionals;
+  if (verb === "schema") {
+    out(JSON.stringify(evalCaseJsonSchema(), null, 2));
+    return 0;
+  }
   if (!dataset || (verb !== "add" && verb !== "run")) return fail(EVAL_USAGE);
   try {
     if (verb === "add") {

@@ -221,6 +221,16 @@ describe("twelve eval", () => {
   });
 });
 
+describe("twelve eval schema", () => {
+  it("prints the case format as JSON Schema", async () => {
+    const result = await run("schema");
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.out);
+    expect(schema.$schema).toMatch(/json-schema\.org/);
+    expect(schema.properties.version).toMatchObject({ const: 1 });
+  });
+});
+
 describe("twelve eval: hostile input", () => {
   const write = (name: string, text: string) => {
     const path = join(dir, name);
