@@ -54,6 +54,11 @@ const parse = () =>
       help: { type: "boolean", short: "h", default: false },
     },
   });
+// `twelve eval ...` has its own options (the bin dispatches it before loading this file).
+if (process.argv[2] === "eval") {
+  const { evalCommand } = await import("./eval-cli.ts");
+  process.exit(await evalCommand(process.argv.slice(3)));
+}
 const args = (() => {
   try {
     return parse();

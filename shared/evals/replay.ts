@@ -38,7 +38,7 @@ export interface Replay {
 }
 
 export interface ReplayOptions {
-  /** The candidate agent (same name as the case's). */
+  /** The candidate agent (the case's, or the one `--agent` names). */
   agent: Agent;
   /** The model it runs with (the model rule already applied, cassettes wrapped around it). */
   model: Model;
