@@ -46,7 +46,22 @@ export async function evalAdd(options: EvalAddOptions): Promise<{ id: string; ev
   const events: ThreadEvent[] = [];
   for (let after: number | undefined = 0; after !== undefined; ) {
     const page = await get(`/threads/${id}/events?after=${after}&limit=1000`);
-    events.push(...(page.events as ThreadEvent[]));
+    for (const shown of page.events as (ThreadEvent & { dataLink?: string })[]) {
+      // An event too large for the page is linked: its data is fetched on its own.
+      const link = shown.dataLink;
+      if (!link) {
+        events.push(shown);
+        continue;
+      }
+      const {
+        dataLink: _link,
+        dataBytes: _bytes,
+        ...event
+      } = shown as typeof shown & {
+        dataBytes?: number;
+      };
+      events.push({ ...event, data: await get(link) } as ThreadEvent);
+    }
     after = typeof page.next === "number" ? page.next : undefined;
   }
   const evalCase = caseFromThread(

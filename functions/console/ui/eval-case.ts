@@ -13,11 +13,19 @@ export async function downloadEvalCase(threadId: string, agent: string): Promise
   const path = `/threads/${encodeURIComponent(threadId)}/events`;
   const events: ThreadEvent[] = [];
   for (let after: number | undefined = 0; after !== undefined; ) {
-    const page: { events: ThreadEvent[]; next?: number } = await api(
+    const page: { events: (ThreadEvent & { dataLink?: string })[]; next?: number } = await api(
       "GET",
       `${path}?after=${after}&limit=1000`,
     );
-    events.push(...page.events);
+    for (const shown of page.events) {
+      // An event too large for the page is linked: its data is read on its own.
+      const link = shown.dataLink;
+      if (!link) events.push(shown);
+      else {
+        const { dataLink: _link, ...event } = shown;
+        events.push({ ...event, data: await api("GET", link) } as ThreadEvent);
+      }
+    }
     after = page.next;
   }
   const line = `${JSON.stringify(draftCase({ threadId, agent, events }))}\n`;
