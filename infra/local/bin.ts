@@ -8,7 +8,11 @@ import { ConfigError } from "../../shared/core/errors.ts";
  * the `npm install` command, instead of Node's trace of the first package it could not find.
  */
 try {
-  await importWithPeers("twelve dev", () => import("./cli.ts"));
+  // `twelve eval` replays in process: it needs none of the local stack's peers.
+  if (process.argv[2] === "eval") {
+    const { evalCommand } = await import("./eval-cli.ts");
+    process.exitCode = await evalCommand(process.argv.slice(3));
+  } else await importWithPeers("twelve dev", () => import("./cli.ts"));
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`twelve: ${error.message}`);

@@ -15,7 +15,8 @@ import { LocalStackError } from "./emulators.ts";
 import { localLogLevel } from "./log-level.ts";
 import { startLocalStack } from "./stack.ts";
 
-const USAGE = "usage: twelve dev --agents <module> [--fresh] [--verbose]";
+const USAGE =
+  "usage: twelve dev --agents <module> [--fresh] [--verbose]\n       twelve eval add|run ... (twelve eval --help)";
 const HELP = `${USAGE}
 
   --agents <module>  the agents module to serve (a .ts or .js file exporting \`agents\`)
@@ -67,6 +68,11 @@ const parse = () =>
       help: { type: "boolean", short: "h", default: false },
     },
   });
+// `twelve eval ...` has its own options (the bin dispatches it before loading this file).
+if (process.argv[2] === "eval") {
+  const { evalCommand } = await import("./eval-cli.ts");
+  process.exit(await evalCommand(process.argv.slice(3)));
+}
 const args = (() => {
   try {
     return parse();

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ContextMessage, ModelRequest } from "../../shared/core/ports.ts";
+import type { ContextMessage, Model, ModelRequest } from "../../shared/core/ports.ts";
 import type { ToolSpec } from "../../shared/core/tool.ts";
 import { DemoModel } from "../../shared/examples/demo-model.ts";
 import { completion, toolCallCompletion } from "../llm/completions.ts";
@@ -42,16 +42,15 @@ export function toModelRequest(body: CompletionsRequest): ModelRequest {
 }
 
 /**
- * A local Chat Completions server that answers each request by running the demo model on the
- * request's own messages and tools: the example flows (calculator, deploybot) play through the
+ * A local Chat Completions server that answers each request by running the demo model (or the
+ * `model` given, e.g. one that reads the prompt) on the request's own messages and tools: the example flows (calculator, deploybot) play through the
  * real OpenAI adapter and the wire format, with no scripted queue to keep in step.
  *
  * @example
  * const server = await startDemoChatServer();
  * const model = new OpenAIModel({ model: "gpt-4o-mini", client: new OpenAI({ apiKey: "test", baseURL: server.baseURL }) });
  */
-export async function startDemoChatServer(): Promise<DemoChatServer> {
-  const model = new DemoModel();
+export async function startDemoChatServer(model: Model = new DemoModel()): Promise<DemoChatServer> {
   let answered = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -246,6 +246,7 @@ describe("The packed package, installed in a fresh project", () => {
     expect(Object.keys(manifest.exports)).toEqual([
       ".",
       "./testing",
+      "./evals",
       "./openai",
       "./ai-sdk",
       "./aws",

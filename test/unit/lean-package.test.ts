@@ -56,7 +56,7 @@ const installedWithTheCore = (module: string) =>
   builtinModules.includes(module.replace(/^node:/, ""));
 
 describe("Package: the lean install", () => {
-  it.each(["shared/index.ts", "shared/testing/index.ts"])(
+  it.each(["shared/index.ts", "shared/testing/index.ts", "shared/evals/index.ts"])(
     "%s loads only zod and Node's built-ins, also through every file it imports",
     (entry) => {
       const bare = bareImports(entry);
@@ -100,6 +100,12 @@ describe("Package: the lean install", () => {
     expect(manifest.exports["."]).toMatchObject({ default: "./dist/shared/index.js" });
     expect(manifest.exports["./testing"]).toMatchObject({
       default: "./dist/shared/testing/index.js",
+    });
+    // No peer beyond zod: a plain entry, like ./testing.
+    expect(manifest.exports["./evals"]).toEqual({
+      "twelve-source": "./shared/evals/index.ts",
+      types: "./dist/shared/evals/index.d.ts",
+      default: "./dist/shared/evals/index.js",
     });
     for (const [path, dir] of [
       ["./openai", "shared/llm"],

@@ -25,6 +25,7 @@ const ALL_BUT_TESTING = [
   "shared/llm",
   "shared/channels",
   "shared/examples",
+  "shared/evals",
   "shared/index.ts",
 ];
 
@@ -40,6 +41,12 @@ const rules: readonly Rule[] = [
     folder: "shared/testing",
     may: ["shared/core", "shared/runtime", "shared/testing"],
     packages: /^(zod|node:crypto)$/,
+  },
+  // Evals replay with the in-process runner; cassettes are files.
+  {
+    folder: "shared/evals",
+    may: ["shared/core", "shared/runtime", "shared/evals"],
+    packages: /^(zod|node:(crypto|fs|path))$/,
   },
   {
     folder: "shared/config",

@@ -3,6 +3,7 @@ import { ApprovalPanel, FollowUpPanel, ReplyPanel } from "./answers.tsx";
 import { api, messageOf } from "./api.ts";
 import { Alert, ConfirmDialog, type ConfirmRequest, Link, StatusBadge } from "./common.tsx";
 import { ContextPanel } from "./context.tsx";
+import { downloadEvalCase } from "./eval-case.ts";
 import { navigate, threadRoute } from "./router.ts";
 import { may } from "./scope.ts";
 import { Timeline } from "./timeline.tsx";
@@ -166,6 +167,17 @@ export function ThreadPage(props: { threadId: string }) {
               onClick={() => setShowContext((shown) => !shown)}
             >
               Context
+            </button>
+            <button
+              type="button"
+              title="This thread as a case for twelve eval run (docs/evals.md)"
+              onClick={() =>
+                downloadEvalCase(threadId, head.agent).catch((caught) =>
+                  setControlError(messageOf(caught)),
+                )
+              }
+            >
+              Download eval case
             </button>
           </nav>
           <Alert message={controlError} />

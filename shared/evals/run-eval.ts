@@ -1,0 +1,199 @@
+import type { Agent } from "../core/agent.ts";
+import { DEFAULT_PRICES, type PriceTable } from "../core/cost.ts";
+import type { Model } from "../core/ports.ts";
+import type { Status } from "../core/thread.ts";
+import { pickModel } from "../runtime/model-rule.ts";
+import { type EvalCase, type EvalCaseInput, ensureCase, whereIs } from "./case.ts";
+import { withCassettes } from "./cassettes.ts";
+import { DatasetError } from "./errors.ts";
+import type { ToolMode } from "./recorded-tools.ts";
+import { type Replay, replayCase } from "./replay.ts";
+import type { Divergence } from "./replay-model.ts";
+import { expectationScorers, runScorer, type Scorer } from "./scorers.ts";
+
+/** A case's result: passed, failed a scorer, left the recording, or could not be scored. */
+export const verdicts = ["passed", "failed", "diverged", "error"] as const;
+export type Verdict = (typeof verdicts)[number];
+
+export interface ScoreResult {
+  scorer: string;
+  pass: boolean;
+  score?: number;
+  reason?: string;
+}
+
+/** One replay of one case, scored. */
+export interface CaseResult {
+  caseId: string;
+  /** The dataset line (`file:line (case id)`) or `case <id>`. */
+  where: string;
+  agent: string;
+  /** 1-based, with `trials` above 1. */
+  trial: number;
+  verdict: Verdict;
+  status: Status | null;
+  output: string | null;
+  scores: ScoreResult[];
+  divergence: Divergence | null;
+  /** Why the case could not be scored (a scorer that threw, a cassette miss), or null. */
+  error: string | null;
+  steps: number;
+  tokens: { input: number; output: number };
+  costUsd: number | null;
+}
+
+/** A run's results and their totals: what `--json` writes and `--baseline` reads. */
+export interface EvalReport {
+  version: 1;
+  tools: ToolMode;
+  trials: number;
+  results: CaseResult[];
+  summary: {
+    /** Replays scored (cases × trials). */
+    total: number;
+    passed: number;
+    failed: number;
+    diverged: number;
+    errors: number;
+    /** passed / total (1 for an empty run). */
+    passRate: number;
+    tokens: number;
+    costUsd: number;
+  };
+}
+
+export interface RunEvalOptions {
+  /** The cases: read by `parseDataset`, built by `caseFromThread`, or written in code. */
+  cases: readonly (EvalCase | EvalCaseInput)[];
+  /** The candidate agents: each case replays the one of its name. */
+  agents: readonly Agent[];
+  /** Replay every case with this agent (a candidate under another name), whatever the case names. */
+  agent?: string;
+  /** The model of the agents that name none (the agents module's `model`). */
+  model?: Model;
+  /** `recorded` (default): tools serve the recording's results and the first divergence stops the case. `live`: tools run. */
+  tools?: ToolMode;
+  /** Replay model calls from cassettes in `dir` (fails closed on a miss), or record them there. */
+  cassettes?: { dir: string; record?: boolean };
+  /** Scorers run on every case, after those the case's `expect` asks for. */
+  scorers?: readonly Scorer[];
+  /** Replays of each case (default 1): the report shows the spread. */
+  trials?: number;
+  /** Prices for the cost estimate. Default `DEFAULT_PRICES`. */
+  prices?: PriceTable;
+}
+
+/**
+ * Replays each case with its candidate agent and scores it (what `twelve eval run` does).
+ * Every case's agent is checked before anything runs: an unknown one is a `DatasetError`
+ * naming the case's line.
+ *
+ * @example
+ * const report = await runEval({ cases: parseDataset(text, "evals/calc.jsonl"), agents, model });
+ * expect(report.summary.passRate).toBe(1);
+ */
+export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
+  const cases = options.cases.map(ensureCase);
+  const agents = new Map(options.agents.map((agent) => [agent.name, agent]));
+  const agentOf = (evalCase: EvalCase) => options.agent ?? evalCase.agent;
+  for (const evalCase of cases) {
+    if (!agents.has(agentOf(evalCase))) {
+      throw new DatasetError(
+        `${whereIs(evalCase)}: unknown agent "${agentOf(evalCase)}"; the agents are ${[...agents.keys()].join(", ")}`,
+        0,
+      );
+    }
+  }
+  const tools = options.tools ?? "recorded";
+  const trials = options.trials ?? 1;
+  if (!Number.isInteger(trials) || trials < 1) {
+    throw new DatasetError(`trials must be a positive integer, got ${trials}`, 0);
+  }
+  const results: CaseResult[] = [];
+  for (const evalCase of cases) {
+    for (let trial = 1; trial <= trials; trial++) {
+      results.push(await runOne(evalCase, agents.get(agentOf(evalCase)) as Agent, trial, options));
+    }
+  }
+  return { version: 1, tools, trials, results, summary: summarize(results) };
+}
+
+async function runOne(
+  evalCase: EvalCase,
+  agent: Agent,
+  trial: number,
+  options: RunEvalOptions,
+): Promise<CaseResult> {
+  const where = whereIs(evalCase);
+  const base = { caseId: evalCase.id, where, agent: agent.name, trial };
+  let replay: Replay;
+  try {
+    const { model } = pickModel(agent, { module: options.model });
+    const cassettes = options.cassettes;
+    const served = cassettes
+      ? withCassettes(model, { ...cassettes, where: (call) => `${where}, step ${call}` })
+      : model;
+    replay = await replayCase(evalCase, {
+      agent,
+      model: served,
+      tools: options.tools ?? "recorded",
+      prices: options.prices ?? DEFAULT_PRICES,
+    });
+  } catch (error) {
+    return {
+      ...base,
+      verdict: "error",
+      status: null,
+      output: null,
+      scores: [],
+      divergence: null,
+      error: named(where, (error as Error)?.message ?? String(error)),
+      steps: 0,
+      tokens: { input: 0, output: 0 },
+      costUsd: null,
+    };
+  }
+  const facts = {
+    status: replay.status,
+    output: replay.output,
+    divergence: replay.divergence,
+    steps: replay.steps,
+    tokens: replay.tokens,
+    costUsd: replay.costUsd,
+  };
+  const scores: ScoreResult[] = [];
+  try {
+    for (const scorer of [...expectationScorers(evalCase), ...(options.scorers ?? [])]) {
+      const score = await runScorer(scorer, { evalCase, replay });
+      scores.push({ scorer: scorer.name, ...score });
+    }
+  } catch (error) {
+    return { ...base, ...facts, verdict: "error", scores, error: (error as Error).message };
+  }
+  const verdict: Verdict = replay.divergence
+    ? "diverged"
+    : scores.every((score) => score.pass)
+      ? "passed"
+      : "failed";
+  return { ...base, ...facts, verdict, scores, error: null };
+}
+
+/** A message that names the case: as it is if it does already (a cassette miss does). */
+const named = (where: string, message: string) =>
+  message.startsWith(where) ? message : `${where}: ${message}`;
+
+/** The totals of a run's results. */
+export function summarize(results: readonly CaseResult[]): EvalReport["summary"] {
+  const count = (verdict: Verdict) => results.filter((r) => r.verdict === verdict).length;
+  const passed = count("passed");
+  return {
+    total: results.length,
+    passed,
+    failed: count("failed"),
+    diverged: count("diverged"),
+    errors: count("error"),
+    passRate: results.length === 0 ? 1 : passed / results.length,
+    tokens: results.reduce((sum, r) => sum + r.tokens.input + r.tokens.output, 0),
+    costUsd: Math.round(results.reduce((sum, r) => sum + (r.costUsd ?? 0), 0) * 1e8) / 1e8,
+  };
+}

@@ -1,0 +1,298 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpApi, toNodeListener } from "../../functions/http/index.ts";
+import { evalCommand } from "../../infra/local/eval-cli.ts";
+import { type DemoChatServer, startDemoChatServer } from "../browser/demo-chat-server.ts";
+import { PromptReadingModel } from "../support/prompt-reading-model.ts";
+
+/**
+ * `twelve eval add` and `twelve eval run` end to end: threads recorded through the HTTP API with
+ * the OpenAI adapter talking to a Chat Completions server that answers by reading the prompt,
+ * exported as cases, then replayed by the candidate agents module.
+ */
+const AGENTS = "test/fixtures/evals/agents.ts";
+let chat: DemoChatServer;
+let api: Server;
+let url: string;
+let dir: string;
+let dataset: string;
+let fixture: typeof import("../fixtures/evals/agents.ts");
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await evalCommand(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer eval-key" },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as { threadId: string; status: string };
+}
+
+/** The thread once its in-process steps settle in `status`. */
+async function settled(threadId: string, status: string) {
+  for (let i = 0; i < 200; i++) {
+    const thread = await get(`/threads/${threadId}`);
+    if (thread.status === status) return thread;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`thread ${threadId} never became ${status}`);
+}
+
+async function get(path: string) {
+  const response = await fetch(`${url}${path}`, { headers: { authorization: "Bearer eval-key" } });
+  return (await response.json()) as { status: string; pending: { callId: string } | null };
+}
+
+beforeAll(async () => {
+  chat = await startDemoChatServer(new PromptReadingModel());
+  process.env.EVAL_CHAT_URL = chat.baseURL;
+  fixture = await import("../fixtures/evals/agents.ts");
+  const http = createHttpApi({ agents: fixture.agents, model: fixture.model, apiKey: "eval-key" });
+  api = createServer(toNodeListener(http.fetch));
+  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  dir = mkdtempSync(join(tmpdir(), "twelve-evals-"));
+  dataset = join(dir, "calculator.jsonl");
+
+  // Record: one thread with a division (approved), one without, one with a rejected division.
+  const plain = await post("/threads", { agent: "calculator", message: "what is 2 * 3 + 1?" });
+  const divided = await post("/threads", { agent: "calculator", message: "what is (3 + 5) / 2?" });
+  await settled(plain.threadId, "done");
+  const approval = await settled(divided.threadId, "waiting_for_approval");
+  await post(`/threads/${divided.threadId}/responses`, {
+    callId: approval.pending?.callId,
+    approved: true,
+  });
+  await settled(divided.threadId, "done");
+  process.env.AGENT_API_KEY = "eval-key";
+  for (const [id, thread] of [
+    ["plain", plain.threadId],
+    ["divided", divided.threadId],
+  ] as const) {
+    const added = await run("add", dataset, "--thread", thread, "--url", url, "--id", id);
+    expect(added).toMatchObject({ code: 0, out: expect.stringContaining(`added case ${id}`) });
+  }
+});
+
+afterAll(async () => {
+  delete process.env.AGENT_API_KEY;
+  delete process.env.EVAL_PROMPT_SUFFIX;
+  await new Promise((resolve) => api.close(resolve));
+  await chat.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("twelve eval", () => {
+  it("add writes one case per thread, cut at the first message", () => {
+    const lines = readFileSync(dataset, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(2);
+    const divided = JSON.parse(lines[1] as string);
+    expect(divided).toMatchObject({ version: 1, id: "divided", agent: "calculator" });
+    expect(divided.events).toHaveLength(1);
+    expect(divided.expect.calls.map((c: { tool: string }) => c.tool)).toEqual([
+      "add",
+      "divide",
+      "done_for_now",
+    ]);
+  });
+
+  it("run passes every case with the unchanged agents, never running a recorded tool", async () => {
+    const before = fixture.toolRuns.count;
+    const json = join(dir, "baseline.json");
+    const result = await run("run", dataset, "--agents", AGENTS, "--json", json);
+    expect(result.err).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^plain\s+passed/m);
+    expect(result.out).toMatch(/^divided\s+passed/m);
+    expect(result.out).toContain("2/2 passed (100.0%)");
+    expect(fixture.toolRuns.count).toBe(before);
+    const report = JSON.parse(readFileSync(json, "utf8"));
+    expect(report.summary).toMatchObject({ total: 2, passed: 2, passRate: 1 });
+  });
+
+  it("run with a changed prompt diverges where it should and exits non-zero below --min-pass", async () => {
+    process.env.EVAL_PROMPT_SUFFIX = "\nNever divide: ask for another way.";
+    try {
+      const markdown = join(dir, "summary.md");
+      const result = await run(
+        "run",
+        dataset,
+        "--agents",
+        AGENTS,
+        "--baseline",
+        join(dir, "baseline.json"),
+        "--markdown",
+        markdown,
+      );
+      expect(result.code).toBe(1);
+      expect(result.out).toMatch(/^plain\s+passed/m);
+      expect(result.out).toMatch(
+        /^divided\s+diverged .*step 2: call 2 differs from the recording; recorded divide\(\{"a":8,"b":2\}\), replay request_more_information/m,
+      );
+      expect(result.out).toContain("below --min-pass 1");
+      expect(result.out).toContain("vs baseline: pass rate 100.0% -> 50.0%");
+      expect(result.out).toContain("divided: passed -> diverged");
+      expect(readFileSync(markdown, "utf8")).toContain("| `divided` | diverged |");
+      const lenient = await run("run", dataset, "--agents", AGENTS, "--min-pass", "0.5");
+      expect(lenient.code).toBe(0);
+    } finally {
+      delete process.env.EVAL_PROMPT_SUFFIX;
+    }
+  });
+
+  it("runs the cases N times with --trials and reports the spread", async () => {
+    const result = await run("run", dataset, "--agents", AGENTS, "--trials", "2");
+    expect(result.code).toBe(0);
+    expect(result.out).toContain("4/4 passed");
+    expect(result.out).toContain("trials: 2 per case");
+  });
+
+  it("replays with another agent of the module (--agent), and runs tools live (--tools live)", async () => {
+    const named = await run("run", dataset, "--agents", AGENTS, "--agent", "calculator");
+    expect(named.code).toBe(0);
+    const unknown = await run("run", dataset, "--agents", AGENTS, "--agent", "nobody");
+    expect(unknown).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown agent "nobody"/),
+    });
+    const before = fixture.toolRuns.count;
+    const live = await run("run", dataset, "--agents", AGENTS, "--tools", "live");
+    expect(live.code).toBe(0);
+    // 2 * 3 + 1 and (3 + 5) / 2: two calls each.
+    expect(fixture.toolRuns.count - before).toBe(4);
+  });
+
+  it("runs custom scorers from an eval config", async () => {
+    const config = "test/fixtures/evals/scorers.ts";
+    const result = await run(
+      "run",
+      dataset,
+      "--agents",
+      AGENTS,
+      "--config",
+      config,
+      "--json",
+      join(dir, "s.json"),
+    );
+    expect(result.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "s.json"), "utf8"));
+    expect(report.results[0].scores.map((s: { scorer: string }) => s.scorer)).toContain(
+      "states a number",
+    );
+  });
+
+  it("replays from cassettes with the model server stopped, and fails closed on a miss", async () => {
+    const cassettes = join(dir, "cassettes");
+    const recorded = await run(
+      "run",
+      dataset,
+      "--agents",
+      AGENTS,
+      "--cassettes",
+      cassettes,
+      "--record",
+    );
+    expect(recorded.code).toBe(0);
+    const answered = chat.requests();
+    await chat.close();
+    const offline = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
+    expect(offline.code).toBe(0);
+    expect(chat.requests()).toBe(answered);
+    rmSync(join(cassettes, readdirSync(cassettes).sort()[0] as string));
+    const missing = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/error .*calculator\.jsonl:\d \(case \w+\), step \d: no cassette/);
+    chat = await startDemoChatServer(new PromptReadingModel());
+  });
+});
+
+describe("twelve eval schema", () => {
+  it("prints the case format as JSON Schema", async () => {
+    const result = await run("schema");
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.out);
+    expect(schema.$schema).toMatch(/json-schema\.org/);
+    expect(schema.properties.version).toMatchObject({ const: 1 });
+  });
+});
+
+describe("twelve eval: hostile input", () => {
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const good = () => readFileSync(dataset, "utf8").trim().split("\n")[0] as string;
+
+  it("names the line of a malformed dataset line", async () => {
+    const path = write("bad.jsonl", `${good()}\n{"version": 1,\n`);
+    const result = await run("run", path, "--agents", AGENTS);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^twelve: .*bad\.jsonl:2: not JSON/);
+  });
+
+  it("names the line of a case whose agent the module does not serve", async () => {
+    const other = JSON.stringify({ ...JSON.parse(good()), id: "x", agent: "nobody" });
+    const path = write("agent.jsonl", `${good()}\n${other}\n`);
+    const result = await run("run", path, "--agents", AGENTS);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/agent\.jsonl:2 \(case x\): unknown agent "nobody"/);
+  });
+
+  it("names the line of a case from a newer schema version", async () => {
+    const newer = JSON.stringify({ ...JSON.parse(good()), id: "n", version: 2 });
+    const path = write("newer.jsonl", `${newer}\n`);
+    const result = await run("run", path, "--agents", AGENTS);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/newer\.jsonl:1: the case is of format version 2/);
+  });
+
+  it("add names a thread the API does not have", async () => {
+    const result = await run("add", join(dir, "x.jsonl"), "--thread", "thr_nope", "--url", url);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/GET \/threads\/thr_nope: 404/);
+  });
+});
+
+describe("bin twelve eval", () => {
+  const twelve = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ["--conditions=twelve-source", "infra/local/bin.ts", "eval", ...args],
+      {
+        encoding: "utf8",
+      },
+    );
+
+  it("exits 0 on a passing run and 2 on a dataset error, without the local stack's peers", () => {
+    const examples = "shared/examples/evals";
+    const passing = twelve(
+      "run",
+      `${examples}/deploybot.jsonl`,
+      "--agents",
+      "shared/examples/agents.ts",
+      "--cassettes",
+      `${examples}/cassettes`,
+    );
+    expect(passing.stdout).toContain("2/2 passed");
+    expect(passing.status).toBe(0);
+    const broken = twelve("run", "package.json", "--agents", "shared/examples/agents.ts");
+    expect(broken.stderr).toMatch(/^twelve: package\.json:1: not JSON/);
+    expect(broken.status).toBe(2);
+  });
+});
