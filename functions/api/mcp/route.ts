@@ -1,0 +1,88 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import * as z from "zod";
+import { explained } from "../../../shared/config/peers.ts";
+import { bodyText } from "../request.ts";
+import type { Route, RouteContext } from "../route.ts";
+import { registerTools } from "./tools.ts";
+
+type McpServerSdk = typeof import("@modelcontextprotocol/server");
+
+let sdk: Promise<McpServerSdk> | undefined;
+
+/**
+ * The MCP server SDK, an optional peer loaded on the first `/mcp` request: a deployment whose
+ * clients never call it neither installs nor loads it.
+ */
+function loadSdk(): Promise<McpServerSdk> {
+  sdk ??= import("@modelcontextprotocol/server").catch((error: unknown) => {
+    sdk = undefined;
+    throw explained(error, "the MCP endpoint");
+  });
+  return sdk;
+}
+
+/**
+ * One MCP request (streamable HTTP, stateless: a server built for the request, its tools those
+ * the key may use) answered as a single JSON body: an API Gateway answer is buffered, and no
+ * tool streams. 2025-era clients are served statelessly too (no session to keep between Lambdas).
+ */
+async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2> {
+  const { event, maxBodyBytes, deps, guard, principal } = context;
+  const text = bodyText(event, maxBodyBytes);
+  const { createMcpHandler, McpServer } = await loadSdk();
+  const handler = createMcpHandler(
+    () => {
+      const server = new McpServer(
+        { name: "twelve", version: "1" },
+        { capabilities: { tools: { listChanged: false } } },
+      );
+      registerTools(server, { deps, guard, principal });
+      return server;
+    },
+    // "auto": one JSON body, as none of these tools sends a notification before its result.
+    { responseMode: "auto", legacy: "stateless", maxRequestBodySize: maxBodyBytes },
+  );
+  try {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(event.headers ?? {})) {
+      if (value !== undefined) headers.set(name, value);
+    }
+    const host = event.requestContext?.domainName || "localhost";
+    const response = await handler.fetch(
+      new Request(`https://${host}${event.rawPath}`, { method: "POST", headers, body: text }),
+    );
+    const answer: APIGatewayProxyStructuredResultV2 = {
+      statusCode: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: await response.text(),
+    };
+    return answer;
+  } finally {
+    await handler.close();
+  }
+}
+
+/** `POST /mcp`: Twelve's agents as MCP tools, behind the same bearer keys and scopes. */
+export const mcpRoute: Route = {
+  method: "POST",
+  path: "/mcp",
+  auth: true,
+  docs: {
+    summary:
+      "The MCP endpoint (streamable HTTP, stateless; JSON-RPC 2.0 bodies): each agent the key may launch is a tool named after it taking { message }, plus get_thread, answer_thread and message_thread, as the key's scope allows",
+    body: z.looseObject({ jsonrpc: z.literal("2.0"), method: z.string() }),
+    responses: {
+      200: {
+        description: "the JSON-RPC answer (a tool's refusal is a result with isError)",
+        body: z.looseObject({ jsonrpc: z.literal("2.0") }),
+      },
+      202: { description: "a notification, taken" },
+      400: { description: "not a JSON-RPC message, or invalid for MCP" },
+      401: { description: "missing or wrong bearer key" },
+      406: { description: "the Accept header takes neither JSON nor an event stream" },
+      413: { description: "body too large" },
+      415: { description: "the body is not application/json" },
+    },
+  },
+  handle: (context) => serveMcp(context),
+};

@@ -1,0 +1,220 @@
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { afterEach, describe, expect, it } from "vitest";
+import * as z from "zod";
+import { createHttpApi, type HttpApi } from "../../functions/http/index.ts";
+import { defineAgent } from "../../shared/core/agent.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
+import { defineTool } from "../../shared/core/tool.ts";
+import { call, ScriptedModel } from "../../shared/testing/index.ts";
+
+const refund = defineTool({
+  name: "refund",
+  description: "Refund an order",
+  input: z.object({ orderId: z.string() }),
+  kind: "approval",
+  run: ({ orderId }) => `refunded ${orderId}`,
+});
+const refunds = defineAgent({ name: "refunds", prompt: "p", tools: [refund, doneForNow] });
+const greeter = defineAgent({ name: "greeter", prompt: "p", tools: [doneForNow] });
+
+const KEYS = {
+  admin: "admin-key-0123456789",
+  reader: { key: "reader-key-0123456789", can: ["read" as const] },
+  greeters: { key: "greeters-key-0123456789", agents: ["greeter"] },
+};
+
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+/** The SDK's own client, over streamable HTTP, through the API's fetch handler. */
+async function connect(api: HttpApi, key: string | undefined): Promise<Client> {
+  const client = new Client({ name: "test-client", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
+    fetch: (url, init) => api.fetch(new Request(url, init)),
+    ...(key ? { requestInit: { headers: { authorization: `Bearer ${key}` } } } : {}),
+  });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+/** The structured answer of a tool call that must succeed. */
+function structured(result: unknown): Record<string, unknown> {
+  const { isError, structuredContent } = result as {
+    isError?: boolean;
+    structuredContent?: Record<string, unknown>;
+  };
+  expect(isError ?? false, JSON.stringify(result)).toBe(false);
+  return structuredContent ?? {};
+}
+
+describe("POST /mcp", () => {
+  it("lists each agent as a tool, launches one, reads it to done", async () => {
+    // Prepare
+    const model = new ScriptedModel([call("done_for_now", { message: "hello there" })]);
+    const api = createHttpApi({ agents: [refunds, greeter], model, apiKeys: KEYS });
+    const client = await connect(api, KEYS.admin);
+
+    // Act
+    const { tools } = await client.listTools();
+    const launched = structured(
+      await client.callTool({ name: "greeter", arguments: { message: "hi" } }),
+    );
+    await api.idle();
+    const read = structured(
+      await client.callTool({ name: "get_thread", arguments: { threadId: launched.threadId } }),
+    );
+
+    // Assess
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "answer_thread",
+      "get_thread",
+      "greeter",
+      "message_thread",
+      "refunds",
+    ]);
+    const greeterTool = tools.find((tool) => tool.name === "greeter");
+    expect(greeterTool?.inputSchema).toMatchObject({ required: ["message"] });
+    expect(launched).toEqual({ threadId: expect.any(String), status: "running" });
+    expect(read).toMatchObject({
+      threadId: launched.threadId,
+      agent: "greeter",
+      status: "done",
+      output: "hello there",
+      pending: null,
+    });
+    const thread = await api.runner.get(launched.threadId as string);
+    expect(thread.events[0]).toMatchObject({
+      type: "user_message",
+      data: { message: "hi" },
+      by: { principal: "admin", via: "api" },
+    });
+  });
+
+  it("answers an approval, and the thread runs to done", async () => {
+    // Prepare
+    const model = new ScriptedModel([
+      call("refund", { orderId: "A-1" }),
+      call("done_for_now", { message: "refunded A-1" }),
+    ]);
+    const api = createHttpApi({ agents: [refunds], model, apiKeys: { admin: KEYS.admin } });
+    const client = await connect(api, KEYS.admin);
+    const { threadId } = structured(
+      await client.callTool({ name: "refunds", arguments: { message: "refund A-1" } }),
+    );
+    await api.idle();
+    const waiting = structured(
+      await client.callTool({ name: "get_thread", arguments: { threadId } }),
+    );
+    const pending = waiting.pending as { callId: string; kind: string; tool: string };
+
+    // Act
+    const answered = structured(
+      await client.callTool({
+        name: "answer_thread",
+        arguments: { threadId, callId: pending.callId, approved: true, comment: "ok" },
+      }),
+    );
+    await api.idle();
+    const done = structured(await client.callTool({ name: "get_thread", arguments: { threadId } }));
+
+    // Assess
+    expect(waiting.status).toBe("waiting_for_approval");
+    expect(pending).toMatchObject({ kind: "approval", tool: "refund" });
+    expect(answered).toMatchObject({ threadId, status: "running" });
+    expect(done).toMatchObject({ status: "done", output: "refunded A-1" });
+    const again = await client.callTool({
+      name: "answer_thread",
+      arguments: { threadId, callId: pending.callId, approved: true },
+    });
+    expect(again.isError).toBe(true);
+    expect(again.structuredContent).toMatchObject({ error: { code: "not_pending" } });
+  });
+
+  it("sends a thread its next message", async () => {
+    const model = new ScriptedModel([
+      call("done_for_now", { message: "first" }),
+      call("done_for_now", { message: "second" }),
+    ]);
+    const api = createHttpApi({ agents: [greeter], model, apiKeys: { admin: KEYS.admin } });
+    const client = await connect(api, KEYS.admin);
+    const { threadId } = structured(
+      await client.callTool({ name: "greeter", arguments: { message: "hi" } }),
+    );
+    await api.idle();
+
+    const sent = structured(
+      await client.callTool({ name: "message_thread", arguments: { threadId, message: "again" } }),
+    );
+    await api.idle();
+
+    expect(sent).toMatchObject({ threadId });
+    expect(await api.runner.get(threadId as string)).toMatchObject({
+      status: "done",
+      output: "second",
+    });
+  });
+
+  it("shows a read-only key only get_thread, and refuses its calls of the others", async () => {
+    const model = new ScriptedModel([]);
+    const api = createHttpApi({ agents: [greeter], model, apiKeys: KEYS });
+    const client = await connect(api, KEYS.reader.key);
+
+    const { tools } = await client.listTools();
+    const launch = await client.callTool({ name: "greeter", arguments: { message: "hi" } }).then(
+      (result) => result,
+      (error: unknown) => error,
+    );
+
+    expect(tools.map((tool) => tool.name)).toEqual(["get_thread"]);
+    // Not listed, so not callable: a protocol error or an isError result, never a launch.
+    expect(launch instanceof Error || (launch as { isError?: boolean }).isError).toBe(true);
+    await api.idle();
+    expect(model.calls).toHaveLength(0);
+  });
+
+  it("shows a key of some agents only those, and hides other agents' threads", async () => {
+    const model = new ScriptedModel([call("refund", { orderId: "A-1" })]);
+    const api = createHttpApi({ agents: [refunds, greeter], model, apiKeys: KEYS });
+    const admin = await connect(api, KEYS.admin);
+    const { threadId } = structured(
+      await admin.callTool({ name: "refunds", arguments: { message: "refund A-1" } }),
+    );
+    await api.idle();
+    const scoped = await connect(api, KEYS.greeters.key);
+
+    const { tools } = await scoped.listTools();
+    const read = await scoped.callTool({ name: "get_thread", arguments: { threadId } });
+
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "answer_thread",
+      "get_thread",
+      "greeter",
+      "message_thread",
+    ]);
+    expect(read.isError).toBe(true);
+    expect(read.structuredContent).toMatchObject({ error: { code: "thread_not_found" } });
+  });
+
+  it("answers 401 to a request without a key or with a wrong one", async () => {
+    const api = createHttpApi({ agents: [greeter], model: new ScriptedModel([]), apiKeys: KEYS });
+    for (const key of [undefined, "wrong-key-0123456789"]) {
+      const response = await api.fetch(
+        new Request("http://localhost/mcp", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            ...(key ? { authorization: `Bearer ${key}` } : {}),
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        }),
+      );
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: { code: "unauthorized" } });
+    }
+    await expect(connect(api, undefined)).rejects.toThrow();
+  });
+});
