@@ -217,4 +217,91 @@ describe("POST /mcp", () => {
     }
     await expect(connect(api, undefined)).rejects.toThrow();
   });
+
+  describe("hostile bodies", () => {
+    const KEY = "hostile-key-0123456789";
+    const post = (api: HttpApi, body: string, headers: Record<string, string> = {}) =>
+      api.fetch(
+        new Request("http://localhost/mcp", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            authorization: `Bearer ${KEY}`,
+            ...headers,
+          },
+          body,
+        }),
+      );
+    const list = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
+    const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+
+    it.each<[string, string, Record<string, string>?]>([
+      ["an empty body", ""],
+      ["text that is not JSON", "not json"],
+      ["a duplicate key", '{"jsonrpc":"2.0","jsonrpc":"2.0","id":1,"method":"tools/list"}'],
+      ["a number past a 64-bit float", '{"jsonrpc":"2.0","id":1e400,"method":"tools/list"}'],
+      ["null", "null"],
+      ["a number", "42"],
+      ["an empty batch", "[]"],
+      ["a batch of non-messages", "[1, 2]"],
+      ["another JSON-RPC version", '{"jsonrpc":"1.0","id":1,"method":"tools/list"}'],
+      ["a request without a method", '{"jsonrpc":"2.0","id":1}'],
+      ["an object as id", '{"jsonrpc":"2.0","id":{},"method":"tools/call"}'],
+      ["a __proto__ key", '{"jsonrpc":"2.0","id":1,"method":"tools/list","__proto__":{"x":1}}'],
+      [
+        "a body over the limit",
+        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "x", params: { a: "a".repeat(70_000) } }),
+      ],
+      ["nesting past the limit", nested(40_000)],
+      ["a text/plain body", list, { "content-type": "text/plain" }],
+      ["an Accept without JSON", list, { accept: "text/html" }],
+      [
+        "a broken 2026 envelope",
+        '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}',
+      ],
+    ])("answers %s with a 4xx JSON error", async (_case, body, headers) => {
+      const model = new ScriptedModel([]);
+      const api = createHttpApi({ agents: [greeter], model, apiKey: KEY });
+
+      const response = await post(api, body, headers);
+
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await response.json()).toMatchObject({ error: { message: expect.any(String) } });
+      await api.idle();
+      expect(model.calls).toHaveLength(0);
+    });
+
+    it.each<[string, unknown]>([
+      ["arguments that are not an object", "x"],
+      ["an empty message", { message: "" }],
+      [
+        "metadata nested past 32 levels",
+        { message: "x", metadata: { a: JSON.parse(nested(40)) } },
+      ],
+    ])(
+      "answers a tool call with %s as an error, never a 5xx, and launches nothing",
+      async (_case, args) => {
+        const model = new ScriptedModel([]);
+        const api = createHttpApi({ agents: [greeter], model, apiKey: KEY });
+        const body = JSON.stringify({
+          jsonrpc: "2.0",
+          id: 7,
+          method: "tools/call",
+          params: { name: "greeter", arguments: args },
+        });
+
+        const response = await post(api, body);
+        const text = await response.text();
+
+        expect(response.status).toBeLessThan(500);
+        // A JSON-RPC error, or a tool result with isError (answered as one event or as JSON).
+        expect(text).toMatch(/"error":\{"code":-32602|"isError":true/);
+        await api.idle();
+        expect(model.calls).toHaveLength(0);
+      },
+    );
+  });
 });

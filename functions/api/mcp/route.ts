@@ -1,8 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
 import { explained } from "../../../shared/config/peers.ts";
+import { HttpError, json } from "../http.ts";
 import { bodyText } from "../request.ts";
 import type { Route, RouteContext } from "../route.ts";
+import { parseStrictJson } from "../strict-json.ts";
 import { registerTools } from "./tools.ts";
 
 type McpServerSdk = typeof import("@modelcontextprotocol/server");
@@ -29,6 +31,14 @@ function loadSdk(): Promise<McpServerSdk> {
 async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2> {
   const { event, maxBodyBytes, deps, guard, principal } = context;
   const text = bodyText(event, maxBodyBytes);
+  let parsedBody: unknown;
+  try {
+    // As every route reads JSON: a duplicate key or a number past a 64-bit float is refused.
+    parsedBody = parseStrictJson(text);
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return json(400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: error.message } });
+  }
   const { createMcpHandler, McpServer } = await loadSdk();
   const handler = createMcpHandler(
     () => {
@@ -50,6 +60,7 @@ async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructure
     const host = event.requestContext?.domainName || "localhost";
     const response = await handler.fetch(
       new Request(`https://${host}${event.rawPath}`, { method: "POST", headers, body: text }),
+      { parsedBody },
     );
     const answer: APIGatewayProxyStructuredResultV2 = {
       statusCode: response.status,
