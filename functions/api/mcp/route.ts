@@ -13,14 +13,25 @@ let sdk: Promise<McpServerSdk> | undefined;
 
 /**
  * The MCP server SDK, an optional peer loaded on the first `/mcp` request: a deployment whose
- * clients never call it neither installs nor loads it.
+ * clients never call it need not install it (a missing one is a one-line `ConfigError` naming the
+ * install, logged as the request's 500).
  */
 function loadSdk(): Promise<McpServerSdk> {
-  sdk ??= import("@modelcontextprotocol/server").catch((error: unknown) => {
+  sdk ??= importSdk().catch((error: unknown) => {
     sdk = undefined;
-    throw explained(error, "the MCP endpoint");
+    throw error;
   });
   return sdk;
+}
+
+async function importSdk(): Promise<McpServerSdk> {
+  // Inside `try`: a bundler leaves an import it cannot resolve to run time (a warning, not an
+  // error), so a project without the peer still deploys.
+  try {
+    return await import("@modelcontextprotocol/server");
+  } catch (error) {
+    throw explained(error, "the MCP endpoint");
+  }
 }
 
 /**
