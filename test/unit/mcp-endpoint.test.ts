@@ -28,9 +28,19 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
 
+/** The protocol revisions a client may speak: the SDK's default (2025) and the stateless 2026 one. */
+type Era = "2025 (initialize)" | "2026-07-28";
+
 /** The SDK's own client, over streamable HTTP, through the API's fetch handler. */
-async function connect(api: HttpApi, key: string | undefined): Promise<Client> {
-  const client = new Client({ name: "test-client", version: "1.0.0" });
+async function connect(
+  api: HttpApi,
+  key: string | undefined,
+  era: Era = "2025 (initialize)",
+): Promise<Client> {
+  const client = new Client(
+    { name: "test-client", version: "1.0.0" },
+    era === "2026-07-28" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
+  );
   const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
     fetch: (url, init) => api.fetch(new Request(url, init)),
     ...(key ? { requestInit: { headers: { authorization: `Bearer ${key}` } } } : {}),
@@ -51,87 +61,95 @@ function structured(result: unknown): Record<string, unknown> {
 }
 
 describe("POST /mcp", () => {
-  it("lists each agent as a tool, launches one, reads it to done", async () => {
-    // Prepare
-    const model = new ScriptedModel([call("done_for_now", { message: "hello there" })]);
-    const api = createHttpApi({ agents: [refunds, greeter], model, apiKeys: KEYS });
-    const client = await connect(api, KEYS.admin);
+  it.each<Era>(["2025 (initialize)", "2026-07-28"])(
+    "lists each agent as a tool, launches one, reads it to done (%s)",
+    async (era) => {
+      // Prepare
+      const model = new ScriptedModel([call("done_for_now", { message: "hello there" })]);
+      const api = createHttpApi({ agents: [refunds, greeter], model, apiKeys: KEYS });
+      const client = await connect(api, KEYS.admin, era);
 
-    // Act
-    const { tools } = await client.listTools();
-    const launched = structured(
-      await client.callTool({ name: "greeter", arguments: { message: "hi" } }),
-    );
-    await api.idle();
-    const read = structured(
-      await client.callTool({ name: "get_thread", arguments: { threadId: launched.threadId } }),
-    );
+      // Act
+      const { tools } = await client.listTools();
+      const launched = structured(
+        await client.callTool({ name: "greeter", arguments: { message: "hi" } }),
+      );
+      await api.idle();
+      const read = structured(
+        await client.callTool({ name: "get_thread", arguments: { threadId: launched.threadId } }),
+      );
 
-    // Assess
-    expect(tools.map((tool) => tool.name).sort()).toEqual([
-      "answer_thread",
-      "get_thread",
-      "greeter",
-      "message_thread",
-      "refunds",
-    ]);
-    const greeterTool = tools.find((tool) => tool.name === "greeter");
-    expect(greeterTool?.inputSchema).toMatchObject({ required: ["message"] });
-    expect(launched).toEqual({ threadId: expect.any(String), status: "running" });
-    expect(read).toMatchObject({
-      threadId: launched.threadId,
-      agent: "greeter",
-      status: "done",
-      output: "hello there",
-      pending: null,
-    });
-    const thread = await api.runner.get(launched.threadId as string);
-    expect(thread.events[0]).toMatchObject({
-      type: "user_message",
-      data: { message: "hi" },
-      by: { principal: "admin", via: "api" },
-    });
-  });
+      // Assess
+      expect(tools.map((tool) => tool.name).sort()).toEqual([
+        "answer_thread",
+        "get_thread",
+        "greeter",
+        "message_thread",
+        "refunds",
+      ]);
+      const greeterTool = tools.find((tool) => tool.name === "greeter");
+      expect(greeterTool?.inputSchema).toMatchObject({ required: ["message"] });
+      expect(launched).toEqual({ threadId: expect.any(String), status: "running" });
+      expect(read).toMatchObject({
+        threadId: launched.threadId,
+        agent: "greeter",
+        status: "done",
+        output: "hello there",
+        pending: null,
+      });
+      const thread = await api.runner.get(launched.threadId as string);
+      expect(thread.events[0]).toMatchObject({
+        type: "user_message",
+        data: { message: "hi" },
+        by: { principal: "admin", via: "api" },
+      });
+    },
+  );
 
-  it("answers an approval, and the thread runs to done", async () => {
-    // Prepare
-    const model = new ScriptedModel([
-      call("refund", { orderId: "A-1" }),
-      call("done_for_now", { message: "refunded A-1" }),
-    ]);
-    const api = createHttpApi({ agents: [refunds], model, apiKeys: { admin: KEYS.admin } });
-    const client = await connect(api, KEYS.admin);
-    const { threadId } = structured(
-      await client.callTool({ name: "refunds", arguments: { message: "refund A-1" } }),
-    );
-    await api.idle();
-    const waiting = structured(
-      await client.callTool({ name: "get_thread", arguments: { threadId } }),
-    );
-    const pending = waiting.pending as { callId: string; kind: string; tool: string };
+  it.each<Era>(["2025 (initialize)", "2026-07-28"])(
+    "answers an approval, and the thread runs to done (%s)",
+    async (era) => {
+      // Prepare
+      const model = new ScriptedModel([
+        call("refund", { orderId: "A-1" }),
+        call("done_for_now", { message: "refunded A-1" }),
+      ]);
+      const api = createHttpApi({ agents: [refunds], model, apiKeys: { admin: KEYS.admin } });
+      const client = await connect(api, KEYS.admin, era);
+      const { threadId } = structured(
+        await client.callTool({ name: "refunds", arguments: { message: "refund A-1" } }),
+      );
+      await api.idle();
+      const waiting = structured(
+        await client.callTool({ name: "get_thread", arguments: { threadId } }),
+      );
+      const pending = waiting.pending as { callId: string; kind: string; tool: string };
 
-    // Act
-    const answered = structured(
-      await client.callTool({
+      // Act
+      const answered = structured(
+        await client.callTool({
+          name: "answer_thread",
+          arguments: { threadId, callId: pending.callId, approved: true, comment: "ok" },
+        }),
+      );
+      await api.idle();
+      const done = structured(
+        await client.callTool({ name: "get_thread", arguments: { threadId } }),
+      );
+
+      // Assess
+      expect(waiting.status).toBe("waiting_for_approval");
+      expect(pending).toMatchObject({ kind: "approval", tool: "refund" });
+      expect(answered).toMatchObject({ threadId, status: "running" });
+      expect(done).toMatchObject({ status: "done", output: "refunded A-1" });
+      const again = await client.callTool({
         name: "answer_thread",
-        arguments: { threadId, callId: pending.callId, approved: true, comment: "ok" },
-      }),
-    );
-    await api.idle();
-    const done = structured(await client.callTool({ name: "get_thread", arguments: { threadId } }));
-
-    // Assess
-    expect(waiting.status).toBe("waiting_for_approval");
-    expect(pending).toMatchObject({ kind: "approval", tool: "refund" });
-    expect(answered).toMatchObject({ threadId, status: "running" });
-    expect(done).toMatchObject({ status: "done", output: "refunded A-1" });
-    const again = await client.callTool({
-      name: "answer_thread",
-      arguments: { threadId, callId: pending.callId, approved: true },
-    });
-    expect(again.isError).toBe(true);
-    expect(again.structuredContent).toMatchObject({ error: { code: "not_pending" } });
-  });
+        arguments: { threadId, callId: pending.callId, approved: true },
+      });
+      expect(again.isError).toBe(true);
+      expect(again.structuredContent).toMatchObject({ error: { code: "not_pending" } });
+    },
+  );
 
   it("sends a thread its next message", async () => {
     const model = new ScriptedModel([
@@ -277,10 +295,7 @@ describe("POST /mcp", () => {
     it.each<[string, unknown]>([
       ["arguments that are not an object", "x"],
       ["an empty message", { message: "" }],
-      [
-        "metadata nested past 32 levels",
-        { message: "x", metadata: { a: JSON.parse(nested(40)) } },
-      ],
+      ["metadata nested past 32 levels", { message: "x", metadata: { a: JSON.parse(nested(40)) } }],
     ])(
       "answers a tool call with %s as an error, never a 5xx, and launches nothing",
       async (_case, args) => {

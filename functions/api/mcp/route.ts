@@ -50,6 +50,7 @@ async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructure
     if (!(error instanceof HttpError)) throw error;
     return json(400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: error.message } });
   }
+  const headers = headersOf(event.headers ?? {});
   const { createMcpHandler, McpServer } = await loadSdk();
   const handler = createMcpHandler(
     () => {
@@ -64,13 +65,9 @@ async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructure
     { responseMode: "auto", legacy: "stateless", maxRequestBodySize: maxBodyBytes },
   );
   try {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(event.headers ?? {})) {
-      if (value !== undefined) headers.set(name, value);
-    }
-    const host = event.requestContext?.domainName || "localhost";
+    // The SDK reads the method, headers and body; the URL is only a Request's requirement.
     const response = await handler.fetch(
-      new Request(`https://${host}${event.rawPath}`, { method: "POST", headers, body: text }),
+      new Request("http://localhost/mcp", { method: "POST", headers, body: text }),
       { parsedBody },
     );
     const answer: APIGatewayProxyStructuredResultV2 = {
@@ -82,6 +79,23 @@ async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructure
   } finally {
     await handler.close();
   }
+}
+
+/** The request's headers for the SDK; one that HTTP cannot carry is a 400 naming it. */
+function headersOf(raw: Record<string, string | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    try {
+      headers.set(name, value);
+    } catch {
+      throw new HttpError(
+        "invalid_header",
+        `header ${name.slice(0, 64)} is not a valid HTTP header`,
+      );
+    }
+  }
+  return headers;
 }
 
 /** `POST /mcp`: Twelve's agents as MCP tools, behind the same bearer keys and scopes. */
