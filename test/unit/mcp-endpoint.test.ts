@@ -125,11 +125,21 @@ describe("POST /mcp", () => {
       );
       const pending = waiting.pending as { callId: string; kind: string; tool: string };
 
-      // Act
+      // Act: an approval of other arguments than the pending ones is refused, then the right one
+      const stale = await client.callTool({
+        name: "answer_thread",
+        arguments: { threadId, callId: pending.callId, approved: true, argsHash: "0".repeat(64) },
+      });
       const answered = structured(
         await client.callTool({
           name: "answer_thread",
-          arguments: { threadId, callId: pending.callId, approved: true, comment: "ok" },
+          arguments: {
+            threadId,
+            callId: pending.callId,
+            approved: true,
+            comment: "ok",
+            argsHash: (waiting.pending as { argsHash: string }).argsHash,
+          },
         }),
       );
       await api.idle();
@@ -138,6 +148,8 @@ describe("POST /mcp", () => {
       );
 
       // Assess
+      expect(stale.isError).toBe(true);
+      expect(stale.structuredContent).toMatchObject({ error: { code: "not_pending" } });
       expect(waiting.status).toBe("waiting_for_approval");
       expect(pending).toMatchObject({ kind: "approval", tool: "refund" });
       expect(answered).toMatchObject({ threadId, status: "running" });

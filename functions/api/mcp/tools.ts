@@ -54,6 +54,10 @@ const answerInput = z.object({
     .optional()
     .describe("an approval: true to run the call, false to reject it"),
   comment: z.string().max(4_000).optional().describe("an approval's comment, shown to the model"),
+  argsHash: z
+    .string()
+    .optional()
+    .describe("an approval: the pending call's argsHash, so only the arguments you saw run"),
   response: z.string().min(1).max(32_000).optional().describe("the answer to a human_input call"),
 });
 
@@ -130,7 +134,7 @@ export function registerTools(server: McpServer, context: McpToolContext): void 
       "answer_thread",
       {
         description:
-          "Answer the call a thread waits on: an approval ({ callId, approved, comment? }) or a question ({ callId, response }). The thread then runs on.",
+          "Answer the call a thread waits on: an approval ({ callId, approved, comment?, argsHash? }) or a question ({ callId, response }). The thread then runs on.",
         inputSchema: answerInput,
         annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
       },
