@@ -228,6 +228,37 @@ describe("POST /mcp", () => {
     expect(read.structuredContent).toMatchObject({ error: { code: "thread_not_found" } });
   });
 
+  it("lets a 2026-07-28 client keep the tool list five minutes, for itself alone", async () => {
+    const api = createHttpApi({ agents: [greeter], model: new ScriptedModel([]) });
+    const response = await api.fetch(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "tools/list",
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/list",
+          params: {
+            _meta: {
+              "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+              "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
+              "io.modelcontextprotocol/clientCapabilities": {},
+            },
+          },
+        }),
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      result: { ttlMs: 300_000, cacheScope: "private", tools: expect.any(Array) },
+    });
+  });
+
   it("answers 401 to a request without a key or with a wrong one", async () => {
     const api = createHttpApi({ agents: [greeter], model: new ScriptedModel([]), apiKeys: KEYS });
     for (const key of [undefined, "wrong-key-0123456789"]) {

@@ -9,6 +9,9 @@ import { registerTools } from "./tools.ts";
 
 type McpServerSdk = typeof import("@modelcontextprotocol/server");
 
+/** How long a 2026-07-28 client may keep the tool list (and the discover result). */
+const TOOLS_TTL_MS = 5 * 60_000;
+
 let sdk: Promise<McpServerSdk> | undefined;
 
 /**
@@ -56,7 +59,15 @@ async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructure
     () => {
       const server = new McpServer(
         { name: "twelve", version: "1" },
-        { capabilities: { tools: { listChanged: false } } },
+        {
+          capabilities: { tools: { listChanged: false } },
+          // The tools change only with a deploy (or a key's scope): a client may keep the list a
+          // while, for itself alone (private: another key may see other tools).
+          cacheHints: {
+            "tools/list": { ttlMs: TOOLS_TTL_MS, cacheScope: "private" },
+            "server/discover": { ttlMs: TOOLS_TTL_MS, cacheScope: "private" },
+          },
+        },
       );
       registerTools(server, { deps, guard, principal });
       return server;
