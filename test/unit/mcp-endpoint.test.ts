@@ -1,11 +1,12 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import * as z from "zod";
 import { createHttpApi, type HttpApi } from "../../functions/http/index.ts";
+import { logger } from "../../functions/logger.ts";
 import { defineAgent } from "../../shared/core/agent.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
 import { defineTool } from "../../shared/core/tool.ts";
-import { call, ScriptedModel } from "../../shared/testing/index.ts";
+import { call, MemoryThreadStore, ScriptedModel } from "../../shared/testing/index.ts";
 
 const refund = defineTool({
   name: "refund",
@@ -226,6 +227,34 @@ describe("POST /mcp", () => {
     ]);
     expect(read.isError).toBe(true);
     expect(read.structuredContent).toMatchObject({ error: { code: "thread_not_found" } });
+  });
+
+  it("answers a failure of ours as an internal error result, telling nothing of it, and logs it", async () => {
+    // Prepare: a store that fails as an unreachable database would
+    class BrokenStore extends MemoryThreadStore {
+      override async load(): Promise<never> {
+        throw new Error("connect ECONNREFUSED 10.0.0.7:8000 (secret-table)");
+      }
+    }
+    const error = vi.spyOn(logger, "error").mockImplementation(() => {});
+    const api = createHttpApi({
+      agents: [greeter],
+      model: new ScriptedModel([]),
+      store: new BrokenStore(),
+    });
+    const client = await connect(api, undefined);
+
+    // Act
+    const read = await client.callTool({ name: "get_thread", arguments: { threadId: "thr_x" } });
+
+    // Assess
+    expect(read.isError).toBe(true);
+    expect(read.structuredContent).toEqual({
+      error: { code: "internal", message: "internal error; the call may be retried" },
+    });
+    expect(JSON.stringify(read)).not.toContain("10.0.0.7");
+    expect(error).toHaveBeenCalledWith("an MCP tool call failed", expect.anything());
+    error.mockRestore();
   });
 
   it("lets a 2026-07-28 client keep the tool list five minutes, for itself alone", async () => {

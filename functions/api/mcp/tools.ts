@@ -7,6 +7,7 @@ import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { apiIdempotencyKey, launchThread } from "../../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../../shared/runtime/message-thread.ts";
 import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
+import { logger } from "../../logger.ts";
 import type { Guard } from "../guard.ts";
 import { httpStatusOf } from "../http.ts";
 import { parse } from "../request.ts";
@@ -176,21 +177,25 @@ function describeAgent(agent: Agent): string {
 }
 
 /**
- * `run`'s value as a tool result (JSON text and structured content), or, for an error the API
- * answers with a 4xx (a refusal, an unknown thread, a call not pending), a result with `isError`
- * naming its code. Anything else is a failure of ours and propagates.
+ * `run`'s value as a tool result (JSON text and structured content), or a result with `isError`
+ * naming the API's error code: for an error the API answers with a 4xx (a refusal, an unknown
+ * thread, a call not pending), its message; for a failure of ours (the API's 5xx), which is
+ * logged, only that the call may be retried, as the API's `internal` answer says no more.
  */
 async function answer(run: () => Promise<object>): Promise<CallToolResult> {
   try {
     const value = (await run()) as Record<string, unknown>;
     return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
   } catch (error) {
-    if (!(error instanceof TwelveError) || httpStatusOf(error) >= 500) throw error;
-    const failure = { error: { code: error.code, message: error.message } };
+    const known = error instanceof TwelveError && httpStatusOf(error) < 500;
+    if (!known) logger.error("an MCP tool call failed", { error: error as Error });
+    const { code, message } = known
+      ? error
+      : { code: "internal", message: "internal error; the call may be retried" };
     return {
       isError: true,
-      content: [{ type: "text", text: `${error.code}: ${error.message}` }],
-      structuredContent: failure,
+      content: [{ type: "text", text: `${code}: ${message}` }],
+      structuredContent: { error: { code, message } },
     };
   }
 }
