@@ -82,7 +82,7 @@ describe("POST /mcp on the local stack", () => {
     expect(done).toMatchObject({ status: "done", agent: "calculator" });
     expect(done.output).toContain("2");
     const stored = await stack.deps.store.load(launched.threadId as string);
-    expect(stored?.events[0]).toMatchObject({ by: { principal: "admin", via: "api" } });
+    expect(stored?.events[0]).toMatchObject({ by: { principal: "admin", via: "mcp" } });
   });
 
   it("shows a read-only key get_thread alone, and it launches nothing", async () => {

@@ -102,7 +102,7 @@ describe("POST /mcp", () => {
       expect(thread.events[0]).toMatchObject({
         type: "user_message",
         data: { message: "hi" },
-        by: { principal: "admin", via: "api" },
+        by: { principal: "admin", via: "mcp" },
       });
     },
   );

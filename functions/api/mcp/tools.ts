@@ -2,6 +2,7 @@ import type { CallToolResult, McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { Agent } from "../../../shared/core/agent.ts";
 import { TwelveError } from "../../../shared/core/errors.ts";
+import type { Actor } from "../../../shared/core/events.ts";
 import { deriveFailure, summarize } from "../../../shared/core/thread.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { apiIdempotencyKey, launchThread } from "../../../shared/runtime/launch-thread.ts";
@@ -11,7 +12,7 @@ import { logger } from "../../logger.ts";
 import type { Guard } from "../guard.ts";
 import { httpStatusOf } from "../http.ts";
 import { parse } from "../request.ts";
-import { checkedId, viaApi } from "../route-helpers.ts";
+import { checkedId } from "../route-helpers.ts";
 import {
   idempotencyKey,
   launchBody,
@@ -80,7 +81,8 @@ const messageInput = z.object({
  */
 export function registerTools(server: McpServer, context: McpToolContext): void {
   const { deps, guard, principal } = context;
-  const by = viaApi(principal);
+  // The way in, for the events' `by`: an MCP client, with the key's name as the principal.
+  const by: Actor = { principal, via: "mcp" };
   for (const agent of deps.agents.values()) {
     if (!mayDo(guard.scope, "launch") || !mayUseAgent(guard.scope, agent.name)) continue;
     server.registerTool(
