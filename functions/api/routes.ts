@@ -13,6 +13,7 @@ import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { serveConsole } from "../console/serve.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
 import { HttpError, json } from "./http.ts";
+import { mcpRoute } from "./mcp/route.ts";
 import { openApiDocument } from "./openapi.ts";
 import { header, parse, readBody } from "./request.ts";
 import {
@@ -582,4 +583,5 @@ export const routes: readonly Route[] = [
     handle: async ({ deps, event, params, maxBodyBytes, webhooks }) =>
       json(202, await handleWebhook(deps, event, params.source ?? "", webhooks, maxBodyBytes)),
   },
+  mcpRoute,
 ];

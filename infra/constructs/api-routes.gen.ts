@@ -117,6 +117,10 @@ export const apiRoutes: readonly ApiRoute[] = [
     openAtGateway:
       "Signed webhook: the function checks an HMAC-SHA256 signature with a 5-minute window and replay protection before it reads the body.",
   },
+  {
+    method: "POST",
+    path: "/mcp",
+  },
 ];
 
 /** One route: its method, its path (`{name}` one segment, `{name+}` the rest). */

@@ -51,6 +51,8 @@ export const peersOf = {
   // Loaded when a Slack or email channel is configured.
   "the Slack channel": ["@slack/web-api"],
   "the email channel": ["nodemailer"],
+  // Loaded by the HTTP API's first `POST /mcp`.
+  "the MCP endpoint": ["@modelcontextprotocol/server"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** An entry point (or command) with optional peers. */

@@ -39,6 +39,7 @@ import {
 } from "./thread.ts";
 import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
+import { parseToolArgs } from "./tool-args.ts";
 import { compactToolError } from "./tool-error.ts";
 import { attributeUsage } from "./usage.ts";
 
@@ -225,7 +226,7 @@ class Step {
       });
       return this.afterError();
     }
-    const parsed = tool.input.safeParse(reply.args);
+    const parsed = parseToolArgs(tool, reply.args);
     if (!parsed.success) {
       const problems = parsed.error.issues
         .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
@@ -275,7 +276,7 @@ class Step {
     if (!tool) {
       this.error("unknown_tool", `unknown tool ${call.tool}`, call);
     } else if (call.source === "model" && tool.kind !== "sync") {
-      const parsed = tool.input.safeParse(call.args);
+      const parsed = parseToolArgs(tool, call.args);
       if (parsed.success) return this.act(tool, call.callId, parsed.data);
       this.error("invalid_args", `invalid arguments for ${tool.name}: call it again`, call);
     } else {
@@ -413,7 +414,7 @@ class Step {
    * schema they no longer pass counts as the tool failing.
    */
   private async parseAndRun(tool: Tool, rawArgs: unknown, callId: string): Promise<boolean> {
-    const parsed = tool.input.safeParse(rawArgs);
+    const parsed = parseToolArgs(tool, rawArgs);
     if (parsed.success) return this.runTool(tool, parsed.data, callId);
     this.toolFailed(tool, callId, parsed.error);
     // Stryker disable next-line BooleanLiteral: no caller reads what parseAndRun returns

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { ConfigError } from "./errors.ts";
+import { strictOptionals } from "./optional-fields.ts";
 import type { RunContextOf, RunContextSchema } from "./run-context.ts";
 
 /**
@@ -125,8 +126,9 @@ export function defineTool<S extends ToolInput, R extends RunContextSchema | und
 
 /**
  * zod's own JSON Schema output, checked against the rules of strict function calling: every object
- * closed (`additionalProperties: false`) and every property required (use `.nullable()` for an
- * optional value). A schema that breaks them is a configuration error at definition time, not a
+ * closed (`additionalProperties: false`) and every property required (an `.optional()` field is
+ * sent as a required, nullable one: `strictOptionals`; a `null` for it reads as absent:
+ * `parseToolArgs`). A schema that breaks them is a configuration error at definition time, not a
  * 400 from the model API at run time.
  */
 export function strictJsonSchema(toolName: string, input: ToolInput): Record<string, unknown> {
@@ -145,8 +147,9 @@ export function strictJsonSchema(toolName: string, input: ToolInput): Record<str
     );
   }
   delete schema.$schema;
-  assertStrict(toolName, schema, "input");
-  return schema;
+  const strict = strictOptionals(schema) as Record<string, unknown>;
+  assertStrict(toolName, strict, "input");
+  return strict;
 }
 
 /** Where in `input` zod meets a type JSON Schema cannot express, as `input.properties.x` paths. */

@@ -293,6 +293,8 @@ const edgeApps: Record<HandlerName, readonly string[]> = {
 };
 const channels = ["functions/channels/", "shared/channels/", "@slack/", "nodemailer"];
 const buildTools = ["infra/", "test/", "aws-cdk-lib", "constructs", "esbuild", "vitest"];
+/** The MCP server SDK serves `POST /mcp`: the API's alone. */
+const mcpServer = "@modelcontextprotocol/server";
 const tracing = ["@aws-lambda-powertools/tracer", "aws-xray-sdk-core"];
 
 /**
@@ -313,7 +315,7 @@ const bundleRules: Record<HandlerName, { holds: string[]; never: string[] }> = {
       "standardwebhooks",
     ],
   },
-  api: { holds: ["functions/api/", "functions/console/"], never: [...tracing] },
+  api: { holds: ["functions/api/", "functions/console/", mcpServer], never: [...tracing] },
   trigger: {
     holds: ["functions/trigger/"],
     never: [...channels, "functions/console/", ...tracing],
@@ -381,6 +383,7 @@ describe("Handler bundles, by esbuild's metafile", () => {
       const others = handlerNames.filter((name) => name !== handler);
       const never = [
         ...rules.never,
+        ...(handler === "api" ? [] : [mcpServer]),
         ...buildTools,
         ...others.flatMap((name) => edgeApps[name]),
         "openai",

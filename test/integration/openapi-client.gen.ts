@@ -92,6 +92,10 @@ export interface paths {
     /** A signed webhook: launch a thread or answer a waiting call */
     post: operations["post_hooks_source"];
   };
+  "/mcp": {
+    /** The MCP endpoint (streamable HTTP, stateless; JSON-RPC 2.0 bodies): each agent the key may launch is a tool named after it taking { message }, plus get_thread, answer_thread and message_thread, as the key's scope allows */
+    post: operations["post_mcp"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -1940,6 +1944,105 @@ export interface operations {
       };
       /** @description the idempotency key was used for another request */
       422: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /** The MCP endpoint (streamable HTTP, stateless; JSON-RPC 2.0 bodies): each agent the key may launch is a tool named after it taking { message }, plus get_thread, answer_thread and message_thread, as the key's scope allows */
+  post_mcp: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @constant */
+          jsonrpc: "2.0";
+          method: string;
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description the JSON-RPC answer (a tool's refusal is a result with isError) */
+      200: {
+        content: {
+          "application/json": {
+            /** @constant */
+            jsonrpc: "2.0";
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description a notification, taken */
+      202: {
+        content: never;
+      };
+      /** @description not a JSON-RPC message, or invalid for MCP */
+      400: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description missing or wrong bearer key */
+      401: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description the Accept header takes neither JSON nor an event stream */
+      406: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description body too large */
+      413: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description the body is not application/json */
+      415: {
         content: {
           "application/json": {
             error: {

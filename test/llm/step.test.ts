@@ -1,12 +1,16 @@
 import { OpenAI } from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as z from "zod";
+import { defineAgent } from "../../shared/core/agent.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import { step } from "../../shared/core/step.ts";
+import { defineTool } from "../../shared/core/tool.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { OpenAIModel } from "../../shared/llm/openai-model.ts";
 import { steppingClock } from "../../shared/testing/index.ts";
 import { type ChatServer, startChatServer } from "./chat-server.ts";
-import { apiError } from "./completions.ts";
+import { apiError, toolCallCompletion } from "./completions.ts";
 
 describe("Function: step", () => {
   let server: ChatServer;
@@ -17,6 +21,67 @@ describe("Function: step", () => {
 
   afterEach(async () => {
     await server.close();
+  });
+
+  describe("with a tool whose input has .optional() fields", () => {
+    it("sends them strict as required and nullable, and the tool reads null as absent", async () => {
+      // Prepare: the model answers with null for the optional field, as strict mode makes it
+      server.enqueue({
+        status: 200,
+        body: toolCallCompletion([["open_ticket", '{"title":"Printer","note":null}']]),
+      });
+      const received: unknown[] = [];
+      const openTicket = defineTool({
+        name: "open_ticket",
+        description: "Open a ticket.",
+        input: z.object({ title: z.string(), note: z.string().optional() }),
+        kind: "sync",
+        run: (args) => {
+          received.push(args);
+          return "T-1";
+        },
+      });
+      const agent = defineAgent({
+        name: "desk",
+        prompt: () => "Open tickets.",
+        tools: [openTicket, doneForNow],
+      });
+      const model = new OpenAIModel({
+        model: "gpt-4o-mini",
+        client: new OpenAI({ apiKey: "test-key", baseURL: server.baseURL, maxRetries: 0 }),
+      });
+      const clock = steppingClock();
+      const thread = launch({ agent, threadId: "t_opt", message: "the printer", clock });
+
+      // Act: one step chooses the call, the next runs it (and asks the model again)
+      const first = await step(thread, { agent, model, clock });
+      server.enqueue({
+        status: 200,
+        body: toolCallCompletion([["done_for_now", '{"message":"opened"}']]),
+      });
+      const second = await step(
+        { ...thread, events: [...thread.events, ...first.events] },
+        { agent, model, clock },
+      );
+
+      // Assess: the wire carries the nullable-required shape under strict mode
+      const tools = server.requests[0]?.body.tools as { function: Record<string, unknown> }[];
+      const tool = tools[0];
+      expect(tool?.function).toEqual({
+        name: "open_ticket",
+        description: "Open a ticket.",
+        strict: true,
+        parameters: {
+          type: "object",
+          properties: { title: { type: "string" }, note: { type: ["string", "null"] } },
+          required: ["title", "note"],
+          additionalProperties: false,
+        },
+      });
+      expect(first.events.at(-1)?.data).toMatchObject({ args: { title: "Printer", note: null } });
+      expect(received).toEqual([{ title: "Printer" }]);
+      expect(second.next).toEqual({ type: "done", output: "opened" });
+    });
   });
 
   describe("with an OpenAIModel that throws a ModelError", () => {

@@ -40,16 +40,31 @@ describe("Function: defineTool", () => {
     });
   });
 
-  it("rejects optional properties, which strict function calling cannot express", () => {
-    const define = () =>
-      defineTool({
-        name: "opt",
-        description: "d",
-        input: z.object({ a: z.number().optional() }),
-        kind: "terminal",
-      });
-    expect(define).toThrow(ConfigError);
-    expect(define).toThrow(/optional properties \(a\).*use \.nullable\(\)/);
+  it("sends an optional property as a required, nullable one (strict function calling)", () => {
+    const tool = defineTool({
+      name: "opt",
+      description: "d",
+      input: z.object({
+        a: z.number().optional(),
+        b: z.string().describe("a note").optional(),
+        c: z.enum(["x", "y"]).optional(),
+        d: z.string().nullish(),
+        e: z.string(),
+      }),
+      kind: "terminal",
+    });
+    expect(tool.spec.parameters).toEqual({
+      type: "object",
+      properties: {
+        a: { type: ["number", "null"] },
+        b: { type: ["string", "null"], description: "a note" },
+        c: { anyOf: [{ type: "string", enum: ["x", "y"] }, { type: "null" }] },
+        d: { type: ["string", "null"] },
+        e: { type: "string" },
+      },
+      required: ["a", "b", "c", "d", "e"],
+      additionalProperties: false,
+    });
   });
 
   it("rejects a name the model APIs refuse", () => {
@@ -120,46 +135,56 @@ describe("Function: defineTool", () => {
     }
   });
 
-  it("names every optional property and where it is", () => {
-    const define = () =>
-      defineTool({
-        name: "opt",
-        description: "d",
-        input: z.object({ a: z.number().optional(), b: z.string().optional(), c: z.string() }),
-        kind: "terminal",
-      });
-    expect(define).toThrow(
-      'tool "opt": input has optional properties (a, b); strict function calling needs every property required: use .nullable() instead',
-    );
-  });
-
-  it.each<[string, z.ZodObject, string]>([
+  it.each<[string, z.ZodObject, (string | number)[], unknown]>([
     [
       "a nested object",
       z.object({ order: z.object({ id: z.string(), note: z.string().optional() }) }),
-      "input.properties.order has optional properties (note)",
+      ["properties", "order", "required"],
+      ["id", "note"],
     ],
     [
       "a list of objects",
       z.object({ items: z.array(z.object({ id: z.string(), qty: z.number().optional() })) }),
-      "input.properties.items.items has optional properties (qty)",
+      ["properties", "items", "items", "properties", "qty"],
+      { type: ["number", "null"] },
     ],
     [
       "the second branch of a union",
       z.object({
         target: z.union([z.object({ host: z.string() }), z.object({ ip: z.string().optional() })]),
       }),
-      "input.properties.target.anyOf[1] has optional properties (ip)",
+      ["properties", "target", "anyOf", 1, "required"],
+      ["ip"],
     ],
     [
       "the second element of a tuple",
       z.object({ pair: z.tuple([z.string(), z.object({ at: z.string().optional() })]) }),
-      "input.properties.pair.prefixItems[1] has optional properties (at)",
+      ["properties", "pair", "prefixItems", 1, "properties", "at"],
+      { type: ["string", "null"] },
     ],
-  ])("finds an optional property in %s, naming its path", (_case, input, message) => {
-    expect(() => defineTool({ name: "deep", description: "d", input, kind: "human" })).toThrow(
-      `tool "deep": ${message}`,
+    [
+      "an optional nested object",
+      z.object({ order: z.object({ id: z.string() }).optional() }),
+      ["properties", "order"],
+      {
+        anyOf: [
+          {
+            type: "object",
+            properties: { id: { type: "string" } },
+            required: ["id"],
+            additionalProperties: false,
+          },
+          { type: "null" },
+        ],
+      },
+    ],
+  ])("makes an optional property required and nullable in %s", (_case, input, path, expected) => {
+    const tool = defineTool({ name: "deep", description: "d", input, kind: "human" });
+    const found = path.reduce<unknown>(
+      (node, key) => (node as Record<string | number, unknown>)[key],
+      tool.spec.parameters,
     );
+    expect(found).toEqual(expected);
   });
 
   it("rejects an object that allows additional properties", () => {
