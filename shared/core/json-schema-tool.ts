@@ -1,0 +1,64 @@
+import * as z from "zod";
+import { ConfigError } from "./errors.ts";
+import type { ToolInput } from "./tool.ts";
+
+/**
+ * A tool's input described by JSON Schema (draft 2020-12), as MCP servers and OpenAPI documents
+ * describe theirs: an object schema, sent to the model as written.
+ */
+export type JsonSchemaObject = { type: "object" } & Record<string, unknown>;
+
+/**
+ * The validator of a JSON-Schema tool's arguments: zod's own `z.fromJSONSchema`, so a JSON-Schema
+ * tool is checked by the same code path as a zod tool (the step's `safeParse`, its issues naming
+ * each field) and no second validator ships with the package. It reads what MCP servers send:
+ * `$ref`/`$defs`, `anyOf`/`oneOf`/`allOf`, `enum`/`const`, formats, patterns and bounds. A schema
+ * it cannot read (`if`/`then`/`else`, an unknown `type`) is a configuration error here, naming
+ * the tool, rather than arguments let through unchecked.
+ */
+export function jsonSchemaInput(toolName: string, parameters: JsonSchemaObject): ToolInput {
+  if (parameters?.type !== "object") {
+    throw new ConfigError(
+      `tool "${toolName}": parameters must be a JSON Schema of type "object" (the model sends ` +
+        `its arguments as one JSON object), got ${JSON.stringify(parameters?.type ?? null)}`,
+    );
+  }
+  try {
+    // Only `safeParse` is read from a tool's input: any zod schema serves as one.
+    return z.fromJSONSchema(parameters as z.core.JSONSchema.JSONSchema) as unknown as ToolInput;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ConfigError(
+      `tool "${toolName}": its JSON Schema cannot be used to check arguments (${reason})`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Whether strict function calling can take the schema as it is: every object closed
+ * (`additionalProperties: false`) with every property required. MCP servers' schemas rarely are
+ * (optional properties are the norm): those are sent with `strict: false`, not refused.
+ *
+ * @example
+ * isStrictSchema({ type: "object", properties: { a: { type: "number" } }, required: ["a"],
+ *   additionalProperties: false }); // true
+ */
+export function isStrictSchema(node: unknown): boolean {
+  if (Array.isArray(node)) return node.every(isStrictSchema);
+  if (typeof node !== "object" || node === null) return true;
+  const schema = node as Record<string, unknown>;
+  if (schema.type === "object" || schema.properties !== undefined) {
+    const keys = Object.keys((schema.properties as object | undefined) ?? {});
+    const required = new Set((schema.required as string[] | undefined) ?? []);
+    if (keys.some((key) => !required.has(key))) return false;
+    if (schema.additionalProperties !== false) return false;
+  }
+  return Object.values(schema).every(isStrictSchema);
+}
+
+/** The schema as the model is sent it: without the `$schema` marker the model APIs refuse. */
+export function modelSchema(parameters: JsonSchemaObject): Record<string, unknown> {
+  const { $schema: _marker, ...schema } = parameters;
+  return schema;
+}
