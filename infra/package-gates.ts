@@ -10,6 +10,7 @@ import type { PeerEntry } from "../shared/config/peers.ts";
  */
 export const gatedEntries = [
   { entry: "twelve-agents/openai", implementation: "shared/llm/index.js" },
+  { entry: "twelve-agents/mcp", implementation: "shared/mcp/index.js" },
   { entry: "twelve-agents/aws", implementation: "functions/index.js" },
   { entry: "twelve-agents/http", implementation: "functions/http/index.js" },
   { entry: "twelve-agents/cdk", implementation: "infra/index.js" },

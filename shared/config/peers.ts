@@ -32,6 +32,7 @@ const handlers = [...awsSdk, ...powertools, "openai"] as const;
 
 export const peersOf = {
   "twelve-agents/openai": ["openai"],
+  "twelve-agents/mcp": ["@modelcontextprotocol/client"],
   "twelve-agents/aws": handlers,
   // The HTTP API in a product's own server: its logger and the key secret's reader.
   "twelve-agents/http": [

@@ -1,12 +1,14 @@
 import * as z from "zod";
 import { ConfigError } from "./errors.ts";
-import type { ToolInput } from "./tool.ts";
 
 /**
  * A tool's input described by JSON Schema (draft 2020-12), as MCP servers and OpenAPI documents
  * describe theirs: an object schema, sent to the model as written.
  */
 export type JsonSchemaObject = { type: "object" } & Record<string, unknown>;
+
+/** A tool's input schema (tool.ts's `ToolInput`, named here so the two files do not import each other). */
+type ToolInput = z.ZodObject;
 
 /**
  * The validator of a JSON-Schema tool's arguments: zod's own `z.fromJSONSchema`, so a JSON-Schema

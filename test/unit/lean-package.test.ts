@@ -88,6 +88,7 @@ describe("Package: the lean install", () => {
     });
     for (const [path, dir] of [
       ["./openai", "shared/llm"],
+      ["./mcp", "shared/mcp"],
       ["./aws", "functions"],
       ["./http", "functions/http"],
       ["./cdk", "infra"],
