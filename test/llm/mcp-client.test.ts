@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { createRunner, defineAgent, defineTool, doneForNow, type ToolSource } from "twelve-agents";
 import { IDEMPOTENCY_META_KEY, type McpServerOptions, mcpServer } from "twelve-agents/mcp";
 import { call, ScriptedModel } from "twelve-agents/testing";
@@ -312,6 +313,31 @@ describe("Function: mcpServer", () => {
         ?.tools.map((tool) => tool.name)
         .sort(),
     ).toEqual(["add", "done_for_now", "two_add"]);
+  });
+});
+
+describe("Function: mcpServer over stdio", () => {
+  it("starts the server's process once and calls its tools through it", async () => {
+    // Prepare
+    const server = fileURLToPath(new URL("mcp-stdio-server.ts", import.meta.url));
+    const math = source({ name: "math", command: process.execPath, args: [server] });
+    const agent = defineAgent({ name: "math", prompt: "p", tools: [doneForNow], mcp: [math] });
+    const model = new ScriptedModel([
+      call("multiply", { a: 6, b: 7 }),
+      call("multiply", { a: 2, b: 3 }),
+      call("done_for_now", { message: "42" }),
+    ]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("math", "6 * 7?");
+
+    // Assess: both answers from one process
+    const answers = result.events.flatMap((event) =>
+      event.type === "tool_result" ? [String(event.data.result)] : [],
+    );
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^42 \(pid \d+\)$/);
+    expect(answers[1]?.replace(/^6/, "42")).toBe(answers[0]);
   });
 });
 
