@@ -316,6 +316,54 @@ describe("Function: mcpServer", () => {
   });
 });
 
+describe("Function: mcpServer, its options", () => {
+  it("refuses options that cannot work, naming the server", () => {
+    const define = (options: unknown) => () => mcpServer(options as McpServerOptions);
+    expect(define({ name: "a b", url: "http://x" })).toThrow(/mcpServer: name must match/);
+    expect(define({ name: "a" })).toThrow(
+      'mcpServer "a": give either url (streamable HTTP) or command (stdio)',
+    );
+    expect(define({ name: "a", url: "nope" })).toThrow('mcpServer "a": url is not a URL: nope');
+    expect(define({ name: "a", url: "ftp://x" })).toThrow("url must be http: or https:");
+    expect(define({ name: "a", url: "http://x", prefix: "a.b" })).toThrow(/prefix must be/);
+    expect(define({ name: "a", url: "http://x", timeoutMs: -1 })).toThrow(/timeoutMs must be/);
+    expect(define({ name: "a", url: "http://x", approval: "all" })).toThrow(/approval must be/);
+  });
+
+  it("gives up on a call the server does not answer within timeoutMs: a compact tool_failed", async () => {
+    // Prepare
+    let release = () => {};
+    const hanging: FakeTool = {
+      name: "slow",
+      input: z.object({}),
+      run: () =>
+        new Promise<string>((resolve) => {
+          release = () => resolve("late");
+        }),
+    };
+    const server = await serve({ tools: [hanging] });
+    const agent = defineAgent({
+      name: "slow",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "slow", url: server.url, timeoutMs: 300 })],
+    });
+    const model = new ScriptedModel([call("slow", {}), call("done_for_now", { message: "no" })]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("slow", "go");
+    release();
+
+    // Assess
+    expect(errors(result.events)).toEqual([
+      expect.objectContaining({ code: "tool_failed", tool: "slow" }),
+    ]);
+    expect(errors(result.events)[0]?.message).toMatch(
+      /^slow failed: MCP server "slow" did not answer \(.*time/i,
+    );
+  });
+});
+
 describe("Function: mcpServer over stdio", () => {
   it("starts the server's process once and calls its tools through it", async () => {
     // Prepare

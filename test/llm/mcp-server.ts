@@ -14,8 +14,10 @@ export interface FakeTool {
   description?: string;
   input: z.ZodObject;
   annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean };
-  run(args: Record<string, unknown>): string | { error: string } | { structured: object };
+  run(args: Record<string, unknown>): FakeResult | Promise<FakeResult>;
 }
+
+type FakeResult = string | { error: string } | { structured: object };
 
 /** A call the server received, with the `_meta` it carried. */
 export interface ReceivedCall {
@@ -109,7 +111,7 @@ export class FakeMcpServer {
         async (args: Record<string, unknown>, context: unknown) => {
           const meta = (context as { mcpReq?: { _meta?: Record<string, unknown> } }).mcpReq?._meta;
           this.calls.push({ tool: tool.name, args, meta: { ...(meta ?? {}) } });
-          const result = tool.run(args);
+          const result = await tool.run(args);
           if (typeof result === "string") return { content: [{ type: "text", text: result }] };
           if ("error" in result) {
             return { content: [{ type: "text", text: result.error }], isError: true };
