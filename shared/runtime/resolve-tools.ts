@@ -21,7 +21,19 @@ export interface AgentForStep {
  * await step(thread, { agent: resolved, model, clock, toolsUnavailable });
  */
 export async function agentForStep(agent: Agent, thread: Thread): Promise<AgentForStep> {
-  if (agent.mcp.length === 0 || deriveStatus(thread.events) !== "running") return { agent };
+  if (deriveStatus(thread.events) !== "running") return { agent };
+  return withListedTools(agent);
+}
+
+/**
+ * The agent with its sources' tools listed (what `GET /threads/{id}/context` shows the model
+ * would see), or the agent as it is and why they could not be.
+ *
+ * @example
+ * const { agent: shown } = await withListedTools(agent);
+ */
+export async function withListedTools(agent: Agent): Promise<AgentForStep> {
+  if (agent.mcp.length === 0) return { agent };
   try {
     const listed = await Promise.all(
       agent.mcp.map(async (source) => ({ source: source.name, tools: await source.tools() })),

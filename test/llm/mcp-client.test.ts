@@ -4,6 +4,7 @@ import { IDEMPOTENCY_META_KEY, type McpServerOptions, mcpServer } from "twelve-a
 import { call, ScriptedModel } from "twelve-agents/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import * as z from "zod";
+import { createHttpApi } from "../../functions/http/index.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import { FakeMcpServer, type FakeTool } from "./mcp-server.ts";
 
@@ -361,6 +362,30 @@ describe("Function: mcpServer, its options", () => {
     expect(errors(result.events)[0]?.message).toMatch(
       /^slow failed: MCP server "slow" did not answer \(.*time/i,
     );
+  });
+});
+
+describe("Function: mcpServer, behind the HTTP API", () => {
+  it("GET /threads/{id}/context shows the server's tools, as the model sees them", async () => {
+    // Prepare
+    const server = await serve({ tools: [add] });
+    const agent = defineAgent({
+      name: "calc",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "calc", url: server.url })],
+    });
+    const model = new ScriptedModel([call("done_for_now", { message: "ok" })]);
+    const api = createHttpApi({ agents: [agent], model });
+    const { threadId } = await api.runner.launch("calc", "hi");
+
+    // Act
+    const response = await api.fetch(new Request(`http://localhost/threads/${threadId}/context`));
+
+    // Assess
+    expect(response.status).toBe(200);
+    const context = (await response.json()) as { tools: { name: string }[] };
+    expect(context.tools.map((tool) => tool.name)).toEqual(["done_for_now", "add"]);
   });
 });
 
