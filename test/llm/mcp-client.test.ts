@@ -243,13 +243,23 @@ describe("Function: mcpServer", () => {
     await calc.tools();
     await calc.tools();
 
-    // Act: the server restarts and forgets its sessions
+    expect(server.sessionsOpened).toBe(1);
+
+    // Act: the server restarts and forgets its sessions, twice
     server.forgetSessions();
     const listed = await calc.tools();
+    server.forgetSessions();
+    const sum = await listed[0]?.run?.(
+      { a: 1, b: 2 },
+      { threadId: "thr_1", callId: "call_1", idempotencyKey: "thr_1:call_1", runContext: {} },
+    );
 
     // Assess
     expect(listed.map((tool) => tool.name)).toEqual(["add"]);
     expect(server.lists).toBe(4); // three lists, one of them answered 404 and sent again
+    expect(sum).toBe("3");
+    expect(server.calls).toHaveLength(1);
+    expect(server.sessionsOpened).toBe(3);
   });
 
   it("refuses two tools of one name between servers or with the agent's own, until a prefix", async () => {

@@ -44,6 +44,8 @@ export interface FakeMcpOptions {
 export class FakeMcpServer {
   readonly calls: ReceivedCall[] = [];
   lists = 0;
+  /** Sessions a `sessions` server opened (one per handshake). */
+  sessionsOpened = 0;
   /** Authorization headers seen, in order. */
   readonly authorizations: (string | null)[] = [];
   tools: FakeTool[];
@@ -169,6 +171,7 @@ export class FakeMcpServer {
       enableJsonResponse: true,
       onsessioninitialized: (sessionId) => {
         this.sessions.set(sessionId, transport);
+        this.sessionsOpened++;
       },
     });
     await this.server().connect(transport);
