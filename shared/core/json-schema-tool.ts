@@ -37,26 +37,62 @@ export function jsonSchemaInput(toolName: string, parameters: JsonSchemaObject):
   }
 }
 
+/** The keywords strict function calling takes (OpenAI's list); any other makes a schema non-strict. */
+const STRICT_KEYWORDS = new Set([
+  "$schema",
+  "$ref",
+  "$defs",
+  "definitions",
+  "type",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "enum",
+  "const",
+  "anyOf",
+  "description",
+  "title",
+  "pattern",
+  "format",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minItems",
+  "maxItems",
+]);
+
 /**
  * Whether strict function calling can take the schema as it is: every object closed
- * (`additionalProperties: false`) with every property required. MCP servers' schemas rarely are
- * (optional properties are the norm): those are sent with `strict: false`, not refused.
+ * (`additionalProperties: false`) with every property required, and no keyword outside the ones
+ * it takes (`oneOf`, `allOf`, `default`, `minLength`, ... are not). MCP servers' schemas rarely
+ * are (optional properties are the norm): those are sent with `strict: false`, not refused.
  *
  * @example
  * isStrictSchema({ type: "object", properties: { a: { type: "number" } }, required: ["a"],
  *   additionalProperties: false }); // true
  */
 export function isStrictSchema(node: unknown): boolean {
-  if (Array.isArray(node)) return node.every(isStrictSchema);
-  if (typeof node !== "object" || node === null) return true;
+  if (typeof node === "boolean") return false;
+  if (typeof node !== "object" || node === null || Array.isArray(node)) return false;
   const schema = node as Record<string, unknown>;
+  if (Object.keys(schema).some((key) => !STRICT_KEYWORDS.has(key))) return false;
+  const children: unknown[] = [];
+  const properties = (schema.properties ?? {}) as Record<string, unknown>;
   if (schema.type === "object" || schema.properties !== undefined) {
-    const keys = Object.keys((schema.properties as object | undefined) ?? {});
     const required = new Set((schema.required as string[] | undefined) ?? []);
-    if (keys.some((key) => !required.has(key))) return false;
+    if (Object.keys(properties).some((key) => !required.has(key))) return false;
     if (schema.additionalProperties !== false) return false;
+    children.push(...Object.values(properties));
   }
-  return Object.values(schema).every(isStrictSchema);
+  if (schema.items !== undefined) children.push(schema.items);
+  if (Array.isArray(schema.anyOf)) children.push(...schema.anyOf);
+  for (const defs of [schema.$defs, schema.definitions]) {
+    if (defs && typeof defs === "object") children.push(...Object.values(defs));
+  }
+  return children.every(isStrictSchema);
 }
 
 /** The schema as the model is sent it: without the `$schema` marker the model APIs refuse. */

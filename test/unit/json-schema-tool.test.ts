@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defineAgent } from "../../shared/core/agent.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
+import { isStrictSchema } from "../../shared/core/json-schema-tool.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { toFunctionTool } from "../../shared/llm/openai-model.ts";
@@ -101,5 +102,36 @@ describe("Function: defineTool with a JSON Schema", () => {
     expect(error?.type === "error" && error.data.message).toMatch(/email: .*expected string/);
     expect(error?.type === "error" && error.data.message).toMatch(/filter\.since: /);
     expect(runs).toEqual([{ email: "a@b.c" }]);
+  });
+});
+
+describe("Function: isStrictSchema", () => {
+  const closed = (properties: Record<string, unknown>) => ({
+    type: "object",
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+  });
+
+  it("takes closed objects through items, anyOf and $defs, whatever the property names", () => {
+    expect(
+      isStrictSchema({
+        ...closed({
+          default: { type: "string" }, // a property named like a keyword is still a property
+          list: { type: "array", items: closed({ id: { type: "string", pattern: "^a" } }) },
+          either: { anyOf: [{ type: "string" }, { $ref: "#/$defs/n" }] },
+        }),
+        $defs: { n: { type: "number", minimum: 0 } },
+      }),
+    ).toBe(true);
+  });
+
+  it("refuses a keyword strict mode does not take, an open object or an optional property inside", () => {
+    expect(isStrictSchema(closed({ a: { type: "string", default: "x" } }))).toBe(false);
+    expect(isStrictSchema(closed({ a: { oneOf: [{ type: "string" }] } }))).toBe(false);
+    expect(isStrictSchema(closed({ a: { type: "array", items: { type: "object" } } }))).toBe(false);
+    expect(
+      isStrictSchema({ ...closed({}), $defs: { d: { type: "object", properties: { x: {} } } } }),
+    ).toBe(false);
   });
 });
