@@ -146,6 +146,9 @@ describe("Function: mcpServer", () => {
     await expect(source({ name: "c", url: server.url, include: ["nope"] }).tools()).rejects.toThrow(
       'MCP server "c" lists no tool named nope',
     );
+    // Never an empty tool list in silence
+    const none = source({ name: "d", url: server.url, exclude: ["add", "delete_record"] });
+    await expect(none.tools()).rejects.toThrow('MCP server "d" lists no tool this agent may use');
   });
 
   it("turns an isError result into a compact tool_failed error the model reads", async () => {
