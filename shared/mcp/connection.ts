@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { Client, SdkHttpError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { McpServerOptions } from "./options.ts";
 
@@ -13,6 +14,8 @@ const CLIENT_INFO = { name: "twelve-agents", version: "1" };
 export class McpConnection {
   private client: Promise<Client> | undefined;
   private readonly options: McpServerOptions;
+  /** Requests in flight: a stdio server's process holds the host open only while one is. */
+  private inFlight = 0;
 
   constructor(options: McpServerOptions) {
     this.options = options;
@@ -20,15 +23,20 @@ export class McpConnection {
 
   /** Runs `request` on the connected client; a session that expired is opened again, once. */
   async request<T>(request: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.connected();
+    this.hold(++this.inFlight > 0);
     try {
-      return await request(client);
-    } catch (error) {
-      if (!(error instanceof SdkHttpError && error.status === 404 && this.hasSession(client))) {
-        throw error;
+      const client = await this.connected();
+      try {
+        return await request(client);
+      } catch (error) {
+        if (!(error instanceof SdkHttpError && error.status === 404 && this.hasSession(client))) {
+          throw error;
+        }
+        await this.reset(client);
+        return await request(await this.connected());
       }
-      await this.reset(client);
-      return request(await this.connected());
+    } finally {
+      this.hold(--this.inFlight > 0);
     }
   }
 
@@ -82,6 +90,26 @@ export class McpConnection {
         return fetch(input, { ...init, headers: merged });
       },
     });
+  }
+
+  /**
+   * Whether a stdio server's process (and its pipes) keeps the host's event loop alive: while a
+   * request waits on it, yes; idle, no, so a script that ran its agent with `createRunner` exits
+   * when it is done (the server's process ends with it) without having to close anything.
+   */
+  private hold(busy: boolean): void {
+    if (this.options.command === undefined) return;
+    void this.client?.then(
+      (client) => {
+        const child = (client.transport as { _process?: ChildProcess } | undefined)?._process;
+        for (const handle of [child, child?.stdin, child?.stdout, child?.stderr]) {
+          const ref = handle as { ref?: () => void; unref?: () => void } | null | undefined;
+          if (busy) ref?.ref?.();
+          else ref?.unref?.();
+        }
+      },
+      () => undefined,
+    );
   }
 
   private hasSession(client: Client): boolean {

@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { createRunner, defineAgent, defineTool, doneForNow, type ToolSource } from "twelve-agents";
 import { IDEMPOTENCY_META_KEY, type McpServerOptions, mcpServer } from "twelve-agents/mcp";
 import { call, ScriptedModel } from "twelve-agents/testing";
@@ -28,6 +30,7 @@ const failing: FakeTool = {
   run: ({ id }) => ({ error: `no record ${String(id)}: list the records first` }),
 };
 
+const execFileAsync = promisify(execFile);
 const servers: FakeMcpServer[] = [];
 const sources: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -425,6 +428,21 @@ describe("Function: mcpServer over stdio", () => {
     expect(answers[0]).toMatch(/^42 \(pid \d+\)$/);
     expect(answers[1]?.replace(/^6/, "42")).toBe(answers[0]);
   });
+});
+
+describe("Function: mcpServer over stdio, in a script", () => {
+  it("lets the script exit once its agent is done, without closing the server", async () => {
+    // A server process that held the event loop would keep the script alive until the timeout
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [
+        "--conditions=twelve-source",
+        fileURLToPath(new URL("mcp-stdio-runner.ts", import.meta.url)),
+      ],
+      { timeout: 60_000 },
+    );
+    expect(stdout.trim()).toBe("done 6");
+  }, 70_000);
 });
 
 describe("Function: mcpServer in a thread", () => {
