@@ -12,6 +12,7 @@ export const gatedEntries = [
   { entry: "twelve-agents/openai", implementation: "shared/llm/index.js" },
   { entry: "twelve-agents/bedrock", implementation: "shared/llm/bedrock/index.js" },
   { entry: "twelve-agents/ai-sdk", implementation: "shared/llm/ai-sdk/index.js" },
+  { entry: "twelve-agents/mcp", implementation: "shared/mcp/index.js" },
   { entry: "twelve-agents/aws", implementation: "functions/index.js" },
   { entry: "twelve-agents/http", implementation: "functions/http/index.js" },
   { entry: "twelve-agents/cdk", implementation: "infra/index.js" },

@@ -9,6 +9,7 @@ import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
+import { withListedTools } from "../../shared/runtime/resolve-tools.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { serveConsole } from "../console/serve.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
@@ -408,7 +409,9 @@ export const routes: readonly Route[] = [
       const agent = deps.agents.get(thread.agent);
       if (!agent)
         throw new HttpError("unknown_agent", `agent "${thread.agent}" is not served here`);
-      const request = contextOf(agent, thread);
+      // The tools of its MCP servers too: what the model is shown (the agent's own on an outage).
+      const { agent: shown } = await withListedTools(agent);
+      const request = contextOf(shown, thread);
       const compaction = latestCompaction(thread.events);
       return json(200, {
         ...request,

@@ -184,6 +184,11 @@ function instrumentAgent(agent: Agent, spans: Spans): Agent {
     model: agent.model && instrumentModel(agent.model, spans),
     tools: agent.tools.map(wrap),
     prefetch: agent.prefetch.map((call) => ({ ...call, tool: wrap(call.tool) })),
+    // Tools from MCP servers: decorated as listed (a new listing, new tools: nothing kept).
+    mcp: agent.mcp.map((source) => ({
+      name: source.name,
+      tools: async () => (await source.tools()).map((tool) => instrumentTool(tool, spans)),
+    })),
     tool: (name: string) => {
       const tool = agent.tool(name);
       return tool && wrap(tool);

@@ -37,6 +37,7 @@ export const peersOf = {
   "twelve-agents/bedrock": ["@aws-sdk/client-bedrock-runtime"],
   // Its error classes; every AI SDK provider package installs it.
   "twelve-agents/ai-sdk": ["@ai-sdk/provider"],
+  "twelve-agents/mcp": ["@modelcontextprotocol/client"],
   "twelve-agents/aws": handlers,
   // The HTTP API in a product's own server: its logger and the key secret's reader.
   "twelve-agents/http": [

@@ -1,7 +1,7 @@
 import { ConfigError } from "./errors.ts";
 import type { ThreadEvent } from "./events.ts";
 import { type IfRunning, ifRunningPolicies } from "./message.ts";
-import type { Model, ModelRequest } from "./ports.ts";
+import type { Model, ModelRequest, ToolSource } from "./ports.ts";
 import type { RunContextOf, RunContextSchema } from "./run-context.ts";
 import { type PromptFunction, renderSystemPrompt } from "./system-prompt.ts";
 import type { Thread } from "./thread.ts";
@@ -84,6 +84,11 @@ export interface AgentOptions<
   prompt: string | PromptFunction<RunContextOf<R>>;
   /** The handful of tools this agent may call (factor 10). */
   tools: readonly Tool[];
+  /**
+   * Where more of its tools come from at run time: MCP servers (`mcpServer` from
+   * `twelve-agents/mcp`). Listed when a step first needs them, never at import.
+   */
+  mcp?: readonly ToolSource[];
   /** Model calls allowed between two human inputs; past it the thread escalates. Default 20. */
   maxSteps?: number;
   /** Consecutive errors that escalate to a human. Default 3. */
@@ -133,6 +138,8 @@ export interface Agent {
   /** The schema of the run context its launches must carry, if it declares one. */
   readonly runContext: RunContextSchema | undefined;
   readonly tools: readonly Tool[];
+  /** The sources of its run-time tools (MCP servers); the runtime lists them for each step. */
+  readonly mcp: readonly ToolSource[];
   readonly maxSteps: number;
   readonly maxConsecutiveErrors: number;
   readonly resultBudget: number;
@@ -204,6 +211,7 @@ export function defineAgent<R extends RunContextSchema | undefined = undefined>(
       });
     }
   }
+  const mcp = toolSources(name, options.mcp);
   const scheduleNames = new Set<string>();
   for (const schedule of schedules) {
     if (!/^[a-z0-9-]{1,32}$/.test(schedule.name) || scheduleNames.has(schedule.name)) {
@@ -258,6 +266,7 @@ export function defineAgent<R extends RunContextSchema | undefined = undefined>(
     prompt: options.prompt,
     runContext,
     tools,
+    mcp,
     maxSteps: positive("maxSteps", 20),
     maxConsecutiveErrors: positive("maxConsecutiveErrors", 3),
     resultBudget: positive("resultBudget", 2000),
@@ -289,6 +298,23 @@ export function fixedTokens(
   };
   return requestTokens(request, countTokens);
 }
+/** An agent's tool sources, checked at definition: each with tools() and a name of its own. */
+function toolSources(name: string, sources: unknown): readonly ToolSource[] {
+  if (sources === undefined) return [];
+  if (!Array.isArray(sources)) throw new ConfigError(`agent "${name}": mcp must be an array`);
+  const names = new Set<string>();
+  for (const source of sources as Partial<ToolSource>[]) {
+    if (typeof source?.tools !== "function" || typeof source.name !== "string") {
+      throw new ConfigError(`agent "${name}": mcp holds something that is not an mcpServer(...)`);
+    }
+    if (names.has(source.name)) {
+      throw new ConfigError(`agent "${name}" has two MCP servers named "${source.name}"`);
+    }
+    names.add(source.name);
+  }
+  return Object.freeze([...(sources as ToolSource[])]);
+}
+
 /** An agent's own model, checked at definition: a value without `next` would fail every step. */
 function ownModel(name: string, model: unknown): Model | undefined {
   if (model === undefined) return undefined;

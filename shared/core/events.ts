@@ -73,6 +73,7 @@ export const errorCodes = [
   "unknown_tool",
   "invalid_args",
   "tool_failed",
+  "tools_unavailable", // a source of the agent's tools (an MCP server) did not answer
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -202,6 +203,30 @@ export const compactionEvent = z.object({
   }),
 });
 
+/**
+ * The tool set the model is shown, when tools come from outside the agent's code (MCP servers):
+ * recorded before the first model call that shows it, and again when it changes under the
+ * running thread, with what changed (tool names, and the fingerprint it had). `tools` holds the
+ * print of each tool (its spec and kind), `fingerprint` the print of them all.
+ */
+export const toolSetEvent = z.object({
+  type: z.literal("tool_set"),
+  at,
+  by,
+  data: z.object({
+    fingerprint: z.string(),
+    tools: z.record(z.string(), z.string()),
+    change: z
+      .object({
+        from: z.string(),
+        added: z.array(z.string()),
+        removed: z.array(z.string()),
+        changed: z.array(z.string()),
+      })
+      .optional(),
+  }),
+});
+
 export const threadEvent = z.discriminatedUnion("type", [
   userMessageEvent,
   toolCallEvent,
@@ -216,6 +241,7 @@ export const threadEvent = z.discriminatedUnion("type", [
   retryRequestedEvent,
   cancelledEvent,
   compactionEvent,
+  toolSetEvent,
 ]);
 
 export type ThreadEvent = z.infer<typeof threadEvent>;

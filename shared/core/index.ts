@@ -14,6 +14,7 @@ export * from "./errors.ts";
 export * from "./events.ts";
 export { canonicalJson, hashArgs } from "./hash.ts";
 export { doneForNow, requestMoreInformation } from "./human-tools.ts";
+export { isStrictSchema, type JsonSchemaObject } from "./json-schema-tool.ts";
 export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";
 export { type IfRunning, ifRunningPolicies, message } from "./message.ts";
 export type * from "./ports.ts";
@@ -43,3 +44,10 @@ export * from "./thread.ts";
 export { estimateTokens, requestTokens, type TokenCounter } from "./tokens.ts";
 export * from "./tool.ts";
 export { compactToolError, ToolError } from "./tool-error.ts";
+export {
+  printToolSet,
+  type ToolSetPrint,
+  ToolSourceError,
+  toolSetChange,
+  withSourceTools,
+} from "./tool-source.ts";

@@ -1,6 +1,6 @@
 import type { Actor, EscalationReason, ThreadEvent, Usage } from "./events.ts";
 import type { PendingKind, Status, Thread, ThreadHead, WaitingMessage } from "./thread.ts";
-import type { ToolSpec } from "./tool.ts";
+import type { Tool, ToolSpec } from "./tool.ts";
 
 /** One chat message of the rendered context. */
 export interface ContextMessage {
@@ -220,6 +220,21 @@ export interface Notifier {
   threadWaiting(notice: ThreadWaitingNotice): Promise<void>;
   /** Optional: a notifier without it hears of pauses only. */
   threadEnded?(notice: ThreadEndedNotice): Promise<void>;
+}
+
+/**
+ * Tools an agent gets at run time from outside its code (an MCP server: `mcpServer` from
+ * `twelve-agents/mcp`). The runtime asks for them when a step needs the agent's tools, never at
+ * import; the source caches them itself. The core only ever sees the tools it returned.
+ */
+export interface ToolSource {
+  /** Unique among an agent's sources: named in errors and in the tool-set events. */
+  readonly name: string;
+  /**
+   * The tools as of now. Throws `ToolSourceError` when the source does not answer (or answers
+   * with tools that cannot be used), never returns an empty list in its place.
+   */
+  tools(): Promise<readonly Tool[]>;
 }
 
 /**

@@ -111,6 +111,15 @@ export function renderEvent(
     case "cancelled":
     case "compaction": // only the one in force is shown, in place of its range
       return null;
+    case "tool_set": {
+      // The model sees the tools themselves; a change is worth a line (a tool it used is gone).
+      const change = event.data.change;
+      if (!change) return null;
+      const parts = (["added", "removed", "changed"] as const)
+        .filter((key) => change[key].length > 0)
+        .map((key) => `${key}: ${change[key].join(", ")}`);
+      return tag("tools_changed", parts.join("\n"));
+    }
     default: {
       const unknown: never = event;
       throw new TypeError(`no renderer for event ${JSON.stringify(unknown)}`);

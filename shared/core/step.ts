@@ -41,12 +41,19 @@ import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
 import { parseToolArgs } from "./tool-args.ts";
 import { compactToolError } from "./tool-error.ts";
+import { printToolSet, toolSetChange } from "./tool-source.ts";
 import { attributeUsage } from "./usage.ts";
 
 export interface StepDeps {
+  /** The agent, its sources' tools (MCP servers) already listed by the runtime beside its own. */
   agent: Agent;
   model: Model;
   clock: Clock;
+  /**
+   * Why the agent's tool sources could not be listed for this step (an MCP server that did not
+   * answer): the step records it as a compact error, and asks the model nothing.
+   */
+  toolsUnavailable?: string | undefined;
 }
 
 /** What the runtime does after a step. A pause carries the call the thread now waits on. */
@@ -165,6 +172,9 @@ class Step {
       this.push("failed", { reason });
       return this.result({ type: "fail", reason });
     }
+    if (this.deps.toolsUnavailable !== undefined) {
+      return this.withoutSources(this.deps.toolsUnavailable);
+    }
     const dangling = deriveDanglingCall(this.thread.events);
     const owed = dangling ? await this.runDangling(dangling) : null;
     if (owed) return owed;
@@ -195,6 +205,7 @@ class Step {
     // A summary by the model is a model call: it takes this step, the agent's call the next.
     if ((await this.compactIfOverBudget()) === "summarized") return this.continue();
 
+    if (agent.mcp.length > 0) this.recordToolSet();
     const reply = await this.callModel();
     if (this.unusable) return this.escalate("model_unusable");
     if (!reply) return this.afterError();
@@ -395,6 +406,44 @@ class Step {
       if (unconfigured || !cause.retryable) this.unusable = true;
       return null;
     }
+  }
+
+  /**
+   * A step whose tool sources did not answer: a call owed to one of the agent's own tools still
+   * runs; one owed to a tool the sources serve fails (the model may call it again once they
+   * answer); otherwise the outage is the step's error. Each counts towards the three strikes.
+   */
+  private async withoutSources(reason: string): Promise<StepResult> {
+    const dangling = deriveDanglingCall(this.thread.events);
+    if (dangling && !this.deps.agent.tool(dangling.tool)) {
+      const { callId, tool } = dangling;
+      this.error("tool_failed", `${tool} could not run: ${reason}; call it again later`, {
+        callId,
+        tool,
+      });
+      return this.afterError();
+    }
+    const owed = dangling ? await this.runDangling(dangling) : null;
+    if (owed) return owed;
+    this.error("tools_unavailable", reason, {});
+    return this.afterError();
+  }
+
+  /**
+   * Pins the tool set the model is about to be shown (tools from sources can change under a
+   * running thread): a `tool_set` event when it is the first, or differs from the last one.
+   */
+  private recordToolSet(): void {
+    const print = printToolSet(this.deps.agent.tools);
+    const last = this.events().findLast((event) => event.type === "tool_set");
+    if (last?.type === "tool_set" && last.data.fingerprint === print.fingerprint) return;
+    const change =
+      last?.type === "tool_set"
+        ? {
+            change: { from: last.data.fingerprint, ...toolSetChange(last.data.tools, print.tools) },
+          }
+        : {};
+    this.push("tool_set", { ...print, ...change });
   }
 
   /** A prefetch call's arguments: as declared, or computed from the run context. */

@@ -1,5 +1,11 @@
 import * as z from "zod";
 import { ConfigError } from "./errors.ts";
+import {
+  isStrictSchema,
+  type JsonSchemaObject,
+  jsonSchemaInput,
+  modelSchema,
+} from "./json-schema-tool.ts";
 import { strictOptionals } from "./optional-fields.ts";
 import type { RunContextOf, RunContextSchema } from "./run-context.ts";
 
@@ -63,11 +69,41 @@ export type ToolDefinition<
       run?: undefined;
     };
 
+/**
+ * A tool whose input is described by JSON Schema (`parameters`) instead of zod, as MCP servers
+ * describe theirs: the arguments are checked against the schema before `run` gets them.
+ */
+export type JsonSchemaToolDefinition<
+  R extends RunContextSchema | undefined = RunContextSchema | undefined,
+> =
+  | {
+      name: string;
+      description: string;
+      parameters: JsonSchemaObject;
+      kind: RunnableKind;
+      runContext?: R;
+      run(args: Record<string, unknown>, context: ToolContext<RunContextOf<R>>): unknown;
+      approvalTimeoutMs?: number;
+    }
+  | {
+      name: string;
+      description: string;
+      parameters: JsonSchemaObject;
+      kind: PausingKind;
+      runContext?: R;
+      run?: undefined;
+    };
+
 /** A tool as the model sees it: a strict JSON Schema generated from the zod input (factor 4). */
 export interface ToolSpec {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
+  /**
+   * `false` for a JSON-Schema tool whose schema strict function calling cannot take (optional
+   * properties, open objects): the adapter sends it non-strict. Absent means strict.
+   */
+  strict?: false;
 }
 
 /** A tool definition plus its generated schema, ready for the reducer. */
@@ -89,10 +125,25 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  *   kind: "sync",
  *   run: ({ a, b }) => a + b,
  * });
+ *
+ * Or with a JSON Schema as `parameters` instead of a zod `input` (checked before `run`):
+ *
+ * @example
+ * const lookup = defineTool({
+ *   name: "lookup",
+ *   description: "Find a customer",
+ *   parameters: { type: "object", properties: { email: { type: "string" } }, required: ["email"] },
+ *   kind: "sync",
+ *   run: ({ email }) => customers.find(String(email)),
+ * });
  */
 export function defineTool<S extends ToolInput, R extends RunContextSchema | undefined = undefined>(
   definition: ToolDefinition<S, R>,
-): Tool<S, R> {
+): Tool<S, R>;
+export function defineTool<R extends RunContextSchema | undefined = undefined>(
+  definition: JsonSchemaToolDefinition<R>,
+): Tool<ToolInput, R>;
+export function defineTool(definition: ToolDefinition | JsonSchemaToolDefinition): Tool {
   if (!TOOL_NAME.test(definition.name)) {
     throw new ConfigError(
       `tool name "${definition.name}" must match ${TOOL_NAME} (the model APIs' rule)`,
@@ -116,12 +167,23 @@ export function defineTool<S extends ToolInput, R extends RunContextSchema | und
       );
     }
   }
+  if ("parameters" in definition) {
+    const { parameters, ...rest } = definition;
+    const input = jsonSchemaInput(definition.name, parameters);
+    const spec: ToolSpec = {
+      name: definition.name,
+      description: definition.description,
+      parameters: modelSchema(parameters),
+      ...(isStrictSchema(parameters) ? {} : { strict: false as const }),
+    };
+    return Object.freeze({ ...rest, input, parameters, spec }) as Tool;
+  }
   const spec: ToolSpec = {
     name: definition.name,
     description: definition.description,
     parameters: strictJsonSchema(definition.name, definition.input),
   };
-  return Object.freeze({ ...definition, spec }) as Tool<S, R>;
+  return Object.freeze({ ...definition, spec }) as Tool;
 }
 
 /**

@@ -66,7 +66,10 @@ export class OpenAIModel implements Model {
   }
 }
 
-/** A core tool spec as a strict Chat Completions function tool. */
+/**
+ * A core tool spec as a Chat Completions function tool: strict, unless its JSON Schema cannot be
+ * (a JSON-Schema tool with optional properties or open objects, as MCP servers' are).
+ */
 export function toFunctionTool(spec: ToolSpec): ChatCompletionFunctionTool {
   return {
     type: "function",
@@ -74,7 +77,7 @@ export function toFunctionTool(spec: ToolSpec): ChatCompletionFunctionTool {
       name: spec.name,
       description: spec.description,
       parameters: spec.parameters,
-      strict: true,
+      strict: spec.strict ?? true,
     },
   };
 }

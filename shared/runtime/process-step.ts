@@ -17,6 +17,7 @@ import { appendDelivering } from "./append-event.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { pickModel } from "./model-rule.ts";
+import { agentForStep } from "./resolve-tools.ts";
 
 /** What the worker did with a step message; logged, and asserted by the tests. */
 export type StepOutcome =
@@ -64,7 +65,8 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     return "stepped";
   }
   const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
-  const { events, next } = await step(thread, { agent, model, clock: deps.clock });
+  const forStep = await agentForStep(agent, thread);
+  const { events, next } = await step(thread, { ...forStep, model, clock: deps.clock });
   if (events.length === 0) return "idle";
   const saved = await appendOrLose(deps, thread, events, headAfter({ events, next }));
   if (!saved) {

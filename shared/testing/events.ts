@@ -153,6 +153,20 @@ export const cancelled = (
   data: options.reason === undefined ? {} : { reason: options.reason },
 });
 
+/** The tool set a thread was shown (tools from MCP servers), and what changed since the last. */
+export const toolSet = (
+  tools: Record<string, string>,
+  fingerprint: string,
+  options: EventStamp & { change?: NonNullable<EventOf<"tool_set">["data"]["change"]> } = {},
+): EventOf<"tool_set"> => {
+  const { at, by, change } = options;
+  return {
+    type: "tool_set",
+    ...stamp({ at, by }),
+    data: { fingerprint, tools, ...(change ? { change } : {}) },
+  };
+};
+
 /** A compaction of versions `from`..`to` (an `elide` one unless `method` says otherwise). */
 export const compaction = (
   from: number,

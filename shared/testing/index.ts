@@ -17,6 +17,7 @@ export {
   threadError,
   toolCall,
   toolResult,
+  toolSet,
   userMessage,
 } from "./events.ts";
 export { call, invalid, ScriptedModel, type ScriptStep } from "./scripted-model.ts";

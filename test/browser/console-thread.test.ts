@@ -503,4 +503,38 @@ describe("the web console: one thread, live, and what a person does with it", {
     expectClean(opened);
     await opened.close();
   });
+
+  it("shows the tools a thread was pinned to, and which changed under it", async () => {
+    const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    const events: ThreadEvent[] = [
+      { type: "user_message", at: at(0), data: { message: "What is 1 + 2?" } },
+      {
+        type: "tool_set",
+        at: at(1),
+        data: { fingerprint: "aaaa1111", tools: { add: "a1", done_for_now: "d1" } },
+      },
+      {
+        type: "tool_set",
+        at: at(2),
+        data: {
+          fingerprint: "bbbb2222",
+          tools: { add: "a2", divide: "v1", done_for_now: "d1" },
+          change: { from: "aaaa1111", added: ["divide"], removed: [], changed: ["add"] },
+        },
+      },
+    ];
+    const opened = await openSeeded(harness, "thr_tools", events);
+    const { page } = opened;
+    await waitForStatus(page, "running");
+    const items = page.getByRole("list", { name: "Timeline" }).getByRole("listitem");
+    await expect.poll(() => items.count()).toBe(3);
+    const text = async (n: number) =>
+      ((await items.nth(n).textContent()) ?? "").replace(/\s+/g, " ");
+    expect(await text(1)).toContain("Tools pinned (2): add, done_for_now · fingerprint aaaa1111");
+    expect(await text(2)).toContain(
+      "Tools changed under the thread: added divide; changed add · fingerprint aaaa1111 → bbbb2222",
+    );
+    expectClean(opened);
+    await opened.close();
+  });
 });

@@ -173,6 +173,23 @@ const validEvent: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       { requiredKeys: ["from", "to", "method", "summary", "tokensBefore", "tokensAfter"] },
     ),
   }),
+  fc.record({
+    type: fc.constant("tool_set"),
+    at,
+    data: fc.record(
+      {
+        fingerprint: text(16),
+        tools: fc.dictionary(text(20, 1), text(16)),
+        change: fc.record({
+          from: text(16),
+          added: fc.array(text(20)),
+          removed: fc.array(text(20)),
+          changed: fc.array(text(20)),
+        }),
+      },
+      { requiredKeys: ["fingerprint", "tools"] },
+    ),
+  }),
 );
 
 /** A valid event with one change at the top or inside `data`. */

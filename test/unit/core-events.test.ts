@@ -71,6 +71,15 @@ const everyEvent: ThreadEvent[] = [
       usage,
     },
   },
+  {
+    type: "tool_set",
+    at,
+    data: {
+      fingerprint: "b1",
+      tools: { crm_find: "c2" },
+      change: { from: "a0", added: [], removed: ["crm_old"], changed: ["crm_find"] },
+    },
+  },
 ];
 
 const allTypes: EventType[] = [
@@ -87,6 +96,7 @@ const allTypes: EventType[] = [
   "retry_requested",
   "cancelled",
   "compaction",
+  "tool_set",
 ];
 
 describe("Schema: threadEvent", () => {
@@ -130,6 +140,7 @@ describe("Schema: threadEvent", () => {
       "unknown_tool",
       "invalid_args",
       "tool_failed",
+      "tools_unavailable",
     ]);
     expect(escalationReasons).toEqual([
       "tool",

@@ -111,6 +111,7 @@ describe("Package: the lean install", () => {
       ["./openai", "shared/llm"],
       ["./bedrock", "shared/llm/bedrock"],
       ["./ai-sdk", "shared/llm/ai-sdk"],
+      ["./mcp", "shared/mcp"],
       ["./aws", "functions"],
       ["./http", "functions/http"],
       ["./cdk", "infra"],

@@ -23,6 +23,7 @@ const ALL_BUT_TESTING = [
   "shared/config",
   "shared/aws",
   "shared/llm",
+  "shared/mcp",
   "shared/channels",
   "shared/examples",
   "shared/evals",
@@ -56,6 +57,7 @@ const rules: readonly Rule[] = [
   // Adapters: each over the ports, never into an edge, the infrastructure or another adapter.
   { folder: "shared/aws", may: [...BELOW_ADAPTERS, "shared/aws"] },
   { folder: "shared/llm", may: [...BELOW_ADAPTERS, "shared/llm"] },
+  { folder: "shared/mcp", may: [...BELOW_ADAPTERS, "shared/mcp"] },
   { folder: "shared/channels", may: [...BELOW_ADAPTERS, "shared/channels"] },
   // Users of the public entry points only (see "the examples" below).
   {

@@ -250,6 +250,43 @@ describe("Function: instrumentDeps", () => {
   });
 });
 
+describe("Function: instrumentDeps, on tools from a tool source (MCP)", () => {
+  it("makes each run of a listed tool a span too", async () => {
+    // Prepare: the agent's add comes from a source, listed on each step
+    const add = defineTool({
+      name: "add",
+      description: "Add",
+      parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } },
+      kind: "sync",
+      run: ({ a, b }) => Number(a) + Number(b),
+    });
+    const agent = defineAgent({
+      name: "calculator",
+      prompt: "Add.",
+      tools: [doneForNow],
+      mcp: [{ name: "math", tools: async () => [add] }],
+    });
+    const { deps } = memoryDeps([
+      reply("add", { a: 1, b: 2 }, [100, 10]),
+      reply("done_for_now", { message: "3" }, [120, 5]),
+    ]);
+    await launch(deps);
+    const { spans, roots } = recordingSpans();
+    const instrumented = instrumentDeps({ ...deps, agents: new Map([[agent.name, agent]]) }, spans);
+
+    // Act
+    await processStep(instrumented, { threadId: "thr_1", version: 1 });
+    await processStep(instrumented, { threadId: "thr_1", version: 3 });
+
+    // Assess
+    expect(roots.map((span) => span.name)).toEqual([
+      "chat gpt-test",
+      "execute_tool add",
+      "chat gpt-test",
+    ]);
+  });
+});
+
 describe("Function: instrumentDeps, on a tool written as a method", () => {
   it("runs it with the tool as `this`, as the core does", async () => {
     const named = defineTool({

@@ -20,6 +20,7 @@ import {
   threadError,
   toolCall,
   toolResult,
+  toolSet,
   userMessage,
 } from "../../shared/testing/index.ts";
 
@@ -41,6 +42,9 @@ const built: Record<EventType, ThreadEvent> = {
   retry_requested: retryRequested("redriven"),
   cancelled: cancelled({ reason: "withdrawn", at: "2026-02-01T00:00:00.000Z" }),
   compaction: compaction(1, 4, "summary", { method: "model", usage, tokensAfter: 10 }),
+  tool_set: toolSet({ find: "c2" }, "b1", {
+    change: { from: "a0", added: ["find"], removed: [], changed: [] },
+  }),
 };
 
 describe("Module: testing events", () => {

@@ -178,9 +178,38 @@ function Body(props: { event: VersionedEvent }) {
           <Block label="Summary" text={str(data.summary)} />
         </>
       );
+    case "tool_set":
+      return <ToolSetLine data={data} />;
     default:
       return <Block label="Data" text={json(data)} />;
   }
+}
+
+/** The tool set a thread was shown (tools from MCP servers), and what changed under it. */
+export function ToolSetLine(props: { data: Record<string, unknown> }) {
+  const { fingerprint, tools, change } = props.data as {
+    fingerprint?: unknown;
+    tools?: Record<string, unknown>;
+    change?: { from?: unknown; added?: string[]; removed?: string[]; changed?: string[] };
+  };
+  const names = Object.keys(tools ?? {});
+  if (!change) {
+    return (
+      <p class="text">
+        Tools pinned ({names.length}): {names.join(", ")} · fingerprint{" "}
+        <code>{str(fingerprint)}</code>
+      </p>
+    );
+  }
+  const parts = (["added", "removed", "changed"] as const)
+    .filter((key) => (change[key]?.length ?? 0) > 0)
+    .map((key) => `${key} ${change[key]?.join(", ")}`);
+  return (
+    <p class="text tools-changed">
+      Tools changed under the thread: {parts.join("; ") || "no tool named"} · fingerprint{" "}
+      <code>{str(change.from)}</code> → <code>{str(fingerprint)}</code>
+    </p>
+  );
 }
 
 const tone: Record<string, string> = {

@@ -214,6 +214,7 @@ const missingDataOf = {
     tokensBefore: 0,
     tokensAfter: 0,
   }),
+  tool_set: (error) => ({ fingerprint: UNKNOWN, tools: { error } }),
 } satisfies Record<EventType, (error: string) => Record<string, unknown>>;
 
 /**

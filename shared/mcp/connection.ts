@@ -1,0 +1,125 @@
+import type { ChildProcess } from "node:child_process";
+import { Client, SdkHttpError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import type { McpServerOptions } from "./options.ts";
+
+/** The client's name and version as the server sees them. */
+const CLIENT_INFO = { name: "twelve-agents", version: "1" };
+
+/**
+ * One connection to one MCP server, opened on first use and kept for the process. Stateless
+ * servers (the 2026-07-28 revision) need nothing more; a server that keeps sessions gets one
+ * session, reused, and opened once more when it answers `404` (its session expired or it
+ * restarted). A failed connect is forgotten, so the next request tries again.
+ */
+export class McpConnection {
+  private client: Promise<Client> | undefined;
+  private readonly options: McpServerOptions;
+  /** Requests in flight: a stdio server's process holds the host open only while one is. */
+  private inFlight = 0;
+
+  constructor(options: McpServerOptions) {
+    this.options = options;
+  }
+
+  /** Runs `request` on the connected client; a session that expired is opened again, once. */
+  async request<T>(request: (client: Client) => Promise<T>): Promise<T> {
+    this.hold(++this.inFlight > 0);
+    try {
+      const client = await this.connected();
+      try {
+        return await request(client);
+      } catch (error) {
+        if (!(error instanceof SdkHttpError && error.status === 404 && this.hasSession(client))) {
+          throw error;
+        }
+        await this.reset(client);
+        return await request(await this.connected());
+      }
+    } finally {
+      this.hold(--this.inFlight > 0);
+    }
+  }
+
+  /** Closes the connection (a stdio server's process ends); the next request opens a new one. */
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await (await client?.catch(() => undefined))?.close();
+  }
+
+  private connected(): Promise<Client> {
+    if (!this.client) {
+      const opening = this.open();
+      this.client = opening;
+      opening.catch(() => {
+        if (this.client === opening) this.client = undefined;
+      });
+    }
+    return this.client;
+  }
+
+  private async open(): Promise<Client> {
+    // `auto`: the 2026-07-28 revision (stateless, no handshake) where the server speaks it, the
+    // 2025 handshake (and its session, if the server keeps one) where it does not.
+    const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: "auto" } });
+    const timeout = this.options.timeoutMs ?? 30_000;
+    await client.connect(await this.transport(), { timeout });
+    return client;
+  }
+
+  private async transport() {
+    const { options } = this;
+    if (options.command !== undefined) {
+      // Loaded only for stdio servers: a Lambda bundle of an HTTP-only agent never holds it.
+      const { StdioClientTransport } = await import("@modelcontextprotocol/client/stdio");
+      return new StdioClientTransport({
+        command: options.command,
+        args: [...(options.args ?? [])],
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        stderr: "ignore",
+      });
+    }
+    const { headers } = options;
+    return new StreamableHTTPClientTransport(new URL(options.url), {
+      // Headers per request: a function is called each time (a token that rotates).
+      fetch: async (input, init) => {
+        const extra = typeof headers === "function" ? await headers() : (headers ?? {});
+        const merged = new Headers(init?.headers);
+        for (const [key, value] of Object.entries(extra)) merged.set(key, value);
+        return fetch(input, { ...init, headers: merged });
+      },
+    });
+  }
+
+  /**
+   * Whether a stdio server's process (and its pipes) keeps the host's event loop alive: while a
+   * request waits on it, yes; idle, no, so a script that ran its agent with `createRunner` exits
+   * when it is done (the server's process ends with it) without having to close anything.
+   */
+  private hold(busy: boolean): void {
+    if (this.options.command === undefined) return;
+    void this.client?.then(
+      (client) => {
+        const child = (client.transport as { _process?: ChildProcess } | undefined)?._process;
+        for (const handle of [child, child?.stdin, child?.stdout, child?.stderr]) {
+          const ref = handle as { ref?: () => void; unref?: () => void } | null | undefined;
+          if (busy) ref?.ref?.();
+          else ref?.unref?.();
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  private hasSession(client: Client): boolean {
+    const transport = client.transport as { sessionId?: string } | undefined;
+    return typeof transport?.sessionId === "string";
+  }
+
+  private async reset(client: Client): Promise<void> {
+    const current = await this.client?.catch(() => undefined);
+    if (current === client) this.client = undefined;
+    await client.close().catch(() => undefined);
+  }
+}

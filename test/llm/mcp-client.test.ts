@@ -1,0 +1,570 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { createRunner, defineAgent, defineTool, doneForNow, type ToolSource } from "twelve-agents";
+import { IDEMPOTENCY_META_KEY, type McpServerOptions, mcpServer } from "twelve-agents/mcp";
+import { call, ScriptedModel } from "twelve-agents/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import * as z from "zod";
+import { createHttpApi } from "../../functions/http/index.ts";
+import type { ThreadEvent } from "../../shared/core/events.ts";
+import { FakeMcpServer, type FakeTool } from "./mcp-server.ts";
+
+const add: FakeTool = {
+  name: "add",
+  description: "Add two numbers.",
+  input: z.object({ a: z.number(), b: z.number() }),
+  annotations: { readOnlyHint: true },
+  run: ({ a, b }) => String(Number(a) + Number(b)),
+};
+const deleteRecord: FakeTool = {
+  name: "delete_record",
+  description: "Delete a record.",
+  input: z.object({ id: z.string(), reason: z.string().optional() }),
+  annotations: { destructiveHint: true },
+  run: ({ id }) => ({ structured: { deleted: id } }),
+};
+const failing: FakeTool = {
+  name: "lookup",
+  input: z.object({ id: z.string() }),
+  run: ({ id }) => ({ error: `no record ${String(id)}: list the records first` }),
+};
+
+const execFileAsync = promisify(execFile);
+const servers: FakeMcpServer[] = [];
+const sources: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all([...servers.splice(0), ...sources.splice(0)].map((s) => s.close()));
+});
+
+async function serve(options: ConstructorParameters<typeof FakeMcpServer>[0]) {
+  const server = await new FakeMcpServer(options).start();
+  servers.push(server);
+  return server;
+}
+
+function source(options: McpServerOptions) {
+  const made = mcpServer(options);
+  sources.push(made);
+  return made;
+}
+
+const types = (events: readonly ThreadEvent[]) => events.map((event) => event.type);
+const errors = (events: readonly ThreadEvent[]) =>
+  events.flatMap((event) => (event.type === "error" ? [event.data] : []));
+
+describe("Function: mcpServer", () => {
+  it("gives an agent the server's tools: listed on the first step, called with the idempotency key", async () => {
+    // Prepare
+    const server = await serve({ tools: [add] });
+    const calc = source({ name: "calc", url: server.url });
+    const agent = defineAgent({ name: "calc", prompt: "p", tools: [doneForNow], mcp: [calc] });
+    const model = new ScriptedModel([
+      call("add", { a: 3, b: 4 }),
+      call("done_for_now", { message: "7" }),
+    ]);
+    const runner = createRunner({ agents: [agent], model });
+
+    // Assess: defining the agent contacted nobody
+    expect(server.lists).toBe(0);
+
+    // Act
+    const result = await runner.launch("calc", "3 + 4?");
+
+    // Assess
+    expect(result.status).toBe("done");
+    expect(result.output).toBe("7");
+    const toolResult = result.events.find((event) => event.type === "tool_result");
+    expect(toolResult?.data).toMatchObject({ tool: "add", result: "7" });
+    expect(server.calls).toEqual([
+      {
+        tool: "add",
+        args: { a: 3, b: 4 },
+        meta: expect.objectContaining({ [IDEMPOTENCY_META_KEY]: `${result.threadId}:call_2` }),
+      },
+    ]);
+    // The model was shown the server's tool with its schema, non-strict as the server wrote it
+    const shown = model.calls[0]?.tools.find((tool) => tool.name === "add");
+    expect(shown?.parameters).toMatchObject({ required: ["a", "b"] });
+  });
+
+  it("waits for approval before a destructive tool runs, and runs it once approved", async () => {
+    // Prepare
+    const server = await serve({ tools: [add, deleteRecord] });
+    const crm = source({ name: "crm", url: server.url });
+    const agent = defineAgent({ name: "crm", prompt: "p", tools: [doneForNow], mcp: [crm] });
+    const model = new ScriptedModel([
+      call("delete_record", { id: "r1" }),
+      call("done_for_now", { message: "deleted" }),
+    ]);
+    const runner = createRunner({ agents: [agent], model });
+
+    // Act
+    const waiting = await runner.launch("crm", "delete r1");
+
+    // Assess: nothing ran before the approval
+    expect(waiting.status).toBe("waiting_for_approval");
+    expect(waiting.pending).toMatchObject({ tool: "delete_record", args: { id: "r1" } });
+    expect(server.calls).toEqual([]);
+
+    // Act
+    const done = await runner.respond(waiting.threadId, {
+      callId: waiting.pending?.callId ?? "",
+      approved: true,
+    });
+
+    // Assess
+    expect(done.status).toBe("done");
+    expect(server.calls.map((c) => c.tool)).toEqual(["delete_record"]);
+    const result = done.events.find((event) => event.type === "tool_result");
+    expect(result?.data).toMatchObject({ result: { deleted: "r1" } });
+  });
+
+  it("takes approval from the option instead of the annotations, and prefixes names", async () => {
+    // Prepare
+    const server = await serve({ tools: [add, deleteRecord] });
+    const listed = await source({
+      name: "crm",
+      url: server.url,
+      approval: ["add"],
+      prefix: "crm",
+    }).tools();
+
+    // Assess
+    expect(listed.map((tool) => [tool.name, tool.kind])).toEqual([
+      ["crm_add", "approval"],
+      ["crm_delete_record", "sync"],
+    ]);
+  });
+
+  it("keeps only included tools, refuses an include the server does not list", async () => {
+    // Prepare
+    const server = await serve({ tools: [add, deleteRecord] });
+
+    // Act + Assess
+    const only = await source({ name: "a", url: server.url, include: ["add"] }).tools();
+    expect(only.map((tool) => tool.name)).toEqual(["add"]);
+    const without = await source({ name: "b", url: server.url, exclude: ["add"] }).tools();
+    expect(without.map((tool) => tool.name)).toEqual(["delete_record"]);
+    await expect(source({ name: "c", url: server.url, include: ["nope"] }).tools()).rejects.toThrow(
+      'MCP server "c" lists no tool named nope',
+    );
+    // Never an empty tool list in silence
+    const none = source({ name: "d", url: server.url, exclude: ["add", "delete_record"] });
+    await expect(none.tools()).rejects.toThrow('MCP server "d" lists no tool this agent may use');
+  });
+
+  it("turns an isError result into a compact tool_failed error the model reads", async () => {
+    // Prepare
+    const server = await serve({ tools: [failing] });
+    const agent = defineAgent({
+      name: "look",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "db", url: server.url })],
+    });
+    const model = new ScriptedModel([
+      call("lookup", { id: "x" }),
+      call("done_for_now", { message: "gave up" }),
+    ]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("look", "find x");
+
+    // Assess
+    expect(errors(result.events)).toEqual([
+      expect.objectContaining({
+        code: "tool_failed",
+        tool: "lookup",
+        message: "lookup failed: no record x: list the records first",
+      }),
+    ]);
+  });
+
+  it("checks arguments against the server's schema before calling, naming the field", async () => {
+    // Prepare
+    const server = await serve({ tools: [add] });
+    const agent = defineAgent({
+      name: "calc",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "calc", url: server.url })],
+    });
+    const model = new ScriptedModel([
+      call("add", { a: "3", b: 4 }),
+      call("done_for_now", { message: "?" }),
+    ]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("calc", "3 + 4?");
+
+    // Assess: the server was never called with the bad arguments
+    expect(errors(result.events)[0]).toMatchObject({ code: "invalid_args", tool: "add" });
+    expect(errors(result.events)[0]?.message).toMatch(/a: .*expected number/);
+    expect(server.calls).toEqual([]);
+  });
+
+  it("sends the headers, static or computed per request, and names a refused credential", async () => {
+    // Prepare
+    const server = await serve({ tools: [add], bearer: "s3cret" });
+    let asked = 0;
+    const computed = source({
+      name: "computed",
+      url: server.url,
+      headers: async () => ({ authorization: `Bearer s3cret`, "x-ask": String(++asked) }),
+    });
+    const wrong = source({
+      name: "wrong",
+      url: server.url,
+      headers: { authorization: "Bearer x" },
+    });
+
+    // Act + Assess
+    expect((await computed.tools()).map((tool) => tool.name)).toEqual(["add"]);
+    expect(asked).toBeGreaterThan(0);
+    await expect(wrong.tools()).rejects.toThrow(
+      'MCP server "wrong" refused the credentials (HTTP 401): check its headers',
+    );
+  });
+
+  it("keeps the tool list for the server's cache hint, and lists again once it passed", async () => {
+    // Prepare: one server says keep it a minute, one says do not keep it
+    const kept = await serve({ tools: [add], ttlMs: 60_000 });
+    const fresh = await serve({ tools: [add], ttlMs: 0 });
+    const a = source({ name: "a", url: kept.url });
+    const b = source({ name: "b", url: fresh.url });
+
+    // Act
+    for (let i = 0; i < 3; i++) await Promise.all([a.tools(), b.tools()]);
+
+    // Assess
+    expect(kept.lists).toBe(1);
+    expect(fresh.lists).toBe(3);
+  });
+
+  it("reuses a server's session, and opens a new one once when the server forgot it (404)", async () => {
+    // Prepare
+    const server = await serve({ tools: [add], mode: "sessions" });
+    const calc = source({ name: "calc", url: server.url, cacheTtlMs: 0 });
+    await calc.tools();
+    await calc.tools();
+
+    expect(server.sessionsOpened).toBe(1);
+
+    // Act: the server restarts and forgets its sessions, twice
+    server.forgetSessions();
+    const listed = await calc.tools();
+    server.forgetSessions();
+    const sum = await listed[0]?.run?.(
+      { a: 1, b: 2 },
+      { threadId: "thr_1", callId: "call_1", idempotencyKey: "thr_1:call_1", runContext: {} },
+    );
+
+    // Assess
+    expect(listed.map((tool) => tool.name)).toEqual(["add"]);
+    expect(server.lists).toBe(4); // three lists, one of them answered 404 and sent again
+    expect(sum).toBe("3");
+    expect(server.calls).toHaveLength(1);
+    expect(server.sessionsOpened).toBe(3);
+  });
+
+  it("refuses two tools of one name between servers or with the agent's own, until a prefix", async () => {
+    // Prepare
+    const one = await serve({ tools: [add] });
+    const two = await serve({ tools: [add] });
+    const localAdd = defineTool({
+      name: "add",
+      description: "local",
+      input: z.object({ a: z.number(), b: z.number() }),
+      kind: "sync",
+      run: ({ a, b }) => a + b,
+    });
+    const clash = defineAgent({
+      name: "clash",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "one", url: one.url }), source({ name: "two", url: two.url })],
+    });
+    const local = defineAgent({
+      name: "local",
+      prompt: "p",
+      tools: [localAdd, doneForNow],
+      mcp: [source({ name: "one", url: one.url })],
+    });
+    const fixed = defineAgent({
+      name: "fixed",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [
+        source({ name: "one", url: one.url }),
+        source({ name: "two", url: two.url, prefix: "two" }),
+      ],
+    });
+    const model = new ScriptedModel([
+      call("done_for_now", { message: "ok" }),
+      call("done_for_now", { message: "ok" }),
+      call("done_for_now", { message: "ok" }),
+      call("done_for_now", { message: "ok" }),
+      call("done_for_now", { message: "ok" }),
+      call("done_for_now", { message: "ok" }),
+      call("done_for_now", { message: "ok" }),
+    ]);
+    const runner = createRunner({ agents: [clash, local, fixed], model });
+
+    // Act
+    const clashed = await runner.launch("clash", "go");
+    const shadowed = await runner.launch("local", "go");
+    const resolved = await runner.launch("fixed", "go");
+
+    // Assess: an error per step, escalated after three; never a model call with the clash
+    expect(clashed.status).toBe("waiting_for_human");
+    expect(errors(clashed.events)[0]).toMatchObject({ code: "tools_unavailable" });
+    expect(errors(clashed.events)[0]?.message).toContain(
+      'MCP server "two" has a tool named "add", as MCP server "one" does: give mcpServer({ name: "two" }) a prefix',
+    );
+    expect(errors(shadowed.events)[0]?.message).toContain("as one of the agent's own tools does");
+    expect(resolved.status).toBe("done");
+    expect(
+      model.calls
+        .at(-1)
+        ?.tools.map((tool) => tool.name)
+        .sort(),
+    ).toEqual(["add", "done_for_now", "two_add"]);
+  });
+});
+
+describe("Function: mcpServer, its options", () => {
+  it("refuses options that cannot work, naming the server", () => {
+    const define = (options: unknown) => () => mcpServer(options as McpServerOptions);
+    expect(define({ name: "a b", url: "http://x" })).toThrow(/mcpServer: name must match/);
+    expect(define({ name: "a" })).toThrow(
+      'mcpServer "a": give either url (streamable HTTP) or command (stdio)',
+    );
+    expect(define({ name: "a", url: "nope" })).toThrow('mcpServer "a": url is not a URL: nope');
+    expect(define({ name: "a", url: "ftp://x" })).toThrow("url must be http: or https:");
+    expect(define({ name: "a", url: "http://x", prefix: "a.b" })).toThrow(/prefix must be/);
+    expect(define({ name: "a", url: "http://x", timeoutMs: -1 })).toThrow(/timeoutMs must be/);
+    expect(define({ name: "a", url: "http://x", approval: "all" })).toThrow(/approval must be/);
+  });
+
+  it("gives up on a call the server does not answer within timeoutMs: a compact tool_failed", async () => {
+    // Prepare
+    let release = () => {};
+    const hanging: FakeTool = {
+      name: "slow",
+      input: z.object({}),
+      run: () =>
+        new Promise<string>((resolve) => {
+          release = () => resolve("late");
+        }),
+    };
+    const server = await serve({ tools: [hanging] });
+    const agent = defineAgent({
+      name: "slow",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "slow", url: server.url, timeoutMs: 300 })],
+    });
+    const model = new ScriptedModel([call("slow", {}), call("done_for_now", { message: "no" })]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("slow", "go");
+    release();
+
+    // Assess
+    expect(errors(result.events)).toEqual([
+      expect.objectContaining({ code: "tool_failed", tool: "slow" }),
+    ]);
+    expect(errors(result.events)[0]?.message).toMatch(
+      /^slow failed: MCP server "slow" did not answer \(.*time/i,
+    );
+  });
+});
+
+describe("Function: mcpServer, behind the HTTP API", () => {
+  it("GET /threads/{id}/context shows the server's tools, as the model sees them", async () => {
+    // Prepare
+    const server = await serve({ tools: [add] });
+    const agent = defineAgent({
+      name: "calc",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "calc", url: server.url })],
+    });
+    const model = new ScriptedModel([call("done_for_now", { message: "ok" })]);
+    const api = createHttpApi({ agents: [agent], model });
+    const { threadId } = await api.runner.launch("calc", "hi");
+
+    // Act
+    const response = await api.fetch(new Request(`http://localhost/threads/${threadId}/context`));
+
+    // Assess
+    expect(response.status).toBe(200);
+    const context = (await response.json()) as { tools: { name: string }[] };
+    expect(context.tools.map((tool) => tool.name)).toEqual(["done_for_now", "add"]);
+  });
+});
+
+describe("Function: mcpServer over stdio", () => {
+  it("starts the server's process once and calls its tools through it", async () => {
+    // Prepare
+    const server = fileURLToPath(new URL("mcp-stdio-server.ts", import.meta.url));
+    const math = source({ name: "math", command: process.execPath, args: [server] });
+    const agent = defineAgent({ name: "math", prompt: "p", tools: [doneForNow], mcp: [math] });
+    const model = new ScriptedModel([
+      call("multiply", { a: 6, b: 7 }),
+      call("multiply", { a: 2, b: 3 }),
+      call("done_for_now", { message: "42" }),
+    ]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("math", "6 * 7?");
+
+    // Assess: both answers from one process
+    const answers = result.events.flatMap((event) =>
+      event.type === "tool_result" ? [String(event.data.result)] : [],
+    );
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^42 \(pid \d+\)$/);
+    expect(answers[1]?.replace(/^6/, "42")).toBe(answers[0]);
+  });
+});
+
+describe("Function: mcpServer over stdio, in a script", () => {
+  it("lets the script exit once its agent is done, without closing the server", async () => {
+    // A server process that held the event loop would keep the script alive until the timeout
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [
+        "--conditions=twelve-source",
+        fileURLToPath(new URL("mcp-stdio-runner.ts", import.meta.url)),
+      ],
+      { timeout: 60_000 },
+    );
+    expect(stdout.trim()).toBe("done 6");
+  }, 70_000);
+});
+
+describe("Function: mcpServer in a thread", () => {
+  it("makes an outage a retryable error event, and the thread recovers when the server returns", async () => {
+    // Prepare
+    const server = await serve({ tools: [add] });
+    const agent = defineAgent({
+      name: "calc",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "calc", url: server.url, cacheTtlMs: 0 })],
+    });
+    const model = new ScriptedModel([
+      call("add", { a: 1, b: 2 }),
+      call("done_for_now", { message: "3" }),
+    ]);
+    const runner = createRunner({ agents: [agent], model });
+    await server.stop();
+
+    // Act: three strikes while it is down
+    const down = await runner.launch("calc", "1 + 2?");
+
+    // Assess: compact errors naming the server (no host), then a person is asked
+    expect(down.status).toBe("waiting_for_human");
+    expect(errors(down.events).map((error) => error.code)).toEqual([
+      "tools_unavailable",
+      "tools_unavailable",
+      "tools_unavailable",
+    ]);
+    expect(errors(down.events)[0]?.message).toMatch(/^MCP server "calc" did not answer/);
+    expect(errors(down.events)[0]?.message).not.toContain("127.0.0.1");
+
+    // Act: the server returns, a person says go on
+    await server.start();
+    const back = await runner.respond(down.threadId, {
+      callId: down.pending?.callId ?? "",
+      response: "the server is back",
+    });
+
+    // Assess
+    expect(back.status).toBe("done");
+    expect(server.calls.map((c) => c.args)).toEqual([{ a: 1, b: 2 }]);
+  });
+
+  it("fails a saved call whose server went down, and the model may call it again", async () => {
+    // Prepare: the server dies between the step that saves the call and the one that runs it
+    const server = await serve({ tools: [add] });
+    const inner = source({ name: "calc", url: server.url, cacheTtlMs: 0 });
+    let listings = 0;
+    const flaky: ToolSource = {
+      name: "calc",
+      tools: async () => {
+        if (++listings === 2) await server.stop();
+        if (listings === 3) await server.start();
+        return inner.tools();
+      },
+    };
+    const agent = defineAgent({ name: "calc", prompt: "p", tools: [doneForNow], mcp: [flaky] });
+    const model = new ScriptedModel([
+      call("add", { a: 1, b: 2 }),
+      call("add", { a: 1, b: 2 }),
+      call("done_for_now", { message: "3" }),
+    ]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("calc", "1 + 2?");
+
+    // Assess
+    expect(result.status).toBe("done");
+    expect(errors(result.events)).toEqual([
+      expect.objectContaining({ code: "tool_failed", tool: "add", callId: "call_2" }),
+    ]);
+    expect(errors(result.events)[0]?.message).toMatch(/^add could not run: MCP server "calc"/);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("pins the tool set it showed, and records what changed under the running thread", async () => {
+    // Prepare
+    const server = await serve({ tools: [add] });
+    const inner = source({ name: "calc", url: server.url, cacheTtlMs: 0 });
+    let listings = 0;
+    const changing: ToolSource = {
+      name: "calc",
+      tools: async () => {
+        // After the first call, the server's tools change: add's description, a new tool
+        if (++listings === 2) {
+          server.tools = [
+            { ...add, description: "Add, v2." },
+            { ...deleteRecord, annotations: {} },
+          ];
+        }
+        return inner.tools();
+      },
+    };
+    const agent = defineAgent({ name: "calc", prompt: "p", tools: [doneForNow], mcp: [changing] });
+    const model = new ScriptedModel([
+      call("add", { a: 1, b: 2 }),
+      call("delete_record", { id: "r1" }),
+      call("done_for_now", { message: "3" }),
+    ]);
+    const runner = createRunner({ agents: [agent], model });
+
+    // Act
+    const result = await runner.launch("calc", "1 + 2?");
+
+    // Assess
+    const sets = result.events.flatMap((event) => (event.type === "tool_set" ? [event.data] : []));
+    expect(sets).toHaveLength(2);
+    expect(sets[0]?.change).toBeUndefined();
+    expect(Object.keys(sets[0]?.tools ?? {})).toEqual(["add", "done_for_now"]);
+    expect(sets[1]?.change).toEqual({
+      from: sets[0]?.fingerprint,
+      added: ["delete_record"],
+      removed: [],
+      changed: ["add"],
+    });
+    expect(sets[1]?.fingerprint).not.toBe(sets[0]?.fingerprint);
+    expect(types(result.events).filter((type) => type === "tool_set")).toHaveLength(2);
+    // The model is told in a line which tools changed
+    const prompt = model.calls.at(-2)?.messages.at(-1)?.content;
+    expect(prompt).toContain(
+      "<tools_changed>\nadded: delete_record\nchanged: add\n</tools_changed>",
+    );
+  });
+});

@@ -1,0 +1,197 @@
+import { describe, expect, it } from "vitest";
+import * as z from "zod";
+import { defineAgent } from "../../shared/core/agent.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
+import { launch } from "../../shared/core/lifecycle.ts";
+import type { ToolSource } from "../../shared/core/ports.ts";
+import { step } from "../../shared/core/step.ts";
+import { defineTool, type Tool } from "../../shared/core/tool.ts";
+import { printToolSet, toolSetChange, withSourceTools } from "../../shared/core/tool-source.ts";
+import { agentForStep } from "../../shared/runtime/resolve-tools.ts";
+import { ScriptedModel, steppingClock, toolCall } from "../../shared/testing/index.ts";
+import { withEvent } from "../support/run.ts";
+
+const remote = (name: string, description = "remote"): Tool =>
+  defineTool({
+    name,
+    description,
+    parameters: { type: "object", properties: { q: { type: "string" } } },
+    kind: "sync",
+    run: () => "remote",
+  });
+const local = defineTool({
+  name: "local",
+  description: "local",
+  input: z.object({}),
+  kind: "sync",
+  run: () => "local",
+});
+const source = (name: string, tools: () => readonly Tool[]): ToolSource => ({
+  name,
+  tools: async () => tools(),
+});
+
+describe("Function: withSourceTools", () => {
+  it("puts a source's tools beside the agent's own, found by name", () => {
+    // Prepare
+    const agent = defineAgent({ name: "a", prompt: "p", tools: [local, doneForNow] });
+
+    // Act
+    const resolved = withSourceTools(agent, [{ source: "s", tools: [remote("find")] }]);
+
+    // Assess
+    expect(resolved.tools.map((tool) => tool.name)).toEqual(["local", "done_for_now", "find"]);
+    expect(resolved.tool("find")?.description).toBe("remote");
+    expect(agent.tool("find")).toBeUndefined();
+  });
+
+  it("refuses a name two sources share, or one the agent's own tools have", () => {
+    const agent = defineAgent({ name: "a", prompt: "p", tools: [local, doneForNow] });
+    expect(() =>
+      withSourceTools(agent, [
+        { source: "one", tools: [remote("find")] },
+        { source: "two", tools: [remote("find")] },
+      ]),
+    ).toThrow(
+      new ConfigError(
+        'agent "a": MCP server "two" has a tool named "find", as MCP server "one" does: give mcpServer({ name: "two" }) a prefix',
+      ),
+    );
+    expect(() => withSourceTools(agent, [{ source: "one", tools: [remote("local")] }])).toThrow(
+      /as one of the agent's own tools does/,
+    );
+  });
+});
+
+describe("Function: printToolSet", () => {
+  it("prints equal sets alike whatever the order, and names what changed", () => {
+    const before = printToolSet([remote("a"), remote("b"), remote("c")]);
+    const same = printToolSet([remote("c"), remote("a"), remote("b")]);
+    const after = printToolSet([remote("a", "new words"), remote("c"), remote("d")]);
+    expect(same).toEqual(before);
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+    expect(toolSetChange(before.tools, after.tools)).toEqual({
+      added: ["d"],
+      removed: ["b"],
+      changed: ["a"],
+    });
+  });
+});
+
+describe("Function: step, its tool sources unavailable", () => {
+  const clock = steppingClock();
+  const agent = defineAgent({
+    name: "a",
+    prompt: "p",
+    tools: [local, doneForNow],
+    mcp: [source("s", () => [remote("find")])],
+  });
+
+  it("records the outage as a tools_unavailable error and asks the model nothing", async () => {
+    // Prepare
+    const thread = launch({ agent, threadId: "thr_1", message: "go", clock });
+    const model = new ScriptedModel([]);
+
+    // Act
+    const { events, next } = await step(thread, {
+      agent,
+      model,
+      clock,
+      toolsUnavailable: 'MCP server "s" did not answer',
+    });
+
+    // Assess
+    expect(events.map((event) => [event.type, "code" in event.data && event.data.code])).toEqual([
+      ["error", "tools_unavailable"],
+    ]);
+    expect(next).toEqual({ type: "continue" });
+    expect(model.calls).toHaveLength(0);
+  });
+
+  it("still runs a saved call of the agent's own tool", async () => {
+    // Prepare
+    const thread = withEvent(
+      launch({ agent, threadId: "thr_2", message: "go", clock }),
+      toolCall("call_1", "local", {}),
+    );
+
+    // Act
+    const { events } = await step(thread, {
+      agent,
+      model: new ScriptedModel([]),
+      clock,
+      toolsUnavailable: "down",
+    });
+
+    // Assess
+    expect(events.map((event) => event.type)).toEqual(["tool_result", "error"]);
+  });
+});
+
+describe("Function: agentForStep", () => {
+  const clock = steppingClock();
+
+  it("lists the sources only for a running thread's step", async () => {
+    // Prepare
+    let lists = 0;
+    const agent = defineAgent({
+      name: "a",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [
+        source("s", () => {
+          lists++;
+          return [remote("find")];
+        }),
+      ],
+    });
+    const running = launch({ agent, threadId: "thr_3", message: "go", clock });
+    const finished = withEvent(running, {
+      type: "done",
+      at: clock.now().toISOString(),
+      data: { callId: "call_1", output: "ok" },
+    });
+
+    // Act
+    const forRunning = await agentForStep(agent, running);
+    const forFinished = await agentForStep(agent, finished);
+
+    // Assess
+    expect(forRunning.agent.tool("find")).toBeDefined();
+    expect(forFinished.agent).toBe(agent);
+    expect(lists).toBe(1);
+  });
+
+  it("turns a source that throws into the reason the step records, never a throw", async () => {
+    const agent = defineAgent({
+      name: "a",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [
+        {
+          name: "s",
+          tools: async () => {
+            throw new Error("connect ECONNREFUSED 10.0.0.7:443");
+          },
+        },
+      ],
+    });
+    const thread = launch({ agent, threadId: "thr_4", message: "go", clock });
+    expect(await agentForStep(agent, thread)).toEqual({
+      agent,
+      toolsUnavailable: "Error: connect ECONNREFUSED <host>",
+    });
+  });
+});
+
+describe("Function: defineAgent, its mcp option", () => {
+  it("refuses what is not a tool source, and two sources of one name", () => {
+    const define = (mcp: unknown) => () =>
+      defineAgent({ name: "a", prompt: "p", tools: [doneForNow], mcp: mcp as ToolSource[] });
+    expect(define([{ name: "x" }])).toThrow(/mcp holds something that is not an mcpServer/);
+    expect(define([source("x", () => []), source("x", () => [])])).toThrow(
+      'agent "a" has two MCP servers named "x"',
+    );
+  });
+});
