@@ -1,6 +1,6 @@
 import type { Agent, PrefetchCall } from "../core/agent.ts";
 import type { ThreadEvent } from "../core/events.ts";
-import type { Model } from "../core/ports.ts";
+import type { Model, ToolSource } from "../core/ports.ts";
 import type { Tool, ToolContext } from "../core/tool.ts";
 import { ToolError } from "../core/tool-error.ts";
 import type { EvalCase } from "./case.ts";
@@ -56,10 +56,18 @@ export function candidateAgent(
   const prefetch = agent.prefetch.map(
     (call): PrefetchCall => ({ ...call, tool: byName.get(call.tool.name) ?? wrap(call.tool) }),
   );
+  // Tools listed at run time (MCP servers) answer as the agent's own do: a recorded one never runs.
+  const mcp = agent.mcp.map(
+    (source): ToolSource => ({
+      name: source.name,
+      tools: async () => (await source.tools()).map(wrap),
+    }),
+  );
   return Object.freeze({
     ...agent,
     tools,
     prefetch,
+    mcp,
     model,
     tool: (name: string) => byName.get(name),
   });

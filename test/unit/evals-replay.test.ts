@@ -7,7 +7,7 @@ import { createRunner } from "../../shared/runtime/runner.ts";
 import { PromptReadingModel } from "../support/prompt-reading-model.ts";
 
 /** A calculator whose tools count their runs (a recorded tool must never run). */
-function countingCalculator(prompt: string) {
+function countingCalculator(prompt: string, options: { fromSource?: boolean } = {}) {
   const runs = { count: 0 };
   const operands = z.object({ a: z.number(), b: z.number() });
   const op = (name: string, kind: "sync" | "approval", f: (a: number, b: number) => number) =>
@@ -21,26 +21,28 @@ function countingCalculator(prompt: string) {
         return f(a, b);
       },
     });
+  const arithmetic = [
+    op("add", "sync", (a, b) => a + b),
+    op("subtract", "sync", (a, b) => a - b),
+    op("multiply", "sync", (a, b) => a * b),
+    op("divide", "approval", (a, b) => {
+      if (b === 0) throw new RangeError("division by zero");
+      return a / b;
+    }),
+  ];
+  // The arithmetic listed at run time, as an MCP server's tools are.
+  const source = { name: "math", tools: async () => arithmetic };
   const agent = defineAgent({
     name: "calculator",
     prompt,
-    tools: [
-      op("add", "sync", (a, b) => a + b),
-      op("subtract", "sync", (a, b) => a - b),
-      op("multiply", "sync", (a, b) => a * b),
-      op("divide", "approval", (a, b) => {
-        if (b === 0) throw new RangeError("division by zero");
-        return a / b;
-      }),
-      requestMoreInformation,
-      doneForNow,
-    ],
+    tools: [...(options.fromSource ? [] : arithmetic), requestMoreInformation, doneForNow],
+    ...(options.fromSource ? { mcp: [source] } : {}),
   });
   return { agent, runs };
 }
 
-async function recordCases() {
-  const { agent } = countingCalculator(calculatorPrompt());
+async function recordCases(options: { fromSource?: boolean } = {}) {
+  const { agent } = countingCalculator(calculatorPrompt(), options);
   const runner = createRunner({ agents: [agent], model: new PromptReadingModel() });
   const plain = await runner.launch("calculator", "what is 3 + 4 * 2?");
   let divided = await runner.launch("calculator", "what is (3 + 5) / 2?");
@@ -69,6 +71,21 @@ describe("Function: runEval", () => {
       ["divided", "passed"],
     ]);
     expect(report.results[1]?.status).toBe("done");
+    expect(report.results[1]?.output).toBe("(3 + 5) / 2 = 4");
+    expect(runs.count).toBe(0);
+  });
+
+  it("never runs a recorded tool listed at run time (an MCP server's)", async () => {
+    // Prepare: the arithmetic comes from a tool source, in the recording and in the replay
+    const cases = await recordCases({ fromSource: true });
+    const { agent, runs } = countingCalculator(calculatorPrompt(), { fromSource: true });
+    // Act
+    const report = await runEval({ cases, agents: [agent], model: new PromptReadingModel() });
+    // Assess
+    expect(report.results.map((r) => [r.caseId, r.verdict])).toEqual([
+      ["plain", "passed"],
+      ["divided", "passed"],
+    ]);
     expect(report.results[1]?.output).toBe("(3 + 5) / 2 = 4");
     expect(runs.count).toBe(0);
   });
