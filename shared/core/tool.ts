@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { Agent } from "./agent.ts";
 import { ConfigError } from "./errors.ts";
 import type { RunContextOf, RunContextSchema } from "./run-context.ts";
 
@@ -7,9 +8,10 @@ import type { RunContextOf, RunContextSchema } from "./run-context.ts";
  * - `sync`: run now, append the result, continue;
  * - `approval`: pause until a human approves, then run (or append the rejection and continue);
  * - `human`: pause until a human answers;
- * - `terminal`: the thread is done, the call's `message` is its output.
+ * - `terminal`: the thread is done, the call's `message` is its output;
+ * - `agent`: a child thread of another agent runs; its end is the call's result (`agentTool`).
  */
-export type ToolKind = "sync" | "approval" | "human" | "terminal";
+export type ToolKind = "sync" | "approval" | "human" | "terminal" | "agent";
 
 /** What a running tool knows about its call. */
 export interface ToolContext<C = Record<string, unknown>> {
@@ -60,6 +62,18 @@ export type ToolDefinition<
       kind: PausingKind;
       runContext?: R;
       run?: undefined;
+    }
+  | {
+      name: string;
+      description: string;
+      input: S;
+      kind: "agent";
+      runContext?: undefined;
+      run?: undefined;
+      /** The agent whose child thread answers the call. */
+      agent: Agent;
+      /** The child thread's first message, from the call's arguments. */
+      message(args: z.output<S>): string;
     };
 
 /** A tool as the model sees it: a strict JSON Schema generated from the zod input (factor 4). */

@@ -18,6 +18,23 @@ export function agentMap(agents: readonly Agent[]): ReadonlyMap<string, Agent> {
     if (byName.has(agent.name)) throw new ConfigError(`two agents are named "${agent.name}"`);
     byName.set(agent.name, agent);
   }
+  // The agents called as tools (`agentTool`) are served too: their child threads step here.
+  const children = [...byName.values()];
+  for (let agent = children.pop(); agent; agent = children.pop()) {
+    for (const tool of agent.tools) {
+      if (tool.kind !== "agent") continue;
+      const served = byName.get(tool.agent.name);
+      if (served === tool.agent) continue;
+      if (served) {
+        throw new ConfigError(
+          `agent "${agent.name}" calls an agent named "${tool.agent.name}" (tool "${tool.name}") ` +
+            "that is not the agent of that name the module exports",
+        );
+      }
+      byName.set(tool.agent.name, tool.agent);
+      children.push(tool.agent);
+    }
+  }
   return byName;
 }
 

@@ -17,6 +17,7 @@ import { appendDelivering } from "./append-event.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { pickModel } from "./model-rule.ts";
+import { deliverToParent, launchChild } from "./sub-agents.ts";
 
 /** What the worker did with a step message; logged, and asserted by the tests. */
 export type StepOutcome =
@@ -60,7 +61,7 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
       events,
       deriveHead([...thread.events, ...events]),
     );
-    if (saved) await announceEnd(deps, saved);
+    if (saved) await ended(deps, saved);
     return "stepped";
   }
   const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
@@ -89,9 +90,12 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     case "pause":
       await announce(deps, thread, next.pending);
       break;
+    case "await_agent":
+      await launchChild(deps, saved);
+      break;
     case "done":
     case "fail":
-      await announceEnd(deps, saved);
+      await ended(deps, saved);
       break;
     case "cancelled":
       break;
@@ -118,7 +122,14 @@ async function catchUp(
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
     return "resent";
   }
+  if (status === "waiting_for_agent") {
+    // The child may not have been launched, or its first step not enqueued, before a crash.
+    await launchChild(deps, thread);
+    return "resent";
+  }
   if (status === "done" || status === "failed") {
+    // A child's end may not have reached its parent before a crash (appended once, whoever hands it).
+    await deliverToParent(deps, thread);
     // This message's step ended the thread: the notice may have been lost after the write.
     if (!deps.notifier.threadEnded || versionOf(thread) - 1 < message.version) return "stale";
     await announceEnd(deps, thread);
@@ -173,6 +184,12 @@ const hasOutcome = (thread: Thread, callId: string): boolean =>
 
 const callIdOf = (event: ThreadEvent): string =>
   "callId" in event.data && typeof event.data.callId === "string" ? event.data.callId : "";
+
+/** What follows a thread's end: the notice, and its end handed to its parent if it is a child. */
+async function ended(deps: RuntimeDeps, thread: Thread): Promise<void> {
+  await announceEnd(deps, thread);
+  await deliverToParent(deps, thread);
+}
 
 /** Tells the world the thread ended (its last event is `done` or `failed`). */
 async function announceEnd(
@@ -274,9 +291,12 @@ async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
     case "waiting_for_approval":
       await announceWaiting(deps, saved);
       return;
+    case "waiting_for_agent":
+      await launchChild(deps, saved);
+      return;
     case "done":
     case "failed":
-      await announceEnd(deps, saved);
+      await ended(deps, saved);
       return;
     case "cancelled":
       return;
