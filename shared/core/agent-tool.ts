@@ -57,3 +57,6 @@ export function agentTool<S extends ToolInput = typeof messageInput>(
     message: (args) => (custom ? renderValue(args) : String((args as { message: string }).message)),
   }) as Tool<S>;
 }
+
+/** The agent an agent tool launches: always an `Agent`, since only `agentTool` makes such tools. */
+export const childAgentOf = (tool: Extract<Tool, { kind: "agent" }>): Agent => tool.agent as Agent;

@@ -1,5 +1,4 @@
 import * as z from "zod";
-import type { Agent } from "./agent.ts";
 import { ConfigError } from "./errors.ts";
 import type { RunContextOf, RunContextSchema } from "./run-context.ts";
 
@@ -70,11 +69,21 @@ export type ToolDefinition<
       kind: "agent";
       runContext?: undefined;
       run?: undefined;
-      /** The agent whose child thread answers the call. */
-      agent: Agent;
+      /** The agent whose child thread answers the call (an `Agent`; see `agentTool`). */
+      agent: ChildAgent;
       /** The child thread's first message, from the call's arguments. */
       message(args: z.output<S>): string;
     };
+
+/**
+ * The agent an agent tool launches, as the tool sees it: an `Agent` (agent.ts imports this file,
+ * so the tool names only what it reads of it).
+ */
+export interface ChildAgent {
+  readonly name: string;
+  readonly runContext: RunContextSchema | undefined;
+  readonly tools: readonly Tool[];
+}
 
 /** A tool as the model sees it: a strict JSON Schema generated from the zod input (factor 4). */
 export interface ToolSpec {

@@ -1,4 +1,5 @@
 import type { Agent } from "../core/agent.ts";
+import { childAgentOf } from "../core/agent-tool.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Model } from "../core/ports.ts";
 
@@ -23,16 +24,17 @@ export function agentMap(agents: readonly Agent[]): ReadonlyMap<string, Agent> {
   for (let agent = children.pop(); agent; agent = children.pop()) {
     for (const tool of agent.tools) {
       if (tool.kind !== "agent") continue;
-      const served = byName.get(tool.agent.name);
-      if (served === tool.agent) continue;
+      const child = childAgentOf(tool);
+      const served = byName.get(child.name);
+      if (served === child) continue;
       if (served) {
         throw new ConfigError(
           `agent "${agent.name}" calls an agent named "${tool.agent.name}" (tool "${tool.name}") ` +
             "that is not the agent of that name the module exports",
         );
       }
-      byName.set(tool.agent.name, tool.agent);
-      children.push(tool.agent);
+      byName.set(child.name, child);
+      children.push(child);
     }
   }
   return byName;

@@ -1,6 +1,6 @@
 import { VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
-import type { StepMessage } from "../core/ports.ts";
+import type { NoticeRoot, StepMessage } from "../core/ports.ts";
 import { headAfter, step } from "../core/step.ts";
 import {
   deriveDanglingCall,
@@ -8,6 +8,7 @@ import {
   derivePending,
   deriveStatus,
   type Pending,
+  parentOf,
   statusWhilePending,
   type Thread,
   type ThreadHead,
@@ -209,6 +210,7 @@ async function announceEnd(
     version,
     ...(last.type === "done" ? { output: last.data.output } : { reason: last.data.reason }),
     link: deps.threadLink(thread.id),
+    ...rootOfNotice(deps, thread),
   });
 }
 
@@ -239,7 +241,18 @@ async function announce(
     args: pending.args,
     ...(pending.message ? { message: pending.message } : {}),
     link: deps.threadLink(thread.id),
+    ...rootOfNotice(deps, thread),
   });
+}
+
+/** A child's notice names the root of its tree, where people watch the whole run. */
+function rootOfNotice(
+  deps: Pick<RuntimeDeps, "threadLink">,
+  thread: Thread,
+): { root?: NoticeRoot } {
+  const parent = parentOf(thread.events);
+  if (!parent) return {};
+  return { root: { threadId: parent.rootThreadId, link: deps.threadLink(parent.rootThreadId) } };
 }
 
 /** Where the last request for `callId` sits in the thread (-1 if absent). */

@@ -1,4 +1,5 @@
 import { ThreadClosedError, ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
+import { childAgentOf } from "../core/agent-tool.ts";
 import type { Actor, ThreadEvent } from "../core/events.ts";
 import { InvalidMetadataError } from "../core/run-context.ts";
 import { childEndOf, childOutcome, childThread } from "../core/sub-agents.ts";
@@ -40,7 +41,8 @@ export async function launchChild(deps: Deps, parent: Thread): Promise<void> {
   const request = deriveAwaitedChild(parent.events);
   if (!request) return;
   const tool = deps.agents.get(parent.agent)?.tool(request.tool);
-  const agent = deps.agents.get(request.agent) ?? (tool?.kind === "agent" ? tool.agent : undefined);
+  const agent =
+    deps.agents.get(request.agent) ?? (tool?.kind === "agent" ? childAgentOf(tool) : undefined);
   if (!agent) {
     await failCall(deps, parent.id, request.callId, `agent "${request.agent}" is not served here`);
     return;
@@ -201,4 +203,47 @@ export async function waitingDescendants(
     current = child;
   }
   return chain;
+}
+
+/** A child thread in a tree, as the root's reader sees it. */
+export interface TreeNode {
+  threadId: string;
+  agent: string;
+  parentThreadId: string;
+  depth: number;
+  status: Status;
+}
+
+/** The most child threads a tree's reading loads: a console page, not an export. */
+export const MAX_TREE_THREADS = 100;
+
+/**
+ * Every child thread under `thread` (children first, then theirs), each with its status, and
+ * the events of the whole tree (for usage and cost rolled into the root). At most
+ * `MAX_TREE_THREADS` are read; a deleted child is skipped.
+ */
+export async function readTree(
+  deps: Pick<RuntimeDeps, "store">,
+  thread: Thread,
+): Promise<{ children: TreeNode[]; events: ThreadEvent[] }> {
+  const children: TreeNode[] = [];
+  const events: ThreadEvent[] = [...thread.events];
+  const queue: Thread[] = [thread];
+  for (let current = queue.shift(); current; current = queue.shift()) {
+    for (const event of current.events) {
+      if (event.type !== "child_requested" || children.length >= MAX_TREE_THREADS) continue;
+      const child = await deps.store.load(childThreadId(current.id, event.data.callId));
+      if (!child) continue;
+      children.push({
+        threadId: child.id,
+        agent: child.agent,
+        parentThreadId: current.id,
+        depth: event.data.depth,
+        status: deriveStatus(child.events),
+      });
+      events.push(...child.events);
+      queue.push(child);
+    }
+  }
+  return { children, events };
 }

@@ -6,6 +6,7 @@ export type Status =
   | "running"
   | "waiting_for_approval"
   | "waiting_for_human"
+  | "waiting_for_agent"
   | "done"
   | "failed"
   | "cancelled";
@@ -14,6 +15,7 @@ export const statuses: readonly Status[] = [
   "running",
   "waiting_for_approval",
   "waiting_for_human",
+  "waiting_for_agent",
   "done",
   "failed",
   "cancelled",
@@ -24,6 +26,7 @@ export const openStatuses: ReadonlySet<string> = new Set([
   "running",
   "waiting_for_approval",
   "waiting_for_human",
+  "waiting_for_agent",
 ]);
 
 export interface AgentInfo {
