@@ -11,13 +11,13 @@ import {
   type Thread,
 } from "../../shared/core/thread.ts";
 import { requestTokens } from "../../shared/core/tokens.ts";
-import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
-import { readTree, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { readTree, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
 import { serveConsole } from "../console/serve.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
 import { HttpError, json } from "./http.ts";

@@ -21,6 +21,7 @@ import {
   parseRunContext,
   runContextOf,
 } from "./run-context.ts";
+import { type ChildRequest, requestChild } from "./sub-agents.ts";
 import {
   type DanglingCall,
   deriveAwaitedChild,
@@ -38,7 +39,6 @@ import {
   type Thread,
   type ThreadHead,
 } from "./thread.ts";
-import { type ChildRequest, requestChild } from "./sub-agents.ts";
 import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, type Tool } from "./tool.ts";
 import { compactToolError } from "./tool-error.ts";

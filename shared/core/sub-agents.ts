@@ -6,10 +6,10 @@ import { truncate } from "./render.ts";
 import { InvalidMetadataError, launchMetadataOf, parseRunContext } from "./run-context.ts";
 import {
   childThreadId,
+  depthOf,
   deriveAwaitedChild,
   deriveOutput,
   deriveStatus,
-  depthOf,
   parentOf,
   rootOf,
   type Thread,

@@ -20,7 +20,6 @@ export async function cancelThread(
     cancel(thread, input, deps.clock),
   );
   await cancelDescendants(
-    deps,
     saved,
     async (childId, childInput) => {
       await cancelThread(deps, childId, childInput);

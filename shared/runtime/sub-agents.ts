@@ -1,5 +1,5 @@
-import { ThreadClosedError, ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
 import { childAgentOf } from "../core/agent-tool.ts";
+import { ThreadClosedError, ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
 import type { Actor, ThreadEvent } from "../core/events.ts";
 import { InvalidMetadataError } from "../core/run-context.ts";
 import { childEndOf, childOutcome, childThread } from "../core/sub-agents.ts";
@@ -124,7 +124,6 @@ async function failCall(deps: Deps, threadId: string, callId: string, message: s
  * so a cascade a crash cut short is finished by the next cancel.
  */
 export async function cancelDescendants(
-  deps: Deps,
   thread: Thread,
   cancelOne: (threadId: string, input: { reason: string; by?: Actor }) => Promise<void>,
   by?: Actor,
