@@ -7,6 +7,8 @@ import {
   defineTool,
   doneForNow,
 } from "../../shared/core/index.ts";
+import { failPoisonedStep } from "../../shared/runtime/poison.ts";
+import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { createRunner, runnerHost } from "../../shared/runtime/runner.ts";
 import { waitingDescendants } from "../../shared/runtime/sub-agents.ts";
 import { call, MemoryThreadStore, ScriptedModel } from "../../shared/testing/index.ts";
@@ -211,5 +213,37 @@ describe("Function: agentTool (createRunner end to end)", () => {
     const forkChild = await runner.get(childThreadId(fork.threadId, "call_1"));
     expect(forkChild).toMatchObject({ status: "waiting_for_approval" });
     expect(forkChild.events[0]).toMatchObject({ data: { parent: { threadId: fork.threadId } } });
+  });
+
+  it("hands a child the runtime gives up on (a poisoned step) to its parent, which goes on", async () => {
+    const { lead, parentModel } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" }), call("done_for_now", { message: "the deploy failed" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship it");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const child = await runner.get(childId);
+    // The approval is saved, then every delivery of the child's next step fails
+    const { status } = await respondToThread(host.deps, childId, {
+      callId: child.pending?.callId as string,
+      approved: true,
+    });
+    expect(status).toBe("running");
+    // Act
+    const marked = await failPoisonedStep(
+      host.deps,
+      { threadId: childId, version: child.events.length + 1 },
+      "poisoned",
+    );
+    // Assess
+    expect(marked).toBe(true);
+    const after = await host.run(parent.threadId);
+    expect(after).toMatchObject({ status: "done", output: "the deploy failed" });
+    expect(after.events.find((e) => e.type === "error")).toMatchObject({
+      data: { code: "agent_failed", message: "deployer failed: poisoned", callId: "call_1" },
+    });
+    parentModel.assertDone();
   });
 });
