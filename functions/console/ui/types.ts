@@ -93,6 +93,22 @@ export interface ThreadView {
   olderEvents?: string;
   /** The whole thread's tokens and their estimated cost (older servers send none). */
   usage?: ThreadUsage;
+  /** Only on a child thread: where it sits in its tree. */
+  parent?: { threadId: string; callId: string; rootThreadId: string; depth: number };
+  /** Only on a thread whose agent tools launched child threads: every thread under it. */
+  children?: TreeNode[];
+  /** Only with `children`: the usage and cost of the whole tree. */
+  treeUsage?: ThreadUsage;
+  /** Only while it waits for a child: the chain of threads it waits on, with their pending calls. */
+  descendants?: (TreeNode & { pending: Pending | null })[];
+}
+
+export interface TreeNode {
+  threadId: string;
+  agent: string;
+  parentThreadId: string;
+  depth: number;
+  status: string;
 }
 
 export interface ThreadUsage extends Usage {
