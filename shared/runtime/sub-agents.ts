@@ -246,3 +246,36 @@ export async function readTree(
   }
   return { children, events };
 }
+
+/**
+ * The reconciler's sweep of trees: each thread `waiting_for_agent` that has not moved for
+ * `staleAfterMs` gets its child launched again (`launchChild`: the child is created or found,
+ * its step enqueued if it runs, its end handed over if it ended). This closes what a lost step
+ * message would leave open: a child never created, or an end never handed to its parent.
+ */
+export async function reconcileChildren(
+  deps: Deps,
+  options: { staleAfterMs: number },
+): Promise<{ checked: number; relaunched: number }> {
+  const cutoff = deps.clock.now().getTime() - options.staleAfterMs;
+  let checked = 0;
+  let relaunched = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list({
+      status: "waiting_for_agent",
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const summary of page.threads) {
+      checked++;
+      if (Date.parse(summary.updatedAt) > cutoff) continue;
+      const thread = await deps.store.load(summary.threadId);
+      if (!thread || deriveStatus(thread.events) !== "waiting_for_agent") continue;
+      await launchChild(deps, thread);
+      relaunched++;
+    }
+    cursor = page.next;
+  } while (cursor);
+  return { checked, relaunched };
+}

@@ -1,51 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as z from "zod";
 import type { LocalStack } from "../../infra/local/stack.ts";
-import {
-  agentTool,
-  defineAgent,
-  defineTool,
-  doneForNow,
-  type Model,
-  type ModelRequest,
-} from "../../shared/core/index.ts";
+import { agentTool, defineAgent, doneForNow } from "../../shared/core/index.ts";
+import { lead, ruleModel } from "../support/sub-agent-fixtures.ts";
 import { client, startTestStack } from "./local-stack.ts";
 
-/** A model whose answer follows from what the context shows, so a repeated step answers alike. */
-const ruleModel = (rule: (context: string) => { tool: string; args: unknown }): Model => ({
-  next: async (request: ModelRequest) => ({
-    type: "tool_call",
-    ...rule(request.messages.map((m) => m.content).join("\n")),
-  }),
-});
-
-const deploy = defineTool({
-  name: "deploy",
-  description: "Deploy a service",
-  input: z.object({ service: z.string() }),
-  kind: "approval",
-  run: ({ service }) => `${service} deployed`,
-});
-const deployer = defineAgent({
-  name: "deployer",
-  prompt: "Deploy.",
-  tools: [deploy, doneForNow],
-  model: ruleModel((context) =>
-    context.includes("<deploy_result>")
-      ? { tool: "done_for_now", args: { message: "api deployed" } }
-      : { tool: "deploy", args: { service: "api" } },
-  ),
-});
-const lead = defineAgent({
-  name: "lead",
-  prompt: "Delegate.",
-  tools: [agentTool(deployer), doneForNow],
-  model: ruleModel((context) =>
-    context.includes("<deployer_result>")
-      ? { tool: "done_for_now", args: { message: "release done" } }
-      : { tool: "deployer", args: { message: "deploy the api" } },
-  ),
-});
 // lead2 -> mid -> (leaf, refused: mid nests one deep only)
 const leaf = defineAgent({
   name: "leaf",

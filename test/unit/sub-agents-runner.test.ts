@@ -5,13 +5,21 @@ import {
   childThreadId,
   defineAgent,
   defineTool,
+  deriveHead,
   doneForNow,
 } from "../../shared/core/index.ts";
 import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { createRunner, runnerHost } from "../../shared/runtime/runner.ts";
-import { waitingDescendants } from "../../shared/runtime/sub-agents.ts";
-import { call, MemoryThreadStore, ScriptedModel } from "../../shared/testing/index.ts";
+import { reconcileChildren, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
+import {
+  call,
+  childRequested,
+  MemoryThreadStore,
+  ScriptedModel,
+  toolCall,
+  userMessage,
+} from "../../shared/testing/index.ts";
 
 const deploy = defineTool({
   name: "deploy",
@@ -245,5 +253,27 @@ describe("Function: agentTool (createRunner end to end)", () => {
       data: { code: "agent_failed", message: "deployer failed: poisoned", callId: "call_1" },
     });
     parentModel.assertDone();
+  });
+
+  it("launches, from the reconciler's sweep, a child a crash left uncreated", async () => {
+    // Prepare: the parent's step was saved, then the invocation died before the child existed
+    const { lead } = tree([call("deploy", { service: "api" })], []);
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const events = [
+      userMessage("ship it"),
+      toolCall("call_1", "deployer", { message: "go" }),
+      childRequested("call_1", "deployer", "go"),
+    ];
+    await host.deps.store.create({
+      thread: { id: "thr_stuck", agent: "lead", events },
+      head: deriveHead(events),
+    });
+    // Act
+    const swept = await reconcileChildren(host.deps, { staleAfterMs: 0 });
+    // Assess
+    expect(swept).toEqual({ checked: 1, relaunched: 1 });
+    const child = await host.run("thr_stuck-call_1");
+    expect(child).toMatchObject({ status: "waiting_for_approval", pending: { tool: "deploy" } });
   });
 });
