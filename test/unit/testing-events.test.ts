@@ -42,7 +42,10 @@ const built: Record<EventType, ThreadEvent> = {
   retry_requested: retryRequested("redriven"),
   cancelled: cancelled({ reason: "withdrawn", at: "2026-02-01T00:00:00.000Z" }),
   compaction: compaction(1, 4, "summary", { method: "model", usage, tokensAfter: 10 }),
-  child_requested: childRequested("call_9", "researcher", "find X", { agent: "research", depth: 2 }),
+  child_requested: childRequested("call_9", "researcher", "find X", {
+    agent: "research",
+    depth: 2,
+  }),
 };
 
 describe("Module: testing events", () => {
