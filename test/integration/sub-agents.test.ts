@@ -66,6 +66,8 @@ describe("sub-agents on the local stack", () => {
     expect(root.body.children).toEqual([
       expect.objectContaining({ threadId: childId, status: "waiting_for_approval" }),
     ]);
+    const listed = await api.request("GET", "/threads?status=waiting_for_agent");
+    expect(listed.body.threads.map((t: { threadId: string }) => t.threadId)).toContain(rootId);
     const { callId } = root.body.descendants[0].pending;
     // An answer goes to the child, never the parent
     expect((await api.respond(rootId, { callId, approved: true })).status).toBe(409);
