@@ -667,6 +667,7 @@ export interface operations {
           | "running"
           | "waiting_for_approval"
           | "waiting_for_human"
+          | "waiting_for_agent"
           | "done"
           | "failed"
           | "cancelled";
@@ -688,6 +689,7 @@ export interface operations {
                 | "running"
                 | "waiting_for_approval"
                 | "waiting_for_human"
+                | "waiting_for_agent"
                 | "done"
                 | "failed"
                 | "cancelled";
@@ -773,6 +775,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -885,6 +888,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -941,6 +945,77 @@ export interface operations {
               unpriced: string[];
               [key: string]: unknown;
             };
+            /** @description only on a child thread (an agent tool's call): its parent, root and depth */
+            parent?: {
+              threadId: string;
+              callId: string;
+              rootThreadId: string;
+              depth: number;
+              [key: string]: unknown;
+            };
+            /** @description only on a thread whose agent tools launched child threads: every thread under it (at most 100), with its status */
+            children?: {
+              threadId: string;
+              agent: string;
+              parentThreadId: string;
+              depth: number;
+              /** @enum {string} */
+              status:
+                | "running"
+                | "waiting_for_approval"
+                | "waiting_for_human"
+                | "waiting_for_agent"
+                | "done"
+                | "failed"
+                | "cancelled";
+              [key: string]: unknown;
+            }[];
+            /** @description only with `children`: the usage and estimated cost of the thread and all under it */
+            treeUsage?: {
+              inputTokens: number;
+              outputTokens: number;
+              modelCalls: number;
+              estimatedCostUsd: number | null;
+              unpriced: string[];
+              [key: string]: unknown;
+            };
+            /** @description only while the thread waits for a child agent: the chain of child threads it waits on, each with its status and pending call */
+            descendants?: {
+              threadId: string;
+              agent: string;
+              /** @description the thread whose agent tool launched it */
+              parentThreadId: string;
+              depth: number;
+              /** @enum {string} */
+              status:
+                | "running"
+                | "waiting_for_approval"
+                | "waiting_for_human"
+                | "waiting_for_agent"
+                | "done"
+                | "failed"
+                | "cancelled";
+              /** @description the call a person must answer: answer it on this thread, never on the root */
+              pending: {
+                callId: string;
+                /**
+                 * @description approval: a decision on the call; human_input: the agent's question; escalation: the runtime stopped the run (see reason) and an operator's reply guides it on
+                 * @enum {string}
+                 */
+                kind: "approval" | "human_input" | "escalation";
+                tool: string;
+                args: unknown;
+                message?: string;
+                argsHash?: string;
+                /**
+                 * @description only for an escalation: why the runtime stopped
+                 * @enum {string}
+                 */
+                reason?: "too_many_errors" | "max_steps" | "model_unusable" | "max_tokens";
+                [key: string]: unknown;
+              } | null;
+              [key: string]: unknown;
+            }[];
             [key: string]: unknown;
           };
         };
@@ -1342,6 +1417,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1462,6 +1538,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1585,6 +1662,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1725,6 +1803,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1861,6 +1940,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
