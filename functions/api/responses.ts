@@ -75,6 +75,18 @@ const pending = z.looseObject({
     .describe("only for an escalation: why the runtime stopped"),
 });
 
+/** A child thread the thread waits on, down the tree (`waiting_for_agent`). */
+const descendant = z.looseObject({
+  threadId: z.string(),
+  agent: z.string(),
+  parentThreadId: z.string().describe("the thread whose agent tool launched it"),
+  depth: z.int().min(1),
+  status,
+  pending: pending
+    .nullable()
+    .describe("the call a person must answer: answer it on this thread, never on the root"),
+});
+
 /** `GET /threads/{id}`. */
 export const threadAnswer = z.looseObject({
   threadId: z.string(),
@@ -99,6 +111,45 @@ export const threadAnswer = z.looseObject({
     })
     .describe(
       "the model's tokens summed over the thread, and their estimated cost from the price table (`MODEL_PRICES`)",
+    ),
+  parent: z
+    .looseObject({
+      threadId: z.string(),
+      callId: z.string(),
+      rootThreadId: z.string(),
+      depth: z.int().min(1),
+    })
+    .optional()
+    .describe("only on a child thread (an agent tool's call): its parent, root and depth"),
+  children: z
+    .array(
+      z.looseObject({
+        threadId: z.string(),
+        agent: z.string(),
+        parentThreadId: z.string(),
+        depth: z.int().min(1),
+        status,
+      }),
+    )
+    .optional()
+    .describe(
+      "only on a thread whose agent tools launched child threads: every thread under it (at most 100), with its status",
+    ),
+  treeUsage: z
+    .looseObject({
+      inputTokens: z.int().min(0),
+      outputTokens: z.int().min(0),
+      modelCalls: z.int().min(0),
+      estimatedCostUsd: z.number().min(0).nullable(),
+      unpriced: z.array(z.string()),
+    })
+    .optional()
+    .describe("only with `children`: the usage and estimated cost of the thread and all under it"),
+  descendants: z
+    .array(descendant)
+    .optional()
+    .describe(
+      "only while the thread waits for a child agent: the chain of child threads it waits on, each with its status and pending call",
     ),
 });
 

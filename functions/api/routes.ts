@@ -3,14 +3,22 @@ import { contextOf } from "../../shared/core/context.ts";
 import { DEFAULT_PRICES, estimateCost } from "../../shared/core/cost.ts";
 import { actor } from "../../shared/core/events.ts";
 import { latestCompaction } from "../../shared/core/render.ts";
-import { deriveFailure, summarize } from "../../shared/core/thread.ts";
+import {
+  deriveFailure,
+  deriveUsage,
+  parentOf,
+  summarize,
+  type Thread,
+} from "../../shared/core/thread.ts";
 import { requestTokens } from "../../shared/core/tokens.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { withListedTools } from "../../shared/runtime/resolve-tools.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { readTree, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
 import { serveConsole } from "../console/serve.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
 import { HttpError, json } from "./http.ts";
@@ -309,6 +317,7 @@ export const routes: readonly Route[] = [
       const thread = await guard.thread(deps, params.id, "read");
       const { threadId: id, agent, status, version, pending, output, usage } = summarize(thread);
       const cost = estimateCost(thread.events, deps.prices ?? DEFAULT_PRICES);
+      const parent = parentOf(thread.events);
       return json(200, {
         threadId: id,
         agent,
@@ -321,6 +330,12 @@ export const routes: readonly Route[] = [
         failure: deriveFailure(thread.events),
         usage: { ...usage, ...cost },
         ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
+        ...(parent ? { parent } : {}),
+        ...(await treeOf(deps, thread)),
+        // What a tree waits on shows at its root: the children down to the one a person answers.
+        ...(status === "waiting_for_agent"
+          ? { descendants: await waitingDescendants(deps, thread) }
+          : {}),
       });
     },
   },
@@ -588,3 +603,14 @@ export const routes: readonly Route[] = [
   },
   mcpRoute,
 ];
+
+/**
+ * The child threads under a thread that launched any (its agent tools' calls), with the usage
+ * and estimated cost of the whole tree rolled up; nothing for a thread without children.
+ */
+async function treeOf(deps: RuntimeDeps, thread: Thread) {
+  if (!thread.events.some((event) => event.type === "child_requested")) return {};
+  const { children, events } = await readTree(deps, thread);
+  const cost = estimateCost(events, deps.prices ?? DEFAULT_PRICES);
+  return { children, treeUsage: { ...deriveUsage(events), ...cost } };
+}

@@ -1,5 +1,6 @@
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
+import { reconcileChildren } from "../../shared/runtime/sub-agents.ts";
 import { type WaitingApprovals, waitingApprovals } from "../../shared/runtime/waiting-approvals.ts";
 import type { Root } from "./root.ts";
 import { runtimeSections } from "./sections.ts";
@@ -15,16 +16,19 @@ export interface ReconcileResult {
   enqueued: number;
   expired: number;
   waiting: number;
+  /** Threads waiting for a child agent whose child was launched (or its end handed over) again. */
+  relaunched: number;
 }
 
 /**
- * The reconciler of a root: it re-enqueues running threads whose step message was lost, rejects
+ * The reconciler of a root: it re-enqueues running threads whose step message was lost (and
+ * launches again the child a stale `waiting_for_agent` thread waits on), rejects
  * approvals past their tool's `approvalTimeoutMs`, then counts the approvals still waiting per
  * agent (handed to `onApprovals`: the deployed function publishes them as metrics).
  *
  * @example
  * const reconciler = buildReconciler(root, { staleAfterMs: 60_000 });
- * await reconciler(); // { checked, enqueued, expired, waiting }
+ * await reconciler(); // { checked, enqueued, expired, waiting, relaunched }
  */
 export function buildReconciler(
   root: Root,
@@ -35,11 +39,13 @@ export function buildReconciler(
 ): () => Promise<ReconcileResult> {
   return async () => {
     const deps = root.deps();
-    const result = await reconcile(deps, { staleAfterMs: options.staleAfterMs ?? STALE_AFTER_MS });
+    const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
+    const result = await reconcile(deps, { staleAfterMs });
+    const { relaunched } = await reconcileChildren(deps, { staleAfterMs });
     const { expired } = await expireApprovals(deps);
     const approvals = await waitingApprovals(deps);
     options.onApprovals?.(approvals, deps.clock.now());
     const waiting = [...approvals.values()].reduce((sum, { count }) => sum + count, 0);
-    return { ...result, expired, waiting };
+    return { ...result, expired, waiting, relaunched };
   };
 }

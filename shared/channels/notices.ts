@@ -16,6 +16,7 @@ const common = {
   threadId: z.string().min(1),
   agent: z.string(),
   link: z.string(),
+  root: z.looseObject({ threadId: z.string().min(1), link: z.string() }).optional(),
 };
 const waiting = z.looseObject({
   ...common,

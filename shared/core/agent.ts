@@ -130,6 +130,12 @@ export interface AgentOptions<
    * agents module's `model` export, else the environment's (`OPENAI_API_KEY`, ...).
    */
   model?: Model;
+  /**
+   * How deep the tree of child threads under a root may grow when this agent calls an agent tool
+   * (`agentTool`): a call that would launch a child deeper than this is refused with a compact
+   * error the model reads. The root is at depth 0. Default 3.
+   */
+  maxDepth?: number;
 }
 
 export interface Agent {
@@ -153,6 +159,8 @@ export interface Agent {
   readonly maxTokens: number | undefined;
   /** The agent's own model, if it names one (see `AgentOptions.model`). */
   readonly model: Model | undefined;
+  /** The deepest child thread this agent's agent tools may launch (see `AgentOptions.maxDepth`). */
+  readonly maxDepth: number;
   /** Finds a tool the model may call, by name. */
   tool(name: string): Tool | undefined;
 }
@@ -237,7 +245,13 @@ export function defineAgent<R extends RunContextSchema | undefined = undefined>(
     );
   }
   const positive = (
-    key: "maxSteps" | "maxConsecutiveErrors" | "resultBudget" | "contextBudget" | "maxTokens",
+    key:
+      | "maxSteps"
+      | "maxConsecutiveErrors"
+      | "resultBudget"
+      | "contextBudget"
+      | "maxTokens"
+      | "maxDepth",
     fallback: number,
   ) => {
     const value = options[key] ?? fallback;
@@ -279,6 +293,7 @@ export function defineAgent<R extends RunContextSchema | undefined = undefined>(
     context: options.context,
     maxTokens: options.maxTokens === undefined ? undefined : positive("maxTokens", 0),
     model: ownModel(name, options.model),
+    maxDepth: positive("maxDepth", 3),
     tool: (toolName: string) => byName.get(toolName),
   });
 }

@@ -36,6 +36,18 @@ export const actor = z.object({
 export type Actor = z.infer<typeof actor>;
 const by = actor.optional();
 
+/**
+ * Where a child thread sits in its tree: the parent thread and its call that launched it, the
+ * root of the tree, and the child's depth (the root is at 0). Only a child's first event has it.
+ */
+export const parentLink = z.object({
+  threadId: z.string(),
+  callId: z.string(),
+  rootThreadId: z.string(),
+  depth: z.number().int().positive(),
+});
+export type ParentLink = z.infer<typeof parentLink>;
+
 export const userMessageEvent = z.object({
   type: z.literal("user_message"),
   at,
@@ -43,6 +55,8 @@ export const userMessageEvent = z.object({
   data: z.object({
     message: z.string(),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    /** Only on a child thread's first message: the thread whose agent called this one. */
+    parent: parentLink.optional(),
   }),
 });
 
@@ -74,6 +88,8 @@ export const errorCodes = [
   "invalid_args",
   "tool_failed",
   "tools_unavailable", // a source of the agent's tools (an MCP server) did not answer
+  "depth_limit", // a sub-agent call past the agent's `maxDepth`
+  "agent_failed", // a child thread failed or was cancelled
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -90,6 +106,26 @@ export const errorEvent = z.object({
     usage: usage.optional(),
     /** A failed tool's full error text, for the operator: never rendered for the model. */
     detail: z.string().optional(),
+  }),
+});
+
+/**
+ * The model called an agent tool: a child thread of `agent` runs with `message` as its first
+ * message, and this thread waits for it (`waiting_for_agent`) until the child's end is appended
+ * as the call's outcome (a `tool_result`, or an `agent_failed` error). The child's id follows
+ * from this thread's id and the call (`childThreadId`), so a fork launches a child of its own.
+ */
+export const childRequestedEvent = z.object({
+  type: z.literal("child_requested"),
+  at,
+  by,
+  data: z.object({
+    callId: z.string(),
+    tool: z.string(),
+    agent: z.string(),
+    message: z.string(),
+    /** The child's depth: this thread's depth + 1. */
+    depth: z.number().int().positive(),
   }),
 });
 
@@ -242,6 +278,7 @@ export const threadEvent = z.discriminatedUnion("type", [
   cancelledEvent,
   compactionEvent,
   toolSetEvent,
+  childRequestedEvent,
 ]);
 
 export type ThreadEvent = z.infer<typeof threadEvent>;

@@ -8,6 +8,7 @@ export {
   type PrefetchArgs,
   type PrefetchCall,
 } from "./agent.ts";
+export { type AgentToolOptions, agentTool } from "./agent-tool.ts";
 export { cancel } from "./cancel.ts";
 export { contextOf } from "./context.ts";
 export * from "./errors.ts";
@@ -34,6 +35,13 @@ export {
   runContextOf,
 } from "./run-context.ts";
 export { headAfter, type NextAction, type StepDeps, type StepResult, step } from "./step.ts";
+export {
+  type ChildEnd,
+  type ChildRequest,
+  childEndOf,
+  childOutcome,
+  childThread,
+} from "./sub-agents.ts";
 export {
   type PromptContext,
   type PromptFunction,

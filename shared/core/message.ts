@@ -33,7 +33,10 @@ export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "
  *   until the next append delivers it (`withQueued`), or throws `QueueFullError` when the thread
  *   holds `MAX_QUEUED_MESSAGES` or `MAX_QUEUED_BYTES` waiting already; `interrupt` is a
  *   `user_message` now, so the step in flight loses its append and the next step sees the
- *   message; `reject` throws `ThreadBusyError`.
+ *   message; `reject` throws `ThreadBusyError`;
+ * - `waiting_for_agent` (a child thread runs): the message waits beside the thread, as `enqueue`
+ *   does, until the child's end is appended (a child cannot be interrupted from its parent);
+ *   `reject` throws `ThreadBusyError`.
  *
  * @example
  * const decision = message(thread, { message: "And times 3?", ifRunning: "enqueue" }, clock);
@@ -71,6 +74,15 @@ export function message(
     case "failed":
     case "cancelled":
       throw new ThreadClosedError(thread.id, status, `thread ${thread.id} is ${status}`);
+    case "waiting_for_agent":
+      if (input.ifRunning === "reject") {
+        throw new ThreadBusyError(
+          thread.id,
+          `thread ${thread.id} waits for a child agent (ifRunning reject): send the message once it pauses or finishes, or with ifRunning enqueue`,
+        );
+      }
+      roomFor(thread, input.message);
+      return { type: "enqueue" };
     case "running":
       switch (input.ifRunning) {
         case "interrupt":
@@ -115,8 +127,8 @@ const bytesOf = (text: string): number => encoder.encode(text).length;
  * The event a queued message (`ifRunning: "enqueue"`) adds once the step it waited behind is
  * saved, or `null` when it is dropped. It does what it would do if sent now, except that it can
  * no longer be refused with a status code:
- * - `running`, `done`, `waiting_for_approval`: a `user_message` (a pending approval stays pending;
- *   the model sees the message in the step after the decision);
+ * - `running`, `done`, `waiting_for_approval`, `waiting_for_agent`: a `user_message` (a pending
+ *   approval or child stays pending; the model sees the message in the step after its outcome);
  * - `waiting_for_human`: the answer to the pending question;
  * - `failed`, `cancelled`: `null`, since a closed thread takes nothing more.
  *
@@ -134,6 +146,7 @@ export function queuedMessage(
     case "running":
     case "done":
     case "waiting_for_approval":
+    case "waiting_for_agent":
       return { type: "user_message", at, ...who, data: { message: queued.message } };
     case "waiting_for_human": {
       const callId = derivePending(thread.events)?.callId ?? "";

@@ -195,6 +195,15 @@ export interface ThreadWaitingNotice {
   message?: string;
   /** Where a person (or a tool acting for them) reads the thread: `GET /threads/{id}`. */
   link: string;
+  /** Only for a child thread (an agent tool's call): the root of its tree, where it shows too. */
+  root?: NoticeRoot;
+}
+
+/** The root thread of a child's tree, as a notice names it. */
+export interface NoticeRoot {
+  threadId: string;
+  agent?: string;
+  link: string;
 }
 
 /** Published when a thread ends: done (with the terminal tool's output) or failed (why). */
@@ -209,6 +218,8 @@ export interface ThreadEndedNotice {
   output?: string;
   reason?: string;
   link: string;
+  /** Only for a child thread: the root of its tree. */
+  root?: NoticeRoot;
 }
 
 /**

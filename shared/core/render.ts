@@ -105,6 +105,7 @@ export function renderEvent(
     case "human_response":
       return tag("human_response", event.data.response);
     case "approval_requested":
+    case "child_requested": // the agent tool's call is shown; its result follows
     case "done":
     case "failed":
     case "retry_requested":

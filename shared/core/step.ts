@@ -21,8 +21,10 @@ import {
   parseRunContext,
   runContextOf,
 } from "./run-context.ts";
+import { type ChildRequest, requestChild } from "./sub-agents.ts";
 import {
   type DanglingCall,
+  deriveAwaitedChild,
   deriveConsecutiveErrors,
   deriveDanglingCall,
   deriveFailure,
@@ -60,6 +62,7 @@ export interface StepDeps {
 export type NextAction =
   | { type: "continue" }
   | { type: "pause"; status: "waiting_for_approval" | "waiting_for_human"; pending: Pending }
+  | { type: "await_agent"; request: ChildRequest }
   | { type: "done"; output: string }
   | { type: "fail"; reason: string }
   | { type: "cancelled" };
@@ -116,6 +119,7 @@ export function headAfter({ events, next }: StepResult): ThreadHead {
 
 const statusAfter = {
   continue: "running",
+  await_agent: "waiting_for_agent",
   done: "done",
   fail: "failed",
   cancelled: "cancelled",
@@ -136,6 +140,8 @@ function idleAction(thread: Thread): NextAction | null {
     case "waiting_for_approval":
     case "waiting_for_human":
       return { type: "pause", status, pending: derivePending(thread.events) as Pending };
+    case "waiting_for_agent":
+      return { type: "await_agent", request: deriveAwaitedChild(thread.events) as ChildRequest };
     default: {
       const unknown: never = status;
       throw new TypeError(`unknown status ${unknown}`);
@@ -268,6 +274,16 @@ class Step {
         const output = messageOf(args);
         this.push("done", { callId, output });
         return this.result({ type: "done", output });
+      }
+      case "agent": {
+        // Recorded here; the runtime launches the child and waits for its end (sub-agents.ts).
+        const child = requestChild(this.thread, this.deps.agent, tool, callId, args);
+        if ("refused" in child) {
+          this.error(child.refused.code, child.refused.message, { callId, tool: tool.name });
+          return this.afterError();
+        }
+        this.push("child_requested", child.request);
+        return this.result({ type: "await_agent", request: child.request });
       }
       default: {
         const unknown: never = tool;

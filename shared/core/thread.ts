@@ -1,4 +1,4 @@
-import type { Actor, EscalationReason, EventOf, ThreadEvent, Usage } from "./events.ts";
+import type { Actor, EscalationReason, EventOf, ParentLink, ThreadEvent, Usage } from "./events.ts";
 
 /** An agent run: an append-only list of events. Its version is the number of events. */
 export interface Thread {
@@ -30,6 +30,7 @@ export const statuses = [
   "running",
   "waiting_for_approval",
   "waiting_for_human",
+  "waiting_for_agent",
   "done",
   "failed",
   "cancelled",
@@ -128,9 +129,57 @@ export function deriveStatus(events: readonly ThreadEvent[]): Status {
   if (last?.type === "done") return "done";
   if (last?.type === "failed") return "failed";
   const pending = derivePending(events);
-  if (!pending) return "running";
-  return statusWhilePending[pending.kind];
+  if (pending) return statusWhilePending[pending.kind];
+  return deriveAwaitedChild(events) ? "waiting_for_agent" : "running";
 }
+
+/**
+ * The agent call whose child thread has not ended yet (no `tool_result` or error for the call),
+ * or null: while there is one the thread waits (`waiting_for_agent`) and runs no step.
+ */
+export function deriveAwaitedChild(
+  events: readonly ThreadEvent[],
+): EventOf<"child_requested">["data"] | null {
+  const answered = new Set<string>();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    switch (event.type) {
+      case "tool_result":
+      case "error":
+        if (event.data.callId) answered.add(event.data.callId);
+        break;
+      case "child_requested":
+        return answered.has(event.data.callId) ? null : event.data;
+      case "done":
+        return null;
+      default:
+        break;
+    }
+  }
+  return null;
+}
+
+/**
+ * The id of the child thread a thread's call launches: derived, so a redelivered step creates
+ * the same child (the store refuses a second), and a fork (another id) launches its own.
+ *
+ * @example
+ * childThreadId("thr_1", "call_3"); // "thr_1-call_3"
+ */
+export const childThreadId = (threadId: string, callId: string): string => `${threadId}-${callId}`;
+
+/** Where a child thread sits in its tree (its first event says), or null for a root. */
+export function parentOf(events: readonly ThreadEvent[]): ParentLink | null {
+  const first = events[0];
+  return first?.type === "user_message" ? (first.data.parent ?? null) : null;
+}
+
+/** The thread's depth in its tree: 0 for a root, its parent's + 1 for a child. */
+export const depthOf = (events: readonly ThreadEvent[]): number => parentOf(events)?.depth ?? 0;
+
+/** The root of the thread's tree: itself, unless it is a child. */
+export const rootOf = (thread: Pick<Thread, "id" | "events">): string =>
+  parentOf(thread.events)?.rootThreadId ?? thread.id;
 
 /**
  * What a store keeps beside a thread's events so that it can list the thread without reading

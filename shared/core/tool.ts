@@ -14,9 +14,10 @@ import type { RunContextOf, RunContextSchema } from "./run-context.ts";
  * - `sync`: run now, append the result, continue;
  * - `approval`: pause until a human approves, then run (or append the rejection and continue);
  * - `human`: pause until a human answers;
- * - `terminal`: the thread is done, the call's `message` is its output.
+ * - `terminal`: the thread is done, the call's `message` is its output;
+ * - `agent`: a child thread of another agent runs; its end is the call's result (`agentTool`).
  */
-export type ToolKind = "sync" | "approval" | "human" | "terminal";
+export type ToolKind = "sync" | "approval" | "human" | "terminal" | "agent";
 
 /** What a running tool knows about its call. */
 export interface ToolContext<C = Record<string, unknown>> {
@@ -67,6 +68,18 @@ export type ToolDefinition<
       kind: PausingKind;
       runContext?: R;
       run?: undefined;
+    }
+  | {
+      name: string;
+      description: string;
+      input: S;
+      kind: "agent";
+      runContext?: undefined;
+      run?: undefined;
+      /** The agent whose child thread answers the call (an `Agent`; see `agentTool`). */
+      agent: ChildAgent;
+      /** The child thread's first message, from the call's arguments. */
+      message(args: z.output<S>): string;
     };
 
 /**
@@ -93,6 +106,16 @@ export type JsonSchemaToolDefinition<
       runContext?: R;
       run?: undefined;
     };
+
+/**
+ * The agent an agent tool launches, as the tool sees it: an `Agent` (agent.ts imports this file,
+ * so the tool names only what it reads of it).
+ */
+export interface ChildAgent {
+  readonly name: string;
+  readonly runContext: RunContextSchema | undefined;
+  readonly tools: readonly Tool[];
+}
 
 /** A tool as the model sees it: a strict JSON Schema generated from the zod input (factor 4). */
 export interface ToolSpec {

@@ -1,4 +1,5 @@
 import type { Agent } from "../core/agent.ts";
+import { childAgentOf } from "../core/agent-tool.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Model } from "../core/ports.ts";
 
@@ -17,6 +18,24 @@ export function agentMap(agents: readonly Agent[]): ReadonlyMap<string, Agent> {
     }
     if (byName.has(agent.name)) throw new ConfigError(`two agents are named "${agent.name}"`);
     byName.set(agent.name, agent);
+  }
+  // The agents called as tools (`agentTool`) are served too: their child threads step here.
+  const children = [...byName.values()];
+  for (let agent = children.pop(); agent; agent = children.pop()) {
+    for (const tool of agent.tools) {
+      if (tool.kind !== "agent") continue;
+      const child = childAgentOf(tool);
+      const served = byName.get(child.name);
+      if (served === child) continue;
+      if (served) {
+        throw new ConfigError(
+          `agent "${agent.name}" calls an agent named "${tool.agent.name}" (tool "${tool.name}") ` +
+            "that is not the agent of that name the module exports",
+        );
+      }
+      byName.set(child.name, child);
+      children.push(child);
+    }
   }
   return byName;
 }

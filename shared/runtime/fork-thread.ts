@@ -5,6 +5,7 @@ import { fork } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { announceWaiting } from "./process-step.ts";
+import { launchChild } from "./sub-agents.ts";
 
 export interface ForkRequest {
   threadId: string;
@@ -25,7 +26,10 @@ export interface ForkRequest {
  * after a cancellation.
  */
 export async function forkThread(
-  deps: Pick<RuntimeDeps, "store" | "queue" | "ids" | "notifier" | "threadLink" | "clock">,
+  deps: Pick<
+    RuntimeDeps,
+    "store" | "queue" | "ids" | "notifier" | "threadLink" | "clock" | "agents" | "random"
+  >,
   request: ForkRequest,
 ): Promise<{
   threadId: string;
@@ -54,6 +58,9 @@ export async function forkThread(
   const status = deriveStatus(thread.events);
   if (status === "running") {
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
+  } else if (status === "waiting_for_agent") {
+    // A fork taken while a child ran waits on a child of its own (its id follows from the fork's).
+    await launchChild(deps, thread);
   } else {
     // A fork taken at a pause waits on that call: whoever answers pauses must hear of it.
     await announceWaiting(deps, thread);

@@ -4,6 +4,7 @@ import type { StepMessage } from "../core/ports.ts";
 import { deriveStatus, versionOf } from "../core/thread.ts";
 import { appendDelivering } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
+import { deliverToParent } from "./sub-agents.ts";
 
 /**
  * A step that failed on its last allowed delivery: record `failed` with the reason on the thread
@@ -11,7 +12,7 @@ import type { RuntimeDeps } from "./deps.ts";
  * Only a thread still at the message's version and still running is marked.
  */
 export async function failPoisonedStep(
-  deps: Pick<RuntimeDeps, "store" | "clock">,
+  deps: Pick<RuntimeDeps, "store" | "clock" | "agents" | "queue" | "random">,
   message: StepMessage,
   reason: string,
 ): Promise<boolean> {
@@ -25,7 +26,9 @@ export async function failPoisonedStep(
   };
   try {
     // A message waiting beside the thread is kept in the record, just before `failed`.
-    await appendDelivering(deps, thread, [failed]);
+    const saved = await appendDelivering(deps, thread, [failed]);
+    // A child that fails hands that to its parent, which goes on (a redelivery hands it once).
+    await deliverToParent(deps, saved);
     return true;
   } catch (error) {
     if (error instanceof VersionConflictError) return false;

@@ -1,6 +1,6 @@
 import { VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
-import type { StepMessage } from "../core/ports.ts";
+import type { NoticeRoot, StepMessage } from "../core/ports.ts";
 import { headAfter, step } from "../core/step.ts";
 import {
   deriveDanglingCall,
@@ -8,6 +8,7 @@ import {
   derivePending,
   deriveStatus,
   type Pending,
+  parentOf,
   statusWhilePending,
   type Thread,
   type ThreadHead,
@@ -18,6 +19,7 @@ import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { pickModel } from "./model-rule.ts";
 import { agentForStep } from "./resolve-tools.ts";
+import { deliverToParent, launchChild } from "./sub-agents.ts";
 
 /** What the worker did with a step message; logged, and asserted by the tests. */
 export type StepOutcome =
@@ -61,7 +63,7 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
       events,
       deriveHead([...thread.events, ...events]),
     );
-    if (saved) await announceEnd(deps, saved);
+    if (saved) await ended(deps, saved);
     return "stepped";
   }
   const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
@@ -91,9 +93,12 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     case "pause":
       await announce(deps, thread, next.pending);
       break;
+    case "await_agent":
+      await launchChild(deps, saved);
+      break;
     case "done":
     case "fail":
-      await announceEnd(deps, saved);
+      await ended(deps, saved);
       break;
     case "cancelled":
       break;
@@ -120,7 +125,14 @@ async function catchUp(
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
     return "resent";
   }
+  if (status === "waiting_for_agent") {
+    // The child may not have been launched, or its first step not enqueued, before a crash.
+    await launchChild(deps, thread);
+    return "resent";
+  }
   if (status === "done" || status === "failed") {
+    // A child's end may not have reached its parent before a crash (appended once, whoever hands it).
+    await deliverToParent(deps, thread);
     // This message's step ended the thread: the notice may have been lost after the write.
     if (!deps.notifier.threadEnded || versionOf(thread) - 1 < message.version) return "stale";
     await announceEnd(deps, thread);
@@ -176,6 +188,12 @@ const hasOutcome = (thread: Thread, callId: string): boolean =>
 const callIdOf = (event: ThreadEvent): string =>
   "callId" in event.data && typeof event.data.callId === "string" ? event.data.callId : "";
 
+/** What follows a thread's end: the notice, and its end handed to its parent if it is a child. */
+async function ended(deps: RuntimeDeps, thread: Thread): Promise<void> {
+  await announceEnd(deps, thread);
+  await deliverToParent(deps, thread);
+}
+
 /** Tells the world the thread ended (its last event is `done` or `failed`). */
 async function announceEnd(
   deps: Pick<RuntimeDeps, "notifier" | "threadLink">,
@@ -194,6 +212,7 @@ async function announceEnd(
     version,
     ...(last.type === "done" ? { output: last.data.output } : { reason: last.data.reason }),
     link: deps.threadLink(thread.id),
+    ...rootOfNotice(deps, thread),
   });
 }
 
@@ -224,7 +243,18 @@ async function announce(
     args: pending.args,
     ...(pending.message ? { message: pending.message } : {}),
     link: deps.threadLink(thread.id),
+    ...rootOfNotice(deps, thread),
   });
+}
+
+/** A child's notice names the root of its tree, where people watch the whole run. */
+function rootOfNotice(
+  deps: Pick<RuntimeDeps, "threadLink">,
+  thread: Thread,
+): { root?: NoticeRoot } {
+  const parent = parentOf(thread.events);
+  if (!parent) return {};
+  return { root: { threadId: parent.rootThreadId, link: deps.threadLink(parent.rootThreadId) } };
 }
 
 /** Where the last request for `callId` sits in the thread (-1 if absent). */
@@ -276,9 +306,12 @@ async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
     case "waiting_for_approval":
       await announceWaiting(deps, saved);
       return;
+    case "waiting_for_agent":
+      await launchChild(deps, saved);
+      return;
     case "done":
     case "failed":
-      await announceEnd(deps, saved);
+      await ended(deps, saved);
       return;
     case "cancelled":
       return;

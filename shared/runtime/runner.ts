@@ -23,6 +23,7 @@ import { messageThread } from "./message-thread.ts";
 import { assertModels } from "./model-rule.ts";
 import { processStep } from "./process-step.ts";
 import { respondToThread } from "./respond-to-thread.ts";
+import { deleteTree } from "./sub-agents.ts";
 
 export interface RunnerOptions {
   /** The agents this runner serves; names must be unique. */
@@ -153,7 +154,7 @@ export function createRunner(options: RunnerOptions): Runner {
   // One drain per thread at a time: a call on a thread another call is stepping waits for it
   // (its queued message is drained by that call), so one step is in flight per thread.
   const draining = new Map<string, Promise<unknown>>();
-  const run = (threadId: string): Promise<RunResult> => {
+  const locked = (threadId: string): Promise<void> => {
     const previous = draining.get(threadId) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(() => drain(threadId));
     draining.set(threadId, next);
@@ -164,7 +165,16 @@ export function createRunner(options: RunnerOptions): Runner {
       .catch(() => {});
     return next;
   };
-  const drain = async (threadId: string): Promise<RunResult> => {
+  // A thread's step may enqueue another thread's (a child launched, a child's end handed to its
+  // parent): each is drained under its own thread's turn, until no thread has a step waiting.
+  const run = async (threadId: string): Promise<RunResult> => {
+    await locked(threadId);
+    for (let other = queue.waitingThread(); other; other = queue.waitingThread()) {
+      await locked(other);
+    }
+    return read(threadId);
+  };
+  const drain = async (threadId: string): Promise<void> => {
     for (let steps = 0; ; steps++) {
       const message = queue.take(threadId);
       if (!message) break;
@@ -173,7 +183,6 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       await processStep(deps, message);
     }
-    return read(threadId);
   };
   // No sweep runs in process: an approval past its tool's `approvalTimeoutMs` is rejected on the
   // runner's next touch of its thread (respond, message, get), and the thread runs on from there.
@@ -224,7 +233,8 @@ export function createRunner(options: RunnerOptions): Runner {
     async cancel(threadId, input = {}) {
       await cancelThread(deps, threadId, { by: defaultBy, ...input });
       queue.clear(threadId);
-      return read(threadId);
+      // A child cancelled on its own hands that to its parent, whose next step runs now.
+      return run(threadId);
     },
     async get(threadId) {
       await expire(threadId);
@@ -238,7 +248,7 @@ export function createRunner(options: RunnerOptions): Runner {
       return { events, version: page.version };
     },
     async delete(threadId) {
-      if (!(await deps.store.delete(threadId))) throw new ThreadNotFoundError(threadId);
+      if (!(await deleteTree(deps, threadId))) throw new ThreadNotFoundError(threadId);
       queue.clear(threadId);
     },
   };
@@ -267,5 +277,13 @@ class DrainQueue implements StepQueue {
 
   clear(threadId: string): void {
     this.waiting.delete(threadId);
+  }
+
+  /** A thread with a step waiting, if any. */
+  waitingThread(): string | undefined {
+    for (const [threadId, messages] of this.waiting) {
+      if (messages.length > 0) return threadId;
+    }
+    return undefined;
   }
 }

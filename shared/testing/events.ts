@@ -182,3 +182,14 @@ export const compaction = (
     data: { from, to, method, summary, tokensBefore, tokensAfter, ...rest },
   };
 };
+
+export const childRequested = (
+  callId: string,
+  tool: string,
+  message: string,
+  options: EventStamp & { agent?: string; depth?: number } = {},
+): EventOf<"child_requested"> => ({
+  type: "child_requested",
+  ...stamp(options),
+  data: { callId, tool, agent: options.agent ?? tool, message, depth: options.depth ?? 1 },
+});

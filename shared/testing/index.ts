@@ -6,6 +6,7 @@ export {
   approvalDecision,
   approvalRequested,
   cancelled,
+  childRequested,
   compaction,
   done,
   EVENT_AT,

@@ -2,6 +2,7 @@ import { OpenAI } from "openai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { expect } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import type { Agent } from "../../shared/core/agent.ts";
 import { OpenAIModel } from "../../shared/llm/index.ts";
 import { startTestStack } from "../integration/local-stack.ts";
 import { launchChromium } from "../support/chromium.ts";
@@ -24,7 +25,9 @@ export interface Harness {
  * One browser, one local stack (behind `API_KEY`, or no key with `apiKey: null`) and a local Chat Completions server playing the
  * demo model through the real OpenAI adapter: per test file.
  */
-export async function startHarness(options: { apiKey?: string | null } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { apiKey?: string | null; agents?: readonly Agent[] } = {},
+): Promise<Harness> {
   const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
   const chat = await startDemoChatServer();
   const model = new OpenAIModel({
@@ -32,7 +35,11 @@ export async function startHarness(options: { apiKey?: string | null } = {}): Pr
     client: new OpenAI({ apiKey: "test", baseURL: chat.baseURL, maxRetries: 0 }),
   });
   const [stack, browser] = await Promise.all([
-    startTestStack({ model, ...(apiKey === null ? {} : { apiKey }) }),
+    startTestStack({
+      model,
+      ...(apiKey === null ? {} : { apiKey }),
+      ...(options.agents ? { agents: options.agents } : {}),
+    }),
     launchChromium(),
   ]);
   return {

@@ -671,6 +671,7 @@ export interface operations {
           | "running"
           | "waiting_for_approval"
           | "waiting_for_human"
+          | "waiting_for_agent"
           | "done"
           | "failed"
           | "cancelled";
@@ -692,6 +693,7 @@ export interface operations {
                 | "running"
                 | "waiting_for_approval"
                 | "waiting_for_human"
+                | "waiting_for_agent"
                 | "done"
                 | "failed"
                 | "cancelled";
@@ -777,6 +779,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -889,6 +892,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -945,6 +949,77 @@ export interface operations {
               unpriced: string[];
               [key: string]: unknown;
             };
+            /** @description only on a child thread (an agent tool's call): its parent, root and depth */
+            parent?: {
+              threadId: string;
+              callId: string;
+              rootThreadId: string;
+              depth: number;
+              [key: string]: unknown;
+            };
+            /** @description only on a thread whose agent tools launched child threads: every thread under it (at most 100), with its status */
+            children?: {
+              threadId: string;
+              agent: string;
+              parentThreadId: string;
+              depth: number;
+              /** @enum {string} */
+              status:
+                | "running"
+                | "waiting_for_approval"
+                | "waiting_for_human"
+                | "waiting_for_agent"
+                | "done"
+                | "failed"
+                | "cancelled";
+              [key: string]: unknown;
+            }[];
+            /** @description only with `children`: the usage and estimated cost of the thread and all under it */
+            treeUsage?: {
+              inputTokens: number;
+              outputTokens: number;
+              modelCalls: number;
+              estimatedCostUsd: number | null;
+              unpriced: string[];
+              [key: string]: unknown;
+            };
+            /** @description only while the thread waits for a child agent: the chain of child threads it waits on, each with its status and pending call */
+            descendants?: {
+              threadId: string;
+              agent: string;
+              /** @description the thread whose agent tool launched it */
+              parentThreadId: string;
+              depth: number;
+              /** @enum {string} */
+              status:
+                | "running"
+                | "waiting_for_approval"
+                | "waiting_for_human"
+                | "waiting_for_agent"
+                | "done"
+                | "failed"
+                | "cancelled";
+              /** @description the call a person must answer: answer it on this thread, never on the root */
+              pending: {
+                callId: string;
+                /**
+                 * @description approval: a decision on the call; human_input: the agent's question; escalation: the runtime stopped the run (see reason) and an operator's reply guides it on
+                 * @enum {string}
+                 */
+                kind: "approval" | "human_input" | "escalation";
+                tool: string;
+                args: unknown;
+                message?: string;
+                argsHash?: string;
+                /**
+                 * @description only for an escalation: why the runtime stopped
+                 * @enum {string}
+                 */
+                reason?: "too_many_errors" | "max_steps" | "model_unusable" | "max_tokens";
+                [key: string]: unknown;
+              } | null;
+              [key: string]: unknown;
+            }[];
             [key: string]: unknown;
           };
         };
@@ -1346,6 +1421,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1466,6 +1542,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1589,6 +1666,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1729,6 +1807,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";
@@ -1865,6 +1944,7 @@ export interface operations {
               | "running"
               | "waiting_for_approval"
               | "waiting_for_human"
+              | "waiting_for_agent"
               | "done"
               | "failed"
               | "cancelled";

@@ -59,6 +59,19 @@ const threads: Record<Status, ThreadEvent[]> = {
   ],
   failed: [ask, { type: "failed", at, data: { reason: "poisoned" } }],
   cancelled: [ask, { type: "cancelled", at, data: {} }],
+  waiting_for_agent: [
+    ask,
+    {
+      type: "tool_call",
+      at,
+      data: { callId: "call_1", tool: "helper", args: { message: "8 / 2" }, source: "model" },
+    },
+    {
+      type: "child_requested",
+      at,
+      data: { callId: "call_1", tool: "helper", agent: "helper", message: "8 / 2", depth: 1 },
+    },
+  ],
 };
 
 type Verb = { method: string; path: (id: string) => string; body?: unknown };
@@ -106,6 +119,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [202],
     failed: [409, "thread_closed"],
     cancelled: [409, "thread_closed"],
+    waiting_for_agent: [202],
   },
   "message (reject)": {
     running: [409, "thread_busy"],
@@ -114,6 +128,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [202],
     failed: [409, "thread_closed"],
     cancelled: [409, "thread_closed"],
+    waiting_for_agent: [409, "thread_busy"],
   },
   "message (interrupt)": {
     running: [202],
@@ -122,6 +137,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [202],
     failed: [409, "thread_closed"],
     cancelled: [409, "thread_closed"],
+    waiting_for_agent: [202],
   },
   approve: {
     running: [409, "not_pending"],
@@ -130,6 +146,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [409, "not_pending"],
     failed: [409, "thread_closed"],
     cancelled: [409, "thread_closed"],
+    waiting_for_agent: [409, "not_pending"],
   },
   answer: {
     running: [409, "not_pending"],
@@ -138,6 +155,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [409, "not_pending"],
     failed: [409, "thread_closed"],
     cancelled: [409, "thread_closed"],
+    waiting_for_agent: [409, "not_pending"],
   },
   cancel: {
     running: [202],
@@ -146,6 +164,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [409, "thread_closed"],
     failed: [409, "thread_closed"],
     cancelled: [202],
+    waiting_for_agent: [202],
   },
   fork: {
     running: [201],
@@ -154,6 +173,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [201],
     failed: [201],
     cancelled: [409, "thread_closed"],
+    waiting_for_agent: [201],
   },
   delete: {
     running: [204],
@@ -162,6 +182,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [204],
     failed: [204],
     cancelled: [204],
+    waiting_for_agent: [204],
   },
   events: {
     running: [200],
@@ -170,6 +191,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [200],
     failed: [200],
     cancelled: [200],
+    waiting_for_agent: [200],
   },
   get: {
     running: [200],
@@ -178,6 +200,7 @@ const expected: Record<string, Record<Status, [number, string?]>> = {
     done: [200],
     failed: [200],
     cancelled: [200],
+    waiting_for_agent: [200],
   },
 };
 

@@ -79,9 +79,29 @@ const validEvent: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     type: fc.constant("user_message"),
     at,
     data: fc.record(
-      { message: text(40), metadata: fc.dictionary(text(8), fc.jsonValue({ maxDepth: 2 })) },
+      {
+        message: text(40),
+        metadata: fc.dictionary(text(8), fc.jsonValue({ maxDepth: 2 })),
+        parent: fc.record({
+          threadId: text(40),
+          callId: text(12),
+          rootThreadId: text(40),
+          depth: fc.integer({ min: 1, max: 10 }),
+        }),
+      },
       { requiredKeys: ["message"] },
     ),
+  }),
+  fc.record({
+    type: fc.constant("child_requested"),
+    at,
+    data: fc.record({
+      callId: text(12),
+      tool: text(12),
+      agent: text(12),
+      message: text(40),
+      depth: fc.integer({ min: 1, max: 10 }),
+    }),
   }),
   fc.record({
     type: fc.constant("tool_call"),

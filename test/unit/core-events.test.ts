@@ -15,6 +15,20 @@ const alice = { principal: "alice", via: "slack" };
 const everyEvent: ThreadEvent[] = [
   { type: "user_message", at, by: alice, data: { message: "3 + 4?", metadata: { ticket: 7 } } },
   {
+    type: "user_message",
+    at,
+    by: { principal: "thr_1", via: "agent" },
+    data: {
+      message: "deploy the api",
+      parent: { threadId: "thr_1", callId: "call_1", rootThreadId: "thr_0", depth: 2 },
+    },
+  },
+  {
+    type: "child_requested",
+    at,
+    data: { callId: "call_1", tool: "deployer", agent: "deployer", message: "go", depth: 2 },
+  },
+  {
     type: "tool_call",
     at,
     data: { callId: "call_1", tool: "add", args: { a: 3, b: 4 }, source: "model", usage },
@@ -97,6 +111,7 @@ const allTypes: EventType[] = [
   "cancelled",
   "compaction",
   "tool_set",
+  "child_requested",
 ];
 
 describe("Schema: threadEvent", () => {
@@ -112,7 +127,7 @@ describe("Schema: threadEvent", () => {
     },
   );
 
-  it("knows the twelve event types of a thread, and the samples above hold each", () => {
+  it("knows the fourteen event types of a thread, and the samples above hold each", () => {
     // Act
     const known = threadEvent.options.map((option) => option.shape.type.value);
 
@@ -141,6 +156,8 @@ describe("Schema: threadEvent", () => {
       "invalid_args",
       "tool_failed",
       "tools_unavailable",
+      "depth_limit",
+      "agent_failed",
     ]);
     expect(escalationReasons).toEqual([
       "tool",

@@ -10,6 +10,7 @@ import {
   approvalDecision,
   approvalRequested,
   cancelled,
+  childRequested,
   compaction,
   done,
   EVENT_AT,
@@ -44,6 +45,10 @@ const built: Record<EventType, ThreadEvent> = {
   compaction: compaction(1, 4, "summary", { method: "model", usage, tokensAfter: 10 }),
   tool_set: toolSet({ find: "c2" }, "b1", {
     change: { from: "a0", added: ["find"], removed: [], changed: [] },
+  }),
+  child_requested: childRequested("call_9", "researcher", "find X", {
+    agent: "research",
+    depth: 2,
   }),
 };
 

@@ -7,6 +7,7 @@ import { downloadEvalCase } from "./eval-case.ts";
 import { navigate, threadRoute } from "./router.ts";
 import { may } from "./scope.ts";
 import { Timeline } from "./timeline.tsx";
+import { SubAgentsPanel } from "./tree.tsx";
 import { openStatuses, type Usage, type VersionedEvent } from "./types.ts";
 import { useThread } from "./use-thread.ts";
 
@@ -227,6 +228,12 @@ export function ThreadPage(props: { threadId: string }) {
                   Running…
                 </p>
               )}
+              {head.status === "waiting_for_agent" && (
+                <p class="hint running" aria-live="polite">
+                  Waiting for a sub-agent…
+                </p>
+              )}
+              <SubAgentsPanel head={head} />
 
               <section class="card usage" aria-labelledby="usage-title">
                 <h2 id="usage-title">Usage</h2>

@@ -159,6 +159,15 @@ function Body(props: { event: VersionedEvent }) {
       );
     case "human_response":
       return <p class="text">{str(data.response)}</p>;
+    case "child_requested":
+      return (
+        <>
+          <Field name="agent">
+            <code>{str(data.agent)}</code> runs as a child thread (depth {str(data.depth)})
+          </Field>
+          <Block label="Message" text={str(data.message)} />
+        </>
+      );
     case "done":
       return <p class="text">{str(data.output)}</p>;
     case "failed":

@@ -6,6 +6,7 @@ export type Status =
   | "running"
   | "waiting_for_approval"
   | "waiting_for_human"
+  | "waiting_for_agent"
   | "done"
   | "failed"
   | "cancelled";
@@ -14,6 +15,7 @@ export const statuses: readonly Status[] = [
   "running",
   "waiting_for_approval",
   "waiting_for_human",
+  "waiting_for_agent",
   "done",
   "failed",
   "cancelled",
@@ -24,6 +26,7 @@ export const openStatuses: ReadonlySet<string> = new Set([
   "running",
   "waiting_for_approval",
   "waiting_for_human",
+  "waiting_for_agent",
 ]);
 
 export interface AgentInfo {
@@ -99,6 +102,22 @@ export interface ThreadView {
   olderEvents?: string;
   /** The whole thread's tokens and their estimated cost (older servers send none). */
   usage?: ThreadUsage;
+  /** Only on a child thread: where it sits in its tree. */
+  parent?: { threadId: string; callId: string; rootThreadId: string; depth: number };
+  /** Only on a thread whose agent tools launched child threads: every thread under it. */
+  children?: TreeNode[];
+  /** Only with `children`: the usage and cost of the whole tree. */
+  treeUsage?: ThreadUsage;
+  /** Only while it waits for a child: the chain of threads it waits on, with their pending calls. */
+  descendants?: (TreeNode & { pending: Pending | null })[];
+}
+
+export interface TreeNode {
+  threadId: string;
+  agent: string;
+  parentThreadId: string;
+  depth: number;
+  status: string;
 }
 
 export interface ThreadUsage extends Usage {

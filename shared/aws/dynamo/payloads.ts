@@ -206,6 +206,13 @@ const missingDataOf = {
   failed: (error) => ({ reason: error }),
   retry_requested: (error) => ({ reason: error }),
   cancelled: (error) => ({ reason: error }),
+  child_requested: (error) => ({
+    callId: UNKNOWN,
+    tool: UNKNOWN,
+    agent: UNKNOWN,
+    message: error,
+    depth: 1,
+  }),
   compaction: (error) => ({
     from: 1,
     to: 1,

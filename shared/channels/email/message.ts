@@ -70,6 +70,7 @@ export function requestMail(
     url,
     "",
     `Thread ${notice.threadId}: ${notice.link}`,
+    ...(notice.root ? [`A sub-agent of thread ${notice.root.threadId}: ${notice.root.link}`] : []),
     "",
   ].join("\n");
   const html = [
@@ -80,6 +81,9 @@ export function requestMail(
     `<pre>${escapeHtml(args)}</pre>`,
     `<p><a href="${escapeHtml(url)}">${escapeHtml(action)}</a> (the link is yours alone; it holds until ${escapeHtml(until)}).</p>`,
     `<p>Thread <code>${escapeHtml(notice.threadId)}</code></p>`,
+    notice.root
+      ? `<p>A sub-agent of thread <code>${escapeHtml(notice.root.threadId)}</code></p>`
+      : "",
     "</body></html>",
   ].join("\n");
   return { subject, text, html };

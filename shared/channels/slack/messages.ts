@@ -76,7 +76,10 @@ function callBlocks(ref: Pick<CallRef, "t" | "k" | "l">, agent?: string): KnownB
 function wordingOf(notice: ThreadWaitingNotice): { title: string; text: string } {
   const agent = mrkdwn(notice.agent);
   const reason = notice.reason ?? "escalated";
-  const thread = `(thread ${notice.threadId})`;
+  // A child thread (an agent tool's call) names the root of its tree, where its run is watched.
+  const thread = notice.root
+    ? `(thread ${notice.threadId}, a sub-agent of thread ${notice.root.threadId})`
+    : `(thread ${notice.threadId})`;
   const wording = {
     approval: {
       title: `*${agent}* asks for approval to run \`${mrkdwn(notice.tool)}\``,

@@ -1,0 +1,178 @@
+import type { Agent } from "./agent.ts";
+import type { Actor, EventOf, ThreadEvent } from "./events.ts";
+import { launch } from "./lifecycle.ts";
+import type { Clock } from "./ports.ts";
+import { truncate } from "./render.ts";
+import { InvalidMetadataError, launchMetadataOf, parseRunContext } from "./run-context.ts";
+import {
+  childThreadId,
+  depthOf,
+  deriveAwaitedChild,
+  deriveOutput,
+  deriveStatus,
+  parentOf,
+  rootOf,
+  type Thread,
+} from "./thread.ts";
+import type { Tool } from "./tool.ts";
+
+/**
+ * Sub-agents as child threads, decided purely: what a parent's call of an agent tool records,
+ * the child thread it launches, and the event a child's end appends to its parent. The runtime
+ * (shared/runtime/sub-agents.ts) does the I/O.
+ */
+
+type AgentTool = Extract<Tool, { kind: "agent" }>;
+export type ChildRequest = EventOf<"child_requested">["data"];
+
+/**
+ * What a valid call of an agent tool records: the `child_requested` data, or why the call is
+ * refused (a compact error the model reads): the tree would grow past the calling agent's
+ * `maxDepth`, or the child agent's run context refuses the thread's launch metadata (which the
+ * child inherits).
+ */
+export function requestChild(
+  thread: Thread,
+  agent: Agent,
+  tool: AgentTool,
+  callId: string,
+  args: unknown,
+):
+  | { request: ChildRequest }
+  | { refused: { code: "depth_limit" | "tool_failed"; message: string } } {
+  const depth = depthOf(thread.events) + 1;
+  if (depth > agent.maxDepth) {
+    return {
+      refused: {
+        code: "depth_limit",
+        message:
+          `${tool.name} was not called: agents may nest ${agent.maxDepth} deep and this call ` +
+          "would go deeper; do the task without it",
+      },
+    };
+  }
+  const child = tool.agent;
+  if (child.runContext) {
+    try {
+      parseRunContext(child.name, child.runContext, launchMetadataOf(thread));
+    } catch (cause) {
+      if (!(cause instanceof InvalidMetadataError)) throw cause;
+      return { refused: { code: "tool_failed", message: `${tool.name} failed: ${cause.message}` } };
+    }
+  }
+  return {
+    request: {
+      callId,
+      tool: tool.name,
+      agent: child.name,
+      message: tool.message(args as Record<string, unknown>),
+      depth,
+    },
+  };
+}
+
+/**
+ * The child thread `request` launches: the call's message first, the parent's launch metadata
+ * (the run context flows down the tree), and where it sits (parent, call, root, depth). Its id
+ * is `childThreadId(parent.id, callId)`, so launching it twice is one thread.
+ */
+export function childThread(
+  parent: Pick<Thread, "id" | "events">,
+  request: ChildRequest,
+  child: Agent,
+  clock: Clock,
+): Thread {
+  const metadata = launchMetadataOf(parent);
+  const by: Actor = { principal: parent.id, via: "agent" };
+  const thread = launch({
+    agent: child,
+    threadId: childThreadId(parent.id, request.callId),
+    message: request.message,
+    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    by,
+    clock,
+  });
+  const [first] = thread.events as [EventOf<"user_message">];
+  const parentLink = {
+    threadId: parent.id,
+    callId: request.callId,
+    rootThreadId: rootOf(parent),
+    depth: request.depth,
+  };
+  return { ...thread, events: [{ ...first, data: { ...first.data, parent: parentLink } }] };
+}
+
+/** How a child thread ended, or null while it has not. */
+export type ChildEnd =
+  | { status: "done"; output: string }
+  | { status: "failed"; reason: string }
+  | { status: "cancelled"; reason?: string };
+
+export function childEndOf(events: readonly ThreadEvent[]): ChildEnd | null {
+  const status = deriveStatus(events);
+  switch (status) {
+    case "done":
+      return { status, output: deriveOutput(events) ?? "" };
+    case "failed": {
+      const last = events.findLast((event) => event.type === "failed");
+      return { status, reason: last?.type === "failed" ? last.data.reason : "failed" };
+    }
+    case "cancelled": {
+      const event = events.find((e) => e.type === "cancelled");
+      const reason = event?.type === "cancelled" ? event.data.reason : undefined;
+      return reason ? { status, reason } : { status };
+    }
+    case "running":
+    case "waiting_for_approval":
+    case "waiting_for_human":
+    case "waiting_for_agent":
+      return null;
+    default: {
+      const unknown: never = status;
+      throw new TypeError(`unknown status ${unknown}`);
+    }
+  }
+}
+
+/**
+ * The event that hands a child's end to its parent as the call's outcome, or null when there is
+ * nothing to hand over: the child has not ended, or the parent no longer waits on this call (it
+ * was cancelled, or the outcome is in already: a redelivery, a second observer). A done child's
+ * output is the call's `tool_result`; a failed or cancelled child is an `agent_failed` error
+ * saying why, cut to the parent's result budget. Appended conditionally on the parent's version,
+ * so two observers of one end append it once.
+ *
+ * @example
+ * const event = childOutcome(parent, child, { clock, resultBudget: 2000 });
+ * if (event) await store.append(parent, [event], deriveHead([...parent.events, event]));
+ */
+export function childOutcome(
+  parent: Thread,
+  child: Pick<Thread, "id" | "events">,
+  options: { clock: Clock; resultBudget: number },
+): ThreadEvent | null {
+  const link = parentOf(child.events);
+  if (!link || link.threadId !== parent.id) return null;
+  if (deriveStatus(parent.events) !== "waiting_for_agent") return null;
+  const awaited = deriveAwaitedChild(parent.events);
+  if (awaited?.callId !== link.callId) return null;
+  const end = childEndOf(child.events);
+  if (!end) return null;
+  const at = options.clock.now().toISOString();
+  const by: Actor = { principal: child.id, via: "agent" };
+  const { callId, tool } = awaited;
+  switch (end.status) {
+    case "done":
+      return { type: "tool_result", at, by, data: { callId, tool, result: end.output } };
+    case "failed":
+    case "cancelled": {
+      const why = end.reason ? `: ${truncate(end.reason, options.resultBudget)}` : "";
+      const message = `${tool} ${end.status === "failed" ? "failed" : "was cancelled"}${why}`;
+      return { type: "error", at, by, data: { code: "agent_failed", message, callId, tool } };
+    }
+    default: {
+      const unknown: never = end;
+      throw new TypeError(`unknown child end ${JSON.stringify(unknown)}`);
+    }
+  }
+}

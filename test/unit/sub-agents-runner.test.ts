@@ -1,0 +1,279 @@
+import { describe, expect, it } from "vitest";
+import * as z from "zod";
+import {
+  agentTool,
+  childThreadId,
+  defineAgent,
+  defineTool,
+  deriveHead,
+  doneForNow,
+} from "../../shared/core/index.ts";
+import { failPoisonedStep } from "../../shared/runtime/poison.ts";
+import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
+import { createRunner, runnerHost } from "../../shared/runtime/runner.ts";
+import { reconcileChildren, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
+import {
+  call,
+  childRequested,
+  MemoryThreadStore,
+  ScriptedModel,
+  toolCall,
+  userMessage,
+} from "../../shared/testing/index.ts";
+
+const deploy = defineTool({
+  name: "deploy",
+  description: "Deploy a service",
+  input: z.object({ service: z.string() }),
+  kind: "approval",
+  run: ({ service }) => `deployed ${service}`,
+});
+
+/** A child that deploys after approval, and a parent that delegates to it. */
+function tree(
+  childScript: ConstructorParameters<typeof ScriptedModel>[0],
+  parentScript: typeof childScript,
+) {
+  const childModel = new ScriptedModel(childScript);
+  const parentModel = new ScriptedModel(parentScript);
+  const deployer = defineAgent({
+    name: "deployer",
+    prompt: "Deploy what you are asked.",
+    tools: [deploy, doneForNow],
+    model: childModel,
+  });
+  const lead = defineAgent({
+    name: "lead",
+    prompt: "Delegate deploys.",
+    tools: [agentTool(deployer), doneForNow],
+    model: parentModel,
+  });
+  return { lead, deployer, childModel, parentModel };
+}
+
+describe("Function: agentTool (createRunner end to end)", () => {
+  it("runs the child as a thread, shows its approval at the root, and resumes the parent once", async () => {
+    // Prepare
+    const { lead, childModel, parentModel } = tree(
+      [call("deploy", { service: "api" }), call("done_for_now", { message: "api is out" })],
+      [
+        call("deployer", { message: "deploy the api" }),
+        call("done_for_now", { message: "the deployer says: api is out" }),
+      ],
+    );
+    const runner = createRunner({ agents: [lead] });
+    // Act
+    const parent = await runner.launch("lead", "ship the api");
+    // Assess: the parent waits for its child, which waits for a person
+    expect(parent.status).toBe("waiting_for_agent");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const child = await runner.get(childId);
+    expect(child).toMatchObject({
+      status: "waiting_for_approval",
+      pending: { kind: "approval", tool: "deploy" },
+    });
+    expect(child.events[0]).toMatchObject({
+      type: "user_message",
+      data: {
+        message: "deploy the api",
+        parent: {
+          threadId: parent.threadId,
+          callId: "call_1",
+          rootThreadId: parent.threadId,
+          depth: 1,
+        },
+      },
+    });
+    const { deps } = runnerHost(runner);
+    const root = await deps.store.load(parent.threadId);
+    const waiting = await waitingDescendants(deps, root as NonNullable<typeof root>);
+    expect(waiting).toEqual([
+      expect.objectContaining({ threadId: childId, status: "waiting_for_approval", depth: 1 }),
+    ]);
+    // A person answers on the child: the child ends, then the parent
+    const callId = child.pending?.callId as string;
+    const answered = await runner.respond(childId, { callId, approved: true });
+    expect(answered).toMatchObject({ status: "done", output: "api is out" });
+    const done = await runner.get(parent.threadId);
+    expect(done).toMatchObject({ status: "done", output: "the deployer says: api is out" });
+    const results = done.events.filter((e) => e.type === "tool_result");
+    expect(results).toEqual([
+      expect.objectContaining({
+        data: { callId: "call_1", tool: "deployer", result: "api is out" },
+      }),
+    ]);
+    childModel.assertDone();
+    parentModel.assertDone();
+  });
+
+  it("cancels the waiting child with its parent, and never resumes the cancelled parent", async () => {
+    const { lead } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "ship it");
+    const childId = childThreadId(parent.threadId, "call_1");
+    // Act
+    const cancelled = await runner.cancel(parent.threadId, { reason: "changed my mind" });
+    // Assess
+    expect(cancelled.status).toBe("cancelled");
+    const child = await runner.get(childId);
+    expect(child.status).toBe("cancelled");
+    expect(child.events.at(-1)).toMatchObject({
+      type: "cancelled",
+      data: { reason: `its parent thread ${parent.threadId} was cancelled` },
+    });
+    const after = await runner.get(parent.threadId);
+    expect(after.events.map((e) => e.type)).toEqual(cancelled.events.map((e) => e.type));
+    expect(after.events.some((e) => e.type === "error" || e.type === "tool_result")).toBe(false);
+  });
+
+  it("hands a child cancelled on its own to the parent as a compact error, and the parent goes on", async () => {
+    const { lead, parentModel } = tree(
+      [call("deploy", { service: "api" })],
+      [
+        call("deployer", { message: "go" }),
+        call("done_for_now", { message: "the deploy was stopped" }),
+      ],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "ship it");
+    // Act
+    await runner.cancel(childThreadId(parent.threadId, "call_1"), { reason: "not today" });
+    // Assess
+    const after = await runner.get(parent.threadId);
+    expect(after.status).toBe("done");
+    expect(after.events.find((e) => e.type === "error")).toMatchObject({
+      data: {
+        code: "agent_failed",
+        message: "deployer was cancelled: not today",
+        callId: "call_1",
+      },
+    });
+    parentModel.assertDone();
+  });
+
+  it("refuses a call past the depth limit as an error the model reads", async () => {
+    // Prepare: lead -> mid -> leaf, where mid may nest one deep only
+    const leaf = defineAgent({
+      name: "leaf",
+      prompt: "Answer.",
+      tools: [doneForNow],
+      model: new ScriptedModel([]),
+    });
+    const midModel = new ScriptedModel([
+      call("leaf", { message: "deeper" }), // depth 2: refused
+      call("done_for_now", { message: "stopped at the limit" }),
+    ]);
+    const mid = defineAgent({
+      name: "mid",
+      prompt: "Delegate.",
+      tools: [agentTool(leaf), doneForNow],
+      maxDepth: 1,
+      model: midModel,
+    });
+    const leadModel = new ScriptedModel([
+      call("mid", { message: "go" }),
+      call("done_for_now", { message: "done" }),
+    ]);
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Delegate.",
+      tools: [agentTool(mid), doneForNow],
+      model: leadModel,
+    });
+    const runner = createRunner({ agents: [lead] });
+    // Act
+    const run = await runner.launch("lead", "go");
+    // Assess
+    expect(run).toMatchObject({ status: "done", output: "done" });
+    const child = await runner.get(childThreadId(run.threadId, "call_1"));
+    expect(child.events.find((e) => e.type === "error")).toMatchObject({
+      data: { code: "depth_limit", tool: "leaf" },
+    });
+    expect(child.events.some((e) => e.type === "child_requested")).toBe(false);
+    midModel.assertDone();
+    leadModel.assertDone();
+  });
+
+  it("deletes the children with their parent", async () => {
+    const { lead } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" })],
+    );
+    const store = new MemoryThreadStore();
+    const runner = createRunner({ agents: [lead], store });
+    const parent = await runner.launch("lead", "ship it");
+    await runner.delete(parent.threadId);
+    expect(await store.load(childThreadId(parent.threadId, "call_1"))).toBeUndefined();
+  });
+
+  it("launches a new child for a fork taken while a child ran", async () => {
+    const { lead } = tree(
+      [call("deploy", { service: "api" }), call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "ship it");
+    const fork = await runner.fork(parent.threadId);
+    expect(fork.status).toBe("waiting_for_agent");
+    const forkChild = await runner.get(childThreadId(fork.threadId, "call_1"));
+    expect(forkChild).toMatchObject({ status: "waiting_for_approval" });
+    expect(forkChild.events[0]).toMatchObject({ data: { parent: { threadId: fork.threadId } } });
+  });
+
+  it("hands a child the runtime gives up on (a poisoned step) to its parent, which goes on", async () => {
+    const { lead, parentModel } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" }), call("done_for_now", { message: "the deploy failed" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship it");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const child = await runner.get(childId);
+    // The approval is saved, then every delivery of the child's next step fails
+    const { status } = await respondToThread(host.deps, childId, {
+      callId: child.pending?.callId as string,
+      approved: true,
+    });
+    expect(status).toBe("running");
+    // Act
+    const marked = await failPoisonedStep(
+      host.deps,
+      { threadId: childId, version: child.events.length + 1 },
+      "poisoned",
+    );
+    // Assess
+    expect(marked).toBe(true);
+    const after = await host.run(parent.threadId);
+    expect(after).toMatchObject({ status: "done", output: "the deploy failed" });
+    expect(after.events.find((e) => e.type === "error")).toMatchObject({
+      data: { code: "agent_failed", message: "deployer failed: poisoned", callId: "call_1" },
+    });
+    parentModel.assertDone();
+  });
+
+  it("launches, from the reconciler's sweep, a child a crash left uncreated", async () => {
+    // Prepare: the parent's step was saved, then the invocation died before the child existed
+    const { lead } = tree([call("deploy", { service: "api" })], []);
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const events = [
+      userMessage("ship it"),
+      toolCall("call_1", "deployer", { message: "go" }),
+      childRequested("call_1", "deployer", "go"),
+    ];
+    await host.deps.store.create({
+      thread: { id: "thr_stuck", agent: "lead", events },
+      head: deriveHead(events),
+    });
+    // Act
+    const swept = await reconcileChildren(host.deps, { staleAfterMs: 0 });
+    // Assess
+    expect(swept).toEqual({ checked: 1, relaunched: 1 });
+    const child = await host.run("thr_stuck-call_1");
+    expect(child).toMatchObject({ status: "waiting_for_approval", pending: { tool: "deploy" } });
+  });
+});
