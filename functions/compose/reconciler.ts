@@ -1,3 +1,4 @@
+import { expireCallbacks } from "../../shared/runtime/callbacks.ts";
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { type WaitingApprovals, waitingApprovals } from "../../shared/runtime/waiting-approvals.ts";
@@ -14,12 +15,14 @@ export interface ReconcileResult {
   checked: number;
   enqueued: number;
   expired: number;
+  /** Callbacks past their tool's `timeoutMs`, closed as expired. */
+  expiredCallbacks: number;
   waiting: number;
 }
 
 /**
  * The reconciler of a root: it re-enqueues running threads whose step message was lost, rejects
- * approvals past their tool's `approvalTimeoutMs`, then counts the approvals still waiting per
+ * approvals past their tool's `approvalTimeoutMs`, closes callbacks past their `timeoutMs`, then counts the approvals still waiting per
  * agent (handed to `onApprovals`: the deployed function publishes them as metrics).
  *
  * @example
@@ -37,9 +40,10 @@ export function buildReconciler(
     const deps = root.deps();
     const result = await reconcile(deps, { staleAfterMs: options.staleAfterMs ?? STALE_AFTER_MS });
     const { expired } = await expireApprovals(deps);
+    const callbacks = await expireCallbacks(deps);
     const approvals = await waitingApprovals(deps);
     options.onApprovals?.(approvals, deps.clock.now());
     const waiting = [...approvals.values()].reduce((sum, { count }) => sum + count, 0);
-    return { ...result, expired, waiting };
+    return { ...result, expired, expiredCallbacks: callbacks.expired, waiting };
   };
 }

@@ -8,11 +8,19 @@ export {
   type PrefetchArgs,
   type PrefetchCall,
 } from "./agent.ts";
+export {
+  CALLBACK_ACTOR,
+  CallbackTokenError,
+  completeCallback,
+  expiredCallback,
+  InvalidCallbackResultError,
+  threadIdOfToken,
+} from "./callback.ts";
 export { cancel } from "./cancel.ts";
 export { contextOf } from "./context.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
-export { canonicalJson, hashArgs } from "./hash.ts";
+export { canonicalJson, hashArgs, hashToken } from "./hash.ts";
 export { doneForNow, requestMoreInformation } from "./human-tools.ts";
 export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";
 export { type IfRunning, ifRunningPolicies, message } from "./message.ts";

@@ -6,6 +6,7 @@ import {
   deriveDanglingCall,
   deriveHead,
   derivePending,
+  deriveRetries,
   deriveStatus,
   type Pending,
   statusWhilePending,
@@ -14,6 +15,7 @@ import {
   versionOf,
 } from "../core/thread.ts";
 import { appendDelivering } from "./append-event.ts";
+import { startCallback } from "./callbacks.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { pickModel } from "./model-rule.ts";
@@ -30,6 +32,7 @@ export type StepOutcome =
   | "lost_race_kept" // another write won (a message that interrupted it): what its tools ran was kept
   | "idle" // the thread has nothing to do (paused, done, failed)
   | "not_found" // no such thread: dropped
+  | "retry_later" // the owed call's retry is not due for a while: the reconciler sends it then
   | Exclude<DeliveryOutcome, "not_found">; // a queued message: see `deliverQueued`
 
 /**
@@ -63,8 +66,14 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     if (saved) await announceEnd(deps, saved);
     return "stepped";
   }
+  if (!(await retryIsDue(deps, thread))) return "retry_later";
   const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
-  const { events, next } = await step(thread, { agent, model, clock: deps.clock });
+  const { events, next } = await step(thread, {
+    agent,
+    model,
+    clock: deps.clock,
+    ...(deps.ids.callbackSecret ? { callbackSecret: deps.ids.callbackSecret } : {}),
+  });
   if (events.length === 0) return "idle";
   const saved = await appendOrLose(deps, thread, events, headAfter({ events, next }));
   if (!saved) {
@@ -88,6 +97,10 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
       break;
     case "pause":
       await announce(deps, thread, next.pending);
+      break;
+    case "wait_callback":
+      // The wait is saved: only now may the outside work start (and answer).
+      if (next.token) await startCallback(deps, saved, next.wait, next.token);
       break;
     case "done":
     case "fail":
@@ -279,6 +292,7 @@ async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
       await announceEnd(deps, saved);
       return;
     case "cancelled":
+    case "waiting_for_callback": // its start ran in the step that saved the wait
       return;
     default: {
       const unknown: never = status;
@@ -286,6 +300,26 @@ async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
     }
   }
 }
+
+/**
+ * The longest wait for a retry (a tool's `retry` backoff) a step sleeps in process: a Lambda is
+ * billed while it sleeps, and its timeout bounds it. A retry due later is left to the
+ * reconciler, which enqueues a running thread's step once it is due (to its period).
+ */
+export const INLINE_RETRY_WAIT_MS = 10_000;
+
+/** Whether the thread's owed retry (if any) may run now, after a short wait in process. */
+async function retryIsDue(deps: RuntimeDeps, thread: Thread): Promise<boolean> {
+  const { retryAt } = deriveRetries(thread.events);
+  if (!retryAt) return true;
+  const wait = Date.parse(retryAt) - deps.clock.now().getTime();
+  if (wait <= 0) return true;
+  if (wait > INLINE_RETRY_WAIT_MS) return false;
+  await (deps.sleep ?? sleep)(wait);
+  return true;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const failed = (deps: RuntimeDeps, reason: string) =>
   ({ type: "failed", at: deps.clock.now().toISOString(), data: { reason } }) as const;

@@ -12,6 +12,7 @@ import {
   type Status,
 } from "../core/thread.ts";
 import { agentMap } from "./agents.ts";
+import { answerCallback, answerCallbackCall, expireCallbackIfDue } from "./callbacks.ts";
 import { cancelThread } from "./cancel-thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { expireIfDue } from "./expire-approvals.ts";
@@ -44,6 +45,17 @@ export interface RunnerOptions {
    * passes its own `by`. Default `app`.
    */
   principal?: string;
+  /**
+   * The URL a callback tool's `start` hands out for its answer, from the token (your route that
+   * calls `runner.callback(token, body)`). Default `/callbacks/{token}`.
+   */
+  callbackUrl?: (token: string) => string;
+}
+
+/** The result of a callback tool's call, given by its call id (with the app's authority). */
+export interface CallbackReply {
+  callId: string;
+  result: unknown;
 }
 
 /**
@@ -72,6 +84,8 @@ export function runnerHost(runner: Runner): RunnerHost {
 
 /** Who rejects an approval that expired while a runner held its thread. */
 const EXPIRY: Actor = { principal: "approval-timeout", via: "runner" };
+/** Who closes a callback that expired while a runner held its thread. */
+const CALLBACK_EXPIRY: Actor = { principal: "callback-timeout", via: "runner" };
 
 /** Where a thread stands after a call: paused, finished or failed, and everything it holds. */
 export interface RunResult {
@@ -96,7 +110,17 @@ export interface Runner {
    * and `get`, it first rejects an approval past its tool's `approvalTimeoutMs` (no sweep runs
    * in process), so a late decision gets `NotPendingError`.
    */
-  respond(threadId: string, reply: HumanReply, options?: { by?: Actor }): Promise<RunResult>;
+  respond(
+    threadId: string,
+    reply: HumanReply | CallbackReply,
+    options?: { by?: Actor },
+  ): Promise<RunResult>;
+  /**
+   * Answers a callback tool's call by the token its `start` was handed (the body is checked
+   * against the tool's `result` schema), and runs the thread on. `CallbackTokenError` for a token
+   * that names no wait; `NotPendingError` for a callback answered otherwise or expired.
+   */
+  callback(token: string, body: unknown): Promise<RunResult>;
   /**
    * The next message of the conversation (after `done`), or the answer to a pending question. On
    * a thread another call of this runner is stepping, `ifRunning` (else the agent's
@@ -146,6 +170,7 @@ export function createRunner(options: RunnerOptions): Runner {
     clock: options.clock ?? { now: () => new Date() },
     ids: randomIds,
     threadLink: (threadId: string) => threadId,
+    ...(options.callbackUrl ? { callbackUrl: options.callbackUrl } : {}),
   };
   const maxSteps = options.maxStepsPerCall ?? 1000;
   const defaultBy: Actor = { principal: options.principal ?? "app", via: "runner" };
@@ -179,6 +204,7 @@ export function createRunner(options: RunnerOptions): Runner {
   // runner's next touch of its thread (respond, message, get), and the thread runs on from there.
   const expire = async (threadId: string): Promise<void> => {
     if (await expireIfDue(deps, threadId, EXPIRY)) await run(threadId);
+    if (await expireCallbackIfDue(deps, threadId, CALLBACK_EXPIRY)) await run(threadId);
   };
   const read = async (threadId: string): Promise<RunResult> => {
     const thread = await deps.store.load(threadId);
@@ -205,7 +231,14 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async respond(threadId, reply, respondOptions = {}) {
       await expire(threadId);
-      await respondToThread(deps, threadId, reply, respondOptions.by ?? defaultBy);
+      const by = respondOptions.by ?? defaultBy;
+      if ("result" in reply)
+        await answerCallbackCall(deps, threadId, reply.callId, reply.result, by);
+      else await respondToThread(deps, threadId, reply, by);
+      return run(threadId);
+    },
+    async callback(token, body) {
+      const { threadId } = await answerCallback(deps, token, body);
       return run(threadId);
     },
     async message(threadId, text, messageOptions = {}) {

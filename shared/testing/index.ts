@@ -5,6 +5,7 @@ export { steppingClock } from "./clock.ts";
 export {
   approvalDecision,
   approvalRequested,
+  callbackRequested,
   cancelled,
   compaction,
   done,
@@ -17,6 +18,7 @@ export {
   threadError,
   toolCall,
   toolResult,
+  toolRetry,
   userMessage,
 } from "./events.ts";
 export { call, invalid, ScriptedModel, type ScriptStep } from "./scripted-model.ts";

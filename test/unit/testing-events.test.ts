@@ -9,6 +9,7 @@ import {
 import {
   approvalDecision,
   approvalRequested,
+  callbackRequested,
   cancelled,
   compaction,
   done,
@@ -20,6 +21,7 @@ import {
   threadError,
   toolCall,
   toolResult,
+  toolRetry,
   userMessage,
 } from "../../shared/testing/index.ts";
 
@@ -41,6 +43,8 @@ const built: Record<EventType, ThreadEvent> = {
   retry_requested: retryRequested("redriven"),
   cancelled: cancelled({ reason: "withdrawn", at: "2026-02-01T00:00:00.000Z" }),
   compaction: compaction(1, 4, "summary", { method: "model", usage, tokensAfter: 10 }),
+  callback_requested: callbackRequested("call_9", "run_ci", { ref: "main" }, { by: alice }),
+  tool_retry: toolRetry("call_9", "charge", 1, "charge failed: 503", { detail: "Error: 503" }),
 };
 
 describe("Module: testing events", () => {
