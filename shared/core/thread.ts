@@ -362,12 +362,20 @@ export function summarize(thread: Thread) {
     status: deriveStatus(thread.events),
     version: versionOf(thread),
     pending: derivePending(thread.events),
-    callback: deriveCallbackWait(thread.events),
+    callback: callbackShown(thread.events),
     output: deriveOutput(thread.events),
     consecutiveErrors: deriveConsecutiveErrors(thread.events),
     stepsSinceHumanInput: deriveStepsSinceHumanInput(thread.events),
     usage: deriveUsage(thread.events),
   };
+}
+
+/** The callback a thread waits on as the API shows it: no token hash. */
+function callbackShown(events: readonly ThreadEvent[]) {
+  const wait = deriveCallbackWait(events);
+  if (!wait) return null;
+  const { tokenHash: _hash, ...shown } = wait;
+  return shown;
 }
 
 function findLast<T extends ThreadEvent>(

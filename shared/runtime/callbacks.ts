@@ -7,6 +7,7 @@ import {
 } from "../core/callback.ts";
 import { ThreadNotFoundError } from "../core/errors.ts";
 import type { Actor } from "../core/events.ts";
+import type { HumanReply } from "../core/lifecycle.ts";
 import { runContextOf } from "../core/run-context.ts";
 import {
   type CallbackWait,
@@ -20,6 +21,7 @@ import { compactToolError } from "../core/tool-error.ts";
 import { appendEvent } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
+import { respondToThread } from "./respond-to-thread.ts";
 
 type Deps = Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents" | "random">;
 
@@ -64,6 +66,31 @@ export async function answerCallbackCall(
   by?: Actor,
 ): Promise<{ threadId: string; status: Status }> {
   return complete(deps, threadId, { callId }, body, by ?? CALLBACK_ACTOR);
+}
+
+/** The result of a callback tool's call, given by its call id (with a key's authority). */
+export interface CallbackReply {
+  callId: string;
+  result: unknown;
+}
+
+/**
+ * Any answer to the call a thread waits on, by its shape: a callback's `result`
+ * (`answerCallbackCall`), or a person's decision or response (`respondToThread`). What the API's
+ * responses route, signed webhooks and the inbox queue call alike.
+ *
+ * @example
+ * await answerCall(deps, threadId, { callId: "call_3", result: { status: "passed" } }, by);
+ */
+export async function answerCall(
+  deps: Deps,
+  threadId: string,
+  reply: HumanReply | CallbackReply,
+  by?: Actor,
+): Promise<{ threadId: string; status: Status }> {
+  return "result" in reply
+    ? answerCallbackCall(deps, threadId, reply.callId, reply.result, by)
+    : respondToThread(deps, threadId, reply, by);
 }
 
 async function complete(

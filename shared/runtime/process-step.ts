@@ -66,7 +66,9 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     if (saved) await announceEnd(deps, saved);
     return "stepped";
   }
-  if (!(await retryIsDue(deps, thread))) return "retry_later";
+  const wait = retryWaitMs(deps, thread);
+  if (wait > INLINE_RETRY_WAIT_MS) return "retry_later";
+  if (wait > 0) await (deps.sleep ?? sleep)(wait);
   const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
   const { events, next } = await step(thread, {
     agent,
@@ -308,15 +310,10 @@ async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
  */
 export const INLINE_RETRY_WAIT_MS = 10_000;
 
-/** Whether the thread's owed retry (if any) may run now, after a short wait in process. */
-async function retryIsDue(deps: RuntimeDeps, thread: Thread): Promise<boolean> {
+/** Milliseconds until the thread's owed retry (if any) is due; 0 when it may run now. */
+function retryWaitMs(deps: RuntimeDeps, thread: Thread): number {
   const { retryAt } = deriveRetries(thread.events);
-  if (!retryAt) return true;
-  const wait = Date.parse(retryAt) - deps.clock.now().getTime();
-  if (wait <= 0) return true;
-  if (wait > INLINE_RETRY_WAIT_MS) return false;
-  await (deps.sleep ?? sleep)(wait);
-  return true;
+  return retryAt ? Math.max(0, Date.parse(retryAt) - deps.clock.now().getTime()) : 0;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,4 +1,5 @@
 import type { Agent } from "../core/agent.ts";
+import { expiredCallback as expiredCallbackEvent } from "../core/callback.ts";
 import { ConfigError, ThreadNotFoundError } from "../core/errors.ts";
 import type { Actor, ThreadEvent } from "../core/events.ts";
 import type { HumanReply } from "../core/lifecycle.ts";
@@ -10,9 +11,15 @@ import {
   deriveStatus,
   type Pending,
   type Status,
+  type Thread,
 } from "../core/thread.ts";
 import { agentMap } from "./agents.ts";
-import { answerCallback, answerCallbackCall, expireCallbackIfDue } from "./callbacks.ts";
+import {
+  answerCall,
+  answerCallback,
+  type CallbackReply,
+  expireCallbackIfDue,
+} from "./callbacks.ts";
 import { cancelThread } from "./cancel-thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { expireIfDue } from "./expire-approvals.ts";
@@ -23,7 +30,6 @@ import { MemoryThreadStore } from "./memory-store.ts";
 import { messageThread } from "./message-thread.ts";
 import { assertModels } from "./model-rule.ts";
 import { processStep } from "./process-step.ts";
-import { respondToThread } from "./respond-to-thread.ts";
 
 export interface RunnerOptions {
   /** The agents this runner serves; names must be unique. */
@@ -52,11 +58,7 @@ export interface RunnerOptions {
   callbackUrl?: (token: string) => string;
 }
 
-/** The result of a callback tool's call, given by its call id (with the app's authority). */
-export interface CallbackReply {
-  callId: string;
-  result: unknown;
-}
+export type { CallbackReply };
 
 /**
  * What a host that serves a runner (the HTTP API in your own server) needs of it: its ports, and
@@ -202,10 +204,15 @@ export function createRunner(options: RunnerOptions): Runner {
   };
   // No sweep runs in process: an approval past its tool's `approvalTimeoutMs` is rejected on the
   // runner's next touch of its thread (respond, message, get), and the thread runs on from there.
+  // A callback past its expiry is closed the same way (one read when nothing is due).
   const expire = async (threadId: string): Promise<void> => {
-    if (await expireIfDue(deps, threadId, EXPIRY)) await run(threadId);
-    if (await expireCallbackIfDue(deps, threadId, CALLBACK_EXPIRY)) await run(threadId);
+    if (await expireIfDue(deps, threadId, EXPIRY, { otherwise: expiredCallback })) {
+      await run(threadId);
+    }
   };
+  const expiredCallback = (thread: Thread): Promise<boolean> | false =>
+    expiredCallbackEvent(thread, deps.clock.now()) !== null &&
+    expireCallbackIfDue(deps, thread.id, CALLBACK_EXPIRY);
   const read = async (threadId: string): Promise<RunResult> => {
     const thread = await deps.store.load(threadId);
     if (!thread) throw new ThreadNotFoundError(threadId);
@@ -231,10 +238,7 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async respond(threadId, reply, respondOptions = {}) {
       await expire(threadId);
-      const by = respondOptions.by ?? defaultBy;
-      if ("result" in reply)
-        await answerCallbackCall(deps, threadId, reply.callId, reply.result, by);
-      else await respondToThread(deps, threadId, reply, by);
+      await answerCall(deps, threadId, reply, respondOptions.by ?? defaultBy);
       return run(threadId);
     },
     async callback(token, body) {
