@@ -59,7 +59,12 @@ export const responseBody = z.union([
     callId,
     result: z
       .unknown()
-      .refine((value) => value !== undefined, "expected the callback's result")
+      // Aborting, as a type check is: the inbox's intersection with `{threadId}` relies on the
+      // union finding exactly one branch that fails only on keys.
+      .refine((value) => value !== undefined, {
+        message: "expected the callback's result",
+        abort: true,
+      })
       .describe("a callback tool's result, checked against the tool's result schema"),
   }),
 ]);
