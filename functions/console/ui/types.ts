@@ -6,6 +6,7 @@ export type Status =
   | "running"
   | "waiting_for_approval"
   | "waiting_for_human"
+  | "waiting_for_callback"
   | "done"
   | "failed"
   | "cancelled";
@@ -14,6 +15,7 @@ export const statuses: readonly Status[] = [
   "running",
   "waiting_for_approval",
   "waiting_for_human",
+  "waiting_for_callback",
   "done",
   "failed",
   "cancelled",
@@ -24,6 +26,7 @@ export const openStatuses: ReadonlySet<string> = new Set([
   "running",
   "waiting_for_approval",
   "waiting_for_human",
+  "waiting_for_callback",
 ]);
 
 export interface AgentInfo {
@@ -76,6 +79,14 @@ export interface Pending {
   reason?: string;
 }
 
+export interface CallbackWait {
+  callId: string;
+  tool: string;
+  args: unknown;
+  at: string;
+  expiresAt: string;
+}
+
 export interface ThreadView {
   threadId: string;
   agent: string;
@@ -83,6 +94,8 @@ export interface ThreadView {
   version: number;
   events: ThreadEvent[];
   pending: Pending | null;
+  /** The callback tool's call the thread waits on (`waiting_for_callback`), and its expiry. */
+  callback?: CallbackWait | null;
   output: string | null;
   failure: string | null;
   forkedFrom?: { threadId: string; version: number; by?: { principal: string; via: string } };
