@@ -1,3 +1,4 @@
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import type { LocalStack } from "../../infra/local/stack.ts";
@@ -69,6 +70,11 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
         // thread 3: a deploy that fails once
         call("deploy", { ref: "v2" }),
         call("done_for_now", { message: "deployed" }),
+        // thread 4: answered with the API key; thread 5: answered through the inbox queue
+        call("run_ci", { ref: "keyed" }),
+        call("done_for_now", { message: "keyed released" }),
+        call("run_ci", { ref: "inbox" }),
+        call("done_for_now", { message: "inbox released" }),
       ]),
     });
   });
@@ -167,6 +173,42 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
     expect(done.events.find((e) => e.type === "tool_result")?.data.result).toEqual({
       deployed: "v2",
       key: `${threadId}:call_1`,
+    });
+  });
+
+  it("takes the result by call id with an API key, and from the inbox queue", async () => {
+    const api = client(stack, "callbacks-test-key-0123");
+    const keyed = (await api.launch("releaser", "release keyed")).body.threadId as string;
+    await api.waitFor(keyed, "waiting_for_callback");
+    const bad = await api.respond(keyed, { callId: "call_1", result: { status: 7 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("invalid_result");
+    expect(
+      (await api.respond(keyed, { callId: "call_1", result: { status: "passed" } })).status,
+    ).toBe(202);
+    expect((await api.waitFor(keyed, "done")).output).toBe("keyed released");
+
+    const viaInbox = (await api.launch("releaser", "release inbox")).body.threadId as string;
+    await api.waitFor(viaInbox, "waiting_for_callback");
+    const sqs = new SQSClient({
+      endpoint: stack.sqsEndpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.inboxUrl,
+        MessageBody: JSON.stringify({
+          threadId: viaInbox,
+          callId: "call_1",
+          result: { status: "passed" },
+        }),
+      }),
+    );
+    const done = await api.waitFor(viaInbox, "done");
+    expect(done.events.find((e) => e.type === "tool_result")).toMatchObject({
+      by: { via: "inbox" },
+      data: { result: { status: "passed" } },
     });
   });
 });
