@@ -13,7 +13,7 @@ import { doneForNow } from "../../shared/core/human-tools.ts";
 import { renderEvents } from "../../shared/core/render.ts";
 import { deriveCallbackWait, deriveStatus } from "../../shared/core/thread.ts";
 import { defineTool } from "../../shared/core/tool.ts";
-import { expireCallbacks } from "../../shared/runtime/callbacks.ts";
+import { answerCallback, expireCallbacks } from "../../shared/runtime/callbacks.ts";
 import { createRunner, runnerHost } from "../../shared/runtime/runner.ts";
 import {
   call,
@@ -223,6 +223,43 @@ describe("Tool kind: callback", () => {
       const after = await run(threadId);
       expect(after.events.filter((e) => e.type === "tool_result")).toHaveLength(0);
       expect(after.events.filter((e) => e.type === "error")).toHaveLength(1);
+    });
+
+    it("runs start only once the wait is saved, so an answer from inside start is taken", async () => {
+      // Prepare: a partner so fast it answers before start returns.
+      const store = new MemoryThreadStore();
+      const seen: string[] = [];
+      let answer: ((token: string) => Promise<unknown>) | undefined;
+      const eager = defineTool({
+        name: "run_ci",
+        description: "Run CI",
+        input: z.object({ ref: z.string() }),
+        kind: "callback",
+        timeoutMs: HOUR,
+        start: async (_args, { threadId, callback }) => {
+          const saved = await store.load(threadId);
+          seen.push(saved ? deriveStatus(saved.events) : "missing");
+          await answer?.(callback.token);
+        },
+      });
+      const agent = defineAgent({ name: "releaser", prompt: "p", tools: [eager, doneForNow] });
+      const runner = createRunner({
+        agents: [agent],
+        store,
+        model: new ScriptedModel([
+          call("run_ci", { ref: "main" }),
+          call("done_for_now", { message: "released" }),
+        ]),
+      });
+      const { deps } = runnerHost(runner);
+      answer = (token) => answerCallback(deps, token, { ok: true });
+
+      // Act
+      const run = await runner.launch("releaser", "release main");
+
+      // Assess
+      expect(seen).toEqual(["waiting_for_callback"]);
+      expect(run.status).toBe("done");
     });
 
     it("closes the call with the model's error when start throws", async () => {
