@@ -314,8 +314,16 @@ export const routes: readonly Route[] = [
     },
     handle: async ({ deps, params, guard }) => {
       const thread = await guard.thread(deps, params.id, "read");
-      const { threadId: id, agent, status, version, pending, callback, output, usage } =
-        summarize(thread);
+      const {
+        threadId: id,
+        agent,
+        status,
+        version,
+        pending,
+        callback,
+        output,
+        usage,
+      } = summarize(thread);
       const cost = estimateCost(thread.events, deps.prices ?? DEFAULT_PRICES);
       return json(200, {
         threadId: id,
