@@ -3,6 +3,7 @@ import type { ThreadEvent } from "../core/events.ts";
 import type { StepMessage } from "../core/ports.ts";
 import { headAfter, step } from "../core/step.ts";
 import {
+  deriveCallbackWait,
   deriveDanglingCall,
   deriveHead,
   derivePending,
@@ -89,6 +90,13 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
       ? "lost_race_kept"
       : "lost_race";
   }
+  // The wait is saved: only now may the outside work start (and answer). A message delivered
+  // with the step leaves the thread waiting on the same call.
+  if (next.type === "wait_callback" && next.token) {
+    if (deriveCallbackWait(saved.events)?.callId === next.wait.callId) {
+      await startCallback(deps, saved, next.wait, next.token);
+    }
+  }
   if (versionOf(saved) > version + events.length) {
     await followUp(deps, saved);
     return "stepped_delivered";
@@ -100,9 +108,7 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     case "pause":
       await announce(deps, thread, next.pending);
       break;
-    case "wait_callback":
-      // The wait is saved: only now may the outside work start (and answer).
-      if (next.token) await startCallback(deps, saved, next.wait, next.token);
+    case "wait_callback": // its start ran above
       break;
     case "done":
     case "fail":

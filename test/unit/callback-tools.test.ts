@@ -14,6 +14,8 @@ import { renderEvents } from "../../shared/core/render.ts";
 import { deriveCallbackWait, deriveStatus } from "../../shared/core/thread.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { answerCallback, expireCallbacks } from "../../shared/runtime/callbacks.ts";
+import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { processStep } from "../../shared/runtime/process-step.ts";
 import { createRunner, runnerHost } from "../../shared/runtime/runner.ts";
 import {
   call,
@@ -260,6 +262,21 @@ describe("Tool kind: callback", () => {
       // Assess
       expect(seen).toEqual(["waiting_for_callback"]);
       expect(run.status).toBe("done");
+    });
+
+    it("starts the callback when the step that saved the wait also delivered a waiting message", async () => {
+      const { runner, store, started } = world([call("run_ci", { ref: "main" })]);
+      const { deps } = runnerHost(runner);
+      const { threadId } = await launchThread(deps, { agent: "releaser", message: "release" });
+      const read = await store.load(threadId);
+      if (!read) throw new Error("no thread");
+      await store.queueMessage(read, { message: "and tag it", at: "2026-12-01T09:00:00.000Z" });
+
+      const outcome = await processStep(deps, { threadId, version: 1 });
+
+      expect(outcome).toBe("stepped_delivered");
+      expect(started).toHaveLength(1);
+      expect((await runner.get(threadId)).status).toBe("waiting_for_callback");
     });
 
     it("closes the call with the model's error when start throws", async () => {
