@@ -7,7 +7,13 @@
  */
 export * from "./core/index.ts";
 export { UnknownAgentError } from "./runtime/errors.ts";
-export { createRunner, type Runner, type RunnerOptions, type RunResult } from "./runtime/runner.ts";
+export {
+  type CallbackReply,
+  createRunner,
+  type Runner,
+  type RunnerOptions,
+  type RunResult,
+} from "./runtime/runner.ts";
 export {
   CachedThreadStore,
   type ThreadCacheOptions,

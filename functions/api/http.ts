@@ -19,8 +19,10 @@ export const HTTP_ERRORS = {
   invalid_version: { status: 400 },
   // The launch's metadata does not pass the agent's run context schema (`field` says where).
   invalid_metadata: { status: 400, fields: ["field"] },
+  invalid_result: { status: 400, fields: ["field"] },
   // Not let in: no bearer key, or a webhook whose signature does not hold.
   unauthorized: { status: 401 },
+  invalid_callback_token: { status: 401 },
   unsigned: { status: 401 },
   stale_signature: { status: 401 },
   bad_signature: { status: 401 },

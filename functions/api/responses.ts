@@ -95,6 +95,17 @@ export const threadAnswer = z.looseObject({
   version: z.int().min(1),
   events: z.array(event),
   pending: pending.nullable(),
+  callback: z
+    .looseObject({
+      callId: z.string(),
+      tool: z.string(),
+      args: z.unknown(),
+      at: z.string().describe("when the wait began"),
+      expiresAt: z.string().describe("when the wait ends: the model then reads that it expired"),
+    })
+    .nullable()
+    .optional()
+    .describe("the callback tool's call the thread waits on (waiting_for_callback), or null"),
   output: z.string().nullable(),
   failure: z.string().nullable(),
   usage: z

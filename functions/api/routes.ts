@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { CallbackTokenError } from "../../shared/core/callback.ts";
 import { contextOf } from "../../shared/core/context.ts";
 import { DEFAULT_PRICES, estimateCost } from "../../shared/core/cost.ts";
 import { actor } from "../../shared/core/events.ts";
@@ -11,13 +12,13 @@ import {
   type Thread,
 } from "../../shared/core/thread.ts";
 import { requestTokens } from "../../shared/core/tokens.ts";
+import { answerCall, answerCallback } from "../../shared/runtime/callbacks.ts";
 import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { forkThread } from "../../shared/runtime/fork-thread.ts";
 import { apiIdempotencyKey, launchThread } from "../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../shared/runtime/message-thread.ts";
 import { withListedTools } from "../../shared/runtime/resolve-tools.ts";
-import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { readTree, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
 import { serveConsole } from "../console/serve.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
@@ -39,6 +40,8 @@ import {
 import type { Route } from "./route.ts";
 import { checkedId, viaApi } from "./route-helpers.ts";
 import {
+  callbackBody,
+  callbackToken,
   cancelBody,
   forkBody,
   hookBody,
@@ -83,6 +86,12 @@ const SIGNED_BY_SLACK = {
 const SIGNED_LINK = {
   reason:
     "The pages an approval or question email links to: the function checks the link's HMAC-SHA256 signature (thread, call, argsHash, recipient, expiry) and its expiry; GET changes nothing.",
+};
+
+/** Why a callback's route needs no authorizer: its token is the credential. */
+const TOKEN_IS_THE_KEY = {
+  reason:
+    "A callback tool's answer: the path's single-use token (128 random bits, kept only as a sha256 in the thread) is the credential, as in a signed webhook; the function refuses any token no waiting call was given (401).",
 };
 
 export const routes: readonly Route[] = [
@@ -305,7 +314,7 @@ export const routes: readonly Route[] = [
     auth: true,
     verb: "read",
     docs: {
-      summary: "A thread: its status, events, pending call and output",
+      summary: "A thread: its status, events, pending call (or callback) and output",
       params: { id: threadId },
       responses: {
         200: { description: "the thread", body: threadAnswer },
@@ -315,7 +324,16 @@ export const routes: readonly Route[] = [
     },
     handle: async ({ deps, params, guard }) => {
       const thread = await guard.thread(deps, params.id, "read");
-      const { threadId: id, agent, status, version, pending, output, usage } = summarize(thread);
+      const {
+        threadId: id,
+        agent,
+        status,
+        version,
+        pending,
+        callback,
+        output,
+        usage,
+      } = summarize(thread);
       const cost = estimateCost(thread.events, deps.prices ?? DEFAULT_PRICES);
       const parent = parentOf(thread.events);
       return json(200, {
@@ -326,6 +344,8 @@ export const routes: readonly Route[] = [
         // Capped: a long thread would pass Lambda's 6 MB answer (see `cappedEvents`).
         ...cappedEvents(thread),
         pending,
+        // Only while a callback tool's call waits: its expiry, for the console and for clients.
+        ...(callback ? { callback } : {}),
         output,
         failure: deriveFailure(thread.events),
         usage: { ...usage, ...cost },
@@ -444,7 +464,8 @@ export const routes: readonly Route[] = [
     auth: true,
     verb: "decide",
     docs: {
-      summary: "Answer the call a thread waits on: an approval decision or a human's answer",
+      summary:
+        "Answer the call a thread waits on: an approval decision, a human's answer, or a callback tool's result",
       params: { id: threadId },
       body: responseBody,
       responses: {
@@ -465,7 +486,36 @@ export const routes: readonly Route[] = [
       const id = checkedId(params.id);
       const body = readBody(event, responseBody, maxBodyBytes);
       await guard.mayTouch(deps, id, "decide");
-      return json(202, await respondToThread(deps, id, body, viaApi(principal)));
+      return json(202, await answerCall(deps, id, body, viaApi(principal)));
+    },
+  },
+  {
+    method: "POST",
+    path: "/callbacks/{token}",
+    auth: false,
+    openAtGateway: TOKEN_IS_THE_KEY,
+    docs: {
+      summary: "Answer a callback tool's call: the token its start was handed is the credential",
+      params: { token: callbackToken },
+      body: callbackBody,
+      responses: {
+        202: {
+          description: "recorded (the same answer again is recorded once); the thread runs on",
+          body: threadStatusAnswer,
+        },
+        400: { description: "the body does not match the tool's result schema (invalid_result)" },
+        401: { description: "no waiting call was given this token (invalid_callback_token)" },
+        409: {
+          description:
+            "the callback was answered otherwise or expired (not_pending), or its thread is cancelled or failed (thread_closed)",
+        },
+      },
+    },
+    handle: async ({ deps, event, params, maxBodyBytes }) => {
+      const token = callbackToken.safeParse(params.token);
+      if (!token.success) throw new CallbackTokenError();
+      const body = readBody(event, callbackBody, maxBodyBytes);
+      return json(202, await answerCallback(deps, token.data, body));
     },
   },
   {

@@ -55,7 +55,33 @@ export const responseBody = z.union([
       .optional(),
   }),
   z.strictObject({ callId, response: z.string().min(1).max(32_000) }),
+  z.strictObject({
+    callId,
+    result: z
+      .unknown()
+      // Aborting, as a type check is: the inbox's intersection with `{threadId}` relies on the
+      // union finding exactly one branch that fails only on keys.
+      .refine((value) => value !== undefined, {
+        message: "expected the callback's result",
+        abort: true,
+      })
+      .describe("a callback tool's result, checked against the tool's result schema"),
+  }),
 ]);
+
+/**
+ * `POST /callbacks/{token}`'s token: `<threadId>.<secret>` as a callback tool's `start` was
+ * handed it. A token of another shape is answered as unknown (401), never parsed further.
+ */
+export const callbackToken = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}\.[A-Za-z0-9_-]{16,64}$/, "not a callback token");
+
+/** `POST /callbacks/{token}`'s body: the call's result, checked against the tool's `result`. */
+export const callbackBody = z.unknown().meta({
+  description:
+    "The callback tool's result as JSON; a tool with a `result` schema refuses any other shape (400, nothing written).",
+});
 
 /** `POST /threads/{id}/messages`: a person's next message to the conversation. */
 export const messageBody = z.strictObject({

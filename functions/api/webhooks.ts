@@ -2,9 +2,9 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type * as z from "zod";
 import { isRetryable } from "../../shared/core/errors.ts";
 import type { ReplayGuard } from "../../shared/core/ports.ts";
+import { answerCall } from "../../shared/runtime/callbacks.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
-import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { HttpError } from "./http.ts";
 import { bodyText, header, parse } from "./request.ts";
 import { idempotencyKey, launchBody, responseBody, threadId } from "./schemas.ts";
@@ -71,7 +71,7 @@ export async function handleWebhook(
       return { threadId: launched.threadId, status: launched.status };
     }
     const { threadId: id, ...reply } = body;
-    return await respondToThread(deps, id, reply, by);
+    return await answerCall(deps, id, reply, by);
   } catch (error) {
     // A failure a retry may get past must not eat the delivery: the sender's retry of the same
     // signed request has to be accepted. A terminal one (a 4xx about the request) keeps it.

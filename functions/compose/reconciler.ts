@@ -1,3 +1,4 @@
+import { expireCallbacks } from "../../shared/runtime/callbacks.ts";
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { reconcileChildren } from "../../shared/runtime/sub-agents.ts";
@@ -15,6 +16,8 @@ export interface ReconcileResult {
   checked: number;
   enqueued: number;
   expired: number;
+  /** Callbacks past their tool's `timeoutMs`, closed as expired. */
+  expiredCallbacks: number;
   waiting: number;
   /** Threads waiting for a child agent whose child was launched (or its end handed over) again. */
   relaunched: number;
@@ -22,8 +25,9 @@ export interface ReconcileResult {
 
 /**
  * The reconciler of a root: it re-enqueues running threads whose step message was lost (and
- * launches again the child a stale `waiting_for_agent` thread waits on), rejects
- * approvals past their tool's `approvalTimeoutMs`, then counts the approvals still waiting per
+ * launches again the child a stale `waiting_for_agent` thread waits on), rejects approvals past
+ * their tool's `approvalTimeoutMs`, closes callbacks past their `timeoutMs`, then counts the
+ * approvals still waiting per
  * agent (handed to `onApprovals`: the deployed function publishes them as metrics).
  *
  * @example
@@ -43,9 +47,10 @@ export function buildReconciler(
     const result = await reconcile(deps, { staleAfterMs });
     const { relaunched } = await reconcileChildren(deps, { staleAfterMs });
     const { expired } = await expireApprovals(deps);
+    const callbacks = await expireCallbacks(deps);
     const approvals = await waitingApprovals(deps);
     options.onApprovals?.(approvals, deps.clock.now());
     const waiting = [...approvals.values()].reduce((sum, { count }) => sum + count, 0);
-    return { ...result, expired, waiting, relaunched };
+    return { ...result, expired, expiredCallbacks: callbacks.expired, waiting, relaunched };
   };
 }

@@ -89,6 +89,7 @@ export function assemble(
       clock: { now: () => new Date() },
       ids: randomIds,
       threadLink: (threadId) => `${base}/threads/${threadId}`,
+      callbackUrl: (token) => `${base}/callbacks/${token}`,
       prices: { ...DEFAULT_PRICES, ...settings.model.prices },
     };
   });

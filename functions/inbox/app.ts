@@ -3,9 +3,9 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import * as z from "zod";
 import { isRetryable, registerErrorNames, TwelveError } from "../../shared/core/errors.ts";
+import { answerCall } from "../../shared/runtime/callbacks.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
-import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { idempotencyKey, launchBody, responseBody, threadId } from "../api/schemas.ts";
 
 /** A launch another system drops on the inbox: the API's launch body, and its own dedup key. */
@@ -48,7 +48,7 @@ export function createInboxHandler(
         return "launched";
       }
       const { threadId: id, ...reply } = body;
-      await respondToThread(deps, id, reply, by);
+      await answerCall(deps, id, reply, by);
       logger.info("inbox answer", { threadId: id, callId: reply.callId });
       return "answered";
     } catch (error) {

@@ -101,6 +101,12 @@ export const apiRoutes: readonly ApiRoute[] = [
   },
   {
     method: "POST",
+    path: "/callbacks/{token}",
+    openAtGateway:
+      "A callback tool's answer: the path's single-use token (128 random bits, kept only as a sha256 in the thread) is the credential, as in a signed webhook; the function refuses any token no waiting call was given (401).",
+  },
+  {
+    method: "POST",
     path: "/threads/{id}/messages",
   },
   {

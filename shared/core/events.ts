@@ -90,6 +90,7 @@ export const errorCodes = [
   "tools_unavailable", // a source of the agent's tools (an MCP server) did not answer
   "depth_limit", // a sub-agent call past the agent's `maxDepth`
   "agent_failed", // a child thread failed or was cancelled
+  "callback_expired", // a callback tool's wait ended without an answer
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -150,6 +151,48 @@ export const approvalDecisionEvent = z.object({
     callId: z.string(),
     approved: z.boolean(),
     comment: z.string().optional(),
+  }),
+});
+
+/**
+ * A callback tool's call waits for the outside world: its `start` is handed a single-use token
+ * (`<threadId>.<128 random bits>`) that completes the call (`POST /callbacks/{token}`), and only
+ * the token's sha256 is kept here. Recorded before `start` runs, so no answer can come before
+ * the wait exists. Answered by the call's `tool_result`, or an `error` (it failed to start, or
+ * `callback_expired` after `expiresAt`).
+ */
+export const callbackRequestedEvent = z.object({
+  type: z.literal("callback_requested"),
+  at,
+  by,
+  data: z.object({
+    callId: z.string(),
+    tool: z.string(),
+    args: z.unknown(),
+    /** sha256 (hex) of the token: a leaked thread never leaks a usable token. */
+    tokenHash: z.string(),
+    expiresAt: at,
+  }),
+});
+
+/**
+ * A call's tool failed with an error it marks retryable (`new ToolError(msg, { retryable: true })`)
+ * and its `retry` policy has attempts left: the same call runs again at `retryAt`, with the same
+ * idempotency key and no new approval. The model never sees it; the last failure reaches the
+ * model as an ordinary `error` when the attempts are spent.
+ */
+export const toolRetryEvent = z.object({
+  type: z.literal("tool_retry"),
+  at,
+  by,
+  data: z.object({
+    callId: z.string(),
+    tool: z.string(),
+    /** The attempt that failed (1 = the first run). */
+    attempt: z.number().int().positive(),
+    message: z.string(),
+    detail: z.string().optional(),
+    retryAt: at,
   }),
 });
 
@@ -279,6 +322,8 @@ export const threadEvent = z.discriminatedUnion("type", [
   compactionEvent,
   toolSetEvent,
   childRequestedEvent,
+  callbackRequestedEvent,
+  toolRetryEvent,
 ]);
 
 export type ThreadEvent = z.infer<typeof threadEvent>;

@@ -14,3 +14,7 @@ export const hashArgs = (args: unknown): string =>
   createHash("sha256")
     .update(canonicalJson(args) ?? "null")
     .digest("hex");
+
+/** What a callback tool's thread keeps of its token: the sha256 (hex) of the token as sent. */
+export const hashToken = (token: string): string =>
+  createHash("sha256").update(token).digest("hex");

@@ -9,11 +9,19 @@ export {
   type PrefetchCall,
 } from "./agent.ts";
 export { type AgentToolOptions, agentTool } from "./agent-tool.ts";
+export {
+  CALLBACK_ACTOR,
+  CallbackTokenError,
+  completeCallback,
+  expiredCallback,
+  InvalidCallbackResultError,
+  threadIdOfToken,
+} from "./callback.ts";
 export { cancel } from "./cancel.ts";
 export { contextOf } from "./context.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
-export { canonicalJson, hashArgs } from "./hash.ts";
+export { canonicalJson, hashArgs, hashToken } from "./hash.ts";
 export { doneForNow, requestMoreInformation } from "./human-tools.ts";
 export { isStrictSchema, type JsonSchemaObject } from "./json-schema-tool.ts";
 export { fork, type HumanReply, launch, respond } from "./lifecycle.ts";

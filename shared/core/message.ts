@@ -28,6 +28,8 @@ export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "
  * - `done`: a `user_message`, the next turn (the step cap counts from it);
  * - `waiting_for_human`: the answer to the pending question;
  * - `waiting_for_approval`: `ApprovalPendingError`, naming the call: a decision comes first;
+ * - `waiting_for_callback`: a `user_message`; the call still waits, and the model reads the
+ *   message in the step after its answer;
  * - `failed`, `cancelled`: `ThreadClosedError`;
  * - `running`, by `ifRunning`: `enqueue` waits in the store beside the thread (`Thread.queued`)
  *   until the next append delivers it (`withQueued`), or throws `QueueFullError` when the thread
@@ -55,6 +57,7 @@ export function message(
   });
   switch (status) {
     case "done":
+    case "waiting_for_callback": // kept: the model reads it after the callback's answer
       return userMessage();
     case "waiting_for_human": {
       const callId = derivePending(thread.events)?.callId ?? "";
@@ -147,6 +150,7 @@ export function queuedMessage(
     case "done":
     case "waiting_for_approval":
     case "waiting_for_agent":
+    case "waiting_for_callback":
       return { type: "user_message", at, ...who, data: { message: queued.message } };
     case "waiting_for_human": {
       const callId = derivePending(thread.events)?.callId ?? "";

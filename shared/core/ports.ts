@@ -46,6 +46,8 @@ export interface Clock {
 /** Identifiers the runtime mints (thread ids must be unguessable). */
 export interface IdGenerator {
   threadId(): string;
+  /** 128 random bits, URL-safe: the secret of a callback tool's token (see `StepDeps`). */
+  callbackSecret?(): string;
 }
 
 /** What a listing shows of a thread: its id and agent, and the head it was last written with. */

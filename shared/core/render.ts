@@ -106,6 +106,8 @@ export function renderEvent(
       return tag("human_response", event.data.response);
     case "approval_requested":
     case "child_requested": // the agent tool's call is shown; its result follows
+    case "callback_requested": // the call is shown; its answer is its result or an error
+    case "tool_retry": // the model sees only the last failure, once the attempts are spent
     case "done":
     case "failed":
     case "retry_requested":

@@ -12,7 +12,7 @@ import {
 import { contextOf } from "./context.ts";
 import { ConfigError, ModelError } from "./errors.ts";
 import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
-import { hashArgs } from "./hash.ts";
+import { hashArgs, hashToken } from "./hash.ts";
 import type { Clock, Model, ModelReply, ModelRequest } from "./ports.ts";
 import { renderValue } from "./render.ts";
 import {
@@ -23,13 +23,16 @@ import {
 } from "./run-context.ts";
 import { type ChildRequest, requestChild } from "./sub-agents.ts";
 import {
+  type CallbackWait,
   type DanglingCall,
   deriveAwaitedChild,
+  deriveCallbackWait,
   deriveConsecutiveErrors,
   deriveDanglingCall,
   deriveFailure,
   deriveOutput,
   derivePending,
+  deriveRetries,
   deriveStatus,
   deriveStepsSinceHumanInput,
   deriveTokensSinceHumanInput,
@@ -40,9 +43,9 @@ import {
   type ThreadHead,
 } from "./thread.ts";
 import { requestTokens } from "./tokens.ts";
-import { idempotencyKey, type Tool } from "./tool.ts";
+import { idempotencyKey, retryDelayMs, type Tool } from "./tool.ts";
 import { parseToolArgs } from "./tool-args.ts";
-import { compactToolError } from "./tool-error.ts";
+import { compactToolError, ToolError } from "./tool-error.ts";
 import { printToolSet, toolSetChange } from "./tool-source.ts";
 import { attributeUsage } from "./usage.ts";
 
@@ -56,11 +59,22 @@ export interface StepDeps {
    * answer): the step records it as a compact error, and asks the model nothing.
    */
   toolsUnavailable?: string | undefined;
+  /**
+   * 128 random bits (URL-safe text) for a callback tool's token: the runtime's randomness, handed
+   * in. A step that calls a callback tool without it is a configuration error.
+   */
+  callbackSecret?: () => string;
 }
 
-/** What the runtime does after a step. A pause carries the call the thread now waits on. */
+/**
+ * What the runtime does after a step. A pause carries the call the thread now waits on. A
+ * `continue` with `retryAt` owes a retry of a failed call: its step must not run before then. A
+ * `wait_callback` from the step that recorded the wait carries the token: once the events are
+ * saved, the runtime runs the tool's `start` with it (the thread keeps only its hash).
+ */
 export type NextAction =
-  | { type: "continue" }
+  | { type: "continue"; retryAt?: string }
+  | { type: "wait_callback"; wait: CallbackWait; token?: string }
   | { type: "pause"; status: "waiting_for_approval" | "waiting_for_human"; pending: Pending }
   | { type: "await_agent"; request: ChildRequest }
   | { type: "done"; output: string }
@@ -120,6 +134,7 @@ export function headAfter({ events, next }: StepResult): ThreadHead {
 const statusAfter = {
   continue: "running",
   await_agent: "waiting_for_agent",
+  wait_callback: "waiting_for_callback",
   done: "done",
   fail: "failed",
   cancelled: "cancelled",
@@ -142,6 +157,8 @@ function idleAction(thread: Thread): NextAction | null {
       return { type: "pause", status, pending: derivePending(thread.events) as Pending };
     case "waiting_for_agent":
       return { type: "await_agent", request: deriveAwaitedChild(thread.events) as ChildRequest };
+    case "waiting_for_callback":
+      return { type: "wait_callback", wait: deriveCallbackWait(thread.events) as CallbackWait };
     default: {
       const unknown: never = status;
       throw new TypeError(`unknown status ${unknown}`);
@@ -160,6 +177,8 @@ class Step {
   private readonly deps: StepDeps;
   /** The thread's run context (its launch metadata, parsed by the agent's schema). */
   private runContext: Record<string, unknown> = {};
+  /** When the owed call, which failed retryably in this step, runs again. */
+  private retryAt: string | undefined;
 
   constructor(thread: Thread, deps: StepDeps) {
     this.thread = thread;
@@ -182,8 +201,15 @@ class Step {
       return this.withoutSources(this.deps.toolsUnavailable);
     }
     const dangling = deriveDanglingCall(this.thread.events);
+    const { retryAt } = deriveRetries(this.thread.events);
+    if (dangling && retryAt && this.deps.clock.now().getTime() < Date.parse(retryAt)) {
+      // Too early for the retry: the runtime steps again once it is due.
+      return this.result({ type: "continue", retryAt });
+    }
     const owed = dangling ? await this.runDangling(dangling) : null;
     if (owed) return owed;
+    // The owed call failed for a moment and runs again: the model hears of it only at the end.
+    if (this.retryAt) return this.result({ type: "continue", retryAt: this.retryAt });
     if (!this.thread.events.some((event) => event.type === "tool_call")) {
       for (const [index, call] of agent.prefetch.entries()) {
         // A fixed id, not the thread position: a first step that loses its append to a message
@@ -285,6 +311,8 @@ class Step {
         this.push("child_requested", child.request);
         return this.result({ type: "await_agent", request: child.request });
       }
+      case "callback":
+        return this.requestCallback(tool, callId, args);
       default: {
         const unknown: never = tool;
         throw new TypeError(`unknown tool kind in ${JSON.stringify(unknown)}`);
@@ -307,9 +335,35 @@ class Step {
       if (parsed.success) return this.act(tool, call.callId, parsed.data);
       this.error("invalid_args", `invalid arguments for ${tool.name}: call it again`, call);
     } else {
-      await this.parseAndRun(tool, call.args, call.callId);
+      await this.parseAndRun(tool, call.args, call.callId, { retry: true });
     }
     return null;
+  }
+
+  /**
+   * Records the wait of a callback tool's call (the token's hash and its expiry) and pauses. The
+   * token itself goes to the runtime in the next action, which hands it to `start` once the wait
+   * is saved: no answer can come before the wait exists. The token is `<threadId>.<secret>`, so
+   * a completion finds its thread without an index.
+   */
+  private requestCallback(
+    tool: Extract<Tool, { kind: "callback" }>,
+    callId: string,
+    args: unknown,
+  ): StepResult {
+    const secret = this.deps.callbackSecret?.();
+    if (!secret) {
+      throw new ConfigError(
+        `tool "${tool.name}" is a callback tool, and this host hands the step no callbackSecret`,
+      );
+    }
+    const token = `${this.thread.id}.${secret}`;
+    const now = this.deps.clock.now();
+    const expiresAt = new Date(now.getTime() + tool.timeoutMs).toISOString();
+    const data = { callId, tool: tool.name, args, tokenHash: hashToken(token), expiresAt };
+    this.push("callback_requested", data);
+    const wait = { ...data, at: now.toISOString() };
+    return this.result({ type: "wait_callback", wait, token });
   }
 
   /**
@@ -478,9 +532,14 @@ class Step {
    * Runs a call whose arguments were not parsed in this step (an approved call, a prefetch): a
    * schema they no longer pass counts as the tool failing.
    */
-  private async parseAndRun(tool: Tool, rawArgs: unknown, callId: string): Promise<boolean> {
+  private async parseAndRun(
+    tool: Tool,
+    rawArgs: unknown,
+    callId: string,
+    options: { retry?: boolean } = {},
+  ): Promise<boolean> {
     const parsed = parseToolArgs(tool, rawArgs);
-    if (parsed.success) return this.runTool(tool, parsed.data, callId);
+    if (parsed.success) return this.runTool(tool, parsed.data, callId, options);
     this.toolFailed(tool, callId, parsed.error);
     // Stryker disable next-line BooleanLiteral: no caller reads what parseAndRun returns
     return false;
@@ -494,6 +553,7 @@ class Step {
     tool: Tool,
     args: Record<string, unknown>,
     callId: string,
+    options: { retry?: boolean } = {},
   ): Promise<boolean> {
     try {
       const { agent } = this.deps;
@@ -512,9 +572,35 @@ class Step {
       // Stryker disable next-line BooleanLiteral: after a tool_result the error count is 0, so afterError() continues too
       return true;
     } catch (cause) {
-      this.toolFailed(tool, callId, cause);
+      if (!(options.retry && this.retryLater(tool, callId, cause))) {
+        this.toolFailed(tool, callId, cause);
+      }
       return false;
     }
+  }
+
+  /**
+   * A `tool_retry` instead of an error when the tool's `retry` policy covers this failure (a
+   * `ToolError` marked retryable) and has attempts left. True when it did.
+   */
+  private retryLater(tool: Tool, callId: string, cause: unknown): boolean {
+    const policy = tool.kind === "sync" || tool.kind === "approval" ? tool.retry : undefined;
+    if (!policy || !(cause instanceof ToolError) || !cause.retryable) return false;
+    const attempt = deriveRetries(this.thread.events).attempts + 1;
+    if (attempt >= policy.attempts) return false;
+    const { model, detail } = compactToolError(cause);
+    const now = this.deps.clock.now().getTime();
+    const retryAt = new Date(now + retryDelayMs(policy, attempt)).toISOString();
+    this.push("tool_retry", {
+      callId,
+      tool: tool.name,
+      attempt,
+      message: `${tool.name} failed: ${model}`,
+      detail,
+      retryAt,
+    });
+    this.retryAt = retryAt;
+    return true;
   }
 
   /**

@@ -126,6 +126,7 @@ export function childEndOf(events: readonly ThreadEvent[]): ChildEnd | null {
     case "waiting_for_approval":
     case "waiting_for_human":
     case "waiting_for_agent":
+    case "waiting_for_callback":
       return null;
     default: {
       const unknown: never = status;

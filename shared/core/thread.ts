@@ -31,6 +31,7 @@ export const statuses = [
   "waiting_for_approval",
   "waiting_for_human",
   "waiting_for_agent",
+  "waiting_for_callback",
   "done",
   "failed",
   "cancelled",
@@ -130,7 +131,53 @@ export function deriveStatus(events: readonly ThreadEvent[]): Status {
   if (last?.type === "failed") return "failed";
   const pending = derivePending(events);
   if (pending) return statusWhilePending[pending.kind];
-  return deriveAwaitedChild(events) ? "waiting_for_agent" : "running";
+  if (deriveAwaitedChild(events)) return "waiting_for_agent";
+  return deriveCallbackWait(events) ? "waiting_for_callback" : "running";
+}
+
+/** The call of a callback tool the thread waits on (what the outside world is asked). */
+export interface CallbackWait {
+  callId: string;
+  tool: string;
+  args: unknown;
+  /** sha256 of the token `start` was handed: a completion must bring the token itself. */
+  tokenHash: string;
+  /** When the wait ends: the reconciler's sweep then closes it as expired. */
+  expiresAt: string;
+  /** When the wait began. */
+  at: string;
+}
+
+/**
+ * The callback the thread waits on, or null: the last `callback_requested` that neither a result
+ * nor an error of its call (a failed start, an expiry) has answered, on a thread that has not
+ * ended since. A person's message after it leaves it waiting.
+ */
+export function deriveCallbackWait(events: readonly ThreadEvent[]): CallbackWait | null {
+  const answered = new Set<string>();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    switch (event.type) {
+      case "tool_result":
+        answered.add(event.data.callId);
+        break;
+      case "error":
+        if (event.data.callId) answered.add(event.data.callId);
+        break;
+      case "callback_requested": {
+        if (answered.has(event.data.callId)) return null;
+        const { callId, tool, args, tokenHash, expiresAt } = event.data;
+        return { callId, tool, args, tokenHash, expiresAt, at: event.at };
+      }
+      case "user_message":
+      case "compaction":
+        break;
+      default:
+        // Anything else after the request (another call, an end) means it was answered.
+        return null;
+    }
+  }
+  return null;
 }
 
 /**
@@ -319,7 +366,8 @@ export interface DanglingCall {
  * queued message), an approved call is an approving decision in the same place.
  */
 export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall | null {
-  const last = findLast(events, (e) => e.type !== "user_message");
+  // A call whose run failed and is retried (`tool_retry`) is still owed.
+  const last = findLast(events, (e) => e.type !== "user_message" && e.type !== "tool_retry");
   if (last?.type === "tool_call") {
     const { callId, tool, args } = last.data;
     return { callId, tool, args, source: "model" };
@@ -335,6 +383,27 @@ export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall
   return { callId, tool, args, source: "approved" };
 }
 
+/**
+ * The failed runs of the call the thread owes (its `tool_retry` events since the call, or since
+ * its approval), and when the next may start: what a tool's `retry` policy counts. Zero and
+ * `null` when the owed call has not failed.
+ */
+export function deriveRetries(events: readonly ThreadEvent[]): {
+  attempts: number;
+  retryAt: string | null;
+} {
+  let attempts = 0;
+  let retryAt: string | null = null;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i] as ThreadEvent;
+    if (event.type === "user_message") continue;
+    if (event.type !== "tool_retry") break;
+    attempts++;
+    retryAt ??= event.data.retryAt;
+  }
+  return { attempts, retryAt };
+}
+
 /** A snapshot of everything derived, as the API shows it. */
 export function summarize(thread: Thread) {
   return {
@@ -343,11 +412,20 @@ export function summarize(thread: Thread) {
     status: deriveStatus(thread.events),
     version: versionOf(thread),
     pending: derivePending(thread.events),
+    callback: callbackShown(thread.events),
     output: deriveOutput(thread.events),
     consecutiveErrors: deriveConsecutiveErrors(thread.events),
     stepsSinceHumanInput: deriveStepsSinceHumanInput(thread.events),
     usage: deriveUsage(thread.events),
   };
+}
+
+/** The callback a thread waits on as the API shows it: no token hash. */
+function callbackShown(events: readonly ThreadEvent[]) {
+  const wait = deriveCallbackWait(events);
+  if (!wait) return null;
+  const { tokenHash: _hash, ...shown } = wait;
+  return shown;
 }
 
 function findLast<T extends ThreadEvent>(

@@ -14,7 +14,11 @@ import { registerErrorNames, TwelveError } from "./errors.ts";
  * },
  */
 export class ToolError extends TwelveError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * `retryable: true` marks a passing failure (a timeout, a 503): a tool with a `retry` policy
+   * runs the same call again, with the same idempotency key, before the model hears of it.
+   */
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, { ...options, code: "tool_failed" });
   }
 }

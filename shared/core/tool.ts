@@ -15,9 +15,11 @@ import type { RunContextOf, RunContextSchema } from "./run-context.ts";
  * - `approval`: pause until a human approves, then run (or append the rejection and continue);
  * - `human`: pause until a human answers;
  * - `terminal`: the thread is done, the call's `message` is its output;
- * - `agent`: a child thread of another agent runs; its end is the call's result (`agentTool`).
+ * - `agent`: a child thread of another agent runs; its end is the call's result (`agentTool`);
+ * - `callback`: record a wait with a single-use token, then `start` the outside work, and pause
+ *   until the outside world answers with the call's result (`POST /callbacks/{token}`).
  */
-export type ToolKind = "sync" | "approval" | "human" | "terminal" | "agent";
+export type ToolKind = "sync" | "approval" | "human" | "terminal" | "agent" | "callback";
 
 /** What a running tool knows about its call. */
 export interface ToolContext<C = Record<string, unknown>> {
@@ -33,6 +35,34 @@ export interface ToolContext<C = Record<string, unknown>> {
 }
 
 export type ToolInput = z.ZodObject;
+
+/**
+ * What a callback tool's `start` gets beside its call's context: where the outside world sends
+ * the result (`url`, which is `POST /callbacks/{token}` on the HTTP API) and the token alone, for
+ * a partner that takes a token and a URL of its own.
+ */
+export interface CallbackToolContext<C = Record<string, unknown>> extends ToolContext<C> {
+  callback: { url: string; token: string };
+}
+
+/**
+ * How a tool's failing run is tried again before the model hears of it: only for errors the tool
+ * marks retryable (`new ToolError(message, { retryable: true })`). `attempts` counts every run
+ * (2: one retry); `backoff` is the wait before retry `n` (1, 2, ...): a number of milliseconds,
+ * or `{ initialMs, factor?, maxMs? }` for exponential (`initialMs * factor^(n-1)`, capped).
+ */
+export interface RetryPolicy {
+  attempts: number;
+  backoff?: number | { initialMs: number; factor?: number; maxMs?: number };
+}
+
+/** The wait before retry `n` (1-based) of `policy`, in milliseconds. */
+export function retryDelayMs(policy: RetryPolicy, n: number): number {
+  const { backoff = 0 } = policy;
+  if (typeof backoff === "number") return backoff;
+  const { initialMs, factor = 2, maxMs = Number.POSITIVE_INFINITY } = backoff;
+  return Math.min(maxMs, Math.round(initialMs * factor ** (n - 1)));
+}
 
 type RunnableKind = "sync" | "approval";
 type PausingKind = "human" | "terminal";
@@ -60,6 +90,33 @@ export type ToolDefinition<
        * that comes later gets 409.
        */
       approvalTimeoutMs?: number;
+      /** Runs again on errors marked retryable, with the same idempotency key (see `RetryPolicy`). */
+      retry?: RetryPolicy;
+    }
+  | {
+      name: string;
+      description: string;
+      input: S;
+      kind: "callback";
+      runContext?: R;
+      /**
+       * Starts the outside work (a CI job, a payment, a partner's webhook). Runs once the wait is
+       * saved, so an answer can never come before it; hand `context.callback.url` (or the token)
+       * to whoever answers, and `context.idempotencyKey` to anything with side effects. What it
+       * returns is ignored; a throw closes the call with an error the model reads.
+       */
+      start(
+        args: z.output<S>,
+        context: CallbackToolContext<RunContextOf<R>>,
+      ): Promise<unknown> | unknown;
+      /** Milliseconds the call waits for its answer; then the model reads "callback expired". */
+      timeoutMs: number;
+      /**
+       * The schema of the answer's body: one that does not pass is refused (400) and nothing is
+       * written. Default: any JSON.
+       */
+      result?: z.ZodType;
+      run?: undefined;
     }
   | {
       name: string;
@@ -172,11 +229,14 @@ export function defineTool(definition: ToolDefinition | JsonSchemaToolDefinition
       `tool name "${definition.name}" must match ${TOOL_NAME} (the model APIs' rule)`,
     );
   }
-  const { kind, run, approvalTimeoutMs } = definition as {
+  const { kind, run, approvalTimeoutMs, retry } = definition as {
     kind: ToolKind;
     run?: unknown;
     approvalTimeoutMs?: unknown;
+    retry?: unknown;
   };
+  if (kind === "callback") assertCallback(definition as CallbackFields);
+  if (retry !== undefined) assertRetry(definition.name, kind, retry);
   if ((kind === "sync" || kind === "approval") && typeof run !== "function") {
     throw new ConfigError(`tool "${definition.name}" is of kind ${kind} and needs run()`);
   }
@@ -207,6 +267,48 @@ export function defineTool(definition: ToolDefinition | JsonSchemaToolDefinition
     parameters: strictJsonSchema(definition.name, definition.input),
   };
   return Object.freeze({ ...definition, spec }) as Tool;
+}
+
+interface CallbackFields {
+  name: string;
+  start?: unknown;
+  timeoutMs?: unknown;
+  result?: unknown;
+}
+
+function assertCallback({ name, start, timeoutMs, result }: CallbackFields): void {
+  if (typeof start !== "function") {
+    throw new ConfigError(`tool "${name}" is of kind callback and needs start()`);
+  }
+  if (!Number.isInteger(timeoutMs) || (timeoutMs as number) < 1) {
+    throw new ConfigError(
+      `tool "${name}": timeoutMs must be a positive integer of milliseconds (how long a callback waits)`,
+    );
+  }
+  if (result !== undefined && !(result instanceof z.ZodType)) {
+    throw new ConfigError(`tool "${name}": result must be a zod schema of the callback's body`);
+  }
+}
+
+function assertRetry(name: string, kind: ToolKind, retry: unknown): void {
+  if (kind !== "sync" && kind !== "approval") {
+    throw new ConfigError(`tool "${name}": retry is for sync and approval tools (they run)`);
+  }
+  const { attempts, backoff } = (retry ?? {}) as { attempts?: unknown; backoff?: unknown };
+  if (!Number.isInteger(attempts) || (attempts as number) < 1 || (attempts as number) > 10) {
+    throw new ConfigError(`tool "${name}": retry.attempts must be an integer from 1 to 10`);
+  }
+  const delays =
+    typeof backoff === "object" && backoff !== null
+      ? Object.values(backoff as Record<string, unknown>)
+      : backoff === undefined
+        ? []
+        : [backoff];
+  if (delays.some((value) => typeof value !== "number" || !(value >= 0))) {
+    throw new ConfigError(
+      `tool "${name}": retry.backoff must be milliseconds (>= 0) or { initialMs, factor?, maxMs? }`,
+    );
+  }
 }
 
 /**

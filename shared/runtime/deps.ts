@@ -21,6 +21,16 @@ export interface RuntimeDeps {
   random?: () => number;
   /** The URL people follow to see a thread, e.g. `https://api.example.com/threads/{id}`. */
   threadLink(threadId: string): string;
+  /**
+   * The URL a callback tool's answer is posted to, e.g. `https://api.example.com/callbacks/{token}`.
+   * Default: `/callbacks/{token}` (a host without a public URL).
+   */
+  callbackUrl?(token: string): string;
+  /**
+   * Waits `ms` before a retry that is due soon (a tool's `retry` backoff), in process. Default: a
+   * timer. Longer waits are never slept: see `INLINE_RETRY_WAIT_MS`.
+   */
+  sleep?(ms: number): Promise<void>;
   /** Model prices for the cost estimate `GET /threads/{id}` shows. Default `DEFAULT_PRICES`. */
   prices?: PriceTable;
   /** Direct links to event data kept beside the store (S3); the HTTP API redirects to them. */

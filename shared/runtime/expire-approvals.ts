@@ -41,11 +41,13 @@ export async function expireIfDue(
   deps: Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents">,
   threadId: string,
   by: Actor,
+  /** What else to expire on the thread as read, when no approval is due (a callback). */
+  options: { otherwise?: (thread: Thread) => Promise<boolean> | false } = {},
 ): Promise<boolean> {
   const thread = await deps.store.load(threadId);
   const agent = thread ? deps.agents.get(thread.agent) : undefined;
   const reply = thread && agent ? expiredApproval(thread, agent, deps.clock.now()) : null;
-  if (!reply) return false;
+  if (!reply) return thread && options.otherwise ? options.otherwise(thread) : false;
   try {
     await respondToThread(deps, threadId, reply, by);
     return true;

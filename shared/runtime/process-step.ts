@@ -3,9 +3,11 @@ import type { ThreadEvent } from "../core/events.ts";
 import type { NoticeRoot, StepMessage } from "../core/ports.ts";
 import { headAfter, step } from "../core/step.ts";
 import {
+  deriveCallbackWait,
   deriveDanglingCall,
   deriveHead,
   derivePending,
+  deriveRetries,
   deriveStatus,
   type Pending,
   parentOf,
@@ -15,6 +17,7 @@ import {
   versionOf,
 } from "../core/thread.ts";
 import { appendDelivering } from "./append-event.ts";
+import { startCallback } from "./callbacks.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { pickModel } from "./model-rule.ts";
@@ -33,6 +36,7 @@ export type StepOutcome =
   | "lost_race_kept" // another write won (a message that interrupted it): what its tools ran was kept
   | "idle" // the thread has nothing to do (paused, done, failed)
   | "not_found" // no such thread: dropped
+  | "retry_later" // the owed call's retry is not due for a while: the reconciler sends it then
   | Exclude<DeliveryOutcome, "not_found">; // a queued message: see `deliverQueued`
 
 /**
@@ -66,9 +70,17 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     if (saved) await ended(deps, saved);
     return "stepped";
   }
+  const wait = retryWaitMs(deps, thread);
+  if (wait > INLINE_RETRY_WAIT_MS) return "retry_later";
+  if (wait > 0) await (deps.sleep ?? sleep)(wait);
   const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
   const forStep = await agentForStep(agent, thread);
-  const { events, next } = await step(thread, { ...forStep, model, clock: deps.clock });
+  const { events, next } = await step(thread, {
+    ...forStep,
+    model,
+    clock: deps.clock,
+    ...(deps.ids.callbackSecret ? { callbackSecret: deps.ids.callbackSecret } : {}),
+  });
   if (events.length === 0) return "idle";
   const saved = await appendOrLose(deps, thread, events, headAfter({ events, next }));
   if (!saved) {
@@ -81,6 +93,13 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     return winner && loaded && versionOf(winner) > versionOf(loaded)
       ? "lost_race_kept"
       : "lost_race";
+  }
+  // The wait is saved: only now may the outside work start (and answer). A message delivered
+  // with the step leaves the thread waiting on the same call.
+  if (next.type === "wait_callback" && next.token) {
+    if (deriveCallbackWait(saved.events)?.callId === next.wait.callId) {
+      await startCallback(deps, saved, next.wait, next.token);
+    }
   }
   if (versionOf(saved) > version + events.length) {
     await followUp(deps, saved);
@@ -95,6 +114,8 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
       break;
     case "await_agent":
       await launchChild(deps, saved);
+      break;
+    case "wait_callback": // its start ran above
       break;
     case "done":
     case "fail":
@@ -314,6 +335,7 @@ async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
       await ended(deps, saved);
       return;
     case "cancelled":
+    case "waiting_for_callback": // its start ran in the step that saved the wait
       return;
     default: {
       const unknown: never = status;
@@ -321,6 +343,21 @@ async function followUp(deps: RuntimeDeps, saved: Thread): Promise<void> {
     }
   }
 }
+
+/**
+ * The longest wait for a retry (a tool's `retry` backoff) a step sleeps in process: a Lambda is
+ * billed while it sleeps, and its timeout bounds it. A retry due later is left to the
+ * reconciler, which enqueues a running thread's step once it is due (to its period).
+ */
+export const INLINE_RETRY_WAIT_MS = 10_000;
+
+/** Milliseconds until the thread's owed retry (if any) is due; 0 when it may run now. */
+function retryWaitMs(deps: RuntimeDeps, thread: Thread): number {
+  const { retryAt } = deriveRetries(thread.events);
+  return retryAt ? Math.max(0, Date.parse(retryAt) - deps.clock.now().getTime()) : 0;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const failed = (deps: RuntimeDeps, reason: string) =>
   ({ type: "failed", at: deps.clock.now().toISOString(), data: { reason } }) as const;

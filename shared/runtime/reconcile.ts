@@ -1,4 +1,4 @@
-import { deriveStatus, versionOf } from "../core/thread.ts";
+import { deriveRetries, deriveStatus, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 
 /**
@@ -27,6 +27,9 @@ export async function reconcile(
       const thread = await deps.store.load(summary.threadId);
       // The listing is eventually consistent: trust only the thread itself.
       if (!thread || deriveStatus(thread.events) !== "running") continue;
+      // A failed call's retry that is not due yet: its step would only wait (see processStep).
+      const { retryAt } = deriveRetries(thread.events);
+      if (retryAt && Date.parse(retryAt) > deps.clock.now().getTime()) continue;
       await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
       enqueued++;
     }

@@ -1,4 +1,5 @@
 import type { Agent } from "../core/agent.ts";
+import { expiredCallback as expiredCallbackEvent } from "../core/callback.ts";
 import { ConfigError, ThreadNotFoundError } from "../core/errors.ts";
 import type { Actor, ThreadEvent } from "../core/events.ts";
 import type { HumanReply } from "../core/lifecycle.ts";
@@ -10,8 +11,15 @@ import {
   deriveStatus,
   type Pending,
   type Status,
+  type Thread,
 } from "../core/thread.ts";
 import { agentMap } from "./agents.ts";
+import {
+  answerCall,
+  answerCallback,
+  type CallbackReply,
+  expireCallbackIfDue,
+} from "./callbacks.ts";
 import { cancelThread } from "./cancel-thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { expireIfDue } from "./expire-approvals.ts";
@@ -22,7 +30,6 @@ import { MemoryThreadStore } from "./memory-store.ts";
 import { messageThread } from "./message-thread.ts";
 import { assertModels } from "./model-rule.ts";
 import { processStep } from "./process-step.ts";
-import { respondToThread } from "./respond-to-thread.ts";
 import { deleteTree } from "./sub-agents.ts";
 
 export interface RunnerOptions {
@@ -45,7 +52,14 @@ export interface RunnerOptions {
    * passes its own `by`. Default `app`.
    */
   principal?: string;
+  /**
+   * The URL a callback tool's `start` hands out for its answer, from the token (your route that
+   * calls `runner.callback(token, body)`). Default `/callbacks/{token}`.
+   */
+  callbackUrl?: (token: string) => string;
 }
+
+export type { CallbackReply };
 
 /**
  * What a host that serves a runner (the HTTP API in your own server) needs of it: its ports, and
@@ -73,6 +87,8 @@ export function runnerHost(runner: Runner): RunnerHost {
 
 /** Who rejects an approval that expired while a runner held its thread. */
 const EXPIRY: Actor = { principal: "approval-timeout", via: "runner" };
+/** Who closes a callback that expired while a runner held its thread. */
+const CALLBACK_EXPIRY: Actor = { principal: "callback-timeout", via: "runner" };
 
 /** Where a thread stands after a call: paused, finished or failed, and everything it holds. */
 export interface RunResult {
@@ -97,7 +113,17 @@ export interface Runner {
    * and `get`, it first rejects an approval past its tool's `approvalTimeoutMs` (no sweep runs
    * in process), so a late decision gets `NotPendingError`.
    */
-  respond(threadId: string, reply: HumanReply, options?: { by?: Actor }): Promise<RunResult>;
+  respond(
+    threadId: string,
+    reply: HumanReply | CallbackReply,
+    options?: { by?: Actor },
+  ): Promise<RunResult>;
+  /**
+   * Answers a callback tool's call by the token its `start` was handed (the body is checked
+   * against the tool's `result` schema), and runs the thread on. `CallbackTokenError` for a token
+   * that names no wait; `NotPendingError` for a callback answered otherwise or expired.
+   */
+  callback(token: string, body: unknown): Promise<RunResult>;
   /**
    * The next message of the conversation (after `done`), or the answer to a pending question. On
    * a thread another call of this runner is stepping, `ifRunning` (else the agent's
@@ -147,6 +173,7 @@ export function createRunner(options: RunnerOptions): Runner {
     clock: options.clock ?? { now: () => new Date() },
     ids: randomIds,
     threadLink: (threadId: string) => threadId,
+    ...(options.callbackUrl ? { callbackUrl: options.callbackUrl } : {}),
   };
   const maxSteps = options.maxStepsPerCall ?? 1000;
   const defaultBy: Actor = { principal: options.principal ?? "app", via: "runner" };
@@ -186,9 +213,15 @@ export function createRunner(options: RunnerOptions): Runner {
   };
   // No sweep runs in process: an approval past its tool's `approvalTimeoutMs` is rejected on the
   // runner's next touch of its thread (respond, message, get), and the thread runs on from there.
+  // A callback past its expiry is closed the same way (one read when nothing is due).
   const expire = async (threadId: string): Promise<void> => {
-    if (await expireIfDue(deps, threadId, EXPIRY)) await run(threadId);
+    if (await expireIfDue(deps, threadId, EXPIRY, { otherwise: expiredCallback })) {
+      await run(threadId);
+    }
   };
+  const expiredCallback = (thread: Thread): Promise<boolean> | false =>
+    expiredCallbackEvent(thread, deps.clock.now()) !== null &&
+    expireCallbackIfDue(deps, thread.id, CALLBACK_EXPIRY);
   const read = async (threadId: string): Promise<RunResult> => {
     const thread = await deps.store.load(threadId);
     if (!thread) throw new ThreadNotFoundError(threadId);
@@ -214,7 +247,11 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async respond(threadId, reply, respondOptions = {}) {
       await expire(threadId);
-      await respondToThread(deps, threadId, reply, respondOptions.by ?? defaultBy);
+      await answerCall(deps, threadId, reply, respondOptions.by ?? defaultBy);
+      return run(threadId);
+    },
+    async callback(token, body) {
+      const { threadId } = await answerCallback(deps, token, body);
       return run(threadId);
     },
     async message(threadId, text, messageOptions = {}) {

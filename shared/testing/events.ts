@@ -1,5 +1,5 @@
 import type { Actor, ErrorCode, EscalationReason, EventOf, Usage } from "../core/events.ts";
-import { hashArgs } from "../core/hash.ts";
+import { hashArgs, hashToken } from "../core/hash.ts";
 
 /**
  * Thread events for tests, one factory per event type: the required fields as arguments, the
@@ -109,6 +109,50 @@ export const humanInputRequested = (
     reason: options.reason ?? "tool",
   },
 });
+
+/**
+ * A callback tool's wait: `tokenHash` is the sha256 of the token `start` was handed (default: of
+ * `<callId>-token`), `expiresAt` when the wait ends (default: a day after `EVENT_AT`).
+ */
+export const callbackRequested = (
+  callId: string,
+  tool: string,
+  args: unknown = {},
+  options: EventStamp & { tokenHash?: string; expiresAt?: string } = {},
+): EventOf<"callback_requested"> => ({
+  type: "callback_requested",
+  ...stamp(options),
+  data: {
+    callId,
+    tool,
+    args,
+    tokenHash: options.tokenHash ?? hashToken(`${callId}-token`),
+    expiresAt: options.expiresAt ?? "2026-01-02T00:00:00.000Z",
+  },
+});
+
+/** A retryable failure of `callId`'s `attempt`-th run, retried at `retryAt` (default `EVENT_AT`). */
+export const toolRetry = (
+  callId: string,
+  tool: string,
+  attempt: number,
+  message: string,
+  options: EventStamp & { retryAt?: string; detail?: string } = {},
+): EventOf<"tool_retry"> => {
+  const { at, by, retryAt, detail } = options;
+  return {
+    type: "tool_retry",
+    ...stamp({ at, by }),
+    data: {
+      callId,
+      tool,
+      attempt,
+      message,
+      ...(detail === undefined ? {} : { detail }),
+      retryAt: retryAt ?? EVENT_AT,
+    },
+  };
+};
 
 export const humanResponse = (
   callId: string,

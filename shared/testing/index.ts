@@ -5,6 +5,7 @@ export { steppingClock } from "./clock.ts";
 export {
   approvalDecision,
   approvalRequested,
+  callbackRequested,
   cancelled,
   childRequested,
   compaction,
@@ -18,6 +19,7 @@ export {
   threadError,
   toolCall,
   toolResult,
+  toolRetry,
   toolSet,
   userMessage,
 } from "./events.ts";

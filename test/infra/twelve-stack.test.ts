@@ -298,11 +298,12 @@ describe("Stack: Twelve", () => {
         });
       }
       // The webhook route checks its HMAC signature in the function instead; the console's
-      // routes serve public files (its API calls carry the key).
+      // routes serve public files (its API calls carry the key); a callback's token is its key.
       expect(openRoutes.sort()).toEqual([
         "GET /console",
         "GET /console/{path+}",
         "GET /email/decisions",
+        "POST /callbacks/{token}",
         "POST /email/decisions",
         "POST /hooks/{source}",
         "POST /slack/commands",

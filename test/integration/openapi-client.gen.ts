@@ -55,7 +55,7 @@ export interface paths {
     post: operations["post_threads"];
   };
   "/threads/{id}": {
-    /** A thread: its status, events, pending call and output */
+    /** A thread: its status, events, pending call (or callback) and output */
     get: operations["get_threads_id"];
     /** Delete a thread, its events and their objects in the payload bucket */
     delete: operations["delete_threads_id"];
@@ -73,8 +73,12 @@ export interface paths {
     get: operations["get_threads_id_context"];
   };
   "/threads/{id}/responses": {
-    /** Answer the call a thread waits on: an approval decision or a human's answer */
+    /** Answer the call a thread waits on: an approval decision, a human's answer, or a callback tool's result */
     post: operations["post_threads_id_responses"];
+  };
+  "/callbacks/{token}": {
+    /** Answer a callback tool's call: the token its start was handed is the credential */
+    post: operations["post_callbacks_token"];
   };
   "/threads/{id}/messages": {
     /** The next message of a conversation, or the answer to a pending question */
@@ -672,6 +676,7 @@ export interface operations {
           | "waiting_for_approval"
           | "waiting_for_human"
           | "waiting_for_agent"
+          | "waiting_for_callback"
           | "done"
           | "failed"
           | "cancelled";
@@ -694,6 +699,7 @@ export interface operations {
                 | "waiting_for_approval"
                 | "waiting_for_human"
                 | "waiting_for_agent"
+                | "waiting_for_callback"
                 | "done"
                 | "failed"
                 | "cancelled";
@@ -780,6 +786,7 @@ export interface operations {
               | "waiting_for_approval"
               | "waiting_for_human"
               | "waiting_for_agent"
+              | "waiting_for_callback"
               | "done"
               | "failed"
               | "cancelled";
@@ -873,7 +880,7 @@ export interface operations {
       };
     };
   };
-  /** A thread: its status, events, pending call and output */
+  /** A thread: its status, events, pending call (or callback) and output */
   get_threads_id: {
     parameters: {
       path: {
@@ -893,6 +900,7 @@ export interface operations {
               | "waiting_for_approval"
               | "waiting_for_human"
               | "waiting_for_agent"
+              | "waiting_for_callback"
               | "done"
               | "failed"
               | "cancelled";
@@ -932,6 +940,17 @@ export interface operations {
               reason?: "too_many_errors" | "max_steps" | "model_unusable" | "max_tokens";
               [key: string]: unknown;
             } | null;
+            /** @description the callback tool's call the thread waits on (waiting_for_callback), or null */
+            callback?: {
+              callId: string;
+              tool: string;
+              args: unknown;
+              /** @description when the wait began */
+              at: string;
+              /** @description when the wait ends: the model then reads that it expired */
+              expiresAt: string;
+              [key: string]: unknown;
+            } | null;
             output: string | null;
             failure: string | null;
             /** @description the model's tokens summed over the thread, and their estimated cost from the price table (`MODEL_PRICES`) */
@@ -969,6 +988,7 @@ export interface operations {
                 | "waiting_for_approval"
                 | "waiting_for_human"
                 | "waiting_for_agent"
+                | "waiting_for_callback"
                 | "done"
                 | "failed"
                 | "cancelled";
@@ -996,6 +1016,7 @@ export interface operations {
                 | "waiting_for_approval"
                 | "waiting_for_human"
                 | "waiting_for_agent"
+                | "waiting_for_callback"
                 | "done"
                 | "failed"
                 | "cancelled";
@@ -1388,7 +1409,7 @@ export interface operations {
       };
     };
   };
-  /** Answer the call a thread waits on: an approval decision or a human's answer */
+  /** Answer the call a thread waits on: an approval decision, a human's answer, or a callback tool's result */
   post_threads_id_responses: {
     parameters: {
       path: {
@@ -1407,6 +1428,11 @@ export interface operations {
           | {
               callId: string;
               response: string;
+            }
+          | {
+              callId: string;
+              /** @description a callback tool's result, checked against the tool's result schema */
+              result: unknown;
             };
       };
     };
@@ -1422,6 +1448,7 @@ export interface operations {
               | "waiting_for_approval"
               | "waiting_for_human"
               | "waiting_for_agent"
+              | "waiting_for_callback"
               | "done"
               | "failed"
               | "cancelled";
@@ -1515,6 +1542,96 @@ export interface operations {
       };
     };
   };
+  /** Answer a callback tool's call: the token its start was handed is the credential */
+  post_callbacks_token: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": unknown;
+      };
+    };
+    responses: {
+      /** @description recorded (the same answer again is recorded once); the thread runs on */
+      202: {
+        content: {
+          "application/json": {
+            threadId: string;
+            /** @enum {string} */
+            status:
+              | "running"
+              | "waiting_for_approval"
+              | "waiting_for_human"
+              | "waiting_for_agent"
+              | "waiting_for_callback"
+              | "done"
+              | "failed"
+              | "cancelled";
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description the body does not match the tool's result schema (invalid_result) */
+      400: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description no waiting call was given this token (invalid_callback_token) */
+      401: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description the callback was answered otherwise or expired (not_pending), or its thread is cancelled or failed (thread_closed) */
+      409: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description body over MAX_BODY_BYTES */
+      413: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   /** The next message of a conversation, or the answer to a pending question */
   post_threads_id_messages: {
     parameters: {
@@ -1543,6 +1660,7 @@ export interface operations {
               | "waiting_for_approval"
               | "waiting_for_human"
               | "waiting_for_agent"
+              | "waiting_for_callback"
               | "done"
               | "failed"
               | "cancelled";
@@ -1667,6 +1785,7 @@ export interface operations {
               | "waiting_for_approval"
               | "waiting_for_human"
               | "waiting_for_agent"
+              | "waiting_for_callback"
               | "done"
               | "failed"
               | "cancelled";
@@ -1808,6 +1927,7 @@ export interface operations {
               | "waiting_for_approval"
               | "waiting_for_human"
               | "waiting_for_agent"
+              | "waiting_for_callback"
               | "done"
               | "failed"
               | "cancelled";
@@ -1945,6 +2065,7 @@ export interface operations {
               | "waiting_for_approval"
               | "waiting_for_human"
               | "waiting_for_agent"
+              | "waiting_for_callback"
               | "done"
               | "failed"
               | "cancelled";

@@ -170,6 +170,32 @@ const validEvent: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     at,
     data: fc.record({ callId: text(12), output: text(40) }),
   }),
+  fc.record({
+    type: fc.constant("callback_requested"),
+    at,
+    data: fc.record({
+      callId: text(12),
+      tool: text(12),
+      args: json,
+      tokenHash: text(64),
+      expiresAt: at,
+    }),
+  }),
+  fc.record({
+    type: fc.constant("tool_retry"),
+    at,
+    data: fc.record(
+      {
+        callId: text(12),
+        tool: text(12),
+        attempt: fc.integer({ min: 1, max: 10 }),
+        message: text(40),
+        detail: text(80),
+        retryAt: at,
+      },
+      { requiredKeys: ["callId", "tool", "attempt", "message", "retryAt"] },
+    ),
+  }),
   fc.record({ type: fc.constant("failed"), at, data: fc.record({ reason: text(40) }) }),
   fc.record({ type: fc.constant("retry_requested"), at, data: fc.record({ reason: text(40) }) }),
   fc.record({

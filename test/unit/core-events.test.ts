@@ -94,6 +94,29 @@ const everyEvent: ThreadEvent[] = [
       change: { from: "a0", added: [], removed: ["crm_old"], changed: ["crm_find"] },
     },
   },
+  {
+    type: "callback_requested",
+    at,
+    data: {
+      callId: "call_9",
+      tool: "run_ci",
+      args: { ref: "main" },
+      tokenHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+      expiresAt: "2026-12-02T10:00:00.000Z",
+    },
+  },
+  {
+    type: "tool_retry",
+    at,
+    data: {
+      callId: "call_11",
+      tool: "charge",
+      attempt: 1,
+      message: "charge failed: 503",
+      detail: "ToolError: 503",
+      retryAt: "2026-12-01T10:00:05.000Z",
+    },
+  },
 ];
 
 const allTypes: EventType[] = [
@@ -112,6 +135,8 @@ const allTypes: EventType[] = [
   "compaction",
   "tool_set",
   "child_requested",
+  "callback_requested",
+  "tool_retry",
 ];
 
 describe("Schema: threadEvent", () => {
@@ -127,7 +152,7 @@ describe("Schema: threadEvent", () => {
     },
   );
 
-  it("knows the fourteen event types of a thread, and the samples above hold each", () => {
+  it("knows the seventeen event types of a thread, and the samples above hold each", () => {
     // Act
     const known = threadEvent.options.map((option) => option.shape.type.value);
 
@@ -158,6 +183,7 @@ describe("Schema: threadEvent", () => {
       "tools_unavailable",
       "depth_limit",
       "agent_failed",
+      "callback_expired",
     ]);
     expect(escalationReasons).toEqual([
       "tool",

@@ -9,6 +9,7 @@ import {
 import {
   approvalDecision,
   approvalRequested,
+  callbackRequested,
   cancelled,
   childRequested,
   compaction,
@@ -21,6 +22,7 @@ import {
   threadError,
   toolCall,
   toolResult,
+  toolRetry,
   toolSet,
   userMessage,
 } from "../../shared/testing/index.ts";
@@ -50,6 +52,8 @@ const built: Record<EventType, ThreadEvent> = {
     agent: "research",
     depth: 2,
   }),
+  callback_requested: callbackRequested("call_9", "run_ci", { ref: "main" }, { by: alice }),
+  tool_retry: toolRetry("call_9", "charge", 1, "charge failed: 503", { detail: "Error: 503" }),
 };
 
 describe("Module: testing events", () => {

@@ -355,6 +355,7 @@ describe("Function: summarize", () => {
         args: { a: 1, b: 2 },
         argsHash: "h",
       },
+      callback: null,
       output: null,
       consecutiveErrors: 1,
       stepsSinceHumanInput: 3,

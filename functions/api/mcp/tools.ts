@@ -4,10 +4,10 @@ import type { Agent } from "../../../shared/core/agent.ts";
 import { TwelveError } from "../../../shared/core/errors.ts";
 import type { Actor } from "../../../shared/core/events.ts";
 import { deriveFailure, summarize } from "../../../shared/core/thread.ts";
+import { answerCall } from "../../../shared/runtime/callbacks.ts";
 import type { RuntimeDeps } from "../../../shared/runtime/deps.ts";
 import { apiIdempotencyKey, launchThread } from "../../../shared/runtime/launch-thread.ts";
 import { messageThread } from "../../../shared/runtime/message-thread.ts";
-import { respondToThread } from "../../../shared/runtime/respond-to-thread.ts";
 import { logger } from "../../logger.ts";
 import type { Guard } from "../guard.ts";
 import { httpStatusOf } from "../http.ts";
@@ -146,7 +146,7 @@ export function registerTools(server: McpServer, context: McpToolContext): void 
           const id = checkedId(threadId);
           const body = parse(responseBody, reply, "invalid_body", "body");
           await guard.mayTouch(deps, id, "decide");
-          return respondToThread(deps, id, body, by);
+          return answerCall(deps, id, body, by);
         }),
     );
   }

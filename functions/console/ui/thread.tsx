@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApprovalPanel, FollowUpPanel, ReplyPanel } from "./answers.tsx";
 import { api, messageOf } from "./api.ts";
-import { Alert, ConfirmDialog, type ConfirmRequest, Link, StatusBadge } from "./common.tsx";
+import { Alert, ConfirmDialog, type ConfirmRequest, Link, StatusBadge, Time } from "./common.tsx";
 import { ContextPanel } from "./context.tsx";
 import { downloadEvalCase } from "./eval-case.ts";
 import { navigate, threadRoute } from "./router.ts";
@@ -206,6 +206,17 @@ export function ThreadPage(props: { threadId: string }) {
                     onDone={thread.refresh}
                   />
                 )}
+              {head.status === "waiting_for_callback" && head.callback && (
+                <section class="card pending" aria-labelledby="callback-title">
+                  <h2 id="callback-title">Waiting for a callback</h2>
+                  <p class="text">
+                    <code>{head.callback.tool}</code> waits for its answer (call{" "}
+                    <code>{head.callback.callId}</code>) since <Time at={head.callback.at} />; it
+                    expires at <Time at={head.callback.expiresAt} />, and the model then reads that
+                    it expired.
+                  </p>
+                </section>
+              )}
               {head.status === "done" && (
                 <>
                   {head.output !== null && (

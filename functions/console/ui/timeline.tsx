@@ -143,6 +143,25 @@ function Body(props: { event: VersionedEvent }) {
           <Block label="Arguments" text={json(data.args)} />
         </>
       );
+    case "callback_requested":
+      return (
+        <>
+          <Field name="tool">
+            <code>{str(data.tool)}</code> waits for a callback until{" "}
+            <Time at={str(data.expiresAt)} />
+          </Field>
+          <Block label="Arguments" text={json(data.args)} />
+        </>
+      );
+    case "tool_retry":
+      return (
+        <>
+          <Field name="attempt">
+            {str(data.attempt)} failed; the same call runs again at <Time at={str(data.retryAt)} />
+          </Field>
+          <p class="text">{str(data.message)}</p>
+        </>
+      );
     case "approval_decision":
       return (
         <>
@@ -227,6 +246,8 @@ const tone: Record<string, string> = {
   cancelled: "bad",
   approval_requested: "ask",
   human_input_requested: "ask",
+  callback_requested: "ask",
+  tool_retry: "bad",
   done: "good",
 };
 

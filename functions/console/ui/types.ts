@@ -7,6 +7,7 @@ export type Status =
   | "waiting_for_approval"
   | "waiting_for_human"
   | "waiting_for_agent"
+  | "waiting_for_callback"
   | "done"
   | "failed"
   | "cancelled";
@@ -16,6 +17,7 @@ export const statuses: readonly Status[] = [
   "waiting_for_approval",
   "waiting_for_human",
   "waiting_for_agent",
+  "waiting_for_callback",
   "done",
   "failed",
   "cancelled",
@@ -27,6 +29,7 @@ export const openStatuses: ReadonlySet<string> = new Set([
   "waiting_for_approval",
   "waiting_for_human",
   "waiting_for_agent",
+  "waiting_for_callback",
 ]);
 
 export interface AgentInfo {
@@ -88,6 +91,14 @@ export interface Pending {
   reason?: string;
 }
 
+export interface CallbackWait {
+  callId: string;
+  tool: string;
+  args: unknown;
+  at: string;
+  expiresAt: string;
+}
+
 export interface ThreadView {
   threadId: string;
   agent: string;
@@ -95,6 +106,8 @@ export interface ThreadView {
   version: number;
   events: ThreadEvent[];
   pending: Pending | null;
+  /** The callback tool's call the thread waits on (`waiting_for_callback`), and its expiry. */
+  callback?: CallbackWait | null;
   output: string | null;
   failure: string | null;
   forkedFrom?: { threadId: string; version: number; by?: { principal: string; via: string } };

@@ -1,0 +1,177 @@
+import * as z from "zod";
+import type { Agent } from "./agent.ts";
+import { NotPendingError, registerErrorNames, ThreadClosedError, TwelveError } from "./errors.ts";
+import type { Actor, EventOf, ThreadEvent } from "./events.ts";
+import { canonicalJson, hashToken } from "./hash.ts";
+import type { Clock } from "./ports.ts";
+import { deriveCallbackWait, deriveStatus, type Thread } from "./thread.ts";
+
+/**
+ * Callback tools (`kind: "callback"`) as pure decisions: what a completion appends (or refuses),
+ * and when a wait has expired. The runtime does the loading and the version-checked append.
+ */
+
+/** A callback token that names no wait of its thread (forged, mistyped, or of a deleted thread). */
+export class CallbackTokenError extends TwelveError {
+  constructor(message = "unknown callback token") {
+    super(message, { code: "invalid_callback_token" });
+  }
+}
+
+/** A callback's body that does not pass its tool's `result` schema: nothing is written. */
+export class InvalidCallbackResultError extends TwelveError {
+  /** The first field at fault, as a dotted path (`(root)` for the body itself). */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message, { code: "invalid_result" });
+    this.field = field;
+  }
+}
+registerErrorNames({ CallbackTokenError, InvalidCallbackResultError });
+
+/**
+ * The thread id a token carries: a token is `<threadId>.<secret>`, so a completion finds its
+ * thread with one read and no index; the secret (128 random bits) is the credential, and the
+ * thread keeps only the hash of the whole token. `null` for a token of another shape.
+ */
+export function threadIdOfToken(token: string): string | null {
+  const dot = token.lastIndexOf(".");
+  if (dot < 1 || dot === token.length - 1) return null;
+  return token.slice(0, dot);
+}
+
+/** Who answers a callback: the outside world, by the token (`via: "callback"`). */
+export const CALLBACK_ACTOR: Actor = { principal: "callback", via: "callback" };
+
+/**
+ * The `tool_result` that completes a callback of `thread`, found by its token (`{ token }`, the
+ * `POST /callbacks/{token}` route) or by its call (`{ callId }`, an API key's
+ * `POST /threads/{id}/responses`); `null` when the thread holds this very result for that call
+ * already (a sender's retry: answered as a success, recorded once).
+ *
+ * Throws `CallbackTokenError` for a token no wait of the thread was given; `ThreadClosedError`
+ * on a cancelled or failed thread; `NotPendingError` when the call was answered otherwise, has
+ * expired (at `expiresAt`, even before the sweep closes it) or is not a callback the thread
+ * waits on; `InvalidCallbackResultError` for a body its tool's `result` schema refuses.
+ *
+ * @example
+ * const event = completeCallback(thread, { token }, body, { agent, clock });
+ * if (event) await store.append(thread, [event], deriveHead([...thread.events, event]));
+ */
+export function completeCallback(
+  thread: Thread,
+  match: { token: string } | { callId: string },
+  body: unknown,
+  context: { agent: Agent | undefined; clock: Clock; by?: Actor },
+): ThreadEvent | null {
+  const request = requestOf(thread, match);
+  const { callId, tool, expiresAt } = request.data;
+  const answer = answerOf(thread, callId, request);
+  const result = parseResult(context.agent, tool, body);
+  if (
+    answer?.type === "tool_result" &&
+    canonicalJson(answer.data.result) === canonicalJson(result)
+  ) {
+    return null;
+  }
+  const status = deriveStatus(thread.events);
+  if (status === "cancelled" || status === "failed") {
+    throw new ThreadClosedError(
+      thread.id,
+      status,
+      `thread ${thread.id} is ${status}: its callback ${callId} can no longer be answered`,
+    );
+  }
+  if (answer) {
+    throw new NotPendingError(
+      thread.id,
+      callId,
+      answer.type === "error" && answer.data.code === "callback_expired"
+        ? `callback ${callId} expired at ${expiresAt}`
+        : `callback ${callId} was answered already`,
+    );
+  }
+  if (deriveCallbackWait(thread.events)?.callId !== callId) {
+    throw new NotPendingError(thread.id, callId, `thread is not waiting on callback ${callId}`);
+  }
+  if (context.clock.now().getTime() >= Date.parse(expiresAt)) {
+    throw new NotPendingError(thread.id, callId, `callback ${callId} expired at ${expiresAt}`);
+  }
+  return {
+    type: "tool_result",
+    at: context.clock.now().toISOString(),
+    by: context.by ?? CALLBACK_ACTOR,
+    data: { callId, tool, result: result ?? null },
+  };
+}
+
+/**
+ * The compact error that closes the callback `thread` waits on once it is past its `expiresAt`,
+ * else null. The model reads it ("callback expired") and the loop goes on.
+ *
+ * @example
+ * const event = expiredCallback(thread, clock.now());
+ */
+export function expiredCallback(thread: Thread, now: Date): EventOf<"error"> | null {
+  const wait = deriveCallbackWait(thread.events);
+  if (!wait || now.getTime() < Date.parse(wait.expiresAt)) return null;
+  const waited = Date.parse(wait.expiresAt) - Date.parse(wait.at);
+  return {
+    type: "error",
+    at: now.toISOString(),
+    data: {
+      code: "callback_expired",
+      message: `${wait.tool} failed: the callback expired (no answer within ${Math.round(waited / 1000)} s)`,
+      callId: wait.callId,
+      tool: wait.tool,
+    },
+  };
+}
+
+/** The wait a completion names, or the refusal: an unknown token, a call that never waited. */
+function requestOf(
+  thread: Thread,
+  match: { token: string } | { callId: string },
+): EventOf<"callback_requested"> {
+  const hash = "token" in match ? hashToken(match.token) : undefined;
+  const request = thread.events.findLast(
+    (event): event is EventOf<"callback_requested"> =>
+      event.type === "callback_requested" &&
+      (hash === undefined
+        ? event.data.callId === (match as { callId: string }).callId
+        : event.data.tokenHash === hash),
+  );
+  if (request) return request;
+  if ("token" in match) throw new CallbackTokenError();
+  throw new NotPendingError(thread.id, match.callId, `call ${match.callId} is not a callback`);
+}
+
+/** What answered the request's call since the request (its result, an error), if anything. */
+function answerOf(
+  thread: Thread,
+  callId: string,
+  request: ThreadEvent,
+): EventOf<"tool_result"> | EventOf<"error"> | undefined {
+  const from = thread.events.lastIndexOf(request);
+  return thread.events
+    .slice(from + 1)
+    .find(
+      (event): event is EventOf<"tool_result"> | EventOf<"error"> =>
+        (event.type === "tool_result" || event.type === "error") && event.data.callId === callId,
+    );
+}
+
+/** The body parsed by the tool's `result` schema (any JSON when it has none). */
+function parseResult(agent: Agent | undefined, toolName: string, body: unknown): unknown {
+  const tool = agent?.tool(toolName);
+  const schema = tool?.kind === "callback" ? tool.result : undefined;
+  if (!schema) return body;
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+  const field = issue.path.join(".") || "(root)";
+  throw new InvalidCallbackResultError(
+    field,
+    `the callback's body does not match ${toolName}'s result: ${z.prettifyError(parsed.error).replaceAll("\n", " ")}`,
+  );
+}

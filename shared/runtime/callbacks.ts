@@ -1,0 +1,204 @@
+import {
+  CALLBACK_ACTOR,
+  CallbackTokenError,
+  completeCallback,
+  expiredCallback,
+  threadIdOfToken,
+} from "../core/callback.ts";
+import { ThreadNotFoundError } from "../core/errors.ts";
+import type { Actor } from "../core/events.ts";
+import type { HumanReply } from "../core/lifecycle.ts";
+import { runContextOf } from "../core/run-context.ts";
+import {
+  type CallbackWait,
+  deriveCallbackWait,
+  type Status,
+  type Thread,
+  versionOf,
+} from "../core/thread.ts";
+import { idempotencyKey } from "../core/tool.ts";
+import { compactToolError } from "../core/tool-error.ts";
+import { appendEvent } from "./append-event.ts";
+import type { RuntimeDeps } from "./deps.ts";
+import { threadsIn } from "./list-status.ts";
+import { respondToThread } from "./respond-to-thread.ts";
+
+type Deps = Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents" | "random">;
+
+/**
+ * Answers a callback by its token (`POST /callbacks/{token}`): the token is the credential, so a
+ * token that names no wait is `CallbackTokenError` (401) whether its thread exists or not. The
+ * body becomes the call's `tool_result` (checked against the tool's `result` schema first:
+ * `InvalidCallbackResultError`, nothing written), then the step after is enqueued. A second,
+ * different answer, or one after the expiry, is `NotPendingError` (409); the same answer again
+ * (a sender's retry) succeeds and is recorded once. An answer racing the expiry sweep is one of
+ * two version-checked appends: whichever is saved first stands, the other is refused.
+ *
+ * @example
+ * await answerCallback(deps, token, { status: "passed" });
+ */
+export async function answerCallback(
+  deps: Deps,
+  token: string,
+  body: unknown,
+  by: Actor = CALLBACK_ACTOR,
+): Promise<{ threadId: string; status: Status }> {
+  const threadId = threadIdOfToken(token);
+  if (!threadId) throw new CallbackTokenError();
+  try {
+    return await complete(deps, threadId, { token }, body, by);
+  } catch (error) {
+    // The token is the credential: a thread that does not exist is as unknown as a wrong secret.
+    if (error instanceof ThreadNotFoundError) throw new CallbackTokenError();
+    throw error;
+  }
+}
+
+/**
+ * Answers the callback call `callId` of `threadId` with an API key (`POST /threads/{id}/responses`
+ * with `{ callId, result }`): as `answerCallback`, without the token.
+ */
+export async function answerCallbackCall(
+  deps: Deps,
+  threadId: string,
+  callId: string,
+  body: unknown,
+  by?: Actor,
+): Promise<{ threadId: string; status: Status }> {
+  return complete(deps, threadId, { callId }, body, by ?? CALLBACK_ACTOR);
+}
+
+/** The result of a callback tool's call, given by its call id (with a key's authority). */
+export interface CallbackReply {
+  callId: string;
+  result: unknown;
+}
+
+/**
+ * Any answer to the call a thread waits on, by its shape: a callback's `result`
+ * (`answerCallbackCall`), or a person's decision or response (`respondToThread`). What the API's
+ * responses route, signed webhooks and the inbox queue call alike.
+ *
+ * @example
+ * await answerCall(deps, threadId, { callId: "call_3", result: { status: "passed" } }, by);
+ */
+export async function answerCall(
+  deps: Deps,
+  threadId: string,
+  reply: HumanReply | CallbackReply,
+  by?: Actor,
+): Promise<{ threadId: string; status: Status }> {
+  return "result" in reply
+    ? answerCallbackCall(deps, threadId, reply.callId, reply.result, by)
+    : respondToThread(deps, threadId, reply, by);
+}
+
+async function complete(
+  deps: Deps,
+  threadId: string,
+  match: { token: string } | { callId: string },
+  body: unknown,
+  by: Actor,
+): Promise<{ threadId: string; status: Status }> {
+  const { saved, head } = await appendEvent(deps, threadId, (thread) =>
+    completeCallback(thread, match, body, {
+      agent: deps.agents.get(thread.agent),
+      clock: deps.clock,
+      by,
+    }),
+  );
+  // A repeat finds the thread running when the first answer died between its append and its
+  // enqueue: send the step it owed (a duplicate step message is dropped).
+  if (head.status === "running") {
+    await deps.queue.enqueue({ threadId, version: versionOf(saved) });
+  }
+  return { threadId, status: head.status };
+}
+
+/** Who closes an expired callback: the reconciler's sweep (or the runner's next touch). */
+const EXPIRY: Actor = { principal: "callback-timeout", via: "schedule" };
+
+/**
+ * The reconciler's sweep of callbacks past their `expiresAt`: each becomes a compact error the
+ * model reads ("callback expired") and the loop goes on. An answer at the same moment races it
+ * with a version-checked append; one is saved, the other refused.
+ */
+export async function expireCallbacks(deps: Deps): Promise<{ checked: number; expired: number }> {
+  let checked = 0;
+  let expired = 0;
+  for await (const summary of threadsIn(deps.store, "waiting_for_callback")) {
+    checked++;
+    if (await expireCallbackIfDue(deps, summary.threadId)) expired++;
+  }
+  return { checked, expired };
+}
+
+/**
+ * Closes the callback `threadId` waits on when it is past its expiry, and enqueues the step
+ * after. True when this call closed it; false when nothing was due or an answer came first.
+ */
+export async function expireCallbackIfDue(
+  deps: Deps,
+  threadId: string,
+  by: Actor = EXPIRY,
+): Promise<boolean> {
+  try {
+    const { saved, appended } = await appendEvent(deps, threadId, (thread) => {
+      const event = expiredCallback(thread, deps.clock.now());
+      return event ? { ...event, by } : null;
+    });
+    if (appended) await deps.queue.enqueue({ threadId, version: versionOf(saved) });
+    return appended;
+  } catch (error) {
+    if (error instanceof ThreadNotFoundError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Runs a callback tool's `start` once its wait is saved (`saved` holds it), with the token the
+ * step minted. A `start` that throws closes the call with a compact error the model reads, and
+ * the loop goes on; when the callback was answered meanwhile, that answer stands. A crash
+ * between the save and `start` leaves the wait to expire (the token exists nowhere else).
+ */
+export async function startCallback(
+  deps: Deps & Pick<RuntimeDeps, "callbackUrl">,
+  saved: Thread,
+  wait: CallbackWait,
+  token: string,
+): Promise<void> {
+  const agent = deps.agents.get(saved.agent);
+  const tool = agent?.tool(wait.tool);
+  if (!agent || tool?.kind !== "callback") return;
+  const url = deps.callbackUrl?.(token) ?? `/callbacks/${token}`;
+  try {
+    await tool.start(wait.args as Record<string, unknown>, {
+      threadId: saved.id,
+      callId: wait.callId,
+      idempotencyKey: idempotencyKey(saved.id, wait.callId),
+      runContext: runContextOf(agent, saved),
+      callback: { url, token },
+    });
+  } catch (cause) {
+    const { model, detail } = compactToolError(cause);
+    const { saved: after, appended } = await appendEvent(deps, saved.id, (thread) =>
+      deriveCallbackWait(thread.events)?.callId === wait.callId
+        ? {
+            type: "error",
+            at: deps.clock.now().toISOString(),
+            data: {
+              code: "tool_failed",
+              message: `${tool.name} failed: ${model}`,
+              callId: wait.callId,
+              tool: tool.name,
+              detail,
+            },
+          }
+        : null,
+    ).catch((error: unknown) => {
+      if (error instanceof ThreadNotFoundError) return { saved, appended: false };
+      throw error;
+    });
+    if (appended) await deps.queue.enqueue({ threadId: saved.id, version: versionOf(after) });
+  }
+}
