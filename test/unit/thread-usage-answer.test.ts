@@ -5,6 +5,14 @@ import type { Model } from "../../shared/core/ports.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { call } from "../../shared/testing/index.ts";
 
+/** Of the OpenAPI document, the path to an answer's schema. */
+type OpenApi = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>
+  >;
+};
+
 /** A model as the Bedrock adapter makes it: an identity, and usage with the prompt cache's tokens. */
 const cachedBedrock: Model = {
   identity: { provider: "bedrock", model: "eu.amazon.nova-pro-v1:0" },
@@ -29,10 +37,12 @@ describe("GET /threads/{id}: usage by model", () => {
     await api.idle();
 
     // Act
-    const answer = await (
+    const answer = (await (
       await api.fetch(new Request(`http://localhost/threads/${threadId}`))
-    ).json();
-    const document = await (await api.fetch(new Request("http://localhost/openapi.json"))).json();
+    ).json()) as { usage: { byModel: unknown } };
+    const document = (await (
+      await api.fetch(new Request("http://localhost/openapi.json"))
+    ).json()) as OpenApi;
 
     // Assess: the tokens and provider are answered, and the document's schema takes the answer
     expect(answer.usage.byModel).toEqual({
@@ -45,8 +55,9 @@ describe("GET /threads/{id}: usage by model", () => {
       },
     });
     const schema =
-      document.paths["/threads/{id}"].get.responses["200"].content["application/json"].schema;
-    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+      document.paths["/threads/{id}"]?.get?.responses["200"]?.content["application/json"]?.schema;
+    expect(schema).toBeDefined();
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema as object);
     expect(validate(answer), JSON.stringify(validate.errors)).toBe(true);
   });
 });
