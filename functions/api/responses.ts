@@ -113,10 +113,29 @@ export const threadAnswer = z.looseObject({
       inputTokens: z.int().min(0),
       outputTokens: z.int().min(0),
       modelCalls: z.int().min(0),
-      byModel: z.record(
-        z.string(),
-        z.object({ inputTokens: z.int().min(0), outputTokens: z.int().min(0) }),
-      ),
+      byModel: z
+        .record(
+          z.string(),
+          z.object({
+            inputTokens: z.int().min(0),
+            outputTokens: z.int().min(0),
+            cacheReadTokens: z
+              .int()
+              .min(0)
+              .optional()
+              .describe("of inputTokens, read from the prompt cache (where the provider says)"),
+            cacheWriteTokens: z
+              .int()
+              .min(0)
+              .optional()
+              .describe("of inputTokens, written to the prompt cache (where the provider says)"),
+            provider: z
+              .string()
+              .optional()
+              .describe("the provider that answered: `openai`, `bedrock`, `ai-sdk:<provider>`"),
+          }),
+        )
+        .describe("tokens by model (`unknown` for usage that named none)"),
       estimatedCostUsd: z.number().min(0).nullable(),
       unpriced: z.array(z.string()),
     })

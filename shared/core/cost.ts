@@ -35,6 +35,8 @@ export interface ModelTokens {
   cacheReadTokens?: number;
   /** Of `inputTokens`, written to the prompt cache. */
   cacheWriteTokens?: number;
+  /** The provider that answered (`openai`, `bedrock`, `ai-sdk:<provider>`), where one was reported. */
+  provider?: string;
 }
 
 /** A thread's tokens and their estimated cost. */
@@ -69,6 +71,7 @@ export function estimateCost(events: readonly ThreadEvent[], prices: PriceTable)
     if (usage.cacheWriteTokens) {
       tokens.cacheWriteTokens = (tokens.cacheWriteTokens ?? 0) + usage.cacheWriteTokens;
     }
+    if (usage.provider) tokens.provider = usage.provider;
   }
   let total = 0;
   let priced = false;

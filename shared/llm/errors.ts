@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { ModelError } from "../core/errors.ts";
+import { networkCode } from "./network-code.ts";
 
 /** Statuses worth another attempt later: the SDK retries the same ones. */
 const RETRYABLE_STATUS = (status: number): boolean =>
@@ -54,14 +55,4 @@ export function hostOf(baseURL: string): string {
   } catch {
     return "the server";
   }
-}
-
-/** The system's code of a failed connection (`ECONNREFUSED`, `ENOTFOUND`), when there is one. */
-function networkCode(cause: unknown): string | undefined {
-  for (let error = cause, depth = 0; error instanceof Error && depth < 4; depth++) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return code;
-    error = error.cause;
-  }
-  return undefined;
 }

@@ -2,6 +2,7 @@ import { ModelError } from "../core/errors.ts";
 import type { Usage } from "../core/events.ts";
 import type { ModelReply } from "../core/ports.ts";
 import { excerpt, oneCallReply } from "./one-call.ts";
+import { isCount, tokenUsage } from "./usage.ts";
 
 /** One call of a completion's message, once its shape is checked. */
 type Call =
@@ -84,16 +85,8 @@ export function toUsage(completion: unknown): Usage | undefined {
   if (!isObject(completion) || !isObject(completion.usage)) return undefined;
   const { prompt_tokens: input, completion_tokens: output } = completion.usage;
   if (!isCount(input) || !isCount(output)) return undefined;
-  const { model } = completion;
-  return {
-    inputTokens: input,
-    outputTokens: output,
-    ...(typeof model === "string" && model !== "" ? { model } : {}),
-  };
+  return tokenUsage({ input, output, model: completion.model });
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
-
-const isCount = (value: unknown): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value >= 0;

@@ -448,7 +448,7 @@ describe("A Bedrock-only app's worker bundle", () => {
       inputs.filter((input) => packageOf(input) === name);
     expect(of(withRuntimeSdk, "openai")).toEqual([]);
     expect(of(withRuntimeSdk, "@aws-sdk/client-bedrock-runtime")).toEqual([]);
-    expect(withRuntimeSdk).toContain("test/bench/bedrock-app/converse-model.ts");
+    expect(withRuntimeSdk).toContain("shared/llm/bedrock/model.ts");
     // The bundled-SDK build does carry it: the check above can see the client when it is there.
     expect(of(withOwnSdk, "@aws-sdk/client-bedrock-runtime").length).toBeGreaterThan(0);
     expect(of(withOwnSdk, "openai")).toEqual([]);

@@ -128,12 +128,14 @@ describe("twelve dev on Bedrock (AGENT_MODEL=bedrock:<id>, a local Converse serv
       inputTokens: 900,
       outputTokens: 20,
       model: MODEL,
+      provider: "bedrock",
     });
     expect(usages).toContainEqual({
       inputTokens: 900,
       outputTokens: 15,
       cacheReadTokens: 800,
       model: MODEL,
+      provider: "bedrock",
     });
     // Forced first; refused once; `auto` from then on, remembered by the running process.
     const choices = converse.requests.map(

@@ -958,10 +958,17 @@ export interface operations {
               inputTokens: number;
               outputTokens: number;
               modelCalls: number;
+              /** @description tokens by model (`unknown` for usage that named none) */
               byModel: {
                 [key: string]: {
                   inputTokens: number;
                   outputTokens: number;
+                  /** @description of inputTokens, read from the prompt cache (where the provider says) */
+                  cacheReadTokens?: number;
+                  /** @description of inputTokens, written to the prompt cache (where the provider says) */
+                  cacheWriteTokens?: number;
+                  /** @description the provider that answered: `openai`, `bedrock`, `ai-sdk:<provider>` */
+                  provider?: string;
                 };
               };
               estimatedCostUsd: number | null;

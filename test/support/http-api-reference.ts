@@ -89,6 +89,11 @@ export function typeOf(schema: Schema, indent = ""): string {
   }
   if (schema.type === "object" || schema.properties) {
     const entries = Object.entries(schema.properties ?? {});
+    const values = schema.additionalProperties;
+    // A record (`z.record`): the type of its values, keyed by string.
+    if (entries.length === 0 && typeof values === "object") {
+      return `Record<string, ${typeOf(values, indent)}>`;
+    }
     if (entries.length === 0) return "object";
     const inner = `${indent}  `;
     const fields = entries.map(([name, field]) => {

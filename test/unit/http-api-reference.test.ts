@@ -46,6 +46,8 @@ describe("Function: typeOf (a schema as the reference shows it)", () => {
       },
       "{\n  a: integer;\n  b?: string;\n}",
     ],
+    [{ type: "object", additionalProperties: { type: "integer" } }, "Record<string, integer>"],
+    [{ type: "object", additionalProperties: false }, "object"],
   ])("%j is %s", (schema, type) => {
     expect(typeOf(schema)).toBe(type);
   });

@@ -9,6 +9,7 @@ import {
 } from "@ai-sdk/provider";
 import { ModelError } from "../../core/errors.ts";
 import type { ModelIdentity } from "../../core/ports.ts";
+import { networkCode } from "../network-code.ts";
 
 /** What to fix, by the status a provider refused a request with (a person must act). */
 const FIX = {
@@ -85,16 +86,6 @@ function errorType(data: unknown): string | undefined {
   const error = isObject(data) ? data.error : undefined;
   const type = isObject(error) ? error.type : undefined;
   return typeof type === "string" && /^[\w.-]{1,64}$/.test(type) ? type : undefined;
-}
-
-/** The system's code of a failed connection (`ECONNREFUSED`, `ENOTFOUND`), when there is one. */
-function networkCode(cause: unknown): string | undefined {
-  for (let error = cause, depth = 0; error instanceof Error && depth < 4; depth++) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return code;
-    error = error.cause;
-  }
-  return undefined;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

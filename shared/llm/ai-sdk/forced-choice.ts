@@ -1,20 +1,10 @@
+import { claudeRefusesForcedChoice } from "../forced-choice.ts";
+
 /** A language model as the forced-choice table reads it: its provider and its id there. */
 export interface ModelName {
   provider: string;
   modelId: string;
 }
-
-/**
- * Claude models that refuse a forced tool choice (`forcedToolUse: false` in @ai-sdk/anthropic's
- * model matrix, vercel/ai#21364). Matched anywhere in the id, so the same model through Bedrock
- * or Vertex (`us.anthropic.claude-sonnet-5-5-…`, `claude-opus-5-5@…`) matches too.
- */
-const CLAUDE_REFUSING_FORCED_CHOICE = [
-  "claude-opus-5-5",
-  "claude-sonnet-5-5",
-  "claude-fable-5-1",
-  "claude-fable-5-2",
-] as const;
 
 /** One row of the table: models it matches, and whether they take a forced tool choice. */
 interface ForcedChoiceRule {
@@ -27,7 +17,7 @@ interface ForcedChoiceRule {
 const rules: readonly ForcedChoiceRule[] = [
   {
     why: "the newest Claude models refuse a forced tool choice",
-    matches: ({ modelId }) => CLAUDE_REFUSING_FORCED_CHOICE.some((id) => modelId.includes(id)),
+    matches: ({ modelId }) => claudeRefusesForcedChoice(modelId),
     forced: false,
   },
   {

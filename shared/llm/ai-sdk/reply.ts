@@ -3,6 +3,7 @@ import { ModelError } from "../../core/errors.ts";
 import type { Usage } from "../../core/events.ts";
 import type { ModelIdentity, ModelReply } from "../../core/ports.ts";
 import { oneCallReply, type ProviderCall } from "../one-call.ts";
+import { isCount, tokenUsage } from "../usage.ts";
 
 /**
  * Maps a `doGenerate` result to the core's `ModelReply` through the one-call rule: one tool call
@@ -61,14 +62,5 @@ export function toUsage(
   const output = usage?.outputTokens?.total;
   if (!isCount(input) || !isCount(output)) return undefined;
   const { cacheRead, cacheWrite } = usage?.inputTokens ?? {};
-  return {
-    inputTokens: input,
-    outputTokens: output,
-    ...(isCount(cacheRead) && cacheRead > 0 ? { cacheReadTokens: cacheRead } : {}),
-    ...(isCount(cacheWrite) && cacheWrite > 0 ? { cacheWriteTokens: cacheWrite } : {}),
-    ...(model ? { model } : {}),
-  };
+  return tokenUsage({ input, output, cacheRead, cacheWrite, model });
 }
-
-const isCount = (value: unknown): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value >= 0;

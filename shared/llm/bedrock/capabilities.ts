@@ -1,3 +1,5 @@
+import { claudeRefusesForcedChoice } from "../forced-choice.ts";
+
 /**
  * What a Bedrock model accepts of the Converse request, by model id. Tables, not guesses at run
  * time: a model that refuses a forced tool choice anyway is learned from its 400 (see
@@ -16,9 +18,9 @@ export interface Capabilities {
 
 /** The families the tables know, first match wins (so a newer Claude comes before its elders). */
 const families = [
-  // The newest Claude models refuse a forced tool choice (Bedrock answers 400), as the AI SDK's
-  // Anthropic catalog marks them (`forcedToolUse: false`).
-  { family: "claude-refusing", matches: /claude-(?:opus-5-5|sonnet-5-5|fable-5-[12])(?![\d])/ },
+  // The newest Claude models refuse a forced tool choice (Bedrock answers 400): the table all
+  // adapters share.
+  { family: "claude-refusing", matches: { test: claudeRefusesForcedChoice } },
   // Claude 3 and 3.5 Sonnet: tool choice yes, prompt caching no (on Bedrock).
   { family: "claude-uncached", matches: /claude-3-(?:haiku|sonnet|opus)|claude-3-5-sonnet/ },
   { family: "claude", matches: /claude-/ },

@@ -1,4 +1,5 @@
 import { ModelError } from "../../core/errors.ts";
+import { networkCode } from "../network-code.ts";
 
 /** Where a failed call went, for messages that say what to fix. */
 export interface CallSite {
@@ -137,14 +138,4 @@ function serviceText(cause: unknown): string | undefined {
   const text = cause instanceof Error ? cause.message.trim() : "";
   if (text === "") return undefined;
   return text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS)}…` : text;
-}
-
-/** The system's code of a failed connection (`ECONNREFUSED`, `ENOTFOUND`), when there is one. */
-function networkCode(cause: unknown): string | undefined {
-  for (let error = cause, depth = 0; error instanceof Error && depth < 4; depth++) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return code;
-    error = error.cause;
-  }
-  return undefined;
 }

@@ -3,6 +3,7 @@ import { ModelError } from "../../core/errors.ts";
 import type { Usage } from "../../core/events.ts";
 import type { ModelReply } from "../../core/ports.ts";
 import { excerpt, ONE_CALL, oneCallReply, type ProviderCall } from "../one-call.ts";
+import { isCount, tokenUsage } from "../usage.ts";
 
 /** Stop reasons that mean the model's answer was withheld, said to the model as a refusal. */
 const WITHHELD = new Set(["content_filtered", "guardrail_intervened"]);
@@ -61,14 +62,11 @@ export function toBedrockUsage(usage: TokenUsage | undefined, modelId: string): 
   if (!usage || !isCount(usage.inputTokens) || !isCount(usage.outputTokens)) return undefined;
   const read = isCount(usage.cacheReadInputTokens) ? usage.cacheReadInputTokens : 0;
   const written = isCount(usage.cacheWriteInputTokens) ? usage.cacheWriteInputTokens : 0;
-  return {
-    inputTokens: usage.inputTokens + read + written,
-    outputTokens: usage.outputTokens,
-    ...(read > 0 ? { cacheReadTokens: read } : {}),
-    ...(written > 0 ? { cacheWriteTokens: written } : {}),
+  return tokenUsage({
+    input: usage.inputTokens + read + written,
+    output: usage.outputTokens,
+    cacheRead: read,
+    cacheWrite: written,
     model: modelId,
-  };
+  });
 }
-
-const isCount = (value: unknown): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value >= 0;
