@@ -497,7 +497,7 @@ describe("The packed package, installed in a fresh project", () => {
     expect(bundle).toContain("You handle refund requests.");
   });
 
-  it("synthesizes a Bedrock-only app: its worker may invoke exactly its agent's model, and no OpenAI secret", () => {
+  it("synthesizes a Bedrock-only app: its worker may invoke exactly its agent's model, no OpenAI secret, and its bundle has neither openai nor a Bedrock client of its own", () => {
     run(process.execPath, ["bedrock-app.ts"]);
     const template = JSON.parse(
       readFileSync(join(project, "cdk.out", "ShopOnBedrock.template.json"), "utf8"),
@@ -518,7 +518,9 @@ describe("The packed package, installed in a fresh project", () => {
     // Only the worker's role may call the model.
     const worker = Object.entries(template.Resources as Record<string, { Type: string }>).find(
       ([, r]) => r.Type === "AWS::Lambda::Function" && JSON.stringify(r).includes("twelve-worker"),
-    )?.[1] as { Properties: { Role: { "Fn::GetAtt": [string, string] } } } | undefined;
+    )?.[1] as
+      | { Properties: { Role: { "Fn::GetAtt": [string, string] }; Code: { S3Key: string } } }
+      | undefined;
     const role = worker?.Properties.Role["Fn::GetAtt"][0];
     expect(granting.map((policy) => policy.Properties.Roles)).toEqual([[{ Ref: role }]]);
     const granted = granting
@@ -536,6 +538,15 @@ describe("The packed package, installed in a fresh project", () => {
       },
       { Action: "bedrock:InvokeModel", Effect: "Allow", Resource: profile },
     ]);
+    // The worker's bundle holds the agent, the runtime's Bedrock client and no OpenAI SDK.
+    const key = worker?.Properties.Code.S3Key ?? "";
+    const file = join(project, "cdk.out", `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
+    const bundle = readFileSync(file, "utf8");
+    expect(bundle).toContain("Answer questions about orders.");
+    expect(bundle).toContain("The OpenAI SDK is not in this function's bundle");
+    expect(bundle).not.toContain("OpenAI-Organization");
+    expect(bundle).toContain("@aws-sdk/client-bedrock-runtime");
+    expect(bundle).not.toContain("AmazonBedrockFrontendService");
   });
 
   describe("twelve dev --agents ./dev-agents.ts (the README's agent, and one on Bedrock)", () => {
