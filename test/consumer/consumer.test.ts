@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import {
   copyFileSync,
   mkdtempSync,
@@ -12,19 +12,33 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AnthropicServer,
+  startAnthropicServer,
+  toolUseMessage,
+} from "../llm/anthropic-server.ts";
 import { type ChatServer, startChatServer } from "../llm/chat-server.ts";
 import { toolCallCompletion } from "../llm/completions.ts";
-import { promisedOutput, readmeSnippets } from "../support/readme.ts";
+import {
+  type ConverseServer,
+  type ConverseServerOptions,
+  startConverseServer,
+  toolUseAnswer,
+} from "../llm/converse-server.ts";
+import { docSnippet, promisedOutput, readmeSnippets } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 
 /**
  * The package as a product gets it: `npm pack` (prepack compiles dist/), then fresh projects
  * outside the repository install the tarball with docs/install.md's install lines and use only
  * what they installed: the in-process line alone (its size, the runner, and the one line each
- * entry point with optional peers fails with), and the local and deploy lines together
- * (everything: `twelve dev`, `cdk synth`). The versions beside the names are the repository's
- * own, so the run is reproducible and comes from npm's cache.
+ * entry point with optional peers fails with), then its bedrock and ai-sdk lines (docs/
+ * model-providers.md's agents to done on the model fakes), and the local, deploy, bedrock and
+ * ai-sdk lines together (everything: `twelve dev`, `cdk synth`). The model fakes run in this
+ * process; the projects reach them by URL through the environment. The versions beside the names
+ * are the repository's own, so the run is reproducible and comes from npm's cache.
  */
 const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as {
   packages: Record<string, { version: string }>;
@@ -92,6 +106,62 @@ function run(
   }
 }
 
+/**
+ * Runs a command without blocking this process, whose local servers (the model fakes) must answer
+ * it; what it printed to stdout.
+ */
+async function runAsync(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(command, args, { cwd, env: productEnv(env) });
+    return stdout;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
+  }
+}
+
+/** The Bedrock model of docs/model-providers.md's bedrock.ts and of project/bedrock-agents.ts. */
+const BEDROCK_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
+
+/** The SDK's default chain, as on a developer's machine, pointed at a local Converse server. */
+const bedrockEnv = (converse: ConverseServer): Record<string, string> => ({
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: converse.endpoint,
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "local",
+  AWS_SECRET_ACCESS_KEY: "local",
+});
+
+/** Each Converse request's model and the kind of its tool choice (`any`, `auto`, ...). */
+const toolChoices = (converse: ConverseServer): [string, string[]][] =>
+  converse.requests.map((request) => [
+    request.modelId,
+    Object.keys((request.body.toolConfig as { toolChoice?: object } | undefined)?.toolChoice ?? {}),
+  ]);
+
+/**
+ * A template value with its `Fn::Join`s joined and `Ref`s written `{Name}` (the partition as
+ * `aws`), as the deployed ARN reads.
+ */
+function deployed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(deployed);
+  if (!value || typeof value !== "object") return value;
+  const join = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+  if (join) {
+    const part = (p: unknown) => {
+      const ref = (p as { Ref?: string }).Ref;
+      if (ref === undefined) return p;
+      return ref === "AWS::Partition" ? "aws" : `{${ref}}`;
+    };
+    return join[1].map(part).join(join[0]);
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, deployed(v)]));
+}
+
 /** Runs a command that must fail; what it printed to stderr. */
 function runFailing(command: string, args: string[], cwd: string): string {
   try {
@@ -134,7 +204,9 @@ beforeAll(() => {
   // The README's "Use Twelve in your product" files, as written, and two files of types.
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(project, file));
   const lines = installLines();
-  const uses = [lines.local, lines.deploy, lines["ai-sdk"]].flatMap((line) => line ?? []);
+  const uses = [lines.local, lines.deploy, lines.bedrock, lines["ai-sdk"]].flatMap(
+    (line) => line ?? [],
+  );
   install(project, [...new Set(uses)]);
 }, 600_000);
 
@@ -146,6 +218,7 @@ afterAll(() => {
 /** The entry points behind a gate, and the implementation each loads. */
 const gated = [
   { entry: "twelve-agents/openai", implementation: "dist/shared/llm/index.js" },
+  { entry: "twelve-agents/bedrock", implementation: "dist/shared/llm/bedrock/index.js" },
   { entry: "twelve-agents/ai-sdk", implementation: "dist/shared/llm/ai-sdk/index.js" },
   { entry: "twelve-agents/aws", implementation: "dist/functions/index.js" },
   { entry: "twelve-agents/http", implementation: "dist/functions/http/index.js" },
@@ -223,6 +296,65 @@ describe("npm install twelve-agents zod (the in-process line), in a fresh projec
     expect(named.sort()).toEqual(local?.sort());
   });
 
+  it("runs docs/model-providers.md's bedrock.ts with the bedrock line: to done on the Converse fake, after the model refused the forced tool choice", async () => {
+    // Prepare
+    install(lean, installLines().bedrock ?? []);
+    expect(readdirSync(join(lean, "node_modules"))).not.toContain("openai");
+    const snippet = docSnippet("docs/model-providers.md", "bedrock.ts");
+    writeFileSync(join(lean, "bedrock.ts"), snippet.code);
+    const refuses: ConverseServerOptions = { refuseForcedChoice: (id) => id === BEDROCK_MODEL };
+    const converse = await startConverseServer(refuses);
+    converse.enqueue(
+      toolUseAnswer([["lookup_order", { orderId: "A-1" }]]),
+      toolUseAnswer([["done_for_now", { message: "A-1 has shipped." }]]),
+    );
+
+    // Act
+    let printed: string;
+    try {
+      printed = await runAsync(process.execPath, ["bedrock.ts"], bedrockEnv(converse), lean);
+    } finally {
+      await converse.close();
+    }
+
+    // Assess: one 400 to the forced choice, then auto with the one-call line, to done.
+    expect(printed.trim().split("\n")).toEqual(promisedOutput(snippet.code));
+    expect(toolChoices(converse)).toEqual([
+      [BEDROCK_MODEL, ["any"]],
+      [BEDROCK_MODEL, ["auto"]],
+      [BEDROCK_MODEL, ["auto"]],
+    ]);
+    expect(JSON.stringify(converse.requests[1]?.body.system)).toContain("exactly one tool call");
+  });
+
+  it("runs docs/model-providers.md's ai-sdk.ts with the ai-sdk line: an aiSdk(anthropic(...)) agent to done on the Messages API fake", async () => {
+    // Prepare
+    install(lean, installLines()["ai-sdk"] ?? []);
+    const snippet = docSnippet("docs/model-providers.md", "ai-sdk.ts");
+    writeFileSync(join(lean, "ai-sdk.ts"), snippet.code);
+    const messages: AnthropicServer = await startAnthropicServer();
+    messages.enqueue(
+      { status: 200, body: toolUseMessage([["add", { a: 2, b: 3 }]]) },
+      { status: 200, body: toolUseMessage([["done_for_now", { message: "5" }]]) },
+    );
+
+    // Act
+    let printed: string;
+    try {
+      const env = { ANTHROPIC_BASE_URL: messages.baseURL, ANTHROPIC_API_KEY: messages.apiKey };
+      printed = await runAsync(process.execPath, ["ai-sdk.ts"], env, lean);
+    } finally {
+      await messages.close();
+    }
+
+    // Assess
+    expect(printed.trim().split("\n")).toEqual(promisedOutput(snippet.code));
+    expect(messages.requests.map((request) => request.body.tool_choice)).toEqual([
+      { type: "auto", disable_parallel_tool_use: true },
+      { type: "auto", disable_parallel_tool_use: true },
+    ]);
+  });
+
   it("imports twelve-agents/openai once the openai line installed its peer", () => {
     install(lean, installLines().openai ?? []);
     const names = run(
@@ -248,6 +380,7 @@ describe("The packed package, installed in a fresh project", () => {
       "./testing",
       "./evals",
       "./openai",
+      "./bedrock",
       "./ai-sdk",
       "./aws",
       "./http",
@@ -365,19 +498,73 @@ describe("The packed package, installed in a fresh project", () => {
     expect(bundle).toContain("You handle refund requests.");
   });
 
-  describe("twelve dev --agents ./agents.ts", () => {
+  it("synthesizes a Bedrock-only app: its worker may invoke exactly its agent's model, no OpenAI secret, and its bundle has neither openai nor a Bedrock client of its own", () => {
+    run(process.execPath, ["bedrock-app.ts"]);
+    const template = JSON.parse(
+      readFileSync(join(project, "cdk.out", "ShopOnBedrock.template.json"), "utf8"),
+    );
+    const resources = Object.values(template.Resources) as {
+      Type: string;
+      Properties: Record<string, unknown>;
+    }[];
+    const secrets = resources.filter((r) => r.Type === "AWS::SecretsManager::Secret");
+    expect(secrets.map((secret) => String(secret.Properties.Description))).not.toContainEqual(
+      expect.stringContaining("OpenAI"),
+    );
+    type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const policies = resources.filter((r) => r.Type === "AWS::IAM::Policy");
+    const granting = policies.filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('"bedrock:'),
+    );
+    // Only the worker's role may call the model.
+    const worker = Object.entries(template.Resources as Record<string, { Type: string }>).find(
+      ([, r]) => r.Type === "AWS::Lambda::Function" && JSON.stringify(r).includes("twelve-worker"),
+    )?.[1] as
+      | { Properties: { Role: { "Fn::GetAtt": [string, string] }; Code: { S3Key: string } } }
+      | undefined;
+    const role = worker?.Properties.Role["Fn::GetAtt"][0];
+    expect(granting.map((policy) => policy.Properties.Roles)).toEqual([[{ Ref: role }]]);
+    const granted = granting
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => [s.Action].flat().some((action) => action.startsWith("bedrock:")))
+      .map((s) => deployed(s) as Statement);
+    const profile = `arn:aws:bedrock:{AWS::Region}:{AWS::AccountId}:inference-profile/${BEDROCK_MODEL}`;
+    // The profile, and the foundation model it routes to only through that profile.
+    expect(granted).toEqual([
+      {
+        Action: "bedrock:InvokeModel",
+        Effect: "Allow",
+        Resource: `arn:aws:bedrock:*::foundation-model/${BEDROCK_MODEL.replace(/^us\./, "")}`,
+        Condition: { StringEquals: { "bedrock:InferenceProfileArn": profile } },
+      },
+      { Action: "bedrock:InvokeModel", Effect: "Allow", Resource: profile },
+    ]);
+    // The worker's bundle holds the agent, the runtime's Bedrock client and no OpenAI SDK.
+    const key = worker?.Properties.Code.S3Key ?? "";
+    const file = join(project, "cdk.out", `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
+    const bundle = readFileSync(file, "utf8");
+    expect(bundle).toContain("Answer questions about orders.");
+    expect(bundle).toContain("The OpenAI SDK is not in this function's bundle");
+    expect(bundle).not.toContain("OpenAI-Organization");
+    expect(bundle).toContain("@aws-sdk/client-bedrock-runtime");
+    expect(bundle).not.toContain("AmazonBedrockFrontendService");
+  });
+
+  describe("twelve dev --agents ./dev-agents.ts (the README's agent, and one on Bedrock)", () => {
     let child: ChildProcess | undefined;
     let chat: ChatServer;
+    let converse: ConverseServer;
     let url: string;
     let output = "";
 
     beforeAll(async () => {
       chat = await startChatServer();
+      converse = await startConverseServer();
       const [port, dynamo, sqs] = await freePorts(3);
       url = `http://127.0.0.1:${port}`;
       child = spawn(
         join(project, "node_modules", ".bin", "twelve"),
-        ["dev", "--agents", "./agents.ts"],
+        ["dev", "--agents", "./dev-agents.ts"],
         {
           cwd: project,
           env: productEnv({
@@ -388,6 +575,7 @@ describe("The packed package, installed in a fresh project", () => {
             OPENAI_API_KEY: "test-key",
             OPENAI_BASE_URL: chat.baseURL,
             AGENT_API_KEY: "",
+            ...bedrockEnv(converse),
           }),
           stdio: ["ignore", "pipe", "pipe"],
         },
@@ -413,6 +601,7 @@ describe("The packed package, installed in a fresh project", () => {
         await exited;
       }
       await chat?.close();
+      await converse?.close();
     });
 
     it("serves the web console, built from the package at start", async () => {
@@ -428,7 +617,7 @@ describe("The packed package, installed in a fresh project", () => {
     });
 
     it("serves the project's agent over HTTP: launch, approval, done", async () => {
-      expect(output).toContain("agents:   refunds");
+      expect(output).toContain("agents:   refunds, support");
       chat.enqueue(
         { status: 200, body: toolCallCompletion([["lookup_order", '{"orderId":"A-1"}']]) },
         {
@@ -457,6 +646,24 @@ describe("The packed package, installed in a fresh project", () => {
       const sent = chat.requests[0]?.body.tools as { function: { name: string } }[] | undefined;
       const tools = (sent ?? []).map((tool) => tool.function.name);
       expect(tools).toEqual(["lookup_order", "refund_order", "done_for_now"]);
+    });
+
+    it("serves the agent whose own model is on Bedrock: launch, done, each step a forced call", async () => {
+      expect(output).toMatch(
+        /support +bedrock us\.anthropic\.claude-haiku-4-5-20251001-v1:0 +\(its own model\)/,
+      );
+      converse.enqueue(
+        toolUseAnswer([["lookup_order", { orderId: "A-1" }]]),
+        toolUseAnswer([["done_for_now", { message: "A-1 has shipped." }]]),
+      );
+      const launched = await post("/threads", { agent: "support", message: "Where is A-1?" });
+      expect(launched.status).toBe(202);
+      const done = await waitFor(launched.body.threadId as string, "done");
+      expect(done.output).toBe("A-1 has shipped.");
+      expect(toolChoices(converse)).toEqual([
+        [BEDROCK_MODEL, ["any"]],
+        [BEDROCK_MODEL, ["any"]],
+      ]);
     });
 
     async function post(path: string, body: unknown) {
