@@ -41,8 +41,17 @@ export function candidateAgent(
     throw new ToolError(outcome.failure);
   };
   const wrap = (tool: Tool): Tool => {
-    if (!tool.run) return tool;
     const mocks = evalCase.mocks ?? {};
+    if (tool.kind === "agent" || tool.kind === "callback") {
+      if (mode === "live") return tool;
+      // Recorded: the call's recorded outcome (the child's end, the outside world's answer) is
+      // served as a sync tool's result; no child thread is launched, no `start` runs.
+      const { spec, input, name, description } = tool;
+      const served = (_args: never, context: ToolContext): unknown =>
+        Object.hasOwn(mocks, name) ? mocks[name] : recordedRun(tool, context);
+      return { name, description, input, spec, kind: "sync", run: served } as unknown as Tool;
+    }
+    if (!tool.run) return tool;
     const run = (args: never, context: ToolContext): unknown => {
       if (Object.hasOwn(mocks, tool.name)) return mocks[tool.name];
       if (mode === "live")

@@ -1,4 +1,11 @@
-import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "twelve-agents";
+import {
+  agentTool,
+  defineAgent,
+  defineTool,
+  doneForNow,
+  requestMoreInformation,
+} from "twelve-agents";
+import { call, ScriptedModel } from "twelve-agents/testing";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { caseFromThread, defineScorer, type EvalCase, runEval } from "../../shared/evals/index.ts";
@@ -199,5 +206,86 @@ describe("Function: runEval (mocks)", () => {
       ["add", 11],
     ]);
     expect(runs.count).toBe(1);
+  });
+});
+
+describe("Function: runEval (calls that wait: sub-agents and callbacks)", () => {
+  /** A lead that delegates to a researcher, then waits on CI; every side effect counted. */
+  function lead() {
+    const runs = { looks: 0, starts: 0 };
+    const tokens: string[] = [];
+    const researcher = defineAgent({
+      name: "researcher",
+      prompt: "Look things up.",
+      tools: [
+        defineTool({
+          name: "look",
+          description: "Look a thing up",
+          input: z.object({ q: z.string() }),
+          kind: "sync",
+          run: () => {
+            runs.looks++;
+            return "found";
+          },
+        }),
+        doneForNow,
+      ],
+    });
+    const runCi = defineTool({
+      name: "run_ci",
+      description: "Run CI; the outcome comes back later",
+      input: z.object({ ref: z.string() }),
+      kind: "callback",
+      timeoutMs: 60_000,
+      result: z.object({ status: z.string() }),
+      start: (_args, { callback }) => {
+        runs.starts++;
+        tokens.push(callback.token);
+      },
+    });
+    const agent = defineAgent({
+      name: "lead",
+      prompt: "Research, run CI, then answer.",
+      tools: [agentTool(researcher, { description: "Research" }), runCi, doneForNow],
+    });
+    return { agent, researcher, runs, tokens };
+  }
+
+  it("serves the recorded child's end and callback answer, launching no child and running no start", async () => {
+    // Prepare: record a thread whose child ran and whose callback was answered
+    const recording = lead();
+    const runner = createRunner({
+      agents: [recording.agent, recording.researcher],
+      model: new ScriptedModel([
+        call("researcher", { message: "what is X?" }),
+        call("look", { q: "X" }),
+        call("done_for_now", { message: "X is found" }),
+        call("run_ci", { ref: "main" }),
+        call("done_for_now", { message: "CI passed" }),
+      ]),
+    });
+    const waiting = await runner.launch("lead", "check X and run CI");
+    expect(waiting.status).toBe("waiting_for_callback");
+    const done = await runner.callback(recording.tokens[0] ?? "", { status: "passed" });
+    expect(done.status).toBe("done");
+    const evalCase = caseFromThread({ ...done, agent: "lead" }, { id: "lead" });
+    const replay = lead();
+
+    // Act: the lead alone makes its calls; the child's and the callback's outcomes are served
+    const report = await runEval({
+      cases: [evalCase],
+      agents: [replay.agent, replay.researcher],
+      model: new ScriptedModel([
+        call("researcher", { message: "what is X?" }),
+        call("run_ci", { ref: "main" }),
+        call("done_for_now", { message: "CI passed" }),
+      ]),
+    });
+
+    // Assess
+    expect(report.results.map((r) => [r.caseId, r.verdict, r.status])).toEqual([
+      ["lead", "passed", "done"],
+    ]);
+    expect(replay.runs).toEqual({ looks: 0, starts: 0 });
   });
 });
