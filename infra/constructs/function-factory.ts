@@ -27,6 +27,8 @@ export interface FunctionFactoryProps {
   runtimeAwsSdk: boolean;
   /** Whether the worker calls OpenAI (else its bundle leaves the `openai` SDK out). */
   callsOpenAi: boolean;
+  /** Whether an agent lists MCP servers (its worker then loads the MCP client by `import()`). */
+  usesMcp: boolean;
   /** Memory, timeout and reserved concurrency of each function. */
   settings: Record<HandlerName, ResolvedFunctionSettings>;
   /** The VPC of the functions that run tools (`runsTools`). */
@@ -48,7 +50,7 @@ export type MakeFunction = (id: string, handler: HandlerName, spec: FunctionSpec
  * memory, timeout and reserved concurrency, and the VPC when it runs tools.
  *
  * @example
- * const make = functionFactory(this, { entries, projectRoot, lockFile, logLevel: "INFO", removalPolicy, runtimeAwsSdk: false, callsOpenAi: true, settings });
+ * const make = functionFactory(this, { entries, projectRoot, lockFile, logLevel: "INFO", removalPolicy, runtimeAwsSdk: false, callsOpenAi: true, usesMcp: false, settings });
  * const worker = make("Worker", "worker", { description: "Step worker" });
  */
 export function functionFactory(scope: Construct, props: FunctionFactoryProps): MakeFunction {
@@ -63,6 +65,7 @@ export function functionFactory(scope: Construct, props: FunctionFactoryProps): 
       removalPolicy: props.removalPolicy,
       runtimeAwsSdk: props.runtimeAwsSdk,
       callsOpenAi: handler === "worker" && props.callsOpenAi,
+      importsSdkLazily: handler === "api" || (handler === "worker" && props.usesMcp),
       memorySize,
       timeout,
       ...(reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions }),

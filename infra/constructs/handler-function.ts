@@ -150,6 +150,14 @@ export interface HandlerFunctionProps {
    * Default true. False leaves the `openai` package out of its bundle.
    */
   callsOpenAi?: boolean;
+  /**
+   * Whether the function loads an SDK by `import()` (the API's `/mcp` route, the worker of an agent
+   * with MCP servers). esbuild then initialises the imported packages lazily, and skips the init
+   * of a package marked `"sideEffects": false` (zod) in a chain it shares with the bundle's static
+   * code, which fails at load (`e is not a constructor`); such a bundle is built without reading
+   * those marks (`--ignore-annotations`, about 80 KB more). Default false.
+   */
+  importsSdkLazily?: boolean;
 }
 
 /**
@@ -231,6 +239,7 @@ export class HandlerFunction extends Construct {
           // In this repository the agents module imports `twelve-agents` from its own sources.
           // Naming a condition drops esbuild's default `module` one, so it is named too.
           ...(runsFromSource ? { "--conditions": "twelve-source,module" } : {}),
+          ...(props.importsSdkLazily ? { "--ignore-annotations": true } : {}),
         },
       },
     });

@@ -4,10 +4,15 @@ import { ConfigError } from "./errors.ts";
 import { renderValue } from "./render.ts";
 import { defineTool, type Tool, type ToolInput } from "./tool.ts";
 
-/** The input of an agent tool that declares none: the task, in words. */
-const messageInput = z.object({
-  message: z.string().describe("The task for the agent, with everything it needs to know"),
-});
+/**
+ * The input of an agent tool that declares none: the task, in words. Built on first use, not at
+ * import: a bundle may evaluate this module before zod's own (esbuild's lazy module init).
+ */
+const messageInput = () =>
+  z.object({
+    message: z.string().describe("The task for the agent, with everything it needs to know"),
+  });
+type MessageInput = ReturnType<typeof messageInput>;
 
 export interface AgentToolOptions<S extends ToolInput> {
   /** The tool's name as the model sees it. Default: the child agent's name. */
@@ -37,7 +42,7 @@ export interface AgentToolOptions<S extends ToolInput> {
  *   tools: [agentTool(researcher, { description: "Research a question" }), doneForNow],
  * });
  */
-export function agentTool<S extends ToolInput = typeof messageInput>(
+export function agentTool<S extends ToolInput = MessageInput>(
   child: Agent,
   options: AgentToolOptions<S> = {},
 ): Tool<S> {
@@ -45,7 +50,7 @@ export function agentTool<S extends ToolInput = typeof messageInput>(
     throw new ConfigError("agentTool needs an agent made by defineAgent()");
   }
   const custom = options.input !== undefined;
-  const input = (options.input ?? messageInput) as S;
+  const input = (options.input ?? messageInput()) as S;
   return defineTool<S>({
     name: options.name ?? child.name,
     description:
