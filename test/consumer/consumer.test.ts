@@ -16,6 +16,9 @@ import { promisify } from "node:util";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
+import type { Model } from "../../shared/core/ports.ts";
+import { call } from "../../shared/testing/index.ts";
+import { type DemoChatServer, startDemoChatServer } from "../browser/demo-chat-server.ts";
 import { type ChatServer, startChatServer } from "../llm/chat-server.ts";
 import { toolCallCompletion } from "../llm/completions.ts";
 import { FakeMcpServer } from "../llm/mcp-server.ts";
@@ -736,6 +739,166 @@ describe("MCP in the fresh project: tools from an MCP server, and its agents as 
     let last = {} as ReadThread;
     while (Date.now() < deadline) {
       last = (await (await fetch(`${base}/threads/${threadId}`)).json()) as ReadThread;
+      if (last.status === status) return last;
+      await sleep(100);
+    }
+    throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output}`);
+  }
+});
+
+/**
+ * The Chat Completions answers of the evals proof, read from the prompt as a real model would: the
+ * README's refund (look the order up, refund it, say so), unless the prompt says never to refund.
+ */
+const refundsByPrompt: Model = {
+  async next(request) {
+    const seen = request.messages.map((message) => message.content).join("\n");
+    const system = request.messages.find((message) => message.role === "system")?.content ?? "";
+    if (!seen.includes("<lookup_order_result>")) return call("lookup_order", { orderId: "A-1" });
+    if (/never refund/i.test(system)) return call("done_for_now", { message: "I may not refund." });
+    if (!seen.includes("<refund_order_result>")) {
+      return call("refund_order", { orderId: "A-1", amount: 42 });
+    }
+    return call("done_for_now", { message: "Refunded 42 for A-1." });
+  },
+};
+
+describe("twelve eval in the fresh project: a thread recorded with twelve dev, replayed", () => {
+  let chat: DemoChatServer;
+  let child: ChildProcess | undefined;
+  let url: string;
+  let output = "";
+  let dir: string;
+  let dataset: string;
+  const twelve = () => join(project, "node_modules", ".bin", "twelve");
+  const modelEnv = () => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: chat.baseURL });
+
+  /** `twelve eval ...` in the project: its exit code and what it printed. */
+  async function evalCli(...args: string[]) {
+    try {
+      const { stdout, stderr } = await execFileAsync(twelve(), ["eval", ...args], {
+        cwd: project,
+        env: productEnv({ ...modelEnv(), AGENT_API_KEY: "" }),
+      });
+      return { code: 0, out: stdout, err: stderr };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: failed.code, out: String(failed.stdout), err: String(failed.stderr) };
+    }
+  }
+
+  beforeAll(async () => {
+    chat = await startDemoChatServer(refundsByPrompt);
+    dir = mkdtempSync(join(tmpdir(), "twelve-consumer-evals-"));
+    dataset = join(dir, "refunds.jsonl");
+    const agents = readFileSync(join(project, "agents.ts"), "utf8");
+    const changed = agents.replace(
+      "You handle refund requests.",
+      "You handle refund requests. Never refund.",
+    );
+    expect(changed).not.toBe(agents);
+    writeFileSync(join(project, "agents-changed.ts"), changed);
+    const [port, dynamo, sqs] = await freePorts(3);
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(twelve(), ["dev", "--agents", "./agents.ts"], {
+      cwd: project,
+      env: productEnv({
+        PORT: String(port),
+        DYNAMODB_PORT: String(dynamo),
+        SQS_PORT: String(sqs),
+        TWELVE_DATA_DIR: join(project, ".data-evals"),
+        AGENT_API_KEY: "",
+        ...modelEnv(),
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    const deadline = Date.now() + 90_000;
+    while (!output.includes("Twelve is running")) {
+      if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
+      if (Date.now() > deadline) throw new Error(`twelve dev did not start: ${output}`);
+      await sleep(100);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child?.once("exit", done));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    await chat?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("records a thread, adds it as a case, passes with the same agents, fails with a changed prompt, passes offline from cassettes", async () => {
+    // Prepare: a refund, approved to done, through the real OpenAI adapter
+    const launched = await fetch(`${url}/threads`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent: "refunds", message: "Refund order A-1" }),
+    });
+    const { threadId } = (await launched.json()) as { threadId: string };
+    const waiting = await threadStatus(threadId, "waiting_for_approval");
+    await fetch(`${url}/threads/${threadId}/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ callId: waiting.pending?.callId, approved: true }),
+    });
+    expect((await threadStatus(threadId, "done")).output).toBe("Refunded 42 for A-1.");
+
+    // Act: the thread becomes a case
+    const added = await evalCli("add", dataset, "--thread", threadId, "--url", url);
+
+    // Assess
+    expect(added).toMatchObject({ code: 0 });
+    expect(readFileSync(dataset, "utf8").trim().split("\n")).toHaveLength(1);
+
+    // Act and assess: the same agents pass, the changed prompt fails with a non-zero exit
+    const same = await evalCli("run", dataset, "--agents", "./agents.ts");
+    expect(same.code, same.out + same.err).toBe(0);
+    expect(same.out).toContain("1/1 passed");
+    const changed = await evalCli("run", dataset, "--agents", "./agents-changed.ts");
+    expect(changed.code, changed.out + changed.err).toBe(1);
+    expect(changed.out).toMatch(/diverged/);
+
+    // Act and assess: recorded to cassettes, then replayed with the model server stopped
+    const cassettes = join(dir, "cassettes");
+    const recorded = await evalCli(
+      "run",
+      dataset,
+      "--agents",
+      "./agents.ts",
+      "--cassettes",
+      cassettes,
+      "--record",
+    );
+    expect(recorded.code, recorded.out + recorded.err).toBe(0);
+    expect(readdirSync(cassettes).length).toBeGreaterThan(0);
+    await chat.close();
+    const answered = chat.requests();
+    const offline = await evalCli(
+      "run",
+      dataset,
+      "--agents",
+      "./agents.ts",
+      "--cassettes",
+      cassettes,
+    );
+    expect(offline.code, offline.out + offline.err).toBe(0);
+    expect(offline.out).toContain("1/1 passed");
+    expect(chat.requests()).toBe(answered);
+  });
+
+  async function threadStatus(threadId: string, status: string) {
+    const deadline = Date.now() + 60_000;
+    let last: { status?: string; output?: string; pending?: { callId: string } } = {};
+    while (Date.now() < deadline) {
+      last = (await (await fetch(`${url}/threads/${threadId}`)).json()) as typeof last;
       if (last.status === status) return last;
       await sleep(100);
     }
