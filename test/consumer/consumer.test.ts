@@ -765,6 +765,7 @@ const refundsByPrompt: Model = {
 
 describe("twelve eval in the fresh project: a thread recorded with twelve dev, replayed", () => {
   let chat: DemoChatServer;
+  let chatClosed = false;
   let child: ChildProcess | undefined;
   let url: string;
   let output = "";
@@ -831,7 +832,7 @@ describe("twelve eval in the fresh project: a thread recorded with twelve dev, r
       child.kill("SIGTERM");
       await exited;
     }
-    await chat?.close();
+    if (!chatClosed) await chat?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -880,6 +881,7 @@ describe("twelve eval in the fresh project: a thread recorded with twelve dev, r
     expect(recorded.code, recorded.out + recorded.err).toBe(0);
     expect(readdirSync(cassettes).length).toBeGreaterThan(0);
     await chat.close();
+    chatClosed = true;
     const answered = chat.requests();
     const offline = await evalCli(
       "run",
