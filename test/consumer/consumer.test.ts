@@ -13,7 +13,12 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as z from "zod";
+import type { Model } from "../../shared/core/ports.ts";
+import { call } from "../../shared/testing/index.ts";
+import { type DemoChatServer, startDemoChatServer } from "../browser/demo-chat-server.ts";
 import {
   type AnthropicServer,
   startAnthropicServer,
@@ -27,6 +32,7 @@ import {
   startConverseServer,
   toolUseAnswer,
 } from "../llm/converse-server.ts";
+import { FakeMcpServer } from "../llm/mcp-server.ts";
 import { docSnippet, promisedOutput, readmeSnippets } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 
@@ -45,6 +51,7 @@ const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8"
 };
 const pinned = (name: string) => `${name}@${lock.packages[`node_modules/${name}`]?.version}`;
 const fixtures = join(import.meta.dirname, "project");
+const execFileAsync = promisify(execFile);
 
 /** The most `npm install twelve-agents zod` may put in a fresh project's node_modules. */
 const LEAN_INSTALL_BYTES = 25 * 1024 * 1024;
@@ -382,6 +389,7 @@ describe("The packed package, installed in a fresh project", () => {
       "./openai",
       "./bedrock",
       "./ai-sdk",
+      "./mcp",
       "./aws",
       "./http",
       "./cdk",
@@ -713,3 +721,396 @@ async function freePorts(count: number): Promise<number[]> {
   await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
   return ports;
 }
+
+/** The fresh project's MCP agents module: two agents, and a model that follows a rule. */
+const MCP_AGENTS = `import { defineAgent, doneForNow } from "twelve-agents";
+import type { Model } from "twelve-agents";
+import { mcpServer } from "twelve-agents/mcp";
+
+const ops = mcpServer({ name: "ops", url: process.env.OPS_MCP_URL ?? "http://127.0.0.1:9/mcp", cacheTtlMs: 0 });
+
+// Add 2 and 3, then delete record r1, then say so; the greeter says hello.
+export const model: Model = {
+  async next(request) {
+    const seen = request.messages.map((message) => message.content).join("\\n");
+    if (seen.includes("Greet.")) return { type: "tool_call", tool: "done_for_now", args: { message: "Hello!" } };
+    const sum = /<add_result>\\n(\\d+)\\n<\\/add_result>/.exec(seen)?.[1];
+    if (!sum) return { type: "tool_call", tool: "add", args: { a: 2, b: 3 } };
+    if (!seen.includes("<delete_record_result>")) {
+      return { type: "tool_call", tool: "delete_record", args: { id: "r1" } };
+    }
+    return { type: "tool_call", tool: "done_for_now", args: { message: \`sum \${sum}, r1 deleted\` } };
+  },
+};
+
+export const agents = [
+  defineAgent({ name: "ops", prompt: "Operate.", tools: [doneForNow], mcp: [ops] }),
+  defineAgent({ name: "greeter", prompt: "Greet.", tools: [doneForNow] }),
+];
+`;
+
+/** A createRunner script of the fresh project: the ops agent, approved to done. */
+const MCP_RUN = `import { createRunner } from "twelve-agents";
+import { agents, model } from "./mcp-agents.ts";
+
+const runner = createRunner({ agents, model });
+const run = await runner.launch("ops", "Add, then delete r1");
+console.log(run.status, run.pending?.tool);
+if (run.pending) {
+  const done = await runner.respond(run.threadId, { callId: run.pending.callId, approved: true });
+  console.log(done.status, done.output);
+}
+`;
+
+describe("MCP in the fresh project: tools from an MCP server, and its agents as MCP tools", () => {
+  const add = {
+    name: "add",
+    input: z.object({ a: z.number(), b: z.number() }),
+    run: ({ a, b }: Record<string, unknown>) => {
+      // After the first call the server lists one more tool, a destructive one.
+      server.tools = [add, deleteRecord];
+      return String(Number(a) + Number(b));
+    },
+  };
+  const deleteRecord = {
+    name: "delete_record",
+    input: z.object({ id: z.string() }),
+    annotations: { destructiveHint: true },
+    run: ({ id }: Record<string, unknown>) => `deleted ${String(id)}`,
+  };
+  const server = new FakeMcpServer({ tools: [add] });
+  let child: ChildProcess | undefined;
+  let url: string;
+  let output = "";
+
+  beforeAll(async () => {
+    install(project, ["@modelcontextprotocol/client", "@modelcontextprotocol/server"]);
+    writeFileSync(join(project, "mcp-agents.ts"), MCP_AGENTS);
+    writeFileSync(join(project, "mcp-run.ts"), MCP_RUN);
+    await server.start();
+    const [port, dynamo, sqs] = await freePorts(3);
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(
+      join(project, "node_modules", ".bin", "twelve"),
+      ["dev", "--agents", "./mcp-agents.ts"],
+      {
+        cwd: project,
+        env: productEnv({
+          PORT: String(port),
+          DYNAMODB_PORT: String(dynamo),
+          SQS_PORT: String(sqs),
+          TWELVE_DATA_DIR: join(project, ".data-mcp"),
+          OPENAI_API_KEY: "",
+          AGENT_API_KEY: "",
+          OPS_MCP_URL: server.url,
+        }),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    const deadline = Date.now() + 90_000;
+    while (!output.includes("Twelve is running")) {
+      if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
+      if (Date.now() > deadline) throw new Error(`twelve dev did not start: ${output}`);
+      await sleep(100);
+    }
+  }, 400_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child?.once("exit", done));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    await server.close();
+  });
+
+  it("runs the agent in createRunner: the MCP server's destructive tool waits for approval, then done", async () => {
+    server.tools = [add];
+    const { stdout } = await execFileAsync(process.execPath, ["mcp-run.ts"], {
+      cwd: project,
+      env: productEnv({ OPS_MCP_URL: server.url }),
+    });
+    expect(stdout.trim().split("\n")).toEqual([
+      "waiting_for_approval delete_record",
+      "done sum 5, r1 deleted",
+    ]);
+    expect(server.calls.map((call) => call.tool)).toEqual(["add", "delete_record"]);
+  });
+
+  it("in twelve dev: an outage is an error event, the thread recovers, the changed tool list is recorded, the destructive tool waits", async () => {
+    // Prepare: the server is down when the thread starts
+    server.tools = [add];
+    server.calls.length = 0;
+    await server.stop();
+
+    // Act
+    const launched = await postJson(`${url}/threads`, { agent: "ops", message: "Add, delete r1" });
+    const threadId = launched.threadId as string;
+    const down = await threadReaches(url, threadId, "waiting_for_human");
+
+    // Assess: three compact errors, then a person is asked
+    const errors = down.events.filter((event) => event.type === "error");
+    expect(errors.map((event) => event.data.code)).toEqual([
+      "tools_unavailable",
+      "tools_unavailable",
+      "tools_unavailable",
+    ]);
+    expect(server.calls).toEqual([]);
+
+    // Act: the server returns, a person says go on
+    await server.start();
+    await postJson(`${url}/threads/${threadId}/responses`, {
+      callId: down.pending?.callId,
+      response: "the server is back",
+    });
+    const waiting = await threadReaches(url, threadId, "waiting_for_approval");
+
+    // Assess: add ran, the list grew by delete_record (recorded), which waits for approval
+    expect(waiting.pending).toMatchObject({ tool: "delete_record", args: { id: "r1" } });
+    const sets = waiting.events.filter((event) => event.type === "tool_set");
+    expect(sets).toHaveLength(2);
+    expect(sets[1]?.data.change).toEqual({
+      from: sets[0]?.data.fingerprint,
+      added: ["delete_record"],
+      removed: [],
+      changed: [],
+    });
+    expect(server.calls.map((call) => call.tool)).toEqual(["add"]);
+
+    // Act: approve
+    await postJson(`${url}/threads/${threadId}/responses`, {
+      callId: waiting.pending?.callId,
+      approved: true,
+    });
+    const done = await threadReaches(url, threadId, "done");
+
+    // Assess
+    expect(done.output).toBe("sum 5, r1 deleted");
+    expect(server.calls.map((call) => call.tool)).toEqual(["add", "delete_record"]);
+  });
+
+  it("serves the agents at twelve dev's /mcp: an MCP client lists them, launches one and reads it to done", async () => {
+    const client = new Client({ name: "consumer-test", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL("/mcp", url)));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(
+        expect.arrayContaining(["ops", "greeter", "get_thread", "answer_thread", "message_thread"]),
+      );
+      const launched = await client.callTool({ name: "greeter", arguments: { message: "Hi" } });
+      expect(launched.isError).toBeFalsy();
+      const { threadId } = launched.structuredContent as { threadId: string };
+      let thread: { status?: string; output?: string | null } = {};
+      const deadline = Date.now() + 30_000;
+      while (thread.status !== "done" && Date.now() < deadline) {
+        await sleep(100);
+        const read = await client.callTool({ name: "get_thread", arguments: { threadId } });
+        thread = read.structuredContent as typeof thread;
+      }
+      expect(thread).toMatchObject({ status: "done", output: "Hello!" });
+    } finally {
+      await client.close();
+    }
+  });
+
+  interface ReadThread {
+    status: string;
+    output: string | null;
+    pending?: { callId: string; tool?: string };
+    events: { type: string; data: Record<string, unknown> & { code?: string } }[];
+  }
+
+  async function postJson(to: string, body: unknown): Promise<Record<string, unknown>> {
+    const response = await fetch(to, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (response.status !== 202)
+      throw new Error(`${to}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  async function threadReaches(
+    base: string,
+    threadId: string,
+    status: string,
+  ): Promise<ReadThread> {
+    const deadline = Date.now() + 60_000;
+    let last = {} as ReadThread;
+    while (Date.now() < deadline) {
+      last = (await (await fetch(`${base}/threads/${threadId}`)).json()) as ReadThread;
+      if (last.status === status) return last;
+      await sleep(100);
+    }
+    throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output}`);
+  }
+});
+
+/**
+ * The Chat Completions answers of the evals proof, read from the prompt as a real model would: the
+ * README's refund (look the order up, refund it, say so), unless the prompt says never to refund.
+ */
+const refundsByPrompt: Model = {
+  async next(request) {
+    const seen = request.messages.map((message) => message.content).join("\n");
+    const system = request.messages.find((message) => message.role === "system")?.content ?? "";
+    if (!seen.includes("<lookup_order_result>")) return call("lookup_order", { orderId: "A-1" });
+    if (/never refund/i.test(system)) return call("done_for_now", { message: "I may not refund." });
+    if (!seen.includes("<refund_order_result>")) {
+      return call("refund_order", { orderId: "A-1", amount: 42 });
+    }
+    return call("done_for_now", { message: "Refunded 42 for A-1." });
+  },
+};
+
+describe("twelve eval in the fresh project: a thread recorded with twelve dev, replayed", () => {
+  let chat: DemoChatServer;
+  let chatClosed = false;
+  let child: ChildProcess | undefined;
+  let url: string;
+  let output = "";
+  let dir: string;
+  let dataset: string;
+  const twelve = () => join(project, "node_modules", ".bin", "twelve");
+  const modelEnv = () => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: chat.baseURL });
+
+  /** `twelve eval ...` in the project: its exit code and what it printed. */
+  async function evalCli(...args: string[]) {
+    try {
+      const { stdout, stderr } = await execFileAsync(twelve(), ["eval", ...args], {
+        cwd: project,
+        env: productEnv({ ...modelEnv(), AGENT_API_KEY: "" }),
+      });
+      return { code: 0, out: stdout, err: stderr };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: failed.code, out: String(failed.stdout), err: String(failed.stderr) };
+    }
+  }
+
+  beforeAll(async () => {
+    chat = await startDemoChatServer(refundsByPrompt);
+    dir = mkdtempSync(join(tmpdir(), "twelve-consumer-evals-"));
+    dataset = join(dir, "refunds.jsonl");
+    const agents = readFileSync(join(project, "agents.ts"), "utf8");
+    const changed = agents.replace(
+      "You handle refund requests.",
+      "You handle refund requests. Never refund.",
+    );
+    expect(changed).not.toBe(agents);
+    writeFileSync(join(project, "agents-changed.ts"), changed);
+    const [port, dynamo, sqs] = await freePorts(3);
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(twelve(), ["dev", "--agents", "./agents.ts"], {
+      cwd: project,
+      env: productEnv({
+        PORT: String(port),
+        DYNAMODB_PORT: String(dynamo),
+        SQS_PORT: String(sqs),
+        TWELVE_DATA_DIR: join(project, ".data-evals"),
+        AGENT_API_KEY: "",
+        ...modelEnv(),
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    const deadline = Date.now() + 90_000;
+    while (!output.includes("Twelve is running")) {
+      if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
+      if (Date.now() > deadline) throw new Error(`twelve dev did not start: ${output}`);
+      await sleep(100);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child?.once("exit", done));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    if (!chatClosed) await chat?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("records a thread, adds it as a case, passes with the same agents, fails with a changed prompt, passes offline from cassettes", async () => {
+    // Prepare: a refund, approved to done, through the real OpenAI adapter
+    const launched = await fetch(`${url}/threads`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agent: "refunds", message: "Refund order A-1" }),
+    });
+    const { threadId } = (await launched.json()) as { threadId: string };
+    const waiting = await threadStatus(threadId, "waiting_for_approval");
+    await fetch(`${url}/threads/${threadId}/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ callId: waiting.pending?.callId, approved: true }),
+    });
+    expect((await threadStatus(threadId, "done")).output).toBe("Refunded 42 for A-1.");
+
+    // Act: the thread becomes a case
+    const added = await evalCli("add", dataset, "--thread", threadId, "--url", url);
+
+    // Assess
+    expect(added).toMatchObject({ code: 0 });
+    expect(readFileSync(dataset, "utf8").trim().split("\n")).toHaveLength(1);
+
+    // Act and assess: the same agents pass, the changed prompt fails with a non-zero exit
+    const same = await evalCli("run", dataset, "--agents", "./agents.ts");
+    expect(same.code, same.out + same.err).toBe(0);
+    expect(same.out).toContain("1/1 passed");
+    const changed = await evalCli("run", dataset, "--agents", "./agents-changed.ts");
+    expect(changed.code, changed.out + changed.err).toBe(1);
+    expect(changed.out).toMatch(/diverged/);
+
+    // Act and assess: recorded to cassettes, then replayed with the model server stopped
+    const cassettes = join(dir, "cassettes");
+    const recorded = await evalCli(
+      "run",
+      dataset,
+      "--agents",
+      "./agents.ts",
+      "--cassettes",
+      cassettes,
+      "--record",
+    );
+    expect(recorded.code, recorded.out + recorded.err).toBe(0);
+    expect(readdirSync(cassettes).length).toBeGreaterThan(0);
+    await chat.close();
+    chatClosed = true;
+    const answered = chat.requests();
+    const offline = await evalCli(
+      "run",
+      dataset,
+      "--agents",
+      "./agents.ts",
+      "--cassettes",
+      cassettes,
+    );
+    expect(offline.code, offline.out + offline.err).toBe(0);
+    expect(offline.out).toContain("1/1 passed");
+    expect(chat.requests()).toBe(answered);
+  });
+
+  async function threadStatus(threadId: string, status: string) {
+    const deadline = Date.now() + 60_000;
+    let last: { status?: string; output?: string; pending?: { callId: string } } = {};
+    while (Date.now() < deadline) {
+      last = (await (await fetch(`${url}/threads/${threadId}`)).json()) as typeof last;
+      if (last.status === status) return last;
+      await sleep(100);
+    }
+    throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output}`);
+  }
+});

@@ -138,7 +138,7 @@ describe("the HTTP edge, as a new user meets it", () => {
         undefined,
         {},
         "invalid_query",
-        'query parameter "status": expected one of "running"|"waiting_for_approval"|"waiting_for_human"|"waiting_for_agent"|"done"|"failed"|"cancelled"',
+        'query parameter "status": expected one of "running"|"waiting_for_approval"|"waiting_for_human"|"waiting_for_agent"|"waiting_for_callback"|"done"|"failed"|"cancelled"',
       ],
       [
         "GET",
