@@ -162,7 +162,7 @@ describe("the HTTP edge, as a new user meets it", () => {
         { callId: "call_1" },
         {},
         "invalid_body",
-        "body: expected one of {callId, approved, comment?, argsHash?} or {callId, response}",
+        "body: expected one of {callId, approved, comment?, argsHash?} or {callId, response} or {callId, result}",
       ],
       [
         "POST",
@@ -170,7 +170,7 @@ describe("the HTTP edge, as a new user meets it", () => {
         { callId: "call_1", approved: "yes" },
         {},
         "invalid_body",
-        'body: expected one of {callId, approved, comment?, argsHash?} or {callId, response}; closest: body field "approved": expected boolean, received string',
+        'body: expected one of {callId, approved, comment?, argsHash?} or {callId, response} or {callId, result}; closest: body field "approved": expected boolean, received string',
       ],
     ];
     for (const [method, path, body, headers, code, message] of cases) {
