@@ -1,5 +1,6 @@
 import { deriveRetries, deriveStatus, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
+import { threadsIn } from "./list-status.ts";
 
 /**
  * Finds threads that are `running` but have not moved for `staleAfterMs` and enqueues the step
@@ -14,26 +15,17 @@ export async function reconcile(
   const cutoff = deps.clock.now().getTime() - options.staleAfterMs;
   let checked = 0;
   let enqueued = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.list({
-      status: "running",
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const summary of page.threads) {
-      checked++;
-      if (Date.parse(summary.updatedAt) > cutoff) continue;
-      const thread = await deps.store.load(summary.threadId);
-      // The listing is eventually consistent: trust only the thread itself.
-      if (!thread || deriveStatus(thread.events) !== "running") continue;
-      // A failed call's retry that is not due yet: its step would only wait (see processStep).
-      const { retryAt } = deriveRetries(thread.events);
-      if (retryAt && Date.parse(retryAt) > deps.clock.now().getTime()) continue;
-      await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
-      enqueued++;
-    }
-    cursor = page.next;
-  } while (cursor);
+  for await (const summary of threadsIn(deps.store, "running")) {
+    checked++;
+    if (Date.parse(summary.updatedAt) > cutoff) continue;
+    const thread = await deps.store.load(summary.threadId);
+    // The listing is eventually consistent: trust only the thread itself.
+    if (!thread || deriveStatus(thread.events) !== "running") continue;
+    // A failed call's retry that is not due yet: its step would only wait (see processStep).
+    const { retryAt } = deriveRetries(thread.events);
+    if (retryAt && Date.parse(retryAt) > deps.clock.now().getTime()) continue;
+    await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
+    enqueued++;
+  }
   return { checked, enqueued };
 }

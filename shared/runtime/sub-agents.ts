@@ -17,6 +17,7 @@ import {
 } from "../core/thread.ts";
 import { appendEvent } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
+import { threadsIn } from "./list-status.ts";
 
 /**
  * Sub-agents, the I/O side: launching the child a thread waits on, handing a child's end to its
@@ -260,22 +261,13 @@ export async function reconcileChildren(
   const cutoff = deps.clock.now().getTime() - options.staleAfterMs;
   let checked = 0;
   let relaunched = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.list({
-      status: "waiting_for_agent",
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const summary of page.threads) {
-      checked++;
-      if (Date.parse(summary.updatedAt) > cutoff) continue;
-      const thread = await deps.store.load(summary.threadId);
-      if (!thread || deriveStatus(thread.events) !== "waiting_for_agent") continue;
-      await launchChild(deps, thread);
-      relaunched++;
-    }
-    cursor = page.next;
-  } while (cursor);
+  for await (const summary of threadsIn(deps.store, "waiting_for_agent")) {
+    checked++;
+    if (Date.parse(summary.updatedAt) > cutoff) continue;
+    const thread = await deps.store.load(summary.threadId);
+    if (!thread || deriveStatus(thread.events) !== "waiting_for_agent") continue;
+    await launchChild(deps, thread);
+    relaunched++;
+  }
   return { checked, relaunched };
 }
