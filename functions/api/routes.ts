@@ -8,6 +8,7 @@ import {
   deriveFailure,
   deriveUsage,
   parentOf,
+  type Status,
   summarize,
   type Thread,
 } from "../../shared/core/thread.ts";
@@ -351,11 +352,7 @@ export const routes: readonly Route[] = [
         usage: { ...usage, ...cost },
         ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
         ...(parent ? { parent } : {}),
-        ...(await treeOf(deps, thread)),
-        // What a tree waits on shows at its root: the children down to the one a person answers.
-        ...(status === "waiting_for_agent"
-          ? { descendants: await waitingDescendants(deps, thread) }
-          : {}),
+        ...(await treeOf(deps, thread, status)),
       });
     },
   },
@@ -658,9 +655,18 @@ export const routes: readonly Route[] = [
  * The child threads under a thread that launched any (its agent tools' calls), with the usage
  * and estimated cost of the whole tree rolled up; nothing for a thread without children.
  */
-async function treeOf(deps: RuntimeDeps, thread: Thread) {
+async function treeOf(deps: RuntimeDeps, thread: Thread, status: Status) {
   if (!thread.events.some((event) => event.type === "child_requested")) return {};
-  const { children, events } = await readTree(deps, thread);
+  const { children, events, loaded } = await readTree(deps, thread);
   const cost = estimateCost(events, deps.prices ?? DEFAULT_PRICES);
-  return { children, treeUsage: { ...deriveUsage(events), ...cost } };
+  // What a tree waits on shows at its root: the children down to the one a person answers,
+  // walked over the threads the tree already loaded.
+  const store = { load: async (id: string) => loaded.get(id) ?? deps.store.load(id) };
+  return {
+    children,
+    treeUsage: { ...deriveUsage(events), ...cost },
+    ...(status === "waiting_for_agent"
+      ? { descendants: await waitingDescendants({ store }, thread) }
+      : {}),
+  };
 }

@@ -181,7 +181,7 @@ export interface WaitingDescendant {
  * on and answers it on the child it belongs to.
  */
 export async function waitingDescendants(
-  deps: Pick<RuntimeDeps, "store">,
+  deps: { store: Pick<RuntimeDeps["store"], "load"> },
   thread: Thread,
 ): Promise<WaitingDescendant[]> {
   const chain: WaitingDescendant[] = [];
@@ -225,8 +225,9 @@ export const MAX_TREE_THREADS = 100;
 export async function readTree(
   deps: Pick<RuntimeDeps, "store">,
   thread: Thread,
-): Promise<{ children: TreeNode[]; events: ThreadEvent[] }> {
+): Promise<{ children: TreeNode[]; events: ThreadEvent[]; loaded: Map<string, Thread> }> {
   const children: TreeNode[] = [];
+  const loaded = new Map<string, Thread>();
   const events: ThreadEvent[] = [...thread.events];
   const queue: Thread[] = [thread];
   for (let current = queue.shift(); current; current = queue.shift()) {
@@ -234,6 +235,7 @@ export async function readTree(
       if (event.type !== "child_requested" || children.length >= MAX_TREE_THREADS) continue;
       const child = await deps.store.load(childThreadId(current.id, event.data.callId));
       if (!child) continue;
+      loaded.set(child.id, child);
       children.push({
         threadId: child.id,
         agent: child.agent,
@@ -245,7 +247,7 @@ export async function readTree(
       queue.push(child);
     }
   }
-  return { children, events };
+  return { children, events, loaded };
 }
 
 /**
