@@ -435,8 +435,17 @@ describe("the web console: one thread, live, and what a person does with it", {
         at: at(1),
         data: { callId: "call_1", tool: "add", args: { a: 2, b: 3 }, source: "model", usage },
       },
+      // Finished, so no step of the stack's worker or reconciler touches the seeded thread.
+      { type: "tool_result", at: at(2), data: { callId: "call_1", tool: "add", result: 5 } },
+      {
+        type: "tool_call",
+        at: at(3),
+        data: { callId: "call_2", tool: "done_for_now", args: { message: "5" }, source: "model" },
+      },
+      { type: "done", at: at(3), data: { callId: "call_2", output: "5" } },
     ];
     const opened = await openSeeded(harness, "thr_provider", events);
+    await waitForStatus(opened.page, "done");
     const item = opened.page
       .getByRole("list", { name: "Timeline" })
       .getByRole("listitem")

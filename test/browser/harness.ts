@@ -70,7 +70,8 @@ export async function openPage(
   viewport = { width: 1280, height: 800 },
 ): Promise<ConsolePage> {
   const context = await harness.browser.newContext({ viewport, colorScheme: "light" });
-  context.setDefaultTimeout(10_000);
+  // Generous: on a loaded 2-core machine a page's first fetches can take seconds.
+  context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const urls: string[] = [];
   const errors: string[] = [];
