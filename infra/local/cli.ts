@@ -13,6 +13,7 @@ import {
 import { checkAgentsModule } from "../../shared/runtime/agents.ts";
 import { LocalStackError } from "./emulators.ts";
 import { localLogLevel } from "./log-level.ts";
+import { reconcileEveryMs } from "./reconcile-every.ts";
 import { startLocalStack } from "./stack.ts";
 
 const USAGE =
@@ -25,8 +26,8 @@ const HELP = `${USAGE}
   --help             print this
 
 Environment: PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), TWELVE_DATA_DIR (.data/dynamodb),
-AGENT_API_KEY or AGENT_API_KEYS, OPENAI_API_KEY, OPENAI_BASE_URL, AGENT_MODEL and the settings in
-docs/twelve-dev.md.`;
+TWELVE_RECONCILE_SECONDS (30), AGENT_API_KEY or AGENT_API_KEYS, OPENAI_API_KEY, OPENAI_BASE_URL,
+AGENT_MODEL and the settings in docs/twelve-dev.md.`;
 
 /**
  * `twelve dev --agents ./agents.ts`: the whole runtime on this machine (DynamoDB Local, fauxqs,
@@ -106,6 +107,7 @@ try {
     modulePath,
   );
   const apiKeys = readNamedApiKeys(process.env);
+  const reconcileEvery = reconcileEveryMs(process.env);
   const dataDir = process.env.TWELVE_DATA_DIR || ".data/dynamodb";
   const stack = await startLocalStack({
     agents: mod.agents,
@@ -119,6 +121,7 @@ try {
     ...(apiKeys ? { apiKeys } : {}),
     log,
     logSteps: true,
+    reconcileEveryMs: reconcileEvery,
   });
   // Each agent's provider and model, and where the model rule found it.
   const models = formatAgentModels(

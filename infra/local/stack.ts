@@ -67,6 +67,7 @@ import { startHttpBridge } from "./http-bridge.ts";
 import { startNoticeRetries } from "./notice-retries.ts";
 import { DiskCopiedPayloads, loadPayloadFiles, savePayloadFiles } from "./payload-files.ts";
 import { startPoller } from "./poller.ts";
+import { DEFAULT_RECONCILE_SECONDS } from "./reconcile-every.ts";
 import { startScheduler } from "./scheduler.ts";
 
 export interface LocalStackOptions {
@@ -139,6 +140,8 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** A line per step on `log`: agent, thread, version, tool, outcome, ms, tokens. Default false. */
   logSteps?: boolean;
+  /** How often the reconciler sweeps, in ms (`TWELVE_RECONCILE_SECONDS` for `twelve dev`). Default 30 s. */
+  reconcileEveryMs?: number;
 }
 
 /** The events the channels hear of. */
@@ -448,17 +451,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(async () => scheduler.stop());
 
     // Queue messages live in memory only: threads that were running when the stack last
-    // stopped get their step enqueued again; afterwards the reconciler runs every 30 s, as the
-    // scheduled reconciler does in AWS.
+    // stopped get their step enqueued again; afterwards the reconciler runs every 30 s (or
+    // `reconcileEveryMs`), as the scheduled reconciler does in AWS every 5 minutes.
     const resumed = await reconcile(deps, { staleAfterMs: 0 });
     if (resumed.enqueued > 0) log(`resumed ${resumed.enqueued} running thread(s)`);
     const reconcileAll = buildReconciler(root, { staleAfterMs: 60_000 });
     let reconciling: Promise<unknown> = Promise.resolve();
-    const reconciler = setInterval(() => {
-      reconciling = reconcileAll()
-        .then(({ expired }) => expired > 0 && log(`expired ${expired} approval(s)`))
-        .catch((error: unknown) => log(`reconciler: ${String(error)}`));
-    }, 30_000).unref();
+    const reconciler = setInterval(
+      () => {
+        reconciling = reconcileAll()
+          .then(({ expired, expiredCallbacks }) => {
+          if (expired > 0) log(`expired ${expired} approval(s)`);
+          if (expiredCallbacks > 0) log(`expired ${expiredCallbacks} callback(s)`);
+        })
+          .catch((error: unknown) => log(`reconciler: ${String(error)}`));
+      },
+      options.reconcileEveryMs ?? DEFAULT_RECONCILE_SECONDS * 1_000,
+    ).unref();
     stops.push(async () => {
       clearInterval(reconciler);
       await reconciling;

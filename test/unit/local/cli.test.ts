@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { localLogLevel } from "../../../infra/local/log-level.ts";
+import { reconcileEveryMs } from "../../../infra/local/reconcile-every.ts";
 import { repoRoot } from "../../support/repo.ts";
 
 const twelve = (...args: string[]) =>
@@ -45,4 +46,24 @@ describe("Function: localLogLevel (twelve dev is quiet unless asked)", () => {
   ] as const)("env %j, --verbose %s: %s", (env, verbose, level) => {
     expect(localLogLevel(env, verbose)).toBe(level);
   });
+});
+
+describe("Function: reconcileEveryMs (TWELVE_RECONCILE_SECONDS)", () => {
+  it.each([
+    [{}, 30_000],
+    [{ TWELVE_RECONCILE_SECONDS: "" }, 30_000],
+    [{ TWELVE_RECONCILE_SECONDS: "2" }, 2_000],
+    [{ TWELVE_RECONCILE_SECONDS: "3600" }, 3_600_000],
+  ] as const)("env %j: every %i ms", (env, ms) => {
+    expect(reconcileEveryMs(env)).toBe(ms);
+  });
+
+  it.each(["0", "-5", "1.5", "3601", "soon"])(
+    "%s is a one-line error naming the setting",
+    (value) => {
+      expect(() => reconcileEveryMs({ TWELVE_RECONCILE_SECONDS: value })).toThrow(
+        `TWELVE_RECONCILE_SECONDS=${value} is not a whole number of seconds from 1 to 3600`,
+      );
+    },
+  );
 });
