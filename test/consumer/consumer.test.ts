@@ -7,6 +7,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -558,16 +559,18 @@ describe("The packed package, installed in a fresh project", () => {
     expect(bundle).not.toContain("AmazonBedrockFrontendService");
   });
 
-  describe("twelve dev --agents ./dev-agents.ts (the README's agent, and one on Bedrock)", () => {
+  describe("twelve dev --agents ./dev-agents.ts (the README's agent, one on Bedrock, agents that call agents, callback tools)", () => {
     let child: ChildProcess | undefined;
     let chat: ChatServer;
     let converse: ConverseServer;
+    let ci: CiServer;
     let url: string;
     let output = "";
 
     beforeAll(async () => {
       chat = await startChatServer();
       converse = await startConverseServer();
+      ci = await startCiServer();
       const [port, dynamo, sqs] = await freePorts(3);
       url = `http://127.0.0.1:${port}`;
       child = spawn(
@@ -584,6 +587,9 @@ describe("The packed package, installed in a fresh project", () => {
             OPENAI_BASE_URL: chat.baseURL,
             AGENT_API_KEY: "",
             ...bedrockEnv(converse),
+            CI_URL: ci.url,
+            // A callback's expiry is closed by the reconciler's sweep: every second, not 30 s.
+            TWELVE_RECONCILE_SECONDS: "1",
           }),
           stdio: ["ignore", "pipe", "pipe"],
         },
@@ -610,6 +616,7 @@ describe("The packed package, installed in a fresh project", () => {
       }
       await chat?.close();
       await converse?.close();
+      await ci?.close();
     });
 
     it("serves the web console, built from the package at start", async () => {
@@ -625,7 +632,7 @@ describe("The packed package, installed in a fresh project", () => {
     });
 
     it("serves the project's agent over HTTP: launch, approval, done", async () => {
-      expect(output).toContain("agents:   refunds, support");
+      expect(output).toContain("agents:   refunds, support, lead, releaser");
       chat.enqueue(
         { status: 200, body: toolCallCompletion([["lookup_order", '{"orderId":"A-1"}']]) },
         {
@@ -674,6 +681,159 @@ describe("The packed package, installed in a fresh project", () => {
       ]);
     });
 
+    it("runs a parent that calls a child agent: the child's approval shows at the root, approving it finishes the child, then the parent", async () => {
+      chat.enqueue(
+        { status: 200, body: toolCallCompletion([["deployer", '{"message":"Deploy the api"}']]) },
+        { status: 200, body: toolCallCompletion([["deploy", '{"service":"api"}']]) },
+      );
+      const launched = await post("/threads", { agent: "lead", message: "Release the api" });
+      expect(launched.status).toBe(202);
+      const rootId = launched.body.threadId as string;
+      const root = await waitFor(rootId, "waiting_for_agent", (thread) =>
+        Boolean((thread.descendants as { pending: unknown }[] | undefined)?.[0]?.pending),
+      );
+      const [waiting] = root.descendants as {
+        threadId: string;
+        agent: string;
+        status: string;
+        pending: { callId: string; kind: string; tool: string; args: unknown };
+      }[];
+      expect(waiting).toMatchObject({
+        agent: "deployer",
+        status: "waiting_for_approval",
+        pending: { kind: "approval", tool: "deploy", args: { service: "api" } },
+      });
+      const childId = waiting?.threadId as string;
+      expect((await getThread(childId)).parent).toMatchObject({ threadId: rootId, depth: 1 });
+      // An answer on the root is refused: the child asks, so the child is answered.
+      const onRoot = await post(`/threads/${rootId}/responses`, {
+        callId: waiting?.pending.callId,
+        approved: true,
+      });
+      expect(onRoot.status).toBe(409);
+
+      chat.enqueue(
+        {
+          status: 200,
+          body: toolCallCompletion([["done_for_now", '{"message":"api deployed"}']]),
+        },
+        {
+          status: 200,
+          body: toolCallCompletion([["done_for_now", '{"message":"Release done: api deployed"}']]),
+        },
+      );
+      const approved = await post(`/threads/${childId}/responses`, {
+        callId: waiting?.pending.callId,
+        approved: true,
+      });
+      expect(approved.status).toBe(202);
+      const done = await waitFor(rootId, "done");
+      expect(done.output).toBe("Release done: api deployed");
+      const finished = await getThread(childId);
+      expect([finished.status, finished.output]).toEqual(["done", "api deployed"]);
+      // The parent's model read the child's output as the call's result.
+      const lastMessages = JSON.stringify(chat.requests.at(-1)?.body.messages);
+      expect(lastMessages).toContain("api deployed");
+    });
+
+    it("cancels the child a parent waits on when the parent is cancelled", async () => {
+      chat.enqueue(
+        { status: 200, body: toolCallCompletion([["deployer", '{"message":"Deploy the web"}']]) },
+        { status: 200, body: toolCallCompletion([["deploy", '{"service":"web"}']]) },
+      );
+      const launched = await post("/threads", { agent: "lead", message: "Release the web" });
+      const rootId = launched.body.threadId as string;
+      const root = await waitFor(rootId, "waiting_for_agent", (thread) =>
+        Boolean((thread.descendants as { pending: unknown }[] | undefined)?.[0]?.pending),
+      );
+      const childId = (root.descendants as { threadId: string }[])[0]?.threadId as string;
+      const asked = chat.requests.length;
+
+      const cancelled = await post(`/threads/${rootId}/cancel`, { reason: "release called off" });
+      expect(cancelled.status).toBe(202);
+      await waitFor(rootId, "cancelled");
+      await waitFor(childId, "cancelled");
+      // The child's end did not resume the cancelled parent: no model call after the cancel.
+      await sleep(1_000);
+      expect(chat.requests.length).toBe(asked);
+      const events = (await (await fetch(`${url}/threads/${rootId}/events`)).json()) as {
+        events: { type: string }[];
+      };
+      expect(events.events.at(-1)?.type).toBe("cancelled");
+    });
+
+    it("waits on a callback tool, resumes on POST /callbacks/{token}, and refuses a second answer and a forged token", async () => {
+      chat.enqueue(
+        { status: 200, body: toolCallCompletion([["run_ci", '{"ref":"main"}']]) },
+        {
+          status: 200,
+          body: toolCallCompletion([["done_for_now", '{"message":"CI passed: released."}']]),
+        },
+      );
+      const launched = await post("/threads", { agent: "releaser", message: "Release main" });
+      const threadId = launched.body.threadId as string;
+      await waitFor(threadId, "waiting_for_callback");
+      const run = await ci.next();
+      expect(run.ref).toBe("main");
+      expect(run.callbackUrl).toMatch(new RegExp(`^${url}/callbacks/${threadId}\\.`));
+
+      const answer = { status: "passed", log: "42 tests" };
+      const forged = await postTo(`${url}/callbacks/${threadId}.${"0".repeat(32)}`, answer);
+      expect(forged.status).toBe(401);
+      expect(forged.body.error).toMatchObject({ code: "invalid_callback_token" });
+      const answered = await postTo(run.callbackUrl, answer);
+      expect(answered.status).toBe(202);
+      const done = await waitFor(threadId, "done");
+      expect(done.output).toBe("CI passed: released.");
+      const again = await postTo(run.callbackUrl, { status: "failed", log: "late" });
+      expect(again.status).toBe(409);
+      const events = (await (await fetch(`${url}/threads/${threadId}/events`)).json()) as {
+        events: { type: string; data: { result?: unknown } }[];
+      };
+      const results = events.events.filter((event) => event.type === "tool_result");
+      expect(results.map((event) => event.data.result)).toEqual([answer]);
+    });
+
+    it("turns a callback that expires into an error the model reads", async () => {
+      chat.enqueue(
+        { status: 200, body: toolCallCompletion([["quick_ci", '{"ref":"main"}']]) },
+        {
+          status: 200,
+          body: toolCallCompletion([["done_for_now", '{"message":"The smoke tests timed out."}']]),
+        },
+      );
+      const launched = await post("/threads", { agent: "releaser", message: "Smoke-test main" });
+      const threadId = launched.body.threadId as string;
+      const run = await ci.next();
+      expect(run.ref).toBe("main");
+      // No answer: the reconciler's sweep closes the wait once its second is up.
+      const done = await waitFor(threadId, "done");
+      expect(done.output).toBe("The smoke tests timed out.");
+      const events = (await (await fetch(`${url}/threads/${threadId}/events`)).json()) as {
+        events: { type: string; data: { code?: string } }[];
+      };
+      expect(events.events.map((event) => event.data.code).filter(Boolean)).toEqual([
+        "callback_expired",
+      ]);
+      const seen = JSON.stringify(chat.requests.at(-1)?.body.messages);
+      expect(seen).toContain("quick_ci failed: the callback expired");
+      const late = await postTo(run.callbackUrl, { status: "passed", log: "too late" });
+      expect(late.status).toBe(409);
+    });
+
+    async function getThread(threadId: string): Promise<Record<string, unknown>> {
+      return (await (await fetch(`${url}/threads/${threadId}`)).json()) as Record<string, unknown>;
+    }
+
+    async function postTo(to: string, body: unknown) {
+      const response = await fetch(to, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    }
+
     async function post(path: string, body: unknown) {
       const response = await fetch(`${url}${path}`, {
         method: "POST",
@@ -683,16 +843,20 @@ describe("The packed package, installed in a fresh project", () => {
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     }
 
-    async function waitFor(threadId: string, status: string) {
+    async function waitFor(
+      threadId: string,
+      status: string,
+      until: (thread: Record<string, unknown>) => boolean = () => true,
+    ) {
       const deadline = Date.now() + 30_000;
       let last: Record<string, unknown> = {};
       while (Date.now() < deadline) {
-        last = (await (await fetch(`${url}/threads/${threadId}`)).json()) as Record<
-          string,
-          unknown
-        >;
-        if (last.status === status) {
-          return last as { pending: { callId: string }; output: string | null };
+        last = await getThread(threadId);
+        if (last.status === status && until(last)) {
+          return last as Record<string, unknown> & {
+            pending: { callId: string };
+            output: string | null;
+          };
         }
         await sleep(100);
       }
@@ -700,6 +864,50 @@ describe("The packed package, installed in a fresh project", () => {
     }
   });
 });
+
+/** A CI server's part: it takes each run a callback tool starts, to answer it later. */
+interface CiServer {
+  url: string;
+  /** The next run started (waits for it). */
+  next(): Promise<{ ref: string; callbackUrl: string; idempotencyKey: string }>;
+  close(): Promise<void>;
+}
+
+async function startCiServer(): Promise<CiServer> {
+  type Run = Awaited<ReturnType<CiServer["next"]>>;
+  const runs: Run[] = [];
+  const waiters: ((run: Run) => void)[] = [];
+  const server: Server = createHttpServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on("end", () => {
+      const run = JSON.parse(body) as Run;
+      const waiter = waiters.shift();
+      if (waiter) waiter(run);
+      else runs.push(run);
+      response.writeHead(202, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/runs`,
+    next: () => {
+      const run = runs.shift();
+      if (run) return Promise.resolve(run);
+      return new Promise((started, never) => {
+        const timer = setTimeout(() => never(new Error("no CI run was started in 30 s")), 30_000);
+        waiters.push((next) => {
+          clearTimeout(timer);
+          started(next);
+        });
+      });
+    },
+    close: () => new Promise((closed) => server.close(() => closed())),
+  };
+}
 
 /**
  * Ports for the CLI, which takes fixed ones (PORT, DYNAMODB_PORT, SQS_PORT) as a user's shell
