@@ -167,7 +167,14 @@ describe("POST /mcp", () => {
   it("rejects an approval past its timeout on the next MCP call on its thread, and runs on", async () => {
     // Prepare: an approval that times out after a minute, on the API's own clock
     let now = Date.parse("2026-03-01T00:00:00Z");
-    const timed = defineTool({ ...refund, approvalTimeoutMs: 60_000 });
+    const timed = defineTool({
+      name: "refund",
+      description: "Refund an order",
+      input: z.object({ orderId: z.string() }),
+      kind: "approval",
+      approvalTimeoutMs: 60_000,
+      run: ({ orderId }) => `refunded ${orderId}`,
+    });
     const agent = defineAgent({ name: "refunds", prompt: "p", tools: [timed, doneForNow] });
     const model = new ScriptedModel([
       call("refund", { orderId: "A-1" }),
