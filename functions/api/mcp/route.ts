@@ -24,7 +24,7 @@ export interface McpSdkLoader {
 }
 
 const installedSdk: McpSdkLoader = {
-  // Inside the route's `try`: a bundler leaves an import it cannot resolve to run time (a
+  // Called inside `sdkOf`'s `try`: a bundler leaves an import it cannot resolve to run time (a
   // warning, not an error), so a project without the peer still deploys.
   load: () => import("@modelcontextprotocol/server"),
 };
