@@ -145,6 +145,12 @@ export interface TwelveRuntimeProps {
    */
   domain?: ApiDomain;
   /**
+   * Serve `POST /mcp`, your agents as MCP tools (`docs/mcp.md`). Default true. `false` leaves the
+   * route out of the HTTP API and the MCP server SDK (about 358 KB) out of the API function's
+   * bundle: for a deployment no MCP client calls.
+   */
+  mcpEndpoint?: boolean;
+  /**
    * Make the stack outputs `ApiKeySecretArn` and `OpenAiKeySecretArn` (each when its secret
    * exists). Default true; a second runtime in the same stack needs false (output names are
    * unique in a stack).
@@ -232,6 +238,7 @@ export class TwelveRuntime extends Construct {
       // Only the worker calls the model, and OpenAI only when one of its models is OpenAI.
       callsOpenAi: models.callsOpenAi,
       usesMcp: [...agentMap(props.agents).values()].some((agent) => agent.mcp.length > 0),
+      mcpEndpoint: props.mcpEndpoint ?? true,
       settings,
       ...networkOf(props),
     });
@@ -263,6 +270,7 @@ export class TwelveRuntime extends Construct {
       authorizer: "jwt" in auth ? auth : auth.authorizer,
       removalPolicy,
       ...(props.domain ? { domain: props.domain } : {}),
+      mcpEndpoint: props.mcpEndpoint ?? true,
     });
     const { trigger, inbox, triggers } = triggerFunction(this, make, {
       store,

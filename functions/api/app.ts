@@ -12,8 +12,10 @@ import {
 } from "../api-keys.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
 import { Guard } from "./guard.ts";
-import { errorResponse, HttpError, httpStatusOf, internalError } from "./http.ts";
+import { errorResponse, HttpError, httpStatusOf, internalError, saysWhy } from "./http.ts";
+import { createMcpRoute, type McpSdkLoader, mcpRoute } from "./mcp/route.ts";
 import { principalOf, scopeOfRequest } from "./principal.ts";
+import type { Route } from "./route.ts";
 import { matchRoute } from "./router.ts";
 import { routes } from "./routes.ts";
 import type { WebhookOptions } from "./webhooks.ts";
@@ -34,6 +36,11 @@ export interface ApiOptions {
   webhooks?: WebhookOptions;
   /** The web console's files (`buildConsole`), served at `/console`; without them a 404. */
   console?: ConsoleAssets;
+  /**
+   * How `POST /mcp` loads the MCP server SDK. Default: the installed `@modelcontextprotocol/server`
+   * (a project without it answers `501 mcp_not_installed`).
+   */
+  mcpSdk?: McpSdkLoader;
 }
 
 /**
@@ -43,11 +50,12 @@ export interface ApiOptions {
 export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
   const apiKeys = keysOf(options);
   if (apiKeys) checkKeyAgents(apiKeys, deps.agents);
+  const served = options.mcpSdk ? withMcpSdk(routes, options.mcpSdk) : routes;
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
       const method = event.requestContext?.http?.method ?? "";
       const path = event.rawPath ?? "";
-      const match = matchRoute(routes, method, path);
+      const match = matchRoute(served, method, path);
       const keyName = apiKeys ? keyNameOf(event, apiKeys) : undefined;
       if (match.route.auth && apiKeys && keyName === undefined) {
         throw new HttpError(
@@ -75,13 +83,18 @@ export function createApiHandler(deps: RuntimeDeps, options: ApiOptions) {
         consoleAssets: options.console,
       });
     } catch (error) {
-      // The status comes from the error's code (HTTP_ERRORS); only a 4xx says what went wrong.
-      if (httpStatusOf(error) < 500) return errorResponse(error as TwelveError);
+      // The status comes from the error's code (HTTP_ERRORS); only a 4xx (or a 501: not served
+      // here) says what went wrong.
+      if (saysWhy(httpStatusOf(error))) return errorResponse(error as TwelveError);
       options.logger.error("unhandled error", { error: error as Error });
       return internalError();
     }
   };
 }
+
+/** `routes` with an MCP route that loads the SDK by `loader`. */
+const withMcpSdk = (list: readonly Route[], loader: McpSdkLoader): readonly Route[] =>
+  list.map((route) => (route === mcpRoute ? createMcpRoute(loader) : route));
 
 function keysOf(options: ApiOptions): ApiKeys | undefined {
   if (options.apiKeys && options.apiKey) {

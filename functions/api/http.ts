@@ -6,7 +6,8 @@ import { registerErrorNames, TwelveError } from "../../shared/core/errors.ts";
  * error the answer carries beside `code` and `message` (an `HttpError` brings its own
  * `details`). A 5xx is a failure of ours: it is logged and
  * answered as `internal`, without its message; a code missing here (an error of the user's own)
- * is one too.
+ * is one too. 501 is the exception: the deployment does not serve the route by its configuration
+ * (see `saysWhy`).
  */
 export const HTTP_ERRORS = {
   // The request itself is wrong.
@@ -47,6 +48,8 @@ export const HTTP_ERRORS = {
   // An event of the request would not fit a DynamoDB item, and no payload bucket is configured.
   event_too_large: { status: 413 },
   idempotency_key_reused: { status: 422 },
+  // Not served here by configuration: `POST /mcp` without the MCP server SDK installed.
+  mcp_not_installed: { status: 501 },
   // Failures of ours.
   internal: { status: 500 },
   invalid_config: { status: 500 },
@@ -60,6 +63,13 @@ export const HTTP_ERRORS = {
 } as const satisfies Record<string, { status: number; fields?: readonly string[] }>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/**
+ * Whether an answer of this status says what went wrong: a 4xx, or a 501 (the deployment does not
+ * serve the route, by its configuration: nothing to retry, nothing of ours failed). Any other 5xx
+ * is a failure of ours, logged and answered as `internal`.
+ */
+export const saysWhy = (status: number): boolean => status < 500 || status === 501;
 
 /** The table's row for `code`; a code it does not know answers as a failure of ours. */
 export const httpErrorOf = (code: string): { status: number; fields?: readonly string[] } =>
@@ -78,7 +88,7 @@ export class HttpError extends TwelveError {
   readonly details: Record<string, unknown>;
   constructor(code: HttpErrorCode, message: string, details: Record<string, unknown> = {}) {
     const { status } = HTTP_ERRORS[code];
-    super(message, { code, retryable: status >= 500 });
+    super(message, { code, retryable: !saysWhy(status) });
     this.status = status;
     this.details = details;
   }
@@ -94,13 +104,13 @@ export const json = (
   body: JSON.stringify(body),
 });
 
-/** The HTTP status `error` answers with: 500 for anything that is not a known 4xx. */
+/** The HTTP status `error` answers with: 500 for anything whose code the table does not hold. */
 export const httpStatusOf = (error: unknown): number =>
   error instanceof TwelveError ? httpErrorOf(error.code).status : 500;
 
 /**
  * The contract's error shape, `{"error": {"code", "message", ...}}`, for an error whose status
- * is a 4xx (see `httpStatusOf`; a 5xx answers with `internalError()`).
+ * says why (`saysWhy`: a 4xx or 501; any other 5xx answers with `internalError()`).
  */
 export function errorResponse(error: TwelveError): APIGatewayProxyStructuredResultV2 {
   const { status, fields = [] } = httpErrorOf(error.code);

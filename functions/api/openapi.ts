@@ -100,7 +100,7 @@ export function openApiDocument(
       license: { name: "MIT", identifier: "MIT" },
       description:
         "A 12-factor agent runtime: launch a thread, read it, answer the call it waits on. " +
-        'Errors are `{"error": {"code", "message", ...}}` with a 4xx.',
+        'Errors are `{"error": {"code", "message", ...}}` with a 4xx, or a 501 for a route this deployment does not serve by its configuration (`mcp_not_installed`).',
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     // Relative: the API's root is where this document is served (the local stack, an API

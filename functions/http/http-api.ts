@@ -9,12 +9,12 @@ import {
   runnerHost,
 } from "../../shared/runtime/runner.ts";
 import { createApiHandler } from "../api/app.ts";
-import { threadId as threadIdShape } from "../api/schemas.ts";
 import type { ApiKeys } from "../api-keys.ts";
 import type { ConsoleAssets } from "../console/serve.ts";
 import { logger as defaultLogger } from "../logger.ts";
 import { loadConsole } from "./console.ts";
 import { requestToEvent, resultToResponse } from "./fetch-event.ts";
+import { threadOfRequest } from "./thread-of-request.ts";
 
 /** The settings of the API itself, whichever runner serves it. */
 export interface HttpApiSettings {
@@ -67,6 +67,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
   const runner = "runner" in options ? options.runner : createRunner(options);
   const host = runnerHost(runner);
   const logger = options.logger ?? defaultLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
   const running = new Set<Promise<void>>();
   const runInBackground = (threadId: string) => {
     const done = host.run(threadId).then(
@@ -90,7 +91,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
     handler ??= createApiHandler(deps, {
       ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}),
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-      maxBodyBytes: options.maxBodyBytes ?? 65_536,
+      maxBodyBytes,
       logger,
       ...(options.console ? { console: await loadConsole(options.console) } : {}),
     });
@@ -107,9 +108,10 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         );
       }
       // No sweep runs in process: as the runner does on its next touch of a thread, a request on a
-      // thread first rejects an approval past its tool's `approvalTimeoutMs`.
-      const id = /^\/threads\/([^/]+)/.exec(event.rawPath)?.[1];
-      if (id && threadIdShape.safeParse(id).success) {
+      // thread (a `/threads/{id}` route, or an MCP thread tool's call) first rejects an approval
+      // past its tool's `approvalTimeoutMs`.
+      const id = threadOfRequest(event, maxBodyBytes);
+      if (id) {
         await expireIfDue(deps, id, EXPIRY).catch((error: unknown) => {
           // The route reads the same thread next, and answers for the store's failure.
           logger.warn("could not check the thread's approval timeout", { threadId: id, error });

@@ -17,6 +17,8 @@ export interface ApiFunctionProps {
   removalPolicy: RemovalPolicy;
   /** A custom domain for the API (see `ThreadsApiProps.domain`). */
   domain?: { name: string; certificate: ICertificate };
+  /** Route `POST /mcp` (see `ThreadsApiProps.mcpEndpoint`). */
+  mcpEndpoint: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export function apiFunction(
     authorizer: props.authorizer,
     removalPolicy: props.removalPolicy,
     ...(props.domain ? { domain: props.domain } : {}),
+    mcpEndpoint: props.mcpEndpoint,
   });
   return { handler, api, webhookSecrets };
 }

@@ -29,6 +29,8 @@ export interface FunctionFactoryProps {
   callsOpenAi: boolean;
   /** Whether an agent lists MCP servers (its worker then loads the MCP client by `import()`). */
   usesMcp: boolean;
+  /** Whether the API serves `POST /mcp` (else its bundle leaves the MCP server SDK out). */
+  mcpEndpoint: boolean;
   /** Memory, timeout and reserved concurrency of each function. */
   settings: Record<HandlerName, ResolvedFunctionSettings>;
   /** The VPC of the functions that run tools (`runsTools`). */
@@ -50,7 +52,7 @@ export type MakeFunction = (id: string, handler: HandlerName, spec: FunctionSpec
  * memory, timeout and reserved concurrency, and the VPC when it runs tools.
  *
  * @example
- * const make = functionFactory(this, { entries, projectRoot, lockFile, logLevel: "INFO", removalPolicy, runtimeAwsSdk: false, callsOpenAi: true, usesMcp: false, settings });
+ * const make = functionFactory(this, { entries, projectRoot, lockFile, logLevel: "INFO", removalPolicy, runtimeAwsSdk: false, callsOpenAi: true, usesMcp: false, mcpEndpoint: true, settings });
  * const worker = make("Worker", "worker", { description: "Step worker" });
  */
 export function functionFactory(scope: Construct, props: FunctionFactoryProps): MakeFunction {
@@ -65,6 +67,8 @@ export function functionFactory(scope: Construct, props: FunctionFactoryProps): 
       removalPolicy: props.removalPolicy,
       runtimeAwsSdk: props.runtimeAwsSdk,
       callsOpenAi: handler === "worker" && props.callsOpenAi,
+      // The API's router alone has the route that loads the MCP server SDK.
+      servesMcp: handler !== "api" || props.mcpEndpoint,
       importsSdkLazily: handler === "api" || (handler === "worker" && props.usesMcp),
       memorySize,
       timeout,

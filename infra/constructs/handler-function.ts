@@ -19,6 +19,8 @@ export interface BundleChoices {
   runtimeAwsSdk: boolean;
   /** Whether the function may call OpenAI: without, the `openai` package stays out. */
   callsOpenAi: boolean;
+  /** Whether the function serves `POST /mcp`: without, the MCP server SDK stays out. */
+  servesMcp: boolean;
 }
 
 /** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
@@ -52,6 +54,15 @@ const BEDROCK_LEFT_OUT =
   "throw new Error(\"The Bedrock Runtime client is not in this function's bundle: npm install " +
   '@aws-sdk/client-bedrock-runtime (or set runtimeAwsSdk: true) to use AGENT_MODEL=bedrock:<id>.");\n';
 
+/** The MCP server SDK, loaded by the API's `POST /mcp` route (functions/api/mcp/route.ts). */
+export const MCP_SERVER_SDK = "@modelcontextprotocol/server";
+
+/** Stands in for the MCP server SDK in an API bundle built without `/mcp`: loading it is an error. */
+const MCP_SERVER_LEFT_OUT =
+  "module.exports = {};\n" +
+  "throw new Error(\"The MCP server SDK is not in this function's bundle: it was built with " +
+  'mcpEndpoint: false (TwelveRuntime leaves the /mcp route out of the gateway then).");\n';
+
 /**
  * esbuild aliases: each of `requiredBuiltins()` to a one-line CommonJS module returning the
  * built-in (`process.getBuiltinModule`), and, for a function that never calls OpenAI, `openai` to
@@ -60,11 +71,14 @@ const BEDROCK_LEFT_OUT =
  * hoists an inlined module's external imports to the bundle's top. The Bedrock Runtime client,
  * loaded the same way (functions/compose/bedrock.ts), becomes such a module too where the project
  * has not installed it and the bundle does not take the runtime's SDK, so a project without it
- * still bundles. The files are written to the project's `node_modules/.cache/twelve-agents/bundling/`.
+ * still bundles. An API that does not serve `POST /mcp` (`servesMcp: false`) gets such a module
+ * for the MCP server SDK, which the route loads by `import()`. The files are written to the
+ * project's `node_modules/.cache/twelve-agents/bundling/`.
  */
 export function bundlingAliases(
   projectRoot: string,
-  choices: Pick<BundleChoices, "callsOpenAi"> & Partial<Pick<BundleChoices, "runtimeAwsSdk">>,
+  choices: Pick<BundleChoices, "callsOpenAi"> &
+    Partial<Pick<BundleChoices, "runtimeAwsSdk" | "servesMcp">>,
 ): Record<string, string> {
   const dir = join(projectRoot, "node_modules", ".cache", "twelve-agents", "bundling");
   mkdirSync(dir, { recursive: true });
@@ -89,6 +103,9 @@ export function bundlingAliases(
     aliases[`node:${top}`] = join(dir, "builtins", top);
   }
   if (!choices.callsOpenAi) aliases.openai = write("openai-left-out.cjs", OPENAI_LEFT_OUT);
+  if (choices.servesMcp === false) {
+    aliases[MCP_SERVER_SDK] = write("mcp-server-left-out.cjs", MCP_SERVER_LEFT_OUT);
+  }
   if (!choices.runtimeAwsSdk && !isInstalled(BEDROCK_SDK, join(projectRoot, "package.json"))) {
     aliases[BEDROCK_SDK] = write("bedrock-left-out.cjs", BEDROCK_LEFT_OUT);
   }
@@ -151,6 +168,11 @@ export interface HandlerFunctionProps {
    */
   callsOpenAi?: boolean;
   /**
+   * Whether this function serves `POST /mcp` (the API of a runtime with `mcpEndpoint`). Default
+   * true. False leaves the MCP server SDK out of its bundle.
+   */
+  servesMcp?: boolean;
+  /**
    * Whether the function loads an SDK by `import()` (the API's `/mcp` route, the worker of an agent
    * with MCP servers). esbuild then initialises the imported packages lazily, and skips the init
    * of a package marked `"sideEffects": false` (zod) in a chain it shares with the bundle's static
@@ -176,6 +198,8 @@ export interface HandlerFunctionProps {
 export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
+  /** The esbuild aliases its bundle is built with (`bundlingAliases`): what it leaves out. */
+  readonly aliases: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
@@ -192,6 +216,11 @@ export class HandlerFunction extends Construct {
     this.logGroup.grantWrite(role);
     // Before the function: Lambda makes its network interfaces when it creates a VPC function.
     if (props.network) allowNetworkInterfaces(role);
+    this.aliases = bundlingAliases(props.projectRoot, {
+      callsOpenAi: props.callsOpenAi ?? true,
+      runtimeAwsSdk: props.runtimeAwsSdk ?? false,
+      servesMcp: props.servesMcp ?? true,
+    });
     this.function = new NodejsFunction(this, "Function", {
       entry: props.entry,
       handler: "handler",
@@ -230,12 +259,7 @@ export class HandlerFunction extends Construct {
         externalModules: bundlingExternals({ runtimeAwsSdk: props.runtimeAwsSdk ?? false }),
         banner: BUNDLE_BANNER,
         esbuildArgs: {
-          "--alias": Object.entries(
-            bundlingAliases(props.projectRoot, {
-              callsOpenAi: props.callsOpenAi ?? true,
-              runtimeAwsSdk: props.runtimeAwsSdk ?? false,
-            }),
-          ).map(([name, file]) => `${name}=${file}`),
+          "--alias": Object.entries(this.aliases).map(([name, file]) => `${name}=${file}`),
           // In this repository the agents module imports `twelve-agents` from its own sources.
           // Naming a condition drops esbuild's default `module` one, so it is named too.
           ...(runsFromSource ? { "--conditions": "twelve-source,module" } : {}),

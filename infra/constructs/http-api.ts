@@ -44,7 +44,12 @@ export interface ThreadsApiProps {
   removalPolicy: RemovalPolicy;
   /** Serve the API at `https://<name>/` too (see `ApiDomain`). */
   domain?: ApiDomain;
+  /** Route `POST /mcp` to the handler. Default true. */
+  mcpEndpoint?: boolean;
 }
+
+/** The MCP endpoint's path: the one route `mcpEndpoint: false` leaves out. */
+export const MCP_PATH = "/mcp";
 
 /**
  * A custom domain for the HTTP API: the name and an ACM certificate for it in the stack's region.
@@ -63,7 +68,8 @@ export const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
 /**
  * The HTTP API: one explicit route per entry of the handler's own route table
  * (`functions/api/routes.ts`, as `api-routes.gen.ts` lists it without loading the router), so
- * the deployed routes cannot drift from the code. Every route
+ * the deployed routes cannot drift from the code (`POST /mcp` left out with `mcpEndpoint: false`).
+ * Every route
  * needs the bearer key (a Lambda authorizer, results cached five minutes per key) or, with
  * `{ jwt }`, a JWT of that issuer and audience; the stage is throttled and writes JSON access
  * logs. No CORS: the callers are servers and curl.
@@ -122,7 +128,10 @@ export class ThreadsApi extends Construct {
     });
     this.domainName = props.domain ? this.mapDomain(props.domain) : undefined;
     const integration = new HttpLambdaIntegration("Handler", props.handler);
-    for (const route of apiRoutes) {
+    const served = apiRoutes.filter(
+      (route) => (props.mcpEndpoint ?? true) || route.path !== MCP_PATH,
+    );
+    for (const route of served) {
       const added = this.api.addRoutes({
         path: route.path,
         methods: [httpMethod(route.method)],

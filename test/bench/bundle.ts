@@ -14,6 +14,8 @@ import { percentile } from "./stats.ts";
 export interface BundleOptions {
   runtimeAwsSdk?: boolean;
   callsOpenAi?: boolean;
+  /** Whether the API serves `POST /mcp` (`TwelveRuntime`'s `mcpEndpoint`). Default true. */
+  servesMcp?: boolean;
   external?: string[];
 }
 
@@ -21,7 +23,8 @@ export interface BundleOptions {
  * The esbuild options the CDK app's NodejsFunction passes (infra/constructs/handler-function.ts):
  * an ES module for Node 24, `module` before `main`, minified, external source map without the
  * sources, the same externals (`@aws-sdk/*` with `runtimeAwsSdk`), the same aliases (built-ins;
- * `openai` unless `callsOpenAi`) and the createRequire banner.
+ * `openai` unless `callsOpenAi`; the MCP server SDK unless `servesMcp`) and the createRequire
+ * banner.
  */
 const buildOptions = (entry: string, options: BundleOptions) =>
   ({
@@ -41,7 +44,10 @@ const buildOptions = (entry: string, options: BundleOptions) =>
       ...bundlingExternals({ runtimeAwsSdk: options.runtimeAwsSdk ?? false }),
       ...(options.external ?? []),
     ],
-    alias: bundlingAliases(repoRoot, { callsOpenAi: options.callsOpenAi ?? true }),
+    alias: bundlingAliases(repoRoot, {
+      callsOpenAi: options.callsOpenAi ?? true,
+      servesMcp: options.servesMcp ?? true,
+    }),
     logLevel: "error",
     banner: { js: BUNDLE_BANNER },
   }) satisfies BuildOptions;

@@ -411,6 +411,25 @@ describe("Handler bundles, by esbuild's metafile", () => {
     expect(sdk(await inputsOf("worker", true)).length).toBeGreaterThan(0);
   }, 60_000);
 
+  // The default API bundle holds it: see bundleRules.api.
+  it("api: leaves the MCP server SDK out when it does not serve /mcp, and loads without it", async () => {
+    // Act: the bundle TwelveRuntime builds with mcpEndpoint: false
+    const file = await bundle(
+      entries.api,
+      join(repoRoot, "node_modules/.cache/twelve-bench/test-no-mcp"),
+      { callsOpenAi: false, servesMcp: false },
+    );
+
+    // Assess
+    const sources = sourcesOf(dirname(file)).map((source) => source.slice(repoRoot.length));
+    // Neither the SDK nor the protocol core it brings.
+    expect(
+      sources.filter((source) => source.includes("node_modules/@modelcontextprotocol/")),
+    ).toEqual([]);
+    expect(sources.some((source) => source.endsWith("mcp-server-left-out.cjs"))).toBe(true);
+    expect(loadHandler(file)).toBe("function");
+  }, 60_000);
+
   it("worker: takes Node's built-ins by require (an ES module import of node:http loads undici)", async () => {
     const file = await bundle(
       entries.worker,

@@ -6,6 +6,7 @@ import { SecurityGroup, SubnetType, Vpc } from "aws-cdk-lib/aws-ec2";
 import { beforeAll, describe, expect, it } from "vitest";
 import { functionDefaults } from "../../infra/constructs/function-settings.ts";
 import { handlerNames } from "../../infra/constructs/handler-entries.ts";
+import { type HandlerFunction, MCP_SERVER_SDK } from "../../infra/constructs/handler-function.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import {
   environmentOf,
@@ -244,6 +245,35 @@ describe("Construct: TwelveRuntime in a product's stack", () => {
         Stage: stack.resolve(runtime.stage.stageName),
       });
       expect(runtime.domainName).toBeUndefined();
+    });
+  });
+
+  describe("mcpEndpoint: a deployment no MCP client calls", () => {
+    const routeKeys = (template: ProductStack["template"]) =>
+      resourcesOf(template, "AWS::ApiGatewayV2::Route").map(
+        ([, route]) => route.Properties.RouteKey,
+      );
+    /** The esbuild aliases of the function running `handler` (its `HandlerFunction`'s). */
+    const aliasesOf = (runtime: ProductStack["runtime"], handler: "api" | "worker") =>
+      (runtime.functions[handler].node.scope as HandlerFunction).aliases;
+
+    it("by default routes POST /mcp and bundles the MCP server SDK into the API", () => {
+      const { runtime, template } = product;
+      expect(routeKeys(template)).toContain("POST /mcp");
+      expect(aliasesOf(runtime, "api")[MCP_SERVER_SDK]).toBeUndefined();
+    });
+
+    it("with false, leaves the route out of the gateway and the SDK out of the API's bundle", () => {
+      // Act
+      const { runtime, template } = synthProductStack(() => ({ mcpEndpoint: false }));
+
+      // Assess: every other route stays
+      const keys = routeKeys(template);
+      expect(keys).not.toContain("POST /mcp");
+      expect(keys.length).toBe(routeKeys(product.template).length - 1);
+      expect(keys).toContain("POST /threads");
+      expect(aliasesOf(runtime, "api")[MCP_SERVER_SDK]).toMatch(/mcp-server-left-out\.cjs$/);
+      expect(aliasesOf(runtime, "worker")[MCP_SERVER_SDK]).toBeUndefined();
     });
   });
 });

@@ -2263,6 +2263,20 @@ export interface operations {
           };
         };
       };
+      /** @description the MCP server SDK is not installed here (mcp_not_installed): npm install @modelcontextprotocol/server */
+      501: {
+        content: {
+          "application/json": {
+            error: {
+              /** @description machine-readable: see the error codes in the README */
+              code: string;
+              /** @description for people: names what was wrong and what was expected */
+              message: string;
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
     };
   };
 }

@@ -1,6 +1,8 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { createHttpApi } from "../../functions/http/index.ts";
+import { threadOfRequest } from "../../functions/http/thread-of-request.ts";
 import { defineAgent } from "../../shared/core/agent.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
 import { defineTool } from "../../shared/core/tool.ts";
@@ -79,5 +81,50 @@ describe("Function: createHttpApi", () => {
     );
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ error: { code: "payload_too_large" } });
+  });
+});
+
+describe("Function: threadOfRequest", () => {
+  const event = (rawPath: string, body?: unknown, isBase64Encoded = false) =>
+    ({
+      rawPath,
+      isBase64Encoded,
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    }) as APIGatewayProxyEventV2;
+  const toolCall = (name: string, args: unknown) => ({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name, arguments: args },
+  });
+
+  it("names the thread of a /threads/{id} path and of an MCP thread tool's call", () => {
+    expect(threadOfRequest(event("/threads/thr_1/responses"), 1024)).toBe("thr_1");
+    for (const tool of ["get_thread", "answer_thread", "message_thread"]) {
+      expect(threadOfRequest(event("/mcp", toolCall(tool, { threadId: "thr_2" })), 1024)).toBe(
+        "thr_2",
+      );
+    }
+  });
+
+  it("names none for other MCP messages and for a body the route refuses", () => {
+    const named = toolCall("get_thread", { threadId: "thr_2" });
+    for (const [path, body, base64, limit] of [
+      ["/mcp", toolCall("refunds", { message: "hi", threadId: "thr_2" }), false, 1024],
+      ["/mcp", { ...named, method: "tools/list" }, false, 1024],
+      ["/mcp", toolCall("get_thread", { threadId: 7 }), false, 1024],
+      ["/mcp", toolCall("get_thread", { threadId: "not a thread id!" }), false, 1024],
+      ["/mcp", "{not json", false, 1024],
+      ["/mcp", "null", false, 1024],
+      ["/mcp", named, true, 1024],
+      ["/mcp", named, false, 10],
+      ["/threads", named, false, 1024],
+    ] as const) {
+      expect(threadOfRequest(event(path, body, base64), limit), JSON.stringify(body)).toBe(
+        undefined,
+      );
+    }
   });
 });

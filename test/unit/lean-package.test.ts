@@ -162,6 +162,7 @@ describe("Package: the optional peers", () => {
     expect(adds("openai")?.sort()).toEqual([...peersOf["twelve-agents/openai"]].sort());
     expect(adds("bedrock")?.sort()).toEqual([...peersOf["twelve-agents/bedrock"]].sort());
     expect(adds("ai-sdk")).toEqual(expect.arrayContaining([...peersOf["twelve-agents/ai-sdk"]]));
+    expect(adds("mcp")?.sort()).toEqual([...peersOf["twelve-agents/mcp"]].sort());
     expect(adds("local")?.sort()).toEqual([...peersOf["twelve dev"]].sort());
     expect(adds("deploy")?.sort()).toEqual([...peersOf["twelve-agents/cdk"]].sort());
   });

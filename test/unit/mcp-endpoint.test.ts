@@ -164,6 +164,65 @@ describe("POST /mcp", () => {
     },
   );
 
+  it("rejects an approval past its timeout on the next MCP call on its thread, and runs on", async () => {
+    // Prepare: an approval that times out after a minute, on the API's own clock
+    let now = Date.parse("2026-03-01T00:00:00Z");
+    const timed = defineTool({
+      name: "refund",
+      description: "Refund an order",
+      input: z.object({ orderId: z.string() }),
+      kind: "approval",
+      approvalTimeoutMs: 60_000,
+      run: ({ orderId }) => `refunded ${orderId}`,
+    });
+    const agent = defineAgent({ name: "refunds", prompt: "p", tools: [timed, doneForNow] });
+    const model = new ScriptedModel([
+      call("refund", { orderId: "A-1" }),
+      call("done_for_now", { message: "not refunded" }),
+    ]);
+    const api = createHttpApi({
+      agents: [agent],
+      model,
+      apiKeys: { admin: KEYS.admin },
+      clock: { now: () => new Date(now) },
+    });
+    const client = await connect(api, KEYS.admin);
+    const { threadId } = structured(
+      await client.callTool({ name: "refunds", arguments: { message: "refund A-1" } }),
+    );
+    await api.idle();
+    const read = async () =>
+      structured(await client.callTool({ name: "get_thread", arguments: { threadId } }));
+    const { pending } = (await read()) as { pending: { callId: string } };
+
+    // Act: a read within the timeout, then one past it, then a late approval
+    now += 59_000;
+    const before = await read();
+    now += 2_000;
+    const after = await read();
+    const late = await client.callTool({
+      name: "answer_thread",
+      arguments: { threadId, callId: pending.callId, approved: true },
+    });
+    await api.idle();
+
+    // Assess: the read past the timeout found it rejected; the model went on to done
+    expect(before).toMatchObject({ status: "waiting_for_approval" });
+    // (its step runs in the background: it may be done already)
+    expect(after).toMatchObject({
+      status: expect.stringMatching(/^(running|done)$/),
+      pending: null,
+    });
+    expect(late.structuredContent).toMatchObject({ error: { code: "not_pending" } });
+    expect(await read()).toMatchObject({ status: "done", output: "not refunded" });
+    const thread = await api.runner.get(threadId as string);
+    expect(thread.events.find((event) => event.type === "approval_decision")).toMatchObject({
+      data: { approved: false },
+      by: { principal: "approval-timeout", via: "api" },
+    });
+    model.assertDone();
+  });
+
   it("sends a thread its next message", async () => {
     const model = new ScriptedModel([
       call("done_for_now", { message: "first" }),

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
 import { explained } from "../../../shared/config/peers.ts";
+import { ConfigError } from "../../../shared/core/errors.ts";
 import { HttpError, json } from "../http.ts";
 import { bodyText } from "../request.ts";
 import type { Route, RouteContext } from "../route.ts";
@@ -12,29 +13,47 @@ type McpServerSdk = typeof import("@modelcontextprotocol/server");
 /** How long a 2026-07-28 client may keep the tool list (and the discover result). */
 const TOOLS_TTL_MS = 5 * 60_000;
 
-let sdk: Promise<McpServerSdk> | undefined;
-
 /**
- * The MCP server SDK, an optional peer loaded on the first `/mcp` request: a deployment whose
- * clients never call it need not install it (a missing one is a one-line `ConfigError` naming the
- * install, logged as the request's 500).
+ * How the route loads the MCP server SDK, an optional peer: `load` is a literal `import()` (a
+ * bundler inlines it, or leaves it to run time when the package is not installed); `from` is
+ * where a failed load looks for the peer, to tell "not installed" from a failure of ours.
  */
-function loadSdk(): Promise<McpServerSdk> {
-  sdk ??= importSdk().catch((error: unknown) => {
-    sdk = undefined;
-    throw error;
-  });
-  return sdk;
+export interface McpSdkLoader {
+  load: () => Promise<McpServerSdk>;
+  from?: string | URL;
 }
 
-async function importSdk(): Promise<McpServerSdk> {
-  // Inside `try`: a bundler leaves an import it cannot resolve to run time (a warning, not an
-  // error), so a project without the peer still deploys.
-  try {
-    return await import("@modelcontextprotocol/server");
-  } catch (error) {
-    throw explained(error, "the MCP endpoint");
-  }
+const installedSdk: McpSdkLoader = {
+  // Called inside `sdkOf`'s `try`: a bundler leaves an import it cannot resolve to run time (a
+  // warning, not an error), so a project without the peer still deploys.
+  load: () => import("@modelcontextprotocol/server"),
+};
+
+/**
+ * The SDK, loaded on the route's first request and kept (a failed load is tried again on the
+ * next). A deployment without the peer answers `501 mcp_not_installed` naming the install: it
+ * does not serve MCP, by its configuration, and no failure of ours is logged.
+ */
+function sdkOf(loader: McpSdkLoader): () => Promise<McpServerSdk> {
+  let sdk: Promise<McpServerSdk> | undefined;
+  const importSdk = async (): Promise<McpServerSdk> => {
+    try {
+      return await loader.load();
+    } catch (error) {
+      const explainedError = explained(error, "the MCP endpoint", loader.from);
+      if (explainedError instanceof ConfigError) {
+        throw new HttpError("mcp_not_installed", explainedError.message);
+      }
+      throw explainedError;
+    }
+  };
+  return () => {
+    sdk ??= importSdk().catch((error: unknown) => {
+      sdk = undefined;
+      throw error;
+    });
+    return sdk;
+  };
 }
 
 /**
@@ -42,8 +61,13 @@ async function importSdk(): Promise<McpServerSdk> {
  * the key may use) answered as a single JSON body: an API Gateway answer is buffered, and no
  * tool streams. 2025-era clients are served statelessly too (no session to keep between Lambdas).
  */
-async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructuredResultV2> {
+async function serveMcp(
+  context: RouteContext,
+  loadSdk: () => Promise<McpServerSdk>,
+): Promise<APIGatewayProxyStructuredResultV2> {
   const { event, maxBodyBytes, deps, guard, principal } = context;
+  // First: without the SDK there is no endpoint, whatever the body.
+  const { createMcpHandler, McpServer } = await loadSdk();
   const text = bodyText(event, maxBodyBytes);
   let parsedBody: unknown;
   try {
@@ -54,7 +78,6 @@ async function serveMcp(context: RouteContext): Promise<APIGatewayProxyStructure
     return json(400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: error.message } });
   }
   const headers = headersOf(event.headers ?? {});
-  const { createMcpHandler, McpServer } = await loadSdk();
   const handler = createMcpHandler(
     () => {
       const server = new McpServer(
@@ -109,27 +132,43 @@ function headersOf(raw: Record<string, string | undefined>): Headers {
   return headers;
 }
 
-/** `POST /mcp`: Twelve's agents as MCP tools, behind the same bearer keys and scopes. */
-export const mcpRoute: Route = {
-  method: "POST",
-  path: "/mcp",
-  auth: true,
-  docs: {
-    summary:
-      "The MCP endpoint (streamable HTTP, stateless; JSON-RPC 2.0 bodies): each agent the key may launch is a tool named after it taking { message }, plus get_thread, answer_thread and message_thread, as the key's scope allows",
-    body: z.looseObject({ jsonrpc: z.literal("2.0"), method: z.string() }),
-    responses: {
-      200: {
-        description: "the JSON-RPC answer (a tool's refusal is a result with isError)",
-        body: z.looseObject({ jsonrpc: z.literal("2.0") }),
+/**
+ * `POST /mcp`: Twelve's agents as MCP tools, behind the same bearer keys and scopes. `loader`
+ * is how it loads the MCP server SDK (the installed package by default).
+ *
+ * @example
+ * const routes = [...otherRoutes, createMcpRoute()];
+ */
+export function createMcpRoute(loader: McpSdkLoader = installedSdk): Route {
+  const loadSdk = sdkOf(loader);
+  return {
+    method: "POST",
+    path: "/mcp",
+    auth: true,
+    docs: {
+      summary:
+        "The MCP endpoint (streamable HTTP, stateless; JSON-RPC 2.0 bodies): each agent the key may launch is a tool named after it taking { message }, plus get_thread, answer_thread and message_thread, as the key's scope allows",
+      body: z.looseObject({ jsonrpc: z.literal("2.0"), method: z.string() }),
+      responses: {
+        200: {
+          description: "the JSON-RPC answer (a tool's refusal is a result with isError)",
+          body: z.looseObject({ jsonrpc: z.literal("2.0") }),
+        },
+        202: { description: "a notification, taken" },
+        400: { description: "not a JSON-RPC message, or invalid for MCP" },
+        401: { description: "missing or wrong bearer key" },
+        406: { description: "the Accept header takes neither JSON nor an event stream" },
+        413: { description: "body too large" },
+        415: { description: "the body is not application/json" },
+        501: {
+          description:
+            "the MCP server SDK is not installed here (mcp_not_installed): npm install @modelcontextprotocol/server",
+        },
       },
-      202: { description: "a notification, taken" },
-      400: { description: "not a JSON-RPC message, or invalid for MCP" },
-      401: { description: "missing or wrong bearer key" },
-      406: { description: "the Accept header takes neither JSON nor an event stream" },
-      413: { description: "body too large" },
-      415: { description: "the body is not application/json" },
     },
-  },
-  handle: (context) => serveMcp(context),
-};
+    handle: (context) => serveMcp(context, loadSdk),
+  };
+}
+
+/** The route, loading the installed SDK. */
+export const mcpRoute: Route = createMcpRoute();

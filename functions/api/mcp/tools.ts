@@ -10,7 +10,7 @@ import { apiIdempotencyKey, launchThread } from "../../../shared/runtime/launch-
 import { messageThread } from "../../../shared/runtime/message-thread.ts";
 import { logger } from "../../logger.ts";
 import type { Guard } from "../guard.ts";
-import { httpStatusOf } from "../http.ts";
+import { httpStatusOf, saysWhy } from "../http.ts";
 import { parse } from "../request.ts";
 import { checkedId } from "../route-helpers.ts";
 import {
@@ -189,7 +189,7 @@ async function answer(run: () => Promise<object>): Promise<CallToolResult> {
     const value = (await run()) as Record<string, unknown>;
     return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
   } catch (error) {
-    const known = error instanceof TwelveError && httpStatusOf(error) < 500;
+    const known = error instanceof TwelveError && saysWhy(httpStatusOf(error));
     if (!known) logger.error("an MCP tool call failed", { error: error as Error });
     const { code, message } = known
       ? error
