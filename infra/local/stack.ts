@@ -461,9 +461,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       () => {
         reconciling = reconcileAll()
           .then(({ expired, expiredCallbacks }) => {
-          if (expired > 0) log(`expired ${expired} approval(s)`);
-          if (expiredCallbacks > 0) log(`expired ${expiredCallbacks} callback(s)`);
-        })
+            if (expired > 0) log(`expired ${expired} approval(s)`);
+            if (expiredCallbacks > 0) log(`expired ${expiredCallbacks} callback(s)`);
+          })
           .catch((error: unknown) => log(`reconciler: ${String(error)}`));
       },
       options.reconcileEveryMs ?? DEFAULT_RECONCILE_SECONDS * 1_000,
