@@ -12,6 +12,7 @@ import {
   deriveStatus,
   parentOf,
   rootOf,
+  type Status,
   type Thread,
 } from "./thread.ts";
 import type { Tool } from "./tool.ts";
@@ -177,3 +178,43 @@ export function childOutcome(
     }
   }
 }
+
+/**
+ * What the reconciler's sweep does with a child thread found running or waiting: keep it while
+ * its parent waits for its call; cancel it when the parent stopped waiting for it (the parent
+ * was cancelled, failed, is done, or its call has an outcome already: a cancel cascade or a
+ * delete cut short by a crash); delete it when the parent is gone (a delete of the tree the
+ * child was created behind, or one a crash cut short). A root, or a child that ended, is kept.
+ *
+ * @example
+ * const fate = orphanFate(child, await store.load(parentOf(child.events)!.threadId));
+ * if (fate.fate === "cancel") await cancelThread(deps, child.id, { reason: fate.reason, by });
+ */
+export function orphanFate(
+  child: Pick<Thread, "id" | "events">,
+  parent: Pick<Thread, "id" | "events"> | undefined,
+): OrphanFate {
+  const link = parentOf(child.events);
+  if (!link || childEndOf(child.events)) return { fate: "keep" };
+  if (!parent) return { fate: "delete" };
+  const status = deriveStatus(parent.events);
+  if (status === "waiting_for_agent" && deriveAwaitedChild(parent.events)?.callId === link.callId) {
+    return { fate: "keep" };
+  }
+  const why = orphanedBecause[status];
+  return { fate: "cancel", reason: `its parent thread ${parent.id} ${why}` };
+}
+
+export type OrphanFate = { fate: "keep" } | { fate: "cancel"; reason: string } | { fate: "delete" };
+
+/** Why a parent in each status no longer waits for a child it launched. */
+const orphanedBecause = {
+  cancelled: "was cancelled",
+  failed: "failed",
+  done: "is done",
+  running: "no longer waits for it",
+  waiting_for_approval: "no longer waits for it",
+  waiting_for_human: "no longer waits for it",
+  waiting_for_agent: "no longer waits for it",
+  waiting_for_callback: "no longer waits for it",
+} as const satisfies Record<Status, string>;

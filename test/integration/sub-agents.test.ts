@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { cancel } from "../../shared/core/cancel.ts";
 import { agentTool, defineAgent, doneForNow } from "../../shared/core/index.ts";
+import { appendEvent } from "../../shared/runtime/append-event.ts";
+import { reconcileOrphans } from "../../shared/runtime/orphans.ts";
 import { lead, ruleModel } from "../support/sub-agent-fixtures.ts";
 import { client, startTestStack } from "./local-stack.ts";
 
@@ -105,6 +108,36 @@ describe("sub-agents on the local stack", () => {
     const root = await api.get(rootId);
     expect(root.body.status).toBe("cancelled");
     expect(root.body.events.at(-1).type).toBe("cancelled");
+  });
+
+  it("the reconciler's sweep finishes a cancel cascade and a delete a crash cut short", async () => {
+    // Prepare: two trees whose children wait for an approval
+    const cut = (await api.launch("lead", "release the api")).body.threadId as string;
+    const gone = (await api.launch("lead", "release the web")).body.threadId as string;
+    await api.waitFor(`${cut}-call_1`, "waiting_for_approval");
+    await api.waitFor(`${gone}-call_1`, "waiting_for_approval");
+    // A crash right after each root's write: cancelled with no cascade, deleted without its child
+    const { deps } = stack;
+    await appendEvent(deps, cut, (thread) => cancel(thread, { reason: "stop" }, deps.clock));
+    expect(await deps.store.delete(gone)).toBe(true);
+    // Act
+    const swept = await reconcileOrphans(deps, { staleAfterMs: 0 });
+    // Assess
+    expect(swept).toMatchObject({ cancelled: 1, deleted: 1 });
+    const child = await api.get(`${cut}-call_1`);
+    expect(child.body.status).toBe("cancelled");
+    expect(child.body.events.at(-1)).toMatchObject({
+      type: "cancelled",
+      by: { principal: "reconciler", via: "schedule" },
+      data: { reason: `its parent thread ${cut} was cancelled` },
+    });
+    expect((await api.get(cut)).body.events.at(-1).type).toBe("cancelled");
+    expect((await api.get(`${gone}-call_1`)).status).toBe(404);
+    // A second sweep finds nothing more to do
+    expect(await reconcileOrphans(deps, { staleAfterMs: 0 })).toMatchObject({
+      cancelled: 0,
+      deleted: 0,
+    });
   });
 
   it("refuses a call past the depth limit as an error the model reads", async () => {
