@@ -218,3 +218,25 @@ const orphanedBecause = {
   waiting_for_agent: "no longer waits for it",
   waiting_for_callback: "no longer waits for it",
 } as const satisfies Record<Status, string>;
+
+/** Where a thread sits in its tree, as its steps' traces and log lines name it. */
+export interface TreeKeys {
+  /** The root of its tree: the thread itself for a root. */
+  rootThreadId: string;
+  /** The thread whose call launched it: a child's only. */
+  parentThreadId?: string;
+}
+
+/**
+ * The tree keys of a thread: a step's spans and log lines carry them, so one search by the root
+ * finds the steps of the whole tree.
+ *
+ * @example
+ * treeKeys(child); // { rootThreadId: "thr_1", parentThreadId: "thr_1" }
+ */
+export function treeKeys(thread: Pick<Thread, "id" | "events">): TreeKeys {
+  const link = parentOf(thread.events);
+  return link
+    ? { rootThreadId: link.rootThreadId, parentThreadId: link.threadId }
+    : { rootThreadId: thread.id };
+}
