@@ -153,11 +153,8 @@ export function childOutcome(
   child: Pick<Thread, "id" | "events">,
   options: { clock: Clock; resultBudget: number },
 ): ThreadEvent | null {
-  const link = parentOf(child.events);
-  if (!link || link.threadId !== parent.id) return null;
-  if (deriveStatus(parent.events) !== "waiting_for_agent") return null;
-  const awaited = deriveAwaitedChild(parent.events);
-  if (awaited?.callId !== link.callId) return null;
+  const awaited = awaitedCallOf(parent, child);
+  if (!awaited) return null;
   const end = childEndOf(child.events);
   if (!end) return null;
   const at = options.clock.now().toISOString();
@@ -177,6 +174,39 @@ export function childOutcome(
       throw new TypeError(`unknown child end ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** The call of `parent` that waits for `child`, or null when the parent waits for no such call. */
+function awaitedCallOf(parent: Thread, child: Pick<Thread, "id" | "events">): ChildRequest | null {
+  const link = parentOf(child.events);
+  if (!link || link.threadId !== parent.id) return null;
+  if (deriveStatus(parent.events) !== "waiting_for_agent") return null;
+  const awaited = deriveAwaitedChild(parent.events);
+  return awaited?.callId === link.callId ? awaited : null;
+}
+
+/**
+ * The event that ends a parent's call when its child thread is deleted before it ended: an
+ * `agent_failed` error the model reads ("… failed: its child thread … was deleted"), so the
+ * parent goes on instead of waiting for a thread that is gone (or having it launched again).
+ * Null when the parent no longer waits for that child. The delete appends it before it deletes
+ * anything, conditionally on the parent's version.
+ *
+ * @example
+ * const event = childDeleted(parent, child, clock);
+ * if (event) await store.append(parent, [event], deriveHead([...parent.events, event]));
+ */
+export function childDeleted(
+  parent: Thread,
+  child: Pick<Thread, "id" | "events">,
+  clock: Clock,
+): ThreadEvent | null {
+  const awaited = awaitedCallOf(parent, child);
+  if (!awaited) return null;
+  const { callId, tool } = awaited;
+  const message = `${tool} failed: its child thread ${child.id} was deleted`;
+  const at = clock.now().toISOString();
+  return { type: "error", at, data: { code: "agent_failed", message, callId, tool } };
 }
 
 /**

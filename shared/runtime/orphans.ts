@@ -3,9 +3,9 @@ import type { Actor } from "../core/events.ts";
 import { orphanFate } from "../core/sub-agents.ts";
 import { parentOf, type Status } from "../core/thread.ts";
 import { cancelThread } from "./cancel-thread.ts";
+import { deleteThread } from "./delete-thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
-import { deleteTree } from "./sub-agents.ts";
 
 type Deps = Pick<RuntimeDeps, "agents" | "store" | "queue" | "clock" | "random">;
 
@@ -57,7 +57,7 @@ export async function reconcileOrphans(
           if (await cancelOrphan(deps, child.id, fate.reason)) result.cancelled++;
           break;
         case "delete":
-          if (await deleteTree(deps, child.id)) result.deleted++;
+          if (await deleteThread(deps, child.id)) result.deleted++;
           break;
         default: {
           const unknown: never = fate;

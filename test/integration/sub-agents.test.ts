@@ -4,7 +4,7 @@ import { cancel } from "../../shared/core/cancel.ts";
 import { agentTool, defineAgent, doneForNow } from "../../shared/core/index.ts";
 import { appendEvent } from "../../shared/runtime/append-event.ts";
 import { reconcileOrphans } from "../../shared/runtime/orphans.ts";
-import { lead, ruleModel } from "../support/sub-agent-fixtures.ts";
+import { deployer, lead, ruleModel } from "../support/sub-agent-fixtures.ts";
 import { client, startTestStack } from "./local-stack.ts";
 
 // lead2 -> mid -> (leaf, refused: mid nests one deep only)
@@ -36,11 +36,23 @@ const lead2 = defineAgent({
   ),
 });
 
+// lead3 -> deployer; it gives up when the deploy ends in an error
+const lead3 = defineAgent({
+  name: "lead3",
+  prompt: "Delegate.",
+  tools: [agentTool(deployer), doneForNow],
+  model: ruleModel((context) =>
+    context.includes("<error")
+      ? { tool: "done_for_now", args: { message: "gave up" } }
+      : { tool: "deployer", args: { message: "deploy the api" } },
+  ),
+});
+
 describe("sub-agents on the local stack", () => {
   let stack: LocalStack;
   let api: ReturnType<typeof client>;
   beforeAll(async () => {
-    stack = await startTestStack({ agents: [lead, lead2] });
+    stack = await startTestStack({ agents: [lead, lead2, lead3] });
     api = client(stack);
   });
   afterAll(async () => {
@@ -138,6 +150,28 @@ describe("sub-agents on the local stack", () => {
       cancelled: 0,
       deleted: 0,
     });
+  });
+
+  it("ends the parent's call with an error the model reads when its child is deleted", async () => {
+    const rootId = (await api.launch("lead3", "release the api")).body.threadId as string;
+    const childId = `${rootId}-call_1`;
+    await api.waitFor(childId, "waiting_for_approval");
+    // Act
+    const deleted = await api.request("DELETE", `/threads/${childId}`);
+    // Assess
+    expect(deleted.status).toBe(204);
+    const done = await api.waitFor(rootId, "done");
+    expect(done.output).toBe("gave up");
+    expect(done.events).toContainEqual(
+      expect.objectContaining({
+        type: "error",
+        data: expect.objectContaining({
+          code: "agent_failed",
+          message: `deployer failed: its child thread ${childId} was deleted`,
+        }),
+      }),
+    );
+    expect((await api.get(childId)).status).toBe(404);
   });
 
   it("refuses a call past the depth limit as an error the model reads", async () => {

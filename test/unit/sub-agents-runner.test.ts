@@ -276,4 +276,67 @@ describe("Function: agentTool (createRunner end to end)", () => {
     const child = await host.run("thr_stuck-call_1");
     expect(child).toMatchObject({ status: "waiting_for_approval", pending: { tool: "deploy" } });
   });
+
+  it("ends the waiting parent's call when its child is deleted; the sweep launches nothing again", async () => {
+    // Prepare
+    const { lead, parentModel } = tree(
+      [call("deploy", { service: "api" })],
+      [
+        call("deployer", { message: "deploy the api" }),
+        call("done_for_now", { message: "the deploy was deleted" }),
+      ],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    // Act
+    await runner.delete(childId);
+    // Assess: the model read why, and finished
+    const after = await runner.get(parent.threadId);
+    expect(after).toMatchObject({ status: "done", output: "the deploy was deleted" });
+    expect(after.events.find((e) => e.type === "error")).toMatchObject({
+      data: {
+        code: "agent_failed",
+        message: `deployer failed: its child thread ${childId} was deleted`,
+        callId: "call_1",
+      },
+    });
+    await expect(runner.get(childId)).rejects.toThrow(/not found|no thread/i);
+    expect(await reconcileChildren(host.deps, { staleAfterMs: 0 })).toEqual({
+      checked: 0,
+      relaunched: 0,
+    });
+    parentModel.assertDone();
+  });
+
+  it("leaves a tree a crash cut short while deleting stopped: nothing launches it again", async () => {
+    // Prepare: the store dies when the delete reaches the root, after its child went
+    const { lead } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" })],
+    );
+    const store = new MemoryThreadStore();
+    const runner = createRunner({ agents: [lead], store });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const remove = store.delete.bind(store);
+    store.delete = async (threadId) => {
+      if (threadId === parent.threadId) throw new Error("crash");
+      return remove(threadId);
+    };
+    // Act
+    await expect(runner.delete(parent.threadId)).rejects.toThrow("crash");
+    // Assess: the root was cancelled first, so the reconciler does not launch its child again
+    expect((await runner.get(parent.threadId)).status).toBe("cancelled");
+    expect(await reconcileChildren(host.deps, { staleAfterMs: 0 })).toEqual({
+      checked: 0,
+      relaunched: 0,
+    });
+    expect(await store.load(childThreadId(parent.threadId, "call_1"))).toBeUndefined();
+    // Deleting again finishes it
+    store.delete = remove;
+    await runner.delete(parent.threadId);
+    await expect(runner.get(parent.threadId)).rejects.toThrow();
+  });
 });

@@ -13,7 +13,7 @@ import {
   type Thread,
   type ThreadEvent,
 } from "../../shared/core/index.ts";
-import { orphanFate } from "../../shared/core/sub-agents.ts";
+import { childDeleted, orphanFate } from "../../shared/core/sub-agents.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
 import {
   call,
@@ -200,6 +200,27 @@ describe("Function: childOutcome", () => {
     expect(childOutcome(waitingParent(), child([]), options)).toBeNull();
     const fork = { ...waitingParent(), id: "thr_fork" };
     expect(childOutcome(fork, child([done("call_1", "x")]), options)).toBeNull();
+  });
+});
+
+describe("Function: childDeleted", () => {
+  it("ends the call its parent waits for with an agent_failed error the model reads", () => {
+    expect(childDeleted(waitingParent(), child([]), clock)).toEqual({
+      type: "error",
+      at: "2026-06-01T00:00:00.000Z",
+      data: {
+        code: "agent_failed",
+        message: "researcher failed: its child thread thr_p-call_1 was deleted",
+        callId: "call_1",
+        tool: "researcher",
+      },
+    });
+  });
+
+  it("is nothing when the parent waits no more (cancelled, or the outcome is in)", () => {
+    expect(childDeleted(waitingParent([cancelled()]), child([]), clock)).toBeNull();
+    const answered = waitingParent([toolResult("call_1", "researcher", "x")]);
+    expect(childDeleted(answered, child([]), clock)).toBeNull();
   });
 });
 
