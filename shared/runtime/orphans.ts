@@ -1,3 +1,5 @@
+import type { Agent } from "../core/agent.ts";
+import { childAgentOf } from "../core/agent-tool.ts";
 import { ThreadClosedError, ThreadNotFoundError } from "../core/errors.ts";
 import type { Actor } from "../core/events.ts";
 import { orphanFate } from "../core/sub-agents.ts";
@@ -34,7 +36,9 @@ const sweptStatuses = (Object.keys(mayBeOrphaned) as Status[]).filter((s) => may
  * parent is gone is deleted with its children (see `orphanFate`). This finishes what a crash
  * cut short: a cancel cascade, a delete, and a child a step created behind a delete.
  *
- * Its cost: one read of every idle thread that runs or waits, and one of each child's parent.
+ * Its cost: the listing of the statuses that run or wait, then one read of each idle thread of an
+ * agent that some served agent calls as a tool (only those can be children), and one of each
+ * such child's parent. A deployment without agent tools lists nothing.
  */
 export async function reconcileOrphans(
   deps: Deps,
@@ -42,8 +46,12 @@ export async function reconcileOrphans(
 ): Promise<{ checked: number; cancelled: number; deleted: number }> {
   const cutoff = deps.clock.now().getTime() - options.staleAfterMs;
   const result = { checked: 0, cancelled: 0, deleted: 0 };
+  const children = calledAgents(deps.agents);
+  if (children.size === 0) return result; // no agent tools: no children to sweep
   for (const status of sweptStatuses) {
     for await (const summary of threadsIn(deps.store, status)) {
+      // Only a thread of an agent some agent calls can be a child: no read for the rest.
+      if (!children.has(summary.agent)) continue;
       result.checked++;
       if (Date.parse(summary.updatedAt) > cutoff) continue;
       const child = await deps.store.load(summary.threadId);
@@ -67,6 +75,15 @@ export async function reconcileOrphans(
     }
   }
   return result;
+}
+
+/** The names of the agents that served agents call as tools (`agentTool`). */
+function calledAgents(agents: ReadonlyMap<string, Agent>): Set<string> {
+  const names = new Set<string>();
+  for (const agent of agents.values()) {
+    for (const tool of agent.tools) if (tool.kind === "agent") names.add(childAgentOf(tool).name);
+  }
+  return names;
 }
 
 /** Cancels an orphan; `false` when it ended or went meanwhile (nothing to do). */

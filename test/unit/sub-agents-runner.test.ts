@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
+import { cancel } from "../../shared/core/cancel.ts";
 import {
   agentTool,
   childThreadId,
@@ -8,6 +9,8 @@ import {
   deriveHead,
   doneForNow,
 } from "../../shared/core/index.ts";
+import { appendEvent } from "../../shared/runtime/append-event.ts";
+import { reconcileOrphans } from "../../shared/runtime/orphans.ts";
 import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { createRunner, runnerHost } from "../../shared/runtime/runner.ts";
@@ -338,5 +341,42 @@ describe("Function: agentTool (createRunner end to end)", () => {
     store.delete = remove;
     await runner.delete(parent.threadId);
     await expect(runner.get(parent.threadId)).rejects.toThrow();
+  });
+
+  it("sweeps orphans: reads only threads of called agents, and cancels a child its parent left", async () => {
+    // Prepare: the parent waits for its child, which waits for an approval
+    const { lead } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const { deps } = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    // Act, Assess: the parent's thread (an agent no one calls) is not even read; the child stays
+    expect(await reconcileOrphans(deps, { staleAfterMs: 0 })).toEqual({
+      checked: 1,
+      cancelled: 0,
+      deleted: 0,
+    });
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+    // A crash after the parent's cancellation, before its cascade
+    const by = { principal: "ops", via: "api" };
+    await appendEvent(deps, parent.threadId, (thread) => cancel(thread, { by }, deps.clock));
+    expect(await reconcileOrphans(deps, { staleAfterMs: 0 })).toMatchObject({ cancelled: 1 });
+    expect((await runner.get(childId)).events.at(-1)).toMatchObject({
+      type: "cancelled",
+      by: { principal: "reconciler", via: "schedule" },
+      data: { reason: `its parent thread ${parent.threadId} was cancelled` },
+    });
+    // A root agent with no agent tools lists nothing at all
+    const { deployer } = tree([], []);
+    const alone = runnerHost(createRunner({ agents: [deployer] })).deps;
+    alone.store.list = () => Promise.reject(new Error("listed"));
+    expect(await reconcileOrphans(alone, { staleAfterMs: 0 })).toEqual({
+      checked: 0,
+      cancelled: 0,
+      deleted: 0,
+    });
   });
 });
