@@ -177,7 +177,10 @@ export function childOutcome(
 }
 
 /** The call of `parent` that waits for `child`, or null when the parent waits for no such call. */
-function awaitedCallOf(parent: Thread, child: Pick<Thread, "id" | "events">): ChildRequest | null {
+function awaitedCallOf(
+  parent: Pick<Thread, "id" | "events">,
+  child: Pick<Thread, "id" | "events">,
+): ChildRequest | null {
   const link = parentOf(child.events);
   if (!link || link.threadId !== parent.id) return null;
   if (deriveStatus(parent.events) !== "waiting_for_agent") return null;
@@ -212,9 +215,9 @@ export function childDeleted(
 /**
  * What the reconciler's sweep does with a child thread found running or waiting: keep it while
  * its parent waits for its call; cancel it when the parent stopped waiting for it (the parent
- * was cancelled, failed, is done, or its call has an outcome already: a cancel cascade or a
- * delete cut short by a crash); delete it when the parent is gone (a delete of the tree the
- * child was created behind, or one a crash cut short). A root, or a child that ended, is kept.
+ * was cancelled, failed, is done, or its call has an outcome already: a cancel cascade a crash
+ * cut short); delete it when the parent is gone (a step created it while its tree was being
+ * deleted: the tree was deleted, so it goes too). A root, or a child that ended, is kept.
  *
  * @example
  * const fate = orphanFate(child, await store.load(parentOf(child.events)!.threadId));
@@ -224,14 +227,10 @@ export function orphanFate(
   child: Pick<Thread, "id" | "events">,
   parent: Pick<Thread, "id" | "events"> | undefined,
 ): OrphanFate {
-  const link = parentOf(child.events);
-  if (!link || childEndOf(child.events)) return { fate: "keep" };
+  if (!parentOf(child.events) || childEndOf(child.events)) return { fate: "keep" };
   if (!parent) return { fate: "delete" };
-  const status = deriveStatus(parent.events);
-  if (status === "waiting_for_agent" && deriveAwaitedChild(parent.events)?.callId === link.callId) {
-    return { fate: "keep" };
-  }
-  const why = orphanedBecause[status];
+  if (awaitedCallOf(parent, child)) return { fate: "keep" };
+  const why = orphanedBecause[deriveStatus(parent.events)];
   return { fate: "cancel", reason: `its parent thread ${parent.id} ${why}` };
 }
 
