@@ -24,7 +24,7 @@ export interface ReconcileResult {
   relaunched: number;
   /** Children that ran or waited for a parent that no longer waits for them: cancelled. */
   cancelledOrphans: number;
-  /** Children whose parent is gone (a delete cut short, or raced): deleted with theirs. */
+  /** Children whose parent is gone (created while their tree was deleted): deleted with theirs. */
   deletedOrphans: number;
 }
 

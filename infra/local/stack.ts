@@ -456,7 +456,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let reconciling: Promise<unknown> = Promise.resolve();
     const reconciler = setInterval(() => {
       reconciling = reconcileAll()
-        .then(({ expired }) => expired > 0 && log(`expired ${expired} approval(s)`))
+        .then(({ expired, cancelledOrphans, deletedOrphans }) => {
+          if (expired > 0) log(`expired ${expired} approval(s)`);
+          const orphans = cancelledOrphans + deletedOrphans;
+          if (orphans > 0) log(`swept ${orphans} orphaned child thread(s)`);
+        })
         .catch((error: unknown) => log(`reconciler: ${String(error)}`));
     }, 30_000).unref();
     stops.push(async () => {
