@@ -3,8 +3,8 @@ import * as z from "zod";
 import { ThreadNotFoundError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
 import type { Thread } from "../../shared/core/thread.ts";
+import { deleteThread } from "../../shared/runtime/delete-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
-import { deleteTree } from "../../shared/runtime/sub-agents.ts";
 import { HttpError, json } from "./http.ts";
 import { parse } from "./request.ts";
 import { queryInteger, threadId } from "./schemas.ts";
@@ -106,8 +106,9 @@ export async function deleteThreadRoute(
   rawId: string | undefined,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const id = checkedId(rawId);
-  // A parent takes the child threads its agent tools launched with it.
-  if (!(await deleteTree(deps, id))) throw new ThreadNotFoundError(id);
+  // A parent takes the child threads its agent tools launched with it; a child ends the call of
+  // the parent that waits for it.
+  if (!(await deleteThread(deps, id))) throw new ThreadNotFoundError(id);
   return { statusCode: 204, headers: {}, body: "" };
 }
 

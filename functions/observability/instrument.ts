@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Agent } from "../../shared/core/agent.ts";
 import type { EscalationReason, ThreadEvent } from "../../shared/core/events.ts";
 import type { Model, ModelReply, StepMessage, ThreadStore } from "../../shared/core/ports.ts";
+import { type TreeKeys, treeKeys } from "../../shared/core/sub-agents.ts";
 import type { Tool } from "../../shared/core/tool.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import type { StepOutcome } from "../../shared/runtime/process-step.ts";
@@ -37,6 +38,8 @@ export interface StepFacts {
   /** The version the message asked to step. */
   version: number;
   agent?: string;
+  /** Where the thread sits in its tree (its root; its parent, for a child), once it was read. */
+  tree?: TreeKeys;
   /** What `processStep` returned, or `error` when it threw (the message comes back). */
   outcome?: StepOutcome | "error";
   error?: unknown;
@@ -229,7 +232,10 @@ function instrumentTool(tool: Tool, spans: Spans): Tool {
   }) as Tool;
 }
 
-/** The store, noting the agent of the thread a step loads and what the step appends. */
+/**
+ * The store, noting the agent of the thread a step loads, where that thread sits in its tree,
+ * and what the step appends.
+ */
 function observeStore(store: ThreadStore): ThreadStore {
   return {
     create: (input) => store.create(input),
@@ -237,6 +243,8 @@ function observeStore(store: ThreadStore): ThreadStore {
       const thread = await store.load(threadId);
       const facts = current.getStore();
       if (facts && thread && facts.agent === undefined) facts.agent = thread.agent;
+      if (facts && thread?.id === facts.threadId) facts.tree ??= treeKeys(thread);
+
       return thread;
     },
     append: async (read, events, head) => {

@@ -79,7 +79,9 @@ function xraySpan(subsegment: Subsegment) {
 
 /**
  * A step's span attributes: OpenTelemetry GenAI names where one exists (the agent, the thread as
- * the conversation, the model, the tokens, the tool), `twelve.*` for the rest.
+ * the conversation, the model, the tokens, the tool), `twelve.*` for the rest: among them the
+ * thread's root and, for a child, its parent, indexed as `twelve_root_thread_id` and
+ * `twelve_parent_thread_id`, so `annotation.twelve_root_thread_id = "thr_…"` finds a tree's steps.
  */
 export function stepAttributes(facts: StepFacts): SpanAttributes {
   const tokens = stepTokens(facts);
@@ -89,6 +91,8 @@ export function stepAttributes(facts: StepFacts): SpanAttributes {
     ...(facts.agent ? { "gen_ai.agent.name": facts.agent } : {}),
     "gen_ai.conversation.id": facts.threadId,
     "twelve.thread.version": facts.version,
+    ...(facts.tree ? { "twelve.root_thread_id": facts.tree.rootThreadId } : {}),
+    ...(facts.tree?.parentThreadId ? { "twelve.parent_thread_id": facts.tree.parentThreadId } : {}),
     ...(model ? { "gen_ai.request.model": model } : {}),
     "gen_ai.usage.input_tokens": tokens.input,
     "gen_ai.usage.output_tokens": tokens.output,

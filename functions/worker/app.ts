@@ -4,11 +4,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { isInfrastructureError } from "../../shared/aws/infrastructure-errors.ts";
 import { parseStepMessage } from "../../shared/aws/sqs/step-queue.ts";
 import { isRetryable } from "../../shared/core/errors.ts";
+import type { TreeKeys } from "../../shared/core/sub-agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { type ThreadCacheOptions, withThreadCache } from "../../shared/runtime/thread-cache.ts";
 import type { StepObserver } from "../observability/step-observer.ts";
+import { treeScope } from "./tree-scope.ts";
 
 /**
  * The step worker (SQS FIFO event source): one reducer step per message, partial batch failures
@@ -38,7 +40,8 @@ export function createWorkerHandler(
   const { observer } = options;
   const cached =
     options.threadCache === false ? runtimeDeps : withThreadCache(runtimeDeps, options.threadCache);
-  const deps = observer ? observer.instrument(cached) : cached;
+  const trees = treeScope();
+  const deps = trees.observe(observer ? observer.instrument(cached) : cached);
   const recordHandler = async (record: SQSRecord) => {
     let message: ReturnType<typeof parseStepMessage>;
     try {
@@ -50,6 +53,14 @@ export function createWorkerHandler(
       logger.error("dropped an invalid step message", { messageId: record.messageId, error });
       return;
     }
+    await trees.run(message.threadId, (tree) => stepRecord(record, message, tree));
+  };
+  /** One parsed step message; its log lines name the thread's tree (`rootThreadId`, ...). */
+  const stepRecord = async (
+    record: SQSRecord,
+    message: ReturnType<typeof parseStepMessage>,
+    tree: Partial<TreeKeys>,
+  ) => {
     let outcome: Awaited<ReturnType<typeof processStep>>;
     try {
       const run = () => processStep(deps, message);
@@ -64,6 +75,7 @@ export function createWorkerHandler(
       if (isInfrastructureError(error)) {
         logger.warn("infrastructure error: SQS delivers the step again; the thread is not failed", {
           ...message,
+          ...tree,
           receives,
           error,
         });
@@ -72,6 +84,7 @@ export function createWorkerHandler(
       if (message.queued) {
         logger.warn("queued message failed; SQS delivers it again", {
           ...message,
+          ...tree,
           receives,
           error,
         });
@@ -84,25 +97,32 @@ export function createWorkerHandler(
         const marked = await failPoisonedStep(deps, message, reason);
         logger.error("non-retryable step error: the thread is failed, the message dropped", {
           ...message,
+          ...tree,
           receives,
           marked,
           error,
         });
         return;
       }
-      logger.warn("step failed; SQS delivers it again", { ...message, receives, error });
+      logger.warn("step failed; SQS delivers it again", { ...message, ...tree, receives, error });
       if (receives >= options.maxReceives) {
         const reason = `step ${message.version} failed on all ${receives} deliveries: ${String(error)}`;
         const marked = await failPoisonedStep(deps, message, reason);
         logger.error("poisoned step: the message goes to the dead-letter queue", {
           ...message,
+          ...tree,
           marked,
           error,
         });
       }
       throw error;
     }
-    logger.info("step message processed", { ...message, outcome, messageId: record.messageId });
+    logger.info("step message processed", {
+      ...message,
+      ...tree,
+      outcome,
+      messageId: record.messageId,
+    });
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const processor = new SqsFifoPartialProcessorAsync();

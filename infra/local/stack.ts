@@ -460,9 +460,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const reconciler = setInterval(
       () => {
         reconciling = reconcileAll()
-          .then(({ expired, expiredCallbacks }) => {
+          .then(({ expired, expiredCallbacks, cancelledOrphans, deletedOrphans }) => {
             if (expired > 0) log(`expired ${expired} approval(s)`);
             if (expiredCallbacks > 0) log(`expired ${expiredCallbacks} callback(s)`);
+            const orphans = cancelledOrphans + deletedOrphans;
+            if (orphans > 0) log(`swept ${orphans} orphaned child thread(s)`);
           })
           .catch((error: unknown) => log(`reconciler: ${String(error)}`));
       },

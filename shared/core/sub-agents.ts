@@ -12,6 +12,7 @@ import {
   deriveStatus,
   parentOf,
   rootOf,
+  type Status,
   type Thread,
 } from "./thread.ts";
 import type { Tool } from "./tool.ts";
@@ -152,11 +153,8 @@ export function childOutcome(
   child: Pick<Thread, "id" | "events">,
   options: { clock: Clock; resultBudget: number },
 ): ThreadEvent | null {
-  const link = parentOf(child.events);
-  if (!link || link.threadId !== parent.id) return null;
-  if (deriveStatus(parent.events) !== "waiting_for_agent") return null;
-  const awaited = deriveAwaitedChild(parent.events);
-  if (awaited?.callId !== link.callId) return null;
+  const awaited = awaitedCallOf(parent, child);
+  if (!awaited) return null;
   const end = childEndOf(child.events);
   if (!end) return null;
   const at = options.clock.now().toISOString();
@@ -176,4 +174,98 @@ export function childOutcome(
       throw new TypeError(`unknown child end ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** The call of `parent` that waits for `child`, or null when the parent waits for no such call. */
+function awaitedCallOf(
+  parent: Pick<Thread, "id" | "events">,
+  child: Pick<Thread, "id" | "events">,
+): ChildRequest | null {
+  const link = parentOf(child.events);
+  if (!link || link.threadId !== parent.id) return null;
+  if (deriveStatus(parent.events) !== "waiting_for_agent") return null;
+  const awaited = deriveAwaitedChild(parent.events);
+  return awaited?.callId === link.callId ? awaited : null;
+}
+
+/**
+ * The event that ends a parent's call when its child thread is deleted before it ended: an
+ * `agent_failed` error the model reads ("… failed: its child thread … was deleted"), so the
+ * parent goes on instead of waiting for a thread that is gone (or having it launched again).
+ * Null when the parent no longer waits for that child. The delete appends it before it deletes
+ * anything, conditionally on the parent's version.
+ *
+ * @example
+ * const event = childDeleted(parent, child, clock);
+ * if (event) await store.append(parent, [event], deriveHead([...parent.events, event]));
+ */
+export function childDeleted(
+  parent: Thread,
+  child: Pick<Thread, "id" | "events">,
+  clock: Clock,
+): ThreadEvent | null {
+  const awaited = awaitedCallOf(parent, child);
+  if (!awaited) return null;
+  const { callId, tool } = awaited;
+  const message = `${tool} failed: its child thread ${child.id} was deleted`;
+  const at = clock.now().toISOString();
+  return { type: "error", at, data: { code: "agent_failed", message, callId, tool } };
+}
+
+/**
+ * What the reconciler's sweep does with a child thread found running or waiting: keep it while
+ * its parent waits for its call; cancel it when the parent stopped waiting for it (the parent
+ * was cancelled, failed, is done, or its call has an outcome already: a cancel cascade a crash
+ * cut short); delete it when the parent is gone (a step created it while its tree was being
+ * deleted: the tree was deleted, so it goes too). A root, or a child that ended, is kept.
+ *
+ * @example
+ * const fate = orphanFate(child, await store.load(parentOf(child.events)!.threadId));
+ * if (fate.fate === "cancel") await cancelThread(deps, child.id, { reason: fate.reason, by });
+ */
+export function orphanFate(
+  child: Pick<Thread, "id" | "events">,
+  parent: Pick<Thread, "id" | "events"> | undefined,
+): OrphanFate {
+  if (!parentOf(child.events) || childEndOf(child.events)) return { fate: "keep" };
+  if (!parent) return { fate: "delete" };
+  if (awaitedCallOf(parent, child)) return { fate: "keep" };
+  const why = orphanedBecause[deriveStatus(parent.events)];
+  return { fate: "cancel", reason: `its parent thread ${parent.id} ${why}` };
+}
+
+export type OrphanFate = { fate: "keep" } | { fate: "cancel"; reason: string } | { fate: "delete" };
+
+/** Why a parent in each status no longer waits for a child it launched. */
+const orphanedBecause = {
+  cancelled: "was cancelled",
+  failed: "failed",
+  done: "is done",
+  running: "no longer waits for it",
+  waiting_for_approval: "no longer waits for it",
+  waiting_for_human: "no longer waits for it",
+  waiting_for_agent: "no longer waits for it",
+  waiting_for_callback: "no longer waits for it",
+} as const satisfies Record<Status, string>;
+
+/** Where a thread sits in its tree, as its steps' traces and log lines name it. */
+export interface TreeKeys {
+  /** The root of its tree: the thread itself for a root. */
+  rootThreadId: string;
+  /** The thread whose call launched it: a child's only. */
+  parentThreadId?: string;
+}
+
+/**
+ * The tree keys of a thread: a step's spans and log lines carry them, so one search by the root
+ * finds the steps of the whole tree.
+ *
+ * @example
+ * treeKeys(child); // { rootThreadId: "thr_1", parentThreadId: "thr_1" }
+ */
+export function treeKeys(thread: Pick<Thread, "id" | "events">): TreeKeys {
+  const link = parentOf(thread.events);
+  return link
+    ? { rootThreadId: link.rootThreadId, parentThreadId: link.threadId }
+    : { rootThreadId: thread.id };
 }

@@ -21,6 +21,7 @@ import {
   expireCallbackIfDue,
 } from "./callbacks.ts";
 import { cancelThread } from "./cancel-thread.ts";
+import { deleteThread } from "./delete-thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { expireIfDue } from "./expire-approvals.ts";
 import { forkThread } from "./fork-thread.ts";
@@ -30,7 +31,6 @@ import { MemoryThreadStore } from "./memory-store.ts";
 import { messageThread } from "./message-thread.ts";
 import { assertModels } from "./model-rule.ts";
 import { processStep } from "./process-step.ts";
-import { deleteTree } from "./sub-agents.ts";
 
 export interface RunnerOptions {
   /** The agents this runner serves; names must be unique. */
@@ -285,8 +285,12 @@ export function createRunner(options: RunnerOptions): Runner {
       return { events, version: page.version };
     },
     async delete(threadId) {
-      if (!(await deleteTree(deps, threadId))) throw new ThreadNotFoundError(threadId);
+      if (!(await deleteThread(deps, threadId))) throw new ThreadNotFoundError(threadId);
       queue.clear(threadId);
+      // A deleted child's parent goes on, with the call's error.
+      for (let other = queue.waitingThread(); other; other = queue.waitingThread()) {
+        await locked(other);
+      }
     },
   };
   hosts.set(runner, { deps, run, expire });

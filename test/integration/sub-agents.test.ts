@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { cancel } from "../../shared/core/cancel.ts";
 import { agentTool, defineAgent, doneForNow } from "../../shared/core/index.ts";
-import { lead, ruleModel } from "../support/sub-agent-fixtures.ts";
+import { appendEvent } from "../../shared/runtime/append-event.ts";
+import { reconcileOrphans } from "../../shared/runtime/orphans.ts";
+import { deployer, lead, ruleModel } from "../support/sub-agent-fixtures.ts";
 import { client, startTestStack } from "./local-stack.ts";
 
 // lead2 -> mid -> (leaf, refused: mid nests one deep only)
@@ -33,11 +36,23 @@ const lead2 = defineAgent({
   ),
 });
 
+// lead3 -> deployer; it gives up when the deploy ends in an error
+const lead3 = defineAgent({
+  name: "lead3",
+  prompt: "Delegate.",
+  tools: [agentTool(deployer), doneForNow],
+  model: ruleModel((context) =>
+    context.includes("<error")
+      ? { tool: "done_for_now", args: { message: "gave up" } }
+      : { tool: "deployer", args: { message: "deploy the api" } },
+  ),
+});
+
 describe("sub-agents on the local stack", () => {
   let stack: LocalStack;
   let api: ReturnType<typeof client>;
   beforeAll(async () => {
-    stack = await startTestStack({ agents: [lead, lead2] });
+    stack = await startTestStack({ agents: [lead, lead2, lead3] });
     api = client(stack);
   });
   afterAll(async () => {
@@ -105,6 +120,58 @@ describe("sub-agents on the local stack", () => {
     const root = await api.get(rootId);
     expect(root.body.status).toBe("cancelled");
     expect(root.body.events.at(-1).type).toBe("cancelled");
+  });
+
+  it("the reconciler's sweep finishes a cancel cascade and a delete a crash cut short", async () => {
+    // Prepare: two trees whose children wait for an approval
+    const cut = (await api.launch("lead", "release the api")).body.threadId as string;
+    const gone = (await api.launch("lead", "release the web")).body.threadId as string;
+    await api.waitFor(`${cut}-call_1`, "waiting_for_approval");
+    await api.waitFor(`${gone}-call_1`, "waiting_for_approval");
+    // A crash right after each root's write: cancelled with no cascade, deleted without its child
+    const { deps } = stack;
+    await appendEvent(deps, cut, (thread) => cancel(thread, { reason: "stop" }, deps.clock));
+    expect(await deps.store.delete(gone)).toBe(true);
+    // Act
+    const swept = await reconcileOrphans(deps, { staleAfterMs: 0 });
+    // Assess
+    expect(swept).toMatchObject({ cancelled: 1, deleted: 1 });
+    const child = await api.get(`${cut}-call_1`);
+    expect(child.body.status).toBe("cancelled");
+    expect(child.body.events.at(-1)).toMatchObject({
+      type: "cancelled",
+      by: { principal: "reconciler", via: "schedule" },
+      data: { reason: `its parent thread ${cut} was cancelled` },
+    });
+    expect((await api.get(cut)).body.events.at(-1).type).toBe("cancelled");
+    expect((await api.get(`${gone}-call_1`)).status).toBe(404);
+    // A second sweep finds nothing more to do
+    expect(await reconcileOrphans(deps, { staleAfterMs: 0 })).toMatchObject({
+      cancelled: 0,
+      deleted: 0,
+    });
+  });
+
+  it("ends the parent's call with an error the model reads when its child is deleted", async () => {
+    const rootId = (await api.launch("lead3", "release the api")).body.threadId as string;
+    const childId = `${rootId}-call_1`;
+    await api.waitFor(childId, "waiting_for_approval");
+    // Act
+    const deleted = await api.request("DELETE", `/threads/${childId}`);
+    // Assess
+    expect(deleted.status).toBe(204);
+    const done = await api.waitFor(rootId, "done");
+    expect(done.output).toBe("gave up");
+    expect(done.events).toContainEqual(
+      expect.objectContaining({
+        type: "error",
+        data: expect.objectContaining({
+          code: "agent_failed",
+          message: `deployer failed: its child thread ${childId} was deleted`,
+        }),
+      }),
+    );
+    expect((await api.get(childId)).status).toBe(404);
   });
 
   it("refuses a call past the depth limit as an error the model reads", async () => {

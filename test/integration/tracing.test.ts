@@ -200,6 +200,7 @@ describe("The Lambda worker's traces and metrics, at the wire", () => {
       gen_ai_agent_name: "calculator",
       gen_ai_conversation_id: threadId,
       twelve_thread_version: 1,
+      twelve_root_thread_id: threadId,
       gen_ai_request_model: "gpt-4o-mini",
       gen_ai_usage_input_tokens: 42,
       gen_ai_usage_output_tokens: 7,

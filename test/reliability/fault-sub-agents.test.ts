@@ -18,6 +18,7 @@ import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { MemoryThreadStore } from "../../shared/runtime/memory-store.ts";
+import { reconcileOrphans } from "../../shared/runtime/orphans.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { SeededRandom } from "../fault-kit/seeded-random.ts";
@@ -80,9 +81,16 @@ interface Run {
   parent: Thread;
   child: Thread | undefined;
   cancelledParent: boolean;
+  /** Children the reconciler's sweep cancelled after the run (the sweep variant). */
+  swept: number;
 }
 
-async function simulate(seed: number, crashRate: number): Promise<Run> {
+/**
+ * `sweep`: the cancel is always sent, never again after a crash (its client gave up), and no
+ * one approves the child once the root is cancelled; when the faults pass, the reconciler's
+ * sweep runs.
+ */
+async function simulate(seed: number, crashRate: number, sweep = false): Promise<Run> {
   const random = new SeededRandom(seed);
   const clock = new VirtualClock();
   const memory = new MemoryThreadStore();
@@ -117,7 +125,7 @@ async function simulate(seed: number, crashRate: number): Promise<Run> {
   const childId = childThreadId(threadId, "call_1");
   crashes = crashRate;
   let approvals = random.chance(0.3) ? 2 : 1; // a double click, at times
-  let cancels = random.chance(0.5) ? 1 : 0;
+  let cancels = sweep || random.chance(0.5) ? 1 : 0;
   const cancelAfter = random.int(12);
   let retrying = false;
   for (let tick = 0; tick < 400; tick++) {
@@ -136,7 +144,15 @@ async function simulate(seed: number, crashRate: number): Promise<Run> {
     const child = await memory.load(childId);
     const asked = child?.events.findLast((e) => e.type === "approval_requested");
     // A person answers what they see; a click that crashed is sent again by their client.
-    if (approvals > 0 && asked?.type === "approval_requested" && (retrying || isPending(child))) {
+    // In the sweep variant no one approves a child whose root they see cancelled.
+    const root = sweep ? await memory.load(threadId) : undefined;
+    const approving = !root?.events.some((e) => e.type === "cancelled");
+    if (
+      approving &&
+      approvals > 0 &&
+      asked?.type === "approval_requested" &&
+      (retrying || isPending(child))
+    ) {
       const { callId } = asked.data;
       actions.push(async () => {
         retrying = true;
@@ -157,8 +173,10 @@ async function simulate(seed: number, crashRate: number): Promise<Run> {
           await cancelThread(deps, threadId, { reason: "stop" });
           cancels--;
         } catch (error) {
-          if ((error as Error).name === "ThreadClosedError") cancels--;
-          else if (!(error instanceof Crash)) throw error;
+          if ((error as Error).name === "ThreadClosedError" || sweep) cancels--;
+          if (!(error instanceof Crash) && (error as Error).name !== "ThreadClosedError") {
+            throw error;
+          }
           // A crashed cancel is sent again by its client.
         }
       });
@@ -174,11 +192,17 @@ async function simulate(seed: number, crashRate: number): Promise<Run> {
       if (!(error instanceof Crash)) throw error;
     }
   }
+  let swept = 0;
+  if (sweep) {
+    swept = (await reconcileOrphans(deps, { staleAfterMs: 0 })).cancelled;
+    while (inbox.length > 0) await processStep(deps, inbox.shift() as StepMessage);
+  }
   const parent = (await memory.load(threadId)) as Thread;
   return {
     parent,
     child: await memory.load(childId),
     cancelledParent: parent.events.some((e) => e.type === "cancelled"),
+    swept,
   };
 }
 
@@ -227,5 +251,29 @@ describe("sub-agents racing redeliveries, crashes, approvals and a cancel", () =
     expect(totals.cancelled).toBeGreaterThan(10);
     expect(totals.done).toBeGreaterThan(10);
     console.info(`sub-agents: ${JSON.stringify(totals)}`);
+  });
+});
+
+describe("sub-agents: a cancel cascade a crash cut short, then the reconciler's sweep", () => {
+  it("leaves nothing running or waiting under a cancelled root", async () => {
+    const totals = { runs: 0, cancelled: 0, swept: 0 };
+    for (let seed = 1; seed <= 150; seed++) {
+      sideEffects.length = 0;
+      const run = await simulate(seed, 0.4, true);
+      const problems = broken(run);
+      if (problems.length > 0) throw new Error(`seed ${seed}:\n${problems.join("\n")}`);
+      totals.runs++;
+      if (run.cancelledParent) totals.cancelled++;
+      if (run.swept > 0) {
+        totals.swept++;
+        expect(run.child?.events.at(-1)).toMatchObject({
+          type: "cancelled",
+          by: { principal: "reconciler" },
+        });
+      }
+    }
+    // Crashes did cut cascades short, and the sweep finished them.
+    expect(totals.swept).toBeGreaterThan(5);
+    console.info(`sub-agents, swept: ${JSON.stringify(totals)}`);
   });
 });

@@ -167,6 +167,7 @@ describe("Function: instrumentDeps", () => {
       "gen_ai.agent.name": "calculator",
       "gen_ai.conversation.id": "thr_1",
       "twelve.thread.version": 2,
+      "twelve.root_thread_id": "thr_1",
       "gen_ai.request.model": "gpt-test",
       "gen_ai.usage.input_tokens": 120,
       "gen_ai.usage.output_tokens": 5,

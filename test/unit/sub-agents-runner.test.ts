@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
+import { cancel } from "../../shared/core/cancel.ts";
 import {
   agentTool,
   childThreadId,
@@ -8,6 +9,8 @@ import {
   deriveHead,
   doneForNow,
 } from "../../shared/core/index.ts";
+import { appendEvent } from "../../shared/runtime/append-event.ts";
+import { reconcileOrphans } from "../../shared/runtime/orphans.ts";
 import { failPoisonedStep } from "../../shared/runtime/poison.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import { createRunner, runnerHost } from "../../shared/runtime/runner.ts";
@@ -275,5 +278,105 @@ describe("Function: agentTool (createRunner end to end)", () => {
     expect(swept).toEqual({ checked: 1, relaunched: 1 });
     const child = await host.run("thr_stuck-call_1");
     expect(child).toMatchObject({ status: "waiting_for_approval", pending: { tool: "deploy" } });
+  });
+
+  it("ends the waiting parent's call when its child is deleted; the sweep launches nothing again", async () => {
+    // Prepare
+    const { lead, parentModel } = tree(
+      [call("deploy", { service: "api" })],
+      [
+        call("deployer", { message: "deploy the api" }),
+        call("done_for_now", { message: "the deploy was deleted" }),
+      ],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    // Act
+    await runner.delete(childId);
+    // Assess: the model read why, and finished
+    const after = await runner.get(parent.threadId);
+    expect(after).toMatchObject({ status: "done", output: "the deploy was deleted" });
+    expect(after.events.find((e) => e.type === "error")).toMatchObject({
+      data: {
+        code: "agent_failed",
+        message: `deployer failed: its child thread ${childId} was deleted`,
+        callId: "call_1",
+      },
+    });
+    await expect(runner.get(childId)).rejects.toThrow(/not found|no thread/i);
+    expect(await reconcileChildren(host.deps, { staleAfterMs: 0 })).toEqual({
+      checked: 0,
+      relaunched: 0,
+    });
+    parentModel.assertDone();
+  });
+
+  it("leaves a tree a crash cut short while deleting stopped: nothing launches it again", async () => {
+    // Prepare: the store dies when the delete reaches the root, after its child went
+    const { lead } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" })],
+    );
+    const store = new MemoryThreadStore();
+    const runner = createRunner({ agents: [lead], store });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const remove = store.delete.bind(store);
+    store.delete = async (threadId) => {
+      if (threadId === parent.threadId) throw new Error("crash");
+      return remove(threadId);
+    };
+    // Act
+    await expect(runner.delete(parent.threadId)).rejects.toThrow("crash");
+    // Assess: the root was cancelled first, so the reconciler does not launch its child again
+    expect((await runner.get(parent.threadId)).status).toBe("cancelled");
+    expect(await reconcileChildren(host.deps, { staleAfterMs: 0 })).toEqual({
+      checked: 0,
+      relaunched: 0,
+    });
+    expect(await store.load(childThreadId(parent.threadId, "call_1"))).toBeUndefined();
+    // Deleting again finishes it
+    store.delete = remove;
+    await runner.delete(parent.threadId);
+    await expect(runner.get(parent.threadId)).rejects.toThrow();
+  });
+
+  it("sweeps orphans: reads only threads of called agents, and cancels a child its parent left", async () => {
+    // Prepare: the parent waits for its child, which waits for an approval
+    const { lead } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "go" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const { deps } = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    // Act, Assess: the parent's thread (an agent no one calls) is not even read; the child stays
+    expect(await reconcileOrphans(deps, { staleAfterMs: 0 })).toEqual({
+      checked: 1,
+      cancelled: 0,
+      deleted: 0,
+    });
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+    // A crash after the parent's cancellation, before its cascade
+    const by = { principal: "ops", via: "api" };
+    await appendEvent(deps, parent.threadId, (thread) => cancel(thread, { by }, deps.clock));
+    expect(await reconcileOrphans(deps, { staleAfterMs: 0 })).toMatchObject({ cancelled: 1 });
+    expect((await runner.get(childId)).events.at(-1)).toMatchObject({
+      type: "cancelled",
+      by: { principal: "reconciler", via: "schedule" },
+      data: { reason: `its parent thread ${parent.threadId} was cancelled` },
+    });
+    // A root agent with no agent tools lists nothing at all
+    const { deployer } = tree([], []);
+    const alone = runnerHost(createRunner({ agents: [deployer] })).deps;
+    alone.store.list = () => Promise.reject(new Error("listed"));
+    expect(await reconcileOrphans(alone, { staleAfterMs: 0 })).toEqual({
+      checked: 0,
+      cancelled: 0,
+      deleted: 0,
+    });
   });
 });

@@ -13,6 +13,7 @@ import {
   type Thread,
   type ThreadEvent,
 } from "../../shared/core/index.ts";
+import { childDeleted, orphanFate } from "../../shared/core/sub-agents.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
 import {
   call,
@@ -199,6 +200,64 @@ describe("Function: childOutcome", () => {
     expect(childOutcome(waitingParent(), child([]), options)).toBeNull();
     const fork = { ...waitingParent(), id: "thr_fork" };
     expect(childOutcome(fork, child([done("call_1", "x")]), options)).toBeNull();
+  });
+});
+
+describe("Function: childDeleted", () => {
+  it("ends the call its parent waits for with an agent_failed error the model reads", () => {
+    expect(childDeleted(waitingParent(), child([]), clock)).toEqual({
+      type: "error",
+      at: "2026-06-01T00:00:00.000Z",
+      data: {
+        code: "agent_failed",
+        message: "researcher failed: its child thread thr_p-call_1 was deleted",
+        callId: "call_1",
+        tool: "researcher",
+      },
+    });
+  });
+
+  it("is nothing when the parent waits no more (cancelled, or the outcome is in)", () => {
+    expect(childDeleted(waitingParent([cancelled()]), child([]), clock)).toBeNull();
+    const answered = waitingParent([toolResult("call_1", "researcher", "x")]);
+    expect(childDeleted(answered, child([]), clock)).toBeNull();
+  });
+});
+
+describe("Function: orphanFate", () => {
+  it("keeps a child its parent waits for, a child that ended, and a root", () => {
+    expect(orphanFate(child([]), waitingParent())).toEqual({ fate: "keep" });
+    const cancelledParent = waitingParent([cancelled()]);
+    expect(orphanFate(child([done("call_1", "x")]), cancelledParent)).toEqual({ fate: "keep" });
+    expect(orphanFate(child([cancelled()]), undefined)).toEqual({ fate: "keep" });
+    expect(orphanFate(waitingParent(), undefined)).toEqual({ fate: "keep" });
+  });
+
+  it("cancels a child whose parent was cancelled, failed, or no longer waits for its call", () => {
+    expect(orphanFate(child([]), waitingParent([cancelled()]))).toEqual({
+      fate: "cancel",
+      reason: "its parent thread thr_p was cancelled",
+    });
+    expect(orphanFate(child([]), waitingParent([failed("boom")]))).toEqual({
+      fate: "cancel",
+      reason: "its parent thread thr_p failed",
+    });
+    const movedOn = waitingParent([toolResult("call_1", "researcher", "from elsewhere")]);
+    expect(orphanFate(child([]), movedOn)).toEqual({
+      fate: "cancel",
+      reason: "its parent thread thr_p no longer waits for it",
+    });
+    const otherCall = waitingParent([
+      toolResult("call_1", "researcher", "x"),
+      toolCall("call_5", "researcher", { message: "again" }),
+      childRequested("call_5", "researcher", "again"),
+    ]);
+    expect(deriveStatus(otherCall.events)).toBe("waiting_for_agent");
+    expect(orphanFate(child([]), otherCall)).toMatchObject({ fate: "cancel" });
+  });
+
+  it("deletes a child whose parent is gone", () => {
+    expect(orphanFate(child([]), undefined)).toEqual({ fate: "delete" });
   });
 });
 
