@@ -362,7 +362,8 @@ export const routes: readonly Route[] = [
     auth: true,
     verb: "delete",
     docs: {
-      summary: "Delete a thread, its events and their objects in the payload bucket",
+      summary:
+        "Delete a thread, its events and their objects in the payload bucket, and the child threads its agent tools launched (a deleted child ends its waiting parent's call with an error the model reads)",
       params: { id: threadId },
       responses: {
         204: { description: "deleted" },

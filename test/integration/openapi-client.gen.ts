@@ -57,7 +57,7 @@ export interface paths {
   "/threads/{id}": {
     /** A thread: its status, events, pending call (or callback) and output */
     get: operations["get_threads_id"];
-    /** Delete a thread, its events and their objects in the payload bucket */
+    /** Delete a thread, its events and their objects in the payload bucket, and the child threads its agent tools launched (a deleted child ends its waiting parent's call with an error the model reads) */
     delete: operations["delete_threads_id"];
   };
   "/threads/{id}/events": {
@@ -1096,7 +1096,7 @@ export interface operations {
       };
     };
   };
-  /** Delete a thread, its events and their objects in the payload bucket */
+  /** Delete a thread, its events and their objects in the payload bucket, and the child threads its agent tools launched (a deleted child ends its waiting parent's call with an error the model reads) */
   delete_threads_id: {
     parameters: {
       path: {
