@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHttpApi, toNodeListener } from "../../functions/http/index.ts";
 import { evalCommand } from "../../infra/local/eval-cli.ts";
 import { type DemoChatServer, startDemoChatServer } from "../browser/demo-chat-server.ts";
@@ -60,7 +60,7 @@ async function get(path: string) {
 
 beforeAll(async () => {
   chat = await startDemoChatServer(new PromptReadingModel());
-  process.env.EVAL_CHAT_URL = chat.baseURL;
+  vi.stubEnv("EVAL_CHAT_URL", chat.baseURL);
   fixture = await import("../fixtures/evals/agents.ts");
   const http = createHttpApi({ agents: fixture.agents, model: fixture.model, apiKey: "eval-key" });
   api = createServer(toNodeListener(http.fetch));
@@ -90,6 +90,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   delete process.env.AGENT_API_KEY;
   delete process.env.EVAL_PROMPT_SUFFIX;
   await new Promise((resolve) => api.close(resolve));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Agent, createRunner } from "twelve-agents";
 import { IDEMPOTENCY_META_KEY, type McpServerSource } from "twelve-agents/mcp";
 import { call, ScriptedModel } from "twelve-agents/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as z from "zod";
 import { docSnippet } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
@@ -39,10 +39,11 @@ let sources: McpServerSource[] = [];
 
 beforeAll(async () => {
   await server.start();
-  process.env.CRM_MCP_URL = server.url;
-  process.env.CRM_TOKEN = "crm-token";
+  vi.stubEnv("CRM_MCP_URL", server.url);
+  vi.stubEnv("CRM_TOKEN", "crm-token");
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await Promise.all(sources.map((source) => source.close()));
   await server.close();
   rmSync(dir, { recursive: true, force: true });
