@@ -92,9 +92,7 @@ export class BedrockModel implements Model {
     const table = capabilitiesOf(this.model);
     const caching = this.options.promptCaching ?? true;
     return {
-      forced:
-        !this.refusedForcedChoice &&
-        (this.options.forceToolChoice ?? table.forcedToolChoice),
+      forced: !this.refusedForcedChoice && (this.options.forceToolChoice ?? table.forcedToolChoice),
       cacheSystem: caching && table.cacheSystem,
       cacheTools: caching && table.cacheTools,
       inferenceConfig: this.options.inferenceConfig,
