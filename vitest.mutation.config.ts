@@ -18,10 +18,10 @@ export default defineConfig({
         // The README examples run in child processes, where no mutant is ever active: they
         // cannot kill one, and only slow the run down.
         exclude: [...configDefaults.exclude, "test/unit/readme.test.ts"],
-        // Stryker reruns the tier once per mutant; importing the modules once per worker instead
-        // of once per file makes that ten times faster. These tests share no module state (no
-        // mocks, no env changes), and a static mutant still re-evaluates the module it mutates:
-        // each Stryker run starts fresh workers.
+        // As in the unit project itself. Stryker reruns the tier once per mutant; importing the
+        // modules once per worker instead of once per file makes that ten times faster, and a
+        // static mutant still re-evaluates the module it mutates: each Stryker run starts fresh
+        // workers.
         isolate: false,
         // The core loads before any test, so Stryker tells its static mutants apart (see the file).
         setupFiles: [

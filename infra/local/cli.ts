@@ -11,10 +11,8 @@ import {
   formatAgentModels,
 } from "../../shared/runtime/agent-models.ts";
 import { checkAgentsModule } from "../../shared/runtime/agents.ts";
-import { LocalStackError } from "./emulators.ts";
 import { localLogLevel } from "./log-level.ts";
 import { reconcileEveryMs } from "./reconcile-every.ts";
-import { startLocalStack } from "./stack.ts";
 
 const USAGE =
   "usage: twelve dev --agents <module> [--fresh] [--verbose]\n       twelve eval add|run ... (twelve eval --help)";
@@ -97,6 +95,10 @@ const port = (name: string, fallback: number) => {
   }
   return value;
 };
+
+// Loaded once the arguments are good: `--help` and a wrong option answer without the stack's SDKs.
+const { LocalStackError } = await import("./emulators.ts");
+const { startLocalStack } = await import("./stack.ts");
 
 try {
   const modulePath = resolve(args.values.agents as string);

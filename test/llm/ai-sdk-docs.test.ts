@@ -1,14 +1,19 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { promisify } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { docSnippet, promisedOutput } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 import { type AnthropicServer, startAnthropicServer, toolUseMessage } from "./anthropic-server.ts";
 
+const execFileAsync = promisify(execFile);
+
 /**
  * docs/model-providers.md, "Any AI SDK provider": the snippet runs as written, with the
- * environment pointing `@ai-sdk/anthropic` at a local Messages API. No static import of the
- * provider here: its default `anthropic` reads ANTHROPIC_BASE_URL when the module loads.
+ * environment pointing `@ai-sdk/anthropic` at a local Messages API. In a process of its own, as a
+ * user runs it: the provider's default `anthropic` reads ANTHROPIC_BASE_URL when its module
+ * loads, and in this test worker another file may have loaded it already.
  */
 describe("docs/model-providers.md: Any AI SDK provider", () => {
   let server: AnthropicServer;
@@ -20,7 +25,6 @@ describe("docs/model-providers.md: Any AI SDK provider", () => {
   });
 
   afterEach(async () => {
-    vi.unstubAllEnvs();
     rmSync(dir, { recursive: true, force: true });
     await server.close();
   });
@@ -29,22 +33,26 @@ describe("docs/model-providers.md: Any AI SDK provider", () => {
     // Prepare
     const { code } = docSnippet("docs/model-providers.md", "ai-sdk.ts");
     writeFileSync(join(dir, "ai-sdk.ts"), code);
-    vi.stubEnv("ANTHROPIC_BASE_URL", server.baseURL);
-    vi.stubEnv("ANTHROPIC_API_KEY", server.apiKey);
     server.enqueue(
       { status: 200, body: toolUseMessage([["add", { a: 2, b: 3 }]]) },
       { status: 200, body: toolUseMessage([["done_for_now", { message: "5" }]]) },
     );
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
 
     // Act
-    let printed: string[];
-    try {
-      await import(join(dir, "ai-sdk.ts"));
-      printed = log.mock.calls.map((call) => call.map(String).join(" "));
-    } finally {
-      log.mockRestore();
-    }
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ["--conditions=twelve-source", join(dir, "ai-sdk.ts")],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          ANTHROPIC_BASE_URL: server.baseURL,
+          ANTHROPIC_API_KEY: server.apiKey,
+        },
+        timeout: 60_000,
+      },
+    );
+    const printed = stdout.trimEnd().split("\n");
 
     // Assess
     expect(printed).toEqual(promisedOutput(code));

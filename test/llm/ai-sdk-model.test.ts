@@ -68,7 +68,7 @@ const apiError = (statusCode: number, body: string, isRetryable?: boolean) =>
     ...(isRetryable !== undefined ? { isRetryable } : {}),
   });
 
-/** A mock model with a unique id (the process remembers refusals per model). */
+/** A mock model, each with an id of its own. */
 let ids = 0;
 const mock = (
   doGenerate: ConstructorParameters<typeof MockLanguageModelV4>[0] extends infer O
@@ -353,7 +353,7 @@ describe("Class: AiSdkModel", () => {
 
       // Act
       const first = await model.next(request);
-      const second = await aiSdk(languageModel).next(request);
+      const second = await model.next(request);
 
       // Assess
       expect(first).toMatchObject({ type: "tool_call", tool: "add" });
@@ -365,6 +365,8 @@ describe("Class: AiSdkModel", () => {
       ]);
       expect(systemOf(languageModel.doGenerateCalls[1])).toContain(ONE_CALL_INSTRUCTION);
       expect(model.forced()).toBe(false);
+      // The memory is the instance's: another instance over the same model starts from the table.
+      expect(aiSdk(languageModel).forced()).toBe(true);
     });
 
     it("remembers the model when the provider sent auto itself and warned", async () => {

@@ -142,6 +142,7 @@ describe("Class: BedrockModel (the real SDK against a local Converse server)", (
       // Act
       const first = await model.next(request);
       const second = await model.next(request);
+      // The memory is the instance's: another instance over the same model learns on its own.
       const another = await modelFor(refusing).next(request);
 
       // Assess
@@ -151,7 +152,7 @@ describe("Class: BedrockModel (the real SDK against a local Converse server)", (
       const choices = server.requests.map(
         (sent) => (sent.body.toolConfig as { toolChoice: unknown }).toolChoice,
       );
-      expect(choices).toEqual([{ any: {} }, { auto: {} }, { auto: {} }, { auto: {} }]);
+      expect(choices).toEqual([{ any: {} }, { auto: {} }, { auto: {} }, { any: {} }, { auto: {} }]);
       expect(server.requests[1]?.body.system).toContainEqual({ text: ONE_CALL_INSTRUCTION });
       // The retry is the same request but for the choice and the instruction.
       expect(server.requests[1]?.body.messages).toEqual(server.requests[0]?.body.messages);

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHttpApi, toNodeListener } from "../../functions/http/index.ts";
 import { evalCommand } from "../../infra/local/eval-cli.ts";
 import { type DemoChatServer, startDemoChatServer } from "../browser/demo-chat-server.ts";
@@ -22,6 +22,8 @@ let url: string;
 let dir: string;
 let dataset: string;
 let fixture: typeof import("../fixtures/evals/agents.ts");
+let baseline: Awaited<ReturnType<typeof run>>;
+let baselineToolRuns: number;
 
 async function run(...argv: string[]) {
   const out: string[] = [];
@@ -60,7 +62,7 @@ async function get(path: string) {
 
 beforeAll(async () => {
   chat = await startDemoChatServer(new PromptReadingModel());
-  process.env.EVAL_CHAT_URL = chat.baseURL;
+  vi.stubEnv("EVAL_CHAT_URL", chat.baseURL);
   fixture = await import("../fixtures/evals/agents.ts");
   const http = createHttpApi({ agents: fixture.agents, model: fixture.model, apiKey: "eval-key" });
   api = createServer(toNodeListener(http.fetch));
@@ -87,9 +89,14 @@ beforeAll(async () => {
     const added = await run("add", dataset, "--thread", thread, "--url", url, "--id", id);
     expect(added).toMatchObject({ code: 0, out: expect.stringContaining(`added case ${id}`) });
   }
+  // Replay: the unchanged agents, the baseline the candidates are compared with.
+  const before = fixture.toolRuns.count;
+  baseline = await run("run", dataset, "--agents", AGENTS, "--json", join(dir, "baseline.json"));
+  baselineToolRuns = fixture.toolRuns.count - before;
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   delete process.env.AGENT_API_KEY;
   delete process.env.EVAL_PROMPT_SUFFIX;
   await new Promise((resolve) => api.close(resolve));
@@ -111,17 +118,14 @@ describe("twelve eval", () => {
     ]);
   });
 
-  it("run passes every case with the unchanged agents, never running a recorded tool", async () => {
-    const before = fixture.toolRuns.count;
-    const json = join(dir, "baseline.json");
-    const result = await run("run", dataset, "--agents", AGENTS, "--json", json);
-    expect(result.err).toBe("");
-    expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^plain\s+passed/m);
-    expect(result.out).toMatch(/^divided\s+passed/m);
-    expect(result.out).toContain("2/2 passed (100.0%)");
-    expect(fixture.toolRuns.count).toBe(before);
-    const report = JSON.parse(readFileSync(json, "utf8"));
+  it("run passes every case with the unchanged agents, never running a recorded tool", () => {
+    expect(baseline.err).toBe("");
+    expect(baseline.code).toBe(0);
+    expect(baseline.out).toMatch(/^plain\s+passed/m);
+    expect(baseline.out).toMatch(/^divided\s+passed/m);
+    expect(baseline.out).toContain("2/2 passed (100.0%)");
+    expect(baselineToolRuns).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "baseline.json"), "utf8"));
     expect(report.summary).toMatchObject({ total: 2, passed: 2, passRate: 1 });
   });
 
@@ -196,7 +200,8 @@ describe("twelve eval", () => {
     );
   });
 
-  it("replays from cassettes with the model server stopped, and fails closed on a miss", async () => {
+  it("replays from cassettes without asking the model server, and fails closed on a miss", async () => {
+    const beforeRecording = chat.requests();
     const cassettes = join(dir, "cassettes");
     const recorded = await run(
       "run",
@@ -208,8 +213,9 @@ describe("twelve eval", () => {
       "--record",
     );
     expect(recorded.code).toBe(0);
+    // The server stays up (the other tests use it): that it answered nothing more is the proof.
     const answered = chat.requests();
-    await chat.close();
+    expect(answered).toBeGreaterThan(beforeRecording);
     const offline = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
     expect(offline.code).toBe(0);
     expect(chat.requests()).toBe(answered);
@@ -217,7 +223,7 @@ describe("twelve eval", () => {
     const missing = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
     expect(missing.code).toBe(1);
     expect(missing.out).toMatch(/error .*calculator\.jsonl:\d \(case \w+\), step \d: no cassette/);
-    chat = await startDemoChatServer(new PromptReadingModel());
+    expect(chat.requests()).toBe(answered);
   });
 });
 

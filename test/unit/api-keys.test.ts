@@ -1,19 +1,15 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApiHandler } from "../../functions/api/app.ts";
-import { principalOf } from "../../functions/api/principal.ts";
 import { matchApiKey, parseApiKeySecret, readNamedApiKeys } from "../../functions/api-keys.ts";
 import { readApiSettings } from "../../functions/compose/settings/api.ts";
+import { defineAgent } from "../../shared/core/agent.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
+import { agentMap } from "../../shared/runtime/agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { MemoryThreadStore } from "../../shared/testing/index.ts";
-
-// The app's one call of principalOf, observed: which key name it was handed.
-vi.mock("../../functions/api/principal.ts", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../functions/api/principal.ts")>();
-  return { ...actual, principalOf: vi.fn(actual.principalOf) };
-});
 
 const ALICE = "alice-key-0123456789abcdef";
 const BOT = "ci-bot-key-0123456789abcdef";
@@ -47,6 +43,21 @@ const request = (authorization?: string): APIGatewayProxyEventV2 =>
     requestContext: { http: { method: "GET", path: "/threads/thr_missing" } },
     isBase64Encoded: false,
   }) as unknown as APIGatewayProxyEventV2;
+
+/** A payload 2.0 launch of the helper agent. */
+const launch = (authorization: string): APIGatewayProxyEventV2 =>
+  ({
+    version: "2.0",
+    rawPath: "/threads",
+    rawQueryString: "",
+    headers: { authorization, "content-type": "application/json" },
+    requestContext: { http: { method: "POST", path: "/threads" } },
+    body: JSON.stringify({ agent: "helper", message: "hello" }),
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
+
+const helper = defineAgent({ name: "helper", prompt: "Help.", tools: [doneForNow] });
+let threads = 0;
 
 describe("Function: matchApiKey", () => {
   it("names the key the token is", () => {
@@ -166,19 +177,29 @@ describe("Function: parseApiKeySecret", () => {
 });
 
 describe("Function: createApiHandler (named keys)", () => {
-  const deps = { store: new MemoryThreadStore() } as unknown as RuntimeDeps;
+  const deps: RuntimeDeps = {
+    agents: agentMap([helper]),
+    store: new MemoryThreadStore(),
+    queue: { enqueue: async () => {} },
+    notifier: { threadWaiting: async () => {} },
+    clock: { now: () => new Date("2026-12-01T09:00:00.000Z") },
+    ids: { threadId: () => `thr_${++threads}` },
+    threadLink: (id) => id,
+  };
   const api = createApiHandler(deps, { apiKeys: keys, maxBodyBytes: 65_536, logger: silent });
+
+  /** Who launched the thread, as its first event records it. */
+  const launcher = async (threadId: string) => (await deps.store.load(threadId))?.events[0]?.by;
 
   it("lets each named key through, handing its name on as the principal", async () => {
     for (const [name, key] of Object.entries(keys)) {
       // Act
-      vi.mocked(principalOf).mockClear();
-      const response = await api(request(`Bearer ${key}`));
+      const response = await api(launch(`Bearer ${key}`));
 
-      // Assess: past auth, the thread is not found
-      expect(response.statusCode).toBe(404);
-      expect(vi.mocked(principalOf)).toHaveBeenCalledWith(expect.anything(), name);
-      expect(vi.mocked(principalOf).mock.results[0]?.value).toBe(name);
+      // Assess: the launch records the key's name as who launched it
+      expect(response.statusCode).toBe(202);
+      const { threadId } = JSON.parse(response.body ?? "") as { threadId: string };
+      expect(await launcher(threadId)).toEqual({ principal: name, via: "api" });
     }
   });
 
@@ -191,10 +212,11 @@ describe("Function: createApiHandler (named keys)", () => {
   });
 
   it("keeps apiKey as one key named api-key, and refuses apiKey with apiKeys", async () => {
-    vi.mocked(principalOf).mockClear();
     const single = createApiHandler(deps, { apiKey: ALICE, maxBodyBytes: 1024, logger: silent });
-    expect((await single(request(`bearer ${ALICE}`))).statusCode).toBe(404);
-    expect(vi.mocked(principalOf).mock.results[0]?.value).toBe("api-key");
+    const response = await single(launch(`bearer ${ALICE}`));
+    expect(response.statusCode).toBe(202);
+    const { threadId } = JSON.parse(response.body ?? "") as { threadId: string };
+    expect(await launcher(threadId)).toEqual({ principal: "api-key", via: "api" });
     expect(() =>
       createApiHandler(deps, { apiKey: ALICE, apiKeys: keys, maxBodyBytes: 1, logger: silent }),
     ).toThrow(ConfigError);

@@ -7,13 +7,7 @@ import type {
 import { ConfigError } from "../../core/errors.ts";
 import type { Model, ModelIdentity, ModelReply, ModelRequest } from "../../core/ports.ts";
 import { isForcedChoiceRefusal, toModelError } from "./errors.ts";
-import {
-  isClaude,
-  type ModelName,
-  refusedForcedChoice,
-  rememberRefusal,
-  takesForcedChoice,
-} from "./forced-choice.ts";
+import { isClaude, type ModelName, takesForcedChoice } from "./forced-choice.ts";
 import { toModelReply } from "./reply.ts";
 import { callOptions } from "./request.ts";
 
@@ -25,7 +19,7 @@ export interface AiSdkOptions {
    * Whether to force the tool choice (`toolChoice: "required"`). Default: from a table by model
    * id (the newest Claude models and Bedrock's non-Claude models refuse it). When not forced the
    * request says in words that exactly one tool call is expected. A model that refuses a forced
-   * choice with a 400 is asked again with `auto`, and with `auto` from then on in this process.
+   * choice with a 400 is asked again with `auto`, and with `auto` from then on by this instance.
    */
   forceToolChoice?: boolean;
   /** Options for the provider (`{ anthropic: { ... } }`), sent with every call. */
@@ -59,6 +53,13 @@ export class AiSdkModel implements Model {
   readonly identity: ModelIdentity;
   readonly languageModel: LanguageModelV4;
   private readonly options: AiSdkOptions;
+  /**
+   * The model refused a forced choice (a 400, or a provider that sent `auto` itself and said so
+   * in a warning): asked with `auto` from then on, so the tool choice stays the same from step to
+   * step and a prompt cache holds. The instance's own memory, not the process's: a host keeps one
+   * instance for its life (a Lambda's module scope), and a new instance learns afresh.
+   */
+  private refusedForcedChoice = false;
 
   constructor(languageModel: LanguageModelV4, options: AiSdkOptions = {}) {
     const version: unknown = (languageModel as { specificationVersion?: unknown })
@@ -80,22 +81,22 @@ export class AiSdkModel implements Model {
       result = await this.generate(request, forced);
     } catch (cause) {
       if (!forced || !isForcedChoiceRefusal(cause)) throw toModelError(cause, this.identity);
-      rememberRefusal(this.name);
+      this.refusedForcedChoice = true;
       result = await this.generate(request, false).catch((again: unknown) => {
         throw toModelError(again, this.identity);
       });
     }
     // A provider that knows the model refuses a forced choice sends `auto` itself and warns.
-    if (forced && result?.warnings?.some(isToolChoiceWarning)) rememberRefusal(this.name);
+    if (forced && result?.warnings?.some(isToolChoiceWarning)) this.refusedForcedChoice = true;
     return toModelReply(result, this.identity);
   }
 
   /**
-   * Whether this call forces the tool choice: not once the model refused it in this process, nor
+   * Whether this call forces the tool choice: not once the model refused it to this instance, nor
    * with Anthropic's extended thinking on (which takes only `auto`).
    */
   forced(): boolean {
-    if (refusedForcedChoice(this.name) || thinks(this.options.providerOptions)) return false;
+    if (this.refusedForcedChoice || thinks(this.options.providerOptions)) return false;
     return this.options.forceToolChoice ?? takesForcedChoice(this.name);
   }
 

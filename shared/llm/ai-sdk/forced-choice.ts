@@ -29,8 +29,8 @@ const rules: readonly ForcedChoiceRule[] = [
 ];
 
 /**
- * Whether the model takes a forced tool choice, from the table (before anything this process
- * learned: see `refusedForcedChoice`).
+ * Whether the model takes a forced tool choice, from the table (before anything the adapter
+ * learned from the model's answers: see `AiSdkModel.forced`).
  *
  * @example
  * takesForcedChoice({ provider: "anthropic.messages", modelId: "claude-sonnet-5" }); // true
@@ -42,19 +42,3 @@ export const takesForcedChoice = (model: ModelName): boolean =>
 /** Whether the model is a Claude model (then `disable_parallel_tool_use` is sent). */
 export const isClaude = ({ provider, modelId }: ModelName): boolean =>
   provider.startsWith("anthropic") || modelId.includes("claude");
-
-/**
- * The models that refused a forced choice in this process (a 400, or a provider that sent `auto`
- * itself and said so in a warning): asked with `auto` from then on, so the tool choice stays the
- * same from step to step and a prompt cache holds.
- */
-const refused = new Set<string>();
-const keyOf = ({ provider, modelId }: ModelName) => `${provider}\u0000${modelId}`;
-
-/** Remembers, for the life of the process, that `model` refuses a forced tool choice. */
-export const rememberRefusal = (model: ModelName): void => {
-  refused.add(keyOf(model));
-};
-
-/** Whether `model` refused a forced tool choice earlier in this process. */
-export const refusedForcedChoice = (model: ModelName): boolean => refused.has(keyOf(model));

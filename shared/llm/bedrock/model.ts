@@ -30,18 +30,12 @@ export interface BedrockOptions {
 }
 
 /**
- * The models that answered 400 to a forced tool choice in this process, by model id: they get
- * `auto` from then on, so the tool choice stays the same from step to step (and caching holds).
- */
-const refusedForcedChoice = new Set<string>();
-
-/**
  * The `Model` port on Amazon Bedrock's Converse API. `modelId` is a model id, an inference
  * profile id (`us.`, `eu.`, `apac.`, `global.`) or an ARN. Each tool is a `toolSpec`; the model
  * must make exactly one call: forced (`toolChoice.any`) where it takes it, else `auto` plus the
  * one-call instruction, with text, several calls or a malformed call read as `invalid`. A 400 to
- * the forced choice sends the same request again once with `auto`, and the model keeps `auto` for
- * the rest of the process. Failures are `ModelError`s naming the model; no SDK error escapes.
+ * the forced choice sends the same request again once with `auto`, and this instance keeps `auto`
+ * from then on. Failures are `ModelError`s naming the model; no SDK error escapes.
  *
  * @example
  * const model = new BedrockModel("us.anthropic.claude-sonnet-4-5-20250929-v1:0", {
@@ -56,6 +50,13 @@ export class BedrockModel implements Model {
   readonly region: string | undefined;
   private readonly client: BedrockRuntimeClient;
   private readonly options: BedrockOptions;
+  /**
+   * The model answered 400 to a forced tool choice: it gets `auto` from then on, so the tool
+   * choice stays the same from step to step (and caching holds). The instance's own memory, not
+   * the process's: a host keeps one instance for its life (a Lambda's module scope), and a new
+   * instance learns afresh.
+   */
+  private refusedForcedChoice = false;
 
   constructor(modelId: string, options: BedrockOptions = {}) {
     if (typeof modelId !== "string" || modelId.trim() === "") {
@@ -75,7 +76,7 @@ export class BedrockModel implements Model {
       return toBedrockReply(await this.send(converseInput(this.model, request, shape)), this.model);
     } catch (error) {
       if (!shape.forced || !refusesForcedChoice(error)) throw await this.modelError(error);
-      refusedForcedChoice.add(this.model);
+      this.refusedForcedChoice = true;
     }
     // The model refused the forced choice: the same request once more, with `auto`.
     const auto = converseInput(this.model, request, { ...shape, forced: false });
@@ -86,14 +87,12 @@ export class BedrockModel implements Model {
     }
   }
 
-  /** How this model's requests are sent now: the table, the options, what the process learned. */
+  /** How this model's requests are sent now: the table, the options, what this instance learned. */
   shape(): RequestShape {
     const table = capabilitiesOf(this.model);
     const caching = this.options.promptCaching ?? true;
     return {
-      forced:
-        !refusedForcedChoice.has(this.model) &&
-        (this.options.forceToolChoice ?? table.forcedToolChoice),
+      forced: !this.refusedForcedChoice && (this.options.forceToolChoice ?? table.forcedToolChoice),
       cacheSystem: caching && table.cacheSystem,
       cacheTools: caching && table.cacheTools,
       inferenceConfig: this.options.inferenceConfig,
