@@ -80,12 +80,26 @@ function toCall(call: unknown): Call | string {
   return { type: "function", name: fn.name, arguments: fn.arguments };
 }
 
-/** Token counts of a completion, when the API reported them as numbers. */
+/**
+ * Token counts of a completion, when the API reported them as numbers; the part of the input
+ * read from OpenAI's prompt cache is `usage.prompt_tokens_details.cached_tokens` (counted in
+ * `prompt_tokens` too). OpenAI reports no cache writes: they cost what input costs.
+ */
 export function toUsage(completion: unknown): Usage | undefined {
   if (!isObject(completion) || !isObject(completion.usage)) return undefined;
-  const { prompt_tokens: input, completion_tokens: output } = completion.usage;
+  const {
+    prompt_tokens: input,
+    completion_tokens: output,
+    prompt_tokens_details,
+  } = completion.usage;
   if (!isCount(input) || !isCount(output)) return undefined;
-  return tokenUsage({ input, output, model: completion.model });
+  const cacheRead = isObject(prompt_tokens_details) ? prompt_tokens_details.cached_tokens : 0;
+  return tokenUsage({
+    input,
+    output,
+    cacheRead: isCount(cacheRead) && cacheRead <= input ? cacheRead : 0,
+    model: completion.model,
+  });
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -296,6 +296,32 @@ describe("Class: OpenAIModel", () => {
       expect(error.retryable).toBe(true);
     });
 
+    it("records the input read from the prompt cache (prompt_tokens_details.cached_tokens)", async () => {
+      // Prepare
+      const usage = (cached: unknown) => ({
+        prompt_tokens: 2_000,
+        completion_tokens: 9,
+        prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+      });
+      const reply = { role: "assistant", content: "hi", refusal: null };
+      server.enqueue(
+        { status: 200, body: completion(reply, usage(1_536)) },
+        { status: 200, body: completion(reply, usage(0)) },
+        { status: 200, body: completion(reply, usage(5_000)) },
+      );
+
+      // Act
+      const cached = await modelFor().next(request);
+      const none = await modelFor().next(request);
+      const impossible = await modelFor().next(request);
+
+      // Assess: a count above the input is no count
+      expect(cached.usage).toMatchObject({ inputTokens: 2_000, cacheReadTokens: 1_536 });
+      expect(none.usage).not.toHaveProperty("cacheReadTokens");
+      expect(impossible.usage).not.toHaveProperty("cacheReadTokens");
+      expect(impossible.usage).toMatchObject({ inputTokens: 2_000, outputTokens: 9 });
+    });
+
     it("leaves out usage whose counts are not numbers", async () => {
       // Prepare
       const body = completion(
