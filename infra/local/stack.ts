@@ -42,6 +42,7 @@ import {
   sendToDeadLetters,
 } from "../../shared/aws/sqs/queues.ts";
 import type { Channel } from "../../shared/channels/channel.ts";
+import { noticeTypes } from "../../shared/channels/notices.ts";
 import { readEmailConfig } from "../../shared/channels/email/config.ts";
 import { slackConfig } from "../../shared/channels/slack/config.ts";
 import type { DeliveryOptions, WebhookTarget } from "../../shared/channels/webhook-channel.ts";
@@ -142,7 +143,7 @@ export interface LocalStackOptions {
 }
 
 /** The events the channels hear of. */
-const NOTICE_TYPES = new Set(["thread.waiting", "thread.done", "thread.failed"]);
+const NOTICE_TYPES = new Set<string>(noticeTypes);
 
 export interface LocalStack {
   /** The HTTP API: `http://127.0.0.1:<port>`, the port it really listens on. */

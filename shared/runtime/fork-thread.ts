@@ -5,6 +5,7 @@ import { fork } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { announceWaiting } from "./process-step.ts";
+import { restartCallback } from "./callbacks.ts";
 import { launchChild } from "./sub-agents.ts";
 
 export interface ForkRequest {
@@ -28,7 +29,15 @@ export interface ForkRequest {
 export async function forkThread(
   deps: Pick<
     RuntimeDeps,
-    "store" | "queue" | "ids" | "notifier" | "threadLink" | "clock" | "agents" | "random"
+    | "store"
+    | "queue"
+    | "ids"
+    | "notifier"
+    | "threadLink"
+    | "clock"
+    | "agents"
+    | "random"
+    | "callbackUrl"
   >,
   request: ForkRequest,
 ): Promise<{
@@ -61,6 +70,10 @@ export async function forkThread(
   } else if (status === "waiting_for_agent") {
     // A fork taken while a child ran waits on a child of its own (its id follows from the fork's).
     await launchChild(deps, thread);
+  } else if (status === "waiting_for_callback") {
+    // A fork never inherits a callback wait (its token names the source): it issues its own
+    // token and expiry, and `start` runs again under the fork's idempotency key.
+    await restartCallback(deps, thread.id);
   } else {
     // A fork taken at a pause waits on that call: whoever answers pauses must hear of it.
     await announceWaiting(deps, thread);

@@ -17,7 +17,8 @@ import {
   versionOf,
 } from "../core/thread.ts";
 import { appendDelivering } from "./append-event.ts";
-import { startCallback } from "./callbacks.ts";
+import { callbackToStart } from "../core/callback.ts";
+import { announceCallback, restartCallback, startCallback } from "./callbacks.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { pickModel } from "./model-rule.ts";
@@ -31,6 +32,7 @@ export type StepOutcome =
   | "resent" // stale message for a running thread: the step it owes was enqueued again
   | "stale" // stale message for a paused or finished thread: dropped
   | "reannounced" // stale message of the step that paused the thread: its notice sent again
+  | "restarted" // stale message of a callback wait whose start never ran: a new token, start again
   | "ahead" // a version the thread never reached: dropped
   | "lost_race" // another delivery saved this step first: dropped
   | "lost_race_kept" // another write won (a message that interrupted it): what its tools ran was kept
@@ -159,6 +161,15 @@ async function catchUp(
     await announceEnd(deps, thread);
     return "reannounced";
   }
+  if (status === "waiting_for_callback") {
+    // The step that saved the wait may have died before `start` ran (the token exists nowhere).
+    if (callbackToStart(thread) && (await restartCallback(deps, thread.id))) return "restarted";
+    // Or after it, before the wait's notice went out.
+    const wait = deriveCallbackWait(thread.events);
+    if (!wait || requestIndex(thread, wait.callId) < message.version) return "stale";
+    await announceCallback(deps, thread);
+    return "reannounced";
+  }
   const pending = derivePending(thread.events);
   if (!pending || requestIndex(thread, pending.callId) < message.version) return "stale";
   await announce(deps, thread, pending);
@@ -282,7 +293,9 @@ function rootOfNotice(
 const requestIndex = (thread: Thread, callId: string): number =>
   thread.events.findLastIndex(
     (e) =>
-      (e.type === "approval_requested" || e.type === "human_input_requested") &&
+      (e.type === "approval_requested" ||
+        e.type === "human_input_requested" ||
+        e.type === "callback_requested") &&
       e.data.callId === callId,
   );
 
