@@ -42,8 +42,8 @@ import {
   sendToDeadLetters,
 } from "../../shared/aws/sqs/queues.ts";
 import type { Channel } from "../../shared/channels/channel.ts";
-import { noticeTypes } from "../../shared/channels/notices.ts";
 import { readEmailConfig } from "../../shared/channels/email/config.ts";
+import { noticeTypes } from "../../shared/channels/notices.ts";
 import { slackConfig } from "../../shared/channels/slack/config.ts";
 import type { DeliveryOptions, WebhookTarget } from "../../shared/channels/webhook-channel.ts";
 import type { Agent } from "../../shared/core/agent.ts";

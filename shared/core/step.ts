@@ -1,4 +1,5 @@
 import { type Agent, fixedTokens } from "./agent.ts";
+import { callbackRequest } from "./callback.ts";
 import {
   type CompactionData,
   type CompactionSettings,
@@ -12,7 +13,6 @@ import {
 import { contextOf } from "./context.ts";
 import { ConfigError, ModelError } from "./errors.ts";
 import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
-import { callbackRequest } from "./callback.ts";
 import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply, ModelRequest } from "./ports.ts";
 import { renderValue } from "./render.ts";

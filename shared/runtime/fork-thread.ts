@@ -3,9 +3,9 @@ import type { Actor } from "../core/events.ts";
 import { hashArgs } from "../core/hash.ts";
 import { fork } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
+import { restartCallback } from "./callbacks.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { announceWaiting } from "./process-step.ts";
-import { restartCallback } from "./callbacks.ts";
 import { launchChild } from "./sub-agents.ts";
 
 export interface ForkRequest {

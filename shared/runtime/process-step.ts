@@ -1,3 +1,4 @@
+import { callbackToStart } from "../core/callback.ts";
 import { VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type { NoticeRoot, StepMessage } from "../core/ports.ts";
@@ -17,7 +18,6 @@ import {
   versionOf,
 } from "../core/thread.ts";
 import { appendDelivering } from "./append-event.ts";
-import { callbackToStart } from "../core/callback.ts";
 import { announceCallback, restartCallback, startCallback } from "./callbacks.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";

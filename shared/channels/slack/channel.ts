@@ -1,7 +1,7 @@
 import type { Channel } from "../channel.ts";
+import type { Notice } from "../notices.ts";
 import { slackClient } from "./client.ts";
 import { channelFor, type SlackConfig, slackConfig } from "./config.ts";
-import type { Notice } from "../notices.ts";
 import {
   callbackMessage,
   endedMessage,
