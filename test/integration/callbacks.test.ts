@@ -1,4 +1,7 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
@@ -55,10 +58,39 @@ const releaser = defineAgent({
   tools: [runCi, quickCi, flakyDeploy, doneForNow],
 });
 
+const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** What an outbound webhook receiver took (`thread.waiting_for_callback` only), verified. */
+const hooked: { type: string; data: { threadId: string; [key: string]: unknown } }[] = [];
+const receiver: Server = createServer((request, response) => {
+  let body = "";
+  request.on("data", (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  request.on("end", () => {
+    hooked.push(
+      new Webhook(WEBHOOK_SECRET).verify(
+        body,
+        request.headers as Record<string, string>,
+      ) as (typeof hooked)[number],
+    );
+    response.writeHead(200).end();
+  });
+});
+
 describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, the HTTP API)", () => {
   let stack: LocalStack;
   beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const { port } = receiver.address() as AddressInfo;
     stack = await startTestStack({
+      notifyWebhooks: [
+        {
+          url: `http://127.0.0.1:${port}/hooks`,
+          secret: WEBHOOK_SECRET,
+          events: ["thread.waiting_for_callback"],
+        },
+      ],
       agents: [releaser],
       apiKey: "callbacks-test-key-0123",
       model: new ScriptedModel([
@@ -83,7 +115,10 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
       ]),
     });
   });
-  afterAll(() => stack?.stop());
+  afterAll(async () => {
+    await stack?.stop();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
 
   /** The thread once its wait's `start` ran and was recorded (its last write for a while). */
   async function waitStarted(threadId: string) {
@@ -263,7 +298,16 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
       link: `${stack.url}/threads/${forkId}`,
     });
     expect(notices.some((entry) => entry.detail.threadId === sourceId)).toBe(true);
-    const published = JSON.stringify(notices);
+    // An outbound webhook that asked for them gets them too, signed.
+    for (let tries = 0; !hooked.some((h) => h.data.threadId === forkId) && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(hooked.find((h) => h.data.threadId === forkId)).toEqual({
+      type: "thread.waiting_for_callback",
+      timestamp: expect.any(String),
+      data: forkNotice?.detail,
+    });
+    const published = JSON.stringify([notices, hooked]);
     for (const token of [source.token, handed.token]) {
       expect(published).not.toContain(token.split(".")[1]);
     }
