@@ -22,7 +22,9 @@ export interface ForkRequest {
  * A new thread with a copy of events `1..version` of another (factor 5: replay from any point,
  * try another path). A running fork gets its step enqueued; one taken at a pending call waits on
  * that call. Its tools get new idempotency keys (they name the new thread), so a replay runs them
- * again; an approval is never inherited: the fork asks for it again (see `fork`).
+ * again; an approval is never inherited: the fork asks for it again (see `fork`). Nor is a
+ * callback wait: a fork taken at one issues its own token and expiry and runs the tool's `start`
+ * again under its own key (`restartCallback`).
  * `InvalidVersionError` for a version outside `1..latest`, `ThreadClosedError` for one at or
  * after a cancellation.
  */
