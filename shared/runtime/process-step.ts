@@ -91,7 +91,10 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     // What it ran is kept, unless the winner ran it too (a duplicate delivery).
     const loaded = await deps.store.load(thread.id);
     const winner = loaded && (await keepWhatRan(deps, thread, events, loaded));
-    if (winner && versionOf(winner) > version) await catchUp(deps, winner, message);
+    // The winner is alive: a wait it saved gets its start from it, not a second one from here.
+    if (winner && versionOf(winner) > version) {
+      await catchUp(deps, winner, message, { restartCallback: false });
+    }
     return winner && loaded && versionOf(winner) > versionOf(loaded)
       ? "lost_race_kept"
       : "lost_race";
@@ -134,14 +137,16 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
 }
 
 /**
- * For a message older than the thread: re-send the step a running thread owes, or re-announce
- * the pause this message's step made. The queue deduplicates a step that was not lost; a
- * notice may go out twice, which is why notices are at-least-once.
+ * For a message older than the thread: re-send the step a running thread owes, re-announce the
+ * pause this message's step made, or issue again the callback wait whose `start` it never ran.
+ * The queue deduplicates a step that was not lost; a notice may go out twice, which is why
+ * notices are at-least-once.
  */
 async function catchUp(
   deps: RuntimeDeps,
   thread: Thread,
   message: StepMessage,
+  options: { restartCallback: boolean } = { restartCallback: true },
 ): Promise<StepOutcome> {
   const status = deriveStatus(thread.events);
   if (status === "running") {
@@ -162,8 +167,15 @@ async function catchUp(
     return "reannounced";
   }
   if (status === "waiting_for_callback") {
-    // The step that saved the wait may have died before `start` ran (the token exists nowhere).
-    if (callbackToStart(thread) && (await restartCallback(deps, thread.id))) return "restarted";
+    // The step that saved the wait died before its `start` was recorded: this is its message,
+    // delivered again. Issue the wait again (a new token: the old one may exist nowhere).
+    if (
+      options.restartCallback &&
+      callbackToStart(thread) &&
+      (await restartCallback(deps, thread.id))
+    ) {
+      return "restarted";
+    }
     // Or after it, before the wait's notice went out.
     const wait = deriveCallbackWait(thread.events);
     if (!wait || requestIndex(thread, wait.callId) < message.version) return "stale";
