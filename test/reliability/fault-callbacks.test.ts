@@ -251,3 +251,66 @@ describe("a crash between saving a callback's wait and recording its start", () 
     expect(seen.restartedAfterStart).toBeGreaterThan(0);
   });
 });
+
+describe("two deliveries of the step that calls a callback tool, at once", () => {
+  // In AWS a message is delivered again only once its visibility timeout (longer than the worker
+  // runs) is over, so the first delivery is dead by then: such a delivery issues the wait again.
+  // A delivery that loses its append to a live one (a duplicate) leaves the wait to the winner.
+  it("start the wait once when one lost the append: it never issues the winner's wait again", async () => {
+    let raced = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), async (seed) => {
+        // Prepare
+        const starts: string[] = [];
+        const tool = defineTool({
+          name: "pay",
+          description: "Take a payment; the provider calls back",
+          input: z.object({ cents: z.number() }),
+          kind: "callback",
+          timeoutMs: TIMEOUT_MS,
+          start: (_args, context) => void starts.push(context.callback.token),
+        });
+        const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
+        const random = new SeededRandom(seed);
+        const runner = new Interleaver<string>(() => random.next());
+        const inner = new MemoryThreadStore();
+        const queued: StepMessage[] = [];
+        let secrets = 0;
+        const deps: RuntimeDeps = {
+          agents: agentMap([agent]),
+          store: faultyStore(inner, {
+            beforeCall: () => runner.yield(),
+            crashPoint: () => {},
+            toolRan: () => {},
+          }),
+          queue: { enqueue: async (message) => void queued.push(message) },
+          notifier: { threadWaiting: async () => {} },
+          model: new ScriptedModel([call("pay", { cents: 500 }), call("pay", { cents: 500 })]),
+          clock: new VirtualClock("2026-12-01T09:00:00.000Z"),
+          ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxx` },
+          threadLink: (id) => id,
+          random: () => 0,
+        };
+        await launchThread(deps, { agent: "shop", message: "sell" });
+        const message = queued.shift() as StepMessage;
+
+        // Act
+        const first = runner.spawn("first", () => processStep(deps, message));
+        const second = runner.spawn("second", () => processStep(deps, message));
+        await runner.run();
+
+        // Assess: one live wait, its token handed to a start; one start when one delivery lost.
+        const outcomes = [await first, await second].map((s) => (s.ok ? s.value : s.error));
+        const events = (await inner.load("thr_shop"))?.events ?? [];
+        const live = deriveCallbackWait(events)?.tokenHash;
+        expect(starts.map((token) => hashToken(token))).toContain(live);
+        if (!outcomes.includes("lost_race")) return;
+        raced++;
+        expect(events.filter((e) => e.type === "callback_requested")).toHaveLength(1);
+        expect(starts).toHaveLength(1);
+      }),
+      { numRuns: runs(60), seed: SEED },
+    );
+    expect(raced).toBeGreaterThan(0);
+  });
+});
