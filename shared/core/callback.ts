@@ -127,7 +127,7 @@ export function reissueCallback(
  * when that token is no longer the wait's (another delivery issued a newer one, or the wait was
  * answered or closed meanwhile): only the live token's start counts.
  */
-export function callbackStarted(
+export function recordCallbackStart(
   thread: Thread,
   callId: string,
   tokenHash: string,

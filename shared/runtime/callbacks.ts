@@ -1,9 +1,9 @@
 import {
   CALLBACK_ACTOR,
   CallbackTokenError,
-  callbackStarted,
   completeCallback,
   expiredCallback,
+  recordCallbackStart,
   reissueCallback,
   threadIdOfToken,
 } from "../core/callback.ts";
@@ -210,7 +210,7 @@ export async function startCallback(
   }
   const hash = hashToken(token);
   const { saved: after, appended } = await appendEvent(deps, saved.id, (thread) =>
-    callbackStarted(thread, wait.callId, hash, deps.clock),
+    recordCallbackStart(thread, wait.callId, hash, deps.clock),
   ).catch(closedThread(saved));
   if (appended) await announceCallback(deps, after);
 }

@@ -5,9 +5,9 @@ import { noticeOf } from "../../shared/channels/notices.ts";
 import { callbackMessage } from "../../shared/channels/slack/messages.ts";
 import { defineAgent } from "../../shared/core/agent.ts";
 import {
-  callbackStarted,
   callbackToStart,
   completeCallback,
+  recordCallbackStart,
   reissueCallback,
 } from "../../shared/core/callback.ts";
 import { NotPendingError } from "../../shared/core/errors.ts";
@@ -21,8 +21,8 @@ import { createRunner } from "../../shared/runtime/runner.ts";
 import {
   call,
   callbackRequested,
+  callbackStarted,
   ScriptedModel,
-  callbackStarted as startedEvent,
   toolCall,
   userMessage,
 } from "../../shared/testing/index.ts";
@@ -63,7 +63,11 @@ function waitingThread(id: string, started: boolean): Thread {
       },
     ),
   ];
-  return { id, agent: "releaser", events: started ? [...events, startedEvent("call_1")] : events };
+  return {
+    id,
+    agent: "releaser",
+    events: started ? [...events, callbackStarted("call_1")] : events,
+  };
 }
 
 describe("Function: callbackToStart", () => {
@@ -105,7 +109,12 @@ describe("Function: fork of a thread waiting on a callback", () => {
     });
     const reissued: Thread = { ...copy, events: [...copy.events, again?.event ?? userMessage("")] };
     // Once its start is recorded, nothing is owed; the fork's token answers, the copied one not.
-    const recorded = callbackStarted(reissued, "call_1", hashToken("thr_fork.fork-secret"), clock);
+    const recorded = recordCallbackStart(
+      reissued,
+      "call_1",
+      hashToken("thr_fork.fork-secret"),
+      clock,
+    );
     expect(recorded).toEqual({ type: "callback_started", at: NOW, data: { callId: "call_1" } });
     expect(
       callbackToStart({ ...reissued, events: [...reissued.events, recorded ?? userMessage("")] }),
@@ -121,9 +130,9 @@ describe("Function: fork of a thread waiting on a callback", () => {
 
   it("records no start for a token that is no longer the wait's", () => {
     const thread = waitingThread("thr_a", false);
-    expect(callbackStarted(thread, "call_1", hashToken("thr_a.old"), clock)).toBeNull();
+    expect(recordCallbackStart(thread, "call_1", hashToken("thr_a.old"), clock)).toBeNull();
     expect(
-      callbackStarted(thread, "call_1", hashToken("thr_a.source-secret"), clock),
+      recordCallbackStart(thread, "call_1", hashToken("thr_a.source-secret"), clock),
     ).not.toBeNull();
   });
 });
