@@ -82,7 +82,8 @@ export function callbackRequest(
  * `callback_started` of its call follows its last request (the process died between saving the
  * wait and `start`, or it is in between right now), or when that request was copied from
  * another thread by a fork (its token names the source: a fork never inherits a callback wait).
- * Either way no token of this thread's wait is out in the world; `reissueCallback` makes one.
+ * Either way the thread holds no record that a token of its own was handed to `start`;
+ * `reissueCallback` makes a new one.
  *
  * @example
  * if (callbackToStart(thread)) await restartCallback(deps, thread.id);
@@ -149,8 +150,9 @@ export const CALLBACK_ACTOR: Actor = { principal: "callback", via: "callback" };
  *
  * Throws `CallbackTokenError` for a token no wait of the thread was given; `ThreadClosedError`
  * on a cancelled or failed thread; `NotPendingError` when the call was answered otherwise, has
- * expired (at `expiresAt`, even before the sweep closes it) or is not a callback the thread
- * waits on; `InvalidCallbackResultError` for a body its tool's `result` schema refuses.
+ * expired (at `expiresAt`, even before the sweep closes it), is not a callback the thread waits
+ * on, or when the token was replaced by a newer request for the call (`reissueCallback`);
+ * `InvalidCallbackResultError` for a body its tool's `result` schema refuses.
  *
  * @example
  * const event = completeCallback(thread, { token }, body, { agent, clock });
