@@ -180,6 +180,7 @@ export async function startCallback(
   const tool = agent?.tool(wait.tool);
   if (!agent || tool?.kind !== "callback") return;
   const url = deps.callbackUrl?.(token) ?? `/callbacks/${token}`;
+  const hash = hashToken(token);
   try {
     await tool.start(wait.args as Record<string, unknown>, {
       threadId: saved.id,
@@ -190,8 +191,9 @@ export async function startCallback(
     });
   } catch (cause) {
     const { model, detail } = compactToolError(cause);
+    // Only the start of the live token closes the call: one issued again since stands.
     const { saved: after, appended } = await appendEvent(deps, saved.id, (thread) =>
-      deriveCallbackWait(thread.events)?.callId === wait.callId
+      deriveCallbackWait(thread.events)?.tokenHash === hash
         ? {
             type: "error",
             at: deps.clock.now().toISOString(),
@@ -208,7 +210,6 @@ export async function startCallback(
     if (appended) await deps.queue.enqueue({ threadId: saved.id, version: versionOf(after) });
     return;
   }
-  const hash = hashToken(token);
   const { saved: after, appended } = await appendEvent(deps, saved.id, (thread) =>
     recordCallbackStart(thread, wait.callId, hash, deps.clock),
   ).catch(closedThread(saved));
