@@ -34,6 +34,7 @@ import { ensureTable } from "../../shared/aws/dynamo/index.ts";
 import {
   LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
+  THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
 import { ensureBucket, S3PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 import {
@@ -433,6 +434,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (event.detailType === THREAD_WAITING_DETAIL_TYPE) {
         const { threadId, tool, callId } = event.detail;
         log(`thread.waiting: ${String(threadId)} waits on ${String(tool)} (${String(callId)})`);
+      }
+      if (event.detailType === THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE) {
+        const { threadId, tool, callId, expiresAt } = event.detail;
+        log(
+          `thread.waiting_for_callback: ${String(threadId)} waits on ${String(tool)} (${String(callId)}) until ${String(expiresAt)}`,
+        );
       }
       if (event.detailType !== LAUNCH_DETAIL_TYPE) return;
       trigger(toEventBridgeEnvelope(event, REGION))

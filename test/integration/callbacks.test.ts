@@ -58,6 +58,9 @@ const releaser = defineAgent({
   tools: [runCi, quickCi, flakyDeploy, doneForNow],
 });
 
+/** What the stack logged (`twelve dev` prints the same lines). */
+const logs: string[] = [];
+
 const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /** What an outbound webhook receiver took (`thread.waiting_for_callback` only), verified. */
@@ -84,6 +87,7 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     const { port } = receiver.address() as AddressInfo;
     stack = await startTestStack({
+      log: (line) => void logs.push(line),
       notifyWebhooks: [
         {
           url: `http://127.0.0.1:${port}/hooks`,
@@ -298,6 +302,10 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
       link: `${stack.url}/threads/${forkId}`,
     });
     expect(notices.some((entry) => entry.detail.threadId === sourceId)).toBe(true);
+    // twelve dev says so in its log.
+    expect(logs).toContain(
+      `thread.waiting_for_callback: ${forkId} waits on run_ci (call_1) until ${String(forkNotice?.detail.expiresAt)}`,
+    );
     // An outbound webhook that asked for them gets them too, signed.
     for (let tries = 0; !hooked.some((h) => h.data.threadId === forkId) && tries < 200; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
