@@ -62,7 +62,7 @@ export function notifyFunction(
     eventBus: props.bus,
     eventPattern: {
       source: ["twelve"],
-      detailType: ["thread.waiting", "thread.done", "thread.failed"],
+      detailType: ["thread.waiting", "thread.waiting_for_callback", "thread.done", "thread.failed"],
     },
     targets: [
       new LambdaFunction(notify, {

@@ -34,6 +34,7 @@ import { ensureTable } from "../../shared/aws/dynamo/index.ts";
 import {
   LAUNCH_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
+  THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
 import { ensureBucket, S3PayloadStore } from "../../shared/aws/s3/payload-store.ts";
 import {
@@ -43,6 +44,7 @@ import {
 } from "../../shared/aws/sqs/queues.ts";
 import type { Channel } from "../../shared/channels/channel.ts";
 import { readEmailConfig } from "../../shared/channels/email/config.ts";
+import { noticeTypes } from "../../shared/channels/notices.ts";
 import { slackConfig } from "../../shared/channels/slack/config.ts";
 import type { DeliveryOptions, WebhookTarget } from "../../shared/channels/webhook-channel.ts";
 import type { Agent } from "../../shared/core/agent.ts";
@@ -145,7 +147,7 @@ export interface LocalStackOptions {
 }
 
 /** The events the channels hear of. */
-const NOTICE_TYPES = new Set(["thread.waiting", "thread.done", "thread.failed"]);
+const NOTICE_TYPES = new Set<string>(noticeTypes);
 
 export interface LocalStack {
   /** The HTTP API: `http://127.0.0.1:<port>`, the port it really listens on. */
@@ -435,6 +437,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (event.detailType === THREAD_WAITING_DETAIL_TYPE) {
         const { threadId, tool, callId } = event.detail;
         log(`thread.waiting: ${String(threadId)} waits on ${String(tool)} (${String(callId)})`);
+      }
+      if (event.detailType === THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE) {
+        const { threadId, tool, callId, expiresAt } = event.detail;
+        log(
+          `thread.waiting_for_callback: ${String(threadId)} waits on ${String(tool)} (${String(callId)}) until ${String(expiresAt)}`,
+        );
       }
       if (event.detailType !== LAUNCH_DETAIL_TYPE) return;
       trigger(toEventBridgeEnvelope(event, REGION))

@@ -1,14 +1,27 @@
 import * as z from "zod";
 import { escalationReasons } from "../core/events.ts";
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../core/ports.ts";
+import type {
+  CallbackWaitingNotice,
+  ThreadEndedNotice,
+  ThreadWaitingNotice,
+} from "../core/ports.ts";
 import { type PendingKind, pendingKinds } from "../core/thread.ts";
 
-/** What the channels hear of: a thread that waits for a person, or one that ended. */
-export const noticeTypes = ["thread.waiting", "thread.done", "thread.failed"] as const;
+/**
+ * What the channels hear of: a thread that waits for a person, one that waits on a callback
+ * tool (the outside world), or one that ended.
+ */
+export const noticeTypes = [
+  "thread.waiting",
+  "thread.waiting_for_callback",
+  "thread.done",
+  "thread.failed",
+] as const;
 export type NoticeType = (typeof noticeTypes)[number];
 
 export type Notice =
   | { type: "thread.waiting"; data: ThreadWaitingNotice }
+  | { type: "thread.waiting_for_callback"; data: CallbackWaitingNotice }
   | { type: "thread.done" | "thread.failed"; data: ThreadEndedNotice };
 
 const common = {
@@ -33,6 +46,15 @@ const statusKind = {
   waiting_for_human: "human_input",
 } as const satisfies Record<ThreadWaitingNotice["status"], PendingKind>;
 
+const callback = z.looseObject({
+  ...common,
+  status: z.literal("waiting_for_callback"),
+  callId: z.string(),
+  tool: z.string(),
+  args: z.unknown(),
+  expiresAt: z.string(),
+});
+
 const ended = z.looseObject({
   ...common,
   status: z.enum(["done", "failed"]),
@@ -42,8 +64,9 @@ const ended = z.looseObject({
 });
 
 /**
- * The notice an EventBridge event carries (`detail-type` `thread.waiting`, `thread.done` or
- * `thread.failed`, the notice as `detail`), or null for any other event.
+ * The notice an EventBridge event carries (`detail-type` `thread.waiting`,
+ * `thread.waiting_for_callback`, `thread.done` or `thread.failed`, the notice as `detail`), or
+ * null for any other event.
  */
 export function noticeOf(event: unknown): Notice | null {
   const { "detail-type": type, detail } = (event ?? {}) as {
@@ -56,6 +79,10 @@ export function noticeOf(event: unknown): Notice | null {
     // A notice published before `kind` was: its status says which, an escalation read as a question.
     const kind = parsed.data.kind ?? statusKind[parsed.data.status];
     return { type, data: { ...parsed.data, kind } as ThreadWaitingNotice };
+  }
+  if (type === "thread.waiting_for_callback") {
+    const parsed = callback.safeParse(detail);
+    return parsed.success ? { type, data: parsed.data as CallbackWaitingNotice } : null;
   }
   if (type === "thread.done" || type === "thread.failed") {
     const parsed = ended.safeParse(detail);

@@ -1,10 +1,17 @@
 import * as z from "zod";
 import type { Agent } from "./agent.ts";
-import { NotPendingError, registerErrorNames, ThreadClosedError, TwelveError } from "./errors.ts";
+import {
+  ConfigError,
+  NotPendingError,
+  registerErrorNames,
+  ThreadClosedError,
+  TwelveError,
+} from "./errors.ts";
 import type { Actor, EventOf, ThreadEvent } from "./events.ts";
 import { canonicalJson, hashToken } from "./hash.ts";
 import type { Clock } from "./ports.ts";
-import { deriveCallbackWait, deriveStatus, type Thread } from "./thread.ts";
+import { type CallbackWait, deriveCallbackWait, deriveStatus, type Thread } from "./thread.ts";
+import type { Tool } from "./tool.ts";
 
 /**
  * Callback tools (`kind: "callback"`) as pure decisions: what a completion appends (or refuses),
@@ -40,6 +47,98 @@ export function threadIdOfToken(token: string): string | null {
   return token.slice(0, dot);
 }
 
+/**
+ * A new wait for call `callId` of a callback tool in thread `threadId`: its `callback_requested`
+ * (the sha256 of a fresh token `<threadId>.<secret>`, and an expiry `timeoutMs` from `now`), the
+ * wait as derived from it, and the token, which the runtime hands to `start` once the event is
+ * saved and never stores. `secret` is 128 random bits of the runtime's (`ConfigError` without it).
+ *
+ * @example
+ * const { event, token } = callbackRequest(thread.id, tool, "call_3", args, { clock, secret });
+ */
+export function callbackRequest(
+  threadId: string,
+  tool: Extract<Tool, { kind: "callback" }>,
+  callId: string,
+  args: unknown,
+  context: { clock: Clock; secret: (() => string) | undefined },
+): { event: EventOf<"callback_requested">; wait: CallbackWait; token: string } {
+  const secret = context.secret?.();
+  if (!secret) {
+    throw new ConfigError(
+      `tool "${tool.name}" is a callback tool, and this host hands the step no callbackSecret`,
+    );
+  }
+  const token = `${threadId}.${secret}`;
+  const now = context.clock.now();
+  const expiresAt = new Date(now.getTime() + tool.timeoutMs).toISOString();
+  const data = { callId, tool: tool.name, args, tokenHash: hashToken(token), expiresAt };
+  const at = now.toISOString();
+  return { event: { type: "callback_requested", at, data }, wait: { ...data, at }, token };
+}
+
+/**
+ * The wait of `thread` whose `start` is owed, or null: the wait it is in, when no
+ * `callback_started` of its call follows its last request (the process died between saving the
+ * wait and `start`, or it is in between right now), or when that request was copied from
+ * another thread by a fork (its token names the source: a fork never inherits a callback wait).
+ * Either way the thread holds no record that a token of its own was handed to `start`;
+ * `reissueCallback` makes a new one.
+ *
+ * @example
+ * if (callbackToStart(thread)) await restartCallback(deps, thread.id);
+ */
+export function callbackToStart(thread: Thread): CallbackWait | null {
+  const wait = deriveCallbackWait(thread.events);
+  if (!wait) return null;
+  const request = thread.events.findLastIndex(
+    (event) => event.type === "callback_requested" && event.data.callId === wait.callId,
+  );
+  if (request < (thread.forkedFrom?.version ?? 0)) return wait;
+  const started = thread.events
+    .slice(request + 1)
+    .some((event) => event.type === "callback_started" && event.data.callId === wait.callId);
+  return started ? null : wait;
+}
+
+/**
+ * A new token for the wait whose `start` is owed (`callbackToStart`): a `callback_requested` for
+ * the same call, with the hash of a fresh token naming `thread` and a new expiry, which replaces
+ * the old request (its token, if it ever left the process, is refused from then on). Null when no
+ * start is owed, or the call's tool is no longer a callback tool of the agent (the wait then
+ * expires as it is).
+ *
+ * @example
+ * const again = reissueCallback(thread, { agent, clock, secret: ids.callbackSecret });
+ * if (again) await store.append(thread, [again.event], deriveHead([...thread.events, again.event]));
+ */
+export function reissueCallback(
+  thread: Thread,
+  context: { agent: Agent | undefined; clock: Clock; secret: (() => string) | undefined },
+): { event: EventOf<"callback_requested">; wait: CallbackWait; token: string } | null {
+  const wait = callbackToStart(thread);
+  if (!wait) return null;
+  const tool = context.agent?.tool(wait.tool);
+  if (tool?.kind !== "callback") return null;
+  return callbackRequest(thread.id, tool, wait.callId, wait.args, context);
+}
+
+/**
+ * The record that call `callId`'s `start` ran with the token whose hash is `tokenHash`, or null
+ * when that token is no longer the wait's (another delivery issued a newer one, or the wait was
+ * answered or closed meanwhile): only the live token's start counts.
+ */
+export function recordCallbackStart(
+  thread: Thread,
+  callId: string,
+  tokenHash: string,
+  clock: Clock,
+): EventOf<"callback_started"> | null {
+  const wait = callbackToStart(thread);
+  if (wait?.callId !== callId || wait.tokenHash !== tokenHash) return null;
+  return { type: "callback_started", at: clock.now().toISOString(), data: { callId } };
+}
+
 /** Who answers a callback: the outside world, by the token (`via: "callback"`). */
 export const CALLBACK_ACTOR: Actor = { principal: "callback", via: "callback" };
 
@@ -51,8 +150,9 @@ export const CALLBACK_ACTOR: Actor = { principal: "callback", via: "callback" };
  *
  * Throws `CallbackTokenError` for a token no wait of the thread was given; `ThreadClosedError`
  * on a cancelled or failed thread; `NotPendingError` when the call was answered otherwise, has
- * expired (at `expiresAt`, even before the sweep closes it) or is not a callback the thread
- * waits on; `InvalidCallbackResultError` for a body its tool's `result` schema refuses.
+ * expired (at `expiresAt`, even before the sweep closes it), is not a callback the thread waits
+ * on, or when the token was replaced by a newer request for the call (`reissueCallback`);
+ * `InvalidCallbackResultError` for a body its tool's `result` schema refuses.
  *
  * @example
  * const event = completeCallback(thread, { token }, body, { agent, clock });
@@ -141,6 +241,19 @@ function requestOf(
         ? event.data.callId === (match as { callId: string }).callId
         : event.data.tokenHash === hash),
   );
+  if (request && hash !== undefined) {
+    // A token replaced by a newer request for the same call (a restart, a fork) answers nothing.
+    const last = thread.events.findLast(
+      (event) => event.type === "callback_requested" && event.data.callId === request.data.callId,
+    );
+    if (last !== request) {
+      throw new NotPendingError(
+        thread.id,
+        request.data.callId,
+        `this token of callback ${request.data.callId} was replaced by a newer one`,
+      );
+    }
+  }
   if (request) return request;
   if ("token" in match) throw new CallbackTokenError();
   throw new NotPendingError(thread.id, match.callId, `call ${match.callId} is not a callback`);

@@ -176,6 +176,19 @@ export const callbackRequestedEvent = z.object({
 });
 
 /**
+ * The `start` of a callback tool's call ran with the token of the call's last `callback_requested`
+ * (and did not throw). A wait without it after its request never had its token handed out (the
+ * process died between the save and `start`): the next delivery of its step issues a new token
+ * and runs `start` again with the same idempotency key. Read by no model.
+ */
+export const callbackStartedEvent = z.object({
+  type: z.literal("callback_started"),
+  at,
+  by,
+  data: z.object({ callId: z.string() }),
+});
+
+/**
  * A call's tool failed with an error it marks retryable (`new ToolError(msg, { retryable: true })`)
  * and its `retry` policy has attempts left: the same call runs again at `retryAt`, with the same
  * idempotency key and no new approval. The model never sees it; the last failure reaches the
@@ -323,6 +336,7 @@ export const threadEvent = z.discriminatedUnion("type", [
   toolSetEvent,
   childRequestedEvent,
   callbackRequestedEvent,
+  callbackStartedEvent,
   toolRetryEvent,
 ]);
 

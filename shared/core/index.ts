@@ -12,9 +12,13 @@ export { type AgentToolOptions, agentTool } from "./agent-tool.ts";
 export {
   CALLBACK_ACTOR,
   CallbackTokenError,
+  callbackRequest,
+  callbackToStart,
   completeCallback,
   expiredCallback,
   InvalidCallbackResultError,
+  recordCallbackStart,
+  reissueCallback,
   threadIdOfToken,
 } from "./callback.ts";
 export { cancel } from "./cancel.ts";

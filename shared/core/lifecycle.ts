@@ -153,8 +153,10 @@ export function repeatsAnswer(thread: Thread, reply: HumanReply): boolean {
  * A fork never inherits the authority to act: when the copy waits on an approval, or holds an
  * approved call whose tool has not run yet, the fork asks again (an `approval_requested` for the
  * same call, dated `clock`'s now, so an `approvalTimeoutMs` counts from the fork) and waits for
- * its own decision. A version at or after a cancellation throws `ThreadClosedError` (a fork of
- * it would be cancelled already): fork from before it.
+ * its own decision. A copied callback wait is not the fork's either (its token names the source):
+ * the runtime issues it again (`callbackToStart`, `reissueCallback`). A version at or after a
+ * cancellation throws `ThreadClosedError` (a fork of it would be cancelled already): fork from
+ * before it.
  *
  * @example
  * const copy = fork(thread, { version: 3, threadId: "thr_2", clock });

@@ -208,6 +208,30 @@ export interface NoticeRoot {
   link: string;
 }
 
+/**
+ * Published when a thread starts waiting on a callback tool's call (its `start` has run), so the
+ * systems that watch a thread see the wait, the tool and when it expires. It never carries the
+ * token (the credential of the answer) nor its hash.
+ */
+export interface CallbackWaitingNotice {
+  /**
+   * Stable across re-publishes of the same wait: `<threadId>:<callId>:<version>`, the version of
+   * its `callback_requested` (a wait issued again after a crash, or by a fork, is a new notice).
+   */
+  id: string;
+  threadId: string;
+  agent: string;
+  status: "waiting_for_callback";
+  callId: string;
+  tool: string;
+  args: unknown;
+  /** When the wait expires: the model then reads that the callback expired. */
+  expiresAt: string;
+  link: string;
+  /** Only for a child thread: the root of its tree. */
+  root?: NoticeRoot;
+}
+
 /** Published when a thread ends: done (with the terminal tool's output) or failed (why). */
 export interface ThreadEndedNotice {
   /** Stable across re-publishes of the same end: `<threadId>:<status>:<version>`. */
@@ -233,6 +257,8 @@ export interface Notifier {
   threadWaiting(notice: ThreadWaitingNotice): Promise<void>;
   /** Optional: a notifier without it hears of pauses only. */
   threadEnded?(notice: ThreadEndedNotice): Promise<void>;
+  /** Optional: a notifier without it does not hear of callback waits. */
+  callbackWaiting?(notice: CallbackWaitingNotice): Promise<void>;
 }
 
 /**

@@ -107,6 +107,7 @@ export function renderEvent(
     case "approval_requested":
     case "child_requested": // the agent tool's call is shown; its result follows
     case "callback_requested": // the call is shown; its answer is its result or an error
+    case "callback_started":
     case "tool_retry": // the model sees only the last failure, once the attempts are spent
     case "done":
     case "failed":

@@ -1,4 +1,5 @@
 import { type Agent, fixedTokens } from "./agent.ts";
+import { callbackRequest } from "./callback.ts";
 import {
   type CompactionData,
   type CompactionSettings,
@@ -12,7 +13,7 @@ import {
 import { contextOf } from "./context.ts";
 import { ConfigError, ModelError } from "./errors.ts";
 import type { EscalationReason, EventOf, ThreadEvent } from "./events.ts";
-import { hashArgs, hashToken } from "./hash.ts";
+import { hashArgs } from "./hash.ts";
 import type { Clock, Model, ModelReply, ModelRequest } from "./ports.ts";
 import { renderValue } from "./render.ts";
 import {
@@ -351,18 +352,11 @@ class Step {
     callId: string,
     args: unknown,
   ): StepResult {
-    const secret = this.deps.callbackSecret?.();
-    if (!secret) {
-      throw new ConfigError(
-        `tool "${tool.name}" is a callback tool, and this host hands the step no callbackSecret`,
-      );
-    }
-    const token = `${this.thread.id}.${secret}`;
-    const now = this.deps.clock.now();
-    const expiresAt = new Date(now.getTime() + tool.timeoutMs).toISOString();
-    const data = { callId, tool: tool.name, args, tokenHash: hashToken(token), expiresAt };
-    this.push("callback_requested", data);
-    const wait = { ...data, at: now.toISOString() };
+    const { event, wait, token } = callbackRequest(this.thread.id, tool, callId, args, {
+      clock: this.deps.clock,
+      secret: this.deps.callbackSecret,
+    });
+    this.out.push(event);
     return this.result({ type: "wait_callback", wait, token });
   }
 

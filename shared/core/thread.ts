@@ -171,6 +171,7 @@ export function deriveCallbackWait(events: readonly ThreadEvent[]): CallbackWait
       }
       case "user_message":
       case "compaction":
+      case "callback_started":
         break;
       default:
         // Anything else after the request (another call, an end) means it was answered.

@@ -3,15 +3,19 @@ import {
   CallbackTokenError,
   completeCallback,
   expiredCallback,
+  recordCallbackStart,
+  reissueCallback,
   threadIdOfToken,
 } from "../core/callback.ts";
 import { ThreadNotFoundError } from "../core/errors.ts";
 import type { Actor } from "../core/events.ts";
+import { hashToken } from "../core/hash.ts";
 import type { HumanReply } from "../core/lifecycle.ts";
 import { runContextOf } from "../core/run-context.ts";
 import {
   type CallbackWait,
   deriveCallbackWait,
+  parentOf,
   type Status,
   type Thread,
   versionOf,
@@ -155,14 +159,19 @@ export async function expireCallbackIfDue(
   }
 }
 
+/** What running a callback's `start` needs beyond the answer verbs: its URL, the notice. */
+export type StartDeps = Deps & Pick<RuntimeDeps, "callbackUrl" | "notifier" | "threadLink">;
+
 /**
  * Runs a callback tool's `start` once its wait is saved (`saved` holds it), with the token the
- * step minted. A `start` that throws closes the call with a compact error the model reads, and
- * the loop goes on; when the callback was answered meanwhile, that answer stands. A crash
- * between the save and `start` leaves the wait to expire (the token exists nowhere else).
+ * step minted. When `start` returns, a `callback_started` records that the token is out (one
+ * more small append), and the wait's notice is published. A `start` that throws closes the call
+ * with a compact error the model reads, and the loop goes on; when the callback was answered
+ * meanwhile, that answer stands. A crash before the record leaves a wait whose `start` is owed:
+ * the redelivered step issues a new token and runs `start` again (`restartCallback`).
  */
 export async function startCallback(
-  deps: Deps & Pick<RuntimeDeps, "callbackUrl">,
+  deps: StartDeps,
   saved: Thread,
   wait: CallbackWait,
   token: string,
@@ -171,6 +180,7 @@ export async function startCallback(
   const tool = agent?.tool(wait.tool);
   if (!agent || tool?.kind !== "callback") return;
   const url = deps.callbackUrl?.(token) ?? `/callbacks/${token}`;
+  const hash = hashToken(token);
   try {
     await tool.start(wait.args as Record<string, unknown>, {
       threadId: saved.id,
@@ -181,8 +191,9 @@ export async function startCallback(
     });
   } catch (cause) {
     const { model, detail } = compactToolError(cause);
+    // Only the start of the live token closes the call: one issued again since stands.
     const { saved: after, appended } = await appendEvent(deps, saved.id, (thread) =>
-      deriveCallbackWait(thread.events)?.callId === wait.callId
+      deriveCallbackWait(thread.events)?.tokenHash === hash
         ? {
             type: "error",
             at: deps.clock.now().toISOString(),
@@ -195,10 +206,85 @@ export async function startCallback(
             },
           }
         : null,
-    ).catch((error: unknown) => {
-      if (error instanceof ThreadNotFoundError) return { saved, appended: false };
-      throw error;
-    });
+    ).catch(closedThread(saved));
     if (appended) await deps.queue.enqueue({ threadId: saved.id, version: versionOf(after) });
+    return;
   }
+  const { saved: after, appended } = await appendEvent(deps, saved.id, (thread) =>
+    recordCallbackStart(thread, wait.callId, hash, deps.clock),
+  ).catch(closedThread(saved));
+  if (appended) await announceCallback(deps, after);
 }
+
+/**
+ * Issues the wait of `threadId` again when its `start` is owed (`callbackToStart`: the process
+ * died between saving the wait and `start`, or the thread is a fork that copied another thread's
+ * wait): a new token and expiry (`callback_requested`, replacing the old token), then `start`
+ * once more, with the same idempotency key. True when it did.
+ *
+ * @example
+ * await restartCallback(deps, fork.id); // the fork's own token, handed to `start`
+ */
+export async function restartCallback(
+  deps: StartDeps & Pick<RuntimeDeps, "ids">,
+  threadId: string,
+): Promise<boolean> {
+  let issued: { wait: CallbackWait; token: string } | undefined;
+  const { saved, appended } = await appendEvent(deps, threadId, (thread) => {
+    const again = reissueCallback(thread, {
+      agent: deps.agents.get(thread.agent),
+      clock: deps.clock,
+      secret: deps.ids.callbackSecret,
+    });
+    issued = again ?? undefined;
+    return again?.event ?? null;
+  });
+  if (!appended || !issued) return false;
+  await startCallback(deps, saved, issued.wait, issued.token);
+  return true;
+}
+
+/**
+ * Publishes the callback wait of `thread` (`thread.waiting_for_callback`): the tool, its
+ * arguments and the expiry, never the token. At-least-once: a redelivered step publishes again
+ * under the same id.
+ */
+export async function announceCallback(
+  deps: Pick<RuntimeDeps, "notifier" | "threadLink">,
+  thread: Thread,
+): Promise<void> {
+  if (!deps.notifier.callbackWaiting) return;
+  const wait = deriveCallbackWait(thread.events);
+  if (!wait) return;
+  const request = thread.events.findLastIndex(
+    (event) => event.type === "callback_requested" && event.data.callId === wait.callId,
+  );
+  const parent = parentOf(thread.events);
+  await deps.notifier.callbackWaiting({
+    id: `${thread.id}:${wait.callId}:${request + 1}`,
+    threadId: thread.id,
+    agent: thread.agent,
+    status: "waiting_for_callback",
+    callId: wait.callId,
+    tool: wait.tool,
+    args: wait.args,
+    expiresAt: wait.expiresAt,
+    link: deps.threadLink(thread.id),
+    ...(parent
+      ? {
+          root: {
+            threadId: parent.rootThreadId,
+            link: deps.threadLink(parent.rootThreadId),
+          },
+        }
+      : {}),
+  });
+}
+
+/** A thread deleted under a callback's start: nothing more to record. */
+const closedThread =
+  (saved: Thread) =>
+  (error: unknown): { saved: Thread; appended: false } => {
+    if (error instanceof ThreadNotFoundError) return { saved, appended: false };
+    throw error;
+  };

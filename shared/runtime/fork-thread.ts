@@ -3,6 +3,7 @@ import type { Actor } from "../core/events.ts";
 import { hashArgs } from "../core/hash.ts";
 import { fork } from "../core/lifecycle.ts";
 import { deriveHead, deriveStatus, type Status, versionOf } from "../core/thread.ts";
+import { restartCallback } from "./callbacks.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { announceWaiting } from "./process-step.ts";
 import { launchChild } from "./sub-agents.ts";
@@ -21,14 +22,24 @@ export interface ForkRequest {
  * A new thread with a copy of events `1..version` of another (factor 5: replay from any point,
  * try another path). A running fork gets its step enqueued; one taken at a pending call waits on
  * that call. Its tools get new idempotency keys (they name the new thread), so a replay runs them
- * again; an approval is never inherited: the fork asks for it again (see `fork`).
+ * again; an approval is never inherited: the fork asks for it again (see `fork`). Nor is a
+ * callback wait: a fork taken at one issues its own token and expiry and runs the tool's `start`
+ * again under its own key (`restartCallback`).
  * `InvalidVersionError` for a version outside `1..latest`, `ThreadClosedError` for one at or
  * after a cancellation.
  */
 export async function forkThread(
   deps: Pick<
     RuntimeDeps,
-    "store" | "queue" | "ids" | "notifier" | "threadLink" | "clock" | "agents" | "random"
+    | "store"
+    | "queue"
+    | "ids"
+    | "notifier"
+    | "threadLink"
+    | "clock"
+    | "agents"
+    | "random"
+    | "callbackUrl"
   >,
   request: ForkRequest,
 ): Promise<{
@@ -61,6 +72,10 @@ export async function forkThread(
   } else if (status === "waiting_for_agent") {
     // A fork taken while a child ran waits on a child of its own (its id follows from the fork's).
     await launchChild(deps, thread);
+  } else if (status === "waiting_for_callback") {
+    // A fork never inherits a callback wait (its token names the source): it issues its own
+    // token and expiry, and `start` runs again under the fork's idempotency key.
+    await restartCallback(deps, thread.id);
   } else {
     // A fork taken at a pause waits on that call: whoever answers pauses must hear of it.
     await announceWaiting(deps, thread);

@@ -1,3 +1,4 @@
+import { callbackToStart } from "../core/callback.ts";
 import { VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type { NoticeRoot, StepMessage } from "../core/ports.ts";
@@ -17,7 +18,7 @@ import {
   versionOf,
 } from "../core/thread.ts";
 import { appendDelivering } from "./append-event.ts";
-import { startCallback } from "./callbacks.ts";
+import { announceCallback, restartCallback, startCallback } from "./callbacks.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { pickModel } from "./model-rule.ts";
@@ -31,6 +32,7 @@ export type StepOutcome =
   | "resent" // stale message for a running thread: the step it owes was enqueued again
   | "stale" // stale message for a paused or finished thread: dropped
   | "reannounced" // stale message of the step that paused the thread: its notice sent again
+  | "restarted" // stale message of a callback wait whose start never ran: a new token, start again
   | "ahead" // a version the thread never reached: dropped
   | "lost_race" // another delivery saved this step first: dropped
   | "lost_race_kept" // another write won (a message that interrupted it): what its tools ran was kept
@@ -89,7 +91,10 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     // What it ran is kept, unless the winner ran it too (a duplicate delivery).
     const loaded = await deps.store.load(thread.id);
     const winner = loaded && (await keepWhatRan(deps, thread, events, loaded));
-    if (winner && versionOf(winner) > version) await catchUp(deps, winner, message);
+    // The winner is alive: a wait it saved gets its start from it, not a second one from here.
+    if (winner && versionOf(winner) > version) {
+      await catchUp(deps, winner, message, { restartCallback: false });
+    }
     return winner && loaded && versionOf(winner) > versionOf(loaded)
       ? "lost_race_kept"
       : "lost_race";
@@ -132,14 +137,16 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
 }
 
 /**
- * For a message older than the thread: re-send the step a running thread owes, or re-announce
- * the pause this message's step made. The queue deduplicates a step that was not lost; a
- * notice may go out twice, which is why notices are at-least-once.
+ * For a message older than the thread: re-send the step a running thread owes, re-announce the
+ * pause this message's step made, or issue again the callback wait whose `start` it never ran.
+ * The queue deduplicates a step that was not lost; a notice may go out twice, which is why
+ * notices are at-least-once.
  */
 async function catchUp(
   deps: RuntimeDeps,
   thread: Thread,
   message: StepMessage,
+  options: { restartCallback: boolean } = { restartCallback: true },
 ): Promise<StepOutcome> {
   const status = deriveStatus(thread.events);
   if (status === "running") {
@@ -157,6 +164,22 @@ async function catchUp(
     // This message's step ended the thread: the notice may have been lost after the write.
     if (!deps.notifier.threadEnded || versionOf(thread) - 1 < message.version) return "stale";
     await announceEnd(deps, thread);
+    return "reannounced";
+  }
+  if (status === "waiting_for_callback") {
+    // The step that saved the wait died before its `start` was recorded: this is its message,
+    // delivered again. Issue the wait again (a new token: the old one may exist nowhere).
+    if (
+      options.restartCallback &&
+      callbackToStart(thread) &&
+      (await restartCallback(deps, thread.id))
+    ) {
+      return "restarted";
+    }
+    // Or after it, before the wait's notice went out.
+    const wait = deriveCallbackWait(thread.events);
+    if (!wait || requestIndex(thread, wait.callId) < message.version) return "stale";
+    await announceCallback(deps, thread);
     return "reannounced";
   }
   const pending = derivePending(thread.events);
@@ -282,7 +305,9 @@ function rootOfNotice(
 const requestIndex = (thread: Thread, callId: string): number =>
   thread.events.findLastIndex(
     (e) =>
-      (e.type === "approval_requested" || e.type === "human_input_requested") &&
+      (e.type === "approval_requested" ||
+        e.type === "human_input_requested" ||
+        e.type === "callback_requested") &&
       e.data.callId === callId,
   );
 

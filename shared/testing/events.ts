@@ -131,6 +131,16 @@ export const callbackRequested = (
   },
 });
 
+/** The `start` of callback `callId` ran with the token of its last request. */
+export const callbackStarted = (
+  callId: string,
+  options: EventStamp = {},
+): EventOf<"callback_started"> => ({
+  type: "callback_started",
+  ...stamp(options),
+  data: { callId },
+});
+
 /** A retryable failure of `callId`'s `attempt`-th run, retried at `retryAt` (default `EVENT_AT`). */
 export const toolRetry = (
   callId: string,

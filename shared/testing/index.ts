@@ -6,6 +6,7 @@ export {
   approvalDecision,
   approvalRequested,
   callbackRequested,
+  callbackStarted,
   cancelled,
   childRequested,
   compaction,

@@ -694,6 +694,18 @@ function everyEventType(clock: Clock): ThreadEvent[] {
       },
     },
     { type: "human_response", at: at(), data: { callId: "call_7", response: "go on" } },
+    {
+      type: "callback_requested",
+      at: at(),
+      data: {
+        callId: "call_9",
+        tool: "run_ci",
+        args: { ref: "main" },
+        tokenHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        expiresAt: "2026-12-02T10:00:00.000Z",
+      },
+    },
+    { type: "callback_started", at: at(), data: { callId: "call_9" } },
     { type: "failed", at: at(), data: { reason: "poisoned" } },
     { type: "retry_requested", at: at(), data: { reason: "fixed" } },
     { type: "done", at: at(), data: { callId: "call_11", output: "3.5" } },

@@ -457,7 +457,12 @@ describe("Stack: Twelve", () => {
       );
       expect(rule?.Properties.EventPattern).toEqual({
         source: ["twelve"],
-        "detail-type": ["thread.waiting", "thread.done", "thread.failed"],
+        "detail-type": [
+          "thread.waiting",
+          "thread.waiting_for_callback",
+          "thread.done",
+          "thread.failed",
+        ],
       });
       const [target] = (rule ?? { Properties: { Targets: [] } }).Properties.Targets as {
         Arn: unknown;

@@ -1,6 +1,10 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
+import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import { defineAgent } from "../../shared/core/agent.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
@@ -54,10 +58,43 @@ const releaser = defineAgent({
   tools: [runCi, quickCi, flakyDeploy, doneForNow],
 });
 
+/** What the stack logged (`twelve dev` prints the same lines). */
+const logs: string[] = [];
+
+const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** What an outbound webhook receiver took (`thread.waiting_for_callback` only), verified. */
+const hooked: { type: string; data: { threadId: string; [key: string]: unknown } }[] = [];
+const receiver: Server = createServer((request, response) => {
+  let body = "";
+  request.on("data", (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  request.on("end", () => {
+    hooked.push(
+      new Webhook(WEBHOOK_SECRET).verify(
+        body,
+        request.headers as Record<string, string>,
+      ) as (typeof hooked)[number],
+    );
+    response.writeHead(200).end();
+  });
+});
+
 describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, the HTTP API)", () => {
   let stack: LocalStack;
   beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const { port } = receiver.address() as AddressInfo;
     stack = await startTestStack({
+      log: (line) => void logs.push(line),
+      notifyWebhooks: [
+        {
+          url: `http://127.0.0.1:${port}/hooks`,
+          secret: WEBHOOK_SECRET,
+          events: ["thread.waiting_for_callback"],
+        },
+      ],
       agents: [releaser],
       apiKey: "callbacks-test-key-0123",
       model: new ScriptedModel([
@@ -75,17 +112,35 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
         call("done_for_now", { message: "keyed released" }),
         call("run_ci", { ref: "inbox" }),
         call("done_for_now", { message: "inbox released" }),
+        // thread 6 and its fork: the fork answered first
+        call("run_ci", { ref: "forked" }),
+        call("done_for_now", { message: "fork released" }),
+        call("done_for_now", { message: "source released" }),
       ]),
     });
   });
-  afterAll(() => stack?.stop());
+  afterAll(async () => {
+    await stack?.stop();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  /** The thread once its wait's `start` ran and was recorded (its last write for a while). */
+  async function waitStarted(threadId: string) {
+    const api = client(stack, "callbacks-test-key-0123");
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      const thread = await api.waitFor(threadId, "waiting_for_callback");
+      if (thread.events.at(-1)?.type === "callback_started") return thread;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`the start of ${threadId}'s callback was never recorded`);
+  }
 
   it("waits for the callback, refuses forged tokens and bad bodies (nothing written), resumes once, refuses a reuse", async () => {
     const api = client(stack, "callbacks-test-key-0123");
     const open = client(stack);
     const launched = await api.launch("releaser", "release main");
     const threadId = launched.body.threadId as string;
-    const waiting = await api.waitFor(threadId, "waiting_for_callback");
+    const waiting = await waitStarted(threadId);
     const handed = started.get("main");
     if (!handed) throw new Error("start never ran");
     expect(handed.url).toBe(`${stack.url}/callbacks/${handed.token}`);
@@ -210,5 +265,75 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
       by: { via: "inbox" },
       data: { result: { status: "passed" } },
     });
+  });
+
+  it("gives a fork of a waiting thread its own token, start and notice; each token finishes its own thread", async () => {
+    const api = client(stack, "callbacks-test-key-0123");
+    const open = client(stack);
+    const sourceId = (await api.launch("releaser", "release forked")).body.threadId as string;
+    await waitStarted(sourceId);
+    const source = started.get("forked");
+    if (!source) throw new Error("start never ran");
+
+    // Fork it: the fork issues its own token and expiry, and start runs under the fork's key.
+    const forked = await api.request("POST", `/threads/${sourceId}/fork`, {});
+    expect(forked.status).toBe(201);
+    const forkId = forked.body.threadId as string;
+    const waiting = await waitStarted(forkId);
+    const handed = started.get("forked");
+    if (!handed || handed === source) throw new Error("the fork's start never ran");
+    expect(handed.key).toBe(`${forkId}:call_1`);
+    expect(handed.token.startsWith(`${forkId}.`)).toBe(true);
+    expect(handed.url).toBe(`${stack.url}/callbacks/${handed.token}`);
+    expect(waiting.events.filter((e) => e.type === "callback_requested")).toHaveLength(2);
+
+    // Each wait was published with its tool and expiry, and never with a token.
+    const notices = (stack.publishedEvents() as ReceivedEvent[]).filter(
+      (entry) => entry.detailType === "thread.waiting_for_callback",
+    );
+    const forkNotice = notices.find((entry) => entry.detail.threadId === forkId);
+    expect(forkNotice?.detail).toMatchObject({
+      agent: "releaser",
+      status: "waiting_for_callback",
+      callId: "call_1",
+      tool: "run_ci",
+      args: { ref: "forked" },
+      expiresAt: (waiting as unknown as { callback: { expiresAt: string } }).callback.expiresAt,
+      link: `${stack.url}/threads/${forkId}`,
+    });
+    expect(notices.some((entry) => entry.detail.threadId === sourceId)).toBe(true);
+    // twelve dev says so in its log.
+    expect(logs).toContain(
+      `thread.waiting_for_callback: ${forkId} waits on run_ci (call_1) until ${String(forkNotice?.detail.expiresAt)}`,
+    );
+    // An outbound webhook that asked for them gets them too, signed.
+    for (let tries = 0; !hooked.some((h) => h.data.threadId === forkId) && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(hooked.find((h) => h.data.threadId === forkId)).toEqual({
+      type: "thread.waiting_for_callback",
+      timestamp: expect.any(String),
+      data: forkNotice?.detail,
+    });
+    const published = JSON.stringify([notices, hooked]);
+    for (const token of [source.token, handed.token]) {
+      expect(published).not.toContain(token.split(".")[1]);
+    }
+
+    // The fork's token finishes the fork, and leaves the source waiting.
+    expect(
+      (await open.request("POST", `/callbacks/${handed.token}`, { status: "passed" })).status,
+    ).toBe(202);
+    expect((await api.waitFor(forkId, "done")).output).toBe("fork released");
+    expect((await api.get(sourceId)).body.status).toBe("waiting_for_callback");
+    // The source's token finishes the source only.
+    expect(
+      (await open.request("POST", `/callbacks/${source.token}`, { status: "passed" })).status,
+    ).toBe(202);
+    expect((await api.waitFor(sourceId, "done")).output).toBe("source released");
+    const fork = await api.get(forkId);
+    expect(fork.body.events.filter((e: { type: string }) => e.type === "tool_result")).toHaveLength(
+      1,
+    );
   });
 });

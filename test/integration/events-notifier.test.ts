@@ -10,8 +10,13 @@ import {
   THREAD_DONE_DETAIL_TYPE,
   THREAD_FAILED_DETAIL_TYPE,
   THREAD_WAITING_DETAIL_TYPE,
+  THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE,
 } from "../../shared/aws/events/eventbridge-notifier.ts";
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../shared/core/ports.ts";
+import type {
+  CallbackWaitingNotice,
+  ThreadEndedNotice,
+  ThreadWaitingNotice,
+} from "../../shared/core/ports.ts";
 
 const notice: ThreadWaitingNotice = {
   id: "t-42:call-7",
@@ -80,6 +85,36 @@ describe("Class: EventBridgeNotifier", () => {
         "thread.done",
         "thread.failed",
       ]);
+    });
+  });
+
+  describe("Method: callbackWaiting", () => {
+    it("publishes a callback wait as thread.waiting_for_callback", async () => {
+      // Prepare
+      const notifier = new EventBridgeNotifier({
+        busName: "twelve-bus",
+        clientConfig: clientConfig(),
+      });
+      const wait: CallbackWaitingNotice = {
+        id: "t-42:call-3:4",
+        threadId: "t-42",
+        agent: "releaser",
+        status: "waiting_for_callback",
+        callId: "call-3",
+        tool: "run_ci",
+        args: { ref: "main" },
+        expiresAt: "2026-12-01T11:00:00.000Z",
+        link: "https://agents.example.com/threads/t-42",
+      };
+
+      // Act
+      await notifier.callbackWaiting(wait);
+
+      // Assess
+      expect(server.entries.map((e) => [e.detailType, e.detail])).toEqual([
+        [THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE, wait],
+      ]);
+      expect(THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE).toBe("thread.waiting_for_callback");
     });
   });
 

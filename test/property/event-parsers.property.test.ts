@@ -181,6 +181,7 @@ const validEvent: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       expiresAt: at,
     }),
   }),
+  fc.record({ type: fc.constant("callback_started"), at, data: fc.record({ callId: text(12) }) }),
   fc.record({
     type: fc.constant("tool_retry"),
     at,

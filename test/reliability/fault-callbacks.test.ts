@@ -2,10 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { defineAgent } from "../../shared/core/agent.ts";
+import { callbackToStart } from "../../shared/core/callback.ts";
 import { NotPendingError } from "../../shared/core/errors.ts";
+import { hashToken } from "../../shared/core/hash.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
-import type { StepMessage } from "../../shared/core/ports.ts";
-import { deriveStatus } from "../../shared/core/thread.ts";
+import type { CallbackWaitingNotice, StepMessage } from "../../shared/core/ports.ts";
+import { deriveCallbackWait, deriveStatus } from "../../shared/core/thread.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
 import { answerCallback, expireCallbacks } from "../../shared/runtime/callbacks.ts";
@@ -14,7 +16,7 @@ import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { MemoryThreadStore } from "../../shared/runtime/memory-store.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { call, ScriptedModel } from "../../shared/testing/index.ts";
-import { faultyStore } from "../fault-kit/fault-injection.ts";
+import { CrashSchedule, faultyStore, InjectedCrash } from "../fault-kit/fault-injection.ts";
 import { Interleaver } from "../fault-kit/interleaver.ts";
 import { SeededRandom } from "../fault-kit/seeded-random.ts";
 import { VirtualClock } from "../fault-kit/virtual-clock.ts";
@@ -137,5 +139,178 @@ describe("a callback racing a second callback and its own expiry", () => {
     expect(seen.answered).toBeGreaterThan(0);
     expect(seen.expired).toBeGreaterThan(0);
     expect(seen.retriesAccepted).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A callback tool's step delivered until it sticks, with crashes drawn among the worker's appends:
+ * before or after the save of the wait (so `start` never ran), and before or after the record
+ * that `start` ran (so it ran, and its token may be out). Each crash leaves the message to be
+ * delivered again, as SQS does.
+ */
+async function crashingStart(at: readonly number[]) {
+  const starts: { token: string; key: string }[] = [];
+  const tool = defineTool({
+    name: "pay",
+    description: "Take a payment; the provider calls back",
+    input: z.object({ cents: z.number() }),
+    kind: "callback",
+    timeoutMs: TIMEOUT_MS,
+    start: (_args, context) => {
+      starts.push({ token: context.callback.token, key: context.idempotencyKey });
+    },
+  });
+  const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
+  const clock = new VirtualClock("2026-12-01T09:00:00.000Z");
+  const inner = new MemoryThreadStore();
+  const schedule = new CrashSchedule({ points: ["after_tool", "after_append"], at });
+  let delivering = false;
+  const queued: StepMessage[] = [];
+  const notices: CallbackWaitingNotice[] = [];
+  let secrets = 0;
+  const deps: RuntimeDeps = {
+    agents: agentMap([agent]),
+    store: faultyStore(inner, {
+      beforeCall: async () => {},
+      crashPoint: (point) => {
+        if (delivering && schedule.shouldCrash(point, { actor: "worker", toolRan: true })) {
+          throw new InjectedCrash(point, "worker");
+        }
+      },
+      toolRan: () => {},
+    }),
+    queue: { enqueue: async (message) => void queued.push(message) },
+    notifier: {
+      threadWaiting: async () => {},
+      callbackWaiting: async (notice) => void notices.push(notice),
+    },
+    // A crash before the save asks the model again: it answers the same.
+    model: new ScriptedModel(Array.from({ length: 8 }, () => call("pay", { cents: 500 }))),
+    clock,
+    ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxxxxxxx` },
+    threadLink: (id) => id,
+    random: () => 0,
+  };
+  await launchThread(deps, { agent: "shop", message: "sell" });
+  const message = queued.shift() as StepMessage;
+  delivering = true;
+  let deliveries = 0;
+  for (;;) {
+    deliveries++;
+    try {
+      await processStep(deps, message);
+      break;
+    } catch (error) {
+      if (!(error instanceof InjectedCrash)) throw error;
+    }
+  }
+  delivering = false;
+  return { deps, inner, starts, notices, deliveries, fired: schedule.fired, queued };
+}
+
+describe("a crash between saving a callback's wait and recording its start", () => {
+  it("leaves exactly one live wait, whose token start was handed, with start run again under the same key", async () => {
+    const seen = { restartedBeforeStart: 0, restartedAfterStart: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.nat({ max: 7 }), { maxLength: 4 }), async (at) => {
+        const run = await crashingStart(at);
+        const thread = await run.inner.load("thr_shop");
+        const events = thread?.events ?? [];
+        // One live wait, its start recorded: nothing is owed, nothing expires unasked.
+        const wait = deriveCallbackWait(events);
+        expect(deriveStatus(events)).toBe("waiting_for_callback");
+        expect(thread && callbackToStart(thread)).toBeNull();
+        // start ran at least once, always with the same idempotency key, and the live wait is
+        // the one whose token it was handed last.
+        expect(run.starts.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(run.starts.map((s) => s.key))).toEqual(new Set(["thr_shop:call_1"]));
+        const last = run.starts.at(-1) as { token: string };
+        expect(wait?.tokenHash).toBe(hashToken(last.token));
+        const requests = events.filter((e) => e.type === "callback_requested").length;
+        if (requests > run.starts.length) seen.restartedBeforeStart++;
+        if (run.starts.length > 1) seen.restartedAfterStart++;
+        // Every notice names the live wait's expiry once it is the live one; the last is current.
+        expect(run.notices.at(-1)?.expiresAt).toBe(wait?.expiresAt);
+        // A token handed to an earlier start answers 409, and nothing is written.
+        for (const earlier of run.starts.slice(0, -1)) {
+          await expect(answerCallback(run.deps, earlier.token, { paid: true })).rejects.toThrow(
+            NotPendingError,
+          );
+        }
+        expect((await run.inner.load("thr_shop"))?.events).toEqual(events);
+        // The live token finishes the call, once.
+        await answerCallback(run.deps, last.token, { paid: true });
+        const after = (await run.inner.load("thr_shop"))?.events ?? [];
+        expect(after.filter((e) => e.type === "tool_result")).toHaveLength(1);
+        expect(deriveStatus(after)).toBe("running");
+      }),
+      { numRuns: runs(60), seed: SEED },
+    );
+    // Both crashes really happened across the runs.
+    expect(seen.restartedBeforeStart).toBeGreaterThan(0);
+    expect(seen.restartedAfterStart).toBeGreaterThan(0);
+  });
+});
+
+describe("two deliveries of the step that calls a callback tool, at once", () => {
+  // In AWS a message is delivered again only once its visibility timeout (longer than the worker
+  // runs) is over, so the first delivery is dead by then: such a delivery issues the wait again.
+  // A delivery that loses its append to a live one (a duplicate) leaves the wait to the winner.
+  it("start the wait once when one lost the append: it never issues the winner's wait again", async () => {
+    let raced = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), async (seed) => {
+        // Prepare
+        const starts: string[] = [];
+        const tool = defineTool({
+          name: "pay",
+          description: "Take a payment; the provider calls back",
+          input: z.object({ cents: z.number() }),
+          kind: "callback",
+          timeoutMs: TIMEOUT_MS,
+          start: (_args, context) => void starts.push(context.callback.token),
+        });
+        const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
+        const random = new SeededRandom(seed);
+        const runner = new Interleaver<string>(() => random.next());
+        const inner = new MemoryThreadStore();
+        const queued: StepMessage[] = [];
+        let secrets = 0;
+        const deps: RuntimeDeps = {
+          agents: agentMap([agent]),
+          store: faultyStore(inner, {
+            beforeCall: () => runner.yield(),
+            crashPoint: () => {},
+            toolRan: () => {},
+          }),
+          queue: { enqueue: async (message) => void queued.push(message) },
+          notifier: { threadWaiting: async () => {} },
+          model: new ScriptedModel([call("pay", { cents: 500 }), call("pay", { cents: 500 })]),
+          clock: new VirtualClock("2026-12-01T09:00:00.000Z"),
+          ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxx` },
+          threadLink: (id) => id,
+          random: () => 0,
+        };
+        await launchThread(deps, { agent: "shop", message: "sell" });
+        const message = queued.shift() as StepMessage;
+
+        // Act
+        const first = runner.spawn("first", () => processStep(deps, message));
+        const second = runner.spawn("second", () => processStep(deps, message));
+        await runner.run();
+
+        // Assess: one live wait, its token handed to a start; one start when one delivery lost.
+        const outcomes = [await first, await second].map((s) => (s.ok ? s.value : s.error));
+        const events = (await inner.load("thr_shop"))?.events ?? [];
+        const live = deriveCallbackWait(events)?.tokenHash;
+        expect(starts.map((token) => hashToken(token))).toContain(live);
+        if (!outcomes.includes("lost_race")) return;
+        raced++;
+        expect(events.filter((e) => e.type === "callback_requested")).toHaveLength(1);
+        expect(starts).toHaveLength(1);
+      }),
+      { numRuns: runs(60), seed: SEED },
+    );
+    expect(raced).toBeGreaterThan(0);
   });
 });

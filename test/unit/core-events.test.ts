@@ -105,6 +105,7 @@ const everyEvent: ThreadEvent[] = [
       expiresAt: "2026-12-02T10:00:00.000Z",
     },
   },
+  { type: "callback_started", at, data: { callId: "call_9" } },
   {
     type: "tool_retry",
     at,
@@ -136,6 +137,7 @@ const allTypes: EventType[] = [
   "tool_set",
   "child_requested",
   "callback_requested",
+  "callback_started",
   "tool_retry",
 ];
 

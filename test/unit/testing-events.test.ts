@@ -10,6 +10,7 @@ import {
   approvalDecision,
   approvalRequested,
   callbackRequested,
+  callbackStarted,
   cancelled,
   childRequested,
   compaction,
@@ -53,6 +54,7 @@ const built: Record<EventType, ThreadEvent> = {
     depth: 2,
   }),
   callback_requested: callbackRequested("call_9", "run_ci", { ref: "main" }, { by: alice }),
+  callback_started: callbackStarted("call_9"),
   tool_retry: toolRetry("call_9", "charge", 1, "charge failed: 503", { detail: "Error: 503" }),
 };
 

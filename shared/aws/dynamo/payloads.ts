@@ -209,6 +209,7 @@ const missingDataOf = {
     tokenHash: UNKNOWN,
     expiresAt: "1970-01-01T00:00:00.000Z",
   }),
+  callback_started: () => ({ callId: UNKNOWN }),
   tool_retry: (error) => ({
     callId: UNKNOWN,
     tool: UNKNOWN,

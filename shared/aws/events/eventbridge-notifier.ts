@@ -4,12 +4,20 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from "@aws-sdk/client-eventbridge";
-import type { Notifier, ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
+import type {
+  CallbackWaitingNotice,
+  Notifier,
+  ThreadEndedNotice,
+  ThreadWaitingNotice,
+} from "../../core/ports.ts";
 import { PutEventsError } from "./errors.ts";
 import { fitNotice } from "./fit-notice.ts";
 
 /** The `detail-type` of the event published when a thread starts waiting for a person. */
 export const THREAD_WAITING_DETAIL_TYPE = "thread.waiting";
+
+/** The `detail-type` of the event published when a thread starts waiting on a callback tool. */
+export const THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE = "thread.waiting_for_callback";
 
 /** The `detail-type`s of the events published when a thread ends. */
 export const THREAD_DONE_DETAIL_TYPE = "thread.done";
@@ -62,6 +70,10 @@ export class EventBridgeNotifier implements Notifier {
     const detailType =
       notice.status === "done" ? THREAD_DONE_DETAIL_TYPE : THREAD_FAILED_DETAIL_TYPE;
     await this.publish(detailType, fitNotice(notice));
+  }
+
+  async callbackWaiting(notice: CallbackWaitingNotice): Promise<void> {
+    await this.publish(THREAD_WAITING_FOR_CALLBACK_DETAIL_TYPE, fitNotice(notice));
   }
 
   private async publish(detailType: string, detail: unknown): Promise<void> {

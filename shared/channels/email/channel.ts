@@ -117,7 +117,7 @@ export function emailChannel(
 
   const sendOne = async (notice: Notice, recipient: string) => {
     const key = `${notice.data.id} ${recipient}`;
-    if (sent.has(key)) return;
+    if (sent.has(key) || notice.type === "thread.waiting_for_callback") return;
     const mail =
       notice.type === "thread.waiting" ? pauseMail(notice.data, recipient) : endedMail(notice.data);
     // Stable per notice and recipient: a mail client shows a redelivery once.
@@ -139,7 +139,10 @@ export function emailChannel(
 
   return {
     name: "email",
-    wants: (notice) => approversOf(config, notice.data.agent).length > 0,
+    // A callback wait asks no person for anything (the outside world answers it): no email.
+    wants: (notice) =>
+      notice.type !== "thread.waiting_for_callback" &&
+      approversOf(config, notice.data.agent).length > 0,
     async deliver(notice) {
       const recipients = approversOf(config, notice.data.agent);
       const results = await Promise.allSettled(recipients.map((to) => sendOne(notice, to)));

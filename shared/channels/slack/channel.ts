@@ -1,7 +1,35 @@
 import type { Channel } from "../channel.ts";
+import type { Notice } from "../notices.ts";
 import { slackClient } from "./client.ts";
 import { channelFor, type SlackConfig, slackConfig } from "./config.ts";
-import { endedMessage, SLACK_ENDED_TYPE, SLACK_EVENT_TYPE, waitingMessage } from "./messages.ts";
+import {
+  callbackMessage,
+  endedMessage,
+  SLACK_CALLBACK_TYPE,
+  SLACK_ENDED_TYPE,
+  SLACK_EVENT_TYPE,
+  waitingMessage,
+} from "./messages.ts";
+
+/** The message each notice posts, by its type. */
+const messageOf = (notice: Notice) => {
+  switch (notice.type) {
+    case "thread.waiting":
+      return waitingMessage(notice.data);
+    case "thread.waiting_for_callback":
+      return callbackMessage(notice.data);
+    case "thread.done":
+    case "thread.failed":
+      return endedMessage(notice.data);
+    default: {
+      const unknown: never = notice;
+      throw new TypeError(`no Slack message for notice ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+/** The `metadata.event_type`s of the messages this channel posts. */
+const POSTED_TYPES = new Set<unknown>([SLACK_EVENT_TYPE, SLACK_ENDED_TYPE, SLACK_CALLBACK_TYPE]);
 
 /** How many of the channel's latest messages are looked through for an earlier post. */
 const RECENT = 50;
@@ -9,7 +37,8 @@ const RECENT = 50;
 /**
  * Posts each pause (a `thread.waiting` notice) to Slack: a Block Kit message with the thread,
  * the tool, its arguments, the console's link, and Approve / Reject or Reply buttons; and each
- * end (`thread.done`, `thread.failed`): the output or the reason, with the console's link. An agent's
+ * end (`thread.done`, `thread.failed`): the output or the reason, with the console's link; and each
+ * callback wait (`thread.waiting_for_callback`): the tool and its expiry, nothing to press. An agent's
  * channel is `SLACK_CHANNELS[agent]`, else `SLACK_CHANNEL`; an agent with neither is not told.
  * Slack has no idempotency key: before posting, the channel's latest messages are searched for
  * one carrying the notice's id in its metadata, so a redelivered notice is posted once (best
@@ -36,18 +65,12 @@ export function slackChannel(
       });
       const posted = recent.messages?.some(
         (message) =>
-          (message.metadata?.event_type === SLACK_EVENT_TYPE ||
-            message.metadata?.event_type === SLACK_ENDED_TYPE) &&
-          (message.metadata.event_payload as { noticeId?: unknown } | undefined)?.noticeId ===
+          POSTED_TYPES.has(message.metadata?.event_type) &&
+          (message.metadata?.event_payload as { noticeId?: unknown } | undefined)?.noticeId ===
             notice.data.id,
       );
       if (posted) return;
-      await client.chat.postMessage({
-        channel,
-        ...(notice.type === "thread.waiting"
-          ? waitingMessage(notice.data)
-          : endedMessage(notice.data)),
-      });
+      await client.chat.postMessage({ channel, ...messageOf(notice) });
     },
   };
 }

@@ -1,12 +1,18 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView } from "@slack/web-api";
 import { hashArgs } from "../../core/hash.ts";
-import type { ThreadEndedNotice, ThreadWaitingNotice } from "../../core/ports.ts";
+import type {
+  CallbackWaitingNotice,
+  ThreadEndedNotice,
+  ThreadWaitingNotice,
+} from "../../core/ports.ts";
 import { type AnswerKind, answerKindOf } from "../../core/thread.ts";
 
 /** The `metadata.event_type` of a message that asks for an approval or an answer. */
 export const SLACK_EVENT_TYPE = "twelve_thread_waiting";
 /** The `metadata.event_type` of the message that says a thread ended. */
 export const SLACK_ENDED_TYPE = "twelve_thread_ended";
+/** The `metadata.event_type` of the message that says a thread waits on a callback tool. */
+export const SLACK_CALLBACK_TYPE = "twelve_thread_waiting_for_callback";
 
 export const ACTIONS = {
   approve: "twelve_approve",
@@ -249,6 +255,43 @@ export function endedMessage(notice: ThreadEndedNotice) {
     metadata: {
       event_type: SLACK_ENDED_TYPE,
       event_payload: { noticeId: notice.id, threadId: notice.threadId, status: notice.status },
+    },
+  };
+}
+
+/**
+ * The message a callback wait posts: the thread, the tool, its arguments and the expiry, with the
+ * console's link. Nothing to press: the outside world answers it, by its token (never shown).
+ */
+export function callbackMessage(notice: CallbackWaitingNotice) {
+  const text = mrkdwn(
+    `${notice.agent} waits for ${notice.tool} to call back, until ${notice.expiresAt} (thread ${notice.threadId})`,
+  );
+  const args = JSON.stringify(notice.args ?? null, null, 2);
+  return {
+    text,
+    blocks: [
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `*${mrkdwn(notice.agent)}* waits for \`${mrkdwn(notice.tool)}\` to call back, until ${mrkdwn(notice.expiresAt)}`,
+        },
+      },
+      ...callBlocks({ t: notice.threadId, k: notice.tool, l: consoleLink(notice.link) }),
+      {
+        type: "section",
+        text: { type: "mrkdwn", text: `*Arguments*\n\`\`\`${clip(mrkdwn(args), 2800)}\`\`\`` },
+      },
+    ] satisfies KnownBlock[],
+    metadata: {
+      event_type: SLACK_CALLBACK_TYPE,
+      event_payload: {
+        noticeId: notice.id,
+        threadId: notice.threadId,
+        callId: notice.callId,
+        status: notice.status,
+      },
     },
   };
 }
