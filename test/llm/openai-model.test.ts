@@ -303,7 +303,7 @@ describe("Class: OpenAIModel", () => {
         completion_tokens: 9,
         prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
       });
-      const reply = { role: "assistant", content: "hi", refusal: null };
+      const reply = { role: "assistant" as const, content: "hi", refusal: null };
       server.enqueue(
         { status: 200, body: completion(reply, usage(1_536)) },
         { status: 200, body: completion(reply, usage(0)) },
