@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { ThreadStore } from "../../shared/core/ports.ts";
 import { type TreeKeys, treeKeys } from "../../shared/core/sub-agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 
@@ -20,28 +21,39 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 export function treeScope() {
   const scope = new AsyncLocalStorage<{ threadId: string; keys: Partial<TreeKeys> }>();
   return {
-    /** `deps` whose store notes the tree of the thread the message in scope steps. */
+    /**
+     * `deps` whose store notes the tree of the thread the message in scope steps. A live view (as
+     * `withThreadCache`'s): every other dependency, and a store replaced later, is read through.
+     */
     observe(deps: RuntimeDeps): RuntimeDeps {
-      const { store } = deps;
-      return {
-        ...deps,
-        store: {
-          create: (input) => store.create(input),
-          load: async (threadId) => {
-            const thread = await store.load(threadId);
-            const current = scope.getStore();
-            if (thread && current?.threadId === thread.id && !current.keys.rootThreadId) {
-              Object.assign(current.keys, treeKeys(thread));
-            }
-            return thread;
-          },
-          append: (read, events, head) => store.append(read, events, head),
-          queueMessage: (read, message) => store.queueMessage(read, message),
-          list: (query) => store.list(query),
-          readEvents: (threadId, query) => store.readEvents(threadId, query),
-          delete: (threadId) => store.delete(threadId),
+      let base: ThreadStore | undefined;
+      let noting: ThreadStore | undefined;
+      const notingStore = (store: ThreadStore): ThreadStore => ({
+        create: (input) => store.create(input),
+        load: async (threadId) => {
+          const thread = await store.load(threadId);
+          const current = scope.getStore();
+          if (thread && current?.threadId === thread.id && !current.keys.rootThreadId) {
+            Object.assign(current.keys, treeKeys(thread));
+          }
+          return thread;
         },
-      };
+        append: (read, events, head) => store.append(read, events, head),
+        queueMessage: (read, message) => store.queueMessage(read, message),
+        list: (query) => store.list(query),
+        readEvents: (threadId, query) => store.readEvents(threadId, query),
+        delete: (threadId) => store.delete(threadId),
+      });
+      return new Proxy(deps, {
+        get(target, key, receiver) {
+          if (key !== "store") return Reflect.get(target, key, receiver);
+          if (target.store !== base || !noting) {
+            base = target.store;
+            noting = notingStore(base);
+          }
+          return noting;
+        },
+      });
     },
     /** Runs `work` with the keys of `threadId`'s step in scope (empty until it is read). */
     run<T>(threadId: string, work: (keys: Partial<TreeKeys>) => Promise<T>): Promise<T> {

@@ -24,9 +24,17 @@ export interface McpSdkLoader {
 }
 
 const installedSdk: McpSdkLoader = {
-  // Called inside `sdkOf`'s `try`: a bundler leaves an import it cannot resolve to run time (a
-  // warning, not an error), so a project without the peer still deploys.
-  load: () => import("@modelcontextprotocol/server"),
+  // The `try` is for the bundler: esbuild leaves an `import()` it cannot resolve to run time (a
+  // warning, not an error) only inside a `try`, so a project without the peer still bundles and
+  // deploys. `sdkOf` turns the failure into the 501.
+  load: async () => {
+    try {
+      return await import("@modelcontextprotocol/server");
+    } catch (error) {
+      // biome-ignore lint/complexity/noUselessCatch: the try is what lets esbuild bundle without the peer
+      throw error;
+    }
+  },
 };
 
 /**
