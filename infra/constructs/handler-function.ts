@@ -8,7 +8,7 @@ import { Architecture, Runtime, type Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { isInstalled } from "../../shared/config/peers.ts";
+import { isInstalled, LEFT_OUT_OF_BUNDLE } from "../../shared/config/peers.ts";
 import { acknowledgeTracing } from "../nag.ts";
 import { type HandlerName, runsFromSource } from "./handler-entries.ts";
 import { allowNetworkInterfaces } from "./vpc-access.ts";
@@ -57,11 +57,16 @@ const BEDROCK_LEFT_OUT =
 /** The MCP server SDK, loaded by the API's `POST /mcp` route (functions/api/mcp/route.ts). */
 export const MCP_SERVER_SDK = "@modelcontextprotocol/server";
 
-/** Stands in for the MCP server SDK in an API bundle built without `/mcp`: loading it is an error. */
-const MCP_SERVER_LEFT_OUT =
+/**
+ * Stands in for the MCP server SDK in an API bundle built without `/mcp`: loading it throws an
+ * error coded `LEFT_OUT_OF_BUNDLE`, which the route answers `501 mcp_not_installed`.
+ */
+export const MCP_SERVER_LEFT_OUT =
   "module.exports = {};\n" +
-  "throw new Error(\"The MCP server SDK is not in this function's bundle: it was built with " +
-  'mcpEndpoint: false (TwelveRuntime leaves the /mcp route out of the gateway then).");\n';
+  "const error = new Error(\"The MCP server SDK is not in this function's bundle: it was built " +
+  'with mcpEndpoint: false (TwelveRuntime leaves the /mcp route out of the gateway then).");\n' +
+  `error.code = "${LEFT_OUT_OF_BUNDLE}";\n` +
+  "throw error;\n";
 
 /**
  * esbuild aliases: each of `requiredBuiltins()` to a one-line CommonJS module returning the

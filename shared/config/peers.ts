@@ -60,6 +60,13 @@ export const peersOf = {
 export type PeerEntry = keyof typeof peersOf;
 
 /**
+ * The `code` of the error a module a bundle left out on purpose throws when it is loaded (e.g. the
+ * MCP server SDK in an API built with `mcpEndpoint: false`): the loader answers what the
+ * deployment does not serve, not a failure.
+ */
+export const LEFT_OUT_OF_BUNDLE = "TWELVE_LEFT_OUT_OF_BUNDLE";
+
+/**
  * Whether `name` is installed where Node resolves bare imports from `from`: a
  * `node_modules/<name>/package.json` in `from`'s folder or above (npm, pnpm and yarn's
  * node_modules layouts alike).

@@ -81,7 +81,7 @@ beforeAll(async () => {
     approved: true,
   });
   await settled(divided.threadId, "done");
-  process.env.AGENT_API_KEY = "eval-key";
+  vi.stubEnv("AGENT_API_KEY", "eval-key");
   for (const [id, thread] of [
     ["plain", plain.threadId],
     ["divided", divided.threadId],
@@ -97,8 +97,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete process.env.AGENT_API_KEY;
-  delete process.env.EVAL_PROMPT_SUFFIX;
   await new Promise((resolve) => api.close(resolve));
   await chat.close();
   rmSync(dir, { recursive: true, force: true });
@@ -130,7 +128,7 @@ describe("twelve eval", () => {
   });
 
   it("run with a changed prompt diverges where it should and exits non-zero below --min-pass", async () => {
-    process.env.EVAL_PROMPT_SUFFIX = "\nNever divide: ask for another way.";
+    vi.stubEnv("EVAL_PROMPT_SUFFIX", "\nNever divide: ask for another way.");
     try {
       const markdown = join(dir, "summary.md");
       const result = await run(
@@ -155,7 +153,7 @@ describe("twelve eval", () => {
       const lenient = await run("run", dataset, "--agents", AGENTS, "--min-pass", "0.5");
       expect(lenient.code).toBe(0);
     } finally {
-      delete process.env.EVAL_PROMPT_SUFFIX;
+      vi.stubEnv("EVAL_PROMPT_SUFFIX", undefined); // unset again for the tests after this one
     }
   });
 

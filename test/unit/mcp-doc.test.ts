@@ -14,8 +14,7 @@ let server: Server | undefined;
 
 afterAll(async () => {
   await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
-  delete process.env.TWELVE_URL;
-  delete process.env.TWELVE_API_KEY;
+  vi.unstubAllEnvs();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -26,8 +25,8 @@ describe("docs/mcp.md, your agents as MCP tools", () => {
     server = createServer(toNodeListener(api.fetch));
     const listening = server;
     await new Promise<void>((done) => listening.listen(0, "127.0.0.1", done));
-    process.env.TWELVE_URL = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
-    process.env.TWELVE_API_KEY = KEY;
+    vi.stubEnv("TWELVE_URL", `http://127.0.0.1:${(listening.address() as AddressInfo).port}`);
+    vi.stubEnv("TWELVE_API_KEY", KEY);
     const snippet = docSnippet("docs/mcp.md", "mcp-client.ts");
     writeFileSync(join(dir, "mcp-client.ts"), snippet.code);
     const log = vi.spyOn(console, "log").mockImplementation(() => {});

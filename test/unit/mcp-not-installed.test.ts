@@ -10,6 +10,7 @@ import { HTTP_ERRORS } from "../../functions/api/http.ts";
 import type { McpSdkLoader } from "../../functions/api/mcp/route.ts";
 import { openApiDocument } from "../../functions/api/openapi.ts";
 import { routes } from "../../functions/api/routes.ts";
+import { MCP_SERVER_LEFT_OUT } from "../../infra/constructs/handler-function.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { MemoryThreadStore } from "../../shared/testing/index.ts";
 
@@ -100,6 +101,30 @@ describe("POST /mcp without @modelcontextprotocol/server", () => {
     expect(answer.statusCode).toBe(500);
     expect(JSON.parse(answer.body ?? "")).toMatchObject({ error: { code: "internal" } });
     expect(logger.error).toHaveBeenCalledOnce();
+  });
+
+  it("answers 501 naming mcpEndpoint: false when the bundle left the SDK out (TwelveRuntime's stand-in module)", async () => {
+    // Prepare: the module an API bundle built with mcpEndpoint: false has in the SDK's place
+    const standIn = join(project, "mcp-server-left-out.cjs");
+    writeFileSync(standIn, MCP_SERVER_LEFT_OUT);
+    const logger = logged();
+    const api = createApiHandler(deps, {
+      maxBodyBytes: 65_536,
+      logger: logger as unknown as Logger,
+      mcpSdk: {
+        load: () => import(/* @vite-ignore */ pathToFileURL(standIn).href) as Promise<McpServerSdk>,
+      },
+    });
+
+    // Act
+    const answer = await api(mcpRequest());
+
+    // Assess
+    expect(answer.statusCode).toBe(501);
+    expect(JSON.parse(answer.body ?? "")).toMatchObject({
+      error: { code: "mcp_not_installed", message: expect.stringContaining("mcpEndpoint: false") },
+    });
+    expect(logger.error).not.toHaveBeenCalled();
   });
 
   it("is in the error table and in the OpenAPI document's answers of /mcp", () => {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RouteContext } from "../../functions/api/route.ts";
 import { handleSlackEvents, handleSlackInteractions } from "../../functions/api/slack/http.ts";
 import { signSlack, verifySlackSignature } from "../../functions/api/slack/signature.ts";
@@ -156,9 +156,8 @@ describe("Function: waitingMessage", () => {
 });
 
 describe("Routes: /slack/events and /slack/interactions", () => {
-  const env = { ...process.env };
   afterEach(() => {
-    process.env = { ...env };
+    vi.unstubAllEnvs();
   });
   const context = (body: string, headers: Record<string, string>): RouteContext =>
     ({
@@ -176,15 +175,17 @@ describe("Routes: /slack/events and /slack/interactions", () => {
   });
 
   it("answer 404 while Slack is not configured", async () => {
-    for (const key of Object.keys(process.env))
-      if (key.startsWith("SLACK_")) delete process.env[key];
+    for (const key of Object.keys(process.env)) {
+      if (key.startsWith("SLACK_")) vi.stubEnv(key, undefined);
+    }
     await expect(handleSlackEvents(context("{}", {}))).rejects.toMatchObject({
       code: "route_not_found",
     });
   });
 
   it("answer url_verification's challenge when signed, and 401 before parsing otherwise", async () => {
-    Object.assign(process.env, { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: SECRET });
+    vi.stubEnv("SLACK_BOT_TOKEN", "xoxb-1");
+    vi.stubEnv("SLACK_SIGNING_SECRET", SECRET);
     const body = JSON.stringify({ type: "url_verification", challenge: "3eZbrw1aB" });
     const answer = await handleSlackEvents(context(body, signed(body)));
     expect([answer.statusCode, JSON.parse(String(answer.body))]).toEqual([

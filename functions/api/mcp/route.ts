@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
-import { explained } from "../../../shared/config/peers.ts";
+import { explained, LEFT_OUT_OF_BUNDLE } from "../../../shared/config/peers.ts";
 import { ConfigError } from "../../../shared/core/errors.ts";
 import { HttpError, json } from "../http.ts";
 import { bodyText } from "../request.ts";
@@ -48,6 +48,9 @@ function sdkOf(loader: McpSdkLoader): () => Promise<McpServerSdk> {
     try {
       return await loader.load();
     } catch (error) {
+      if ((error as { code?: unknown }).code === LEFT_OUT_OF_BUNDLE) {
+        throw new HttpError("mcp_not_installed", (error as Error).message);
+      }
       const explainedError = explained(error, "the MCP endpoint", loader.from);
       if (explainedError instanceof ConfigError) {
         throw new HttpError("mcp_not_installed", explainedError.message);
