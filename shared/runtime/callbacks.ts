@@ -219,7 +219,7 @@ export async function startCallback(
 /**
  * Issues the wait of `threadId` again when its `start` is owed (`callbackToStart`: the process
  * died between saving the wait and `start`, or the thread is a fork that copied another thread's
- * wait): a new token and expiry (`callback_requested`, replacing the old token), then `start`
+ * wait): a new token and expiry (`callback_requested`; the old token still answers), then `start`
  * once more, with the same idempotency key. True when it did.
  *
  * @example

@@ -24,6 +24,7 @@ import {
   callbackStarted,
   ScriptedModel,
   toolCall,
+  toolResult,
   userMessage,
 } from "../../shared/testing/index.ts";
 
@@ -78,6 +79,94 @@ describe("Function: callbackToStart", () => {
     // The record keeps the thread waiting, on the same call.
     expect(deriveStatus(started.events)).toBe("waiting_for_callback");
     expect(deriveCallbackWait(started.events)?.callId).toBe("call_1");
+  });
+});
+
+describe("Function: completeCallback with a token issued again", () => {
+  /** thr_a waiting on call_1: a first request (token `thr_a.first`), started, then issued again. */
+  function reissuedThread(): Thread {
+    const first = waitingThread("thr_a", true);
+    const again = callbackRequested(
+      "call_1",
+      "run_ci",
+      { ref: "main" },
+      { tokenHash: hashToken("thr_a.second"), expiresAt: "2026-12-01T10:30:00.000Z" },
+    );
+    // The first request's token is thr_a.source-secret; it expires at 09:30.
+    return { ...first, events: [...first.events, again, callbackStarted("call_1")] };
+  }
+
+  it("accepts any token of the live call, with the newest request's expiry", () => {
+    // Prepare: past the first request's expiry, before the newest one's.
+    const { agent } = ciTool();
+    const thread = reissuedThread();
+    const context = { agent, clock: { now: () => new Date("2026-12-01T09:45:00.000Z") } };
+
+    // Act
+    const event = completeCallback(thread, { token: "thr_a.source-secret" }, { ok: true }, context);
+
+    // Assess
+    expect(event).toMatchObject({
+      type: "tool_result",
+      data: { callId: "call_1", tool: "run_ci", result: { ok: true } },
+    });
+    const late = { agent, clock: { now: () => new Date("2026-12-01T10:30:00.000Z") } };
+    expect(() => completeCallback(thread, { token: "thr_a.source-secret" }, 1, late)).toThrow(
+      /expired at 2026-12-01T10:30:00.000Z/,
+    );
+  });
+
+  it("refuses a token of the call once answered, but for the same answer again", () => {
+    // Prepare
+    const { agent } = ciTool();
+    const waiting = reissuedThread();
+    const answer = toolResult("call_1", "run_ci", { ok: true });
+    const answered: Thread = { ...waiting, events: [...waiting.events, answer] };
+    const context = { agent, clock };
+
+    // Act + Assess
+    expect(
+      completeCallback(answered, { token: "thr_a.source-secret" }, { ok: true }, context),
+    ).toBeNull();
+    expect(() =>
+      completeCallback(answered, { token: "thr_a.source-secret" }, { ok: false }, context),
+    ).toThrow(/answered already/);
+    expect(() =>
+      completeCallback(answered, { token: "thr_a.second" }, { ok: false }, context),
+    ).toThrow(NotPendingError);
+  });
+
+  it("refuses the token of an earlier, finished call while a later call of the same id waits", () => {
+    // Prepare: call_1 was answered; the model called run_ci again under the same call id.
+    const { agent } = ciTool();
+    const finished = waitingThread("thr_a", true);
+    const again = callbackRequested(
+      "call_1",
+      "run_ci",
+      { ref: "next" },
+      { tokenHash: hashToken("thr_a.later"), expiresAt: "2026-12-01T10:30:00.000Z" },
+    );
+    const thread: Thread = {
+      ...finished,
+      events: [
+        ...finished.events,
+        toolResult("call_1", "run_ci", { ok: true }),
+        toolCall("call_1", "run_ci", { ref: "next" }),
+        again,
+        callbackStarted("call_1"),
+      ],
+    };
+    const context = { agent, clock };
+
+    // Act + Assess
+    expect(() =>
+      completeCallback(thread, { token: "thr_a.source-secret" }, { ok: false }, context),
+    ).toThrow(NotPendingError);
+    expect(
+      completeCallback(thread, { token: "thr_a.later" }, { ok: false }, context),
+    ).toMatchObject({
+      type: "tool_result",
+    });
   });
 });
 
