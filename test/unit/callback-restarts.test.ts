@@ -14,9 +14,15 @@ import { NotPendingError } from "../../shared/core/errors.ts";
 import { hashToken } from "../../shared/core/hash.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
 import { fork } from "../../shared/core/lifecycle.ts";
-import type { CallbackWaitingNotice } from "../../shared/core/ports.ts";
+import type { CallbackWaitingNotice, StepMessage } from "../../shared/core/ports.ts";
 import { deriveCallbackWait, deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { defineTool, idempotencyKey } from "../../shared/core/tool.ts";
+import { agentMap } from "../../shared/runtime/agents.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { forkThread } from "../../shared/runtime/fork-thread.ts";
+import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { MemoryThreadStore } from "../../shared/runtime/memory-store.ts";
+import { processStep } from "../../shared/runtime/process-step.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
 import {
   call,
@@ -282,6 +288,50 @@ describe("Method: createRunner fork", () => {
     expect((await runner.get(source.threadId)).status).toBe("waiting_for_callback");
     const sourceDone = await runner.callback(first.token, { ok: true });
     expect([sourceDone.threadId, sourceDone.status]).toEqual([source.threadId, "done"]);
+  });
+});
+
+describe("Function: forkThread of a thread waiting on a callback", () => {
+  it("answers the fork's status after its start: running when the fork's start throws", async () => {
+    // Prepare: a source waiting on run_ci; the CI refuses the fork's start.
+    const tool = defineTool({
+      name: "run_ci",
+      description: "Run CI on a ref; the CI calls back.",
+      input: z.object({ ref: z.string() }),
+      kind: "callback",
+      timeoutMs: HOUR,
+      start: (_args, { threadId }) => {
+        if (threadId !== "thr_src") throw new Error("CI is down");
+      },
+    });
+    const agent = defineAgent({ name: "releaser", prompt: "Release.", tools: [tool, doneForNow] });
+    const ids = ["thr_src", "thr_fork"];
+    const queued: StepMessage[] = [];
+    const deps: RuntimeDeps = {
+      agents: agentMap([agent]),
+      store: new MemoryThreadStore(),
+      queue: { enqueue: async (message) => void queued.push(message) },
+      notifier: { threadWaiting: async () => {} },
+      model: new ScriptedModel([call("run_ci", { ref: "main" })]),
+      clock,
+      ids: { threadId: () => ids.shift() ?? "thr_more", callbackSecret: () => "s3cr3t-s3cr3t" },
+      threadLink: (id) => id,
+      random: () => 0,
+    };
+    await launchThread(deps, { agent: "releaser", message: "release main" });
+    await processStep(deps, queued.shift() as StepMessage);
+
+    // Act
+    const forked = await forkThread(deps, { threadId: "thr_src" });
+
+    // Assess: the fork's call is closed by the error, and the answer says so.
+    const stored = await deps.store.load(forked.threadId);
+    expect(stored?.events.at(-1)).toMatchObject({ type: "error", data: { code: "tool_failed" } });
+    expect(forked.status).toBe("running");
+    expect(forked.status).toBe(deriveStatus(stored?.events ?? []));
+    expect((await deps.store.load("thr_src"))?.events.at(-1)).toMatchObject({
+      type: "callback_started",
+    });
   });
 });
 
