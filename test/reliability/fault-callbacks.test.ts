@@ -291,7 +291,7 @@ describe("two deliveries of the step that calls a callback tool, at once", () =>
             threadWaiting: async () => {},
             callbackWaiting: async () => {
               const thread = await inner.load("thr_shop");
-              noticed.push(thread !== null && callbackToStart(thread) === null);
+              noticed.push(thread !== undefined && callbackToStart(thread) === null);
             },
           },
           model: new ScriptedModel([call("pay", { cents: 500 }), call("pay", { cents: 500 })]),

@@ -335,6 +335,50 @@ describe("Function: forkThread of a thread waiting on a callback", () => {
   });
 });
 
+describe("Function: startCallback when recording its start fails for a moment", () => {
+  it("records the start after a retryable error, without running start again", async () => {
+    // Prepare: the first append of callback_started is throttled.
+    const { agent, started } = ciTool();
+    const store = new MemoryThreadStore();
+    const append = store.append.bind(store);
+    let throttled = 0;
+    store.append = async (read, events, head) => {
+      if (events.some((event) => event.type === "callback_started") && throttled++ === 0) {
+        throw new Error("ProvisionedThroughputExceededException");
+      }
+      return append(read, events, head);
+    };
+    const queued: StepMessage[] = [];
+    const notices: CallbackWaitingNotice[] = [];
+    const deps: RuntimeDeps = {
+      agents: agentMap([agent]),
+      store,
+      queue: { enqueue: async (message) => void queued.push(message) },
+      notifier: {
+        threadWaiting: async () => {},
+        callbackWaiting: async (notice) => void notices.push(notice),
+      },
+      model: new ScriptedModel([call("run_ci", { ref: "main" })]),
+      clock,
+      ids: { threadId: () => "thr_a", callbackSecret: () => "s3cr3t-s3cr3t" },
+      threadLink: (id) => id,
+      random: () => 0,
+    };
+    await launchThread(deps, { agent: "releaser", message: "release main" });
+
+    // Act
+    await processStep(deps, queued.shift() as StepMessage);
+
+    // Assess: one start, its record saved, the wait announced.
+    const thread = await store.load("thr_a");
+    expect(throttled).toBe(2);
+    expect(started).toHaveLength(1);
+    expect(thread?.events.at(-1)).toMatchObject({ type: "callback_started" });
+    expect(thread && callbackToStart(thread)).toBeNull();
+    expect(notices).toHaveLength(1);
+  });
+});
+
 describe("Notices of a callback wait", () => {
   const notice: CallbackWaitingNotice = {
     id: "thr_1:call_1:3",
