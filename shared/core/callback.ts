@@ -104,7 +104,7 @@ export function callbackToStart(thread: Thread): CallbackWait | null {
 /**
  * A new token for the wait whose `start` is owed (`callbackToStart`): a `callback_requested` for
  * the same call, with the hash of a fresh token naming `thread` and a new expiry, which replaces
- * the old request (its token, if it ever left the process, is refused from then on). Null when no
+ * the old request (its token, if it ever left the process, still answers the call). Null when no
  * start is owed, or the call's tool is no longer a callback tool of the agent (the wait then
  * expires as it is).
  *
@@ -151,8 +151,10 @@ export const CALLBACK_ACTOR: Actor = { principal: "callback", via: "callback" };
  * Throws `CallbackTokenError` for a token no wait of the thread was given; `ThreadClosedError`
  * on a cancelled or failed thread; `NotPendingError` when the call was answered otherwise, has
  * expired (at `expiresAt`, even before the sweep closes it), is not a callback the thread waits
- * on, or when the token was replaced by a newer request for the call (`reissueCallback`);
- * `InvalidCallbackResultError` for a body its tool's `result` schema refuses.
+ * on, or when the token was copied from the source by a fork (it answers the source only);
+ * `InvalidCallbackResultError` for a body its tool's `result` schema refuses. A token replaced
+ * by a newer request for the same live call (`reissueCallback`) still answers it, with the
+ * newest request's expiry.
  *
  * @example
  * const event = completeCallback(thread, { token }, body, { agent, clock });
@@ -228,35 +230,60 @@ export function expiredCallback(thread: Thread, now: Date): EventOf<"error"> | n
   };
 }
 
-/** The wait a completion names, or the refusal: an unknown token, a call that never waited. */
+/**
+ * The wait a completion names, or the refusal: an unknown token, a call that never waited, a
+ * token copied from the source by a fork. A token of a request issued again since (a restart, a
+ * fork) still names its call: the newest request of that call is the one answered, with its expiry.
+ */
 function requestOf(
   thread: Thread,
   match: { token: string } | { callId: string },
 ): EventOf<"callback_requested"> {
-  const hash = "token" in match ? hashToken(match.token) : undefined;
-  const request = thread.events.findLast(
-    (event): event is EventOf<"callback_requested"> =>
-      event.type === "callback_requested" &&
-      (hash === undefined
-        ? event.data.callId === (match as { callId: string }).callId
-        : event.data.tokenHash === hash),
-  );
-  if (request && hash !== undefined) {
-    // A token replaced by a newer request for the same call (a restart, a fork) answers nothing.
-    const last = thread.events.findLast(
-      (event) => event.type === "callback_requested" && event.data.callId === request.data.callId,
+  if ("callId" in match) {
+    const request = thread.events.findLast(
+      (event): event is EventOf<"callback_requested"> =>
+        event.type === "callback_requested" && event.data.callId === match.callId,
     );
-    if (last !== request) {
-      throw new NotPendingError(
-        thread.id,
-        request.data.callId,
-        `this token of callback ${request.data.callId} was replaced by a newer one`,
-      );
+    if (request) return request;
+    throw new NotPendingError(thread.id, match.callId, `call ${match.callId} is not a callback`);
+  }
+  const hash = hashToken(match.token);
+  const index = thread.events.findLastIndex(
+    (event) => event.type === "callback_requested" && event.data.tokenHash === hash,
+  );
+  const request = thread.events[index];
+  if (request?.type !== "callback_requested") throw new CallbackTokenError();
+  if (index < (thread.forkedFrom?.version ?? 0)) {
+    throw new NotPendingError(
+      thread.id,
+      request.data.callId,
+      `this token of callback ${request.data.callId} names the thread this one was forked from`,
+    );
+  }
+  return newestRequestOf(thread.events, index, request);
+}
+
+/**
+ * The last request of `request`'s call issued before that call was answered: `request` itself,
+ * or one that replaced it (`reissueCallback`). Every token of those answers the call.
+ */
+function newestRequestOf(
+  events: readonly ThreadEvent[],
+  index: number,
+  request: EventOf<"callback_requested">,
+): EventOf<"callback_requested"> {
+  const { callId } = request.data;
+  let newest = request;
+  for (const event of events.slice(index + 1)) {
+    if (event.type === "callback_requested" && event.data.callId === callId) newest = event;
+    else if (
+      (event.type === "tool_result" || event.type === "error") &&
+      event.data.callId === callId
+    ) {
+      break;
     }
   }
-  if (request) return request;
-  if ("token" in match) throw new CallbackTokenError();
-  throw new NotPendingError(thread.id, match.callId, `call ${match.callId} is not a callback`);
+  return newest;
 }
 
 /** What answered the request's call since the request (its result, an error), if anything. */

@@ -7,7 +7,7 @@ import {
   reissueCallback,
   threadIdOfToken,
 } from "../core/callback.ts";
-import { ThreadNotFoundError } from "../core/errors.ts";
+import { isRetryable, ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
 import type { Actor } from "../core/events.ts";
 import { hashToken } from "../core/hash.ts";
 import type { HumanReply } from "../core/lifecycle.ts";
@@ -22,7 +22,7 @@ import {
 } from "../core/thread.ts";
 import { idempotencyKey } from "../core/tool.ts";
 import { compactToolError } from "../core/tool-error.ts";
-import { appendEvent } from "./append-event.ts";
+import { appendEvent, backoffMs } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
 import { respondToThread } from "./respond-to-thread.ts";
@@ -210,16 +210,46 @@ export async function startCallback(
     if (appended) await deps.queue.enqueue({ threadId: saved.id, version: versionOf(after) });
     return;
   }
-  const { saved: after, appended } = await appendEvent(deps, saved.id, (thread) =>
-    recordCallbackStart(thread, wait.callId, hash, deps.clock),
-  ).catch(closedThread(saved));
+  const { saved: after, appended } = await recordStart(deps, () =>
+    appendEvent(deps, saved.id, (thread) =>
+      recordCallbackStart(thread, wait.callId, hash, deps.clock),
+    ).catch(closedThread(saved)),
+  );
   if (appended) await announceCallback(deps, after);
+}
+
+/** Tries of the `callback_started` record before its error is thrown (conflicts retry within). */
+export const START_RECORD_ATTEMPTS = 3;
+
+/**
+ * `record` again, with backoff, after an error worth another attempt (a throttle, a dropped
+ * connection: `isRetryable`, conflicts aside, which `appendEvent` retries already), at most
+ * `START_RECORD_ATTEMPTS` times: a `start` that ran and is not recorded is run again by the
+ * redelivered step, under a new token.
+ */
+async function recordStart<T>(
+  deps: Pick<RuntimeDeps, "random">,
+  record: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await record();
+    } catch (error) {
+      const again =
+        isRetryable(error) &&
+        !(error instanceof VersionConflictError) &&
+        attempt < START_RECORD_ATTEMPTS;
+      if (!again) throw error;
+    }
+    const wait = backoffMs(attempt, deps.random ?? Math.random);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 /**
  * Issues the wait of `threadId` again when its `start` is owed (`callbackToStart`: the process
  * died between saving the wait and `start`, or the thread is a fork that copied another thread's
- * wait): a new token and expiry (`callback_requested`, replacing the old token), then `start`
+ * wait): a new token and expiry (`callback_requested`; the old token still answers), then `start`
  * once more, with the same idempotency key. True when it did.
  *
  * @example

@@ -66,7 +66,7 @@ export async function forkThread(
         }
       : {}),
   });
-  const status = deriveStatus(thread.events);
+  let status = deriveStatus(thread.events);
   if (status === "running") {
     await deps.queue.enqueue({ threadId: thread.id, version: versionOf(thread) });
   } else if (status === "waiting_for_agent") {
@@ -75,7 +75,12 @@ export async function forkThread(
   } else if (status === "waiting_for_callback") {
     // A fork never inherits a callback wait (its token names the source): it issues its own
     // token and expiry, and `start` runs again under the fork's idempotency key.
-    await restartCallback(deps, thread.id);
+    // Its `start` may throw (the call is closed with an error and the fork runs on): the answer
+    // says how the fork stands after it.
+    if (await restartCallback(deps, thread.id)) {
+      const after = await deps.store.load(thread.id);
+      if (after) status = deriveStatus(after.events);
+    }
   } else {
     // A fork taken at a pause waits on that call: whoever answers pauses must hear of it.
     await announceWaiting(deps, thread);

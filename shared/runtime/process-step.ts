@@ -176,6 +176,9 @@ async function catchUp(
     ) {
       return "restarted";
     }
+    // A wait whose `start` is still owed is not announced: the notice follows its start (the
+    // delivery that saved it runs it; one that won a race is alive and does).
+    if (callbackToStart(thread)) return "stale";
     // Or after it, before the wait's notice went out.
     const wait = deriveCallbackWait(thread.events);
     if (!wait || requestIndex(thread, wait.callId) < message.version) return "stale";

@@ -231,15 +231,16 @@ describe("a crash between saving a callback's wait and recording its start", () 
         if (run.starts.length > 1) seen.restartedAfterStart++;
         // Every notice names the live wait's expiry once it is the live one; the last is current.
         expect(run.notices.at(-1)?.expiresAt).toBe(wait?.expiresAt);
-        // A token handed to an earlier start answers 409, and nothing is written.
-        for (const earlier of run.starts.slice(0, -1)) {
-          await expect(answerCallback(run.deps, earlier.token, { paid: true })).rejects.toThrow(
+        // Any token handed to a start answers the live call (a partner may keep the first URL),
+        // once: the same answer by another token is a retry, a different one is refused.
+        const first = run.starts[0] as { token: string };
+        await answerCallback(run.deps, first.token, { paid: true });
+        for (const { token } of run.starts) {
+          await answerCallback(run.deps, token, { paid: true });
+          await expect(answerCallback(run.deps, token, { paid: false })).rejects.toThrow(
             NotPendingError,
           );
         }
-        expect((await run.inner.load("thr_shop"))?.events).toEqual(events);
-        // The live token finishes the call, once.
-        await answerCallback(run.deps, last.token, { paid: true });
         const after = (await run.inner.load("thr_shop"))?.events ?? [];
         expect(after.filter((e) => e.type === "tool_result")).toHaveLength(1);
         expect(deriveStatus(after)).toBe("running");
@@ -256,12 +257,15 @@ describe("two deliveries of the step that calls a callback tool, at once", () =>
   // In AWS a message is delivered again only once its visibility timeout (longer than the worker
   // runs) is over, so the first delivery is dead by then: such a delivery issues the wait again.
   // A delivery that loses its append to a live one (a duplicate) leaves the wait to the winner.
-  it("start the wait once when one lost the append: it never issues the winner's wait again", async () => {
+  it("start the wait once when one lost the append: it never issues the winner's wait again, nor announces it before its start", async () => {
     let raced = 0;
     await fc.assert(
       fc.asyncProperty(fc.nat(), async (seed) => {
         // Prepare
         const starts: string[] = [];
+        const inner = new MemoryThreadStore();
+        // Whether the wait's start was recorded when each notice went out.
+        const noticed: boolean[] = [];
         const tool = defineTool({
           name: "pay",
           description: "Take a payment; the provider calls back",
@@ -273,7 +277,6 @@ describe("two deliveries of the step that calls a callback tool, at once", () =>
         const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
         const random = new SeededRandom(seed);
         const runner = new Interleaver<string>(() => random.next());
-        const inner = new MemoryThreadStore();
         const queued: StepMessage[] = [];
         let secrets = 0;
         const deps: RuntimeDeps = {
@@ -284,7 +287,13 @@ describe("two deliveries of the step that calls a callback tool, at once", () =>
             toolRan: () => {},
           }),
           queue: { enqueue: async (message) => void queued.push(message) },
-          notifier: { threadWaiting: async () => {} },
+          notifier: {
+            threadWaiting: async () => {},
+            callbackWaiting: async () => {
+              const thread = await inner.load("thr_shop");
+              noticed.push(thread !== undefined && callbackToStart(thread) === null);
+            },
+          },
           model: new ScriptedModel([call("pay", { cents: 500 }), call("pay", { cents: 500 })]),
           clock: new VirtualClock("2026-12-01T09:00:00.000Z"),
           ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxx` },
@@ -304,6 +313,9 @@ describe("two deliveries of the step that calls a callback tool, at once", () =>
         const events = (await inner.load("thr_shop"))?.events ?? [];
         const live = deriveCallbackWait(events)?.tokenHash;
         expect(starts.map((token) => hashToken(token))).toContain(live);
+        // The wait is announced, and only once its start is recorded.
+        expect(noticed.length).toBeGreaterThan(0);
+        expect(noticed).not.toContain(false);
         if (!outcomes.includes("lost_race")) return;
         raced++;
         expect(events.filter((e) => e.type === "callback_requested")).toHaveLength(1);

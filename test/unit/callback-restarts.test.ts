@@ -14,9 +14,15 @@ import { NotPendingError } from "../../shared/core/errors.ts";
 import { hashToken } from "../../shared/core/hash.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
 import { fork } from "../../shared/core/lifecycle.ts";
-import type { CallbackWaitingNotice } from "../../shared/core/ports.ts";
+import type { CallbackWaitingNotice, StepMessage } from "../../shared/core/ports.ts";
 import { deriveCallbackWait, deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { defineTool, idempotencyKey } from "../../shared/core/tool.ts";
+import { agentMap } from "../../shared/runtime/agents.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
+import { forkThread } from "../../shared/runtime/fork-thread.ts";
+import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { MemoryThreadStore } from "../../shared/runtime/memory-store.ts";
+import { processStep } from "../../shared/runtime/process-step.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
 import {
   call,
@@ -24,6 +30,7 @@ import {
   callbackStarted,
   ScriptedModel,
   toolCall,
+  toolResult,
   userMessage,
 } from "../../shared/testing/index.ts";
 
@@ -78,6 +85,94 @@ describe("Function: callbackToStart", () => {
     // The record keeps the thread waiting, on the same call.
     expect(deriveStatus(started.events)).toBe("waiting_for_callback");
     expect(deriveCallbackWait(started.events)?.callId).toBe("call_1");
+  });
+});
+
+describe("Function: completeCallback with a token issued again", () => {
+  /** thr_a waiting on call_1: a first request (token `thr_a.first`), started, then issued again. */
+  function reissuedThread(): Thread {
+    const first = waitingThread("thr_a", true);
+    const again = callbackRequested(
+      "call_1",
+      "run_ci",
+      { ref: "main" },
+      { tokenHash: hashToken("thr_a.second"), expiresAt: "2026-12-01T10:30:00.000Z" },
+    );
+    // The first request's token is thr_a.source-secret; it expires at 09:30.
+    return { ...first, events: [...first.events, again, callbackStarted("call_1")] };
+  }
+
+  it("accepts any token of the live call, with the newest request's expiry", () => {
+    // Prepare: past the first request's expiry, before the newest one's.
+    const { agent } = ciTool();
+    const thread = reissuedThread();
+    const context = { agent, clock: { now: () => new Date("2026-12-01T09:45:00.000Z") } };
+
+    // Act
+    const event = completeCallback(thread, { token: "thr_a.source-secret" }, { ok: true }, context);
+
+    // Assess
+    expect(event).toMatchObject({
+      type: "tool_result",
+      data: { callId: "call_1", tool: "run_ci", result: { ok: true } },
+    });
+    const late = { agent, clock: { now: () => new Date("2026-12-01T10:30:00.000Z") } };
+    expect(() => completeCallback(thread, { token: "thr_a.source-secret" }, 1, late)).toThrow(
+      /expired at 2026-12-01T10:30:00.000Z/,
+    );
+  });
+
+  it("refuses a token of the call once answered, but for the same answer again", () => {
+    // Prepare
+    const { agent } = ciTool();
+    const waiting = reissuedThread();
+    const answer = toolResult("call_1", "run_ci", { ok: true });
+    const answered: Thread = { ...waiting, events: [...waiting.events, answer] };
+    const context = { agent, clock };
+
+    // Act + Assess
+    expect(
+      completeCallback(answered, { token: "thr_a.source-secret" }, { ok: true }, context),
+    ).toBeNull();
+    expect(() =>
+      completeCallback(answered, { token: "thr_a.source-secret" }, { ok: false }, context),
+    ).toThrow(/answered already/);
+    expect(() =>
+      completeCallback(answered, { token: "thr_a.second" }, { ok: false }, context),
+    ).toThrow(NotPendingError);
+  });
+
+  it("refuses the token of an earlier, finished call while a later call of the same id waits", () => {
+    // Prepare: call_1 was answered; the model called run_ci again under the same call id.
+    const { agent } = ciTool();
+    const finished = waitingThread("thr_a", true);
+    const again = callbackRequested(
+      "call_1",
+      "run_ci",
+      { ref: "next" },
+      { tokenHash: hashToken("thr_a.later"), expiresAt: "2026-12-01T10:30:00.000Z" },
+    );
+    const thread: Thread = {
+      ...finished,
+      events: [
+        ...finished.events,
+        toolResult("call_1", "run_ci", { ok: true }),
+        toolCall("call_1", "run_ci", { ref: "next" }),
+        again,
+        callbackStarted("call_1"),
+      ],
+    };
+    const context = { agent, clock };
+
+    // Act + Assess
+    expect(() =>
+      completeCallback(thread, { token: "thr_a.source-secret" }, { ok: false }, context),
+    ).toThrow(NotPendingError);
+    expect(
+      completeCallback(thread, { token: "thr_a.later" }, { ok: false }, context),
+    ).toMatchObject({
+      type: "tool_result",
+    });
   });
 });
 
@@ -193,6 +288,94 @@ describe("Method: createRunner fork", () => {
     expect((await runner.get(source.threadId)).status).toBe("waiting_for_callback");
     const sourceDone = await runner.callback(first.token, { ok: true });
     expect([sourceDone.threadId, sourceDone.status]).toEqual([source.threadId, "done"]);
+  });
+});
+
+describe("Function: forkThread of a thread waiting on a callback", () => {
+  it("answers the fork's status after its start: running when the fork's start throws", async () => {
+    // Prepare: a source waiting on run_ci; the CI refuses the fork's start.
+    const tool = defineTool({
+      name: "run_ci",
+      description: "Run CI on a ref; the CI calls back.",
+      input: z.object({ ref: z.string() }),
+      kind: "callback",
+      timeoutMs: HOUR,
+      start: (_args, { threadId }) => {
+        if (threadId !== "thr_src") throw new Error("CI is down");
+      },
+    });
+    const agent = defineAgent({ name: "releaser", prompt: "Release.", tools: [tool, doneForNow] });
+    const ids = ["thr_src", "thr_fork"];
+    const queued: StepMessage[] = [];
+    const deps: RuntimeDeps = {
+      agents: agentMap([agent]),
+      store: new MemoryThreadStore(),
+      queue: { enqueue: async (message) => void queued.push(message) },
+      notifier: { threadWaiting: async () => {} },
+      model: new ScriptedModel([call("run_ci", { ref: "main" })]),
+      clock,
+      ids: { threadId: () => ids.shift() ?? "thr_more", callbackSecret: () => "s3cr3t-s3cr3t" },
+      threadLink: (id) => id,
+      random: () => 0,
+    };
+    await launchThread(deps, { agent: "releaser", message: "release main" });
+    await processStep(deps, queued.shift() as StepMessage);
+
+    // Act
+    const forked = await forkThread(deps, { threadId: "thr_src" });
+
+    // Assess: the fork's call is closed by the error, and the answer says so.
+    const stored = await deps.store.load(forked.threadId);
+    expect(stored?.events.at(-1)).toMatchObject({ type: "error", data: { code: "tool_failed" } });
+    expect(forked.status).toBe("running");
+    expect(forked.status).toBe(deriveStatus(stored?.events ?? []));
+    expect((await deps.store.load("thr_src"))?.events.at(-1)).toMatchObject({
+      type: "callback_started",
+    });
+  });
+});
+
+describe("Function: startCallback when recording its start fails for a moment", () => {
+  it("records the start after a retryable error, without running start again", async () => {
+    // Prepare: the first append of callback_started is throttled.
+    const { agent, started } = ciTool();
+    const store = new MemoryThreadStore();
+    const append = store.append.bind(store);
+    let throttled = 0;
+    store.append = async (read, events, head) => {
+      if (events.some((event) => event.type === "callback_started") && throttled++ === 0) {
+        throw new Error("ProvisionedThroughputExceededException");
+      }
+      return append(read, events, head);
+    };
+    const queued: StepMessage[] = [];
+    const notices: CallbackWaitingNotice[] = [];
+    const deps: RuntimeDeps = {
+      agents: agentMap([agent]),
+      store,
+      queue: { enqueue: async (message) => void queued.push(message) },
+      notifier: {
+        threadWaiting: async () => {},
+        callbackWaiting: async (notice) => void notices.push(notice),
+      },
+      model: new ScriptedModel([call("run_ci", { ref: "main" })]),
+      clock,
+      ids: { threadId: () => "thr_a", callbackSecret: () => "s3cr3t-s3cr3t" },
+      threadLink: (id) => id,
+      random: () => 0,
+    };
+    await launchThread(deps, { agent: "releaser", message: "release main" });
+
+    // Act
+    await processStep(deps, queued.shift() as StepMessage);
+
+    // Assess: one start, its record saved, the wait announced.
+    const thread = await store.load("thr_a");
+    expect(throttled).toBe(2);
+    expect(started).toHaveLength(1);
+    expect(thread?.events.at(-1)).toMatchObject({ type: "callback_started" });
+    expect(thread && callbackToStart(thread)).toBeNull();
+    expect(notices).toHaveLength(1);
   });
 });
 
