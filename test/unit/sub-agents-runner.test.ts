@@ -338,6 +338,29 @@ describe("Function: agentTool (createRunner end to end)", () => {
     });
   });
 
+  it("never hands a fork's end to the parent: the parent waits for its real child", async () => {
+    // Prepare: the lead waits on its child; someone forks the child and approves the fork's deploy
+    const { lead } = tree(
+      [call("deploy", { service: "api" }), call("done_for_now", { message: "fork deployed" })],
+      [call("deployer", { message: "deploy the api" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const fork = await runner.fork(childId);
+    // Act
+    const ended = await runner.respond(fork.threadId, {
+      callId: fork.pending?.callId as string,
+      approved: true,
+    });
+    // Assess
+    expect(ended).toMatchObject({ status: "done", output: "fork deployed" });
+    const after = await runner.get(parent.threadId);
+    expect(after.status).toBe("waiting_for_agent");
+    expect(after.events.some((e) => e.type === "tool_result")).toBe(false);
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+  });
+
   it("sweeps no child a person reopened after it ended: its parent had that end already", async () => {
     // Prepare: the child deploys, is done, the lead finishes; then a person asks the child again
     const { lead } = tree(
