@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Agent } from "../../shared/core/agent.ts";
 import type { EscalationReason, ThreadEvent } from "../../shared/core/events.ts";
 import type { Model, ModelReply, StepMessage, ThreadStore } from "../../shared/core/ports.ts";
-import { type TreeKeys, treeKeys } from "../../shared/core/sub-agents.ts";
+import type { TreeKeys } from "../../shared/core/sub-agents.ts";
 import type { Tool } from "../../shared/core/tool.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import type { StepOutcome } from "../../shared/runtime/process-step.ts";
@@ -80,10 +80,13 @@ const current = new AsyncLocalStorage<StepFacts>();
  * Runs one step message's work with fresh facts in scope, so the decorated ports (see
  * `instrumentDeps`) record into them; returns them once `run` settles. `run`'s error is kept in
  * the facts, not thrown: the caller decides (the worker rethrows it for SQS to redeliver).
+ * `tree` is where the thread sits in its tree as the worker noted it while `run` read the thread
+ * (its `treeScope`, the one place the keys are taken), kept in the facts once filled.
  */
 export async function gatherStep(
   message: StepMessage,
   run: () => Promise<StepOutcome>,
+  tree?: Partial<TreeKeys>,
 ): Promise<StepFacts> {
   const facts: StepFacts = {
     threadId: message.threadId,
@@ -103,6 +106,10 @@ export async function gatherStep(
     facts.error = error;
   }
   facts.durationMs = performance.now() - started;
+  if (tree?.rootThreadId) {
+    const { rootThreadId, parentThreadId } = tree;
+    facts.tree = { rootThreadId, ...(parentThreadId ? { parentThreadId } : {}) };
+  }
   return facts;
 }
 
@@ -233,8 +240,7 @@ function instrumentTool(tool: Tool, spans: Spans): Tool {
 }
 
 /**
- * The store, noting the agent of the thread a step loads, where that thread sits in its tree,
- * and what the step appends.
+ * The store, noting the agent of the thread a step loads and what the step appends.
  */
 function observeStore(store: ThreadStore): ThreadStore {
   return {
@@ -243,8 +249,6 @@ function observeStore(store: ThreadStore): ThreadStore {
       const thread = await store.load(threadId);
       const facts = current.getStore();
       if (facts && thread && facts.agent === undefined) facts.agent = thread.agent;
-      if (facts && thread?.id === facts.threadId) facts.tree ??= treeKeys(thread);
-
       return thread;
     },
     append: async (read, events, head) => {

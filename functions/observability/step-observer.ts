@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import type { StepMessage } from "../../shared/core/ports.ts";
+import type { TreeKeys } from "../../shared/core/sub-agents.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import type { StepOutcome } from "../../shared/runtime/process-step.ts";
 import { gatherStep, instrumentDeps, noSpans, type StepFacts } from "./instrument.ts";
@@ -12,8 +13,15 @@ import { stepAttributes, traceInvocation, tracerSpans } from "./tracing.ts";
 export interface StepObserver {
   /** The deps the steps run with: the model, the tools and the store decorated. */
   instrument(deps: RuntimeDeps): RuntimeDeps;
-  /** One step message's work, as a `step` span; what `run` returns or throws, unchanged. */
-  step(message: StepMessage, run: () => Promise<StepOutcome>): Promise<StepOutcome>;
+  /**
+   * One step message's work, as a `step` span; what `run` returns or throws, unchanged. `tree`:
+   * the thread's tree keys the worker notes while `run` reads it (filled by then), for the span.
+   */
+  step(
+    message: StepMessage,
+    run: () => Promise<StepOutcome>,
+    tree?: Partial<TreeKeys>,
+  ): Promise<StepOutcome>;
   /** One invocation (a batch): its steps' metrics are published before it returns. */
   invocation<T>(run: () => Promise<T>): Promise<T>;
 }
@@ -41,9 +49,9 @@ export function createStepObserver(options: StepObserverOptions): StepObserver {
   const invocationSteps = new AsyncLocalStorage<StepFacts[]>();
   return {
     instrument: (deps) => instrumentDeps(deps, spans),
-    step: async (message, run) => {
+    step: async (message, run, tree) => {
       const facts = await spans("step", async (span) => {
-        const gathered = await gatherStep(message, run);
+        const gathered = await gatherStep(message, run, tree);
         span.index(stepAttributes(gathered));
         if (gathered.outcome === "error") span.fail(gathered.error);
         return gathered;

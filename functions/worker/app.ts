@@ -64,7 +64,7 @@ export function createWorkerHandler(
     let outcome: Awaited<ReturnType<typeof processStep>>;
     try {
       const run = () => processStep(deps, message);
-      outcome = observer ? await observer.step(message, run) : await run();
+      outcome = observer ? await observer.step(message, run, tree) : await run();
     } catch (error) {
       const receives = Number(record.attributes.ApproximateReceiveCount);
       // A queued message that keeps failing is not the thread's step: it goes to the dead-letter

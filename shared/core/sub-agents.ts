@@ -1,5 +1,5 @@
 import type { Agent } from "./agent.ts";
-import type { Actor, EventOf, ThreadEvent } from "./events.ts";
+import type { Actor, EventOf, ParentLink, ThreadEvent } from "./events.ts";
 import { launch } from "./lifecycle.ts";
 import type { Clock } from "./ports.ts";
 import { truncate } from "./render.ts";
@@ -176,12 +176,16 @@ export function childOutcome(
   }
 }
 
-/** The call of `parent` that waits for `child`, or null when the parent waits for no such call. */
+/**
+ * The call of `parent` that waits for `child`, or null when the parent waits for no such call.
+ * Only the thread the call launched is its child: a fork of it copies its first event (the
+ * parent link) but not its id, so its end, delete or sweep never touches the parent's call.
+ */
 function awaitedCallOf(
   parent: Pick<Thread, "id" | "events">,
   child: Pick<Thread, "id" | "events">,
 ): ChildRequest | null {
-  const link = parentOf(child.events);
+  const link = launchLinkOf(child);
   if (!link || link.threadId !== parent.id) return null;
   if (deriveStatus(parent.events) !== "waiting_for_agent") return null;
   const awaited = deriveAwaitedChild(parent.events);
@@ -217,7 +221,9 @@ export function childDeleted(
  * its parent waits for its call; cancel it when the parent stopped waiting for it (the parent
  * was cancelled, failed, is done, or its call has an outcome already: a cancel cascade a crash
  * cut short); delete it when the parent is gone (a step created it while its tree was being
- * deleted: the tree was deleted, so it goes too). A root, or a child that ended, is kept.
+ * deleted: the tree was deleted, so it goes too). A root, a fork of a child (no call launched
+ * it), and a child that ended at some point (its parent got that outcome; a person may have
+ * reopened it since) are kept.
  *
  * @example
  * const fate = orphanFate(child, await store.load(parentOf(child.events)!.threadId));
@@ -227,12 +233,29 @@ export function orphanFate(
   child: Pick<Thread, "id" | "events">,
   parent: Pick<Thread, "id" | "events"> | undefined,
 ): OrphanFate {
-  if (!parentOf(child.events) || childEndOf(child.events)) return { fate: "keep" };
+  if (!launchLinkOf(child) || hasEnded(child.events)) return { fate: "keep" };
   if (!parent) return { fate: "delete" };
   if (awaitedCallOf(parent, child)) return { fate: "keep" };
   const why = orphanedBecause[deriveStatus(parent.events)];
   return { fate: "cancel", reason: `its parent thread ${parent.id} ${why}` };
 }
+
+/**
+ * The link to the call that launched `thread`, or null for a root and for a fork of a child
+ * (whose id is not the `<parent>-<callId>` of `childThreadId`: it only copied the child's first
+ * event).
+ */
+function launchLinkOf(thread: Pick<Thread, "id" | "events">): ParentLink | null {
+  const link = parentOf(thread.events);
+  return link && thread.id === childThreadId(link.threadId, link.callId) ? link : null;
+}
+
+/**
+ * Whether the thread ended done or failed at any point: its parent got that outcome then, so a
+ * person reopening it later (a message, a retry) makes it no orphan of the parent's.
+ */
+const hasEnded = (events: readonly ThreadEvent[]): boolean =>
+  childEndOf(events) !== null || events.some((e) => e.type === "done" || e.type === "failed");
 
 export type OrphanFate = { fate: "keep" } | { fate: "cancel"; reason: string } | { fate: "delete" };
 

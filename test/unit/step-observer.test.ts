@@ -128,11 +128,16 @@ describe("Function: instrumentDeps", () => {
     const instrumented = instrumentDeps(deps, spans);
 
     // Act
-    const first = await gatherStep({ threadId: "thr_1", version: 1 }, () =>
-      processStep(instrumented, { threadId: "thr_1", version: 1 }),
+    // (the tree keys as the worker's treeScope notes them: none yet for the first, filled for the second)
+    const first = await gatherStep(
+      { threadId: "thr_1", version: 1 },
+      () => processStep(instrumented, { threadId: "thr_1", version: 1 }),
+      {},
     );
-    const second = await gatherStep({ threadId: "thr_1", version: 2 }, () =>
-      processStep(instrumented, { threadId: "thr_1", version: 2 }),
+    const second = await gatherStep(
+      { threadId: "thr_1", version: 2 },
+      () => processStep(instrumented, { threadId: "thr_1", version: 2 }),
+      { rootThreadId: "thr_1" },
     );
 
     // Assess: the first step called the model only; the second ran add, then the model
@@ -162,6 +167,7 @@ describe("Function: instrumentDeps", () => {
       toolRuns: [],
       errorEvents: 0,
     });
+    expect(first.tree).toBeUndefined();
     expect(second.toolRuns).toEqual([{ name: "add", ms: expect.any(Number), ok: true }]);
     expect(stepAttributes(second)).toEqual({
       "gen_ai.agent.name": "calculator",

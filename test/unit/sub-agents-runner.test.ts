@@ -313,6 +313,83 @@ describe("Function: agentTool (createRunner end to end)", () => {
     parentModel.assertDone();
   });
 
+  it("leaves the parent's call alone when a fork of its child is deleted: the real child still waits", async () => {
+    // Prepare: the lead waits on its child, which waits for an approval; someone forks the child
+    const { lead } = tree(
+      [call("deploy", { service: "api" })],
+      [call("deployer", { message: "deploy the api" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const fork = await runner.fork(childId);
+    expect(fork.status).toBe("waiting_for_approval");
+    // Act
+    await runner.delete(fork.threadId);
+    // Assess: the lead still waits on its real child, and the sweep leaves both alone
+    const after = await runner.get(parent.threadId);
+    expect(after.status).toBe("waiting_for_agent");
+    expect(after.events.some((e) => e.type === "error")).toBe(false);
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+    expect(await reconcileOrphans(host.deps, { staleAfterMs: 0 })).toMatchObject({
+      cancelled: 0,
+      deleted: 0,
+    });
+  });
+
+  it("never hands a fork's end to the parent: the parent waits for its real child", async () => {
+    // Prepare: the lead waits on its child; someone forks the child and approves the fork's deploy
+    const { lead } = tree(
+      [call("deploy", { service: "api" }), call("done_for_now", { message: "fork deployed" })],
+      [call("deployer", { message: "deploy the api" })],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const fork = await runner.fork(childId);
+    // Act
+    const ended = await runner.respond(fork.threadId, {
+      callId: fork.pending?.callId as string,
+      approved: true,
+    });
+    // Assess
+    expect(ended).toMatchObject({ status: "done", output: "fork deployed" });
+    const after = await runner.get(parent.threadId);
+    expect(after.status).toBe("waiting_for_agent");
+    expect(after.events.some((e) => e.type === "tool_result")).toBe(false);
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+  });
+
+  it("sweeps no child a person reopened after it ended: its parent had that end already", async () => {
+    // Prepare: the child deploys, is done, the lead finishes; then a person asks the child again
+    const { lead } = tree(
+      [
+        call("deploy", { service: "api" }),
+        call("done_for_now", { message: "deployed" }),
+        call("deploy", { service: "web" }),
+      ],
+      [
+        call("deployer", { message: "deploy the api" }),
+        call("done_for_now", { message: "shipped" }),
+      ],
+    );
+    const runner = createRunner({ agents: [lead] });
+    const host = runnerHost(runner);
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const pending = (await runner.get(childId)).pending;
+    await runner.respond(childId, { callId: pending?.callId as string, approved: true });
+    expect(await runner.get(parent.threadId)).toMatchObject({ status: "done", output: "shipped" });
+    const reopened = await runner.message(childId, "deploy the web too");
+    expect(reopened.status).toBe("waiting_for_approval");
+    // Act
+    const swept = await reconcileOrphans(host.deps, { staleAfterMs: 0 });
+    // Assess
+    expect(swept).toMatchObject({ cancelled: 0, deleted: 0 });
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+  });
+
   it("leaves a tree a crash cut short while deleting stopped: nothing launches it again", async () => {
     // Prepare: the store dies when the delete reaches the root, after its child went
     const { lead } = tree(

@@ -160,6 +160,9 @@ describe("Function: childThread", () => {
   });
 });
 
+/** A fork of the child: its first event (the parent link) copied, under an id of its own. */
+const forkOfChild = (end: ThreadEvent[]): Thread => ({ ...child(end), id: "thr_fork" });
+
 describe("Function: childOutcome", () => {
   const options = { clock, resultBudget: 20 };
 
@@ -201,6 +204,12 @@ describe("Function: childOutcome", () => {
     const fork = { ...waitingParent(), id: "thr_fork" };
     expect(childOutcome(fork, child([done("call_1", "x")]), options)).toBeNull();
   });
+
+  it("is nothing for a fork of the child: its end is not the call's outcome", () => {
+    expect(childOutcome(waitingParent(), forkOfChild([done("call_1", "x")]), options)).toBeNull();
+    const failedFork = forkOfChild([failed("boom")]);
+    expect(childOutcome(waitingParent(), failedFork, options)).toBeNull();
+  });
 });
 
 describe("Function: childDeleted", () => {
@@ -221,6 +230,10 @@ describe("Function: childDeleted", () => {
     expect(childDeleted(waitingParent([cancelled()]), child([]), clock)).toBeNull();
     const answered = waitingParent([toolResult("call_1", "researcher", "x")]);
     expect(childDeleted(answered, child([]), clock)).toBeNull();
+  });
+
+  it("is nothing for a fork of the child: the real child still runs", () => {
+    expect(childDeleted(waitingParent(), forkOfChild([]), clock)).toBeNull();
   });
 });
 
@@ -258,6 +271,26 @@ describe("Function: orphanFate", () => {
 
   it("deletes a child whose parent is gone", () => {
     expect(orphanFate(child([]), undefined)).toEqual({ fate: "delete" });
+  });
+
+  it("keeps a fork of a child, whatever its parent's state: no call launched it", () => {
+    expect(orphanFate(forkOfChild([]), waitingParent([cancelled()]))).toEqual({ fate: "keep" });
+    const movedOn = waitingParent([toolResult("call_1", "researcher", "x")]);
+    expect(orphanFate(forkOfChild([]), movedOn)).toEqual({ fate: "keep" });
+    expect(orphanFate(forkOfChild([]), undefined)).toEqual({ fate: "keep" });
+  });
+
+  it("keeps a child a person reopened after it ended: its parent got that end already", () => {
+    const parentDone = waitingParent([
+      toolResult("call_1", "researcher", "X is at 42"),
+      done("call_2", "found X"),
+    ]);
+    const reopened = child([done("call_1", "X is at 42"), userMessage("and Y?")]);
+    expect(deriveStatus(reopened.events)).toBe("running");
+    expect(orphanFate(reopened, parentDone)).toEqual({ fate: "keep" });
+    const retried = child([failed("boom"), userMessage("try again")]);
+    expect(orphanFate(retried, parentDone)).toEqual({ fate: "keep" });
+    expect(orphanFate(child([]), parentDone)).toMatchObject({ fate: "cancel" });
   });
 });
 
