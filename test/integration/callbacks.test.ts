@@ -12,7 +12,7 @@ import { defineTool } from "../../shared/core/tool.ts";
 import { ToolError } from "../../shared/core/tool-error.ts";
 import { expireCallbacks } from "../../shared/runtime/callbacks.ts";
 import { call, ScriptedModel } from "../../shared/testing/index.ts";
-import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
+import { client, publishedNotice, startTestStack, storeSnapshot } from "./local-stack.ts";
 
 /** What `start` was handed, by the ref it was asked to build. */
 const started = new Map<string, { url: string; token: string; key: string }>();
@@ -288,10 +288,7 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
     expect(waiting.events.filter((e) => e.type === "callback_requested")).toHaveLength(2);
 
     // Each wait was published with its tool and expiry, and never with a token.
-    const notices = (stack.publishedEvents() as ReceivedEvent[]).filter(
-      (entry) => entry.detailType === "thread.waiting_for_callback",
-    );
-    const forkNotice = notices.find((entry) => entry.detail.threadId === forkId);
+    const forkNotice = await publishedNotice(stack, "thread.waiting_for_callback", forkId);
     expect(forkNotice?.detail).toMatchObject({
       agent: "releaser",
       status: "waiting_for_callback",
@@ -301,7 +298,10 @@ describe("Callback tools and retries on the local stack (DynamoDB Local, SQS, th
       expiresAt: (waiting as unknown as { callback: { expiresAt: string } }).callback.expiresAt,
       link: `${stack.url}/threads/${forkId}`,
     });
-    expect(notices.some((entry) => entry.detail.threadId === sourceId)).toBe(true);
+    await publishedNotice(stack, "thread.waiting_for_callback", sourceId);
+    const notices = (stack.publishedEvents() as ReceivedEvent[]).filter(
+      (entry) => entry.detailType === "thread.waiting_for_callback",
+    );
     // twelve dev says so in its log.
     expect(logs).toContain(
       `thread.waiting_for_callback: ${forkId} waits on run_ci (call_1) until ${String(forkNotice?.detail.expiresAt)}`,

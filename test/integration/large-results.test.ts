@@ -7,7 +7,7 @@ import { payloadPrefix } from "../../shared/aws/dynamo/payloads.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import { call, ScriptedModel } from "../../shared/testing/index.ts";
 import { agents, blob, reader } from "./large-results-agents.ts";
-import { client, startTestStack } from "./local-stack.ts";
+import { client, publishedNotice, startTestStack } from "./local-stack.ts";
 
 const MB = 1_000_000;
 /** What Lambda and API Gateway answer at most: the body travels JSON-escaped in the result. */
@@ -138,9 +138,9 @@ describe("A 1 MB and a 5 MB tool result, through the local stack (DynamoDB Local
     expect(lambdaResultBytes(text)).toBeLessThan(LAMBDA_ANSWER_BYTES);
   });
 
-  it("keeps the notices small: none passes EventBridge's 256 KB", () => {
+  it("keeps the notices small: none passes EventBridge's 256 KB", async () => {
+    const ended = await publishedNotice(stack, "thread.done", threadId);
     const entries = stack.publishedEvents() as ReceivedEvent[];
-    const ended = entries.find((entry) => entry.detailType === "thread.done");
     expect(ended?.detail).toMatchObject({ threadId, status: "done", output: "Read both blobs." });
     for (const entry of entries) {
       expect(Buffer.byteLength(JSON.stringify(entry))).toBeLessThan(EVENTBRIDGE_EVENT_BYTES);
@@ -161,9 +161,7 @@ describe("A 1 MB and a 5 MB tool result, through the local stack (DynamoDB Local
     // Assess
     script.assertDone();
     expect(done.output).toBe(output);
-    const notice = (stack.publishedEvents() as ReceivedEvent[]).find(
-      (entry) => entry.detailType === "thread.done" && entry.detail.threadId === done.threadId,
-    );
+    const notice = await publishedNotice(stack, "thread.done", done.threadId);
     const cut = String(notice?.detail.output);
     expect(cut).toMatch(
       new RegExp(

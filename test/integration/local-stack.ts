@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { inject } from "vitest";
+import { inject, vi } from "vitest";
+import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import {
   type LocalStack,
   type LocalStackOptions,
@@ -133,4 +134,25 @@ export async function storeSnapshot(stack: LocalStack): Promise<Record<string, n
     }
   }
   return all;
+}
+
+/**
+ * The `detailType` notice of `threadId` the stack published. The worker publishes a notice just
+ * after the append that changed the thread, so a test that saw the new status waits for it.
+ */
+export function publishedNotice(
+  stack: LocalStack,
+  detailType: string,
+  threadId: string,
+): Promise<ReceivedEvent> {
+  return vi.waitFor(
+    () => {
+      const published = (stack.publishedEvents() as ReceivedEvent[]).find(
+        (entry) => entry.detailType === detailType && entry.detail.threadId === threadId,
+      );
+      if (!published) throw new Error(`no ${detailType} notice of ${threadId} was published`);
+      return published;
+    },
+    { timeout: 10_000, interval: 50 },
+  );
 }

@@ -13,7 +13,7 @@ import { deriveHead } from "../../shared/core/thread.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
 import { redriveDeadLetters } from "../../shared/runtime/redrive.ts";
 import { call, invalid, ScriptedModel } from "../../shared/testing/index.ts";
-import { client, startTestStack } from "./local-stack.ts";
+import { client, publishedNotice, startTestStack } from "./local-stack.ts";
 
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
@@ -152,8 +152,7 @@ describe("the runtime loop through the handlers (DynamoDB Local + fauxqs)", () =
       args: { reason: "too_many_errors" },
     });
     expect(waiting.pending?.message).toMatch(/^Escalated after 3 consecutive errors/);
-    const published = stack.publishedEvents() as ReceivedEvent[];
-    const entry = published.find((e) => e.detail.threadId === body.threadId);
+    const entry = await publishedNotice(stack, "thread.waiting", body.threadId);
     expect(entry).toMatchObject({
       source: "twelve",
       detailType: "thread.waiting",
