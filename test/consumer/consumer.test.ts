@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import {
   copyFileSync,
   mkdtempSync,
@@ -560,67 +560,39 @@ describe("The packed package, installed in a fresh project", () => {
   });
 
   describe("twelve dev --agents ./dev-agents.ts (the README's agent, one on Bedrock, agents that call agents, callback tools)", () => {
-    let child: ChildProcess | undefined;
+    let dev: TwelveDev | undefined;
     let chat: ChatServer;
     let converse: ConverseServer;
     let ci: CiServer;
     let url: string;
-    let output = "";
+    const output = () => dev?.output() ?? "";
 
     beforeAll(async () => {
       chat = await startChatServer();
       converse = await startConverseServer();
       ci = await startCiServer();
-      const [port, dynamo, sqs] = await freePorts(3);
-      url = `http://127.0.0.1:${port}`;
-      child = spawn(
-        join(project, "node_modules", ".bin", "twelve"),
-        ["dev", "--agents", "./dev-agents.ts"],
-        {
-          cwd: project,
-          env: productEnv({
-            PORT: String(port),
-            DYNAMODB_PORT: String(dynamo),
-            SQS_PORT: String(sqs),
-            TWELVE_DATA_DIR: join(project, ".data"),
-            OPENAI_API_KEY: "test-key",
-            OPENAI_BASE_URL: chat.baseURL,
-            AGENT_API_KEY: "",
-            ...bedrockEnv(converse),
-            CI_URL: ci.url,
-            // A callback's expiry is closed by the reconciler's sweep: every second, not 30 s.
-            TWELVE_RECONCILE_SECONDS: "1",
-          }),
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      child.stdout?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
+      dev = await startTwelveDev(project, "./dev-agents.ts", {
+        TWELVE_DATA_DIR: join(project, ".data"),
+        OPENAI_API_KEY: "test-key",
+        OPENAI_BASE_URL: chat.baseURL,
+        AGENT_API_KEY: "",
+        ...bedrockEnv(converse),
+        CI_URL: ci.url,
+        // A callback's expiry is closed by the reconciler's sweep: every second, not 30 s.
+        TWELVE_RECONCILE_SECONDS: "1",
       });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const deadline = Date.now() + 90_000;
-      while (!output.includes("Twelve is running")) {
-        if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
-        if (Date.now() > deadline) throw new Error(`twelve dev did not start: ${output}`);
-        await sleep(100);
-      }
+      url = dev.url;
     }, 120_000);
 
     afterAll(async () => {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((done) => child?.once("exit", done));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await dev?.stop();
       await chat?.close();
       await converse?.close();
       await ci?.close();
     });
 
     it("serves the web console, built from the package at start", async () => {
-      expect(output).toContain(`console:  ${url}/console`);
+      expect(output()).toContain(`console:  ${url}/console`);
       const page = await fetch(`${url}/console/threads/thr_x`);
       expect(page.status).toBe(200);
       const html = await page.text();
@@ -632,7 +604,7 @@ describe("The packed package, installed in a fresh project", () => {
     });
 
     it("serves the project's agent over HTTP: launch, approval, done", async () => {
-      expect(output).toContain("agents:   refunds, support, lead, releaser");
+      expect(output()).toContain("agents:   refunds, support, lead, releaser");
       chat.enqueue(
         { status: 200, body: toolCallCompletion([["lookup_order", '{"orderId":"A-1"}']]) },
         {
@@ -664,7 +636,7 @@ describe("The packed package, installed in a fresh project", () => {
     });
 
     it("serves the agent whose own model is on Bedrock: launch, done, each step a forced call", async () => {
-      expect(output).toMatch(
+      expect(output()).toMatch(
         /support +bedrock us\.anthropic\.claude-haiku-4-5-20251001-v1:0 +\(its own model\)/,
       );
       converse.enqueue(
@@ -860,10 +832,61 @@ describe("The packed package, installed in a fresh project", () => {
         }
         await sleep(100);
       }
-      throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output}`);
+      throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output()}`);
     }
   });
 });
+
+/** A `twelve dev` the test started in a fresh project: its URL, what it printed, a stop. */
+interface TwelveDev {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `twelve dev --agents <module>` in `cwd`, as a user starts it, on free ports, with `env` beside
+ * the product's; resolves once it prints that it runs (or fails with what it printed).
+ */
+async function startTwelveDev(
+  cwd: string,
+  module: string,
+  env: Record<string, string>,
+): Promise<TwelveDev> {
+  const [port, dynamo, sqs] = await freePorts(3);
+  const child = spawn(join(cwd, "node_modules", ".bin", "twelve"), ["dev", "--agents", module], {
+    cwd,
+    env: productEnv({
+      PORT: String(port),
+      DYNAMODB_PORT: String(dynamo),
+      SQS_PORT: String(sqs),
+      ...env,
+    }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  const deadline = Date.now() + 90_000;
+  while (!output.includes("Twelve is running")) {
+    if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`twelve dev did not start: ${output}`);
+    }
+    await sleep(100);
+  }
+  return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
+}
 
 /** A CI server's part: it takes each run a callback tool starts, to answer it later. */
 interface CiServer {
@@ -987,53 +1010,25 @@ describe("MCP in the fresh project: tools from an MCP server, and its agents as 
     run: ({ id }: Record<string, unknown>) => `deleted ${String(id)}`,
   };
   const server = new FakeMcpServer({ tools: [add] });
-  let child: ChildProcess | undefined;
+  let dev: TwelveDev | undefined;
   let url: string;
-  let output = "";
 
   beforeAll(async () => {
     install(project, ["@modelcontextprotocol/client", "@modelcontextprotocol/server"]);
     writeFileSync(join(project, "mcp-agents.ts"), MCP_AGENTS);
     writeFileSync(join(project, "mcp-run.ts"), MCP_RUN);
     await server.start();
-    const [port, dynamo, sqs] = await freePorts(3);
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(
-      join(project, "node_modules", ".bin", "twelve"),
-      ["dev", "--agents", "./mcp-agents.ts"],
-      {
-        cwd: project,
-        env: productEnv({
-          PORT: String(port),
-          DYNAMODB_PORT: String(dynamo),
-          SQS_PORT: String(sqs),
-          TWELVE_DATA_DIR: join(project, ".data-mcp"),
-          OPENAI_API_KEY: "",
-          AGENT_API_KEY: "",
-          OPS_MCP_URL: server.url,
-        }),
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    const deadline = Date.now() + 90_000;
-    while (!output.includes("Twelve is running")) {
-      if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
-      if (Date.now() > deadline) throw new Error(`twelve dev did not start: ${output}`);
-      await sleep(100);
-    }
+    dev = await startTwelveDev(project, "./mcp-agents.ts", {
+      TWELVE_DATA_DIR: join(project, ".data-mcp"),
+      OPENAI_API_KEY: "",
+      AGENT_API_KEY: "",
+      OPS_MCP_URL: server.url,
+    });
+    url = dev.url;
   }, 400_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((done) => child?.once("exit", done));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await dev?.stop();
     await server.close();
   });
 
@@ -1157,7 +1152,7 @@ describe("MCP in the fresh project: tools from an MCP server, and its agents as 
       if (last.status === status) return last;
       await sleep(100);
     }
-    throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output}`);
+    throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${dev?.output()}`);
   }
 });
 
@@ -1181,9 +1176,8 @@ const refundsByPrompt: Model = {
 describe("twelve eval in the fresh project: a thread recorded with twelve dev, replayed", () => {
   let chat: DemoChatServer;
   let chatClosed = false;
-  let child: ChildProcess | undefined;
+  let dev: TwelveDev | undefined;
   let url: string;
-  let output = "";
   let dir: string;
   let dataset: string;
   const twelve = () => join(project, "node_modules", ".bin", "twelve");
@@ -1214,39 +1208,16 @@ describe("twelve eval in the fresh project: a thread recorded with twelve dev, r
     );
     expect(changed).not.toBe(agents);
     writeFileSync(join(project, "agents-changed.ts"), changed);
-    const [port, dynamo, sqs] = await freePorts(3);
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(twelve(), ["dev", "--agents", "./agents.ts"], {
-      cwd: project,
-      env: productEnv({
-        PORT: String(port),
-        DYNAMODB_PORT: String(dynamo),
-        SQS_PORT: String(sqs),
-        TWELVE_DATA_DIR: join(project, ".data-evals"),
-        AGENT_API_KEY: "",
-        ...modelEnv(),
-      }),
-      stdio: ["ignore", "pipe", "pipe"],
+    dev = await startTwelveDev(project, "./agents.ts", {
+      TWELVE_DATA_DIR: join(project, ".data-evals"),
+      AGENT_API_KEY: "",
+      ...modelEnv(),
     });
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    const deadline = Date.now() + 90_000;
-    while (!output.includes("Twelve is running")) {
-      if (child.exitCode !== null) throw new Error(`twelve dev exited: ${output}`);
-      if (Date.now() > deadline) throw new Error(`twelve dev did not start: ${output}`);
-      await sleep(100);
-    }
+    url = dev.url;
   }, 120_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((done) => child?.once("exit", done));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await dev?.stop();
     if (!chatClosed) await chat?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -1319,6 +1290,6 @@ describe("twelve eval in the fresh project: a thread recorded with twelve dev, r
       if (last.status === status) return last;
       await sleep(100);
     }
-    throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${output}`);
+    throw new Error(`thread never reached ${status}: ${JSON.stringify(last)}\n${dev?.output()}`);
   }
 });

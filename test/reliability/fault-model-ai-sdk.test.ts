@@ -9,6 +9,7 @@ import {
   textMessage,
   toolUseMessage,
 } from "../llm/anthropic-server.ts";
+import { ESCALATED_THEN_DONE, errorMessages, eventKinds } from "./support/model-faults.ts";
 import type { Scenario } from "./support/scenarios.ts";
 import { simulate } from "./support/simulation.ts";
 
@@ -58,22 +59,8 @@ describe("model faults over HTTP: aiSdk over @ai-sdk/anthropic, the real step, t
     expect(run.problems).toEqual([]);
     expect(run.unexpected).toEqual([]);
     const thread = run.threads[scenario.name];
-    expect(
-      thread?.events.map((e) => (e.type === "error" ? `error:${e.data.code}` : e.type)),
-    ).toEqual([
-      "user_message",
-      "error:model_failed",
-      "error:model_failed",
-      "error:model_failed",
-      "human_input_requested",
-      "human_response",
-      "error:model_reply",
-      "tool_call",
-      "tool_result",
-      "tool_call",
-      "done",
-    ]);
-    const errors = thread?.events.flatMap((e) => (e.type === "error" ? [e.data.message] : []));
+    expect(eventKinds(thread)).toEqual(ESCALATED_THEN_DONE);
+    const errors = errorMessages(thread);
     const who = `ai-sdk:anthropic.messages (${REFUSING})`;
     expect(errors).toEqual([
       `model failed: ${who} returned 429 (rate_limit_error)`,

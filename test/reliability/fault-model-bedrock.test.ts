@@ -11,6 +11,7 @@ import {
   textAnswer,
   toolUseAnswer,
 } from "../llm/converse-server.ts";
+import { ESCALATED_THEN_DONE, errorMessages, eventKinds } from "./support/model-faults.ts";
 import { type Scenario, standardScenarios } from "./support/scenarios.ts";
 import { simulate } from "./support/simulation.ts";
 
@@ -27,11 +28,6 @@ const throttled = () => errorAnswer("ThrottlingException", 429, "Too many reques
 const unavailable = () => errorAnswer("ServiceUnavailableException", 503, "Service unavailable");
 const notReady = () => errorAnswer("ModelNotReadyException", 429, "Model is not ready");
 const timedOut = () => errorAnswer("ModelTimeoutException", 408, "Model timed out");
-
-const events = (thread: { events: readonly { type: string; data: unknown }[] } | undefined) =>
-  thread?.events.map((e) =>
-    e.type === "error" ? `error:${(e.data as { code: string }).code}` : e.type,
-  );
 
 describe("model faults over HTTP: the real Bedrock adapter, the real step, the simulated queue", () => {
   let server: ConverseServer;
@@ -82,20 +78,8 @@ describe("model faults over HTTP: the real Bedrock adapter, the real step, the s
     expect(run.problems).toEqual([]);
     expect(run.unexpected).toEqual([]);
     const thread = run.threads[scenario.name];
-    expect(events(thread)).toEqual([
-      "user_message",
-      "error:model_failed",
-      "error:model_failed",
-      "error:model_failed",
-      "human_input_requested",
-      "human_response",
-      "error:model_reply",
-      "tool_call",
-      "tool_result",
-      "tool_call",
-      "done",
-    ]);
-    const errors = thread?.events.flatMap((e) => (e.type === "error" ? [e.data.message] : []));
+    expect(eventKinds(thread)).toEqual(ESCALATED_THEN_DONE);
+    const errors = errorMessages(thread);
     expect(errors).toEqual([
       expect.stringMatching(/^model failed: Bedrock throttled model meta\.llama3/),
       expect.stringMatching(/^model failed: Model meta\.llama3\S+ in us-east-1 is not ready yet$/),
@@ -150,7 +134,7 @@ describe("model faults over HTTP: the real Bedrock adapter, the real step, the s
     // Assess: no error event (the fallback is the adapter's), one refused request
     const thread = run.threads[scenario.name];
     expect(run.problems).toEqual([]);
-    expect(events(thread)).toEqual([
+    expect(eventKinds(thread)).toEqual([
       "user_message",
       "tool_call",
       "tool_result",

@@ -4,6 +4,7 @@ import { deriveStatus } from "../../shared/core/thread.ts";
 import { OpenAIModel } from "../../shared/llm/openai-model.ts";
 import { type ChatServer, startChatServer } from "../llm/chat-server.ts";
 import { apiError, textCompletion, toolCallCompletion } from "../llm/completions.ts";
+import { ESCALATED_THEN_DONE, errorMessages, eventKinds } from "./support/model-faults.ts";
 import type { Scenario } from "./support/scenarios.ts";
 import { simulate } from "./support/simulation.ts";
 
@@ -63,22 +64,8 @@ describe("model faults over HTTP: the real OpenAI adapter, the real step, the si
     expect(run.problems).toEqual([]);
     expect(run.unexpected).toEqual([]);
     const thread = run.threads[scenario.name];
-    expect(
-      thread?.events.map((e) => (e.type === "error" ? `error:${e.data.code}` : e.type)),
-    ).toEqual([
-      "user_message",
-      "error:model_failed",
-      "error:model_failed",
-      "error:model_failed",
-      "human_input_requested",
-      "human_response",
-      "error:model_reply",
-      "tool_call",
-      "tool_result",
-      "tool_call",
-      "done",
-    ]);
-    const errors = thread?.events.flatMap((e) => (e.type === "error" ? [e.data.message] : []));
+    expect(eventKinds(thread)).toEqual(ESCALATED_THEN_DONE);
+    const errors = errorMessages(thread);
     expect(errors).toEqual([
       expect.stringMatching(/^model failed: OpenAI API at 127\.0\.0\.1:\d+ returned 429\b/),
       expect.stringMatching(/^model failed: OpenAI API at 127\.0\.0\.1:\d+ returned 500\b/),
