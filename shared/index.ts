@@ -6,6 +6,10 @@
  * import { createRunner, defineAgent, doneForNow } from "twelve-agents";
  */
 export * from "./core/index.ts";
+export {
+  checkToolSources,
+  type ToolSourcesReport,
+} from "./runtime/check-tool-sources.ts";
 export { UnknownAgentError } from "./runtime/errors.ts";
 export {
   type CallbackReply,

@@ -50,6 +50,7 @@ import type { DeliveryOptions, WebhookTarget } from "../../shared/channels/webho
 import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
+import { checkToolSources } from "../../shared/runtime/check-tool-sources.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { assertModels } from "../../shared/runtime/model-rule.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
@@ -246,6 +247,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options.agents.map((agent) => agent.name),
       agentReferences({ webhookSources, notifyWebhooks, slack }),
     );
+    // The MCP servers' tool names against each other and the agents' own: a clash is one line
+    // now; a server that is down is only reported (its tools are listed when a step needs them).
+    const sources = await checkToolSources(options.agents);
+    for (const { agent, source, reason } of sources.unanswered) {
+      log(
+        `agent ${agent}: MCP server "${source}" did not answer at start (${reason}); its tools are listed when a step needs them`,
+      );
+    }
     const channels: Settings["channels"] = {
       webhookSources: async () => webhookSources,
       inlineWebhookSources: webhookSources,

@@ -220,6 +220,7 @@ export function defineAgent<R extends RunContextSchema | undefined = undefined>(
     }
   }
   const mcp = toolSources(name, options.mcp);
+  checkDeclaredNames(name, tools, mcp);
   const scheduleNames = new Set<string>();
   for (const schedule of schedules) {
     if (!/^[a-z0-9-]{1,32}$/.test(schedule.name) || scheduleNames.has(schedule.name)) {
@@ -328,6 +329,30 @@ function toolSources(name: string, sources: unknown): readonly ToolSource[] {
     names.add(source.name);
   }
   return Object.freeze([...(sources as ToolSource[])]);
+}
+
+/**
+ * The names a source declares before it is asked (an `include` list) against the agent's own
+ * tools and the other sources': a clash known now is refused now, not at the first listing.
+ */
+function checkDeclaredNames(
+  name: string,
+  tools: readonly { name: string }[],
+  sources: readonly ToolSource[],
+): void {
+  const owner = new Map<string, string>(tools.map((tool) => [tool.name, "one of its own tools"]));
+  for (const source of sources) {
+    for (const tool of source.declaredTools ?? []) {
+      const taken = owner.get(tool);
+      if (taken) {
+        throw new ConfigError(
+          `agent "${name}": MCP server "${source.name}" has a tool named "${tool}", as ${taken} ` +
+            `does: give mcpServer({ name: "${source.name}" }) a prefix`,
+        );
+      }
+      owner.set(tool, `MCP server "${source.name}"`);
+    }
+  }
 }
 
 /** An agent's own model, checked at definition: a value without `next` would fail every step. */

@@ -270,10 +270,17 @@ export interface ToolSource {
   /** Unique among an agent's sources: named in errors and in the tool-set events. */
   readonly name: string;
   /**
+   * The names the model will see that are known before the source is asked (an MCP server's
+   * `include` list, prefixed): checked against the agent's other tools when it is defined.
+   */
+  readonly declaredTools?: readonly string[];
+  /**
    * The tools as of now. Throws `ToolSourceError` when the source does not answer (or answers
    * with tools that cannot be used), never returns an empty list in its place.
    */
   tools(): Promise<readonly Tool[]>;
+  /** Forgets a cached list, if the source keeps one: the next `tools()` asks again. */
+  refresh?(): void;
 }
 
 /**

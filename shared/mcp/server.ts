@@ -5,7 +5,7 @@ import { compactToolError } from "../core/tool-error.ts";
 import { ToolSourceError } from "../core/tool-source.ts";
 import { McpConnection } from "./connection.ts";
 import { checkOptions, type McpServerOptions } from "./options.ts";
-import { toTwelveTools } from "./tools.ts";
+import { modelName, toTwelveTools } from "./tools.ts";
 
 /** The longest a tool list is kept, whatever the server's hint: a day, as the SDK caps it. */
 const MAX_TTL_MS = 86_400_000;
@@ -64,6 +64,9 @@ export function mcpServer(options: McpServerOptions): McpServerSource {
   return Object.freeze({
     name: checked.name,
     options: checked,
+    ...(checked.include
+      ? { declaredTools: checked.include.map((tool) => modelName(checked, tool)) }
+      : {}),
     tools: async () => {
       if (cached && Date.now() < cached.until) return cached.tools;
       // Steps running at once in one process share one listing.

@@ -82,7 +82,7 @@ function toTwelveTool(options: McpServerOptions, tool: McpTool, connection: McpC
 }
 
 /** The name the model sees: the prefix, and characters the model APIs refuse made `_`. */
-function modelName(options: McpServerOptions, name: string): string {
+export function modelName(options: McpServerOptions, name: string): string {
   const safe = name.replace(/[^a-zA-Z0-9_-]/g, "_");
   return options.prefix ? `${options.prefix}_${safe}` : safe;
 }

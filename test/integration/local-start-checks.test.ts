@@ -3,9 +3,15 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as z from "zod";
 import { startLocalStack } from "../../infra/local/stack.ts";
+import { defineAgent } from "../../shared/core/agent.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
 import { agents, DemoModel } from "../../shared/examples/agents.ts";
+import { add } from "../../shared/examples/calculator/tools.ts";
+import { mcpServer } from "../../shared/mcp/index.ts";
+import { FakeMcpServer } from "../llm/mcp-server.ts";
 
 /** A server holding a loopback port, as another running stack would. */
 async function occupy(): Promise<{ server: Server; port: number }> {
@@ -185,5 +191,28 @@ describe("Function: startLocalStack (checks before it starts)", () => {
     const start = startLocalStack({ ...options(dir), agents: [...agents, ...agents] });
     await expect(start).rejects.toThrow(/two agents are named "calculator"/);
     expect(intact(dir)).toBe(true);
+  });
+
+  it("refuses an MCP server's tool named as the agent's own, deleting nothing", async () => {
+    const dir = freshDataDir();
+    const server = await new FakeMcpServer({
+      tools: [{ name: "add", input: z.object({}), run: () => "0" }],
+    }).start();
+    try {
+      const clashing = defineAgent({
+        name: "clash",
+        prompt: "p",
+        tools: [add, doneForNow],
+        mcp: [mcpServer({ name: "math", url: server.url })],
+      });
+      const start = startLocalStack({ ...options(dir), agents: [clashing] });
+      await expect(start).rejects.toThrow(ConfigError);
+      await expect(start).rejects.toThrow(
+        /^agent "clash": MCP server "math" has a tool named "add", as one of the agent's own tools does: give mcpServer\(\{ name: "math" \}\) a prefix$/,
+      );
+      expect(intact(dir)).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 });

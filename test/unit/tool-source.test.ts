@@ -8,6 +8,7 @@ import type { ToolSource } from "../../shared/core/ports.ts";
 import { step } from "../../shared/core/step.ts";
 import { defineTool, type Tool } from "../../shared/core/tool.ts";
 import { printToolSet, toolSetChange, withSourceTools } from "../../shared/core/tool-source.ts";
+import { checkToolSources } from "../../shared/runtime/check-tool-sources.ts";
 import { agentForStep } from "../../shared/runtime/resolve-tools.ts";
 import { ScriptedModel, steppingClock, toolCall } from "../../shared/testing/index.ts";
 import { withEvent } from "../support/run.ts";
@@ -193,5 +194,88 @@ describe("Function: defineAgent, its mcp option", () => {
     expect(define([source("x", () => []), source("x", () => [])])).toThrow(
       'agent "a" has two MCP servers named "x"',
     );
+  });
+});
+
+describe("Function: defineAgent, names its sources declare", () => {
+  const declaring = (name: string, declaredTools: string[]): ToolSource => ({
+    name,
+    declaredTools,
+    tools: async () => declaredTools.map((tool) => remote(tool)),
+  });
+
+  it("refuses a declared name the agent's own tools have, before anything is listed", () => {
+    expect(() =>
+      defineAgent({
+        name: "a",
+        prompt: "p",
+        tools: [local, doneForNow],
+        mcp: [declaring("crm", ["find", "local"])],
+      }),
+    ).toThrow(
+      new ConfigError(
+        'agent "a": MCP server "crm" has a tool named "local", as one of its own tools does: give mcpServer({ name: "crm" }) a prefix',
+      ),
+    );
+  });
+
+  it("refuses a name two sources declare, and accepts distinct ones", () => {
+    const define = (sources: ToolSource[]) =>
+      defineAgent({ name: "a", prompt: "p", tools: [local, doneForNow], mcp: sources });
+    expect(() => define([declaring("one", ["find"]), declaring("two", ["find"])])).toThrow(
+      'MCP server "two" has a tool named "find", as MCP server "one" does',
+    );
+    expect(define([declaring("one", ["find"]), declaring("two", ["two_find"])]).mcp).toHaveLength(
+      2,
+    );
+  });
+});
+
+describe("Function: checkToolSources", () => {
+  const agentWith = (sources: ToolSource[]) =>
+    defineAgent({ name: "a", prompt: "p", tools: [local, doneForNow], mcp: sources });
+
+  it("throws a clash between two sources' listings at start, naming both", async () => {
+    const agent = agentWith([
+      source("one", () => [remote("find")]),
+      source("two", () => [remote("find")]),
+    ]);
+    await expect(checkToolSources([agent])).rejects.toThrow(
+      new ConfigError(
+        'agent "a": MCP server "two" has a tool named "find", as MCP server "one" does: give mcpServer({ name: "two" }) a prefix',
+      ),
+    );
+  });
+
+  it("throws a clash of a listed tool with the agent's own", async () => {
+    const agent = agentWith([source("crm", () => [remote("local")])]);
+    await expect(checkToolSources([agent])).rejects.toThrow(
+      /"local", as one of the agent's own tools/,
+    );
+  });
+
+  it("reports a source that fails or does not answer in time, and lists the rest", async () => {
+    const agent = agentWith([
+      source("down", () => {
+        throw new Error("connect ECONNREFUSED 10.0.0.7:443");
+      }),
+      { name: "slow", tools: () => new Promise<readonly Tool[]>(() => {}) },
+      source("up", () => [remote("find"), remote("get")]),
+    ]);
+
+    const report = await checkToolSources([agent], { timeoutMs: 50 });
+
+    expect(report.listed).toEqual([{ agent: "a", source: "up", tools: 2 }]);
+    expect(report.unanswered.map(({ source }) => source).sort()).toEqual(["down", "slow"]);
+    expect(report.unanswered.find(({ source }) => source === "slow")?.reason).toMatch(/50 ms/);
+  });
+
+  it("clears each source's cache, so the first step lists its tools again", async () => {
+    let refreshed = 0;
+    const agent = agentWith([
+      { ...source("up", () => [remote("find")]), refresh: () => refreshed++ },
+    ]);
+    await checkToolSources([agent]);
+    expect(refreshed).toBe(1);
   });
 });
