@@ -3,7 +3,6 @@ import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { logger } from "../../functions/logger.ts";
 import { createWorkerHandler } from "../../functions/worker/app.ts";
-import type { ReceivedEvent } from "../../infra/local/eventbridge-server.ts";
 import type { LocalStack } from "../../infra/local/stack.ts";
 import { sqsDeadLetterQueue } from "../../shared/aws/sqs/dead-letters.ts";
 import { TwelveError } from "../../shared/core/errors.ts";
