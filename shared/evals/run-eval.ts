@@ -4,7 +4,7 @@ import type { Model } from "../core/ports.ts";
 import type { Status } from "../core/thread.ts";
 import { pickModel } from "../runtime/model-rule.ts";
 import { type EvalCase, type EvalCaseInput, ensureCase, whereIs } from "./case.ts";
-import { withCassettes } from "./cassettes.ts";
+import { withCassettes, withListingCassettes } from "./cassettes.ts";
 import { DatasetError } from "./errors.ts";
 import type { ToolMode } from "./recorded-tools.ts";
 import { type Replay, replayCase } from "./replay.ts";
@@ -133,12 +133,22 @@ async function runOne(
     const served = cassettes
       ? withCassettes(model, { ...cassettes, where: (call) => `${where}, step ${call}` })
       : model;
+    // Recorded tools never run: their listing may come from cassettes too, so a replay needs no
+    // MCP server. Live tools run on their servers, which list them.
+    const tools = options.tools ?? "recorded";
+    let miss: Error | undefined;
+    const candidate =
+      cassettes && (cassettes.record || tools === "recorded")
+        ? withListingCassettes(agent, { ...cassettes, where, onMiss: (error) => (miss ??= error) })
+        : agent;
     replay = await replayCase(evalCase, {
-      agent,
+      agent: candidate,
       model: served,
-      tools: options.tools ?? "recorded",
+      tools,
       prices: options.prices ?? DEFAULT_PRICES,
     });
+    // A listing no cassette holds fails the case closed, as a model request does.
+    if (miss) throw miss;
   } catch (error) {
     return {
       ...base,

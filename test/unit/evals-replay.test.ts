@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   agentTool,
   defineAgent,
@@ -95,6 +98,61 @@ describe("Function: runEval", () => {
     ]);
     expect(report.results[1]?.output).toBe("(3 + 5) / 2 = 4");
     expect(runs.count).toBe(0);
+  });
+
+  it("replays a source's tools from cassettes with the source down, and fails closed without them", async () => {
+    // Prepare: record model answers and the listing, then make the source unreachable
+    const cases = await recordCases({ fromSource: true });
+    const dir = mkdtempSync(join(tmpdir(), "twelve-listing-"));
+    try {
+      const { agent } = countingCalculator(calculatorPrompt(), { fromSource: true });
+      const recorded = await runEval({
+        cases,
+        agents: [agent],
+        model: new PromptReadingModel(),
+        cassettes: { dir, record: true },
+      });
+      expect(recorded.summary.passed).toBe(2);
+      let listings = 0;
+      const down = defineAgent({
+        ...agent,
+        mcp: [
+          {
+            name: "math",
+            tools: async () => {
+              listings++;
+              throw new Error("connect ECONNREFUSED 127.0.0.1:9");
+            },
+          },
+        ],
+      });
+      // Act
+      const offline = await runEval({
+        cases,
+        agents: [down],
+        model: new PromptReadingModel(),
+        cassettes: { dir },
+      });
+      rmSync(join(dir, "tools-calculator-math.json"));
+      const missing = await runEval({
+        cases,
+        agents: [down],
+        model: new PromptReadingModel(),
+        cassettes: { dir },
+      });
+      // Assess
+      expect(offline.results.map((r) => [r.caseId, r.verdict])).toEqual([
+        ["plain", "passed"],
+        ["divided", "passed"],
+      ]);
+      expect(listings).toBe(0);
+      expect(missing.results[0]?.verdict).toBe("error");
+      expect(missing.results[0]?.error).toMatch(
+        /no cassette for the tools of MCP server "math" of agent "calculator"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops a changed prompt's replay at the first divergence, showing both calls", async () => {
