@@ -177,8 +177,8 @@ function caseClock(evalCase: EvalCase): Clock {
 const sum = <T>(items: readonly T[], of: (item: T) => number) =>
   items.reduce((total, item) => total + of(item), 0);
 
-/** The estimated dollars of the replay's model calls, priced as a thread's are. */
-function costOf(usage: readonly Usage[], prices: PriceTable): number | null {
+/** The estimated dollars of model calls, priced as a thread's are; null when none has a price. */
+export function costOf(usage: readonly Usage[], prices: PriceTable): number | null {
   const events = usage.map(
     (u): ThreadEvent => ({
       type: "tool_call",

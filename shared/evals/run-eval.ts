@@ -1,13 +1,15 @@
 import type { Agent } from "../core/agent.ts";
+import { TwelveError } from "../core/errors.ts";
 import { DEFAULT_PRICES, type PriceTable } from "../core/cost.ts";
-import type { Model } from "../core/ports.ts";
+import type { Usage } from "../core/events.ts";
+import type { Model, ModelReply, ModelRequest } from "../core/ports.ts";
 import type { Status } from "../core/thread.ts";
 import { pickModel } from "../runtime/model-rule.ts";
 import { type EvalCase, type EvalCaseInput, ensureCase, whereIs } from "./case.ts";
 import { withCassettes, withListingCassettes } from "./cassettes.ts";
 import { DatasetError } from "./errors.ts";
 import type { ToolMode } from "./recorded-tools.ts";
-import { type Replay, replayCase } from "./replay.ts";
+import { costOf, type Replay, replayCase } from "./replay.ts";
 import type { Divergence } from "./replay-model.ts";
 import { expectationScorers, runScorer, type Scorer } from "./scorers.ts";
 
@@ -37,6 +39,11 @@ export interface CaseResult {
   divergence: Divergence | null;
   /** Why the case could not be scored (a scorer that threw, a cassette miss), or null. */
   error: string | null;
+  /**
+   * The error's code, or null: `cassette_miss` (a model request or a listing no cassette holds,
+   * which fails the run whatever `--min-pass` says), `scorer_failed`, or another error's code.
+   */
+  errorCode: string | null;
   steps: number;
   tokens: { input: number; output: number };
   costUsd: number | null;
@@ -158,6 +165,7 @@ async function runOne(
       scores: [],
       divergence: null,
       error: named(where, (error as Error)?.message ?? String(error)),
+      errorCode: codeOf(error),
       steps: 0,
       tokens: { input: 0, output: 0 },
       costUsd: null,
@@ -172,21 +180,68 @@ async function runOne(
     costUsd: replay.costUsd,
   };
   const scores: ScoreResult[] = [];
+  // A judge's calls go through the same cassettes as the agent's; its tokens count in the case.
+  const judged: Usage[] = [];
+  const judgeOf = (scorer: string) => (judge: Model) =>
+    counted(
+      options.cassettes
+        ? withCassettes(judge, {
+            ...options.cassettes,
+            where: (call) => `${where}, scorer "${scorer}"${call > 1 ? ` call ${call}` : ""}`,
+          })
+        : judge,
+      judged,
+    );
+  const withJudge = () =>
+    judged.length === 0
+      ? facts
+      : {
+          ...facts,
+          tokens: {
+            input: facts.tokens.input + judged.reduce((n, u) => n + u.inputTokens, 0),
+            output: facts.tokens.output + judged.reduce((n, u) => n + u.outputTokens, 0),
+          },
+          costUsd: addCost(facts.costUsd, costOf(judged, options.prices ?? DEFAULT_PRICES)),
+        };
   try {
     for (const scorer of [...expectationScorers(evalCase), ...(options.scorers ?? [])]) {
-      const score = await runScorer(scorer, { evalCase, replay });
+      const score = await runScorer(scorer, { evalCase, replay, model: judgeOf(scorer.name) });
       scores.push({ scorer: scorer.name, ...score });
     }
   } catch (error) {
-    return { ...base, ...facts, verdict: "error", scores, error: (error as Error).message };
+    return {
+      ...base,
+      ...withJudge(),
+      verdict: "error",
+      scores,
+      error: named(where, (error as Error)?.message ?? String(error)),
+      errorCode: codeOf(error),
+    };
   }
   const verdict: Verdict = replay.divergence
     ? "diverged"
     : scores.every((score) => score.pass)
       ? "passed"
       : "failed";
-  return { ...base, ...facts, verdict, scores, error: null };
+  return { ...base, ...withJudge(), verdict, scores, error: null, errorCode: null };
 }
+
+/** A model whose replies' usage is kept in `into`. */
+const counted = (model: Model, into: Usage[]): Model => ({
+  ...(model.identity ? { identity: model.identity } : {}),
+  async next(request: ModelRequest): Promise<ModelReply> {
+    const reply = await model.next(request);
+    if (reply.usage) into.push(reply.usage);
+    return reply;
+  },
+});
+
+/** Two estimates summed, as a thread's models are: null only when neither has a price. */
+const addCost = (a: number | null, b: number | null) =>
+  a === null && b === null ? null : Math.round(((a ?? 0) + (b ?? 0)) * 1e8) / 1e8;
+
+/** The code of a Twelve error (`cassette_miss`, `scorer_failed`...), else `error`. */
+const codeOf = (error: unknown): string => (error instanceof TwelveError ? error.code : "error");
 
 /** A message that names the case: as it is if it does already (a cassette miss does). */
 const named = (where: string, message: string) =>

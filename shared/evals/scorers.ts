@@ -2,7 +2,7 @@ import { canonicalJson } from "../core/hash.ts";
 import type { Model } from "../core/ports.ts";
 import { renderEvents, renderValue } from "../core/render.ts";
 import type { EvalCase, OutputExpectation } from "./case.ts";
-import { ScorerError } from "./errors.ts";
+import { CassetteMissError, ScorerError } from "./errors.ts";
 import type { Replay } from "./replay.ts";
 import { sameCall } from "./replay-model.ts";
 
@@ -19,6 +19,12 @@ export interface Score {
 export interface ScoreInput {
   evalCase: EvalCase;
   replay: Replay;
+  /**
+   * How a scorer asks a model of its own (a judge): `runEval` serves it through the run's
+   * cassettes (recorded, or replayed and failing closed on a miss) and counts its tokens and cost
+   * in the case. A scorer that calls a model asks it through this.
+   */
+  model?: (model: Model) => Model;
 }
 
 export interface Scorer {
@@ -149,8 +155,9 @@ const GRADE_TOOL = {
  * modelGraded({ model: judge, rubric: "The answer states the result as a number." });
  */
 export const modelGraded = (options: { model: Model; rubric: string; name?: string }): Scorer =>
-  defineScorer(options.name ?? "model graded", async ({ evalCase, replay }) => {
-    const reply = await options.model.next({
+  defineScorer(options.name ?? "model graded", async ({ evalCase, replay, model }) => {
+    const judge = model ? model(options.model) : options.model;
+    const reply = await judge.next({
       messages: [
         {
           role: "system",
@@ -201,6 +208,8 @@ export async function runScorer(scorer: Scorer, input: ScoreInput): Promise<Scor
   try {
     score = await scorer.score(input);
   } catch (cause) {
+    // A judge's request no cassette holds fails the case closed as the agent's would: as it is.
+    if (cause instanceof CassetteMissError) throw cause;
     throw new ScorerError(
       `scorer "${scorer.name}" threw: ${(cause as Error)?.message ?? String(cause)}`,
       { cause },

@@ -73,11 +73,15 @@ describe("Scorers", () => {
         throw new Error("bad rubric");
       }),
     ]);
-    expect(throws).toMatchObject({ verdict: "error", error: 'scorer "boom" threw: bad rubric' });
+    expect(throws).toMatchObject({
+      verdict: "error",
+      error: 'case sum: scorer "boom" threw: bad rubric',
+      errorCode: "scorer_failed",
+    });
     const nothing = await score([defineScorer("silent", () => undefined as never)]);
     expect(nothing).toMatchObject({
       verdict: "error",
-      error: 'scorer "silent" returned nothing, not { pass: boolean }',
+      error: 'case sum: scorer "silent" returned nothing, not { pass: boolean }',
     });
     const zero = await score([defineScorer("zero", () => ({ score: 0 }) as never)]);
     expect(zero?.verdict).toBe("error");
