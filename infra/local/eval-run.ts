@@ -5,6 +5,7 @@ import { environmentModel } from "../../functions/compose/environment-model.ts";
 import { readModelSettings } from "../../functions/compose/settings/model.ts";
 import { DEFAULT_PRICES } from "../../shared/core/cost.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
+import type { Model } from "../../shared/core/ports.ts";
 import { parseDataset } from "../../shared/evals/case.ts";
 import type { ToolMode } from "../../shared/evals/recorded-tools.ts";
 import { compareReports, formatMarkdown, formatTable } from "../../shared/evals/report.ts";
@@ -42,7 +43,10 @@ export async function evalRun(
   if (!existsSync(dataset)) throw new ConfigError(`no dataset at ${dataset}`);
   const cases = parseDataset(readFileSync(dataset, "utf8"), options.dataset);
   const settings = readModelSettings(process.env);
-  const model = mod.model ?? environmentModel(settings);
+  const model =
+    mod.model ??
+    environmentModel(settings) ??
+    (options.cassettes && !options.record ? replayStandIn() : undefined);
   const baseline = options.baseline ? readReport(options.baseline) : undefined;
   const report = await runEval({
     cases,
@@ -64,6 +68,25 @@ export async function evalRun(
     return 1;
   }
   return 0;
+}
+
+/**
+ * The model a replay from cassettes stands on when the environment names none (no
+ * OPENAI_API_KEY offline, in CI): it bears the identity the environment's OpenAI model would
+ * have (`AGENT_MODEL`, default gpt-4o-mini), so the cassettes it recorded hit, and is never
+ * asked (a miss fails the case before any call).
+ */
+function replayStandIn(): Model {
+  const { openai } = readModelSettings({ ...process.env, OPENAI_API_KEY: "replay-only" });
+  const identity = { provider: "openai", model: openai?.model ?? "gpt-4o-mini" };
+  return {
+    identity,
+    next: () => {
+      throw new ConfigError(
+        "a replay from cassettes asked its model: set OPENAI_API_KEY to call it (--record)",
+      );
+    },
+  };
 }
 
 async function load(path: string): Promise<unknown> {

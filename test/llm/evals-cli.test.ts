@@ -225,6 +225,42 @@ describe("twelve eval", () => {
   });
 });
 
+describe("twelve eval run with the environment's model", () => {
+  it("replays from cassettes with no OPENAI_API_KEY: the cassettes bear the environment model's identity", async () => {
+    const agents = "test/fixtures/evals/env-agents.ts";
+    const cassettes = join(dir, "env-cassettes");
+    vi.stubEnv("OPENAI_API_KEY", "test");
+    vi.stubEnv("OPENAI_BASE_URL", chat.baseURL);
+    const recorded = await run(
+      "run",
+      dataset,
+      "--agents",
+      agents,
+      "--cassettes",
+      cassettes,
+      "--record",
+    );
+    expect(recorded).toMatchObject({ code: 0, err: "" });
+    const answered = chat.requests();
+    vi.stubEnv("OPENAI_API_KEY", undefined);
+    vi.stubEnv("OPENAI_BASE_URL", undefined);
+    const offline = await run("run", dataset, "--agents", agents, "--cassettes", cassettes);
+    expect(offline.out).toContain("2/2 passed");
+    expect(offline.code).toBe(0);
+    expect(chat.requests()).toBe(answered);
+    // Another AGENT_MODEL is another identity: its requests are not in the cassettes.
+    vi.stubEnv("AGENT_MODEL", "gpt-4o");
+    const other = await run("run", dataset, "--agents", agents, "--cassettes", cassettes);
+    vi.stubEnv("AGENT_MODEL", undefined);
+    expect(other.code).toBe(1);
+    expect(other.out).toMatch(/step 1: no cassette for this model request/);
+    // Without cassettes, no key is no model: every case says so.
+    const live = await run("run", dataset, "--agents", agents);
+    expect(live.code).toBe(1);
+    expect(live.out).toMatch(/no model for agent "calculator"/);
+  });
+});
+
 describe("twelve eval schema", () => {
   it("prints the case format as JSON Schema", async () => {
     const result = await run("schema");
