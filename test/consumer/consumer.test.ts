@@ -1185,10 +1185,15 @@ describe("twelve eval in the fresh project: a thread recorded with twelve dev, r
 
   /** `twelve eval ...` in the project: its exit code and what it printed. */
   async function evalCli(...args: string[]) {
+    return evalCliWith(modelEnv(), ...args);
+  }
+
+  /** `twelve eval ...` with `env` as the model's settings (empty: none). */
+  async function evalCliWith(env: Record<string, string>, ...args: string[]) {
     try {
       const { stdout, stderr } = await execFileAsync(twelve(), ["eval", ...args], {
         cwd: project,
-        env: productEnv({ ...modelEnv(), AGENT_API_KEY: "" }),
+        env: productEnv({ ...env, AGENT_API_KEY: "" }),
       });
       return { code: 0, out: stdout, err: stderr };
     } catch (error) {
@@ -1269,7 +1274,9 @@ describe("twelve eval in the fresh project: a thread recorded with twelve dev, r
     await chat.close();
     chatClosed = true;
     const answered = chat.requests();
-    const offline = await evalCli(
+    // Offline as CI runs it: no key, no model server.
+    const offline = await evalCliWith(
+      { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" },
       "run",
       dataset,
       "--agents",
