@@ -1,7 +1,10 @@
 import { appendFileSync } from "node:fs";
 import { ConfigError } from "../../shared/core/errors.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
+import { parseDataset, whereIs } from "../../shared/evals/case.ts";
+import { DatasetError } from "../../shared/evals/errors.ts";
 import { caseFromThread } from "../../shared/evals/from-thread.ts";
+import { fsReason, readDatasetText } from "./eval-files.ts";
 
 export interface EvalAddOptions {
   dataset: string;
@@ -19,8 +22,12 @@ export interface EvalAddOptions {
 /**
  * `twelve eval add`: reads a stored thread through the HTTP API (`GET /threads/{id}` and its
  * event pages), builds the case and appends it to the dataset as one line. Returns the case id.
+ * The dataset is read first: one that does not parse, or that holds the case's id already, is
+ * refused (naming the line), and nothing is written on any error.
  */
 export async function evalAdd(options: EvalAddOptions): Promise<{ id: string; events: number }> {
+  const existing = readDatasetText(options.dataset, "new");
+  const ids = new Map(parseDataset(existing, options.dataset).map((c) => [c.id, whereIs(c)]));
   const base = options.url.replace(/\/+$/, "");
   const get = async (path: string): Promise<Record<string, unknown>> => {
     const headers = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined;
@@ -71,6 +78,19 @@ export async function evalAdd(options: EvalAddOptions): Promise<{ id: string; ev
       ...(options.id ? { id: options.id } : {}),
     },
   );
-  appendFileSync(options.dataset, `${JSON.stringify(evalCase)}\n`);
+  const taken = ids.get(evalCase.id);
+  if (taken !== undefined) {
+    throw new DatasetError(
+      `${taken}: the dataset has a case "${evalCase.id}" already: give the new one another id with --id`,
+      0,
+    );
+  }
+  // A dataset whose last line has no newline gets one, so the case is a line of its own.
+  const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
+  try {
+    appendFileSync(options.dataset, `${separator}${JSON.stringify(evalCase)}\n`);
+  } catch (cause) {
+    throw new ConfigError(`cannot write ${options.dataset}: ${fsReason(cause)}`, { cause });
+  }
   return { id: evalCase.id, events: events.length };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHttpApi, toNodeListener } from "../../functions/http/index.ts";
 import { evalCommand } from "../../infra/local/eval-cli.ts";
+import { parseDataset } from "../../shared/evals/case.ts";
 import { type DemoChatServer, startDemoChatServer } from "../browser/demo-chat-server.ts";
 import { PromptReadingModel } from "../support/prompt-reading-model.ts";
 
@@ -300,6 +301,52 @@ describe("twelve eval: hostile input", () => {
     const result = await run("run", path, "--agents", AGENTS);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/newer\.jsonl:1: the case is of format version 2/);
+  });
+
+  it("add reads the dataset first: a bad one or a taken id is refused by line, and nothing is written", async () => {
+    const plain = good();
+    const { threadId } = JSON.parse(plain) as { threadId: string };
+    const add = (path: string, ...more: string[]) =>
+      run("add", path, "--thread", threadId, "--url", url, ...more);
+    const taken = write("taken.jsonl", `${plain}\n`);
+    const twice = await add(taken, "--id", "plain");
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(
+      /^twelve: .*taken\.jsonl:1 \(case plain\): the dataset has a case "plain" already: give the new one another id with --id$/,
+    );
+    expect(readFileSync(taken, "utf8")).toBe(`${plain}\n`);
+    const broken = write("broken.jsonl", `${plain}\n{"version": 1,\n`);
+    const refused = await add(broken, "--id", "other");
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/^twelve: .*broken\.jsonl:2: not JSON/);
+    expect(readFileSync(broken, "utf8")).toBe(`${plain}\n{"version": 1,\n`);
+  });
+
+  it("add puts the case on a line of its own when the dataset does not end in a newline", async () => {
+    const plain = good();
+    const { threadId } = JSON.parse(plain) as { threadId: string };
+    const path = write("no-newline.jsonl", plain);
+    const added = await run("add", path, "--thread", threadId, "--url", url, "--id", "again");
+    expect(added.code).toBe(0);
+    const text = readFileSync(path, "utf8");
+    expect(text.endsWith("\n")).toBe(true);
+    expect(parseDataset(text, path).map((c) => c.id)).toEqual(["plain", "again"]);
+  });
+
+  it("add says in one line that the dataset's folder is missing or the dataset is a folder", async () => {
+    const { threadId } = JSON.parse(good()) as { threadId: string };
+    const nowhere = join(dir, "missing-folder", "cases.jsonl");
+    const missing = await run("add", nowhere, "--thread", threadId, "--url", url);
+    expect(missing).toMatchObject({ code: 2, out: "" });
+    expect(missing.err).toMatch(
+      /^twelve: cannot write the dataset .*cases\.jsonl: there is no folder .*missing-folder$/,
+    );
+    expect(existsSync(join(dir, "missing-folder"))).toBe(false);
+    const folder = await run("add", dir, "--thread", threadId, "--url", url);
+    expect(folder).toMatchObject({
+      code: 2,
+      err: `twelve: cannot read the dataset ${dir}: it is a folder`,
+    });
   });
 
   it("add names a thread the API does not have", async () => {
