@@ -67,9 +67,7 @@ export async function evalCommand(
       return fail(`--tools must be recorded or live, got "${tools}"`);
     }
     if (values.record && !values.cassettes) return fail("--record needs --cassettes <dir>");
-    const minPass = values["min-pass"] === undefined ? 1 : Number(values["min-pass"]);
-    if (!(minPass >= 0 && minPass <= 1))
-      return fail(`--min-pass must be a ratio from 0 to 1, got "${values["min-pass"]}"`);
+    const minPass = values["min-pass"] === undefined ? 1 : ratio("--min-pass", values["min-pass"]);
     return await evalRun(
       {
         dataset,
@@ -81,7 +79,8 @@ export async function evalCommand(
         ...(values.markdown ? { markdown: values.markdown } : {}),
         ...(values.baseline ? { baseline: values.baseline } : {}),
         minPass,
-        trials: values.trials === undefined ? 1 : positiveInt("--trials", values.trials),
+        trials:
+          values.trials === undefined ? 1 : positiveInt("--trials", values.trials, MAX_TRIALS),
         ...(values.cassettes ? { cassettes: values.cassettes } : {}),
         record: values.record ?? false,
       },
@@ -117,9 +116,25 @@ const parse = (argv: readonly string[]) =>
     },
   });
 
-function positiveInt(flag: string, value: string): number {
+/** The most replays of each case `--trials` asks for. */
+const MAX_TRIALS = 1000;
+
+/** A whole number from 1 (to `max`), written as one: `2`, not `0x2`, `2.0` or ` 2`. */
+function positiveInt(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ConfigError(`${flag} must be a positive integer, got "${value}"`);
+  if (!/^[1-9][0-9]*$/.test(value) || n > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `a whole number from 1 to ${max}`;
+    throw new ConfigError(`${flag} must be ${range}, got "${value}"`);
+  }
+  return n;
+}
+
+/** A ratio from 0 to 1, written as a decimal: `0.8`, `1`, `.5`; not ``, `0x1` or `80%`. */
+function ratio(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/.test(value) || !(n >= 0 && n <= 1)) {
+    throw new ConfigError(`${flag} must be a ratio from 0 to 1, got "${value}"`);
+  }
   return n;
 }

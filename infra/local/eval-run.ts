@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { environmentModel } from "../../functions/compose/environment-model.ts";
@@ -7,11 +7,13 @@ import { DEFAULT_PRICES } from "../../shared/core/cost.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import type { Model } from "../../shared/core/ports.ts";
 import { parseDataset } from "../../shared/evals/case.ts";
+import { DatasetError } from "../../shared/evals/errors.ts";
 import type { ToolMode } from "../../shared/evals/recorded-tools.ts";
 import { compareReports, formatMarkdown, formatTable } from "../../shared/evals/report.ts";
 import { type EvalReport, runEval } from "../../shared/evals/run-eval.ts";
 import type { Scorer } from "../../shared/evals/scorers.ts";
 import { checkAgentsModule } from "../../shared/runtime/agents.ts";
+import { checkOutputPath, readDatasetText } from "./eval-files.ts";
 
 export interface EvalRunOptions {
   dataset: string;
@@ -37,11 +39,15 @@ export async function evalRun(
   options: EvalRunOptions,
   print: (text: string) => void,
 ): Promise<number> {
+  // Everything that can be checked is, before anything runs: a typo costs no replay.
+  if (options.json) checkOutputPath(options.json, "--json");
+  if (options.markdown) checkOutputPath(options.markdown, "--markdown");
+  const cases = parseDataset(readDatasetText(resolve(options.dataset)), options.dataset);
+  if (cases.length === 0) {
+    throw new DatasetError(`${options.dataset}: no cases: the dataset is empty`, 0);
+  }
   const mod = checkAgentsModule(await load(options.agents), resolve(options.agents));
   const scorers = options.config ? await loadScorers(options.config) : [];
-  const dataset = resolve(options.dataset);
-  if (!existsSync(dataset)) throw new ConfigError(`no dataset at ${dataset}`);
-  const cases = parseDataset(readFileSync(dataset, "utf8"), options.dataset);
   const settings = readModelSettings(process.env);
   const model =
     mod.model ??
@@ -63,6 +69,14 @@ export async function evalRun(
   print(formatTable(report, delta));
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   if (options.markdown) writeFileSync(options.markdown, formatMarkdown(report, delta));
+  // A cassette miss fails the run closed, whatever the gate: the replay did not happen.
+  const misses = report.results.filter((r) => r.errorCode === "cassette_miss").length;
+  if (misses > 0) {
+    print(
+      `${misses} ${misses === 1 ? "replay" : "replays"} missed a cassette: the run fails whatever --min-pass says (record with --record)`,
+    );
+    return 1;
+  }
   if (report.summary.passRate < options.minPass) {
     print(`pass rate ${report.summary.passRate.toFixed(3)} is below --min-pass ${options.minPass}`);
     return 1;

@@ -6,10 +6,27 @@ import { DatasetError } from "./errors.ts";
 
 export { EVAL_CASE_VERSION };
 
+/** Whether `text` compiles as a JavaScript regular expression. */
+function isPattern(text: string): boolean {
+  try {
+    new RegExp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** How a case's output must match the candidate's: exactly, by a pattern, or by JSON fields. */
 export const outputExpectation = z.union([
   z.object({ exact: z.string() }).strict(),
-  z.object({ pattern: z.string() }).strict(),
+  z
+    .object({
+      pattern: z
+        .string()
+        .refine(isPattern, "not a valid regular expression")
+        .describe("a JavaScript regular expression the output must match"),
+    })
+    .strict(),
   z
     .object({
       fields: z

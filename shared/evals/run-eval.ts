@@ -93,7 +93,7 @@ export interface RunEvalOptions {
 /**
  * Replays each case with its candidate agent and scores it (what `twelve eval run` does).
  * Every case's agent is checked before anything runs: an unknown one is a `DatasetError`
- * naming the case's line.
+ * naming the case's line, and no cases at all is one too.
  *
  * @example
  * const report = await runEval({ cases: parseDataset(text, "evals/calc.jsonl"), agents, model });
@@ -101,6 +101,8 @@ export interface RunEvalOptions {
  */
 export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const cases = options.cases.map(ensureCase);
+  // No cases is no evidence: it fails closed rather than passing at a rate of 1.
+  if (cases.length === 0) throw new DatasetError("no cases: the dataset is empty", 0);
   const agents = new Map(options.agents.map((agent) => [agent.name, agent]));
   const agentOf = (evalCase: EvalCase) => options.agent ?? evalCase.agent;
   for (const evalCase of cases) {

@@ -222,6 +222,21 @@ describe("twelve eval", () => {
     const missing = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
     expect(missing.code).toBe(1);
     expect(missing.out).toMatch(/error .*calculator\.jsonl:\d \(case \w+\), step \d: no cassette/);
+    // Fails closed whatever the gate: a miss is no evidence.
+    const gated = await run(
+      "run",
+      dataset,
+      "--agents",
+      AGENTS,
+      "--cassettes",
+      cassettes,
+      "--min-pass",
+      "0",
+    );
+    expect(gated.code).toBe(1);
+    expect(gated.out).toContain(
+      "1 replay missed a cassette: the run fails whatever --min-pass says (record with --record)",
+    );
     expect(chat.requests()).toBe(answered);
   });
 });
@@ -347,6 +362,50 @@ describe("twelve eval: hostile input", () => {
       code: 2,
       err: `twelve: cannot read the dataset ${dir}: it is a folder`,
     });
+  });
+
+  it("refuses an empty dataset: no cases is not a pass", async () => {
+    const path = write("empty.jsonl", "\n");
+    const result = await run("run", path, "--agents", AGENTS, "--min-pass", "0");
+    expect(result).toMatchObject({ code: 2, out: "" });
+    expect(result.err).toMatch(/^twelve: .*empty\.jsonl: no cases: the dataset is empty$/);
+  });
+
+  it("refuses a --min-pass or --trials that is not a number in range, running nothing", async () => {
+    for (const [flag, value, says] of [
+      ["--min-pass", "", "a ratio from 0 to 1"],
+      ["--min-pass", "0x1", "a ratio from 0 to 1"],
+      ["--min-pass", "80%", "a ratio from 0 to 1"],
+      ["--min-pass", "1.5", "a ratio from 0 to 1"],
+      ["--trials", "0x2", "a whole number from 1 to 1000"],
+      ["--trials", "1001", "a whole number from 1 to 1000"],
+      ["--trials", "1.5", "a whole number from 1 to 1000"],
+    ] as const) {
+      const result = await run("run", dataset, "--agents", AGENTS, `${flag}=${value}`);
+      expect(result).toEqual({
+        code: 2,
+        out: "",
+        err: `twelve: ${flag} must be ${says}, got "${value}"`,
+      });
+    }
+  });
+
+  it("says in one line that the dataset is a folder or an output's folder is missing, before running", async () => {
+    const folder = await run("run", dir, "--agents", AGENTS);
+    expect(folder).toEqual({
+      code: 2,
+      out: "",
+      err: `twelve: cannot read the dataset ${dir}: it is a folder`,
+    });
+    for (const flag of ["--json", "--markdown"]) {
+      const nowhere = join(dir, "no-such-folder", "out");
+      const result = await run("run", dataset, "--agents", AGENTS, flag, nowhere);
+      expect(result).toEqual({
+        code: 2,
+        out: "",
+        err: `twelve: cannot write ${flag} ${nowhere}: there is no folder ${join(dir, "no-such-folder")}`,
+      });
+    }
   });
 
   it("add names a thread the API does not have", async () => {

@@ -58,6 +58,14 @@ describe("Function: parseDataset", () => {
     );
   });
 
+  it("names the line of an output pattern that is not a regular expression", async () => {
+    const bad = { ...(await oneCase("p")), expect: { output: { pattern: "([0-9]+" } } };
+    const text = lines(await oneCase(), bad);
+    expect(() => parseDataset(text, "d.jsonl")).toThrow(
+      /^d\.jsonl:2: not an eval case: expect\.output\.pattern: not a valid regular expression/,
+    );
+  });
+
   it("refuses two cases with one id", async () => {
     const text = lines(await oneCase(), await oneCase());
     expect(() => parseDataset(text, "d.jsonl")).toThrow(
@@ -74,6 +82,12 @@ describe("Function: runEval (checks)", () => {
       runEval({ cases: parseDataset(text, "d.jsonl"), agents: [calculator], model }),
     ).rejects.toThrow('d.jsonl:2 (case b): unknown agent "nobody"; the agents are calculator');
     model.assertDone();
+  });
+
+  it("refuses no cases at all: an empty dataset is not a pass", async () => {
+    await expect(
+      runEval({ cases: parseDataset("\n", "d.jsonl"), agents: [calculator] }),
+    ).rejects.toThrow(new DatasetError("no cases: the dataset is empty", 0));
   });
 });
 
