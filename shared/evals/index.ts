@@ -36,6 +36,7 @@ export {
   type Verdict,
   verdicts,
 } from "./run-eval.ts";
+export { type CaseSpread, type Range, spreadOf } from "./spread.ts";
 export {
   defineScorer,
   maxCost,

@@ -1,5 +1,6 @@
 import { canonicalJson } from "../core/hash.ts";
 import type { CaseResult, EvalReport, Verdict } from "./run-eval.ts";
+import { type Range, spreadOf } from "./spread.ts";
 
 /** What changed between a baseline report and this one. */
 export interface ReportDelta {
@@ -50,20 +51,23 @@ export function whyOf(result: CaseResult): string {
 
 const usd = (value: number | null) => (value === null ? "-" : `$${value.toFixed(6)}`);
 
-/** Per case: how many trials passed, with trials above 1 (the spread). */
+/** With trials above 1, the spread: per case, its pass count and its measures' ranges. */
 function spread(report: EvalReport): string[] {
   if (report.trials <= 1) return [];
-  const byCase = new Map<string, number>();
-  for (const r of report.results) {
-    byCase.set(r.caseId, (byCase.get(r.caseId) ?? 0) + (r.verdict === "passed" ? 1 : 0));
-  }
-  const rates = [...byCase.values()].map((passed) => passed / report.trials);
-  const unstable = [...byCase].filter(([, passed]) => passed > 0 && passed < report.trials);
+  const cases = report.spread ?? spreadOf(report.results);
+  const rates = cases.map((c) => c.passed / c.trials);
   return [
     `trials: ${report.trials} per case; per-case pass rate from ${Math.min(...rates).toFixed(2)} to ${Math.max(...rates).toFixed(2)}`,
-    ...unstable.map(([id, passed]) => `  unstable: ${id} passed ${passed} of ${report.trials}`),
+    ...cases.map(
+      (c) =>
+        `  ${c.caseId}: passed ${c.passed} of ${c.trials}${c.passed > 0 && c.passed < c.trials ? " (unstable)" : ""}; steps ${span(c.steps)}, tokens ${span(c.tokens)}, cost ${c.costUsd ? span(c.costUsd, usd) : "-"}`,
+    ),
   ];
 }
+
+/** `3` when a range is one value, else `3-5`. */
+const span = (range: Range, show: (n: number) => string = String) =>
+  range.min === range.max ? show(range.min) : `${show(range.min)}-${show(range.max)}`;
 
 /** The terminal table: case, result, first divergence, steps, tokens, estimated cost. */
 export function formatTable(report: EvalReport, delta?: ReportDelta): string {
@@ -127,6 +131,19 @@ export function formatMarkdown(report: EvalReport, delta?: ReportDelta): string 
                 ...delta.changed.map((c) => `- \`${c.caseId}\`: ${c.before} → ${c.after}`),
               ]
             : []),
+        ]
+      : []),
+    ...(report.trials > 1
+      ? [
+          "",
+          `Trials: ${report.trials} per case.`,
+          "",
+          "| case | passed | steps | tokens | cost |",
+          "|---|---|---|---|---|",
+          ...(report.spread ?? spreadOf(report.results)).map(
+            (c) =>
+              `| \`${c.caseId}\` | ${c.passed}/${c.trials} | ${span(c.steps)} | ${span(c.tokens)} | ${c.costUsd ? span(c.costUsd, usd) : "-"} |`,
+          ),
         ]
       : []),
     ...(notPassed.length > 0

@@ -11,6 +11,7 @@ import { DatasetError } from "./errors.ts";
 import type { ToolMode } from "./recorded-tools.ts";
 import { costOf, type Replay, replayCase } from "./replay.ts";
 import type { Divergence } from "./replay-model.ts";
+import { type CaseSpread, spreadOf } from "./spread.ts";
 import { expectationScorers, runScorer, type Scorer } from "./scorers.ts";
 
 /** A case's result: passed, failed a scorer, left the recording, or could not be scored. */
@@ -55,6 +56,8 @@ export interface EvalReport {
   tools: ToolMode;
   trials: number;
   results: CaseResult[];
+  /** With `trials` above 1: per case, its pass count and the range of its steps, tokens and cost. */
+  spread?: CaseSpread[];
   summary: {
     /** Replays scored (cases × trials). */
     total: number;
@@ -124,7 +127,14 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
       results.push(await runOne(evalCase, agents.get(agentOf(evalCase)) as Agent, trial, options));
     }
   }
-  return { version: 1, tools, trials, results, summary: summarize(results) };
+  return {
+    version: 1,
+    tools,
+    trials,
+    results,
+    ...(trials > 1 ? { spread: spreadOf(results) } : {}),
+    summary: summarize(results),
+  };
 }
 
 async function runOne(

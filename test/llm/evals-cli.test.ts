@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHttpApi, toNodeListener } from "../../functions/http/index.ts";
 import { evalCommand } from "../../infra/local/eval-cli.ts";
 import { parseDataset } from "../../shared/evals/case.ts";
+import type { EvalReport } from "../../shared/evals/run-eval.ts";
 import { type DemoChatServer, startDemoChatServer } from "../browser/demo-chat-server.ts";
 import { PromptReadingModel } from "../support/prompt-reading-model.ts";
 
@@ -159,10 +160,51 @@ describe("twelve eval", () => {
   });
 
   it("runs the cases N times with --trials and reports the spread", async () => {
-    const result = await run("run", dataset, "--agents", AGENTS, "--trials", "2");
+    const json = join(dir, "trials.json");
+    const markdown = join(dir, "trials.md");
+    const result = await run(
+      "run",
+      dataset,
+      "--agents",
+      AGENTS,
+      "--trials",
+      "2",
+      "--json",
+      json,
+      "--markdown",
+      markdown,
+    );
     expect(result.code).toBe(0);
     expect(result.out).toContain("4/4 passed");
     expect(result.out).toContain("trials: 2 per case");
+    const report = JSON.parse(readFileSync(json, "utf8")) as EvalReport;
+    const stepsOf = (id: string) => report.results.find((r) => r.caseId === id)?.steps ?? -1;
+    const tokensOf = (id: string) => {
+      const r = report.results.find((r) => r.caseId === id);
+      return (r?.tokens.input ?? 0) + (r?.tokens.output ?? 0);
+    };
+    expect(report.spread).toEqual(
+      ["plain", "divided"].map((caseId) => ({
+        caseId,
+        trials: 2,
+        passed: 2,
+        steps: { min: stepsOf(caseId), max: stepsOf(caseId) },
+        tokens: { min: tokensOf(caseId), max: tokensOf(caseId) },
+        costUsd: expect.objectContaining({ min: expect.any(Number) }),
+      })),
+    );
+    expect(stepsOf("divided")).toBe(3);
+    expect(result.out).toContain(
+      `  divided: passed 2 of 2; steps 3, tokens ${tokensOf("divided")}`,
+    );
+    const summary = readFileSync(markdown, "utf8");
+    expect(summary).toContain("| case | passed | steps | tokens | cost |");
+    expect(summary).toMatch(
+      new RegExp(
+        `^\\| \`divided\` \\| 2/2 \\| 3 \\| ${tokensOf("divided")} \\| \\$[0-9.]+ \\|$`,
+        "m",
+      ),
+    );
   });
 
   it("replays with another agent of the module (--agent), and runs tools live (--tools live)", async () => {
