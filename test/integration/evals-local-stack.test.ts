@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +20,9 @@ let chat: DemoChatServer;
 let stack: LocalStack;
 let dir: string;
 let dataset: string;
+let fixture: typeof import("../fixtures/evals/agents.ts");
+/** The fixture's tool runs once the threads were recorded: a replay of recorded tools adds none. */
+let recordedToolRuns: number;
 
 async function run(...argv: string[]) {
   const out: string[] = [];
@@ -35,7 +38,7 @@ async function run(...argv: string[]) {
 beforeAll(async () => {
   chat = await startDemoChatServer(new PromptReadingModel());
   process.env.EVAL_CHAT_URL = chat.baseURL;
-  const fixture = await import("../fixtures/evals/agents.ts");
+  fixture = await import("../fixtures/evals/agents.ts");
   stack = await startTestStack({ agents: fixture.agents, model: fixture.model, apiKey: KEY });
   dir = mkdtempSync(join(tmpdir(), "twelve-evals-local-"));
   dataset = join(dir, "calculator.jsonl");
@@ -50,6 +53,8 @@ beforeAll(async () => {
   for (const thread of [plain, divided]) {
     expect((await run("add", dataset, "--thread", thread, "--url", stack.url)).code).toBe(0);
   }
+  recordedToolRuns = fixture.toolRuns.count;
+  expect(recordedToolRuns).toBeGreaterThan(0);
 }, 60_000);
 
 afterAll(async () => {
@@ -69,6 +74,7 @@ describe("twelve eval on the local stack", () => {
     expect(result.out).toContain("2/2 passed");
     expect(result.code).toBe(0);
     expect(await storeSnapshot(stack)).toEqual(before);
+    expect(fixture.toolRuns.count).toBe(recordedToolRuns);
   });
 
   it("fails with a changed prompt, with a non-zero exit", async () => {
@@ -77,6 +83,7 @@ describe("twelve eval on the local stack", () => {
       const result = await run("run", dataset, "--agents", AGENTS);
       expect(result.code).toBe(1);
       expect(result.out).toMatch(/diverged .*recorded divide\(\{"a":10,"b":5\}\)/);
+      expect(fixture.toolRuns.count).toBe(recordedToolRuns);
     } finally {
       delete process.env.EVAL_PROMPT_SUFFIX;
     }
@@ -88,8 +95,20 @@ describe("twelve eval on the local stack", () => {
       (await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes, "--record")).code,
     ).toBe(0);
     await chat.close();
-    const offline = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
-    expect(offline.code).toBe(0);
-    chat = await startDemoChatServer(new PromptReadingModel());
+    try {
+      const offline = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
+      expect(offline.code).toBe(0);
+      expect(offline.out).toContain("2/2 passed");
+      // One request's cassette gone: that case fails closed, naming its line and step.
+      rmSync(join(cassettes, readdirSync(cassettes).sort()[0] as string));
+      const missing = await run("run", dataset, "--agents", AGENTS, "--cassettes", cassettes);
+      expect(missing.code).toBe(1);
+      expect(missing.out).toMatch(
+        /^\S+\s+error .*calculator\.jsonl:[12] \(case [^)]+\), step [1-3]: no cassette for this model request/m,
+      );
+      expect(fixture.toolRuns.count).toBe(recordedToolRuns);
+    } finally {
+      chat = await startDemoChatServer(new PromptReadingModel());
+    }
   });
 });
