@@ -146,12 +146,19 @@ async function runOne(
   const where = whereIs(evalCase);
   const base = { caseId: evalCase.id, where, agent: agent.name, trial };
   let replay: Replay;
+  // What the agent's model was asked before an error, so a case that fails at step N says so.
+  let asked = 0;
+  const used: Usage[] = [];
   try {
     const { model } = pickModel(agent, { module: options.model });
     const cassettes = options.cassettes;
-    const served = cassettes
-      ? withCassettes(model, { ...cassettes, where: (call) => `${where}, step ${call}` })
-      : model;
+    const served = counted(
+      cassettes
+        ? withCassettes(model, { ...cassettes, where: (call) => `${where}, step ${call}` })
+        : model,
+      used,
+      () => asked++,
+    );
     // Recorded tools never run: their listing may come from cassettes too, so a replay needs no
     // MCP server. Live tools run on their servers, which list them.
     const tools = options.tools ?? "recorded";
@@ -178,9 +185,12 @@ async function runOne(
       divergence: null,
       error: named(where, (error as Error)?.message ?? String(error)),
       errorCode: codeOf(error),
-      steps: 0,
-      tokens: { input: 0, output: 0 },
-      costUsd: null,
+      steps: asked,
+      tokens: {
+        input: used.reduce((n, u) => n + u.inputTokens, 0),
+        output: used.reduce((n, u) => n + u.outputTokens, 0),
+      },
+      costUsd: costOf(used, options.prices ?? DEFAULT_PRICES),
     };
   }
   const facts = {
@@ -238,10 +248,11 @@ async function runOne(
   return { ...base, ...withJudge(), verdict, scores, error: null, errorCode: null };
 }
 
-/** A model whose replies' usage is kept in `into`. */
-const counted = (model: Model, into: Usage[]): Model => ({
+/** A model whose replies' usage is kept in `into`; `onAsk` is told of each request. */
+const counted = (model: Model, into: Usage[], onAsk?: () => void): Model => ({
   ...(model.identity ? { identity: model.identity } : {}),
   async next(request: ModelRequest): Promise<ModelReply> {
+    onAsk?.();
     const reply = await model.next(request);
     if (reply.usage) into.push(reply.usage);
     return reply;

@@ -114,6 +114,10 @@ describe("Cassettes", () => {
     expect(missed[0]?.error).toMatch(
       /^case (divided|plain), step \d: no cassette for this model request \([0-9a-f]{12}\) in .*: record it with --record$/,
     );
+    // The result reports the step it failed at, not 0.
+    const step = Number(/step (\d)/.exec(missed[0]?.error ?? "")?.[1]);
+    expect(missed[0]?.steps).toBe(step);
+    expect(missed[0]?.errorCode).toBe("cassette_miss");
   });
 
   it("renders byte-identical model requests for the same case and agents, run after run", async () => {
