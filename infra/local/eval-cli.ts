@@ -16,7 +16,7 @@ export const EVAL_USAGE = `usage:
         http://127.0.0.1:3000; the key from AGENT_API_KEY): its events up to --at (default 1,
         the first message) and what it went on to do.
   run   replays each case with the module's agents and scores it; exits 1 below --min-pass
-        (default 1), 2 on a usage or dataset error.
+        (a ratio, default 1) or on any cassette miss, 2 on a usage or dataset error.
   schema prints the case format as JSON Schema. See docs/evals.md.`;
 
 /** `twelve eval ...`: resolves to the exit code; prints through `out` and `err`. */
