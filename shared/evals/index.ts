@@ -36,7 +36,6 @@ export {
   type Verdict,
   verdicts,
 } from "./run-eval.ts";
-export { type CaseSpread, type Range, spreadOf } from "./spread.ts";
 export {
   defineScorer,
   maxCost,
@@ -50,3 +49,4 @@ export {
   sameCalls,
   sameStatus,
 } from "./scorers.ts";
+export { type CaseSpread, type Range, spreadOf } from "./spread.ts";

@@ -1,6 +1,6 @@
 import type { Agent } from "../core/agent.ts";
-import { TwelveError } from "../core/errors.ts";
 import { DEFAULT_PRICES, type PriceTable } from "../core/cost.ts";
+import { TwelveError } from "../core/errors.ts";
 import type { Usage } from "../core/events.ts";
 import type { Model, ModelReply, ModelRequest } from "../core/ports.ts";
 import type { Status } from "../core/thread.ts";
@@ -11,8 +11,8 @@ import { DatasetError } from "./errors.ts";
 import type { ToolMode } from "./recorded-tools.ts";
 import { costOf, type Replay, replayCase } from "./replay.ts";
 import type { Divergence } from "./replay-model.ts";
-import { type CaseSpread, spreadOf } from "./spread.ts";
 import { expectationScorers, runScorer, type Scorer } from "./scorers.ts";
+import { type CaseSpread, spreadOf } from "./spread.ts";
 
 /** A case's result: passed, failed a scorer, left the recording, or could not be scored. */
 export const verdicts = ["passed", "failed", "diverged", "error"] as const;
