@@ -1,4 +1,11 @@
-import type { CaseResult } from "./run-eval.ts";
+/** What the spread reads of a case's result (a `CaseResult`). */
+interface TrialResult {
+  caseId: string;
+  verdict: string;
+  steps: number;
+  tokens: { input: number; output: number };
+  costUsd: number | null;
+}
 
 /** The lowest and highest of a measure over a case's trials. */
 export interface Range {
@@ -24,8 +31,8 @@ export interface CaseSpread {
  * @example
  * spreadOf(report.results); // [{ caseId: "plain", trials: 3, passed: 2, steps: { min: 3, max: 4 }, ... }]
  */
-export function spreadOf(results: readonly CaseResult[]): CaseSpread[] {
-  const byCase = new Map<string, CaseResult[]>();
+export function spreadOf(results: readonly TrialResult[]): CaseSpread[] {
+  const byCase = new Map<string, TrialResult[]>();
   for (const result of results) {
     byCase.set(result.caseId, [...(byCase.get(result.caseId) ?? []), result]);
   }
