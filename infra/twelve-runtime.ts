@@ -237,6 +237,7 @@ export class TwelveRuntime extends Construct {
       runtimeAwsSdk: props.runtimeAwsSdk ?? false,
       // Only the worker calls the model, and OpenAI only when one of its models is OpenAI.
       callsOpenAi: models.callsOpenAi,
+      callsBedrock: models.callsBedrockClient,
       usesMcp: [...agentMap(props.agents).values()].some((agent) => agent.mcp.length > 0),
       mcpEndpoint: props.mcpEndpoint ?? true,
       settings,

@@ -31,6 +31,11 @@ export interface WorkerModels {
   callsOpenAi: boolean;
   /** The Bedrock models the agents call, each once: the worker may invoke these and no other. */
   bedrock: BedrockModelUse[];
+  /**
+   * Some model calls Bedrock with the Bedrock Runtime client (`bedrock()` or
+   * `AGENT_MODEL=bedrock:<id>`): the worker bundle must hold the client, or take the runtime's.
+   */
+  callsBedrockClient: boolean;
 }
 
 /**
@@ -41,7 +46,8 @@ export interface WorkerModels {
  *
  * @example
  * workerModels({ agents, model: "openai", agentModel: "bedrock:eu.amazon.nova-pro-v1:0" });
- * // { openAiKey: false, callsOpenAi: false, bedrock: [{ modelId: "eu.amazon.nova-pro-v1:0" }] }
+ * // { openAiKey: false, callsOpenAi: false, bedrock: [{ modelId: "eu.amazon.nova-pro-v1:0" }],
+ * //   callsBedrockClient: true }
  */
 export function workerModels(input: {
   agents: readonly Pick<Agent, "model">[];
@@ -71,6 +77,9 @@ export function workerModels(input: {
     openAiKey,
     callsOpenAi: openAiKey || called.some(mayCallOpenAi),
     bedrock: [...bedrock.values()],
+    callsBedrockClient:
+      (usesEnvironment && environmentBedrock !== undefined) ||
+      called.some((model) => model.identity?.provider === "bedrock"),
   };
 }
 

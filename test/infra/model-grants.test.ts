@@ -119,6 +119,7 @@ describe("Function: workerModels", () => {
       openAiKey: false,
       callsOpenAi: false,
       bedrock: [{ modelId: "amazon.nova-lite-v1:0" }],
+      callsBedrockClient: true,
     });
     expect(
       workerModels({
@@ -130,9 +131,10 @@ describe("Function: workerModels", () => {
       openAiKey: false,
       callsOpenAi: false,
       bedrock: [{ modelId: "eu.amazon.nova-pro-v1:0" }],
+      callsBedrockClient: true,
     });
     expect(workerModels({ agents: [bare], model: "openai", agentModel: "openai:gpt-4.1" })).toEqual(
-      { openAiKey: true, callsOpenAi: true, bedrock: [] },
+      { openAiKey: true, callsOpenAi: true, bedrock: [], callsBedrockClient: false },
     );
   });
 
@@ -144,7 +146,7 @@ describe("Function: workerModels", () => {
         model: bedrock("amazon.nova-lite-v1:0"),
         agentModel: "bedrock:x.y",
       }),
-    ).toEqual({ openAiKey: false, callsOpenAi: true, bedrock: [] });
+    ).toEqual({ openAiKey: false, callsOpenAi: true, bedrock: [], callsBedrockClient: false });
   });
 
   it("keeps the OpenAI SDK for a model without identity, which may use it, unless model is module", () => {
@@ -169,6 +171,10 @@ describe("Function: workerModels", () => {
       { modelId: "amazon.nova-pro-v1:0", region: "us-east-1" },
       { modelId: "meta.llama3-70b-instruct-v1:0" },
     ]);
+    // The AI SDK's Bedrock provider brings its own client: the worker needs none of Twelve's.
+    expect(workerModels({ agents: agents.slice(3), model: "module" }).callsBedrockClient).toBe(
+      false,
+    );
   });
 });
 
