@@ -143,8 +143,10 @@ export function bundlingAliases(
     aliases[MCP_SERVER_SDK] = write("mcp-server-left-out.cjs", MCP_SERVER_LEFT_OUT);
   }
   if (
-    bedrockClientSource(projectRoot, { runtimeAwsSdk: choices.runtimeAwsSdk ?? false, ...choices }) ===
-    "left-out"
+    bedrockClientSource(projectRoot, {
+      runtimeAwsSdk: choices.runtimeAwsSdk ?? false,
+      ...choices,
+    }) === "left-out"
   ) {
     aliases[BEDROCK_SDK] = write("bedrock-left-out.cjs", BEDROCK_LEFT_OUT);
   }
