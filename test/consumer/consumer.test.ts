@@ -543,7 +543,11 @@ describe("The packed package, installed in a fresh project", () => {
       {
         Action: "bedrock:InvokeModel",
         Effect: "Allow",
-        Resource: `arn:aws:bedrock:*::foundation-model/${BEDROCK_MODEL.replace(/^us\./, "")}`,
+        // The us. geography's destination Regions, each named: no wildcard.
+        Resource: ["us-east-1", "us-east-2", "us-west-1", "us-west-2"].map(
+          (region) =>
+            `arn:aws:bedrock:${region}::foundation-model/${BEDROCK_MODEL.replace(/^us\./, "")}`,
+        ),
         Condition: { StringEquals: { "bedrock:InferenceProfileArn": profile } },
       },
       { Action: "bedrock:InvokeModel", Effect: "Allow", Resource: profile },

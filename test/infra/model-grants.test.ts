@@ -2,6 +2,7 @@ import { App, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
+import { PROFILE_DESTINATIONS } from "../../infra/constructs/bedrock-profile-regions.ts";
 import { bedrockTarget } from "../../infra/constructs/bedrock-targets.ts";
 import { workerModels } from "../../infra/constructs/worker-models.ts";
 import { TwelveRuntime, type TwelveRuntimeProps } from "../../infra/twelve-runtime.ts";
@@ -66,6 +67,13 @@ const modelArn = (id: string, region = REGION) =>
   `arn:aws:bedrock:${region}::foundation-model/${id}`;
 const profileArn = (id: string, region = REGION) =>
   `arn:aws:bedrock:${region}:${ACCOUNT}:inference-profile/${id}`;
+
+/** No `*` anywhere in a Bedrock grant: neither a model nor a Region. */
+function expectNoWildcard(statements: { statement: Statement }[]): void {
+  const resources = statements.flatMap(({ statement }) => [statement.Resource].flat());
+  expect(resources.length).toBeGreaterThan(0);
+  for (const resource of resources) expect(JSON.stringify(resource)).not.toContain("*");
+}
 
 const hasOpenAiSecret = (template: Template) =>
   Object.keys(
@@ -208,7 +216,10 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
         {
           Effect: "Allow",
           Action: "bedrock:InvokeModel",
-          Resource: "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
+          // The eu. geography's destination Regions (the stack's among them), no wildcard.
+          Resource: PROFILE_DESTINATIONS.eu.map((region) =>
+            modelArn("anthropic.claude-sonnet-4-20250514-v1:0", region),
+          ),
           Condition: {
             StringEquals: {
               "bedrock:InferenceProfileArn": profileArn(
@@ -220,14 +231,7 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
       ]),
     );
     expect(statements).toHaveLength(2);
-    // Never a model wildcard: a `*` only ever stands for the Region of a routed model.
-    for (const { statement } of statements) {
-      for (const resource of [statement.Resource].flat()) {
-        expect(String(resource)).toMatch(
-          /foundation-model\/[a-z0-9-]+\.[^*]+$|inference-profile\/[^*]+$/,
-        );
-      }
-    }
+    expectNoWildcard(statements);
   });
 
   it("grants AGENT_MODEL's Bedrock model and makes no OpenAI secret, with agentModel: bedrock:<id>", () => {
@@ -244,12 +248,28 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
     const resources = bedrockStatements(template).flatMap(({ statement }) =>
       [statement.Resource].flat(),
     );
-    // A global profile's calls name the model with no Region: that ARN too, no wildcard in it.
+    // A global profile's calls name the model in the calling Region and with no Region (as
+    // AWS documents the grant of a global profile): those ARNs, no wildcard in them.
     expect(resources).toEqual([
-      "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+      modelArn("anthropic.claude-sonnet-4-5-20250929-v1:0"),
       "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
       profileArn("global.anthropic.claude-sonnet-4-5-20250929-v1:0"),
     ]);
+    expectNoWildcard(bedrockStatements(template));
+  });
+
+  it("grants a profile's model in the Regions bedrockRegions names for its geography, and in the calling Region", () => {
+    const { template } = synth({
+      agents: [agent("a", bedrock("us.amazon.nova-pro-v1:0", "us-east-1"))],
+      bedrockRegions: { us: ["us-east-2", "us-west-2"] },
+    });
+    const routed = bedrockStatements(template).find(({ statement }) => statement.Condition);
+    expect(routed?.statement.Resource).toEqual([
+      modelArn("amazon.nova-pro-v1:0", "us-east-2"),
+      modelArn("amazon.nova-pro-v1:0", "us-west-2"),
+      modelArn("amazon.nova-pro-v1:0", "us-east-1"),
+    ]);
+    expectNoWildcard(bedrockStatements(template));
   });
 
   it("grants the agents module's own model when the construct is given it, with no secret", () => {
