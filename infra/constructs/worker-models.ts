@@ -1,3 +1,4 @@
+import { readModelSettings } from "../../functions/compose/settings/model.ts";
 import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
 
@@ -56,7 +57,9 @@ export function workerModels(input: {
 }): WorkerModels {
   const own = input.agents.flatMap((agent) => (agent.model ? [agent.model] : []));
   const fallsBack = input.agents.some((agent) => !agent.model);
-  const environmentBedrock = /^bedrock:(.+)$/.exec(input.agentModel ?? "")?.[1];
+  // Read as the worker reads it (the AGENT_MODEL schema, `parseAgentModel`): a bad value is a
+  // ConfigError at synth, and `bedrock: <id>` names the id the worker calls.
+  const environmentBedrock = readModelSettings({ AGENT_MODEL: input.agentModel }).bedrock?.modelId;
   const usesEnvironment = fallsBack && input.model === "openai";
   const called = [...own, ...(fallsBack && typeof input.model === "object" ? [input.model] : [])];
   const bedrock = new Map<string, BedrockModelUse>();

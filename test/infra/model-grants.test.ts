@@ -146,6 +146,26 @@ describe("Function: workerModels", () => {
     );
   });
 
+  it("reads agentModel as the worker reads AGENT_MODEL: trimmed, and a provider without a model refused", () => {
+    const bare = agent("bare");
+    expect(
+      workerModels({
+        agents: [bare],
+        model: "openai",
+        agentModel: "bedrock:  us.amazon.nova-pro-v1:0 ",
+      }).bedrock,
+    ).toEqual([{ modelId: "us.amazon.nova-pro-v1:0" }]);
+    for (const agentModel of ["bedrock:", "bedrock:   "]) {
+      expect(() => workerModels({ agents: [bare], model: "openai", agentModel })).toThrow(
+        /AGENT_MODEL: must name a model after its provider/,
+      );
+    }
+    // A provider is named in lower case, as the worker reads it: anything else is an OpenAI id.
+    expect(
+      workerModels({ agents: [bare], model: "openai", agentModel: "Bedrock:amazon.nova-pro-v1:0" }),
+    ).toMatchObject({ openAiKey: true, bedrock: [] });
+  });
+
   it("keeps the OpenAI SDK for an agent's own OpenAI model, and grants no model nobody falls back to", () => {
     const openai = agent("writer", modelOf("openai", "gpt-4.1"));
     expect(
@@ -303,6 +323,12 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
     Annotations.fromStack(stack).hasWarning(
       "*",
       Match.stringLikeRegexp("foundation models it routes to are not known"),
+    );
+  });
+
+  it("refuses agentModel: bedrock: with no model at synth, naming AGENT_MODEL", () => {
+    expect(() => synth({ agents: [agent("bare")], agentModel: "bedrock:" })).toThrow(
+      /AGENT_MODEL: must name a model after its provider/,
     );
   });
 
