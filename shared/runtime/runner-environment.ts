@@ -1,7 +1,17 @@
+import type * as BedrockEntry from "twelve-agents/bedrock";
+import type * as OpenAIEntry from "twelve-agents/openai";
 import { readModelSettings } from "../../functions/compose/settings/model.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Model } from "../core/ports.ts";
 import { lazyModel } from "./lazy-model.ts";
+
+/**
+ * The entry points the adapters load from, named by variables: a bundler (esbuild, webpack) then
+ * leaves the `import()` to run time instead of following it into a peer the project may not have
+ * installed, so an app that bundles `createRunner` builds without the Bedrock or OpenAI SDK.
+ */
+const BEDROCK_ENTRY: string = "twelve-agents/bedrock";
+const OPENAI_ENTRY: string = "twelve-agents/openai";
 
 /**
  * The environment's model for `createRunner`, the model rule's third choice read as `twelve dev`
@@ -21,7 +31,7 @@ export function processEnvironmentModel(
   if (bedrock) {
     const { modelId, maxRetries, timeoutMs } = bedrock;
     return lazyModel({ provider: "bedrock", model: modelId }, async () => {
-      const adapter = await import("twelve-agents/bedrock");
+      const adapter: typeof BedrockEntry = await import(BEDROCK_ENTRY);
       return adapter.bedrock(modelId, {
         clientConfig: {
           maxAttempts: maxRetries + 1,
@@ -39,7 +49,7 @@ export function processEnvironmentModel(
   const { model, baseUrl, timeoutMs, maxRetries } = openai;
   const apiKey = openai.key.value;
   return lazyModel({ provider: "openai", model }, async () => {
-    const adapter = await import("twelve-agents/openai");
+    const adapter: typeof OpenAIEntry = await import(OPENAI_ENTRY);
     return new adapter.OpenAIModel({
       model,
       clientOptions: {

@@ -49,15 +49,9 @@ function bareImports(entry: string, { lazy = true } = {}): Map<string, string> {
   return bare;
 }
 
-/**
- * What `npm install twelve-agents zod` provides: zod, Node's own modules, and the package's own
- * entry points (`createRunner` loads `twelve-agents/bedrock` or `/openai` when the environment
- * names that model: each entry's gate turns a missing peer into its one-line install error).
- */
+/** What `npm install twelve-agents zod` provides: zod and Node's own modules. */
 const installedWithTheCore = (module: string) =>
   module === "zod" ||
-  module === "twelve-agents/bedrock" ||
-  module === "twelve-agents/openai" ||
   module.startsWith("zod/") ||
   builtinModules.includes(module.replace(/^node:/, ""));
 
