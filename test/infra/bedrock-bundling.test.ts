@@ -1,13 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { App, Stack } from "aws-cdk-lib";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   bedrockClientSource,
   bundlingAliases,
   bundlingExternals,
+  type HandlerFunction,
 } from "../../infra/constructs/handler-function.ts";
+import { TwelveRuntime } from "../../infra/twelve-runtime.ts";
+import { defineAgent, doneForNow } from "../../shared/index.ts";
 import { repoRoot } from "../support/repo.ts";
 
 const SDK = "@aws-sdk/client-bedrock-runtime";
@@ -80,5 +84,33 @@ describe("Function: bundlingAliases (the Bedrock Runtime client)", () => {
     expect(bundlingExternals({ runtimeAwsSdk: true, bedrockClient: "runtime" })).toEqual([
       "@aws-sdk/*",
     ]);
+  });
+});
+
+describe("Construct: TwelveRuntime (the Bedrock Runtime client of a project without it)", () => {
+  const project = mkdtempSync(join(tmpdir(), "twelve-no-bedrock-app-"));
+  writeFileSync(join(project, "package.json"), '{ "name": "no-bedrock-app", "type": "module" }\n');
+  writeFileSync(join(project, "package-lock.json"), "{}\n");
+  mkdirSync(join(project, "node_modules"));
+  writeFileSync(join(project, "agents.ts"), "export const agents = [];\n");
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  it("lets the worker of agentModel: bedrock:<id> take the runtime's client, and stands in for it elsewhere", () => {
+    // Prepare
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "Shop", { env: { account: "123456789012", region: "us-east-1" } });
+
+    // Act
+    const runtime = new TwelveRuntime(stack, "Agents", {
+      entry: join(project, "agents.ts"),
+      agents: [defineAgent({ name: "a", prompt: "Help.", tools: [doneForNow] })],
+      agentModel: "bedrock:us.amazon.nova-pro-v1:0",
+    });
+
+    // Assess: the worker's bundle imports the client; the API's has the stand-in
+    const aliases = (fn: { node: { scope?: unknown } }) =>
+      (fn.node.scope as HandlerFunction).aliases;
+    expect(aliases(runtime.functions.worker)[SDK]).toBeUndefined();
+    expect(aliases(runtime.functions.api)[SDK]).toBeDefined();
   });
 });
