@@ -8,6 +8,11 @@
  */
 export { AgentTriggers, LAUNCH_DETAIL_TYPE } from "./constructs/agent-triggers.ts";
 export {
+  type BedrockRegions,
+  PROFILE_DESTINATIONS,
+  type ProfileGeography,
+} from "./constructs/bedrock-profile-regions.ts";
+export {
   type FunctionSettings,
   type FunctionsSettings,
   functionDefaults,

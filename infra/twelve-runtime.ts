@@ -16,6 +16,7 @@ import type { Model } from "../shared/core/ports.ts";
 import { agentMap } from "../shared/runtime/agents.ts";
 import { apiFunction } from "./constructs/api-function.ts";
 import { apiKeyAuthorizer } from "./constructs/api-key-auth.ts";
+import type { BedrockRegions } from "./constructs/bedrock-profile-regions.ts";
 import {
   channelSettings,
   type EmailChannelProps,
@@ -76,6 +77,13 @@ export interface TwelveRuntimeProps {
    * or `bedrock:<model id, profile id or ARN>`.
    */
   agentModel?: string;
+  /**
+   * Per geography of cross-Region inference profiles (`us`, `eu`, `apac`, `jp`, `au`, `ca`,
+   * `us-gov`), the destination Regions whose foundation model the worker may invoke through such
+   * a profile, instead of the built-in table (`PROFILE_DESTINATIONS`, from AWS's "Supported
+   * Regions and models for inference profiles"): `{ eu: ["eu-west-1", "eu-central-1"] }`.
+   */
+  bedrockRegions?: BedrockRegions;
   /** `OPENAI_BASE_URL` of the worker, for an OpenAI-compatible server. */
   openAiBaseUrl?: string;
   /** The table and log groups: kept (default) or deleted with the stack. */
@@ -237,6 +245,7 @@ export class TwelveRuntime extends Construct {
       runtimeAwsSdk: props.runtimeAwsSdk ?? false,
       // Only the worker calls the model, and OpenAI only when one of its models is OpenAI.
       callsOpenAi: models.callsOpenAi,
+      callsBedrock: models.callsBedrockClient,
       usesMcp: [...agentMap(props.agents).values()].some((agent) => agent.mcp.length > 0),
       mcpEndpoint: props.mcpEndpoint ?? true,
       settings,
@@ -286,6 +295,7 @@ export class TwelveRuntime extends Construct {
       bus: triggers.bus,
       openAiKey: models.openAiKey,
       bedrock: models.bedrock,
+      ...(props.bedrockRegions ? { bedrockRegions: props.bedrockRegions } : {}),
       ...(props.agentModel ? { agentModel: props.agentModel } : {}),
       ...(props.openAiBaseUrl ? { openAiBaseUrl: props.openAiBaseUrl } : {}),
       metricsNamespace,

@@ -1,5 +1,6 @@
 import { importWithPeers } from "../../shared/config/peers.ts";
-import type { Model, ModelIdentity } from "../../shared/core/ports.ts";
+import type { Model } from "../../shared/core/ports.ts";
+import { lazyModel } from "../../shared/runtime/lazy-model.ts";
 import type { ModelSettings } from "./settings/model.ts";
 
 /**
@@ -26,18 +27,4 @@ export function environmentModel(settings: ModelSettings): Model | undefined {
     );
   }
   return undefined;
-}
-
-/** A model that names itself now and loads its adapter on its first call. */
-function lazyModel(identity: ModelIdentity, load: () => Promise<Model>): Model {
-  let loaded: Promise<Model> | undefined;
-  return {
-    identity,
-    // Read by the step observer to name its spans (`chat gpt-4o-mini`), as the adapters' `model` is.
-    model: identity.model,
-    next: async (request) => {
-      loaded ??= load();
-      return (await loaded).next(request);
-    },
-  } as Model;
 }

@@ -1,6 +1,7 @@
-import { Annotations, ArnFormat, Stack, Validations } from "aws-cdk-lib";
+import { Annotations, ArnFormat, Stack, Token } from "aws-cdk-lib";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { type BedrockRegions, destinationRegions, geographyOf } from "./bedrock-profile-regions.ts";
 import { bedrockTarget } from "./bedrock-targets.ts";
 import type { BedrockModelUse } from "./worker-models.ts";
 
@@ -11,17 +12,23 @@ export const BEDROCK_INVOKE = "bedrock:InvokeModel";
  * Lets `fn` invoke exactly these Bedrock models, with Converse (`bedrock:InvokeModel`):
  * - a foundation model id: that model's ARN in its Region (the stack's unless an ARN names one);
  * - an inference profile (`us.`, `eu.`, `global.`… or its ARN): the profile's ARN, and the
- *   foundation model it routes to in any Region (`bedrock:*::foundation-model/<id>`, the
- *   destinations are AWS's to choose; a `global.` one calls with no Region at all), only when
- *   called through that profile (`bedrock:InferenceProfileArn`);
+ *   foundation model it routes to in each destination Region of its geography
+ *   (`PROFILE_DESTINATIONS`, or `regions` for that geography) and in the calling Region; a
+ *   `global.` one in the calling Region and with no Region at all
+ *   (`arn:aws:bedrock:::foundation-model/<id>`, as AWS documents it); only when called through
+ *   that profile (`bedrock:InferenceProfileArn`);
  * - any other Bedrock ARN (an application inference profile, a provisioned model): that ARN, and
  *   a synth warning that the models behind it are not known here.
- * No model wildcard is ever granted.
+ * No wildcard is ever granted, neither of a model nor of a Region.
  *
  * @example
  * grantBedrockModels(worker, [{ modelId: "eu.anthropic.claude-sonnet-4-20250514-v1:0" }]);
  */
-export function grantBedrockModels(fn: IFunction, uses: readonly BedrockModelUse[]): void {
+export function grantBedrockModels(
+  fn: IFunction,
+  uses: readonly BedrockModelUse[],
+  regions: BedrockRegions = {},
+): void {
   const stack = Stack.of(fn);
   const modelArn = (modelId: string, region: string) =>
     stack.formatArn({
@@ -40,29 +47,26 @@ export function grantBedrockModels(fn: IFunction, uses: readonly BedrockModelUse
         direct.push(modelArn(target.modelId, target.region ?? use.region ?? stack.region));
         break;
       case "inference-profile": {
+        const source = target.region ?? use.region ?? stack.region;
         const profile = stack.formatArn({
           service: "bedrock",
-          region: target.region ?? use.region ?? stack.region,
+          region: source,
           account: target.account ?? stack.account,
           resource: "inference-profile",
           resourceName: target.profileId,
           arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
         });
         direct.push(profile);
-        const routed = modelArn(target.modelId, "*");
-        // A global profile calls its model with no Region in the ARN: named as AWS's docs do.
-        const unspecified = target.profileId.startsWith("global.")
-          ? [modelArn(target.modelId, "")]
-          : [];
         fn.addToRolePolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,
             actions: [BEDROCK_INVOKE],
-            resources: [routed, ...unspecified],
+            resources: routedModels(target.profileId, source, regions).map((region) =>
+              modelArn(target.modelId, region),
+            ),
             conditions: { StringEquals: { "bedrock:InferenceProfileArn": profile } },
           }),
         );
-        acknowledgeRoutedModel(fn, stack.resolve(routed));
         break;
       }
       case "arn":
@@ -88,27 +92,14 @@ export function grantBedrockModels(fn: IFunction, uses: readonly BedrockModelUse
 }
 
 /**
- * The Regions an inference profile routes a call to are AWS's to choose (and `global.` ones call
- * with none): the grant names the one foundation model in any Region, behind that profile only.
+ * The Regions whose foundation-model ARN a profile's call may name: the calling Region (when
+ * known at synth and not in the list, or always for a global profile), the destination Regions
+ * of the profile's geography, and for `global.` the ARN with no Region ("").
  */
-function acknowledgeRoutedModel(fn: IFunction, resolved: unknown): void {
-  Validations.of(fn.role ?? fn).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${nagResource(resolved)}]`,
-    reason:
-      "One foundation model in the Regions its cross-Region inference profile routes to (AWS chooses them), invocable only through that profile (bedrock:InferenceProfileArn).",
-  });
-}
-
-/** An ARN as cdk-nag names it in a finding: pseudo parameters as `<AWS::Partition>`. */
-function nagResource(resolved: unknown): string {
-  if (typeof resolved === "string") return resolved;
-  const join = (resolved as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
-  if (!join) return JSON.stringify(resolved);
-  return join[1]
-    .map((part) =>
-      typeof part === "string"
-        ? part
-        : `<${(part as { Ref?: string }).Ref ?? JSON.stringify(part)}>`,
-    )
-    .join(join[0]);
+function routedModels(profileId: string, source: string, regions: BedrockRegions): string[] {
+  const geography = geographyOf(profileId);
+  const destinations = geography ? destinationRegions(geography, regions) : [];
+  const calling = Token.isUnresolved(source) && destinations.length > 0 ? [] : [source];
+  const unspecified = geography === "global" ? [""] : [];
+  return [...new Set([...destinations, ...calling, ...unspecified])];
 }

@@ -27,6 +27,8 @@ export interface FunctionFactoryProps {
   runtimeAwsSdk: boolean;
   /** Whether the worker calls OpenAI (else its bundle leaves the `openai` SDK out). */
   callsOpenAi: boolean;
+  /** Whether the worker calls Bedrock with the Bedrock Runtime client. Default false. */
+  callsBedrock?: boolean;
   /** Whether an agent lists MCP servers (its worker then loads the MCP client by `import()`). */
   usesMcp: boolean;
   /** Whether the API serves `POST /mcp` (else its bundle leaves the MCP server SDK out). */
@@ -67,6 +69,7 @@ export function functionFactory(scope: Construct, props: FunctionFactoryProps): 
       removalPolicy: props.removalPolicy,
       runtimeAwsSdk: props.runtimeAwsSdk,
       callsOpenAi: handler === "worker" && props.callsOpenAi,
+      callsBedrock: handler === "worker" && (props.callsBedrock ?? false),
       // The API's router alone has the route that loads the MCP server SDK.
       servesMcp: handler !== "api" || props.mcpEndpoint,
       importsSdkLazily: handler === "api" || (handler === "worker" && props.usesMcp),

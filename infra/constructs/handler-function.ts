@@ -21,11 +21,44 @@ export interface BundleChoices {
   callsOpenAi: boolean;
   /** Whether the function serves `POST /mcp`: without, the MCP server SDK stays out. */
   servesMcp: boolean;
+  /**
+   * Whether the function may call Bedrock through the Bedrock Runtime client (the worker of a
+   * deployment with a `bedrock()` model or `AGENT_MODEL=bedrock:<id>`).
+   */
+  callsBedrock: boolean;
 }
 
-/** What the bundles leave to the Lambda runtime: nothing, or the AWS SDK it includes. */
-export const bundlingExternals = (choices: Pick<BundleChoices, "runtimeAwsSdk">): string[] =>
-  choices.runtimeAwsSdk ? ["@aws-sdk/*"] : [];
+/** The Bedrock Runtime client, the environment's model with `AGENT_MODEL=bedrock:<id>`. */
+const BEDROCK_SDK = "@aws-sdk/client-bedrock-runtime";
+
+/**
+ * Where a bundle takes the Bedrock Runtime client from: bundled (the project installed it),
+ * the Lambda runtime's copy (`runtimeAwsSdk`, or a function that calls Bedrock in a project that
+ * has none: Lambda's nodejs24.x runtime includes it), or nowhere (a stand-in that throws, where
+ * the function never calls Bedrock).
+ */
+export type BedrockClientSource = "bundled" | "runtime" | "left-out";
+
+/** Where this bundle takes the Bedrock Runtime client from: see `BedrockClientSource`. */
+export function bedrockClientSource(
+  projectRoot: string,
+  choices: Pick<BundleChoices, "runtimeAwsSdk"> & Partial<Pick<BundleChoices, "callsBedrock">>,
+): BedrockClientSource {
+  if (choices.runtimeAwsSdk) return "runtime";
+  if (isInstalled(BEDROCK_SDK, join(projectRoot, "package.json"))) return "bundled";
+  return choices.callsBedrock ? "runtime" : "left-out";
+}
+
+/**
+ * What the bundles leave to the Lambda runtime: nothing, the AWS SDK it includes
+ * (`runtimeAwsSdk`), or its Bedrock Runtime client alone (`bedrockClientSource`).
+ */
+export const bundlingExternals = (
+  choices: Pick<BundleChoices, "runtimeAwsSdk"> & { bedrockClient?: BedrockClientSource },
+): string[] => {
+  if (choices.runtimeAwsSdk) return ["@aws-sdk/*"];
+  return choices.bedrockClient === "runtime" ? [BEDROCK_SDK] : [];
+};
 
 /**
  * The built-ins a bundle takes through `require` rather than `import`: all those importable
@@ -44,9 +77,6 @@ const OPENAI_LEFT_OUT =
   "module.exports = {};\n" +
   "throw new Error(\"The OpenAI SDK is not in this function's bundle: it was built with " +
   'callsOpenAi: false (TwelveRuntime does so when the agents module brings its own model).");\n';
-
-/** The Bedrock Runtime client, the environment's model with `AGENT_MODEL=bedrock:<id>`. */
-const BEDROCK_SDK = "@aws-sdk/client-bedrock-runtime";
 
 /** Stands in for the Bedrock Runtime client in a project that has none: loading it is an error. */
 const BEDROCK_LEFT_OUT =
@@ -75,15 +105,16 @@ export const MCP_SERVER_LEFT_OUT =
  * such a function never reaches; marking `openai` external instead would not do, as esbuild
  * hoists an inlined module's external imports to the bundle's top. The Bedrock Runtime client,
  * loaded the same way (functions/compose/bedrock.ts), becomes such a module too where the project
- * has not installed it and the bundle does not take the runtime's SDK, so a project without it
- * still bundles. An API that does not serve `POST /mcp` (`servesMcp: false`) gets such a module
+ * has not installed it, the bundle does not take the runtime's SDK and the function never calls
+ * Bedrock, so a project without it still bundles (a function that calls Bedrock takes the
+ * runtime's copy instead: `bedrockClientSource`). An API that does not serve `POST /mcp` (`servesMcp: false`) gets such a module
  * for the MCP server SDK, which the route loads by `import()`. The files are written to the
  * project's `node_modules/.cache/twelve-agents/bundling/`.
  */
 export function bundlingAliases(
   projectRoot: string,
   choices: Pick<BundleChoices, "callsOpenAi"> &
-    Partial<Pick<BundleChoices, "runtimeAwsSdk" | "servesMcp">>,
+    Partial<Pick<BundleChoices, "runtimeAwsSdk" | "servesMcp" | "callsBedrock">>,
 ): Record<string, string> {
   const dir = join(projectRoot, "node_modules", ".cache", "twelve-agents", "bundling");
   mkdirSync(dir, { recursive: true });
@@ -111,7 +142,12 @@ export function bundlingAliases(
   if (choices.servesMcp === false) {
     aliases[MCP_SERVER_SDK] = write("mcp-server-left-out.cjs", MCP_SERVER_LEFT_OUT);
   }
-  if (!choices.runtimeAwsSdk && !isInstalled(BEDROCK_SDK, join(projectRoot, "package.json"))) {
+  if (
+    bedrockClientSource(projectRoot, {
+      runtimeAwsSdk: choices.runtimeAwsSdk ?? false,
+      ...choices,
+    }) === "left-out"
+  ) {
     aliases[BEDROCK_SDK] = write("bedrock-left-out.cjs", BEDROCK_LEFT_OUT);
   }
   return aliases;
@@ -173,6 +209,12 @@ export interface HandlerFunctionProps {
    */
   callsOpenAi?: boolean;
   /**
+   * Whether this function may call Bedrock with the Bedrock Runtime client (the worker of a
+   * deployment with a Bedrock model). Default false: in a project without the client, its bundle
+   * then holds a stand-in that throws; with true it takes the Lambda runtime's copy.
+   */
+  callsBedrock?: boolean;
+  /**
    * Whether this function serves `POST /mcp` (the API of a runtime with `mcpEndpoint`). Default
    * true. False leaves the MCP server SDK out of its bundle.
    */
@@ -221,11 +263,13 @@ export class HandlerFunction extends Construct {
     this.logGroup.grantWrite(role);
     // Before the function: Lambda makes its network interfaces when it creates a VPC function.
     if (props.network) allowNetworkInterfaces(role);
-    this.aliases = bundlingAliases(props.projectRoot, {
+    const choices = {
       callsOpenAi: props.callsOpenAi ?? true,
       runtimeAwsSdk: props.runtimeAwsSdk ?? false,
       servesMcp: props.servesMcp ?? true,
-    });
+      callsBedrock: props.callsBedrock ?? false,
+    };
+    this.aliases = bundlingAliases(props.projectRoot, choices);
     this.function = new NodejsFunction(this, "Function", {
       entry: props.entry,
       handler: "handler",
@@ -261,7 +305,10 @@ export class HandlerFunction extends Construct {
         sourcesContent: false,
         // By default the AWS SDK is bundled too: the exact versions the tests ran, not the
         // runtime's copy, and one file loads faster than the runtime's many.
-        externalModules: bundlingExternals({ runtimeAwsSdk: props.runtimeAwsSdk ?? false }),
+        externalModules: bundlingExternals({
+          runtimeAwsSdk: choices.runtimeAwsSdk,
+          bedrockClient: bedrockClientSource(props.projectRoot, choices),
+        }),
         banner: BUNDLE_BANNER,
         esbuildArgs: {
           "--alias": Object.entries(this.aliases).map(([name, file]) => `${name}=${file}`),

@@ -7,6 +7,7 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { acknowledgeManualRotation } from "../nag.ts";
 import { grantBedrockModels } from "./bedrock-access.ts";
+import type { BedrockRegions } from "./bedrock-profile-regions.ts";
 import type { MakeFunction } from "./function-factory.ts";
 import { grantThreadWrites, type ThreadStoreResources } from "./thread-store-access.ts";
 import type { BedrockModelUse } from "./worker-models.ts";
@@ -19,6 +20,8 @@ export interface WorkerFunctionProps {
   openAiKey: boolean;
   /** The Bedrock models the agents call: the worker may invoke exactly these. */
   bedrock: readonly BedrockModelUse[];
+  /** Per geography, the Regions an inference profile's model is granted in (`grantBedrockModels`). */
+  bedrockRegions?: BedrockRegions;
   agentModel?: string;
   openAiBaseUrl?: string;
   metricsNamespace: string;
@@ -68,7 +71,7 @@ export function workerFunction(
   });
   grantThreadWrites(props.store, worker);
   props.bus.grantPutEventsTo(worker);
-  grantBedrockModels(worker, props.bedrock);
+  grantBedrockModels(worker, props.bedrock, props.bedrockRegions);
   if (openAiKey) {
     openAiKey.grantRead(worker);
     acknowledgeManualRotation(

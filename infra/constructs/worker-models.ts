@@ -1,3 +1,4 @@
+import { readModelSettings } from "../../functions/compose/settings/model.ts";
 import type { Agent } from "../../shared/core/agent.ts";
 import type { Model } from "../../shared/core/ports.ts";
 
@@ -31,6 +32,11 @@ export interface WorkerModels {
   callsOpenAi: boolean;
   /** The Bedrock models the agents call, each once: the worker may invoke these and no other. */
   bedrock: BedrockModelUse[];
+  /**
+   * Some model calls Bedrock with the Bedrock Runtime client (`bedrock()` or
+   * `AGENT_MODEL=bedrock:<id>`): the worker bundle must hold the client, or take the runtime's.
+   */
+  callsBedrockClient: boolean;
 }
 
 /**
@@ -41,7 +47,8 @@ export interface WorkerModels {
  *
  * @example
  * workerModels({ agents, model: "openai", agentModel: "bedrock:eu.amazon.nova-pro-v1:0" });
- * // { openAiKey: false, callsOpenAi: false, bedrock: [{ modelId: "eu.amazon.nova-pro-v1:0" }] }
+ * // { openAiKey: false, callsOpenAi: false, bedrock: [{ modelId: "eu.amazon.nova-pro-v1:0" }],
+ * //   callsBedrockClient: true }
  */
 export function workerModels(input: {
   agents: readonly Pick<Agent, "model">[];
@@ -50,7 +57,9 @@ export function workerModels(input: {
 }): WorkerModels {
   const own = input.agents.flatMap((agent) => (agent.model ? [agent.model] : []));
   const fallsBack = input.agents.some((agent) => !agent.model);
-  const environmentBedrock = /^bedrock:(.+)$/.exec(input.agentModel ?? "")?.[1];
+  // Read as the worker reads it (the AGENT_MODEL schema, `parseAgentModel`): a bad value is a
+  // ConfigError at synth, and `bedrock: <id>` names the id the worker calls.
+  const environmentBedrock = readModelSettings({ AGENT_MODEL: input.agentModel }).bedrock?.modelId;
   const usesEnvironment = fallsBack && input.model === "openai";
   const called = [...own, ...(fallsBack && typeof input.model === "object" ? [input.model] : [])];
   const bedrock = new Map<string, BedrockModelUse>();
@@ -71,6 +80,9 @@ export function workerModels(input: {
     openAiKey,
     callsOpenAi: openAiKey || called.some(mayCallOpenAi),
     bedrock: [...bedrock.values()],
+    callsBedrockClient:
+      (usesEnvironment && environmentBedrock !== undefined) ||
+      called.some((model) => model.identity?.provider === "bedrock"),
   };
 }
 

@@ -1,13 +1,5 @@
+import { claudePrice as claude } from "./claude-prices.ts";
 import type { ModelPrice } from "./model-price.ts";
-
-const claude = (input: number, output: number): ModelPrice => ({
-  inputPerMillion: input,
-  outputPerMillion: output,
-  // Anthropic's rule on Bedrock as on its own API: a 5-minute cache write costs 1.25 times the
-  // input price, a cache read a tenth of it.
-  cacheWritePerMillion: input * 1.25,
-  cacheReadPerMillion: input / 10,
-});
 
 // Nova reads from its cache at a quarter of the input price; writing it costs nothing extra
 // (no cacheWritePerMillion: those tokens are priced as input).
@@ -24,14 +16,19 @@ const flat = (input: number, output: number): ModelPrice => ({
 
 /**
  * Amazon Bedrock's on-demand list prices (standard tier, US East (N. Virginia)) of the common
- * text models, in USD per million tokens, as published on aws.amazon.com/bedrock/pricing
- * (read December 2026; other Regions and the latency-optimized, batch and long-context tiers
- * differ). Keys are model ids as Bedrock names them; an inference profile (`us.`, `eu.`,
- * `apac.`, `global.`…) or an ARN of either is priced as its model (`priceOf`). Inputs, not
- * measurements: `MODEL_PRICES` overrides them.
+ * text models, in USD per million tokens, written from memory of aws.amazon.com/bedrock/pricing
+ * and not re-checked from here (no internet): the Claude 5.x rows are assumed at their 4.5
+ * tier's price (Fable at Sonnet's). Other Regions and the latency-optimized, batch and
+ * long-context tiers differ. Keys are model ids as Bedrock names them; an inference profile
+ * (`us.`, `eu.`, `apac.`, `global.`…) or an ARN of either is priced as its model (`priceOf`).
+ * Inputs to check, not measurements: `MODEL_PRICES` overrides them.
  */
 export const BEDROCK_PRICES: Readonly<Record<string, ModelPrice>> = {
-  // Anthropic Claude
+  // Anthropic Claude (the 5.x models refuse a forced tool choice: shared/llm/forced-choice.ts)
+  "anthropic.claude-opus-5-5-v1:0": claude(5, 25),
+  "anthropic.claude-sonnet-5-5-v1:0": claude(3, 15),
+  "anthropic.claude-fable-5-2-v1:0": claude(3, 15),
+  "anthropic.claude-fable-5-1-v1:0": claude(3, 15),
   "anthropic.claude-opus-4-5-20251101-v1:0": claude(5, 25),
   "anthropic.claude-opus-4-1-20250805-v1:0": claude(15, 75),
   "anthropic.claude-opus-4-20250514-v1:0": claude(15, 75),
@@ -43,6 +40,7 @@ export const BEDROCK_PRICES: Readonly<Record<string, ModelPrice>> = {
   "anthropic.claude-3-5-haiku-20241022-v1:0": claude(0.8, 4),
   "anthropic.claude-3-haiku-20240307-v1:0": claude(0.25, 1.25),
   // Amazon Nova
+  "amazon.nova-2-lite-v1:0": nova(0.3, 2.5),
   "amazon.nova-premier-v1:0": nova(2.5, 12.5),
   "amazon.nova-pro-v1:0": nova(0.8, 3.2),
   "amazon.nova-lite-v1:0": nova(0.06, 0.24),

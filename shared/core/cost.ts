@@ -1,4 +1,5 @@
 import { BEDROCK_PRICES } from "./bedrock-prices.ts";
+import { ANTHROPIC_PRICES } from "./claude-prices.ts";
 import type { ThreadEvent } from "./events.ts";
 import type { ModelPrice, PriceTable } from "./model-price.ts";
 import { usageOf } from "./thread.ts";
@@ -21,11 +22,16 @@ const OPENAI_PRICES: PriceTable = {
 };
 
 /**
- * The built-in prices: OpenAI's and Amazon Bedrock's common models (`BEDROCK_PRICES`). They are
+ * The built-in prices: OpenAI's, Amazon Bedrock's common models (`BEDROCK_PRICES`) and Claude by
+ * Anthropic's ids (`ANTHROPIC_PRICES`). They are
  * inputs, not measurements: prices change, so a deployment passes its own table
  * (`MODEL_PRICES`), which is merged over this one.
  */
-export const DEFAULT_PRICES: PriceTable = { ...OPENAI_PRICES, ...BEDROCK_PRICES };
+export const DEFAULT_PRICES: PriceTable = {
+  ...OPENAI_PRICES,
+  ...BEDROCK_PRICES,
+  ...ANTHROPIC_PRICES,
+};
 
 /** One model's tokens in a thread; the cache counts only where the provider reported them. */
 export interface ModelTokens {

@@ -31,6 +31,7 @@ import { MemoryThreadStore } from "./memory-store.ts";
 import { messageThread } from "./message-thread.ts";
 import { assertModels } from "./model-rule.ts";
 import { processStep } from "./process-step.ts";
+import { processEnvironmentModel } from "./runner-environment.ts";
 
 export interface RunnerOptions {
   /** The agents this runner serves; names must be unique. */
@@ -40,6 +41,14 @@ export interface RunnerOptions {
    * every agent must bring its own: one that does not fails `createRunner` by name.
    */
   model?: Model;
+  /**
+   * The model of the agents that name none when `model` is not given either, the rule's third
+   * choice. Default: the environment's, as `twelve dev` and the worker read it
+   * (`AGENT_MODEL=bedrock:<id>`, or `OPENAI_API_KEY` with `OPENAI_BASE_URL` and `AGENT_MODEL`),
+   * read from `process.env` only when some agent needs it, its adapter loaded on the first call.
+   * `false`: none, so every agent needs its own model or `model`.
+   */
+  environment?: Model | false;
   /** Where threads live. Default: in memory. A `DynamoThreadStore` plugs in the same way. */
   store?: ThreadStore;
   /** Told when a thread starts waiting for a person. Default: nobody. */
@@ -161,8 +170,9 @@ export interface Runner {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const agents = agentMap(options.agents);
+  const environment = environmentOf(options, agents.values());
   // The model rule, checked at start: a missing model is one line now, not a failed step.
-  assertModels(agents.values(), { module: options.model });
+  assertModels(agents.values(), { module: options.model, environment });
   const queue = new DrainQueue();
   const deps: RuntimeDeps = {
     agents,
@@ -170,6 +180,7 @@ export function createRunner(options: RunnerOptions): Runner {
     queue,
     notifier: options.notifier ?? { threadWaiting: async () => {} },
     model: options.model,
+    environmentModel: environment,
     clock: options.clock ?? { now: () => new Date() },
     ids: randomIds,
     threadLink: (threadId: string) => threadId,
@@ -295,6 +306,16 @@ export function createRunner(options: RunnerOptions): Runner {
   };
   hosts.set(runner, { deps, run, expire });
   return runner;
+}
+
+/**
+ * The environment's model when the rule may reach it (some agent names no model and the runner
+ * has none): the one given, none with `false`, else the one `process.env` names.
+ */
+function environmentOf(options: RunnerOptions, agents: Iterable<Agent>): Model | undefined {
+  if (options.environment === false || options.model) return undefined;
+  if (![...agents].some((agent) => !agent.model)) return undefined;
+  return options.environment ?? processEnvironmentModel(process.env);
 }
 
 /**

@@ -135,6 +135,8 @@ async function runAsync(
 
 /** The Bedrock model of docs/model-providers.md's bedrock.ts and of project/bedrock-agents.ts. */
 const BEDROCK_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
+/** The Bedrock model of project/provider-agents.ts: the newest Claude, which refuses a forced choice. */
+const REFUSING_MODEL = "us.anthropic.claude-sonnet-5-5-v1:0";
 
 /** The SDK's default chain, as on a developer's machine, pointed at a local Converse server. */
 const bedrockEnv = (converse: ConverseServer): Record<string, string> => ({
@@ -543,7 +545,11 @@ describe("The packed package, installed in a fresh project", () => {
       {
         Action: "bedrock:InvokeModel",
         Effect: "Allow",
-        Resource: `arn:aws:bedrock:*::foundation-model/${BEDROCK_MODEL.replace(/^us\./, "")}`,
+        // The us. geography's destination Regions, each named: no wildcard.
+        Resource: ["us-east-1", "us-east-2", "us-west-1", "us-west-2"].map(
+          (region) =>
+            `arn:aws:bedrock:${region}::foundation-model/${BEDROCK_MODEL.replace(/^us\./, "")}`,
+        ),
         Condition: { StringEquals: { "bedrock:InferenceProfileArn": profile } },
       },
       { Action: "bedrock:InvokeModel", Effect: "Allow", Resource: profile },
@@ -559,17 +565,20 @@ describe("The packed package, installed in a fresh project", () => {
     expect(bundle).not.toContain("AmazonBedrockFrontendService");
   });
 
-  describe("twelve dev --agents ./dev-agents.ts (the README's agent, one on Bedrock, agents that call agents, callback tools)", () => {
+  describe("twelve dev --agents ./dev-agents.ts (the README's agent, agents on Bedrock and the AI SDK, agents that call agents, callback tools)", () => {
     let dev: TwelveDev | undefined;
     let chat: ChatServer;
     let converse: ConverseServer;
+    let messages: AnthropicServer;
     let ci: CiServer;
     let url: string;
     const output = () => dev?.output() ?? "";
 
     beforeAll(async () => {
       chat = await startChatServer();
-      converse = await startConverseServer();
+      // Both fakes refuse a forced tool choice from the newest Claude, as the services do.
+      converse = await startConverseServer({ refuseForcedChoice: (id) => id === REFUSING_MODEL });
+      messages = await startAnthropicServer({ refuseForcedChoice: ["claude-sonnet-5-5"] });
       ci = await startCiServer();
       dev = await startTwelveDev(project, "./dev-agents.ts", {
         TWELVE_DATA_DIR: join(project, ".data"),
@@ -577,6 +586,8 @@ describe("The packed package, installed in a fresh project", () => {
         OPENAI_BASE_URL: chat.baseURL,
         AGENT_API_KEY: "",
         ...bedrockEnv(converse),
+        ANTHROPIC_BASE_URL: messages.baseURL,
+        ANTHROPIC_API_KEY: messages.apiKey,
         CI_URL: ci.url,
         // A callback's expiry is closed by the reconciler's sweep: every second, not 30 s.
         TWELVE_RECONCILE_SECONDS: "1",
@@ -588,6 +599,7 @@ describe("The packed package, installed in a fresh project", () => {
       await dev?.stop();
       await chat?.close();
       await converse?.close();
+      await messages?.close();
       await ci?.close();
     });
 
@@ -604,7 +616,7 @@ describe("The packed package, installed in a fresh project", () => {
     });
 
     it("serves the project's agent over HTTP: launch, approval, done", async () => {
-      expect(output()).toContain("agents:   refunds, support, lead, releaser");
+      expect(output()).toContain("agents:   refunds, support, concierge, adder, lead, releaser");
       chat.enqueue(
         { status: 200, body: toolCallCompletion([["lookup_order", '{"orderId":"A-1"}']]) },
         {
@@ -637,7 +649,7 @@ describe("The packed package, installed in a fresh project", () => {
 
     it("serves the agent whose own model is on Bedrock: launch, done, each step a forced call", async () => {
       expect(output()).toMatch(
-        /support +bedrock us\.anthropic\.claude-haiku-4-5-20251001-v1:0 +\(its own model\)/,
+        /support +bedrock +us\.anthropic\.claude-haiku-4-5-20251001-v1:0 +\(its own model\)/,
       );
       converse.enqueue(
         toolUseAnswer([["lookup_order", { orderId: "A-1" }]]),
@@ -650,6 +662,40 @@ describe("The packed package, installed in a fresh project", () => {
       expect(toolChoices(converse)).toEqual([
         [BEDROCK_MODEL, ["any"]],
         [BEDROCK_MODEL, ["any"]],
+      ]);
+    });
+
+    it("serves an agent on a Bedrock model that refuses a forced tool choice: each step auto, to done", async () => {
+      expect(output()).toMatch(/concierge +bedrock +us\.anthropic\.claude-sonnet-5-5-v1:0/);
+      const before = converse.requests.length;
+      converse.enqueue(
+        toolUseAnswer([["add", { a: 2, b: 3 }]]),
+        toolUseAnswer([["done_for_now", { message: "5" }]]),
+      );
+      const launched = await post("/threads", { agent: "concierge", message: "2 + 3?" });
+      expect(launched.status).toBe(202);
+      const done = await waitFor(launched.body.threadId as string, "done");
+      expect(done.output).toBe("5");
+      // The fake answers 400 to a forced choice from this model: none was sent.
+      expect(toolChoices(converse).slice(before)).toEqual([
+        [REFUSING_MODEL, ["auto"]],
+        [REFUSING_MODEL, ["auto"]],
+      ]);
+    });
+
+    it("serves an aiSdk(anthropic(...)) agent on the Messages API fake, to done", async () => {
+      expect(output()).toMatch(/adder +ai-sdk:anthropic\.messages +claude-sonnet-5-5/);
+      messages.enqueue(
+        { status: 200, body: toolUseMessage([["add", { a: 2, b: 3 }]]) },
+        { status: 200, body: toolUseMessage([["done_for_now", { message: "5" }]]) },
+      );
+      const launched = await post("/threads", { agent: "adder", message: "2 + 3?" });
+      expect(launched.status).toBe(202);
+      const done = await waitFor(launched.body.threadId as string, "done");
+      expect(done.output).toBe("5");
+      expect(messages.requests.map((request) => request.body.tool_choice)).toEqual([
+        { type: "auto", disable_parallel_tool_use: true },
+        { type: "auto", disable_parallel_tool_use: true },
       ]);
     });
 

@@ -91,7 +91,10 @@ describe("docs/construct.md", () => {
       /"arn:",\{"Ref":"AWS::Partition"\},"/g,
       '"arn:aws',
     );
-    expect(text).toContain(`arn:aws:bedrock:*::foundation-model/${model}`);
+    // The eu. geography's destination Regions, each named: no wildcard.
+    expect(text).toContain(`arn:aws:bedrock:eu-central-1::foundation-model/${model}`);
+    expect(text).toContain(`arn:aws:bedrock:eu-west-1::foundation-model/${model}`);
+    expect(text).not.toContain("*");
     expect(text).toContain(profile.slice("arn:aws".length));
     expect(statements).toHaveLength(2);
     expect(Object.keys(template.Outputs ?? {})).toEqual(["ApiKeySecretArn"]);

@@ -2,6 +2,7 @@ import { App, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
+import { PROFILE_DESTINATIONS } from "../../infra/constructs/bedrock-profile-regions.ts";
 import { bedrockTarget } from "../../infra/constructs/bedrock-targets.ts";
 import { workerModels } from "../../infra/constructs/worker-models.ts";
 import { TwelveRuntime, type TwelveRuntimeProps } from "../../infra/twelve-runtime.ts";
@@ -67,6 +68,13 @@ const modelArn = (id: string, region = REGION) =>
 const profileArn = (id: string, region = REGION) =>
   `arn:aws:bedrock:${region}:${ACCOUNT}:inference-profile/${id}`;
 
+/** No `*` anywhere in a Bedrock grant: neither a model nor a Region. */
+function expectNoWildcard(statements: { statement: Statement }[]): void {
+  const resources = statements.flatMap(({ statement }) => [statement.Resource].flat());
+  expect(resources.length).toBeGreaterThan(0);
+  for (const resource of resources) expect(JSON.stringify(resource)).not.toContain("*");
+}
+
 const hasOpenAiSecret = (template: Template) =>
   Object.keys(
     template.findResources("AWS::SecretsManager::Secret", {
@@ -119,6 +127,7 @@ describe("Function: workerModels", () => {
       openAiKey: false,
       callsOpenAi: false,
       bedrock: [{ modelId: "amazon.nova-lite-v1:0" }],
+      callsBedrockClient: true,
     });
     expect(
       workerModels({
@@ -130,10 +139,31 @@ describe("Function: workerModels", () => {
       openAiKey: false,
       callsOpenAi: false,
       bedrock: [{ modelId: "eu.amazon.nova-pro-v1:0" }],
+      callsBedrockClient: true,
     });
     expect(workerModels({ agents: [bare], model: "openai", agentModel: "openai:gpt-4.1" })).toEqual(
-      { openAiKey: true, callsOpenAi: true, bedrock: [] },
+      { openAiKey: true, callsOpenAi: true, bedrock: [], callsBedrockClient: false },
     );
+  });
+
+  it("reads agentModel as the worker reads AGENT_MODEL: trimmed, and a provider without a model refused", () => {
+    const bare = agent("bare");
+    expect(
+      workerModels({
+        agents: [bare],
+        model: "openai",
+        agentModel: "bedrock:  us.amazon.nova-pro-v1:0 ",
+      }).bedrock,
+    ).toEqual([{ modelId: "us.amazon.nova-pro-v1:0" }]);
+    for (const agentModel of ["bedrock:", "bedrock:   "]) {
+      expect(() => workerModels({ agents: [bare], model: "openai", agentModel })).toThrow(
+        /AGENT_MODEL: must name a model after its provider/,
+      );
+    }
+    // A provider is named in lower case, as the worker reads it: anything else is an OpenAI id.
+    expect(
+      workerModels({ agents: [bare], model: "openai", agentModel: "Bedrock:amazon.nova-pro-v1:0" }),
+    ).toMatchObject({ openAiKey: true, bedrock: [] });
   });
 
   it("keeps the OpenAI SDK for an agent's own OpenAI model, and grants no model nobody falls back to", () => {
@@ -144,7 +174,7 @@ describe("Function: workerModels", () => {
         model: bedrock("amazon.nova-lite-v1:0"),
         agentModel: "bedrock:x.y",
       }),
-    ).toEqual({ openAiKey: false, callsOpenAi: true, bedrock: [] });
+    ).toEqual({ openAiKey: false, callsOpenAi: true, bedrock: [], callsBedrockClient: false });
   });
 
   it("keeps the OpenAI SDK for a model without identity, which may use it, unless model is module", () => {
@@ -169,6 +199,10 @@ describe("Function: workerModels", () => {
       { modelId: "amazon.nova-pro-v1:0", region: "us-east-1" },
       { modelId: "meta.llama3-70b-instruct-v1:0" },
     ]);
+    // The AI SDK's Bedrock provider brings its own client: the worker needs none of Twelve's.
+    expect(workerModels({ agents: agents.slice(3), model: "module" }).callsBedrockClient).toBe(
+      false,
+    );
   });
 });
 
@@ -202,7 +236,10 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
         {
           Effect: "Allow",
           Action: "bedrock:InvokeModel",
-          Resource: "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
+          // The eu. geography's destination Regions (the stack's among them), no wildcard.
+          Resource: PROFILE_DESTINATIONS.eu.map((region) =>
+            modelArn("anthropic.claude-sonnet-4-20250514-v1:0", region),
+          ),
           Condition: {
             StringEquals: {
               "bedrock:InferenceProfileArn": profileArn(
@@ -214,14 +251,7 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
       ]),
     );
     expect(statements).toHaveLength(2);
-    // Never a model wildcard: a `*` only ever stands for the Region of a routed model.
-    for (const { statement } of statements) {
-      for (const resource of [statement.Resource].flat()) {
-        expect(String(resource)).toMatch(
-          /foundation-model\/[a-z0-9-]+\.[^*]+$|inference-profile\/[^*]+$/,
-        );
-      }
-    }
+    expectNoWildcard(statements);
   });
 
   it("grants AGENT_MODEL's Bedrock model and makes no OpenAI secret, with agentModel: bedrock:<id>", () => {
@@ -238,12 +268,28 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
     const resources = bedrockStatements(template).flatMap(({ statement }) =>
       [statement.Resource].flat(),
     );
-    // A global profile's calls name the model with no Region: that ARN too, no wildcard in it.
+    // A global profile's calls name the model in the calling Region and with no Region (as
+    // AWS documents the grant of a global profile): those ARNs, no wildcard in them.
     expect(resources).toEqual([
-      "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+      modelArn("anthropic.claude-sonnet-4-5-20250929-v1:0"),
       "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
       profileArn("global.anthropic.claude-sonnet-4-5-20250929-v1:0"),
     ]);
+    expectNoWildcard(bedrockStatements(template));
+  });
+
+  it("grants a profile's model in the Regions bedrockRegions names for its geography, and in the calling Region", () => {
+    const { template } = synth({
+      agents: [agent("a", bedrock("us.amazon.nova-pro-v1:0", "us-east-1"))],
+      bedrockRegions: { us: ["us-east-2", "us-west-2"] },
+    });
+    const routed = bedrockStatements(template).find(({ statement }) => statement.Condition);
+    expect(routed?.statement.Resource).toEqual([
+      modelArn("amazon.nova-pro-v1:0", "us-east-2"),
+      modelArn("amazon.nova-pro-v1:0", "us-west-2"),
+      modelArn("amazon.nova-pro-v1:0", "us-east-1"),
+    ]);
+    expectNoWildcard(bedrockStatements(template));
   });
 
   it("grants the agents module's own model when the construct is given it, with no secret", () => {
@@ -277,6 +323,12 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
     Annotations.fromStack(stack).hasWarning(
       "*",
       Match.stringLikeRegexp("foundation models it routes to are not known"),
+    );
+  });
+
+  it("refuses agentModel: bedrock: with no model at synth, naming AGENT_MODEL", () => {
+    expect(() => synth({ agents: [agent("bare")], agentModel: "bedrock:" })).toThrow(
+      /AGENT_MODEL: must name a model after its provider/,
     );
   });
 

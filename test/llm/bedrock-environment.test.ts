@@ -6,6 +6,8 @@ import { calculator } from "../../shared/examples/agents.ts";
 import { parseAgentModel } from "../../shared/llm/agent-model.ts";
 import { openAIModelFromEnv } from "../../shared/llm/config.ts";
 import { NO_MODEL_HINT } from "../../shared/runtime/model-rule.ts";
+import { createRunner } from "../../shared/runtime/runner.ts";
+import { ScriptedModel } from "../../shared/testing/index.ts";
 import { type ConverseServer, startConverseServer, toolUseAnswer } from "./converse-server.ts";
 
 const HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -134,5 +136,36 @@ describe("Function: environmentModel (Bedrock)", () => {
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).retryable).toBe(true);
     expect(server.requests).toHaveLength(2);
+  });
+
+  it("is createRunner's model for the agents that name none, read from AGENT_MODEL as twelve dev reads it", async () => {
+    // Prepare: the calculator names no model; AGENT_MODEL names Bedrock
+    vi.stubEnv("AGENT_MODEL", `bedrock:${HAIKU}`);
+    vi.stubEnv("MODEL_MAX_RETRIES", "0");
+    server.enqueue(
+      toolUseAnswer([["add", { a: 2, b: 3 }]]),
+      toolUseAnswer([["done_for_now", { message: "5" }]]),
+    );
+    const runner = createRunner({ agents: [calculator] });
+
+    // Act
+    const run = await runner.launch("calculator", "2 + 3");
+
+    // Assess
+    expect(run.status).toBe("done");
+    expect(run.output).toBe("5");
+    expect(server.requests.map((request) => request.modelId)).toEqual([HAIKU, HAIKU]);
+  });
+
+  it("leaves the environment out for createRunner with environment: false, or a model of its own", () => {
+    vi.stubEnv("AGENT_MODEL", `bedrock:${HAIKU}`);
+    expect(() => createRunner({ agents: [calculator], environment: false })).toThrow(
+      /^no model for agent "calculator"/,
+    );
+    const own = new ScriptedModel([]);
+    expect(() => createRunner({ agents: [calculator], model: own })).not.toThrow();
+    // A bad AGENT_MODEL is a ConfigError at createRunner, naming the variable.
+    vi.stubEnv("AGENT_MODEL", "bedrock:");
+    expect(() => createRunner({ agents: [calculator] })).toThrow(/AGENT_MODEL: must name a model/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { baseModelId, capabilitiesOf } from "../../shared/llm/bedrock/capabilities.ts";
-import { converseInput } from "../../shared/llm/bedrock/request.ts";
+import { converseInput, ONE_CALL_FIELDS } from "../../shared/llm/bedrock/request.ts";
 import { ONE_CALL_INSTRUCTION } from "../../shared/llm/one-call.ts";
 
 describe("Function: baseModelId", () => {
@@ -83,5 +83,28 @@ describe("Function: converseInput", () => {
     );
     expect(input.messages).toEqual([{ role: "user", content: [{ text: "one" }, { text: "two" }] }]);
     expect(input.system).toEqual([{ text: "Be brief." }, { text: ONE_CALL_INSTRUCTION }]);
+  });
+
+  it("sends an Anthropic model forced to call disable_parallel_tool_use beside toolChoice.any, and nobody else", () => {
+    const request = {
+      messages: [{ role: "user" as const, content: "hi" }],
+      tools: [{ name: "done_for_now", description: "Finish.", parameters: { type: "object" } }],
+    };
+    const shape = { forced: true, cacheSystem: false, cacheTools: false };
+    const claude = converseInput("us.anthropic.claude-sonnet-4-5-20250929-v1:0", request, shape);
+    expect(claude.toolConfig?.toolChoice).toEqual({ any: {} });
+    expect(claude.additionalModelRequestFields).toEqual({
+      tool_choice: { disable_parallel_tool_use: true },
+    });
+    // No type: Converse merges it into the choice toolConfig names (a type would conflict).
+    expect(ONE_CALL_FIELDS.tool_choice).not.toHaveProperty("type");
+    // Not with auto (the newest Claude, or after a refused forced choice), nor for other models.
+    const auto = converseInput("anthropic.claude-opus-5-5-v1:0", request, {
+      ...shape,
+      forced: false,
+    });
+    expect(auto.additionalModelRequestFields).toBeUndefined();
+    const nova = converseInput("amazon.nova-pro-v1:0", request, shape);
+    expect(nova.additionalModelRequestFields).toBeUndefined();
   });
 });

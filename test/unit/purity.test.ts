@@ -54,6 +54,13 @@ const rules: readonly Rule[] = [
     may: ["shared/core", "shared/config"],
     packages: /^(zod|node:(fs|path|url|module))$/,
   },
+  // createRunner's host side: the environment's model, its settings read as the composition
+  // root reads them, its adapter loaded from the package's own gated entry points.
+  {
+    folder: "shared/runtime/runner-environment.ts",
+    may: ["shared/core", "shared/runtime", "functions/compose/settings/model.ts"],
+    packages: /^twelve-agents\/(bedrock|openai)$/,
+  },
   // Adapters: each over the ports, never into an edge, the infrastructure or another adapter.
   { folder: "shared/aws", may: [...BELOW_ADAPTERS, "shared/aws"] },
   { folder: "shared/llm", may: [...BELOW_ADAPTERS, "shared/llm"] },

@@ -10,6 +10,7 @@ import type {
 import type { ModelRequest } from "../../core/ports.ts";
 import type { ToolSpec } from "../../core/tool.ts";
 import { ONE_CALL_INSTRUCTION } from "../one-call.ts";
+import { baseModelId } from "./capabilities.ts";
 
 /** How one request is sent: forced or not, and where the cache points go. */
 export interface RequestShape {
@@ -25,8 +26,10 @@ const CACHE_POINT = { cachePoint: { type: "default" } } as const;
  * The Converse request for `request`: system messages as `system` blocks (plus the one-call
  * instruction when the tool choice is not forced, then a cache point), the rest as user turns
  * (consecutive ones merged: Converse wants turns that alternate), each tool a `toolSpec` with its
- * JSON Schema (then a cache point), and `toolChoice` `any` or `auto`. The same agent gets the same
- * tools and choice at every step, so the cached prefix holds.
+ * JSON Schema (then a cache point), and `toolChoice` `any` or `auto`. An Anthropic model forced to
+ * call also gets `additionalModelRequestFields: { tool_choice: { disable_parallel_tool_use: true } }`
+ * (`ONE_CALL_FIELDS`). The same agent gets the same tools and choice at every step, so the cached
+ * prefix holds.
  *
  * @example
  * const input = converseInput("anthropic.claude-sonnet-4-5-20250929-v1:0", request, shape);
@@ -54,8 +57,21 @@ export function converseInput(
     messages: userTurns(request),
     ...(request.tools.length > 0 ? { toolConfig: { tools, toolChoice } } : {}),
     ...(shape.inferenceConfig ? { inferenceConfig: shape.inferenceConfig } : {}),
+    ...(shape.forced && tools.length > 0 && baseModelId(modelId).startsWith("anthropic.")
+      ? { additionalModelRequestFields: ONE_CALL_FIELDS }
+      : {}),
   };
 }
+
+/**
+ * What an Anthropic model forced to call gets beside `toolChoice.any`: Anthropic's
+ * `disable_parallel_tool_use`, so the forced call is exactly one. Converse merges this
+ * `tool_choice` into the one it writes from `toolConfig.toolChoice`: the field carries no `type`
+ * (Bedrock answers 400 to a `tool_choice.type` that conflicts with `toolConfig.toolChoice`, and to a
+ * `tool_choice` without a type when no `toolChoice` is sent). Sent only with the forced choice: a
+ * 400 naming it falls back to `auto` without it, as a refused forced choice does.
+ */
+export const ONE_CALL_FIELDS = { tool_choice: { disable_parallel_tool_use: true } } as const;
 
 /** A core tool spec as a Converse tool. */
 export function toToolSpec(spec: ToolSpec): Tool {
