@@ -50,6 +50,7 @@ export function mcpServer(options: McpServerOptions): McpServerSource {
           // This source keeps the list (it honours the same hint): always ask the server.
           cacheMode: "bypass",
         }),
+        true,
       );
     } catch (cause) {
       throw unanswered(checked.name, cause);

@@ -430,6 +430,39 @@ describe("Function: mcpServer over stdio", () => {
   });
 });
 
+describe("Function: mcpServer over stdio, its process dying", () => {
+  it("starts a new process for the next request once the server's process died", async () => {
+    // Prepare
+    const server = fileURLToPath(new URL("mcp-stdio-server.ts", import.meta.url));
+    const math = source({ name: "math", command: process.execPath, args: [server], cacheTtlMs: 0 });
+    const multiply = async () => {
+      const [tool] = await math.tools();
+      const context = { threadId: "t", callId: "c", idempotencyKey: "t:c", runContext: {} };
+      return String(await tool?.run?.({ a: 2, b: 3 }, context));
+    };
+    const pidOf = (answer: string) => Number(/pid (\d+)/.exec(answer)?.[1]);
+    const first = pidOf(await multiply());
+
+    // Act: the server's process is killed; wait until it is gone
+    process.kill(first, "SIGKILL");
+    while (alive(first)) await new Promise((resolve) => setImmediate(resolve));
+    const second = pidOf(await multiply());
+
+    // Assess: a new process answered, not "Not connected" for the rest of the process
+    expect(second).toBeGreaterThan(0);
+    expect(second).not.toBe(first);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("Function: mcpServer over stdio, in a script", () => {
   it("lets the script exit once its agent is done, without closing the server", async () => {
     // A server process that held the event loop would keep the script alive until the timeout
