@@ -8,6 +8,8 @@ import { withSourceTools } from "../core/tool-source.ts";
 export interface AgentForStep {
   agent: Agent;
   toolsUnavailable?: string;
+  /** Whether a later step may list them (false: a refused credential, an unusable tool). */
+  toolsRetryable?: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function withListedTools(agent: Agent): Promise<AgentForStep> {
     // Our own errors are written for the model; anything else is compacted (no hosts).
     const reason =
       cause instanceof TwelveError ? cause.message.slice(0, 500) : compactToolError(cause).model;
-    return { agent, toolsUnavailable: reason };
+    const retryable = !(cause instanceof TwelveError && cause.retryable === false);
+    return { agent, toolsUnavailable: reason, ...(retryable ? {} : { toolsRetryable: false }) };
   }
 }

@@ -520,7 +520,7 @@ describe("Function: mcpServer in a thread", () => {
     expect(server.calls.map((c) => c.args)).toEqual([{ a: 1, b: 2 }]);
   });
 
-  it("fails a saved call whose server went down, and the model may call it again", async () => {
+  it("keeps a saved call owed while its server is down, and runs it once when it is back", async () => {
     // Prepare: the server dies between the step that saves the call and the one that runs it
     const server = await serve({ tools: [add] });
     const inner = source({ name: "calc", url: server.url, cacheTtlMs: 0 });
@@ -536,20 +536,67 @@ describe("Function: mcpServer in a thread", () => {
     const agent = defineAgent({ name: "calc", prompt: "p", tools: [doneForNow], mcp: [flaky] });
     const model = new ScriptedModel([
       call("add", { a: 1, b: 2 }),
-      call("add", { a: 1, b: 2 }),
       call("done_for_now", { message: "3" }),
     ]);
 
     // Act
     const result = await createRunner({ agents: [agent], model }).launch("calc", "1 + 2?");
 
-    // Assess
+    // Assess: the outage is an error; the same call (its id, its key) ran once when it was back
     expect(result.status).toBe("done");
-    expect(errors(result.events)).toEqual([
-      expect.objectContaining({ code: "tool_failed", tool: "add", callId: "call_2" }),
+    expect(errors(result.events)).toEqual([expect.objectContaining({ code: "tools_unavailable" })]);
+    expect(errors(result.events)[0]?.message).toMatch(/^MCP server "calc" did not answer/);
+    expect(server.calls).toEqual([
+      expect.objectContaining({
+        meta: expect.objectContaining({ [IDEMPOTENCY_META_KEY]: `${result.threadId}:call_2` }),
+      }),
     ]);
-    expect(errors(result.events)[0]?.message).toMatch(/^add could not run: MCP server "calc"/);
-    expect(server.calls).toHaveLength(1);
+    expect(model.calls).toHaveLength(2);
+  });
+
+  it("runs a call approved while its server is down once it is back, with no second approval", async () => {
+    // Prepare
+    const server = await serve({ tools: [deleteRecord] });
+    const crm = source({ name: "crm", url: server.url, cacheTtlMs: 0 });
+    const agent = defineAgent({ name: "crm", prompt: "p", tools: [doneForNow], mcp: [crm] });
+    const model = new ScriptedModel([
+      call("delete_record", { id: "r1" }),
+      call("done_for_now", { message: "deleted" }),
+    ]);
+    const runner = createRunner({ agents: [agent], model });
+    const waiting = await runner.launch("crm", "delete r1");
+
+    // Act: approved while the server is down (three strikes, a person is asked), then it is back
+    await server.stop();
+    const down = await runner.respond(waiting.threadId, {
+      callId: waiting.pending?.callId ?? "",
+      approved: true,
+    });
+    await server.start();
+    const back = await runner.respond(down.threadId, {
+      callId: down.pending?.callId ?? "",
+      response: "the server is back",
+    });
+
+    // Assess
+    expect(down.status).toBe("waiting_for_human");
+    expect(down.pending).toMatchObject({ kind: "escalation" });
+    expect(errors(down.events).map((error) => error.code)).toEqual([
+      "tools_unavailable",
+      "tools_unavailable",
+      "tools_unavailable",
+    ]);
+    expect(back.status).toBe("done");
+    expect(server.calls).toEqual([
+      expect.objectContaining({
+        tool: "delete_record",
+        meta: expect.objectContaining({
+          [IDEMPOTENCY_META_KEY]: `${waiting.threadId}:${waiting.pending?.callId}`,
+        }),
+      }),
+    ]);
+    expect(types(back.events).filter((type) => type === "approval_requested")).toHaveLength(1);
+    expect(model.calls).toHaveLength(2);
   });
 
   it("pins the tool set it showed, and records what changed under the running thread", async () => {
