@@ -6,8 +6,8 @@ import { doneForNow } from "../../shared/core/human-tools.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { ToolSource } from "../../shared/core/ports.ts";
 import { step } from "../../shared/core/step.ts";
-import { defineTool, type Tool } from "../../shared/core/tool.ts";
 import { deriveDanglingCall } from "../../shared/core/thread.ts";
+import { defineTool, type Tool } from "../../shared/core/tool.ts";
 import {
   printToolSet,
   ToolSourceError,
