@@ -137,7 +137,7 @@ describe("Function: mcpServer", () => {
     ]);
   });
 
-  it("keeps only included tools, refuses an include the server does not list", async () => {
+  it("keeps only included tools, refuses an include or approval the server does not list", async () => {
     // Prepare
     const server = await serve({ tools: [add, deleteRecord] });
 
@@ -147,7 +147,12 @@ describe("Function: mcpServer", () => {
     const without = await source({ name: "b", url: server.url, exclude: ["add"] }).tools();
     expect(without.map((tool) => tool.name)).toEqual(["delete_record"]);
     await expect(source({ name: "c", url: server.url, include: ["nope"] }).tools()).rejects.toThrow(
-      'MCP server "c" lists no tool named nope',
+      'MCP server "c" lists no tool named nope (its include option)',
+    );
+    // An approval naming a tool the server does not list would guard nothing
+    const approval = source({ name: "e", url: server.url, approval: ["add", "delete_recrod"] });
+    await expect(approval.tools()).rejects.toThrow(
+      'MCP server "e" lists no tool named delete_recrod (its approval option)',
     );
     // Never an empty tool list in silence
     const none = source({ name: "d", url: server.url, exclude: ["add", "delete_record"] });
@@ -205,26 +210,66 @@ describe("Function: mcpServer", () => {
   });
 
   it("sends the headers, static or computed per request, and names a refused credential", async () => {
-    // Prepare
-    const server = await serve({ tools: [add], bearer: "s3cret" });
+    // Prepare: a token that rotates on every request
+    const server = await serve({ tools: [add] });
+    const guarded = await serve({ tools: [add], bearer: "s3cret" });
     let asked = 0;
     const computed = source({
       name: "computed",
       url: server.url,
-      headers: async () => ({ authorization: `Bearer s3cret`, "x-ask": String(++asked) }),
+      cacheTtlMs: 0,
+      headers: async () => ({ authorization: `Bearer token-${++asked}` }),
+    });
+    const fixed = source({
+      name: "fixed",
+      url: guarded.url,
+      headers: { authorization: "Bearer s3cret" },
     });
     const wrong = source({
       name: "wrong",
-      url: server.url,
+      url: guarded.url,
       headers: { authorization: "Bearer x" },
     });
 
-    // Act + Assess
-    expect((await computed.tools()).map((tool) => tool.name)).toEqual(["add"]);
-    expect(asked).toBeGreaterThan(0);
+    // Act: two listings and a call
+    await computed.tools();
+    const [tool] = await computed.tools();
+    await tool?.run?.(
+      { a: 1, b: 2 },
+      { threadId: "t", callId: "c", idempotencyKey: "t:c", runContext: {} },
+    );
+
+    // Assess: each request carried the token computed for it, in order
+    expect(asked).toBeGreaterThanOrEqual(3);
+    expect(server.authorizations).toEqual(
+      Array.from({ length: asked }, (_, i) => `Bearer token-${i + 1}`),
+    );
+    expect((await fixed.tools()).map((listed) => listed.name)).toEqual(["add"]);
     await expect(wrong.tools()).rejects.toThrow(
       'MCP server "wrong" refused the credentials (HTTP 401): check its headers',
     );
+  });
+
+  it("escalates at once when a server refuses the credentials, instead of three strikes", async () => {
+    // Prepare
+    const server = await serve({ tools: [add], bearer: "s3cret" });
+    const agent = defineAgent({
+      name: "calc",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "calc", url: server.url, headers: { authorization: "Bearer x" } })],
+    });
+    const model = new ScriptedModel([]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("calc", "1 + 2?");
+
+    // Assess
+    expect(result.status).toBe("waiting_for_human");
+    expect(result.pending).toMatchObject({ kind: "escalation", reason: "tools_unusable" });
+    expect(errors(result.events).map((error) => error.code)).toEqual(["tools_unavailable"]);
+    expect(result.pending?.message).toContain("refused the credentials (HTTP 401)");
+    expect(model.calls).toHaveLength(0);
   });
 
   it("keeps the tool list for the server's cache hint, and lists again once it passed", async () => {
