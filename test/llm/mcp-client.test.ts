@@ -434,7 +434,7 @@ describe("Function: mcpServer, behind the HTTP API", () => {
       name: "calc",
       prompt: "p",
       tools: [doneForNow],
-      mcp: [source({ name: "calc", url: server.url })],
+      mcp: [source({ name: "calc", url: server.url, cacheTtlMs: 0 })],
     });
     const model = new ScriptedModel([call("done_for_now", { message: "ok" })]);
     const api = createHttpApi({ agents: [agent], model });
@@ -445,8 +445,22 @@ describe("Function: mcpServer, behind the HTTP API", () => {
 
     // Assess
     expect(response.status).toBe(200);
-    const context = (await response.json()) as { tools: { name: string }[] };
+    const context = (await response.json()) as {
+      tools: { name: string }[];
+      toolsUnavailable: string | null;
+    };
     expect(context.tools.map((tool) => tool.name)).toEqual(["done_for_now", "add"]);
+    expect(context.toolsUnavailable).toBeNull();
+
+    // Act: the server goes down
+    await server.stop();
+    const down = await api.fetch(new Request(`http://localhost/threads/${threadId}/context`));
+
+    // Assess: the agent's own tools, and why the server's are missing
+    expect(down.status).toBe(200);
+    const shown = (await down.json()) as typeof context;
+    expect(shown.tools.map((tool) => tool.name)).toEqual(["done_for_now"]);
+    expect(shown.toolsUnavailable).toMatch(/^MCP server "calc" did not answer/);
   });
 });
 
