@@ -313,6 +313,23 @@ describe("Function: mcpServer", () => {
     expect(server.sessionsOpened).toBe(3);
   });
 
+  it("drops a session it could not reach the server with, and opens a new one when it is back", async () => {
+    // Prepare
+    const server = await serve({ tools: [add], mode: "sessions" });
+    const calc = source({ name: "calc", url: server.url, cacheTtlMs: 0 });
+    await calc.tools();
+
+    // Act: the server is down for a request, then back
+    await server.stop();
+    await expect(calc.tools()).rejects.toThrow(/MCP server "calc" did not answer/);
+    await server.start();
+    const listed = await calc.tools();
+
+    // Assess: a new session, not the one the outage left unusable
+    expect(listed.map((tool) => tool.name)).toEqual(["add"]);
+    expect(server.sessionsOpened).toBe(2);
+  });
+
   it("refuses two tools of one name between servers or with the agent's own, until a prefix", async () => {
     // Prepare
     const one = await serve({ tools: [add] });
