@@ -378,9 +378,12 @@ describe("Function: mcpServer", () => {
     const shadowed = await runner.launch("local", "go");
     const resolved = await runner.launch("fixed", "go");
 
-    // Assess: an error per step, escalated after three; never a model call with the clash
+    // Assess: an error, escalated at once (a prefix must be given); never a model call with it
     expect(clashed.status).toBe("waiting_for_human");
-    expect(errors(clashed.events)[0]).toMatchObject({ code: "tools_unavailable" });
+    expect(clashed.pending).toMatchObject({ kind: "escalation", reason: "tools_unusable" });
+    expect(errors(clashed.events)).toEqual([
+      expect.objectContaining({ code: "tools_unavailable" }),
+    ]);
     expect(errors(clashed.events)[0]?.message).toContain(
       'MCP server "two" has a tool named "add", as MCP server "one" does: give mcpServer({ name: "two" }) a prefix',
     );
