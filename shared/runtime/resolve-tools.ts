@@ -16,7 +16,8 @@ export interface AgentForStep {
  * Lists the tools of the agent's sources (MCP servers) for a step of `thread`, when the step can
  * use them: only a running thread's step calls a tool or the model. A source that does not
  * answer, or a name two of them share, never fails the invocation: the step records why (a
- * compact error event) and the thread goes on under the three-strikes rule.
+ * compact error event) and the thread goes on under the three-strikes rule, or asks a person at
+ * once when a later step cannot do better (`toolsRetryable: false`: a refused credential, a clash).
  *
  * @example
  * const { agent: resolved, toolsUnavailable } = await agentForStep(agent, thread);
