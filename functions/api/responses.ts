@@ -195,6 +195,12 @@ export const threadListAnswer = z.looseObject({
 export const contextAnswer = z.looseObject({
   messages: z.array(z.looseObject({ role: z.string() })),
   tools: z.array(z.looseObject({ name: z.string() })),
+  toolsUnavailable: z
+    .string()
+    .nullable()
+    .describe(
+      "why the tools of the agent's MCP servers are not in `tools` (a server that did not answer), or null",
+    ),
   tokens: z.int().min(0).describe("the request's tokens, counted with the agent's counter"),
   contextBudget: z.int().min(1).nullable().describe("the agent's `contextBudget`, if it has one"),
   compaction: z

@@ -442,12 +442,14 @@ export const routes: readonly Route[] = [
       const agent = deps.agents.get(thread.agent);
       if (!agent)
         throw new HttpError("unknown_agent", `agent "${thread.agent}" is not served here`);
-      // The tools of its MCP servers too: what the model is shown (the agent's own on an outage).
-      const { agent: shown } = await withListedTools(agent);
+      // The tools of its MCP servers too: what the model is shown (the agent's own on an outage,
+      // and why the others are missing).
+      const { agent: shown, toolsUnavailable } = await withListedTools(agent);
       const request = contextOf(shown, thread);
       const compaction = latestCompaction(thread.events);
       return json(200, {
         ...request,
+        toolsUnavailable: toolsUnavailable ?? null,
         tokens: requestTokens(request, agent.countTokens),
         contextBudget: agent.contextBudget ?? null,
         compaction: compaction

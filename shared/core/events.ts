@@ -215,6 +215,7 @@ export const escalationReasons = [
   "max_steps",
   "model_unusable",
   "max_tokens",
+  "tools_unusable",
 ] as const;
 export type EscalationReason = (typeof escalationReasons)[number];
 

@@ -61,6 +61,11 @@ export interface StepDeps {
    */
   toolsUnavailable?: string | undefined;
   /**
+   * Whether a later step may list the sources (a server that did not answer) or not (a refused
+   * credential, a tool Twelve cannot use): then the step escalates at once, as a model's 401 does.
+   */
+  toolsRetryable?: boolean | undefined;
+  /**
    * 128 random bits (URL-safe text) for a callback tool's token: the runtime's randomness, handed
    * in. A step that calls a callback tool without it is a configuration error.
    */
@@ -199,7 +204,7 @@ class Step {
       return this.result({ type: "fail", reason });
     }
     if (this.deps.toolsUnavailable !== undefined) {
-      return this.withoutSources(this.deps.toolsUnavailable);
+      return this.withoutSources(this.deps.toolsUnavailable, this.deps.toolsRetryable !== false);
     }
     const dangling = deriveDanglingCall(this.thread.events);
     const { retryAt } = deriveRetries(this.thread.events);
@@ -474,22 +479,18 @@ class Step {
 
   /**
    * A step whose tool sources did not answer: a call owed to one of the agent's own tools still
-   * runs; one owed to a tool the sources serve fails (the model may call it again once they
-   * answer); otherwise the outage is the step's error. Each counts towards the three strikes.
+   * runs; one owed to a tool the sources serve stays owed (the next step that lists them runs it,
+   * with the same call id and idempotency key, and no second approval); the outage is the step's
+   * error. Each counts towards the three strikes; one that will not heal by itself (a refused
+   * credential) escalates at once.
    */
-  private async withoutSources(reason: string): Promise<StepResult> {
+  private async withoutSources(reason: string, retryable: boolean): Promise<StepResult> {
     const dangling = deriveDanglingCall(this.thread.events);
-    if (dangling && !this.deps.agent.tool(dangling.tool)) {
-      const { callId, tool } = dangling;
-      this.error("tool_failed", `${tool} could not run: ${reason}; call it again later`, {
-        callId,
-        tool,
-      });
-      return this.afterError();
-    }
-    const owed = dangling ? await this.runDangling(dangling) : null;
+    const ours = dangling && this.deps.agent.tool(dangling.tool) ? dangling : null;
+    const owed = ours ? await this.runDangling(ours) : null;
     if (owed) return owed;
     this.error("tools_unavailable", reason, {});
+    if (!retryable) return this.escalate("tools_unusable");
     return this.afterError();
   }
 
@@ -631,6 +632,9 @@ class Step {
       max_tokens:
         `Escalated after ${agent.maxTokens} model tokens without human input. ` +
         "Reply and the agent continues.",
+      tools_unusable:
+        `Escalated because the agent's tools could not be listed (${lastMessage}). ` +
+        "Fix the MCP server's configuration, then reply and the agent continues.",
     };
     return this.requestHumanInput({
       callId: this.nextCallId(),

@@ -364,11 +364,18 @@ export interface DanglingCall {
  * The call whose tool has not run yet, or null. A call is saved before its tool runs (so a tool
  * that ran is never forgotten, whatever happens to the step that ran it), and the step after
  * runs it: a sync call is the thread's last event but for messages sent since (an interrupt, a
- * queued message), an approved call is an approving decision in the same place.
+ * queued message), an approved call is an approving decision in the same place. A call whose
+ * tool's source (an MCP server) could not be listed stays owed too: the `tools_unavailable`
+ * errors since, an escalation they led to and the person's reply to it are passed over.
  */
 export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall | null {
+  const escalations = new Set(
+    events.flatMap((e) =>
+      e.type === "human_input_requested" && e.data.reason !== "tool" ? [e.data.callId] : [],
+    ),
+  );
   // A call whose run failed and is retried (`tool_retry`) is still owed.
-  const last = findLast(events, (e) => e.type !== "user_message" && e.type !== "tool_retry");
+  const last = findLast(events, (e) => !leavesCallOwed(e, escalations));
   if (last?.type === "tool_call") {
     const { callId, tool, args } = last.data;
     return { callId, tool, args, source: "model" };
@@ -382,6 +389,22 @@ export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall
   if (!request) return null;
   const { callId, tool, args } = request.data;
   return { callId, tool, args, source: "approved" };
+}
+
+/** Whether `e`, after a saved call, leaves it owed (see `deriveDanglingCall`). */
+function leavesCallOwed(e: ThreadEvent, escalations: ReadonlySet<string>): boolean {
+  switch (e.type) {
+    case "user_message":
+    case "tool_retry":
+      return true;
+    case "error":
+      return e.data.code === "tools_unavailable" && e.data.callId === undefined;
+    case "human_input_requested":
+    case "human_response":
+      return escalations.has(e.data.callId);
+    default:
+      return false;
+  }
 }
 
 /**

@@ -1,5 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { Client, SdkHttpError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import {
+  Client,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
 import type { McpServerOptions } from "./options.ts";
 
 /** The client's name and version as the server sees them. */
@@ -9,7 +15,9 @@ const CLIENT_INFO = { name: "twelve-agents", version: "1" };
  * One connection to one MCP server, opened on first use and kept for the process. Stateless
  * servers (the 2026-07-28 revision) need nothing more; a server that keeps sessions gets one
  * session, reused, and opened once more when it answers `404` (its session expired or it
- * restarted). A failed connect is forgotten, so the next request tries again.
+ * restarted). A failed connect is forgotten, so the next request tries again, and so is a
+ * connection that closed (a stdio server's process that died) or that can no longer be used (a
+ * session whose server went away): the next request starts a new process or opens a new session.
  */
 export class McpConnection {
   private client: Promise<Client> | undefined;
@@ -21,17 +29,22 @@ export class McpConnection {
     this.options = options;
   }
 
-  /** Runs `request` on the connected client; a session that expired is opened again, once. */
-  async request<T>(request: (client: Client) => Promise<T>): Promise<T> {
+  /**
+   * Runs `request` on the connected client; a session that expired is opened again, once. A
+   * `safe` request (one with no side effect: a listing) that met a connection that had just
+   * closed is sent once more on a new one.
+   */
+  async request<T>(request: (client: Client) => Promise<T>, safe = false): Promise<T> {
     this.hold(++this.inFlight > 0);
     try {
       const client = await this.connected();
       try {
         return await request(client);
       } catch (error) {
-        if (!(error instanceof SdkHttpError && error.status === 404 && this.hasSession(client))) {
-          throw error;
-        }
+        const unusable = this.unusable(client, error);
+        if (unusable) await this.reset(client);
+        const expired = error instanceof SdkHttpError && error.status === 404;
+        if (!((expired && this.hasSession(client)) || (unusable && safe))) throw error;
         await this.reset(client);
         return await request(await this.connected());
       }
@@ -51,9 +64,18 @@ export class McpConnection {
     if (!this.client) {
       const opening = this.open();
       this.client = opening;
-      opening.catch(() => {
-        if (this.client === opening) this.client = undefined;
-      });
+      opening.then(
+        (client) => {
+          // The transport closed by itself (the process died): forget it, the next request
+          // opens a new one instead of failing "Not connected" for the rest of the process.
+          client.onclose = () => {
+            if (this.client === opening) this.client = undefined;
+          };
+        },
+        () => {
+          if (this.client === opening) this.client = undefined;
+        },
+      );
     }
     return this.client;
   }
@@ -70,7 +92,8 @@ export class McpConnection {
   private async transport() {
     const { options } = this;
     if (options.command !== undefined) {
-      // Loaded only for stdio servers: a Lambda bundle of an HTTP-only agent never holds it.
+      // Imported only for stdio servers, so an HTTP-only agent never loads it (the package
+      // ships it: `@modelcontextprotocol/client/stdio`).
       const { StdioClientTransport } = await import("@modelcontextprotocol/client/stdio");
       return new StdioClientTransport({
         command: options.command,
@@ -110,6 +133,21 @@ export class McpConnection {
       },
       () => undefined,
     );
+  }
+
+  /**
+   * Whether `error` says the connection cannot serve another request: its transport closed or
+   * is gone, or (for a session) the server could not be reached, so the session is lost too.
+   */
+  private unusable(client: Client, error: unknown): boolean {
+    if (error instanceof SdkError) {
+      return (
+        error.code === SdkErrorCode.ConnectionClosed ||
+        error.code === SdkErrorCode.NotConnected ||
+        (error.code === SdkErrorCode.SendFailed && this.hasSession(client))
+      );
+    }
+    return error instanceof TypeError && this.hasSession(client);
   }
 
   private hasSession(client: Client): boolean {

@@ -44,12 +44,14 @@ export function mcpServer(options: McpServerOptions): McpServerSource {
   const list = async (): Promise<readonly Tool[]> => {
     let listed: ListToolsResult;
     try {
-      listed = await connection.request((client) =>
-        client.listTools(undefined, {
-          timeout: checked.timeoutMs ?? 30_000,
-          // This source keeps the list (it honours the same hint): always ask the server.
-          cacheMode: "bypass",
-        }),
+      listed = await connection.request(
+        (client) =>
+          client.listTools(undefined, {
+            timeout: checked.timeoutMs ?? 30_000,
+            // This source keeps the list (it honours the same hint): always ask the server.
+            cacheMode: "bypass",
+          }),
+        true,
       );
     } catch (cause) {
       throw unanswered(checked.name, cause);

@@ -27,9 +27,14 @@ export function toTwelveTools(
 ): Tool[] {
   const { name: server, include, exclude = [] } = options;
   const byName = new Map(listed.map((tool) => [tool.name, tool]));
-  const missing = (include ?? []).filter((name) => !byName.has(name));
-  if (missing.length > 0) {
-    throw unusable(server, `lists no tool named ${missing.join(", ")} (its include option)`);
+  // A name in include or approval the server does not list is a typo or a renamed tool: an
+  // approval that silently guards nothing would let a destructive call run unasked.
+  const named = { include, approval: Array.isArray(options.approval) ? options.approval : [] };
+  for (const [option, names] of Object.entries(named)) {
+    const missing = (names ?? []).filter((name) => !byName.has(name));
+    if (missing.length > 0) {
+      throw unusable(server, `lists no tool named ${missing.join(", ")} (its ${option} option)`);
+    }
   }
   const chosen = listed.filter(
     (tool) => (include ? include.includes(tool.name) : true) && !exclude.includes(tool.name),

@@ -8,13 +8,16 @@ import { withSourceTools } from "../core/tool-source.ts";
 export interface AgentForStep {
   agent: Agent;
   toolsUnavailable?: string;
+  /** Whether a later step may list them (false: a refused credential, an unusable tool). */
+  toolsRetryable?: boolean;
 }
 
 /**
  * Lists the tools of the agent's sources (MCP servers) for a step of `thread`, when the step can
  * use them: only a running thread's step calls a tool or the model. A source that does not
  * answer, or a name two of them share, never fails the invocation: the step records why (a
- * compact error event) and the thread goes on under the three-strikes rule.
+ * compact error event) and the thread goes on under the three-strikes rule, or asks a person at
+ * once when a later step cannot do better (`toolsRetryable: false`: a refused credential, a clash).
  *
  * @example
  * const { agent: resolved, toolsUnavailable } = await agentForStep(agent, thread);
@@ -43,6 +46,7 @@ export async function withListedTools(agent: Agent): Promise<AgentForStep> {
     // Our own errors are written for the model; anything else is compacted (no hosts).
     const reason =
       cause instanceof TwelveError ? cause.message.slice(0, 500) : compactToolError(cause).model;
-    return { agent, toolsUnavailable: reason };
+    const retryable = !(cause instanceof TwelveError && cause.retryable === false);
+    return { agent, toolsUnavailable: reason, ...(retryable ? {} : { toolsRetryable: false }) };
   }
 }

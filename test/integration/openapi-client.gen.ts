@@ -937,7 +937,12 @@ export interface operations {
                * @description only for an escalation: why the runtime stopped
                * @enum {string}
                */
-              reason?: "too_many_errors" | "max_steps" | "model_unusable" | "max_tokens";
+              reason?:
+                | "too_many_errors"
+                | "max_steps"
+                | "model_unusable"
+                | "max_tokens"
+                | "tools_unusable";
               [key: string]: unknown;
             } | null;
             /** @description the callback tool's call the thread waits on (waiting_for_callback), or null */
@@ -1043,7 +1048,12 @@ export interface operations {
                  * @description only for an escalation: why the runtime stopped
                  * @enum {string}
                  */
-                reason?: "too_many_errors" | "max_steps" | "model_unusable" | "max_tokens";
+                reason?:
+                  | "too_many_errors"
+                  | "max_steps"
+                  | "model_unusable"
+                  | "max_tokens"
+                  | "tools_unusable";
                 [key: string]: unknown;
               } | null;
               [key: string]: unknown;
@@ -1354,6 +1364,8 @@ export interface operations {
               name: string;
               [key: string]: unknown;
             }[];
+            /** @description why the tools of the agent's MCP servers are not in `tools` (a server that did not answer), or null */
+            toolsUnavailable: string | null;
             /** @description the request's tokens, counted with the agent's counter */
             tokens: number;
             /** @description the agent's `contextBudget`, if it has one */

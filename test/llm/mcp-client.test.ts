@@ -137,7 +137,7 @@ describe("Function: mcpServer", () => {
     ]);
   });
 
-  it("keeps only included tools, refuses an include the server does not list", async () => {
+  it("keeps only included tools, refuses an include or approval the server does not list", async () => {
     // Prepare
     const server = await serve({ tools: [add, deleteRecord] });
 
@@ -147,7 +147,12 @@ describe("Function: mcpServer", () => {
     const without = await source({ name: "b", url: server.url, exclude: ["add"] }).tools();
     expect(without.map((tool) => tool.name)).toEqual(["delete_record"]);
     await expect(source({ name: "c", url: server.url, include: ["nope"] }).tools()).rejects.toThrow(
-      'MCP server "c" lists no tool named nope',
+      'MCP server "c" lists no tool named nope (its include option)',
+    );
+    // An approval naming a tool the server does not list would guard nothing
+    const approval = source({ name: "e", url: server.url, approval: ["add", "delete_recrod"] });
+    await expect(approval.tools()).rejects.toThrow(
+      'MCP server "e" lists no tool named delete_recrod (its approval option)',
     );
     // Never an empty tool list in silence
     const none = source({ name: "d", url: server.url, exclude: ["add", "delete_record"] });
@@ -205,26 +210,66 @@ describe("Function: mcpServer", () => {
   });
 
   it("sends the headers, static or computed per request, and names a refused credential", async () => {
-    // Prepare
-    const server = await serve({ tools: [add], bearer: "s3cret" });
+    // Prepare: a token that rotates on every request
+    const server = await serve({ tools: [add] });
+    const guarded = await serve({ tools: [add], bearer: "s3cret" });
     let asked = 0;
     const computed = source({
       name: "computed",
       url: server.url,
-      headers: async () => ({ authorization: `Bearer s3cret`, "x-ask": String(++asked) }),
+      cacheTtlMs: 0,
+      headers: async () => ({ authorization: `Bearer token-${++asked}` }),
+    });
+    const fixed = source({
+      name: "fixed",
+      url: guarded.url,
+      headers: { authorization: "Bearer s3cret" },
     });
     const wrong = source({
       name: "wrong",
-      url: server.url,
+      url: guarded.url,
       headers: { authorization: "Bearer x" },
     });
 
-    // Act + Assess
-    expect((await computed.tools()).map((tool) => tool.name)).toEqual(["add"]);
-    expect(asked).toBeGreaterThan(0);
+    // Act: two listings and a call
+    await computed.tools();
+    const [tool] = await computed.tools();
+    await tool?.run?.(
+      { a: 1, b: 2 },
+      { threadId: "t", callId: "c", idempotencyKey: "t:c", runContext: {} },
+    );
+
+    // Assess: each request carried the token computed for it, in order
+    expect(asked).toBeGreaterThanOrEqual(3);
+    expect(server.authorizations).toEqual(
+      Array.from({ length: asked }, (_, i) => `Bearer token-${i + 1}`),
+    );
+    expect((await fixed.tools()).map((listed) => listed.name)).toEqual(["add"]);
     await expect(wrong.tools()).rejects.toThrow(
       'MCP server "wrong" refused the credentials (HTTP 401): check its headers',
     );
+  });
+
+  it("escalates at once when a server refuses the credentials, instead of three strikes", async () => {
+    // Prepare
+    const server = await serve({ tools: [add], bearer: "s3cret" });
+    const agent = defineAgent({
+      name: "calc",
+      prompt: "p",
+      tools: [doneForNow],
+      mcp: [source({ name: "calc", url: server.url, headers: { authorization: "Bearer x" } })],
+    });
+    const model = new ScriptedModel([]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("calc", "1 + 2?");
+
+    // Assess
+    expect(result.status).toBe("waiting_for_human");
+    expect(result.pending).toMatchObject({ kind: "escalation", reason: "tools_unusable" });
+    expect(errors(result.events).map((error) => error.code)).toEqual(["tools_unavailable"]);
+    expect(result.pending?.message).toContain("refused the credentials (HTTP 401)");
+    expect(model.calls).toHaveLength(0);
   });
 
   it("keeps the tool list for the server's cache hint, and lists again once it passed", async () => {
@@ -266,6 +311,23 @@ describe("Function: mcpServer", () => {
     expect(sum).toBe("3");
     expect(server.calls).toHaveLength(1);
     expect(server.sessionsOpened).toBe(3);
+  });
+
+  it("drops a session it could not reach the server with, and opens a new one when it is back", async () => {
+    // Prepare
+    const server = await serve({ tools: [add], mode: "sessions" });
+    const calc = source({ name: "calc", url: server.url, cacheTtlMs: 0 });
+    await calc.tools();
+
+    // Act: the server is down for a request, then back
+    await server.stop();
+    await expect(calc.tools()).rejects.toThrow(/MCP server "calc" did not answer/);
+    await server.start();
+    const listed = await calc.tools();
+
+    // Assess: a new session, not the one the outage left unusable
+    expect(listed.map((tool) => tool.name)).toEqual(["add"]);
+    expect(server.sessionsOpened).toBe(2);
   });
 
   it("refuses two tools of one name between servers or with the agent's own, until a prefix", async () => {
@@ -316,9 +378,12 @@ describe("Function: mcpServer", () => {
     const shadowed = await runner.launch("local", "go");
     const resolved = await runner.launch("fixed", "go");
 
-    // Assess: an error per step, escalated after three; never a model call with the clash
+    // Assess: an error, escalated at once (a prefix must be given); never a model call with it
     expect(clashed.status).toBe("waiting_for_human");
-    expect(errors(clashed.events)[0]).toMatchObject({ code: "tools_unavailable" });
+    expect(clashed.pending).toMatchObject({ kind: "escalation", reason: "tools_unusable" });
+    expect(errors(clashed.events)).toEqual([
+      expect.objectContaining({ code: "tools_unavailable" }),
+    ]);
     expect(errors(clashed.events)[0]?.message).toContain(
       'MCP server "two" has a tool named "add", as MCP server "one" does: give mcpServer({ name: "two" }) a prefix',
     );
@@ -389,7 +454,7 @@ describe("Function: mcpServer, behind the HTTP API", () => {
       name: "calc",
       prompt: "p",
       tools: [doneForNow],
-      mcp: [source({ name: "calc", url: server.url })],
+      mcp: [source({ name: "calc", url: server.url, cacheTtlMs: 0 })],
     });
     const model = new ScriptedModel([call("done_for_now", { message: "ok" })]);
     const api = createHttpApi({ agents: [agent], model });
@@ -400,8 +465,22 @@ describe("Function: mcpServer, behind the HTTP API", () => {
 
     // Assess
     expect(response.status).toBe(200);
-    const context = (await response.json()) as { tools: { name: string }[] };
+    const context = (await response.json()) as {
+      tools: { name: string }[];
+      toolsUnavailable: string | null;
+    };
     expect(context.tools.map((tool) => tool.name)).toEqual(["done_for_now", "add"]);
+    expect(context.toolsUnavailable).toBeNull();
+
+    // Act: the server goes down
+    await server.stop();
+    const down = await api.fetch(new Request(`http://localhost/threads/${threadId}/context`));
+
+    // Assess: the agent's own tools, and why the server's are missing
+    expect(down.status).toBe(200);
+    const shown = (await down.json()) as typeof context;
+    expect(shown.tools.map((tool) => tool.name)).toEqual(["done_for_now"]);
+    expect(shown.toolsUnavailable).toMatch(/^MCP server "calc" did not answer/);
   });
 });
 
@@ -429,6 +508,39 @@ describe("Function: mcpServer over stdio", () => {
     expect(answers[1]?.replace(/^6/, "42")).toBe(answers[0]);
   });
 });
+
+describe("Function: mcpServer over stdio, its process dying", () => {
+  it("starts a new process for the next request once the server's process died", async () => {
+    // Prepare
+    const server = fileURLToPath(new URL("mcp-stdio-server.ts", import.meta.url));
+    const math = source({ name: "math", command: process.execPath, args: [server], cacheTtlMs: 0 });
+    const multiply = async () => {
+      const [tool] = await math.tools();
+      const context = { threadId: "t", callId: "c", idempotencyKey: "t:c", runContext: {} };
+      return String(await tool?.run?.({ a: 2, b: 3 }, context));
+    };
+    const pidOf = (answer: string) => Number(/pid (\d+)/.exec(answer)?.[1]);
+    const first = pidOf(await multiply());
+
+    // Act: the server's process is killed; wait until it is gone
+    process.kill(first, "SIGKILL");
+    while (alive(first)) await new Promise((resolve) => setImmediate(resolve));
+    const second = pidOf(await multiply());
+
+    // Assess: a new process answered, not "Not connected" for the rest of the process
+    expect(second).toBeGreaterThan(0);
+    expect(second).not.toBe(first);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe("Function: mcpServer over stdio, in a script", () => {
   it("lets the script exit once its agent is done, without closing the server", async () => {
@@ -487,7 +599,7 @@ describe("Function: mcpServer in a thread", () => {
     expect(server.calls.map((c) => c.args)).toEqual([{ a: 1, b: 2 }]);
   });
 
-  it("fails a saved call whose server went down, and the model may call it again", async () => {
+  it("keeps a saved call owed while its server is down, and runs it once when it is back", async () => {
     // Prepare: the server dies between the step that saves the call and the one that runs it
     const server = await serve({ tools: [add] });
     const inner = source({ name: "calc", url: server.url, cacheTtlMs: 0 });
@@ -503,20 +615,67 @@ describe("Function: mcpServer in a thread", () => {
     const agent = defineAgent({ name: "calc", prompt: "p", tools: [doneForNow], mcp: [flaky] });
     const model = new ScriptedModel([
       call("add", { a: 1, b: 2 }),
-      call("add", { a: 1, b: 2 }),
       call("done_for_now", { message: "3" }),
     ]);
 
     // Act
     const result = await createRunner({ agents: [agent], model }).launch("calc", "1 + 2?");
 
-    // Assess
+    // Assess: the outage is an error; the same call (its id, its key) ran once when it was back
     expect(result.status).toBe("done");
-    expect(errors(result.events)).toEqual([
-      expect.objectContaining({ code: "tool_failed", tool: "add", callId: "call_2" }),
+    expect(errors(result.events)).toEqual([expect.objectContaining({ code: "tools_unavailable" })]);
+    expect(errors(result.events)[0]?.message).toMatch(/^MCP server "calc" did not answer/);
+    expect(server.calls).toEqual([
+      expect.objectContaining({
+        meta: expect.objectContaining({ [IDEMPOTENCY_META_KEY]: `${result.threadId}:call_2` }),
+      }),
     ]);
-    expect(errors(result.events)[0]?.message).toMatch(/^add could not run: MCP server "calc"/);
-    expect(server.calls).toHaveLength(1);
+    expect(model.calls).toHaveLength(2);
+  });
+
+  it("runs a call approved while its server is down once it is back, with no second approval", async () => {
+    // Prepare
+    const server = await serve({ tools: [deleteRecord] });
+    const crm = source({ name: "crm", url: server.url, cacheTtlMs: 0 });
+    const agent = defineAgent({ name: "crm", prompt: "p", tools: [doneForNow], mcp: [crm] });
+    const model = new ScriptedModel([
+      call("delete_record", { id: "r1" }),
+      call("done_for_now", { message: "deleted" }),
+    ]);
+    const runner = createRunner({ agents: [agent], model });
+    const waiting = await runner.launch("crm", "delete r1");
+
+    // Act: approved while the server is down (three strikes, a person is asked), then it is back
+    await server.stop();
+    const down = await runner.respond(waiting.threadId, {
+      callId: waiting.pending?.callId ?? "",
+      approved: true,
+    });
+    await server.start();
+    const back = await runner.respond(down.threadId, {
+      callId: down.pending?.callId ?? "",
+      response: "the server is back",
+    });
+
+    // Assess
+    expect(down.status).toBe("waiting_for_human");
+    expect(down.pending).toMatchObject({ kind: "escalation" });
+    expect(errors(down.events).map((error) => error.code)).toEqual([
+      "tools_unavailable",
+      "tools_unavailable",
+      "tools_unavailable",
+    ]);
+    expect(back.status).toBe("done");
+    expect(server.calls).toEqual([
+      expect.objectContaining({
+        tool: "delete_record",
+        meta: expect.objectContaining({
+          [IDEMPOTENCY_META_KEY]: `${waiting.threadId}:${waiting.pending?.callId}`,
+        }),
+      }),
+    ]);
+    expect(types(back.events).filter((type) => type === "approval_requested")).toHaveLength(1);
+    expect(model.calls).toHaveLength(2);
   });
 
   it("pins the tool set it showed, and records what changed under the running thread", async () => {

@@ -8,6 +8,9 @@ import {
 } from "@modelcontextprotocol/server";
 import type * as z from "zod";
 
+/** The `_meta` key Twelve sends a call's idempotency key under (`IDEMPOTENCY_META_KEY`). */
+const IDEMPOTENCY_KEY = "io.twelve-agents/idempotency-key";
+
 /** One tool a test server serves. */
 export interface FakeTool {
   name: string;
@@ -34,6 +37,11 @@ export interface FakeMcpOptions {
   bearer?: string;
   /** The cache hint of `tools/list` (modern clients). */
   ttlMs?: number;
+  /**
+   * Deduplicate calls on the idempotency key in `_meta`, as a server with side effects should:
+   * a call whose key was seen gets the first call's result, and its tool does not run again.
+   */
+  dedupe?: boolean;
 }
 
 /**
@@ -43,6 +51,8 @@ export interface FakeMcpOptions {
  */
 export class FakeMcpServer {
   readonly calls: ReceivedCall[] = [];
+  /** The side effects: each time a tool ran (a deduplicated call does not), by idempotency key. */
+  readonly effects = new Map<string, number>();
   lists = 0;
   /** Sessions a `sessions` server opened (one per handshake). */
   sessionsOpened = 0;
@@ -54,6 +64,8 @@ export class FakeMcpServer {
   private port = 0;
   private readonly sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   private readonly handler: ReturnType<typeof createMcpHandler>;
+  /** The result of each call by idempotency key (`dedupe`), shared by the calls that repeat it. */
+  private readonly results = new Map<string, Promise<FakeResult>>();
 
   constructor(options: FakeMcpOptions) {
     this.options = options;
@@ -113,7 +125,11 @@ export class FakeMcpServer {
         async (args: Record<string, unknown>, context: unknown) => {
           const meta = (context as { mcpReq?: { _meta?: Record<string, unknown> } }).mcpReq?._meta;
           this.calls.push({ tool: tool.name, args, meta: { ...(meta ?? {}) } });
-          const result = await tool.run(args);
+          const result = await this.once(String(meta?.[IDEMPOTENCY_KEY] ?? ""), () => {
+            const key = String(meta?.[IDEMPOTENCY_KEY] ?? "");
+            this.effects.set(key, (this.effects.get(key) ?? 0) + 1);
+            return tool.run(args);
+          });
           if (typeof result === "string") return { content: [{ type: "text", text: result }] };
           if ("error" in result) {
             return { content: [{ type: "text", text: result.error }], isError: true };
@@ -126,6 +142,17 @@ export class FakeMcpServer {
       );
     }
     return server;
+  }
+
+  /** Runs `run` for a key once when deduplicating (a repeat shares its result), else each time. */
+  private once(key: string, run: () => FakeResult | Promise<FakeResult>): Promise<FakeResult> {
+    if (!this.options.dedupe || key === "") return Promise.resolve(run());
+    let result = this.results.get(key);
+    if (!result) {
+      result = Promise.resolve(run());
+      this.results.set(key, result);
+    }
+    return result;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

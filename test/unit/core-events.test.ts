@@ -193,6 +193,7 @@ describe("Schema: threadEvent", () => {
       "max_steps",
       "model_unusable",
       "max_tokens",
+      "tools_unusable",
     ]);
   });
 

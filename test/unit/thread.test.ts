@@ -299,6 +299,23 @@ describe("Function: deriveDanglingCall", () => {
     expect(deriveDanglingCall(approved)).toMatchObject({ callId: "call_1", source: "approved" });
   });
 
+  it("stays owed through the outage of its tool's source, its escalation and the reply", () => {
+    // Prepare
+    const saved = [user, modelCall("call_1", "find")];
+    const outage = threadError("tools_unavailable", 'MCP server "s" did not answer');
+    const escalation = humanInputRequested("call_5", "Escalated", { reason: "too_many_errors" });
+    const reply = humanResponse("call_5", "it is back");
+    const asked = humanInputRequested("call_2", "which one?", { tool: "ask", reason: "tool" });
+
+    // Act + Assess
+    const down = [...saved, outage, outage, outage, escalation, reply, outage];
+    expect(deriveDanglingCall(down)).toMatchObject({ callId: "call_1", tool: "find" });
+    // A person asked by a tool, or an error that names the call, is not an outage
+    expect(deriveDanglingCall([...saved, asked, humanResponse("call_2", "that")])).toBeNull();
+    const named = threadError("tools_unavailable", "down", { callId: "call_1" });
+    expect(deriveDanglingCall([...saved, named])).toBeNull();
+  });
+
   it("is null for a thread without events", () => {
     expect(deriveDanglingCall([])).toBeNull();
     expect(deriveDanglingCall([user])).toBeNull();

@@ -6,11 +6,17 @@ import { doneForNow } from "../../shared/core/human-tools.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { ToolSource } from "../../shared/core/ports.ts";
 import { step } from "../../shared/core/step.ts";
+import { deriveDanglingCall } from "../../shared/core/thread.ts";
 import { defineTool, type Tool } from "../../shared/core/tool.ts";
-import { printToolSet, toolSetChange, withSourceTools } from "../../shared/core/tool-source.ts";
+import {
+  printToolSet,
+  ToolSourceError,
+  toolSetChange,
+  withSourceTools,
+} from "../../shared/core/tool-source.ts";
 import { checkToolSources } from "../../shared/runtime/check-tool-sources.ts";
 import { agentForStep } from "../../shared/runtime/resolve-tools.ts";
-import { ScriptedModel, steppingClock, toolCall } from "../../shared/testing/index.ts";
+import { call, ScriptedModel, steppingClock, toolCall } from "../../shared/testing/index.ts";
 import { withEvent } from "../support/run.ts";
 
 const remote = (name: string, description = "remote"): Tool =>
@@ -130,6 +136,98 @@ describe("Function: step, its tool sources unavailable", () => {
   });
 });
 
+describe("Function: step, a call owed to a source that is down", () => {
+  const clock = steppingClock();
+  let ran = 0;
+  const find = defineTool({
+    name: "find",
+    description: "remote",
+    parameters: { type: "object", properties: {} },
+    kind: "sync",
+    run: (_args, context) => `found (${context.idempotencyKey}, run ${++ran})`,
+  });
+  const agent = defineAgent({
+    name: "a",
+    prompt: "p",
+    tools: [doneForNow],
+    mcp: [source("s", () => [find])],
+  });
+  const resolved = withSourceTools(agent, [{ source: "s", tools: [find] }]);
+  const down = { agent, model: new ScriptedModel([]), clock, toolsUnavailable: "down" };
+  const saved = () =>
+    withEvent(
+      launch({ agent, threadId: "thr_o", message: "go", clock }),
+      toolCall("call_1", "find"),
+    );
+
+  it("keeps it owed through the outage and its escalation, then runs it once, same id and key", async () => {
+    // Prepare
+    ran = 0;
+    let thread = saved();
+
+    // Act: three steps while the source is down
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      const { events, next } = await step(thread, down);
+      thread = { ...thread, events: [...thread.events, ...events] };
+      outcomes.push({ types: events.map((event) => event.type), next: next.type });
+    }
+
+    // Assess: the call is still owed, never closed as failed; three strikes escalate
+    expect(outcomes).toEqual([
+      { types: ["error"], next: "continue" },
+      { types: ["error"], next: "continue" },
+      { types: ["error", "human_input_requested"], next: "pause" },
+    ]);
+    expect(thread.events.filter((event) => event.type === "error")).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ code: "tools_unavailable" }) }),
+      expect.anything(),
+      expect.anything(),
+    ]);
+    expect(deriveDanglingCall(thread.events)).toMatchObject({ callId: "call_1", tool: "find" });
+
+    // Act: a person replies; the source answers again
+    const escalation = thread.events.at(-1);
+    thread = withEvent(thread, {
+      type: "human_response",
+      at: clock.now().toISOString(),
+      data: {
+        callId: escalation?.type === "human_input_requested" ? escalation.data.callId : "",
+        response: "back",
+      },
+    });
+    const { events } = await step(thread, {
+      ...down,
+      agent: resolved,
+      model: new ScriptedModel([call("done_for_now", { message: "ok" })]),
+      toolsUnavailable: undefined,
+    });
+
+    // Assess
+    expect(events[0]).toMatchObject({
+      type: "tool_result",
+      data: { callId: "call_1", result: "found (thr_o:call_1, run 1)" },
+    });
+    expect(ran).toBe(1);
+  });
+
+  it("escalates at once when the sources cannot be listed until a person fixes them", async () => {
+    // Act
+    const { events, next } = await step(saved(), { ...down, toolsRetryable: false });
+
+    // Assess
+    expect(events.map((event) => event.type)).toEqual(["error", "human_input_requested"]);
+    expect(next).toMatchObject({ type: "pause", pending: { reason: "tools_unusable" } });
+    expect(events[1]).toMatchObject({
+      data: {
+        message: expect.stringMatching(
+          /^Escalated because the agent's tools could not be listed \(down\)/,
+        ),
+      },
+    });
+  });
+});
+
 describe("Function: agentForStep", () => {
   const clock = steppingClock();
 
@@ -183,6 +281,22 @@ describe("Function: agentForStep", () => {
       agent,
       toolsUnavailable: "Error: connect ECONNREFUSED <host>",
     });
+  });
+
+  it("says when the sources will not answer until a person fixes them (not retryable)", async () => {
+    const refusing = (retryable: boolean): ToolSource => ({
+      name: "s",
+      tools: async () => {
+        throw new ToolSourceError("s", 'MCP server "s" refused the credentials (HTTP 401)', {
+          retryable,
+        });
+      },
+    });
+    const agent = (retryable: boolean) =>
+      defineAgent({ name: "a", prompt: "p", tools: [doneForNow], mcp: [refusing(retryable)] });
+    const thread = launch({ agent: agent(false), threadId: "thr_5", message: "go", clock });
+    expect(await agentForStep(agent(false), thread)).toMatchObject({ toolsRetryable: false });
+    expect(await agentForStep(agent(true), thread)).not.toHaveProperty("toolsRetryable");
   });
 });
 

@@ -69,8 +69,10 @@ function sdkOf(loader: McpSdkLoader): () => Promise<McpServerSdk> {
 
 /**
  * One MCP request (streamable HTTP, stateless: a server built for the request, its tools those
- * the key may use) answered as a single JSON body: an API Gateway answer is buffered, and no
- * tool streams. 2025-era clients are served statelessly too (no session to keep between Lambdas).
+ * the key may use) answered in one buffered body (an API Gateway answer is buffered, and no tool
+ * streams): the SDK may frame it as server-sent events (`event: message`), which a client that
+ * accepts `text/event-stream` reads whole. 2025-era clients are served statelessly too (no
+ * session to keep between Lambdas).
  */
 async function serveMcp(
   context: RouteContext,

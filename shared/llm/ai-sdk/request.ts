@@ -53,12 +53,17 @@ export function callOptions(
   };
 }
 
-/** A core tool spec as an AI SDK function tool. */
+/**
+ * A core tool spec as an AI SDK function tool. A schema strict function calling cannot take (an
+ * MCP tool's optional properties) is marked `strict: false`, so a provider whose default is
+ * strict (OpenAI's Responses API) does not refuse it; a strict one is left to the provider.
+ */
 export const toFunctionTool = (spec: ToolSpec): LanguageModelV4FunctionTool => ({
   type: "function",
   name: spec.name,
   description: spec.description,
   inputSchema: spec.parameters,
+  ...(spec.strict === false ? { strict: false } : {}),
 });
 
 /** The messages with the one-call instruction at the end of the first system message. */
