@@ -31,7 +31,10 @@ export function processEnvironmentModel(
   if (bedrock) {
     const { modelId, maxRetries, timeoutMs } = bedrock;
     return lazyModel({ provider: "bedrock", model: modelId }, async () => {
-      const adapter: typeof BedrockEntry = await import(BEDROCK_ENTRY);
+      const adapter: typeof BedrockEntry = await importEntry(
+        BEDROCK_ENTRY,
+        "AGENT_MODEL=bedrock:<id>",
+      );
       return adapter.bedrock(modelId, {
         clientConfig: {
           maxAttempts: maxRetries + 1,
@@ -49,7 +52,7 @@ export function processEnvironmentModel(
   const { model, baseUrl, timeoutMs, maxRetries } = openai;
   const apiKey = openai.key.value;
   return lazyModel({ provider: "openai", model }, async () => {
-    const adapter: typeof OpenAIEntry = await import(OPENAI_ENTRY);
+    const adapter: typeof OpenAIEntry = await importEntry(OPENAI_ENTRY, "OPENAI_API_KEY");
     return new adapter.OpenAIModel({
       model,
       clientOptions: {
@@ -60,4 +63,22 @@ export function processEnvironmentModel(
       },
     });
   });
+}
+
+/**
+ * An adapter's entry point, loaded at run time. Its own gate names a missing SDK in one line; an
+ * entry that cannot be found at all (an app bundled without `node_modules/twelve-agents`) is
+ * one line too, never a module error thrown out of a step.
+ */
+export async function importEntry<T>(entry: string, setting: string): Promise<T> {
+  try {
+    return (await import(entry)) as T;
+  } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
+    if ((cause as { code?: unknown } | null)?.code !== "ERR_MODULE_NOT_FOUND") throw cause;
+    throw new ConfigError(
+      `${setting} loads ${entry} when the first step runs, and it cannot be found (an app bundled without node_modules?): pass the model to defineAgent({ model }) or createRunner({ model }) instead`,
+      { cause },
+    );
+  }
 }

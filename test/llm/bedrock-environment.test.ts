@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { environmentModel } from "../../functions/compose/environment-model.ts";
 import { readModelSettings } from "../../functions/compose/settings/model.ts";
-import { ModelError } from "../../shared/core/errors.ts";
+import { ConfigError, ModelError } from "../../shared/core/errors.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { parseAgentModel } from "../../shared/llm/agent-model.ts";
 import { openAIModelFromEnv } from "../../shared/llm/config.ts";
 import { NO_MODEL_HINT } from "../../shared/runtime/model-rule.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
+import { importEntry } from "../../shared/runtime/runner-environment.ts";
 import { ScriptedModel } from "../../shared/testing/index.ts";
 import { type ConverseServer, startConverseServer, toolUseAnswer } from "./converse-server.ts";
 
@@ -167,5 +168,18 @@ describe("Function: environmentModel (Bedrock)", () => {
     // A bad AGENT_MODEL is a ConfigError at createRunner, naming the variable.
     vi.stubEnv("AGENT_MODEL", "bedrock:");
     expect(() => createRunner({ agents: [calculator] })).toThrow(/AGENT_MODEL: must name a model/);
+  });
+});
+
+describe("Function: importEntry", () => {
+  it("names the setting and the way out in one line when the entry cannot be found", async () => {
+    await expect(
+      importEntry("twelve-agents-entry-not-installed", "AGENT_MODEL=bedrock:<id>"),
+    ).rejects.toThrow(
+      /^AGENT_MODEL=bedrock:<id> loads twelve-agents-entry-not-installed when the first step runs, and it cannot be found [^\n]*createRunner\(\{ model \}\) instead$/,
+    );
+    await expect(importEntry("twelve-agents-entry-not-installed", "x")).rejects.toThrow(
+      ConfigError,
+    );
   });
 });

@@ -384,6 +384,35 @@ describe("Function: checkToolSources", () => {
     expect(report.unanswered.find(({ source }) => source === "slow")?.reason).toMatch(/50 ms/);
   });
 
+  it("throws what no retry fixes (a refused credential) as a one-line setting error", async () => {
+    const refused: ToolSource = {
+      name: "crm",
+      tools: async () => {
+        throw new ToolSourceError("crm", 'MCP server "crm" refused the credentials (HTTP 401)', {
+          retryable: false,
+        });
+      },
+    };
+    await expect(checkToolSources([agentWith([refused])])).rejects.toThrow(
+      new ConfigError('agent "a": MCP server "crm" refused the credentials (HTTP 401)'),
+    );
+  });
+
+  it("clears a source's cache after a listing that outlived the timeout", async () => {
+    let finish: (tools: readonly Tool[]) => void = () => {};
+    let refreshed = 0;
+    const slow: ToolSource = {
+      name: "slow",
+      tools: () => new Promise<readonly Tool[]>((done) => (finish = done)),
+      refresh: () => refreshed++,
+    };
+    await checkToolSources([agentWith([slow])], { timeoutMs: 10 });
+    expect(refreshed).toBe(0);
+    finish([remote("find")]);
+    await new Promise((done) => setImmediate(done));
+    expect(refreshed).toBe(1);
+  });
+
   it("clears each source's cache, so the first step lists its tools again", async () => {
     let refreshed = 0;
     const agent = agentWith([

@@ -116,14 +116,15 @@ export function toBedrockError(cause: unknown, site: CallSite): ModelError {
 }
 
 /**
- * Whether `cause` is Bedrock refusing a forced tool choice (a 400 naming the tool choice): the
- * model then gets `auto` and the one-call instruction instead.
+ * Whether `cause` is Bedrock refusing a forced tool choice (a 400 naming the tool choice, or the
+ * `disable_parallel_tool_use` field sent beside it for Claude, or that field's missing `type`):
+ * the model then gets `auto` and the one-call instruction instead, without the field.
  */
 export function refusesForcedChoice(cause: unknown): boolean {
   return (
     cause instanceof Error &&
     cause.name === "ValidationException" &&
-    /tool.?choice/i.test(cause.message)
+    /tool.?choice|disable_parallel_tool_use|missing field .type./i.test(cause.message)
   );
 }
 
