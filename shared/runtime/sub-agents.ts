@@ -120,26 +120,56 @@ async function failCall(deps: Deps, threadId: string, callId: string, message: s
 }
 
 /**
- * Cancels the running or waiting child of a cancelled thread, and that child's, down the tree.
- * A child that ended or was never created is left as it is. Cancelling again repeats the walk,
- * so a cascade a crash cut short is finished by the next cancel.
+ * Cancels every child thread a cancelled thread launched that still runs or waits (the one it
+ * waits on, and any a person reopened after it ended), and theirs, down the tree: a child that
+ * ended is passed through to its own children, one never created or deleted is skipped.
+ * Cancelling again repeats the walk, so a cascade a crash cut short is finished by the next cancel.
  */
 export async function cancelDescendants(
+  deps: { store: Pick<RuntimeDeps["store"], "load"> },
   thread: Thread,
   cancelOne: (threadId: string, input: { reason: string; by?: Actor }) => Promise<void>,
   by?: Actor,
 ): Promise<void> {
-  const request = deriveAwaitedChild(thread.events);
-  if (!request) return;
-  const childId = childThreadId(thread.id, request.callId);
-  try {
-    await cancelOne(childId, {
-      reason: `its parent thread ${thread.id} was cancelled`,
-      ...(by ? { by } : {}),
-    });
-  } catch (cause) {
-    if (cause instanceof ThreadNotFoundError || cause instanceof ThreadClosedError) return;
-    throw cause;
+  await cancelChildrenOf(deps, thread, `its parent thread ${thread.id} was cancelled`, {
+    cancelOne,
+    ...(by ? { by } : {}),
+    ancestor: thread.id,
+    depth: 0,
+  });
+}
+
+async function cancelChildrenOf(
+  deps: { store: Pick<RuntimeDeps["store"], "load"> },
+  thread: Thread,
+  reason: string,
+  walk: {
+    cancelOne: (threadId: string, input: { reason: string; by?: Actor }) => Promise<void>;
+    by?: Actor;
+    ancestor: string;
+    depth: number;
+  },
+): Promise<void> {
+  if (walk.depth >= MAX_WALK) return;
+  const callIds = new Set<string>();
+  for (const event of thread.events) {
+    if (event.type === "child_requested") callIds.add(event.data.callId);
+  }
+  for (const callId of callIds) {
+    const childId = childThreadId(thread.id, callId);
+    try {
+      await walk.cancelOne(childId, { reason, ...(walk.by ? { by: walk.by } : {}) });
+    } catch (cause) {
+      if (cause instanceof ThreadNotFoundError) continue;
+      if (!(cause instanceof ThreadClosedError)) throw cause;
+      // It ended: its own children may still run (a person reopened one).
+      const child = await deps.store.load(childId);
+      if (!child) continue;
+      await cancelChildrenOf(deps, child, `its ancestor thread ${walk.ancestor} was cancelled`, {
+        ...walk,
+        depth: walk.depth + 1,
+      });
+    }
   }
 }
 

@@ -390,6 +390,73 @@ describe("Function: agentTool (createRunner end to end)", () => {
     expect((await runner.get(childId)).status).toBe("waiting_for_approval");
   });
 
+  /** A root waiting for a person after its child ended, and that child reopened by a person. */
+  async function reopenedTree() {
+    const confirm = defineTool({
+      name: "confirm",
+      description: "Ask a person to confirm",
+      input: z.object({}),
+      kind: "approval",
+      run: () => "confirmed",
+    });
+    const { deployer } = tree(
+      [
+        call("deploy", { service: "api" }),
+        call("done_for_now", { message: "deployed" }),
+        call("deploy", { service: "web" }),
+      ],
+      [],
+    );
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Delegate deploys.",
+      tools: [agentTool(deployer), confirm, doneForNow],
+      model: new ScriptedModel([
+        call("deployer", { message: "deploy the api" }),
+        call("confirm", {}),
+      ]),
+    });
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const pending = (await runner.get(childId)).pending;
+    await runner.respond(childId, { callId: pending?.callId as string, approved: true });
+    expect((await runner.get(parent.threadId)).status).toBe("waiting_for_approval");
+    const reopened = await runner.message(childId, "deploy the web too");
+    expect(reopened.status).toBe("waiting_for_approval");
+    return { runner, rootId: parent.threadId, childId };
+  }
+
+  it("cancels a child a person reopened when its root is cancelled", async () => {
+    const { runner, rootId, childId } = await reopenedTree();
+    // Act
+    await runner.cancel(rootId, { reason: "stop everything" });
+    // Assess: the reopened child is cancelled with its root, which gets nothing more from it
+    const child = await runner.get(childId);
+    expect(child.status).toBe("cancelled");
+    expect(child.events.at(-1)).toMatchObject({
+      type: "cancelled",
+      data: { reason: `its parent thread ${rootId} was cancelled` },
+    });
+    const root = await runner.get(rootId);
+    expect(root.status).toBe("cancelled");
+    expect(root.events.filter((e) => e.type === "tool_result")).toHaveLength(1);
+  });
+
+  it("sweeps a reopened child whose root's cancel a crash cut short before its cascade", async () => {
+    const { runner, rootId, childId } = await reopenedTree();
+    const { deps } = runnerHost(runner);
+    await appendEvent(deps, rootId, (thread) => cancel(thread, {}, deps.clock));
+    // Act
+    const swept = await reconcileOrphans(deps, { staleAfterMs: 0 });
+    // Assess
+    expect(swept).toMatchObject({ cancelled: 1 });
+    expect((await runner.get(childId)).events.at(-1)).toMatchObject({
+      type: "cancelled",
+      data: { reason: `its parent thread ${rootId} was cancelled` },
+    });
+  });
+
   it("leaves a tree a crash cut short while deleting stopped: nothing launches it again", async () => {
     // Prepare: the store dies when the delete reaches the root, after its child went
     const { lead } = tree(
