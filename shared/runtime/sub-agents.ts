@@ -1,9 +1,16 @@
 import { childAgentOf } from "../core/agent-tool.ts";
-import { ThreadClosedError, ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
+import {
+  NotPendingError,
+  ThreadClosedError,
+  ThreadNotFoundError,
+  VersionConflictError,
+} from "../core/errors.ts";
 import type { Actor, ThreadEvent } from "../core/events.ts";
 import { InvalidMetadataError } from "../core/run-context.ts";
 import { childEndOf, childOutcome, childThread } from "../core/sub-agents.ts";
 import {
+  type CallbackWait,
+  callbackShown,
   childThreadId,
   deriveAwaitedChild,
   deriveHead,
@@ -203,6 +210,8 @@ export interface WaitingDescendant {
   status: Status;
   /** The call a person must answer on this thread (answer it there), or null. */
   pending: Pending | null;
+  /** The callback tool's call this thread waits on (answered by its token, or here), or null. */
+  callback: Omit<CallbackWait, "tokenHash"> | null;
 }
 
 /**
@@ -229,10 +238,35 @@ export async function waitingDescendants(
       depth: request.depth,
       status: deriveStatus(child.events),
       pending: derivePending(child.events),
+      callback: callbackShown(child.events),
     });
     current = child;
   }
   return chain;
+}
+
+/**
+ * When an answer for `callId` reaches a thread that waits for a child agent, and `callId` is what
+ * a descendant asks: the `NotPendingError` that names the thread to answer it on (an answer
+ * resumes the child, never the parent). Null otherwise.
+ */
+export async function askedBelow(
+  deps: { store: Pick<RuntimeDeps["store"], "load"> },
+  threadId: string,
+  callId: string,
+): Promise<NotPendingError | null> {
+  const thread = await deps.store.load(threadId);
+  if (!thread) return null;
+  const asking = (await waitingDescendants(deps, thread)).find(
+    (d) => d.pending?.callId === callId || d.callback?.callId === callId,
+  );
+  return asking
+    ? new NotPendingError(
+        threadId,
+        callId,
+        `${callId} is asked on thread ${asking.threadId}; answer it there`,
+      )
+    : null;
 }
 
 /** A child thread in a tree, as the root's reader sees it. */

@@ -91,10 +91,20 @@ describe("Function: agentTool (createRunner end to end)", () => {
     const root = await deps.store.load(parent.threadId);
     const waiting = await waitingDescendants(deps, root as NonNullable<typeof root>);
     expect(waiting).toEqual([
-      expect.objectContaining({ threadId: childId, status: "waiting_for_approval", depth: 1 }),
+      expect.objectContaining({
+        threadId: childId,
+        status: "waiting_for_approval",
+        depth: 1,
+        callback: null,
+      }),
     ]);
-    // A person answers on the child: the child ends, then the parent
+    // An answer sent to the root for the child's call names the child, and changes nothing
     const callId = child.pending?.callId as string;
+    await expect(runner.respond(parent.threadId, { callId, approved: true })).rejects.toMatchObject(
+      { code: "not_pending", message: `${callId} is asked on thread ${childId}; answer it there` },
+    );
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+    // A person answers on the child: the child ends, then the parent
     const answered = await runner.respond(childId, { callId, approved: true });
     expect(answered).toMatchObject({ status: "done", output: "api is out" });
     const done = await runner.get(parent.threadId);
@@ -107,6 +117,57 @@ describe("Function: agentTool (createRunner end to end)", () => {
     ]);
     childModel.assertDone();
     parentModel.assertDone();
+  });
+
+  it("shows a child's callback wait at the root, and answering it there names the child", async () => {
+    // Prepare
+    const ci = defineTool({
+      name: "run_ci",
+      description: "Run CI; it calls back",
+      input: z.object({ ref: z.string() }),
+      kind: "callback",
+      timeoutMs: 60_000,
+      result: z.object({ status: z.string() }),
+      start: () => {},
+    });
+    const tester = defineAgent({
+      name: "tester",
+      prompt: "Test.",
+      tools: [ci, doneForNow],
+      model: new ScriptedModel([call("run_ci", { ref: "main" })]),
+    });
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Delegate.",
+      tools: [agentTool(tester), doneForNow],
+      model: new ScriptedModel([call("tester", { message: "test main" })]),
+    });
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "test it");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const root = await runnerHost(runner).deps.store.load(parent.threadId);
+    // Act
+    const waiting = await waitingDescendants(
+      runnerHost(runner).deps,
+      root as NonNullable<typeof root>,
+    );
+    // Assess
+    expect(waiting).toEqual([
+      expect.objectContaining({
+        threadId: childId,
+        status: "waiting_for_callback",
+        pending: null,
+        callback: expect.objectContaining({
+          callId: "call_1",
+          tool: "run_ci",
+          args: { ref: "main" },
+        }),
+      }),
+    ]);
+    expect(waiting[0]?.callback?.expiresAt).toEqual(expect.any(String));
+    await expect(
+      runner.respond(parent.threadId, { callId: "call_1", result: { status: "passed" } }),
+    ).rejects.toThrow(`call_1 is asked on thread ${childId}; answer it there`);
   });
 
   it("cancels the waiting child with its parent, and never resumes the cancelled parent", async () => {
