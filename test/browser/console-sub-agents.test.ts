@@ -128,8 +128,8 @@ describe("the web console: a thread's sub-agents", { timeout: 60_000 }, () => {
     await opened.close();
   });
 
-  it("shows a callback wait and its expiry on the thread and at its root, until the token's answer ends both", async () => {
-    // Prepare: releaser → tester, whose run_ci waits for CI to call back
+  it("shows a callback wait and its expiry on the thread and at its root; the root's page then shows the sub-agent's next wait", async () => {
+    // Prepare: releaser → tester, whose run_ci waits for CI to call back, then ship for approval
     const api = client(harness.stack, API_KEY);
     const rootId = (await api.launch("releaser", "release main")).body.threadId as string;
     const testerId = `${rootId}-call_1`;
@@ -137,35 +137,36 @@ describe("the web console: a thread's sub-agents", { timeout: 60_000 }, () => {
     const { expiresAt } = (waiting as unknown as { callback: { expiresAt: string } }).callback;
     const opened = await openPage(harness);
     const { page } = opened;
-    // Act: the root's page
-    await signIn(page, harness.stack.url, `/console/threads/${rootId}`);
+    // Act: the tester's own page
+    await signIn(page, harness.stack.url, `/console/threads/${testerId}`);
+    await waitForStatus(page, "waiting_for_callback");
+    // Assess: the card names the tool and the expiry
+    const card = page.getByRole("region", { name: "Waiting for a callback" });
+    expect(await card.locator("code").first().textContent()).toBe("run_ci");
+    expect(await card.locator("time").nth(1).getAttribute("datetime")).toBe(expiresAt);
+    // The root's page shows the tester's wait too
+    await subAgents(page).getByRole("link", { name: rootId }).click();
     await waitForStatus(page, "waiting_for_agent");
-    // Assess: the tester's wait shows at the root, with its tool and expiry
     const atRoot = page.getByRole("region", { name: "tester waits for a callback" });
     expect(await atRoot.textContent()).toContain("run_ci waits for its answer (call call_1)");
     expect(await atRoot.locator("time").nth(1).getAttribute("datetime")).toBe(expiresAt);
     expect(await subAgents(page).locator(".hint.waiting").textContent()).toContain(
       "tester waits for a callback to run_ci",
     );
-    // The tester's own page
-    await subAgents(page).locator(".tree a", { hasText: "tester" }).click();
-    await page.waitForURL(/-call_1$/);
-    await waitForStatus(page, "waiting_for_callback");
-    const card = page.getByRole("region", { name: "Waiting for a callback" });
-    expect(await card.locator("code").first().textContent()).toBe("run_ci");
-    expect(await card.locator("time").nth(1).getAttribute("datetime")).toBe(expiresAt);
-    // Act: CI answers by the token
+    // Act: CI answers by the token, while the root's page stays open
     const token = ciTokens.get(testerId) as string;
     const answered = await fetch(`${harness.stack.url}/callbacks/${token}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ status: "passed" }),
     });
-    // Assess
+    // Assess: the root has no new event, yet its page shows the tester's next wait: an approval
     expect(answered.status).toBe(202);
+    const approval = page.getByRole("region", { name: "tester waits for approval" });
+    await approval.getByRole("button", { name: "Approve" }).click();
     await waitForStatus(page, "done");
-    expect(await card.count()).toBe(0);
-    expect((await api.waitFor(rootId, "done")).status).toBe("done");
+    expect(await atRoot.count()).toBe(0);
+    expect((await api.get(testerId)).body.output).toBe("CI passed, shipped");
     expectClean(opened);
     await opened.close();
   });

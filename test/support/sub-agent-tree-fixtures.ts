@@ -92,14 +92,18 @@ const runCi = defineTool({
   },
 });
 
-const ci = (c: string) =>
-  c.includes("<run_ci_result>") ? done("CI passed") : { tool: "run_ci", args: { ref: "main" } };
+/** Runs CI, then ships once a person approves. */
+const ci = (c: string) => {
+  if (c.includes("<ship_result>")) return done("CI passed, shipped");
+  if (c.includes("<run_ci_result>")) return { tool: "ship", args: { version: "2.0.0" } };
+  return { tool: "run_ci", args: { ref: "main" } };
+};
 
-/** An agent that waits for CI to call back. */
+/** An agent that waits for CI to call back, then for a person to approve the ship. */
 export const tester = defineAgent({
   name: "tester",
-  prompt: "Test.",
-  tools: [runCi, doneForNow],
+  prompt: "Test, then ship.",
+  tools: [runCi, ship, doneForNow],
   model: metered(ci),
 });
 
