@@ -76,6 +76,15 @@ const pending = z.looseObject({
 });
 
 /** A child thread the thread waits on, down the tree (`waiting_for_agent`). */
+/** A callback tool's call a thread waits on, as the API shows it (no token). */
+const callbackWait = z.looseObject({
+  callId: z.string(),
+  tool: z.string(),
+  args: z.unknown(),
+  at: z.string().describe("when the wait began"),
+  expiresAt: z.string().describe("when the wait ends: the model then reads that it expired"),
+});
+
 const descendant = z.looseObject({
   threadId: z.string(),
   agent: z.string(),
@@ -85,6 +94,11 @@ const descendant = z.looseObject({
   pending: pending
     .nullable()
     .describe("the call a person must answer: answer it on this thread, never on the root"),
+  callback: callbackWait
+    .nullable()
+    .describe(
+      "the callback tool's call it waits on (answered by its token, or on this thread), or null",
+    ),
 });
 
 /** `GET /threads/{id}`. */
@@ -95,14 +109,7 @@ export const threadAnswer = z.looseObject({
   version: z.int().min(1),
   events: z.array(event),
   pending: pending.nullable(),
-  callback: z
-    .looseObject({
-      callId: z.string(),
-      tool: z.string(),
-      args: z.unknown(),
-      at: z.string().describe("when the wait began"),
-      expiresAt: z.string().describe("when the wait ends: the model then reads that it expired"),
-    })
+  callback: callbackWait
     .nullable()
     .optional()
     .describe("the callback tool's call the thread waits on (waiting_for_callback), or null"),

@@ -222,18 +222,30 @@ export function childDeleted(
  * was cancelled, failed, is done, or its call has an outcome already: a cancel cascade a crash
  * cut short); delete it when the parent is gone (a step created it while its tree was being
  * deleted: the tree was deleted, so it goes too). A root, a fork of a child (no call launched
- * it), and a child that ended at some point (its parent got that outcome; a person may have
- * reopened it since) are kept.
+ * it), a child that no longer runs or waits, and a child that ended at some point (its parent
+ * got that outcome; a person may have reopened it since) are kept, unless its parent or its
+ * root was cancelled: a cancel stops the whole tree, a reopened child too.
  *
  * @example
- * const fate = orphanFate(child, await store.load(parentOf(child.events)!.threadId));
+ * const link = parentOf(child.events)!;
+ * const fate = orphanFate(child, await store.load(link.threadId), await store.load(link.rootThreadId));
  * if (fate.fate === "cancel") await cancelThread(deps, child.id, { reason: fate.reason, by });
  */
 export function orphanFate(
   child: Pick<Thread, "id" | "events">,
   parent: Pick<Thread, "id" | "events"> | undefined,
+  root?: Pick<Thread, "id" | "events">,
 ): OrphanFate {
-  if (!launchLinkOf(child) || hasEnded(child.events)) return { fate: "keep" };
+  if (!launchLinkOf(child) || isClosed[deriveStatus(child.events)]) return { fate: "keep" };
+  for (const [ancestor, role] of [
+    [parent, "parent"],
+    [root, "root"],
+  ] as const) {
+    if (ancestor && deriveStatus(ancestor.events) === "cancelled") {
+      return { fate: "cancel", reason: `its ${role} thread ${ancestor.id} was cancelled` };
+    }
+  }
+  if (hasEnded(child.events)) return { fate: "keep" };
   if (!parent) return { fate: "delete" };
   if (awaitedCallOf(parent, child)) return { fate: "keep" };
   const why = orphanedBecause[deriveStatus(parent.events)];
@@ -256,6 +268,18 @@ function launchLinkOf(thread: Pick<Thread, "id" | "events">): ParentLink | null 
  */
 const hasEnded = (events: readonly ThreadEvent[]): boolean =>
   childEndOf(events) !== null || events.some((e) => e.type === "done" || e.type === "failed");
+
+/** The statuses a thread no longer runs or waits in: nothing of it to cancel. */
+const isClosed = {
+  cancelled: true,
+  failed: true,
+  done: true,
+  running: false,
+  waiting_for_approval: false,
+  waiting_for_human: false,
+  waiting_for_agent: false,
+  waiting_for_callback: false,
+} as const satisfies Record<Status, boolean>;
 
 export type OrphanFate = { fate: "keep" } | { fate: "cancel"; reason: string } | { fate: "delete" };
 

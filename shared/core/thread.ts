@@ -445,7 +445,9 @@ export function summarize(thread: Thread) {
 }
 
 /** The callback a thread waits on as the API shows it: no token hash. */
-function callbackShown(events: readonly ThreadEvent[]) {
+export function callbackShown(
+  events: readonly ThreadEvent[],
+): Omit<CallbackWait, "tokenHash"> | null {
   const wait = deriveCallbackWait(events);
   if (!wait) return null;
   const { tokenHash: _hash, ...shown } = wait;

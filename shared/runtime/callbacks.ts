@@ -7,7 +7,12 @@ import {
   reissueCallback,
   threadIdOfToken,
 } from "../core/callback.ts";
-import { isRetryable, ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
+import {
+  isRetryable,
+  NotPendingError,
+  ThreadNotFoundError,
+  VersionConflictError,
+} from "../core/errors.ts";
 import type { Actor } from "../core/events.ts";
 import { hashToken } from "../core/hash.ts";
 import type { HumanReply } from "../core/lifecycle.ts";
@@ -26,6 +31,7 @@ import { appendEvent, backoffMs } from "./append-event.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
 import { respondToThread } from "./respond-to-thread.ts";
+import { askedBelow } from "./sub-agents.ts";
 
 type Deps = Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents" | "random">;
 
@@ -92,9 +98,16 @@ export async function answerCall(
   reply: HumanReply | CallbackReply,
   by?: Actor,
 ): Promise<{ threadId: string; status: Status }> {
-  return "result" in reply
-    ? answerCallbackCall(deps, threadId, reply.callId, reply.result, by)
-    : respondToThread(deps, threadId, reply, by);
+  try {
+    return "result" in reply
+      ? await answerCallbackCall(deps, threadId, reply.callId, reply.result, by)
+      : await respondToThread(deps, threadId, reply, by);
+  } catch (cause) {
+    // A root waiting on its tree: name the child that asks, where the answer belongs.
+    if (cause instanceof NotPendingError)
+      throw (await askedBelow(deps, threadId, reply.callId)) ?? cause;
+    throw cause;
+  }
 }
 
 async function complete(

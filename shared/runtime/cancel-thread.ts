@@ -7,9 +7,9 @@ import { cancelDescendants, deliverToParent } from "./sub-agents.ts";
 /**
  * Cancels a thread. The append is conditional like every other: it wins against the step in
  * flight (whose append then conflicts and is dropped) or decides again on the thread that step
- * saved, so nothing is ever appended after the cancellation. The child thread it waits on is
- * cancelled too, down the tree (a cancel repeated finishes a cascade cut short), and a child
- * cancelled on its own hands that to its parent as the call's outcome.
+ * saved, so nothing is ever appended after the cancellation. Every child thread it launched that
+ * runs or waits is cancelled too, down the tree (a cancel repeated finishes a cascade cut
+ * short), and a child cancelled on its own hands that to its parent as the call's outcome.
  */
 export async function cancelThread(
   deps: Pick<RuntimeDeps, "store" | "clock" | "agents" | "queue" | "random">,
@@ -20,6 +20,7 @@ export async function cancelThread(
     cancel(thread, input, deps.clock),
   );
   await cancelDescendants(
+    deps,
     saved,
     async (childId, childInput) => {
       await cancelThread(deps, childId, childInput);

@@ -31,14 +31,15 @@ const sweptStatuses = (Object.keys(mayBeOrphaned) as Status[]).filter((s) => may
 /**
  * The reconciler's sweep of orphaned children: every child thread that runs or waits, idle for
  * `staleAfterMs`, whose parent no longer waits for it (cancelled, failed, done, or its call has
- * an outcome already) is cancelled by the reconciler, down its own tree, with the writes a
+ * an outcome already), or whose parent or root was cancelled (a child a person reopened too),
+ * is cancelled by the reconciler, down its own tree, with the writes a
  * cancel makes (version-checked: a step or a person racing it wins or loses cleanly); one whose
  * parent is gone is deleted with its children (see `orphanFate`). This finishes what a crash
  * cut short: a cancel cascade, a delete, and a child a step created behind a delete.
  *
  * Its cost: the listing of the statuses that run or wait, then one read of each idle thread of an
  * agent that some served agent calls as a tool (only those can be children), and one of each
- * such child's parent. A deployment without agent tools lists nothing.
+ * such child's parent (and root, when deeper). A deployment without agent tools lists nothing.
  */
 export async function reconcileOrphans(
   deps: Deps,
@@ -57,7 +58,11 @@ export async function reconcileOrphans(
       const child = await deps.store.load(summary.threadId);
       const link = child && parentOf(child.events);
       if (!link) continue;
-      const fate = orphanFate(child, await deps.store.load(link.threadId));
+      const parent = await deps.store.load(link.threadId);
+      // A grandchild's root is read too: a cancelled root stops the whole tree.
+      const root =
+        link.rootThreadId === link.threadId ? parent : await deps.store.load(link.rootThreadId);
+      const fate = orphanFate(child, parent, root);
       switch (fate.fate) {
         case "keep":
           break;

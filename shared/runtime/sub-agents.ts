@@ -1,9 +1,16 @@
 import { childAgentOf } from "../core/agent-tool.ts";
-import { ThreadClosedError, ThreadNotFoundError, VersionConflictError } from "../core/errors.ts";
+import {
+  NotPendingError,
+  ThreadClosedError,
+  ThreadNotFoundError,
+  VersionConflictError,
+} from "../core/errors.ts";
 import type { Actor, ThreadEvent } from "../core/events.ts";
 import { InvalidMetadataError } from "../core/run-context.ts";
 import { childEndOf, childOutcome, childThread } from "../core/sub-agents.ts";
 import {
+  type CallbackWait,
+  callbackShown,
   childThreadId,
   deriveAwaitedChild,
   deriveHead,
@@ -120,26 +127,56 @@ async function failCall(deps: Deps, threadId: string, callId: string, message: s
 }
 
 /**
- * Cancels the running or waiting child of a cancelled thread, and that child's, down the tree.
- * A child that ended or was never created is left as it is. Cancelling again repeats the walk,
- * so a cascade a crash cut short is finished by the next cancel.
+ * Cancels every child thread a cancelled thread launched that still runs or waits (the one it
+ * waits on, and any a person reopened after it ended), and theirs, down the tree: a child that
+ * ended is passed through to its own children, one never created or deleted is skipped.
+ * Cancelling again repeats the walk, so a cascade a crash cut short is finished by the next cancel.
  */
 export async function cancelDescendants(
+  deps: { store: Pick<RuntimeDeps["store"], "load"> },
   thread: Thread,
   cancelOne: (threadId: string, input: { reason: string; by?: Actor }) => Promise<void>,
   by?: Actor,
 ): Promise<void> {
-  const request = deriveAwaitedChild(thread.events);
-  if (!request) return;
-  const childId = childThreadId(thread.id, request.callId);
-  try {
-    await cancelOne(childId, {
-      reason: `its parent thread ${thread.id} was cancelled`,
-      ...(by ? { by } : {}),
-    });
-  } catch (cause) {
-    if (cause instanceof ThreadNotFoundError || cause instanceof ThreadClosedError) return;
-    throw cause;
+  await cancelChildrenOf(deps, thread, `its parent thread ${thread.id} was cancelled`, {
+    cancelOne,
+    ...(by ? { by } : {}),
+    ancestor: thread.id,
+    depth: 0,
+  });
+}
+
+async function cancelChildrenOf(
+  deps: { store: Pick<RuntimeDeps["store"], "load"> },
+  thread: Thread,
+  reason: string,
+  walk: {
+    cancelOne: (threadId: string, input: { reason: string; by?: Actor }) => Promise<void>;
+    by?: Actor;
+    ancestor: string;
+    depth: number;
+  },
+): Promise<void> {
+  if (walk.depth >= MAX_WALK) return;
+  const callIds = new Set<string>();
+  for (const event of thread.events) {
+    if (event.type === "child_requested") callIds.add(event.data.callId);
+  }
+  for (const callId of callIds) {
+    const childId = childThreadId(thread.id, callId);
+    try {
+      await walk.cancelOne(childId, { reason, ...(walk.by ? { by: walk.by } : {}) });
+    } catch (cause) {
+      if (cause instanceof ThreadNotFoundError) continue;
+      if (!(cause instanceof ThreadClosedError)) throw cause;
+      // It ended: its own children may still run (a person reopened one).
+      const child = await deps.store.load(childId);
+      if (!child) continue;
+      await cancelChildrenOf(deps, child, `its ancestor thread ${walk.ancestor} was cancelled`, {
+        ...walk,
+        depth: walk.depth + 1,
+      });
+    }
   }
 }
 
@@ -173,6 +210,8 @@ export interface WaitingDescendant {
   status: Status;
   /** The call a person must answer on this thread (answer it there), or null. */
   pending: Pending | null;
+  /** The callback tool's call this thread waits on (answered by its token, or here), or null. */
+  callback: Omit<CallbackWait, "tokenHash"> | null;
 }
 
 /**
@@ -199,10 +238,35 @@ export async function waitingDescendants(
       depth: request.depth,
       status: deriveStatus(child.events),
       pending: derivePending(child.events),
+      callback: callbackShown(child.events),
     });
     current = child;
   }
   return chain;
+}
+
+/**
+ * When an answer for `callId` reaches a thread that waits for a child agent, and `callId` is what
+ * a descendant asks: the `NotPendingError` that names the thread to answer it on (an answer
+ * resumes the child, never the parent). Null otherwise.
+ */
+export async function askedBelow(
+  deps: { store: Pick<RuntimeDeps["store"], "load"> },
+  threadId: string,
+  callId: string,
+): Promise<NotPendingError | null> {
+  const thread = await deps.store.load(threadId);
+  if (!thread) return null;
+  const asking = (await waitingDescendants(deps, thread)).find(
+    (d) => d.pending?.callId === callId || d.callback?.callId === callId,
+  );
+  return asking
+    ? new NotPendingError(
+        threadId,
+        callId,
+        `${callId} is asked on thread ${asking.threadId}; answer it there`,
+      )
+    : null;
 }
 
 /** A child thread in a tree, as the root's reader sees it. */

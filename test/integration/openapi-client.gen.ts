@@ -1056,6 +1056,17 @@ export interface operations {
                   | "tools_unusable";
                 [key: string]: unknown;
               } | null;
+              /** @description the callback tool's call it waits on (answered by its token, or on this thread), or null */
+              callback: {
+                callId: string;
+                tool: string;
+                args: unknown;
+                /** @description when the wait began */
+                at: string;
+                /** @description when the wait ends: the model then reads that it expired */
+                expiresAt: string;
+                [key: string]: unknown;
+              } | null;
               [key: string]: unknown;
             }[];
             [key: string]: unknown;

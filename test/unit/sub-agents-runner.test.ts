@@ -91,10 +91,20 @@ describe("Function: agentTool (createRunner end to end)", () => {
     const root = await deps.store.load(parent.threadId);
     const waiting = await waitingDescendants(deps, root as NonNullable<typeof root>);
     expect(waiting).toEqual([
-      expect.objectContaining({ threadId: childId, status: "waiting_for_approval", depth: 1 }),
+      expect.objectContaining({
+        threadId: childId,
+        status: "waiting_for_approval",
+        depth: 1,
+        callback: null,
+      }),
     ]);
-    // A person answers on the child: the child ends, then the parent
+    // An answer sent to the root for the child's call names the child, and changes nothing
     const callId = child.pending?.callId as string;
+    await expect(runner.respond(parent.threadId, { callId, approved: true })).rejects.toMatchObject(
+      { code: "not_pending", message: `${callId} is asked on thread ${childId}; answer it there` },
+    );
+    expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+    // A person answers on the child: the child ends, then the parent
     const answered = await runner.respond(childId, { callId, approved: true });
     expect(answered).toMatchObject({ status: "done", output: "api is out" });
     const done = await runner.get(parent.threadId);
@@ -107,6 +117,57 @@ describe("Function: agentTool (createRunner end to end)", () => {
     ]);
     childModel.assertDone();
     parentModel.assertDone();
+  });
+
+  it("shows a child's callback wait at the root, and answering it there names the child", async () => {
+    // Prepare
+    const ci = defineTool({
+      name: "run_ci",
+      description: "Run CI; it calls back",
+      input: z.object({ ref: z.string() }),
+      kind: "callback",
+      timeoutMs: 60_000,
+      result: z.object({ status: z.string() }),
+      start: () => {},
+    });
+    const tester = defineAgent({
+      name: "tester",
+      prompt: "Test.",
+      tools: [ci, doneForNow],
+      model: new ScriptedModel([call("run_ci", { ref: "main" })]),
+    });
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Delegate.",
+      tools: [agentTool(tester), doneForNow],
+      model: new ScriptedModel([call("tester", { message: "test main" })]),
+    });
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "test it");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const root = await runnerHost(runner).deps.store.load(parent.threadId);
+    // Act
+    const waiting = await waitingDescendants(
+      runnerHost(runner).deps,
+      root as NonNullable<typeof root>,
+    );
+    // Assess
+    expect(waiting).toEqual([
+      expect.objectContaining({
+        threadId: childId,
+        status: "waiting_for_callback",
+        pending: null,
+        callback: expect.objectContaining({
+          callId: "call_1",
+          tool: "run_ci",
+          args: { ref: "main" },
+        }),
+      }),
+    ]);
+    expect(waiting[0]?.callback?.expiresAt).toEqual(expect.any(String));
+    await expect(
+      runner.respond(parent.threadId, { callId: "call_1", result: { status: "passed" } }),
+    ).rejects.toThrow(`call_1 is asked on thread ${childId}; answer it there`);
   });
 
   it("cancels the waiting child with its parent, and never resumes the cancelled parent", async () => {
@@ -388,6 +449,73 @@ describe("Function: agentTool (createRunner end to end)", () => {
     // Assess
     expect(swept).toMatchObject({ cancelled: 0, deleted: 0 });
     expect((await runner.get(childId)).status).toBe("waiting_for_approval");
+  });
+
+  /** A root waiting for a person after its child ended, and that child reopened by a person. */
+  async function reopenedTree() {
+    const confirm = defineTool({
+      name: "confirm",
+      description: "Ask a person to confirm",
+      input: z.object({}),
+      kind: "approval",
+      run: () => "confirmed",
+    });
+    const { deployer } = tree(
+      [
+        call("deploy", { service: "api" }),
+        call("done_for_now", { message: "deployed" }),
+        call("deploy", { service: "web" }),
+      ],
+      [],
+    );
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Delegate deploys.",
+      tools: [agentTool(deployer), confirm, doneForNow],
+      model: new ScriptedModel([
+        call("deployer", { message: "deploy the api" }),
+        call("confirm", {}),
+      ]),
+    });
+    const runner = createRunner({ agents: [lead] });
+    const parent = await runner.launch("lead", "ship the api");
+    const childId = childThreadId(parent.threadId, "call_1");
+    const pending = (await runner.get(childId)).pending;
+    await runner.respond(childId, { callId: pending?.callId as string, approved: true });
+    expect((await runner.get(parent.threadId)).status).toBe("waiting_for_approval");
+    const reopened = await runner.message(childId, "deploy the web too");
+    expect(reopened.status).toBe("waiting_for_approval");
+    return { runner, rootId: parent.threadId, childId };
+  }
+
+  it("cancels a child a person reopened when its root is cancelled", async () => {
+    const { runner, rootId, childId } = await reopenedTree();
+    // Act
+    await runner.cancel(rootId, { reason: "stop everything" });
+    // Assess: the reopened child is cancelled with its root, which gets nothing more from it
+    const child = await runner.get(childId);
+    expect(child.status).toBe("cancelled");
+    expect(child.events.at(-1)).toMatchObject({
+      type: "cancelled",
+      data: { reason: `its parent thread ${rootId} was cancelled` },
+    });
+    const root = await runner.get(rootId);
+    expect(root.status).toBe("cancelled");
+    expect(root.events.filter((e) => e.type === "tool_result")).toHaveLength(1);
+  });
+
+  it("sweeps a reopened child whose root's cancel a crash cut short before its cascade", async () => {
+    const { runner, rootId, childId } = await reopenedTree();
+    const { deps } = runnerHost(runner);
+    await appendEvent(deps, rootId, (thread) => cancel(thread, {}, deps.clock));
+    // Act
+    const swept = await reconcileOrphans(deps, { staleAfterMs: 0 });
+    // Assess
+    expect(swept).toMatchObject({ cancelled: 1 });
+    expect((await runner.get(childId)).events.at(-1)).toMatchObject({
+      type: "cancelled",
+      data: { reason: `its parent thread ${rootId} was cancelled` },
+    });
   });
 
   it("leaves a tree a crash cut short while deleting stopped: nothing launches it again", async () => {

@@ -269,6 +269,21 @@ describe("Function: orphanFate", () => {
     expect(orphanFate(child([]), otherCall)).toMatchObject({ fate: "cancel" });
   });
 
+  it("cancels a child that ended and was reopened when its parent or its root was cancelled", () => {
+    const reopened = child([done("call_1", "x"), userMessage("again")]);
+    expect(deriveStatus(reopened.events)).toBe("running");
+    expect(orphanFate(reopened, waitingParent())).toEqual({ fate: "keep" });
+    expect(orphanFate(reopened, waitingParent([cancelled()]))).toEqual({
+      fate: "cancel",
+      reason: "its parent thread thr_p was cancelled",
+    });
+    const root = { id: "thr_root", events: [userMessage("hi"), cancelled()] };
+    expect(orphanFate(reopened, waitingParent(), root)).toEqual({
+      fate: "cancel",
+      reason: "its root thread thr_root was cancelled",
+    });
+  });
+
   it("deletes a child whose parent is gone", () => {
     expect(orphanFate(child([]), undefined)).toEqual({ fate: "delete" });
   });

@@ -38,9 +38,23 @@ function CallArguments(props: { args: unknown }) {
   return <Block label="Arguments" text={text} />;
 }
 
-/** A pending approval: the call and its arguments, a comment, Approve and Reject. */
-export function ApprovalPanel(props: { threadId: string; pending: Pending; onDone: () => void }) {
+/** How a card names what asks: its title, and who wants the call (a sub-agent at the root). */
+interface Asker {
+  /** Unique on the page: a root shows its waiting sub-agent's card beside its own. */
+  id?: string;
+  title?: string;
+  who?: string;
+}
+
+/**
+ * A pending approval: the call and its arguments, a comment, Approve and Reject. At a root it
+ * answers a waiting sub-agent's call: `threadId` is that sub-agent's thread.
+ */
+export function ApprovalPanel(
+  props: { threadId: string; pending: Pending; onDone: () => void } & Asker,
+) {
   const { pending } = props;
+  const id = props.id ?? "approval";
   const [comment, setComment] = useState("");
   const { busy, error, run } = useSubmit(props.onDone);
   const decide = (approved: boolean) =>
@@ -54,10 +68,10 @@ export function ApprovalPanel(props: { threadId: string; pending: Pending; onDon
       }),
     ).then((ok) => ok && setComment(""));
   return (
-    <section class="card pending" aria-labelledby="approval-title">
-      <h2 id="approval-title">Waiting for approval</h2>
+    <section class="card pending" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{props.title ?? "Waiting for approval"}</h2>
       <p>
-        The agent wants to call <code>{pending.tool}</code> with:
+        {props.who ?? "The agent"} wants to call <code>{pending.tool}</code> with:
       </p>
       <CallArguments args={pending.args} />
       <form
@@ -66,9 +80,9 @@ export function ApprovalPanel(props: { threadId: string; pending: Pending; onDon
           event.preventDefault();
         }}
       >
-        <label for="approval-comment">Comment</label>
+        <label for={`${id}-comment`}>Comment</label>
         <textarea
-          id="approval-comment"
+          id={`${id}-comment`}
           rows={2}
           value={comment}
           onInput={(event) => setComment(event.currentTarget.value)}
@@ -131,16 +145,19 @@ function SendBox(props: {
  * The agent asks a person (`pending.kind === "human_input"`), or the runtime stopped the run and
  * escalated it to an operator (`"escalation"`, not a question for the customer): a reply.
  */
-export function ReplyPanel(props: { threadId: string; pending: Pending; onDone: () => void }) {
+export function ReplyPanel(
+  props: { threadId: string; pending: Pending; onDone: () => void } & Asker,
+) {
   const escalation = props.pending.kind === "escalation";
   return (
     <SendBox
-      id="reply"
+      id={props.id ?? "reply"}
       label="Reply"
       title={
-        escalation
+        props.title ??
+        (escalation
           ? `Escalated to an operator (${props.pending.reason ?? "escalated"})`
-          : "The agent asks"
+          : "The agent asks")
       }
       intro={props.pending.message ?? "The agent waits for your answer."}
       send={(response) =>

@@ -1,13 +1,14 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApprovalPanel, FollowUpPanel, ReplyPanel } from "./answers.tsx";
 import { api, messageOf } from "./api.ts";
-import { Alert, ConfirmDialog, type ConfirmRequest, Link, StatusBadge, Time } from "./common.tsx";
+import { CallbackCard } from "./callback-card.tsx";
+import { Alert, ConfirmDialog, type ConfirmRequest, Link, StatusBadge } from "./common.tsx";
 import { ContextPanel } from "./context.tsx";
 import { downloadEvalCase } from "./eval-case.ts";
 import { navigate, threadRoute } from "./router.ts";
 import { may } from "./scope.ts";
 import { Timeline } from "./timeline.tsx";
-import { SubAgentsPanel } from "./tree.tsx";
+import { DescendantWaits, SubAgentsPanel } from "./tree.tsx";
 import { openStatuses, type Usage, type VersionedEvent } from "./types.ts";
 import { useThread } from "./use-thread.ts";
 
@@ -207,15 +208,14 @@ export function ThreadPage(props: { threadId: string }) {
                   />
                 )}
               {head.status === "waiting_for_callback" && head.callback && (
-                <section class="card pending" aria-labelledby="callback-title">
-                  <h2 id="callback-title">Waiting for a callback</h2>
-                  <p class="text">
-                    <code>{head.callback.tool}</code> waits for its answer (call{" "}
-                    <code>{head.callback.callId}</code>) since <Time at={head.callback.at} />; it
-                    expires at <Time at={head.callback.expiresAt} />, and the model then reads that
-                    it expired.
-                  </p>
-                </section>
+                <CallbackCard callback={head.callback} />
+              )}
+              {head.status === "waiting_for_agent" && (
+                <DescendantWaits
+                  descendants={head.descendants ?? []}
+                  mayDecide={may("decide")}
+                  onDone={thread.refresh}
+                />
               )}
               {head.status === "done" && (
                 <>

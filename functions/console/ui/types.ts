@@ -122,7 +122,14 @@ export interface ThreadView {
   /** Only with `children`: the usage and cost of the whole tree. */
   treeUsage?: ThreadUsage;
   /** Only while it waits for a child: the chain of threads it waits on, with their pending calls. */
-  descendants?: (TreeNode & { pending: Pending | null })[];
+  descendants?: WaitingDescendant[];
+}
+
+/** A thread the root waits on, down its tree: what it asks a person, or the callback it awaits. */
+export interface WaitingDescendant extends TreeNode {
+  pending: Pending | null;
+  /** Older servers send none. */
+  callback?: CallbackWait | null;
 }
 
 export interface TreeNode {

@@ -26,7 +26,8 @@ const merge = (a: VersionedEvent[], b: VersionedEvent[]): VersionedEvent[] => {
 
 /**
  * A thread kept up to date: `GET /threads/{id}` once, then `events?after=<last version>` every
- * second while the page is open and visible; new events re-read the head (status, pending).
+ * second while the page is open and visible; new events re-read the head (status, pending), and
+ * so does every poll while the thread waits on a sub-agent (its tree moves without it).
  */
 export function useThread(threadId: string): LiveThread {
   const [head, setHead] = useState<Head | null>(null);
@@ -35,6 +36,8 @@ export function useThread(threadId: string): LiveThread {
   const [error, setError] = useState<string | null>(null);
   const last = useRef(0);
   const first = useRef(1);
+  // A root waiting on its tree gets no event while a sub-agent moves: its head is re-read.
+  const waitsOnTree = useRef(false);
   const path = `/threads/${encodeURIComponent(threadId)}`;
 
   const fail = useCallback((caught: unknown) => {
@@ -48,6 +51,7 @@ export function useThread(threadId: string): LiveThread {
     const loaded = view.events.map((event, i) => ({ ...event, version: from + i }));
     const { events: _events, ...rest } = view;
     setHead(rest);
+    waitsOnTree.current = view.status === "waiting_for_agent";
     setEvents((known) => {
       // Events never change once written: what was loaded before stays as it is.
       const merged = merge(known, loaded);
@@ -76,7 +80,8 @@ export function useThread(threadId: string): LiveThread {
             "GET",
             `${path}/events?after=${last.current}&limit=1000`,
           );
-          if (live && (page.events.length > 0 || page.version !== last.current)) await load();
+          const moved = page.events.length > 0 || page.version !== last.current;
+          if (live && (moved || waitsOnTree.current)) await load();
         } catch (caught) {
           if (live) fail(caught);
           if (caught instanceof ApiError && caught.status === 404) return;
