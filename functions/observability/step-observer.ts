@@ -7,7 +7,7 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import type { StepOutcome } from "../../shared/runtime/process-step.ts";
 import { gatherStep, instrumentDeps, noSpans, type StepFacts } from "./instrument.ts";
 import { publishStepMetrics } from "./metrics.ts";
-import { stepAttributes, traceInvocation, tracerSpans, traceLinks } from "./tracing.ts";
+import { stepAttributes, traceInvocation, traceLinks, tracerSpans } from "./tracing.ts";
 
 /** How the worker watches its steps: spans, metrics, a line per step; any of them, or none. */
 export interface StepObserver {

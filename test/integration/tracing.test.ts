@@ -65,7 +65,10 @@ async function startSqsTap(target: string) {
   const seen: { target: string; headers: IncomingHttpHeaders }[] = [];
   const upstream = new URL(target);
   const server = createServer((incoming, outgoing) => {
-    seen.push({ target: String(incoming.headers["x-amz-target"] ?? ""), headers: incoming.headers });
+    seen.push({
+      target: String(incoming.headers["x-amz-target"] ?? ""),
+      headers: incoming.headers,
+    });
     const forward = request(
       {
         host: upstream.hostname,
