@@ -229,10 +229,12 @@ export class TwelveRuntime extends Construct {
 
   constructor(scope: Construct, id: string, props: TwelveRuntimeProps) {
     super(scope, id);
-    // Two agents with one name, or something that is not an agent, fail the synth by name.
-    agentMap(props.agents);
+    // Two agents with one name, or something that is not an agent, fail the synth by name. The
+    // agents served are those listed and the children they call (`agentTool`), recursively, once
+    // each: a child gets its model's grant, its schedules and its dashboard row as a listed one.
+    const served = [...agentMap(props.agents).values()];
     const models = workerModels({
-      agents: props.agents,
+      agents: served,
       model: props.model ?? "openai",
       agentModel: props.agentModel,
     });
@@ -246,7 +248,7 @@ export class TwelveRuntime extends Construct {
       // Only the worker calls the model, and OpenAI only when one of its models is OpenAI.
       callsOpenAi: models.callsOpenAi,
       callsBedrock: models.callsBedrockClient,
-      usesMcp: [...agentMap(props.agents).values()].some((agent) => agent.mcp.length > 0),
+      usesMcp: served.some((agent) => agent.mcp.length > 0),
       mcpEndpoint: props.mcpEndpoint ?? true,
       settings,
       ...networkOf(props),
@@ -283,7 +285,7 @@ export class TwelveRuntime extends Construct {
     });
     const { trigger, inbox, triggers } = triggerFunction(this, make, {
       store,
-      agents: props.agents,
+      agents: served,
       eventBusName,
       timeout: settings.trigger.timeout,
       maxReceiveCount: MAX_RECEIVE_COUNT,
@@ -314,7 +316,7 @@ export class TwelveRuntime extends Construct {
     });
     const { reaper, unreaped } = reaperFunction(this, make, table, payloads);
     monitoring(this, {
-      agents: props.agents.map((agent) => agent.name),
+      agents: served.map((agent) => agent.name),
       namespace: metricsNamespace,
       worker,
       deadLetters: {

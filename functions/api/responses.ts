@@ -155,6 +155,10 @@ export const threadAnswer = z.looseObject({
       callId: z.string(),
       rootThreadId: z.string(),
       depth: z.int().min(1),
+      traceId: z
+        .string()
+        .optional()
+        .describe("the trace (X-Ray root trace id) of the parent's step that launched it"),
     })
     .optional()
     .describe("only on a child thread (an agent tool's call): its parent, root and depth"),

@@ -1,4 +1,4 @@
-import { expireCallbacks } from "../../shared/runtime/callbacks.ts";
+import { expireCallbacks, restartOwedCallbacks } from "../../shared/runtime/callbacks.ts";
 import { expireApprovals } from "../../shared/runtime/expire-approvals.ts";
 import { reconcileOrphans } from "../../shared/runtime/orphans.ts";
 import { reconcile } from "../../shared/runtime/reconcile.ts";
@@ -19,6 +19,8 @@ export interface ReconcileResult {
   expired: number;
   /** Callbacks past their tool's `timeoutMs`, closed as expired. */
   expiredCallbacks: number;
+  /** Callback waits whose `start` never ran, issued again (a new token, `start` run). */
+  restartedCallbacks: number;
   waiting: number;
   /** Threads waiting for a child agent whose child was launched (or its end handed over) again. */
   relaunched: number;
@@ -32,7 +34,8 @@ export interface ReconcileResult {
  * The reconciler of a root: it re-enqueues running threads whose step message was lost (and
  * launches again the child a stale `waiting_for_agent` thread waits on, and cancels or deletes
  * the children whose parent no longer waits for them), rejects approvals past
- * their tool's `approvalTimeoutMs`, closes callbacks past their `timeoutMs`, then counts the
+ * their tool's `approvalTimeoutMs`, issues again the callback waits whose `start` never ran
+ * (stale for `staleAfterMs`), closes callbacks past their `timeoutMs`, then counts the
  * approvals still waiting per
  * agent (handed to `onApprovals`: the deployed function publishes them as metrics).
  *
@@ -54,6 +57,8 @@ export function buildReconciler(
     const { relaunched } = await reconcileChildren(deps, { staleAfterMs });
     const orphans = await reconcileOrphans(deps, { staleAfterMs });
     const { expired } = await expireApprovals(deps);
+    // Before the expiry: a wait whose start never ran gets its start (and a new expiry).
+    const { restarted } = await restartOwedCallbacks(deps, { staleAfterMs });
     const callbacks = await expireCallbacks(deps);
     const approvals = await waitingApprovals(deps);
     options.onApprovals?.(approvals, deps.clock.now());
@@ -62,6 +67,7 @@ export function buildReconciler(
       ...result,
       expired,
       expiredCallbacks: callbacks.expired,
+      restartedCallbacks: restarted,
       waiting,
       relaunched,
       cancelledOrphans: orphans.cancelled,

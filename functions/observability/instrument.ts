@@ -107,8 +107,12 @@ export async function gatherStep(
   }
   facts.durationMs = performance.now() - started;
   if (tree?.rootThreadId) {
-    const { rootThreadId, parentThreadId } = tree;
-    facts.tree = { rootThreadId, ...(parentThreadId ? { parentThreadId } : {}) };
+    const { rootThreadId, parentThreadId, parentTraceId } = tree;
+    facts.tree = {
+      rootThreadId,
+      ...(parentThreadId ? { parentThreadId } : {}),
+      ...(parentTraceId ? { parentTraceId } : {}),
+    };
   }
   return facts;
 }

@@ -7,7 +7,7 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import type { StepOutcome } from "../../shared/runtime/process-step.ts";
 import { gatherStep, instrumentDeps, noSpans, type StepFacts } from "./instrument.ts";
 import { publishStepMetrics } from "./metrics.ts";
-import { stepAttributes, traceInvocation, tracerSpans } from "./tracing.ts";
+import { stepAttributes, traceInvocation, traceLinks, tracerSpans } from "./tracing.ts";
 
 /** How the worker watches its steps: spans, metrics, a line per step; any of them, or none. */
 export interface StepObserver {
@@ -48,7 +48,8 @@ export function createStepObserver(options: StepObserverOptions): StepObserver {
   // The steps of the invocation in scope: the local stack runs several at once.
   const invocationSteps = new AsyncLocalStorage<StepFacts[]>();
   return {
-    instrument: (deps) => instrumentDeps(deps, spans),
+    instrument: (deps) =>
+      instrumentDeps(options.tracer ? traceLinks(options.tracer, deps) : deps, spans),
     step: async (message, run, tree) => {
       const facts = await spans("step", async (span) => {
         const gathered = await gatherStep(message, run, tree);

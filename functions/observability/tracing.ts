@@ -1,4 +1,6 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
+import { SqsStepQueue } from "../../shared/aws/sqs/step-queue.ts";
+import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import {
   noSpans,
   type SpanAttributes,
@@ -78,10 +80,27 @@ function xraySpan(subsegment: Subsegment) {
 }
 
 /**
+ * `deps` whose work links the traces of a tree: the step queue's SQS client captured (each send a
+ * subsegment, its request carrying the `X-Amzn-Trace-Id` header SQS keeps as the message's
+ * `AWSTraceHeader`, so X-Ray links the step that enqueued to the one that runs), and `traceId`
+ * reading the invocation's root trace id (a child launched records it). With tracing off,
+ * `deps` as they are.
+ *
+ * @example
+ * const traced = traceLinks(new Tracer(), deps);
+ */
+export function traceLinks(tracer: Tracer, deps: RuntimeDeps): RuntimeDeps {
+  if (!tracer.isTracingEnabled()) return deps;
+  if (deps.queue instanceof SqsStepQueue) tracer.captureAWSv3Client(deps.queue.client);
+  return { ...deps, traceId: () => tracer.getRootXrayTraceId() };
+}
+
+/**
  * A step's span attributes: OpenTelemetry GenAI names where one exists (the agent, the thread as
  * the conversation, the model, the tokens, the tool), `twelve.*` for the rest: among them the
  * thread's root and, for a child, its parent, indexed as `twelve_root_thread_id` and
- * `twelve_parent_thread_id`, so `annotation.twelve_root_thread_id = "thr_…"` finds a tree's steps.
+ * `twelve_parent_thread_id`, so `annotation.twelve_root_thread_id = "thr_…"` finds a tree's steps;
+ * and a child's `twelve_parent_trace_id`, the trace of the parent's step that launched it.
  */
 export function stepAttributes(facts: StepFacts): SpanAttributes {
   const tokens = stepTokens(facts);
@@ -93,6 +112,7 @@ export function stepAttributes(facts: StepFacts): SpanAttributes {
     "twelve.thread.version": facts.version,
     ...(facts.tree ? { "twelve.root_thread_id": facts.tree.rootThreadId } : {}),
     ...(facts.tree?.parentThreadId ? { "twelve.parent_thread_id": facts.tree.parentThreadId } : {}),
+    ...(facts.tree?.parentTraceId ? { "twelve.parent_trace_id": facts.tree.parentTraceId } : {}),
     ...(model ? { "gen_ai.request.model": model } : {}),
     "gen_ai.usage.input_tokens": tokens.input,
     "gen_ai.usage.output_tokens": tokens.output,

@@ -5,7 +5,8 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 
 /**
  * The tree keys of the step message in scope, for the worker's log lines and its observer's step
- * span (the one place they are taken): `rootThreadId` and, for a child, `parentThreadId`, so a
+ * span (the one place they are taken): `rootThreadId` and, for a child, `parentThreadId` (and
+ * `parentTraceId`, the trace of the step that launched it, when that one was traced), so a
  * search of the logs or the traces by a root finds the steps of its whole tree.
  * The keys are filled when the step reads its thread (the store is decorated once); a scope per
  * message keeps steps that run at once (the local stack) apart, where `logger.appendKeys` would

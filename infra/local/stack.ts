@@ -477,8 +477,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const reconciler = setInterval(
       () => {
         reconciling = reconcileAll()
-          .then(({ expired, expiredCallbacks, cancelledOrphans, deletedOrphans }) => {
+          .then(({ expired, expiredCallbacks, restartedCallbacks, ...swept }) => {
+            const { cancelledOrphans, deletedOrphans } = swept;
             if (expired > 0) log(`expired ${expired} approval(s)`);
+            if (restartedCallbacks > 0) log(`started ${restartedCallbacks} owed callback(s)`);
             if (expiredCallbacks > 0) log(`expired ${expiredCallbacks} callback(s)`);
             const orphans = cancelledOrphans + deletedOrphans;
             if (orphans > 0) log(`swept ${orphans} orphaned child thread(s)`);

@@ -39,12 +39,15 @@ const by = actor.optional();
 /**
  * Where a child thread sits in its tree: the parent thread and its call that launched it, the
  * root of the tree, and the child's depth (the root is at 0). Only a child's first event has it.
+ * `traceId`: the trace of the step that launched it (the X-Ray root trace id where the worker
+ * traces), which the child's step spans carry as `twelve.parent_trace_id`.
  */
 export const parentLink = z.object({
   threadId: z.string(),
   callId: z.string(),
   rootThreadId: z.string(),
   depth: z.number().int().positive(),
+  traceId: z.string().optional(),
 });
 export type ParentLink = z.infer<typeof parentLink>;
 

@@ -75,13 +75,15 @@ export function requestChild(
 /**
  * The child thread `request` launches: the call's message first, the parent's launch metadata
  * (the run context flows down the tree), and where it sits (parent, call, root, depth). Its id
- * is `childThreadId(parent.id, callId)`, so launching it twice is one thread.
+ * is `childThreadId(parent.id, callId)`, so launching it twice is one thread. `traceId`: the
+ * trace of the launching step, kept in the link when there is one.
  */
 export function childThread(
   parent: Pick<Thread, "id" | "events">,
   request: ChildRequest,
   child: Agent,
   clock: Clock,
+  traceId?: string,
 ): Thread {
   const metadata = launchMetadataOf(parent);
   const by: Actor = { principal: parent.id, via: "agent" };
@@ -99,6 +101,7 @@ export function childThread(
     callId: request.callId,
     rootThreadId: rootOf(parent),
     depth: request.depth,
+    ...(traceId ? { traceId } : {}),
   };
   return { ...thread, events: [{ ...first, data: { ...first.data, parent: parentLink } }] };
 }
@@ -301,6 +304,8 @@ export interface TreeKeys {
   rootThreadId: string;
   /** The thread whose call launched it: a child's only. */
   parentThreadId?: string;
+  /** The trace of the step that launched it: a child's, when that step was traced. */
+  parentTraceId?: string;
 }
 
 /**
@@ -313,6 +318,10 @@ export interface TreeKeys {
 export function treeKeys(thread: Pick<Thread, "id" | "events">): TreeKeys {
   const link = parentOf(thread.events);
   return link
-    ? { rootThreadId: link.rootThreadId, parentThreadId: link.threadId }
+    ? {
+        rootThreadId: link.rootThreadId,
+        parentThreadId: link.threadId,
+        ...(link.traceId ? { parentTraceId: link.traceId } : {}),
+      }
     : { rootThreadId: thread.id };
 }

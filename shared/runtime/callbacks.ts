@@ -1,6 +1,7 @@
 import {
   CALLBACK_ACTOR,
   CallbackTokenError,
+  callbackToStart,
   completeCallback,
   expiredCallback,
   recordCallbackStart,
@@ -20,6 +21,7 @@ import { runContextOf } from "../core/run-context.ts";
 import {
   type CallbackWait,
   deriveCallbackWait,
+  deriveStatus,
   parentOf,
   type Status,
   type Thread,
@@ -322,6 +324,40 @@ export async function announceCallback(
         }
       : {}),
   });
+}
+
+/**
+ * The reconciler's sweep of waits whose `start` never ran: each thread `waiting_for_callback`
+ * that has not moved for `staleAfterMs` and still owes its `start` (`callbackToStart`: every
+ * delivery of its step died between the save and `start`, and the message is gone) has its wait
+ * issued again (`restartCallback`: a new token and expiry, `start` run with the same idempotency
+ * key). The grace keeps it off a step that is saving and starting the wait right now; a `start`
+ * that runs longer than it may run twice, under the same key.
+ *
+ * @example
+ * await restartOwedCallbacks(deps, { staleAfterMs: 5 * 60_000 }); // { checked, restarted }
+ */
+export async function restartOwedCallbacks(
+  deps: StartDeps & Pick<RuntimeDeps, "ids">,
+  options: { staleAfterMs: number },
+): Promise<{ checked: number; restarted: number }> {
+  const cutoff = deps.clock.now().getTime() - options.staleAfterMs;
+  let checked = 0;
+  let restarted = 0;
+  for await (const summary of threadsIn(deps.store, "waiting_for_callback")) {
+    checked++;
+    if (Date.parse(summary.updatedAt) > cutoff) continue;
+    const thread = await deps.store.load(summary.threadId);
+    // The listing is eventually consistent: trust only the thread itself.
+    if (!thread || deriveStatus(thread.events) !== "waiting_for_callback") continue;
+    if (!callbackToStart(thread)) continue;
+    try {
+      if (await restartCallback(deps, thread.id)) restarted++;
+    } catch (error) {
+      if (!(error instanceof ThreadNotFoundError)) throw error;
+    }
+  }
+  return { checked, restarted };
 }
 
 /** A thread deleted under a callback's start: nothing more to record. */

@@ -33,6 +33,11 @@ export interface RuntimeDeps {
   sleep?(ms: number): Promise<void>;
   /** Model prices for the cost estimate `GET /threads/{id}` shows. Default `DEFAULT_PRICES`. */
   prices?: PriceTable;
+  /**
+   * The trace the work in scope runs in (the X-Ray root trace id where the worker traces): a child
+   * launched now records it in its parent link, so its steps name the parent's trace.
+   */
+  traceId?(): string | undefined;
   /** Direct links to event data kept beside the store (S3); the HTTP API redirects to them. */
   dataLinks?: EventDataLinks;
 }

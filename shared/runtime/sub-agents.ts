@@ -32,7 +32,7 @@ import { threadsIn } from "./list-status.ts";
  * on. The decisions are the core's (shared/core/sub-agents.ts); every write is conditional.
  */
 
-type Deps = Pick<RuntimeDeps, "agents" | "store" | "queue" | "clock" | "random">;
+type Deps = Pick<RuntimeDeps, "agents" | "store" | "queue" | "clock" | "random" | "traceId">;
 
 /** The deepest a tree is walked: far past any `maxDepth`, so a corrupt link cannot loop. */
 const MAX_WALK = 32;
@@ -57,7 +57,7 @@ export async function launchChild(deps: Deps, parent: Thread): Promise<void> {
   }
   let child: Thread;
   try {
-    child = childThread(parent, request, agent, deps.clock);
+    child = childThread(parent, request, agent, deps.clock, deps.traceId?.());
   } catch (cause) {
     // The child's run context was made stricter since the call was checked.
     if (!(cause instanceof InvalidMetadataError)) throw cause;

@@ -7,7 +7,7 @@ import { bedrockTarget } from "../../infra/constructs/bedrock-targets.ts";
 import { workerModels } from "../../infra/constructs/worker-models.ts";
 import { TwelveRuntime, type TwelveRuntimeProps } from "../../infra/twelve-runtime.ts";
 import { exampleAgentsEntry } from "../../infra/twelve-stack.ts";
-import { type Agent, defineAgent, doneForNow, type Model } from "../../shared/index.ts";
+import { type Agent, agentTool, defineAgent, doneForNow, type Model } from "../../shared/index.ts";
 import { environmentOf, functionOf, resourcesOf } from "./synth.ts";
 
 /** A model as an adapter makes it, by its identity alone (the adapters are not under test). */
@@ -301,6 +301,61 @@ describe("Construct: TwelveRuntime, Bedrock models", { timeout: 120_000 }, () =>
     expect(bedrockStatements(template).map(({ statement }) => statement.Resource)).toEqual([
       modelArn("amazon.nova-pro-v1:0"),
     ]);
+  });
+
+  it("serves the children the listed agents call (agentTool), recursively, once each: their models' grants, schedules and dashboard rows", () => {
+    // Prepare: a lead calls a researcher, which calls a summarizer; a reviewer calls the same
+    // researcher. Only the lead and the reviewer are listed.
+    const summarizer = defineAgent({
+      name: "summarizer",
+      prompt: "Sum up.",
+      tools: [doneForNow],
+      model: bedrock("amazon.nova-micro-v1:0"),
+      schedules: [{ name: "nightly", expression: "cron(0 3 * * ? *)", message: "sum up the day" }],
+    });
+    const researcher = defineAgent({
+      name: "researcher",
+      prompt: "Research.",
+      tools: [agentTool(summarizer), doneForNow],
+      model: bedrock("amazon.nova-lite-v1:0"),
+    });
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Delegate.",
+      tools: [agentTool(researcher), doneForNow],
+      model: bedrock("amazon.nova-pro-v1:0"),
+    });
+    const reviewer = defineAgent({
+      name: "reviewer",
+      prompt: "Review.",
+      tools: [agentTool(researcher, { name: "research_again" }), doneForNow],
+      model: bedrock("amazon.nova-pro-v1:0"),
+    });
+
+    // Act
+    const { template } = synth({ agents: [lead, reviewer] });
+
+    // Assess: every model of the tree granted, each once
+    const resources = bedrockStatements(template).flatMap(({ statement }) =>
+      [statement.Resource].flat(),
+    );
+    expect(resources.sort()).toEqual(
+      [
+        modelArn("amazon.nova-lite-v1:0"),
+        modelArn("amazon.nova-micro-v1:0"),
+        modelArn("amazon.nova-pro-v1:0"),
+      ].sort(),
+    );
+    // The grandchild's schedule is a rule, and the dashboard has a row for each agent served.
+    const rules = resourcesOf(template, "AWS::Events::Rule").filter(
+      ([, rule]) => rule.Properties.ScheduleExpression === "cron(0 3 * * ? *)",
+    );
+    expect(rules).toHaveLength(1);
+    const [, dashboard] = resourcesOf(template, "AWS::CloudWatch::Dashboard")[0] ?? [];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const name of ["lead", "reviewer", "researcher", "summarizer"]) {
+      expect(body).toContain(`\\"agent\\",\\"${name}\\"`);
+    }
   });
 
   it("makes the OpenAI secret and no Bedrock grant when agents fall back to OpenAI", () => {

@@ -133,6 +133,65 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
       404,
       "thread_not_found",
     ],
+    // POST /callbacks/{token}: a token of the wrong shape is refused before the body is read; a
+    // well-shaped one after (its body must be JSON within the limit), by the wait it names.
+    [
+      "a forged callback token",
+      "POST",
+      `/callbacks/thr_nope.${"A".repeat(22)}`,
+      { ok: true },
+      401,
+      "invalid_callback_token",
+    ],
+    [
+      "a malformed callback token",
+      "POST",
+      "/callbacks/not-a-token",
+      { ok: true },
+      401,
+      "invalid_callback_token",
+    ],
+    [
+      "a callback token too long",
+      "POST",
+      `/callbacks/thr_nope.${"A".repeat(65)}`,
+      { ok: true },
+      401,
+      "invalid_callback_token",
+    ],
+    [
+      "malformed JSON to a forged callback token",
+      "POST",
+      `/callbacks/thr_nope.${"A".repeat(22)}`,
+      '{"ok": ',
+      400,
+      "invalid_json",
+    ],
+    [
+      "a body over the limit to a callback",
+      "POST",
+      `/callbacks/thr_nope.${"A".repeat(22)}`,
+      { ok: big },
+      413,
+      "payload_too_large",
+    ],
+    [
+      "an impossible callback token",
+      "POST",
+      "/callbacks/%E0%A4%A",
+      { ok: true },
+      404,
+      "route_not_found",
+    ],
+    [
+      "a read of a callback",
+      "GET",
+      `/callbacks/thr_nope.${"A".repeat(22)}`,
+      undefined,
+      405,
+      "method_not_allowed",
+    ],
+    ["a callback without a token", "POST", "/callbacks", { ok: true }, 404, "route_not_found"],
   ];
 
   it.each(cases)("%s", async (_name, method, path, body, status, code, headers) => {
@@ -172,6 +231,20 @@ describe("bad input gets a clear 4xx and changes nothing", () => {
       const response = await api.respond(id, body);
       expect(response.status, JSON.stringify(body)).toBe(status);
       expect(response.body.error.code).toBe(code);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("refuses a token forged for a real thread's call, without the bearer token too, changing nothing", async () => {
+    const before = await snapshot();
+    const anonymous = client(stack);
+    const forged = `${waiting.threadId}.${"B".repeat(22)}`;
+    for (const who of [api, anonymous]) {
+      for (const body of [{ ok: true }, "null", '"x"']) {
+        const response = await who.request("POST", `/callbacks/${forged}`, body);
+        expect(response.status, JSON.stringify(body)).toBe(401);
+        expect(response.body.error.code).toBe("invalid_callback_token");
+      }
     }
     expect(await snapshot()).toEqual(before);
   });

@@ -4,6 +4,8 @@ import { type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../infra/local/stack.ts";
+import { agents } from "../../shared/examples/agents.ts";
+import { lead } from "../support/sub-agent-fixtures.ts";
 import { client, startTestStack } from "./local-stack.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -77,6 +79,8 @@ describe("notices to outbound webhooks (NOTIFY_WEBHOOKS), signed the Standard We
         { url: receiver.url("/down"), secret: SECRET, agents: ["deploybot"] },
       ],
       notifyDelivery: { attempts: 3, backoffMs: 20 },
+      // The examples, and a lead whose deployer child asks for an approval.
+      agents: [...agents, lead],
       log: (line) => logs.push(line),
     });
     api = client(stack);
@@ -120,6 +124,24 @@ describe("notices to outbound webhooks (NOTIFY_WEBHOOKS), signed the Standard We
     const doneOnly = await deliveries("/done-only", body.threadId, 1);
     expect(doneOnly.map((r) => r.type)).toEqual(["thread.done"]);
     expect(receiver.refused).toEqual([]);
+  });
+
+  it("names the root in a child's notice, with the root's link", async () => {
+    // Act: the lead's deployer child waits for an approval
+    const { body } = await api.launch("lead", "release the api");
+    const childId = `${body.threadId}-call_1`;
+    await api.waitFor(childId, "waiting_for_approval");
+    const [waiting] = await deliveries("/all", childId, 1);
+
+    // Assess
+    expect(waiting?.type).toBe("thread.waiting");
+    expect(waiting?.data).toMatchObject({
+      threadId: childId,
+      agent: "deployer",
+      status: "waiting_for_approval",
+      link: `${stack.url}/threads/${childId}`,
+      root: { threadId: body.threadId, link: `${stack.url}/threads/${body.threadId}` },
+    });
   });
 
   it("tries a failing receiver again with backoff, under the same id", async () => {

@@ -986,6 +986,8 @@ export interface operations {
               callId: string;
               rootThreadId: string;
               depth: number;
+              /** @description the trace (X-Ray root trace id) of the parent's step that launched it */
+              traceId?: string;
               [key: string]: unknown;
             };
             /** @description only on a thread whose agent tools launched child threads: every thread under it (at most 100), with its status */

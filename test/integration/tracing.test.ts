@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
+import { createServer, type IncomingHttpHeaders, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -17,10 +18,13 @@ import {
   receiveStepMessages,
 } from "../../shared/aws/sqs/queues.ts";
 import { toSqsRecord } from "../../shared/aws/sqs/sqs-event.ts";
+import { agentTool, defineAgent, doneForNow } from "../../shared/core/index.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { OpenAIModel } from "../../shared/llm/openai-model.ts";
+import { call, ScriptedModel } from "../../shared/testing/index.ts";
 import { type ChatServer, startChatServer } from "../llm/chat-server.ts";
 import { toolCallCompletion } from "../llm/completions.ts";
+import { ruleModel } from "../support/sub-agent-fixtures.ts";
 
 /** A segment document as the X-Ray SDK sends it to the daemon (the fields read here). */
 interface SegmentDoc {
@@ -50,6 +54,39 @@ async function startDaemon(): Promise<{ socket: Socket; address: string; docs: S
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
   const { port } = socket.address() as AddressInfo;
   return { socket, address: `127.0.0.1:${port}`, docs };
+}
+
+/**
+ * A pass-through in front of the SQS emulator that keeps the headers of every request, so a test
+ * sees what reached SQS at the wire (the emulator does not turn `X-Amzn-Trace-Id` into
+ * `AWSTraceHeader` as SQS does).
+ */
+async function startSqsTap(target: string) {
+  const seen: { target: string; headers: IncomingHttpHeaders }[] = [];
+  const upstream = new URL(target);
+  const server = createServer((incoming, outgoing) => {
+    seen.push({
+      target: String(incoming.headers["x-amz-target"] ?? ""),
+      headers: incoming.headers,
+    });
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    incoming.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, seen, close: () => server.close() };
 }
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
@@ -254,5 +291,102 @@ describe("The Lambda worker's traces and metrics, at the wire", () => {
       });
       expect(doc._aws.CloudWatchMetrics[0].Namespace).toBe("TwelveTest");
     }
+  });
+
+  it("links a child's steps to the parent's: the launching step's send carries its trace, the child's steps name it", async () => {
+    // Prepare: a lead whose researcher is a child thread
+    const { workerHandler } = await import("../../functions/handlers/worker.ts");
+    const { assemble } = await import("../../functions/compose/root.ts");
+    const { readSettings } = await import("../../functions/compose/read-settings.ts");
+    const { launchThread } = await import("../../shared/runtime/launch-thread.ts");
+    const researcher = defineAgent({
+      name: "researcher",
+      prompt: "Research.",
+      tools: [doneForNow],
+      model: new ScriptedModel([call("done_for_now", { message: "X is 42" })]),
+    });
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Delegate.",
+      tools: [agentTool(researcher), doneForNow],
+      model: ruleModel((context) =>
+        context.includes("<researcher_result>")
+          ? { tool: "done_for_now", args: { message: "X is 42" } }
+          : { tool: "researcher", args: { message: "find X" } },
+      ),
+    });
+    // The worker's SQS requests pass a tap (its root reads the endpoint at its first invocation).
+    const tap = await startSqsTap(inject("sqsEndpoint"));
+    vi.stubEnv("AWS_ENDPOINT_URL_SQS", tap.endpoint);
+    const handler = workerHandler({ agents: [lead] });
+    const deps = assemble(readSettings(process.env), { agents: [lead] }).deps();
+    const { threadId } = await launchThread(deps, { agent: "lead", message: "What is X?" });
+
+    // Act: invocations until the lead is done; each its own trace, as Lambda gives them
+    const traceOf = new Map<string, string[]>();
+    const write = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      for (let round = 0; round < 12; round++) {
+        const messages = await receiveStepMessages(sqs, queue.queueUrl, { waitSeconds: 1 });
+        if (messages.length === 0) continue;
+        const trace = traceHeader();
+        process.env._X_AMZN_TRACE_ID = trace.header;
+        const event: SQSEvent = {
+          Records: messages.map((m) => toSqsRecord(m, queue.queueArn, REGION)),
+        };
+        for (const record of event.Records) {
+          const stepped = JSON.parse(record.body).threadId as string;
+          traceOf.set(stepped, [...(traceOf.get(stepped) ?? []), trace.root]);
+        }
+        const result = await handler(event, lambdaContext(`child-${round}`));
+        expect(result.batchItemFailures).toEqual([]);
+        for (const record of event.Records) {
+          await deleteStepMessage(sqs, queue.queueUrl, record.receiptHandle);
+        }
+        if ((await deps.store.load(threadId))?.events.at(-1)?.type === "done") break;
+      }
+    } finally {
+      write.mockRestore();
+      tap.close();
+    }
+    expect((await deps.store.load(threadId))?.events.at(-1)?.type).toBe("done");
+    const [launching] = traceOf.get(threadId) ?? [];
+    const childId = [...traceOf.keys()].find((id) => id !== threadId) as string;
+    const childRoots = traceOf.get(childId) ?? [];
+    const steps = () => daemon.docs.filter((doc) => doc.name === "step");
+    const childSteps = () =>
+      steps().filter((doc) => doc.annotations?.gen_ai_conversation_id === childId);
+    for (let i = 0; i < 50 && childSteps().length < childRoots.length; i++)
+      await new Promise((r) => setTimeout(r, 20));
+
+    // Assess: the child records the trace of the step that launched it...
+    expect(launching).toBeDefined();
+    const child = await deps.store.load(childId);
+    expect(child?.events[0]?.data).toMatchObject({ parent: { threadId, traceId: launching } });
+    // ...its steps, in their own traces, carry it as an annotation...
+    expect(childSteps()).toHaveLength(1);
+    for (const step of childSteps()) {
+      expect(childRoots).toContain(step.trace_id);
+      expect(step.annotations).toMatchObject({
+        twelve_parent_thread_id: threadId,
+        twelve_root_thread_id: threadId,
+        twelve_parent_trace_id: launching,
+      });
+    }
+    // ...and the launching step sent the child's message through a traced client: an SQS
+    // subsegment of that step, whose trace header (SQS keeps it as the message's AWSTraceHeader)
+    // names the launching trace.
+    const launchingStep = steps().find(
+      (doc) => doc.trace_id === launching && doc.annotations?.gen_ai_conversation_id === threadId,
+    );
+    const sends = daemon.docs.filter(
+      (doc) => doc.name === "SQS" && doc.parent_id === launchingStep?.id,
+    );
+    expect(sends).toHaveLength(1);
+    expect(sends[0]?.trace_id).toBe(launching);
+    const sent = tap.seen.filter(({ target }) => target.endsWith("SendMessage"));
+    expect(sent.map(({ headers }) => headers["x-amzn-trace-id"])).toContainEqual(
+      expect.stringContaining(`Root=${launching};Parent=${sends[0]?.id}`),
+    );
   });
 });

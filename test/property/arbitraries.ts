@@ -340,12 +340,34 @@ export const segment = fc.oneof(
   fc.webSegment(),
 );
 
+/**
+ * What a `POST /callbacks/{token}` names: a well-shaped token of a seeded thread (forged: no seed
+ * waits on a callback) or of none, a token cut short or grown long, and any other segment.
+ */
+export const callbackTokenSegment = fc.oneof(
+  fc
+    .tuple(knownId, fc.base64String({ minLength: 16, maxLength: 64 }))
+    .map(([id, secret]) => `${id}.${secret.replace(/[+/=]/g, "_")}`),
+  fc.constantFrom(
+    "thr_doesnotexist.AAAAAAAAAAAAAAAAAAAAAA",
+    "thr_seed1.short",
+    `thr_seed1.${"A".repeat(65)}`,
+    `${"t".repeat(129)}.AAAAAAAAAAAAAAAAAAAAAA`,
+    ".AAAAAAAAAAAAAAAAAAAAAA",
+    "thr_seed1.",
+    "thr_seed1..AAAAAAAAAAAAAAAAAAAAAA",
+    "thr_seed1%2EAAAAAAAAAAAAAAAAAAAAAA",
+  ),
+  segment,
+);
+
 /** Paths shaped like the routes (so they reach the handlers) and paths shaped like nothing. */
 export const paths = fc.oneof(
   { arbitrary: fc.constantFrom("/health", "/threads", "/threads/", "//threads", "/"), weight: 2 },
   { arbitrary: segment.map((id) => `/threads/${id}`), weight: 3 },
   { arbitrary: segment.map((id) => `/threads/${id}/context`), weight: 2 },
   { arbitrary: segment.map((id) => `/threads/${id}/responses`), weight: 3 },
+  { arbitrary: callbackTokenSegment.map((token) => `/callbacks/${token}`), weight: 2 },
   fc.tuple(segment, segment).map(([a, b]) => `/threads/${a}/${b}`),
   fc.constantFrom("/hooks/github", "/hooks", "/hooks/github/x"),
   segment.map((source) => `/hooks/${source}`),
@@ -514,6 +536,19 @@ export const responseCase: fc.Arbitrary<HttpCase> = fc
     body: answer.body,
     base64,
   }));
+
+/** Answers by callback token: forged and malformed tokens, any body, hostile headers. */
+export const callbackCase: fc.Arbitrary<HttpCase> = fc.record({
+  method: fc.oneof({ arbitrary: fc.constant("POST"), weight: 9 }, methods),
+  path: fc.oneof(
+    { arbitrary: callbackTokenSegment.map((token) => `/callbacks/${token}`), weight: 9 },
+    fc.constantFrom("/callbacks", "/callbacks/", "/callbacks/a/b"),
+  ),
+  query: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, queries),
+  headers,
+  body: anyBody,
+  base64: base64Flag,
+});
 
 /** Reads of seeded threads and listings, with hostile queries. */
 export const readCase: fc.Arbitrary<HttpCase> = fc.record({

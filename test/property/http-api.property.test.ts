@@ -5,6 +5,7 @@ import { createApiHandler } from "../../functions/api/app.ts";
 import { signWebhook } from "../../functions/api/webhooks.ts";
 import { deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import {
+  callbackCase,
   chaosCase,
   type HttpCase,
   heavyCase,
@@ -264,6 +265,17 @@ describe("HTTP API under hostile input (property-based)", () => {
   );
 
   it(
+    "refuses forged and malformed callback tokens (POST /callbacks/{token}) with a 4xx, changing nothing",
+    async () => {
+      const tally: Tally = new Map();
+      await check(callbackCase, tally);
+      expect(tally.get(401) ?? 0, "some tokens were well-shaped forgeries").toBeGreaterThan(0);
+      for (const status of tally.keys()) expect(status).toBeGreaterThanOrEqual(400);
+    },
+    timeout,
+  );
+
+  it(
     "reads seeded threads and listings under hostile queries without changing anything",
     async () => {
       const tally: Tally = new Map();
@@ -387,6 +399,7 @@ describe("HTTP API under hostile input (property-based)", () => {
             { arbitrary: launchCase, weight: 2 },
             { arbitrary: responseCase, weight: 2 },
             readCase,
+            callbackCase,
           ),
           name: fc.oneof(
             { arbitrary: fc.constant("authorization"), weight: 4 },
@@ -416,12 +429,15 @@ describe("HTTP API under hostile input (property-based)", () => {
             expect(code).not.toBe("unauthorized");
             return;
           }
-          // /health is open; /hooks/{source} is signed with HMAC instead of the bearer token.
+          // /health is open; /hooks/{source} is signed with HMAC instead of the bearer token, and
+          // /callbacks/{token} takes its token as the credential.
           const segments = request.path.split("/").filter(Boolean);
           const open =
             ((request.method === "GET" || request.method === "HEAD") &&
               segments.join("/") === "health") ||
-            (request.method === "POST" && segments.length === 2 && segments[0] === "hooks");
+            (request.method === "POST" &&
+              segments.length === 2 &&
+              (segments[0] === "hooks" || segments[0] === "callbacks"));
           if (open) return;
           // Routing runs first: an unknown path or method is told so, even without a token.
           expect(["unauthorized", "route_not_found", "method_not_allowed"]).toContain(code);

@@ -10,7 +10,11 @@ import type { CallbackWaitingNotice, StepMessage } from "../../shared/core/ports
 import { deriveCallbackWait, deriveStatus } from "../../shared/core/thread.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
-import { answerCallback, expireCallbacks } from "../../shared/runtime/callbacks.ts";
+import {
+  answerCallback,
+  expireCallbacks,
+  restartOwedCallbacks,
+} from "../../shared/runtime/callbacks.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { MemoryThreadStore } from "../../shared/runtime/memory-store.ts";
@@ -250,6 +254,86 @@ describe("a crash between saving a callback's wait and recording its start", () 
     // Both crashes really happened across the runs.
     expect(seen.restartedBeforeStart).toBeGreaterThan(0);
     expect(seen.restartedAfterStart).toBeGreaterThan(0);
+  });
+});
+
+describe("every delivery of a callback tool's step dying between the save and start", () => {
+  it("leaves a wait the reconciler's sweep starts once, past the grace: one live wait, start run once", async () => {
+    // Prepare: each delivery saves the wait (or issues it again) and dies before start
+    const starts: { token: string; key: string }[] = [];
+    const tool = defineTool({
+      name: "pay",
+      description: "Take a payment; the provider calls back",
+      input: z.object({ cents: z.number() }),
+      kind: "callback",
+      timeoutMs: TIMEOUT_MS,
+      start: (_args, context) => {
+        starts.push({ token: context.callback.token, key: context.idempotencyKey });
+      },
+    });
+    const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
+    const clock = new VirtualClock("2026-12-01T09:00:00.000Z");
+    const inner = new MemoryThreadStore();
+    let delivering = false;
+    const queued: StepMessage[] = [];
+    const notices: CallbackWaitingNotice[] = [];
+    let secrets = 0;
+    const deps: RuntimeDeps = {
+      agents: agentMap([agent]),
+      store: faultyStore(inner, {
+        beforeCall: async () => {},
+        crashPoint: (point) => {
+          if (delivering && point === "after_append") throw new InjectedCrash(point, "worker");
+        },
+        toolRan: () => {},
+      }),
+      queue: { enqueue: async (message) => void queued.push(message) },
+      notifier: {
+        threadWaiting: async () => {},
+        callbackWaiting: async (notice) => void notices.push(notice),
+      },
+      model: new ScriptedModel([call("pay", { cents: 500 })]),
+      clock,
+      ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxxxxxxx` },
+      threadLink: (id) => id,
+      random: () => 0,
+    };
+    await launchThread(deps, { agent: "shop", message: "sell" });
+    const message = queued.shift() as StepMessage;
+    delivering = true;
+    for (let receive = 1; receive <= 5; receive++) {
+      await expect(processStep(deps, message)).rejects.toThrow(InjectedCrash);
+    }
+    delivering = false;
+    const died = await inner.load("thr_shop");
+    expect(died && callbackToStart(died)).not.toBeNull();
+    expect(starts).toEqual([]);
+    const staleAfterMs = 5 * 60_000;
+
+    // Act: the sweep within the grace, then past it, then again
+    const early = await restartOwedCallbacks(deps, { staleAfterMs });
+    clock.advance(staleAfterMs + 1);
+    const swept = await restartOwedCallbacks(deps, { staleAfterMs });
+    const again = await restartOwedCallbacks(deps, { staleAfterMs });
+
+    // Assess: start ran once, with the call's key, and its token is the one live wait's
+    expect(early.restarted).toBe(0);
+    expect(swept.restarted).toBe(1);
+    expect(again.restarted).toBe(0);
+    expect(starts).toEqual([{ token: expect.any(String), key: "thr_shop:call_1" }]);
+    const thread = await inner.load("thr_shop");
+    const events = thread?.events ?? [];
+    expect(deriveStatus(events)).toBe("waiting_for_callback");
+    expect(thread && callbackToStart(thread)).toBeNull();
+    const wait = deriveCallbackWait(events);
+    expect(wait?.tokenHash).toBe(hashToken(starts[0]?.token ?? ""));
+    expect(Date.parse(wait?.expiresAt ?? "")).toBe(clock.now().getTime() + TIMEOUT_MS);
+    expect(notices.map((n) => n.expiresAt)).toEqual([wait?.expiresAt]);
+    // The started wait is answered by its token, and the loop goes on.
+    await answerCallback(deps, starts[0]?.token ?? "", { paid: true });
+    const after = (await inner.load("thr_shop"))?.events ?? [];
+    expect(after.filter((e) => e.type === "tool_result")).toHaveLength(1);
+    expect(deriveStatus(after)).toBe("running");
   });
 });
 

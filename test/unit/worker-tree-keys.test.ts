@@ -61,6 +61,8 @@ const record = (message: StepMessage, i: number): SQSEvent["Records"][number] =>
   awsRegion: "us-east-1",
 });
 
+const PARENT_TRACE = "1-6b173000-0123456789abcdef01234567";
+
 /** A root waiting for its researcher, and the researcher's child thread, in memory. */
 async function tree() {
   const clock = steppingClock();
@@ -75,7 +77,14 @@ async function tree() {
     ],
   };
   const request = { callId: "call_1", tool: "researcher", agent: "researcher", depth: 1 };
-  const child = childThread(parent, { ...request, message: "look for X" }, researcher, clock);
+  // Launched by a traced step: the child keeps that step's trace.
+  const child = childThread(
+    parent,
+    { ...request, message: "look for X" },
+    researcher,
+    clock,
+    PARENT_TRACE,
+  );
   for (const thread of [parent, child]) {
     await store.create({ thread, head: deriveHead(thread.events) });
   }
@@ -92,7 +101,7 @@ async function tree() {
 }
 
 describe("Function: createWorkerHandler (a child's step)", () => {
-  it("names the child's root and parent in its log line and in its step span's annotations", async () => {
+  it("names the child's root, parent and the trace that launched it in its log line and its step span's annotations", async () => {
     // Prepare
     const { deps, parent, child } = await tree();
     const logger = new Logger({ serviceName: "twelve-test" });
@@ -116,6 +125,7 @@ describe("Function: createWorkerHandler (a child's step)", () => {
         threadId: child.id,
         rootThreadId: parent.id,
         parentThreadId: parent.id,
+        parentTraceId: PARENT_TRACE,
         outcome: "stepped",
       }),
     );
@@ -124,6 +134,7 @@ describe("Function: createWorkerHandler (a child's step)", () => {
       "gen_ai.conversation.id": child.id,
       "twelve.root_thread_id": parent.id,
       "twelve.parent_thread_id": parent.id,
+      "twelve.parent_trace_id": PARENT_TRACE,
     });
     expect(annotationKey("twelve.root_thread_id")).toBe("twelve_root_thread_id");
   });
@@ -145,5 +156,6 @@ describe("Function: createWorkerHandler (a child's step)", () => {
     const [, keys] = info.mock.calls.find(([line]) => line === "step message processed") ?? [];
     expect(keys).toMatchObject({ threadId: thread.id, rootThreadId: thread.id });
     expect(keys).not.toHaveProperty("parentThreadId");
+    expect(keys).not.toHaveProperty("parentTraceId");
   });
 });

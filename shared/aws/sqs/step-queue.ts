@@ -38,7 +38,8 @@ export interface SqsStepQueueOptions {
  */
 export class SqsStepQueue implements StepQueue {
   readonly queueUrl: string;
-  private readonly client: SQSClient;
+  /** The client it sends with (the traced worker captures it, so a send carries its trace). */
+  readonly client: SQSClient;
 
   constructor(options: SqsStepQueueOptions) {
     this.queueUrl = options.queueUrl;
