@@ -202,10 +202,13 @@ async function catchUp(
 /**
  * A cancel that came while this message's step ran the call the thread owed (an approved call, a
  * saved sync call, the first step's prefetch): the step may have run the tool and died before it
- * saved the result, and this is its message delivered again. The call runs again under its idempotency key (a second
- * run returns what the first did) and its outcome goes after `cancelled`, as for a step that lost
- * its append to the cancel: a cancelled thread never hides a side effect. Nothing when this
- * message's step owed no call, or the call's outcome is in the thread already.
+ * saved the result, and this is its message delivered again. The call runs again under its
+ * idempotency key (a second run returns what the first did) and its outcome goes after
+ * `cancelled`, as for a step that lost its append to the cancel: a cancelled thread never hides
+ * a side effect. No delivery can tell that an earlier one never ran the call (a duplicate
+ * invocation shares its receive count and receipt), so a call owed when the cancel came runs
+ * once either way. Nothing when this message's step owed no call, or the call's outcome is in
+ * the thread already.
  */
 async function settleOwedCall(
   deps: RuntimeDeps,
