@@ -121,6 +121,22 @@ export async function step(thread: Thread, deps: StepDeps): Promise<StepResult> 
 }
 
 /**
+ * Runs the call `thread` owes (a call a person approved, or a sync call the last step saved), or
+ * the agent's prefetch when the thread holds no call yet, and nothing else: no model call, no
+ * retry later (a failure is the call's error). Their events, or none when the thread owes no
+ * call that runs (a model's call of a tool that needs approval is asked for, never run). For a thread cancelled after the step that runs the
+ * call started: that step may have run the tool and died before it saved the result, so the
+ * runtime runs it again under the same idempotency key and records its outcome after the cancel.
+ *
+ * @example
+ * const owed = await runOwedCall(beforeCancel, { agent, model, clock });
+ * if (owed.length > 0) await store.append(thread, owed, deriveHead([...thread.events, ...owed]));
+ */
+export async function runOwedCall(thread: Thread, deps: StepDeps): Promise<ThreadEvent[]> {
+  return new Step(thread, deps).runOwedOnly();
+}
+
+/**
  * The head of the thread once a step's `events` (at least one) are appended: the status follows
  * from the next action, so nothing is derived again from the whole thread.
  *
@@ -216,22 +232,7 @@ class Step {
     if (owed) return owed;
     // The owed call failed for a moment and runs again: the model hears of it only at the end.
     if (this.retryAt) return this.result({ type: "continue", retryAt: this.retryAt });
-    if (!this.thread.events.some((event) => event.type === "tool_call")) {
-      for (const [index, call] of agent.prefetch.entries()) {
-        // A fixed id, not the thread position: a first step that loses its append to a message
-        // runs its prefetch again with the same idempotency keys.
-        const callId = `prefetch_${index}`;
-        const args = this.prefetchArgs(call);
-        this.push("tool_call", {
-          callId,
-          tool: call.tool.name,
-          args: "failed" in args ? {} : args.args,
-          source: "prefetch",
-        });
-        if ("failed" in args) this.toolFailed(call.tool, callId, args.failed);
-        else await this.parseAndRun(call.tool, args.args, callId);
-      }
-    }
+    await this.prefetch();
     if (this.errorCount() >= agent.maxConsecutiveErrors) return this.escalate("too_many_errors");
     if (deriveStepsSinceHumanInput(this.events()) >= agent.maxSteps) {
       return this.escalate("max_steps");
@@ -252,6 +253,45 @@ class Step {
       return this.afterError();
     }
     return this.dispatch(reply);
+  }
+
+  /** The owed call's run alone, or the prefetch of a thread with no call (see `runOwedCall`). */
+  async runOwedOnly(): Promise<ThreadEvent[]> {
+    try {
+      this.runContext = runContextOf(this.deps.agent, this.thread);
+    } catch (cause) {
+      // Its step could not have run it either: it failed the thread instead.
+      if (!(cause instanceof InvalidMetadataError)) throw cause;
+      return [];
+    }
+    const dangling = deriveDanglingCall(this.thread.events);
+    if (!dangling) {
+      await this.prefetch();
+      return this.out;
+    }
+    const tool = this.deps.agent.tool(dangling.tool);
+    if (!tool || (dangling.source === "model" && tool.kind !== "sync")) return [];
+    await this.parseAndRun(tool, dangling.args, dangling.callId);
+    return this.out;
+  }
+
+  /** The agent's prefetch calls, run in the first step (before the thread holds any call). */
+  private async prefetch(): Promise<void> {
+    if (this.thread.events.some((event) => event.type === "tool_call")) return;
+    for (const [index, call] of this.deps.agent.prefetch.entries()) {
+      // A fixed id, not the thread position: a first step that loses its append to a message
+      // runs its prefetch again with the same idempotency keys.
+      const callId = `prefetch_${index}`;
+      const args = this.prefetchArgs(call);
+      this.push("tool_call", {
+        callId,
+        tool: call.tool.name,
+        args: "failed" in args ? {} : args.args,
+        source: "prefetch",
+      });
+      if ("failed" in args) this.toolFailed(call.tool, callId, args.failed);
+      else await this.parseAndRun(call.tool, args.args, callId);
+    }
   }
 
   /** The control flow (factor 8): one explicit switch over tool kinds. */

@@ -2,7 +2,7 @@ import { callbackToStart } from "../core/callback.ts";
 import { VersionConflictError } from "../core/errors.ts";
 import type { ThreadEvent } from "../core/events.ts";
 import type { NoticeRoot, StepMessage } from "../core/ports.ts";
-import { headAfter, step } from "../core/step.ts";
+import { headAfter, runOwedCall, step } from "../core/step.ts";
 import {
   deriveCallbackWait,
   deriveDanglingCall,
@@ -36,6 +36,7 @@ export type StepOutcome =
   | "ahead" // a version the thread never reached: dropped
   | "lost_race" // another delivery saved this step first: dropped
   | "lost_race_kept" // another write won (a message that interrupted it): what its tools ran was kept
+  | "settled" // a cancelled thread's owed call, which this message's step ran, recorded after the cancel
   | "idle" // the thread has nothing to do (paused, done, failed)
   | "not_found" // no such thread: dropped
   | "retry_later" // the owed call's retry is not due for a while: the reconciler sends it then
@@ -93,7 +94,7 @@ export async function processStep(deps: RuntimeDeps, message: StepMessage): Prom
     const winner = loaded && (await keepWhatRan(deps, thread, events, loaded));
     // The winner is alive: a wait it saved gets its start from it, not a second one from here.
     if (winner && versionOf(winner) > version) {
-      await catchUp(deps, winner, message, { restartCallback: false });
+      await catchUp(deps, winner, message, { restartCallback: false, settleOwedCall: false });
     }
     return winner && loaded && versionOf(winner) > versionOf(loaded)
       ? "lost_race_kept"
@@ -146,7 +147,10 @@ async function catchUp(
   deps: RuntimeDeps,
   thread: Thread,
   message: StepMessage,
-  options: { restartCallback: boolean } = { restartCallback: true },
+  options: { restartCallback: boolean; settleOwedCall: boolean } = {
+    restartCallback: true,
+    settleOwedCall: true,
+  },
 ): Promise<StepOutcome> {
   const status = deriveStatus(thread.events);
   if (status === "running") {
@@ -185,10 +189,56 @@ async function catchUp(
     await announceCallback(deps, thread);
     return "reannounced";
   }
+  // A delivery that lost its append kept what it ran already (`keepWhatRan`).
+  if (status === "cancelled") {
+    return options.settleOwedCall ? settleOwedCall(deps, thread, message) : "stale";
+  }
   const pending = derivePending(thread.events);
   if (!pending || requestIndex(thread, pending.callId) < message.version) return "stale";
   await announce(deps, thread, pending);
   return "reannounced";
+}
+
+/**
+ * A cancel that came while this message's step ran the call the thread owed (an approved call, a
+ * saved sync call, the first step's prefetch): the step may have run the tool and died before it
+ * saved the result, and this is its message delivered again. The call runs again under its
+ * idempotency key (a second run returns what the first did) and its outcome goes after
+ * `cancelled`, as for a step that lost its append to the cancel: a cancelled thread never hides
+ * a side effect. No delivery can tell that an earlier one never ran the call (a duplicate
+ * invocation shares its receive count and receipt), so a call owed when the cancel came runs
+ * once either way. Nothing when this message's step owed no call, or the call's outcome is in
+ * the thread already.
+ */
+async function settleOwedCall(
+  deps: RuntimeDeps,
+  thread: Thread,
+  message: StepMessage,
+): Promise<StepOutcome> {
+  const cancelledAt = thread.events.findLastIndex((event) => event.type === "cancelled");
+  if (message.version > cancelledAt) return "stale";
+  const before = { ...thread, events: thread.events.slice(0, cancelledAt) };
+  const owed = deriveDanglingCall(before.events);
+  if (owed) {
+    if (hasOutcome(thread, owed.callId)) return "stale";
+    // Only the step this message ran owed it (a message older than the call ran something else).
+    if (deriveDanglingCall(thread.events.slice(0, message.version))?.callId !== owed.callId) {
+      return "stale";
+    }
+  } else if (thread.events.some((event) => event.type === "tool_call")) {
+    return "stale"; // no call owed, and the first step's prefetch (if any) is recorded
+  }
+  const agent = deps.agents.get(thread.agent);
+  if (!agent) return "stale";
+  const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
+  const events = await runOwedCall(before, {
+    ...(await agentForStep(agent, before)),
+    model,
+    clock: deps.clock,
+  });
+  if (events.length === 0) return "stale";
+  const saved = await appendOrLose(deps, thread, events, deriveHead([...thread.events, ...events]));
+  return saved ? "settled" : "lost_race";
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DeadLetterQueue } from "../core/ports.ts";
+import { deriveStatus } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { retryFailedThread } from "./poison.ts";
 
@@ -11,8 +12,8 @@ export interface RedriveCounts {
 
 /**
  * Drains the dead-letter queue: every dead step's thread (marked `failed` by the worker) gets a
- * `retry_requested` event and its step enqueued again, a dead queued message is sent again as it
- * was; then the dead letter is dropped. Run it after fixing what poisoned the steps. Unreadable
+ * `retry_requested` event and its step enqueued again, a dead step of a cancelled thread and a
+ * dead queued message are sent again as they were; then the dead letter is dropped. Run it after fixing what poisoned the steps. Unreadable
  * letters stay in the queue for a person.
  *
  * @example
@@ -45,11 +46,26 @@ export async function redriveDeadLetters(options: {
           step.threadId,
           "redriven from the dead-letter queue",
         );
-        if (result === "retried") counts.retried++;
-        else counts.skipped++;
-        options.log(`${step.threadId} (step ${step.version}): ${result}`);
+        if (result === "not_failed" && (await isCancelled(options.deps, step.threadId))) {
+          // Every delivery may have died after the call its step owed ran: the worker runs it
+          // again under its key and records its outcome after `cancelled` (or finds it there).
+          await options.deps.queue.enqueue(step);
+          counts.retried++;
+          options.log(
+            `${step.threadId} (step ${step.version}): sent again to its cancelled thread`,
+          );
+        } else {
+          if (result === "retried") counts.retried++;
+          else counts.skipped++;
+          options.log(`${step.threadId} (step ${step.version}): ${result}`);
+        }
       }
       await letter.drop();
     }
   }
 }
+
+const isCancelled = async (deps: Pick<RuntimeDeps, "store">, threadId: string) => {
+  const thread = await deps.store.load(threadId);
+  return thread ? deriveStatus(thread.events) === "cancelled" : false;
+};

@@ -71,6 +71,27 @@ async function portsFreed(ports: { port: number; dynamo: number; sqs: number }) 
 
 let used: { port: number; dynamo: number; sqs: number } | undefined;
 
+type DeployEvent = { type: string; data: { callId?: string; tool?: string; message?: string } };
+type DeployThread = {
+  status: string;
+  output?: string;
+  pending?: { callId: string };
+  events: DeployEvent[];
+};
+
+/** The thread once it is done (or as it stands after 30 s). */
+async function waitDone(
+  threadOf: (id: string) => Promise<DeployThread>,
+  id: string,
+): Promise<DeployThread> {
+  let thread = await threadOf(id);
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
+    if (thread.status !== "running") return thread;
+    thread = await threadOf(id);
+  }
+  return thread;
+}
+
 afterAll(async () => {
   killGroup("SIGKILL");
   if (used) await portsFreed(used);
@@ -91,6 +112,31 @@ describe("kill -9 (or Ctrl-C) of the whole local stack", () => {
       used = ports;
       await start(ports);
       const url = `http://127.0.0.1:${ports.port}`;
+      const post = (path: string, body: unknown) =>
+        fetch(`${url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const threadOf = async (id: string) =>
+        (await (await fetch(`${url}/threads/${id}`)).json()) as DeployThread;
+      const pendingOf = async (id: string) => {
+        for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
+          const thread = await threadOf(id);
+          if (thread.status === "waiting_for_approval") return thread.pending?.callId;
+        }
+        throw new Error(`${id} did not ask for its approval`);
+      };
+      const launchDeploy = async () => {
+        const launched = await post("/threads", {
+          agent: "deploybot",
+          message: "Deploy v1.1.0 to the backend",
+        });
+        return ((await launched.json()) as { threadId: string }).threadId;
+      };
+      // Four deploy bots wait for their approval, to be given just before the kill
+      const approved = await Promise.all(Array.from({ length: 4 }, launchDeploy));
+      const calls = await Promise.all(approved.map(pendingOf));
       const ids = await Promise.all(
         Array.from({ length: 20 }, async (_, i) => {
           const response = await fetch(`${url}/threads`, {
@@ -101,6 +147,20 @@ describe("kill -9 (or Ctrl-C) of the whole local stack", () => {
           return ((await response.json()) as { threadId: string }).threadId;
         }),
       );
+      // Two more, behind the calculators' steps, are sent a message while their first step
+      // waits or runs (it waits beside the thread): the kill finds them before their decision
+      const queued = await Promise.all(Array.from({ length: 2 }, launchDeploy));
+      const queuedSent = await Promise.all(
+        queued.map(async (threadId, i) => {
+          const sent = await post(`/threads/${threadId}/messages`, {
+            message: `Deploy v1.1.0 to the backend, please (${4 + i})`,
+            ifRunning: "enqueue",
+          });
+          return sent.status;
+        }),
+      );
+      expect(queuedSent).toEqual([202, 202]);
+      const deploys = [...approved, ...queued];
 
       // Half of them are sent a message while they run (queued behind the step in flight)
       const sent = await Promise.all(
@@ -118,12 +178,30 @@ describe("kill -9 (or Ctrl-C) of the whole local stack", () => {
       const statusOf = async (id: string) =>
         ((await (await fetch(`${url}/threads/${id}`)).json()) as { status: string }).status;
       const before = await Promise.all(ids.map(statusOf));
+      // Four approvals land just before the kill: their deployments run as it comes
+      const decided = await Promise.all(
+        approved.map(async (threadId, i) => {
+          const answer = await post(`/threads/${threadId}/responses`, {
+            callId: calls[i],
+            approved: true,
+          });
+          return answer.status;
+        }),
+      );
 
       // Act: stop everything mid-flight, then start again on the same data
       killGroup(signal);
+      expect(decided.every((status) => status < 300)).toBe(true);
       expect(before.filter((status) => status !== "done").length).toBeGreaterThan(0);
       await portsFreed(ports);
       await start(ports);
+      // The two with a message get their approval after the restart
+      for (const threadId of queued) {
+        const callId = await pendingOf(threadId);
+        calls.push(callId);
+        const answer = await post(`/threads/${threadId}/responses`, { callId, approved: true });
+        expect(answer.status).toBeLessThan(300);
+      }
 
       // Assess
       const deadline = Date.now() + 60_000;
@@ -154,6 +232,36 @@ describe("kill -9 (or Ctrl-C) of the whole local stack", () => {
           (event) => event.type === "user_message" && event.data.message === `And ${i} * 2?`,
         );
         expect([i, said.length, thread.output]).toEqual([i, 1, `${i} * 2 = ${i * 2}`]);
+      }
+      // Every deployment approved before the kill, or waiting through it, ran to its end: one
+      // result per call, each decision and each message once
+      for (const [i, threadId] of deploys.entries()) {
+        const thread = await waitDone(threadOf, threadId);
+        const count = (type: string, match: (data: DeployEvent["data"]) => boolean = () => true) =>
+          thread.events.filter((event) => event.type === type && match(event.data)).length;
+        // Every call but the terminal one (its end is `done`) has its result
+        const callIds = thread.events.flatMap((e) =>
+          e.type === "tool_call" && e.data.tool !== "done_for_now" ? [e.data.callId] : [],
+        );
+        expect({
+          i,
+          status: thread.status,
+          output: thread.output,
+          results: callIds.map((callId) => count("tool_result", (d) => d.callId === callId)),
+          decisions: count("approval_decision", (d) => d.callId === calls[i]),
+          messages: count(
+            "user_message",
+            (d) => d.message === `Deploy v1.1.0 to the backend, please (${i})`,
+          ),
+        }).toEqual({
+          i,
+          status: "done",
+          output: "Deployed v1.1.0 to the backend.",
+          results: callIds.map(() => 1),
+          decisions: 1,
+          messages: i < 4 ? 0 : 1,
+        });
+        expect(new Set(callIds).size).toBe(callIds.length);
       }
     });
   }

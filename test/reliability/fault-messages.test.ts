@@ -68,76 +68,76 @@ describe("messages racing steps, redeliveries, crashes and people", () => {
     },
   );
 
-  it("queued messages racing cancels and crashes: each accepted one once, before any cancel", async () => {
-    const totals = { runs: 0, cancelledWithMessages: 0, crashes: {} };
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(),
-        fc.uniqueArray(fc.nat({ max: 150 }), { maxLength: 6 }),
-        async (seed, at) => {
-          // Prepare: messages queue behind steps in flight while people cancel threads and
-          // invocations crash at every point (kill -9 of a worker)
-          const plan = new CrashSchedule({ points: crashPoints, at, spare: spareLastChances });
+  it.each(["enqueue", "interrupt"] as const)(
+    "ifRunning %s messages racing cancels and crashes: each accepted one once, before any cancel, no side effect unrecorded",
+    async (ifRunning: IfRunning) => {
+      const totals = { runs: 0, cancelledWithMessages: 0, outcomes: {}, crashes: {} };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(),
+          fc.uniqueArray(fc.nat({ max: 150 }), { maxLength: 6 }),
+          async (seed, at) => {
+            // Prepare: messages queue behind steps in flight while people cancel threads and
+            // invocations crash at every point (kill -9 of a worker)
+            const plan = new CrashSchedule({ points: crashPoints, at, spare: spareLastChances });
 
-          // Act
-          const run = await simulate({
-            scenarios: standardScenarios,
-            seed,
-            plan,
-            messageRace: 0.4,
-            cancelRace: 0.05,
-            ifRunning: "enqueue",
-            duplicateDelivery: 0.3,
-            answerNow: 0.8,
-            reconcilerRace: 0.2,
-          });
+            // Act
+            const run = await simulate({
+              scenarios: standardScenarios,
+              seed,
+              plan,
+              messageRace: 0.4,
+              cancelRace: 0.05,
+              ifRunning,
+              duplicateDelivery: 0.3,
+              answerNow: 0.8,
+              reconcilerRace: 0.2,
+            });
 
-          // Assess: a cancelled thread keeps the messages it accepted, all before `cancelled`
-          // (a tool that ran in a step a cancel overtook is the cancel's concern: fault-cancel)
-          const cancelled = new Set(
-            Object.values(run.threads).flatMap((thread) =>
-              thread?.events.some((e) => e.type === "cancelled") ? [thread.id] : [],
-            ),
-          );
-          const broken = checkMessageRun(run).filter(
-            (line) =>
-              !(
-                / ran for .*, no result kept$/.test(line) && cancelled.has(line.split(":")[0] ?? "")
-              ),
-          );
-          for (const thread of Object.values(run.threads)) {
-            const at = thread?.events.findIndex((event) => event.type === "cancelled") ?? -1;
-            if (!thread || at === -1) continue;
-            // Only the outcome of a tool a step in flight ran may follow (fault-cancel checks it)
-            const late = thread.events.slice(at + 1);
-            const owed = (e: (typeof late)[number]) =>
-              e.type === "tool_result" ||
-              e.type === "error" ||
-              (e.type === "tool_call" && e.data.source === "prefetch");
-            if (!late.every(owed))
-              broken.push(
-                `${thread.id}: events after cancel: ${late.map((e) => e.type).join(",")}`,
+            // Assess: a cancelled thread keeps the messages it accepted, all before `cancelled`,
+            // and the outcome of every tool that ran (one a killed worker ran too: its message,
+            // delivered again after the cancel, records it)
+            const broken = checkMessageRun(run);
+            for (const thread of Object.values(run.threads)) {
+              const at = thread?.events.findIndex((event) => event.type === "cancelled") ?? -1;
+              if (!thread || at === -1) continue;
+              // Only the outcome of a tool a step in flight ran may follow (fault-cancel checks it)
+              const late = thread.events.slice(at + 1);
+              const owed = (e: (typeof late)[number]) =>
+                e.type === "tool_result" ||
+                e.type === "error" ||
+                (e.type === "tool_call" && e.data.source === "prefetch");
+              if (!late.every(owed))
+                broken.push(
+                  `${thread.id}: events after cancel: ${late.map((e) => e.type).join(",")}`,
+                );
+              const said = new Set(
+                run.messages.filter((m) => m.threadId === thread.id).map((m) => m.text),
               );
-            const said = new Set(
-              run.messages.filter((m) => m.threadId === thread.id).map((m) => m.text),
-            );
-            if (thread.events.some((e) => e.type === "user_message" && said.has(e.data.message)))
-              totals.cancelledWithMessages++;
-          }
-          totals.runs++;
-          tally(totals.crashes, run.crashes);
-          if (broken.length > 0) {
-            throw new Error(
-              `seed ${seed}, crashes ${JSON.stringify(plan.fired)}:\n${broken.join("\n")}`,
-            );
-          }
-        },
-      ),
-      { numRuns: runs(80), seed: SEED },
-    );
-    expect(totals.cancelledWithMessages).toBeGreaterThan(0);
-    console.info(`messages and cancels: ${JSON.stringify(totals)}`);
-  });
+              if (thread.events.some((e) => e.type === "user_message" && said.has(e.data.message)))
+                totals.cancelledWithMessages++;
+            }
+            totals.runs++;
+            tally(totals.outcomes, run.outcomes);
+            tally(totals.crashes, run.crashes);
+            if (broken.length > 0) {
+              throw new Error(
+                `seed ${seed}, crashes ${JSON.stringify(plan.fired)}:\n${broken.join("\n")}`,
+              );
+            }
+          },
+        ),
+        { numRuns: runs(80), seed: SEED },
+      );
+      expect(totals.cancelledWithMessages).toBeGreaterThan(0);
+      // A killed worker's call was recorded after a cancel; an interrupting message beat a step
+      expect(totals.outcomes).toMatchObject({ settled: expect.any(Number) });
+      if (ifRunning === "interrupt") {
+        expect(totals.outcomes).toMatchObject({ lost_race_kept: expect.any(Number) });
+      }
+      console.info(`messages (${ifRunning}) and cancels: ${JSON.stringify(totals)}`);
+    },
+  );
 
   it("keeps every accepted message when the step queue drops what was sent beside it", async () => {
     // Prepare: a queue that loses every step message carrying a queued message (as SQS loses

@@ -74,4 +74,35 @@ describe("Function: redriveDeadLetters", () => {
       "gone (step 1): not_found",
     ]);
   });
+
+  it("sends a cancelled thread's dead step again, for the worker to record the call it owed", async () => {
+    // Prepare: every delivery of the step died; the thread was cancelled meanwhile
+    const store = new MemoryThreadStore();
+    const sent: StepMessage[] = [];
+    const queue = { enqueue: async (message: StepMessage) => void sent.push(message) };
+    const thread = launch({ agent: calculator, threadId: "stopped", message: "1 + 1", clock });
+    await store.create({ thread, head: deriveHead(thread.events) });
+    const cancelled: ThreadEvent = {
+      type: "cancelled",
+      at: "2026-01-01T00:00:01.000Z",
+      data: { reason: "withdrawn" },
+    };
+    await store.append(thread, [cancelled], deriveHead([...thread.events, cancelled]));
+    const log: string[] = [];
+
+    // Act
+    const counts = await redriveDeadLetters({
+      deadLetters: deadLetterQueue([
+        [{ id: "m1", step: { threadId: "stopped", version: 1 }, drop: async () => {} }],
+      ]),
+      deps: { store, queue, clock },
+      log: (line) => log.push(line),
+    });
+
+    // Assess: sent as it was, nothing appended
+    expect(counts).toEqual({ retried: 1, skipped: 0, unreadable: 0 });
+    expect(sent).toEqual([{ threadId: "stopped", version: 1 }]);
+    expect((await store.load("stopped"))?.events).toHaveLength(2);
+    expect(log).toEqual(["stopped (step 1): sent again to its cancelled thread"]);
+  });
 });

@@ -193,15 +193,15 @@ export function checkCancelRun(run: SimulationResult, clean: SimulationResult): 
 
 /**
  * Tools that ran (a side effect happened) without their result or failure in the thread. An
- * invocation that crashed after its tool ran could save nothing: a running thread runs the call
- * again under the same key, a cancelled one owes nothing more, so those runs are not counted.
+ * invocation that crashed after its tool ran could save nothing, but its message is delivered
+ * again and runs the call again under the same key (after a cancel too), so every call that ran
+ * ends with its outcome in the thread, crashed or not.
  */
 function unrecordedRuns(run: SimulationResult): string[] {
   const byId = new Map(
     Object.values(run.threads).flatMap((thread) => (thread ? [[thread.id, thread]] : [])),
   );
   return run.toolRuns.flatMap((toolRun) => {
-    if (toolRun.crashed) return [];
     const kept = byId
       .get(toolRun.threadId)
       ?.events.some(

@@ -1,9 +1,18 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LOCK_FILE, lockDataDir, wipeDataDir } from "../../../infra/local/data-lock.ts";
+import {
+  LOCK_FILE,
+  lockDataDir,
+  startTimeOf,
+  wipeDataDir,
+} from "../../../infra/local/data-lock.ts";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+/** This process's start time, as its lock file records it (Linux has `/proc`). */
+const own = startTimeOf(process.pid);
 
 describe("Function: lockDataDir (one local stack per data directory)", () => {
   const dirs: string[] = [];
@@ -19,7 +28,7 @@ describe("Function: lockDataDir (one local stack per data directory)", () => {
   it("refuses a directory this process holds, and frees it on release", () => {
     const dir = dataDir();
     const release = lockDataDir(dir);
-    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
     expect(() => lockDataDir(dir)).toThrow(/in use by another local stack \(pid \d+\)/);
     release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
@@ -34,8 +43,68 @@ describe("Function: lockDataDir (one local stack per data directory)", () => {
     });
     writeFileSync(join(dir, LOCK_FILE), dead.stdout);
     const release = lockDataDir(dir);
-    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
     release();
+  });
+
+  it("takes over a lock naming this process's pid when this process does not hold it (a reused pid)", () => {
+    // A stack killed in a container before a restart gave this process the same pid
+    const dir = dataDir();
+    writeFileSync(join(dir, LOCK_FILE), `${process.pid}\n`);
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
+    release();
+  });
+
+  it("takes over a lock whose pid now names another process (its start time differs), refuses the live one", () => {
+    // Prepare: a live process that is not this one (the parent), as after a restart reused its pid
+    const dir = dataDir();
+    const live = process.ppid;
+    const started = startTimeOf(live);
+    writeFileSync(join(dir, LOCK_FILE), `${live} ${started}\n`);
+
+    // Act + Assess: the process that wrote it is the one running: refused, the lock kept
+    expect(() => lockDataDir(dir)).toThrow(`in use by another local stack (pid ${live})`);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${live} ${started}\n`);
+    // Another process had that pid when it wrote it: stale
+    writeFileSync(join(dir, LOCK_FILE), `${live} ${Number(started) + 1}\n`);
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
+    release();
+  });
+
+  it("lets one of several starters racing for a stale lock win", async () => {
+    // Prepare: a lock left by a stack that died; starters that hold what they take until told
+    const dir = dataDir();
+    writeFileSync(join(dir, LOCK_FILE), `${process.pid} ${Number(own) + 1}\n`);
+    const script = [
+      `import { lockDataDir } from ${JSON.stringify(join(root, "infra/local/data-lock.ts"))};`,
+      `try { lockDataDir(${JSON.stringify(dir)}); console.log("won"); }`,
+      `catch (e) { console.log(e.message.includes("in use by") ? "refused" : e.message); }`,
+      `process.stdin.resume(); process.stdin.on("end", () => process.exit(0));`,
+    ].join("\n");
+
+    // Act
+    const starters = Array.from({ length: 2 }, () =>
+      spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: root }),
+    );
+    const said = await Promise.all(
+      starters.map(
+        (child) =>
+          new Promise<string>((done) => {
+            let out = "";
+            child.stdout.on("data", (chunk: Buffer) => {
+              out += chunk.toString();
+              if (out.includes("\n")) done(out.trim());
+            });
+            child.on("exit", () => done(out.trim()));
+          }),
+      ),
+    );
+    for (const child of starters) child.stdin.end();
+
+    // Assess
+    expect(said.sort()).toEqual(["refused", "won"]);
   });
 
   it("wipes everything for --fresh but the lock", () => {
