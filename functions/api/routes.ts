@@ -23,6 +23,7 @@ import { withListedTools } from "../../shared/runtime/resolve-tools.ts";
 import { readTree, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
 import { serveConsole } from "../console/serve.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
+import type { Guard } from "./guard.ts";
 import { HttpError, json } from "./http.ts";
 import { mcpRoute } from "./mcp/route.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -352,7 +353,7 @@ export const routes: readonly Route[] = [
         usage: { ...usage, ...cost },
         ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
         ...(parent ? { parent } : {}),
-        ...(await treeOf(deps, thread, status)),
+        ...(await treeOf(deps, thread, status, guard)),
       });
     },
   },
@@ -532,7 +533,10 @@ export const routes: readonly Route[] = [
           body: threadStatusAnswer,
         },
         400: { description: "invalid body" },
-        403: { description: "the key may not message" },
+        403: {
+          description:
+            "the key may not message, or not this thread's agent; or the thread waits for a person's answer and the key may not decide",
+        },
         404: { description: "no such thread (or one of an agent the key may not use)" },
         409: {
           description:
@@ -544,7 +548,11 @@ export const routes: readonly Route[] = [
       const id = checkedId(params.id);
       const body = readBody(event, messageBody, maxBodyBytes);
       await guard.mayTouch(deps, id, "message");
-      return json(202, await messageThread(deps, id, { ...body, by: viaApi(principal) }));
+      const by = viaApi(principal);
+      const sent = await guard.message(id, (mayAnswer) =>
+        messageThread(deps, id, { ...body, by, mayAnswer }),
+      );
+      return json(202, sent);
     },
   },
   {
@@ -654,20 +662,25 @@ export const routes: readonly Route[] = [
 
 /**
  * The child threads under a thread that launched any (its agent tools' calls), with the usage
- * and estimated cost of the whole tree rolled up; nothing for a thread without children.
+ * and estimated cost of the whole tree rolled up; nothing for a thread without children. A key
+ * limited to some agents sees only the children and waiting descendants of its agents (their
+ * ids, calls and arguments are theirs to read); the roll-up stays the whole tree's totals, which
+ * name no thread.
  */
-async function treeOf(deps: RuntimeDeps, thread: Thread, status: Status) {
+async function treeOf(deps: RuntimeDeps, thread: Thread, status: Status, guard: Guard) {
   if (!thread.events.some((event) => event.type === "child_requested")) return {};
   const { children, events, loaded } = await readTree(deps, thread);
   const cost = estimateCost(events, deps.prices ?? DEFAULT_PRICES);
   // What a tree waits on shows at its root: the children down to the one a person answers,
   // walked over the threads the tree already loaded.
   const store = { load: async (id: string) => loaded.get(id) ?? deps.store.load(id) };
+  const readable = <T extends { agent: string }>(nodes: readonly T[]) =>
+    nodes.filter((node) => guard.sees(node.agent));
   return {
-    children,
+    children: readable(children),
     treeUsage: { ...deriveUsage(events), ...cost },
     ...(status === "waiting_for_agent"
-      ? { descendants: await waitingDescendants({ store }, thread) }
+      ? { descendants: readable(await waitingDescendants({ store }, thread)) }
       : {}),
   };
 }

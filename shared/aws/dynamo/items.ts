@@ -208,6 +208,7 @@ const waitingMessage = z.object({
   message: z.string(),
   at: z.string(),
   by: actor.optional(),
+  mayAnswer: z.literal(false).optional(),
 });
 
 const meta = z.object({
