@@ -320,8 +320,8 @@ export const routes: readonly Route[] = [
       params: { id: threadId },
       responses: {
         200: { description: "the thread", body: threadAnswer },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -368,8 +368,8 @@ export const routes: readonly Route[] = [
       params: { id: threadId },
       responses: {
         204: { description: "deleted" },
-        403: { description: "the key may not delete" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not delete, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -389,8 +389,8 @@ export const routes: readonly Route[] = [
       responses: {
         200: { description: "one page", body: eventsAnswer },
         400: { description: "invalid query" },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, event, params, guard }) => {
@@ -414,8 +414,8 @@ export const routes: readonly Route[] = [
           body: z.looseObject({ location: z.string() }),
         },
         400: { description: "a version the thread does not have" },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -434,8 +434,8 @@ export const routes: readonly Route[] = [
       params: { id: threadId },
       responses: {
         200: { description: "the context", body: contextAnswer },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -473,8 +473,8 @@ export const routes: readonly Route[] = [
           body: threadStatusAnswer,
         },
         400: { description: "invalid body" },
-        403: { description: "the key may not decide" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not decide, or not this thread's agent" },
+        404: { description: "no such thread" },
         409: {
           description:
             "the thread does not wait on that call (not_pending), or is cancelled or failed (thread_closed)",
@@ -537,7 +537,7 @@ export const routes: readonly Route[] = [
           description:
             "the key may not message, or not this thread's agent; or the thread waits for a person's answer and the key may not decide",
         },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        404: { description: "no such thread" },
         409: {
           description:
             "waiting for a decision (approval_pending), running with ifRunning reject (thread_busy) or with as many messages queued as it may hold (queue_full), failed or cancelled (thread_closed), or too many writers at once (version_conflict: send it again)",
@@ -583,8 +583,8 @@ export const routes: readonly Route[] = [
           }),
         },
         400: { description: "invalid body or header, or a version outside 1..latest" },
-        403: { description: "the key may not fork" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not fork, or not this thread's agent" },
+        404: { description: "no such thread" },
         409: { description: "a version at or after the thread's cancellation (thread_closed)" },
         422: { description: "the idempotency key was used for another request" },
       },
@@ -620,8 +620,8 @@ export const routes: readonly Route[] = [
       responses: {
         202: { description: "cancelled", body: threadStatusAnswer },
         400: { description: "invalid body" },
-        403: { description: "the key may not cancel" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not cancel, or not this thread's agent" },
+        404: { description: "no such thread" },
         409: { description: "the thread is done or failed (thread_closed)" },
       },
     },

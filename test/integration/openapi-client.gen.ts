@@ -1066,7 +1066,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1080,7 +1080,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1122,7 +1122,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not delete */
+      /** @description the key may not delete, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1136,7 +1136,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1222,7 +1222,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1236,7 +1236,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1304,7 +1304,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1318,7 +1318,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1386,7 +1386,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1400,7 +1400,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1491,7 +1491,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not decide */
+      /** @description the key may not decide, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1505,7 +1505,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1703,7 +1703,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not message */
+      /** @description the key may not message, or not this thread's agent; or the thread waits for a person's answer and the key may not decide */
       403: {
         content: {
           "application/json": {
@@ -1717,7 +1717,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1836,7 +1836,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not fork */
+      /** @description the key may not fork, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1850,7 +1850,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1970,7 +1970,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not cancel */
+      /** @description the key may not cancel, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1984,7 +1984,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
