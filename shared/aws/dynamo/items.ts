@@ -197,6 +197,7 @@ export function queueMessageUpdate(input: {
           message: message.message,
           at: message.at,
           ...(message.by ? { by: message.by } : {}),
+          ...(message.mayAnswer === false ? { mayAnswer: false } : {}),
         },
       ],
       ...(input.queued > 0 ? { ":queued": input.queued } : {}),
