@@ -1,3 +1,4 @@
+import type { EmailConfig } from "../shared/channels/email/config.ts";
 import type { SlackConfig } from "../shared/channels/slack/config.ts";
 import type { WebhookTarget } from "../shared/channels/webhook-channel.ts";
 import { ConfigError } from "../shared/core/errors.ts";
@@ -9,11 +10,16 @@ export interface AgentReference {
   agent: string;
 }
 
-/** The agents the settings name: webhook launches, notice receivers' filters, Slack's default. */
+/**
+ * The agents the settings name: webhook launches, notice receivers' filters, Slack's default
+ * agent and its per-agent channels (`SLACK_CHANNELS`), and the per-agent approvers
+ * (`APPROVER_EMAILS`, whose `"*"` names every agent, not one).
+ */
 export function agentReferences(settings: {
   webhookSources?: Readonly<Record<string, WebhookSource>>;
   notifyWebhooks?: readonly WebhookTarget[];
-  slack?: Pick<SlackConfig, "agent"> | null;
+  slack?: (Pick<SlackConfig, "agent"> & Partial<Pick<SlackConfig, "channels">>) | null;
+  email?: Pick<EmailConfig, "approvers"> | null;
 }): AgentReference[] {
   return [
     ...Object.entries(settings.webhookSources ?? {}).flatMap(([name, source]) =>
@@ -25,6 +31,13 @@ export function agentReferences(settings: {
       (target.agents ?? []).map((agent) => ({ setting: `NOTIFY_WEBHOOKS.${at}.agents`, agent })),
     ),
     ...(settings.slack?.agent ? [{ setting: "SLACK_AGENT", agent: settings.slack.agent }] : []),
+    ...Object.keys(settings.slack?.channels ?? {}).map((agent) => ({
+      setting: `SLACK_CHANNELS.${agent}`,
+      agent,
+    })),
+    ...Object.keys(settings.email?.approvers ?? {})
+      .filter((agent) => agent !== "*")
+      .map((agent) => ({ setting: `APPROVER_EMAILS.${agent}`, agent })),
   ];
 }
 

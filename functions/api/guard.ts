@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { ThreadNotFoundError } from "../../shared/core/errors.ts";
+import { AnswerNotAllowedError, ThreadNotFoundError } from "../../shared/core/errors.ts";
 import type { ListThreadsQuery, ThreadSummary } from "../../shared/core/ports.ts";
 import type { Thread } from "../../shared/core/thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
@@ -8,6 +8,7 @@ import { threadId } from "./schemas.ts";
 import {
   describeRefusal,
   type Missing,
+  mayDo,
   mayUseAgent,
   refusal,
   type Scope,
@@ -20,12 +21,12 @@ const MAX_LIST_PAGES = 5;
 /**
  * A request's principal and scope, and the checks every route makes with them before it reads
  * or writes. A refusal is logged (principal, verb, agent, thread) and answered `403 forbidden`
- * naming what is missing; a thread of an agent the key may not use is answered `404`, the same
- * as a thread that does not exist, so a key learns nothing of other agents' threads.
+ * naming what is missing: the verb, or the agent of a thread the key may not use (thread ids are
+ * random, so the answer tells a key only that an id it already holds is another agent's).
  *
  * @example
  * guard.check("launch", body.agent); // throws the 403 for a key without launch or that agent
- * const thread = await guard.thread(deps, params.id, "read"); // 404 for another agent's thread
+ * const thread = await guard.thread(deps, params.id, "read"); // 403 for another agent's thread
  */
 export class Guard {
   readonly principal: string;
@@ -45,8 +46,8 @@ export class Guard {
   }
 
   /**
-   * The thread `rawId` names, loaded, when the key may do `verb` with its agent; otherwise (or
-   * when there is no such thread) `ThreadNotFoundError`.
+   * The thread `rawId` names, loaded, when the key may do `verb` with its agent; the 403 naming
+   * the agent when it may not, `ThreadNotFoundError` when there is no such thread.
    */
   async thread(deps: RuntimeDeps, rawId: string | undefined, verb: Verb): Promise<Thread> {
     this.check(verb);
@@ -65,6 +66,22 @@ export class Guard {
     this.check(verb);
     if (this.scope.agents === undefined) return;
     await this.thread(deps, rawId, verb);
+  }
+
+  /**
+   * A message's write (`run`, told whether the key may answer a question): a message to a
+   * thread waiting for a person becomes the answer, which needs `decide` too. The core refuses
+   * it for a key without (`AnswerNotAllowedError`, decided on the thread it writes to, so a
+   * step that ends in a question just before cannot slip one through); this answers that
+   * refusal as every other: the 403 naming `decide`, logged.
+   */
+  async message<T>(thread: string, run: (mayAnswer: boolean) => Promise<T>): Promise<T> {
+    try {
+      return await run(mayDo(this.scope, "decide"));
+    } catch (error) {
+      if (error instanceof AnswerNotAllowedError) this.check("decide", undefined, thread);
+      throw error;
+    }
   }
 
   /** Whether the key may see threads of `agent` (listings, `GET /agents`). */
@@ -101,8 +118,7 @@ export class Guard {
 
   private checkAgent(verb: Verb, thread: Thread): void {
     if (this.sees(thread.agent)) return;
-    this.log(verb, { agent: thread.agent }, thread.agent, thread.id);
-    throw new ThreadNotFoundError(thread.id);
+    throw this.refused(verb, { agent: thread.agent }, thread.agent, thread.id);
   }
 
   private refused(verb: Verb, missing: Missing, agent?: string, thread?: string): HttpError {

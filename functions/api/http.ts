@@ -29,7 +29,7 @@ export const HTTP_ERRORS = {
   bad_signature: { status: 401 },
   replayed: { status: 401 },
   // Let in, but the key's scope does not cover the verb or the agent (`missing` says which).
-  forbidden: { status: 403 },
+  forbidden: { status: 403, fields: ["missing"] },
   // Nothing there.
   route_not_found: { status: 404 },
   thread_not_found: { status: 404 },

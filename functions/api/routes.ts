@@ -23,6 +23,7 @@ import { withListedTools } from "../../shared/runtime/resolve-tools.ts";
 import { readTree, waitingDescendants } from "../../shared/runtime/sub-agents.ts";
 import { serveConsole } from "../console/serve.ts";
 import { emailPageDocs, showEmailPage, submitEmailPage } from "./email/pages.ts";
+import type { Guard } from "./guard.ts";
 import { HttpError, json } from "./http.ts";
 import { mcpRoute } from "./mcp/route.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -319,8 +320,8 @@ export const routes: readonly Route[] = [
       params: { id: threadId },
       responses: {
         200: { description: "the thread", body: threadAnswer },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -352,7 +353,7 @@ export const routes: readonly Route[] = [
         usage: { ...usage, ...cost },
         ...(thread.forkedFrom ? { forkedFrom: thread.forkedFrom } : {}),
         ...(parent ? { parent } : {}),
-        ...(await treeOf(deps, thread, status)),
+        ...(await treeOf(deps, thread, status, guard)),
       });
     },
   },
@@ -367,8 +368,8 @@ export const routes: readonly Route[] = [
       params: { id: threadId },
       responses: {
         204: { description: "deleted" },
-        403: { description: "the key may not delete" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not delete, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -388,8 +389,8 @@ export const routes: readonly Route[] = [
       responses: {
         200: { description: "one page", body: eventsAnswer },
         400: { description: "invalid query" },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, event, params, guard }) => {
@@ -413,8 +414,8 @@ export const routes: readonly Route[] = [
           body: z.looseObject({ location: z.string() }),
         },
         400: { description: "a version the thread does not have" },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -433,8 +434,8 @@ export const routes: readonly Route[] = [
       params: { id: threadId },
       responses: {
         200: { description: "the context", body: contextAnswer },
-        403: { description: "the key may not read" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not read, or not this thread's agent" },
+        404: { description: "no such thread" },
       },
     },
     handle: async ({ deps, params, guard }) => {
@@ -474,8 +475,8 @@ export const routes: readonly Route[] = [
           body: threadStatusAnswer,
         },
         400: { description: "invalid body" },
-        403: { description: "the key may not decide" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not decide, or not this thread's agent" },
+        404: { description: "no such thread" },
         409: {
           description:
             "the thread does not wait on that call (not_pending), or is cancelled or failed (thread_closed)",
@@ -534,8 +535,11 @@ export const routes: readonly Route[] = [
           body: threadStatusAnswer,
         },
         400: { description: "invalid body" },
-        403: { description: "the key may not message" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: {
+          description:
+            "the key may not message, or not this thread's agent; or the thread waits for a person's answer and the key may not decide",
+        },
+        404: { description: "no such thread" },
         409: {
           description:
             "waiting for a decision (approval_pending), running with ifRunning reject (thread_busy) or with as many messages queued as it may hold (queue_full), failed or cancelled (thread_closed), or too many writers at once (version_conflict: send it again)",
@@ -546,7 +550,11 @@ export const routes: readonly Route[] = [
       const id = checkedId(params.id);
       const body = readBody(event, messageBody, maxBodyBytes);
       await guard.mayTouch(deps, id, "message");
-      return json(202, await messageThread(deps, id, { ...body, by: viaApi(principal) }));
+      const by = viaApi(principal);
+      const sent = await guard.message(id, (mayAnswer) =>
+        messageThread(deps, id, { ...body, by, mayAnswer }),
+      );
+      return json(202, sent);
     },
   },
   {
@@ -577,8 +585,8 @@ export const routes: readonly Route[] = [
           }),
         },
         400: { description: "invalid body or header, or a version outside 1..latest" },
-        403: { description: "the key may not fork" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not fork, or not this thread's agent" },
+        404: { description: "no such thread" },
         409: { description: "a version at or after the thread's cancellation (thread_closed)" },
         422: { description: "the idempotency key was used for another request" },
       },
@@ -614,8 +622,8 @@ export const routes: readonly Route[] = [
       responses: {
         202: { description: "cancelled", body: threadStatusAnswer },
         400: { description: "invalid body" },
-        403: { description: "the key may not cancel" },
-        404: { description: "no such thread (or one of an agent the key may not use)" },
+        403: { description: "the key may not cancel, or not this thread's agent" },
+        404: { description: "no such thread" },
         409: { description: "the thread is done or failed (thread_closed)" },
       },
     },
@@ -656,20 +664,25 @@ export const routes: readonly Route[] = [
 
 /**
  * The child threads under a thread that launched any (its agent tools' calls), with the usage
- * and estimated cost of the whole tree rolled up; nothing for a thread without children.
+ * and estimated cost of the whole tree rolled up; nothing for a thread without children. A key
+ * limited to some agents sees only the children and waiting descendants of its agents (their
+ * ids, calls and arguments are theirs to read); the roll-up stays the whole tree's totals, which
+ * name no thread.
  */
-async function treeOf(deps: RuntimeDeps, thread: Thread, status: Status) {
+async function treeOf(deps: RuntimeDeps, thread: Thread, status: Status, guard: Guard) {
   if (!thread.events.some((event) => event.type === "child_requested")) return {};
   const { children, events, loaded } = await readTree(deps, thread);
   const cost = estimateCost(events, deps.prices ?? DEFAULT_PRICES);
   // What a tree waits on shows at its root: the children down to the one a person answers,
   // walked over the threads the tree already loaded.
   const store = { load: async (id: string) => loaded.get(id) ?? deps.store.load(id) };
+  const readable = <T extends { agent: string }>(nodes: readonly T[]) =>
+    nodes.filter((node) => guard.sees(node.agent));
   return {
-    children,
+    children: readable(children),
     treeUsage: { ...deriveUsage(events), ...cost },
     ...(status === "waiting_for_agent"
-      ? { descendants: await waitingDescendants({ store }, thread) }
+      ? { descendants: readable(await waitingDescendants({ store }, thread)) }
       : {}),
   };
 }

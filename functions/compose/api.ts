@@ -38,6 +38,7 @@ export function buildApi(
       ...(channels.inlineWebhookSources ? { webhookSources: channels.inlineWebhookSources } : {}),
       ...(options.notifyWebhooks ? { notifyWebhooks: options.notifyWebhooks } : {}),
       ...(channels.slackAgent ? { slack: { agent: channels.slackAgent } } : {}),
+      email: channels.email,
     }),
   );
   return createApiHandler(root.deps(), {

@@ -245,7 +245,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const slack = await slackConfig();
     assertKnownAgents(
       options.agents.map((agent) => agent.name),
-      agentReferences({ webhookSources, notifyWebhooks, slack }),
+      agentReferences({ webhookSources, notifyWebhooks, slack, email }),
     );
     // The MCP servers' tool names against each other and the agents' own: a clash is one line
     // now; a server that is down is only reported (its tools are listed when a step needs them).

@@ -145,6 +145,20 @@ export class ThreadBusyError extends TwelveError {
 }
 
 /**
+ * A message to a thread waiting for a person (a question or an escalation) would be its answer,
+ * and the sender may not decide: a key given `message` but not `decide`. The edge answers it as
+ * the scope refusal it is (403, `missing: { verb: "decide" }`).
+ */
+export class AnswerNotAllowedError extends TwelveError {
+  readonly threadId: string;
+  readonly missing = { verb: "decide" } as const;
+  constructor(threadId: string, message: string) {
+    super(message, { code: "forbidden" });
+    this.threadId = threadId;
+  }
+}
+
+/**
  * A message queued behind a running thread's step (`ifRunning: "enqueue"`) would pass what a
  * thread may hold waiting (`MAX_QUEUED_MESSAGES`, `MAX_QUEUED_BYTES`): it is refused, and nothing
  * is kept.
@@ -234,6 +248,7 @@ registerErrorNames({
   IdempotencyKeyReusedError,
   ThreadClosedError,
   ApprovalPendingError,
+  AnswerNotAllowedError,
   ThreadBusyError,
   QueueFullError,
   ModelError,

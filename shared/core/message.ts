@@ -1,4 +1,5 @@
 import {
+  AnswerNotAllowedError,
   ApprovalPendingError,
   QueueFullError,
   ThreadBusyError,
@@ -26,7 +27,8 @@ export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "
 /**
  * What a person's message does to a thread (factor 6), by the thread's status:
  * - `done`: a `user_message`, the next turn (the step cap counts from it);
- * - `waiting_for_human`: the answer to the pending question;
+ * - `waiting_for_human`: the answer to the pending question, or `AnswerNotAllowedError` when the
+ *   sender may not answer it (`mayAnswer: false`: a key that may message but not decide);
  * - `waiting_for_approval`: `ApprovalPendingError`, naming the call: a decision comes first;
  * - `waiting_for_callback`: a `user_message`; the call still waits, and the model reads the
  *   message in the step after its answer;
@@ -45,7 +47,7 @@ export type MessageDecision = { type: "append"; event: ThreadEvent } | { type: "
  */
 export function message(
   thread: Thread,
-  input: { message: string; ifRunning: IfRunning; by?: Actor },
+  input: { message: string; ifRunning: IfRunning; by?: Actor; mayAnswer?: boolean },
   clock: Clock,
 ): MessageDecision {
   const status = deriveStatus(thread.events);
@@ -61,6 +63,12 @@ export function message(
       return userMessage();
     case "waiting_for_human": {
       const callId = derivePending(thread.events)?.callId ?? "";
+      if (input.mayAnswer === false) {
+        throw new AnswerNotAllowedError(
+          thread.id,
+          `thread ${thread.id} waits for a person's answer on call ${callId}: answering it needs decide`,
+        );
+      }
       return {
         type: "append",
         event: { type: "human_response", at, ...who, data: { callId, response: input.message } },
@@ -132,7 +140,8 @@ const bytesOf = (text: string): number => encoder.encode(text).length;
  * no longer be refused with a status code:
  * - `running`, `done`, `waiting_for_approval`, `waiting_for_agent`: a `user_message` (a pending
  *   approval or child stays pending; the model sees the message in the step after its outcome);
- * - `waiting_for_human`: the answer to the pending question;
+ * - `waiting_for_human`: the answer to the pending question, unless its sender may not answer
+ *   (`mayAnswer: false`): then a `user_message`, and the question stays pending;
  * - `failed`, `cancelled`: `null`, since a closed thread takes nothing more.
  *
  * @example
@@ -140,7 +149,7 @@ const bytesOf = (text: string): number => encoder.encode(text).length;
  */
 export function queuedMessage(
   thread: Thread,
-  queued: { message: string; at: string; by?: Actor },
+  queued: { message: string; at: string; by?: Actor; mayAnswer?: false },
 ): ThreadEvent | null {
   const status = deriveStatus(thread.events);
   const { at } = queued;
@@ -153,6 +162,9 @@ export function queuedMessage(
     case "waiting_for_callback":
       return { type: "user_message", at, ...who, data: { message: queued.message } };
     case "waiting_for_human": {
+      if (queued.mayAnswer === false) {
+        return { type: "user_message", at, ...who, data: { message: queued.message } };
+      }
       const callId = derivePending(thread.events)?.callId ?? "";
       return { type: "human_response", at, ...who, data: { callId, response: queued.message } };
     }

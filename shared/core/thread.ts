@@ -24,6 +24,11 @@ export interface WaitingMessage {
   /** When it was sent: the `at` of the event it becomes. */
   readonly at: string;
   readonly by?: Actor;
+  /**
+   * `false`: sent by a key that may not decide, so it never becomes the answer to a question
+   * (the question stays pending; the message is kept as a `user_message`). Left out: it may.
+   */
+  readonly mayAnswer?: false;
 }
 
 export const statuses = [

@@ -20,7 +20,7 @@ import type { RuntimeDeps } from "./deps.ts";
 export async function messageThread(
   deps: Pick<RuntimeDeps, "store" | "queue" | "clock" | "agents" | "random">,
   threadId: string,
-  input: { message: string; ifRunning?: IfRunning; by?: Actor },
+  input: { message: string; ifRunning?: IfRunning; by?: Actor; mayAnswer?: boolean },
 ): Promise<{ threadId: string; status: Status }> {
   const { saved, queued } = await retryOnConflict(deps, async () => {
     const thread = await deps.store.load(threadId);
@@ -31,7 +31,13 @@ export async function messageThread(
       return { saved: await appendDelivering(deps, thread, [decision.event]), queued: false };
     }
     const at = deps.clock.now().toISOString();
-    const waiting = { message: input.message, at, ...(input.by ? { by: input.by } : {}) };
+    const waiting = {
+      message: input.message,
+      at,
+      ...(input.by ? { by: input.by } : {}),
+      // Checked again on delivery: the step in flight may end in a question.
+      ...(input.mayAnswer === false ? { mayAnswer: false as const } : {}),
+    };
     return { saved: await deps.store.queueMessage(thread, waiting), queued: true };
   });
   // A queued message owes no step of its own: the step in flight delivers it when it saves (and

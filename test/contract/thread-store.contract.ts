@@ -268,7 +268,8 @@ export function describeThreadStoreContract(
         const clock = steppingClock();
         const { thread: read } = await createThread(store, launched("thr_a", clock));
         const first = waiting(clock, "also staging");
-        const second = waiting(clock, "and prod");
+        // From a key that may not decide: kept so, or its delivery could answer a question
+        const second = { ...waiting(clock, "and prod"), mayAnswer: false as const };
 
         // Act
         const once = await store.queueMessage(read, first);

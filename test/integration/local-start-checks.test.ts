@@ -95,6 +95,15 @@ describe("Function: startLocalStack (checks before it starts)", () => {
     ["SLACK_API_URL", { ...SLACK, SLACK_API_URL: "notaurl" }],
     ["SLACK_CHANNELS", { ...SLACK, SLACK_CHANNELS: "x" }],
     ["SLACK_AGENT", { ...SLACK, SLACK_AGENT: "nope" }],
+    ["SLACK_CHANNELS.nope", { ...SLACK, SLACK_CHANNELS: '{"calculator": "C1", "nope": "C2"}' }],
+    [
+      "APPROVER_EMAILS.nope",
+      {
+        APPROVER_EMAILS: '{"*": ["ops@example.com"], "nope": ["lead@example.com"]}',
+        EMAIL_FROM: "twelve@example.com",
+        EMAIL_LINK_SECRET: "l".repeat(32),
+      },
+    ],
     ["PAYLOAD_THRESHOLD_BYTES", { PAYLOAD_THRESHOLD_BYTES: "400000" }],
     ["THREAD_CACHE_MB", { THREAD_CACHE_MB: "-1" }],
     ["STEP_MAX_RECEIVES", { STEP_MAX_RECEIVES: "0" }],

@@ -213,10 +213,13 @@ describe("POST /threads/{id}/messages while a step is in flight", () => {
 
 describe("who did what, with named keys (AGENT_API_KEYS)", () => {
   const keys = { alice: "alice-key-0123456789", "ci-bot": "ci-bot-key-0123456789" };
+  // May message, not decide: its messages never answer a question
+  const chatter = { key: "chatter-key-0123456789", can: ["read" as const, "message" as const] };
+  const model = new HoldingModel();
   let stack: LocalStack;
 
   beforeAll(async () => {
-    stack = await startTestStack({ apiKeys: keys });
+    stack = await startTestStack({ apiKeys: { ...keys, chatter }, model });
   });
   afterAll(() => stack?.stop());
 
@@ -237,5 +240,33 @@ describe("who did what, with named keys (AGENT_API_KEYS)", () => {
     const decision = done.events.find((e) => e.type === "approval_decision");
     expect(decision?.by).toEqual({ principal: "alice", via: "api" });
     expect(unknown.status).toBe(401);
+  });
+
+  it("keeps a message queued by a key that may not decide as a message when the step asks: the question stays open", async () => {
+    // Prepare: a launch the calculator answers with a question, its step held in flight
+    const bot = client(stack, keys["ci-bot"]);
+    const hold = model.hold((context) => context.includes("Hello there (held)"));
+    const threadId = (await bot.launch("calculator", "Hello there (held)")).body.threadId as string;
+    await hold.reached;
+
+    // Act
+    const sent = await client(stack, chatter.key).request("POST", `/threads/${threadId}/messages`, {
+      message: "What is 2 + 2?",
+      ifRunning: "enqueue",
+    });
+    hold.release();
+    const asked = await bot.waitFor(threadId, "waiting_for_human");
+
+    // Assess: delivered with the step's events, after the question, which it did not answer
+    expect(sent.status).toBe(202);
+    expect(asked.events.map((e) => e.type).slice(-2)).toEqual([
+      "human_input_requested",
+      "user_message",
+    ]);
+    expect(asked.events.at(-1)).toMatchObject({
+      data: { message: "What is 2 + 2?" },
+      by: { principal: "chatter", via: "api" },
+    });
+    expect(asked.pending).toMatchObject({ kind: "human_input" });
   });
 });

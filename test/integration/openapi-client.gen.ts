@@ -1089,7 +1089,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1103,7 +1103,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1145,7 +1145,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not delete */
+      /** @description the key may not delete, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1159,7 +1159,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1245,7 +1245,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1259,7 +1259,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1327,7 +1327,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1341,7 +1341,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1411,7 +1411,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not read */
+      /** @description the key may not read, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1425,7 +1425,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1516,7 +1516,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not decide */
+      /** @description the key may not decide, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1530,7 +1530,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1728,7 +1728,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not message */
+      /** @description the key may not message, or not this thread's agent; or the thread waits for a person's answer and the key may not decide */
       403: {
         content: {
           "application/json": {
@@ -1742,7 +1742,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1861,7 +1861,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not fork */
+      /** @description the key may not fork, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -1875,7 +1875,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {
@@ -1995,7 +1995,7 @@ export interface operations {
           };
         };
       };
-      /** @description the key may not cancel */
+      /** @description the key may not cancel, or not this thread's agent */
       403: {
         content: {
           "application/json": {
@@ -2009,7 +2009,7 @@ export interface operations {
           };
         };
       };
-      /** @description no such thread (or one of an agent the key may not use) */
+      /** @description no such thread */
       404: {
         content: {
           "application/json": {

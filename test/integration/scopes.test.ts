@@ -7,6 +7,7 @@ import { type LocalStack, startLocalStack } from "../../infra/local/stack.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { agents, DemoModel } from "../../shared/examples/agents.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
+import { lead } from "../support/sub-agent-fixtures.ts";
 import { client, startTestStack, storeSnapshot } from "./local-stack.ts";
 
 // Keys with scopes (AGENT_API_KEYS objects), through the HTTP API on the emulators.
@@ -15,6 +16,14 @@ const KEYS = {
   reader: { key: "reader-key-0123456789abcdef", can: ["read"] },
   desk: { key: "desk-key-0123456789abcdef", agents: ["calculator"], can: ["read", "decide"] },
   deployer: { key: "deployer-key-0123456789abcdef", agents: ["deploybot"] },
+  // The lead agent's, not its child's (the fixture's "deployer" agent)
+  leader: { key: "leader-key-0123456789abcdef", agents: ["lead"] },
+  // May message calculator threads, but not decide: never the answer to a question
+  chatter: {
+    key: "chatter-key-0123456789abcdef",
+    agents: ["calculator"],
+    can: ["read", "message"],
+  },
 } as const;
 
 let stack: LocalStack;
@@ -25,11 +34,14 @@ let deploy: string;
 
 beforeAll(async () => {
   stack = await startTestStack({
+    agents: [...agents, lead],
     apiKeys: {
       admin: KEYS.admin,
       reader: { ...KEYS.reader, can: [...KEYS.reader.can] },
       desk: { ...KEYS.desk, agents: [...KEYS.desk.agents], can: [...KEYS.desk.can] },
       deployer: { ...KEYS.deployer, agents: [...KEYS.deployer.agents] },
+      leader: { ...KEYS.leader, agents: [...KEYS.leader.agents] },
+      chatter: { ...KEYS.chatter, agents: [...KEYS.chatter.agents], can: [...KEYS.chatter.can] },
     },
   });
   admin = client(stack, KEYS.admin);
@@ -95,7 +107,7 @@ describe("a key limited in verbs", () => {
 });
 
 describe("a key limited to some agents", () => {
-  it("gets 404 on every route of another agent's thread, and nothing changes", async () => {
+  it("gets 403 naming the agent on every route of another agent's thread, and nothing changes", async () => {
     // Prepare
     const deployer = client(stack, KEYS.deployer.key);
     const warn = vi.spyOn(logger, "warn");
@@ -115,9 +127,14 @@ describe("a key limited to some agents", () => {
       // Act
       const answer = await deployer.request(method, path, body);
 
-      // Assess: the same answer as for a thread that does not exist
-      expect(answer.status, `${method} ${path}`).toBe(404);
-      expect(answer.body.error.code).toBe("thread_not_found");
+      // Assess: the shape of every refusal, naming the agent the key may not use
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.body.error).toEqual({
+        code: "forbidden",
+        message:
+          'key "deployer" may not use agent "calculator" (it may: everything; agents: deploybot)',
+        missing: { agent: "calculator" },
+      });
     }
     expect(await storeSnapshot(stack)).toEqual(before);
     expect(warn).toHaveBeenCalledWith(
@@ -162,7 +179,78 @@ describe("a key limited to some agents", () => {
     const done = await desk.waitFor(calc.threadId, "done");
     const decision = done.events.find((event) => event.type === "approval_decision");
     expect(decision?.by).toEqual({ principal: "desk", via: "api" });
-    expect((await desk.get(deploy)).status).toBe(404);
+    expect((await desk.get(deploy)).status).toBe(403);
+    expect((await desk.get("thr_0123456789abcdef0123456789abcdef")).status).toBe(404);
+  });
+
+  it("sees, in a root thread, only the children and waiting descendants of its agents", async () => {
+    // Prepare: a lead thread whose child (agent "deployer") waits for an approval
+    const rootId = (await admin.launch("lead", "release the api")).body.threadId as string;
+    const childId = `${rootId}-call_1`;
+    await admin.waitFor(childId, "waiting_for_approval");
+    const leader = client(stack, KEYS.leader.key);
+
+    // Act
+    const seen = await leader.get(rootId);
+    const all = await admin.get(rootId);
+    const child = await leader.get(childId);
+
+    // Assess: the child, its call and arguments stay the admin's to see; the totals are the tree's
+    expect(all.body.children.map((c: { threadId: string }) => c.threadId)).toEqual([childId]);
+    expect(all.body.descendants).toEqual([
+      expect.objectContaining({
+        threadId: childId,
+        pending: expect.objectContaining({ args: { service: "api" } }),
+      }),
+    ]);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({ status: "waiting_for_agent", children: [], descendants: [] });
+    expect(JSON.stringify(seen.body)).not.toContain(childId);
+    expect(seen.body.treeUsage).toEqual(all.body.treeUsage);
+    expect(child.status).toBe(403);
+    expect(child.body.error.missing).toEqual({ agent: "deployer" });
+  });
+});
+
+describe("a key that may message but not decide", () => {
+  it("is refused a message to a thread waiting for a person's answer with 403 naming decide, and nothing changes", async () => {
+    // Prepare: a calculator thread that asks which calculation to do
+    const asked = (await admin.launch("calculator", "Hello there")).body.threadId as string;
+    await admin.waitFor(asked, "waiting_for_human");
+    const chatter = client(stack, KEYS.chatter.key);
+    const warn = vi.spyOn(logger, "warn");
+    const before = await storeSnapshot(stack);
+
+    // Act
+    const answer = await chatter.request("POST", `/threads/${asked}/messages`, {
+      message: "What is 2 + 2?",
+    });
+
+    // Assess
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toEqual({
+      code: "forbidden",
+      message: 'key "chatter" may not decide (it may: read, message; agents: calculator)',
+      missing: { verb: "decide" },
+    });
+    expect(await storeSnapshot(stack)).toEqual(before);
+    expect(warn).toHaveBeenCalledWith(
+      "refused: outside the key's scope",
+      expect.objectContaining({ principal: "chatter", verb: "decide", thread: asked }),
+    );
+    warn.mockRestore();
+  });
+
+  it("still sends the next message of a thread that asks nothing", async () => {
+    const finished = (await admin.launch("calculator", "What is 2 + 2?")).body.threadId as string;
+    await admin.waitFor(finished, "done");
+    const chatter = client(stack, KEYS.chatter.key);
+    const answer = await chatter.request("POST", `/threads/${finished}/messages`, {
+      message: "And 3 + 3?",
+    });
+    expect(answer.status).toBe(202);
+    const done = await admin.waitFor(finished, "done");
+    expect(done.output).toBe("3 + 3 = 6");
   });
 });
 

@@ -19,6 +19,7 @@ import * as sqsErrors from "../../shared/aws/sqs/errors.ts";
 import { IncompleteSqsMessageError, InvalidStepMessageError } from "../../shared/aws/sqs/errors.ts";
 import * as coreErrors from "../../shared/core/errors.ts";
 import {
+  AnswerNotAllowedError,
   ApprovalPendingError,
   ConfigError,
   IdempotencyKeyReusedError,
@@ -50,6 +51,7 @@ const samples: [TwelveError, string, boolean][] = [
   [new NotPendingError("t-1", "call_1", "not waiting"), "not_pending", false],
   [new ThreadClosedError("t-1", "done", "thread t-1 is done"), "thread_closed", false],
   [new ApprovalPendingError("t-1", "call_3", "decide first"), "approval_pending", false],
+  [new AnswerNotAllowedError("t-1", "needs decide"), "forbidden", false],
   [new ThreadBusyError("t-1", "running"), "thread_busy", false],
   [new QueueFullError("t-1", "full"), "queue_full", false],
   [new IdempotencyKeyReusedError("k-1"), "idempotency_key_reused", false],
@@ -167,6 +169,7 @@ describe("Table: HTTP_ERRORS", () => {
     [new ThreadClosedError("t-1", "done", "thread t-1 is done"), 409],
     [new ApprovalPendingError("t-1", "call_3", "decide first"), 409],
     [new ThreadBusyError("t-1", "running"), 409],
+    [new AnswerNotAllowedError("t-1", "needs decide"), 403],
     [new QueueFullError("t-1", "full"), 409],
     [new InvalidCursorError(), 400],
     [new InvalidMetadataError("metadata.x: bad", "metadata.x"), 400],
@@ -194,6 +197,9 @@ describe("Function: errorResponse", () => {
     });
     expect(bodyOf(new ThreadNotFoundError("t-1"))).toEqual({
       error: { code: "thread_not_found", message: "thread t-1 not found" },
+    });
+    expect(bodyOf(new AnswerNotAllowedError("t-1", "needs decide"))).toEqual({
+      error: { code: "forbidden", message: "needs decide", missing: { verb: "decide" } },
     });
   });
 

@@ -4,7 +4,7 @@ import * as z from "zod";
 import { createHttpApi, type HttpApi } from "../../functions/http/index.ts";
 import { logger } from "../../functions/logger.ts";
 import { defineAgent } from "../../shared/core/agent.ts";
-import { doneForNow } from "../../shared/core/human-tools.ts";
+import { doneForNow, requestMoreInformation } from "../../shared/core/human-tools.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { call, MemoryThreadStore, ScriptedModel } from "../../shared/testing/index.ts";
 
@@ -22,6 +22,7 @@ const KEYS = {
   admin: "admin-key-0123456789",
   reader: { key: "reader-key-0123456789", can: ["read" as const] },
   greeters: { key: "greeters-key-0123456789", agents: ["greeter"] },
+  talker: { key: "talker-key-0123456789", can: ["read" as const, "message" as const] },
 };
 
 const clients: Client[] = [];
@@ -285,7 +286,46 @@ describe("POST /mcp", () => {
       "message_thread",
     ]);
     expect(read.isError).toBe(true);
-    expect(read.structuredContent).toMatchObject({ error: { code: "thread_not_found" } });
+    expect(read.structuredContent).toEqual({
+      error: {
+        code: "forbidden",
+        message: 'key "greeters" may not use agent "refunds" (it may: everything; agents: greeter)',
+        missing: { agent: "refunds" },
+      },
+    });
+  });
+
+  it("refuses message_thread the answer to a question for a key that may not decide, and writes nothing", async () => {
+    // Prepare: a thread that asks a person
+    const asker = defineAgent({
+      name: "asker",
+      prompt: "p",
+      tools: [requestMoreInformation, doneForNow],
+    });
+    const model = new ScriptedModel([call("request_more_information", { message: "which?" })]);
+    const api = createHttpApi({ agents: [asker, greeter], model, apiKeys: KEYS });
+    const admin = await connect(api, KEYS.admin);
+    const { threadId } = structured(
+      await admin.callTool({ name: "asker", arguments: { message: "help" } }),
+    );
+    await api.idle();
+    const talker = await connect(api, KEYS.talker.key);
+
+    // Act
+    const sent = await talker.callTool({
+      name: "message_thread",
+      arguments: { threadId, message: "this one" },
+    });
+    const after = structured(
+      await talker.callTool({ name: "get_thread", arguments: { threadId } }),
+    );
+
+    // Assess
+    expect(sent.isError).toBe(true);
+    expect(sent.structuredContent).toMatchObject({
+      error: { code: "forbidden", missing: { verb: "decide" } },
+    });
+    expect(after).toMatchObject({ status: "waiting_for_human", version: 3 });
   });
 
   it("answers a failure of ours as an internal error result, telling nothing of it, and logs it", async () => {

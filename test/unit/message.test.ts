@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  AnswerNotAllowedError,
   ApprovalPendingError,
   QueueFullError,
   ThreadBusyError,
@@ -174,6 +175,26 @@ describe("Function: withQueued", () => {
     expect(deriveStatus([launchedEvent, ...all])).toBe("running");
   });
 
+  it("never makes a message of a sender that may not answer the answer: the question stays pending", () => {
+    // Prepare
+    const asked: ThreadEvent = humanInputRequested("c9", "which?", {
+      at: at(5),
+      tool: "ask",
+      args: {},
+    });
+    const read: Thread = {
+      ...running([]),
+      queued: [{ message: "not mine to answer", at: at(1), mayAnswer: false }],
+    };
+
+    // Act
+    const all = withQueued(read, [asked]);
+
+    // Assess
+    expect(all.slice(1)).toEqual([userMessage("not mine to answer", { at: at(1) })]);
+    expect(deriveStatus([launchedEvent, ...all])).toBe("waiting_for_human");
+  });
+
   it("reopens a thread the step finished: the message is its next turn", () => {
     const finished: ThreadEvent = done("c1", "7", { at: at(5) });
     const all = withQueued(running(["and times 2?"]), [finished]);
@@ -273,6 +294,29 @@ describe("Function: message (who, and what a refusal says)", () => {
       event: humanResponse("call_2", "this one", { at: now }),
     });
     expect(anonymous.type === "append" && anonymous.event).not.toHaveProperty("by");
+  });
+
+  it("refuses a sender that may not answer a question (mayAnswer false), naming the verb it lacks", () => {
+    // Act + Assess
+    expect(() =>
+      message(asking, { message: "this one", ifRunning: "reject", mayAnswer: false }, clock),
+    ).toThrow(
+      new AnswerNotAllowedError(
+        "t",
+        "thread t waits for a person's answer on call call_2: answering it needs decide",
+      ),
+    );
+    expect(() =>
+      message(asking, { message: "this one", ifRunning: "enqueue", mayAnswer: false }, clock),
+    ).toThrow(expect.objectContaining({ code: "forbidden", missing: { verb: "decide" } }));
+    // A message that answers nothing is still that sender's to send
+    expect(
+      message(
+        thread(done("call_1", "2")),
+        { message: "and 3?", ifRunning: "reject", mayAnswer: false },
+        clock,
+      ),
+    ).toEqual({ type: "append", event: userMessage("and 3?", { at: now }) });
   });
 
   it("refuses a thread waiting for a decision, naming the call and how to decide it", () => {

@@ -19,6 +19,26 @@ describe("Function: assertKnownAgents", () => {
     );
     expect(() => assertKnownAgents(["calculator", "x", "nope"], references)).not.toThrow();
   });
+
+  it('names each key of SLACK_CHANNELS and APPROVER_EMAILS (but "*") naming an agent not served', () => {
+    // Prepare
+    const references = agentReferences({
+      slack: { channels: { calculator: "C1", refundz: "C2" } },
+      email: { approvers: { "*": ["ops@example.com"], deploybott: ["lead@example.com"] } },
+    });
+
+    // Act + Assess
+    expect(references).toEqual([
+      { setting: "SLACK_CHANNELS.calculator", agent: "calculator" },
+      { setting: "SLACK_CHANNELS.refundz", agent: "refundz" },
+      { setting: "APPROVER_EMAILS.deploybott", agent: "deploybott" },
+    ]);
+    expect(() => assertKnownAgents(["calculator", "deploybot"], references)).toThrow(
+      new ConfigError(
+        'invalid configuration: SLACK_CHANNELS.refundz: names agent "refundz", which is not served (agents: calculator, deploybot); APPROVER_EMAILS.deploybott: names agent "deploybott", which is not served (agents: calculator, deploybot)',
+      ),
+    );
+  });
 });
 
 describe("Function: templateProblem", () => {
@@ -61,5 +81,21 @@ describe("Function: apiHandler (the Lambda's first read of its settings)", () =>
     // Assess
     expect(first).toThrow(ConfigError);
     expect(first).toThrow(/SLACK_AGENT: names agent "nope", which is not served/);
+  });
+
+  it("refuses APPROVER_EMAILS naming an agent the deployment does not serve", () => {
+    // Prepare
+    vi.stubEnv("APPROVER_EMAILS", '{"*": ["ops@example.com"], "nope": ["lead@example.com"]}');
+    vi.stubEnv("EMAIL_FROM", "twelve@example.com");
+    vi.stubEnv("EMAIL_LINK_SECRET", "l".repeat(32));
+    const handler = apiHandler({ agents: [calculator] });
+
+    // Act
+    const first = () => handler({ rawPath: "/health" } as APIGatewayProxyEventV2);
+
+    // Assess
+    expect(first).toThrow(
+      /^[^\n]*APPROVER_EMAILS\.nope: names agent "nope", which is not served[^\n]*$/,
+    );
   });
 });

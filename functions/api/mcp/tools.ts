@@ -10,7 +10,7 @@ import { apiIdempotencyKey, launchThread } from "../../../shared/runtime/launch-
 import { messageThread } from "../../../shared/runtime/message-thread.ts";
 import { logger } from "../../logger.ts";
 import type { Guard } from "../guard.ts";
-import { httpStatusOf, saysWhy } from "../http.ts";
+import { HttpError, httpStatusOf, saysWhy } from "../http.ts";
 import { parse } from "../request.ts";
 import { checkedId } from "../route-helpers.ts";
 import {
@@ -155,7 +155,7 @@ export function registerTools(server: McpServer, context: McpToolContext): void 
       "message_thread",
       {
         description:
-          "Send a thread its next message (a follow-up after done, or the answer to its question). The thread then runs on.",
+          "Send a thread its next message (a follow-up after done, or the answer to its question: that needs a key that may also decide). The thread then runs on.",
         inputSchema: messageInput,
         annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
       },
@@ -163,7 +163,14 @@ export function registerTools(server: McpServer, context: McpToolContext): void 
         answer(async () => {
           const id = checkedId(threadId);
           await guard.mayTouch(deps, id, "message");
-          return messageThread(deps, id, { message, ...(ifRunning ? { ifRunning } : {}), by });
+          return guard.message(id, (mayAnswer) =>
+            messageThread(deps, id, {
+              message,
+              ...(ifRunning ? { ifRunning } : {}),
+              by,
+              mayAnswer,
+            }),
+          );
         }),
     );
   }
@@ -194,10 +201,12 @@ async function answer(run: () => Promise<object>): Promise<CallToolResult> {
     const { code, message } = known
       ? error
       : { code: "internal", message: "internal error; the call may be retried" };
+    // What the API's answer carries beside them (a refusal's `missing`), as the API has it.
+    const details = known && error instanceof HttpError ? error.details : {};
     return {
       isError: true,
       content: [{ type: "text", text: `${code}: ${message}` }],
-      structuredContent: { error: { code, message } },
+      structuredContent: { error: { code, message, ...details } },
     };
   }
 }

@@ -2,22 +2,37 @@ import { useState } from "preact/hooks";
 import { api, messageOf } from "./api.ts";
 import { Alert } from "./common.tsx";
 import { navigate, threadRoute } from "./router.ts";
+import { may } from "./scope.ts";
 import type { AgentInfo } from "./types.ts";
 
-/** Starts a thread (`POST /threads`) and opens it. */
+/**
+ * Starts a thread (`POST /threads`) and opens it; for a key that may not read threads, says the
+ * new thread's id and status instead of opening a page it could not read.
+ */
 export function LaunchForm(props: { agents: AgentInfo[] }) {
   const [agent, setAgent] = useState(props.agents[0]?.name ?? "");
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [launched, setLaunched] = useState<{ threadId: string; status: string } | null>(null);
   const tools = props.agents.find((a) => a.name === agent)?.tools ?? [];
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setLaunched(null);
     try {
-      const { threadId } = await api<{ threadId: string }>("POST", "/threads", { agent, message });
-      navigate(threadRoute(threadId));
+      const started = await api<{ threadId: string; status: string }>("POST", "/threads", {
+        agent,
+        message,
+      });
+      if (may("read")) {
+        navigate(threadRoute(started.threadId));
+        return;
+      }
+      setLaunched(started);
+      setMessage("");
+      setBusy(false);
     } catch (caught) {
       setError(messageOf(caught));
       setBusy(false);
@@ -55,6 +70,12 @@ export function LaunchForm(props: { agents: AgentInfo[] }) {
           </button>
         </div>
         <Alert message={error} />
+        {launched && (
+          <p role="status" class="hint">
+            Launched thread <code>{launched.threadId}</code> ({launched.status}). This key may not
+            read threads, so it cannot open it.
+          </p>
+        )}
       </form>
     </section>
   );

@@ -29,3 +29,6 @@ export async function loadMe(): Promise<Me> {
  * {may("fork") && <button onClick={fork}>Fork</button>}
  */
 export const may = (verb: Verb): boolean => current === null || current.can.includes(verb);
+
+/** What the key may do, as a sentence's end ("launch, message"), for a page it may not read. */
+export const mayList = (): string => current?.can.join(", ") || "nothing";

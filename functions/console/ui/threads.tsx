@@ -3,7 +3,7 @@ import { api, messageOf } from "./api.ts";
 import { Alert, Link, StatusBadge, Time } from "./common.tsx";
 import { LaunchForm } from "./launch.tsx";
 import { threadRoute } from "./router.ts";
-import { may } from "./scope.ts";
+import { may, mayList } from "./scope.ts";
 import { type AgentInfo, type EventsPage, statuses, type ThreadSummary } from "./types.ts";
 
 const PAGE = 20;
@@ -74,8 +74,11 @@ export function ThreadsPage(props: { agents: AgentInfo[] }) {
   const [loading, setLoading] = useState(false);
   const [refreshed, setRefreshed] = useState(0);
   const cursor = cursors.at(-1);
+  // A key that may not read lists nothing: asking would only answer a 403.
+  const reads = may("read");
 
   useEffect(() => {
+    if (!reads) return;
     let live = true;
     const query = new URLSearchParams({ limit: String(PAGE) });
     if (status) query.set("status", status);
@@ -93,13 +96,27 @@ export function ThreadsPage(props: { agents: AgentInfo[] }) {
     return () => {
       live = false;
     };
-  }, [status, agent, cursor, refreshed]);
+  }, [status, agent, cursor, refreshed, reads]);
 
   const filter = (set: (value: string) => void) => (event: Event) => {
     set((event.currentTarget as HTMLSelectElement).value);
     setCursors([undefined]);
   };
   const now = Date.now();
+
+  if (!reads) {
+    return (
+      <div class="layout">
+        {may("launch") && <LaunchForm agents={props.agents} />}
+        <section class="card" aria-labelledby="threads-title">
+          <h2 id="threads-title">Threads</h2>
+          <p class="hint">
+            This key may not read threads, so none are listed here. It may: {mayList()}.
+          </p>
+        </section>
+      </div>
+    );
+  }
 
   return (
     <div class="layout">

@@ -197,6 +197,7 @@ export function queueMessageUpdate(input: {
           message: message.message,
           at: message.at,
           ...(message.by ? { by: message.by } : {}),
+          ...(message.mayAnswer === false ? { mayAnswer: false } : {}),
         },
       ],
       ...(input.queued > 0 ? { ":queued": input.queued } : {}),
@@ -208,6 +209,7 @@ const waitingMessage = z.object({
   message: z.string(),
   at: z.string(),
   by: actor.optional(),
+  mayAnswer: z.literal(false).optional(),
 });
 
 const meta = z.object({
