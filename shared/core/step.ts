@@ -590,6 +590,9 @@ class Step {
    * its listing was still cached): not the tool failing, so the call stays owed, as when its
    * source could not be listed. The error names no call (see `deriveDanglingCall`); the next
    * step runs the call again with the same call id and idempotency key, with no second approval.
+   * Every call the model makes or a person approves is run as an owed call (saved by one step,
+   * run by the next), its first try too. A prefetch call (one of the agent's own tools, run by
+   * the step that saves it) fails as any tool does: the model reads it and may call again.
    */
   private outage(cause: ToolSourceError): void {
     const { detail } = compactToolError(cause);
