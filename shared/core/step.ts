@@ -47,7 +47,7 @@ import { requestTokens } from "./tokens.ts";
 import { idempotencyKey, retryDelayMs, type Tool } from "./tool.ts";
 import { parseToolArgs } from "./tool-args.ts";
 import { compactToolError, ToolError } from "./tool-error.ts";
-import { printToolSet, toolSetChange } from "./tool-source.ts";
+import { printToolSet, ToolSourceError, toolSetChange } from "./tool-source.ts";
 import { attributeUsage } from "./usage.ts";
 
 export interface StepDeps {
@@ -201,6 +201,8 @@ class Step {
   private runContext: Record<string, unknown> = {};
   /** When the owed call, which failed retryably in this step, runs again. */
   private retryAt: string | undefined;
+  /** The owed call found its tool's source gone (a `ToolSourceError`): it stays owed. */
+  private sourceDown: ToolSourceError | undefined;
 
   constructor(thread: Thread, deps: StepDeps) {
     this.thread = thread;
@@ -230,6 +232,7 @@ class Step {
     }
     const owed = dangling ? await this.runDangling(dangling) : null;
     if (owed) return owed;
+    if (this.sourceDown) return this.afterOutage(this.sourceDown.retryable);
     // The owed call failed for a moment and runs again: the model hears of it only at the end.
     if (this.retryAt) return this.result({ type: "continue", retryAt: this.retryAt });
     await this.prefetch();
@@ -529,7 +532,14 @@ class Step {
     const ours = dangling && this.deps.agent.tool(dangling.tool) ? dangling : null;
     const owed = ours ? await this.runDangling(ours) : null;
     if (owed) return owed;
+    // The owed call's own source failed it too: one outage, one error.
+    if (this.sourceDown) return this.afterOutage(this.sourceDown.retryable);
     this.error("tools_unavailable", reason, {});
+    return this.afterOutage(retryable);
+  }
+
+  /** After a `tools_unavailable` error: the three strikes, or at once when it will not heal. */
+  private afterOutage(retryable: boolean): StepResult {
     if (!retryable) return this.escalate("tools_unusable");
     return this.afterError();
   }
@@ -607,11 +617,27 @@ class Step {
       // Stryker disable next-line BooleanLiteral: after a tool_result the error count is 0, so afterError() continues too
       return true;
     } catch (cause) {
-      if (!(options.retry && this.retryLater(tool, callId, cause))) {
+      if (options.retry && cause instanceof ToolSourceError) this.outage(cause);
+      else if (!(options.retry && this.retryLater(tool, callId, cause))) {
         this.toolFailed(tool, callId, cause);
       }
       return false;
     }
+  }
+
+  /**
+   * The owed call found its tool's source gone (an MCP server that did not answer the call, while
+   * its listing was still cached): not the tool failing, so the call stays owed, as when its
+   * source could not be listed. The error names no call (see `deriveDanglingCall`); the next
+   * step runs the call again with the same call id and idempotency key, with no second approval.
+   * Every call the model makes or a person approves is run as an owed call (saved by one step,
+   * run by the next), its first try too. A prefetch call (one of the agent's own tools, run by
+   * the step that saves it) fails as any tool does: the model reads it and may call again.
+   */
+  private outage(cause: ToolSourceError): void {
+    const { detail } = compactToolError(cause);
+    this.error("tools_unavailable", cause.message, { detail });
+    this.sourceDown = cause;
   }
 
   /**

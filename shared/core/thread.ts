@@ -374,11 +374,7 @@ export interface DanglingCall {
  * errors since, an escalation they led to and the person's reply to it are passed over.
  */
 export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall | null {
-  const escalations = new Set(
-    events.flatMap((e) =>
-      e.type === "human_input_requested" && e.data.reason !== "tool" ? [e.data.callId] : [],
-    ),
-  );
+  const escalations = escalationsOf(events);
   // A call whose run failed and is retried (`tool_retry`) is still owed.
   const last = findLast(events, (e) => !leavesCallOwed(e, escalations));
   if (last?.type === "tool_call") {
@@ -394,6 +390,15 @@ export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall
   if (!request) return null;
   const { callId, tool, args } = request.data;
   return { callId, tool, args, source: "approved" };
+}
+
+/** The call ids of the thread's escalations (a person asked because of the runtime, not a tool). */
+function escalationsOf(events: readonly ThreadEvent[]): ReadonlySet<string> {
+  return new Set(
+    events.flatMap((e) =>
+      e.type === "human_input_requested" && e.data.reason !== "tool" ? [e.data.callId] : [],
+    ),
+  );
 }
 
 /** Whether `e`, after a saved call, leaves it owed (see `deriveDanglingCall`). */
@@ -415,18 +420,21 @@ function leavesCallOwed(e: ThreadEvent, escalations: ReadonlySet<string>): boole
 /**
  * The failed runs of the call the thread owes (its `tool_retry` events since the call, or since
  * its approval), and when the next may start: what a tool's `retry` policy counts. Zero and
- * `null` when the owed call has not failed.
+ * `null` when the owed call has not failed. What leaves the call owed is passed over as
+ * `deriveDanglingCall` passes it over (messages, an outage of a tool source, its escalation and
+ * the reply): an outage neither resets the attempts nor makes a retry due early.
  */
 export function deriveRetries(events: readonly ThreadEvent[]): {
   attempts: number;
   retryAt: string | null;
 } {
+  const escalations = escalationsOf(events);
   let attempts = 0;
   let retryAt: string | null = null;
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i] as ThreadEvent;
-    if (event.type === "user_message") continue;
-    if (event.type !== "tool_retry") break;
+    if (!leavesCallOwed(event, escalations)) break;
+    if (event.type !== "tool_retry") continue;
     attempts++;
     retryAt ??= event.data.retryAt;
   }

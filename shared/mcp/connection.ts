@@ -32,7 +32,8 @@ export class McpConnection {
   /**
    * Runs `request` on the connected client; a session that expired is opened again, once. A
    * `safe` request (one with no side effect: a listing) that met a connection that had just
-   * closed is sent once more on a new one.
+   * closed is sent once more on a new one, and so is any request the client refused as not
+   * connected: that one never left the process, so sending it again cannot run it twice.
    */
   async request<T>(request: (client: Client) => Promise<T>, safe = false): Promise<T> {
     this.hold(++this.inFlight > 0);
@@ -44,7 +45,8 @@ export class McpConnection {
         const unusable = this.unusable(client, error);
         if (unusable) await this.reset(client);
         const expired = error instanceof SdkHttpError && error.status === 404;
-        if (!((expired && this.hasSession(client)) || (unusable && safe))) throw error;
+        const unsent = notConnected(error);
+        if (!((expired && this.hasSession(client)) || (unusable && (safe || unsent)))) throw error;
         await this.reset(client);
         return await request(await this.connected());
       }
@@ -140,10 +142,10 @@ export class McpConnection {
    * is gone, or (for a session) the server could not be reached, so the session is lost too.
    */
   private unusable(client: Client, error: unknown): boolean {
+    if (notConnected(error)) return true;
     if (error instanceof SdkError) {
       return (
         error.code === SdkErrorCode.ConnectionClosed ||
-        error.code === SdkErrorCode.NotConnected ||
         (error.code === SdkErrorCode.SendFailed && this.hasSession(client))
       );
     }
@@ -160,4 +162,14 @@ export class McpConnection {
     if (current === client) this.client = undefined;
     await client.close().catch(() => undefined);
   }
+}
+
+/**
+ * Whether the client refused a request because its transport is closed: the request never left
+ * the process. The SDK says so with its `NotConnected` code, or (a request it sends through its
+ * codec) with a plain `Error("Not connected")`.
+ */
+export function notConnected(error: unknown): boolean {
+  if (error instanceof SdkError) return error.code === SdkErrorCode.NotConnected;
+  return error instanceof Error && error.message === "Not connected";
 }

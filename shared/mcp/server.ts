@@ -56,7 +56,9 @@ export function mcpServer(options: McpServerOptions): McpServerSource {
     } catch (cause) {
       throw unanswered(checked.name, cause);
     }
-    const tools = toTwelveTools(checked, listed.tools, connection);
+    const tools = toTwelveTools(checked, listed.tools, connection, () => {
+      cached = undefined;
+    });
     const hint = (listed as { ttlMs?: unknown }).ttlMs;
     const ttl = typeof hint === "number" && hint >= 0 ? hint : (checked.cacheTtlMs ?? 60_000);
     cached = { tools, until: Date.now() + Math.min(ttl, MAX_TTL_MS) };

@@ -1,10 +1,15 @@
-import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/client";
+import {
+  type CallToolResult,
+  type Tool as McpTool,
+  SdkError,
+  SdkErrorCode,
+} from "@modelcontextprotocol/client";
 import { ConfigError } from "../core/errors.ts";
 import type { JsonSchemaObject } from "../core/json-schema-tool.ts";
 import { defineTool, type Tool } from "../core/tool.ts";
 import { compactToolError, ToolError } from "../core/tool-error.ts";
 import { ToolSourceError } from "../core/tool-source.ts";
-import type { McpConnection } from "./connection.ts";
+import { type McpConnection, notConnected } from "./connection.ts";
 import type { McpServerOptions, McpToolInfo } from "./options.ts";
 
 /**
@@ -24,6 +29,8 @@ export function toTwelveTools(
   options: McpServerOptions,
   listed: readonly McpTool[],
   connection: McpConnection,
+  /** Called when a call found the server gone: the source forgets its listing. */
+  onUnanswered: () => void = () => undefined,
 ): Tool[] {
   const { name: server, include, exclude = [] } = options;
   const byName = new Map(listed.map((tool) => [tool.name, tool]));
@@ -40,10 +47,15 @@ export function toTwelveTools(
     (tool) => (include ? include.includes(tool.name) : true) && !exclude.includes(tool.name),
   );
   if (chosen.length === 0) throw unusable(server, "lists no tool this agent may use");
-  return chosen.map((tool) => toTwelveTool(options, tool, connection));
+  return chosen.map((tool) => toTwelveTool(options, tool, connection, onUnanswered));
 }
 
-function toTwelveTool(options: McpServerOptions, tool: McpTool, connection: McpConnection): Tool {
+function toTwelveTool(
+  options: McpServerOptions,
+  tool: McpTool,
+  connection: McpConnection,
+  onUnanswered: () => void,
+): Tool {
   const name = modelName(options, tool.name);
   const needsApproval = approvalOf(options, {
     name: tool.name,
@@ -70,10 +82,12 @@ function toTwelveTool(options: McpServerOptions, tool: McpTool, connection: McpC
             ),
           );
         } catch (cause) {
-          throw new ToolError(
-            `MCP server "${options.name}" did not answer (${compactToolError(cause).model})`,
-            { cause },
-          );
+          const message = `MCP server "${options.name}" did not answer (${compactToolError(cause).model})`;
+          if (!unanswered(cause)) throw new ToolError(message, { cause });
+          // The server is gone, not the tool failing: the step keeps the call owed (same call
+          // id, same idempotency key) and the next step lists the tools again.
+          onUnanswered();
+          throw new ToolSourceError(options.name, message, { cause, retryable: true });
         }
         // The server's own words: written for the model, as a ToolError's are.
         if (result.isError) throw new ToolError(contentText(result) || "the tool failed");
@@ -84,6 +98,23 @@ function toTwelveTool(options: McpServerOptions, tool: McpTool, connection: McpC
     const reason = cause instanceof ConfigError ? cause.message : String(cause);
     throw unusable(options.name, `has a tool Twelve cannot use: ${reason} (exclude it)`, cause);
   }
+}
+
+/** The SDK's codes for a request that got no answer: the connection, or the wait, failed. */
+const UNANSWERED: ReadonlySet<string> = new Set([
+  SdkErrorCode.ConnectionClosed,
+  SdkErrorCode.SendFailed,
+  SdkErrorCode.RequestTimeout,
+]);
+
+/**
+ * Whether a call got no answer at all (the server unreachable, the connection lost, the wait
+ * timed out), as against an answer that refused it: `fetch failed` is a TypeError.
+ */
+function unanswered(cause: unknown): boolean {
+  if (notConnected(cause)) return true;
+  if (cause instanceof SdkError) return UNANSWERED.has(cause.code);
+  return cause instanceof TypeError;
 }
 
 /** The name the model sees: the prefix, and characters the model APIs refuse made `_`. */

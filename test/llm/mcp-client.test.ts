@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as z from "zod";
 import { createHttpApi } from "../../functions/http/index.ts";
 import type { ThreadEvent } from "../../shared/core/events.ts";
+import { McpConnection } from "../../shared/mcp/connection.ts";
+import { checkOptions } from "../../shared/mcp/options.ts";
 import { FakeMcpServer, type FakeTool } from "./mcp-server.ts";
 
 const add: FakeTool = {
@@ -330,6 +332,26 @@ describe("Function: mcpServer", () => {
     expect(server.sessionsOpened).toBe(2);
   });
 
+  it("sends a call the client refused as not connected once more, on a new connection", async () => {
+    // Prepare: the connection closes between taking the client and sending the call
+    const server = await serve({ tools: [add], mode: "sessions" });
+    const connection = new McpConnection(checkOptions({ name: "calc", url: server.url }));
+    sources.push(connection);
+    let attempts = 0;
+
+    // Act: a call (not `safe`: it may have side effects)
+    const result = await connection.request(async (client) => {
+      if (++attempts === 1) await client.close();
+      return client.callTool({ name: "add", arguments: { a: 1, b: 2 } });
+    });
+
+    // Assess: it never left the process, so it was sent once, on a new session
+    expect(result.content).toEqual([{ type: "text", text: "3" }]);
+    expect(attempts).toBe(2);
+    expect(server.calls).toHaveLength(1);
+    expect(server.sessionsOpened).toBe(2);
+  });
+
   it("refuses two tools of one name between servers or with the agent's own, until a prefix", async () => {
     // Prepare
     const one = await serve({ tools: [add] });
@@ -412,16 +434,13 @@ describe("Function: mcpServer, its options", () => {
     expect(define({ name: "a", url: "http://x", approval: "all" })).toThrow(/approval must be/);
   });
 
-  it("gives up on a call the server does not answer within timeoutMs: a compact tool_failed", async () => {
+  it("gives up on a call the server does not answer within timeoutMs: the call stays owed", async () => {
     // Prepare
-    let release = () => {};
+    const waiting: (() => void)[] = [];
     const hanging: FakeTool = {
       name: "slow",
       input: z.object({}),
-      run: () =>
-        new Promise<string>((resolve) => {
-          release = () => resolve("late");
-        }),
+      run: () => new Promise<string>((resolve) => waiting.push(() => resolve("late"))),
     };
     const server = await serve({ tools: [hanging] });
     const agent = defineAgent({
@@ -434,15 +453,22 @@ describe("Function: mcpServer, its options", () => {
 
     // Act
     const result = await createRunner({ agents: [agent], model }).launch("slow", "go");
-    release();
+    for (const release of waiting) release();
 
-    // Assess
-    expect(errors(result.events)).toEqual([
-      expect.objectContaining({ code: "tool_failed", tool: "slow" }),
+    // Assess: no answer is an outage, not the tool failing: the same call (its key) is sent
+    // again by the next steps, three strikes, then a person is asked; the model never hears of it
+    expect(result.pending).toMatchObject({ kind: "escalation" });
+    expect(errors(result.events).map((error) => error.code)).toEqual([
+      "tools_unavailable",
+      "tools_unavailable",
+      "tools_unavailable",
     ]);
     expect(errors(result.events)[0]?.message).toMatch(
-      /^slow failed: MCP server "slow" did not answer \(.*time/i,
+      /^MCP server "slow" did not answer \(.*time/i,
     );
+    const keys = server.calls.map((c) => c.meta[IDEMPOTENCY_META_KEY]);
+    expect(keys).toEqual([`${result.threadId}:call_2`, keys[0], keys[0]]);
+    expect(model.calls).toHaveLength(1);
   });
 });
 
@@ -675,6 +701,95 @@ describe("Function: mcpServer in a thread", () => {
       }),
     ]);
     expect(types(back.events).filter((type) => type === "approval_requested")).toHaveLength(1);
+    expect(model.calls).toHaveLength(2);
+  });
+
+  it("runs a call approved while its server is down once it is back, though its listing was cached", async () => {
+    // Prepare: the server's hint keeps the listing a minute, and the default cacheTtlMs would too
+    const server = await serve({ tools: [deleteRecord], ttlMs: 60_000 });
+    const crm = source({ name: "crm", url: server.url });
+    const agent = defineAgent({ name: "crm", prompt: "p", tools: [doneForNow], mcp: [crm] });
+    const model = new ScriptedModel([
+      call("delete_record", { id: "r1" }),
+      call("done_for_now", { message: "deleted" }),
+    ]);
+    const runner = createRunner({ agents: [agent], model });
+    const waiting = await runner.launch("crm", "delete r1");
+
+    // Act: approved while the server is down, then it is back
+    await server.stop();
+    const down = await runner.respond(waiting.threadId, {
+      callId: waiting.pending?.callId ?? "",
+      approved: true,
+    });
+    await server.start();
+    const back = await runner.respond(down.threadId, {
+      callId: down.pending?.callId ?? "",
+      response: "the server is back",
+    });
+
+    // Assess: the call that met the dead server stayed owed (no tool_failed, no error naming
+    // it), three strikes, then one call with the approved call's key and no second approval
+    expect(down.pending).toMatchObject({ kind: "escalation" });
+    expect(errors(down.events)).toEqual([
+      expect.not.objectContaining({ callId: expect.anything() }),
+      expect.not.objectContaining({ callId: expect.anything() }),
+      expect.not.objectContaining({ callId: expect.anything() }),
+    ]);
+    expect(errors(down.events).map((error) => error.code)).toEqual([
+      "tools_unavailable",
+      "tools_unavailable",
+      "tools_unavailable",
+    ]);
+    expect(errors(down.events)[0]?.message).toMatch(/^MCP server "crm" did not answer/);
+    expect(back.status).toBe("done");
+    expect(server.calls).toEqual([
+      expect.objectContaining({
+        tool: "delete_record",
+        meta: expect.objectContaining({
+          [IDEMPOTENCY_META_KEY]: `${waiting.threadId}:${waiting.pending?.callId}`,
+        }),
+      }),
+    ]);
+    expect(types(back.events).filter((type) => type === "approval_requested")).toHaveLength(1);
+    expect(model.calls).toHaveLength(2);
+  });
+
+  it("keeps the model's call owed when its server dies under a cached listing, then runs it once", async () => {
+    // Prepare: the listing is cached; the server dies between the step that saves the call and
+    // the one that runs it, and is back for the step after
+    const server = await serve({ tools: [add], ttlMs: 60_000 });
+    const inner = source({ name: "calc", url: server.url });
+    let listings = 0;
+    const flaky: ToolSource = {
+      name: "calc",
+      tools: async () => {
+        if (++listings === 2) await server.stop();
+        if (listings === 3) await server.start();
+        return inner.tools();
+      },
+    };
+    const agent = defineAgent({ name: "calc", prompt: "p", tools: [doneForNow], mcp: [flaky] });
+    const model = new ScriptedModel([
+      call("add", { a: 1, b: 2 }),
+      call("done_for_now", { message: "3" }),
+    ]);
+
+    // Act
+    const result = await createRunner({ agents: [agent], model }).launch("calc", "1 + 2?");
+
+    // Assess: one outage error naming no call; the same call ran once, listed afresh
+    expect(result.status).toBe("done");
+    expect(errors(result.events)).toEqual([
+      expect.objectContaining({ code: "tools_unavailable", detail: expect.any(String) }),
+    ]);
+    expect(errors(result.events)[0]).not.toHaveProperty("callId");
+    expect(server.lists).toBe(2);
+    expect(server.calls).toEqual([
+      expect.objectContaining({
+        meta: expect.objectContaining({ [IDEMPOTENCY_META_KEY]: `${result.threadId}:call_2` }),
+      }),
+    ]);
     expect(model.calls).toHaveLength(2);
   });
 

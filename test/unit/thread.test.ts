@@ -7,6 +7,7 @@ import {
   deriveHead,
   deriveOutput,
   derivePending,
+  deriveRetries,
   deriveStatus,
   deriveStepsSinceHumanInput,
   summarize,
@@ -23,6 +24,7 @@ import {
   threadError,
   toolCall,
   toolResult,
+  toolRetry,
   userMessage,
 } from "../../shared/testing/index.ts";
 
@@ -384,5 +386,49 @@ describe("Function: summarize", () => {
 describe("Function: deriveHead", () => {
   it("refuses a thread without events, saying so", () => {
     expect(() => deriveHead([])).toThrow(new TypeError("a thread without events has no head"));
+  });
+});
+
+describe("Function: deriveRetries", () => {
+  const saved = [user, modelCall("call_1", "charge")];
+  const retry = (attempt: number, retryAt: string): ThreadEvent =>
+    toolRetry("call_1", "charge", attempt, "charge failed: 503", { retryAt });
+
+  it("counts the owed call's failed runs and keeps the latest one's retryAt", () => {
+    const events = [...saved, retry(1, "2026-01-01T00:00:01Z"), retry(2, "2026-01-01T00:00:05Z")];
+    expect(deriveRetries(events)).toEqual({ attempts: 2, retryAt: "2026-01-01T00:00:05Z" });
+    expect(deriveRetries([...events, result("call_1")])).toEqual({ attempts: 0, retryAt: null });
+    expect(deriveRetries(saved)).toEqual({ attempts: 0, retryAt: null });
+  });
+
+  it("passes over an outage of the tool's source, its escalation and the reply, as the call stays owed", () => {
+    // Prepare
+    const outage = threadError("tools_unavailable", 'MCP server "s" did not answer');
+    const escalation = humanInputRequested("call_5", "Escalated", { reason: "too_many_errors" });
+    const reply = humanResponse("call_5", "it is back");
+    const events = [
+      ...saved,
+      retry(1, "2026-01-01T00:00:01Z"),
+      userMessage("and?"),
+      retry(2, "2026-01-01T00:00:05Z"),
+      outage,
+      outage,
+      outage,
+      escalation,
+      reply,
+      outage,
+    ];
+
+    // Act + Assess: the attempts and the due time survive the outage
+    expect(deriveRetries(events)).toEqual({ attempts: 2, retryAt: "2026-01-01T00:00:05Z" });
+    // A person asked by a tool, or an error that names the call, ends the count
+    const asked = humanInputRequested("call_2", "which one?", { tool: "ask", reason: "tool" });
+    const named = threadError("tools_unavailable", "down", { callId: "call_1" });
+    for (const end of [asked, named]) {
+      expect(deriveRetries([...saved, retry(1, "2026-01-01T00:00:01Z"), end])).toEqual({
+        attempts: 0,
+        retryAt: null,
+      });
+    }
   });
 });

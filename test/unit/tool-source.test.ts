@@ -228,6 +228,123 @@ describe("Function: step, a call owed to a source that is down", () => {
   });
 });
 
+describe("Function: step, a call whose run finds its source gone (the listing was cached)", () => {
+  const clock = steppingClock();
+  let gone: ToolSourceError | undefined;
+  let ran = 0;
+  const find = defineTool({
+    name: "find",
+    description: "remote",
+    parameters: { type: "object", properties: {} },
+    kind: "sync",
+    run: (_args, context) => {
+      ran++;
+      if (gone) throw gone;
+      return `found (${context.idempotencyKey})`;
+    },
+  });
+  const agent = defineAgent({
+    name: "a",
+    prompt: "p",
+    tools: [doneForNow],
+    mcp: [source("s", () => [find])],
+  });
+  const resolved = withSourceTools(agent, [{ source: "s", tools: [find] }]);
+  const saved = () =>
+    withEvent(
+      launch({ agent, threadId: "thr_g", message: "go", clock }),
+      toolCall("call_1", "find"),
+    );
+  const down = (retryable: boolean) =>
+    new ToolSourceError("s", 'MCP server "s" did not answer (TypeError: fetch failed)', {
+      retryable,
+    });
+
+  it("keeps the call owed: one tools_unavailable naming no call, three strikes, then one run", async () => {
+    // Prepare
+    gone = down(true);
+    ran = 0;
+    const model = new ScriptedModel([call("done_for_now", { message: "ok" })]);
+    let thread = saved();
+
+    // Act: three steps while the source is gone
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      const { events, next } = await step(thread, { agent: resolved, model, clock });
+      thread = { ...thread, events: [...thread.events, ...events] };
+      outcomes.push({ types: events.map((event) => event.type), next: next.type });
+    }
+
+    // Assess: never tool_failed, the model is not asked, the call is still owed
+    expect(outcomes).toEqual([
+      { types: ["error"], next: "continue" },
+      { types: ["error"], next: "continue" },
+      { types: ["error", "human_input_requested"], next: "pause" },
+    ]);
+    const errors = thread.events.flatMap((event) => (event.type === "error" ? [event.data] : []));
+    expect(errors[0]).toEqual({
+      code: "tools_unavailable",
+      message: 'MCP server "s" did not answer (TypeError: fetch failed)',
+      detail: expect.stringContaining("ToolSourceError"),
+    });
+    expect(model.calls).toHaveLength(0);
+    expect(deriveDanglingCall(thread.events)).toMatchObject({ callId: "call_1", tool: "find" });
+
+    // Act: a person replies; the source answers again
+    gone = undefined;
+    const escalation = thread.events.at(-1);
+    thread = withEvent(thread, {
+      type: "human_response",
+      at: clock.now().toISOString(),
+      data: {
+        callId: escalation?.type === "human_input_requested" ? escalation.data.callId : "",
+        response: "back",
+      },
+    });
+    const { events } = await step(thread, { agent: resolved, model, clock });
+
+    // Assess: the same call, its key
+    expect(events[0]).toMatchObject({
+      type: "tool_result",
+      data: { callId: "call_1", result: "found (thr_g:call_1)" },
+    });
+    expect(ran).toBe(4);
+  });
+
+  it("escalates at once when the source will not answer until a person fixes it", async () => {
+    gone = down(false);
+    const { events, next } = await step(saved(), {
+      agent: resolved,
+      model: new ScriptedModel([]),
+      clock,
+    });
+    expect(events.map((event) => event.type)).toEqual(["error", "human_input_requested"]);
+    expect(next).toMatchObject({ type: "pause", pending: { reason: "tools_unusable" } });
+  });
+
+  it("records one outage when the listing failed too and the owed call was the agent's own", async () => {
+    // Prepare: the agent's own tool is the gone source's client (it throws the same error)
+    gone = down(true);
+    const own = defineAgent({ name: "a", prompt: "p", tools: [find, doneForNow] });
+
+    // Act
+    const { events, next } = await step(saved(), {
+      agent: own,
+      model: new ScriptedModel([]),
+      clock,
+      toolsUnavailable: "down",
+    });
+
+    // Assess
+    expect(events).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({ code: "tools_unavailable", message: gone.message }),
+      }),
+    ]);
+    expect(next.type).toBe("continue");
+  });
+});
+
 describe("Function: agentForStep", () => {
   const clock = steppingClock();
 
