@@ -260,7 +260,7 @@ export function orphanFate(
  * (whose id is not the `<parent>-<callId>` of `childThreadId`: it only copied the child's first
  * event).
  */
-function launchLinkOf(thread: Pick<Thread, "id" | "events">): ParentLink | null {
+export function launchLinkOf(thread: Pick<Thread, "id" | "events">): ParentLink | null {
   const link = parentOf(thread.events);
   return link && thread.id === childThreadId(link.threadId, link.callId) ? link : null;
 }

@@ -2,8 +2,8 @@ import type { Agent } from "../core/agent.ts";
 import { childAgentOf } from "../core/agent-tool.ts";
 import { ThreadClosedError, ThreadNotFoundError } from "../core/errors.ts";
 import type { Actor } from "../core/events.ts";
-import { orphanFate } from "../core/sub-agents.ts";
-import { parentOf, type Status } from "../core/thread.ts";
+import { launchLinkOf, orphanFate } from "../core/sub-agents.ts";
+import { parentOf, type Status, type Thread } from "../core/thread.ts";
 import { cancelThread } from "./cancel-thread.ts";
 import { deleteThread } from "./delete-thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
@@ -60,8 +60,7 @@ export async function reconcileOrphans(
       if (!link) continue;
       const parent = await deps.store.load(link.threadId);
       // A grandchild's root is read too: a cancelled root stops the whole tree.
-      const root =
-        link.rootThreadId === link.threadId ? parent : await deps.store.load(link.rootThreadId);
+      const root = await rootByLaunches(deps, parent, link.rootThreadId);
       const fate = orphanFate(child, parent, root);
       switch (fate.fate) {
         case "keep":
@@ -100,4 +99,27 @@ async function cancelOrphan(deps: Deps, threadId: string, reason: string): Promi
     if (cause instanceof ThreadNotFoundError || cause instanceof ThreadClosedError) return false;
     throw cause;
   }
+}
+
+/** The longest chain of launches walked up to a root. */
+const MAX_WALK = 32;
+
+/**
+ * The root a thread's launches lead to: walked up from `parent` through the calls that launched
+ * each thread, and only if it ends at `rootId`. A person's fork of a child copied the child's
+ * link to the old root, but no call launched the fork: its own children are no part of that
+ * tree, and a cancel of the old root does not stop them (undefined).
+ */
+async function rootByLaunches(
+  deps: Deps,
+  parent: Thread | undefined,
+  rootId: string,
+): Promise<Thread | undefined> {
+  let thread = parent;
+  for (let i = 0; thread && i < MAX_WALK; i++) {
+    const link = launchLinkOf(thread);
+    if (!link) return thread.id === rootId ? thread : undefined;
+    thread = await deps.store.load(link.threadId);
+  }
+  return undefined;
 }

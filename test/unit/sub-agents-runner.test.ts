@@ -23,6 +23,7 @@ import {
   toolCall,
   userMessage,
 } from "../../shared/testing/index.ts";
+import { deployer, ruleModel } from "../support/sub-agent-fixtures.ts";
 
 const deploy = defineTool({
   name: "deploy",
@@ -583,5 +584,45 @@ describe("Function: agentTool (createRunner end to end)", () => {
       cancelled: 0,
       deleted: 0,
     });
+  });
+});
+
+describe("Function: reconcileOrphans, a person's fork of a child", () => {
+  it("keeps the fork's own child running when the old root is cancelled", async () => {
+    // Prepare: lead → mid → deployer; a person forks mid, whose fork launches its own deployer
+    const mid = defineAgent({
+      name: "mid",
+      prompt: "Mid.",
+      tools: [agentTool(deployer), doneForNow],
+      model: ruleModel((seen) =>
+        seen.includes("<deployer_result>")
+          ? { tool: "done_for_now", args: { message: "ok" } }
+          : { tool: "deployer", args: { message: "deploy" } },
+      ),
+    });
+    const lead = defineAgent({
+      name: "lead",
+      prompt: "Lead.",
+      tools: [agentTool(mid), doneForNow],
+      model: ruleModel((seen) =>
+        seen.includes("<mid_result>")
+          ? { tool: "done_for_now", args: { message: "ok" } }
+          : { tool: "mid", args: { message: "go" } },
+      ),
+    });
+    const runner = createRunner({ agents: [lead] });
+    const root = await runner.launch("lead", "ship");
+    const forked = await runner.fork(childThreadId(root.threadId, "call_1"), 1);
+    const forkChild = childThreadId(forked.threadId, "call_1");
+    expect((await runner.get(forkChild)).status).toBe("waiting_for_approval");
+
+    // Act
+    await runner.cancel(root.threadId);
+    const swept = await reconcileOrphans(runnerHost(runner).deps, { staleAfterMs: 0 });
+
+    // Assess: the old tree's own deployer was cancelled by the cascade; the fork's is no part of it
+    expect(swept.cancelled).toBe(0);
+    expect((await runner.get(forkChild)).status).toBe("waiting_for_approval");
+    expect((await runner.get(forked.threadId)).status).toBe("waiting_for_agent");
   });
 });
