@@ -17,6 +17,7 @@ import {
   type ThreadHead,
   versionOf,
 } from "../core/thread.ts";
+import { ToolSourceError } from "../core/tool-source.ts";
 import { appendDelivering } from "./append-event.ts";
 import { announceCallback, restartCallback, startCallback } from "./callbacks.ts";
 import { type DeliveryOutcome, deliverQueued } from "./deliver-queued.ts";
@@ -231,11 +232,17 @@ async function settleOwedCall(
   const agent = deps.agents.get(thread.agent);
   if (!agent) return "stale";
   const { model } = pickModel(agent, { module: deps.model, environment: deps.environmentModel });
-  const events = await runOwedCall(before, {
-    ...(await agentForStep(agent, before)),
-    model,
-    clock: deps.clock,
-  });
+  const forStep = await agentForStep(agent, before);
+  // The call's tool is an MCP server's that cannot be listed now: not "nothing to do". Thrown as
+  // retryable, so the message comes back (and, dead-lettered, is redriven) until it can run.
+  if (owed && forStep.toolsUnavailable && !forStep.agent.tool(owed.tool)) {
+    throw new ToolSourceError(
+      "tools",
+      `the call ${owed.callId} (${owed.tool}) owed when ${thread.id} was cancelled waits for its tools: ${forStep.toolsUnavailable}`,
+      { retryable: true },
+    );
+  }
+  const events = await runOwedCall(before, { ...forStep, model, clock: deps.clock });
   if (events.length === 0) return "stale";
   const saved = await appendOrLose(deps, thread, events, deriveHead([...thread.events, ...events]));
   return saved ? "settled" : "lost_race";

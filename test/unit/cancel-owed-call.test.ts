@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { defineAgent } from "../../shared/core/agent.ts";
+import { doneForNow } from "../../shared/core/human-tools.ts";
 import type { StepMessage, ThreadStore } from "../../shared/core/ports.ts";
 import { derivePending, deriveStatus } from "../../shared/core/thread.ts";
+import { defineTool } from "../../shared/core/tool.ts";
 import { DemoModel } from "../../shared/examples/demo-model.ts";
 import { createDeploybot } from "../../shared/examples/deploybot/index.ts";
 import { SimulatedDeployTarget } from "../../shared/examples/deploybot/target.ts";
@@ -9,7 +12,12 @@ import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
-import { MemoryThreadStore, steppingClock } from "../../shared/testing/index.ts";
+import {
+  call,
+  MemoryThreadStore,
+  ScriptedModel,
+  steppingClock,
+} from "../../shared/testing/index.ts";
 
 /** A deploy target that counts the runs of its deploy tool (each key deploys once). */
 class CountingTarget extends SimulatedDeployTarget {
@@ -106,5 +114,72 @@ describe("Function: processStep on a thread cancelled while its approved call ra
     expect(outcome).toBe("settled");
     expect(thread?.events.slice(-2).map((e) => e.type)).toEqual(["cancelled", "tool_result"]);
     expect(target.deployments).toHaveLength(1);
+  });
+});
+
+describe("Function: processStep, a cancelled thread's owed MCP call with its server down", () => {
+  it("throws to come back while the server cannot be listed, then records the call once it can", async () => {
+    // Prepare: an MCP tool runs, the invocation dies before the append, the thread is cancelled
+    const runs: string[] = [];
+    let up = true;
+    const charge = defineTool({
+      name: "charge",
+      description: "Charge the card",
+      parameters: { type: "object", properties: {} },
+      kind: "sync",
+      run: (_args, { idempotencyKey }) => {
+        runs.push(idempotencyKey);
+        return "charged";
+      },
+    });
+    const agent = defineAgent({
+      name: "billing",
+      prompt: "Bill.",
+      tools: [doneForNow],
+      mcp: [
+        {
+          name: "payments",
+          tools: async () => {
+            if (!up) throw new Error("connect ECONNREFUSED 10.0.0.7:443");
+            return [charge];
+          },
+        },
+      ],
+    });
+    const memory = new MemoryThreadStore();
+    const { store, state } = killable(memory);
+    const sent: StepMessage[] = [];
+    const deps: RuntimeDeps = {
+      agents: new Map([[agent.name, agent]]),
+      store,
+      queue: { enqueue: async (message) => void sent.push(message) },
+      notifier: { threadWaiting: async () => {} },
+      model: new ScriptedModel([call("charge", {}), call("done_for_now", { message: "ok" })]),
+      clock: steppingClock(),
+      ids: { threadId: () => "thr_bill" },
+      threadLink: (id) => `https://twelve.test/threads/${id}`,
+    };
+    const { threadId } = await launchThread(deps, { agent: "billing", message: "charge it" });
+    await processStep(deps, sent.shift() as StepMessage);
+    const owedStep = sent.shift() as StepMessage;
+    state.dead = true;
+    await expect(processStep(deps, owedStep)).rejects.toThrow(/killed/);
+    state.dead = false;
+    await cancelThread(deps, threadId);
+
+    // Act: delivered again while the server is down, then once it is back
+    up = false;
+    await expect(processStep(deps, owedStep)).rejects.toThrow(/waits for its tools/);
+    up = true;
+    const outcome = await processStep(deps, owedStep);
+
+    // Assess: the call ran again under its key, and its result follows the cancel
+    const thread = await memory.load(threadId);
+    expect(outcome).toBe("settled");
+    expect(runs).toEqual([`${threadId}:call_2`, `${threadId}:call_2`]);
+    expect(thread?.events.slice(-2).map((event) => event.type)).toEqual([
+      "cancelled",
+      "tool_result",
+    ]);
   });
 });
