@@ -474,8 +474,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (resumed.enqueued > 0) log(`resumed ${resumed.enqueued} running thread(s)`);
     const reconcileAll = buildReconciler(root, { staleAfterMs: 60_000 });
     let reconciling: Promise<unknown> = Promise.resolve();
+    let busy = false;
     const reconciler = setInterval(
       () => {
+        // A run that outlasts the period is not joined by the next one: one sweep at a time.
+        if (busy) return;
+        busy = true;
         reconciling = reconcileAll()
           .then(({ expired, expiredCallbacks, restartedCallbacks, ...swept }) => {
             const { cancelledOrphans, deletedOrphans } = swept;
@@ -485,7 +489,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             const orphans = cancelledOrphans + deletedOrphans;
             if (orphans > 0) log(`swept ${orphans} orphaned child thread(s)`);
           })
-          .catch((error: unknown) => log(`reconciler: ${String(error)}`));
+          .catch((error: unknown) => log(`reconciler: ${String(error)}`))
+          .finally(() => {
+            busy = false;
+          });
       },
       options.reconcileEveryMs ?? DEFAULT_RECONCILE_SECONDS * 1_000,
     ).unref();

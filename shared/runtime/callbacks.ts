@@ -273,9 +273,15 @@ async function recordStart<T>(
 export async function restartCallback(
   deps: StartDeps & Pick<RuntimeDeps, "ids">,
   threadId: string,
+  /**
+   * The token hash of the owed wait the caller saw: issued again only while that wait is still
+   * the one owed, so two callers racing (the sweep and a redelivery, two sweeps) issue it once.
+   */
+  seen?: string,
 ): Promise<boolean> {
   let issued: { wait: CallbackWait; token: string } | undefined;
   const { saved, appended } = await appendEvent(deps, threadId, (thread) => {
+    if (seen !== undefined && callbackToStart(thread)?.tokenHash !== seen) return null;
     const again = reissueCallback(thread, {
       agent: deps.agents.get(thread.agent),
       clock: deps.clock,
@@ -350,9 +356,10 @@ export async function restartOwedCallbacks(
     const thread = await deps.store.load(summary.threadId);
     // The listing is eventually consistent: trust only the thread itself.
     if (!thread || deriveStatus(thread.events) !== "waiting_for_callback") continue;
-    if (!callbackToStart(thread)) continue;
+    const owed = callbackToStart(thread);
+    if (!owed) continue;
     try {
-      if (await restartCallback(deps, thread.id)) restarted++;
+      if (await restartCallback(deps, thread.id, owed.tokenHash)) restarted++;
     } catch (error) {
       if (!(error instanceof ThreadNotFoundError)) throw error;
     }

@@ -174,10 +174,11 @@ async function catchUp(
   if (status === "waiting_for_callback") {
     // The step that saved the wait died before its `start` was recorded: this is its message,
     // delivered again. Issue the wait again (a new token: the old one may exist nowhere).
+    const owed = callbackToStart(thread);
     if (
       options.restartCallback &&
-      callbackToStart(thread) &&
-      (await restartCallback(deps, thread.id))
+      owed &&
+      (await restartCallback(deps, thread.id, owed.tokenHash))
     ) {
       return "restarted";
     }

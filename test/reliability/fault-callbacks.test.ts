@@ -7,12 +7,13 @@ import { NotPendingError } from "../../shared/core/errors.ts";
 import { hashToken } from "../../shared/core/hash.ts";
 import { doneForNow } from "../../shared/core/human-tools.ts";
 import type { CallbackWaitingNotice, StepMessage } from "../../shared/core/ports.ts";
-import { deriveCallbackWait, deriveStatus } from "../../shared/core/thread.ts";
+import { deriveCallbackWait, deriveStatus, type Thread } from "../../shared/core/thread.ts";
 import { defineTool } from "../../shared/core/tool.ts";
 import { agentMap } from "../../shared/runtime/agents.ts";
 import {
   answerCallback,
   expireCallbacks,
+  restartCallback,
   restartOwedCallbacks,
 } from "../../shared/runtime/callbacks.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
@@ -334,6 +335,80 @@ describe("every delivery of a callback tool's step dying between the save and st
     const after = (await inner.load("thr_shop"))?.events ?? [];
     expect(after.filter((e) => e.type === "tool_result")).toHaveLength(1);
     expect(deriveStatus(after)).toBe("running");
+  });
+  it("issues it once when two callers that read the owed wait race", async () => {
+    // Prepare: each delivery saves the wait (or issues it again) and dies before start
+    const starts: { token: string; key: string }[] = [];
+    let during: (() => Promise<unknown>) | undefined;
+    const tool = defineTool({
+      name: "pay",
+      description: "Take a payment; the provider calls back",
+      input: z.object({ cents: z.number() }),
+      kind: "callback",
+      timeoutMs: TIMEOUT_MS,
+      start: async (_args, context) => {
+        starts.push({ token: context.callback.token, key: context.idempotencyKey });
+        // The second sweep reads the thread while the first one's start runs.
+        const racing = during;
+        during = undefined;
+        await racing?.();
+      },
+    });
+    const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
+    const clock = new VirtualClock("2026-12-01T09:00:00.000Z");
+    const inner = new MemoryThreadStore();
+    let delivering = false;
+    const queued: StepMessage[] = [];
+    const notices: CallbackWaitingNotice[] = [];
+    let secrets = 0;
+    const deps: RuntimeDeps = {
+      agents: agentMap([agent]),
+      store: faultyStore(inner, {
+        beforeCall: async () => {},
+        crashPoint: (point) => {
+          if (delivering && point === "after_append") throw new InjectedCrash(point, "worker");
+        },
+        toolRan: () => {},
+      }),
+      queue: { enqueue: async (message) => void queued.push(message) },
+      notifier: {
+        threadWaiting: async () => {},
+        callbackWaiting: async (notice) => void notices.push(notice),
+      },
+      model: new ScriptedModel([call("pay", { cents: 500 })]),
+      clock,
+      ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxxxxxxx` },
+      threadLink: (id) => id,
+      random: () => 0,
+    };
+    await launchThread(deps, { agent: "shop", message: "sell" });
+    const message = queued.shift() as StepMessage;
+    delivering = true;
+    for (let receive = 1; receive <= 5; receive++) {
+      await expect(processStep(deps, message)).rejects.toThrow(InjectedCrash);
+    }
+    delivering = false;
+    const died = await inner.load("thr_shop");
+    expect(died && callbackToStart(died)).not.toBeNull();
+    expect(starts).toEqual([]);
+    clock.advance(5 * 60_000 + 1);
+
+    // Act: two callers (the sweep and a redelivery, or two sweeps) read the owed wait; the
+    // second one issues it while the first one's start runs, with what it read
+    const owed = callbackToStart((await inner.load("thr_shop")) as Thread);
+    let second: boolean | undefined;
+    during = async () => {
+      second = await restartCallback(deps, "thr_shop", owed?.tokenHash);
+    };
+    const first = await restartCallback(deps, "thr_shop", owed?.tokenHash);
+
+    // Assess: the first issued the wait; the second found it issued already; start ran once
+    expect([first, second]).toEqual([true, false]);
+    expect(starts).toHaveLength(1);
+    const requests = ((await inner.load("thr_shop"))?.events ?? []).filter(
+      (e) => e.type === "callback_requested",
+    );
+    expect(requests).toHaveLength(6);
   });
 });
 
