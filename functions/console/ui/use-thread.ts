@@ -3,6 +3,8 @@ import { ApiError, api, messageOf } from "./api.ts";
 import type { EventsPage, ThreadView, VersionedEvent } from "./types.ts";
 
 const POLL_MS = 1000;
+/** Polls between two reads of the tree a thread waits on (`GET /threads/{id}` reads it whole). */
+const TREE_POLLS = 5;
 const OLDER_PAGE = 200;
 
 export type Head = Omit<ThreadView, "events">;
@@ -73,7 +75,9 @@ export function useThread(threadId: string): LiveThread {
     setError(null);
     last.current = 0;
     first.current = 1;
+    let polls = 0;
     const poll = async () => {
+      polls++;
       if (!document.hidden && last.current > 0) {
         try {
           const page = await api<EventsPage>(
@@ -81,7 +85,10 @@ export function useThread(threadId: string): LiveThread {
             `${path}/events?after=${last.current}&limit=1000`,
           );
           const moved = page.events.length > 0 || page.version !== last.current;
-          if (live && (moved || waitsOnTree.current)) await load();
+          // A thread waiting on its tree gets no event of its own when a sub-agent moves: its
+          // tree is read again, every TREE_POLLS polls (a tree is up to 100 thread reads).
+          const treeDue = waitsOnTree.current && polls % TREE_POLLS === 0;
+          if (live && (moved || treeDue)) await load();
         } catch (caught) {
           if (live) fail(caught);
           if (caught instanceof ApiError && caught.status === 404) return;
