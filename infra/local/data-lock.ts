@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { LocalStackError } from "./emulators.ts";
 
@@ -41,11 +42,14 @@ export function startTimeOf(pid: number): string | undefined {
   }
 }
 
-/** A lock file's text: `<pid> <start time>` (the start time left out where unknown). */
-const lockText = (pid: number): string => {
-  const start = startTimeOf(pid);
-  return `${pid}${start ? ` ${start}` : ""}\n`;
-};
+/**
+ * A lock file's text: `<pid> <start time> <host>` (the start time `-` where unknown). The host
+ * tells two containers that share a mounted data directory apart: both may run as pid 1.
+ */
+const lockText = (pid: number): string => `${pid} ${startTimeOf(pid) ?? "-"} ${host()}\n`;
+
+/** This machine's name, as a lock file holds it (no spaces). */
+const host = (): string => hostname().replace(/\s+/g, "_") || "-";
 
 const readText = (file: string): string | undefined => {
   try {
@@ -61,14 +65,20 @@ const readText = (file: string): string | undefined => {
  * (a start time that differs), or this process's own pid on a directory it does not hold (a
  * stack killed before this process reused its pid).
  */
-function liveHolder(text: string | undefined, path: string): number | undefined {
-  const [pidText, start] = (text ?? "").trim().split(/\s+/);
+function liveHolder(
+  text: string | undefined,
+  path: string,
+): { pid: number; host?: string } | undefined {
+  const [pidText, startText, lockHost] = (text ?? "").trim().split(/\s+/);
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  if (pid === process.pid) return held.has(path) ? pid : undefined;
+  // Another machine's process (another container on the same mount) cannot be asked: held.
+  if (lockHost !== undefined && lockHost !== host()) return { pid, host: lockHost };
+  const start = startText === "-" ? undefined : startText;
+  if (pid === process.pid) return held.has(path) ? { pid } : undefined;
   if (!running(pid)) return undefined;
   const now = start ? startTimeOf(pid) : undefined;
-  return now !== undefined && now !== start ? undefined : pid;
+  return now !== undefined && now !== start ? undefined : { pid };
 }
 
 /** Waits `ms` without giving up the thread (lockDataDir is synchronous). */
@@ -103,8 +113,10 @@ function removeStale(path: string, file: string, stale: string | undefined): boo
 }
 
 /**
- * Takes the data directory for this process: `<dir>/twelve.lock` holds its pid and, where
- * `/proc` tells it, the process's start time. A lock whose process is gone (a stack killed with
+ * Takes the data directory for this process: `<dir>/twelve.lock` holds its pid, where `/proc`
+ * tells it the process's start time, and the host's name. A lock of another host (another
+ * container on the same mounted directory) is refused, naming the file to remove if no stack
+ * runs there. A lock whose process is gone (a stack killed with
  * SIGKILL), or whose pid now names another process (a container restarted: pid 1 again), is
  * stale and taken over; one held by a running process (another `twelve dev`, or another stack of
  * this process) is a `LocalStackError` in one line, thrown before anything in the directory is
@@ -119,7 +131,9 @@ export function lockDataDir(dir: string): () => void {
   const file = join(path, LOCK_FILE);
   const mine = lockText(process.pid);
   for (let attempt = 0; ; attempt++) {
-    const holder = held.has(path) ? process.pid : undefined;
+    const holder: { pid: number; host?: string } | undefined = held.has(path)
+      ? { pid: process.pid }
+      : undefined;
     if (holder === undefined) {
       try {
         writeFileSync(file, mine, { flag: "wx" });
@@ -131,9 +145,14 @@ export function lockDataDir(dir: string): () => void {
     }
     const text = holder === undefined ? readText(file) : mine;
     const live = holder ?? liveHolder(text, path);
+    if (live?.host) {
+      throw new LocalStackError(
+        `the data directory ${path} is in use by a local stack on ${live.host} (pid ${live.pid}): stop it, or, if none runs there, remove ${file}`,
+      );
+    }
     if (live !== undefined || attempt >= 20) {
       const who =
-        live === undefined ? "a local stack starting" : `another local stack (pid ${live})`;
+        live === undefined ? "a local stack starting" : `another local stack (pid ${live.pid})`;
       throw new LocalStackError(
         `the data directory ${path} is in use by ${who}: stop it, or give this one its own TWELVE_DATA_DIR`,
       );

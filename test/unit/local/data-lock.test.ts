@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -13,6 +13,8 @@ import {
 const root = join(import.meta.dirname, "..", "..", "..");
 /** This process's start time, as its lock file records it (Linux has `/proc`). */
 const own = startTimeOf(process.pid);
+/** This machine's name, as a lock file records it. */
+const host = hostname().replace(/\s+/g, "_");
 
 describe("Function: lockDataDir (one local stack per data directory)", () => {
   const dirs: string[] = [];
@@ -28,7 +30,7 @@ describe("Function: lockDataDir (one local stack per data directory)", () => {
   it("refuses a directory this process holds, and frees it on release", () => {
     const dir = dataDir();
     const release = lockDataDir(dir);
-    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own} ${host}\n`);
     expect(() => lockDataDir(dir)).toThrow(/in use by another local stack \(pid \d+\)/);
     release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
@@ -43,7 +45,7 @@ describe("Function: lockDataDir (one local stack per data directory)", () => {
     });
     writeFileSync(join(dir, LOCK_FILE), dead.stdout);
     const release = lockDataDir(dir);
-    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own} ${host}\n`);
     release();
   });
 
@@ -52,7 +54,7 @@ describe("Function: lockDataDir (one local stack per data directory)", () => {
     const dir = dataDir();
     writeFileSync(join(dir, LOCK_FILE), `${process.pid}\n`);
     const release = lockDataDir(dir);
-    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own} ${host}\n`);
     release();
   });
 
@@ -69,7 +71,7 @@ describe("Function: lockDataDir (one local stack per data directory)", () => {
     // Another process had that pid when it wrote it: stale
     writeFileSync(join(dir, LOCK_FILE), `${live} ${Number(started) + 1}\n`);
     const release = lockDataDir(dir);
-    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${own} ${host}\n`);
     release();
   });
 
@@ -115,5 +117,17 @@ describe("Function: lockDataDir (one local stack per data directory)", () => {
     expect(existsSync(join(dir, "shared-local-instance.db"))).toBe(false);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
     release();
+  });
+
+  it("refuses the lock of a stack on another host (another container on the same mount), naming the file", () => {
+    // Both containers may run as pid 1: only the host tells them apart
+    const dir = dataDir();
+    writeFileSync(join(dir, LOCK_FILE), `${process.pid} ${own} other-container\n`);
+    expect(() => lockDataDir(dir)).toThrow(
+      /in use by a local stack on other-container \(pid \d+\): stop it, or, if none runs there, remove \S+twelve\.lock$/,
+    );
+    expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(
+      `${process.pid} ${own} other-container\n`,
+    );
   });
 });
