@@ -53,7 +53,7 @@ import { agentMap } from "../../shared/runtime/agents.ts";
 import { checkToolSources } from "../../shared/runtime/check-tool-sources.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { assertModels } from "../../shared/runtime/model-rule.ts";
-import { reconcile } from "../../shared/runtime/reconcile.ts";
+import { reconcile, resumeCancelledCalls } from "../../shared/runtime/reconcile.ts";
 import { lockDataDir, wipeDataDir } from "./data-lock.ts";
 import {
   assertPortFree,
@@ -472,6 +472,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // `reconcileEveryMs`), as the scheduled reconciler does in AWS every 5 minutes.
     const resumed = await reconcile(deps, { staleAfterMs: 0 });
     if (resumed.enqueued > 0) log(`resumed ${resumed.enqueued} running thread(s)`);
+    // A call owed when its thread was cancelled, whose step message the stop lost: run and
+    // recorded after `cancelled`, as a redelivered message would have it.
+    const settling = await resumeCancelledCalls(deps);
+    if (settling.enqueued > 0) log(`settling ${settling.enqueued} call(s) of cancelled thread(s)`);
     const reconcileAll = buildReconciler(root, { staleAfterMs: 60_000 });
     let reconciling: Promise<unknown> = Promise.resolve();
     let busy = false;

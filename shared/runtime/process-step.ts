@@ -284,7 +284,7 @@ async function keepWhatRan(
 }
 
 /** Whether `thread` holds the outcome (a result or a failure) of call `callId`. */
-const hasOutcome = (thread: Thread, callId: string): boolean =>
+export const hasOutcome = (thread: Pick<Thread, "events">, callId: string): boolean =>
   thread.events.some(
     (event) =>
       (event.type === "tool_result" || event.type === "error") && event.data.callId === callId,

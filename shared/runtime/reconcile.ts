@@ -1,6 +1,13 @@
-import { deriveRetries, deriveStatus, versionOf } from "../core/thread.ts";
+import {
+  deriveDanglingCall,
+  deriveRetries,
+  deriveStatus,
+  type Thread,
+  versionOf,
+} from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
+import { hasOutcome } from "./process-step.ts";
 
 /**
  * Finds threads that are `running` but have not moved for `staleAfterMs` and enqueues the step
@@ -28,4 +35,40 @@ export async function reconcile(
     enqueued++;
   }
   return { checked, enqueued };
+}
+
+/**
+ * Finds cancelled threads whose cancel came while a call was owed (an approved call, a saved
+ * call the model chose) and whose outcome is not in the thread, and enqueues the step message of
+ * that call again (its version: the cancel's index), so the worker runs it under its idempotency
+ * key and records it after `cancelled`. For a start-up after the step queue's messages were lost
+ * (the local stack keeps them in memory): in AWS the queue keeps them, and a dead-lettered one is
+ * redriven. It reads every cancelled thread: run it once, at start.
+ *
+ * @example
+ * const { enqueued } = await resumeCancelledCalls(deps);
+ */
+export async function resumeCancelledCalls(
+  deps: Pick<RuntimeDeps, "store" | "queue">,
+): Promise<{ checked: number; enqueued: number }> {
+  let checked = 0;
+  let enqueued = 0;
+  for await (const summary of threadsIn(deps.store, "cancelled")) {
+    checked++;
+    const thread = await deps.store.load(summary.threadId);
+    if (!thread || deriveStatus(thread.events) !== "cancelled") continue;
+    const version = owedAtCancel(thread);
+    if (version === undefined) continue;
+    await deps.queue.enqueue({ threadId: thread.id, version });
+    enqueued++;
+  }
+  return { checked, enqueued };
+}
+
+/** The version of the step message that ran the call owed when `thread` was cancelled, if its outcome is missing. */
+function owedAtCancel(thread: Thread): number | undefined {
+  const cancelledAt = thread.events.findLastIndex((event) => event.type === "cancelled");
+  const owed = deriveDanglingCall(thread.events.slice(0, cancelledAt));
+  if (!owed || hasOutcome(thread, owed.callId)) return undefined;
+  return cancelledAt;
 }

@@ -11,6 +11,7 @@ import { cancelThread } from "../../shared/runtime/cancel-thread.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { launchThread } from "../../shared/runtime/launch-thread.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
+import { resumeCancelledCalls } from "../../shared/runtime/reconcile.ts";
 import { respondToThread } from "../../shared/runtime/respond-to-thread.ts";
 import {
   call,
@@ -114,6 +115,34 @@ describe("Function: processStep on a thread cancelled while its approved call ra
     expect(outcome).toBe("settled");
     expect(thread?.events.slice(-2).map((e) => e.type)).toEqual(["cancelled", "tool_result"]);
     expect(target.deployments).toHaveLength(1);
+  });
+});
+
+describe("Function: resumeCancelledCalls (a start-up after the queue lost its messages)", () => {
+  it("sends the lost step of a call owed at the cancel again, once, and nothing for the rest", async () => {
+    // Prepare: the approved step deploys and dies, the thread is cancelled, and the stop loses
+    // the step's message (the local queue lives in memory)
+    const { deps, memory, state, target, threadId, callId, step } = await approvedDeploy();
+    state.dead = true;
+    await expect(processStep(deps, step)).rejects.toThrow(/killed/);
+    state.dead = false;
+    await cancelThread(deps, threadId);
+    const sent: StepMessage[] = [];
+    const queue = { enqueue: async (message: StepMessage) => void sent.push(message) };
+
+    // Act: the start-up sweep, the worker, and the sweep of the next start
+    const first = await resumeCancelledCalls({ store: deps.store, queue });
+    const outcome = await processStep(deps, sent[0] as StepMessage);
+    const next = await resumeCancelledCalls({ store: deps.store, queue });
+
+    // Assess: the call ran again under its key, its result after `cancelled`; then nothing owed
+    expect(first).toEqual({ checked: 1, enqueued: 1 });
+    expect(sent).toEqual([{ threadId, version: step.version }]);
+    expect(outcome).toBe("settled");
+    const thread = await memory.load(threadId);
+    expect(thread?.events.slice(-2).map((e) => e.type)).toEqual(["cancelled", "tool_result"]);
+    expect(target.runs).toEqual([`${threadId}:${callId}`, `${threadId}:${callId}`]);
+    expect(next).toEqual({ checked: 1, enqueued: 0 });
   });
 });
 
