@@ -258,57 +258,71 @@ describe("a crash between saving a callback's wait and recording its start", () 
   });
 });
 
+/**
+ * A shop whose `pay` callback tool's step died five times between saving the wait and `start`
+ * (every delivery): the wait is saved, its `start` owed. `during`, when set, runs (once) inside
+ * the next `start`.
+ */
+async function diedBeforeStart() {
+  const starts: { token: string; key: string }[] = [];
+  const hooks: { during?: () => Promise<unknown> } = {};
+  const tool = defineTool({
+    name: "pay",
+    description: "Take a payment; the provider calls back",
+    input: z.object({ cents: z.number() }),
+    kind: "callback",
+    timeoutMs: TIMEOUT_MS,
+    start: async (_args, context) => {
+      starts.push({ token: context.callback.token, key: context.idempotencyKey });
+      const racing = hooks.during;
+      hooks.during = undefined;
+      await racing?.();
+    },
+  });
+  const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
+  const clock = new VirtualClock("2026-12-01T09:00:00.000Z");
+  const inner = new MemoryThreadStore();
+  let delivering = false;
+  const queued: StepMessage[] = [];
+  const notices: CallbackWaitingNotice[] = [];
+  let secrets = 0;
+  const deps: RuntimeDeps = {
+    agents: agentMap([agent]),
+    store: faultyStore(inner, {
+      beforeCall: async () => {},
+      crashPoint: (point) => {
+        if (delivering && point === "after_append") throw new InjectedCrash(point, "worker");
+      },
+      toolRan: () => {},
+    }),
+    queue: { enqueue: async (message) => void queued.push(message) },
+    notifier: {
+      threadWaiting: async () => {},
+      callbackWaiting: async (notice) => void notices.push(notice),
+    },
+    model: new ScriptedModel([call("pay", { cents: 500 })]),
+    clock,
+    ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxxxxxxx` },
+    threadLink: (id) => id,
+    random: () => 0,
+  };
+  await launchThread(deps, { agent: "shop", message: "sell" });
+  const message = queued.shift() as StepMessage;
+  delivering = true;
+  for (let receive = 1; receive <= 5; receive++) {
+    await expect(processStep(deps, message)).rejects.toThrow(InjectedCrash);
+  }
+  delivering = false;
+  const died = await inner.load("thr_shop");
+  expect(died && callbackToStart(died)).not.toBeNull();
+  expect(starts).toEqual([]);
+  return { deps, inner, clock, starts, notices, hooks };
+}
+
 describe("every delivery of a callback tool's step dying between the save and start", () => {
   it("leaves a wait the reconciler's sweep starts once, past the grace: one live wait, start run once", async () => {
     // Prepare: each delivery saves the wait (or issues it again) and dies before start
-    const starts: { token: string; key: string }[] = [];
-    const tool = defineTool({
-      name: "pay",
-      description: "Take a payment; the provider calls back",
-      input: z.object({ cents: z.number() }),
-      kind: "callback",
-      timeoutMs: TIMEOUT_MS,
-      start: (_args, context) => {
-        starts.push({ token: context.callback.token, key: context.idempotencyKey });
-      },
-    });
-    const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
-    const clock = new VirtualClock("2026-12-01T09:00:00.000Z");
-    const inner = new MemoryThreadStore();
-    let delivering = false;
-    const queued: StepMessage[] = [];
-    const notices: CallbackWaitingNotice[] = [];
-    let secrets = 0;
-    const deps: RuntimeDeps = {
-      agents: agentMap([agent]),
-      store: faultyStore(inner, {
-        beforeCall: async () => {},
-        crashPoint: (point) => {
-          if (delivering && point === "after_append") throw new InjectedCrash(point, "worker");
-        },
-        toolRan: () => {},
-      }),
-      queue: { enqueue: async (message) => void queued.push(message) },
-      notifier: {
-        threadWaiting: async () => {},
-        callbackWaiting: async (notice) => void notices.push(notice),
-      },
-      model: new ScriptedModel([call("pay", { cents: 500 })]),
-      clock,
-      ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxxxxxxx` },
-      threadLink: (id) => id,
-      random: () => 0,
-    };
-    await launchThread(deps, { agent: "shop", message: "sell" });
-    const message = queued.shift() as StepMessage;
-    delivering = true;
-    for (let receive = 1; receive <= 5; receive++) {
-      await expect(processStep(deps, message)).rejects.toThrow(InjectedCrash);
-    }
-    delivering = false;
-    const died = await inner.load("thr_shop");
-    expect(died && callbackToStart(died)).not.toBeNull();
-    expect(starts).toEqual([]);
+    const { deps, inner, clock, starts, notices } = await diedBeforeStart();
     const staleAfterMs = 5 * 60_000;
 
     // Act: the sweep within the grace, then past it, then again
@@ -336,68 +350,16 @@ describe("every delivery of a callback tool's step dying between the save and st
     expect(after.filter((e) => e.type === "tool_result")).toHaveLength(1);
     expect(deriveStatus(after)).toBe("running");
   });
+
   it("issues it once when two callers that read the owed wait race", async () => {
-    // Prepare: each delivery saves the wait (or issues it again) and dies before start
-    const starts: { token: string; key: string }[] = [];
-    let during: (() => Promise<unknown>) | undefined;
-    const tool = defineTool({
-      name: "pay",
-      description: "Take a payment; the provider calls back",
-      input: z.object({ cents: z.number() }),
-      kind: "callback",
-      timeoutMs: TIMEOUT_MS,
-      start: async (_args, context) => {
-        starts.push({ token: context.callback.token, key: context.idempotencyKey });
-        // The second sweep reads the thread while the first one's start runs.
-        const racing = during;
-        during = undefined;
-        await racing?.();
-      },
-    });
-    const agent = defineAgent({ name: "shop", prompt: "Sell.", tools: [tool, doneForNow] });
-    const clock = new VirtualClock("2026-12-01T09:00:00.000Z");
-    const inner = new MemoryThreadStore();
-    let delivering = false;
-    const queued: StepMessage[] = [];
-    const notices: CallbackWaitingNotice[] = [];
-    let secrets = 0;
-    const deps: RuntimeDeps = {
-      agents: agentMap([agent]),
-      store: faultyStore(inner, {
-        beforeCall: async () => {},
-        crashPoint: (point) => {
-          if (delivering && point === "after_append") throw new InjectedCrash(point, "worker");
-        },
-        toolRan: () => {},
-      }),
-      queue: { enqueue: async (message) => void queued.push(message) },
-      notifier: {
-        threadWaiting: async () => {},
-        callbackWaiting: async (notice) => void notices.push(notice),
-      },
-      model: new ScriptedModel([call("pay", { cents: 500 })]),
-      clock,
-      ids: { threadId: () => "thr_shop", callbackSecret: () => `secret-${++secrets}-xxxxxxxxxxxx` },
-      threadLink: (id) => id,
-      random: () => 0,
-    };
-    await launchThread(deps, { agent: "shop", message: "sell" });
-    const message = queued.shift() as StepMessage;
-    delivering = true;
-    for (let receive = 1; receive <= 5; receive++) {
-      await expect(processStep(deps, message)).rejects.toThrow(InjectedCrash);
-    }
-    delivering = false;
-    const died = await inner.load("thr_shop");
-    expect(died && callbackToStart(died)).not.toBeNull();
-    expect(starts).toEqual([]);
-    clock.advance(5 * 60_000 + 1);
+    // Prepare
+    const { deps, inner, starts, hooks } = await diedBeforeStart();
 
     // Act: two callers (the sweep and a redelivery, or two sweeps) read the owed wait; the
     // second one issues it while the first one's start runs, with what it read
     const owed = callbackToStart((await inner.load("thr_shop")) as Thread);
     let second: boolean | undefined;
-    during = async () => {
+    hooks.during = async () => {
       second = await restartCallback(deps, "thr_shop", owed?.tokenHash);
     };
     const first = await restartCallback(deps, "thr_shop", owed?.tokenHash);
