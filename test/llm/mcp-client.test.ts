@@ -659,101 +659,57 @@ describe("Function: mcpServer in a thread", () => {
     expect(model.calls).toHaveLength(2);
   });
 
-  it("runs a call approved while its server is down once it is back, with no second approval", async () => {
-    // Prepare
-    const server = await serve({ tools: [deleteRecord] });
-    const crm = source({ name: "crm", url: server.url, cacheTtlMs: 0 });
-    const agent = defineAgent({ name: "crm", prompt: "p", tools: [doneForNow], mcp: [crm] });
-    const model = new ScriptedModel([
-      call("delete_record", { id: "r1" }),
-      call("done_for_now", { message: "deleted" }),
-    ]);
-    const runner = createRunner({ agents: [agent], model });
-    const waiting = await runner.launch("crm", "delete r1");
+  it.each([
+    ["listed afresh on every step", { cacheTtlMs: 0 }, {}],
+    ["though its listing was cached (the server's hint and the default)", {}, { ttlMs: 60_000 }],
+  ] as const)(
+    "runs a call approved while its server is down once it is back, %s, with no second approval",
+    async (_, options, hint) => {
+      // Prepare
+      const server = await serve({ tools: [deleteRecord], ...hint });
+      const crm = source({ name: "crm", url: server.url, ...options });
+      const agent = defineAgent({ name: "crm", prompt: "p", tools: [doneForNow], mcp: [crm] });
+      const model = new ScriptedModel([
+        call("delete_record", { id: "r1" }),
+        call("done_for_now", { message: "deleted" }),
+      ]);
+      const runner = createRunner({ agents: [agent], model });
+      const waiting = await runner.launch("crm", "delete r1");
 
-    // Act: approved while the server is down (three strikes, a person is asked), then it is back
-    await server.stop();
-    const down = await runner.respond(waiting.threadId, {
-      callId: waiting.pending?.callId ?? "",
-      approved: true,
-    });
-    await server.start();
-    const back = await runner.respond(down.threadId, {
-      callId: down.pending?.callId ?? "",
-      response: "the server is back",
-    });
+      // Act: approved while the server is down (three strikes, a person is asked), then it is back
+      await server.stop();
+      const down = await runner.respond(waiting.threadId, {
+        callId: waiting.pending?.callId ?? "",
+        approved: true,
+      });
+      await server.start();
+      const back = await runner.respond(down.threadId, {
+        callId: down.pending?.callId ?? "",
+        response: "the server is back",
+      });
 
-    // Assess
-    expect(down.status).toBe("waiting_for_human");
-    expect(down.pending).toMatchObject({ kind: "escalation" });
-    expect(errors(down.events).map((error) => error.code)).toEqual([
-      "tools_unavailable",
-      "tools_unavailable",
-      "tools_unavailable",
-    ]);
-    expect(back.status).toBe("done");
-    expect(server.calls).toEqual([
-      expect.objectContaining({
-        tool: "delete_record",
-        meta: expect.objectContaining({
-          [IDEMPOTENCY_META_KEY]: `${waiting.threadId}:${waiting.pending?.callId}`,
+      // Assess: the call that met the dead server stayed owed (no tool_failed, no error naming
+      // it), three strikes, then one call with the approved call's key and no second approval
+      expect(down.pending).toMatchObject({ kind: "escalation" });
+      expect(errors(down.events).map((error) => [error.code, error.callId])).toEqual([
+        ["tools_unavailable", undefined],
+        ["tools_unavailable", undefined],
+        ["tools_unavailable", undefined],
+      ]);
+      expect(errors(down.events)[0]?.message).toMatch(/^MCP server "crm" did not answer/);
+      expect(back.status).toBe("done");
+      expect(server.calls).toEqual([
+        expect.objectContaining({
+          tool: "delete_record",
+          meta: expect.objectContaining({
+            [IDEMPOTENCY_META_KEY]: `${waiting.threadId}:${waiting.pending?.callId}`,
+          }),
         }),
-      }),
-    ]);
-    expect(types(back.events).filter((type) => type === "approval_requested")).toHaveLength(1);
-    expect(model.calls).toHaveLength(2);
-  });
-
-  it("runs a call approved while its server is down once it is back, though its listing was cached", async () => {
-    // Prepare: the server's hint keeps the listing a minute, and the default cacheTtlMs would too
-    const server = await serve({ tools: [deleteRecord], ttlMs: 60_000 });
-    const crm = source({ name: "crm", url: server.url });
-    const agent = defineAgent({ name: "crm", prompt: "p", tools: [doneForNow], mcp: [crm] });
-    const model = new ScriptedModel([
-      call("delete_record", { id: "r1" }),
-      call("done_for_now", { message: "deleted" }),
-    ]);
-    const runner = createRunner({ agents: [agent], model });
-    const waiting = await runner.launch("crm", "delete r1");
-
-    // Act: approved while the server is down, then it is back
-    await server.stop();
-    const down = await runner.respond(waiting.threadId, {
-      callId: waiting.pending?.callId ?? "",
-      approved: true,
-    });
-    await server.start();
-    const back = await runner.respond(down.threadId, {
-      callId: down.pending?.callId ?? "",
-      response: "the server is back",
-    });
-
-    // Assess: the call that met the dead server stayed owed (no tool_failed, no error naming
-    // it), three strikes, then one call with the approved call's key and no second approval
-    expect(down.pending).toMatchObject({ kind: "escalation" });
-    expect(errors(down.events)).toEqual([
-      expect.not.objectContaining({ callId: expect.anything() }),
-      expect.not.objectContaining({ callId: expect.anything() }),
-      expect.not.objectContaining({ callId: expect.anything() }),
-    ]);
-    expect(errors(down.events).map((error) => error.code)).toEqual([
-      "tools_unavailable",
-      "tools_unavailable",
-      "tools_unavailable",
-    ]);
-    expect(errors(down.events)[0]?.message).toMatch(/^MCP server "crm" did not answer/);
-    expect(back.status).toBe("done");
-    expect(server.calls).toEqual([
-      expect.objectContaining({
-        tool: "delete_record",
-        meta: expect.objectContaining({
-          [IDEMPOTENCY_META_KEY]: `${waiting.threadId}:${waiting.pending?.callId}`,
-        }),
-      }),
-    ]);
-    expect(types(back.events).filter((type) => type === "approval_requested")).toHaveLength(1);
-    expect(model.calls).toHaveLength(2);
-  });
+      ]);
+      expect(types(back.events).filter((type) => type === "approval_requested")).toHaveLength(1);
+      expect(model.calls).toHaveLength(2);
+    },
+  );
 
   it("keeps the model's call owed when its server dies under a cached listing, then runs it once", async () => {
     // Prepare: the listing is cached; the server dies between the step that saves the call and
