@@ -8,11 +8,19 @@ import {
   type ModelRequest,
 } from "../../shared/core/index.ts";
 
-/** A model whose answer follows from what the context shows, so a repeated step answers alike. */
-export const ruleModel = (rule: (context: string) => { tool: string; args: unknown }): Model => ({
+/**
+ * A model whose answer follows from what the context shows, so a repeated step answers alike;
+ * `metered` gives it an identity and the usage each answer reports.
+ */
+export const ruleModel = (
+  rule: (context: string) => { tool: string; args: unknown },
+  metered?: Pick<Model, "identity"> & { usage: { inputTokens: number; outputTokens: number } },
+): Model => ({
+  ...(metered?.identity ? { identity: metered.identity } : {}),
   next: async (request: ModelRequest) => ({
     type: "tool_call",
     ...rule(request.messages.map((m) => m.content).join("\n")),
+    ...(metered ? { usage: metered.usage } : {}),
   }),
 });
 

@@ -5,21 +5,18 @@ import {
   defineTool,
   doneForNow,
   type Model,
-  type ModelRequest,
 } from "../../shared/core/index.ts";
+import { ruleModel } from "./sub-agent-fixtures.ts";
 
 /**
  * A model on gpt-4o-mini (priced) that reports 1,000 input and 10 output tokens per call, and
  * answers by what the context shows, so a repeated step answers alike.
  */
-const metered = (rule: (context: string) => { tool: string; args: unknown }): Model => ({
-  identity: { provider: "openai", model: "gpt-4o-mini" },
-  next: async (request: ModelRequest) => ({
-    type: "tool_call",
-    ...rule(request.messages.map((m) => m.content).join("\n")),
+const metered = (rule: Parameters<typeof ruleModel>[0]): Model =>
+  ruleModel(rule, {
+    identity: { provider: "openai", model: "gpt-4o-mini" },
     usage: { inputTokens: 1_000, outputTokens: 10 },
-  }),
-});
+  });
 
 const done = (message: string) => ({ tool: "done_for_now", args: { message } });
 

@@ -19,6 +19,7 @@ import {
   ScriptedModel,
   steppingClock,
 } from "../../shared/testing/index.ts";
+import { beforeAppend } from "../support/append-hook.ts";
 
 /** A deploy target that counts the runs of its deploy tool (each key deploys once). */
 class CountingTarget extends SimulatedDeployTarget {
@@ -32,18 +33,9 @@ class CountingTarget extends SimulatedDeployTarget {
 /** A store whose appends die while `dead` is set: the invocation is killed before it saves. */
 function killable(store: ThreadStore) {
   const state = { dead: false };
-  const wrapped: ThreadStore = {
-    create: (input) => store.create(input),
-    load: (threadId) => store.load(threadId),
-    list: (query) => store.list(query),
-    readEvents: (threadId, query) => store.readEvents(threadId, query),
-    delete: (threadId) => store.delete(threadId),
-    queueMessage: (read, message) => store.queueMessage(read, message),
-    append: async (read, events, head) => {
-      if (state.dead) throw new Error("killed (kill -9) before the append");
-      return store.append(read, events, head);
-    },
-  };
+  const wrapped = beforeAppend(store, () => {
+    if (state.dead) throw new Error("killed (kill -9) before the append");
+  });
   return { store: wrapped, state };
 }
 

@@ -7,26 +7,17 @@ import { DemoModel } from "../../shared/examples/demo-model.ts";
 import type { RuntimeDeps } from "../../shared/runtime/deps.ts";
 import { processStep } from "../../shared/runtime/process-step.ts";
 import { MemoryThreadStore, steppingClock } from "../../shared/testing/index.ts";
+import { beforeAppend } from "../support/append-hook.ts";
 
 /** A store on which a person queues `text` right before the first append (the step in flight). */
 function queuesBeforeFirstAppend(store: ThreadStore, text: string, at: string): ThreadStore {
   let first = true;
-  return {
-    create: (input) => store.create(input),
-    load: (threadId) => store.load(threadId),
-    list: (query) => store.list(query),
-    readEvents: (threadId, query) => store.readEvents(threadId, query),
-    delete: (threadId) => store.delete(threadId),
-    queueMessage: (read, message) => store.queueMessage(read, message),
-    append: async (read, events, head) => {
-      if (first) {
-        first = false;
-        const now = await store.load(read.id);
-        if (now) await store.queueMessage(now, { message: text, at });
-      }
-      return store.append(read, events, head);
-    },
-  };
+  return beforeAppend(store, async (read) => {
+    if (!first) return;
+    first = false;
+    const now = await store.load(read.id);
+    if (now) await store.queueMessage(now, { message: text, at });
+  });
 }
 
 describe("Function: processStep with a message queued while the step is in flight", () => {
