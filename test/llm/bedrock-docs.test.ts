@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { printedBy } from "../support/doc-snippets.ts";
 import { docSnippet, promisedOutput, type Snippet } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 import { type ConverseServer, startConverseServer, toolUseAnswer } from "./converse-server.ts";
@@ -12,16 +13,7 @@ const dir = mkdtempSync(join(repoRoot, ".readme-bedrock-"));
 async function run(name: string, snippet: Snippet): Promise<string[]> {
   const file = join(dir, name);
   writeFileSync(file, snippet.code);
-  const printed: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    printed.push(args.map(String).join(" "));
-  });
-  try {
-    await import(file);
-  } finally {
-    log.mockRestore();
-  }
-  return printed;
+  return printedBy(file);
 }
 
 describe("docs/model-providers.md, Amazon Bedrock", () => {

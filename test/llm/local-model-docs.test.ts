@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { printedBy } from "../support/doc-snippets.ts";
 import { docSnippet, promisedOutput } from "../support/readme.ts";
 import { repoRoot } from "../support/repo.ts";
 import { type ChatServer, startChatServer } from "./chat-server.ts";
@@ -33,17 +34,9 @@ describe("docs/model-providers.md, a local model through an OpenAI-compatible se
       status: 200,
       body: toolCallCompletion([["done_for_now", '{"message":"Hello!"}']]),
     });
-    const printed: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-      printed.push(args.map(String).join(" "));
-    });
 
     // Act
-    try {
-      await import(file);
-    } finally {
-      log.mockRestore();
-    }
+    const printed = await printedBy(file);
 
     // Assess
     expect(printed).toEqual(promisedOutput(snippet.code));

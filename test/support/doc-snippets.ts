@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { vi } from "vitest";
 import { promisedOutput, type Snippet } from "./readme.ts";
 import { repoRoot } from "./repo.ts";
 
@@ -26,6 +27,20 @@ export function writeDocSnippets(page: string): {
   const snippets = docPageSnippets(page);
   for (const snippet of snippets) writeFileSync(join(dir, snippet.file), snippet.code);
   return { dir, snippets, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What importing the module at `path` prints with `console.log`, a line per call. */
+export async function printedBy(path: string): Promise<string[]> {
+  const printed: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    printed.push(args.map(String).join(" "));
+  });
+  try {
+    await import(path);
+  } finally {
+    log.mockRestore();
+  }
+  return printed;
 }
 
 export { promisedOutput };

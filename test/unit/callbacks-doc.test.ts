@@ -1,23 +1,12 @@
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { promisedOutput, writeDocSnippets } from "../support/doc-snippets.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { printedBy, promisedOutput, writeDocSnippets } from "../support/doc-snippets.ts";
 
 const page = writeDocSnippets("callbacks.md");
 afterAll(() => page.remove());
 
 /** What importing `file` of the page prints. */
-async function printedBy(file: string): Promise<string[]> {
-  const printed: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    printed.push(args.map(String).join(" "));
-  });
-  try {
-    await import(join(page.dir, file));
-  } finally {
-    log.mockRestore();
-  }
-  return printed;
-}
+const printedOf = (file: string) => printedBy(join(page.dir, file));
 
 const code = (file: string) => page.snippets.find((snippet) => snippet.file === file)?.code ?? "";
 
@@ -32,7 +21,7 @@ describe("docs/callbacks.md", () => {
   });
 
   it("runs run-release.ts, which prints what it promises", async () => {
-    const printed = await printedBy("run-release.ts");
+    const printed = await printedOf("run-release.ts");
     // start runs inside the launch, once the wait is saved: its line comes first.
     expect(printed).toEqual([
       ...promisedOutput(code("release.ts")),
@@ -42,7 +31,7 @@ describe("docs/callbacks.md", () => {
   });
 
   it("runs run-deploy.ts, which prints what it promises", async () => {
-    const printed = await printedBy("run-deploy.ts");
+    const printed = await printedOf("run-deploy.ts");
     expect(printed).toEqual(promisedOutput(code("run-deploy.ts")));
     expect(printed).toHaveLength(1);
   });
