@@ -392,6 +392,13 @@ export function deriveDanglingCall(events: readonly ThreadEvent[]): DanglingCall
   return { callId, tool, args, source: "approved" };
 }
 
+/** Whether `events` hold the outcome (a result or a failure) of call `callId`. */
+export const hasOutcomeOf = (events: readonly ThreadEvent[], callId: string): boolean =>
+  events.some(
+    (event) =>
+      (event.type === "tool_result" || event.type === "error") && event.data.callId === callId,
+  );
+
 /** The call ids of the thread's escalations (a person asked because of the runtime, not a tool). */
 function escalationsOf(events: readonly ThreadEvent[]): ReadonlySet<string> {
   return new Set(

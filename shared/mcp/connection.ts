@@ -43,11 +43,11 @@ export class McpConnection {
         return await request(client);
       } catch (error) {
         const unusable = this.unusable(client, error);
-        if (unusable) await this.reset(client);
         const expired = error instanceof SdkHttpError && error.status === 404;
         const unsent = notConnected(error);
-        if (!((expired && this.hasSession(client)) || (unusable && (safe || unsent)))) throw error;
-        await this.reset(client);
+        const again = (expired && this.hasSession(client)) || (unusable && (safe || unsent));
+        if (unusable || again) await this.reset(client);
+        if (!again) throw error;
         return await request(await this.connected());
       }
     } finally {

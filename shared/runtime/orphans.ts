@@ -8,6 +8,7 @@ import { cancelThread } from "./cancel-thread.ts";
 import { deleteThread } from "./delete-thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
+import { MAX_WALK } from "./sub-agents.ts";
 
 type Deps = Pick<RuntimeDeps, "agents" | "store" | "queue" | "clock" | "random">;
 
@@ -100,9 +101,6 @@ async function cancelOrphan(deps: Deps, threadId: string, reason: string): Promi
     throw cause;
   }
 }
-
-/** The longest chain of launches walked up to a root. */
-const MAX_WALK = 32;
 
 /**
  * The root a thread's launches lead to: walked up from `parent` through the calls that launched

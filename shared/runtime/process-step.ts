@@ -10,6 +10,7 @@ import {
   derivePending,
   deriveRetries,
   deriveStatus,
+  hasOutcomeOf,
   type Pending,
   parentOf,
   statusWhilePending,
@@ -184,7 +185,7 @@ async function catchUp(
     }
     // A wait whose `start` is still owed is not announced: the notice follows its start (the
     // delivery that saved it runs it; one that won a race is alive and does).
-    if (callbackToStart(thread)) return "stale";
+    if (owed) return "stale";
     // Or after it, before the wait's notice went out.
     const wait = deriveCallbackWait(thread.events);
     if (!wait || requestIndex(thread, wait.callId) < message.version) return "stale";
@@ -283,12 +284,8 @@ async function keepWhatRan(
   return saved ?? winner;
 }
 
-/** Whether `thread` holds the outcome (a result or a failure) of call `callId`. */
-export const hasOutcome = (thread: Pick<Thread, "events">, callId: string): boolean =>
-  thread.events.some(
-    (event) =>
-      (event.type === "tool_result" || event.type === "error") && event.data.callId === callId,
-  );
+const hasOutcome = (thread: Pick<Thread, "events">, callId: string): boolean =>
+  hasOutcomeOf(thread.events, callId);
 
 const callIdOf = (event: ThreadEvent): string =>
   "callId" in event.data && typeof event.data.callId === "string" ? event.data.callId : "";

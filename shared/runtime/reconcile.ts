@@ -2,12 +2,12 @@ import {
   deriveDanglingCall,
   deriveRetries,
   deriveStatus,
+  hasOutcomeOf,
   type Thread,
   versionOf,
 } from "../core/thread.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { threadsIn } from "./list-status.ts";
-import { hasOutcome } from "./process-step.ts";
 
 /**
  * Finds threads that are `running` but have not moved for `staleAfterMs` and enqueues the step
@@ -69,6 +69,6 @@ export async function resumeCancelledCalls(
 function owedAtCancel(thread: Thread): number | undefined {
   const cancelledAt = thread.events.findLastIndex((event) => event.type === "cancelled");
   const owed = deriveDanglingCall(thread.events.slice(0, cancelledAt));
-  if (!owed || hasOutcome(thread, owed.callId)) return undefined;
+  if (!owed || hasOutcomeOf(thread.events, owed.callId)) return undefined;
   return cancelledAt;
 }

@@ -35,7 +35,7 @@ import { threadsIn } from "./list-status.ts";
 type Deps = Pick<RuntimeDeps, "agents" | "store" | "queue" | "clock" | "random" | "traceId">;
 
 /** The deepest a tree is walked: far past any `maxDepth`, so a corrupt link cannot loop. */
-const MAX_WALK = 32;
+export const MAX_WALK = 32;
 
 /**
  * Launches the child thread `parent` waits on and enqueues its first step. Idempotent: the
