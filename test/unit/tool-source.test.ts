@@ -6,7 +6,7 @@ import { doneForNow } from "../../shared/core/human-tools.ts";
 import { launch } from "../../shared/core/lifecycle.ts";
 import type { ToolSource } from "../../shared/core/ports.ts";
 import { step } from "../../shared/core/step.ts";
-import { deriveDanglingCall } from "../../shared/core/thread.ts";
+import { deriveDanglingCall, type Thread } from "../../shared/core/thread.ts";
 import { defineTool, type Tool } from "../../shared/core/tool.ts";
 import {
   printToolSet,
@@ -38,6 +38,18 @@ const source = (name: string, tools: () => readonly Tool[]): ToolSource => ({
   name,
   tools: async () => tools(),
 });
+
+/** Three steps of `thread`, each on the events the last appended: the events and outcomes. */
+async function stepThrice(thread: Thread, deps: Parameters<typeof step>[1]) {
+  const outcomes: { types: string[]; next: string }[] = [];
+  let current = thread;
+  for (let i = 0; i < 3; i++) {
+    const { events, next } = await step(current, deps);
+    current = { ...current, events: [...current.events, ...events] };
+    outcomes.push({ types: events.map((event) => event.type), next: next.type });
+  }
+  return { thread: current, outcomes };
+}
 
 describe("Function: withSourceTools", () => {
   it("puts a source's tools beside the agent's own, found by name", () => {
@@ -166,12 +178,9 @@ describe("Function: step, a call owed to a source that is down", () => {
     let thread = saved();
 
     // Act: three steps while the source is down
-    const outcomes = [];
-    for (let i = 0; i < 3; i++) {
-      const { events, next } = await step(thread, down);
-      thread = { ...thread, events: [...thread.events, ...events] };
-      outcomes.push({ types: events.map((event) => event.type), next: next.type });
-    }
+    const stepped = await stepThrice(thread, down);
+    thread = stepped.thread;
+    const { outcomes } = stepped;
 
     // Assess: the call is still owed, never closed as failed; three strikes escalate
     expect(outcomes).toEqual([
@@ -268,12 +277,9 @@ describe("Function: step, a call whose run finds its source gone (the listing wa
     let thread = saved();
 
     // Act: three steps while the source is gone
-    const outcomes = [];
-    for (let i = 0; i < 3; i++) {
-      const { events, next } = await step(thread, { agent: resolved, model, clock });
-      thread = { ...thread, events: [...thread.events, ...events] };
-      outcomes.push({ types: events.map((event) => event.type), next: next.type });
-    }
+    const stepped = await stepThrice(thread, { agent: resolved, model, clock });
+    thread = stepped.thread;
+    const { outcomes } = stepped;
 
     // Assess: never tool_failed, the model is not asked, the call is still owed
     expect(outcomes).toEqual([
