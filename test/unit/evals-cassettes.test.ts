@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelError } from "../../shared/core/errors.ts";
 import type { Model, ModelRequest } from "../../shared/core/ports.ts";
-import { caseFromThread, type EvalCase, modelGraded, runEval } from "../../shared/evals/index.ts";
+import {
+  caseFromThread,
+  type EvalCase,
+  modelGraded,
+  runEval,
+  type Scorer,
+} from "../../shared/evals/index.ts";
 import { calculator } from "../../shared/examples/agents.ts";
 import { createRunner } from "../../shared/runtime/runner.ts";
 import { PromptReadingModel } from "../support/prompt-reading-model.ts";
@@ -160,36 +166,28 @@ describe("Cassettes", () => {
     expect(judgeFiles).toHaveLength(2);
     // Act: replay offline with a judge that must not be asked.
     const offlineJudge = countingJudge();
-    const replayed = await runEval({
-      cases: all,
-      agents: [calculator],
-      model: unreachable,
-      cassettes: { dir },
-      scorers: [modelGraded({ model: offlineJudge, rubric: "States the result." })],
-    });
+    const offline = (scorers: Scorer[] = []) =>
+      runEval({
+        cases: all,
+        agents: [calculator],
+        model: unreachable,
+        cassettes: { dir },
+        scorers,
+      });
+    const judged = [modelGraded({ model: offlineJudge, rubric: "States the result." })];
+    const replayed = await offline(judged);
     // Assess: served from cassettes, its tokens and cost counted in the case.
     expect(offlineJudge.asked).toBe(0);
     expect(replayed.results.map((r) => r.verdict)).toEqual(["passed", "passed"]);
     const plain = replayed.results[1];
-    const withoutJudge = await runEval({
-      cases: all,
-      agents: [calculator],
-      model: unreachable,
-      cassettes: { dir },
-    });
+    const withoutJudge = await offline();
     const agentOnly = withoutJudge.results[1];
     expect(plain?.tokens.input).toBe((agentOnly?.tokens.input ?? 0) + 1000);
     expect(plain?.tokens.output).toBe((agentOnly?.tokens.output ?? 0) + 100);
     expect(plain?.costUsd).toBeGreaterThan(agentOnly?.costUsd ?? 0);
     // A judge's request no cassette holds fails that case closed, naming the case and scorer.
     for (const file of judgeFiles) rmSync(join(dir, file));
-    const missed = await runEval({
-      cases: all,
-      agents: [calculator],
-      model: unreachable,
-      cassettes: { dir },
-      scorers: [modelGraded({ model: offlineJudge, rubric: "States the result." })],
-    });
+    const missed = await offline(judged);
     expect(offlineJudge.asked).toBe(0);
     expect(missed.results.map((r) => [r.verdict, r.errorCode])).toEqual([
       ["error", "cassette_miss"],
